@@ -1,0 +1,580 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-video/conclave/internal/signal"
+)
+
+// Timing of the keepalive: a ping every PingInterval; the connection is
+// considered dead when nothing arrived for DeadAfter.
+const (
+	PingInterval = 10 * time.Second
+	DeadAfter    = 3 * PingInterval
+	writeTimeout = 10 * time.Second
+)
+
+// Errors callers may need to tell apart.
+var (
+	// ErrClosed: the client is closed or disconnected.
+	ErrClosed = errors.New("client: closed")
+	// ErrNotPermitted: the token's grants do not allow the operation.
+	ErrNotPermitted = errors.New("client: not permitted by the token's grants")
+	// ErrTimeout: the server stopped answering pings.
+	ErrTimeout = errors.New("client: server not responding")
+	// ErrPayloadTooLarge: a data payload exceeds signal.MaxDataPayload.
+	ErrPayloadTooLarge = errors.New("client: data payload too large")
+)
+
+// ServerError is an error message from the server, with its stable code
+// (signal.Code...).
+type ServerError struct {
+	Code    string
+	Message string
+}
+
+func (e *ServerError) Error() string {
+	return fmt.Sprintf("conclave: %s: %s", e.Code, e.Message)
+}
+
+// peer is one of the two PeerConnections with its candidate buffers.
+type peer struct {
+	name   signal.PeerConnection
+	pc     *webrtc.PeerConnection
+	remote iceBuffer
+	local  iceBuffer
+}
+
+// Client is a participant connected to a Conclave room. Its methods are safe
+// for concurrent use.
+type Client struct {
+	opts options
+	log  *slog.Logger
+	conn *websocket.Conn
+	wmu  sync.Mutex
+
+	pub, sub *peer
+	neg      negotiator
+	events   *eventQueue
+
+	mu           sync.Mutex
+	room         string
+	self         Participant
+	participants map[string]Participant
+	leaveReason  string
+	lastError    *ServerError
+	userClosed   bool
+
+	lastRecv  atomic.Int64 // unix nanoseconds
+	ctx       context.Context
+	cancel    context.CancelFunc
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+// Connect opens the signaling WebSocket at serverURL (for example
+// https://127.0.0.1:8443; the path /v1/signal is added), joins with token and
+// returns once the server has confirmed the join. A refused join returns a
+// *ServerError carrying the server's code.
+func Connect(ctx context.Context, serverURL, token string, opts ...Option) (*Client, error) {
+	wsURL, err := signalURL(serverURL)
+	if err != nil {
+		return nil, err
+	}
+	o, err := buildOptions(serverURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	dial := &websocket.DialOptions{}
+	if o.tlsConfig != nil {
+		dial.HTTPClient = &http.Client{Transport: &http.Transport{
+			Proxy:           http.ProxyFromEnvironment,
+			TLSClientConfig: o.tlsConfig.Clone(),
+		}}
+	}
+	conn, _, err := websocket.Dial(ctx, wsURL, dial)
+	if err != nil {
+		return nil, fmt.Errorf("client: dial %s: %w", wsURL, err)
+	}
+	conn.SetReadLimit(signal.MaxMessageBytes)
+	c := &Client{
+		opts:         o,
+		log:          o.logger,
+		conn:         conn,
+		events:       newEventQueue(o.eventBuffer),
+		participants: make(map[string]Participant),
+		done:         make(chan struct{}),
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	if err := c.join(ctx, token); err != nil {
+		c.cancel()
+		_ = conn.CloseNow()
+		return nil, err
+	}
+	if err := c.setupPeers(); err != nil {
+		c.cancel()
+		_ = conn.CloseNow()
+		return nil, err
+	}
+	c.lastRecv.Store(time.Now().UnixNano())
+	go c.readLoop()
+	go c.pinger()
+	return c, nil
+}
+
+func (c *Client) join(ctx context.Context, token string) error {
+	if err := c.send(ctx, signal.TypeJoin, signal.Join{Token: token}); err != nil {
+		return err
+	}
+	_, b, err := c.conn.Read(ctx)
+	if err != nil {
+		return fmt.Errorf("client: waiting for joined: %w", err)
+	}
+	t, msg, err := decode(b)
+	if err != nil {
+		return err
+	}
+	switch m := msg.(type) {
+	case *signal.Joined:
+		c.room, c.self = m.Room, m.Participant
+		for _, p := range m.Participants {
+			if p.ID != c.self.ID {
+				c.participants[p.ID] = p
+			}
+		}
+		return nil
+	case *signal.Error:
+		return &ServerError{Code: m.Code, Message: m.Message}
+	case *signal.Leave:
+		return &ServerError{Code: m.Reason, Message: "server closed the session"}
+	default:
+		return fmt.Errorf("client: expected joined, got %s", t)
+	}
+}
+
+func (c *Client) setupPeers() error {
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		return err
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
+		return err
+	}
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir),
+		webrtc.WithSettingEngine(*c.opts.settingEngine))
+	cfg := webrtc.Configuration{SDPSemantics: webrtc.SDPSemanticsUnifiedPlan}
+	for _, name := range []signal.PeerConnection{signal.Publisher, signal.Subscriber} {
+		pc, err := api.NewPeerConnection(cfg)
+		if err != nil {
+			c.closePeers()
+			return fmt.Errorf("client: %s PeerConnection: %w", name, err)
+		}
+		p := &peer{name: name, pc: pc}
+		pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
+			if cand == nil {
+				return // gathering complete; the protocol has no end-of-candidates
+			}
+			if err := p.local.add(cand.ToJSON(), c.sendCandidate(p.name)); err != nil {
+				c.log.Debug("sending ICE candidate", "pc", p.name, "err", err)
+			}
+		})
+		pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+			c.log.Debug("peer connection state", "pc", p.name, "state", s.String())
+		})
+		if name == signal.Publisher {
+			c.pub = p
+		} else {
+			c.sub = p
+		}
+	}
+	c.sub.pc.OnTrack(c.onTrack)
+	c.neg.sendOffer = c.sendPublisherOffer
+	return nil
+}
+
+func (c *Client) sendCandidate(name signal.PeerConnection) func(webrtc.ICECandidateInit) error {
+	return func(ci webrtc.ICECandidateInit) error {
+		return c.send(c.ctx, signal.TypeCandidate, signal.ICECandidate{
+			PC: name, Candidate: ci.Candidate, SDPMid: ci.SDPMid,
+			SDPMLineIndex: ci.SDPMLineIndex, UsernameFragment: ci.UsernameFragment,
+		})
+	}
+}
+
+// send writes one message; writes from all goroutines go through wmu.
+func (c *Client) send(ctx context.Context, t signal.Type, payload any) error {
+	b, err := encode(t, payload)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		select {
+		case <-c.done:
+			return ErrClosed
+		default:
+		}
+		return fmt.Errorf("client: sending %s: %w", t, err)
+	}
+	return nil
+}
+
+func (c *Client) readLoop() {
+	for {
+		_, b, err := c.conn.Read(c.ctx)
+		if err != nil {
+			c.shutdown(err)
+			return
+		}
+		c.lastRecv.Store(time.Now().UnixNano())
+		t, msg, err := decode(b)
+		if err != nil {
+			// A newer server may send types this client does not know.
+			c.log.Debug("ignoring message", "type", t, "err", err)
+			continue
+		}
+		if err := c.handle(t, msg); err != nil {
+			c.shutdown(err)
+			return
+		}
+	}
+}
+
+// handle applies one server message. An error is fatal to the session.
+func (c *Client) handle(t signal.Type, msg any) error {
+	switch m := msg.(type) {
+	case *signal.ParticipantJoined:
+		c.mu.Lock()
+		c.participants[m.Participant.ID] = m.Participant
+		c.mu.Unlock()
+		c.emit(ParticipantJoined{Participant: m.Participant})
+	case *signal.ParticipantLeft:
+		c.mu.Lock()
+		delete(c.participants, m.ParticipantID)
+		c.mu.Unlock()
+		c.emit(ParticipantLeft{ParticipantID: m.ParticipantID, Reason: m.Reason})
+	case *signal.ParticipantUpdated:
+		c.mu.Lock()
+		if m.Participant.ID == c.self.ID {
+			c.self = m.Participant
+		} else {
+			c.participants[m.Participant.ID] = m.Participant
+		}
+		c.mu.Unlock()
+		c.emit(ParticipantUpdated{Participant: m.Participant})
+	case *signal.TrackPublished:
+		c.updateParticipant(m.ParticipantID, func(p *Participant) {
+			p.Tracks = append(removeTrack(p.Tracks, m.Track.ID), m.Track)
+		})
+		c.emit(TrackPublished{ParticipantID: m.ParticipantID, Track: m.Track})
+	case *signal.TrackUnpublished:
+		c.updateParticipant(m.ParticipantID, func(p *Participant) {
+			p.Tracks = removeTrack(p.Tracks, m.TrackID)
+		})
+		c.emit(TrackUnpublished{ParticipantID: m.ParticipantID, TrackID: m.TrackID})
+	case *signal.SessionDescription:
+		return c.onDescription(t, m)
+	case *signal.ICECandidate:
+		p := c.peerFor(m.PC)
+		if p == nil {
+			return fmt.Errorf("client: candidate for unknown pc %q", m.PC)
+		}
+		ci := webrtc.ICECandidateInit{Candidate: m.Candidate, SDPMid: m.SDPMid,
+			SDPMLineIndex: m.SDPMLineIndex, UsernameFragment: m.UsernameFragment}
+		if err := p.remote.add(ci, p.pc.AddICECandidate); err != nil {
+			c.log.Warn("remote ICE candidate", "pc", m.PC, "err", err)
+		}
+	case *signal.Mute:
+		c.mu.Lock()
+		for i := range c.self.Tracks {
+			if c.self.Tracks[i].ID == m.TrackID {
+				c.self.Tracks[i].Muted = m.Muted
+			}
+		}
+		c.mu.Unlock()
+		if m.Muted {
+			c.emit(MuteRequested{TrackID: m.TrackID})
+		}
+	case *signal.Data:
+		c.emit(DataReceived{From: m.From, Topic: m.Topic, Payload: m.Payload})
+	case *signal.Leave:
+		c.mu.Lock()
+		c.leaveReason = m.Reason
+		c.mu.Unlock()
+	case *signal.Error:
+		se := &ServerError{Code: m.Code, Message: m.Message}
+		c.mu.Lock()
+		c.lastError = se
+		c.mu.Unlock()
+		c.log.Warn("server error", "code", m.Code, "message", m.Message)
+		// The protocol does not tie an error to the message that caused it;
+		// an SDP or permission error while an offer is out is taken to be
+		// about that offer.
+		if (m.Code == signal.CodeBadSDP || m.Code == signal.CodePermissionDenied) && c.neg.pending() {
+			c.neg.done(se)
+		}
+		c.emit(ErrorReceived{Err: se})
+	case *signal.Pong:
+	}
+	return nil
+}
+
+func (c *Client) onDescription(t signal.Type, m *signal.SessionDescription) error {
+	switch {
+	case t == signal.TypeOffer && m.PC == signal.Subscriber:
+		return c.answerSubscriber(m.SDP)
+	case t == signal.TypeAnswer && m.PC == signal.Publisher:
+		err := c.pub.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP})
+		if err == nil {
+			if ferr := c.pub.remote.open(c.pub.pc.AddICECandidate); ferr != nil {
+				c.log.Warn("buffered ICE candidate", "pc", signal.Publisher, "err", ferr)
+			}
+		} else {
+			err = fmt.Errorf("client: applying publisher answer: %w", err)
+		}
+		c.neg.done(err)
+		return nil
+	default:
+		return fmt.Errorf("client: unexpected %s for the %s PeerConnection", t, m.PC)
+	}
+}
+
+// answerSubscriber answers a server offer. It runs on the read loop, so
+// offers are answered strictly in the order they arrive.
+func (c *Client) answerSubscriber(sdp string) error {
+	pc := c.sub.pc
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		return fmt.Errorf("client: applying subscriber offer: %w", err)
+	}
+	if err := c.sub.remote.open(pc.AddICECandidate); err != nil {
+		c.log.Warn("buffered ICE candidate", "pc", signal.Subscriber, "err", err)
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return fmt.Errorf("client: creating subscriber answer: %w", err)
+	}
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return fmt.Errorf("client: setting subscriber answer: %w", err)
+	}
+	if err := c.send(c.ctx, signal.TypeAnswer, signal.SessionDescription{PC: signal.Subscriber, SDP: answer.SDP}); err != nil {
+		return err
+	}
+	return c.sub.local.open(c.sendCandidate(signal.Subscriber))
+}
+
+func (c *Client) sendPublisherOffer() error {
+	pc := c.pub.pc
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		return fmt.Errorf("client: creating publisher offer: %w", err)
+	}
+	if err := pc.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("client: setting publisher offer: %w", err)
+	}
+	if err := c.send(c.ctx, signal.TypeOffer, signal.SessionDescription{PC: signal.Publisher, SDP: offer.SDP}); err != nil {
+		return err
+	}
+	return c.pub.local.open(c.sendCandidate(signal.Publisher))
+}
+
+func (c *Client) onTrack(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	pid, tid := tr.StreamID(), tr.ID()
+	info := TrackInfo{ID: tid, Kind: signal.TrackKind(tr.Kind().String()), MimeType: tr.Codec().MimeType}
+	c.mu.Lock()
+	if p, ok := c.participants[pid]; ok {
+		for _, t := range p.Tracks {
+			if t.ID == tid {
+				info = t
+			}
+		}
+	}
+	c.mu.Unlock()
+	c.emit(TrackSubscribed{ParticipantID: pid, Track: info, Remote: tr, Receiver: recv})
+}
+
+func (c *Client) peerFor(name signal.PeerConnection) *peer {
+	switch name {
+	case signal.Publisher:
+		return c.pub
+	case signal.Subscriber:
+		return c.sub
+	}
+	return nil
+}
+
+func (c *Client) updateParticipant(id string, f func(*Participant)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id == c.self.ID {
+		f(&c.self)
+		return
+	}
+	if p, ok := c.participants[id]; ok {
+		f(&p)
+		c.participants[id] = p
+	}
+}
+
+func removeTrack(ts []TrackInfo, id string) []TrackInfo {
+	out := ts[:0:0]
+	for _, t := range ts {
+		if t.ID != id {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (c *Client) emit(ev Event) {
+	if !c.events.push(ev) {
+		c.log.Debug("event dropped: consumer too slow", "event", fmt.Sprintf("%T", ev))
+	}
+}
+
+func (c *Client) pinger() {
+	t := time.NewTicker(PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case now := <-t.C:
+			if now.Sub(time.Unix(0, c.lastRecv.Load())) > DeadAfter {
+				c.shutdown(ErrTimeout)
+				return
+			}
+			if err := c.send(c.ctx, signal.TypePing, signal.Ping{T: now.UnixMilli()}); err != nil {
+				c.shutdown(err)
+				return
+			}
+		}
+	}
+}
+
+// shutdown tears the client down once; cause is what ended the read loop.
+func (c *Client) shutdown(cause error) {
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		reason, serverErr, user := c.leaveReason, c.lastError, c.userClosed
+		c.mu.Unlock()
+		ev := Disconnected{Reason: reason}
+		switch {
+		case user:
+			ev.Reason = signal.ReasonLeft
+		case reason != "":
+			// The server said goodbye.
+		case serverErr != nil:
+			ev.Err = serverErr
+		default:
+			ev.Err = cause
+			if ev.Err == nil {
+				ev.Err = ErrClosed
+			}
+		}
+		close(c.done)
+		c.cancel()
+		_ = c.conn.CloseNow()
+		c.neg.close(ErrClosed)
+		c.closePeers()
+		c.events.close(ev)
+	})
+}
+
+func (c *Client) closePeers() {
+	for _, p := range []*peer{c.pub, c.sub} {
+		if p != nil {
+			if err := p.pc.Close(); err != nil {
+				c.log.Debug("closing PeerConnection", "pc", p.name, "err", err)
+			}
+		}
+	}
+}
+
+// Self returns this client's participant as the server last described it.
+func (c *Client) Self() Participant {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.self
+	p.Tracks = append([]TrackInfo(nil), p.Tracks...)
+	return p
+}
+
+// Participants returns the other participants in the room, in join order.
+func (c *Client) Participants() []Participant {
+	c.mu.Lock()
+	out := make([]Participant, 0, len(c.participants))
+	for _, p := range c.participants {
+		p.Tracks = append([]TrackInfo(nil), p.Tracks...)
+		out = append(out, p)
+	}
+	c.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].JoinedAt != out[j].JoinedAt {
+			return out[i].JoinedAt < out[j].JoinedAt
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// Room returns the name of the room joined.
+func (c *Client) Room() string { return c.room }
+
+// Events returns the channel of server events. It has a bounded buffer (see
+// WithEventBuffer): a consumer that falls behind loses events, counted by
+// DroppedEvents, but never stalls signaling. Disconnected is always delivered
+// last, then the channel is closed.
+func (c *Client) Events() <-chan Event { return c.events.ch }
+
+// DroppedEvents is the number of events dropped because Events was full.
+func (c *Client) DroppedEvents() uint64 { return c.events.droppedCount() }
+
+// Done is closed when the client has disconnected.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Leave tells the server this participant is leaving, closes the WebSocket
+// gracefully and releases everything.
+func (c *Client) Leave(ctx context.Context) error {
+	c.mu.Lock()
+	c.userClosed = true
+	c.mu.Unlock()
+	err := c.send(ctx, signal.TypeLeave, signal.Leave{})
+	if err == nil {
+		// Close waits (boundedly) for the server's close frame.
+		// Its error only says the handshake was cut short.
+		if cerr := c.conn.Close(websocket.StatusNormalClosure, "leave"); cerr != nil {
+			c.log.Debug("closing WebSocket", "err", cerr)
+		}
+	}
+	c.shutdown(nil)
+	if errors.Is(err, ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// Close ends the session at once, without telling the server; it sees the
+// connection drop.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	c.userClosed = true
+	c.mu.Unlock()
+	c.shutdown(nil)
+	return nil
+}

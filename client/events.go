@@ -1,0 +1,157 @@
+package client
+
+import (
+	"sync"
+
+	"github.com/conclave-video/conclave/internal/signal"
+	"github.com/pion/webrtc/v4"
+)
+
+// Participant describes a participant in the room (the protocol's
+// ParticipantInfo).
+type Participant = signal.ParticipantInfo
+
+// TrackInfo describes a published track.
+type TrackInfo = signal.TrackInfo
+
+// TrackSource says what a track carries (camera, microphone, screen, ...).
+type TrackSource = signal.TrackSource
+
+// Track sources, re-exported for callers of Publish.
+const (
+	SourceCamera      = signal.SourceCamera
+	SourceMicrophone  = signal.SourceMicrophone
+	SourceScreen      = signal.SourceScreen
+	SourceScreenAudio = signal.SourceScreenAudio
+)
+
+// Event is something the server told the client, delivered on Events(). It is
+// one of the types below.
+type Event interface{ isEvent() }
+
+// ParticipantJoined: another participant joined the room.
+type ParticipantJoined struct{ Participant Participant }
+
+// ParticipantLeft: a participant left; Reason is one of the protocol's
+// reasons (left, removed, connection_lost, ...).
+type ParticipantLeft struct{ ParticipantID, Reason string }
+
+// ParticipantUpdated: a participant's state changed (name, tracks, mutes).
+// It is also sent for this client itself.
+type ParticipantUpdated struct{ Participant Participant }
+
+// TrackPublished: a participant published a track. Its media arrives later
+// as TrackSubscribed, once the server has renegotiated the subscriber
+// PeerConnection.
+type TrackPublished struct {
+	ParticipantID string
+	Track         TrackInfo
+}
+
+// TrackUnpublished: a track is gone.
+type TrackUnpublished struct{ ParticipantID, TrackID string }
+
+// TrackSubscribed: media of a remote track is arriving. Read it from Remote
+// (one goroutine per track); Track is what the server announced about it,
+// or only ID, Kind and MimeType if the announcement has not arrived yet.
+type TrackSubscribed struct {
+	ParticipantID string
+	Track         TrackInfo
+	Remote        *webrtc.TrackRemote
+	Receiver      *webrtc.RTPReceiver
+}
+
+// DataReceived: a data message from another participant.
+type DataReceived struct {
+	From, Topic string
+	Payload     []byte
+}
+
+// MuteRequested: a room admin muted one of this client's tracks. The server
+// has already stopped forwarding it; the application should stop capturing.
+type MuteRequested struct{ TrackID string }
+
+// ErrorReceived: the server reported a problem with a message this client
+// sent (for example permission_denied for a data message). Errors that end
+// the session arrive as Disconnected instead.
+type ErrorReceived struct{ Err *ServerError }
+
+// Disconnected is always the last event; the channel is closed after it.
+// Reason is the server's leave reason, or "left" after Leave. Err is nil
+// after Leave, Close or a leave message from the server, and says what went
+// wrong otherwise (a *ServerError if the server sent one).
+type Disconnected struct {
+	Reason string
+	Err    error
+}
+
+func (ParticipantJoined) isEvent()  {}
+func (ParticipantLeft) isEvent()    {}
+func (ParticipantUpdated) isEvent() {}
+func (TrackPublished) isEvent()     {}
+func (TrackUnpublished) isEvent()   {}
+func (TrackSubscribed) isEvent()    {}
+func (DataReceived) isEvent()       {}
+func (MuteRequested) isEvent()      {}
+func (ErrorReceived) isEvent()      {}
+func (Disconnected) isEvent()       {}
+
+// eventQueue is the bounded Events channel. Producers (the read loop and
+// pion's OnTrack) never block: a full queue drops the event and counts it.
+// The final Disconnected always gets in, displacing the oldest event if
+// needed.
+type eventQueue struct {
+	ch      chan Event
+	mu      sync.Mutex
+	closed  bool
+	dropped uint64
+}
+
+func newEventQueue(n int) *eventQueue {
+	return &eventQueue{ch: make(chan Event, n)}
+}
+
+// push delivers ev without blocking; it reports false if ev was dropped.
+func (q *eventQueue) push(ev Event) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return false
+	}
+	select {
+	case q.ch <- ev:
+		return true
+	default:
+		q.dropped++
+		return false
+	}
+}
+
+// close delivers last and closes the channel.
+func (q *eventQueue) close(last Event) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return
+	}
+	q.closed = true
+	for {
+		select {
+		case q.ch <- last:
+			close(q.ch)
+			return
+		default:
+		}
+		select {
+		case <-q.ch: // make room: the final event matters more
+			q.dropped++
+		default:
+		}
+	}
+}
+
+func (q *eventQueue) droppedCount() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.dropped
+}

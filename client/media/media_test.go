@@ -1,0 +1,170 @@
+package media
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v4/pkg/media"
+)
+
+func fixture(name string) string { return filepath.Join("..", "..", "testdata", "media", name) }
+
+func TestIVFFixture(t *testing.T) {
+	c, err := OpenIVF(fixture("video.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(c.Frames()); got != 60 {
+		t.Errorf("frames = %d, want 60", got)
+	}
+	if d := c.Duration(); d < 1990*time.Millisecond || d > 2010*time.Millisecond {
+		t.Errorf("duration = %v, want 2s", d)
+	}
+	if br := c.Bitrate(); br < 1.5e6 || br > 2.5e6 {
+		t.Errorf("bitrate = %.0f, want about 2 Mbit/s", br)
+	}
+	// The loadtest expects about 200 video packets/s at a 1200-byte MTU.
+	var pay codecs.VP8Payloader
+	pkts := 0
+	for _, f := range c.Frames() {
+		pkts += len(pay.Payload(1200, f.Data))
+	}
+	perSec := float64(pkts) / c.Duration().Seconds()
+	if perSec < 150 || perSec > 260 {
+		t.Errorf("video packets/s = %.0f, want about 200", perSec)
+	}
+	if c.Frames()[0].Data[0]&1 != 0 {
+		t.Error("first frame is not a key frame")
+	}
+}
+
+func TestOggFixture(t *testing.T) {
+	c, err := OpenOgg(fixture("audio.ogg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(c.Frames()); n < 99 || n > 102 {
+		t.Errorf("frames = %d, want about 100", n)
+	}
+	for i, f := range c.Frames() {
+		if f.Duration != 20*time.Millisecond {
+			t.Fatalf("frame %d lasts %v, want 20ms", i, f.Duration)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	if _, err := OpenIVF(fixture("audio.ogg")); err == nil {
+		t.Error("ogg accepted as ivf")
+	}
+	if _, err := OpenOgg(fixture("video.ivf")); err == nil {
+		t.Error("ivf accepted as ogg")
+	}
+}
+
+type countWriter struct {
+	mu    sync.Mutex
+	n     int
+	total time.Duration
+}
+
+func (w *countWriter) WriteSample(s media.Sample) error {
+	w.mu.Lock()
+	w.n++
+	w.total += s.Duration
+	w.mu.Unlock()
+	return nil
+}
+
+func TestPlayPacesAndLoops(t *testing.T) {
+	c := &Clip{}
+	c.add([]byte{1}, 10*time.Millisecond)
+	c.add([]byte{2}, 10*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 205*time.Millisecond)
+	defer cancel()
+	var w countWriter
+	if err := c.Play(ctx, &w); err != context.DeadlineExceeded {
+		t.Fatalf("Play = %v", err)
+	}
+	// 200 ms at 10 ms a frame: about 20 frames, looping over the 2-frame clip.
+	if w.n < 15 || w.n > 23 {
+		t.Errorf("wrote %d frames in 200ms, want about 20", w.n)
+	}
+}
+
+func TestGenerator(t *testing.T) {
+	g := NewGenerator(GeneratorOptions{Bitrate: 2_400_000, FrameRate: 30})
+	if g.FrameSize() != 10000 {
+		t.Errorf("frame size = %d", g.FrameSize())
+	}
+	if g.key[0]&1 != 0 || g.delta[0]&1 != 1 {
+		t.Error("key/delta frame tags wrong")
+	}
+	if w := int(g.key[6]) | int(g.key[7])<<8; w != 640 {
+		t.Errorf("width = %d", w)
+	}
+}
+
+type rtpSink struct {
+	mu       sync.Mutex
+	payloads [][]byte
+	seqs     []uint16
+}
+
+func (s *rtpSink) WriteRTP(p *rtp.Packet) error {
+	s.mu.Lock()
+	s.payloads = append(s.payloads, append([]byte(nil), p.Payload...))
+	s.seqs = append(s.seqs, p.SequenceNumber)
+	s.mu.Unlock()
+	return nil
+}
+
+func TestPayloadSource(t *testing.T) {
+	src := NewPayloadSource(PayloadOptions{Size: 300, Rate: 200})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
+	defer cancel()
+	var sink rtpSink
+	_ = src.Run(ctx, &sink)
+	if len(sink.payloads) < 5 {
+		t.Fatalf("only %d packets", len(sink.payloads))
+	}
+	for i, p := range sink.payloads {
+		seq, ok := VerifyPayload(p)
+		if !ok || seq != uint64(i) || sink.seqs[i] != uint16(i) {
+			t.Fatalf("packet %d: seq %d ok %v", i, seq, ok)
+		}
+		if len(p) != 300 || p[0] != 0x10 {
+			t.Fatalf("packet %d: len %d prefix %x", i, len(p), p[0])
+		}
+	}
+	p := sink.payloads[0]
+	for _, i := range []int{0, 20, len(p) - 33, len(p) - 1} {
+		bad := append([]byte(nil), p...)
+		bad[i] ^= 0x40
+		if _, ok := VerifyPayload(bad); ok {
+			t.Errorf("flip at %d not detected", i)
+		}
+	}
+	if _, ok := VerifyPayload(p[:10]); ok {
+		t.Error("short payload accepted")
+	}
+	if _, ok := VerifyPayload(p[:len(p)-1]); ok {
+		t.Error("truncated payload accepted")
+	}
+}
+
+func TestStampNoAlloc(t *testing.T) {
+	b := make([]byte, 1000)
+	allocs := testing.AllocsPerRun(100, func() { StampPayload(b, 7) })
+	if allocs != 0 {
+		t.Errorf("StampPayload allocates %v times", allocs)
+	}
+	if seq, ok := VerifyPayload(b); !ok || seq != 7 {
+		t.Error("stamp/verify mismatch")
+	}
+}

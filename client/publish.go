@@ -1,0 +1,119 @@
+package client
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-video/conclave/internal/signal"
+)
+
+// Publish announces track to the server (add_track, with the track's ID() as
+// the client track id, which the server keeps as the track id unless it
+// collides), adds it to the publisher PeerConnection and negotiates. It
+// returns once the server's answer covering the track has been applied.
+//
+// Publishes may overlap: one offer is outstanding at a time, and tracks added
+// meanwhile go out together in the next offer. On error the track is removed
+// again. The returned sender's RTCP is read by the client; key-frame requests
+// reach the WithKeyframeRequest callback.
+func (c *Client) Publish(ctx context.Context, track webrtc.TrackLocal, source signal.TrackSource) (*webrtc.RTPSender, error) {
+	if !c.Self().Permissions.Publish {
+		return nil, fmt.Errorf("publish: %w", ErrNotPermitted)
+	}
+	var kind signal.TrackKind
+	switch track.Kind() {
+	case webrtc.RTPCodecTypeAudio:
+		kind = signal.KindAudio
+	case webrtc.RTPCodecTypeVideo:
+		kind = signal.KindVideo
+	default:
+		return nil, fmt.Errorf("client: track %q has no kind", track.ID())
+	}
+	if err := c.send(ctx, signal.TypeAddTrack, signal.AddTrack{CID: track.ID(), Kind: kind, Source: source}); err != nil {
+		return nil, err
+	}
+	tr, err := c.pub.pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		return nil, fmt.Errorf("client: adding track: %w", err)
+	}
+	sender := tr.Sender()
+	go c.readRTCP(sender, track.ID())
+	var werr error
+	select {
+	case werr = <-c.neg.negotiate():
+	case <-ctx.Done():
+		werr = ctx.Err()
+	case <-c.done:
+		werr = ErrClosed
+	}
+	if werr != nil {
+		if rerr := c.pub.pc.RemoveTrack(sender); rerr == nil {
+			c.neg.negotiate() // the next offer withdraws it
+		}
+		return nil, fmt.Errorf("client: publishing %s: %w", track.ID(), werr)
+	}
+	return sender, nil
+}
+
+// Unpublish stops sending a track returned by Publish and renegotiates in the
+// background; the server then announces track_unpublished.
+func (c *Client) Unpublish(sender *webrtc.RTPSender) error {
+	if err := c.pub.pc.RemoveTrack(sender); err != nil {
+		return fmt.Errorf("client: unpublish: %w", err)
+	}
+	ch := c.neg.negotiate()
+	go func() {
+		if err := <-ch; err != nil {
+			c.log.Debug("renegotiating after unpublish", "err", err)
+		}
+	}()
+	return nil
+}
+
+// SetMuted mutes or unmutes one of this client's tracks (trackID is the
+// server's TrackInfo.ID, normally the TrackLocal's ID()). The server stops
+// forwarding a muted track; the application should also stop sending it.
+func (c *Client) SetMuted(trackID string, muted bool) error {
+	return c.send(c.ctx, signal.TypeMute, signal.Mute{TrackID: trackID, Muted: muted})
+}
+
+// SendData relays payload to the participants named in to, or to everyone
+// else in the room when to is empty. Delivery problems the server finds
+// (unknown participant, rate limit) arrive later as ErrorReceived.
+func (c *Client) SendData(ctx context.Context, payload []byte, topic string, to ...string) error {
+	if len(payload) > signal.MaxDataPayload {
+		return ErrPayloadTooLarge
+	}
+	if !c.Self().Permissions.PublishData {
+		return fmt.Errorf("send data: %w", ErrNotPermitted)
+	}
+	return c.send(ctx, signal.TypeData, signal.Data{To: to, Topic: topic, Payload: payload})
+}
+
+// readRTCP drains a sender's RTCP (needed for pion's interceptors) and
+// reports key-frame requests. It ends when the sender stops.
+func (c *Client) readRTCP(sender *webrtc.RTPSender, trackID string) {
+	buf := make([]byte, 1500)
+	for {
+		n, _, err := sender.Read(buf)
+		if err != nil {
+			return
+		}
+		if c.opts.onKeyframe == nil {
+			continue
+		}
+		pkts, err := rtcp.Unmarshal(buf[:n])
+		if err != nil {
+			continue
+		}
+		for _, p := range pkts {
+			switch p.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				c.opts.onKeyframe(trackID)
+			}
+		}
+	}
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/conclave-video/conclave/internal/auth"
+	"github.com/conclave-video/conclave/internal/store"
+	"github.com/conclave-video/conclave/token"
+)
+
+const apikeyUsage = `Usage:
+  conclave apikey create --name NAME [--data DIR] [--credentials FILE] [--url URL] [--force]
+  conclave apikey list [--data DIR]
+  conclave apikey revoke ID [--data DIR]
+`
+
+// runAPIKey manages API keys in the local data directory's database.
+func runAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, apikeyUsage)
+		return usageError{"apikey: no subcommand given"}
+	}
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "create":
+		return apikeyCreate(ctx, rest, stdout, stderr)
+	case "list":
+		return apikeyList(ctx, rest, stdout, stderr)
+	case "revoke":
+		return apikeyRevoke(ctx, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, apikeyUsage)
+		return nil
+	}
+	fmt.Fprint(stderr, apikeyUsage)
+	return usageError{fmt.Sprintf("apikey: unknown subcommand %q", sub)}
+}
+
+func apikeyFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	flags := flag.NewFlagSet("apikey "+name, flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	data := flags.String("data", credDefaultDataDir, "data `directory` holding conclave.db")
+	return flags, data
+}
+
+// apikeyCreate generates a key, writes the credentials file, then stores the
+// public key. The private key exists only in the credentials file and in
+// what is printed here, once.
+func apikeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	flags, data := apikeyFlagSet("create", stderr)
+	name := flags.String("name", "", "human-readable key `name` (required)")
+	credsFlag := flags.String("credentials", "", "credentials `file` to write, mode 0600 (default DIR/credentials.json)")
+	url := flags.String("url", credDefaultURL, "server `URL` recorded in the credentials file")
+	force := flags.Bool("force", false, "replace an existing credentials file")
+	pos, err := credParseFlags(flags, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError{fmt.Sprintf("apikey create: unexpected argument %q", pos[0])}
+	}
+	if *name == "" {
+		return usageError{"apikey create: --name is required"}
+	}
+	credsPath := credPath(*credsFlag, *data)
+	if !*force {
+		if _, err := os.Lstat(credsPath); err == nil {
+			return fmt.Errorf("apikey create: %s already exists; pass --credentials FILE to write elsewhere or --force to replace it", credsPath)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("apikey create: %w", err)
+		}
+	}
+
+	rec, priv, err := auth.NewAPIKey(*name, nil)
+	if err != nil {
+		return err
+	}
+	st, err := credOpenStore(ctx, *data, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	creds := token.Credentials{URL: *url, KeyID: rec.ID, PrivateKey: token.FormatPrivateKey(priv)}
+	if err := token.WriteCredentials(credsPath, creds); err != nil {
+		return fmt.Errorf("apikey create: %w", err)
+	}
+	if err := st.CreateAPIKey(ctx, rec); err != nil {
+		// Do not leave a credentials file for a key the server will not know.
+		_ = os.Remove(credsPath)
+		return fmt.Errorf("apikey create: %w", err)
+	}
+	fmt.Fprintf(stdout, "API key created.\n  key id:      %s\n  name:        %s\n  private key: %s\n  credentials: %s (mode 0600)\n",
+		rec.ID, rec.Name, creds.PrivateKey, credsPath)
+	fmt.Fprintln(stdout, "The private key is shown only this once; the server stores only the public key.")
+	return nil
+}
+
+func apikeyList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	flags, data := apikeyFlagSet("list", stderr)
+	pos, err := credParseFlags(flags, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError{fmt.Sprintf("apikey list: unexpected argument %q", pos[0])}
+	}
+	st, err := credOpenStore(ctx, *data, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	keys, err := st.ListAPIKeys(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tCREATED\tREVOKED")
+	for _, k := range keys {
+		revoked := "-"
+		if k.Revoked() {
+			revoked = k.RevokedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, k.Name, k.CreatedAt.UTC().Format(time.RFC3339), revoked)
+	}
+	return tw.Flush()
+}
+
+func apikeyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	flags, data := apikeyFlagSet("revoke", stderr)
+	pos, err := credParseFlags(flags, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fmt.Fprint(stderr, apikeyUsage)
+		return usageError{"apikey revoke: want exactly one key ID"}
+	}
+	id := pos[0]
+	st, err := credOpenStore(ctx, *data, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.RevokeAPIKey(ctx, id, time.Now()); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("apikey revoke: no API key %q", id)
+		}
+		return fmt.Errorf("apikey revoke: %w", err)
+	}
+	fmt.Fprintf(stdout, "API key %s revoked; tokens it signed are refused from now on.\n", id)
+	return nil
+}

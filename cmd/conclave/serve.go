@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/conclave-video/conclave/internal/auth"
+	"github.com/conclave-video/conclave/internal/config"
+	"github.com/conclave-video/conclave/internal/server"
+	"github.com/conclave-video/conclave/internal/store"
+	"github.com/conclave-video/conclave/internal/telemetry"
+	"github.com/conclave-video/conclave/token"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configFile := fs.String("config", "", "YAML configuration `file`")
+	dev := fs.Bool("dev", false, "development mode: bind 127.0.0.1, create a dev API key, print the URL and key")
+	data := fs.String("data", "", "data `directory` (default ./conclave-data)")
+	addr := fs.String("addr", "", "HTTPS listen `address` (default :8443; 127.0.0.1:8443 with --dev)")
+	rtcPort := fs.Int("rtc-port", -1, "media `port`: ICE over UDP and TCP (default 7881)")
+	adminAddr := fs.String("admin-addr", "", "metrics and pprof listen `address` (default 127.0.0.1:9090)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0))}
+	}
+
+	env := os.Environ()
+	if *dev {
+		env = append(env, config.EnvPrefix+"DEV=true")
+	}
+	cfg, err := config.Load(*configFile, env)
+	if err != nil {
+		return err
+	}
+	if *data != "" {
+		cfg.DataDir = *data
+	}
+	if *addr != "" {
+		cfg.Addr = *addr
+	}
+	if *rtcPort >= 0 {
+		cfg.RTCPort = *rtcPort
+	}
+	if *adminAddr != "" {
+		cfg.AdminAddr = *adminAddr
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+
+	log := telemetry.NewLogger(stderr, cfg.Log.Level, cfg.Log.Format)
+	srv, err := server.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if cfg.Dev {
+		if err := printDevKey(ctx, srv.Store(), cfg.DataDir, srv.URL(), stdout); err != nil {
+			srv.Shutdown(ctx)
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "Conclave is running at %s (media port %d", srv.URL(), srv.RTCPort())
+	if a := srv.AdminURL(); a != "" {
+		fmt.Fprintf(stdout, ", metrics at %s/metrics", a)
+	}
+	fmt.Fprintln(stdout, ")")
+	return srv.Run(ctx)
+}
+
+// printDevKey makes sure a dev API key exists, writes its credentials file
+// and prints it. The key is reused across restarts while its credentials
+// file is intact and the key is not revoked.
+func printDevKey(ctx context.Context, st store.Store, dataDir, url string, w io.Writer) error {
+	path := filepath.Join(dataDir, "credentials.json")
+	creds, key, err := token.LoadCredentials(path)
+	if err == nil {
+		if k, kerr := st.APIKey(ctx, key.ID); kerr != nil || k.Revoked() {
+			err = errors.New("dev key missing or revoked")
+		}
+	}
+	if err != nil {
+		rec, priv, gerr := auth.NewAPIKey("dev", rand.Reader)
+		if gerr != nil {
+			return gerr
+		}
+		rec.CreatedAt = time.Now()
+		if err := st.CreateAPIKey(ctx, rec); err != nil {
+			return fmt.Errorf("dev key: %w", err)
+		}
+		creds = token.Credentials{URL: url, KeyID: rec.ID, PrivateKey: token.FormatPrivateKey(priv)}
+	}
+	creds.URL = url
+	if err := token.WriteCredentials(path, creds); err != nil {
+		return fmt.Errorf("dev key: %w", err)
+	}
+	fmt.Fprintf(w, "Development mode. API key (also in %s):\n  key id:      %s\n  private key: %s\n",
+		path, creds.KeyID, creds.PrivateKey)
+	return nil
+}

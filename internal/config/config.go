@@ -1,0 +1,134 @@
+// Package config owns Conclave's configuration: the Config struct, its
+// defaults, loading from one YAML file plus CONCLAVE_* environment overrides,
+// and validation whose errors name the offending key.
+//
+// Every key in the YAML file can be overridden by an environment variable
+// named CONCLAVE_ followed by the key's path in upper snake case: rtc_port is
+// CONCLAVE_RTC_PORT, tokens.max_lifetime is CONCLAVE_TOKENS_MAX_LIFETIME.
+// docs/configuration.md lists every key.
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole server configuration. Field tags are the YAML keys;
+// durations are written as Go duration strings ("10m", "500ms").
+type Config struct {
+	// Addr is the HTTPS and WSS listen address.
+	Addr string `yaml:"addr"`
+	// RTCPort is the single UDP port (ICE UDP mux) and ICE-TCP port for media.
+	RTCPort int `yaml:"rtc_port"`
+	// AdminAddr is the metrics and pprof listener. Empty disables it.
+	AdminAddr string `yaml:"admin_addr"`
+	// DataDir holds the database, TLS certificate and server keys.
+	DataDir string `yaml:"data_dir"`
+	// Dev enables development defaults (loopback bind, loopback ICE candidates).
+	Dev bool `yaml:"dev"`
+
+	TLS    TLS    `yaml:"tls"`
+	Tokens Tokens `yaml:"tokens"`
+	Rooms  Rooms  `yaml:"rooms"`
+	Signal Signal `yaml:"signal"`
+	RTC    RTC    `yaml:"rtc"`
+	HTTP   HTTP   `yaml:"http"`
+	Log    Log    `yaml:"log"`
+}
+
+// TLS configures the HTTPS certificate. With CertFile and KeyFile empty the
+// server uses a self-signed certificate kept in the data directory.
+type TLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// Hosts are extra names and addresses for the self-signed certificate;
+	// localhost, 127.0.0.1 and ::1 are always included.
+	Hosts []string `yaml:"hosts"`
+}
+
+// Tokens configures join and server-API token policy.
+type Tokens struct {
+	// MaxLifetime is the longest exp-nbf (or exp-iat) span accepted.
+	MaxLifetime time.Duration `yaml:"max_lifetime"`
+}
+
+// Rooms configures room limits.
+type Rooms struct {
+	// AutoCreate lets a valid join token create its room on first join.
+	AutoCreate      bool          `yaml:"auto_create"`
+	MaxParticipants int           `yaml:"max_participants"`
+	EmptyTimeout    time.Duration `yaml:"empty_timeout"`
+	MaxRooms        int           `yaml:"max_rooms"`
+}
+
+// Signal configures the signaling WebSocket.
+type Signal struct {
+	JoinTimeout       time.Duration `yaml:"join_timeout"`
+	MessagesPerSecond float64       `yaml:"messages_per_second"`
+	Burst             int           `yaml:"burst"`
+	MaxMessageBytes   int           `yaml:"max_message_bytes"`
+}
+
+// RTC configures the media transport.
+type RTC struct {
+	// PublicIPs are 1:1 NAT addresses advertised as host candidates.
+	PublicIPs []string `yaml:"public_ips"`
+	// IncludeLoopback offers loopback ICE candidates (useful on one machine).
+	IncludeLoopback   bool          `yaml:"include_loopback"`
+	DisconnectTimeout time.Duration `yaml:"disconnect_timeout"`
+	// PLIInterval is the minimum spacing of keyframe requests per track.
+	PLIInterval time.Duration `yaml:"pli_interval"`
+}
+
+// HTTP configures browser-facing security headers and origin checks.
+type HTTP struct {
+	// FrameAncestors is the CSP frame-ancestors source list.
+	FrameAncestors []string `yaml:"frame_ancestors"`
+	// AllowedOrigins are extra origins (scheme://host[:port]) accepted on the
+	// WebSocket upgrade and by CORS; the server's own origin always is.
+	AllowedOrigins []string `yaml:"allowed_origins"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// Default returns the production defaults.
+func Default() Config {
+	return Config{
+		Addr:      ":8443",
+		RTCPort:   7881,
+		AdminAddr: "127.0.0.1:9090",
+		DataDir:   "./conclave-data",
+		Tokens:    Tokens{MaxLifetime: 24 * time.Hour},
+		Rooms: Rooms{
+			AutoCreate:      true,
+			MaxParticipants: 100,
+			EmptyTimeout:    5 * time.Minute,
+			MaxRooms:        1000,
+		},
+		Signal: Signal{
+			JoinTimeout:       5 * time.Second,
+			MessagesPerSecond: 50,
+			Burst:             100,
+			MaxMessageBytes:   64 << 10,
+		},
+		RTC: RTC{
+			DisconnectTimeout: 10 * time.Second,
+			PLIInterval:       500 * time.Millisecond,
+		},
+		HTTP: HTTP{FrameAncestors: []string{"'none'"}},
+		Log:  Log{Level: "info", Format: "text"},
+	}
+}
+
+// DefaultDev returns the defaults used when dev is true: Default with the
+// HTTPS listener bound to loopback and loopback ICE candidates offered.
+func DefaultDev() Config {
+	c := Default()
+	c.Dev = true
+	c.Addr = "127.0.0.1:8443"
+	c.RTC.IncludeLoopback = true
+	return c
+}

@@ -1,0 +1,138 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxMessageBytes is the signaling protocol's hard limit (signal.MaxMessageBytes);
+// a larger configured value could never be honoured.
+const maxMessageBytes = 64 << 10
+
+// Validate checks every value and reports all problems at once; each error
+// starts with the key it concerns, e.g. "rtc_port: must be 1..65535, got 0".
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+
+	if err := checkHostPort(c.Addr); err != nil {
+		bad("addr", "%v", err)
+	}
+	// Port 0 asks the kernel for a free port: tests use it; an operator
+	// would not, since clients must be able to reach the port.
+	if c.RTCPort < 0 || c.RTCPort > 65535 {
+		bad("rtc_port", "must be 0..65535, got %d", c.RTCPort)
+	}
+	if c.AdminAddr != "" {
+		if err := checkHostPort(c.AdminAddr); err != nil {
+			bad("admin_addr", "%v", err)
+		}
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("data_dir", "must not be empty")
+	}
+
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		bad("tls", "cert_file and key_file must be set together")
+	}
+	for i, h := range c.TLS.Hosts {
+		isIP := net.ParseIP(h) != nil
+		if !isIP && (h == "" || strings.ContainsAny(h, " /:,*\t\r\n")) {
+			bad(fmt.Sprintf("tls.hosts[%d]", i), "%q is not a host name or IP address", h)
+		}
+	}
+
+	positive(bad, "tokens.max_lifetime", c.Tokens.MaxLifetime)
+
+	if c.Rooms.MaxParticipants < 1 {
+		bad("rooms.max_participants", "must be at least 1, got %d", c.Rooms.MaxParticipants)
+	}
+	if c.Rooms.MaxRooms < 1 {
+		bad("rooms.max_rooms", "must be at least 1, got %d", c.Rooms.MaxRooms)
+	}
+	if c.Rooms.EmptyTimeout < 0 {
+		bad("rooms.empty_timeout", "must not be negative, got %s", c.Rooms.EmptyTimeout)
+	}
+
+	positive(bad, "signal.join_timeout", c.Signal.JoinTimeout)
+	if r := c.Signal.MessagesPerSecond; !(r > 0) || math.IsInf(r, 0) {
+		bad("signal.messages_per_second", "must be a positive number, got %v", r)
+	}
+	if c.Signal.Burst < 1 {
+		bad("signal.burst", "must be at least 1, got %d", c.Signal.Burst)
+	}
+	if n := c.Signal.MaxMessageBytes; n < 1024 || n > maxMessageBytes {
+		bad("signal.max_message_bytes", "must be 1024..%d, got %d", maxMessageBytes, n)
+	}
+
+	for i, ip := range c.RTC.PublicIPs {
+		if _, err := netip.ParseAddr(ip); err != nil {
+			bad(fmt.Sprintf("rtc.public_ips[%d]", i), "%q is not an IP address", ip)
+		}
+	}
+	positive(bad, "rtc.disconnect_timeout", c.RTC.DisconnectTimeout)
+	positive(bad, "rtc.pli_interval", c.RTC.PLIInterval)
+
+	if len(c.HTTP.FrameAncestors) == 0 {
+		bad("http.frame_ancestors", "must not be empty (use 'none' to forbid framing)")
+	}
+	for i, src := range c.HTTP.FrameAncestors {
+		// Anything that could end the directive would inject CSP.
+		if strings.TrimSpace(src) == "" || strings.ContainsAny(src, ";,\r\n\t ") {
+			bad(fmt.Sprintf("http.frame_ancestors[%d]", i), "%q is not a single CSP source", src)
+		}
+	}
+	for i, o := range c.HTTP.AllowedOrigins {
+		if err := checkOrigin(o); err != nil {
+			bad(fmt.Sprintf("http.allowed_origins[%d]", i), "%v", err)
+		}
+	}
+
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format", "must be text or json, got %q", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+func positive(bad func(string, string, ...any), key string, d time.Duration) {
+	if d <= 0 {
+		bad(key, "must be a positive duration, got %s", d)
+	}
+}
+
+func checkHostPort(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("must be host:port, got %q", addr)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port must be 0..65535, got %q", port)
+	}
+	return nil
+}
+
+func checkOrigin(o string) error {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%q is not an origin like https://example.com", o)
+	}
+	return nil
+}

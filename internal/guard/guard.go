@@ -1,0 +1,55 @@
+// Package guard owns Conclave's defences against abuse: rate limits,
+// brute-force detection, blocks and security events. For now it holds the
+// token-bucket rate limiter used per signaling connection.
+package guard
+
+import (
+	"sync"
+	"time"
+)
+
+// Limiter is a token bucket: it holds up to burst tokens, refills at rate
+// tokens per second, and each allowed event takes one token. It is safe for
+// concurrent use and Allow does not allocate.
+type Limiter struct {
+	now   func() time.Time
+	rate  float64
+	burst float64
+
+	mu     sync.Mutex
+	tokens float64
+	last   time.Time
+}
+
+// NewLimiter returns a full bucket. A burst below 1 is treated as 1; a rate
+// of zero or less never refills. now is the clock (time.Now in production,
+// a fake in tests); nil means time.Now.
+func NewLimiter(ratePerSec float64, burst int, now func() time.Time) *Limiter {
+	if now == nil {
+		now = time.Now
+	}
+	if burst < 1 {
+		burst = 1
+	}
+	if !(ratePerSec > 0) {
+		ratePerSec = 0
+	}
+	return &Limiter{now: now, rate: ratePerSec, burst: float64(burst), tokens: float64(burst), last: now()}
+}
+
+// Allow reports whether one event may happen now, and if so takes a token.
+func (l *Limiter) Allow() bool {
+	t := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// A clock that steps backwards refills nothing rather than going negative.
+	if elapsed := t.Sub(l.last); elapsed > 0 {
+		l.tokens = min(l.burst, l.tokens+elapsed.Seconds()*l.rate)
+		l.last = t
+	}
+	if l.tokens < 1 {
+		return false
+	}
+	l.tokens--
+	return true
+}

@@ -1,0 +1,345 @@
+// Package loadtest drives a Conclave server with many Go clients (publishers
+// sending VP8 and Opus, subscriber-only participants counting what arrives)
+// and reports throughput, loss, join times and the server's CPU and memory
+// cost per forwarded packet and per subscriber. `conclave loadtest` is its
+// command line.
+package loadtest
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-video/conclave/client"
+	"github.com/conclave-video/conclave/client/media"
+)
+
+// TokenFunc mints a join token for identity in room; publishers get publish
+// grants, subscribers subscribe only.
+type TokenFunc func(room, identity string, publisher bool) (string, error)
+
+// Config describes a run.
+type Config struct {
+	URL         string
+	Rooms       int
+	Publishers  int // per room
+	Subscribers int // per room
+	// Duration is the length of the measured steady window, after the
+	// ramp-up and a short settling time.
+	Duration time.Duration
+	// Ramp spreads the subscribers' joins over this long.
+	Ramp time.Duration
+	// VideoBitrate, if > 0, replaces the VP8 clip with generated frames
+	// of this bitrate (not decodable; fine for an SFU).
+	VideoBitrate int
+	AudioOnly    bool
+	// MediaDir holds video.ivf and audio.ogg (testdata/media). Missing
+	// files fall back to generated frames.
+	MediaDir   string
+	TLS        *tls.Config
+	MetricsURL string // empty: no server metrics
+	Token      TokenFunc
+	RunID      string // makes room and identity names unique
+	Logger     *slog.Logger
+}
+
+// settle is how long to wait after the last join before measuring, so
+// subscribers have their first key frame.
+const settle = 2 * time.Second
+
+type player interface {
+	Play(ctx context.Context, w media.SampleWriter) error
+}
+
+type run struct {
+	cfg      Config
+	log      *slog.Logger
+	progress io.Writer
+	tracks   registry
+	joins    joinTimes
+	failed   atomic.Int64
+	dropped  atomic.Int64
+	pubs     atomic.Int64
+	subs     atomic.Int64
+	video    player
+	audio    player
+
+	mu      sync.Mutex
+	clients []*client.Client
+}
+
+// Run executes a load test and returns its report. Progress goes to
+// progress.
+func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
+	if cfg.Rooms <= 0 || cfg.Publishers < 0 || cfg.Subscribers < 0 || cfg.Duration <= 0 || cfg.Token == nil {
+		return Report{}, errors.New("loadtest: rooms, duration and a token function are required")
+	}
+	r := &run{cfg: cfg, log: cfg.Logger, progress: progress}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	if err := r.loadMedia(); err != nil {
+		return Report{}, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer r.leaveAll()
+
+	var httpc *http.Client
+	scrape := func(what string) *Sample {
+		if cfg.MetricsURL == "" {
+			return nil
+		}
+		if httpc == nil {
+			httpc = &http.Client{}
+		}
+		s, err := Scrape(ctx, httpc, cfg.MetricsURL)
+		if err != nil {
+			fmt.Fprintf(progress, "metrics (%s): %v\n", what, err)
+			return nil
+		}
+		return &s
+	}
+
+	fmt.Fprintf(progress, "connecting %d publishers in %d rooms\n", cfg.Rooms*cfg.Publishers, cfg.Rooms)
+	var wg sync.WaitGroup
+	for room := 0; room < cfg.Rooms; room++ {
+		for i := 0; i < cfg.Publishers; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := r.publisher(ctx, room, i); err != nil {
+					r.failed.Add(1)
+					fmt.Fprintf(progress, "publisher %d/%d: %v\n", room, i, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if err := sleep(ctx, time.Second); err != nil {
+		return Report{}, err
+	}
+	baseline := scrape("baseline")
+
+	total := cfg.Rooms * cfg.Subscribers
+	fmt.Fprintf(progress, "connecting %d subscribers over %s\n", total, cfg.Ramp)
+	var gap time.Duration
+	if total > 0 {
+		gap = cfg.Ramp / time.Duration(total)
+	}
+	next := time.Now()
+	for n := 0; n < total; n++ {
+		if err := sleep(ctx, time.Until(next)); err != nil {
+			return Report{}, err
+		}
+		next = next.Add(gap)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.subscriber(ctx, n%cfg.Rooms, n/cfg.Rooms); err != nil {
+				r.failed.Add(1)
+				fmt.Fprintf(progress, "subscriber %d: %v\n", n, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := sleep(ctx, settle); err != nil {
+		return Report{}, err
+	}
+
+	fmt.Fprintf(progress, "measuring for %s\n", cfg.Duration)
+	w := Window{Baseline: baseline, Start: time.Now(), From: r.tracks.snapshot()}
+	w.TesterCPUFrom, w.TesterCPUKnown = selfCPU()
+	w.ServerFrom = scrape("start")
+	if err := sleep(ctx, cfg.Duration); err != nil {
+		return Report{}, err
+	}
+	w.End, w.To = time.Now(), r.tracks.snapshot()
+	var ok bool
+	w.TesterCPUTo, ok = selfCPU()
+	w.TesterCPUKnown = w.TesterCPUKnown && ok
+	w.ServerTo = scrape("end")
+	w.Joined, w.FirstMedia = r.joins.copy()
+	w.Subscribers = int(r.subs.Load())
+	w.Clients = Clients{
+		Publishers: int(r.pubs.Load()), Subscribers: w.Subscribers,
+		Failed: int(r.failed.Load()), Disconnected: int(r.dropped.Load()),
+	}
+	return Summarize(w), nil
+}
+
+func (r *run) loadMedia() error {
+	dir := r.cfg.MediaDir
+	if r.cfg.VideoBitrate > 0 {
+		r.video = media.NewGenerator(media.GeneratorOptions{Bitrate: r.cfg.VideoBitrate})
+	} else if c, err := media.OpenIVF(filepath.Join(dir, "video.ivf")); err == nil {
+		r.video = c
+	} else if errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(r.progress, "no %s: sending generated 2 Mbit/s frames\n", filepath.Join(dir, "video.ivf"))
+		r.video = media.NewGenerator(media.GeneratorOptions{Bitrate: 2_000_000})
+	} else {
+		return err
+	}
+	if c, err := media.OpenOgg(filepath.Join(dir, "audio.ogg")); err == nil {
+		r.audio = c
+	} else if errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(r.progress, "no %s: sending generated audio-sized frames\n", filepath.Join(dir, "audio.ogg"))
+		r.audio = media.NewGenerator(media.GeneratorOptions{Bitrate: 32_000, FrameRate: 50})
+	} else {
+		return err
+	}
+	return nil
+}
+
+func (r *run) roomName(room int) string { return fmt.Sprintf("loadtest-%s-%d", r.cfg.RunID, room) }
+
+func (r *run) connect(ctx context.Context, room int, identity string, publisher bool) (*client.Client, time.Duration, error) {
+	tok, err := r.cfg.Token(r.roomName(room), identity, publisher)
+	if err != nil {
+		return nil, 0, err
+	}
+	opts := []client.Option{client.WithLogger(r.log), client.WithEventBuffer(64)}
+	if r.cfg.TLS != nil {
+		opts = append(opts, client.WithTLSConfig(r.cfg.TLS))
+	}
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	start := time.Now()
+	c, err := client.Connect(cctx, r.cfg.URL, tok, opts...)
+	if err != nil {
+		return nil, 0, err
+	}
+	r.mu.Lock()
+	r.clients = append(r.clients, c)
+	r.mu.Unlock()
+	return c, time.Since(start), nil
+}
+
+func (r *run) publisher(ctx context.Context, room, i int) error {
+	id := fmt.Sprintf("lt-%s-pub-%d-%d", r.cfg.RunID, room, i)
+	c, _, err := r.connect(ctx, room, id, true)
+	if err != nil {
+		return err
+	}
+	go r.drain(c, nil, time.Time{})
+	type pub struct {
+		mime   string
+		cid    string
+		source client.TrackSource
+		p      player
+	}
+	pubs := []pub{{webrtc.MimeTypeOpus, "a-" + id, client.SourceMicrophone, r.audio}}
+	if !r.cfg.AudioOnly {
+		pubs = append(pubs, pub{webrtc.MimeTypeVP8, "v-" + id, client.SourceCamera, r.video})
+	}
+	for _, p := range pubs {
+		codec := webrtc.RTPCodecCapability{MimeType: p.mime}
+		if p.mime == webrtc.MimeTypeOpus {
+			codec.ClockRate, codec.Channels = 48000, 2
+		} else {
+			codec.ClockRate = 90000
+		}
+		track, err := webrtc.NewTrackLocalStaticSample(codec, p.cid, id)
+		if err != nil {
+			return err
+		}
+		pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		_, err = c.Publish(pctx, track, p.source)
+		cancel()
+		if err != nil {
+			return err
+		}
+		go func() { _ = p.p.Play(ctx, track) }()
+	}
+	r.pubs.Add(1)
+	return nil
+}
+
+func (r *run) subscriber(ctx context.Context, room, i int) error {
+	id := fmt.Sprintf("lt-%s-sub-%d-%d", r.cfg.RunID, room, i)
+	start := time.Now()
+	c, joined, err := r.connect(ctx, room, id, false)
+	if err != nil {
+		return err
+	}
+	r.joins.addJoined(joined)
+	r.subs.Add(1)
+	go r.drain(c, &r.joins, start)
+	return nil
+}
+
+// drain consumes a client's events; for subscribers it starts one cheap
+// reader per subscribed track.
+func (r *run) drain(c *client.Client, joins *joinTimes, start time.Time) {
+	var first atomic.Bool
+	for ev := range c.Events() {
+		switch ev := ev.(type) {
+		case client.TrackSubscribed:
+			if joins == nil {
+				continue
+			}
+			t := r.tracks.add()
+			go func() {
+				buf := make([]byte, 1600)
+				for {
+					n, _, err := ev.Remote.Read(buf)
+					if err != nil {
+						return
+					}
+					if first.CompareAndSwap(false, true) {
+						joins.addMedia(time.Since(start))
+					}
+					t.observe(buf[:n])
+				}
+			}()
+		case client.Disconnected:
+			if ev.Err != nil {
+				r.dropped.Add(1)
+				r.log.Info("client disconnected", "reason", ev.Reason, "err", ev.Err)
+			}
+		}
+	}
+}
+
+func (r *run) leaveAll() {
+	r.mu.Lock()
+	cs := r.clients
+	r.clients = nil
+	r.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = c.Leave(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,216 @@
+// Package rtc owns one participant's two PeerConnections and the WebRTC
+// engine they are built from: codecs, interceptors, the single-port ICE
+// transport (UDP mux plus ICE-TCP on the same number) and SDP negotiation.
+//
+// The client offers on the publisher PeerConnection; the server offers on the
+// subscriber PeerConnection. Media received on the publisher becomes an
+// sfu.Receiver; each subscription becomes an sfu.DownTrack on the
+// subscriber. rtc knows nothing of rooms or signaling messages.
+package rtc
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-video/conclave/internal/sfu"
+)
+
+// Config configures an Engine.
+type Config struct {
+	// UDP is the one UDP socket all ICE traffic shares.
+	UDP net.PacketConn
+	// TCP is the listener for ICE-TCP, on the same port number as UDP.
+	TCP net.Listener
+	// PublicIPs are advertised as host candidates in place of local
+	// addresses (1:1 NAT).
+	PublicIPs []string
+	// IncludeLoopback adds loopback candidates (needed for tests and --dev).
+	IncludeLoopback bool
+	// DisconnectTimeout is how long ICE may go without traffic before the
+	// connection counts as failed.
+	DisconnectTimeout time.Duration
+	// PLIInterval is the minimum gap between keyframe requests upstream.
+	PLIInterval time.Duration
+	Stats       *sfu.Stats
+	Logger      *slog.Logger
+}
+
+// Engine builds PeerConnections. One per server.
+type Engine struct {
+	cfg       Config
+	publisher *webrtc.API
+	subscribe *webrtc.API
+}
+
+// NewEngine builds the two WebRTC APIs: one for publisher PeerConnections
+// (NACK generation, receiver reports, TWCC feedback) and one for subscriber
+// PeerConnections (sender reports, TWCC sequence numbers; NACKs are answered
+// by the sfu from its shared packet cache).
+func NewEngine(cfg Config) (*Engine, error) {
+	if cfg.UDP == nil {
+		return nil, errors.New("rtc: a UDP socket is required")
+	}
+	if cfg.Stats == nil {
+		cfg.Stats = new(sfu.Stats)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.DisconnectTimeout <= 0 {
+		cfg.DisconnectTimeout = 10 * time.Second
+	}
+	if cfg.PLIInterval <= 0 {
+		cfg.PLIInterval = 500 * time.Millisecond
+	}
+
+	logs := pionLogs{cfg.Logger}
+	se := webrtc.SettingEngine{LoggerFactory: logs}
+	se.SetICEUDPMux(webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), cfg.UDP))
+	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
+	if cfg.TCP != nil {
+		se.SetICETCPMux(webrtc.NewICETCPMux(logs.NewLogger("tcpmux"), cfg.TCP, 64))
+		types = append(types, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6)
+	}
+	se.SetNetworkTypes(types)
+	se.SetIncludeLoopbackCandidate(cfg.IncludeLoopback)
+	se.SetLite(false)
+	// A dead peer is declared disconnected after half the timeout and failed
+	// after all of it; keepalives keep NAT bindings open well inside that.
+	se.SetICETimeouts(cfg.DisconnectTimeout/2, cfg.DisconnectTimeout, time.Second)
+	if len(cfg.PublicIPs) > 0 {
+		if err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+			External:        cfg.PublicIPs,
+			AsCandidateType: webrtc.ICECandidateTypeHost,
+			Mode:            webrtc.ICEAddressRewriteReplace,
+		}); err != nil {
+			return nil, fmt.Errorf("rtc: public IPs: %w", err)
+		}
+	}
+	se.DisableActiveTCP(true)
+
+	pubAPI, err := newAPI(se, true)
+	if err != nil {
+		return nil, err
+	}
+	subAPI, err := newAPI(se, false)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{cfg: cfg, publisher: pubAPI, subscribe: subAPI}, nil
+}
+
+// Stats returns the forwarding counters shared by every receiver.
+func (e *Engine) Stats() *sfu.Stats { return e.cfg.Stats }
+
+// Codecs Conclave forwards. VP8 and Opus are always offered; H.264 and VP9
+// are used when both sides offer them.
+func registerCodecs(m *webrtc.MediaEngine) error {
+	videoFB := []webrtc.RTCPFeedback{
+		{Type: "goog-remb"},
+		{Type: webrtc.TypeRTCPFBTransportCC},
+		{Type: "ccm", Parameter: "fir"},
+		{Type: "nack"},
+		{Type: "nack", Parameter: "pli"},
+	}
+	codecs := []struct {
+		kind  webrtc.RTPCodecType
+		codec webrtc.RTPCodecParameters
+	}{
+		{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+				SDPFmtpLine:  "minptime=10;useinbandfec=1",
+				RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBTransportCC}},
+			},
+			PayloadType: 111,
+		}},
+		{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFB},
+			PayloadType:        96,
+		}},
+		{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: webrtc.MimeTypeVP9, ClockRate: 90000, SDPFmtpLine: "profile-id=0", RTCPFeedback: videoFB,
+			},
+			PayloadType: 98,
+		}},
+		{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+				SDPFmtpLine:  "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+				RTCPFeedback: videoFB,
+			},
+			PayloadType: 102,
+		}},
+		{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+				SDPFmtpLine:  "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640032",
+				RTCPFeedback: videoFB,
+			},
+			PayloadType: 104,
+		}},
+	}
+	for _, c := range codecs {
+		if err := m.RegisterCodec(c.codec, c.kind); err != nil {
+			return fmt.Errorf("rtc: register %s: %w", c.codec.MimeType, err)
+		}
+	}
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, kind); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func newAPI(se webrtc.SettingEngine, publisher bool) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	if err := registerCodecs(m); err != nil {
+		return nil, err
+	}
+	reg := &interceptor.Registry{}
+	if publisher {
+		gen, err := nack.NewGeneratorInterceptor()
+		if err != nil {
+			return nil, err
+		}
+		reg.Add(gen)
+		rr, err := report.NewReceiverInterceptor()
+		if err != nil {
+			return nil, err
+		}
+		reg.Add(rr)
+		fb, err := twcc.NewSenderInterceptor()
+		if err != nil {
+			return nil, err
+		}
+		reg.Add(fb)
+	} else {
+		sr, err := report.NewSenderInterceptor()
+		if err != nil {
+			return nil, err
+		}
+		reg.Add(sr)
+		ext, err := twcc.NewHeaderExtensionInterceptor()
+		if err != nil {
+			return nil, err
+		}
+		reg.Add(ext)
+	}
+	return webrtc.NewAPI(
+		webrtc.WithMediaEngine(m),
+		webrtc.WithSettingEngine(se),
+		webrtc.WithInterceptorRegistry(reg),
+	), nil
+}

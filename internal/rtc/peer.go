@@ -1,0 +1,393 @@
+package rtc
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-video/conclave/internal/sfu"
+)
+
+// PC names one of a participant's two PeerConnections.
+type PC int
+
+// The two PeerConnections.
+const (
+	Publisher PC = iota
+	Subscriber
+)
+
+func (pc PC) String() string {
+	if pc == Publisher {
+		return "publisher"
+	}
+	return "subscriber"
+}
+
+// Sentinel errors callers tell apart.
+var (
+	ErrBadSDP       = errors.New("rtc: bad session description")
+	ErrBadCandidate = errors.New("rtc: bad ICE candidate")
+	ErrClosed       = errors.New("rtc: peer closed")
+	ErrNoOffer      = errors.New("rtc: answer without an outstanding offer")
+)
+
+// PublishedTrack is a track a participant sends, ready to be forwarded.
+type PublishedTrack struct {
+	ID       string // the server's id for the track
+	CID      string // the id the client gave it in its SDP
+	Kind     webrtc.RTPCodecType
+	MimeType string
+	Receiver *sfu.Receiver
+}
+
+// Handler receives a Peer's events. Methods are called from pion's
+// goroutines and must not block.
+type Handler interface {
+	// Candidate is a local ICE candidate to trickle to the client.
+	Candidate(pc PC, c webrtc.ICECandidateInit)
+	// Offer is a subscriber offer to send to the client.
+	Offer(sdp string)
+	// TrackPublished reports a new incoming track.
+	TrackPublished(t *PublishedTrack)
+	// TrackEnded reports that an incoming track stopped.
+	TrackEnded(t *PublishedTrack)
+	// ConnectionLost reports that media connectivity failed for good.
+	ConnectionLost(pc PC)
+}
+
+// Peer is one participant's pair of PeerConnections.
+type Peer struct {
+	id      string
+	engine  *Engine
+	handler Handler
+	pub     *webrtc.PeerConnection
+	sub     *webrtc.PeerConnection
+
+	mu       sync.Mutex
+	closed   bool
+	offering bool // a subscriber offer awaits its answer
+	pending  bool // another negotiation is needed after that answer
+	downs    map[string]*subscription
+	pubCands []webrtc.ICECandidateInit // arrived before the remote description
+	subCands []webrtc.ICECandidateInit
+	tracks   map[string]*PublishedTrack
+}
+
+type subscription struct {
+	down   *sfu.DownTrack
+	sender *webrtc.RTPSender
+}
+
+// NewPeer builds the two PeerConnections for participant id.
+func (e *Engine) NewPeer(id string, h Handler) (*Peer, error) {
+	p := &Peer{
+		id: id, engine: e, handler: h,
+		downs:  make(map[string]*subscription),
+		tracks: make(map[string]*PublishedTrack),
+	}
+	var err error
+	if p.pub, err = e.publisher.NewPeerConnection(webrtc.Configuration{}); err != nil {
+		return nil, fmt.Errorf("rtc: publisher: %w", err)
+	}
+	if p.sub, err = e.subscribe.NewPeerConnection(webrtc.Configuration{}); err != nil {
+		_ = p.pub.Close()
+		return nil, fmt.Errorf("rtc: subscriber: %w", err)
+	}
+	p.watch(Publisher, p.pub)
+	p.watch(Subscriber, p.sub)
+	p.pub.OnTrack(p.onTrack)
+	return p, nil
+}
+
+func (p *Peer) watch(kind PC, pc *webrtc.PeerConnection) {
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c == nil {
+			return
+		}
+		p.handler.Candidate(kind, c.ToJSON())
+	})
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateFailed {
+			p.mu.Lock()
+			closed := p.closed
+			p.mu.Unlock()
+			if !closed {
+				p.handler.ConnectionLost(kind)
+			}
+		}
+	})
+}
+
+func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	codec := remote.Codec()
+	t := &PublishedTrack{
+		ID:       newTrackID(),
+		CID:      remote.ID(),
+		Kind:     remote.Kind(),
+		MimeType: codec.MimeType,
+	}
+	t.Receiver = sfu.NewReceiver(sfu.ReceiverConfig{
+		TrackID:     t.ID,
+		StreamID:    p.id,
+		Kind:        remote.Kind(),
+		Codec:       codec,
+		SSRC:        uint32(remote.SSRC()),
+		Feedback:    p.pub,
+		PLIInterval: p.engine.cfg.PLIInterval,
+		Stats:       p.engine.cfg.Stats,
+		Logger:      p.engine.cfg.Logger,
+	})
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		t.Receiver.Close()
+		return
+	}
+	p.tracks[t.ID] = t
+	p.mu.Unlock()
+
+	// Incoming RTCP must be read for the interceptors to see sender reports.
+	go func() {
+		for {
+			if _, _, err := recv.ReadRTCP(); err != nil {
+				return
+			}
+		}
+	}()
+	p.handler.TrackPublished(t)
+	go func() {
+		_ = t.Receiver.Run(remote)
+		t.Receiver.Close()
+		p.mu.Lock()
+		delete(p.tracks, t.ID)
+		closed := p.closed
+		p.mu.Unlock()
+		if !closed {
+			p.handler.TrackEnded(t)
+		}
+	}()
+}
+
+// HandleOffer applies the client's publisher offer and returns the answer.
+func (p *Peer) HandleOffer(sdp string) (string, error) {
+	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	p.flushCandidates(Publisher)
+	answer, err := p.pub.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	if err := p.pub.SetLocalDescription(answer); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	return answer.SDP, nil
+}
+
+// HandleAnswer applies the client's answer to the last subscriber offer.
+func (p *Peer) HandleAnswer(sdp string) error {
+	p.mu.Lock()
+	if !p.offering {
+		p.mu.Unlock()
+		return ErrNoOffer
+	}
+	p.mu.Unlock()
+	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+		// Leave the offer outstanding: the client may answer again.
+		return fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	p.flushCandidates(Subscriber)
+	p.mu.Lock()
+	p.offering = false
+	again := p.pending
+	p.pending = false
+	p.mu.Unlock()
+	if again {
+		p.negotiate()
+	}
+	return nil
+}
+
+// AddCandidate adds a remote ICE candidate, holding it until the remote
+// description it belongs to is known.
+func (p *Peer) AddCandidate(kind PC, c webrtc.ICECandidateInit) error {
+	pc := p.pc(kind)
+	p.mu.Lock()
+	if pc.RemoteDescription() == nil {
+		if kind == Publisher {
+			if len(p.pubCands) >= maxHeldCandidates {
+				p.mu.Unlock()
+				return fmt.Errorf("%w: too many candidates before the offer", ErrBadCandidate)
+			}
+			p.pubCands = append(p.pubCands, c)
+		} else {
+			if len(p.subCands) >= maxHeldCandidates {
+				p.mu.Unlock()
+				return fmt.Errorf("%w: too many candidates before the answer", ErrBadCandidate)
+			}
+			p.subCands = append(p.subCands, c)
+		}
+		p.mu.Unlock()
+		return nil
+	}
+	p.mu.Unlock()
+	if err := pc.AddICECandidate(c); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadCandidate, err)
+	}
+	return nil
+}
+
+const maxHeldCandidates = 64
+
+func (p *Peer) flushCandidates(kind PC) {
+	p.mu.Lock()
+	var held []webrtc.ICECandidateInit
+	if kind == Publisher {
+		held, p.pubCands = p.pubCands, nil
+	} else {
+		held, p.subCands = p.subCands, nil
+	}
+	p.mu.Unlock()
+	pc := p.pc(kind)
+	for _, c := range held {
+		_ = pc.AddICECandidate(c) // a bad held candidate only loses itself
+	}
+}
+
+func (p *Peer) pc(kind PC) *webrtc.PeerConnection {
+	if kind == Publisher {
+		return p.pub
+	}
+	return p.sub
+}
+
+// Subscribe forwards r to this participant and renegotiates.
+func (p *Peer) Subscribe(r *sfu.Receiver) error {
+	down := r.NewDownTrack(p.id)
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		down.Close()
+		return ErrClosed
+	}
+	if _, ok := p.downs[down.ID()]; ok {
+		p.mu.Unlock()
+		down.Close()
+		return nil
+	}
+	p.mu.Unlock()
+	sender, err := p.sub.AddTrack(down)
+	if err != nil {
+		down.Close()
+		return fmt.Errorf("rtc: subscribe: %w", err)
+	}
+	p.mu.Lock()
+	p.downs[down.ID()] = &subscription{down: down, sender: sender}
+	p.mu.Unlock()
+	go down.HandleRTCP(sender)
+	p.negotiate()
+	return nil
+}
+
+// Unsubscribe stops forwarding track id to this participant.
+func (p *Peer) Unsubscribe(trackID string) {
+	p.mu.Lock()
+	s, ok := p.downs[trackID]
+	delete(p.downs, trackID)
+	closed := p.closed
+	p.mu.Unlock()
+	if !ok {
+		return
+	}
+	s.down.Close()
+	if closed {
+		return
+	}
+	if err := p.sub.RemoveTrack(s.sender); err == nil {
+		p.negotiate()
+	}
+}
+
+// Subscriptions returns how many tracks this participant receives.
+func (p *Peer) Subscriptions() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.downs)
+}
+
+// negotiate sends a subscriber offer now, or after the outstanding one is
+// answered: only one offer is in flight at a time.
+func (p *Peer) negotiate() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	if p.offering {
+		p.pending = true
+		p.mu.Unlock()
+		return
+	}
+	p.offering = true
+	p.mu.Unlock()
+
+	offer, err := p.sub.CreateOffer(nil)
+	if err == nil {
+		err = p.sub.SetLocalDescription(offer)
+	}
+	if err != nil {
+		p.engine.cfg.Logger.Warn("subscriber offer failed", "participant", p.id, "err", err)
+		p.mu.Lock()
+		p.offering = false
+		p.mu.Unlock()
+		return
+	}
+	p.handler.Offer(offer.SDP)
+}
+
+// SetTrackMuted mutes or unmutes one of this participant's published tracks
+// on the server: while muted nothing of it is forwarded.
+func (p *Peer) SetTrackMuted(trackID string, muted bool) bool {
+	p.mu.Lock()
+	t, ok := p.tracks[trackID]
+	p.mu.Unlock()
+	if ok {
+		t.Receiver.SetMuted(muted)
+	}
+	return ok
+}
+
+// Close tears both PeerConnections down and stops every subscription.
+func (p *Peer) Close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	downs := p.downs
+	p.downs = nil
+	tracks := p.tracks
+	p.tracks = nil
+	p.mu.Unlock()
+	for _, s := range downs {
+		s.down.Close()
+	}
+	for _, t := range tracks {
+		t.Receiver.Close()
+	}
+	_ = p.pub.Close()
+	_ = p.sub.Close()
+}
+
+func newTrackID() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return "TR_" + strings.TrimRight(base32.StdEncoding.EncodeToString(b[:]), "=")
+}

@@ -1,0 +1,285 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-video/conclave/client"
+	"github.com/conclave-video/conclave/client/media"
+	"github.com/conclave-video/conclave/token"
+)
+
+// received counts what one client got on one subscribed track.
+type received struct {
+	intact, corrupt atomic.Int64
+}
+
+// mediaClient is a connected client publishing payload-stamped audio and
+// video and verifying everything it receives.
+type mediaClient struct {
+	c   *client.Client
+	rec *recorder
+
+	mu     sync.Mutex
+	tracks map[string]*received // by server track id
+}
+
+func startMediaClient(ctx context.Context, t *testing.T, e *env, room, identity string) *mediaClient {
+	t.Helper()
+	c := e.connect(ctx, room, identity)
+	m := &mediaClient{c: c, tracks: make(map[string]*received)}
+	m.rec = record(c)
+	publish := func(kind webrtc.RTPCodecCapability, id string, source client.TrackSource, opts media.PayloadOptions) {
+		tr, err := webrtc.NewTrackLocalStaticRTP(kind, id, "stream-"+identity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Publish(ctx, tr, source); err != nil {
+			t.Fatalf("%s: publish %s: %v", identity, id, err)
+		}
+		go func() { _ = media.NewPayloadSource(opts).Run(ctx, tr) }()
+	}
+	publish(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video-"+identity,
+		client.SourceCamera, media.PayloadOptions{Size: 1100, Rate: 100})
+	publish(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio-"+identity,
+		client.SourceMicrophone, media.PayloadOptions{Size: 120, Rate: 50, ClockRate: 48000, Prefix: []byte{}})
+	go m.consume(ctx)
+	return m
+}
+
+// consume reads every subscribed track and checks each payload.
+func (m *mediaClient) consume(ctx context.Context) {
+	seen := 0
+	for ctx.Err() == nil {
+		m.rec.mu.Lock()
+		evs := append([]client.Event(nil), m.rec.events[seen:]...)
+		seen = len(m.rec.events)
+		m.rec.mu.Unlock()
+		for _, ev := range evs {
+			sub, ok := ev.(client.TrackSubscribed)
+			if !ok {
+				continue
+			}
+			r := new(received)
+			m.mu.Lock()
+			m.tracks[sub.Track.ID] = r
+			m.mu.Unlock()
+			go func() {
+				buf := make([]byte, 1500)
+				for {
+					n, _, err := sub.Remote.Read(buf)
+					if err != nil {
+						return
+					}
+					var pkt rtp.Packet
+					if pkt.Unmarshal(buf[:n]) != nil {
+						r.corrupt.Add(1)
+						continue
+					}
+					if _, ok := media.VerifyPayload(pkt.Payload); ok {
+						r.intact.Add(1)
+					} else {
+						r.corrupt.Add(1)
+					}
+				}
+			}()
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func (m *mediaClient) counts() map[string][2]int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string][2]int64, len(m.tracks))
+	for id, r := range m.tracks {
+		out[id] = [2]int64{r.intact.Load(), r.corrupt.Load()}
+	}
+	return out
+}
+
+// TestThreeClientsExchangeMedia: three Go clients in one room each receive
+// the other two's audio and video with every payload intact; then leave,
+// removal and room deletion reach everyone.
+func TestThreeClientsExchangeMedia(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	names := []string{"alice", "bob", "carol"}
+	clients := make([]*mediaClient, len(names))
+	for i, n := range names {
+		clients[i] = startMediaClient(ctx, t, e, "standup", n)
+	}
+
+	// Every client must see 4 tracks (2 from each other participant), each
+	// with a steady flow of intact packets and none corrupted.
+	const want = 40
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		done := true
+		for _, m := range clients {
+			cs := m.counts()
+			if len(cs) < 4 {
+				done = false
+				break
+			}
+			for _, c := range cs {
+				if c[0] < want {
+					done = false
+				}
+			}
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			for i, m := range clients {
+				t.Logf("%s: %v", names[i], m.counts())
+			}
+			t.Fatal("media did not reach every client within 20 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for i, m := range clients {
+		cs := m.counts()
+		if len(cs) != 4 {
+			t.Errorf("%s subscribed to %d tracks, want 4", names[i], len(cs))
+		}
+		for id, c := range cs {
+			if c[1] != 0 {
+				t.Errorf("%s: track %s: %d corrupted payloads", names[i], id, c[1])
+			}
+		}
+		subs := 0
+		m.rec.mu.Lock()
+		for _, ev := range m.rec.events {
+			if s, ok := ev.(client.TrackSubscribed); ok {
+				if s.ParticipantID == m.c.Self().ID {
+					t.Errorf("%s received its own track", names[i])
+				}
+				subs++
+			}
+		}
+		m.rec.mu.Unlock()
+		if subs != 4 {
+			t.Errorf("%s: %d TrackSubscribed events, want 4", names[i], subs)
+		}
+	}
+
+	// Leave reaches everyone.
+	alice, bob, carol := clients[0], clients[1], clients[2]
+	aliceID := alice.c.Self().ID
+	if err := alice.c.Leave(ctx); err != nil {
+		t.Fatalf("leave: %v", err)
+	}
+	for _, m := range []*mediaClient{bob, carol} {
+		wait(t, m.rec, 5*time.Second, func(ev client.ParticipantLeft) bool {
+			return ev.ParticipantID == aliceID && ev.Reason == "left"
+		})
+	}
+
+	// Removal by the server API reaches the removed and the others.
+	admin := e.adminToken(e.key, "standup")
+	if st, body := e.api(http.MethodDelete, "/v1/rooms/standup/participants/bob", admin, nil); st != http.StatusNoContent {
+		t.Fatalf("remove bob: %d %s", st, body)
+	}
+	wait(t, bob.rec, 5*time.Second, func(ev client.Disconnected) bool { return ev.Reason == "removed" })
+	bobID := bob.c.Self().ID
+	wait(t, carol.rec, 5*time.Second, func(ev client.ParticipantLeft) bool {
+		return ev.ParticipantID == bobID && ev.Reason == "removed"
+	})
+
+	// Deleting the room ends the meeting for whoever is left.
+	if st, body := e.api(http.MethodDelete, "/v1/rooms/standup", admin, nil); st != http.StatusNoContent {
+		t.Fatalf("delete room: %d %s", st, body)
+	}
+	wait(t, carol.rec, 5*time.Second, func(ev client.Disconnected) bool { return ev.Reason == "room_deleted" })
+	if st, _ := e.api(http.MethodGet, "/v1/rooms/standup", admin, nil); st != http.StatusNotFound {
+		t.Errorf("deleted room: GET answered %d, want 404", st)
+	}
+}
+
+// TestSecondConnectionWithSameIdentityIsRefused: identity_in_use, and the
+// first connection stays.
+func TestSecondConnectionWithSameIdentityIsRefused(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	first := e.connect(ctx, "r1", "dave")
+	_, err := client.Connect(ctx, e.srv.URL(), e.joinToken(e.key, "r1", "dave"), client.WithTLSConfig(e.tls))
+	if code := serverCode(err); code != "identity_in_use" {
+		t.Fatalf("second join: err %v (code %q), want identity_in_use", err, code)
+	}
+	// The first connection is still in the room and still served.
+	other := e.connect(ctx, "r1", "erin")
+	orec := record(other)
+	ps := other.Participants()
+	if len(ps) != 1 || ps[0].Identity != "dave" || ps[0].ID != first.Self().ID {
+		t.Fatalf("erin sees %+v, want only the first dave", ps)
+	}
+	if err := first.SendData(ctx, []byte("still here"), "chat"); err != nil {
+		t.Fatalf("first connection broken: %v", err)
+	}
+	wait(t, orec, 5*time.Second, func(ev client.DataReceived) bool {
+		return ev.From == first.Self().ID && string(ev.Payload) == "still here" && ev.Topic == "chat"
+	})
+}
+
+func (e *env) adminToken(key token.Key, room string) string {
+	e.t.Helper()
+	tok, err := key.Mint(token.Options{
+		Identity: "admin", Room: room, TTL: 5 * time.Minute,
+		Grants: token.Grants{RoomAdmin: true, RoomCreate: true, RoomList: true},
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// api calls the server API and returns the status and body.
+func (e *env) api(method, path, bearer string, body any) (int, string) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		switch b := body.(type) {
+		case string:
+			rd = bytes.NewReader([]byte(b))
+		default:
+			j, err := json.Marshal(b)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			rd = bytes.NewReader(j)
+		}
+	}
+	req, err := http.NewRequest(method, e.srv.URL()+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: e.tls}}
+	resp, err := hc.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}

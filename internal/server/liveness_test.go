@@ -1,0 +1,184 @@
+package server_test
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/conclave-video/conclave/client"
+	"github.com/conclave-video/conclave/token"
+)
+
+// blackhole is a TCP proxy that can be frozen: it then stops forwarding in
+// both directions but keeps every socket open, as when a client's network
+// vanishes without a FIN or a RST reaching either end.
+type blackhole struct {
+	ln      net.Listener
+	target  string
+	frozen  atomic.Bool
+	release chan struct{} // closed at clean-up; frees the held copies
+
+	mu    sync.Mutex
+	conns []net.Conn
+	wg    sync.WaitGroup
+}
+
+func newBlackhole(t *testing.T, target string) *blackhole {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &blackhole{ln: ln, target: target, release: make(chan struct{})}
+	b.wg.Go(b.serve)
+	t.Cleanup(b.close)
+	return b
+}
+
+func (b *blackhole) addr() string { return b.ln.Addr().String() }
+
+// freeze stops all forwarding from now on.
+func (b *blackhole) freeze() { b.frozen.Store(true) }
+
+func (b *blackhole) serve() {
+	for {
+		in, err := b.ln.Accept()
+		if err != nil {
+			return
+		}
+		out, err := net.Dial("tcp", b.target)
+		if err != nil {
+			_ = in.Close()
+			continue
+		}
+		b.mu.Lock()
+		b.conns = append(b.conns, in, out)
+		b.mu.Unlock()
+		b.wg.Go(func() { b.pipe(out, in) })
+		b.wg.Go(func() { b.pipe(in, out) })
+	}
+}
+
+// pipe copies src to dst until either fails. Once frozen it holds whatever
+// it read, and an end of stream, until clean-up: nothing gets through.
+func (b *blackhole) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if b.frozen.Load() {
+			<-b.release
+			return
+		}
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				err = werr
+			}
+		}
+		if err != nil {
+			_ = dst.Close()
+			_ = src.Close()
+			return
+		}
+	}
+}
+
+func (b *blackhole) close() {
+	close(b.release)
+	_ = b.ln.Close()
+	b.mu.Lock()
+	for _, c := range b.conns {
+		_ = c.Close()
+	}
+	b.mu.Unlock()
+	b.wg.Wait()
+}
+
+// TestLostClientIsRemoved: a participant whose connection is gone, whether
+// it vanished silently or its TCP connection closed without a leave, is
+// removed from the room and the others are told with reason connection_lost.
+//
+// The silent case relies on the server's WebSocket ping (signal.Config's
+// PingInterval, 5 s by default; config.Signal has no knob for it, so the
+// test runs with the default and allows two intervals plus slack).
+func TestLostClientIsRemoved(t *testing.T) {
+	e := newEnv(t)
+	u, err := url.Parse(e.srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := token.Grants{Publish: true, Subscribe: true, PublishData: true}
+
+	cases := []struct {
+		name string
+		// viaProxy connects the lost client through a blackhole proxy.
+		viaProxy bool
+		cut      func(c *client.Client, b *blackhole)
+		within   time.Duration
+	}{
+		{
+			name: "network vanishes", viaProxy: true,
+			cut:    func(_ *client.Client, b *blackhole) { b.freeze() },
+			within: 15 * time.Second,
+		},
+		{
+			name:   "connection closes without leave",
+			cut:    func(c *client.Client, _ *blackhole) { _ = c.Close() },
+			within: 3 * time.Second,
+		},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			room := "liveness-" + string(rune('a'+i))
+			watcher, err := client.Connect(ctx, e.srv.URL(), mintToken(t, e.key, room, "watcher", all),
+				client.WithTLSConfig(e.tls), client.WithLogger(slog.New(slog.DiscardHandler)), client.WithEventBuffer(4096))
+			if err != nil {
+				t.Fatalf("watcher: %v", err)
+			}
+			t.Cleanup(func() { _ = watcher.Close() })
+			wrec := record(watcher)
+
+			var b *blackhole
+			serverURL := e.srv.URL()
+			if tc.viaProxy {
+				b = newBlackhole(t, u.Host)
+				serverURL = "https://" + b.addr()
+			}
+			lost, err := client.Connect(ctx, serverURL, mintToken(t, e.key, room, "lost", all),
+				client.WithTLSConfig(e.tls), client.WithLogger(slog.New(slog.DiscardHandler)))
+			if err != nil {
+				t.Fatalf("lost: %v", err)
+			}
+			t.Cleanup(func() { _ = lost.Close() })
+			lostID := lost.Self().ID
+			wait(t, wrec, 5*time.Second, func(ev client.ParticipantJoined) bool { return ev.Participant.ID == lostID })
+
+			start := time.Now()
+			tc.cut(lost, b)
+			left := wait(t, wrec, tc.within, func(ev client.ParticipantLeft) bool { return ev.ParticipantID == lostID })
+			t.Logf("removed %s after the cut", time.Since(start).Round(time.Millisecond))
+			if left.Reason != "connection_lost" {
+				t.Errorf("ParticipantLeft reason %q, want connection_lost", left.Reason)
+			}
+			if inRoom(e, room, "lost") {
+				t.Error("the room still lists the lost participant")
+			}
+			if !inRoom(e, room, "watcher") {
+				t.Error("the watcher is no longer in the room")
+			}
+			// The watcher's own session is unharmed.
+			if _, ok := find(wrec, func(ev client.Disconnected) bool { return true }); ok {
+				t.Error("the watcher was disconnected")
+			}
+			if err := watcher.Leave(ctx); err != nil {
+				t.Errorf("watcher leave: %v", err)
+			}
+		})
+	}
+}

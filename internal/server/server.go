@@ -1,0 +1,395 @@
+// Package server owns Conclave's listeners and lifecycle: the TLS listener
+// for HTTPS and WebSocket signaling, the single media port (ICE UDP mux and
+// ICE-TCP on the same number), the admin listener for metrics and pprof,
+// the wiring of every component, and graceful shutdown.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/conclave-video/conclave/internal/auth"
+	"github.com/conclave-video/conclave/internal/config"
+	"github.com/conclave-video/conclave/internal/httpapi"
+	"github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/internal/rtc"
+	"github.com/conclave-video/conclave/internal/sfu"
+	"github.com/conclave-video/conclave/internal/signal"
+	"github.com/conclave-video/conclave/internal/store"
+	"github.com/conclave-video/conclave/internal/telemetry"
+)
+
+// Server is one running Conclave node.
+type Server struct {
+	cfg     config.Config
+	log     *slog.Logger
+	store   *store.SQLite
+	rooms   *room.Manager
+	engine  *rtc.Engine
+	signal  *signal.Handler
+	metrics *telemetry.Metrics
+	stats   *sfu.Stats
+
+	httpLn  net.Listener
+	adminLn net.Listener
+	udp     net.PacketConn
+	tcp     net.Listener
+	http    *http.Server
+	admin   *http.Server
+
+	ready    chan struct{}
+	stopOnce sync.Once
+}
+
+// New builds a server from cfg: opens the store, loads or creates the TLS
+// certificate, binds every listener. Nothing is served until Run.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s = &Server{cfg: cfg, log: log, stats: new(sfu.Stats), ready: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			s.closeResources()
+		}
+	}()
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
+	}
+	if s.store, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "conclave.db")); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+
+	cert, err := s.certificate()
+	if err != nil {
+		return nil, err
+	}
+
+	// Listeners first, so a port in use is reported before anything runs.
+	if s.httpLn, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return nil, fmt.Errorf("addr: %w", err)
+	}
+	s.httpLn = tls.NewListener(s.httpLn, TLSConfig(cert))
+	if err := s.listenMedia(); err != nil {
+		return nil, err
+	}
+	if cfg.AdminAddr != "" {
+		if s.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+			return nil, fmt.Errorf("admin_addr: %w", err)
+		}
+	}
+
+	reg := prometheus.NewRegistry()
+	s.metrics = telemetry.NewMetrics(reg, s.stats)
+
+	if s.engine, err = rtc.NewEngine(rtc.Config{
+		UDP: s.udp, TCP: s.tcp,
+		PublicIPs:         cfg.RTC.PublicIPs,
+		IncludeLoopback:   cfg.RTC.IncludeLoopback,
+		DisconnectTimeout: cfg.RTC.DisconnectTimeout,
+		PLIInterval:       cfg.RTC.PLIInterval,
+		Stats:             s.stats,
+		Logger:            log.With("component", "rtc"),
+	}); err != nil {
+		return nil, err
+	}
+
+	s.rooms = room.NewManager(room.Config{
+		AutoCreate:             cfg.Rooms.AutoCreate,
+		DefaultMaxParticipants: cfg.Rooms.MaxParticipants,
+		DefaultEmptyTimeout:    cfg.Rooms.EmptyTimeout,
+		MaxRooms:               cfg.Rooms.MaxRooms,
+		Logger:                 log.With("component", "room"),
+		OnCreate:               s.rememberRoom,
+		OnClose:                s.forgetRoom,
+	})
+	if err := s.restoreRooms(ctx); err != nil {
+		return nil, err
+	}
+
+	verifier := &auth.Verifier{Keys: s.store, MaxLifetime: cfg.Tokens.MaxLifetime}
+	s.signal = signal.NewHandler(signal.Config{
+		Verifier:          verifier,
+		TokenErrorCode:    auth.Code,
+		Rooms:             s.rooms,
+		Engine:            s.engine,
+		Logger:            log.With("component", "signal"),
+		JoinTimeout:       cfg.Signal.JoinTimeout,
+		MessagesPerSecond: cfg.Signal.MessagesPerSecond,
+		Burst:             cfg.Signal.Burst,
+		OriginPatterns:    originHosts(cfg.HTTP.AllowedOrigins),
+		OnError:           s.metrics.SignalError,
+	})
+	api := httpapi.New(httpapi.Config{
+		Verifier:       verifier,
+		TokenErrorCode: auth.Code,
+		Rooms:          s.rooms,
+		Logger:         log.With("component", "api"),
+	})
+
+	mux := http.NewServeMux()
+	api.Register(mux)
+	mux.Handle("GET /v1/signal", s.signal)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /{$}", s.home)
+	s.http = &http.Server{
+		Handler:           httpapi.SecurityHeaders(cfg.HTTP.FrameAncestors, mux),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	if s.adminLn != nil {
+		amux := http.NewServeMux()
+		amux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+		amux.HandleFunc("GET /healthz", s.healthz)
+		amux.HandleFunc("GET /readyz", s.readyz)
+		amux.HandleFunc("/debug/pprof/", pprof.Index)
+		amux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		amux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		amux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		s.admin = &http.Server{Handler: amux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	}
+	return s, nil
+}
+
+// originHosts turns configured origins ("https://meet.example.com") into
+// the host patterns the WebSocket origin check matches. Validate has
+// already refused malformed origins.
+func originHosts(origins []string) []string {
+	hosts := make([]string, 0, len(origins))
+	for _, o := range origins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			hosts = append(hosts, u.Host)
+		}
+	}
+	return hosts
+}
+
+func (s *Server) certificate() (tls.Certificate, error) {
+	c := s.cfg.TLS
+	if c.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		if err != nil {
+			return tls.Certificate{}, fmt.Errorf("tls.cert_file: %w", err)
+		}
+		return cert, nil
+	}
+	cert, err := LoadOrCreateCertificate(filepath.Join(s.cfg.DataDir, "tls"), c.Hosts, time.Now())
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("tls: self-signed certificate: %w", err)
+	}
+	return cert, nil
+}
+
+// listenMedia binds UDP and TCP on the same port number. With rtc_port 0
+// (tests) it picks a free UDP port and takes the same number for TCP.
+func (s *Server) listenMedia() error {
+	host, _, err := net.SplitHostPort(s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("addr: %w", err)
+	}
+	for attempt := 0; ; attempt++ {
+		addr := net.JoinHostPort(host, strconv.Itoa(s.cfg.RTCPort))
+		udp, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return fmt.Errorf("rtc_port: udp: %w", err)
+		}
+		port := udp.LocalAddr().(*net.UDPAddr).Port
+		tcp, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			_ = udp.Close()
+			if s.cfg.RTCPort == 0 && attempt < 10 {
+				continue
+			}
+			return fmt.Errorf("rtc_port: tcp: %w", err)
+		}
+		s.udp, s.tcp = udp, tcp
+		return nil
+	}
+}
+
+// URL is the server's HTTPS base URL.
+func (s *Server) URL() string {
+	addr := s.httpLn.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return "https://" + net.JoinHostPort(host, strconv.Itoa(addr.Port))
+}
+
+// AdminURL is the admin listener's base URL ("" when disabled).
+func (s *Server) AdminURL() string {
+	if s.adminLn == nil {
+		return ""
+	}
+	return "http://" + s.adminLn.Addr().String()
+}
+
+// RTCPort is the media port number.
+func (s *Server) RTCPort() int { return s.udp.LocalAddr().(*net.UDPAddr).Port }
+
+// Store returns the server's store.
+func (s *Server) Store() *store.SQLite { return s.store }
+
+// Rooms returns the room manager.
+func (s *Server) Rooms() *room.Manager { return s.rooms }
+
+// Stats returns the forwarding counters.
+func (s *Server) Stats() *sfu.Stats { return s.stats }
+
+// Run serves until ctx is cancelled, then shuts down gracefully:
+// participants are told, rooms closed, the store flushed and closed.
+func (s *Server) Run(ctx context.Context) error {
+	errc := make(chan error, 2)
+	go func() { errc <- s.http.Serve(s.httpLn) }()
+	if s.admin != nil {
+		go func() { errc <- s.admin.Serve(s.adminLn) }()
+	}
+	go s.updateGauges(ctx)
+	close(s.ready)
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.Shutdown(sctx)
+	return err
+}
+
+// Shutdown stops the server: new connections are refused, every
+// participant is sent leave{server_shutdown}, media stops, the store closes.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.stopOnce.Do(func() {
+		s.log.Info("shutting down")
+		_ = s.signal.Shutdown(ctx)
+		s.rooms.CloseAll(signal.ReasonServerShutdown)
+		_ = s.http.Shutdown(ctx)
+		if s.admin != nil {
+			_ = s.admin.Shutdown(ctx)
+		}
+		s.closeResources()
+		s.log.Info("stopped")
+	})
+}
+
+func (s *Server) closeResources() {
+	if s.httpLn != nil {
+		_ = s.httpLn.Close()
+	}
+	if s.adminLn != nil {
+		_ = s.adminLn.Close()
+	}
+	if s.tcp != nil {
+		_ = s.tcp.Close()
+	}
+	if s.udp != nil {
+		_ = s.udp.Close()
+	}
+	if s.store != nil {
+		_ = s.store.Close()
+	}
+}
+
+func (s *Server) updateGauges(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			rooms, participants, tracks, subs := s.rooms.Counts()
+			s.metrics.Rooms.Set(float64(rooms))
+			s.metrics.Participants.Set(float64(participants))
+			s.metrics.TracksPublished.Set(float64(tracks))
+			s.metrics.Subscriptions.Set(float64(subs))
+		}
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	select {
+	case <-s.ready:
+	default:
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("starting\n"))
+		return
+	}
+	if err := s.store.Ping(r.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("store unavailable\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+func (s *Server) home(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Conclave</title></head>` +
+		`<body><h1>Conclave</h1><p>This server is running. Join meetings with a client SDK and a join token.</p></body></html>`))
+}
+
+func (s *Server) rememberRoom(info room.Info) {
+	err := s.store.CreateRoom(context.Background(), store.Room{
+		Name: info.Name, MaxParticipants: info.MaxParticipants,
+		EmptyTimeout: time.Duration(info.EmptyTimeout) * time.Second,
+		Owner:        info.Owner, CreatedAt: info.CreatedAt,
+	})
+	if err != nil && !errors.Is(err, store.ErrExists) {
+		s.log.Error("store room", "room", info.Name, "err", err)
+	}
+}
+
+func (s *Server) forgetRoom(name string) {
+	if err := s.store.DeleteRoom(context.Background(), name); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.Error("forget room", "room", name, "err", err)
+	}
+}
+
+func (s *Server) restoreRooms(ctx context.Context) error {
+	rooms, err := s.store.ListRooms(ctx, "")
+	if err != nil {
+		return fmt.Errorf("store: rooms: %w", err)
+	}
+	for _, r := range rooms {
+		if err := s.rooms.Restore(room.Spec{
+			Name: r.Name, Owner: r.Owner, MaxParticipants: r.MaxParticipants, EmptyTimeout: r.EmptyTimeout,
+		}, r.CreatedAt); err != nil {
+			s.log.Warn("room not restored", "room", r.Name, "err", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,353 @@
+package sfu
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// ErrClosed is returned when a Receiver or DownTrack is used after Close.
+var ErrClosed = errors.New("sfu: closed")
+
+// Defaults for ReceiverConfig.
+const (
+	DefaultPLIInterval    = 500 * time.Millisecond
+	DefaultVideoCacheSize = 512
+	DefaultAudioCacheSize = 64
+)
+
+// readBufferSize is the Run loop's packet buffer. SRTP-decrypted packets
+// from a browser are at most about 1200 bytes; this leaves room for
+// non-browser publishers up to a full Ethernet MTU.
+const readBufferSize = 1500
+
+// RTCPWriter sends RTCP to the publisher: the publisher's
+// *webrtc.PeerConnection.
+type RTCPWriter interface {
+	WriteRTCP(pkts []rtcp.Packet) error
+}
+
+// PacketReader yields the publisher's RTP packets: a *webrtc.TrackRemote.
+type PacketReader interface {
+	Read(b []byte) (int, interceptor.Attributes, error)
+}
+
+// RTCPReader yields a subscriber's RTCP for one track: a *webrtc.RTPSender.
+type RTCPReader interface {
+	ReadRTCP() ([]rtcp.Packet, interceptor.Attributes, error)
+}
+
+// readDeadliner is implemented by *webrtc.TrackRemote and *webrtc.RTPSender;
+// Close uses it to unblock Run and HandleRTCP.
+type readDeadliner interface {
+	SetReadDeadline(t time.Time) error
+}
+
+// ReceiverConfig describes one published track.
+type ReceiverConfig struct {
+	// TrackID and StreamID are what subscribers see as track id and stream
+	// id (StreamID is the publisher's participant id).
+	TrackID, StreamID string
+	Kind              webrtc.RTPCodecType
+	// Codec is the publisher's negotiated codec (TrackRemote.Codec()).
+	Codec webrtc.RTPCodecParameters
+	// SSRC is the publisher's media SSRC, the target of PLIs.
+	SSRC uint32
+	// Feedback carries keyframe requests to the publisher.
+	Feedback RTCPWriter
+	// PLIInterval is the minimum gap between keyframe requests sent
+	// upstream (default DefaultPLIInterval).
+	PLIInterval time.Duration
+	// CacheSize is the number of packets kept for NACK, rounded up to a
+	// power of two (default DefaultVideoCacheSize for video,
+	// DefaultAudioCacheSize for audio; at most 32768).
+	CacheSize int
+	// Stats receives the counters; nil gives the Receiver its own.
+	Stats *Stats
+	// Logger defaults to a logger that discards.
+	Logger *slog.Logger
+}
+
+// Receiver forwards one published track to its DownTracks.
+//
+// Packets enter through Run (or WritePacket) on one goroutine and are
+// written to every bound DownTrack on that goroutine. The set of DownTracks
+// is a copy-on-write snapshot, so the hot path takes no lock other than the
+// packet cache's and allocates nothing.
+type Receiver struct {
+	cfg   ReceiverConfig
+	stats *Stats
+	log   *slog.Logger
+	cache *packetCache
+	epoch time.Time
+
+	muted   atomic.Bool
+	closed  atomic.Bool
+	lastPLI atomic.Int64 // time since epoch of the last PLI, plus 1ns; 0 means never
+
+	// Owned by the goroutine that calls WritePacket.
+	hdr       rtp.Header
+	seqOffset uint16 // packets dropped while muted, subtracted from every sequence number
+
+	tracks atomic.Pointer[[]*binding] // bound DownTracks; replaced, never mutated
+
+	mu  sync.Mutex // serialises changes to tracks and src
+	src PacketReader
+}
+
+// NewReceiver returns a Receiver for the track described by cfg.
+func NewReceiver(cfg ReceiverConfig) *Receiver {
+	if cfg.PLIInterval <= 0 {
+		cfg.PLIInterval = DefaultPLIInterval
+	}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = DefaultVideoCacheSize
+		if cfg.Kind == webrtc.RTPCodecTypeAudio {
+			cfg.CacheSize = DefaultAudioCacheSize
+		}
+	}
+	r := &Receiver{
+		cfg:   cfg,
+		stats: cfg.Stats,
+		log:   cfg.Logger,
+		cache: newPacketCache(cfg.CacheSize),
+		epoch: time.Now(),
+	}
+	if r.stats == nil {
+		r.stats = &Stats{}
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	r.log = r.log.With("track", cfg.TrackID, "stream", cfg.StreamID)
+	r.tracks.Store(&[]*binding{})
+	return r
+}
+
+// Run reads packets from src and forwards them until src fails or the
+// Receiver is closed. It returns nil when src reached its end (io.EOF, a
+// closed pipe or connection) or the Receiver was closed, and the read error
+// otherwise. Packets that are not RTP are counted as dropped and skipped.
+func (r *Receiver) Run(src PacketReader) error {
+	r.mu.Lock()
+	if r.closed.Load() {
+		r.mu.Unlock()
+		return nil
+	}
+	r.src = src
+	r.mu.Unlock()
+
+	buf := make([]byte, readBufferSize)
+	for {
+		n, _, err := src.Read(buf)
+		if err != nil {
+			if r.closed.Load() || errors.Is(err, io.EOF) ||
+				errors.Is(err, io.ErrClosedPipe) || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("sfu: read track %s: %w", r.cfg.TrackID, err)
+		}
+		if err := r.WritePacket(buf[:n]); errors.Is(err, ErrClosed) {
+			return nil
+		}
+	}
+}
+
+// WritePacket forwards one RTP packet: it parses the header once, stores the
+// packet in the NACK cache and writes it to every bound DownTrack with that
+// DownTrack's header. b is not retained. WritePacket must not be called
+// concurrently with itself; Run is its only caller in production.
+//
+// A failed write to one DownTrack is counted as dropped and does not affect
+// the others; WritePacket returns an error only for a packet that is not
+// RTP, or ErrClosed.
+func (r *Receiver) WritePacket(b []byte) error {
+	if r.closed.Load() {
+		return ErrClosed
+	}
+	hdrLen, err := r.hdr.Unmarshal(b)
+	if err != nil {
+		r.stats.packetsDropped.Add(1)
+		return fmt.Errorf("sfu: parse rtp: %w", err)
+	}
+	payload, err := splitPadding(&r.hdr, b, hdrLen)
+	if err != nil {
+		r.stats.packetsDropped.Add(1)
+		return err
+	}
+	if r.muted.Load() {
+		r.seqOffset++
+		r.stats.packetsDropped.Add(1)
+		return nil
+	}
+	seq := r.hdr.SequenceNumber - r.seqOffset
+	r.cache.put(seq, b)
+
+	size := uint64(rtpFixedHeader + 4*len(r.hdr.CSRC) + len(payload) + int(r.hdr.PaddingSize))
+	var sent, dropped uint64
+	for _, t := range *r.tracks.Load() {
+		h := &t.dt.hdr
+		rewriteHeader(h, &r.hdr, t, seq)
+		if _, err := t.w.WriteRTP(h, payload); err != nil {
+			dropped++
+			continue
+		}
+		sent++
+	}
+	if sent > 0 {
+		r.stats.packetsForwarded.Add(sent)
+		r.stats.bytesForwarded.Add(sent * size)
+	}
+	if dropped > 0 {
+		r.stats.packetsDropped.Add(dropped)
+	}
+	return nil
+}
+
+const rtpFixedHeader = 12
+
+// splitPadding returns the payload of the packet b whose header h (hdrLen
+// bytes) has been parsed, without RTP padding, and records the padding size
+// in h so that marshalling the header and payload restores it.
+func splitPadding(h *rtp.Header, b []byte, hdrLen int) ([]byte, error) {
+	h.PaddingSize = 0
+	if !h.Padding {
+		return b[hdrLen:], nil
+	}
+	pad := int(b[len(b)-1])
+	if pad == 0 || hdrLen+pad > len(b) {
+		return nil, errors.New("sfu: parse rtp: invalid padding")
+	}
+	h.PaddingSize = byte(pad)
+	return b[hdrLen : len(b)-pad], nil
+}
+
+// rewriteHeader makes dst the header a subscriber bound by t sees for the
+// packet whose parsed header is src. Header extensions are dropped: their
+// ids belong to the publisher's session, and pion's interceptors add the
+// subscriber's own (transport-wide CC) on the way out.
+func rewriteHeader(dst, src *rtp.Header, t *binding, seq uint16) {
+	dst.Version = 2
+	dst.Padding = src.Padding
+	dst.PaddingSize = src.PaddingSize
+	dst.Marker = src.Marker
+	dst.PayloadType = t.pt
+	dst.SequenceNumber = seq
+	dst.Timestamp = src.Timestamp
+	dst.SSRC = t.ssrc
+	dst.CSRC = src.CSRC
+	dst.Extension = false
+	dst.ExtensionProfile = 0
+	dst.Extensions = dst.Extensions[:0]
+}
+
+// SetMuted enforces a server-side mute: while muted, packets are dropped
+// and subscribers' sequence numbers do not advance. Unmuting a video track
+// asks the publisher for a keyframe so subscribers can decode at once.
+func (r *Receiver) SetMuted(muted bool) {
+	if r.muted.Swap(muted) && !muted {
+		r.requestKeyframe(true)
+	}
+}
+
+// Muted reports whether the Receiver is muted.
+func (r *Receiver) Muted() bool { return r.muted.Load() }
+
+// RequestKeyframe asks the publisher for a keyframe with a PLI, at most once
+// per PLIInterval; further requests inside the interval are dropped because
+// the keyframe already asked for serves them too. It does nothing for audio.
+func (r *Receiver) RequestKeyframe() { r.requestKeyframe(false) }
+
+func (r *Receiver) requestKeyframe(force bool) {
+	if r.cfg.Kind != webrtc.RTPCodecTypeVideo || r.cfg.Feedback == nil || r.closed.Load() {
+		return
+	}
+	now := int64(time.Since(r.epoch)) + 1
+	last := r.lastPLI.Load()
+	if !force && last != 0 && now-last < int64(r.cfg.PLIInterval) {
+		return
+	}
+	if !r.lastPLI.CompareAndSwap(last, now) {
+		return // another goroutine is sending one right now
+	}
+	err := r.cfg.Feedback.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: r.cfg.SSRC}})
+	if err != nil {
+		r.log.Debug("sfu: send PLI", "err", err)
+		return
+	}
+	r.stats.plisSent.Add(1)
+}
+
+// NewDownTrack returns a DownTrack that forwards this Receiver's packets to
+// one subscriber once a PeerConnection binds it (after AddTrack and
+// negotiation).
+func (r *Receiver) NewDownTrack(subscriberID string) *DownTrack {
+	return &DownTrack{r: r, subscriberID: subscriberID}
+}
+
+// DownTracks returns the number of DownTracks currently bound.
+func (r *Receiver) DownTracks() int { return len(*r.tracks.Load()) }
+
+// Stats returns the counters the Receiver updates.
+func (r *Receiver) Stats() *Stats { return r.stats }
+
+// Close stops forwarding: bound DownTracks are detached and write nothing
+// more, Run returns (its source's read deadline is set when the source
+// supports one, as *webrtc.TrackRemote does) and later WritePacket calls
+// return ErrClosed. Close is idempotent.
+func (r *Receiver) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed.Swap(true) {
+		return
+	}
+	r.tracks.Store(&[]*binding{})
+	if d, ok := r.src.(readDeadliner); ok {
+		_ = d.SetReadDeadline(time.Now())
+	}
+}
+
+// attach adds (or replaces) d's binding in the fan-out snapshot.
+func (r *Receiver) attach(d *DownTrack, b *binding) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed.Load() || d.closed.Load() {
+		return ErrClosed
+	}
+	old := *r.tracks.Load()
+	next := make([]*binding, 0, len(old)+1)
+	for _, t := range old {
+		if t.dt != d {
+			next = append(next, t)
+		}
+	}
+	next = append(next, b)
+	r.tracks.Store(&next)
+	return nil
+}
+
+// detach removes d from the fan-out snapshot.
+func (r *Receiver) detach(d *DownTrack) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := *r.tracks.Load()
+	next := make([]*binding, 0, len(old))
+	for _, t := range old {
+		if t.dt != d {
+			next = append(next, t)
+		}
+	}
+	if len(next) != len(old) {
+		r.tracks.Store(&next)
+	}
+}

@@ -1,0 +1,433 @@
+package sfu
+
+import (
+	"bytes"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+func newVideoReceiver(t *testing.T, fb *feedback) *Receiver {
+	t.Helper()
+	r := NewReceiver(ReceiverConfig{
+		TrackID: "cam", StreamID: "alice", Kind: webrtc.RTPCodecTypeVideo,
+		Codec: vp8Codec, SSRC: 0xABCD, Feedback: fb, PLIInterval: time.Hour, Stats: &Stats{},
+	})
+	t.Cleanup(r.Close)
+	return r
+}
+
+// bind binds a new DownTrack of r with the given SSRC and VP8 payload type.
+func bind(t *testing.T, r *Receiver, ssrc webrtc.SSRC, pt webrtc.PayloadType, w webrtc.TrackLocalWriter) *DownTrack {
+	t.Helper()
+	d := r.NewDownTrack("sub")
+	codec := vp8Codec
+	codec.PayloadType = pt
+	got, err := d.Bind(&fakeContext{id: "ctx", ssrc: ssrc, codecs: []webrtc.RTPCodecParameters{opusCodec, codec}, w: w})
+	if err != nil {
+		t.Fatalf("Bind: %v", err)
+	}
+	if got.PayloadType != pt {
+		t.Fatalf("Bind chose payload type %d, want %d", got.PayloadType, pt)
+	}
+	return d
+}
+
+func TestHeaderRewrite(t *testing.T) {
+	r := newVideoReceiver(t, &feedback{})
+	w1, w2 := &recordingWriter{}, &recordingWriter{}
+	d1 := bind(t, r, 1111, 100, w1)
+	bind(t, r, 2222, 120, w2)
+	if d1.ID() != "cam" || d1.StreamID() != "alice" || d1.Kind() != webrtc.RTPCodecTypeVideo || d1.RID() != "" {
+		t.Fatalf("identity: %q %q %v %q", d1.ID(), d1.StreamID(), d1.Kind(), d1.RID())
+	}
+
+	in := &rtp.Packet{
+		Header: rtp.Header{
+			Version: 2, Marker: true, PayloadType: 96, SequenceNumber: 65535, Timestamp: 9000,
+			SSRC: 0xABCD, CSRC: []uint32{7, 8}, Padding: true, PaddingSize: 4,
+		},
+		Payload: []byte("payload bytes"),
+	}
+	_ = in.Header.SetExtension(5, []byte{9, 9})
+	raw, err := in.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WritePacket(raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		w    *recordingWriter
+		ssrc uint32
+		pt   uint8
+	}{{w1, 1111, 100}, {w2, 2222, 120}} {
+		pkts := tc.w.packets()
+		if len(pkts) != 1 {
+			t.Fatalf("got %d packets, want 1", len(pkts))
+		}
+		got := pkts[0]
+		if got.SSRC != tc.ssrc || got.PayloadType != tc.pt {
+			t.Errorf("SSRC/PT = %d/%d, want %d/%d", got.SSRC, got.PayloadType, tc.ssrc, tc.pt)
+		}
+		if got.Extension || len(got.Extensions) != 0 {
+			t.Errorf("header extensions not stripped: %+v", got.Extensions)
+		}
+		if got.SequenceNumber != 65535 || got.Timestamp != 9000 || !got.Marker {
+			t.Errorf("seq/ts/marker = %d/%d/%v", got.SequenceNumber, got.Timestamp, got.Marker)
+		}
+		if len(got.CSRC) != 2 || got.CSRC[0] != 7 || got.CSRC[1] != 8 {
+			t.Errorf("CSRC = %v", got.CSRC)
+		}
+		if !got.Padding || got.PaddingSize != 4 || !bytes.Equal(got.Payload, in.Payload) {
+			t.Errorf("padding/payload = %v/%d/%q", got.Padding, got.PaddingSize, got.Payload)
+		}
+	}
+	if s := r.Stats(); s.PacketsForwarded() != 2 || s.BytesForwarded() != 2*uint64(12+8+len(in.Payload)+4) {
+		t.Errorf("stats forwarded=%d bytes=%d", s.PacketsForwarded(), s.BytesForwarded())
+	}
+}
+
+func TestMuteKeepsSequenceGapless(t *testing.T) {
+	fb := &feedback{}
+	r := newVideoReceiver(t, fb)
+	w := &recordingWriter{}
+	bind(t, r, 1, 96, w)
+	plisAfterBind := len(fb.plis())
+
+	send := func(seqs ...uint16) {
+		for _, s := range seqs {
+			if err := r.WritePacket(packet(s, uint32(s)*3000, []byte{byte(s)})); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	send(65533, 65534, 65535)
+	r.SetMuted(true)
+	if !r.Muted() {
+		t.Fatal("Muted() = false after SetMuted(true)")
+	}
+	send(0, 1, 2, 3)
+	r.SetMuted(false)
+	send(4, 5)
+	send(7) // 6 is lost upstream: the subscriber must see the gap
+
+	var got []uint16
+	for _, p := range w.packets() {
+		got = append(got, p.SequenceNumber)
+	}
+	want := []uint16{65533, 65534, 65535, 0, 1, 3}
+	if len(got) != len(want) {
+		t.Fatalf("sequence numbers %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("sequence numbers %v, want %v", got, want)
+		}
+	}
+	if d := r.Stats().PacketsDropped(); d != 4 {
+		t.Errorf("PacketsDropped = %d, want 4", d)
+	}
+	if n := len(fb.plis()); n != plisAfterBind+1 {
+		t.Errorf("unmute sent %d PLIs, want 1", n-plisAfterBind)
+	}
+}
+
+func TestNACKAnsweredFromCache(t *testing.T) {
+	r := newVideoReceiver(t, &feedback{})
+	w1, w2 := &recordingWriter{}, &recordingWriter{}
+	d1 := bind(t, r, 1111, 100, w1)
+	bind(t, r, 2222, 120, w2)
+
+	for s := uint16(10); s < 20; s++ {
+		if s == 13 {
+			r.SetMuted(true) // 13 and 14 are dropped: outgoing 15 becomes 13
+		}
+		if s == 15 {
+			r.SetMuted(false)
+		}
+		_ = r.WritePacket(packet(s, uint32(s), []byte{byte(s), 0xEE}))
+	}
+	before := len(w1.packets())
+
+	src := newChanRTCP()
+	done := make(chan struct{})
+	go func() { d1.HandleRTCP(src); close(done) }()
+	// Outgoing 15 is incoming 17; 1000 was never sent; the NACK for another
+	// SSRC is not for this track.
+	src.ch <- []rtcp.Packet{
+		&rtcp.TransportLayerNack{MediaSSRC: 1111, Nacks: rtcp.NackPairsFromSequenceNumbers([]uint16{11, 15, 1000})},
+		&rtcp.TransportLayerNack{MediaSSRC: 9999, Nacks: rtcp.NackPairsFromSequenceNumbers([]uint16{12})},
+	}
+	src.ch <- nil // a second read proves the first batch was handled
+	d1.Close()
+	<-done
+
+	rtx := w1.packets()[before:]
+	if len(rtx) != 2 {
+		t.Fatalf("retransmitted %d packets, want 2", len(rtx))
+	}
+	for i, want := range []struct{ seq, payload uint16 }{{11, 11}, {15, 17}} {
+		p := rtx[i]
+		if p.SequenceNumber != want.seq || p.SSRC != 1111 || p.PayloadType != 100 ||
+			p.Payload[0] != byte(want.payload) || p.Extension {
+			t.Errorf("retransmission %d: seq=%d ssrc=%d pt=%d payload=%v ext=%v",
+				i, p.SequenceNumber, p.SSRC, p.PayloadType, p.Payload, p.Extension)
+		}
+	}
+	if n := len(w2.packets()); n != 8 {
+		t.Errorf("other subscriber got %d packets, want 8 (no retransmissions)", n)
+	}
+	s := r.Stats()
+	if s.NACKsReceived() != 3 || s.PacketsRetransmitted() != 2 {
+		t.Errorf("NACKsReceived=%d PacketsRetransmitted=%d, want 3, 2", s.NACKsReceived(), s.PacketsRetransmitted())
+	}
+}
+
+func TestKeyframeRequests(t *testing.T) {
+	fb := &feedback{}
+	stats := &Stats{}
+	r := NewReceiver(ReceiverConfig{
+		TrackID: "cam", Kind: webrtc.RTPCodecTypeVideo, Codec: vp8Codec, SSRC: 0xABCD,
+		Feedback: fb, PLIInterval: 100 * time.Millisecond, Stats: stats,
+	})
+	defer r.Close()
+	d := bind(t, r, 1111, 96, &recordingWriter{}) // Bind asks for the first keyframe
+
+	src := newChanRTCP()
+	done := make(chan struct{})
+	go func() { d.HandleRTCP(src); close(done) }()
+	src.ch <- []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: 1111}}
+	src.ch <- []rtcp.Packet{&rtcp.FullIntraRequest{FIR: []rtcp.FIREntry{{SSRC: 1111}}}}
+	r.RequestKeyframe()
+	if n := len(fb.plis()); n != 1 {
+		t.Fatalf("%d PLIs inside one interval, want 1", n)
+	}
+	time.Sleep(120 * time.Millisecond)
+	src.ch <- []rtcp.Packet{&rtcp.FullIntraRequest{FIR: []rtcp.FIREntry{{SSRC: 1111}}}}
+	src.ch <- nil
+	plis := fb.plis()
+	if len(plis) != 2 {
+		t.Fatalf("%d PLIs after the interval, want 2", len(plis))
+	}
+	for _, p := range plis {
+		if p.MediaSSRC != 0xABCD {
+			t.Errorf("PLI MediaSSRC = %x, want the publisher's abcd", p.MediaSSRC)
+		}
+	}
+	if stats.PLIsSent() != 2 {
+		t.Errorf("PLIsSent = %d, want 2", stats.PLIsSent())
+	}
+	d.Close()
+	<-done
+
+	audioFB := &feedback{}
+	a := NewReceiver(ReceiverConfig{Kind: webrtc.RTPCodecTypeAudio, Codec: opusCodec, Feedback: audioFB})
+	a.RequestKeyframe()
+	if len(audioFB.plis()) != 0 {
+		t.Error("audio receiver sent a PLI")
+	}
+}
+
+func TestWriteErrorIsolated(t *testing.T) {
+	r := newVideoReceiver(t, &feedback{})
+	bad := &recordingWriter{err: errors.New("socket full")}
+	good := &recordingWriter{}
+	bind(t, r, 1, 96, bad)
+	bind(t, r, 2, 96, good)
+	for s := uint16(0); s < 5; s++ {
+		if err := r.WritePacket(packet(s, 0, []byte{1})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(good.packets()); n != 5 {
+		t.Errorf("healthy subscriber got %d packets, want 5", n)
+	}
+	if s := r.Stats(); s.PacketsDropped() != 5 || s.PacketsForwarded() != 5 {
+		t.Errorf("dropped=%d forwarded=%d, want 5, 5", s.PacketsDropped(), s.PacketsForwarded())
+	}
+	if err := r.WritePacket([]byte{0x80, 1}); err == nil {
+		t.Error("WritePacket accepted a truncated packet")
+	}
+}
+
+func TestClose(t *testing.T) {
+	before := runtime.NumGoroutine()
+	r := newVideoReceiver(t, &feedback{})
+	w1, w2 := &recordingWriter{}, &recordingWriter{}
+	d1 := bind(t, r, 1, 96, w1)
+	d2 := bind(t, r, 2, 96, w2)
+	if r.DownTracks() != 2 {
+		t.Fatalf("DownTracks = %d, want 2", r.DownTracks())
+	}
+
+	src := newChanSource()
+	runErr := make(chan error, 1)
+	go func() { runErr <- r.Run(src) }()
+	rtcp1, rtcp2 := newChanRTCP(), newChanRTCP()
+	go d1.HandleRTCP(rtcp1)
+	go d2.HandleRTCP(rtcp2)
+
+	src.ch <- packet(1, 0, []byte{1})
+	waitFor(t, func() bool { return len(w1.packets()) == 1 })
+	d1.Close()
+	d1.Close()
+	if r.DownTracks() != 1 {
+		t.Fatalf("DownTracks after DownTrack.Close = %d, want 1", r.DownTracks())
+	}
+	src.ch <- packet(2, 0, []byte{2})
+	src.ch <- packet(3, 0, []byte{3})
+	waitFor(t, func() bool { return len(w2.packets()) == 3 })
+	if n := len(w1.packets()); n != 1 {
+		t.Fatalf("closed subscriber got %d packets, want 1", n)
+	}
+	if _, err := d1.Bind(&fakeContext{ssrc: 1, codecs: []webrtc.RTPCodecParameters{vp8Codec}, w: w1}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Bind after Close: %v, want ErrClosed", err)
+	}
+
+	r.Close()
+	if err := <-runErr; err != nil {
+		t.Errorf("Run returned %v after Close, want nil", err)
+	}
+	if err := r.WritePacket(packet(4, 0, nil)); !errors.Is(err, ErrClosed) {
+		t.Errorf("WritePacket after Close: %v, want ErrClosed", err)
+	}
+	if r.DownTracks() != 0 || len(w2.packets()) != 3 {
+		t.Errorf("after Close: %d down-tracks, %d packets", r.DownTracks(), len(w2.packets()))
+	}
+	d2.Close()
+	if _, err := r.NewDownTrack("late").Bind(&fakeContext{ssrc: 3, codecs: []webrtc.RTPCodecParameters{vp8Codec}, w: w2}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Bind on a closed Receiver: %v, want ErrClosed", err)
+	}
+	checkGoroutines(t, before)
+}
+
+func TestUnbind(t *testing.T) {
+	r := newVideoReceiver(t, &feedback{})
+	w := &recordingWriter{}
+	d := bind(t, r, 1, 96, w)
+	_ = d.Unbind(&fakeContext{id: "other"})
+	if r.DownTracks() != 1 {
+		t.Fatal("Unbind of another context detached the track")
+	}
+	_ = d.Unbind(&fakeContext{id: "ctx"})
+	_ = r.WritePacket(packet(1, 0, nil))
+	if r.DownTracks() != 0 || len(w.packets()) != 0 {
+		t.Fatal("unbound DownTrack still receives packets")
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// checkGoroutines fails t if the number of goroutines does not fall back to
+// before within a few seconds.
+func checkGoroutines(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Fatalf("goroutines leaked: %d > %d\n%s", runtime.NumGoroutine(), before, buf)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestMatchCodec(t *testing.T) {
+	h264 := func(pt webrtc.PayloadType, fmtp string) webrtc.RTPCodecParameters {
+		return webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000, SDPFmtpLine: fmtp},
+			PayloadType:        pt,
+		}
+	}
+	vp9 := func(pt webrtc.PayloadType, fmtp string) webrtc.RTPCodecParameters {
+		return webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP9, ClockRate: 90000, SDPFmtpLine: fmtp},
+			PayloadType:        pt,
+		}
+	}
+	const (
+		baseline1 = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f"
+		baseline0 = "level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42001f"
+		cbase1    = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
+		high1     = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640032"
+	)
+	offered := []webrtc.RTPCodecParameters{
+		opusCodec, vp8Codec, h264(102, baseline1), h264(103, baseline0), h264(104, cbase1), h264(105, high1),
+		vp9(98, "profile-id=0"), vp9(100, "profile-id=2"),
+	}
+	tests := []struct {
+		name   string
+		pub    webrtc.RTPCodecParameters
+		wantPT webrtc.PayloadType // 0: no match
+	}{
+		{"opus", opusCodec, 111},
+		{"vp8", vp8Codec, 96},
+		{"vp8 mime case", webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "video/vp8", ClockRate: 90000}}, 96},
+		{"h264 exact", h264(127, cbase1), 104},
+		{"h264 other level", h264(127, "packetization-mode=1;profile-level-id=42e034"), 104},
+		{"h264 mode 0", h264(127, baseline0), 103},
+		{"h264 high", h264(127, high1), 105},
+		{"h264 main unsupported", h264(127, "packetization-mode=1;profile-level-id=4d001f"), 0},
+		{"vp9 profile 2", vp9(101, "profile-id=2"), 100},
+		{"vp9 default profile", vp9(101, ""), 98},
+		{"av1 not offered", webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeAV1, ClockRate: 90000}}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := matchCodec(tc.pub, offered)
+			if tc.wantPT == 0 {
+				if ok {
+					t.Fatalf("matched %v, want no match", got)
+				}
+				return
+			}
+			if !ok || got.PayloadType != tc.wantPT {
+				t.Fatalf("matched %v (ok=%v), want payload type %d", got.PayloadType, ok, tc.wantPT)
+			}
+		})
+	}
+
+	r := NewReceiver(ReceiverConfig{Kind: webrtc.RTPCodecTypeVideo, Codec: h264(127, "packetization-mode=1;profile-level-id=4d001f")})
+	_, err := r.NewDownTrack("s").Bind(&fakeContext{codecs: offered, w: discardWriter{}})
+	if !errors.Is(err, webrtc.ErrUnsupportedCodec) || r.DownTracks() != 0 {
+		t.Errorf("Bind with no matching codec: %v, want ErrUnsupportedCodec", err)
+	}
+}
+
+func TestWritePacketAllocs(t *testing.T) {
+	r := newVideoReceiver(t, &feedback{})
+	for i := range 3 {
+		bind(t, r, webrtc.SSRC(i+1), 96, discardWriter{})
+	}
+	pkt := packet(1, 0, bytes.Repeat([]byte{0x55}, 1100))
+	seq := uint16(1)
+	allocs := testing.AllocsPerRun(1000, func() {
+		seq++
+		pkt[2], pkt[3] = byte(seq>>8), byte(seq)
+		if err := r.WritePacket(pkt); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("WritePacket allocates %v times per packet, want 0", allocs)
+	}
+	if r.Stats().PacketsForwarded() < 3000 {
+		t.Fatal("packets were not forwarded")
+	}
+}

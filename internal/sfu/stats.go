@@ -1,0 +1,38 @@
+package sfu
+
+import "sync/atomic"
+
+// Stats are server-wide forwarding counters. All methods are safe to call
+// at any time from any goroutine; the zero value is ready to use. Share one
+// Stats between all Receivers of a server.
+type Stats struct {
+	packetsForwarded     atomic.Uint64
+	bytesForwarded       atomic.Uint64
+	nacksReceived        atomic.Uint64
+	plisSent             atomic.Uint64
+	packetsDropped       atomic.Uint64
+	packetsRetransmitted atomic.Uint64
+}
+
+// PacketsForwarded counts packets written to subscribers: one per
+// subscriber per packet.
+func (s *Stats) PacketsForwarded() uint64 { return s.packetsForwarded.Load() }
+
+// BytesForwarded counts RTP bytes (rewritten header and payload, before
+// SRTP) written to subscribers.
+func (s *Stats) BytesForwarded() uint64 { return s.bytesForwarded.Load() }
+
+// NACKsReceived counts sequence numbers that subscribers asked to be
+// retransmitted (one NACK message may ask for up to 17).
+func (s *Stats) NACKsReceived() uint64 { return s.nacksReceived.Load() }
+
+// PLIsSent counts keyframe requests sent to publishers.
+func (s *Stats) PLIsSent() uint64 { return s.plisSent.Load() }
+
+// PacketsDropped counts packets not delivered: dropped while a publisher is
+// muted (once per packet), failed writes to a subscriber (once per
+// subscriber) and packets that are not RTP.
+func (s *Stats) PacketsDropped() uint64 { return s.packetsDropped.Load() }
+
+// PacketsRetransmitted counts NACKed packets re-sent from the packet cache.
+func (s *Stats) PacketsRetransmitted() uint64 { return s.packetsRetransmitted.Load() }

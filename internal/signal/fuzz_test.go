@@ -1,0 +1,85 @@
+package signal
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+)
+
+var clientSeeds = []string{
+	`{"v":1,"type":"join","data":{"token":"eyJhbGciOiJFZERTQSJ9.e30.sig"}}`,
+	`{"v":1,"type":"add_track","data":{"cid":"c1","kind":"video","source":"camera","name":"Front"}}`,
+	`{"v":1,"type":"add_track","data":{"cid":"c2","kind":"audio","source":"screen_audio"}}`,
+	`{"v":1,"type":"offer","data":{"pc":"publisher","sdp":"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"}}`,
+	`{"v":1,"type":"answer","data":{"pc":"subscriber","sdp":"v=0\r\n"}}`,
+	`{"v":1,"type":"candidate","data":{"pc":"publisher","candidate":"candidate:1 1 udp 2130706431 192.0.2.1 7881 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"abcd"}}`,
+	`{"v":1,"type":"candidate","data":{"pc":"subscriber","candidate":""}}`,
+	`{"v":1,"type":"mute","data":{"track_id":"TR_ABC","muted":true}}`,
+	`{"v":1,"type":"data","data":{"to":["PA_1","PA_2"],"topic":"chat","payload":"aGVsbG8="}}`,
+	`{"v":1,"type":"leave","data":{"reason":"left"}}`,
+	`{"v":1,"type":"leave"}`,
+	`{"v":1,"type":"ping","data":{"t":1700000000000}}`,
+	`{"v":1,"type":"join","data":{"token":"a","token":"b"}}`,
+	`{"v":2,"type":"ping"}`,
+}
+
+var serverSeeds = []string{
+	`{"v":1,"type":"joined","data":{"room":"r","participant":{"id":"PA_1","identity":"alice","joined_at":1,"permissions":{"publish":true,"subscribe":true,"publish_data":true},"tracks":[]},"participants":[{"id":"PA_2","identity":"bob","joined_at":2,"permissions":{"publish":false,"subscribe":true,"publish_data":false},"tracks":[{"id":"TR_1","kind":"audio","source":"microphone","mime_type":"audio/opus","muted":false}]}]}}`,
+	`{"v":1,"type":"participant_joined","data":{"participant":{"id":"PA_2","identity":"bob","joined_at":2,"permissions":{"publish":true,"subscribe":true,"publish_data":true},"tracks":null}}}`,
+	`{"v":1,"type":"participant_left","data":{"participant_id":"PA_2","reason":"connection_lost"}}`,
+	`{"v":1,"type":"participant_updated","data":{"participant":{"id":"PA_2","identity":"bob","name":"Bob","joined_at":2,"permissions":{"publish":true,"subscribe":true,"publish_data":true},"tracks":[]}}}`,
+	`{"v":1,"type":"track_published","data":{"participant_id":"PA_2","track":{"id":"TR_1","kind":"video","source":"screen","name":"Slides","mime_type":"video/VP8","muted":false}}}`,
+	`{"v":1,"type":"track_unpublished","data":{"participant_id":"PA_2","track_id":"TR_1"}}`,
+	`{"v":1,"type":"offer","data":{"pc":"subscriber","sdp":"v=0\r\n"}}`,
+	`{"v":1,"type":"answer","data":{"pc":"publisher","sdp":"v=0\r\n"}}`,
+	`{"v":1,"type":"candidate","data":{"pc":"subscriber","candidate":"candidate:2 1 tcp 1 192.0.2.1 7881 typ host tcptype passive"}}`,
+	`{"v":1,"type":"mute","data":{"track_id":"TR_1","muted":true}}`,
+	`{"v":1,"type":"data","data":{"from":"PA_2","topic":"chat","payload":"aGk="}}`,
+	`{"v":1,"type":"leave","data":{"reason":"server_shutdown"}}`,
+	`{"v":1,"type":"pong","data":{"t":7}}`,
+	`{"v":1,"type":"error","data":{"code":"rate_limited","message":"too many messages"}}`,
+}
+
+// fuzzDecode checks the properties both decoders must have: errors are
+// always protocol errors, and whatever decodes survives Encode and decodes
+// to the same value. The round trip skips the size limit, because a value
+// may legitimately re-encode larger (U+2028 is escaped on output).
+func fuzzDecode(t *testing.T, b []byte, decodeFn func([]byte) (Type, any, error),
+	spec func(Type) (payloadSpec, bool)) {
+	typ, p, err := decodeFn(b)
+	if err != nil {
+		var pe *ProtocolError
+		if !errors.As(err, &pe) || pe.Code == "" {
+			t.Fatalf("error %v is not a coded *ProtocolError", err)
+		}
+		if p != nil || typ != "" {
+			t.Fatalf("error with a result: %s %#v", typ, p)
+		}
+		return
+	}
+	out, err := Encode(typ, p)
+	if err != nil {
+		t.Fatalf("re-encode %s %#v: %v", typ, p, err)
+	}
+	typ2, p2, err := decode(out, 1<<30, spec)
+	if err != nil {
+		t.Fatalf("re-decode of %s: %v", out, err)
+	}
+	if typ2 != typ || !reflect.DeepEqual(p2, p) {
+		t.Fatalf("round trip changed the message:\n in  %#v\n out %#v", p, p2)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, s := range clientSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzDecode(t, b, Decode, clientSpec) })
+}
+
+func FuzzDecodeServer(f *testing.F) {
+	for _, s := range serverSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzDecode(t, b, DecodeServer, serverSpec) })
+}

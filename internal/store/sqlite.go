@@ -1,0 +1,281 @@
+package store
+
+import (
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// busyTimeout is how long a statement waits for another connection or
+// process holding the write lock before failing with SQLITE_BUSY.
+const busyTimeout = 5 * time.Second
+
+// SQLite is the SQLite implementation of Store.
+type SQLite struct {
+	db *sql.DB
+}
+
+var _ Store = (*SQLite)(nil)
+
+// OpenSQLite opens (creating if needed, with mode 0600) the database at path,
+// configures WAL mode, a busy timeout and foreign keys on every connection,
+// and applies pending migrations. Several processes may open the same file.
+func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+	if path == "" {
+		return nil, errors.New("store: empty database path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	// Create the file ourselves so it is private; SQLite gives the -wal and
+	// -shm files the same permissions as the database.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	_ = f.Close()
+
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	// Write transactions take the write lock at BEGIN, so two processes
+	// never deadlock upgrading read locks; they wait busy_timeout instead.
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + q.Encode()
+
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &SQLite{db: db}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: migrate %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *SQLite) Close() error { return s.db.Close() }
+
+func toNanos(t time.Time) int64 { return t.UnixNano() }
+
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// CreateAPIKey implements Store.
+func (s *SQLite) CreateAPIKey(ctx context.Context, k APIKey) error {
+	if k.ID == "" {
+		return errors.New("store: api key id is empty")
+	}
+	if len(k.PublicKey) != ed25519.PublicKeySize {
+		return fmt.Errorf("store: api key %s: public key is %d bytes, want %d", k.ID, len(k.PublicKey), ed25519.PublicKeySize)
+	}
+	if k.CreatedAt.IsZero() {
+		k.CreatedAt = time.Now()
+	}
+	var revoked any
+	if !k.RevokedAt.IsZero() {
+		revoked = toNanos(k.RevokedAt)
+	}
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO api_keys (id, name, public_key, created_at, revoked_at) VALUES (?, ?, ?, ?, ?)
+		 ON CONFLICT (id) DO NOTHING`,
+		k.ID, k.Name, []byte(k.PublicKey), toNanos(k.CreatedAt), revoked)
+	if err != nil {
+		return fmt.Errorf("store: create api key %s: %w", k.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: create api key %s: %w", k.ID, err)
+	} else if n == 0 {
+		return fmt.Errorf("store: api key %s: %w", k.ID, ErrExists)
+	}
+	return nil
+}
+
+const apiKeyColumns = `id, name, public_key, created_at, revoked_at`
+
+func scanAPIKey(row interface{ Scan(...any) error }) (APIKey, error) {
+	var (
+		k       APIKey
+		pub     []byte
+		created int64
+		revoked sql.NullInt64
+	)
+	if err := row.Scan(&k.ID, &k.Name, &pub, &created, &revoked); err != nil {
+		return APIKey{}, err
+	}
+	k.PublicKey = ed25519.PublicKey(pub)
+	k.CreatedAt = fromNanos(created)
+	if revoked.Valid {
+		k.RevokedAt = fromNanos(revoked.Int64)
+	}
+	return k, nil
+}
+
+// APIKey implements Store.
+func (s *SQLite) APIKey(ctx context.Context, id string) (APIKey, error) {
+	k, err := scanAPIKey(s.db.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return APIKey{}, fmt.Errorf("store: api key %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return APIKey{}, fmt.Errorf("store: api key %s: %w", id, err)
+	}
+	return k, nil
+}
+
+// ListAPIKeys implements Store.
+func (s *SQLite) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list api keys: %w", err)
+	}
+	defer rows.Close()
+	var keys []APIKey
+	for rows.Next() {
+		k, err := scanAPIKey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list api keys: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list api keys: %w", err)
+	}
+	return keys, nil
+}
+
+// RevokeAPIKey implements Store.
+func (s *SQLite) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
+	if at.IsZero() {
+		return fmt.Errorf("store: revoke api key %s: revocation time is zero", id)
+	}
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, toNanos(at), id)
+	if err != nil {
+		return fmt.Errorf("store: revoke api key %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: revoke api key %s: %w", id, err)
+	} else if n == 0 {
+		return fmt.Errorf("store: api key %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// CreateRoom implements Store.
+func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
+	switch {
+	case r.Name == "":
+		return errors.New("store: room name is empty")
+	case r.MaxParticipants < 0:
+		return fmt.Errorf("store: room %s: negative max participants", r.Name)
+	case r.EmptyTimeout < 0:
+		return fmt.Errorf("store: room %s: negative empty timeout", r.Name)
+	}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = time.Now()
+	}
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, created_at)
+		 VALUES (?, ?, ?, nullif(?, ''), ?)
+		 ON CONFLICT (name) DO NOTHING`,
+		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), r.Owner, toNanos(r.CreatedAt))
+	if err != nil {
+		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
+			return fmt.Errorf("store: room %s: owner api key %s: %w", r.Name, r.Owner, ErrNotFound)
+		}
+		return fmt.Errorf("store: create room %s: %w", r.Name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: create room %s: %w", r.Name, err)
+	} else if n == 0 {
+		return fmt.Errorf("store: room %s: %w", r.Name, ErrExists)
+	}
+	return nil
+}
+
+const roomColumns = `name, max_participants, empty_timeout_ns, coalesce(owner, ''), created_at`
+
+func scanRoom(row interface{ Scan(...any) error }) (Room, error) {
+	var (
+		r       Room
+		timeout int64
+		created int64
+	)
+	if err := row.Scan(&r.Name, &r.MaxParticipants, &timeout, &r.Owner, &created); err != nil {
+		return Room{}, err
+	}
+	r.EmptyTimeout = time.Duration(timeout)
+	r.CreatedAt = fromNanos(created)
+	return r, nil
+}
+
+// Room implements Store.
+func (s *SQLite) Room(ctx context.Context, name string) (Room, error) {
+	r, err := scanRoom(s.db.QueryRowContext(ctx, `SELECT `+roomColumns+` FROM rooms WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Room{}, fmt.Errorf("store: room %s: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return Room{}, fmt.Errorf("store: room %s: %w", name, err)
+	}
+	return r, nil
+}
+
+// ListRooms implements Store.
+func (s *SQLite) ListRooms(ctx context.Context, owner string) ([]Room, error) {
+	query := `SELECT ` + roomColumns + ` FROM rooms ORDER BY name`
+	args := []any{}
+	if owner != "" {
+		query = `SELECT ` + roomColumns + ` FROM rooms WHERE owner = ? ORDER BY name`
+		args = append(args, owner)
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list rooms: %w", err)
+	}
+	defer rows.Close()
+	var rooms []Room
+	for rows.Next() {
+		r, err := scanRoom(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list rooms: %w", err)
+		}
+		rooms = append(rooms, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list rooms: %w", err)
+	}
+	return rooms, nil
+}
+
+// DeleteRoom implements Store.
+func (s *SQLite) DeleteRoom(ctx context.Context, name string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM rooms WHERE name = ?`, name)
+	if err != nil {
+		return fmt.Errorf("store: delete room %s: %w", name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: delete room %s: %w", name, err)
+	} else if n == 0 {
+		return fmt.Errorf("store: room %s: %w", name, ErrNotFound)
+	}
+	return nil
+}

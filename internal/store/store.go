@@ -1,0 +1,76 @@
+// Package store owns Conclave's persistent state: API keys and rooms.
+//
+// Store is the interface the rest of the server uses; SQLite (the embedded
+// default) implements it. Schema changes are SQL files in migrations/,
+// embedded in the binary and applied in order at open.
+//
+// Nothing is cached: several processes (the server and CLI commands) may
+// open the same database at once, and a change made by one, such as a key
+// revocation, is seen by the next read of every other.
+package store
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Callers test them with errors.Is.
+var (
+	// ErrNotFound means the requested record does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrExists means a record with the same key already exists.
+	ErrExists = errors.New("store: already exists")
+)
+
+// APIKey is an API key as the server knows it: the public half only.
+type APIKey struct {
+	ID        string
+	Name      string
+	PublicKey ed25519.PublicKey
+	CreatedAt time.Time
+	// RevokedAt is the zero time while the key is active.
+	RevokedAt time.Time
+}
+
+// Revoked reports whether the key has been revoked.
+func (k APIKey) Revoked() bool { return !k.RevokedAt.IsZero() }
+
+// Room is a room's persistent configuration.
+type Room struct {
+	Name            string
+	MaxParticipants int // 0 means no limit set
+	EmptyTimeout    time.Duration
+	Owner           string // API key id; "" for no owner
+	CreatedAt       time.Time
+}
+
+// Store persists API keys and rooms. Implementations are safe for
+// concurrent use and never cache: every call reads the database.
+type Store interface {
+	// CreateAPIKey stores a new key; ErrExists if the id is taken. A zero
+	// CreatedAt is stored as the current time.
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	// APIKey returns the key with that id, revoked or not; ErrNotFound if none.
+	APIKey(ctx context.Context, id string) (APIKey, error)
+	// ListAPIKeys returns every key, oldest first.
+	ListAPIKeys(ctx context.Context) ([]APIKey, error)
+	// RevokeAPIKey marks the key revoked at time at; ErrNotFound if none.
+	// Revoking a revoked key succeeds and keeps the first revocation time.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+
+	// CreateRoom stores a new room; ErrExists if the name is taken,
+	// ErrNotFound if the owner key does not exist. A zero CreatedAt is
+	// stored as the current time.
+	CreateRoom(ctx context.Context, r Room) error
+	// Room returns the named room; ErrNotFound if none.
+	Room(ctx context.Context, name string) (Room, error)
+	// ListRooms returns the rooms owned by owner, or all rooms if owner is
+	// "", ordered by name.
+	ListRooms(ctx context.Context, owner string) ([]Room, error)
+	// DeleteRoom removes the named room; ErrNotFound if none.
+	DeleteRoom(ctx context.Context, name string) error
+
+	Close() error
+}

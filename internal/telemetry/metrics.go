@@ -1,0 +1,78 @@
+package telemetry
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// ForwardingStats is the media forwarding core's running totals, read when
+// metrics are scraped.
+type ForwardingStats interface {
+	PacketsForwarded() uint64
+	BytesForwarded() uint64
+	NACKsReceived() uint64
+	PLIsSent() uint64
+	PacketsDropped() uint64
+}
+
+// Metrics are the collectors the rest of the server updates. Gauges are set
+// by their owners (room, sfu); forwarding counters are read from
+// ForwardingStats at scrape time.
+type Metrics struct {
+	Rooms           prometheus.Gauge
+	Participants    prometheus.Gauge
+	TracksPublished prometheus.Gauge
+	Subscriptions   prometheus.Gauge // down-tracks
+	SignalErrors    *prometheus.CounterVec
+}
+
+// NewMetrics creates the metrics and registers them, with the process and Go
+// runtime collectors, on reg. fwd may be nil (the forwarding counters then
+// stay zero). It panics if reg already holds collectors of the same names,
+// which is a wiring bug.
+func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
+	if fwd == nil {
+		fwd = noForwarding{}
+	}
+	gauge := func(name, help string) prometheus.Gauge {
+		return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+	}
+	m := &Metrics{
+		Rooms:           gauge("conclave_rooms", "Rooms open on this node."),
+		Participants:    gauge("conclave_participants", "Participants connected to this node."),
+		TracksPublished: gauge("conclave_tracks_published", "Tracks being published."),
+		Subscriptions:   gauge("conclave_subscriptions", "Down-tracks: one per subscriber per track."),
+		SignalErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "conclave_signal_errors_total",
+			Help: "Signaling errors sent to clients, by error code.",
+		}, []string{"code"}),
+	}
+	counter := func(name, help string, read func() uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(read()) })
+	}
+	reg.MustRegister(
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewGoCollector(),
+		m.Rooms, m.Participants, m.TracksPublished, m.Subscriptions, m.SignalErrors,
+		counter("conclave_forwarded_packets_total", "RTP packets forwarded to subscribers.", fwd.PacketsForwarded),
+		counter("conclave_forwarded_bytes_total", "RTP bytes forwarded to subscribers.", fwd.BytesForwarded),
+		counter("conclave_nacks_total", "NACKs received from subscribers.", fwd.NACKsReceived),
+		counter("conclave_plis_total", "PLIs sent to publishers.", fwd.PLIsSent),
+		counter("conclave_forward_dropped_packets_total", "RTP packets dropped instead of forwarded.", fwd.PacketsDropped),
+	)
+	return m
+}
+
+// SignalError counts one signaling error sent with code.
+func (m *Metrics) SignalError(code string) {
+	m.SignalErrors.WithLabelValues(code).Inc()
+}
+
+type noForwarding struct{}
+
+func (noForwarding) PacketsForwarded() uint64 { return 0 }
+func (noForwarding) BytesForwarded() uint64   { return 0 }
+func (noForwarding) NACKsReceived() uint64    { return 0 }
+func (noForwarding) PLIsSent() uint64         { return 0 }
+func (noForwarding) PacketsDropped() uint64   { return 0 }
