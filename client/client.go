@@ -170,7 +170,7 @@ func (c *Client) setupPeers() error {
 		return err
 	}
 	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
+	if err := c.opts.interceptors(me, ir); err != nil {
 		return err
 	}
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir),

@@ -6,7 +6,10 @@ import (
 	"net"
 	"net/url"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-video/conclave/internal/pionlog"
 )
 
 // DefaultEventBuffer is the capacity of the Events channel unless
@@ -22,6 +25,16 @@ type options struct {
 	settingEngine *webrtc.SettingEngine
 	eventBuffer   int
 	onKeyframe    func(trackID string)
+	interceptors  func(*webrtc.MediaEngine, *interceptor.Registry) error
+}
+
+// WithInterceptors replaces pion's default interceptors (NACK, RTCP
+// reports, TWCC) with those register adds. A receive-only bot that never
+// needs retransmissions or congestion feedback — such as the load tester's
+// subscribers — can pass a function that registers none, and spend far
+// less CPU per packet.
+func WithInterceptors(register func(*webrtc.MediaEngine, *interceptor.Registry) error) Option {
+	return func(o *options) { o.interceptors = register }
 }
 
 // WithTLSConfig sets the TLS configuration for the WebSocket (for example a
@@ -36,9 +49,9 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithSettingEngine replaces the pion SettingEngine used for both
-// PeerConnections. Without it the client uses pion's defaults, plus loopback
-// ICE candidates when the server URL's host is a loopback address or
-// "localhost".
+// PeerConnections. Without it the client uses pion's defaults, pion's logs
+// go to the client's logger, and loopback ICE candidates are included when
+// the server URL's host is a loopback address or "localhost".
 func WithSettingEngine(se webrtc.SettingEngine) Option {
 	return func(o *options) { o.settingEngine = &se }
 }
@@ -70,8 +83,11 @@ func buildOptions(rawURL string, opts []Option) (options, error) {
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
 	}
+	if o.interceptors == nil {
+		o.interceptors = webrtc.RegisterDefaultInterceptors
+	}
 	if o.settingEngine == nil {
-		se := webrtc.SettingEngine{}
+		se := webrtc.SettingEngine{LoggerFactory: pionlog.Factory(o.logger)}
 		if u, err := url.Parse(rawURL); err == nil && isLoopback(u.Hostname()) {
 			se.SetIncludeLoopbackCandidate(true)
 		}

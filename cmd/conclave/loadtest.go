@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +42,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	metricsURL := fs.String("metrics-url", "http://127.0.0.1:9090/metrics", "server metrics `URL` (empty: none)")
 	mediaDir := fs.String("media", "testdata/media", "`directory` with video.ivf and audio.ogg")
 	verbose := fs.Bool("v", false, "log client events to stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write the load tester's own CPU profile to `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,13 +98,36 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			if publisher {
 				// Publishers do not subscribe, so everything counted as
 				// received was forwarded to a subscriber.
-				g = token.Grants{Publish: true, PublishData: true, RoomCreate: true}
+				g = token.Grants{Publish: true, PublishData: true}
 			}
 			return key.Mint(token.Options{Identity: identity, Name: identity, Room: room, TTL: ttl, Grants: g})
 		},
 	}
+	api, err := newAPIClient(*baseURL, *data, key)
+	if err != nil {
+		return err
+	}
+	if *insecure {
+		api.http.Transport.(*http.Transport).TLSClientConfig = tlsConf
+	}
+	cfg.CreateRoom = func(ctx context.Context, name string, capacity int) error {
+		_, err := api.do(ctx, http.MethodPost, "/v1/rooms", name, token.Grants{RoomCreate: true},
+			map[string]any{"name": name, "max_participants": capacity})
+		return err
+	}
 	fmt.Fprintf(stdout, "loadtest %s: %d rooms x (%d publishers + %d subscribers) against %s\n",
 		cfg.RunID, *rooms, *pubs, *subs, *baseURL)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rep, err := loadtest.Run(ctx, cfg, stdout)
 	if err != nil {
 		return err

@@ -8,21 +8,27 @@ package loadtest
 import (
 	"context"
 	"crypto/tls"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/client/media"
+	"github.com/conclave-video/conclave/internal/pionlog"
+	"github.com/conclave-video/conclave/internal/udpbatch"
 )
 
 // TokenFunc mints a join token for identity in room; publishers get publish
@@ -50,6 +56,9 @@ type Config struct {
 	TLS        *tls.Config
 	MetricsURL string // empty: no server metrics
 	Token      TokenFunc
+	// CreateRoom, if set, creates each room before anyone joins, with room
+	// for everyone the run puts in it.
+	CreateRoom func(ctx context.Context, name string, capacity int) error
 	RunID      string // makes room and identity names unique
 	Logger     *slog.Logger
 }
@@ -75,6 +84,12 @@ type run struct {
 	video    player
 	audio    player
 
+	// Each subscriber has one batching UDP socket (its own 5-tuple: the
+	// server tells ICE sessions apart by remote address) and runs no
+	// interceptors: the tester must cost far less than the server.
+	subAddr *net.UDPAddr
+	sockets []*udpbatch.Conn
+
 	mu      sync.Mutex
 	clients []*client.Client
 }
@@ -92,9 +107,20 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 	if err := r.loadMedia(); err != nil {
 		return Report{}, err
 	}
+	if err := r.localAddr(); err != nil {
+		return Report{}, err
+	}
+	defer r.closeSockets()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer r.leaveAll()
+	if cfg.CreateRoom != nil {
+		for room := 0; room < cfg.Rooms; room++ {
+			if err := cfg.CreateRoom(ctx, r.roomName(room), cfg.Publishers+cfg.Subscribers); err != nil {
+				return Report{}, fmt.Errorf("loadtest: create room: %w", err)
+			}
+		}
+	}
 
 	var httpc *http.Client
 	scrape := func(what string) *Sample {
@@ -202,14 +228,108 @@ func (r *run) loadMedia() error {
 	return nil
 }
 
+// localAddr picks the address subscribers' sockets bind: loopback for a
+// server on this machine, any address otherwise.
+func (r *run) localAddr() error {
+	u, err := url.Parse(r.cfg.URL)
+	if err != nil {
+		return fmt.Errorf("loadtest: url: %w", err)
+	}
+	r.subAddr = &net.UDPAddr{}
+	if ip := net.ParseIP(u.Hostname()); (ip != nil && ip.IsLoopback()) || u.Hostname() == "localhost" {
+		r.subAddr.IP = net.IPv4(127, 0, 0, 1)
+	}
+	return nil
+}
+
+// subscriberEngine opens a subscriber's socket and the SettingEngine
+// that makes ICE use it. A counting subscriber (see docs/performance.md)
+// counts SRTP media at the socket from its clear RTP header and drops it
+// there; ICE, DTLS and RTCP still go to pion.
+func (r *run) subscriberEngine(counting bool, firstMedia func()) (webrtc.SettingEngine, error) {
+	raw, err := net.ListenUDP("udp", r.subAddr)
+	if err != nil {
+		return webrtc.SettingEngine{}, fmt.Errorf("loadtest: udp: %w", err)
+	}
+	conn := udpbatch.New(raw, 64)
+	if counting {
+		conn.SetReadFilter(r.counter(firstMedia))
+		conn.SetReadCoalesce(readCoalesce)
+	}
+	r.mu.Lock()
+	r.sockets = append(r.sockets, conn)
+	r.mu.Unlock()
+	logs := pionlog.Factory(r.log)
+	se := webrtc.SettingEngine{LoggerFactory: logs}
+	se.SetICEUDPMux(webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), conn))
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	se.SetIncludeLoopbackCandidate(r.subAddr.IP != nil)
+	return se, nil
+}
+
+func (r *run) closeSockets() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.sockets {
+		_ = c.Close()
+	}
+}
+
+// readCoalesce lets a counting subscriber's socket gather datagrams so that
+// one system call reads several.
+const readCoalesce = 20 * time.Millisecond
+
+// counter returns a read filter that counts SRTP media packets per SSRC
+// and drops them. It runs on the socket's one reading goroutine.
+func (r *run) counter(firstMedia func()) func(b []byte) bool {
+	tracks := make(map[uint32]*trackCounter)
+	return func(b []byte) bool {
+		// RTP version 2, and not RTCP (packet types 192-223, RFC 5761).
+		if len(b) < 12 || b[0]>>6 != 2 || (b[1] >= 192 && b[1] <= 223) {
+			return true
+		}
+		ssrc := binary.BigEndian.Uint32(b[8:12])
+		t, ok := tracks[ssrc]
+		if !ok {
+			if len(tracks) == 0 {
+				firstMedia()
+			}
+			t = r.tracks.add()
+			tracks[ssrc] = t
+		}
+		t.observe(b)
+		return false
+	}
+}
+
+// noInterceptors registers none: subscribers only count packets.
+func noInterceptors(*webrtc.MediaEngine, *interceptor.Registry) error { return nil }
+
 func (r *run) roomName(room int) string { return fmt.Sprintf("loadtest-%s-%d", r.cfg.RunID, room) }
 
-func (r *run) connect(ctx context.Context, room int, identity string, publisher bool) (*client.Client, time.Duration, error) {
+// role says how a participant of the run behaves.
+type role int
+
+const (
+	publisherRole      role = iota
+	decodingSubscriber      // decrypts every packet through pion
+	countingSubscriber      // counts SRTP media at the socket
+)
+
+func (r *run) connect(ctx context.Context, room int, identity string, as role, firstMedia func()) (*client.Client, time.Duration, error) {
+	publisher := as == publisherRole
 	tok, err := r.cfg.Token(r.roomName(room), identity, publisher)
 	if err != nil {
 		return nil, 0, err
 	}
 	opts := []client.Option{client.WithLogger(r.log), client.WithEventBuffer(64)}
+	if !publisher {
+		se, err := r.subscriberEngine(as == countingSubscriber, firstMedia)
+		if err != nil {
+			return nil, 0, err
+		}
+		opts = append(opts, client.WithSettingEngine(se), client.WithInterceptors(noInterceptors))
+	}
 	if r.cfg.TLS != nil {
 		opts = append(opts, client.WithTLSConfig(r.cfg.TLS))
 	}
@@ -228,11 +348,11 @@ func (r *run) connect(ctx context.Context, room int, identity string, publisher 
 
 func (r *run) publisher(ctx context.Context, room, i int) error {
 	id := fmt.Sprintf("lt-%s-pub-%d-%d", r.cfg.RunID, room, i)
-	c, _, err := r.connect(ctx, room, id, true)
+	c, _, err := r.connect(ctx, room, id, publisherRole, nil)
 	if err != nil {
 		return err
 	}
-	go r.drain(c, nil, time.Time{})
+	go r.drain(c, nil)
 	type pub struct {
 		mime   string
 		cid    string
@@ -269,24 +389,31 @@ func (r *run) publisher(ctx context.Context, room, i int) error {
 func (r *run) subscriber(ctx context.Context, room, i int) error {
 	id := fmt.Sprintf("lt-%s-sub-%d-%d", r.cfg.RunID, room, i)
 	start := time.Now()
-	c, joined, err := r.connect(ctx, room, id, false)
+	as := countingSubscriber
+	if i == 0 {
+		// One subscriber per room decrypts everything, proving the media
+		// is valid SRTP end to end.
+		as = decodingSubscriber
+	}
+	var once sync.Once
+	firstMedia := func() { once.Do(func() { r.joins.addMedia(time.Since(start)) }) }
+	c, joined, err := r.connect(ctx, room, id, as, firstMedia)
 	if err != nil {
 		return err
 	}
 	r.joins.addJoined(joined)
 	r.subs.Add(1)
-	go r.drain(c, &r.joins, start)
+	go r.drain(c, firstMedia)
 	return nil
 }
 
 // drain consumes a client's events; for subscribers it starts one cheap
 // reader per subscribed track.
-func (r *run) drain(c *client.Client, joins *joinTimes, start time.Time) {
-	var first atomic.Bool
+func (r *run) drain(c *client.Client, firstMedia func()) {
 	for ev := range c.Events() {
 		switch ev := ev.(type) {
 		case client.TrackSubscribed:
-			if joins == nil {
+			if firstMedia == nil {
 				continue
 			}
 			t := r.tracks.add()
@@ -297,9 +424,7 @@ func (r *run) drain(c *client.Client, joins *joinTimes, start time.Time) {
 					if err != nil {
 						return
 					}
-					if first.CompareAndSwap(false, true) {
-						joins.addMedia(time.Since(start))
-					}
+					firstMedia()
 					t.observe(buf[:n])
 				}
 			}()

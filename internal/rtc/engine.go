@@ -22,6 +22,7 @@ import (
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/conclave-video/conclave/internal/pionlog"
 	"github.com/conclave-video/conclave/internal/sfu"
 )
 
@@ -73,7 +74,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		cfg.PLIInterval = 500 * time.Millisecond
 	}
 
-	logs := pionLogs{cfg.Logger}
+	logs := pionlog.Factory(cfg.Logger)
 	se := webrtc.SettingEngine{LoggerFactory: logs}
 	se.SetICEUDPMux(webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), cfg.UDP))
 	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}

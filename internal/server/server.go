@@ -32,6 +32,7 @@ import (
 	"github.com/conclave-video/conclave/internal/signal"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/internal/telemetry"
+	"github.com/conclave-video/conclave/internal/udpbatch"
 )
 
 // Server is one running Conclave node.
@@ -47,7 +48,7 @@ type Server struct {
 
 	httpLn  net.Listener
 	adminLn net.Listener
-	udp     net.PacketConn
+	udp     *udpbatch.Conn
 	tcp     net.Listener
 	http    *http.Server
 	admin   *http.Server
@@ -58,45 +59,62 @@ type Server struct {
 
 // New builds a server from cfg: opens the store, loads or creates the TLS
 // certificate, binds every listener. Nothing is served until Run.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, err error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s = &Server{cfg: cfg, log: log, stats: new(sfu.Stats), ready: make(chan struct{})}
-	defer func() {
-		if err != nil {
-			s.closeResources()
-		}
-	}()
+	s := &Server{cfg: cfg, log: log, stats: new(sfu.Stats), ready: make(chan struct{})}
+	if err := s.build(ctx); err != nil {
+		s.closeResources()
+		return nil, err
+	}
+	return s, nil
+}
+
+// build opens, binds and wires everything; on error the caller closes what
+// was opened.
+func (s *Server) build(ctx context.Context) (err error) {
+	cfg, log := s.cfg, s.log
 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data_dir: %w", err)
+		return fmt.Errorf("data_dir: %w", err)
 	}
 	if s.store, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "conclave.db")); err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return fmt.Errorf("store: %w", err)
 	}
 
 	cert, err := s.certificate()
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	// Listeners first, so a port in use is reported before anything runs.
 	if s.httpLn, err = net.Listen("tcp", cfg.Addr); err != nil {
-		return nil, fmt.Errorf("addr: %w", err)
+		return fmt.Errorf("addr: %w", err)
 	}
 	s.httpLn = tls.NewListener(s.httpLn, TLSConfig(cert))
 	if err := s.listenMedia(); err != nil {
-		return nil, err
+		return err
 	}
 	if cfg.AdminAddr != "" {
 		if s.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
-			return nil, fmt.Errorf("admin_addr: %w", err)
+			return fmt.Errorf("admin_addr: %w", err)
 		}
 	}
 
 	reg := prometheus.NewRegistry()
 	s.metrics = telemetry.NewMetrics(reg, s.stats)
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "conclave_media_datagrams_sent_total", Help: "UDP datagrams sent on the media port.",
+		}, func() float64 { n, _, _ := s.udp.Stats(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "conclave_media_send_batches_total", Help: "System calls used to send them (sendmmsg batches).",
+		}, func() float64 { _, n, _ := s.udp.Stats(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "conclave_media_datagrams_dropped_total", Help: "UDP datagrams dropped because the send queue was full or the kernel refused them.",
+		}, func() float64 { _, _, n := s.udp.Stats(); return float64(n) }),
+	)
 
 	if s.engine, err = rtc.NewEngine(rtc.Config{
 		UDP: s.udp, TCP: s.tcp,
@@ -107,7 +125,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 		Stats:             s.stats,
 		Logger:            log.With("component", "rtc"),
 	}); err != nil {
-		return nil, err
+		return err
 	}
 
 	s.rooms = room.NewManager(room.Config{
@@ -120,7 +138,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 		OnClose:                s.forgetRoom,
 	})
 	if err := s.restoreRooms(ctx); err != nil {
-		return nil, err
+		return err
 	}
 
 	verifier := &auth.Verifier{Keys: s.store, MaxLifetime: cfg.Tokens.MaxLifetime}
@@ -170,7 +188,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 		amux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 		s.admin = &http.Server{Handler: amux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	}
-	return s, nil
+	return nil
 }
 
 // originHosts turns configured origins ("https://meet.example.com") into
@@ -211,10 +229,15 @@ func (s *Server) listenMedia() error {
 	}
 	for attempt := 0; ; attempt++ {
 		addr := net.JoinHostPort(host, strconv.Itoa(s.cfg.RTCPort))
-		udp, err := net.ListenPacket("udp", addr)
+		raw, err := net.ListenPacket("udp", addr)
 		if err != nil {
 			return fmt.Errorf("rtc_port: udp: %w", err)
 		}
+		// Large socket buffers absorb fan-out bursts; the batching conn
+		// sends them with few system calls.
+		_ = raw.(*net.UDPConn).SetWriteBuffer(4 << 20)
+		_ = raw.(*net.UDPConn).SetReadBuffer(4 << 20)
+		udp := udpbatch.New(raw.(*net.UDPConn), 0)
 		port := udp.LocalAddr().(*net.UDPAddr).Port
 		tcp, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 		if err != nil {

@@ -249,7 +249,6 @@ func inRoom(e *env, room, identity string) bool {
 	return slices.ContainsFunc(ps, func(p signal.ParticipantInfo) bool { return p.Identity == identity })
 }
 
-
 // TestSignalRefusesBadInput drives the real server with input no
 // well-behaved client sends. Each case checks the exact error code, whether
 // the session survives it, and that two bystanders in another room and the

@@ -1,4 +1,6 @@
-package rtc
+// Package pionlog routes pion's logs into a *slog.Logger, for the server
+// and the Go client alike.
+package pionlog
 
 import (
 	"context"
@@ -8,9 +10,11 @@ import (
 	"github.com/pion/logging"
 )
 
-// pionLogs routes pion's logs into the server's slog logger. pion reports
-// ordinary events (a socket closed at hang-up) as errors, so its levels are
-// lowered by one: its errors are Info, its warnings Debug.
+// Factory routes pion's logs into log. pion reports ordinary
+// events (a socket closed at hang-up) as errors, so its levels are lowered
+// by one: its errors are Info, its warnings Debug.
+func Factory(log *slog.Logger) logging.LoggerFactory { return pionLogs{log} }
+
 type pionLogs struct{ log *slog.Logger }
 
 func (f pionLogs) NewLogger(scope string) logging.LeveledLogger {
