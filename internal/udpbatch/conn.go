@@ -64,9 +64,9 @@ type Conn struct {
 	filter   func(b []byte) bool
 	coalesce time.Duration
 	rmsgs    []ipv4.Message
-	rbufs  [][]byte
-	rnext  int
-	rcount int
+	rbufs    [][]byte
+	rnext    int
+	rcount   int
 }
 
 // New wraps udp. queue is the write ring's size in datagrams (0: default).
