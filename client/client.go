@@ -108,7 +108,7 @@ func Connect(ctx context.Context, serverURL, token string, opts ...Option) (*Cli
 	if err != nil {
 		return nil, fmt.Errorf("client: dial %s: %w", wsURL, err)
 	}
-	conn.SetReadLimit(signal.MaxMessageBytes)
+	conn.SetReadLimit(signal.MaxServerMessageBytes)
 	c := &Client{
 		opts:         o,
 		log:          o.logger,

@@ -87,10 +87,16 @@ go test -race -count=1 -timeout 15m ./...
 
 section "fuzz smoke"
 fuzztime="${FUZZTIME:-10s}"
-# -fuzz accepts one target per run, hence the anchored names.
-for target in FuzzDecode FuzzDecodeServer; do
-	echo "-- $target ($fuzztime)"
-	go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" ./internal/signal/
-done
+# Every parser of untrusted input. -fuzz accepts one target per run, hence
+# the anchored names.
+fuzz() {
+	echo "-- $2 in $1 ($fuzztime)"
+	go test -run '^$' -fuzz "^$2\$" -fuzztime "$fuzztime" "$1"
+}
+fuzz ./internal/signal/ FuzzDecode
+fuzz ./internal/signal/ FuzzDecodeServer
+fuzz ./internal/auth/ FuzzVerify
+fuzz ./internal/rtc/ FuzzValidateOffer
+fuzz ./internal/sfu/ FuzzWritePacket
 
 section "all tests passed"

@@ -55,8 +55,8 @@ type Engine struct {
 
 // NewEngine builds the two WebRTC APIs: one for publisher PeerConnections
 // (NACK generation, receiver reports, TWCC feedback) and one for subscriber
-// PeerConnections (sender reports, TWCC sequence numbers; NACKs are answered
-// by the sfu from its shared packet cache).
+// PeerConnections (sender reports; NACKs are answered by the sfu from its
+// shared packet cache).
 func NewEngine(cfg Config) (*Engine, error) {
 	if cfg.UDP == nil {
 		return nil, errors.New("rtc: a UDP socket is required")
@@ -115,13 +115,23 @@ func (e *Engine) Stats() *sfu.Stats { return e.cfg.Stats }
 
 // Codecs Conclave forwards. VP8 and Opus are always offered; H.264 and VP9
 // are used when both sides offer them.
-func registerCodecs(m *webrtc.MediaEngine) error {
+//
+// Transport-wide congestion control is negotiated on publisher
+// PeerConnections only: the server sends TWCC feedback so each publisher's
+// send-side bandwidth estimation works. On subscriber PeerConnections the
+// server would have to consume the feedback to use it, and forwarding with
+// no simulcast layers to choose from has nothing to adapt, so it does not
+// pay to stamp every forwarded packet with a sequence number.
+func registerCodecs(m *webrtc.MediaEngine, publisher bool) error {
 	videoFB := []webrtc.RTCPFeedback{
-		{Type: "goog-remb"},
-		{Type: webrtc.TypeRTCPFBTransportCC},
 		{Type: "ccm", Parameter: "fir"},
 		{Type: "nack"},
 		{Type: "nack", Parameter: "pli"},
+	}
+	var audioFB []webrtc.RTCPFeedback
+	if publisher {
+		videoFB = append(videoFB, webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC})
+		audioFB = append(audioFB, webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC})
 	}
 	codecs := []struct {
 		kind  webrtc.RTPCodecType
@@ -131,7 +141,7 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 			RTPCodecCapability: webrtc.RTPCodecCapability{
 				MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
 				SDPFmtpLine:  "minptime=10;useinbandfec=1",
-				RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBTransportCC}},
+				RTCPFeedback: audioFB,
 			},
 			PayloadType: 111,
 		}},
@@ -167,6 +177,9 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 			return fmt.Errorf("rtc: register %s: %w", c.codec.MimeType, err)
 		}
 	}
+	if !publisher {
+		return nil
+	}
 	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
 		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, kind); err != nil {
 			return err
@@ -177,7 +190,7 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 
 func newAPI(se webrtc.SettingEngine, publisher bool) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
-	if err := registerCodecs(m); err != nil {
+	if err := registerCodecs(m, publisher); err != nil {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}
@@ -203,11 +216,6 @@ func newAPI(se webrtc.SettingEngine, publisher bool) (*webrtc.API, error) {
 			return nil, err
 		}
 		reg.Add(sr)
-		ext, err := twcc.NewHeaderExtensionInterceptor()
-		if err != nil {
-			return nil, err
-		}
-		reg.Add(ext)
 	}
 	return webrtc.NewAPI(
 		webrtc.WithMediaEngine(m),

@@ -176,18 +176,52 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 
 // HandleOffer applies the client's publisher offer and returns the answer.
 func (p *Peer) HandleOffer(sdp string) (string, error) {
+	if err := validateOffer(sdp); err != nil {
+		return "", err
+	}
 	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		p.rollbackOffer()
+		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	answer, err := p.pub.CreateAnswer(nil)
+	if err == nil {
+		err = p.pub.SetLocalDescription(answer)
+	}
+	if err != nil {
+		p.rollbackOffer()
 		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
 	p.flushCandidates(Publisher)
-	answer, err := p.pub.CreateAnswer(nil)
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
-	}
-	if err := p.pub.SetLocalDescription(answer); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
-	}
 	return answer.SDP, nil
+}
+
+// rollbackOffer recovers from a client offer that pion accepted only in
+// part (it moves to have-remote-offer before checking ICE credentials, and
+// refuses a rollback from there). On the first negotiation, nothing is
+// lost by replacing the publisher PeerConnection with a fresh one; later
+// offers are checked by validateOffer before pion sees them.
+func (p *Peer) rollbackOffer() {
+	if p.pub.SignalingState() != webrtc.SignalingStateHaveRemoteOffer || p.pub.CurrentRemoteDescription() != nil {
+		return
+	}
+	fresh, err := p.engine.publisher.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		p.engine.cfg.Logger.Warn("publisher reset failed", "participant", p.id, "err", err)
+		return
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		_ = fresh.Close()
+		return
+	}
+	old := p.pub
+	p.pub = fresh
+	p.pubCands = nil
+	p.mu.Unlock()
+	p.watch(Publisher, fresh)
+	fresh.OnTrack(p.onTrack)
+	_ = old.Close()
 }
 
 // HandleAnswer applies the client's answer to the last subscriber offer.
@@ -288,6 +322,12 @@ func (p *Peer) Subscribe(r *sfu.Receiver) error {
 		return fmt.Errorf("rtc: subscribe: %w", err)
 	}
 	p.mu.Lock()
+	if p.closed {
+		// Close ran while the track was being added.
+		p.mu.Unlock()
+		down.Close()
+		return ErrClosed
+	}
 	p.downs[down.ID()] = &subscription{down: down, sender: sender}
 	p.mu.Unlock()
 	go down.HandleRTCP(sender)
@@ -305,11 +345,11 @@ func (p *Peer) Unsubscribe(trackID string) {
 	if !ok {
 		return
 	}
+	// Stop the sender before closing the down-track: until the sender
+	// stops, pion blocks any RTCP deadline change while DTLS is pending.
+	removed := !closed && p.sub.RemoveTrack(s.sender) == nil
 	s.down.Close()
-	if closed {
-		return
-	}
-	if err := p.sub.RemoveTrack(s.sender); err == nil {
+	if removed {
 		p.negotiate()
 	}
 }
@@ -375,15 +415,18 @@ func (p *Peer) Close() {
 	p.downs = nil
 	tracks := p.tracks
 	p.tracks = nil
+	pub := p.pub
 	p.mu.Unlock()
+	// PeerConnections first: closing them stops every sender and remote
+	// track, which ends the RTCP and RTP loops without waiting on DTLS.
+	_ = pub.Close()
+	_ = p.sub.Close()
 	for _, s := range downs {
 		s.down.Close()
 	}
 	for _, t := range tracks {
 		t.Receiver.Close()
 	}
-	_ = p.pub.Close()
-	_ = p.sub.Close()
 }
 
 func newTrackID() string {

@@ -107,13 +107,16 @@ func (s *Server) build(ctx context.Context) (err error) {
 	reg.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "conclave_media_datagrams_sent_total", Help: "UDP datagrams sent on the media port.",
-		}, func() float64 { n, _, _ := s.udp.Stats(); return float64(n) }),
+		}, func() float64 { n, _, _, _ := s.udp.Stats(); return float64(n) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "conclave_media_send_batches_total", Help: "System calls used to send them (sendmmsg batches).",
-		}, func() float64 { _, n, _ := s.udp.Stats(); return float64(n) }),
+		}, func() float64 { _, n, _, _ := s.udp.Stats(); return float64(n) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "conclave_media_datagrams_dropped_total", Help: "UDP datagrams dropped because the send queue was full or the kernel refused them.",
-		}, func() float64 { _, _, n := s.udp.Stats(); return float64(n) }),
+			Name: "conclave_media_datagrams_dropped_total", Help: "UDP datagrams the kernel refused.",
+		}, func() float64 { _, _, n, _ := s.udp.Stats(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "conclave_media_send_overflow_total", Help: "UDP datagrams sent directly because the send queue was full.",
+		}, func() float64 { _, _, _, n := s.udp.Stats(); return float64(n) }),
 	)
 
 	if s.engine, err = rtc.NewEngine(rtc.Config{

@@ -101,15 +101,21 @@ func (d *DownTrack) Unbind(ctx webrtc.TrackLocalContext) error {
 // Close detaches the DownTrack from its Receiver; nothing more is written
 // to it. A running HandleRTCP returns (its source's read deadline is set
 // when it supports one, as *webrtc.RTPSender does). Close is idempotent.
+//
+// The deadline is set outside the lock: pion's RTPSender blocks a deadline
+// change until DTLS completes or the sender stops, so callers should stop
+// the sender (RemoveTrack, or closing the PeerConnection) first.
 func (d *DownTrack) Close() {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.closed.Swap(true) {
+		d.mu.Unlock()
 		return
 	}
 	d.r.detach(d)
 	d.bound.Store(nil)
-	if s, ok := d.rtcpSrc.(readDeadliner); ok {
+	src := d.rtcpSrc
+	d.mu.Unlock()
+	if s, ok := src.(readDeadliner); ok {
 		_ = s.SetReadDeadline(time.Now())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -200,6 +201,15 @@ func (s *session) run(ctx context.Context) {
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
+		// A bug in handling one client's message ends that session, not
+		// the server.
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.Error("session panic", "panic", v, "stack", string(debug.Stack()))
+				s.h.cfg.OnError(CodeInternal)
+				s.Close(ReasonError)
+			}
+		}()
 		s.readLoop(ctx)
 	}()
 	go s.pingLoop(ctx)

@@ -6,9 +6,11 @@
 // amortises.
 //
 // Conn implements net.PacketConn and pion/ice's AddrPortReaderWriter, so it
-// can be handed to webrtc.NewICEUDPMux. Writes never block: when the ring
-// is full the datagram is dropped (and counted), as the network would drop
-// it; a slow or stalled socket therefore never stalls the caller.
+// can be handed to webrtc.NewICEUDPMux. Writes do not wait for the writer:
+// when the ring is full (a burst larger than it, such as a key frame fanned
+// out to hundreds of subscribers) the caller sends the datagram itself, so
+// nothing is lost to the queue and a saturated host slows its fan-out
+// rather than dropping media.
 package udpbatch
 
 import (
@@ -29,8 +31,9 @@ const (
 	MaxDatagram = 1500
 	// Batch is how many datagrams one system call sends or receives.
 	Batch = 64
-	// DefaultQueue is the write ring's size in datagrams (1.5 MB of buffers).
-	DefaultQueue = 1024
+	// DefaultQueue is the write ring's size in datagrams (6 MB of buffers):
+	// a key frame of 25 packets fanned out to 160 subscribers.
+	DefaultQueue = 4096
 )
 
 type slot struct {
@@ -52,9 +55,10 @@ type Conn struct {
 	wake   chan struct{}
 	done   chan struct{}
 
-	dropped atomic.Uint64
-	batches atomic.Uint64
-	sent    atomic.Uint64
+	dropped  atomic.Uint64
+	batches  atomic.Uint64
+	sent     atomic.Uint64
+	overflow atomic.Uint64
 
 	// Owned by the writer goroutine.
 	wmsgs  []ipv4.Message
@@ -97,13 +101,15 @@ func New(udp *net.UDPConn, queue int) *Conn {
 	return c
 }
 
-// Stats reports datagrams sent, batches (system calls) used to send them,
-// and datagrams dropped because the queue was full.
-func (c *Conn) Stats() (sent, batches, dropped uint64) {
-	return c.sent.Load(), c.batches.Load(), c.dropped.Load()
+// Stats reports datagrams sent through the queue, the batches (system
+// calls) used to send them, datagrams the kernel refused, and datagrams the
+// caller sent directly because the queue was full.
+func (c *Conn) Stats() (sent, batches, dropped, overflow uint64) {
+	return c.sent.Load(), c.batches.Load(), c.dropped.Load(), c.overflow.Load()
 }
 
-// WriteToAddrPort queues b for addr. It never blocks.
+// WriteToAddrPort queues b for addr, or sends it at once when the queue is
+// full or b is larger than a slot.
 func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	if len(b) > MaxDatagram {
 		return c.udp.WriteToUDPAddrPort(b, addr)
@@ -115,8 +121,8 @@ func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	}
 	if c.count == len(c.ring) {
 		c.mu.Unlock()
-		c.dropped.Add(1)
-		return len(b), nil
+		c.overflow.Add(1)
+		return c.udp.WriteToUDPAddrPort(b, addr)
 	}
 	s := &c.ring[(c.head+c.count)%len(c.ring)]
 	s.n = copy(s.buf[:], b)

@@ -1,0 +1,221 @@
+package rtc
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-video/conclave/internal/sfu"
+)
+
+type recordingHandler struct {
+	mu     sync.Mutex
+	offers []string
+	lost   int
+}
+
+func (h *recordingHandler) Candidate(PC, webrtc.ICECandidateInit) {}
+func (h *recordingHandler) Offer(sdp string) {
+	h.mu.Lock()
+	h.offers = append(h.offers, sdp)
+	h.mu.Unlock()
+}
+func (h *recordingHandler) TrackPublished(*PublishedTrack) {}
+func (h *recordingHandler) TrackEnded(*PublishedTrack)     {}
+func (h *recordingHandler) ConnectionLost(PC) {
+	h.mu.Lock()
+	h.lost++
+	h.mu.Unlock()
+}
+
+func (h *recordingHandler) offerCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.offers)
+}
+
+func newTestEngine(t *testing.T) *Engine {
+	t.Helper()
+	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = udp.Close() })
+	e, err := NewEngine(Config{UDP: udp, IncludeLoopback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func videoReceiver(id string) *sfu.Receiver {
+	return sfu.NewReceiver(sfu.ReceiverConfig{
+		TrackID: id, StreamID: "PA_pub", Kind: webrtc.RTPCodecTypeVideo,
+		Codec: webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000},
+			PayloadType:        96,
+		},
+	})
+}
+
+// TestSubscribeRacesClose: a participant that leaves while tracks are
+// being added to it must not bring the server down.
+func TestSubscribeRacesClose(t *testing.T) {
+	e := newTestEngine(t)
+	for i := 0; i < 30; i++ {
+		p, err := e.NewPeer("PA_sub", &recordingHandler{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for j := 0; j < 4; j++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = p.Subscribe(videoReceiver("TR_" + string(rune('a'+j))))
+			}()
+		}
+		p.Close()
+		wg.Wait()
+		if err := p.Subscribe(videoReceiver("TR_late")); err != ErrClosed {
+			t.Fatalf("Subscribe after Close: %v, want ErrClosed", err)
+		}
+		if n := p.Subscriptions(); n != 0 {
+			t.Fatalf("%d subscriptions after Close", n)
+		}
+	}
+}
+
+// TestOneSubscriberOfferInFlight: tracks added while an offer awaits its
+// answer are negotiated by one more offer after the answer, never by a
+// second concurrent offer; a stray answer is refused.
+func TestOneSubscriberOfferInFlight(t *testing.T) {
+	e := newTestEngine(t)
+	h := &recordingHandler{}
+	p, err := e.NewPeer("PA_sub", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.HandleAnswer("v=0"); err != ErrNoOffer {
+		t.Fatalf("answer without offer: %v, want ErrNoOffer", err)
+	}
+
+	remote, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer remote.Close()
+	answer := func(sdp string) string {
+		t.Helper()
+		if err := remote.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+			t.Fatal(err)
+		}
+		a, err := remote.CreateAnswer(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.SetLocalDescription(a); err != nil {
+			t.Fatal(err)
+		}
+		return a.SDP
+	}
+
+	if err := p.Subscribe(videoReceiver("TR_1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Subscribe(videoReceiver("TR_2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Subscribe(videoReceiver("TR_3")); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.offerCount(); n != 1 {
+		t.Fatalf("%d offers in flight, want 1", n)
+	}
+	if err := p.HandleAnswer(answer(h.offers[0])); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for h.offerCount() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := h.offerCount(); n != 2 {
+		t.Fatalf("after the answer: %d offers, want 2 (one for the tracks added meanwhile)", n)
+	}
+	if err := p.HandleAnswer(answer(h.offers[1])); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(remote.GetTransceivers()); got != 3 {
+		t.Errorf("remote has %d transceivers, want 3", got)
+	}
+	if err := p.HandleAnswer(answer(h.offers[1])); err != ErrNoOffer {
+		t.Errorf("second answer to the same offer: %v, want ErrNoOffer", err)
+	}
+}
+
+// TestBadOfferIsRefused: garbage SDP from a client is an ErrBadSDP, not a
+// crash, and the peer still works afterwards.
+func TestBadOfferIsRefused(t *testing.T) {
+	e := newTestEngine(t)
+	p, err := e.NewPeer("PA_pub", &recordingHandler{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, sdp := range []string{"", "v=garbage", "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\n"} {
+		if _, err := p.HandleOffer(sdp); !errors.Is(err, ErrBadSDP) {
+			t.Errorf("offer %q: %v, want ErrBadSDP", sdp, err)
+		}
+	}
+	// An offer pion takes half-way (it changes state, then finds no ICE
+	// credentials) must not leave the publisher stuck.
+	_ = p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"})
+	if p.pub.SignalingState() != webrtc.SignalingStateHaveRemoteOffer {
+		t.Fatalf("setup: state %v, want have-remote-offer", p.pub.SignalingState())
+	}
+	p.rollbackOffer()
+	client, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if _, err := client.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := client.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.HandleOffer(offer.SDP); err != nil {
+		t.Fatalf("a good offer after bad ones: %v", err)
+	}
+}
+
+// FuzzValidateOffer: no input makes the offer check panic, and whatever it
+// accepts parses as SDP with 1..MaxMediaSections media sections.
+func FuzzValidateOffer(f *testing.F) {
+	f.Add("")
+	f.Add("v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n")
+	f.Add("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=fingerprint:sha-256 AA\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:u\r\na=ice-pwd:p\r\na=rtpmap:96 VP8/90000\r\n")
+	f.Fuzz(func(t *testing.T, raw string) {
+		if validateOffer(raw) != nil {
+			return
+		}
+		var d sdp.SessionDescription
+		if err := d.UnmarshalString(raw); err != nil {
+			t.Fatalf("accepted an offer that does not parse: %v", err)
+		}
+		if n := len(d.MediaDescriptions); n < 1 || n > MaxMediaSections {
+			t.Fatalf("accepted %d media sections", n)
+		}
+	})
+}
