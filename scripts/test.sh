@@ -41,22 +41,24 @@ ensure_go() {
 }
 
 # ensure_chromium installs Debian's Chromium for the browser end-to-end
-# tests. HOOK: a later issue wires it to the Playwright tests under web/.
+# tests (test/e2e drives it through playwright-core). Never a browser
+# download: Playwright's own browsers cannot be fetched here.
 ensure_chromium() {
-	if [ -x /usr/bin/chromium ]; then
+	if [ -x /usr/bin/chromium ] || [ -n "${CONCLAVE_CHROMIUM:-}" ]; then
 		return
 	fi
 	apt_install chromium
 }
 
-# ensure_web_deps installs the JavaScript dependencies of the SDK and app.
-# HOOK: a later issue fills in the web build and its tests.
+# ensure_web_deps installs node/npm and the JavaScript dependencies of the
+# SDK and app (esbuild, TypeScript, playwright-core) from the lock file.
 ensure_web_deps() {
-	if [ ! -f web/package-lock.json ]; then
-		return
-	fi
 	if ! command -v npm >/dev/null 2>&1; then
 		apt_install nodejs npm
+	fi
+	if [ ! -f web/package-lock.json ]; then
+		echo "web/package-lock.json is missing: run (cd web && npm install) and commit it" >&2
+		exit 1
 	fi
 	(cd web && npm ci --no-audit --no-fund)
 }
@@ -64,9 +66,12 @@ ensure_web_deps() {
 section "toolchain"
 ensure_go
 go version
+have_web=0
 if [ -f web/package.json ]; then
+	have_web=1
 	ensure_chromium
 	ensure_web_deps
+	node --version
 fi
 
 section "gofmt"
@@ -78,11 +83,35 @@ if [ -n "$unformatted" ]; then
 fi
 echo "ok"
 
+if [ "$have_web" = 1 ]; then
+	# web/dist is committed (the Go binary embeds it, so `go build` needs no
+	# node): it must be exactly what the sources build to. The build runs
+	# the TypeScript type check first.
+	section "web build is up to date"
+	(cd web && npm run build)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		# Compared with the last commit: changed, deleted and new files.
+		if [ -n "$(git status --porcelain --untracked-files=all -- web/dist)" ]; then
+			git status --short --untracked-files=all -- web/dist >&2
+			git diff --stat HEAD -- web/dist >&2 || true
+			echo "web/dist is out of date with web/sdk and web/app:" >&2
+			echo "run (cd web && npm run build) and commit web/dist" >&2
+			exit 1
+		fi
+		echo "ok"
+	else
+		echo "not a git checkout: built, not compared"
+	fi
+fi
+
 section "go vet"
 go vet ./...
 echo "ok"
 
 section "go test -race"
+# Includes the real-browser tests (test/e2e): Chromium and web/node_modules
+# are installed above. They run one scenario at a time with their own
+# timeouts (10-40 s each).
 go test -race -count=1 -timeout 15m ./...
 
 section "fuzz smoke"

@@ -65,10 +65,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if cfg.Dev {
-		if err := printDevKey(ctx, srv.Store(), cfg.DataDir, srv.URL(), stdout); err != nil {
+		key, err := printDevKey(ctx, srv.Store(), cfg.DataDir, srv.URL(), stdout)
+		if err != nil {
 			srv.Shutdown(ctx)
 			return err
 		}
+		srv.SetDevKey(key) // the meeting app gets join tokens from POST /dev/token
 	}
 	fmt.Fprintf(stdout, "Conclave is running at %s (media port %d", srv.URL(), srv.RTCPort())
 	if a := srv.AdminURL(); a != "" {
@@ -78,10 +80,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return srv.Run(ctx)
 }
 
-// printDevKey makes sure a dev API key exists, writes its credentials file
-// and prints it. The key is reused across restarts while its credentials
-// file is intact and the key is not revoked.
-func printDevKey(ctx context.Context, st store.Store, dataDir, url string, w io.Writer) error {
+// printDevKey makes sure a dev API key exists, writes its credentials file,
+// prints it and returns it. The key is reused across restarts while its
+// credentials file is intact and the key is not revoked.
+func printDevKey(ctx context.Context, st store.Store, dataDir, url string, w io.Writer) (token.Key, error) {
 	path := filepath.Join(dataDir, "credentials.json")
 	creds, key, err := token.LoadCredentials(path)
 	if err == nil {
@@ -92,19 +94,20 @@ func printDevKey(ctx context.Context, st store.Store, dataDir, url string, w io.
 	if err != nil {
 		rec, priv, gerr := auth.NewAPIKey("dev", rand.Reader)
 		if gerr != nil {
-			return gerr
+			return token.Key{}, gerr
 		}
 		rec.CreatedAt = time.Now()
 		if err := st.CreateAPIKey(ctx, rec); err != nil {
-			return fmt.Errorf("dev key: %w", err)
+			return token.Key{}, fmt.Errorf("dev key: %w", err)
 		}
 		creds = token.Credentials{URL: url, KeyID: rec.ID, PrivateKey: token.FormatPrivateKey(priv)}
+		key = token.Key{ID: rec.ID, Private: priv}
 	}
 	creds.URL = url
 	if err := token.WriteCredentials(path, creds); err != nil {
-		return fmt.Errorf("dev key: %w", err)
+		return token.Key{}, fmt.Errorf("dev key: %w", err)
 	}
 	fmt.Fprintf(w, "Development mode. API key (also in %s):\n  key id:      %s\n  private key: %s\n",
 		path, creds.KeyID, creds.PrivateKey)
-	return nil
+	return key, nil
 }

@@ -65,7 +65,8 @@ type Signal struct {
 	JoinTimeout       time.Duration `yaml:"join_timeout"`
 	MessagesPerSecond float64       `yaml:"messages_per_second"`
 	Burst             int           `yaml:"burst"`
-	MaxMessageBytes   int           `yaml:"max_message_bytes"`
+	PingInterval      time.Duration `yaml:"ping_interval"`
+	ResumeWindow      time.Duration `yaml:"resume_window"`
 }
 
 // RTC configures the media transport.
@@ -112,7 +113,8 @@ func Default() Config {
 			JoinTimeout:       5 * time.Second,
 			MessagesPerSecond: 50,
 			Burst:             100,
-			MaxMessageBytes:   64 << 10,
+			PingInterval:      5 * time.Second,
+			ResumeWindow:      15 * time.Second,
 		},
 		RTC: RTC{
 			DisconnectTimeout: 10 * time.Second,

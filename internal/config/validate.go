@@ -12,10 +12,6 @@ import (
 	"time"
 )
 
-// maxMessageBytes is the signaling protocol's hard limit (signal.MaxMessageBytes);
-// a larger configured value could never be honoured.
-const maxMessageBytes = 64 << 10
-
 // Validate checks every value and reports all problems at once; each error
 // starts with the key it concerns, e.g. "rtc_port: must be 1..65535, got 0".
 func (c Config) Validate() error {
@@ -70,9 +66,8 @@ func (c Config) Validate() error {
 	if c.Signal.Burst < 1 {
 		bad("signal.burst", "must be at least 1, got %d", c.Signal.Burst)
 	}
-	if n := c.Signal.MaxMessageBytes; n < 1024 || n > maxMessageBytes {
-		bad("signal.max_message_bytes", "must be 1024..%d, got %d", maxMessageBytes, n)
-	}
+	positive(bad, "signal.ping_interval", c.Signal.PingInterval)
+	positive(bad, "signal.resume_window", c.Signal.ResumeWindow)
 
 	for i, ip := range c.RTC.PublicIPs {
 		if _, err := netip.ParseAddr(ip); err != nil {

@@ -91,11 +91,14 @@ const (
 	CodeInternal           = "internal"
 )
 
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, errorBody{Error{Code: code, Message: msg}})
+// WriteError writes the error body every Conclave endpoint uses:
+// {"error":{"code":…,"message":…}}.
+func WriteError(w http.ResponseWriter, status int, code, msg string) {
+	WriteJSON(w, status, errorBody{Error{Code: code, Message: msg}})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON writes v as an uncacheable JSON response.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -110,7 +113,7 @@ func (a *API) authed(h handler) http.Handler {
 		raw, ok := bearer(r)
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="conclave"`)
-			writeError(w, http.StatusUnauthorized, CodeUnauthenticated, "a bearer token is required")
+			WriteError(w, http.StatusUnauthorized, CodeUnauthenticated, "a bearer token is required")
 			return
 		}
 		claims, err := a.cfg.Verifier.Verify(r.Context(), raw)
@@ -123,7 +126,7 @@ func (a *API) authed(h handler) http.Handler {
 				return
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="conclave", error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, code, err.Error())
+			WriteError(w, http.StatusUnauthorized, code, err.Error())
 			return
 		}
 		h(w, r, claims)
@@ -139,30 +142,36 @@ func bearer(r *http.Request) (string, bool) {
 	return strings.TrimSpace(h[len(prefix):]), true
 }
 
-// decode reads a JSON body strictly: size-limited, no unknown fields, one value.
+// decode reads a request body strictly into v (see DecodeJSON).
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	return DecodeJSON(w, r, v, MaxBodyBytes)
+}
+
+// DecodeJSON reads a JSON request body strictly: at most limit bytes, no
+// unknown fields, exactly one value. On failure it writes the error
+// response (413 body_too_large or 400 invalid_argument) and returns false.
+func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the request body is too large")
-			return false
+	err := dec.Decode(v)
+	msg := "malformed JSON body"
+	if err == nil {
+		if _, err = dec.Token(); err == io.EOF {
+			return true
 		}
-		writeError(w, http.StatusBadRequest, CodeInvalidArgument, "malformed JSON body: "+err.Error())
+		msg = "trailing data after the JSON body"
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		WriteError(w, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the request body is too large")
 		return false
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the request body is too large")
-			return false
-		}
-		writeError(w, http.StatusBadRequest, CodeInvalidArgument, "trailing data after the JSON body")
-		return false
+	if err != nil {
+		msg += ": " + err.Error()
 	}
-	return true
+	WriteError(w, http.StatusBadRequest, CodeInvalidArgument, msg)
+	return false
 }
 
 // CreateRoomRequest is the body of POST /v1/rooms.
@@ -174,7 +183,7 @@ type CreateRoomRequest struct {
 
 func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims) {
 	if !c.Grants.RoomCreate {
-		writeError(w, http.StatusForbidden, CodePermissionDenied, "the token lacks the roomCreate grant")
+		WriteError(w, http.StatusForbidden, CodePermissionDenied, "the token lacks the roomCreate grant")
 		return
 	}
 	var req CreateRoomRequest
@@ -182,19 +191,19 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims
 		return
 	}
 	if err := token.ValidateRoom(req.Name); err != nil || req.Name == "" {
-		writeError(w, http.StatusBadRequest, CodeInvalidArgument, "name: 1-128 characters of A-Z a-z 0-9 _ . -")
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "name: 1-128 characters of A-Z a-z 0-9 _ . -")
 		return
 	}
 	if c.Room != "" && c.Room != req.Name {
-		writeError(w, http.StatusForbidden, "token_room", "the token is for another room")
+		WriteError(w, http.StatusForbidden, "token_room", "the token is for another room")
 		return
 	}
 	if req.MaxParticipants < 0 || req.MaxParticipants > a.cfg.MaxParticipants {
-		writeError(w, http.StatusBadRequest, CodeInvalidArgument, fmt.Sprintf("max_participants: 0..%d", a.cfg.MaxParticipants))
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, fmt.Sprintf("max_participants: 0..%d", a.cfg.MaxParticipants))
 		return
 	}
 	if req.EmptyTimeout < 0 || req.EmptyTimeout > int64(a.cfg.MaxEmptyTimeout/time.Second) {
-		writeError(w, http.StatusBadRequest, CodeInvalidArgument,
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument,
 			fmt.Sprintf("empty_timeout: 0..%d seconds", int64(a.cfg.MaxEmptyTimeout/time.Second)))
 		return
 	}
@@ -207,20 +216,20 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims
 	switch {
 	case errors.Is(err, room.ErrRoomExists):
 		if existing, gerr := a.cfg.Rooms.Get(req.Name); gerr == nil && existing.Owner != c.Issuer {
-			writeError(w, http.StatusForbidden, CodePermissionDenied, "the room belongs to another API key")
+			WriteError(w, http.StatusForbidden, CodePermissionDenied, "the room belongs to another API key")
 			return
 		}
-		writeError(w, http.StatusConflict, CodeRoomExists, "a room with this name exists")
+		WriteError(w, http.StatusConflict, CodeRoomExists, "a room with this name exists")
 		return
 	case errors.Is(err, room.ErrTooManyRooms):
-		writeError(w, http.StatusServiceUnavailable, CodeTooManyRooms, "the server hosts as many rooms as it may")
+		WriteError(w, http.StatusServiceUnavailable, CodeTooManyRooms, "the server hosts as many rooms as it may")
 		return
 	case err != nil:
 		a.internal(w, err)
 		return
 	}
 	a.cfg.Logger.Info("room created", "room", info.Name, "key", c.Issuer)
-	writeJSON(w, http.StatusCreated, info)
+	WriteJSON(w, http.StatusCreated, info)
 }
 
 // RoomList is the body of GET /v1/rooms.
@@ -230,7 +239,7 @@ type RoomList struct {
 
 func (a *API) listRooms(w http.ResponseWriter, r *http.Request, c *token.Claims) {
 	if !c.Grants.RoomList {
-		writeError(w, http.StatusForbidden, CodePermissionDenied, "the token lacks the roomList grant")
+		WriteError(w, http.StatusForbidden, CodePermissionDenied, "the token lacks the roomList grant")
 		return
 	}
 	rooms := a.cfg.Rooms.List(c.Issuer)
@@ -238,7 +247,7 @@ func (a *API) listRooms(w http.ResponseWriter, r *http.Request, c *token.Claims)
 		// A room-bound token sees its own room only.
 		rooms = slices.DeleteFunc(rooms, func(i room.Info) bool { return i.Name != c.Room })
 	}
-	writeJSON(w, http.StatusOK, RoomList{Rooms: rooms})
+	WriteJSON(w, http.StatusOK, RoomList{Rooms: rooms})
 }
 
 // roomAccess resolves {room} and checks that c may administer it: the
@@ -247,20 +256,20 @@ func (a *API) listRooms(w http.ResponseWriter, r *http.Request, c *token.Claims)
 func (a *API) roomAccess(w http.ResponseWriter, r *http.Request, c *token.Claims, read bool) (room.Info, bool) {
 	name := r.PathValue("room")
 	if !c.Grants.RoomAdmin && !(read && c.Grants.RoomList) {
-		writeError(w, http.StatusForbidden, CodePermissionDenied, "the token lacks the roomAdmin grant")
+		WriteError(w, http.StatusForbidden, CodePermissionDenied, "the token lacks the roomAdmin grant")
 		return room.Info{}, false
 	}
 	if c.Room != "" && c.Room != name {
-		writeError(w, http.StatusForbidden, "token_room", "the token is for another room")
+		WriteError(w, http.StatusForbidden, "token_room", "the token is for another room")
 		return room.Info{}, false
 	}
 	info, err := a.cfg.Rooms.Get(name)
 	if err != nil {
-		writeError(w, http.StatusNotFound, CodeRoomNotFound, "no such room")
+		WriteError(w, http.StatusNotFound, CodeRoomNotFound, "no such room")
 		return room.Info{}, false
 	}
 	if info.Owner != c.Issuer {
-		writeError(w, http.StatusForbidden, CodePermissionDenied, "the room belongs to another API key")
+		WriteError(w, http.StatusForbidden, CodePermissionDenied, "the room belongs to another API key")
 		return room.Info{}, false
 	}
 	return info, true
@@ -268,7 +277,7 @@ func (a *API) roomAccess(w http.ResponseWriter, r *http.Request, c *token.Claims
 
 func (a *API) getRoom(w http.ResponseWriter, r *http.Request, c *token.Claims) {
 	if info, ok := a.roomAccess(w, r, c, true); ok {
-		writeJSON(w, http.StatusOK, info)
+		WriteJSON(w, http.StatusOK, info)
 	}
 }
 
@@ -278,7 +287,7 @@ func (a *API) deleteRoom(w http.ResponseWriter, r *http.Request, c *token.Claims
 		return
 	}
 	if err := a.cfg.Rooms.Delete(info.Name, "room_deleted"); err != nil {
-		writeError(w, http.StatusNotFound, CodeRoomNotFound, "no such room")
+		WriteError(w, http.StatusNotFound, CodeRoomNotFound, "no such room")
 		return
 	}
 	a.cfg.Logger.Info("room deleted", "room", info.Name, "key", c.Issuer)
@@ -297,10 +306,10 @@ func (a *API) listParticipants(w http.ResponseWriter, r *http.Request, c *token.
 	}
 	ps, err := a.cfg.Rooms.Participants(info.Name)
 	if err != nil {
-		writeError(w, http.StatusNotFound, CodeRoomNotFound, "no such room")
+		WriteError(w, http.StatusNotFound, CodeRoomNotFound, "no such room")
 		return
 	}
-	writeJSON(w, http.StatusOK, ParticipantList{Participants: ps})
+	WriteJSON(w, http.StatusOK, ParticipantList{Participants: ps})
 }
 
 func (a *API) removeParticipant(w http.ResponseWriter, r *http.Request, c *token.Claims) {
@@ -332,7 +341,7 @@ func (a *API) muteTrack(w http.ResponseWriter, r *http.Request, c *token.Claims)
 		return
 	}
 	if req.Muted == nil {
-		writeError(w, http.StatusBadRequest, CodeInvalidArgument, "muted: required (true or false)")
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "muted: required (true or false)")
 		return
 	}
 	t, err := a.cfg.Rooms.MuteTrack(info.Name, r.PathValue("identity"), r.PathValue("track"), *req.Muted)
@@ -340,17 +349,17 @@ func (a *API) muteTrack(w http.ResponseWriter, r *http.Request, c *token.Claims)
 		a.roomError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, t)
+	WriteJSON(w, http.StatusOK, t)
 }
 
 func (a *API) roomError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, room.ErrRoomNotFound):
-		writeError(w, http.StatusNotFound, CodeRoomNotFound, "no such room")
+		WriteError(w, http.StatusNotFound, CodeRoomNotFound, "no such room")
 	case errors.Is(err, room.ErrUnknownParticipant):
-		writeError(w, http.StatusNotFound, CodeParticipantUnknown, "no such participant in the room")
+		WriteError(w, http.StatusNotFound, CodeParticipantUnknown, "no such participant in the room")
 	case errors.Is(err, room.ErrUnknownTrack):
-		writeError(w, http.StatusNotFound, CodeTrackUnknown, "no such track")
+		WriteError(w, http.StatusNotFound, CodeTrackUnknown, "no such track")
 	default:
 		a.internal(w, err)
 	}
@@ -358,5 +367,5 @@ func (a *API) roomError(w http.ResponseWriter, err error) {
 
 func (a *API) internal(w http.ResponseWriter, err error) {
 	a.cfg.Logger.Error("api", "err", err)
-	writeError(w, http.StatusInternalServerError, CodeInternal, "internal error")
+	WriteError(w, http.StatusInternalServerError, CodeInternal, "internal error")
 }

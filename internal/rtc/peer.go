@@ -73,6 +73,7 @@ type Peer struct {
 	closed   bool
 	offering bool // a subscriber offer awaits its answer
 	pending  bool // another negotiation is needed after that answer
+	restart  bool // the next subscriber offer restarts ICE
 	downs    map[string]*subscription
 	pubCands []webrtc.ICECandidateInit // arrived before the remote description
 	subCands []webrtc.ICECandidateInit
@@ -361,6 +362,35 @@ func (p *Peer) Subscriptions() int {
 	return len(p.downs)
 }
 
+// RestartICE renegotiates the subscriber PeerConnection with new ICE
+// credentials, after the client's network changed.
+// Before the first negotiation there is nothing to restart.
+func (p *Peer) RestartICE() {
+	if p.sub.CurrentRemoteDescription() == nil {
+		return
+	}
+	p.mu.Lock()
+	p.restart = true
+	p.mu.Unlock()
+	p.negotiate()
+}
+
+// PendingOffer returns the subscriber offer awaiting an answer, if any, so
+// a client that resumes its session can be sent it again.
+func (p *Peer) PendingOffer() (string, bool) {
+	p.mu.Lock()
+	offering := p.offering
+	p.mu.Unlock()
+	if !offering {
+		return "", false
+	}
+	d := p.sub.LocalDescription()
+	if d == nil || d.Type != webrtc.SDPTypeOffer {
+		return "", false
+	}
+	return d.SDP, true
+}
+
 // negotiate sends a subscriber offer now, or after the outstanding one is
 // answered: only one offer is in flight at a time.
 func (p *Peer) negotiate() {
@@ -375,17 +405,25 @@ func (p *Peer) negotiate() {
 		return
 	}
 	p.offering = true
+	var opts *webrtc.OfferOptions
+	if p.restart {
+		opts = &webrtc.OfferOptions{ICERestart: true}
+		p.restart = false
+	}
 	p.mu.Unlock()
 
-	offer, err := p.sub.CreateOffer(nil)
+	offer, err := p.sub.CreateOffer(opts)
 	if err == nil {
 		err = p.sub.SetLocalDescription(offer)
 	}
 	if err != nil {
-		p.engine.cfg.Logger.Warn("subscriber offer failed", "participant", p.id, "err", err)
 		p.mu.Lock()
 		p.offering = false
+		closed := p.closed
 		p.mu.Unlock()
+		if !closed { // a participant that left needs no offer
+			p.engine.cfg.Logger.Warn("subscriber offer failed", "participant", p.id, "err", err)
+		}
 		return
 	}
 	p.handler.Offer(offer.SDP)

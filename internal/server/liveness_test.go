@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/client"
+	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -102,11 +103,14 @@ func (b *blackhole) close() {
 // it vanished silently or its TCP connection closed without a leave, is
 // removed from the room and the others are told with reason connection_lost.
 //
-// The silent case relies on the server's WebSocket ping (signal.Config's
-// PingInterval, 5 s by default; config.Signal has no knob for it, so the
-// test runs with the default and allows two intervals plus slack).
+// The silent case relies on the server's WebSocket ping (signal.ping_interval,
+// 1 s here): a dropped connection is then held for signal.resume_window (2 s
+// here) in case the client resumes, and only then is the participant removed.
 func TestLostClientIsRemoved(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(c *config.Config) {
+		c.Signal.PingInterval = time.Second
+		c.Signal.ResumeWindow = 2 * time.Second
+	})
 	u, err := url.Parse(e.srv.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -123,12 +127,12 @@ func TestLostClientIsRemoved(t *testing.T) {
 		{
 			name: "network vanishes", viaProxy: true,
 			cut:    func(_ *client.Client, b *blackhole) { b.freeze() },
-			within: 15 * time.Second,
+			within: 8 * time.Second,
 		},
 		{
 			name:   "connection closes without leave",
 			cut:    func(c *client.Client, _ *blackhole) { _ = c.Close() },
-			within: 3 * time.Second,
+			within: 5 * time.Second,
 		},
 	}
 	for i, tc := range cases {

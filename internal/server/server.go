@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/config"
+	"github.com/conclave-video/conclave/internal/guard"
 	"github.com/conclave-video/conclave/internal/httpapi"
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/rtc"
@@ -33,6 +35,8 @@ import (
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/internal/telemetry"
 	"github.com/conclave-video/conclave/internal/udpbatch"
+	"github.com/conclave-video/conclave/token"
+	"github.com/conclave-video/conclave/web"
 )
 
 // Server is one running Conclave node.
@@ -55,6 +59,10 @@ type Server struct {
 
 	ready    chan struct{}
 	stopOnce sync.Once
+
+	// Dev mode only: the key POST /dev/token signs with, and its limit.
+	devKey   atomic.Pointer[token.Key]
+	devLimit *guard.Limiter
 }
 
 // New builds a server from cfg: opens the store, loads or creates the TLS
@@ -154,6 +162,8 @@ func (s *Server) build(ctx context.Context) (err error) {
 		JoinTimeout:       cfg.Signal.JoinTimeout,
 		MessagesPerSecond: cfg.Signal.MessagesPerSecond,
 		Burst:             cfg.Signal.Burst,
+		PingInterval:      cfg.Signal.PingInterval,
+		ResumeWindow:      cfg.Signal.ResumeWindow,
 		OriginPatterns:    originHosts(cfg.HTTP.AllowedOrigins),
 		OnError:           s.metrics.SignalError,
 	})
@@ -169,7 +179,12 @@ func (s *Server) build(ctx context.Context) (err error) {
 	mux.Handle("GET /v1/signal", s.signal)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.HandleFunc("GET /{$}", s.home)
+	s.registerDev(mux)
+	app, err := newWebApp(web.Dist())
+	if err != nil {
+		return fmt.Errorf("web bundle: %w", err)
+	}
+	app.register(mux)
 	s.http = &http.Server{
 		Handler:           httpapi.SecurityHeaders(cfg.HTTP.FrameAncestors, mux),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -380,12 +395,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
-}
-
-func (s *Server) home(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write([]byte(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Conclave</title></head>` +
-		`<body><h1>Conclave</h1><p>This server is running. Join meetings with a client SDK and a join token.</p></body></html>`))
 }
 
 func (s *Server) rememberRoom(info room.Info) {

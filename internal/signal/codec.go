@@ -87,6 +87,8 @@ func clientSpec(t Type) (payloadSpec, bool) {
 		return payloadSpec{func() any { return new(Leave) }, false, validateLeave}, true
 	case TypePing:
 		return payloadSpec{func() any { return new(Ping) }, false, nil}, true
+	case TypeRestartICE:
+		return payloadSpec{func() any { return new(RestartICE) }, false, nil}, true
 	}
 	return payloadSpec{}, false
 }
@@ -350,8 +352,19 @@ func validateJoin(p any) error {
 	case len(j.Token) > MaxTokenBytes:
 		return protoErr(CodeBadMessage, "token is longer than %d bytes", MaxTokenBytes)
 	}
+	if r := j.Resume; r != nil {
+		if err := checkText("resume.participant_id", r.ParticipantID, 1, MaxIDBytes); err != nil {
+			return err
+		}
+		if err := checkText("resume.secret", r.Secret, 1, MaxResumeSecretBytes); err != nil {
+			return err
+		}
+	}
 	return nil
 }
+
+// MaxResumeSecretBytes bounds a resume secret (the server issues 43).
+const MaxResumeSecretBytes = 128
 
 func validateAddTrack(p any) error {
 	a := p.(*AddTrack)

@@ -29,10 +29,11 @@ type Type string
 
 // Client to server.
 const (
-	TypeJoin     Type = "join"
-	TypeAddTrack Type = "add_track"
-	TypeLeave    Type = "leave"
-	TypePing     Type = "ping"
+	TypeJoin       Type = "join"
+	TypeAddTrack   Type = "add_track"
+	TypeRestartICE Type = "restart_ice"
+	TypeLeave      Type = "leave"
+	TypePing       Type = "ping"
 )
 
 // Server to client.
@@ -97,7 +98,22 @@ const (
 // Join is the first message a client sends, within 5 s of connecting.
 type Join struct {
 	Token string `json:"token"`
+	// Resume, when set, takes over this client's own session after its
+	// signaling connection dropped: same participant, same PeerConnections.
+	Resume *Resume `json:"resume,omitempty"`
 }
+
+// Resume names the session to take over and proves the right to.
+type Resume struct {
+	ParticipantID string `json:"participant_id"`
+	Secret        string `json:"secret"`
+}
+
+// RestartICE asks the server to restart ICE on the subscriber
+// PeerConnection (after a network change); the server answers with a new
+// subscriber offer. The client restarts the publisher itself by offering
+// with new ICE credentials.
+type RestartICE struct{}
 
 // AddTrack announces a track the client is about to publish. CID is the
 // track id the client puts in its SDP (msid); the server uses it to give the
@@ -125,11 +141,17 @@ type Pong struct {
 	T int64 `json:"t"`
 }
 
-// Joined confirms a join.
+// Joined confirms a join, or a resume.
 type Joined struct {
 	Room         string            `json:"room"`
 	Participant  ParticipantInfo   `json:"participant"`
 	Participants []ParticipantInfo `json:"participants"`
+	// ResumeSecret lets this client take its session over after a dropped
+	// connection (see Resume). It is valid while the session lives.
+	ResumeSecret string `json:"resume_secret"`
+	// Resumed is true when this joined answers a resume: the
+	// PeerConnections are the ones the client already has.
+	Resumed bool `json:"resumed,omitempty"`
 }
 
 // ParticipantJoined announces another participant.
@@ -217,6 +239,7 @@ const (
 	CodeBadCandidate       = "bad_candidate"
 	CodeUnknownTrack       = "unknown_track"
 	CodeUnknownParticipant = "unknown_participant"
+	CodeResumeFailed       = "resume_failed"
 	CodeInternal           = "internal"
 )
 
@@ -227,5 +250,6 @@ const (
 	ReasonRoomDeleted    = "room_deleted"
 	ReasonServerShutdown = "server_shutdown"
 	ReasonConnectionLost = "connection_lost"
+	ReasonResumed        = "resumed" // the session moved to a new connection
 	ReasonError          = "error"
 )

@@ -2,9 +2,6 @@ package signal
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -12,7 +9,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-video/conclave/internal/guard"
 	"github.com/conclave-video/conclave/internal/room"
@@ -38,8 +34,12 @@ type Config struct {
 	JoinTimeout       time.Duration // first message deadline (5 s)
 	MessagesPerSecond float64
 	Burst             int
-	PingInterval      time.Duration // websocket liveness probe
-	OriginPatterns    []string      // extra allowed browser origins (host patterns)
+	PingInterval      time.Duration // websocket liveness probe (5 s)
+	// ResumeWindow is how long a participant whose signaling connection
+	// dropped stays in the room, media flowing, waiting for its client to
+	// resume (15 s). Zero or less means the default; there is always one.
+	ResumeWindow   time.Duration
+	OriginPatterns []string // extra allowed browser origins (host patterns)
 	// OnError counts an error sent to a client, by code.
 	OnError func(code string)
 }
@@ -50,6 +50,7 @@ type Handler struct {
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
+	live     map[string]*session // joined sessions by participant id, for resume
 	wg       sync.WaitGroup
 }
 
@@ -70,13 +71,17 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.PingInterval <= 0 {
 		cfg.PingInterval = 5 * time.Second
 	}
+	if cfg.ResumeWindow <= 0 {
+		cfg.ResumeWindow = 15 * time.Second
+	}
 	if cfg.OnError == nil {
 		cfg.OnError = func(string) {}
 	}
-	return &Handler{cfg: cfg, sessions: make(map[*session]struct{})}
+	return &Handler{cfg: cfg, sessions: make(map[*session]struct{}), live: make(map[string]*session)}
 }
 
-// ServeHTTP upgrades to a WebSocket and runs one session.
+// ServeHTTP upgrades to a WebSocket and runs one session, or hands the
+// connection to the session it resumes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.cfg.OriginPatterns})
 	if err != nil {
@@ -93,10 +98,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		h.mu.Lock()
 		delete(h.sessions, s)
+		if h.live[s.participantID] == s {
+			delete(h.live, s.participantID)
+		}
 		h.mu.Unlock()
 		h.wg.Done()
 	}()
-	s.run(r.Context())
+	// The session outlives this request when its connection drops and it
+	// waits to be resumed, so it runs on its own context.
+	s.run(context.WithoutCancel(r.Context()))
 }
 
 // Shutdown tells every connected client the server is going away, closes
@@ -121,20 +131,20 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	}
 }
 
-// Sessions reports how many signaling connections are open.
+// Sessions reports how many signaling sessions exist (connected or
+// waiting to be resumed).
 func (h *Handler) Sessions() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.sessions)
 }
 
-// outQueue is how many messages may wait for a slow client before the
-// session is dropped; the room never waits on a client.
+// outQueue is how many messages may wait for a slow (or reconnecting)
+// client before the session is dropped; the room never waits on a client.
 const outQueue = 512
 
 type session struct {
 	h      *Handler
-	conn   *websocket.Conn
 	remote string
 	log    *slog.Logger
 
@@ -143,12 +153,24 @@ type session struct {
 	closeOnce sync.Once
 	reason    string // set once, before closing is closed
 
-	roomName string // set before the join is attempted
+	// resume carries a new connection to a session whose connection
+	// dropped (or is about to be found dead).
+	resume chan *websocket.Conn
+
+	// Set by the first connection's reader during join, before the
+	// session is registered as live; read-only afterwards.
+	roomName      string
+	participantID string
+	identity      string
+	owner         string
+	resumeSecret  string
+	handedOff     bool // this connection was given to the session it resumed
 
 	// participant and peer are set by the reader once joined and taken
 	// by run's clean-up; ended stops a join that races with the end.
 	mu          sync.Mutex
 	ended       bool
+	conn        *websocket.Conn // the current connection
 	participant *room.Participant
 	peer        *rtc.Peer
 }
@@ -159,6 +181,7 @@ func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
 		log:     h.cfg.Logger.With("remote", remote),
 		out:     make(chan []byte, outQueue),
 		closing: make(chan struct{}),
+		resume:  make(chan *websocket.Conn, 1),
 	}
 }
 
@@ -191,13 +214,58 @@ func (s *session) sendError(code, msg string) {
 	s.send(TypeError, Error{Code: code, Message: msg})
 }
 
+// run serves the session's connections until it ends. A joined session
+// whose connection drops is suspended: the participant stays in the room
+// and its media keeps flowing while the client has ResumeWindow to come
+// back with its resume secret on a new connection.
 func (s *session) run(ctx context.Context) {
+	defer s.refuseLateResume()
+	conn, resumed := s.conn, false
+	for !s.serve(ctx, conn, resumed) {
+		s.log.Info("signaling connection lost; waiting for resume", "window", s.h.cfg.ResumeWindow)
+		timer := time.NewTimer(s.h.cfg.ResumeWindow)
+		select {
+		case conn = <-s.resume:
+			timer.Stop()
+			resumed = true
+			s.mu.Lock()
+			s.conn = conn
+			s.mu.Unlock()
+			s.log.Info("session resumed")
+			continue
+		case <-timer.C:
+			s.Close(ReasonConnectionLost)
+		case <-s.closing:
+			timer.Stop()
+		}
+		// Nobody to tell: the client is gone.
+		s.leaveRoom()
+		return
+	}
+}
+
+// refuseLateResume closes a connection handed over just as the session
+// ended, so the client is not left waiting.
+func (s *session) refuseLateResume() {
+	select {
+	case c := <-s.resume:
+		_ = c.Close(websocket.StatusGoingAway, CodeResumeFailed)
+	default:
+	}
+}
+
+// serve runs one connection. It returns false when the connection dropped
+// with the participant still in the room (the session waits for a
+// resume), true when the session is over, clean-up done.
+func (s *session) serve(ctx context.Context, conn *websocket.Conn, resumed bool) bool {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
+	if resumed {
+		s.replayForResume()
+	}
+	stop, flush := make(chan struct{}), make(chan struct{})
 	writerDone := make(chan struct{})
-	flush := make(chan struct{})
-	go s.writeLoop(ctx, flush, writerDone)
+	go s.writeLoop(ctx, conn, stop, flush, writerDone)
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
@@ -210,26 +278,42 @@ func (s *session) run(ctx context.Context) {
 				s.Close(ReasonError)
 			}
 		}()
-		s.readLoop(ctx)
+		s.readLoop(ctx, conn, resumed)
 	}()
-	go s.pingLoop(ctx)
+	go s.pingLoop(ctx, conn)
 
+	suspend := false
 	select {
 	case <-s.closing:
 	case <-readerDone:
-		s.Close(ReasonConnectionLost)
+		s.mu.Lock()
+		joined := s.participant != nil
+		s.mu.Unlock()
+		select {
+		case <-s.closing:
+		default:
+			suspend = joined
+			if !joined && !s.handedOff {
+				s.Close(ReasonConnectionLost)
+			}
+		}
 	}
+	if suspend || s.handedOff {
+		// Stop using this connection without draining the queue: what is
+		// queued goes to the next connection. A handed-off connection now
+		// belongs to the session it resumed.
+		close(stop)
+		<-writerDone
+		if suspend {
+			_ = conn.CloseNow()
+		}
+		cancel()
+		<-readerDone
+		return !suspend
+	}
+
 	reason := s.reason
-	s.mu.Lock()
-	s.ended = true
-	p, peer := s.participant, s.peer
-	s.mu.Unlock()
-	if p != nil {
-		p.Leave(reason)
-	}
-	if peer != nil {
-		peer.Close()
-	}
+	s.leaveRoom()
 	// Tell the client why, unless it left on its own or vanished.
 	if reason != ReasonLeft && reason != ReasonConnectionLost {
 		if b, err := Encode(TypeLeave, Leave{Reason: reason}); err == nil {
@@ -246,28 +330,51 @@ func (s *session) run(ctx context.Context) {
 	case <-writerDone:
 	case <-time.After(2 * time.Second):
 	}
-	_ = s.conn.Close(closeStatus(reason), reason)
+	_ = conn.Close(closeStatus(reason), reason)
 	cancel()
 	<-readerDone
+	return true
 }
 
-// writeLoop writes queued messages until flush is closed, then writes
-// what is still queued and returns. Senders never block on it: send drops a
-// session whose queue is full.
-func (s *session) writeLoop(ctx context.Context, flush <-chan struct{}, done chan<- struct{}) {
+// leaveRoom takes the participant out of its room and closes its media.
+// It is idempotent. participant and peer stay set: a message still being
+// handled finds them closed rather than missing.
+func (s *session) leaveRoom() {
+	s.mu.Lock()
+	already := s.ended
+	s.ended = true
+	p, peer := s.participant, s.peer
+	s.mu.Unlock()
+	if already {
+		return
+	}
+	if p != nil {
+		p.Leave(s.reason)
+	}
+	if peer != nil {
+		peer.Close()
+	}
+}
+
+// writeLoop writes queued messages to conn until stop (leave the queue
+// for the next connection) or flush (write what is queued, then return).
+// Senders never block on it: send drops a session whose queue is full.
+func (s *session) writeLoop(ctx context.Context, conn *websocket.Conn, stop, flush <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	write := func(b []byte) bool {
 		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		err := s.conn.Write(wctx, websocket.MessageText, b)
+		err := conn.Write(wctx, websocket.MessageText, b)
 		cancel()
 		if err != nil {
-			s.Close(ReasonConnectionLost)
+			_ = conn.CloseNow() // the reader sees it and the session decides
 			return false
 		}
 		return true
 	}
 	for {
 		select {
+		case <-stop:
+			return
 		case b := <-s.out:
 			if !write(b) {
 				return
@@ -287,7 +394,7 @@ func (s *session) writeLoop(ctx context.Context, flush <-chan struct{}, done cha
 	}
 }
 
-func (s *session) pingLoop(ctx context.Context) {
+func (s *session) pingLoop(ctx context.Context, conn *websocket.Conn) {
 	t := time.NewTicker(s.h.cfg.PingInterval)
 	defer t.Stop()
 	for {
@@ -298,20 +405,23 @@ func (s *session) pingLoop(ctx context.Context) {
 			return
 		case <-t.C:
 			pctx, cancel := context.WithTimeout(ctx, s.h.cfg.PingInterval)
-			err := s.conn.Ping(pctx)
+			err := conn.Ping(pctx)
 			cancel()
 			if err != nil {
-				s.Close(ReasonConnectionLost)
+				_ = conn.CloseNow()
 				return
 			}
 		}
 	}
 }
 
-func (s *session) readLoop(ctx context.Context) {
-	if !s.join(ctx) {
+func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bool) {
+	if !resumed && !s.join(ctx, conn) {
 		return
 	}
+	s.mu.Lock()
+	p, peer := s.participant, s.peer
+	s.mu.Unlock()
 	limiter := guard.NewLimiter(s.h.cfg.MessagesPerSecond, s.h.cfg.Burst, nil)
 	// A client is disconnected when it has more than twice the burst of
 	// messages refused within one second; an occasional excess is only
@@ -319,7 +429,7 @@ func (s *session) readLoop(ctx context.Context) {
 	var refused int
 	var window time.Time
 	for {
-		b, err := s.readMessage(ctx)
+		b, err := s.readMessage(ctx, conn)
 		if err != nil {
 			return
 		}
@@ -339,278 +449,13 @@ func (s *session) readLoop(ctx context.Context) {
 		}
 		t, payload, err := Decode(b)
 		if err != nil {
-			code := ErrorCode(err)
-			s.sendError(code, err.Error())
+			s.sendError(ErrorCode(err), err.Error())
 			continue
 		}
 		if t == TypeLeave {
 			s.Close(ReasonLeft)
 			return
 		}
-		s.handle(t, payload)
+		s.handle(p, peer, t, payload)
 	}
 }
-
-// join reads and acts on the first message. It reports whether the
-// session is now in a room.
-func (s *session) join(ctx context.Context) bool {
-	// The deadline is a timer, not a read context: coder/websocket closes
-	// the connection when a read's context expires, and the client must
-	// still be told why.
-	timer := time.AfterFunc(s.h.cfg.JoinTimeout, func() {
-		s.sendError(CodeJoinTimeout, "no join message within the time allowed")
-		s.Close(CodeJoinTimeout)
-	})
-	b, err := s.readMessage(ctx)
-	if !timer.Stop() || err != nil {
-		return false
-	}
-	t, payload, err := Decode(b)
-	if err != nil {
-		s.sendError(ErrorCode(err), err.Error())
-		s.Close(ReasonError)
-		return false
-	}
-	if t != TypeJoin {
-		s.sendError(CodeNotJoined, "the first message must be join")
-		s.Close(ReasonError)
-		return false
-	}
-	j := payload.(*Join)
-	claims, err := s.h.cfg.Verifier.Verify(ctx, j.Token)
-	if err != nil {
-		code, msg := s.h.cfg.TokenErrorCode(err), err.Error()
-		if code == "" {
-			// Not the token's fault: the store failed.
-			s.log.Error("token verification", "err", err)
-			code, msg = CodeInternal, "the token could not be checked; try again"
-		}
-		s.sendError(code, msg)
-		s.Close(ReasonError)
-		s.log.Info("join refused", "code", code)
-		return false
-	}
-	if claims.Room == "" || claims.Subject == "" || !claims.Grants.Join() {
-		s.sendError(CodePermissionDenied, "the token does not grant joining a room")
-		s.Close(ReasonError)
-		return false
-	}
-	s.roomName = claims.Room
-	p, err := s.h.cfg.Rooms.Join(room.JoinRequest{
-		Room:     claims.Room,
-		Owner:    claims.Issuer,
-		Identity: claims.Subject,
-		Name:     claims.Name,
-		Permissions: room.Permissions{
-			Publish:     claims.Grants.Publish,
-			Subscribe:   claims.Grants.Subscribe,
-			PublishData: claims.Grants.PublishData,
-		},
-		Sink: sink{s},
-	})
-	if err != nil {
-		code, msg := roomErrorCode(err)
-		s.sendError(code, msg)
-		s.Close(ReasonError)
-		s.log.Info("join refused", "room", claims.Room, "identity", claims.Subject, "code", code)
-		return false
-	}
-	s.log = s.log.With("room", claims.Room, "participant", p.ID())
-	peer, err := s.h.cfg.Engine.NewPeer(p.ID(), peerHandler{s, p})
-	if err != nil {
-		p.Leave(ReasonError)
-		s.sendError(CodeInternal, "media setup failed")
-		s.Close(ReasonError)
-		s.log.Error("peer setup", "err", err)
-		return false
-	}
-	s.mu.Lock()
-	if s.ended {
-		s.mu.Unlock()
-		p.Leave(ReasonError)
-		peer.Close()
-		return false
-	}
-	s.participant, s.peer = p, peer
-	s.mu.Unlock()
-	p.AttachMedia(peer)
-	s.log.Info("joined")
-	return true
-}
-
-// errTooLarge reports a message over the hard limit.
-var errTooLarge = errors.New("signal: message too large")
-
-// hardLimit is the largest message read at all. Messages above
-// MaxMessageBytes but within it get a message_too_large error and the
-// session goes on; larger ones end the session.
-const hardLimit = 2 * MaxMessageBytes
-
-// readMessage reads one message, refusing anything over hardLimit without
-// buffering it.
-func (s *session) readMessage(ctx context.Context) ([]byte, error) {
-	_, r, err := s.conn.Reader(ctx)
-	if err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(io.LimitReader(r, hardLimit+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > hardLimit {
-		s.sendError(CodeTooLarge, fmt.Sprintf("message over %d bytes; disconnecting", hardLimit))
-		s.Close(CodeTooLarge)
-		return nil, errTooLarge
-	}
-	return b, nil
-}
-
-// closeStatus is the WebSocket close status for a session's end reason.
-func closeStatus(reason string) websocket.StatusCode {
-	switch reason {
-	case ReasonLeft, ReasonRemoved, ReasonRoomDeleted:
-		return websocket.StatusNormalClosure
-	case ReasonServerShutdown, ReasonConnectionLost:
-		return websocket.StatusGoingAway
-	case CodeTooLarge:
-		return websocket.StatusMessageTooBig
-	}
-	return websocket.StatusPolicyViolation
-}
-
-func (s *session) handle(t Type, payload any) {
-	p := s.participant
-	switch m := payload.(type) {
-	case *Join:
-		s.sendError(CodeAlreadyJoined, "this connection has already joined")
-	case *Ping:
-		s.send(TypePong, Pong(*m))
-	case *AddTrack:
-		if err := p.AnnounceTrack(m.CID, m.Kind, m.Source, m.Name); err != nil {
-			s.sendError(roomErrorCode(err))
-		}
-	case *SessionDescription:
-		if t == TypeOffer {
-			if !p.Permissions().Publish {
-				s.sendError(CodePermissionDenied, "the token does not grant publishing")
-				return
-			}
-			answer, err := s.peer.HandleOffer(m.SDP)
-			if err != nil {
-				s.sendError(CodeBadSDP, "the offer could not be applied")
-				return
-			}
-			s.send(TypeAnswer, SessionDescription{PC: Publisher, SDP: answer})
-			return
-		}
-		if err := s.peer.HandleAnswer(m.SDP); err != nil {
-			s.sendError(CodeBadSDP, "the answer could not be applied")
-		}
-	case *ICECandidate:
-		pc := rtc.Publisher
-		if m.PC == Subscriber {
-			pc = rtc.Subscriber
-		}
-		init := webrtc.ICECandidateInit{
-			Candidate: m.Candidate, SDPMid: m.SDPMid, SDPMLineIndex: m.SDPMLineIndex, UsernameFragment: m.UsernameFragment,
-		}
-		if err := s.peer.AddCandidate(pc, init); err != nil {
-			s.sendError(CodeBadCandidate, "the candidate could not be added")
-		}
-	case *Mute:
-		if err := p.SetMuted(m.TrackID, m.Muted); err != nil {
-			s.sendError(roomErrorCode(err))
-		}
-	case *Data:
-		if err := p.SendData(m.To, m.Topic, m.Payload); err != nil {
-			s.sendError(roomErrorCode(err))
-		}
-	default:
-		s.sendError(CodeUnknownType, "message type not accepted here")
-	}
-}
-
-func roomErrorCode(err error) (string, string) {
-	switch {
-	case errors.Is(err, room.ErrIdentityInUse):
-		return CodeIdentityInUse, "a participant with this identity is already in the room"
-	case errors.Is(err, room.ErrRoomFull):
-		return CodeRoomFull, "the room is full"
-	case errors.Is(err, room.ErrRoomNotFound), errors.Is(err, room.ErrRoomClosed):
-		return CodeRoomNotFound, "no such room"
-	case errors.Is(err, room.ErrNotOwner):
-		return CodePermissionDenied, "the room belongs to another API key"
-	case errors.Is(err, room.ErrTooManyRooms):
-		return CodeRoomFull, "the server hosts as many rooms as it may"
-	case errors.Is(err, room.ErrPermissionDenied):
-		return CodePermissionDenied, "the token does not grant this"
-	case errors.Is(err, room.ErrUnknownTrack):
-		return CodeUnknownTrack, "no such track"
-	case errors.Is(err, room.ErrUnknownParticipant):
-		return CodeUnknownParticipant, "no such participant"
-	case errors.Is(err, room.ErrTooManyTracks):
-		return CodeRateLimited, "too many tracks"
-	}
-	return CodeInternal, "internal error"
-}
-
-// sink delivers room events to the client.
-type sink struct{ s *session }
-
-func (k sink) Joined(self room.ParticipantInfo, others []room.ParticipantInfo) {
-	k.s.send(TypeJoined, Joined{Room: k.s.roomName, Participant: self, Participants: others})
-}
-func (k sink) ParticipantJoined(p room.ParticipantInfo) {
-	k.s.send(TypeParticipantJoined, ParticipantJoined{Participant: p})
-}
-func (k sink) ParticipantLeft(id, reason string) {
-	k.s.send(TypeParticipantLeft, ParticipantLeft{ParticipantID: id, Reason: reason})
-}
-func (k sink) ParticipantUpdated(p room.ParticipantInfo) {
-	k.s.send(TypeParticipantUpdated, ParticipantUpdated{Participant: p})
-}
-func (k sink) TrackPublished(pid string, t room.TrackInfo) {
-	k.s.send(TypeTrackPublished, TrackPublished{ParticipantID: pid, Track: t})
-}
-func (k sink) TrackUnpublished(pid, trackID string) {
-	k.s.send(TypeTrackUnpublished, TrackUnpublished{ParticipantID: pid, TrackID: trackID})
-}
-func (k sink) Data(from, topic string, payload []byte) {
-	k.s.send(TypeData, Data{From: from, Topic: topic, Payload: payload})
-}
-func (k sink) MuteRequested(trackID string, muted bool) {
-	k.s.send(TypeMute, Mute{TrackID: trackID, Muted: muted})
-}
-func (k sink) Close(reason string) { k.s.Close(reason) }
-
-// peerHandler delivers media-layer events.
-type peerHandler struct {
-	s *session
-	p *room.Participant
-}
-
-func (h peerHandler) Candidate(pc rtc.PC, c webrtc.ICECandidateInit) {
-	k := Publisher
-	if pc == rtc.Subscriber {
-		k = Subscriber
-	}
-	h.s.send(TypeCandidate, ICECandidate{
-		PC: k, Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment,
-	})
-}
-func (h peerHandler) Offer(sdp string) {
-	h.s.send(TypeOffer, SessionDescription{PC: Subscriber, SDP: sdp})
-}
-func (h peerHandler) TrackPublished(t *rtc.PublishedTrack) {
-	kind := room.KindAudio
-	if t.Kind == webrtc.RTPCodecTypeVideo {
-		kind = room.KindVideo
-	}
-	if _, err := h.p.Publish(t.ID, t.CID, kind, t.MimeType, t.Receiver); err != nil {
-		t.Receiver.Close()
-		code, msg := roomErrorCode(err)
-		h.s.sendError(code, msg)
-	}
-}
-func (h peerHandler) TrackEnded(t *rtc.PublishedTrack) { h.p.Unpublish(t.ID) }
-func (h peerHandler) ConnectionLost(rtc.PC)            { h.s.Close(ReasonConnectionLost) }

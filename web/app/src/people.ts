@@ -1,0 +1,122 @@
+// The participant list: who is here, and whether their mic and camera are on.
+
+import type { ConnectionQuality } from '../../sdk/src/index.js';
+import { h, hueOf, initials } from './dom.js';
+import { icon, swapIcon } from './icons.js';
+import { QUALITY_TEXT } from './tiles.js';
+
+export interface PersonState {
+  id: string;
+  identity: string;
+  name: string;
+  local: boolean;
+  micMuted: boolean;
+  cameraOff: boolean;
+  sharing: boolean;
+  quality: ConnectionQuality | null;
+}
+
+interface Row {
+  li: HTMLLIElement;
+  name: HTMLElement;
+  avatar: HTMLElement;
+  mic: HTMLElement;
+  cam: HTMLElement;
+  share: HTMLElement;
+  quality: HTMLElement;
+}
+
+export class PeoplePanel {
+  readonly el: HTMLElement;
+  private readonly list: HTMLUListElement;
+  private readonly title: HTMLElement;
+  private readonly rows = new Map<string, Row>();
+
+  constructor(closeButton: HTMLButtonElement, extra: HTMLElement) {
+    this.list = h('ul', { id: 'participant-list', class: 'people-list' });
+    this.title = h('h2', { id: 'people-title' }, 'Participants');
+    this.el = h(
+      'aside',
+      { id: 'participants-panel', class: 'panel', 'aria-labelledby': 'people-title', hidden: true },
+      h('div', { class: 'panel-head' }, this.title, closeButton),
+      extra,
+      this.list,
+    );
+  }
+
+  get open(): boolean {
+    return !this.el.hidden;
+  }
+
+  setOpen(open: boolean): void {
+    this.el.hidden = !open;
+  }
+
+  render(people: PersonState[]): void {
+    const seen = new Set<string>();
+    let prev: Element | null = null;
+    for (const p of people) {
+      seen.add(p.id);
+      let row = this.rows.get(p.id);
+      if (!row) {
+        row = this.makeRow(p);
+        this.rows.set(p.id, row);
+      }
+      this.updateRow(row, p);
+      const want: Element | null = prev ? prev.nextElementSibling : this.list.firstElementChild;
+      if (want !== row.li) this.list.insertBefore(row.li, want);
+      prev = row.li;
+    }
+    for (const [id, row] of this.rows) {
+      if (!seen.has(id)) {
+        row.li.remove();
+        this.rows.delete(id);
+      }
+    }
+    this.title.textContent = `Participants (${people.length})`;
+  }
+
+  private makeRow(p: PersonState): Row {
+    const name = h('span', { class: 'person-name' });
+    const avatar = h('span', { class: 'avatar avatar-small', 'aria-hidden': 'true' });
+    const mic = h('span', { class: 'person-state', role: 'img' }, icon('mic'));
+    const cam = h('span', { class: 'person-state', role: 'img' }, icon('camera'));
+    const share = h('span', { class: 'person-state person-share', role: 'img', 'aria-label': 'Sharing screen', title: 'Sharing screen' }, icon('screen'));
+    const quality = h('span', { class: 'quality', role: 'img' });
+    const li = h(
+      'li',
+      { 'data-participant-id': p.id, 'data-identity': p.identity, class: 'person' },
+      avatar,
+      h('span', { class: 'person-label' }, name, p.local ? h('span', { class: 'person-you' }, ' (you)') : null),
+      h('span', { class: 'person-states' }, share, mic, cam, quality),
+    );
+    return { li, name, avatar, mic, cam, share, quality };
+  }
+
+  private updateRow(r: Row, p: PersonState): void {
+    if (r.name.textContent !== p.name) {
+      r.name.textContent = p.name;
+      r.avatar.textContent = initials(p.name);
+      r.avatar.style.setProperty('--hue', String(hueOf(p.identity)));
+    }
+    r.li.dataset.micMuted = String(p.micMuted);
+    r.li.dataset.cameraOff = String(p.cameraOff);
+    setState(r.mic, p.micMuted ? 'micOff' : 'mic', p.micMuted ? 'Microphone off' : 'Microphone on', p.micMuted);
+    setState(r.cam, p.cameraOff ? 'cameraOff' : 'camera', p.cameraOff ? 'Camera off' : 'Camera on', p.cameraOff);
+    r.share.hidden = !p.sharing;
+    r.quality.hidden = p.quality === null;
+    if (p.quality) {
+      r.quality.dataset.quality = p.quality;
+      r.quality.setAttribute('aria-label', QUALITY_TEXT[p.quality]);
+      r.quality.title = QUALITY_TEXT[p.quality];
+    }
+  }
+}
+
+function setState(el: HTMLElement, name: 'mic' | 'micOff' | 'camera' | 'cameraOff', label: string, off: boolean): void {
+  if (el.getAttribute('aria-label') === label) return;
+  swapIcon(el, name);
+  el.setAttribute('aria-label', label);
+  el.title = label;
+  el.classList.toggle('is-off', off);
+}

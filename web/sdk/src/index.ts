@@ -1,0 +1,18 @@
+// Conclave JS SDK — the public surface (web/sdk/API.md is the contract).
+
+export type {
+  TrackSource,
+  ConnectionState,
+  ConnectionQuality,
+  TrackInfo,
+  ParticipantInfo,
+  TransformOptions,
+  ConnectOptions,
+  RemoteTrack,
+  LocalTrack,
+  ChatMessage,
+  RoomEvents,
+} from './types.js';
+export { connect, Room } from './room.js';
+export { DeviceError, listDevices, getLocalMedia, type DeviceErrorKind } from './devices.js';
+export { LevelMeter } from './level.js';

@@ -1,0 +1,204 @@
+// Wire types of the signaling protocol (docs/protocol.md) and the checks the
+// SDK applies to every message the server sends. A message that fails them is
+// logged and ignored; it never throws out of the socket handler.
+
+import type { ParticipantInfo, TrackInfo, TrackSource } from './types.js';
+
+export type PCName = 'publisher' | 'subscriber';
+
+export interface Joined {
+  room: string;
+  participant: ParticipantInfo;
+  participants: ParticipantInfo[];
+  resume_secret?: string;
+  resumed?: boolean;
+}
+export interface ParticipantJoinedMsg { participant: ParticipantInfo }
+export interface ParticipantLeftMsg { participant_id: string; reason: string }
+export interface ParticipantUpdatedMsg { participant: ParticipantInfo }
+export interface TrackPublishedMsg { participant_id: string; track: TrackInfo }
+export interface TrackUnpublishedMsg { participant_id: string; track_id: string }
+export interface SessionDescriptionMsg { pc: PCName; sdp: string }
+export interface CandidateMsg {
+  pc: PCName;
+  candidate: string;
+  sdpMid?: string;
+  sdpMLineIndex?: number;
+  usernameFragment?: string;
+}
+export interface MuteMsg { track_id: string; muted: boolean }
+export interface DataMsg { from?: string; to?: string[]; topic?: string; payload: string }
+export interface LeaveMsg { reason?: string }
+export interface PongMsg { t: number }
+export interface ErrorMsg { code: string; message: string }
+
+export type ServerMessage =
+  | { type: 'joined'; data: Joined }
+  | { type: 'participant_joined'; data: ParticipantJoinedMsg }
+  | { type: 'participant_left'; data: ParticipantLeftMsg }
+  | { type: 'participant_updated'; data: ParticipantUpdatedMsg }
+  | { type: 'track_published'; data: TrackPublishedMsg }
+  | { type: 'track_unpublished'; data: TrackUnpublishedMsg }
+  | { type: 'offer'; data: SessionDescriptionMsg }
+  | { type: 'answer'; data: SessionDescriptionMsg }
+  | { type: 'candidate'; data: CandidateMsg }
+  | { type: 'mute'; data: MuteMsg }
+  | { type: 'data'; data: DataMsg }
+  | { type: 'leave'; data: LeaveMsg }
+  | { type: 'pong'; data: PongMsg }
+  | { type: 'error'; data: ErrorMsg };
+
+/** Client-to-server message types and their payloads. */
+export interface ClientMessages {
+  join: { token: string; resume?: { participant_id: string; secret: string } };
+  add_track: { cid: string; kind: 'audio' | 'video'; source: TrackSource; name?: string };
+  offer: SessionDescriptionMsg;
+  answer: SessionDescriptionMsg;
+  candidate: CandidateMsg;
+  mute: MuteMsg;
+  data: { to?: string[]; topic?: string; payload: string };
+  restart_ice: Record<string, never>;
+  leave: LeaveMsg;
+  ping: { t: number };
+}
+
+type Obj = Record<string, unknown>;
+
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isStr = (x: unknown): x is string => typeof x === 'string';
+const isOptStr = (x: unknown): boolean => x === undefined || x === null || typeof x === 'string';
+const isBool = (x: unknown): x is boolean => typeof x === 'boolean';
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const SOURCES: ReadonlySet<string> = new Set(['camera', 'microphone', 'screen', 'screen_audio']);
+
+function trackInfo(x: unknown): TrackInfo | null {
+  if (!isObj(x) || !isStr(x.id) || x.id === '') return null;
+  if (x.kind !== 'audio' && x.kind !== 'video') return null;
+  if (!isStr(x.source) || !SOURCES.has(x.source)) return null;
+  if (!isOptStr(x.cid) || !isOptStr(x.name) || !isOptStr(x.mime_type)) return null;
+  if (x.muted !== undefined && !isBool(x.muted)) return null;
+  const t: TrackInfo = {
+    id: x.id,
+    kind: x.kind,
+    source: x.source as TrackSource,
+    mime_type: (x.mime_type as string | undefined) ?? '',
+    muted: x.muted === true,
+  };
+  if (isStr(x.cid) && x.cid !== '') t.cid = x.cid;
+  if (isStr(x.name) && x.name !== '') t.name = x.name;
+  return t;
+}
+
+function participantInfo(x: unknown): ParticipantInfo | null {
+  if (!isObj(x) || !isStr(x.id) || x.id === '' || !isStr(x.identity)) return null;
+  if (!isOptStr(x.name) || !isNum(x.joined_at)) return null;
+  const perms = x.permissions;
+  if (!isObj(perms)) return null;
+  const tracks: TrackInfo[] = [];
+  if (x.tracks !== null && x.tracks !== undefined) {
+    if (!Array.isArray(x.tracks)) return null;
+    for (const raw of x.tracks) {
+      const t = trackInfo(raw);
+      if (!t) return null;
+      tracks.push(t);
+    }
+  }
+  const p: ParticipantInfo = {
+    id: x.id,
+    identity: x.identity,
+    joined_at: x.joined_at,
+    permissions: {
+      publish: perms.publish === true,
+      subscribe: perms.subscribe === true,
+      publish_data: perms.publish_data === true,
+    },
+    tracks,
+  };
+  if (isStr(x.name) && x.name !== '') p.name = x.name;
+  return p;
+}
+
+function participantList(x: unknown): ParticipantInfo[] | null {
+  if (x === null || x === undefined) return [];
+  if (!Array.isArray(x)) return null;
+  const out: ParticipantInfo[] = [];
+  for (const raw of x) {
+    const p = participantInfo(raw);
+    if (!p) return null;
+    out.push(p);
+  }
+  return out;
+}
+
+function pcName(x: unknown): x is PCName {
+  return x === 'publisher' || x === 'subscriber';
+}
+
+/**
+ * Checks one server payload by type. Returns the normalised message,
+ * 'unknown' for a type this SDK does not know, or null for a malformed one.
+ */
+export function checkServerMessage(type: string, data: unknown): ServerMessage | 'unknown' | null {
+  const d: Obj = isObj(data) ? data : {};
+  switch (type) {
+    case 'joined': {
+      const participant = participantInfo(d.participant);
+      const participants = participantList(d.participants);
+      if (!isStr(d.room) || !participant || !participants) return null;
+      if (!isOptStr(d.resume_secret) || (d.resumed !== undefined && !isBool(d.resumed))) return null;
+      const j: Joined = { room: d.room, participant, participants, resumed: d.resumed === true };
+      if (isStr(d.resume_secret) && d.resume_secret !== '') j.resume_secret = d.resume_secret;
+      return { type, data: j };
+    }
+    case 'participant_joined':
+    case 'participant_updated': {
+      const participant = participantInfo(d.participant);
+      return participant ? { type, data: { participant } } : null;
+    }
+    case 'participant_left':
+      if (!isStr(d.participant_id) || !isOptStr(d.reason)) return null;
+      return { type, data: { participant_id: d.participant_id, reason: (d.reason as string | undefined) ?? 'left' } };
+    case 'track_published': {
+      const track = trackInfo(d.track);
+      if (!isStr(d.participant_id) || !track) return null;
+      return { type, data: { participant_id: d.participant_id, track } };
+    }
+    case 'track_unpublished':
+      if (!isStr(d.participant_id) || !isStr(d.track_id)) return null;
+      return { type, data: { participant_id: d.participant_id, track_id: d.track_id } };
+    case 'offer':
+    case 'answer':
+      if (!pcName(d.pc) || !isStr(d.sdp) || d.sdp === '') return null;
+      return { type, data: { pc: d.pc, sdp: d.sdp } };
+    case 'candidate': {
+      if (!pcName(d.pc) || !isStr(d.candidate)) return null;
+      if (!isOptStr(d.sdpMid) || !isOptStr(d.usernameFragment)) return null;
+      if (d.sdpMLineIndex !== undefined && d.sdpMLineIndex !== null && !isNum(d.sdpMLineIndex)) return null;
+      const c: CandidateMsg = { pc: d.pc, candidate: d.candidate };
+      if (isStr(d.sdpMid)) c.sdpMid = d.sdpMid;
+      if (isNum(d.sdpMLineIndex)) c.sdpMLineIndex = d.sdpMLineIndex;
+      if (isStr(d.usernameFragment)) c.usernameFragment = d.usernameFragment;
+      return { type, data: c };
+    }
+    case 'mute':
+      if (!isStr(d.track_id) || !isBool(d.muted)) return null;
+      return { type, data: { track_id: d.track_id, muted: d.muted } };
+    case 'data': {
+      if (!isOptStr(d.from) || !isOptStr(d.topic) || !isStr(d.payload)) return null;
+      const m: DataMsg = { payload: d.payload };
+      if (isStr(d.from)) m.from = d.from;
+      if (isStr(d.topic)) m.topic = d.topic;
+      return { type, data: m };
+    }
+    case 'leave':
+      if (!isOptStr(d.reason)) return null;
+      return { type, data: isStr(d.reason) && d.reason !== '' ? { reason: d.reason } : {} };
+    case 'pong':
+      return { type, data: { t: isNum(d.t) ? d.t : 0 } };
+    case 'error':
+      if (!isStr(d.code)) return null;
+      return { type, data: { code: d.code, message: isStr(d.message) ? d.message : '' } };
+    default:
+      return 'unknown';
+  }
+}

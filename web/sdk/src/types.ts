@@ -1,0 +1,92 @@
+// Public types of the Conclave JS SDK (see web/sdk/API.md, the contract).
+
+export type TrackSource = 'camera' | 'microphone' | 'screen' | 'screen_audio';
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
+export type ConnectionQuality = 'excellent' | 'good' | 'poor' | 'lost';
+
+export interface TrackInfo {
+  id: string;
+  cid?: string;
+  kind: 'audio' | 'video';
+  source: TrackSource;
+  name?: string;
+  mime_type: string;
+  muted: boolean;
+}
+
+export interface ParticipantInfo {
+  id: string;
+  identity: string;
+  name?: string;
+  joined_at: number;
+  permissions: { publish: boolean; subscribe: boolean; publish_data: boolean };
+  tracks: TrackInfo[];
+}
+
+export interface TransformOptions {
+  /**
+   * A Worker that handles RTCRtpScriptTransform events ("rtctransform"). Every
+   * sender gets new RTCRtpScriptTransform(worker, {side: 'send', trackId, kind, participantId}),
+   * every receiver {side: 'receive', trackId, kind, participantId}. The SDK never reads frame payloads.
+   */
+  worker: Worker;
+}
+
+export interface ConnectOptions {
+  /** default true: resume after a signaling drop, ICE restart on network change */
+  reconnect?: boolean;
+  /** ready for E2EE */
+  transform?: TransformOptions;
+  iceServers?: RTCIceServer[];
+  signal?: AbortSignal;
+}
+
+export interface RemoteTrack {
+  info: TrackInfo;
+  participantId: string;
+  track: MediaStreamTrack;
+  stream: MediaStream;
+  receiver: RTCRtpReceiver;
+}
+
+export interface LocalTrack {
+  /** server view, once published */
+  info: TrackInfo | null;
+  source: TrackSource;
+  track: MediaStreamTrack;
+  sender: RTCRtpSender;
+  muted: boolean;
+}
+
+export interface ChatMessage {
+  /** participant id */
+  from: string;
+  text: string;
+  time: number;
+}
+
+export interface RoomEvents {
+  participantJoined: (p: ParticipantInfo) => void;
+  participantLeft: (p: ParticipantInfo, reason: string) => void;
+  participantUpdated: (p: ParticipantInfo) => void;
+  trackSubscribed: (t: RemoteTrack) => void;
+  trackUnsubscribed: (t: RemoteTrack) => void;
+  trackMuted: (participantId: string, track: TrackInfo) => void;
+  trackUnmuted: (participantId: string, track: TrackInfo) => void;
+  localTrackPublished: (t: LocalTrack) => void;
+  localTrackUnpublished: (t: LocalTrack) => void;
+  /** a room admin muted us (server already stopped forwarding) */
+  muteRequested: (t: LocalTrack) => void;
+  /** loudest first; includes the local participant's id */
+  activeSpeakers: (participantIds: string[]) => void;
+  connectionQuality: (participantId: string, q: ConnectionQuality) => void;
+  connectionStateChanged: (s: ConnectionState) => void;
+  reconnecting: () => void;
+  reconnected: () => void;
+  /** server reason code, or "client_left" / "network" */
+  disconnected: (reason: string) => void;
+  data: (payload: Uint8Array, from: string, topic: string) => void;
+  chat: (m: ChatMessage) => void;
+  /** non-fatal server errors */
+  error: (code: string, message: string) => void;
+}
