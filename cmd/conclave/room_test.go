@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conclave-video/conclave/client"
+	"github.com/conclave-video/conclave/internal/config"
+	"github.com/conclave-video/conclave/internal/server"
+	"github.com/conclave-video/conclave/token"
+)
+
+// TestRoomCommands drives `conclave room …` against a real server, with the
+// credentials `serve --dev` writes, exactly as the README's tour does.
+func TestRoomCommands(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	data := t.TempDir()
+	cfg := config.DefaultDev()
+	cfg.DataDir, cfg.Addr, cfg.RTCPort, cfg.AdminAddr = data, "127.0.0.1:0", 0, ""
+	srv, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var banner bytes.Buffer
+	key, err := printDevKey(ctx, srv.Store(), data, srv.URL(), &banner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+
+	room := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := runRoom(ctx, append(args, "--data", data), &out, &errOut)
+		return out.String() + errOut.String(), err
+	}
+	mustRoom := func(want string, args ...string) string {
+		t.Helper()
+		out, err := room(args...)
+		if err != nil {
+			t.Fatalf("room %v: %v\n%s", args, err, out)
+		}
+		if !strings.Contains(out, want) {
+			t.Fatalf("room %v printed:\n%s\nwant it to contain %q", args, out, want)
+		}
+		return out
+	}
+
+	mustRoom("max participants  10", "create", "standup", "--max-participants", "10", "--empty-timeout", "10m")
+	mustRoom("standup", "list")
+	mustRoom("empty timeout     10m0s", "get", "standup")
+
+	// Someone joins; the CLI sees them, mutes their track, removes them.
+	tok, err := key.Mint(token.Options{Identity: "alice", Name: "Alice", Room: "standup", TTL: time.Minute,
+		Grants: token.Grants{Publish: true, Subscribe: true, PublishData: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.Connect(ctx, srv.URL(), tok, client.WithTLSConfig(cliTLS(t, data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	mustRoom("alice", "participants", "standup")
+	if out, err := room("mute", "standup", "alice", "TR_NOSUCHTRACK"); err == nil || !strings.Contains(err.Error(), "track_not_found") {
+		t.Errorf("mute of an unknown track: %v\n%s", err, out)
+	}
+	mustRoom("alice removed from room standup", "remove", "standup", "alice")
+	select {
+	case <-c.Done():
+	case <-time.After(5 * time.Second):
+		t.Error("the removed client was not disconnected")
+	}
+
+	mustRoom("room standup deleted", "delete", "standup")
+	out, err := room("get", "standup")
+	var apiErr *apiError
+	if !errors.As(err, &apiErr) || apiErr.Code != "room_not_found" || apiErr.Status != 404 {
+		t.Errorf("get after delete: %v\n%s", err, out)
+	}
+
+	// Usage mistakes are usage errors (exit status 2), not calls.
+	for _, args := range [][]string{{}, {"frobnicate"}, {"create"}, {"remove", "standup"}} {
+		var u usageError
+		if _, err := room(args...); !errors.As(err, &u) {
+			t.Errorf("room %v: %v, want a usage error", args, err)
+		}
+	}
+}
+
+// cliTLS trusts the data directory's self-signed certificate, as the CLI does.
+func cliTLS(t *testing.T, data string) *tls.Config {
+	t.Helper()
+	c, err := newAPIClient("https://127.0.0.1:1", data, token.Key{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.http.Transport.(*http.Transport).TLSClientConfig
+}
+
+// TestLoadtestCommand runs a small `conclave loadtest` against a real
+// server: every subscriber gets the publisher's media with no loss, and the
+// report carries the server's own figures.
+func TestLoadtestCommand(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	data := t.TempDir()
+	cfg := config.DefaultDev()
+	cfg.DataDir, cfg.Addr, cfg.RTCPort, cfg.AdminAddr = data, "127.0.0.1:0", 0, "127.0.0.1:0"
+	srv, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := printDevKey(ctx, srv.Store(), data, srv.URL(), new(bytes.Buffer)); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+
+	var out, errOut bytes.Buffer
+	err = runLoadtest(ctx, []string{
+		"--data", data, "--rooms", "1", "--publishers", "1", "--subscribers", "3",
+		"--duration", "3s", "--ramp", "500ms", "--metrics-url", srv.AdminURL() + "/metrics",
+		"--media", "../../testdata/media",
+	}, &out, &errOut)
+	if err != nil {
+		t.Fatalf("loadtest: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	report := out.String()
+	for _, want := range []string{
+		"1 publishers, 3 subscribers connected; 0 failed, 0 disconnected",
+		"loss                0.000 %",
+		"µs per forwarded packet",
+		"KiB per subscriber",
+		"load tester CPU",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+	if strings.Contains(report, "received            0 packets/s") {
+		t.Errorf("nothing received:\n%s", report)
+	}
+}
