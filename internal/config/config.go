@@ -67,6 +67,7 @@ type Signal struct {
 	Burst             int           `yaml:"burst"`
 	PingInterval      time.Duration `yaml:"ping_interval"`
 	ResumeWindow      time.Duration `yaml:"resume_window"`
+	MaxSessions       int           `yaml:"max_sessions"`
 }
 
 // RTC configures the media transport.
@@ -115,6 +116,7 @@ func Default() Config {
 			Burst:             100,
 			PingInterval:      5 * time.Second,
 			ResumeWindow:      15 * time.Second,
+			MaxSessions:       10000,
 		},
 		RTC: RTC{
 			DisconnectTimeout: 10 * time.Second,

@@ -68,6 +68,9 @@ func (c Config) Validate() error {
 	}
 	positive(bad, "signal.ping_interval", c.Signal.PingInterval)
 	positive(bad, "signal.resume_window", c.Signal.ResumeWindow)
+	if c.Signal.MaxSessions < 1 {
+		bad("signal.max_sessions", "must be at least 1, got %d", c.Signal.MaxSessions)
+	}
 
 	for i, ip := range c.RTC.PublicIPs {
 		if _, err := netip.ParseAddr(ip); err != nil {

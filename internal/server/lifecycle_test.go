@@ -4,9 +4,14 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/coder/websocket"
+
+	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/server"
 )
@@ -36,4 +41,32 @@ func TestNewReportsBusyPort(t *testing.T) {
 		t.Fatalf("New after a failed New: %v", err)
 	}
 	srv.Shutdown(context.Background())
+}
+
+// TestSessionLimit: beyond signal.max_sessions a WebSocket upgrade is
+// refused with 503, and a freed slot is usable again.
+func TestSessionLimit(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Signal.MaxSessions = 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	first := e.dialRaw(ctx, t)
+	u := "wss://" + strings.TrimPrefix(e.srv.URL(), "https://") + client.SignalPath
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: e.tls}}
+	_, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: hc})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("second session: err %v, response %v; want 503", err, resp)
+	}
+	_ = first.ws.CloseNow() // never joined: the session ends at once
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: hc})
+		if err == nil {
+			_ = c.CloseNow()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slot not freed: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

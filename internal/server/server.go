@@ -164,6 +164,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		Burst:             cfg.Signal.Burst,
 		PingInterval:      cfg.Signal.PingInterval,
 		ResumeWindow:      cfg.Signal.ResumeWindow,
+		MaxSessions:       cfg.Signal.MaxSessions,
 		OriginPatterns:    originHosts(cfg.HTTP.AllowedOrigins),
 		OnError:           s.metrics.SignalError,
 	})

@@ -240,6 +240,7 @@ const (
 	CodeUnknownTrack       = "unknown_track"
 	CodeUnknownParticipant = "unknown_participant"
 	CodeResumeFailed       = "resume_failed"
+	CodeServerFull         = "server_full" // counted only: the upgrade is refused with HTTP 503
 	CodeInternal           = "internal"
 )
 

@@ -38,7 +38,10 @@ type Config struct {
 	// ResumeWindow is how long a participant whose signaling connection
 	// dropped stays in the room, media flowing, waiting for its client to
 	// resume (15 s). Zero or less means the default; there is always one.
-	ResumeWindow   time.Duration
+	ResumeWindow time.Duration
+	// MaxSessions bounds signaling sessions (connected or waiting to be
+	// resumed); beyond it new connections get 503 (10000).
+	MaxSessions    int
 	OriginPatterns []string // extra allowed browser origins (host patterns)
 	// OnError counts an error sent to a client, by code.
 	OnError func(code string)
@@ -74,6 +77,9 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.ResumeWindow <= 0 {
 		cfg.ResumeWindow = 15 * time.Second
 	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = 10000
+	}
 	if cfg.OnError == nil {
 		cfg.OnError = func(string) {}
 	}
@@ -83,6 +89,15 @@ func NewHandler(cfg Config) *Handler {
 // ServeHTTP upgrades to a WebSocket and runs one session, or hands the
 // connection to the session it resumes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	full := len(h.sessions) >= h.cfg.MaxSessions
+	h.mu.Unlock()
+	if full {
+		h.cfg.OnError(CodeServerFull)
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "too many signaling sessions", http.StatusServiceUnavailable)
+		return
+	}
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.cfg.OriginPatterns})
 	if err != nil {
 		return // Accept has answered the request
