@@ -291,7 +291,7 @@ func BenchmarkDecodeOffer(b *testing.B) {
 func TestProtocolDocExamples(t *testing.T) {
 	doc, err := os.ReadFile("../../docs/protocol.md")
 	if err != nil {
-		t.Skip("docs/protocol.md not found:", err)
+		t.Fatal("docs/protocol.md:", err)
 	}
 	seen := map[Type]bool{}
 	blocks := strings.Split(string(doc), "```json\n")

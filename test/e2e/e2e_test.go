@@ -63,9 +63,6 @@ var serial sync.Mutex
 // ./scripts/test.sh installs all of it.
 func prerequisites(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("browser tests are not short")
-	}
 	missing := func(format string, args ...any) string {
 		t.Fatalf("browser test prerequisite missing (./scripts/test.sh installs it): %s", fmt.Sprintf(format, args...))
 		return ""
