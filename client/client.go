@@ -21,7 +21,9 @@ import (
 // Timing of the keepalive: a ping every PingInterval; the connection is
 // considered dead when nothing arrived for DeadAfter.
 const (
-	PingInterval = 10 * time.Second
+	PingInterval = 4 * time.Second
+	// DeadAfter stays inside the server's default resume window (15 s), so
+	// a silently dropped network is noticed in time to resume.
 	DeadAfter    = 3 * PingInterval
 	writeTimeout = 10 * time.Second
 )
@@ -36,6 +38,9 @@ var (
 	ErrTimeout = errors.New("client: server not responding")
 	// ErrPayloadTooLarge: a data payload exceeds signal.MaxDataPayload.
 	ErrPayloadTooLarge = errors.New("client: data payload too large")
+	// ErrReconnectQueueFull: the client is reconnecting and already holds
+	// as many messages as it will send on the resumed connection.
+	ErrReconnectQueueFull = errors.New("client: reconnecting; too many messages held")
 )
 
 // ServerError is an error message from the server, with its stable code
@@ -60,10 +65,25 @@ type peer struct {
 // Client is a participant connected to a Conclave room. Its methods are safe
 // for concurrent use.
 type Client struct {
-	opts options
-	log  *slog.Logger
-	conn *websocket.Conn
-	wmu  sync.Mutex
+	opts  options
+	log   *slog.Logger
+	wsURL string
+	token string // kept in memory to resume the session; never logged
+
+	// wmu serializes writes and owns the connection: conn is the one
+	// connection written to, nil while the client is reconnecting, and it
+	// is only swapped with wmu held, so nothing is ever written to a dead
+	// connection once a new one is in use. live mirrors conn for readers
+	// that must not wait behind a blocked write.
+	wmu          sync.Mutex
+	conn         *websocket.Conn
+	live         atomic.Pointer[websocket.Conn]
+	reconnecting bool            // a resume is under way (or about to be)
+	detached     *websocket.Conn // lost by a writer, not yet seen by connLost
+	epoch        int64           // connections lost so far
+	offerEpoch   int64           // epoch in which the outstanding publisher offer was written
+	outbox       [][]byte        // messages held while reconnecting
+	barrier      atomic.Int64    // ping T whose pong ends a resume's replay
 
 	pub, sub *peer
 	neg      negotiator
@@ -73,9 +93,11 @@ type Client struct {
 	room         string
 	self         Participant
 	participants map[string]Participant
+	resumeSecret string // from joined; never logged
 	leaveReason  string
 	lastError    *ServerError
 	userClosed   bool
+	lost         bool // the connection was lost and could not be resumed
 
 	lastRecv  atomic.Int64 // unix nanoseconds
 	ctx       context.Context
@@ -97,70 +119,97 @@ func Connect(ctx context.Context, serverURL, token string, opts ...Option) (*Cli
 	if err != nil {
 		return nil, err
 	}
-	dial := &websocket.DialOptions{}
-	if o.tlsConfig != nil {
-		dial.HTTPClient = &http.Client{Transport: &http.Transport{
-			Proxy:           http.ProxyFromEnvironment,
-			TLSClientConfig: o.tlsConfig.Clone(),
-		}}
-	}
-	conn, _, err := websocket.Dial(ctx, wsURL, dial)
-	if err != nil {
-		return nil, fmt.Errorf("client: dial %s: %w", wsURL, err)
-	}
-	conn.SetReadLimit(signal.MaxServerMessageBytes)
 	c := &Client{
 		opts:         o,
 		log:          o.logger,
-		conn:         conn,
+		wsURL:        wsURL,
+		token:        token,
 		events:       newEventQueue(o.eventBuffer),
 		participants: make(map[string]Participant),
 		done:         make(chan struct{}),
 	}
+	conn, err := c.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	if err := c.join(ctx, token); err != nil {
+	j, err := c.joinOn(ctx, conn, nil)
+	if err != nil {
 		c.cancel()
 		_ = conn.CloseNow()
 		return nil, err
+	}
+	c.room, c.self, c.resumeSecret = j.Room, j.Participant, j.ResumeSecret
+	for _, p := range j.Participants {
+		if p.ID != c.self.ID {
+			c.participants[p.ID] = p
+		}
 	}
 	if err := c.setupPeers(); err != nil {
 		c.cancel()
 		_ = conn.CloseNow()
 		return nil, err
 	}
+	c.conn = conn
+	c.live.Store(conn)
 	c.lastRecv.Store(time.Now().UnixNano())
-	go c.readLoop()
+	go c.readLoop(conn)
 	go c.pinger()
 	return c, nil
 }
 
-func (c *Client) join(ctx context.Context, token string) error {
-	if err := c.send(ctx, signal.TypeJoin, signal.Join{Token: token}); err != nil {
-		return err
+// dial opens a signaling WebSocket.
+func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
+	dial := &websocket.DialOptions{}
+	if c.opts.tlsConfig != nil {
+		dial.HTTPClient = &http.Client{Transport: &http.Transport{
+			Proxy:           http.ProxyFromEnvironment,
+			TLSClientConfig: c.opts.tlsConfig.Clone(),
+		}}
 	}
-	_, b, err := c.conn.Read(ctx)
+	conn, _, err := websocket.Dial(ctx, c.wsURL, dial)
 	if err != nil {
-		return fmt.Errorf("client: waiting for joined: %w", err)
+		return nil, fmt.Errorf("client: dial %s: %w", c.wsURL, err)
+	}
+	conn.SetReadLimit(signal.MaxServerMessageBytes)
+	return conn, nil
+}
+
+// joinOn sends join (a resume if resume is set) on a new connection and
+// waits for the server's answer. A refusal is a *ServerError.
+func (c *Client) joinOn(ctx context.Context, conn *websocket.Conn, resume *signal.Resume) (*signal.Joined, error) {
+	b, err := encode(signal.TypeJoin, signal.Join{Token: c.token, Resume: resume})
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	err = conn.Write(wctx, websocket.MessageText, b)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("client: sending join: %w", err)
+	}
+	_, b, err = conn.Read(ctx)
+	if err != nil {
+		var ce websocket.CloseError
+		if errors.As(err, &ce) && ce.Reason == signal.CodeResumeFailed {
+			// The session ended just as this connection was handed to it.
+			return nil, &ServerError{Code: signal.CodeResumeFailed, Message: "the session ended"}
+		}
+		return nil, fmt.Errorf("client: waiting for joined: %w", err)
 	}
 	t, msg, err := decode(b)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch m := msg.(type) {
 	case *signal.Joined:
-		c.room, c.self = m.Room, m.Participant
-		for _, p := range m.Participants {
-			if p.ID != c.self.ID {
-				c.participants[p.ID] = p
-			}
-		}
-		return nil
+		return m, nil
 	case *signal.Error:
-		return &ServerError{Code: m.Code, Message: m.Message}
+		return nil, &ServerError{Code: m.Code, Message: m.Message}
 	case *signal.Leave:
-		return &ServerError{Code: m.Reason, Message: "server closed the session"}
+		return nil, &ServerError{Code: m.Reason, Message: "server closed the session"}
 	default:
-		return fmt.Errorf("client: expected joined, got %s", t)
+		return nil, fmt.Errorf("client: expected joined, got %s", t)
 	}
 }
 
@@ -214,32 +263,80 @@ func (c *Client) sendCandidate(name signal.PeerConnection) func(webrtc.ICECandid
 	}
 }
 
-// send writes one message; writes from all goroutines go through wmu.
+// send writes one message. Writes from all goroutines go through wmu, to
+// the current connection only. While the client is reconnecting, messages
+// are held and go out on the resumed connection; offers, answers and pings
+// are not held (after a resume the unanswered publisher offer is sent
+// again and the server repeats its unanswered subscriber offer).
 func (c *Client) send(ctx context.Context, t signal.Type, payload any) error {
 	b, err := encode(t, payload)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
-	defer cancel()
+	select {
+	case <-c.done:
+		return ErrClosed
+	default:
+	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if err := c.conn.Write(ctx, websocket.MessageText, b); err != nil {
-		select {
-		case <-c.done:
-			return ErrClosed
-		default:
-		}
-		return fmt.Errorf("client: sending %s: %w", t, err)
+	conn := c.conn
+	if conn == nil {
+		return c.holdLocked(t, b)
 	}
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	err = conn.Write(wctx, websocket.MessageText, b)
+	cancel()
+	if err == nil {
+		if t == signal.TypeOffer {
+			c.offerEpoch = c.epoch
+		}
+		return nil
+	}
+	select {
+	case <-c.done:
+		return ErrClosed
+	default:
+	}
+	// A failed write leaves the connection unusable: close it so the read
+	// loop reports the loss.
+	_ = conn.CloseNow()
+	if ctx.Err() == nil && c.canResume() {
+		c.conn = nil
+		c.live.Store(nil)
+		c.detached, c.reconnecting = conn, true
+		return c.holdLocked(t, b)
+	}
+	return fmt.Errorf("client: sending %s: %w", t, err)
+}
+
+// maxOutbox bounds the messages held while reconnecting; it stays below the
+// server's burst so that flushing them is not rate limited.
+const maxOutbox = 64
+
+// holdLocked keeps a message for the resumed connection. wmu is held.
+func (c *Client) holdLocked(t signal.Type, b []byte) error {
+	if !c.reconnecting {
+		return ErrClosed
+	}
+	switch t {
+	case signal.TypeOffer, signal.TypeAnswer, signal.TypePing:
+		return nil
+	case signal.TypeLeave, signal.TypeJoin:
+		return ErrClosed
+	}
+	if len(c.outbox) >= maxOutbox {
+		return fmt.Errorf("client: sending %s: %w", t, ErrReconnectQueueFull)
+	}
+	c.outbox = append(c.outbox, b)
 	return nil
 }
 
-func (c *Client) readLoop() {
+func (c *Client) readLoop(conn *websocket.Conn) {
 	for {
-		_, b, err := c.conn.Read(c.ctx)
+		_, b, err := conn.Read(c.ctx)
 		if err != nil {
-			c.shutdown(err)
+			c.connLost(conn, err)
 			return
 		}
 		c.lastRecv.Store(time.Now().UnixNano())
@@ -331,6 +428,9 @@ func (c *Client) handle(t signal.Type, msg any) error {
 		}
 		c.emit(ErrorReceived{Err: se})
 	case *signal.Pong:
+		if b := c.barrier.Load(); b != 0 && m.T == b {
+			c.resendStaleOffer()
+		}
 	}
 	return nil
 }
@@ -338,8 +438,21 @@ func (c *Client) handle(t signal.Type, msg any) error {
 func (c *Client) onDescription(t signal.Type, m *signal.SessionDescription) error {
 	switch {
 	case t == signal.TypeOffer && m.PC == signal.Subscriber:
-		return c.answerSubscriber(m.SDP)
+		err := c.answerSubscriber(m.SDP)
+		if errors.Is(err, webrtc.ErrConnectionClosed) {
+			// The server closed our media (pion closes a PeerConnection on
+			// DTLS close_notify) because it is ending the session; its
+			// leave, or the end of the connection, follows. Not our error.
+			c.log.Debug("subscriber offer after the PeerConnection closed", "err", err)
+			return nil
+		}
+		return err
 	case t == signal.TypeAnswer && m.PC == signal.Publisher:
+		if c.pub.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
+			// No offer is out: a duplicate of an answer already applied.
+			c.log.Debug("ignoring a publisher answer with no offer outstanding")
+			return nil
+		}
 		err := c.pub.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP})
 		if err == nil {
 			if ferr := c.pub.remote.open(c.pub.pc.AddICECandidate); ferr != nil {
@@ -455,23 +568,27 @@ func (c *Client) pinger() {
 		case <-c.done:
 			return
 		case now := <-t.C:
+			conn := c.live.Load()
+			if conn == nil {
+				continue // reconnecting
+			}
 			if now.Sub(time.Unix(0, c.lastRecv.Load())) > DeadAfter {
-				c.shutdown(ErrTimeout)
-				return
+				c.connLost(conn, ErrTimeout)
+				continue
 			}
 			if err := c.send(c.ctx, signal.TypePing, signal.Ping{T: now.UnixMilli()}); err != nil {
-				c.shutdown(err)
-				return
+				// A broken connection is reported by the read loop.
+				c.log.Debug("sending ping", "err", err)
 			}
 		}
 	}
 }
 
-// shutdown tears the client down once; cause is what ended the read loop.
+// shutdown tears the client down once; cause is what ended the session.
 func (c *Client) shutdown(cause error) {
 	c.closeOnce.Do(func() {
 		c.mu.Lock()
-		reason, serverErr, user := c.leaveReason, c.lastError, c.userClosed
+		reason, serverErr, user, lost := c.leaveReason, c.lastError, c.userClosed, c.lost
 		c.mu.Unlock()
 		ev := Disconnected{Reason: reason}
 		switch {
@@ -479,17 +596,21 @@ func (c *Client) shutdown(cause error) {
 			ev.Reason = signal.ReasonLeft
 		case reason != "":
 			// The server said goodbye.
+		case lost:
+			ev.Reason, ev.Err = signal.ReasonConnectionLost, cause
 		case serverErr != nil:
 			ev.Err = serverErr
 		default:
 			ev.Err = cause
-			if ev.Err == nil {
-				ev.Err = ErrClosed
-			}
+		}
+		if ev.Err == nil && (lost || reason == "" && !user) {
+			ev.Err = ErrClosed
 		}
 		close(c.done)
 		c.cancel()
-		_ = c.conn.CloseNow()
+		if conn := c.live.Load(); conn != nil {
+			_ = conn.CloseNow()
+		}
 		c.neg.close(ErrClosed)
 		c.closePeers()
 		c.events.close(ev)
@@ -549,24 +670,42 @@ func (c *Client) DroppedEvents() uint64 { return c.events.droppedCount() }
 func (c *Client) Done() <-chan struct{} { return c.done }
 
 // Leave tells the server this participant is leaving, closes the WebSocket
-// gracefully and releases everything.
+// gracefully and releases everything. While the client is reconnecting
+// there is no connection to say goodbye on: Leave then just closes, and the
+// server removes the participant when its resume window ends.
 func (c *Client) Leave(ctx context.Context) error {
 	c.mu.Lock()
 	c.userClosed = true
 	c.mu.Unlock()
-	err := c.send(ctx, signal.TypeLeave, signal.Leave{})
-	if err == nil {
+	var err error
+	c.wmu.Lock()
+	conn := c.conn
+	if conn != nil {
+		var b []byte
+		if b, err = encode(signal.TypeLeave, signal.Leave{}); err == nil {
+			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+			err = conn.Write(wctx, websocket.MessageText, b)
+			cancel()
+		}
+	}
+	c.wmu.Unlock()
+	if conn != nil && err == nil {
 		// Close waits (boundedly) for the server's close frame.
 		// Its error only says the handshake was cut short.
-		if cerr := c.conn.Close(websocket.StatusNormalClosure, "leave"); cerr != nil {
+		if cerr := conn.Close(websocket.StatusNormalClosure, "leave"); cerr != nil {
 			c.log.Debug("closing WebSocket", "err", cerr)
 		}
 	}
-	c.shutdown(nil)
-	if errors.Is(err, ErrClosed) {
-		return nil
+	select {
+	case <-c.done:
+		err = nil // already disconnected
+	default:
 	}
-	return err
+	c.shutdown(nil)
+	if err != nil {
+		return fmt.Errorf("client: sending leave: %w", err)
+	}
+	return nil
 }
 
 // Close ends the session at once, without telling the server; it sees the

@@ -76,10 +76,27 @@ type MuteRequested struct{ TrackID string }
 // the session arrive as Disconnected instead.
 type ErrorReceived struct{ Err *ServerError }
 
+// Reconnecting: the signaling connection dropped unexpectedly (a read error
+// or no answer to pings) and the client is resuming the session on a new
+// one. Media keeps flowing meanwhile. Err says what ended the connection.
+// Reconnected or Disconnected{Reason: "connection_lost"} follows.
+// WithoutResume turns this off.
+type Reconnecting struct{ Err error }
+
+// Reconnected: the session was resumed on a new signaling connection: same
+// participant id, same PeerConnections and tracks. The participant list has
+// been replaced by the server's snapshot; ParticipantJoined, ParticipantLeft
+// (reason "left") and ParticipantUpdated events for the differences follow
+// this event.
+type Reconnected struct{}
+
 // Disconnected is always the last event; the channel is closed after it.
-// Reason is the server's leave reason, or "left" after Leave. Err is nil
-// after Leave, Close or a leave message from the server, and says what went
-// wrong otherwise (a *ServerError if the server sent one).
+// Reason is the server's leave reason, "left" after Leave or Close, or
+// "connection_lost" when a dropped connection could not be resumed. Err is
+// nil after Leave, Close or a leave message from the server, and says what
+// went wrong otherwise (a *ServerError if the server sent one; with
+// connection_lost, a *ServerError with code resume_failed when the server
+// refused the resume).
 type Disconnected struct {
 	Reason string
 	Err    error
@@ -94,6 +111,8 @@ func (TrackSubscribed) isEvent()    {}
 func (DataReceived) isEvent()       {}
 func (MuteRequested) isEvent()      {}
 func (ErrorReceived) isEvent()      {}
+func (Reconnecting) isEvent()       {}
+func (Reconnected) isEvent()        {}
 func (Disconnected) isEvent()       {}
 
 // eventQueue is the bounded Events channel. Producers (the read loop and

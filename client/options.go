@@ -26,6 +26,14 @@ type options struct {
 	eventBuffer   int
 	onKeyframe    func(trackID string)
 	interceptors  func(*webrtc.MediaEngine, *interceptor.Registry) error
+	noResume      bool
+}
+
+// WithoutResume turns off automatic resume: when the signaling connection
+// drops, the client ends with Disconnected{Err: ...} at once instead of
+// emitting Reconnecting and taking the session over on a new connection.
+func WithoutResume() Option {
+	return func(o *options) { o.noResume = true }
 }
 
 // WithInterceptors replaces pion's default interceptors (NACK, RTCP
