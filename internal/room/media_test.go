@@ -1,0 +1,342 @@
+package room_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-video/conclave/internal/room"
+)
+
+func TestPublishFansOut(t *testing.T) {
+	m := newManager(t, room.Config{AutoCreate: true})
+	alice, as := join(t, m, "r", "alice", allPerms)
+	bob, bs := join(t, m, "r", "bob", subOnly)        // subscribes, media attached
+	carol, cs := join(t, m, "r", "carol", noSubPerms) // may not subscribe
+	_, ds := join(t, m, "r", "dave", subOnly)         // media not attached yet
+	am, bm, cm := &fakeMedia{}, &fakeMedia{}, &fakeMedia{}
+	alice.AttachMedia(am)
+	bob.AttachMedia(bm)
+	carol.AttachMedia(cm)
+	sinks := map[string]*fakeSink{"alice": as, "bob": bs, "carol": cs, "dave": ds}
+	for _, s := range sinks {
+		s.reset()
+	}
+
+	if err := alice.AnnounceTrack("cid-screen", room.KindVideo, room.SourceScreen, "slides"); err != nil {
+		t.Fatal(err)
+	}
+	info, recv := publish(t, alice, "TR_SCREEN", "cid-screen", room.KindVideo)
+	want := room.TrackInfo{ID: "TR_SCREEN", CID: "cid-screen", Kind: room.KindVideo, Source: room.SourceScreen, Name: "slides", MimeType: "video/VP8"}
+	if info != want {
+		t.Fatalf("Publish = %+v, want %+v", info, want)
+	}
+	if got := bm.subs(); len(got) != 1 || got[0] != recv {
+		t.Errorf("bob (subscriber with media) subscribed to %v, want the receiver", got)
+	}
+	if got := cm.subs(); len(got) != 0 {
+		t.Errorf("carol (no subscribe permission) subscribed to %d tracks", len(got))
+	}
+	if got := am.subs(); len(got) != 0 {
+		t.Errorf("alice subscribed to her own track")
+	}
+	for name, s := range sinks {
+		tp := s.of("TrackPublished")
+		if len(tp) != 1 || tp[0].id != alice.ID() || tp[0].track != want {
+			t.Errorf("%s's TrackPublished = %+v, want one for alice's %+v", name, tp, want)
+		}
+	}
+	if tr := alice.Info().Tracks; len(tr) != 1 || tr[0] != want {
+		t.Errorf("alice's tracks = %+v", tr)
+	}
+}
+
+func TestPublishSource(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		announce bool
+		annKind  room.TrackKind
+		annSrc   room.TrackSource
+		kind     room.TrackKind
+		want     room.TrackSource
+	}{
+		{"video not announced", false, "", "", room.KindVideo, room.SourceCamera},
+		{"audio not announced", false, "", "", room.KindAudio, room.SourceMicrophone},
+		{"screen announced", true, room.KindVideo, room.SourceScreen, room.KindVideo, room.SourceScreen},
+		{"screen audio announced", true, room.KindAudio, room.SourceScreenAudio, room.KindAudio, room.SourceScreenAudio},
+		{"announced with another kind", true, room.KindAudio, room.SourceScreenAudio, room.KindVideo, room.SourceCamera},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newManager(t, room.Config{AutoCreate: true})
+			alice, _ := join(t, m, "r", "alice", allPerms)
+			if tt.announce {
+				if err := alice.AnnounceTrack("c1", tt.annKind, tt.annSrc, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			info, _ := publish(t, alice, "TR_1", "c1", tt.kind)
+			if info.Source != tt.want || info.Kind != tt.kind {
+				t.Fatalf("source %q kind %q, want %q %q", info.Source, info.Kind, tt.want, tt.kind)
+			}
+		})
+	}
+}
+
+func TestLateJoinerSubscribesOnAttach(t *testing.T) {
+	m := newManager(t, room.Config{AutoCreate: true})
+	alice, _ := join(t, m, "r", "alice", allPerms)
+	_, r1 := publish(t, alice, "TR_CAM", "cam", room.KindVideo)
+	_, r2 := publish(t, alice, "TR_MIC", "mic", room.KindAudio)
+
+	eve, es := join(t, m, "r", "eve", subOnly)
+	joined := es.of("Joined")
+	if len(joined) != 1 || len(joined[0].others) != 1 || len(joined[0].others[0].Tracks) != 2 {
+		t.Fatalf("eve's Joined does not show alice's two tracks: %+v", joined)
+	}
+	em := &fakeMedia{}
+	eve.AttachMedia(em)
+	got := em.subs()
+	if len(got) != 2 || !slices.Contains(got, r1) || !slices.Contains(got, r2) {
+		t.Fatalf("eve subscribed to %v, want both of alice's receivers", got)
+	}
+
+	// Without the subscribe permission, attaching subscribes to nothing;
+	// the publisher's own tracks are never subscribed back to it.
+	mallory, _ := join(t, m, "r", "mallory", noSubPerms)
+	mm := &fakeMedia{}
+	mallory.AttachMedia(mm)
+	am := &fakeMedia{}
+	alice.AttachMedia(am)
+	if len(mm.subs()) != 0 || len(am.subs()) != 0 {
+		t.Fatalf("mallory subscribed to %d, alice to %d; want 0 and 0", len(mm.subs()), len(am.subs()))
+	}
+
+	// A participant that left does not get media attached.
+	eve.Leave("bye")
+	late := &fakeMedia{}
+	eve.AttachMedia(late)
+	_, _ = publish(t, alice, "TR_2", "cam2", room.KindVideo)
+	if len(late.subs()) != 0 {
+		t.Fatal("media attached after Leave was subscribed")
+	}
+}
+
+func TestPublishPermissionDenied(t *testing.T) {
+	m := newManager(t, room.Config{AutoCreate: true})
+	_, as := join(t, m, "r", "alice", allPerms)
+	bob, bs := join(t, m, "r", "bob", subOnly)
+	as.reset()
+	bs.reset()
+	if _, err := bob.Publish("TR_1", "c", room.KindVideo, "video/VP8", newReceiver("TR_1", webrtc.RTPCodecTypeVideo)); !errors.Is(err, room.ErrPermissionDenied) {
+		t.Fatalf("Publish without permission: %v", err)
+	}
+	if err := bob.AnnounceTrack("c", room.KindVideo, room.SourceCamera, ""); !errors.Is(err, room.ErrPermissionDenied) {
+		t.Fatalf("AnnounceTrack without permission: %v", err)
+	}
+	if len(as.all())+len(bs.all()) != 0 || len(bob.Info().Tracks) != 0 {
+		t.Fatalf("a refused publish had effects: %v %v %+v", kinds(as.all()), kinds(bs.all()), bob.Info().Tracks)
+	}
+}
+
+func TestMaxTracksPerParticipant(t *testing.T) {
+	m := newManager(t, room.Config{AutoCreate: true})
+	alice, _ := join(t, m, "r", "alice", allPerms)
+	bob, bs := join(t, m, "r", "bob", subOnly)
+	bm := &fakeMedia{}
+	bob.AttachMedia(bm)
+	for i := range room.MaxTracksPerParticipant {
+		publish(t, alice, "TR_"+string(rune('A'+i)), "c", room.KindAudio)
+	}
+	bs.reset()
+	_, err := alice.Publish("TR_EXTRA", "c", room.KindAudio, "audio/opus", newReceiver("TR_EXTRA", webrtc.RTPCodecTypeAudio))
+	if !errors.Is(err, room.ErrTooManyTracks) {
+		t.Fatalf("track %d: %v, want ErrTooManyTracks", room.MaxTracksPerParticipant+1, err)
+	}
+	if n := len(alice.Info().Tracks); n != room.MaxTracksPerParticipant {
+		t.Fatalf("alice has %d tracks", n)
+	}
+	if len(bs.all()) != 0 || len(bm.subs()) != room.MaxTracksPerParticipant {
+		t.Fatalf("refused track was announced (%v) or subscribed (%d)", kinds(bs.all()), len(bm.subs()))
+	}
+}
+
+func TestUnpublish(t *testing.T) {
+	m := newManager(t, room.Config{AutoCreate: true})
+	alice, as := join(t, m, "r", "alice", allPerms)
+	bob, bs := join(t, m, "r", "bob", subOnly)
+	bm := &fakeMedia{}
+	bob.AttachMedia(bm)
+	publish(t, alice, "TR_CAM", "cam", room.KindVideo)
+	publish(t, alice, "TR_MIC", "mic", room.KindAudio)
+	as.reset()
+	bs.reset()
+
+	alice.Unpublish("TR_CAM")
+	if got := bm.unsubs(); !slices.Equal(got, []string{"TR_CAM"}) {
+		t.Fatalf("bob unsubscribed from %v", got)
+	}
+	for name, s := range map[string]*fakeSink{"alice": as, "bob": bs} {
+		tu := s.of("TrackUnpublished")
+		if len(tu) != 1 || tu[0].id != alice.ID() || tu[0].trackID != "TR_CAM" {
+			t.Errorf("%s's TrackUnpublished = %+v", name, tu)
+		}
+	}
+	if tr := alice.Info().Tracks; len(tr) != 1 || tr[0].ID != "TR_MIC" {
+		t.Fatalf("alice's tracks after unpublish = %+v", tr)
+	}
+
+	// Unpublishing an unknown or already removed track does nothing.
+	alice.Unpublish("TR_CAM")
+	alice.Unpublish("TR_NONE")
+	if len(bm.unsubs()) != 1 || len(bs.of("TrackUnpublished")) != 1 {
+		t.Fatalf("repeated unpublish had effects: %v %v", bm.unsubs(), kinds(bs.all()))
+	}
+}
+
+func TestSetMuted(t *testing.T) {
+	m := newManager(t, room.Config{AutoCreate: true})
+	alice, as := join(t, m, "r", "alice", allPerms)
+	_, bs := join(t, m, "r", "bob", subOnly)
+	_, recv := publish(t, alice, "TR_CAM", "cam", room.KindVideo)
+	as.reset()
+	bs.reset()
+
+	if err := alice.SetMuted("TR_CAM", true); err != nil {
+		t.Fatal(err)
+	}
+	if !recv.Muted() {
+		t.Fatal("receiver not muted: the server still forwards the track")
+	}
+	for name, s := range map[string]*fakeSink{"alice": as, "bob": bs} {
+		pu := s.of("ParticipantUpdated")
+		if len(pu) != 1 || pu[0].id != alice.ID() || len(pu[0].self.Tracks) != 1 || !pu[0].self.Tracks[0].Muted {
+			t.Errorf("%s's ParticipantUpdated = %+v, want alice with a muted track", name, pu)
+		}
+	}
+	if len(as.of("MuteRequested")) != 0 {
+		t.Error("a self-mute asked the publisher to mute")
+	}
+
+	// Muting again changes nothing and tells nobody.
+	if err := alice.SetMuted("TR_CAM", true); err != nil {
+		t.Fatal(err)
+	}
+	if len(bs.of("ParticipantUpdated")) != 1 {
+		t.Error("a no-op mute was announced")
+	}
+
+	if err := alice.SetMuted("TR_CAM", false); err != nil {
+		t.Fatal(err)
+	}
+	if recv.Muted() {
+		t.Fatal("receiver still muted after unmute")
+	}
+	if pu := bs.of("ParticipantUpdated"); len(pu) != 2 || pu[1].self.Tracks[0].Muted {
+		t.Fatalf("unmute updates = %+v", pu)
+	}
+	if err := alice.SetMuted("TR_NONE", true); !errors.Is(err, room.ErrUnknownTrack) {
+		t.Fatalf("unknown track: %v", err)
+	}
+}
+
+func TestMuteTrackByAdmin(t *testing.T) {
+	m := newManager(t, room.Config{AutoCreate: true})
+	alice, as := join(t, m, "r", "alice", allPerms)
+	_, bs := join(t, m, "r", "bob", subOnly)
+	_, recv := publish(t, alice, "TR_MIC", "mic", room.KindAudio)
+	as.reset()
+	bs.reset()
+
+	ti, err := m.MuteTrack("r", "alice", "TR_MIC", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ti.ID != "TR_MIC" || !ti.Muted || ti.Source != room.SourceMicrophone {
+		t.Fatalf("MuteTrack = %+v", ti)
+	}
+	if !recv.Muted() {
+		t.Fatal("receiver not muted")
+	}
+	if mr := as.of("MuteRequested"); len(mr) != 1 || mr[0].trackID != "TR_MIC" || !mr[0].muted {
+		t.Fatalf("publisher's MuteRequested = %+v", mr)
+	}
+	if len(bs.of("MuteRequested")) != 0 {
+		t.Fatal("a subscriber was asked to mute")
+	}
+	if pu := bs.of("ParticipantUpdated"); len(pu) != 1 || !pu[0].self.Tracks[0].Muted {
+		t.Fatalf("bob's ParticipantUpdated = %+v", pu)
+	}
+
+	for _, tt := range []struct {
+		room, identity, track string
+		want                  error
+	}{
+		{"nope", "alice", "TR_MIC", room.ErrRoomNotFound},
+		{"r", "nobody", "TR_MIC", room.ErrUnknownParticipant},
+		{"r", "alice", "TR_NONE", room.ErrUnknownTrack},
+		{"r", "bob", "TR_MIC", room.ErrUnknownTrack}, // bob does not publish it
+	} {
+		if _, err := m.MuteTrack(tt.room, tt.identity, tt.track, false); !errors.Is(err, tt.want) {
+			t.Errorf("MuteTrack(%q, %q, %q) = %v, want %v", tt.room, tt.identity, tt.track, err, tt.want)
+		}
+	}
+	if !recv.Muted() {
+		t.Fatal("a refused MuteTrack unmuted the receiver")
+	}
+}
+
+func TestSendData(t *testing.T) {
+	m := newManager(t, room.Config{AutoCreate: true})
+	alice, as := join(t, m, "r", "alice", allPerms)
+	bob, bs := join(t, m, "r", "bob", allPerms)
+	carol, cs := join(t, m, "r", "carol", subOnly) // no publishData
+
+	for _, tt := range []struct {
+		name      string
+		to        []string
+		wantErr   error
+		wantAlice int
+		wantBob   int
+		wantCarol int
+	}{
+		{"everyone else", nil, nil, 0, 1, 1},
+		{"one named", []string{bob.ID()}, nil, 0, 1, 0},
+		{"self is skipped", []string{alice.ID(), carol.ID()}, nil, 0, 0, 1},
+		{"unknown id delivers nothing", []string{bob.ID(), "PA_NOBODY"}, room.ErrUnknownParticipant, 0, 0, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			as.reset()
+			bs.reset()
+			cs.reset()
+			err := alice.SendData(tt.to, "chat", []byte("hi"))
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("SendData = %v, want %v", err, tt.wantErr)
+			}
+			for _, c := range []struct {
+				name string
+				s    *fakeSink
+				want int
+			}{{"alice", as, tt.wantAlice}, {"bob", bs, tt.wantBob}, {"carol", cs, tt.wantCarol}} {
+				d := c.s.of("Data")
+				if len(d) != c.want {
+					t.Errorf("%s got %d messages, want %d", c.name, len(d), c.want)
+				}
+				for _, e := range d {
+					if e.id != alice.ID() || e.topic != "chat" || e.payload != "hi" {
+						t.Errorf("%s got %+v", c.name, e)
+					}
+				}
+			}
+		})
+	}
+
+	bs.reset()
+	if err := carol.SendData(nil, "chat", []byte("x")); !errors.Is(err, room.ErrPermissionDenied) {
+		t.Fatalf("SendData without publishData: %v", err)
+	}
+	if len(bs.of("Data")) != 0 {
+		t.Fatal("refused data was delivered")
+	}
+}
