@@ -1,7 +1,7 @@
 // Builds the browser bundles into web/dist (embedded in the server binary).
 //
 //   sdk/src/index.ts  -> dist/sdk/conclave.js   (the JS SDK, one readable ES module)
-//   app/src/main.ts   -> dist/app/app.js        (the meeting app, bundles the SDK source)
+//   app/src/main.ts   -> dist/app/app.js        (the meeting app; imports /sdk/conclave.js)
 //   app/index.html    -> dist/index.html
 //   app/app.css       -> dist/app/app.css
 //
@@ -45,6 +45,15 @@ const common = {
   absWorkingDir: root,
 };
 
+// servedSDK turns the app's imports of the SDK source into an import of the
+// module the server serves at /sdk/conclave.js.
+const servedSDK = {
+  name: 'served-sdk',
+  setup(b) {
+    b.onResolve({ filter: /sdk\/src\/index\.js$/ }, () => ({ path: '/sdk/conclave.js', external: true }));
+  },
+};
+
 async function main() {
   typecheck();
   rmSync(dist, { recursive: true, force: true });
@@ -69,6 +78,9 @@ async function main() {
     ...common,
     entryPoints: [appEntry],
     outfile: p('dist', 'app', 'app.js'),
+    // The app runs on the same SDK module integrators get, loaded from
+    // the server, rather than on a second copy bundled into app.js.
+    plugins: [servedSDK],
   });
   cpSync(appHTML, p('dist', 'index.html'));
   cpSync(appCSS, p('dist', 'app', 'app.css'));

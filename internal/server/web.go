@@ -14,13 +14,13 @@ import (
 	"github.com/conclave-video/conclave/internal/httpapi"
 )
 
-// Cache lifetimes of the web bundle. index.html is revalidated on every
-// load so a server upgrade is picked up at once; the other files (whose
-// names carry no content hash) are cached for a while and revalidated with
-// their ETag afterwards.
+// Cache policy of the web bundle: every file is revalidated on every load
+// (a cheap 304 thanks to its ETag). The file names carry no content hash,
+// and the app imports the SDK at /sdk/conclave.js, so a cached copy of one
+// next to a fresh copy of the other after a server upgrade must not happen.
 const (
 	indexCacheControl = "no-cache"
-	assetCacheControl = "public, max-age=3600"
+	assetCacheControl = "no-cache"
 )
 
 // webFile is one file of the bundle, read once at start.

@@ -139,8 +139,8 @@ func TestWebSDK(t *testing.T) {
 	if ct := r.header.Get("Content-Type"); ct != "text/javascript; charset=utf-8" {
 		t.Errorf("Content-Type %q", ct)
 	}
-	if cc := r.header.Get("Cache-Control"); !strings.Contains(cc, "max-age=") {
-		t.Errorf("Cache-Control %q, want a max-age", cc)
+	if cc := r.header.Get("Cache-Control"); cc != "no-cache" {
+		t.Errorf("Cache-Control %q, want no-cache (revalidated with the ETag)", cc)
 	}
 	if r.header.Get("Content-Security-Policy") == "" || r.header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Errorf("security headers missing: %v", r.header)
