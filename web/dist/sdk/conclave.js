@@ -19,99 +19,59 @@ function fromBase64(s) {
   return out;
 }
 
-// sdk/src/devices.ts
-var DeviceError = class extends Error {
-  kind;
-  constructor(kind, message, options) {
-    super(message, options);
-    this.name = "DeviceError";
-    this.kind = kind;
+// sdk/src/errors.ts
+var JoinFailure = class extends Error {
+  constructor(code, message, retryable) {
+    super(`${code}: ${message}`);
+    this.code = code;
+    this.retryable = retryable;
+    this.name = "ConclaveError";
   }
+  code;
+  retryable;
 };
-function toDeviceError(err) {
-  if (err instanceof DeviceError) return err;
-  const name = err?.name;
-  const message = err?.message;
-  const text = typeof message === "string" && message !== "" ? message : String(err);
-  switch (name) {
-    case "NotFoundError":
-    case "OverconstrainedError":
-    case "DevicesNotFoundError":
-      return new DeviceError("not_found", `no matching device: ${text}`, { cause: err });
-    case "NotAllowedError":
-    case "SecurityError":
-    case "PermissionDeniedError":
-      return new DeviceError("permission_denied", `permission denied: ${text}`, { cause: err });
-    case "NotReadableError":
-    case "TrackStartError":
-      return new DeviceError("in_use", `device in use or unreadable: ${text}`, { cause: err });
-    default:
-      return new DeviceError("unknown", text, { cause: err });
+var RETRYABLE_CODES = /* @__PURE__ */ new Set(["network", "timeout", "identity_in_use", "rate_limited", "internal"]);
+var FRESH_JOIN_CODES = /* @__PURE__ */ new Set(["resume_failed", "token_expired"]);
+function conclaveError(code, message) {
+  const err = new Error(`${code}: ${message}`);
+  err.name = "ConclaveError";
+  err.code = code;
+  return err;
+}
+
+// sdk/src/data.ts
+var MAX_DATA_BYTES = 15 << 10;
+function dataMessage(local, payload, opts) {
+  if (!local.permissions.publish_data) throw conclaveError("permission_denied", "the token does not grant publishData");
+  const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
+  if (!(bytes instanceof Uint8Array)) throw new TypeError("sendData: payload must be a Uint8Array or a string");
+  if (bytes.length > MAX_DATA_BYTES) throw conclaveError("message_too_large", `data payloads are limited to ${MAX_DATA_BYTES} bytes`);
+  const msg = { payload: toBase64(bytes) };
+  if (opts.topic) msg.topic = opts.topic;
+  if (opts.to && opts.to.length > 0) msg.to = [...opts.to];
+  return msg;
+}
+function emitData(events, payloadB64, from, topic) {
+  const bytes = fromBase64(payloadB64);
+  if (!bytes) {
+    console.warn("conclave: ignoring a data message with a bad payload");
+    return;
   }
-}
-function mediaDevices() {
-  const md = typeof navigator !== "undefined" ? navigator.mediaDevices : void 0;
-  if (!md) {
-    throw new DeviceError(
-      "insecure_context",
-      "media devices are unavailable: the page must be served over https (or from localhost)"
-    );
+  if (topic === "chat") {
+    let text;
+    try {
+      text = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes))?.text;
+    } catch {
+      text = void 0;
+    }
+    if (typeof text !== "string") {
+      console.warn("conclave: ignoring a malformed chat message");
+      return;
+    }
+    events.emit("chat", { from, text, time: Date.now() });
+    return;
   }
-  return md;
-}
-async function listDevices() {
-  const md = mediaDevices();
-  let all;
-  try {
-    all = await md.enumerateDevices();
-  } catch (err) {
-    throw toDeviceError(err);
-  }
-  return {
-    audioinput: all.filter((d) => d.kind === "audioinput"),
-    videoinput: all.filter((d) => d.kind === "videoinput"),
-    audiooutput: all.filter((d) => d.kind === "audiooutput")
-  };
-}
-function videoConstraints(o = {}) {
-  const c = {
-    width: { ideal: o.width ?? 1280 },
-    height: { ideal: o.height ?? 720 },
-    frameRate: { ideal: 30 }
-  };
-  if (o.deviceId) c.deviceId = { exact: o.deviceId };
-  return c;
-}
-function audioConstraints(o = {}) {
-  const c = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
-  if (o.deviceId) c.deviceId = { exact: o.deviceId };
-  return c;
-}
-async function getUserMedia(constraints) {
-  const md = mediaDevices();
-  try {
-    return await md.getUserMedia(constraints);
-  } catch (err) {
-    throw toDeviceError(err);
-  }
-}
-async function getDisplayMedia(constraints) {
-  const md = mediaDevices();
-  if (typeof md.getDisplayMedia !== "function") {
-    throw new DeviceError("not_found", "this browser cannot share the screen");
-  }
-  try {
-    return await md.getDisplayMedia(constraints);
-  } catch (err) {
-    throw toDeviceError(err);
-  }
-}
-function getLocalMedia(opts) {
-  const c = {};
-  if (opts.audio) c.audio = audioConstraints(opts.audio === true ? {} : opts.audio);
-  if (opts.video) c.video = videoConstraints(opts.video === true ? {} : opts.video);
-  if (!c.audio && !c.video) return Promise.reject(new DeviceError("unknown", "getLocalMedia: ask for audio, video or both"));
-  return getUserMedia(c);
+  events.emit("data", bytes, from, topic);
 }
 
 // sdk/src/emitter.ts
@@ -145,326 +105,6 @@ var Emitter = class {
     this.listeners.clear();
   }
 };
-
-// sdk/src/level.ts
-var sharedContext;
-function audioContext() {
-  if (!sharedContext || sharedContext.state === "closed") sharedContext = new AudioContext();
-  if (sharedContext.state === "suspended") void sharedContext.resume().catch(() => {
-  });
-  return sharedContext;
-}
-var LevelMeter = class {
-  source;
-  analyser;
-  buf;
-  track;
-  constructor(track) {
-    if (!track || track.kind !== "audio") throw new TypeError("LevelMeter needs an audio MediaStreamTrack");
-    this.track = track;
-    const ctx = audioContext();
-    this.source = ctx.createMediaStreamSource(new MediaStream([track]));
-    this.analyser = ctx.createAnalyser();
-    this.analyser.fftSize = 1024;
-    this.analyser.smoothingTimeConstant = 0;
-    this.source.connect(this.analyser);
-    this.buf = new Float32Array(new ArrayBuffer(this.analyser.fftSize * 4));
-  }
-  /** The current level, 0 (silence, muted or ended) to 1 (full scale). */
-  level() {
-    const a = this.analyser;
-    if (!a || !this.track.enabled || this.track.readyState === "ended") return 0;
-    a.getFloatTimeDomainData(this.buf);
-    let sum = 0;
-    for (let i = 0; i < this.buf.length; i++) {
-      const s = this.buf[i] ?? 0;
-      sum += s * s;
-    }
-    const rms = Math.sqrt(sum / this.buf.length);
-    return Math.min(1, rms);
-  }
-  close() {
-    try {
-      this.source?.disconnect();
-      this.analyser?.disconnect();
-    } catch {
-    }
-    this.source = null;
-    this.analyser = null;
-  }
-};
-
-// sdk/src/transform.ts
-var pcExtraConfig = { encodedInsertableStreams: false };
-function transformSupported() {
-  return typeof globalThis.RTCRtpScriptTransform === "function";
-}
-function attachTransform(opts, target, options) {
-  if (!opts) return;
-  if (!transformSupported()) throw new Error("transform_unsupported: this browser has no RTCRtpScriptTransform");
-  target.transform = new RTCRtpScriptTransform(opts.worker, { ...options });
-}
-
-// sdk/src/pc.ts
-function createPC(name, iceServers, send) {
-  const config = {
-    iceServers: iceServers ?? [],
-    bundlePolicy: "max-bundle",
-    rtcpMuxPolicy: "require",
-    ...pcExtraConfig
-  };
-  const pc = new RTCPeerConnection(config);
-  pc.onicecandidate = (ev) => {
-    const c = ev.candidate;
-    if (!c || !c.candidate) return;
-    const msg = { pc: name, candidate: c.candidate };
-    if (c.sdpMid !== null && c.sdpMid !== void 0) msg.sdpMid = c.sdpMid;
-    if (c.sdpMLineIndex !== null && c.sdpMLineIndex !== void 0) msg.sdpMLineIndex = c.sdpMLineIndex;
-    if (c.usernameFragment) msg.usernameFragment = c.usernameFragment;
-    send("candidate", msg);
-  };
-  return pc;
-}
-function candidateInit(c) {
-  const init = { candidate: c.candidate };
-  if (c.sdpMid !== void 0) init.sdpMid = c.sdpMid;
-  if (c.sdpMLineIndex !== void 0) init.sdpMLineIndex = c.sdpMLineIndex;
-  if (c.usernameFragment !== void 0) init.usernameFragment = c.usernameFragment;
-  return init;
-}
-var CandidateBuffer = class {
-  constructor(pc, label) {
-    this.pc = pc;
-    this.label = label;
-  }
-  pc;
-  label;
-  pending = [];
-  hold(c) {
-    if (this.pending.length < 500) this.pending.push(c);
-  }
-  async add(c) {
-    try {
-      await this.pc.addIceCandidate(c);
-    } catch (err) {
-      console.warn(`conclave: ${this.label}: could not add a remote candidate`, err);
-    }
-  }
-  async flush() {
-    const list = this.pending;
-    this.pending = [];
-    for (const c of list) await this.add(c);
-  }
-  clear() {
-    this.pending = [];
-  }
-};
-function watchIce(pc, onRestart) {
-  let timer;
-  const clear = () => {
-    if (timer !== void 0) clearTimeout(timer);
-    timer = void 0;
-  };
-  const handler = () => {
-    const s = pc.iceConnectionState;
-    if (s === "failed") {
-      clear();
-      onRestart();
-    } else if (s === "disconnected") {
-      if (timer === void 0) {
-        timer = setTimeout(() => {
-          timer = void 0;
-          if (pc.iceConnectionState === "disconnected") onRestart();
-        }, 2e3);
-      }
-    } else {
-      clear();
-    }
-  };
-  pc.addEventListener("iceconnectionstatechange", handler);
-  return () => {
-    clear();
-    pc.removeEventListener("iceconnectionstatechange", handler);
-  };
-}
-
-// sdk/src/publisher.ts
-var ANSWER_TIMEOUT_MS = 2e4;
-var Publisher = class {
-  constructor(iceServers, send, ready, connected, onIceTrouble) {
-    this.send = send;
-    this.ready = ready;
-    this.connected = connected;
-    this.pc = createPC("publisher", iceServers, send);
-    this.candidates = new CandidateBuffer(this.pc, "publisher");
-    this.unwatch = watchIce(this.pc, onIceTrouble);
-  }
-  send;
-  ready;
-  connected;
-  pc;
-  candidates;
-  closed = false;
-  needed = false;
-  restartNeeded = false;
-  running = null;
-  pendingAnswer = null;
-  unwatch;
-  /** Adds a send-only transceiver for a track. The caller announces it (add_track) first. */
-  addTrack(track, stream) {
-    return this.pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
-  }
-  removeTrack(sender) {
-    if (this.closed) return;
-    try {
-      this.pc.removeTrack(sender);
-    } catch (err) {
-      console.warn("conclave: publisher: removeTrack failed", err);
-    }
-  }
-  /**
-   * Requests a (re)negotiation; resolves when an answer covering the current
-   * state has been applied.
-   */
-  negotiate(iceRestart = false) {
-    if (this.closed) return Promise.reject(new Error("closed: the publisher connection is closed"));
-    this.needed = true;
-    if (iceRestart) this.restartNeeded = true;
-    if (!this.running) {
-      this.running = this.loop().finally(() => {
-        this.running = null;
-      });
-    }
-    return this.running;
-  }
-  async loop() {
-    while (this.needed && !this.closed) {
-      await this.ready();
-      if (this.closed) break;
-      this.needed = false;
-      const iceRestart = this.restartNeeded;
-      this.restartNeeded = false;
-      const offer = await this.pc.createOffer(iceRestart ? { iceRestart: true } : void 0);
-      await this.pc.setLocalDescription(offer);
-      const sdp = this.pc.localDescription?.sdp ?? offer.sdp ?? "";
-      const answered = new Promise((resolve, reject) => {
-        this.pendingAnswer = { resolve, reject, timer: void 0 };
-      });
-      this.send("offer", { pc: "publisher", sdp });
-      this.armAnswerTimer();
-      let answer;
-      try {
-        answer = await answered;
-      } catch (err) {
-        await this.rollback();
-        throw err;
-      }
-      if (this.closed) break;
-      await this.pc.setRemoteDescription({ type: "answer", sdp: answer });
-      await this.candidates.flush();
-    }
-  }
-  armAnswerTimer() {
-    const p = this.pendingAnswer;
-    if (!p) return;
-    if (p.timer !== void 0) clearTimeout(p.timer);
-    p.timer = setTimeout(() => {
-      if (this.pendingAnswer !== p) return;
-      if (!this.connected()) {
-        this.armAnswerTimer();
-        return;
-      }
-      this.pendingAnswer = null;
-      p.reject(new Error("timeout: the server did not answer the publisher offer"));
-    }, ANSWER_TIMEOUT_MS);
-  }
-  async rollback() {
-    if (this.closed || this.pc.signalingState !== "have-local-offer") return;
-    try {
-      await this.pc.setLocalDescription({ type: "rollback" });
-    } catch (err) {
-      console.warn("conclave: publisher: rollback failed", err);
-    }
-  }
-  /** Applies the server's answer to the offer in flight. */
-  handleAnswer(sdp) {
-    const p = this.pendingAnswer;
-    if (!p) {
-      console.warn("conclave: publisher: ignoring an answer with no offer in flight");
-      return;
-    }
-    this.pendingAnswer = null;
-    if (p.timer !== void 0) clearTimeout(p.timer);
-    p.resolve(sdp);
-  }
-  /** The server refused the offer in flight (bad_sdp, permission_denied). */
-  failInFlight(code, message) {
-    const p = this.pendingAnswer;
-    if (!p) return false;
-    this.pendingAnswer = null;
-    if (p.timer !== void 0) clearTimeout(p.timer);
-    p.reject(new Error(`${code}: ${message}`));
-    return true;
-  }
-  get offerInFlight() {
-    return this.pendingAnswer !== null;
-  }
-  /** After a resume: the answer to the offer in flight may have been lost; send it again. */
-  resendPendingOffer() {
-    if (!this.pendingAnswer || this.pc.signalingState !== "have-local-offer") return;
-    const sdp = this.pc.localDescription?.sdp;
-    if (!sdp) return;
-    this.send("offer", { pc: "publisher", sdp });
-    this.armAnswerTimer();
-  }
-  handleCandidate(c) {
-    if (this.closed || c.candidate === "") return;
-    const init = candidateInit(c);
-    if (!this.pc.remoteDescription || this.pc.signalingState !== "stable") {
-      this.candidates.hold(init);
-      return;
-    }
-    void this.candidates.add(init);
-  }
-  close() {
-    if (this.closed) return;
-    this.closed = true;
-    this.unwatch();
-    this.candidates.clear();
-    const p = this.pendingAnswer;
-    this.pendingAnswer = null;
-    if (p) {
-      if (p.timer !== void 0) clearTimeout(p.timer);
-      p.reject(new Error("closed: the publisher connection was closed"));
-    }
-    this.pc.close();
-  }
-};
-
-// sdk/src/sdp.ts
-function msidByMid(sdp) {
-  const out = /* @__PURE__ */ new Map();
-  const sections = sdp.split(/\r?\nm=/).slice(1);
-  for (const section of sections) {
-    let mid;
-    let msid;
-    let ssrcMsid;
-    for (const line of section.split(/\r?\n/)) {
-      if (line.startsWith("a=mid:")) {
-        mid = line.slice(6).trim();
-      } else if (line.startsWith("a=msid:") && !msid) {
-        const [s, t] = line.slice(7).trim().split(/\s+/);
-        if (s && t) msid = { streamId: s, trackId: t };
-      } else if (line.startsWith("a=ssrc:") && !ssrcMsid) {
-        const m = /^a=ssrc:\d+ msid:(\S+) (\S+)/.exec(line);
-        if (m && m[1] && m[2]) ssrcMsid = { streamId: m[1], trackId: m[2] };
-      }
-    }
-    const found = msid ?? ssrcMsid;
-    if (mid !== void 0 && found) out.set(mid, found);
-  }
-  return out;
-}
 
 // sdk/src/messages.ts
 var isObj = (x) => typeof x === "object" && x !== null && !Array.isArray(x);
@@ -811,6 +451,1130 @@ function abortError() {
   return new DOMException("the operation was aborted", "AbortError");
 }
 
+// sdk/src/join.ts
+var JOIN_TIMEOUT_MS = 1e4;
+async function openAndJoin(host, resume, apply) {
+  const signal = host.signal;
+  let socket;
+  try {
+    socket = await SignalSocket.open(host.wsUrl, host.connecting() ? signal : void 0);
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new JoinFailure("network", err.message ?? "cannot reach the server", true);
+  }
+  if (host.ended()) {
+    socket.close();
+    throw new JoinFailure("client_left", "the room was left", false);
+  }
+  await new Promise((resolve, reject) => {
+    let errCode;
+    let errMessage = "";
+    let done = false;
+    const finish = (err) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      if (err) {
+        socket.close();
+        reject(err);
+      } else resolve();
+    };
+    const onAbort = () => {
+      if (host.connecting()) finish(abortError());
+    };
+    const timer = setTimeout(() => finish(new JoinFailure("timeout", "no answer to join", true)), JOIN_TIMEOUT_MS);
+    signal?.addEventListener("abort", onAbort);
+    socket.onMessage = (msg) => {
+      if (done) return;
+      switch (msg.type) {
+        case "joined":
+          if (host.ended()) {
+            finish(new JoinFailure("client_left", "the room was left", false));
+            return;
+          }
+          done = true;
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
+          host.adopt(socket);
+          try {
+            apply(msg.data);
+          } catch (err) {
+            console.error("conclave: applying joined failed", err);
+          }
+          resolve();
+          return;
+        case "error":
+          errCode = msg.data.code;
+          errMessage = msg.data.message;
+          return;
+        case "leave": {
+          const code = errCode ?? msg.data.reason ?? "error";
+          finish(new JoinFailure(code, errMessage || `the server refused the join (${code})`, RETRYABLE_CODES.has(code)));
+          return;
+        }
+        default:
+          console.warn(`conclave: ignoring "${msg.type}" before joined`);
+      }
+    };
+    socket.onClose = () => {
+      const code = errCode ?? "network";
+      finish(new JoinFailure(code, errMessage || "the connection closed during join", RETRYABLE_CODES.has(code)));
+    };
+    const join = { token: host.token };
+    if (resume) join.resume = resume;
+    if (!socket.send("join", join)) finish(new JoinFailure("network", "could not send join", true));
+  });
+}
+
+// sdk/src/devices.ts
+var DeviceError = class extends Error {
+  kind;
+  constructor(kind, message, options) {
+    super(message, options);
+    this.name = "DeviceError";
+    this.kind = kind;
+  }
+};
+function toDeviceError(err) {
+  if (err instanceof DeviceError) return err;
+  const name = err?.name;
+  const message = err?.message;
+  const text = typeof message === "string" && message !== "" ? message : String(err);
+  switch (name) {
+    case "NotFoundError":
+    case "OverconstrainedError":
+    case "DevicesNotFoundError":
+      return new DeviceError("not_found", `no matching device: ${text}`, { cause: err });
+    case "NotAllowedError":
+    case "SecurityError":
+    case "PermissionDeniedError":
+      return new DeviceError("permission_denied", `permission denied: ${text}`, { cause: err });
+    case "NotReadableError":
+    case "TrackStartError":
+      return new DeviceError("in_use", `device in use or unreadable: ${text}`, { cause: err });
+    default:
+      return new DeviceError("unknown", text, { cause: err });
+  }
+}
+function mediaDevices() {
+  const md = typeof navigator !== "undefined" ? navigator.mediaDevices : void 0;
+  if (!md) {
+    throw new DeviceError(
+      "insecure_context",
+      "media devices are unavailable: the page must be served over https (or from localhost)"
+    );
+  }
+  return md;
+}
+async function listDevices() {
+  const md = mediaDevices();
+  let all;
+  try {
+    all = await md.enumerateDevices();
+  } catch (err) {
+    throw toDeviceError(err);
+  }
+  return {
+    audioinput: all.filter((d) => d.kind === "audioinput"),
+    videoinput: all.filter((d) => d.kind === "videoinput"),
+    audiooutput: all.filter((d) => d.kind === "audiooutput")
+  };
+}
+function videoConstraints(o = {}) {
+  const c = {
+    width: { ideal: o.width ?? 1280 },
+    height: { ideal: o.height ?? 720 },
+    frameRate: { ideal: 30 }
+  };
+  if (o.deviceId) c.deviceId = { exact: o.deviceId };
+  return c;
+}
+function audioConstraints(o = {}) {
+  const c = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+  if (o.deviceId) c.deviceId = { exact: o.deviceId };
+  return c;
+}
+async function getUserMedia(constraints) {
+  const md = mediaDevices();
+  try {
+    return await md.getUserMedia(constraints);
+  } catch (err) {
+    throw toDeviceError(err);
+  }
+}
+async function getDisplayMedia(constraints) {
+  const md = mediaDevices();
+  if (typeof md.getDisplayMedia !== "function") {
+    throw new DeviceError("not_found", "this browser cannot share the screen");
+  }
+  try {
+    return await md.getDisplayMedia(constraints);
+  } catch (err) {
+    throw toDeviceError(err);
+  }
+}
+function getLocalMedia(opts) {
+  const c = {};
+  if (opts.audio) c.audio = audioConstraints(opts.audio === true ? {} : opts.audio);
+  if (opts.video) c.video = videoConstraints(opts.video === true ? {} : opts.video);
+  if (!c.audio && !c.video) return Promise.reject(new DeviceError("unknown", "getLocalMedia: ask for audio, video or both"));
+  return getUserMedia(c);
+}
+
+// sdk/src/level.ts
+var sharedContext;
+function audioContext() {
+  if (!sharedContext || sharedContext.state === "closed") sharedContext = new AudioContext();
+  if (sharedContext.state === "suspended") void sharedContext.resume().catch(() => {
+  });
+  return sharedContext;
+}
+var LevelMeter = class {
+  source;
+  analyser;
+  buf;
+  track;
+  constructor(track) {
+    if (!track || track.kind !== "audio") throw new TypeError("LevelMeter needs an audio MediaStreamTrack");
+    this.track = track;
+    const ctx = audioContext();
+    this.source = ctx.createMediaStreamSource(new MediaStream([track]));
+    this.analyser = ctx.createAnalyser();
+    this.analyser.fftSize = 1024;
+    this.analyser.smoothingTimeConstant = 0;
+    this.source.connect(this.analyser);
+    this.buf = new Float32Array(new ArrayBuffer(this.analyser.fftSize * 4));
+  }
+  /** The current level, 0 (silence, muted or ended) to 1 (full scale). */
+  level() {
+    const a = this.analyser;
+    if (!a || !this.track.enabled || this.track.readyState === "ended") return 0;
+    a.getFloatTimeDomainData(this.buf);
+    let sum = 0;
+    for (let i = 0; i < this.buf.length; i++) {
+      const s = this.buf[i] ?? 0;
+      sum += s * s;
+    }
+    const rms = Math.sqrt(sum / this.buf.length);
+    return Math.min(1, rms);
+  }
+  close() {
+    try {
+      this.source?.disconnect();
+      this.analyser?.disconnect();
+    } catch {
+    }
+    this.source = null;
+    this.analyser = null;
+  }
+};
+
+// sdk/src/records.ts
+function replaceInPlace(target, src) {
+  for (const k of Object.keys(target)) if (!(k in src)) delete target[k];
+  Object.assign(target, src);
+}
+function sameJSON(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+// sdk/src/transform.ts
+var pcExtraConfig = { encodedInsertableStreams: false };
+function transformSupported() {
+  return typeof globalThis.RTCRtpScriptTransform === "function";
+}
+function attachTransform(opts, target, options) {
+  if (!opts) return;
+  if (!transformSupported()) throw new Error("transform_unsupported: this browser has no RTCRtpScriptTransform");
+  target.transform = new RTCRtpScriptTransform(opts.worker, { ...options });
+}
+
+// sdk/src/local-media.ts
+function sourceFitsKind(source, kind) {
+  return kind === "video" ? source === "camera" || source === "screen" : source === "microphone" || source === "screen_audio";
+}
+var LocalMedia = class {
+  constructor(host) {
+    this.host = host;
+  }
+  host;
+  locals = /* @__PURE__ */ new Map();
+  micMeter = null;
+  preferred = {};
+  async publishCamera(opts) {
+    this.host.assertActive();
+    this.assertCanPublish();
+    const vopts = { ...opts };
+    if (vopts.deviceId === void 0 && this.preferred.videoinput) vopts.deviceId = this.preferred.videoinput;
+    const stream = await getUserMedia({ video: videoConstraints(vopts) });
+    const track = stream.getVideoTracks()[0];
+    if (!track) throw new DeviceError("not_found", "the camera gave no video track");
+    try {
+      const lt = await this.publishTrack(track, "camera");
+      const st = this.locals.get(lt);
+      if (st) st.videoOpts = vopts;
+      return lt;
+    } catch (err) {
+      track.stop();
+      throw err;
+    }
+  }
+  async publishMicrophone(opts) {
+    this.host.assertActive();
+    this.assertCanPublish();
+    const deviceId = opts.deviceId ?? this.preferred.audioinput;
+    const stream = await getUserMedia({ audio: audioConstraints(deviceId ? { deviceId } : {}) });
+    const track = stream.getAudioTracks()[0];
+    if (!track) throw new DeviceError("not_found", "the microphone gave no audio track");
+    try {
+      return await this.publishTrack(track, "microphone");
+    } catch (err) {
+      track.stop();
+      throw err;
+    }
+  }
+  async publishScreen() {
+    this.host.assertActive();
+    this.assertCanPublish();
+    let stream;
+    try {
+      stream = await getDisplayMedia({ video: true, audio: true });
+    } catch (err) {
+      if (err instanceof DeviceError && err.kind === "unknown") stream = await getDisplayMedia({ video: true });
+      else throw err;
+    }
+    const video = stream.getVideoTracks()[0];
+    const audio = stream.getAudioTracks()[0];
+    if (!video) {
+      for (const t of stream.getTracks()) t.stop();
+      throw new DeviceError("not_found", "screen capture gave no video track");
+    }
+    let lt;
+    try {
+      lt = await this.publishTrack(video, "screen");
+    } catch (err) {
+      for (const t of stream.getTracks()) t.stop();
+      throw err;
+    }
+    if (audio) {
+      try {
+        await this.publishTrack(audio, "screen_audio");
+      } catch (err) {
+        audio.stop();
+        console.warn("conclave: could not publish the screen audio", err);
+      }
+    }
+    return lt;
+  }
+  async publishTrack(track, source) {
+    this.host.assertActive();
+    this.assertCanPublish();
+    if (!(track instanceof MediaStreamTrack)) throw new TypeError("publishTrack needs a MediaStreamTrack");
+    if (track.readyState === "ended") throw new TypeError("publishTrack: the track has ended");
+    if (!sourceFitsKind(source, track.kind)) throw new TypeError(`publishTrack: source ${source} does not fit a ${track.kind} track`);
+    for (const lt2 of this.locals.keys()) if (lt2.track === track) throw new TypeError("publishTrack: this track is already published");
+    await this.host.ready();
+    const publisher = this.host.publisher();
+    if (!publisher) throw conclaveError("disconnected", "the room is disconnected");
+    const st = {
+      cid: track.id,
+      kind: track.kind === "audio" ? "audio" : "video",
+      stream: new MediaStream([track]),
+      transceiver: null,
+      cleanup: []
+    };
+    const lt = { info: null, source, track, sender: null, muted: !track.enabled };
+    this.attachSender(lt, st);
+    this.locals.set(lt, st);
+    try {
+      await publisher.negotiate();
+    } catch (err) {
+      this.locals.delete(lt);
+      if (st.transceiver) this.host.publisher()?.removeTrack(st.transceiver.sender);
+      throw err;
+    }
+    if (!this.locals.has(lt)) throw conclaveError("disconnected", "the track was unpublished while publishing");
+    if (source === "screen" || source === "screen_audio") {
+      const onEnded = () => {
+        if (!this.locals.has(lt)) return;
+        void this.unpublish(lt);
+        if (source === "screen") {
+          for (const other of [...this.locals.keys()]) if (other.source === "screen_audio") void this.unpublish(other);
+        }
+      };
+      track.addEventListener("ended", onEnded);
+      st.cleanup.push(() => track.removeEventListener("ended", onEnded));
+    }
+    this.syncInfos();
+    this.updateMicMeter();
+    this.host.events.emit("localTrackPublished", lt);
+    return lt;
+  }
+  /** Announces the track (add_track), adds its transceiver and the send transform. */
+  attachSender(lt, st) {
+    const publisher = this.host.publisher();
+    if (!publisher) throw conclaveError("disconnected", "the room is disconnected");
+    this.host.send("add_track", { cid: st.cid, kind: st.kind, source: lt.source });
+    const tr = publisher.addTrack(lt.track, st.stream);
+    st.transceiver = tr;
+    lt.sender = tr.sender;
+    attachTransform(this.host.opts.transform, tr.sender, {
+      side: "send",
+      trackId: st.cid,
+      kind: st.kind,
+      participantId: this.host.local.id
+    });
+  }
+  async unpublish(t) {
+    const st = this.locals.get(t);
+    if (!st) return;
+    this.locals.delete(t);
+    for (const f of st.cleanup) f();
+    t.track.stop();
+    this.updateMicMeter();
+    const publisher = this.host.publisher();
+    if (st.transceiver && publisher) {
+      publisher.removeTrack(st.transceiver.sender);
+      if (!this.host.ended()) {
+        try {
+          await publisher.negotiate();
+        } catch (err) {
+          console.warn("conclave: renegotiation after unpublish failed", err);
+        }
+      }
+    }
+    if (t.info) this.host.local.tracks = this.host.local.tracks.filter((x) => x.id !== t.info?.id);
+    this.host.events.emit("localTrackUnpublished", t);
+  }
+  list() {
+    return [...this.locals.keys()];
+  }
+  /** Whether any published local track is live (for connection quality). */
+  publishing() {
+    return [...this.locals.keys()].some((t) => t.track.readyState === "live");
+  }
+  async setMuted(t, muted) {
+    this.host.assertActive();
+    if (!this.locals.has(t)) throw new TypeError("setMuted: not a published local track");
+    t.track.enabled = !muted;
+    t.muted = muted;
+    if (t.info) {
+      t.info.muted = muted;
+      this.host.send("mute", { track_id: t.info.id, muted });
+    }
+  }
+  async switchDevice(kind, deviceId) {
+    this.host.assertActive();
+    if (kind !== "audioinput" && kind !== "videoinput") throw new TypeError(`switchDevice: unknown kind ${String(kind)}`);
+    this.preferred[kind] = deviceId;
+    const source = kind === "videoinput" ? "camera" : "microphone";
+    for (const [lt, st] of [...this.locals]) {
+      if (lt.source !== source) continue;
+      const constraints = kind === "videoinput" ? { video: videoConstraints({ ...st.videoOpts, deviceId }) } : { audio: audioConstraints({ deviceId }) };
+      let stream;
+      try {
+        stream = await getUserMedia(constraints);
+      } catch (err) {
+        if (!(err instanceof DeviceError) || err.kind !== "in_use" && err.kind !== "unknown") throw err;
+        lt.track.stop();
+        stream = await getUserMedia(constraints);
+      }
+      const next = kind === "videoinput" ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
+      if (!next) throw new DeviceError("not_found", "the device gave no track");
+      if (!this.locals.has(lt)) {
+        next.stop();
+        continue;
+      }
+      next.enabled = !lt.muted;
+      try {
+        await lt.sender.replaceTrack(next);
+      } catch (err) {
+        next.stop();
+        throw err;
+      }
+      const old = lt.track;
+      lt.track = next;
+      old.stop();
+    }
+    this.updateMicMeter();
+  }
+  // ------------------------------------------------------------- server view
+  /** Fills LocalTrack.info from the server's view of our own tracks (matched by cid). */
+  syncInfos() {
+    const local = this.host.local;
+    const claimed = /* @__PURE__ */ new Set();
+    for (const lt of this.locals.keys()) if (lt.info) claimed.add(lt.info.id);
+    for (const [lt, st] of this.locals) {
+      let info = local.tracks.find((t) => t.cid === st.cid);
+      if (!info && lt.info) info = local.tracks.find((t) => t.id === lt.info?.id);
+      if (!info) {
+        const candidates = local.tracks.filter(
+          (t) => t.cid === void 0 && t.kind === st.kind && t.source === lt.source && !claimed.has(t.id)
+        );
+        if (candidates.length === 1) info = candidates[0];
+      }
+      if (!info) continue;
+      claimed.add(info.id);
+      const first = lt.info === null || lt.info.id !== info.id;
+      if (first) {
+        lt.info = { ...info };
+        if (lt.muted && !info.muted) this.host.send("mute", { track_id: info.id, muted: true });
+        else if (info.muted && !lt.muted) {
+          lt.muted = true;
+          lt.track.enabled = false;
+        }
+      } else if (lt.info) {
+        replaceInPlace(lt.info, { ...info });
+      }
+    }
+  }
+  /** track_published for one of our own tracks. */
+  onPublished(track) {
+    const local = this.host.local;
+    local.tracks = [...local.tracks.filter((t) => t.id !== track.id), track];
+    this.syncInfos();
+  }
+  /** track_unpublished for one of our own tracks. */
+  onUnpublished(trackId) {
+    const local = this.host.local;
+    local.tracks = local.tracks.filter((t) => t.id !== trackId);
+    for (const lt of this.locals.keys()) if (lt.info?.id === trackId) lt.info = null;
+  }
+  /** A mute of one of our tracks requested by the server (a moderator). */
+  onServerMute(trackId, muted) {
+    for (const lt of this.locals.keys()) {
+      if (lt.info?.id !== trackId) continue;
+      lt.info.muted = muted;
+      if (muted) {
+        lt.track.enabled = false;
+        lt.muted = true;
+        this.host.events.emit("muteRequested", lt);
+      }
+      return;
+    }
+    console.warn(`conclave: mute for an unknown local track ${trackId}`);
+  }
+  // ------------------------------------------------------------- sessions
+  /** Forgets server state after the PeerConnections closed; the MediaStreamTracks are kept. */
+  detach() {
+    for (const [lt, st] of this.locals) {
+      lt.info = null;
+      st.transceiver = null;
+    }
+  }
+  /** Publishes every local track again on a new publisher PeerConnection. */
+  republish() {
+    const publisher = this.host.publisher();
+    if (this.locals.size === 0 || !publisher) return;
+    for (const [lt, st] of this.locals) {
+      st.cid = lt.track.id;
+      try {
+        this.attachSender(lt, st);
+      } catch (err) {
+        console.warn("conclave: could not republish a track", err);
+      }
+    }
+    publisher.negotiate().catch((err) => console.warn("conclave: republishing failed", err));
+  }
+  /** Stops every local track and the level meter (the room is closing). */
+  stopAll() {
+    for (const [lt, st] of this.locals) {
+      for (const f of st.cleanup) f();
+      lt.track.stop();
+    }
+    this.locals.clear();
+    this.micMeter?.meter.close();
+    this.micMeter = null;
+  }
+  // ------------------------------------------------------------- levels
+  assertCanPublish() {
+    if (!this.host.local.permissions.publish) throw conclaveError("permission_denied", "the token does not grant publish");
+  }
+  updateMicMeter() {
+    const mic = [...this.locals.keys()].find((t) => t.source === "microphone" && t.track.readyState === "live");
+    if (this.micMeter && this.micMeter.track === mic?.track) return;
+    this.micMeter?.meter.close();
+    this.micMeter = null;
+    if (!mic) return;
+    try {
+      this.micMeter = { track: mic.track, meter: new LevelMeter(mic.track) };
+    } catch (err) {
+      console.debug("conclave: no level meter for the microphone", err);
+    }
+  }
+  micLevel() {
+    const mic = [...this.locals.keys()].find((t) => t.source === "microphone");
+    if (!mic || mic.muted || !this.micMeter) return 0;
+    return this.micMeter.meter.level();
+  }
+};
+
+// sdk/src/pc.ts
+function createPC(name, iceServers, send) {
+  const config = {
+    iceServers: iceServers ?? [],
+    bundlePolicy: "max-bundle",
+    rtcpMuxPolicy: "require",
+    ...pcExtraConfig
+  };
+  const pc = new RTCPeerConnection(config);
+  pc.onicecandidate = (ev) => {
+    const c = ev.candidate;
+    if (!c || !c.candidate) return;
+    const msg = { pc: name, candidate: c.candidate };
+    if (c.sdpMid !== null && c.sdpMid !== void 0) msg.sdpMid = c.sdpMid;
+    if (c.sdpMLineIndex !== null && c.sdpMLineIndex !== void 0) msg.sdpMLineIndex = c.sdpMLineIndex;
+    if (c.usernameFragment) msg.usernameFragment = c.usernameFragment;
+    send("candidate", msg);
+  };
+  return pc;
+}
+function candidateInit(c) {
+  const init = { candidate: c.candidate };
+  if (c.sdpMid !== void 0) init.sdpMid = c.sdpMid;
+  if (c.sdpMLineIndex !== void 0) init.sdpMLineIndex = c.sdpMLineIndex;
+  if (c.usernameFragment !== void 0) init.usernameFragment = c.usernameFragment;
+  return init;
+}
+var CandidateBuffer = class {
+  constructor(pc, label) {
+    this.pc = pc;
+    this.label = label;
+  }
+  pc;
+  label;
+  pending = [];
+  hold(c) {
+    if (this.pending.length < 500) this.pending.push(c);
+  }
+  async add(c) {
+    try {
+      await this.pc.addIceCandidate(c);
+    } catch (err) {
+      console.warn(`conclave: ${this.label}: could not add a remote candidate`, err);
+    }
+  }
+  async flush() {
+    const list = this.pending;
+    this.pending = [];
+    for (const c of list) await this.add(c);
+  }
+  clear() {
+    this.pending = [];
+  }
+};
+function watchIce(pc, onRestart) {
+  let timer;
+  const clear = () => {
+    if (timer !== void 0) clearTimeout(timer);
+    timer = void 0;
+  };
+  const handler = () => {
+    const s = pc.iceConnectionState;
+    if (s === "failed") {
+      clear();
+      onRestart();
+    } else if (s === "disconnected") {
+      if (timer === void 0) {
+        timer = setTimeout(() => {
+          timer = void 0;
+          if (pc.iceConnectionState === "disconnected") onRestart();
+        }, 2e3);
+      }
+    } else {
+      clear();
+    }
+  };
+  pc.addEventListener("iceconnectionstatechange", handler);
+  return () => {
+    clear();
+    pc.removeEventListener("iceconnectionstatechange", handler);
+  };
+}
+
+// sdk/src/publisher.ts
+var ANSWER_TIMEOUT_MS = 2e4;
+var Publisher = class {
+  constructor(iceServers, send, ready, connected, onIceTrouble) {
+    this.send = send;
+    this.ready = ready;
+    this.connected = connected;
+    this.pc = createPC("publisher", iceServers, send);
+    this.candidates = new CandidateBuffer(this.pc, "publisher");
+    this.unwatch = watchIce(this.pc, onIceTrouble);
+  }
+  send;
+  ready;
+  connected;
+  pc;
+  candidates;
+  closed = false;
+  needed = false;
+  restartNeeded = false;
+  running = null;
+  pendingAnswer = null;
+  unwatch;
+  /** Adds a send-only transceiver for a track. The caller announces it (add_track) first. */
+  addTrack(track, stream) {
+    return this.pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+  }
+  removeTrack(sender) {
+    if (this.closed) return;
+    try {
+      this.pc.removeTrack(sender);
+    } catch (err) {
+      console.warn("conclave: publisher: removeTrack failed", err);
+    }
+  }
+  /**
+   * Requests a (re)negotiation; resolves when an answer covering the current
+   * state has been applied.
+   */
+  negotiate(iceRestart = false) {
+    if (this.closed) return Promise.reject(new Error("closed: the publisher connection is closed"));
+    this.needed = true;
+    if (iceRestart) this.restartNeeded = true;
+    if (!this.running) {
+      this.running = this.loop().finally(() => {
+        this.running = null;
+      });
+    }
+    return this.running;
+  }
+  async loop() {
+    while (this.needed && !this.closed) {
+      await this.ready();
+      if (this.closed) break;
+      this.needed = false;
+      const iceRestart = this.restartNeeded;
+      this.restartNeeded = false;
+      const offer = await this.pc.createOffer(iceRestart ? { iceRestart: true } : void 0);
+      await this.pc.setLocalDescription(offer);
+      const sdp = this.pc.localDescription?.sdp ?? offer.sdp ?? "";
+      const answered = new Promise((resolve, reject) => {
+        this.pendingAnswer = { resolve, reject, timer: void 0 };
+      });
+      this.send("offer", { pc: "publisher", sdp });
+      this.armAnswerTimer();
+      let answer;
+      try {
+        answer = await answered;
+      } catch (err) {
+        await this.rollback();
+        throw err;
+      }
+      if (this.closed) break;
+      await this.pc.setRemoteDescription({ type: "answer", sdp: answer });
+      await this.candidates.flush();
+    }
+  }
+  armAnswerTimer() {
+    const p = this.pendingAnswer;
+    if (!p) return;
+    if (p.timer !== void 0) clearTimeout(p.timer);
+    p.timer = setTimeout(() => {
+      if (this.pendingAnswer !== p) return;
+      if (!this.connected()) {
+        this.armAnswerTimer();
+        return;
+      }
+      this.pendingAnswer = null;
+      p.reject(new Error("timeout: the server did not answer the publisher offer"));
+    }, ANSWER_TIMEOUT_MS);
+  }
+  async rollback() {
+    if (this.closed || this.pc.signalingState !== "have-local-offer") return;
+    try {
+      await this.pc.setLocalDescription({ type: "rollback" });
+    } catch (err) {
+      console.warn("conclave: publisher: rollback failed", err);
+    }
+  }
+  /** Applies the server's answer to the offer in flight. */
+  handleAnswer(sdp) {
+    const p = this.pendingAnswer;
+    if (!p) {
+      console.warn("conclave: publisher: ignoring an answer with no offer in flight");
+      return;
+    }
+    this.pendingAnswer = null;
+    if (p.timer !== void 0) clearTimeout(p.timer);
+    p.resolve(sdp);
+  }
+  /** The server refused the offer in flight (bad_sdp, permission_denied). */
+  failInFlight(code, message) {
+    const p = this.pendingAnswer;
+    if (!p) return false;
+    this.pendingAnswer = null;
+    if (p.timer !== void 0) clearTimeout(p.timer);
+    p.reject(new Error(`${code}: ${message}`));
+    return true;
+  }
+  get offerInFlight() {
+    return this.pendingAnswer !== null;
+  }
+  /** After a resume: the answer to the offer in flight may have been lost; send it again. */
+  resendPendingOffer() {
+    if (!this.pendingAnswer || this.pc.signalingState !== "have-local-offer") return;
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) return;
+    this.send("offer", { pc: "publisher", sdp });
+    this.armAnswerTimer();
+  }
+  handleCandidate(c) {
+    if (this.closed || c.candidate === "") return;
+    const init = candidateInit(c);
+    if (!this.pc.remoteDescription || this.pc.signalingState !== "stable") {
+      this.candidates.hold(init);
+      return;
+    }
+    void this.candidates.add(init);
+  }
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.unwatch();
+    this.candidates.clear();
+    const p = this.pendingAnswer;
+    this.pendingAnswer = null;
+    if (p) {
+      if (p.timer !== void 0) clearTimeout(p.timer);
+      p.reject(new Error("closed: the publisher connection was closed"));
+    }
+    this.pc.close();
+  }
+};
+
+// sdk/src/reconnect.ts
+var ICE_RESTART_SPACING_MS = 3e3;
+var ICE_RESTART_RECHECK_MS = 1e4;
+var Reconnector = class {
+  constructor(host) {
+    this.host = host;
+  }
+  host;
+  running = false;
+  lastIceRestart = { publisher: 0, subscriber: 0 };
+  iceRecheck = {};
+  async run() {
+    const host = this.host;
+    if (this.running || host.ended()) return;
+    this.running = true;
+    host.setState("reconnecting");
+    host.events.emit("reconnecting");
+    const deadline = Date.now() + RECONNECT_GIVE_UP_MS;
+    let tryResume = host.resumeSecret() !== void 0 && host.localId() !== "";
+    let failure = "network";
+    try {
+      for (let attempt = 0; !host.ended(); attempt++) {
+        const delay = backoffDelay(attempt);
+        if (Date.now() + delay > deadline) break;
+        await new Promise((r) => setTimeout(r, delay));
+        if (host.ended()) return;
+        try {
+          if (tryResume) {
+            try {
+              await host.rejoin({ participant_id: host.localId(), secret: host.resumeSecret() ?? "" });
+              this.done();
+              return;
+            } catch (err) {
+              if (!(err instanceof JoinFailure) || err.retryable) throw err;
+              if (!FRESH_JOIN_CODES.has(err.code)) throw err;
+              console.info(`conclave: resume refused (${err.code}); joining afresh`);
+              tryResume = false;
+            }
+          }
+          host.teardownMedia();
+          await host.rejoin(void 0);
+          this.done();
+          return;
+        } catch (err) {
+          if (err instanceof JoinFailure) {
+            failure = err.code;
+            if (!err.retryable) {
+              host.finish(err.code);
+              return;
+            }
+          }
+          if (host.ended()) return;
+        }
+      }
+      host.finish(failure === "network" || RETRYABLE_CODES.has(failure) ? "network" : failure);
+    } finally {
+      this.running = false;
+    }
+  }
+  done() {
+    this.host.setState("connected");
+    this.host.events.emit("reconnected");
+    const pub = this.host.publisher()?.pc;
+    const sub = this.host.subscriber()?.pc;
+    if (pub && (pub.iceConnectionState === "failed" || pub.iceConnectionState === "disconnected")) this.restartPublisherIce();
+    if (sub && (sub.iceConnectionState === "failed" || sub.iceConnectionState === "disconnected")) this.restartSubscriberIce();
+  }
+  restartPublisherIce() {
+    if (!this.host.enabled || this.host.ended()) return;
+    const pub = this.host.publisher();
+    if (!pub || !pub.pc.remoteDescription) return;
+    if (this.host.state() !== "connected") return;
+    const now = Date.now();
+    if (now - this.lastIceRestart.publisher < ICE_RESTART_SPACING_MS) return;
+    this.lastIceRestart.publisher = now;
+    pub.negotiate(true).catch((err) => console.warn("conclave: publisher ICE restart failed", err));
+    this.recheckIce("publisher");
+  }
+  restartSubscriberIce() {
+    if (!this.host.enabled || this.host.ended()) return;
+    const sub = this.host.subscriber();
+    if (!sub || !sub.pc.remoteDescription) return;
+    if (this.host.state() !== "connected") return;
+    const now = Date.now();
+    if (now - this.lastIceRestart.subscriber < ICE_RESTART_SPACING_MS) return;
+    this.lastIceRestart.subscriber = now;
+    sub.restartIce();
+    this.recheckIce("subscriber");
+  }
+  /** Cancels pending ICE re-checks (the room is closing). */
+  stop() {
+    clearTimeout(this.iceRecheck.publisher);
+    clearTimeout(this.iceRecheck.subscriber);
+  }
+  recheckIce(which) {
+    clearTimeout(this.iceRecheck[which]);
+    this.iceRecheck[which] = setTimeout(() => {
+      const pc = which === "publisher" ? this.host.publisher()?.pc : this.host.subscriber()?.pc;
+      if (!pc || this.host.ended()) return;
+      if (pc.iceConnectionState === "failed" || pc.iceConnectionState === "disconnected") {
+        if (which === "publisher") this.restartPublisherIce();
+        else this.restartSubscriberIce();
+      }
+    }, ICE_RESTART_RECHECK_MS);
+  }
+};
+
+// sdk/src/sdp.ts
+function msidByMid(sdp) {
+  const out = /* @__PURE__ */ new Map();
+  const sections = sdp.split(/\r?\nm=/).slice(1);
+  for (const section of sections) {
+    let mid;
+    let msid;
+    let ssrcMsid;
+    for (const line of section.split(/\r?\n/)) {
+      if (line.startsWith("a=mid:")) {
+        mid = line.slice(6).trim();
+      } else if (line.startsWith("a=msid:") && !msid) {
+        const [s, t] = line.slice(7).trim().split(/\s+/);
+        if (s && t) msid = { streamId: s, trackId: t };
+      } else if (line.startsWith("a=ssrc:") && !ssrcMsid) {
+        const m = /^a=ssrc:\d+ msid:(\S+) (\S+)/.exec(line);
+        if (m && m[1] && m[2]) ssrcMsid = { streamId: m[1], trackId: m[2] };
+      }
+    }
+    const found = msid ?? ssrcMsid;
+    if (mid !== void 0 && found) out.set(mid, found);
+  }
+  return out;
+}
+
+// sdk/src/remote-media.ts
+var TRACK_INFO_WAIT_MS = 2e3;
+var RemoteMedia = class {
+  constructor(host) {
+    this.host = host;
+  }
+  host;
+  /** Remote participants by id. */
+  participants = /* @__PURE__ */ new Map();
+  remotes = /* @__PURE__ */ new Map();
+  // ------------------------------------------------------------- participants
+  reconcile(list, initial) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const p of list) {
+      if (p.id === this.host.local.id) continue;
+      seen.add(p.id);
+      this.upsert(p, !initial);
+    }
+    for (const id of [...this.participants.keys()]) if (!seen.has(id)) this.remove(id, "left");
+  }
+  upsert(p, announce) {
+    if (p.id === this.host.local.id) return;
+    const events = this.host.events;
+    const old = this.participants.get(p.id);
+    if (!old) {
+      this.participants.set(p.id, p);
+      if (announce) events.emit("participantJoined", p);
+      this.resolvePending(p.id);
+      return;
+    }
+    if (sameJSON(old, p)) return;
+    const before = new Map(old.tracks.map((t) => [t.id, t.muted]));
+    const gone = old.tracks.filter((t) => !p.tracks.some((n) => n.id === t.id)).map((t) => t.id);
+    replaceInPlace(old, p);
+    for (const e of this.remotes.values()) {
+      if (e.participantId !== p.id || !e.rt) continue;
+      const info = old.tracks.find((t) => t.id === e.trackId);
+      if (info) Object.assign(e.rt.info, info);
+    }
+    for (const id of gone) {
+      const e = this.remotes.get(id);
+      if (e && e.participantId === p.id) this.unsubscribeEntry(e);
+    }
+    this.resolvePending(p.id);
+    events.emit("participantUpdated", old);
+    for (const t of old.tracks) {
+      const was = before.get(t.id);
+      if (was === void 0 || was === t.muted) continue;
+      events.emit(t.muted ? "trackMuted" : "trackUnmuted", p.id, { ...t });
+    }
+  }
+  remove(id, reason) {
+    const p = this.participants.get(id);
+    for (const e of [...this.remotes.values()]) if (e.participantId === id) this.unsubscribeEntry(e);
+    if (!p) return;
+    this.participants.delete(id);
+    this.host.events.emit("participantLeft", p, reason);
+  }
+  onTrackPublished(pid, track) {
+    const p = this.participants.get(pid);
+    if (!p) {
+      console.warn(`conclave: track_published for unknown participant ${pid}`);
+      return;
+    }
+    p.tracks = [...p.tracks.filter((t) => t.id !== track.id), track];
+    this.resolvePending(pid);
+  }
+  onTrackUnpublished(pid, trackId) {
+    const p = this.participants.get(pid);
+    if (p) p.tracks = p.tracks.filter((t) => t.id !== trackId);
+    const e = this.remotes.get(trackId);
+    if (e) this.unsubscribeEntry(e);
+  }
+  // ------------------------------------------------------------- tracks
+  onRemoteTrack(ev) {
+    const sub = this.host.subscriber();
+    if (!sub) return;
+    const tr = ev.transceiver;
+    const sdp = sub.pc.remoteDescription?.sdp ?? "";
+    const m = tr.mid !== null ? msidByMid(sdp).get(tr.mid) : void 0;
+    const pid = m?.streamId ?? ev.streams[0]?.id;
+    const tid = m?.trackId ?? ev.track.id;
+    if (!pid || !tid) {
+      console.warn("conclave: a remote track without participant or track id");
+      return;
+    }
+    this.bind(tr, pid, tid);
+  }
+  bind(tr, pid, tid) {
+    for (const e of [...this.remotes.values()]) {
+      if (e.transceiver === tr && e.trackId !== tid) this.unsubscribeEntry(e);
+    }
+    const existing = this.remotes.get(tid);
+    if (existing) {
+      if (existing.transceiver === tr) return;
+      this.unsubscribeEntry(existing);
+    }
+    const track = tr.receiver.track;
+    const entry = {
+      participantId: pid,
+      trackId: tid,
+      transceiver: tr,
+      track,
+      stream: new MediaStream([track]),
+      rt: null,
+      timer: void 0
+    };
+    try {
+      attachTransform(this.host.opts.transform, tr.receiver, {
+        side: "receive",
+        trackId: tid,
+        kind: track.kind === "audio" ? "audio" : "video",
+        participantId: pid
+      });
+    } catch (err) {
+      console.warn("conclave: could not attach the receive transform", err);
+    }
+    this.remotes.set(tid, entry);
+    if (!this.tryEmit(entry)) {
+      entry.timer = setTimeout(() => {
+        entry.timer = void 0;
+        if (this.remotes.get(tid) !== entry || entry.rt) return;
+        console.warn(`conclave: no track info for ${tid}; assuming defaults`);
+        const kind = track.kind === "audio" ? "audio" : "video";
+        this.emit(entry, { id: tid, kind, source: kind === "audio" ? "microphone" : "camera", mime_type: "", muted: false });
+      }, TRACK_INFO_WAIT_MS);
+    }
+  }
+  tryEmit(e) {
+    if (e.rt) return true;
+    const info = this.participants.get(e.participantId)?.tracks.find((t) => t.id === e.trackId);
+    if (!info) return false;
+    this.emit(e, info);
+    return true;
+  }
+  emit(e, info) {
+    if (e.timer !== void 0) clearTimeout(e.timer);
+    e.timer = void 0;
+    e.rt = { info: { ...info }, participantId: e.participantId, track: e.track, stream: e.stream, receiver: e.transceiver.receiver };
+    this.host.events.emit("trackSubscribed", e.rt);
+  }
+  resolvePending(pid) {
+    for (const e of this.remotes.values()) if (e.participantId === pid && !e.rt) this.tryEmit(e);
+  }
+  unsubscribeEntry(e) {
+    if (this.remotes.get(e.trackId) === e) this.remotes.delete(e.trackId);
+    if (e.timer !== void 0) clearTimeout(e.timer);
+    e.timer = void 0;
+    if (e.rt) {
+      const rt = e.rt;
+      e.rt = null;
+      this.host.events.emit("trackUnsubscribed", rt);
+    }
+  }
+  /** Drops every subscription (the subscriber PeerConnection is closing). */
+  unsubscribeAll() {
+    for (const e of [...this.remotes.values()]) this.unsubscribeEntry(e);
+  }
+  /** After each subscriber negotiation: bind new tracks, drop the ones that stopped. */
+  sweep() {
+    const sub = this.host.subscriber();
+    if (!sub) return;
+    const map = msidByMid(sub.pc.remoteDescription?.sdp ?? "");
+    const receiving = (tr) => tr.currentDirection === "recvonly" || tr.currentDirection === "sendrecv";
+    for (const tr of sub.pc.getTransceivers()) {
+      const m = tr.mid !== null ? map.get(tr.mid) : void 0;
+      if (receiving(tr) && m) this.bind(tr, m.streamId, m.trackId);
+    }
+    for (const e of [...this.remotes.values()]) {
+      const m = e.transceiver.mid !== null ? map.get(e.transceiver.mid) : void 0;
+      if (!receiving(e.transceiver) || m && m.trackId !== e.trackId) this.unsubscribeEntry(e);
+    }
+  }
+  list(participantId) {
+    const out = [];
+    for (const e of this.remotes.values()) {
+      if (e.rt && (participantId === void 0 || e.participantId === participantId)) out.push(e.rt);
+    }
+    return out;
+  }
+  /** The subscribed tracks, for the stats monitor. */
+  refs() {
+    const out = [];
+    for (const e of this.remotes.values()) {
+      if (!e.rt) continue;
+      out.push({
+        participantId: e.participantId,
+        kind: e.rt.info.kind,
+        muted: e.rt.info.muted,
+        receiver: e.transceiver.receiver,
+        mid: e.transceiver.mid
+      });
+    }
+    return out;
+  }
+};
+
 // sdk/src/stats.ts
 var SPEAKER_INTERVAL_MS = 250;
 var QUALITY_INTERVAL_MS = 1e3;
@@ -1116,42 +1880,9 @@ var Subscriber = class {
 };
 
 // sdk/src/room.ts
-var JOIN_TIMEOUT_MS = 1e4;
-var MAX_DATA_BYTES = 15 << 10;
 var MAX_OUTBOX = 500;
-var TRACK_INFO_WAIT_MS = 2e3;
-var ICE_RESTART_SPACING_MS = 3e3;
-var ICE_RESTART_RECHECK_MS = 1e4;
-var JoinFailure = class extends Error {
-  constructor(code, message, retryable) {
-    super(`${code}: ${message}`);
-    this.code = code;
-    this.retryable = retryable;
-    this.name = "ConclaveError";
-  }
-  code;
-  retryable;
-};
-var RETRYABLE_CODES = /* @__PURE__ */ new Set(["network", "timeout", "identity_in_use", "rate_limited", "internal"]);
-var FRESH_JOIN_CODES = /* @__PURE__ */ new Set(["resume_failed", "token_expired"]);
-function conclaveError(code, message) {
-  const err = new Error(`${code}: ${message}`);
-  err.name = "ConclaveError";
-  err.code = code;
-  return err;
-}
 var START = /* @__PURE__ */ Symbol("conclave.start");
 var CONSTRUCT = /* @__PURE__ */ Symbol("conclave.construct");
-function replaceInPlace(target, src) {
-  for (const k of Object.keys(target)) if (!(k in src)) delete target[k];
-  Object.assign(target, src);
-}
-function sameJSON(a, b) {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-function sourceFitsKind(source, kind) {
-  return kind === "video" ? source === "camera" || source === "screen" : source === "microphone" || source === "screen_audio";
-}
 var Room = class {
   /** The participant record of this session; updated in place. */
   local = {
@@ -1163,7 +1894,6 @@ var Room = class {
   };
   _name = "";
   _state = "connecting";
-  _participants = /* @__PURE__ */ new Map();
   events = new Emitter();
   wsUrl;
   token;
@@ -1173,30 +1903,58 @@ var Room = class {
   subscriber = null;
   resumeSecret;
   ended = false;
-  reconnectingNow = false;
   waiters = [];
   outbox = [];
-  locals = /* @__PURE__ */ new Map();
-  remotes = /* @__PURE__ */ new Map();
+  localMedia;
+  remoteMedia;
+  reconnector;
   stats;
-  micMeter = null;
-  preferred = {};
-  lastIceRestart = { publisher: 0, subscriber: 0 };
-  iceRecheck = {};
   /** @internal Rooms are created by connect(). */
   constructor(key, wsUrl, token, opts) {
     if (key !== CONSTRUCT) throw new TypeError("use connect() to join a room");
     this.wsUrl = wsUrl;
     this.token = token;
     this.opts = opts;
+    this.localMedia = new LocalMedia({
+      local: this.local,
+      events: this.events,
+      opts,
+      publisher: () => this.publisher,
+      ended: () => this.ended,
+      ready: () => this.ready(),
+      send: (type, data) => this.send(type, data),
+      assertActive: () => this.assertActive()
+    });
+    this.remoteMedia = new RemoteMedia({
+      local: this.local,
+      events: this.events,
+      opts,
+      subscriber: () => this.subscriber
+    });
+    this.reconnector = new Reconnector({
+      events: this.events,
+      get enabled() {
+        return opts.reconnect !== false;
+      },
+      ended: () => this.ended,
+      state: () => this._state,
+      setState: (s) => this.setState(s),
+      localId: () => this.local.id,
+      resumeSecret: () => this.resumeSecret,
+      publisher: () => this.publisher,
+      subscriber: () => this.subscriber,
+      rejoin: (resume) => this.openAndJoin(resume, (j) => this.applyJoined(j, true)),
+      teardownMedia: () => this.teardownMedia(),
+      finish: (reason) => this.finish(reason)
+    });
     this.stats = new StatsMonitor(
       {
         publisher: () => this.publisher?.pc ?? null,
         subscriber: () => this.subscriber?.pc ?? null,
         localId: () => this.local.id,
-        localMicLevel: () => this.localMicLevel(),
-        localPublishing: () => [...this.locals.keys()].some((t) => t.track.readyState === "live"),
-        remoteTracks: () => this.remoteRefs()
+        localMicLevel: () => this.localMedia.micLevel(),
+        localPublishing: () => this.localMedia.publishing(),
+        remoteTracks: () => this.remoteMedia.refs()
       },
       (ids) => this.events.emit("activeSpeakers", ids),
       (id, q) => this.events.emit("connectionQuality", id, q)
@@ -1208,7 +1966,7 @@ var Room = class {
   }
   /** Remote participants by id. */
   get participants() {
-    return this._participants;
+    return this.remoteMedia.participants;
   }
   get state() {
     return this._state;
@@ -1234,85 +1992,23 @@ var Room = class {
     this.stats.start();
     signal?.addEventListener("abort", () => void this.leave(), { once: true });
   }
-  /**
-   * Opens a socket and joins (or resumes). `apply` runs synchronously inside
-   * the handler of `joined`, so messages that follow it are handled with the
-   * new state in place.
-   */
-  async openAndJoin(resume, apply) {
-    const signal = this.opts.signal;
-    let socket;
-    try {
-      socket = await SignalSocket.open(this.wsUrl, this._state === "connecting" ? signal : void 0);
-    } catch (err) {
-      if (err.name === "AbortError") throw err;
-      throw new JoinFailure("network", err.message ?? "cannot reach the server", true);
-    }
-    if (this.ended) {
-      socket.close();
-      throw new JoinFailure("client_left", "the room was left", false);
-    }
-    await new Promise((resolve, reject) => {
-      let errCode;
-      let errMessage = "";
-      let done = false;
-      const finish = (err) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        if (err) {
-          socket.close();
-          reject(err);
-        } else resolve();
-      };
-      const onAbort = () => {
-        if (this._state === "connecting") finish(abortError());
-      };
-      const timer = setTimeout(() => finish(new JoinFailure("timeout", "no answer to join", true)), JOIN_TIMEOUT_MS);
-      signal?.addEventListener("abort", onAbort);
-      socket.onMessage = (msg) => {
-        if (done) return;
-        switch (msg.type) {
-          case "joined":
-            if (this.ended) {
-              finish(new JoinFailure("client_left", "the room was left", false));
-              return;
-            }
-            done = true;
-            clearTimeout(timer);
-            signal?.removeEventListener("abort", onAbort);
-            this.socket = socket;
-            socket.onMessage = (m) => this.handle(m);
-            socket.onClose = () => this.onSocketClosed(socket);
-            try {
-              apply(msg.data);
-            } catch (err) {
-              console.error("conclave: applying joined failed", err);
-            }
-            resolve();
-            return;
-          case "error":
-            errCode = msg.data.code;
-            errMessage = msg.data.message;
-            return;
-          case "leave": {
-            const code = errCode ?? msg.data.reason ?? "error";
-            finish(new JoinFailure(code, errMessage || `the server refused the join (${code})`, RETRYABLE_CODES.has(code)));
-            return;
-          }
-          default:
-            console.warn(`conclave: ignoring "${msg.type}" before joined`);
+  openAndJoin(resume, apply) {
+    return openAndJoin(
+      {
+        wsUrl: this.wsUrl,
+        token: this.token,
+        signal: this.opts.signal,
+        connecting: () => this._state === "connecting",
+        ended: () => this.ended,
+        adopt: (socket) => {
+          this.socket = socket;
+          socket.onMessage = (m) => this.handle(m);
+          socket.onClose = () => this.onSocketClosed(socket);
         }
-      };
-      socket.onClose = () => {
-        const code = errCode ?? "network";
-        finish(new JoinFailure(code, errMessage || "the connection closed during join", RETRYABLE_CODES.has(code)));
-      };
-      const join = { token: this.token };
-      if (resume) join.resume = resume;
-      if (!socket.send("join", join)) finish(new JoinFailure("network", "could not send join", true));
-    });
+      },
+      resume,
+      apply
+    );
   }
   /** Applies a joined (first join, resume, or fresh re-join). Synchronous. */
   applyJoined(j, rejoin) {
@@ -1322,8 +2018,8 @@ var Room = class {
     this.resumeSecret = j.resume_secret ?? (resumed ? this.resumeSecret : void 0);
     replaceInPlace(this.local, j.participant);
     if (!this.publisher || !this.subscriber) this.createPCs();
-    this.reconcileParticipants(j.participants, !rejoin);
-    this.syncLocalInfos();
+    this.remoteMedia.reconcile(j.participants, !rejoin);
+    this.localMedia.syncInfos();
     if (resumed) {
       const queued = this.outbox;
       this.outbox = [];
@@ -1331,7 +2027,7 @@ var Room = class {
       this.publisher?.resendPendingOffer();
     } else {
       this.outbox = [];
-      if (rejoin) this.republish();
+      if (rejoin) this.localMedia.republish();
     }
   }
   createPCs() {
@@ -1341,43 +2037,26 @@ var Room = class {
       send,
       () => this.ready(),
       () => this._state === "connected",
-      () => this.restartPublisherIce()
+      () => this.reconnector.restartPublisherIce()
     );
     this.subscriber = new Subscriber(
       this.opts.iceServers,
       send,
-      (ev) => this.onRemoteTrack(ev),
-      () => this.sweepRemoteTracks(),
-      () => this.restartSubscriberIce()
+      (ev) => this.remoteMedia.onRemoteTrack(ev),
+      () => this.remoteMedia.sweep(),
+      () => this.reconnector.restartSubscriberIce()
     );
   }
   /** Closes both PeerConnections (fresh re-join); local MediaStreamTracks are kept. */
   teardownMedia() {
-    for (const e of [...this.remotes.values()]) this.unsubscribeEntry(e);
+    this.remoteMedia.unsubscribeAll();
     this.publisher?.close();
     this.subscriber?.close();
     this.publisher = null;
     this.subscriber = null;
     this.stats.reset();
-    for (const [lt, st] of this.locals) {
-      lt.info = null;
-      st.transceiver = null;
-    }
+    this.localMedia.detach();
   }
-  /** Publishes every local track again on a new publisher PeerConnection. */
-  republish() {
-    if (this.locals.size === 0 || !this.publisher) return;
-    for (const [lt, st] of this.locals) {
-      st.cid = lt.track.id;
-      try {
-        this.attachSender(lt, st);
-      } catch (err) {
-        console.warn("conclave: could not republish a track", err);
-      }
-    }
-    this.publisher.negotiate().catch((err) => console.warn("conclave: republishing failed", err));
-  }
-  // ------------------------------------------------------------- reconnect
   onSocketClosed(socket) {
     if (this.socket !== socket) return;
     this.socket = null;
@@ -1386,98 +2065,7 @@ var Room = class {
       this.finish("network");
       return;
     }
-    void this.reconnectLoop();
-  }
-  async reconnectLoop() {
-    if (this.reconnectingNow || this.ended) return;
-    this.reconnectingNow = true;
-    this.setState("reconnecting");
-    this.events.emit("reconnecting");
-    const deadline = Date.now() + RECONNECT_GIVE_UP_MS;
-    let tryResume = this.resumeSecret !== void 0 && this.local.id !== "";
-    let failure = "network";
-    try {
-      for (let attempt = 0; !this.ended; attempt++) {
-        const delay = backoffDelay(attempt);
-        if (Date.now() + delay > deadline) break;
-        await new Promise((r) => setTimeout(r, delay));
-        if (this.ended) return;
-        try {
-          if (tryResume) {
-            try {
-              await this.openAndJoin(
-                { participant_id: this.local.id, secret: this.resumeSecret ?? "" },
-                (j) => this.applyJoined(j, true)
-              );
-              this.reconnectDone();
-              return;
-            } catch (err) {
-              if (!(err instanceof JoinFailure) || err.retryable) throw err;
-              if (!FRESH_JOIN_CODES.has(err.code)) throw err;
-              console.info(`conclave: resume refused (${err.code}); joining afresh`);
-              tryResume = false;
-            }
-          }
-          this.teardownMedia();
-          await this.openAndJoin(void 0, (j) => this.applyJoined(j, true));
-          this.reconnectDone();
-          return;
-        } catch (err) {
-          if (err instanceof JoinFailure) {
-            failure = err.code;
-            if (!err.retryable) {
-              this.finish(err.code);
-              return;
-            }
-          }
-          if (this.ended) return;
-        }
-      }
-      this.finish(failure === "network" || RETRYABLE_CODES.has(failure) ? "network" : failure);
-    } finally {
-      this.reconnectingNow = false;
-    }
-  }
-  reconnectDone() {
-    this.setState("connected");
-    this.events.emit("reconnected");
-    const pub = this.publisher?.pc;
-    const sub = this.subscriber?.pc;
-    if (pub && (pub.iceConnectionState === "failed" || pub.iceConnectionState === "disconnected")) this.restartPublisherIce();
-    if (sub && (sub.iceConnectionState === "failed" || sub.iceConnectionState === "disconnected")) this.restartSubscriberIce();
-  }
-  restartPublisherIce() {
-    if (this.opts.reconnect === false || this.ended) return;
-    const pub = this.publisher;
-    if (!pub || !pub.pc.remoteDescription) return;
-    if (this._state !== "connected") return;
-    const now = Date.now();
-    if (now - this.lastIceRestart.publisher < ICE_RESTART_SPACING_MS) return;
-    this.lastIceRestart.publisher = now;
-    pub.negotiate(true).catch((err) => console.warn("conclave: publisher ICE restart failed", err));
-    this.recheckIce("publisher");
-  }
-  restartSubscriberIce() {
-    if (this.opts.reconnect === false || this.ended) return;
-    const sub = this.subscriber;
-    if (!sub || !sub.pc.remoteDescription) return;
-    if (this._state !== "connected") return;
-    const now = Date.now();
-    if (now - this.lastIceRestart.subscriber < ICE_RESTART_SPACING_MS) return;
-    this.lastIceRestart.subscriber = now;
-    sub.restartIce();
-    this.recheckIce("subscriber");
-  }
-  recheckIce(which) {
-    clearTimeout(this.iceRecheck[which]);
-    this.iceRecheck[which] = setTimeout(() => {
-      const pc = which === "publisher" ? this.publisher?.pc : this.subscriber?.pc;
-      if (!pc || this.ended) return;
-      if (pc.iceConnectionState === "failed" || pc.iceConnectionState === "disconnected") {
-        if (which === "publisher") this.restartPublisherIce();
-        else this.restartSubscriberIce();
-      }
-    }, ICE_RESTART_RECHECK_MS);
+    void this.reconnector.run();
   }
   // ------------------------------------------------------------- sending
   ready() {
@@ -1516,18 +2104,18 @@ var Room = class {
         console.warn("conclave: ignoring an unexpected joined");
         return;
       case "participant_joined":
-        this.upsertParticipant(msg.data.participant, true);
+        this.remoteMedia.upsert(msg.data.participant, true);
         return;
       case "participant_updated":
         if (msg.data.participant.id === this.local.id) {
           replaceInPlace(this.local, msg.data.participant);
-          this.syncLocalInfos();
+          this.localMedia.syncInfos();
         } else {
-          this.upsertParticipant(msg.data.participant, true);
+          this.remoteMedia.upsert(msg.data.participant, true);
         }
         return;
       case "participant_left":
-        this.removeParticipant(msg.data.participant_id, msg.data.reason);
+        this.remoteMedia.remove(msg.data.participant_id, msg.data.reason);
         return;
       case "track_published":
         this.onTrackPublished(msg.data.participant_id, msg.data.track);
@@ -1554,10 +2142,10 @@ var Room = class {
         else this.subscriber?.handleCandidate(msg.data);
         return;
       case "mute":
-        this.onServerMute(msg.data.track_id, msg.data.muted);
+        this.localMedia.onServerMute(msg.data.track_id, msg.data.muted);
         return;
       case "data":
-        this.onData(msg.data.payload, msg.data.from ?? "", msg.data.topic ?? "");
+        emitData(this.events, msg.data.payload, msg.data.from ?? "", msg.data.topic ?? "");
         return;
       case "leave":
         this.finish(msg.data.reason ?? "left");
@@ -1574,462 +2162,46 @@ var Room = class {
       }
     }
   }
-  reconcileParticipants(list, initial) {
-    const seen = /* @__PURE__ */ new Set();
-    for (const p of list) {
-      if (p.id === this.local.id) continue;
-      seen.add(p.id);
-      this.upsertParticipant(p, !initial);
-    }
-    for (const id of [...this._participants.keys()]) if (!seen.has(id)) this.removeParticipant(id, "left");
-  }
-  upsertParticipant(p, announce) {
-    if (p.id === this.local.id) return;
-    const old = this._participants.get(p.id);
-    if (!old) {
-      this._participants.set(p.id, p);
-      if (announce) this.events.emit("participantJoined", p);
-      this.resolvePendingRemotes(p.id);
-      return;
-    }
-    if (sameJSON(old, p)) return;
-    const before = new Map(old.tracks.map((t) => [t.id, t.muted]));
-    const gone = old.tracks.filter((t) => !p.tracks.some((n) => n.id === t.id)).map((t) => t.id);
-    replaceInPlace(old, p);
-    for (const e of this.remotes.values()) {
-      if (e.participantId !== p.id || !e.rt) continue;
-      const info = old.tracks.find((t) => t.id === e.trackId);
-      if (info) Object.assign(e.rt.info, info);
-    }
-    for (const id of gone) {
-      const e = this.remotes.get(id);
-      if (e && e.participantId === p.id) this.unsubscribeEntry(e);
-    }
-    this.resolvePendingRemotes(p.id);
-    this.events.emit("participantUpdated", old);
-    for (const t of old.tracks) {
-      const was = before.get(t.id);
-      if (was === void 0 || was === t.muted) continue;
-      this.events.emit(t.muted ? "trackMuted" : "trackUnmuted", p.id, { ...t });
-    }
-  }
-  removeParticipant(id, reason) {
-    const p = this._participants.get(id);
-    for (const e of [...this.remotes.values()]) if (e.participantId === id) this.unsubscribeEntry(e);
-    if (!p) return;
-    this._participants.delete(id);
-    this.events.emit("participantLeft", p, reason);
-  }
   onTrackPublished(pid, track) {
-    if (pid === this.local.id) {
-      this.local.tracks = [...this.local.tracks.filter((t) => t.id !== track.id), track];
-      this.syncLocalInfos();
-      return;
-    }
-    const p = this._participants.get(pid);
-    if (!p) {
-      console.warn(`conclave: track_published for unknown participant ${pid}`);
-      return;
-    }
-    p.tracks = [...p.tracks.filter((t) => t.id !== track.id), track];
-    this.resolvePendingRemotes(pid);
+    if (pid === this.local.id) this.localMedia.onPublished(track);
+    else this.remoteMedia.onTrackPublished(pid, track);
   }
   onTrackUnpublished(pid, trackId) {
-    if (pid === this.local.id) {
-      this.local.tracks = this.local.tracks.filter((t) => t.id !== trackId);
-      for (const lt of this.locals.keys()) if (lt.info?.id === trackId) lt.info = null;
-      return;
-    }
-    const p = this._participants.get(pid);
-    if (p) p.tracks = p.tracks.filter((t) => t.id !== trackId);
-    const e = this.remotes.get(trackId);
-    if (e) this.unsubscribeEntry(e);
-  }
-  onServerMute(trackId, muted) {
-    for (const lt of this.locals.keys()) {
-      if (lt.info?.id !== trackId) continue;
-      lt.info.muted = muted;
-      if (muted) {
-        lt.track.enabled = false;
-        lt.muted = true;
-        this.events.emit("muteRequested", lt);
-      }
-      return;
-    }
-    console.warn(`conclave: mute for an unknown local track ${trackId}`);
-  }
-  onData(payloadB64, from, topic) {
-    const bytes = fromBase64(payloadB64);
-    if (!bytes) {
-      console.warn("conclave: ignoring a data message with a bad payload");
-      return;
-    }
-    if (topic === "chat") {
-      let text;
-      try {
-        text = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes))?.text;
-      } catch {
-        text = void 0;
-      }
-      if (typeof text !== "string") {
-        console.warn("conclave: ignoring a malformed chat message");
-        return;
-      }
-      this.events.emit("chat", { from, text, time: Date.now() });
-      return;
-    }
-    this.events.emit("data", bytes, from, topic);
-  }
-  /** Fills LocalTrack.info from the server's view of our own tracks (matched by cid). */
-  syncLocalInfos() {
-    const claimed = /* @__PURE__ */ new Set();
-    for (const lt of this.locals.keys()) if (lt.info) claimed.add(lt.info.id);
-    for (const [lt, st] of this.locals) {
-      let info = this.local.tracks.find((t) => t.cid === st.cid);
-      if (!info && lt.info) info = this.local.tracks.find((t) => t.id === lt.info?.id);
-      if (!info) {
-        const candidates = this.local.tracks.filter(
-          (t) => t.cid === void 0 && t.kind === st.kind && t.source === lt.source && !claimed.has(t.id)
-        );
-        if (candidates.length === 1) info = candidates[0];
-      }
-      if (!info) continue;
-      claimed.add(info.id);
-      const first = lt.info === null || lt.info.id !== info.id;
-      if (first) {
-        lt.info = { ...info };
-        if (lt.muted && !info.muted) this.send("mute", { track_id: info.id, muted: true });
-        else if (info.muted && !lt.muted) {
-          lt.muted = true;
-          lt.track.enabled = false;
-        }
-      } else if (lt.info) {
-        replaceInPlace(lt.info, { ...info });
-      }
-    }
-  }
-  // ------------------------------------------------------------- remote tracks
-  onRemoteTrack(ev) {
-    const sub = this.subscriber;
-    if (!sub) return;
-    const tr = ev.transceiver;
-    const sdp = sub.pc.remoteDescription?.sdp ?? "";
-    const m = tr.mid !== null ? msidByMid(sdp).get(tr.mid) : void 0;
-    const pid = m?.streamId ?? ev.streams[0]?.id;
-    const tid = m?.trackId ?? ev.track.id;
-    if (!pid || !tid) {
-      console.warn("conclave: a remote track without participant or track id");
-      return;
-    }
-    this.bindRemote(tr, pid, tid);
-  }
-  bindRemote(tr, pid, tid) {
-    for (const e of [...this.remotes.values()]) {
-      if (e.transceiver === tr && e.trackId !== tid) this.unsubscribeEntry(e);
-    }
-    const existing = this.remotes.get(tid);
-    if (existing) {
-      if (existing.transceiver === tr) return;
-      this.unsubscribeEntry(existing);
-    }
-    const track = tr.receiver.track;
-    const entry = {
-      participantId: pid,
-      trackId: tid,
-      transceiver: tr,
-      track,
-      stream: new MediaStream([track]),
-      rt: null,
-      timer: void 0
-    };
-    try {
-      attachTransform(this.opts.transform, tr.receiver, {
-        side: "receive",
-        trackId: tid,
-        kind: track.kind === "audio" ? "audio" : "video",
-        participantId: pid
-      });
-    } catch (err) {
-      console.warn("conclave: could not attach the receive transform", err);
-    }
-    this.remotes.set(tid, entry);
-    if (!this.tryEmitRemote(entry)) {
-      entry.timer = setTimeout(() => {
-        entry.timer = void 0;
-        if (this.remotes.get(tid) !== entry || entry.rt) return;
-        console.warn(`conclave: no track info for ${tid}; assuming defaults`);
-        const kind = track.kind === "audio" ? "audio" : "video";
-        this.emitRemote(entry, { id: tid, kind, source: kind === "audio" ? "microphone" : "camera", mime_type: "", muted: false });
-      }, TRACK_INFO_WAIT_MS);
-    }
-  }
-  tryEmitRemote(e) {
-    if (e.rt) return true;
-    const info = this._participants.get(e.participantId)?.tracks.find((t) => t.id === e.trackId);
-    if (!info) return false;
-    this.emitRemote(e, info);
-    return true;
-  }
-  emitRemote(e, info) {
-    if (e.timer !== void 0) clearTimeout(e.timer);
-    e.timer = void 0;
-    e.rt = { info: { ...info }, participantId: e.participantId, track: e.track, stream: e.stream, receiver: e.transceiver.receiver };
-    this.events.emit("trackSubscribed", e.rt);
-  }
-  resolvePendingRemotes(pid) {
-    for (const e of this.remotes.values()) if (e.participantId === pid && !e.rt) this.tryEmitRemote(e);
-  }
-  unsubscribeEntry(e) {
-    if (this.remotes.get(e.trackId) === e) this.remotes.delete(e.trackId);
-    if (e.timer !== void 0) clearTimeout(e.timer);
-    e.timer = void 0;
-    if (e.rt) {
-      const rt = e.rt;
-      e.rt = null;
-      this.events.emit("trackUnsubscribed", rt);
-    }
-  }
-  /** After each subscriber negotiation: bind new tracks, drop the ones that stopped. */
-  sweepRemoteTracks() {
-    const sub = this.subscriber;
-    if (!sub) return;
-    const map = msidByMid(sub.pc.remoteDescription?.sdp ?? "");
-    const receiving = (tr) => tr.currentDirection === "recvonly" || tr.currentDirection === "sendrecv";
-    for (const tr of sub.pc.getTransceivers()) {
-      const m = tr.mid !== null ? map.get(tr.mid) : void 0;
-      if (receiving(tr) && m) this.bindRemote(tr, m.streamId, m.trackId);
-    }
-    for (const e of [...this.remotes.values()]) {
-      const m = e.transceiver.mid !== null ? map.get(e.transceiver.mid) : void 0;
-      if (!receiving(e.transceiver) || m && m.trackId !== e.trackId) this.unsubscribeEntry(e);
-    }
-  }
-  remoteRefs() {
-    const out = [];
-    for (const e of this.remotes.values()) {
-      if (!e.rt) continue;
-      out.push({
-        participantId: e.participantId,
-        kind: e.rt.info.kind,
-        muted: e.rt.info.muted,
-        receiver: e.transceiver.receiver,
-        mid: e.transceiver.mid
-      });
-    }
-    return out;
+    if (pid === this.local.id) this.localMedia.onUnpublished(trackId);
+    else this.remoteMedia.onTrackUnpublished(pid, trackId);
   }
   // ------------------------------------------------------------- local tracks
-  async publishCamera(opts = {}) {
-    this.assertActive();
-    this.assertCanPublish();
-    const vopts = { ...opts };
-    if (vopts.deviceId === void 0 && this.preferred.videoinput) vopts.deviceId = this.preferred.videoinput;
-    const stream = await getUserMedia({ video: videoConstraints(vopts) });
-    const track = stream.getVideoTracks()[0];
-    if (!track) throw new DeviceError("not_found", "the camera gave no video track");
-    try {
-      const lt = await this.publishTrack(track, "camera");
-      const st = this.locals.get(lt);
-      if (st) st.videoOpts = vopts;
-      return lt;
-    } catch (err) {
-      track.stop();
-      throw err;
-    }
+  publishCamera(opts = {}) {
+    return this.localMedia.publishCamera(opts);
   }
-  async publishMicrophone(opts = {}) {
-    this.assertActive();
-    this.assertCanPublish();
-    const deviceId = opts.deviceId ?? this.preferred.audioinput;
-    const stream = await getUserMedia({ audio: audioConstraints(deviceId ? { deviceId } : {}) });
-    const track = stream.getAudioTracks()[0];
-    if (!track) throw new DeviceError("not_found", "the microphone gave no audio track");
-    try {
-      return await this.publishTrack(track, "microphone");
-    } catch (err) {
-      track.stop();
-      throw err;
-    }
+  publishMicrophone(opts = {}) {
+    return this.localMedia.publishMicrophone(opts);
   }
-  async publishScreen() {
-    this.assertActive();
-    this.assertCanPublish();
-    let stream;
-    try {
-      stream = await getDisplayMedia({ video: true, audio: true });
-    } catch (err) {
-      if (err instanceof DeviceError && err.kind === "unknown") stream = await getDisplayMedia({ video: true });
-      else throw err;
-    }
-    const video = stream.getVideoTracks()[0];
-    const audio = stream.getAudioTracks()[0];
-    if (!video) {
-      for (const t of stream.getTracks()) t.stop();
-      throw new DeviceError("not_found", "screen capture gave no video track");
-    }
-    let lt;
-    try {
-      lt = await this.publishTrack(video, "screen");
-    } catch (err) {
-      for (const t of stream.getTracks()) t.stop();
-      throw err;
-    }
-    if (audio) {
-      try {
-        await this.publishTrack(audio, "screen_audio");
-      } catch (err) {
-        audio.stop();
-        console.warn("conclave: could not publish the screen audio", err);
-      }
-    }
-    return lt;
+  publishScreen() {
+    return this.localMedia.publishScreen();
   }
-  async publishTrack(track, source) {
-    this.assertActive();
-    this.assertCanPublish();
-    if (!(track instanceof MediaStreamTrack)) throw new TypeError("publishTrack needs a MediaStreamTrack");
-    if (track.readyState === "ended") throw new TypeError("publishTrack: the track has ended");
-    if (!sourceFitsKind(source, track.kind)) throw new TypeError(`publishTrack: source ${source} does not fit a ${track.kind} track`);
-    for (const lt2 of this.locals.keys()) if (lt2.track === track) throw new TypeError("publishTrack: this track is already published");
-    await this.ready();
-    const publisher = this.publisher;
-    if (!publisher) throw conclaveError("disconnected", "the room is disconnected");
-    const st = {
-      cid: track.id,
-      kind: track.kind === "audio" ? "audio" : "video",
-      stream: new MediaStream([track]),
-      transceiver: null,
-      cleanup: []
-    };
-    const lt = { info: null, source, track, sender: null, muted: !track.enabled };
-    this.attachSender(lt, st);
-    this.locals.set(lt, st);
-    try {
-      await publisher.negotiate();
-    } catch (err) {
-      this.locals.delete(lt);
-      if (st.transceiver) this.publisher?.removeTrack(st.transceiver.sender);
-      throw err;
-    }
-    if (!this.locals.has(lt)) throw conclaveError("disconnected", "the track was unpublished while publishing");
-    if (source === "screen" || source === "screen_audio") {
-      const onEnded = () => {
-        if (!this.locals.has(lt)) return;
-        void this.unpublish(lt);
-        if (source === "screen") {
-          for (const other of [...this.locals.keys()]) if (other.source === "screen_audio") void this.unpublish(other);
-        }
-      };
-      track.addEventListener("ended", onEnded);
-      st.cleanup.push(() => track.removeEventListener("ended", onEnded));
-    }
-    this.syncLocalInfos();
-    this.updateMicMeter();
-    this.events.emit("localTrackPublished", lt);
-    return lt;
+  publishTrack(track, source) {
+    return this.localMedia.publishTrack(track, source);
   }
-  /** Announces the track (add_track), adds its transceiver and the send transform. */
-  attachSender(lt, st) {
-    const publisher = this.publisher;
-    if (!publisher) throw conclaveError("disconnected", "the room is disconnected");
-    this.send("add_track", { cid: st.cid, kind: st.kind, source: lt.source });
-    const tr = publisher.addTrack(lt.track, st.stream);
-    st.transceiver = tr;
-    lt.sender = tr.sender;
-    attachTransform(this.opts.transform, tr.sender, {
-      side: "send",
-      trackId: st.cid,
-      kind: st.kind,
-      participantId: this.local.id
-    });
-  }
-  async unpublish(t) {
-    const st = this.locals.get(t);
-    if (!st) return;
-    this.locals.delete(t);
-    for (const f of st.cleanup) f();
-    t.track.stop();
-    this.updateMicMeter();
-    const publisher = this.publisher;
-    if (st.transceiver && publisher) {
-      publisher.removeTrack(st.transceiver.sender);
-      if (!this.ended) {
-        try {
-          await publisher.negotiate();
-        } catch (err) {
-          console.warn("conclave: renegotiation after unpublish failed", err);
-        }
-      }
-    }
-    if (t.info) this.local.tracks = this.local.tracks.filter((x) => x.id !== t.info?.id);
-    this.events.emit("localTrackUnpublished", t);
+  unpublish(t) {
+    return this.localMedia.unpublish(t);
   }
   localTracks() {
-    return [...this.locals.keys()];
+    return this.localMedia.list();
   }
   remoteTracks(participantId) {
-    const out = [];
-    for (const e of this.remotes.values()) {
-      if (e.rt && (participantId === void 0 || e.participantId === participantId)) out.push(e.rt);
-    }
-    return out;
+    return this.remoteMedia.list(participantId);
   }
-  async setMuted(t, muted) {
-    this.assertActive();
-    if (!this.locals.has(t)) throw new TypeError("setMuted: not a published local track");
-    t.track.enabled = !muted;
-    t.muted = muted;
-    if (t.info) {
-      t.info.muted = muted;
-      this.send("mute", { track_id: t.info.id, muted });
-    }
+  setMuted(t, muted) {
+    return this.localMedia.setMuted(t, muted);
   }
-  async switchDevice(kind, deviceId) {
-    this.assertActive();
-    if (kind !== "audioinput" && kind !== "videoinput") throw new TypeError(`switchDevice: unknown kind ${String(kind)}`);
-    this.preferred[kind] = deviceId;
-    const source = kind === "videoinput" ? "camera" : "microphone";
-    for (const [lt, st] of [...this.locals]) {
-      if (lt.source !== source) continue;
-      const constraints = kind === "videoinput" ? { video: videoConstraints({ ...st.videoOpts, deviceId }) } : { audio: audioConstraints({ deviceId }) };
-      let stream;
-      try {
-        stream = await getUserMedia(constraints);
-      } catch (err) {
-        if (!(err instanceof DeviceError) || err.kind !== "in_use" && err.kind !== "unknown") throw err;
-        lt.track.stop();
-        stream = await getUserMedia(constraints);
-      }
-      const next = kind === "videoinput" ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
-      if (!next) throw new DeviceError("not_found", "the device gave no track");
-      if (!this.locals.has(lt)) {
-        next.stop();
-        continue;
-      }
-      next.enabled = !lt.muted;
-      try {
-        await lt.sender.replaceTrack(next);
-      } catch (err) {
-        next.stop();
-        throw err;
-      }
-      const old = lt.track;
-      lt.track = next;
-      old.stop();
-    }
-    this.updateMicMeter();
+  switchDevice(kind, deviceId) {
+    return this.localMedia.switchDevice(kind, deviceId);
   }
   // ------------------------------------------------------------- data
   async sendData(payload, opts = {}) {
     this.assertActive();
-    if (!this.local.permissions.publish_data) throw conclaveError("permission_denied", "the token does not grant publishData");
-    const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
-    if (!(bytes instanceof Uint8Array)) throw new TypeError("sendData: payload must be a Uint8Array or a string");
-    if (bytes.length > MAX_DATA_BYTES) throw conclaveError("message_too_large", `data payloads are limited to ${MAX_DATA_BYTES} bytes`);
-    const msg = { payload: toBase64(bytes) };
-    if (opts.topic) msg.topic = opts.topic;
-    if (opts.to && opts.to.length > 0) msg.to = [...opts.to];
-    this.send("data", msg);
+    this.send("data", dataMessage(this.local, payload, opts));
   }
   sendChat(text) {
     if (typeof text !== "string") return Promise.reject(new TypeError("sendChat: text must be a string"));
@@ -2062,48 +2234,20 @@ var Room = class {
   }
   teardown() {
     this.stats.stop();
-    clearTimeout(this.iceRecheck.publisher);
-    clearTimeout(this.iceRecheck.subscriber);
+    this.reconnector.stop();
     const socket = this.socket;
     this.socket = null;
     socket?.close(1e3, "bye");
-    for (const e of [...this.remotes.values()]) this.unsubscribeEntry(e);
+    this.remoteMedia.unsubscribeAll();
     this.publisher?.close();
     this.subscriber?.close();
     this.publisher = null;
     this.subscriber = null;
-    for (const [lt, st] of this.locals) {
-      for (const f of st.cleanup) f();
-      lt.track.stop();
-    }
-    this.locals.clear();
-    this.micMeter?.meter.close();
-    this.micMeter = null;
+    this.localMedia.stopAll();
     this.outbox = [];
     const w = this.waiters;
     this.waiters = [];
     for (const x of w) x.reject(conclaveError("disconnected", "the room is disconnected"));
-  }
-  assertCanPublish() {
-    if (!this.local.permissions.publish) throw conclaveError("permission_denied", "the token does not grant publish");
-  }
-  // ------------------------------------------------------------- levels
-  updateMicMeter() {
-    const mic = [...this.locals.keys()].find((t) => t.source === "microphone" && t.track.readyState === "live");
-    if (this.micMeter && this.micMeter.track === mic?.track) return;
-    this.micMeter?.meter.close();
-    this.micMeter = null;
-    if (!mic) return;
-    try {
-      this.micMeter = { track: mic.track, meter: new LevelMeter(mic.track) };
-    } catch (err) {
-      console.debug("conclave: no level meter for the microphone", err);
-    }
-  }
-  localMicLevel() {
-    const mic = [...this.locals.keys()].find((t) => t.source === "microphone");
-    if (!mic || mic.muted || !this.micMeter) return 0;
-    return this.micMeter.meter.level();
   }
 };
 async function connect(url, token, opts = {}) {

@@ -1,0 +1,104 @@
+// Opening a signaling connection and joining (or resuming) over it, up to the
+// server's `joined`.
+
+import { JoinFailure, RETRYABLE_CODES } from './errors.js';
+import type { ClientMessages, Joined } from './messages.js';
+import { abortError, SignalSocket } from './signal.js';
+
+const JOIN_TIMEOUT_MS = 10_000;
+
+export interface ResumeRequest {
+  participant_id: string;
+  secret: string;
+}
+
+/** What a join needs from the room. */
+export interface JoinHost {
+  readonly wsUrl: string;
+  readonly token: string;
+  readonly signal: AbortSignal | undefined;
+  /** True while the first join is in progress (only it can be aborted). */
+  connecting(): boolean;
+  ended(): boolean;
+  /** Takes over a socket whose join succeeded (its handlers, the room's socket). */
+  adopt(socket: SignalSocket): void;
+}
+
+/**
+ * Opens a socket and joins (or resumes). `apply` runs synchronously inside
+ * the handler of `joined`, so messages that follow it are handled with the
+ * new state in place.
+ */
+export async function openAndJoin(host: JoinHost, resume: ResumeRequest | undefined, apply: (j: Joined) => void): Promise<void> {
+  const signal = host.signal;
+  let socket: SignalSocket;
+  try {
+    socket = await SignalSocket.open(host.wsUrl, host.connecting() ? signal : undefined);
+  } catch (err) {
+    if ((err as { name?: string }).name === 'AbortError') throw err;
+    throw new JoinFailure('network', (err as Error).message ?? 'cannot reach the server', true);
+  }
+  if (host.ended()) {
+    socket.close();
+    throw new JoinFailure('client_left', 'the room was left', false);
+  }
+  await new Promise<void>((resolve, reject) => {
+    let errCode: string | undefined;
+    let errMessage = '';
+    let done = false;
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        socket.close();
+        reject(err);
+      } else resolve();
+    };
+    const onAbort = () => {
+      if (host.connecting()) finish(abortError());
+    };
+    const timer = setTimeout(() => finish(new JoinFailure('timeout', 'no answer to join', true)), JOIN_TIMEOUT_MS);
+    signal?.addEventListener('abort', onAbort);
+    socket.onMessage = (msg) => {
+      if (done) return;
+      switch (msg.type) {
+        case 'joined':
+          if (host.ended()) {
+            finish(new JoinFailure('client_left', 'the room was left', false));
+            return;
+          }
+          done = true;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          host.adopt(socket);
+          try {
+            apply(msg.data);
+          } catch (err) {
+            console.error('conclave: applying joined failed', err);
+          }
+          resolve();
+          return;
+        case 'error':
+          errCode = msg.data.code;
+          errMessage = msg.data.message;
+          return;
+        case 'leave': {
+          const code = errCode ?? msg.data.reason ?? 'error';
+          finish(new JoinFailure(code, errMessage || `the server refused the join (${code})`, RETRYABLE_CODES.has(code)));
+          return;
+        }
+        default:
+          console.warn(`conclave: ignoring "${msg.type}" before joined`);
+      }
+    };
+    socket.onClose = () => {
+      const code = errCode ?? 'network';
+      finish(new JoinFailure(code, errMessage || 'the connection closed during join', RETRYABLE_CODES.has(code)));
+    };
+    const join: ClientMessages['join'] = { token: host.token };
+    if (resume) join.resume = resume;
+    if (!socket.send('join', join)) finish(new JoinFailure('network', 'could not send join', true));
+  });
+}
