@@ -22,22 +22,7 @@ import (
 func TestRoomCommands(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	data := t.TempDir()
-	cfg := config.DefaultDev()
-	cfg.DataDir, cfg.Addr, cfg.RTCPort, cfg.AdminAddr = data, "127.0.0.1:0", 0, ""
-	srv, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var banner bytes.Buffer
-	key, err := printDevKey(ctx, srv.Store(), data, srv.URL(), &banner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(runCtx) }()
-	defer func() { stop(); <-done }()
+	srv, data, key := startDevServer(ctx, t, "")
 
 	room := func(args ...string) (string, error) {
 		var out, errOut bytes.Buffer
@@ -114,23 +99,10 @@ func cliTLS(t *testing.T, data string) *tls.Config {
 func TestLoadtestCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	data := t.TempDir()
-	cfg := config.DefaultDev()
-	cfg.DataDir, cfg.Addr, cfg.RTCPort, cfg.AdminAddr = data, "127.0.0.1:0", 0, "127.0.0.1:0"
-	srv, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := printDevKey(ctx, srv.Store(), data, srv.URL(), new(bytes.Buffer)); err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(runCtx) }()
-	defer func() { stop(); <-done }()
+	srv, data, _ := startDevServer(ctx, t, "127.0.0.1:0")
 
 	var out, errOut bytes.Buffer
-	err = runLoadtest(ctx, []string{
+	err := runLoadtest(ctx, []string{
 		"--data", data, "--rooms", "1", "--publishers", "1", "--subscribers", "3",
 		"--duration", "3s", "--ramp", "500ms", "--metrics-url", srv.AdminURL() + "/metrics",
 		"--media", "../../testdata/media",
@@ -153,4 +125,27 @@ func TestLoadtestCommand(t *testing.T) {
 	if strings.Contains(report, "received            0 packets/s") {
 		t.Errorf("nothing received:\n%s", report)
 	}
+}
+
+// startDevServer runs a server as `serve --dev` does, on loopback ports,
+// with its dev credentials written to a fresh data directory. adminAddr ""
+// disables the admin listener. The server stops when the test ends.
+func startDevServer(ctx context.Context, t *testing.T, adminAddr string) (*server.Server, string, token.Key) {
+	t.Helper()
+	data := t.TempDir()
+	cfg := config.DefaultDev()
+	cfg.DataDir, cfg.Addr, cfg.RTCPort, cfg.AdminAddr = data, "127.0.0.1:0", 0, adminAddr
+	srv, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := printDevKey(ctx, srv.Store(), data, srv.URL(), new(bytes.Buffer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+	return srv, data, key
 }
