@@ -29,8 +29,8 @@ const (
 	// MaxDatagram is the largest datagram queued; larger writes are sent
 	// directly.
 	MaxDatagram = 1500
-	// Batch is how many datagrams one system call sends or receives.
-	Batch = 64
+	// BatchSize is how many datagrams one system call sends or receives.
+	BatchSize = 64
 	// DefaultQueue is the write ring's size in datagrams (6 MB of buffers):
 	// a key frame of 25 packets fanned out to 160 subscribers.
 	DefaultQueue = 4096
@@ -74,7 +74,12 @@ type Conn struct {
 }
 
 // New wraps udp. queue is the write ring's size in datagrams (0: default).
+//
+// New also sets the don't-fragment bit on everything the socket sends (see
+// setDontFragment): media datagrams are sized to fit the path, and a
+// fragmented datagram is one that firewalls drop.
 func New(udp *net.UDPConn, queue int) *Conn {
+	_ = setDontFragment(udp) // an optimisation and a hygiene measure, not a requirement
 	if queue <= 0 {
 		queue = DefaultQueue
 	}
@@ -84,10 +89,10 @@ func New(udp *net.UDPConn, queue int) *Conn {
 		ring:   make([]slot, queue),
 		wake:   make(chan struct{}, 1),
 		done:   make(chan struct{}),
-		wmsgs:  make([]ipv4.Message, Batch),
-		waddrs: make([]net.UDPAddr, Batch),
-		rmsgs:  make([]ipv4.Message, Batch),
-		rbufs:  make([][]byte, Batch),
+		wmsgs:  make([]ipv4.Message, BatchSize),
+		waddrs: make([]net.UDPAddr, BatchSize),
+		rmsgs:  make([]ipv4.Message, BatchSize),
+		rbufs:  make([][]byte, BatchSize),
 	}
 	for i := range c.wmsgs {
 		c.wmsgs[i].Buffers = make([][]byte, 1)
@@ -101,9 +106,9 @@ func New(udp *net.UDPConn, queue int) *Conn {
 	return c
 }
 
-// Stats reports datagrams sent through the queue, the batches (system
-// calls) used to send them, datagrams the kernel refused, and datagrams the
-// caller sent directly because the queue was full.
+// Stats reports datagrams sent through the queue and by Batches, the
+// sendmmsg calls used to send them, datagrams the kernel refused, and
+// datagrams the caller sent directly because the queue was full.
 func (c *Conn) Stats() (sent, batches, dropped, overflow uint64) {
 	return c.sent.Load(), c.batches.Load(), c.dropped.Load(), c.overflow.Load()
 }
@@ -151,7 +156,7 @@ func (c *Conn) writeLoop() {
 		<-c.wake
 		for {
 			c.mu.Lock()
-			n := min(c.count, Batch)
+			n := min(c.count, BatchSize)
 			if n == 0 {
 				closed := c.closed
 				c.mu.Unlock()
@@ -171,6 +176,7 @@ func (c *Conn) writeLoop() {
 				ip := s.addr.Addr().As16()
 				copy(a.IP, ip[:])
 				a.Port = int(s.addr.Port())
+				a.Zone = s.addr.Addr().Zone()
 				c.wmsgs[i].Addr = a
 			}
 			c.send(c.wmsgs[:n])
@@ -216,12 +222,12 @@ func (c *Conn) SetReadFilter(keep func(b []byte) bool) { c.filter = keep }
 // receive-only bot, wrong for a server. Set it before the first read.
 func (c *Conn) SetReadCoalesce(d time.Duration) { c.coalesce = d }
 
-// ReadFromAddrPort reads one datagram, fetching up to Batch at a time.
+// ReadFromAddrPort reads one datagram, fetching up to BatchSize at a time.
 // Only one goroutine may read.
 func (c *Conn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 	for {
 		if c.rnext == c.rcount {
-			if c.coalesce > 0 && c.rcount > 0 && c.rcount < Batch {
+			if c.coalesce > 0 && c.rcount > 0 && c.rcount < BatchSize {
 				time.Sleep(c.coalesce)
 			}
 			c.rnext, c.rcount = 0, 0

@@ -73,6 +73,9 @@ func TestRoundTrip(t *testing.T) {
 					t.Fatalf("read reply: %q from %v: %v", rb[:n], from, err)
 				}
 			}
+			// The writer counts a batch after sendmmsg returns, which can be
+			// after the peers have read it; Close waits for the writer.
+			_ = c.Close()
 			sent, batches, dropped, _ := c.Stats()
 			if sent != 3*perPeer || dropped != 0 {
 				t.Errorf("sent %d dropped %d, want %d and 0", sent, dropped, 3*perPeer)
