@@ -24,6 +24,7 @@ import (
 
 	"github.com/conclave-video/conclave/internal/pionlog"
 	"github.com/conclave-video/conclave/internal/sfu"
+	"github.com/conclave-video/conclave/internal/udpbatch"
 )
 
 // Config configures an Engine.
@@ -50,13 +51,21 @@ type Config struct {
 type Engine struct {
 	cfg       Config
 	publisher *webrtc.API
-	subscribe *webrtc.API
+	// Subscriber PeerConnections each get their own API built from these,
+	// so that each can capture its own DTLS secrets (see direct.go).
+	subSettings webrtc.SettingEngine
+	subMedia    *webrtc.MediaEngine
+	// udp is the media socket when it can send batches: the direct SRTP
+	// path is used only then.
+	udp     *udpbatch.Conn
+	reports reporter
 }
 
-// NewEngine builds the two WebRTC APIs: one for publisher PeerConnections
-// (NACK generation, receiver reports, TWCC feedback) and one for subscriber
-// PeerConnections (sender reports; NACKs are answered by the sfu from its
-// shared packet cache).
+// NewEngine builds the WebRTC APIs: one for publisher PeerConnections
+// (NACK generation, receiver reports, TWCC feedback) and the settings for
+// subscriber PeerConnections, which run no interceptors: NACKs are answered
+// by the sfu from its shared packet cache, and sender reports are written
+// by the Peer (reports.go).
 func NewEngine(cfg Config) (*Engine, error) {
 	if cfg.UDP == nil {
 		return nil, errors.New("rtc: a UDP socket is required")
@@ -86,8 +95,12 @@ func NewEngine(cfg Config) (*Engine, error) {
 	se.SetIncludeLoopbackCandidate(cfg.IncludeLoopback)
 	se.SetLite(false)
 	// A dead peer is declared disconnected after half the timeout and failed
-	// after all of it; keepalives keep NAT bindings open well inside that.
-	se.SetICETimeouts(cfg.DisconnectTimeout/2, cfg.DisconnectTimeout, time.Second)
+	// after all of it. Keepalives (binding requests on an idle pair; the
+	// direct SRTP path leaves pion's pair idle) every 2 s keep NAT bindings
+	// open and a silent peer noticed well inside that, at half the cost in
+	// wake-ups of 1 s across hundreds of connections.
+	keepalive := min(2*time.Second, cfg.DisconnectTimeout/4)
+	se.SetICETimeouts(cfg.DisconnectTimeout/2, cfg.DisconnectTimeout, keepalive)
 	if len(cfg.PublicIPs) > 0 {
 		if err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
 			External:        cfg.PublicIPs,
@@ -99,15 +112,45 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	se.DisableActiveTCP(true)
 
-	pubAPI, err := newAPI(se, true)
+	pubAPI, err := newPublisherAPI(se)
 	if err != nil {
 		return nil, err
 	}
-	subAPI, err := newAPI(se, false)
-	if err != nil {
+	subMedia := &webrtc.MediaEngine{}
+	if err := registerCodecs(subMedia, false); err != nil {
 		return nil, err
 	}
-	return &Engine{cfg: cfg, publisher: pubAPI, subscribe: subAPI}, nil
+	e := &Engine{cfg: cfg, publisher: pubAPI, subSettings: se, subMedia: subMedia}
+	e.udp, _ = cfg.UDP.(*udpbatch.Conn)
+	return e, nil
+}
+
+// subscriberAPI returns the API for one subscriber PeerConnection. With a
+// batching media socket it captures the connection's DTLS secrets into
+// secrets (nil otherwise) for the direct SRTP path.
+func (e *Engine) subscriberAPI() (*webrtc.API, *dtlsSecrets) {
+	se := e.subSettings // a copy: the hooks below belong to this connection
+	var secrets *dtlsSecrets
+	if e.udp != nil {
+		secrets = &dtlsSecrets{}
+		se.SetDTLSKeyLogWriter(secrets)
+		se.SetDTLSServerHelloMessageHook(secrets.serverHello)
+	}
+	api := webrtc.NewAPI(
+		webrtc.WithMediaEngine(e.subMedia),
+		webrtc.WithSettingEngine(se),
+		webrtc.WithInterceptorRegistry(&interceptor.Registry{}),
+	)
+	return api, secrets
+}
+
+// batches returns what gives each Receiver its own sendmmsg batch on the
+// media socket, or nil without a batching socket.
+func (e *Engine) batches() func() sfu.DatagramBatch {
+	if e.udp == nil {
+		return nil
+	}
+	return func() sfu.DatagramBatch { return e.udp.NewBatch() }
 }
 
 // Stats returns the forwarding counters shared by every receiver.
@@ -188,35 +231,28 @@ func registerCodecs(m *webrtc.MediaEngine, publisher bool) error {
 	return nil
 }
 
-func newAPI(se webrtc.SettingEngine, publisher bool) (*webrtc.API, error) {
+// newPublisherAPI builds the API for publisher PeerConnections.
+func newPublisherAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
-	if err := registerCodecs(m, publisher); err != nil {
+	if err := registerCodecs(m, true); err != nil {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}
-	if publisher {
-		gen, err := nack.NewGeneratorInterceptor()
-		if err != nil {
-			return nil, err
-		}
-		reg.Add(gen)
-		rr, err := report.NewReceiverInterceptor()
-		if err != nil {
-			return nil, err
-		}
-		reg.Add(rr)
-		fb, err := twcc.NewSenderInterceptor()
-		if err != nil {
-			return nil, err
-		}
-		reg.Add(fb)
-	} else {
-		sr, err := report.NewSenderInterceptor()
-		if err != nil {
-			return nil, err
-		}
-		reg.Add(sr)
+	gen, err := nack.NewGeneratorInterceptor()
+	if err != nil {
+		return nil, err
 	}
+	reg.Add(gen)
+	rr, err := report.NewReceiverInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	reg.Add(rr)
+	fb, err := twcc.NewSenderInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	reg.Add(fb)
 	return webrtc.NewAPI(
 		webrtc.WithMediaEngine(m),
 		webrtc.WithSettingEngine(se),

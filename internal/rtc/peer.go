@@ -69,8 +69,17 @@ type Peer struct {
 	pub     *webrtc.PeerConnection
 	sub     *webrtc.PeerConnection
 
+	// secrets captures the subscriber connection's DTLS secrets (nil when
+	// the engine has no direct path); direct is the path chosen from them
+	// once the connection is up (nil: pion's). decided says the choice was
+	// made; it never changes afterwards (see sfu.DirectWriter).
+	secrets    *dtlsSecrets
+	reportSlot int // the Peer's slot in the engine's reporter
+
 	mu       sync.Mutex
 	closed   bool
+	decided  bool
+	direct   *directPath
 	offering bool // a subscriber offer awaits its answer
 	pending  bool // another negotiation is needed after that answer
 	restart  bool // the next subscriber offer restarts ICE
@@ -92,17 +101,19 @@ func (e *Engine) NewPeer(id string, h Handler) (*Peer, error) {
 		downs:  make(map[string]*subscription),
 		tracks: make(map[string]*PublishedTrack),
 	}
+	subAPI, secrets := e.subscriberAPI()
 	var err error
-	if p.pub, err = e.publisher.NewPeerConnection(webrtc.Configuration{}); err != nil {
-		return nil, fmt.Errorf("rtc: publisher: %w", err)
-	}
-	if p.sub, err = e.subscribe.NewPeerConnection(webrtc.Configuration{}); err != nil {
-		_ = p.pub.Close()
+	// No RFC 9335 header encryption on the subscriber connection: the SFU
+	// strips header extensions, so it would cover CSRCs only, and both SRTP
+	// paths (pion's and the direct one) must seal packets alike.
+	subCfg := webrtc.Configuration{RTPHeaderEncryptionPolicy: webrtc.RTPHeaderEncryptionPolicyDisable}
+	if p.sub, err = subAPI.NewPeerConnection(subCfg); err != nil {
 		return nil, fmt.Errorf("rtc: subscriber: %w", err)
 	}
-	p.watch(Publisher, p.pub)
+	p.secrets = secrets
 	p.watch(Subscriber, p.sub)
-	p.pub.OnTrack(p.onTrack)
+	p.sub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(p.pairChanged)
+	p.reportSlot = e.reports.add(p)
 	return p, nil
 }
 
@@ -114,6 +125,9 @@ func (p *Peer) watch(kind PC, pc *webrtc.PeerConnection) {
 		p.handler.Candidate(kind, c.ToJSON())
 	})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateConnected && kind == Subscriber {
+			p.decidePath()
+		}
 		if s == webrtc.PeerConnectionStateFailed {
 			p.mu.Lock()
 			closed := p.closed
@@ -125,7 +139,37 @@ func (p *Peer) watch(kind PC, pc *webrtc.PeerConnection) {
 	})
 }
 
-func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+// publisher returns the publisher PeerConnection, creating it with the
+// first offer: a participant that only watches never has one, nor its
+// NACK and report timers.
+func (p *Peer) publisher() (*webrtc.PeerConnection, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrClosed
+	}
+	if p.pub != nil {
+		return p.pub, nil
+	}
+	pc, err := p.newPublisher()
+	if err != nil {
+		return nil, err
+	}
+	p.pub = pc
+	return pc, nil
+}
+
+func (p *Peer) newPublisher() (*webrtc.PeerConnection, error) {
+	pc, err := p.engine.publisher.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, fmt.Errorf("rtc: publisher: %w", err)
+	}
+	p.watch(Publisher, pc)
+	pc.OnTrack(func(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) { p.onTrack(pc, remote, recv) })
+	return pc, nil
+}
+
+func (p *Peer) onTrack(pc *webrtc.PeerConnection, remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	codec := remote.Codec()
 	t := &PublishedTrack{
 		ID:       newTrackID(),
@@ -139,10 +183,11 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		Kind:        remote.Kind(),
 		Codec:       codec,
 		SSRC:        uint32(remote.SSRC()),
-		Feedback:    p.pub,
+		Feedback:    pc,
 		PLIInterval: p.engine.cfg.PLIInterval,
 		Stats:       p.engine.cfg.Stats,
 		Logger:      p.engine.cfg.Logger,
+		NewBatch:    p.engine.batches(),
 	})
 	p.mu.Lock()
 	if p.closed {
@@ -180,16 +225,20 @@ func (p *Peer) HandleOffer(sdp string) (string, error) {
 	if err := validateOffer(sdp); err != nil {
 		return "", err
 	}
-	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
-		p.rollbackOffer()
+	pub, err := p.publisher()
+	if err != nil {
+		return "", err
+	}
+	if err := pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		p.rollbackOffer(pub)
 		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
-	answer, err := p.pub.CreateAnswer(nil)
+	answer, err := pub.CreateAnswer(nil)
 	if err == nil {
-		err = p.pub.SetLocalDescription(answer)
+		err = pub.SetLocalDescription(answer)
 	}
 	if err != nil {
-		p.rollbackOffer()
+		p.rollbackOffer(pub)
 		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
 	p.flushCandidates(Publisher)
@@ -201,28 +250,25 @@ func (p *Peer) HandleOffer(sdp string) (string, error) {
 // refuses a rollback from there). On the first negotiation, nothing is
 // lost by replacing the publisher PeerConnection with a fresh one; later
 // offers are checked by validateOffer before pion sees them.
-func (p *Peer) rollbackOffer() {
-	if p.pub.SignalingState() != webrtc.SignalingStateHaveRemoteOffer || p.pub.CurrentRemoteDescription() != nil {
+func (p *Peer) rollbackOffer(pub *webrtc.PeerConnection) {
+	if pub.SignalingState() != webrtc.SignalingStateHaveRemoteOffer || pub.CurrentRemoteDescription() != nil {
 		return
 	}
-	fresh, err := p.engine.publisher.NewPeerConnection(webrtc.Configuration{})
+	fresh, err := p.newPublisher()
 	if err != nil {
 		p.engine.cfg.Logger.Warn("publisher reset failed", "participant", p.id, "err", err)
 		return
 	}
 	p.mu.Lock()
-	if p.closed {
+	if p.closed || p.pub != pub {
 		p.mu.Unlock()
 		_ = fresh.Close()
 		return
 	}
-	old := p.pub
 	p.pub = fresh
 	p.pubCands = nil
 	p.mu.Unlock()
-	p.watch(Publisher, fresh)
-	fresh.OnTrack(p.onTrack)
-	_ = old.Close()
+	_ = pub.Close()
 }
 
 // HandleAnswer applies the client's answer to the last subscriber offer.
@@ -254,7 +300,7 @@ func (p *Peer) HandleAnswer(sdp string) error {
 func (p *Peer) AddCandidate(kind PC, c webrtc.ICECandidateInit) error {
 	pc := p.pc(kind)
 	p.mu.Lock()
-	if pc.RemoteDescription() == nil {
+	if pc == nil || pc.RemoteDescription() == nil {
 		if kind == Publisher {
 			if len(p.pubCands) >= maxHeldCandidates {
 				p.mu.Unlock()
@@ -290,13 +336,20 @@ func (p *Peer) flushCandidates(kind PC) {
 	}
 	p.mu.Unlock()
 	pc := p.pc(kind)
+	if pc == nil {
+		return
+	}
 	for _, c := range held {
 		_ = pc.AddICECandidate(c) // a bad held candidate only loses itself
 	}
 }
 
+// pc returns one of the PeerConnections; the publisher's is nil before the
+// first offer.
 func (p *Peer) pc(kind PC) *webrtc.PeerConnection {
 	if kind == Publisher {
+		p.mu.Lock()
+		defer p.mu.Unlock()
 		return p.pub
 	}
 	return p.sub
@@ -316,6 +369,13 @@ func (p *Peer) Subscribe(r *sfu.Receiver) error {
 		down.Close()
 		return nil
 	}
+	if p.secrets != nil {
+		// Nothing is sent until the connection's SRTP path is known.
+		down.Hold()
+		if p.decided {
+			p.applyPath(down)
+		}
+	}
 	p.mu.Unlock()
 	sender, err := p.sub.AddTrack(down)
 	if err != nil {
@@ -330,6 +390,9 @@ func (p *Peer) Subscribe(r *sfu.Receiver) error {
 		return ErrClosed
 	}
 	p.downs[down.ID()] = &subscription{down: down, sender: sender}
+	if p.decided {
+		p.applyPath(down) // the path was decided while the track was added
+	}
 	p.mu.Unlock()
 	go down.HandleRTCP(sender)
 	p.negotiate()
@@ -457,8 +520,11 @@ func (p *Peer) Close() {
 	p.mu.Unlock()
 	// PeerConnections first: closing them stops every sender and remote
 	// track, which ends the RTCP and RTP loops without waiting on DTLS.
-	_ = pub.Close()
+	if pub != nil {
+		_ = pub.Close()
+	}
 	_ = p.sub.Close()
+	p.engine.reports.remove(p, p.reportSlot)
 	for _, s := range downs {
 		s.down.Close()
 	}

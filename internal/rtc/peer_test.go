@@ -175,11 +175,18 @@ func TestBadOfferIsRefused(t *testing.T) {
 	}
 	// An offer pion takes half-way (it changes state, then finds no ICE
 	// credentials) must not leave the publisher stuck.
-	_ = p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"})
-	if p.pub.SignalingState() != webrtc.SignalingStateHaveRemoteOffer {
-		t.Fatalf("setup: state %v, want have-remote-offer", p.pub.SignalingState())
+	pub, err := p.publisher()
+	if err != nil {
+		t.Fatal(err)
 	}
-	p.rollbackOffer()
+	_ = pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"})
+	if pub.SignalingState() != webrtc.SignalingStateHaveRemoteOffer {
+		t.Fatalf("setup: state %v, want have-remote-offer", pub.SignalingState())
+	}
+	p.rollbackOffer(pub)
+	if p.pc(Publisher) == pub {
+		t.Fatal("the half-applied publisher was not replaced")
+	}
 	client, err := webrtc.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)

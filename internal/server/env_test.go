@@ -1,14 +1,18 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -180,4 +184,34 @@ func wait[T client.Event](t *testing.T, r *recorder, d time.Duration, match func
 			return zero
 		}
 	}
+}
+
+// metrics scrapes the admin listener's /metrics and returns the samples
+// without labels, by name.
+func (e *env) metrics() map[string]float64 {
+	e.t.Helper()
+	resp, err := http.Get(e.srv.AdminURL() + "/metrics")
+	if err != nil {
+		e.t.Fatalf("scrape metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	out := make(map[string]float64)
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || strings.Contains(line, "{") {
+			continue
+		}
+		name, value, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		if v, err := strconv.ParseFloat(value, 64); err == nil {
+			out[name] = v
+		}
+	}
+	if err := sc.Err(); err != nil {
+		e.t.Fatalf("scrape metrics: %v", err)
+	}
+	return out
 }

@@ -154,6 +154,12 @@ func TestThreeClientsExchangeMedia(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// Every forwarded packet took the direct SRTP path: the Go clients answer
+	// the subscriber offer as DTLS clients, like browsers.
+	metrics := e.metrics()
+	if fwd, direct := metrics["conclave_forwarded_packets_total"], metrics["conclave_forwarded_direct_packets_total"]; fwd == 0 || direct != fwd {
+		t.Errorf("forwarded %v packets, %v of them on the direct path; want all", fwd, direct)
+	}
 	for i, m := range clients {
 		cs := m.counts()
 		if len(cs) != 4 {

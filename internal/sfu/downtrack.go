@@ -28,19 +28,22 @@ type DownTrack struct {
 	subscriberID string
 
 	bound  atomic.Pointer[binding]
+	out    atomic.Pointer[output] // nil: pion's writer; see Hold and SetDirect
 	closed atomic.Bool
+	base   counters // the Receiver's counters when this DownTrack was bound
 
 	// hdr is the outgoing header, rewritten for every packet by the
 	// Receiver's goroutine and touched by nothing else.
 	hdr rtp.Header
 
-	mu      sync.Mutex // guards rtcpSrc and serialises Bind, Unbind and Close
+	mu      sync.Mutex // guards rtcpSrc and base, and serialises Bind, Unbind and Close
 	rtcpSrc RTCPReader
 
-	rtxMu  sync.Mutex // guards the retransmission header and buffer
-	rtxHdr rtp.Header // the cached packet's header
-	rtxOut rtp.Header // the header re-sent to the subscriber
-	rtxBuf []byte
+	rtxMu    sync.Mutex // guards the retransmission header and buffers
+	rtxHdr   rtp.Header // the cached packet's header
+	rtxOut   rtp.Header // the header re-sent to the subscriber
+	rtxBuf   []byte
+	rtxPlain []byte // the re-sent packet, marshalled, for a DirectWriter
 }
 
 var _ webrtc.TrackLocal = (*DownTrack)(nil)
@@ -82,6 +85,7 @@ func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	if err := d.r.attach(d, b); err != nil {
 		return webrtc.RTPCodecParameters{}, err
 	}
+	d.base = d.r.counters() // under d.mu, as SenderReport reads it
 	d.bound.Store(b)
 	d.r.RequestKeyframe()
 	return codec, nil
@@ -211,6 +215,17 @@ func (d *DownTrack) retransmit(b *binding, seq uint16) bool {
 		return false
 	}
 	rewriteHeader(&d.rtxOut, &d.rtxHdr, b, seq)
-	_, err = b.w.WriteRTP(&d.rtxOut, payload)
-	return err == nil
+	switch o := d.out.Load(); {
+	case o == nil || o == pionOutput:
+		_, err = b.w.WriteRTP(&d.rtxOut, payload)
+		return err == nil
+	case o.hold:
+		return false
+	default:
+		if d.rtxPlain == nil {
+			d.rtxPlain = make([]byte, 0, cacheSlotSize)
+		}
+		n, ok := marshalRTP(d.rtxPlain[:cap(d.rtxPlain)], &d.rtxOut, payload)
+		return ok && o.direct.WriteRTP(d.rtxPlain[:n]) == nil
+	}
 }

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -76,6 +77,11 @@ type ReceiverConfig struct {
 	Stats *Stats
 	// Logger defaults to a logger that discards.
 	Logger *slog.Logger
+	// NewBatch, when set, gives the Receiver's goroutine a DatagramBatch:
+	// packets for DownTracks with a DirectWriter are sealed straight into
+	// it and sent a batch per system call. Without it they are sent one by
+	// one.
+	NewBatch func() DatagramBatch
 }
 
 // Receiver forwards one published track to its DownTracks.
@@ -97,7 +103,17 @@ type Receiver struct {
 
 	// Owned by the goroutine that calls WritePacket.
 	hdr       rtp.Header
+	out       rtp.Header // the outgoing header common to all DownTracks
+	plain     []byte     // the outgoing packet, marshalled once for DirectWriters
+	batch     DatagramBatch
 	seqOffset uint16 // packets dropped while muted, subtracted from every sequence number
+
+	// What has been forwarded, for sender reports: packets and bytes (one
+	// per published packet, not per subscriber), and the RTP timestamp and
+	// time of the last one.
+	sent   atomic.Uint64
+	octets atomic.Uint64
+	last   atomic.Uint64 // RTP timestamp << 32 | milliseconds since epoch (mod 2^32)
 
 	tracks atomic.Pointer[[]*binding] // bound DownTracks; replaced, never mutated
 
@@ -194,24 +210,128 @@ func (r *Receiver) WritePacket(b []byte) error {
 	r.cache.put(seq, b)
 
 	size := uint64(rtpFixedHeader + 4*len(r.hdr.CSRC) + len(payload) + int(r.hdr.PaddingSize))
-	var sent, dropped uint64
+	var sent, direct, dropped uint64
+	plain := 0 // length of r.plain once marshalled
+	batched := false
 	for _, t := range *r.tracks.Load() {
-		h := &t.dt.hdr
-		rewriteHeader(h, &r.hdr, t, seq)
-		if _, err := t.w.WriteRTP(h, payload); err != nil {
+		o := t.dt.out.Load()
+		if o == nil || o == pionOutput {
+			h := &t.dt.hdr
+			rewriteHeader(h, &r.hdr, t, seq)
+			if _, err := t.w.WriteRTP(h, payload); err != nil {
+				dropped++
+				continue
+			}
+			sent++
+			continue
+		}
+		if o.hold {
+			continue
+		}
+		if plain == 0 {
+			var ok bool
+			if plain, ok = r.marshalOut(seq, payload); !ok {
+				dropped++
+				continue
+			}
+		}
+		pkt := r.plain[:plain]
+		// Only the payload type and SSRC differ between subscribers.
+		pkt[1] = pkt[1]&0x80 | t.pt
+		binary.BigEndian.PutUint32(pkt[8:12], t.ssrc)
+		if r.cfg.NewBatch == nil {
+			if o.direct.WriteRTP(pkt) != nil {
+				dropped++
+				continue
+			}
+			sent++
+			direct++
+			continue
+		}
+		if r.batch == nil {
+			r.batch = r.cfg.NewBatch()
+		}
+		datagram, to, ok := o.direct.SealRTP(r.batch.Next(), pkt)
+		if !ok {
 			dropped++
 			continue
 		}
+		if r.batch.Add(datagram, to) {
+			r.batch.Flush()
+		}
+		batched = true
 		sent++
+		direct++
+	}
+	if batched {
+		r.batch.Flush()
+	}
+	if direct > 0 {
+		r.stats.packetsDirect.Add(direct)
 	}
 	if sent > 0 {
 		r.stats.packetsForwarded.Add(sent)
 		r.stats.bytesForwarded.Add(sent * size)
+		r.sent.Add(1)
+		r.octets.Add(uint64(len(payload)))
+		r.last.Store(uint64(r.hdr.Timestamp)<<32 | uint64(uint32(time.Since(r.epoch).Milliseconds())))
 	}
 	if dropped > 0 {
 		r.stats.packetsDropped.Add(dropped)
 	}
 	return nil
+}
+
+// marshalOut marshals the outgoing packet (sequence number seq, header
+// extensions dropped) into r.plain, for DirectWriters, and returns its
+// length. The payload type and SSRC are left for the caller to set.
+func (r *Receiver) marshalOut(seq uint16, payload []byte) (int, bool) {
+	if r.plain == nil {
+		r.plain = make([]byte, readBufferSize)
+	}
+	h := &r.out
+	h.Version = 2
+	h.Padding = r.hdr.Padding
+	h.PaddingSize = r.hdr.PaddingSize
+	h.Marker = r.hdr.Marker
+	h.PayloadType = 0
+	h.SequenceNumber = seq
+	h.Timestamp = r.hdr.Timestamp
+	h.SSRC = 0
+	h.CSRC = r.hdr.CSRC
+	h.Extension = false
+	h.ExtensionProfile = 0
+	h.Extensions = h.Extensions[:0]
+	return marshalRTP(r.plain, h, payload)
+}
+
+// marshalRTP writes header h, payload and h.PaddingSize bytes of padding
+// to dst and returns the length; ok is false if dst is too small.
+func marshalRTP(dst []byte, h *rtp.Header, payload []byte) (n int, ok bool) {
+	size := h.MarshalSize() + len(payload) + int(h.PaddingSize)
+	if size > len(dst) {
+		return 0, false
+	}
+	n, err := h.MarshalTo(dst)
+	if err != nil {
+		return 0, false
+	}
+	n += copy(dst[n:], payload)
+	if pad := int(h.PaddingSize); pad > 0 {
+		clear(dst[n : n+pad-1])
+		dst[n+pad-1] = byte(pad)
+		n += pad
+	}
+	return n, true
+}
+
+// counters is a snapshot of what a Receiver has forwarded.
+type counters struct {
+	packets, octets uint64
+}
+
+func (r *Receiver) counters() counters {
+	return counters{packets: r.sent.Load(), octets: r.octets.Load()}
 }
 
 const rtpFixedHeader = 12

@@ -12,6 +12,7 @@ type Stats struct {
 	plisSent             atomic.Uint64
 	packetsDropped       atomic.Uint64
 	packetsRetransmitted atomic.Uint64
+	packetsDirect        atomic.Uint64
 }
 
 // PacketsForwarded counts packets written to subscribers: one per
@@ -36,3 +37,7 @@ func (s *Stats) PacketsDropped() uint64 { return s.packetsDropped.Load() }
 
 // PacketsRetransmitted counts NACKed packets re-sent from the packet cache.
 func (s *Stats) PacketsRetransmitted() uint64 { return s.packetsRetransmitted.Load() }
+
+// PacketsDirect counts the forwarded packets (of PacketsForwarded) that
+// took a DirectWriter rather than pion's write path.
+func (s *Stats) PacketsDirect() uint64 { return s.packetsDirect.Load() }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -188,6 +189,11 @@ type session struct {
 	conn        *websocket.Conn // the current connection
 	participant *room.Participant
 	peer        *rtc.Peer
+
+	// heard is when the current connection last delivered a message
+	// (nanoseconds since epoch): a client that talks needs no ping.
+	heard atomic.Int64
+	epoch time.Time
 }
 
 func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
@@ -197,6 +203,7 @@ func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
 		out:     make(chan []byte, outQueue),
 		closing: make(chan struct{}),
 		resume:  make(chan *websocket.Conn, 1),
+		epoch:   time.Now(),
 	}
 }
 
@@ -419,6 +426,12 @@ func (s *session) pingLoop(ctx context.Context, conn *websocket.Conn) {
 		case <-s.closing:
 			return
 		case <-t.C:
+			// A message within the interval proves the connection is
+			// alive; clients that ping on their own (both SDKs do) cost
+			// the server no pings of its own.
+			if time.Duration(int64(time.Since(s.epoch))-s.heard.Load()) < s.h.cfg.PingInterval {
+				continue
+			}
 			pctx, cancel := context.WithTimeout(ctx, s.h.cfg.PingInterval)
 			err := conn.Ping(pctx)
 			cancel()
@@ -448,6 +461,7 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bo
 		if err != nil {
 			return
 		}
+		s.heard.Store(int64(time.Since(s.epoch)))
 		if !limiter.Allow() {
 			now := time.Now()
 			if now.Sub(window) > time.Second {

@@ -13,6 +13,7 @@ type ForwardingStats interface {
 	NACKsReceived() uint64
 	PLIsSent() uint64
 	PacketsDropped() uint64
+	PacketsDirect() uint64
 }
 
 // Metrics are the collectors the rest of the server updates. Gauges are set
@@ -60,6 +61,8 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 		counter("conclave_nacks_total", "NACKs received from subscribers.", fwd.NACKsReceived),
 		counter("conclave_plis_total", "PLIs sent to publishers.", fwd.PLIsSent),
 		counter("conclave_forward_dropped_packets_total", "RTP packets dropped instead of forwarded.", fwd.PacketsDropped),
+		counter("conclave_forwarded_direct_packets_total",
+			"Forwarded RTP packets sealed and sent by the direct SRTP path rather than pion's write path.", fwd.PacketsDirect),
 	)
 	return m
 }
@@ -76,3 +79,4 @@ func (noForwarding) BytesForwarded() uint64   { return 0 }
 func (noForwarding) NACKsReceived() uint64    { return 0 }
 func (noForwarding) PLIsSent() uint64         { return 0 }
 func (noForwarding) PacketsDropped() uint64   { return 0 }
+func (noForwarding) PacketsDirect() uint64    { return 0 }

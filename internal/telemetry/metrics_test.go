@@ -12,17 +12,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-type fakeForwarding struct{ packets, bytes, nacks, plis, dropped uint64 }
+type fakeForwarding struct{ packets, bytes, nacks, plis, dropped, direct uint64 }
 
 func (f *fakeForwarding) PacketsForwarded() uint64 { return f.packets }
 func (f *fakeForwarding) BytesForwarded() uint64   { return f.bytes }
 func (f *fakeForwarding) NACKsReceived() uint64    { return f.nacks }
 func (f *fakeForwarding) PLIsSent() uint64         { return f.plis }
 func (f *fakeForwarding) PacketsDropped() uint64   { return f.dropped }
+func (f *fakeForwarding) PacketsDirect() uint64    { return f.direct }
 
 func TestMetricsExposition(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	fwd := &fakeForwarding{packets: 10, bytes: 12000, nacks: 3, plis: 2, dropped: 1}
+	fwd := &fakeForwarding{packets: 10, bytes: 12000, nacks: 3, plis: 2, dropped: 1, direct: 9}
 	m := NewMetrics(reg, fwd)
 	m.Rooms.Set(2)
 	m.Participants.Set(5)
@@ -49,6 +50,9 @@ conclave_plis_total 2
 # HELP conclave_forward_dropped_packets_total RTP packets dropped instead of forwarded.
 # TYPE conclave_forward_dropped_packets_total counter
 conclave_forward_dropped_packets_total 1
+# HELP conclave_forwarded_direct_packets_total Forwarded RTP packets sealed and sent by the direct SRTP path rather than pion's write path.
+# TYPE conclave_forwarded_direct_packets_total counter
+conclave_forwarded_direct_packets_total 9
 # HELP conclave_rooms Rooms open on this node.
 # TYPE conclave_rooms gauge
 conclave_rooms 2
@@ -68,7 +72,7 @@ conclave_signal_errors_total{code="rate_limited"} 2
 `
 	names := []string{
 		"conclave_forwarded_packets_total", "conclave_forwarded_bytes_total", "conclave_nacks_total",
-		"conclave_plis_total", "conclave_forward_dropped_packets_total", "conclave_rooms",
+		"conclave_plis_total", "conclave_forward_dropped_packets_total", "conclave_forwarded_direct_packets_total", "conclave_rooms",
 		"conclave_participants", "conclave_tracks_published", "conclave_subscriptions",
 		"conclave_signal_errors_total",
 	}

@@ -343,6 +343,12 @@ func TestMeeting(t *testing.T) {
 			t.Errorf("decode %v", decode[i])
 		}
 	}
+	// Chromium answers the subscriber offer as the DTLS client, so the
+	// server seals every forwarded packet itself (the direct SRTP path) and
+	// the pages above decoded exactly that.
+	if st := e.srv.Stats(); st.PacketsForwarded() == 0 || st.PacketsDirect() != st.PacketsForwarded() {
+		t.Errorf("forwarded %d packets, %d on the direct SRTP path; want all", st.PacketsForwarded(), st.PacketsDirect())
+	}
 	if fi, err := os.Stat(filepath.Join(repoRoot, "test", "e2e", "artifacts", "four-person-meeting.png")); err != nil || fi.Size() < 10_000 {
 		t.Errorf("screenshot: %v", err)
 	}
