@@ -84,11 +84,13 @@ type run struct {
 	video    player
 	audio    player
 
-	// Each subscriber has one batching UDP socket (its own 5-tuple: the
-	// server tells ICE sessions apart by remote address) and runs no
+	// Each subscriber has one UDP socket (its own 5-tuple: the server
+	// tells ICE sessions apart by remote address) and runs no
 	// interceptors: the tester must cost far less than the server.
+	// Counting subscribers' sockets are drained by poller.
 	subAddr *net.UDPAddr
-	sockets []*udpbatch.Conn
+	sockets []io.Closer
+	poller  *poller
 
 	mu      sync.Mutex
 	clients []*client.Client
@@ -110,6 +112,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 	if err := r.localAddr(); err != nil {
 		return Report{}, err
 	}
+	r.poller = newPoller(pollInterval)
 	defer r.closeSockets()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -247,14 +250,21 @@ func (r *run) localAddr() error {
 // counts SRTP media at the socket from its clear RTP header and drops it
 // there; ICE, DTLS and RTCP still go to pion.
 func (r *run) subscriberEngine(counting bool, firstMedia func()) (webrtc.SettingEngine, error) {
-	raw, err := net.ListenUDP("udp", r.subAddr)
-	if err != nil {
-		return webrtc.SettingEngine{}, fmt.Errorf("loadtest: udp: %w", err)
-	}
-	conn := udpbatch.New(raw, 64)
+	var conn net.PacketConn
+	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
 	if counting {
-		conn.SetReadFilter(r.counter(firstMedia))
-		conn.SetReadCoalesce(readCoalesce)
+		c, err := newCountingConn(r.poller, r.subAddr, r.counter(firstMedia))
+		if err != nil {
+			return webrtc.SettingEngine{}, fmt.Errorf("loadtest: udp: %w", err)
+		}
+		conn = c
+		networks = networks[:1] // counting sockets are IPv4 only
+	} else {
+		raw, err := net.ListenUDP("udp", r.subAddr)
+		if err != nil {
+			return webrtc.SettingEngine{}, fmt.Errorf("loadtest: udp: %w", err)
+		}
+		conn = udpbatch.New(raw, 64)
 	}
 	r.mu.Lock()
 	r.sockets = append(r.sockets, conn)
@@ -262,7 +272,7 @@ func (r *run) subscriberEngine(counting bool, firstMedia func()) (webrtc.Setting
 	logs := pionlog.Factory(r.log)
 	se := webrtc.SettingEngine{LoggerFactory: logs}
 	se.SetICEUDPMux(webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), conn))
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	se.SetNetworkTypes(networks)
 	se.SetIncludeLoopbackCandidate(r.subAddr.IP != nil)
 	return se, nil
 }
@@ -273,14 +283,13 @@ func (r *run) closeSockets() {
 	for _, c := range r.sockets {
 		_ = c.Close()
 	}
+	r.poller.close()
 }
 
-// readCoalesce lets a counting subscriber's socket gather datagrams so that
-// one system call reads several.
-const readCoalesce = 20 * time.Millisecond
-
 // counter returns a read filter that counts SRTP media packets per SSRC
-// and drops them. It runs on the socket's one reading goroutine.
+// and drops them. It is not safe for concurrent use and need not be: it
+// runs only on the goroutine that reads the socket, which for a counting
+// socket on Linux is the one poller goroutine shared by all of them.
 func (r *run) counter(firstMedia func()) func(b []byte) bool {
 	tracks := make(map[uint32]*trackCounter)
 	return func(b []byte) bool {
