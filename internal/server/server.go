@@ -248,15 +248,15 @@ func (s *Server) listenMedia() error {
 	}
 	for attempt := 0; ; attempt++ {
 		addr := net.JoinHostPort(host, strconv.Itoa(s.cfg.RTCPort))
-		raw, err := net.ListenPacket("udp", addr)
+		raw, err := udpbatch.Listen("udp", addr)
 		if err != nil {
 			return fmt.Errorf("rtc_port: udp: %w", err)
 		}
 		// Large socket buffers absorb fan-out bursts; the batching conn
 		// sends them with few system calls.
-		_ = raw.(*net.UDPConn).SetWriteBuffer(4 << 20)
-		_ = raw.(*net.UDPConn).SetReadBuffer(4 << 20)
-		udp := udpbatch.New(raw.(*net.UDPConn), 0)
+		_ = raw.SetWriteBuffer(4 << 20)
+		_ = raw.SetReadBuffer(4 << 20)
+		udp := udpbatch.New(raw, 0)
 		port := udp.LocalAddr().(*net.UDPAddr).Port
 		tcp, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 		if err != nil {

@@ -22,7 +22,10 @@ const BatchBufferSize = MaxDatagram + 64
 type Batch struct {
 	c     *Conn
 	bufs  [][]byte
-	msgs  []ipv4.Message
+	out   [][]byte         // the datagrams queued
+	to    []netip.AddrPort // and their destinations
+	raw   *rawBatch        // Linux: sent with a raw sendmmsg
+	msgs  []ipv4.Message   // elsewhere: sent through x/net
 	addrs []net.UDPAddr
 	n     int
 }
@@ -30,15 +33,19 @@ type Batch struct {
 // NewBatch returns an empty Batch of BatchSize datagrams that sends on c.
 func (c *Conn) NewBatch() *Batch {
 	b := &Batch{
-		c:     c,
-		bufs:  make([][]byte, BatchSize),
-		msgs:  make([]ipv4.Message, BatchSize),
-		addrs: make([]net.UDPAddr, BatchSize),
+		c:    c,
+		bufs: make([][]byte, BatchSize),
+		out:  make([][]byte, BatchSize),
+		to:   make([]netip.AddrPort, BatchSize),
+		raw:  newRawBatch(c, BatchSize),
 	}
-	for i := range b.msgs {
-		b.bufs[i] = make([]byte, 0, BatchBufferSize)
-		b.msgs[i].Buffers = make([][]byte, 1)
-		b.addrs[i].IP = make(net.IP, 16)
+	if b.raw == nil {
+		b.msgs = make([]ipv4.Message, BatchSize)
+		b.addrs = make([]net.UDPAddr, BatchSize)
+		for i := range b.msgs {
+			b.msgs[i].Buffers = make([][]byte, 1)
+			b.addrs[i].IP = make(net.IP, 16)
+		}
 	}
 	return b
 }
@@ -50,6 +57,11 @@ func (b *Batch) Next() []byte {
 	if b.n == len(b.bufs) {
 		b.Flush()
 	}
+	if b.bufs[b.n] == nil {
+		// Allocated on first use: a batch that sends buffers of its own
+		// (the queue's writer) never needs them.
+		b.bufs[b.n] = make([]byte, 0, BatchBufferSize)
+	}
 	return b.bufs[b.n][:0]
 }
 
@@ -58,19 +70,13 @@ func (b *Batch) Next() []byte {
 // taking more). datagram is normally the buffer Next returned, filled; any
 // other slice must stay untouched until Flush.
 func (b *Batch) Add(datagram []byte, to netip.AddrPort) (full bool) {
-	if b.n == len(b.msgs) {
+	if b.n == len(b.out) {
 		b.Flush()
 	}
-	m := &b.msgs[b.n]
-	m.Buffers[0] = datagram
-	a := &b.addrs[b.n]
-	ip := to.Addr().As16()
-	copy(a.IP, ip[:])
-	a.Port = int(to.Port())
-	a.Zone = to.Addr().Zone()
-	m.Addr = a
+	b.out[b.n] = datagram
+	b.to[b.n] = to
 	b.n++
-	return b.n == len(b.msgs)
+	return b.n == len(b.out)
 }
 
 // Len is the number of datagrams queued.
@@ -82,10 +88,25 @@ func (b *Batch) Flush() {
 	if b.n == 0 {
 		return
 	}
-	b.c.send(b.msgs[:b.n])
-	for i := range b.msgs[:b.n] {
-		b.msgs[i].Buffers[0] = nil
-		b.msgs[i].Addr = nil
+	if b.raw != nil {
+		b.c.sendRaw(b.raw, b.out[:b.n], b.to[:b.n])
+	} else {
+		for i := range b.n {
+			m := &b.msgs[i]
+			m.Buffers[0] = b.out[i]
+			a := &b.addrs[i]
+			ip := b.to[i].Addr().As16()
+			copy(a.IP, ip[:])
+			a.Port = int(b.to[i].Port())
+			a.Zone = b.to[i].Addr().Zone()
+			m.Addr = a
+		}
+		b.c.send(b.msgs[:b.n])
+		for i := range b.n {
+			b.msgs[i].Buffers[0] = nil
+			b.msgs[i].Addr = nil
+		}
 	}
+	clear(b.out[:b.n])
 	b.n = 0
 }

@@ -44,8 +44,9 @@ type slot struct {
 
 // Conn is a batching UDP connection.
 type Conn struct {
-	udp *net.UDPConn
-	pc  *ipv4.PacketConn
+	udp    *net.UDPConn
+	pc     *ipv4.PacketConn
+	sender *sender // the send-only twin for Batches, or nil (sender_linux.go)
 
 	mu     sync.Mutex
 	ring   []slot
@@ -60,9 +61,8 @@ type Conn struct {
 	sent     atomic.Uint64
 	overflow atomic.Uint64
 
-	// Owned by the writer goroutine.
-	wmsgs  []ipv4.Message
-	waddrs []net.UDPAddr
+	// Owned by the writer goroutine: it sends the ring's slots in place.
+	wbatch *Batch
 
 	// Owned by the (single) reader.
 	filter   func(b []byte) bool
@@ -80,24 +80,21 @@ type Conn struct {
 // fragmented datagram is one that firewalls drop.
 func New(udp *net.UDPConn, queue int) *Conn {
 	_ = setDontFragment(udp) // an optimisation and a hygiene measure, not a requirement
+	snd := openSender(udp)
 	if queue <= 0 {
 		queue = DefaultQueue
 	}
 	c := &Conn{
 		udp:    udp,
+		sender: snd,
 		pc:     ipv4.NewPacketConn(udp),
 		ring:   make([]slot, queue),
 		wake:   make(chan struct{}, 1),
 		done:   make(chan struct{}),
-		wmsgs:  make([]ipv4.Message, BatchSize),
-		waddrs: make([]net.UDPAddr, BatchSize),
 		rmsgs:  make([]ipv4.Message, BatchSize),
 		rbufs:  make([][]byte, BatchSize),
 	}
-	for i := range c.wmsgs {
-		c.wmsgs[i].Buffers = make([][]byte, 1)
-		c.waddrs[i].IP = make(net.IP, 16)
-	}
+	c.wbatch = c.NewBatch()
 	for i := range c.rmsgs {
 		c.rbufs[i] = make([]byte, MaxDatagram)
 		c.rmsgs[i].Buffers = [][]byte{c.rbufs[i]}
@@ -171,15 +168,9 @@ func (c *Conn) writeLoop() {
 			// only fill slots past head+count.
 			for i := 0; i < n; i++ {
 				s := &c.ring[(head+i)%len(c.ring)]
-				c.wmsgs[i].Buffers[0] = s.buf[:s.n]
-				a := &c.waddrs[i]
-				ip := s.addr.Addr().As16()
-				copy(a.IP, ip[:])
-				a.Port = int(s.addr.Port())
-				a.Zone = s.addr.Addr().Zone()
-				c.wmsgs[i].Addr = a
+				c.wbatch.Add(s.buf[:s.n], s.addr)
 			}
-			c.send(c.wmsgs[:n])
+			c.wbatch.Flush()
 			c.mu.Lock()
 			c.head = (c.head + n) % len(c.ring)
 			c.count -= n
@@ -278,6 +269,9 @@ func (c *Conn) Close() error {
 	select {
 	case <-c.done:
 	case <-time.After(time.Second):
+	}
+	if c.sender != nil {
+		c.sender.close()
 	}
 	return c.udp.Close()
 }
