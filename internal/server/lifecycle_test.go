@@ -46,7 +46,12 @@ func TestNewReportsBusyPort(t *testing.T) {
 // TestSessionLimit: beyond signal.max_sessions a WebSocket upgrade is
 // refused with 503, and a freed slot is usable again.
 func TestSessionLimit(t *testing.T) {
-	e := newEnv(t, func(c *config.Config) { c.Signal.MaxSessions = 1 })
+	e := newEnv(t, func(c *config.Config) {
+		c.Signal.MaxSessions = 1
+		// The first session never joins; it must hold its slot while the
+		// second is refused, however slow a loaded CI machine is.
+		c.Signal.JoinTimeout = time.Minute
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	first := e.dialRaw(ctx, t)
