@@ -49,6 +49,7 @@ func (c *contextSealer) seal(dst, pkt []byte) ([]byte, error) {
 type gcmSealer struct {
 	aead cipher.AEAD
 	salt [12]byte
+	iv   [12]byte // scratch: a local array would escape to the heap through Seal
 
 	started bool
 	roc     uint32 // rollover counter of last
@@ -152,7 +153,8 @@ func (s *gcmSealer) seal(dst, pkt []byte) ([]byte, error) {
 		return nil, err
 	}
 	// IV = (0x0000 || SSRC || ROC || SEQ) XOR salt (RFC 7714 section 8.1).
-	iv := s.salt
+	iv := &s.iv
+	*iv = s.salt
 	iv[2] ^= pkt[8]
 	iv[3] ^= pkt[9]
 	iv[4] ^= pkt[10]
