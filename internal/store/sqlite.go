@@ -60,7 +60,7 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	s := &SQLite{db: db}
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -69,6 +69,27 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("store: migrate %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// ping opens the first connection, which applies the pragmas. Switching a
+// fresh database to WAL takes an exclusive lock, and SQLite reports
+// SQLITE_BUSY for it at once, without waiting busy_timeout, when another
+// connection (the server and the CLI opening the same new file) is doing
+// the same: so a busy first connection is retried, within busyTimeout.
+func ping(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err := db.PingContext(ctx)
+		var serr *sqlite.Error
+		if err == nil || !errors.As(err, &serr) || serr.Code()&0xFF != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // Close closes the database.
