@@ -737,17 +737,7 @@ func directFanOut(tb testing.TB, subs int) *Receiver {
 func TestWritePacketDirectAllocs(t *testing.T) {
 	r := directFanOut(t, 3)
 	defer r.Close()
-	pkt := packet(1, 0, bytes.Repeat([]byte{0x55}, 1100))
-	seq := uint16(1)
-	_ = r.WritePacket(pkt) // the first packet allocates the Receiver's buffers
-	allocs := testing.AllocsPerRun(1000, func() {
-		seq++
-		pkt[2], pkt[3] = byte(seq>>8), byte(seq)
-		if err := r.WritePacket(pkt); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if allocs != 0 {
+	if allocs := writeAllocs(t, r); allocs != 0 {
 		t.Fatalf("WritePacket to direct DownTracks allocates %v times per packet, want 0", allocs)
 	}
 	if r.Stats().PacketsDirect() < 3000 {
@@ -758,23 +748,5 @@ func TestWritePacketDirectAllocs(t *testing.T) {
 // BenchmarkForwardDirect is BenchmarkForward with DirectWriters that copy
 // (no crypto) into a batch that discards.
 func BenchmarkForwardDirect(b *testing.B) {
-	for _, subs := range []int{1, 10, 100} {
-		b.Run(fmt.Sprintf("subs=%d", subs), func(b *testing.B) {
-			r := directFanOut(b, subs)
-			defer r.Close()
-			pkt := packet(0, 0, bytes.Repeat([]byte{0x5A}, 1100))
-			b.SetBytes(int64(len(pkt)))
-			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				pkt[2], pkt[3] = byte(i>>8), byte(i)
-				if err := r.WritePacket(pkt); err != nil {
-					b.Fatal(err)
-				}
-			}
-			if r.Stats().PacketsDirect() == 0 {
-				b.Fatal("packets did not take the direct path")
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(subs), "ns/packet/sub")
-		})
-	}
+	benchmarkFanOut(b, directFanOut, (*Stats).PacketsDirect)
 }

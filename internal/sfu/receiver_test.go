@@ -415,16 +415,7 @@ func TestWritePacketAllocs(t *testing.T) {
 	for i := range 3 {
 		bind(t, r, webrtc.SSRC(i+1), 96, discardWriter{})
 	}
-	pkt := packet(1, 0, bytes.Repeat([]byte{0x55}, 1100))
-	seq := uint16(1)
-	allocs := testing.AllocsPerRun(1000, func() {
-		seq++
-		pkt[2], pkt[3] = byte(seq>>8), byte(seq)
-		if err := r.WritePacket(pkt); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if allocs != 0 {
+	if allocs := writeAllocs(t, r); allocs != 0 {
 		t.Fatalf("WritePacket allocates %v times per packet, want 0", allocs)
 	}
 	if r.Stats().PacketsForwarded() < 3000 {
