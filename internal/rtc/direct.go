@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"hash"
@@ -166,6 +167,27 @@ type directPath struct {
 	key     []byte
 	salt    []byte
 	to      atomic.Pointer[netip.AddrPort] // nil: no UDP path to the subscriber
+
+	mu    sync.Mutex
+	ssrcs map[uint32]*directWriter // which writer sealed each SSRC first
+}
+
+// claim records that w seals SSRC ssrc under this connection's key, and
+// reports false if another writer already has. Each writer keeps its own
+// rollover counter, so two writers on one SSRC (pion drawing the same
+// random SSRC twice in one connection) could seal two packets under one
+// nonce; the second writer is refused instead, and its track stays silent.
+func (d *directPath) claim(ssrc uint32, w *directWriter) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ssrcs == nil {
+		d.ssrcs = make(map[uint32]*directWriter)
+	}
+	if owner, ok := d.ssrcs[ssrc]; ok {
+		return owner == w
+	}
+	d.ssrcs[ssrc] = w
+	return true
 }
 
 // setPair points the path at the selected ICE candidate pair's remote
@@ -211,8 +233,28 @@ type directWriter struct {
 	path   *directPath
 	mu     sync.Mutex
 	sealer sealer
+	ssrc   uint32 // the SSRC this writer has claimed, valid when claimed
+	owns   bool
 	buf    []byte // WriteRTP's output
 }
+
+// sealLocked seals pkt into dst after checking that this writer owns the
+// packet's SSRC. Called with w.mu held.
+func (w *directWriter) sealLocked(dst, pkt []byte) ([]byte, error) {
+	if len(pkt) < 12 {
+		return nil, errors.New("rtc: not an RTP packet")
+	}
+	ssrc := binary.BigEndian.Uint32(pkt[8:12])
+	if !w.owns || ssrc != w.ssrc {
+		if !w.path.claim(ssrc, w) {
+			return nil, errSSRCInUse
+		}
+		w.ssrc, w.owns = ssrc, true
+	}
+	return w.sealer.seal(dst, pkt)
+}
+
+var errSSRCInUse = errors.New("rtc: SSRC already sealed by another track of this connection")
 
 func (w *directWriter) SealRTP(dst, pkt []byte) ([]byte, netip.AddrPort, bool) {
 	to := w.path.to.Load()
@@ -220,7 +262,7 @@ func (w *directWriter) SealRTP(dst, pkt []byte) ([]byte, netip.AddrPort, bool) {
 		return nil, netip.AddrPort{}, false
 	}
 	w.mu.Lock()
-	out, err := w.sealer.seal(dst, pkt)
+	out, err := w.sealLocked(dst, pkt)
 	w.mu.Unlock()
 	if err != nil {
 		return nil, netip.AddrPort{}, false
@@ -238,7 +280,7 @@ func (w *directWriter) WriteRTP(pkt []byte) error {
 	if w.buf == nil {
 		w.buf = make([]byte, 0, udpbatch.BatchBufferSize)
 	}
-	out, err := w.sealer.seal(w.buf[:0], pkt)
+	out, err := w.sealLocked(w.buf[:0], pkt)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
@@ -837,5 +838,45 @@ func TestDirectPathTwoSubscribers(t *testing.T) {
 	}
 	if got := e.Stats().PacketsDirect(); got != 2*n {
 		t.Errorf("PacketsDirect = %d, want %d", got, 2*n)
+	}
+}
+
+// TestDirectWritersNeverShareAnSSRC: two DownTracks of one connection that
+// end up with the same SSRC would each keep a rollover counter and could
+// seal two packets under one nonce; the second writer is refused.
+func TestDirectWritersNeverShareAnSSRC(t *testing.T) {
+	path := &directPath{profile: srtp.ProtectionProfileAeadAes128Gcm,
+		key: bytes.Repeat([]byte{1}, 16), salt: bytes.Repeat([]byte{2}, 12)}
+	to := netip.MustParseAddrPort("127.0.0.1:9")
+	path.to.Store(&to)
+	first, err := path.writer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := path.writer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkt := func(ssrc uint32, seq uint16) []byte {
+		b, err := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, SSRC: ssrc}, Payload: []byte{1, 2, 3}}).Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if _, _, ok := first.SealRTP(nil, pkt(0xAAAA, 1)); !ok {
+		t.Fatal("the first writer of an SSRC was refused")
+	}
+	if _, _, ok := second.SealRTP(nil, pkt(0xAAAA, 1)); ok {
+		t.Fatal("a second writer sealed an SSRC the first one owns")
+	}
+	if err := second.WriteRTP(pkt(0xAAAA, 2)); !errors.Is(err, errSSRCInUse) {
+		t.Fatalf("a second writer's retransmission: %v, want errSSRCInUse", err)
+	}
+	if _, _, ok := second.SealRTP(nil, pkt(0xBBBB, 1)); !ok {
+		t.Fatal("the second writer was refused an SSRC of its own")
+	}
+	if _, _, ok := first.SealRTP(nil, pkt(0xAAAA, 2)); !ok {
+		t.Fatal("the first writer lost its SSRC")
 	}
 }
