@@ -12,7 +12,9 @@ const maxCacheSize = 1 << 15
 
 // packetCache is a ring of preallocated packet buffers indexed by the
 // sequence number subscribers see (the receiver's outgoing sequence
-// number). One cache per Receiver is shared by all its DownTracks. The
+// number), extended past the 16-bit wrap so that a slot left over from an
+// earlier wrap is never mistaken for the packet a NACK asks for: re-sent,
+// it would be a different payload under a nonce already used. One cache per Receiver is shared by all its DownTracks. The
 // receiver goroutine writes every forwarded packet; RTCP goroutines copy
 // packets out to answer NACKs. A single mutex is enough: the critical
 // section is one memcpy of at most cacheSlotSize bytes and NACKs are rare.
@@ -21,7 +23,7 @@ type packetCache struct {
 	mask uint16
 	data []byte   // len(slots) * cacheSlotSize
 	lens []uint16 // 0 marks an empty slot
-	seqs []uint16
+	seqs []uint64 // extended outgoing sequence numbers
 }
 
 func newPacketCache(size int) *packetCache {
@@ -30,7 +32,7 @@ func newPacketCache(size int) *packetCache {
 		mask: uint16(size - 1),
 		data: make([]byte, size*cacheSlotSize),
 		lens: make([]uint16, size),
-		seqs: make([]uint16, size),
+		seqs: make([]uint64, size),
 	}
 }
 
@@ -45,9 +47,10 @@ func ceilPow2(n int) int {
 
 func (c *packetCache) size() int { return len(c.lens) }
 
-// put stores pkt under seq, overwriting whatever shared its slot.
-func (c *packetCache) put(seq uint16, pkt []byte) {
-	i := int(seq & c.mask)
+// put stores pkt under the extended sequence number seq, overwriting
+// whatever shared its slot.
+func (c *packetCache) put(seq uint64, pkt []byte) {
+	i := int(uint16(seq) & c.mask)
 	c.mu.Lock()
 	if len(pkt) > cacheSlotSize {
 		c.lens[i] = 0
@@ -59,11 +62,11 @@ func (c *packetCache) put(seq uint16, pkt []byte) {
 	c.mu.Unlock()
 }
 
-// get copies the packet stored under seq into dst, which must hold
-// cacheSlotSize bytes. ok is false when the packet has been overwritten or
-// was never cached.
-func (c *packetCache) get(seq uint16, dst []byte) (n int, ok bool) {
-	i := int(seq & c.mask)
+// get copies the packet stored under the extended sequence number seq into
+// dst, which must hold cacheSlotSize bytes. ok is false when the packet has
+// been overwritten or was never cached.
+func (c *packetCache) get(seq uint64, dst []byte) (n int, ok bool) {
+	i := int(uint16(seq) & c.mask)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.lens[i] == 0 || c.seqs[i] != seq {

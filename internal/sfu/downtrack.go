@@ -201,7 +201,7 @@ func (d *DownTrack) retransmit(b *binding, seq uint16) bool {
 	if d.closed.Load() || d.r.closed.Load() {
 		return false
 	}
-	n, ok := d.r.cache.get(seq, d.rtxBuf)
+	n, ok := d.r.cache.get(d.r.unwrapOut(seq), d.rtxBuf)
 	if !ok {
 		return false
 	}

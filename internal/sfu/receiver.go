@@ -106,13 +106,16 @@ type Receiver struct {
 	out       rtp.Header // the outgoing header common to all DownTracks
 	plain     []byte     // the outgoing packet, marshalled once for DirectWriters
 	batch     DatagramBatch
-	seqOffset uint16 // packets dropped while muted, subtracted from every sequence number
+	seq       seqState
 
 	// What has been forwarded, for sender reports: packets and bytes (one
 	// per published packet, not per subscriber), and the RTP timestamp and
 	// time of the last one.
 	sent   atomic.Uint64
 	octets atomic.Uint64
+	// highestOut is the highest extended outgoing sequence number, which
+	// NACKs (16-bit) are resolved against.
+	highestOut atomic.Uint64
 	last   atomic.Uint64 // RTP timestamp << 32 | milliseconds since epoch (mod 2^32)
 
 	tracks atomic.Pointer[[]*binding] // bound DownTracks; replaced, never mutated
@@ -201,13 +204,14 @@ func (r *Receiver) WritePacket(b []byte) error {
 		r.stats.packetsDropped.Add(1)
 		return err
 	}
-	if r.muted.Load() {
-		r.seqOffset++
+	ext, ok := r.seq.admit(r.hdr.SequenceNumber, r.muted.Load())
+	if !ok {
 		r.stats.packetsDropped.Add(1)
 		return nil
 	}
-	seq := r.hdr.SequenceNumber - r.seqOffset
-	r.cache.put(seq, b)
+	r.cache.put(ext, b)
+	r.highestOut.Store(max(r.highestOut.Load(), ext))
+	seq := uint16(ext)
 
 	size := uint64(rtpFixedHeader + 4*len(r.hdr.CSRC) + len(payload) + int(r.hdr.PaddingSize))
 	var sent, direct, dropped uint64
@@ -335,6 +339,66 @@ func (r *Receiver) counters() counters {
 }
 
 const rtpFixedHeader = 12
+
+// dupWindow is how many of the most recent incoming sequence numbers the
+// Receiver remembers having forwarded. A packet older than that, or one
+// already forwarded, is dropped: forwarding two different packets under
+// one outgoing sequence number would seal them under one SRTP nonce.
+const dupWindow = 1024
+
+// seqState maps a publisher's sequence numbers to the Receiver's outgoing
+// ones, on the Receiver's goroutine. Outgoing = incoming - offset, in
+// sequence numbers extended past the 16-bit wrap. While the track is
+// muted, packets are dropped and every new sequence number they reach adds
+// to offset, so subscribers see no gap; a packet from before such an
+// offset change (a late or retransmitted one) can no longer be placed and
+// is dropped.
+type seqState struct {
+	started bool
+	highest uint64 // highest extended incoming sequence number
+	floor   uint64 // packets at or below this are dropped
+	offset  uint64
+	fwd     [dupWindow]uint64 // extended sequence numbers forwarded, plus one
+}
+
+// admit returns the extended outgoing sequence number for incoming
+// sequence number seq, and false if the packet must be dropped: muted, a
+// duplicate, or too old to place.
+func (s *seqState) admit(seq uint16, muted bool) (uint64, bool) {
+	if !s.started {
+		// Start far from zero so that unwrapping never goes below it.
+		s.started, s.highest = true, 1<<32|uint64(seq)
+		s.floor = s.highest - 1
+		if muted {
+			s.floor = s.highest
+			return 0, false
+		}
+		s.fwd[s.highest%dupWindow] = s.highest + 1
+		return s.highest, true
+	}
+	ext := uint64(int64(s.highest) + int64(int16(seq-uint16(s.highest))))
+	if muted {
+		if ext > s.highest {
+			s.offset += ext - s.highest
+			s.highest = ext
+			s.floor = ext
+		}
+		return 0, false
+	}
+	if ext <= s.floor || ext+dupWindow <= s.highest || s.fwd[ext%dupWindow] == ext+1 {
+		return 0, false
+	}
+	s.fwd[ext%dupWindow] = ext + 1
+	s.highest = max(s.highest, ext)
+	return ext - s.offset, true
+}
+
+// unwrapOut extends an outgoing 16-bit sequence number (from a NACK) to the
+// one nearest the highest forwarded.
+func (r *Receiver) unwrapOut(seq uint16) uint64 {
+	h := r.highestOut.Load()
+	return uint64(int64(h) + int64(int16(seq-uint16(h))))
+}
 
 // splitPadding returns the payload of the packet b whose header h (hdrLen
 // bytes) has been parsed, without RTP padding, and records the padding size
