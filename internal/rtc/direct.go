@@ -301,16 +301,20 @@ func (p *Peer) decidePath() {
 	var path *directPath
 	profile, key, salt, err := p.secrets.sendKeys()
 	if err == nil {
-		d := &directPath{udp: p.engine.udp, profile: profile, key: key, salt: salt}
-		pair, _ := p.sub.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
-		if d.setPair(pair) {
-			path = d
-		}
+		path = &directPath{udp: p.engine.udp, profile: profile, key: key, salt: salt}
 	}
+	current, _ := p.sub.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.decided {
 		return
+	}
+	// A change reported while the key was derived wins over what was read.
+	if p.pair != nil {
+		current = p.pair
+	}
+	if path != nil && !path.setPair(current) {
+		path = nil
 	}
 	p.decided = true
 	p.direct = path
@@ -344,6 +348,7 @@ func (p *Peer) applyPath(d *sfu.DownTrack) {
 // again on a fresh one.
 func (p *Peer) pairChanged(pair *webrtc.ICECandidatePair) {
 	p.mu.Lock()
+	p.pair = pair
 	path, closed := p.direct, p.closed
 	p.mu.Unlock()
 	if path == nil || closed || path.setPair(pair) {

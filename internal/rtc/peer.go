@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/webrtc/v4"
 
@@ -74,7 +75,12 @@ type Peer struct {
 	// once the connection is up (nil: pion's). decided says the choice was
 	// made; it never changes afterwards (see sfu.DirectWriter).
 	secrets    *dtlsSecrets
-	reportSlot int // the Peer's slot in the engine's reporter
+	reportSlot int         // the Peer's slot in the engine's reporter
+	reporting  atomic.Bool // a report write is in flight on its own goroutine
+	// pair is the subscriber connection's latest selected candidate pair,
+	// kept so that decidePath and pairChanged cannot miss a change between
+	// them. Guarded by mu.
+	pair *webrtc.ICECandidatePair
 
 	mu       sync.Mutex
 	closed   bool

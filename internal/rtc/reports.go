@@ -81,9 +81,29 @@ func (r *reporter) loop() {
 		}
 		r.mu.Unlock()
 		for _, p := range due {
-			p.sendReports(now)
+			if p.directReports() {
+				p.sendReports(now)
+				continue
+			}
+			// pion's path may be ICE-TCP, whose writes can block on a
+			// subscriber that stops reading: never on this goroutine, and
+			// never two at once for one Peer.
+			if p.reporting.CompareAndSwap(false, true) {
+				go func() {
+					defer p.reporting.Store(false)
+					p.sendReports(now)
+				}()
+			}
 		}
 	}
+}
+
+// directReports reports whether p's media, and so its RTCP, goes over UDP
+// on the media socket, where a write never blocks.
+func (p *Peer) directReports() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.direct != nil
 }
 
 // sendReports writes a sender report for every subscription that has

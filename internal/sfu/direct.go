@@ -70,8 +70,10 @@ func (d *DownTrack) SetDirect(w DirectWriter) bool {
 	if !d.out.CompareAndSwap(holdOutput, next) {
 		return false
 	}
-	// The keyframe asked for at Bind may have been held back.
-	d.r.RequestKeyframe()
+	// The keyframe asked for at Bind may have been held back. Asked for
+	// on its own goroutine: it writes to the publisher's connection, and
+	// the caller may hold its own locks.
+	go d.r.RequestKeyframe()
 	return true
 }
 

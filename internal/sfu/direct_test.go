@@ -251,6 +251,10 @@ func TestHoldAndSetDirect(t *testing.T) {
 	if !held.SetDirect(heldDirect) {
 		t.Fatal("SetDirect on a held DownTrack reported false")
 	}
+	// (on its own goroutine)
+	for deadline := time.Now().Add(2 * time.Second); len(fb.plis()) == plis && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	if len(fb.plis()) != plis+1 {
 		t.Errorf("SetDirect sent %d PLIs, want 1", len(fb.plis())-plis)
 	}

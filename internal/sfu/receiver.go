@@ -102,11 +102,11 @@ type Receiver struct {
 	lastPLI atomic.Int64 // time since epoch of the last PLI, plus 1ns; 0 means never
 
 	// Owned by the goroutine that calls WritePacket.
-	hdr       rtp.Header
-	out       rtp.Header // the outgoing header common to all DownTracks
-	plain     []byte     // the outgoing packet, marshalled once for DirectWriters
-	batch     DatagramBatch
-	seq       seqState
+	hdr   rtp.Header
+	out   rtp.Header // the outgoing header common to all DownTracks
+	plain []byte     // the outgoing packet, marshalled once for DirectWriters
+	batch DatagramBatch
+	seq   seqState
 
 	// What has been forwarded, for sender reports: packets and bytes (one
 	// per published packet, not per subscriber), and the RTP timestamp and
@@ -116,7 +116,7 @@ type Receiver struct {
 	// highestOut is the highest extended outgoing sequence number, which
 	// NACKs (16-bit) are resolved against.
 	highestOut atomic.Uint64
-	last   atomic.Uint64 // RTP timestamp << 32 | milliseconds since epoch (mod 2^32)
+	last       atomic.Uint64 // RTP timestamp << 32 | milliseconds since epoch (mod 2^32)
 
 	tracks atomic.Pointer[[]*binding] // bound DownTracks; replaced, never mutated
 
