@@ -343,9 +343,9 @@ func (p *Peer) applyPath(d *sfu.DownTrack) {
 }
 
 // pairChanged follows the subscriber's selected ICE candidate pair. A
-// direct path cannot move to a pair the media socket cannot reach (ICE-TCP,
-// a relay): the connection is then reported lost, and the client joins
-// again on a fresh one.
+// direct path cannot move to a pair the media socket cannot reach (an
+// ICE-TCP pair, or a remote host known only by its mDNS name after an ICE
+// restart): the connection then leaves the direct path.
 func (p *Peer) pairChanged(pair *webrtc.ICECandidatePair) {
 	p.mu.Lock()
 	p.pair = pair
@@ -358,7 +358,34 @@ func (p *Peer) pairChanged(pair *webrtc.ICECandidatePair) {
 	if pair != nil {
 		desc = pair.String()
 	}
-	p.engine.cfg.Logger.Warn("subscriber moved to a path the direct SRTP path cannot follow",
-		"participant", p.id, "pair", desc)
-	go p.handler.ConnectionLost(Subscriber)
+	p.engine.cfg.Logger.Info("subscriber media leaves the direct SRTP path", "participant", p.id, "pair", desc)
+	// Not on pion's ICE goroutine, which renegotiation would wait on.
+	go p.leaveDirectPath()
+}
+
+// leaveDirectPath moves every subscription to pion's path. A DownTrack
+// never changes path (see sfu.DirectWriter), so each is replaced by a new
+// one with a new sender and a new SSRC, and the connection is
+// renegotiated: the subscriber sees each track end and start again, and
+// no SRTP nonce can be shared between the two paths.
+func (p *Peer) leaveDirectPath() {
+	p.mu.Lock()
+	if p.closed || p.direct == nil {
+		p.mu.Unlock()
+		return
+	}
+	p.direct = nil // what is subscribed from now on takes pion's path
+	ids := make([]string, 0, len(p.downs))
+	receivers := make([]*sfu.Receiver, 0, len(p.downs))
+	for id, s := range p.downs {
+		ids = append(ids, id)
+		receivers = append(receivers, s.down.Receiver())
+	}
+	p.mu.Unlock()
+	for i, id := range ids {
+		p.Unsubscribe(id)
+		if err := p.Subscribe(receivers[i]); err != nil && !errors.Is(err, ErrClosed) {
+			p.engine.cfg.Logger.Warn("resubscribe on pion's SRTP path", "participant", p.id, "track", id, "err", err)
+		}
+	}
 }

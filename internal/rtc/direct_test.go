@@ -299,6 +299,12 @@ func (h *trickleHandler) ConnectionLost(PC) {
 	h.mu.Unlock()
 }
 
+func (h *trickleHandler) lostCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lost
+}
+
 // newDirectEngine is an Engine whose media socket can send batches: its
 // subscriber connections get the direct SRTP path when they can.
 func newDirectEngine(t *testing.T) *Engine {
@@ -331,6 +337,7 @@ type directRig struct {
 	track   chan *webrtc.TrackRemote
 	pkts    chan *rtp.Packet
 	reports chan *rtcp.SenderReport
+	offers  chan string // the server's later subscriber offers
 }
 
 // newDirectRig connects one subscriber to a new engine's video Receiver;
@@ -397,6 +404,7 @@ func subscribe(t *testing.T, e *Engine, r *sfu.Receiver, id string, configure fu
 		track:   make(chan *webrtc.TrackRemote, 1),
 		pkts:    make(chan *rtp.Packet, 4096),
 		reports: make(chan *rtcp.SenderReport, 64),
+		offers:  h.offers,
 	}
 	client.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {
@@ -878,5 +886,97 @@ func TestDirectWritersNeverShareAnSSRC(t *testing.T) {
 	}
 	if _, _, ok := first.SealRTP(nil, pkt(0xAAAA, 2)); !ok {
 		t.Fatal("the first writer lost its SSRC")
+	}
+}
+
+// TestLeavingTheDirectPath: when the subscriber's selected pair moves to
+// one the media socket cannot reach (here ICE-TCP), its subscriptions move
+// to pion's path on new senders with new SSRCs, after a renegotiation, and
+// media keeps flowing; the participant is not dropped.
+func TestLeavingTheDirectPath(t *testing.T) {
+	t.Parallel()
+	rig := newDirectRig(t, nil)
+	before := rig.publish(t, 100, 20)
+	first := rig.remoteTrack(t)
+	rig.receive(t, first, before, map[uint16]int{})
+	if !rig.down.Direct() {
+		t.Fatal("setup: not on the direct path")
+	}
+	rig.peer.pairChanged(&webrtc.ICECandidatePair{
+		Local:  &webrtc.ICECandidate{Protocol: webrtc.ICEProtocolTCP, Address: "127.0.0.1", Port: 7881, Typ: webrtc.ICECandidateTypeHost},
+		Remote: &webrtc.ICECandidate{Protocol: webrtc.ICEProtocolTCP, Address: "127.0.0.1", Port: 50000, Typ: webrtc.ICECandidateTypeHost},
+	})
+	var offer string
+	select {
+	case offer = <-rig.offers:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no renegotiation after leaving the direct path")
+	}
+	if err := rig.client.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := rig.client.CreateAnswer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rig.client.SetLocalDescription(answer); err != nil {
+		t.Fatal(err)
+	}
+	if err := rig.peer.HandleAnswer(answer.SDP); err != nil {
+		t.Fatal(err)
+	}
+	// The offer may have covered the removal only; answer any follow-up.
+	go func() {
+		for offer := range rig.offers {
+			if rig.client.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}) != nil {
+				return
+			}
+			a, err := rig.client.CreateAnswer(nil)
+			if err != nil || rig.client.SetLocalDescription(a) != nil {
+				return
+			}
+			_ = rig.peer.HandleAnswer(a.SDP)
+		}
+	}()
+	var down *sfu.DownTrack
+	eventually(t, 10*time.Second, "a new subscription", func() bool {
+		rig.peer.mu.Lock()
+		defer rig.peer.mu.Unlock()
+		s, ok := rig.peer.downs[camTrackID]
+		if ok && s.down != rig.down {
+			down = s.down
+		}
+		return down != nil
+	})
+	if down.Direct() {
+		t.Fatal("the new subscription is on the direct path")
+	}
+	directBefore := rig.stats.PacketsDirect()
+	eventually(t, 10*time.Second, "the new DownTrack to be bound", func() bool { return rig.recv.DownTracks() == 1 && down.Receiver() == rig.recv })
+	// pion reports a track when its first packet arrives.
+	sent := rig.publish(t, 7000, 40)
+	second := rig.remoteTrack(t)
+	if second.SSRC() == first.SSRC() {
+		t.Fatalf("the new sender reuses SSRC %d", first.SSRC())
+	}
+	seen := map[uint16]int{}
+	timeout := time.After(10 * time.Second)
+	for len(seen) < len(sent) {
+		select {
+		case p := <-rig.pkts:
+			if p.SSRC != uint32(second.SSRC()) {
+				continue // a straggler from the old track
+			}
+			checkReceived(t, second, p, sent)
+			seen[p.SequenceNumber]++
+		case <-timeout:
+			t.Fatalf("the client received %d of %d packets on pion's path", len(seen), len(sent))
+		}
+	}
+	if got := rig.stats.PacketsDirect(); got != directBefore {
+		t.Errorf("PacketsDirect grew by %d after leaving the direct path", got-directBefore)
+	}
+	if lost := rig.peer.handler.(*trickleHandler).lostCount(); lost != 0 {
+		t.Errorf("the connection was reported lost %d times", lost)
 	}
 }

@@ -60,6 +60,9 @@ func (d *DownTrack) RID() string { return "" }
 // Kind is the publisher's track kind.
 func (d *DownTrack) Kind() webrtc.RTPCodecType { return d.r.cfg.Kind }
 
+// Receiver is the Receiver the DownTrack forwards.
+func (d *DownTrack) Receiver() *Receiver { return d.r }
+
 // SubscriberID is the id given to NewDownTrack.
 func (d *DownTrack) SubscriberID() string { return d.subscriberID }
 
