@@ -105,6 +105,15 @@ func (s *dtlsSecrets) serverHello(m handshake.MessageServerHello) handshake.Mess
 
 var errNoDirectPath = errors.New("rtc: no direct SRTP path")
 
+// wipe forgets the handshake secrets, for a connection closed before its
+// path was decided.
+func (s *dtlsSecrets) wipe() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.masterSecret)
+	s.masterSecret = nil
+}
+
 // prfHash is the TLS 1.2 PRF hash of the cipher suites pion negotiates.
 func prfHash(suite uint16) func() hash.Hash {
 	switch suite {

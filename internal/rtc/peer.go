@@ -531,6 +531,9 @@ func (p *Peer) Close() {
 	}
 	_ = p.sub.Close()
 	p.engine.reports.remove(p, p.reportSlot)
+	if p.secrets != nil {
+		p.secrets.wipe()
+	}
 	for _, s := range downs {
 		s.down.Close()
 	}

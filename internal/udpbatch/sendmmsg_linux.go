@@ -3,6 +3,7 @@ package udpbatch
 import (
 	"net"
 	"net/netip"
+	"strconv"
 	"syscall"
 	"unsafe"
 
@@ -116,9 +117,11 @@ func (r *rawBatch) set(i int, b []byte, addr netip.AddrPort) bool {
 	*sa = syscall.RawSockaddrInet6{Family: syscall.AF_INET6}
 	p := (*[2]byte)(unsafe.Pointer(&sa.Port))
 	p[0], p[1] = byte(port>>8), byte(port)
-	sa.Addr = ip.As16() // an IPv4 address becomes ::ffff:a.b.c.d
-	if z := ip.Zone(); z != "" {
-		if ifi, err := net.InterfaceByName(z); err == nil {
+	sa.Addr = ip.As16()          // an IPv4 address becomes ::ffff:a.b.c.d
+	if z := ip.Zone(); z != "" { // link-local: rare, so no cache
+		if n, err := strconv.ParseUint(z, 10, 32); err == nil {
+			sa.Scope_id = uint32(n)
+		} else if ifi, err := net.InterfaceByName(z); err == nil {
 			sa.Scope_id = uint32(ifi.Index)
 		}
 	}
