@@ -93,6 +93,13 @@ func Summarize(w Window) Report {
 	return r
 }
 
+// metricsMismatch reports whether the scraped server forwarded less than
+// half of what this run's subscribers received: metrics from another
+// server (the default --metrics-url points at 127.0.0.1:9090).
+func (r Report) metricsMismatch() bool {
+	return r.Server && r.PacketsPerSec > 0 && r.ServerForwardedPerSec < r.PacketsPerSec/2
+}
+
 func sub(a, b uint64) uint64 {
 	if a < b {
 		return 0
@@ -131,6 +138,10 @@ func (r Report) Write(w io.Writer) error {
 			r.ServerCPU*100, float64(r.ServerCPUPerPacket)/float64(time.Microsecond))
 		p("server memory       %.1f MiB resident, %.1f KiB per subscriber",
 			r.ServerRSS/(1<<20), r.ServerRSSPerSubscriber/(1<<10))
+		if r.metricsMismatch() {
+			p("WARNING             the server at --metrics-url forwarded far fewer packets than the subscribers received:")
+			p("                    it is probably not the server under test, and its figures above are not this run's")
+		}
 	} else {
 		p("server metrics      not available (see --metrics-url)")
 	}

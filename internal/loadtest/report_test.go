@@ -115,3 +115,21 @@ func TestTrackCounter(t *testing.T) {
 		t.Error("short packet counted")
 	}
 }
+
+// TestReportWarnsOfForeignMetrics: figures scraped from a server that did
+// not carry this run's media are flagged, not printed as if they were.
+func TestReportWarnsOfForeignMetrics(t *testing.T) {
+	for _, tc := range []struct {
+		forwarded float64
+		warn      bool
+	}{{0, true}, {1000, true}, {9000, false}, {10000, false}} {
+		r := Report{Server: true, PacketsPerSec: 10000, ServerForwardedPerSec: tc.forwarded}
+		var b bytes.Buffer
+		if err := r.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(b.String(), "WARNING"); got != tc.warn {
+			t.Errorf("forwarded %v of 10000 packets/s received: warning %v, want %v\n%s", tc.forwarded, got, tc.warn, b.String())
+		}
+	}
+}
