@@ -58,6 +58,10 @@ type Rooms struct {
 	MaxParticipants int           `yaml:"max_participants"`
 	EmptyTimeout    time.Duration `yaml:"empty_timeout"`
 	MaxRooms        int           `yaml:"max_rooms"`
+	// MaxParticipantsCap and MaxEmptyTimeout bound what a REST caller may
+	// ask for when it creates a room.
+	MaxParticipantsCap int           `yaml:"max_participants_cap"`
+	MaxEmptyTimeout    time.Duration `yaml:"max_empty_timeout"`
 }
 
 // Signal configures the signaling WebSocket.
@@ -96,7 +100,9 @@ type Log struct {
 	Format string `yaml:"format"` // text or json
 }
 
-// Default returns the production defaults.
+// Default returns the production defaults. It is the one place a default
+// is set: the packages that take these values (room, signal, httpapi) fill
+// a zero field from here.
 func Default() Config {
 	return Config{
 		Addr:      ":8443",
@@ -109,6 +115,9 @@ func Default() Config {
 			MaxParticipants: 100,
 			EmptyTimeout:    5 * time.Minute,
 			MaxRooms:        1000,
+
+			MaxParticipantsCap: 1000,
+			MaxEmptyTimeout:    24 * time.Hour,
 		},
 		Signal: Signal{
 			JoinTimeout:       5 * time.Second,

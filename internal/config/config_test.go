@@ -228,6 +228,8 @@ func TestValidate(t *testing.T) {
 		{"origin with path", func(c *Config) { c.HTTP.AllowedOrigins = []string{"https://a.example/x"} }, "http.allowed_origins[0]"},
 		{"origin scheme", func(c *Config) { c.HTTP.AllowedOrigins = []string{"ftp://a.example"} }, "http.allowed_origins[0]"},
 		{"log level", func(c *Config) { c.Log.Level = "trace" }, "log.level"},
+		{"participants cap below the default", func(c *Config) { c.Rooms.MaxParticipantsCap = c.Rooms.MaxParticipants - 1 }, "rooms.max_participants_cap"},
+		{"max empty timeout zero", func(c *Config) { c.Rooms.MaxEmptyTimeout = 0 }, "rooms.max_empty_timeout"},
 		{"log format", func(c *Config) { c.Log.Format = "xml" }, "log.format"},
 	}
 	for _, tt := range tests {
@@ -257,6 +259,7 @@ func TestEveryKeyOverridable(t *testing.T) {
 		"CONCLAVE_TLS_CERT_FILE", "CONCLAVE_TLS_KEY_FILE", "CONCLAVE_TLS_HOSTS",
 		"CONCLAVE_TOKENS_MAX_LIFETIME",
 		"CONCLAVE_ROOMS_AUTO_CREATE", "CONCLAVE_ROOMS_MAX_PARTICIPANTS", "CONCLAVE_ROOMS_EMPTY_TIMEOUT", "CONCLAVE_ROOMS_MAX_ROOMS",
+		"CONCLAVE_ROOMS_MAX_PARTICIPANTS_CAP", "CONCLAVE_ROOMS_MAX_EMPTY_TIMEOUT",
 		"CONCLAVE_SIGNAL_JOIN_TIMEOUT", "CONCLAVE_SIGNAL_MESSAGES_PER_SECOND", "CONCLAVE_SIGNAL_BURST",
 		"CONCLAVE_SIGNAL_PING_INTERVAL", "CONCLAVE_SIGNAL_RESUME_WINDOW", "CONCLAVE_SIGNAL_MAX_SESSIONS",
 		"CONCLAVE_RTC_PUBLIC_IPS", "CONCLAVE_RTC_INCLUDE_LOOPBACK", "CONCLAVE_RTC_DISCONNECT_TIMEOUT", "CONCLAVE_RTC_PLI_INTERVAL",

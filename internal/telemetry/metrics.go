@@ -25,6 +25,8 @@ type Metrics struct {
 	TracksPublished prometheus.Gauge
 	Subscriptions   prometheus.Gauge // down-tracks
 	SignalErrors    *prometheus.CounterVec
+	Decisions       *prometheus.CounterVec
+	RoomEvents      *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them, with the process and Go
@@ -47,6 +49,14 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 			Name: "conclave_signal_errors_total",
 			Help: "Signaling errors sent to clients, by error code.",
 		}, []string{"code"}),
+		Decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "conclave_access_decisions_total",
+			Help: "Access decisions (joins, resumes, REST actions), by action, outcome and refusal code.",
+		}, []string{"action", "outcome", "code"}),
+		RoomEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "conclave_room_events_total",
+			Help: "Events out of the rooms (joined, left, track_published, removed, ...), by kind.",
+		}, []string{"kind"}),
 	}
 	counter := func(name, help string, read func() uint64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
@@ -55,7 +65,7 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 	reg.MustRegister(
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
-		m.Rooms, m.Participants, m.TracksPublished, m.Subscriptions, m.SignalErrors,
+		m.Rooms, m.Participants, m.TracksPublished, m.Subscriptions, m.SignalErrors, m.Decisions, m.RoomEvents,
 		counter("conclave_forwarded_packets_total", "RTP packets forwarded to subscribers.", fwd.PacketsForwarded),
 		counter("conclave_forwarded_bytes_total", "RTP bytes forwarded to subscribers.", fwd.BytesForwarded),
 		counter("conclave_nacks_total", "NACKs received from subscribers.", fwd.NACKsReceived),
@@ -70,6 +80,16 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 // SignalError counts one signaling error sent with code.
 func (m *Metrics) SignalError(code string) {
 	m.SignalErrors.WithLabelValues(code).Inc()
+}
+
+// Decision counts one access decision.
+func (m *Metrics) Decision(action, outcome, code string) {
+	m.Decisions.WithLabelValues(action, outcome, code).Inc()
+}
+
+// RoomEvent counts one event out of the rooms, by kind.
+func (m *Metrics) RoomEvent(kind string) {
+	m.RoomEvents.WithLabelValues(kind).Inc()
 }
 
 type noForwarding struct{}
