@@ -34,7 +34,7 @@ type Config struct {
 	// Rooms decides every access and holds the rooms; the API decides
 	// nothing itself.
 	Rooms  room.Rooms
-	Logger         *slog.Logger
+	Logger *slog.Logger
 	// MaxEmptyTimeout and MaxParticipants bound what a caller may ask for.
 	MaxEmptyTimeout time.Duration
 	MaxParticipants int
