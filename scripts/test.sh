@@ -125,6 +125,7 @@ fuzz() {
 fuzz ./protocol/ FuzzDecode
 fuzz ./protocol/ FuzzDecodeServer
 fuzz ./internal/auth/ FuzzVerify
+fuzz ./internal/httpapi/ FuzzDecodeJSON
 fuzz ./internal/rtc/ FuzzValidateOffer
 fuzz ./internal/sfu/ FuzzWritePacket
 
