@@ -21,8 +21,8 @@ func grantNames() []string {
 	return []string{"publish", "subscribe", "publishData", "roomAdmin", "roomCreate", "roomList"}
 }
 
-// numericDates are the claims that RFC 7519 section 2 defines as
-// NumericDate: a JSON number.
+// numericDate reports whether the claim called name is a NumericDate,
+// which RFC 7519 section 2 defines as a JSON number.
 func numericDate(name string) bool { return name == "exp" || name == "nbf" || name == "iat" }
 
 // checkPayload reads the claims segment of raw as JSON before the JWT
