@@ -98,7 +98,7 @@ func Codes() []CodeSpec {
 		{CodeUnknownTrack, 0, Signal, "`mute` or `unmute_request` names a track the participant does not have"},
 		{CodeUnknownParticipant, 0, Signal, "a `data` recipient is not in the room"},
 		{CodeResumeFailed, 0, Signal, "no session to resume: unknown, already ended, another identity or room, or a wrong secret; join afresh"},
-		{CodeTooManyTracks, 0, Signal, "the participant already publishes 8 tracks (or has announced 16 it has not yet published)"},
+		{CodeTooManyTracks, 0, Signal, "the participant already publishes 8 tracks, or has 16 `add_track` announcements waiting for their tracks (see Limits)"},
 		{CodeMutedByHost, 0, Signal, "the track was muted by the host and only the host can lift that; send `unmute_request` to ask"},
 		{CodeServerFull, http.StatusServiceUnavailable, Signal, "the signaling upgrade is refused: the node has `signal.max_sessions` sessions (HTTP 503, counted only)"},
 		{CodeUnavailable, http.StatusServiceUnavailable, both, "the server cannot store the change right now (disk full, database unavailable); nothing was changed; retry later"},

@@ -90,7 +90,9 @@ type HTTP struct {
 	// FrameAncestors is the CSP frame-ancestors source list.
 	FrameAncestors []string `yaml:"frame_ancestors"`
 	// AllowedOrigins are extra origins (scheme://host[:port]) accepted on the
-	// WebSocket upgrade and by CORS; the server's own origin always is.
+	// WebSocket upgrade and allowed to call the REST API from a browser
+	// (httpapi.CORS: exact origins, no credentials); the server's own origin
+	// always is.
 	AllowedOrigins []string `yaml:"allowed_origins"`
 }
 

@@ -189,7 +189,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	}
 	app.register(mux)
 	s.http = &http.Server{
-		Handler:           httpapi.SecurityHeaders(cfg.HTTP.FrameAncestors, mux),
+		Handler:           httpapi.SecurityHeaders(cfg.HTTP.FrameAncestors, httpapi.CORS(cfg.HTTP.AllowedOrigins, mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

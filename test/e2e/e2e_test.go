@@ -105,7 +105,7 @@ type env struct {
 	chromium string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, mutate ...func(*config.Config)) *env {
 	t.Helper()
 	chromium := prerequisites(t)
 	serial.Lock()
@@ -116,6 +116,9 @@ func newEnv(t *testing.T) *env {
 	cfg.RTCPort = 0
 	cfg.AdminAddr = ""
 	cfg.DataDir = t.TempDir()
+	for _, m := range mutate {
+		m(&cfg)
+	}
 	level := "warn"
 	if os.Getenv("CONCLAVETEST_LOG") != "" {
 		level = "debug"
