@@ -441,6 +441,12 @@ func (s *Server) restoreRooms(ctx context.Context) error {
 		return fmt.Errorf("store: rooms: %w", err)
 	}
 	for _, r := range rooms {
+		// A name stored by an older version that today's rules refuse
+		// (".", "..") is not brought back: no API path could reach it.
+		if err := token.ValidateRoom(r.Name); err != nil || r.Name == "" {
+			s.log.Warn("room not restored: its name is not valid", "room", r.Name, "err", err)
+			continue
+		}
 		if err := s.rooms.Restore(room.Spec{
 			Name: room.RoomName(r.Name), Owner: room.KeyID(r.Owner), MaxParticipants: r.MaxParticipants, EmptyTimeout: r.EmptyTimeout,
 		}, r.CreatedAt); err != nil {
