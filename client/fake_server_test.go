@@ -12,6 +12,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/protocol"
 )
 
@@ -66,7 +67,7 @@ func fakeServer(t *testing.T) *httptest.Server {
 			for i := 0; ctx.Err() == nil; i++ {
 				pkt.SequenceNumber, pkt.Timestamp = uint16(i), uint32(i*3000)
 				_ = track.WriteRTP(pkt)
-				time.Sleep(20 * time.Millisecond)
+				time.Sleep(20 * time.Millisecond) // the pace of a 50 fps sender, not a wait
 			}
 		}()
 		for {
@@ -121,7 +122,7 @@ func decodeClientForTest(b []byte) (protocol.Type, any, error) {
 func TestAgainstFakeServer(t *testing.T) {
 	srv := fakeServer(t)
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*testkit.DefaultWait())
 	defer cancel()
 	c, err := Connect(ctx, srv.URL, "tok")
 	if err != nil {

@@ -38,18 +38,18 @@ func TestHostMuteIsALock(t *testing.T) {
 	received := func(id string) int64 { return bob.counts()[id][0] }
 	testkit.Eventually(t, "bob to receive alice's audio", func() bool { return received(audioID) > 10 })
 
-	admin := e.adminToken(e.key, "mute")
+	admin := e.adminToken(e.Key, "mute")
 	path := "/v1/rooms/mute/participants/alice/tracks/" + audioID + "/mute"
 	if status, body := e.api("POST", path, admin, `{"muted":true}`); status != http.StatusOK {
 		t.Fatalf("host mute: %d %s", status, body)
 	}
-	wait(t, alice.rec, testkit.DefaultWait(), func(ev client.MuteRequested) bool { return ev.TrackID == audioID })
+	wait(t, alice.rec, "the host's mute request", func(ev client.MuteRequested) bool { return ev.TrackID == audioID })
 
 	// The publisher tries to lift it.
 	if err := alice.c.SetMuted(audioID, false); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, alice.rec, testkit.DefaultWait(), func(ev client.ErrorReceived) bool { return ev.Err.Code == protocol.CodeMutedByHost })
+	wait(t, alice.rec, "muted_by_host", func(ev client.ErrorReceived) bool { return ev.Err.Code == protocol.CodeMutedByHost })
 	track := func() protocol.TrackInfo {
 		status, body := e.api("GET", "/v1/rooms/mute/participants", admin, nil)
 		var list struct{ Participants []protocol.ParticipantInfo }
@@ -82,14 +82,14 @@ func TestHostMuteIsALock(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.Eventually(t, "the unmute request to be counted", func() bool {
-		return e.metrics()[`conclave_room_events_total{kind="unmute_requested"}`] == 1
+		return e.Metrics()[`conclave_room_events_total{kind="unmute_requested"}`] == 1
 	})
 
 	// The host lifts it: the track stays muted until alice unmutes.
 	if status, body := e.api("POST", path, admin, `{"muted":false}`); status != http.StatusOK {
 		t.Fatalf("host unmute: %d %s", status, body)
 	}
-	wait(t, alice.rec, testkit.DefaultWait(), func(ev client.UnmuteAllowed) bool { return ev.TrackID == audioID })
+	wait(t, alice.rec, "the host to allow unmuting", func(ev client.UnmuteAllowed) bool { return ev.TrackID == audioID })
 	if tr := track(); !tr.Muted || tr.MutedByHost {
 		t.Fatalf("after the host lifted the mute REST says %+v, want muted by the publisher only", tr)
 	}

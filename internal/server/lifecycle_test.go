@@ -14,6 +14,7 @@ import (
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/server"
+	"github.com/conclave-video/conclave/internal/testkit"
 )
 
 // TestNewReportsBusyPort: a port in use is reported with the key that
@@ -52,26 +53,22 @@ func TestSessionLimit(t *testing.T) {
 		// second is refused, however slow a loaded CI machine is.
 		c.Signal.JoinTimeout = time.Minute
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
 	defer cancel()
 	first := e.dialRaw(ctx, t)
-	u := "wss://" + strings.TrimPrefix(e.srv.URL(), "https://") + client.SignalPath
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: e.tls}}
-	_, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: hc})
+	u := "wss://" + strings.TrimPrefix(e.Srv.URL(), "https://") + client.SignalPath
+	opts := &websocket.DialOptions{HTTPClient: e.HTTPClient()}
+	_, resp, err := websocket.Dial(ctx, u, opts)
 	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("second session: err %v, response %v; want 503", err, resp)
 	}
 	_ = first.ws.CloseNow() // never joined: the session ends at once
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: hc})
-		if err == nil {
-			_ = c.CloseNow()
-			return
+	testkit.Eventually(t, "the first session's slot to be freed", func() bool {
+		c, _, err := websocket.Dial(ctx, u, opts)
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("slot not freed: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		_ = c.CloseNow()
+		return true
+	})
 }

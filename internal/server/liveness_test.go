@@ -12,6 +12,7 @@ import (
 
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/internal/config"
+	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -111,7 +112,7 @@ func TestLostClientIsRemoved(t *testing.T) {
 		c.Signal.PingInterval = time.Second
 		c.Signal.ResumeWindow = 2 * time.Second
 	})
-	u, err := url.Parse(e.srv.URL())
+	u, err := url.Parse(e.Srv.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,50 +123,42 @@ func TestLostClientIsRemoved(t *testing.T) {
 		// viaProxy connects the lost client through a blackhole proxy.
 		viaProxy bool
 		cut      func(c *client.Client, b *blackhole)
-		within   time.Duration
 	}{
 		{
 			name: "network vanishes", viaProxy: true,
-			cut:    func(_ *client.Client, b *blackhole) { b.freeze() },
-			within: 8 * time.Second,
+			cut: func(_ *client.Client, b *blackhole) { b.freeze() },
 		},
 		{
-			name:   "connection closes without leave",
-			cut:    func(c *client.Client, _ *blackhole) { _ = c.Close() },
-			within: 5 * time.Second,
+			name: "connection closes without leave",
+			cut:  func(c *client.Client, _ *blackhole) { _ = c.Close() },
 		},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*testkit.DefaultWait())
 			defer cancel()
 			room := "liveness-" + string(rune('a'+i))
-			watcher, err := client.Connect(ctx, e.srv.URL(), mintToken(t, e.key, room, "watcher", all),
-				client.WithTLSConfig(e.tls), client.WithLogger(slog.New(slog.DiscardHandler)), client.WithEventBuffer(4096))
-			if err != nil {
-				t.Fatalf("watcher: %v", err)
-			}
-			t.Cleanup(func() { _ = watcher.Close() })
+			watcher := e.Connect(ctx, t, room, "watcher")
 			wrec := record(watcher)
 
 			var b *blackhole
-			serverURL := e.srv.URL()
+			serverURL := e.Srv.URL()
 			if tc.viaProxy {
 				b = newBlackhole(t, u.Host)
 				serverURL = "https://" + b.addr()
 			}
-			lost, err := client.Connect(ctx, serverURL, mintToken(t, e.key, room, "lost", all),
-				client.WithTLSConfig(e.tls), client.WithLogger(slog.New(slog.DiscardHandler)))
+			lost, err := client.Connect(ctx, serverURL, mintToken(t, e.Key, room, "lost", all),
+				client.WithTLSConfig(e.TLS), client.WithLogger(slog.New(slog.DiscardHandler)))
 			if err != nil {
 				t.Fatalf("lost: %v", err)
 			}
 			t.Cleanup(func() { _ = lost.Close() })
 			lostID := lost.Self().ID
-			wait(t, wrec, 5*time.Second, func(ev client.ParticipantJoined) bool { return ev.Participant.ID == lostID })
+			wait(t, wrec, "the lost client to join", func(ev client.ParticipantJoined) bool { return ev.Participant.ID == lostID })
 
 			start := time.Now()
 			tc.cut(lost, b)
-			left := wait(t, wrec, tc.within, func(ev client.ParticipantLeft) bool { return ev.ParticipantID == lostID })
+			left := wait(t, wrec, "the lost client to be removed", func(ev client.ParticipantLeft) bool { return ev.ParticipantID == lostID })
 			t.Logf("removed %s after the cut", time.Since(start).Round(time.Millisecond))
 			if left.Reason != "connection_lost" {
 				t.Errorf("ParticipantLeft reason %q, want connection_lost", left.Reason)

@@ -1,6 +1,8 @@
 // Package testkit holds what Conclave's tests share: waiting on a
-// condition (Eventually) and a real server to test against (Server). It is
-// imported by tests only.
+// condition (Eventually) or a value (Receive), with a limit generous
+// enough for a loaded machine. It imports nothing of Conclave, so the
+// in-package tests of any package can use it; the real server to test
+// against is in the subpackage testserver.
 package testkit
 
 import (
@@ -40,5 +42,23 @@ func EventuallyWithin(t testing.TB, limit time.Duration, what string, cond func(
 		}
 		time.Sleep(pause)
 		pause = min(2*pause, 100*time.Millisecond)
+	}
+}
+
+// Receive returns the next value from ch, failing the test with what it
+// was waiting for if none arrives within DefaultWait. A closed channel
+// yields its zero value at once, so Receive also waits for a done channel
+// to close.
+func Receive[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	timer := time.NewTimer(DefaultWait())
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-timer.C:
+		t.Fatalf("gave up after %s waiting for %s", DefaultWait().Round(time.Millisecond), what)
+		var zero T
+		return zero
 	}
 }
