@@ -227,6 +227,8 @@ func TestValidate(t *testing.T) {
 		{"frame ancestors injection", func(c *Config) { c.HTTP.FrameAncestors = []string{"'self'; script-src *"} }, "http.frame_ancestors[0]"},
 		{"origin with path", func(c *Config) { c.HTTP.AllowedOrigins = []string{"https://a.example/x"} }, "http.allowed_origins[0]"},
 		{"origin scheme", func(c *Config) { c.HTTP.AllowedOrigins = []string{"ftp://a.example"} }, "http.allowed_origins[0]"},
+		{"origin wildcard", func(c *Config) { c.HTTP.AllowedOrigins = []string{"https://*.example.com"} }, "http.allowed_origins[0]"},
+		{"origin empty port", func(c *Config) { c.HTTP.AllowedOrigins = []string{"https://a.example:"} }, "http.allowed_origins[0]"},
 		{"log level", func(c *Config) { c.Log.Level = "trace" }, "log.level"},
 		{"log format", func(c *Config) { c.Log.Format = "xml" }, "log.format"},
 	}

@@ -126,11 +126,14 @@ func checkHostPort(addr string) error {
 	return nil
 }
 
+// checkOrigin accepts exactly scheme://host[:port]: origins are compared
+// as a whole (scheme, host and port), so there are no wildcards.
 func checkOrigin(o string) error {
 	u, err := url.Parse(o)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
-		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return fmt.Errorf("%q is not an origin like https://example.com", o)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" ||
+		strings.HasSuffix(u.Host, ":") || strings.Contains(u.Host, "*") ||
+		u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%q is not an origin like https://example.com or https://example.com:8443", o)
 	}
 	return nil
 }

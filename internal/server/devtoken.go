@@ -5,13 +5,13 @@ import (
 	"encoding/hex"
 	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/conclave-video/conclave/internal/guard"
 	"github.com/conclave-video/conclave/internal/httpapi"
+	"github.com/conclave-video/conclave/internal/signal"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -73,11 +73,9 @@ func (s *Server) devToken(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusUnsupportedMediaType, "invalid_argument", "Content-Type must be application/json")
 		return
 	}
-	if o := r.Header.Get("Origin"); o != "" {
-		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
-			httpapi.WriteError(w, http.StatusForbidden, "permission_denied", "cross-origin token requests are refused")
-			return
-		}
+	if !signal.OriginAllowed(r, nil) {
+		httpapi.WriteError(w, http.StatusForbidden, "permission_denied", "cross-origin token requests are refused")
+		return
 	}
 	var req devTokenRequest
 	if !httpapi.DecodeJSON(w, r, &req, devMaxBodyBytes) {

@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -165,7 +164,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		PingInterval:      cfg.Signal.PingInterval,
 		ResumeWindow:      cfg.Signal.ResumeWindow,
 		MaxSessions:       cfg.Signal.MaxSessions,
-		OriginPatterns:    originHosts(cfg.HTTP.AllowedOrigins),
+		AllowedOrigins:    cfg.HTTP.AllowedOrigins,
 		OnError:           s.metrics.SignalError,
 	})
 	api := httpapi.New(httpapi.Config{
@@ -208,19 +207,6 @@ func (s *Server) build(ctx context.Context) (err error) {
 		s.admin = &http.Server{Handler: amux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	}
 	return nil
-}
-
-// originHosts turns configured origins ("https://meet.example.com") into
-// the host patterns the WebSocket origin check matches. Validate has
-// already refused malformed origins.
-func originHosts(origins []string) []string {
-	hosts := make([]string, 0, len(origins))
-	for _, o := range origins {
-		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			hosts = append(hosts, u.Host)
-		}
-	}
-	return hosts
 }
 
 func (s *Server) certificate() (tls.Certificate, error) {
