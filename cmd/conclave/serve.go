@@ -24,6 +24,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	configFile := fs.String("config", "", "YAML configuration `file`")
 	dev := fs.Bool("dev", false, "development mode: bind 127.0.0.1, create a dev API key, print the URL and key")
+	devListenAny := fs.Bool("dev-listen-any", false, "with --dev, allow a non-loopback --addr (anyone who reaches it can get join tokens)")
 	data := fs.String("data", "", "data `directory` (default ./conclave-data)")
 	addr := fs.String("addr", "", "HTTPS listen `address` (default :8443; 127.0.0.1:8443 with --dev)")
 	rtcPort := fs.Int("rtc-port", -1, "media `port`: ICE over UDP and TCP (default 7881)")
@@ -38,6 +39,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	env := os.Environ()
 	if *dev {
 		env = append(env, config.EnvPrefix+"DEV=true")
+	}
+	if *devListenAny {
+		env = append(env, config.EnvPrefix+"DEV_LISTEN_ANY=true")
 	}
 	cfg, err := config.Load(*configFile, env)
 	if err != nil {

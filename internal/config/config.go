@@ -25,6 +25,10 @@ type Config struct {
 	DataDir string `yaml:"data_dir"`
 	// Dev enables development defaults (loopback bind, loopback ICE candidates).
 	Dev bool `yaml:"dev"`
+	// DevListenAny lets a dev server listen on a non-loopback address. Dev
+	// mode hands out join tokens to anyone who can reach /dev/token, so
+	// without it Validate refuses such an address.
+	DevListenAny bool `yaml:"dev_listen_any"`
 
 	TLS    TLS    `yaml:"tls"`
 	Tokens Tokens `yaml:"tokens"`

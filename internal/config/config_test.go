@@ -132,9 +132,9 @@ log: {level: debug, format: json}
 		},
 		{
 			name: "dev from yaml keeps explicit values",
-			yaml: "dev: true\naddr: \"0.0.0.0:8443\"\nrtc: {include_loopback: false}\n",
+			yaml: "dev: true\ndev_listen_any: true\naddr: \"0.0.0.0:8443\"\nrtc: {include_loopback: false}\n",
 			check: func(t *testing.T, c Config) {
-				if !c.Dev || c.Addr != "0.0.0.0:8443" || c.RTC.IncludeLoopback {
+				if !c.Dev || !c.DevListenAny || c.Addr != "0.0.0.0:8443" || c.RTC.IncludeLoopback {
 					t.Errorf("explicit values lost in dev: %+v", c)
 				}
 			},
@@ -250,12 +250,57 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestDevListensOnLoopback: dev mode refuses a listen address beyond
+// loopback unless dev_listen_any is set, and the error names the flag.
+func TestDevListensOnLoopback(t *testing.T) {
+	for _, tt := range []struct {
+		addr      string
+		dev, any  bool
+		wantError bool
+	}{
+		{"127.0.0.1:8443", true, false, false},
+		{"127.0.0.2:8443", true, false, false},
+		{"[::1]:8443", true, false, false},
+		{"localhost:8443", true, false, false},
+		{"LOCALHOST:0", true, false, false},
+		{"192.0.2.2:8443", true, false, true},
+		{"0.0.0.0:8443", true, false, true},
+		{":8443", true, false, true},
+		{"[::]:8443", true, false, true},
+		{"[::ffff:127.0.0.1]:8443", true, false, false},
+		{"meet.example.com:8443", true, false, true},
+		{"localhost.example.com:8443", true, false, true},
+		{"192.0.2.2:8443", true, true, false},
+		{":8443", true, true, false},
+		{"192.0.2.2:8443", false, false, false},
+	} {
+		c := DefaultDev()
+		c.Dev, c.DevListenAny, c.Addr = tt.dev, tt.any, tt.addr
+		err := c.Validate()
+		if (err != nil) != tt.wantError {
+			t.Errorf("addr %s dev %v dev_listen_any %v: %v", tt.addr, tt.dev, tt.any, err)
+			continue
+		}
+		if err != nil && (!strings.HasPrefix(err.Error(), "addr: ") || !strings.Contains(err.Error(), "--dev-listen-any")) {
+			t.Errorf("addr %s: %q does not start with addr: and name --dev-listen-any", tt.addr, err)
+		}
+	}
+	// The environment sets it like any key.
+	c, err := Load("", []string{"CONCLAVE_DEV=true", "CONCLAVE_ADDR=0.0.0.0:8443", "CONCLAVE_DEV_LISTEN_ANY=true"})
+	if err != nil || !c.DevListenAny {
+		t.Errorf("Load with CONCLAVE_DEV_LISTEN_ANY: %+v, %v", c, err)
+	}
+	if _, err := Load("", []string{"CONCLAVE_DEV=true", "CONCLAVE_ADDR=0.0.0.0:8443"}); err == nil {
+		t.Error("Load: dev on 0.0.0.0 accepted")
+	}
+}
+
 // TestEveryKeyOverridable checks that each leaf field has an environment
 // variable that round-trips, so a new key cannot be forgotten.
 func TestEveryKeyOverridable(t *testing.T) {
 	vars := EnvVars() // panics on a name collision
 	for _, name := range []string{
-		"CONCLAVE_ADDR", "CONCLAVE_RTC_PORT", "CONCLAVE_ADMIN_ADDR", "CONCLAVE_DATA_DIR", "CONCLAVE_DEV",
+		"CONCLAVE_ADDR", "CONCLAVE_RTC_PORT", "CONCLAVE_ADMIN_ADDR", "CONCLAVE_DATA_DIR", "CONCLAVE_DEV", "CONCLAVE_DEV_LISTEN_ANY",
 		"CONCLAVE_TLS_CERT_FILE", "CONCLAVE_TLS_KEY_FILE", "CONCLAVE_TLS_HOSTS",
 		"CONCLAVE_TOKENS_MAX_LIFETIME",
 		"CONCLAVE_ROOMS_AUTO_CREATE", "CONCLAVE_ROOMS_MAX_PARTICIPANTS", "CONCLAVE_ROOMS_EMPTY_TIMEOUT", "CONCLAVE_ROOMS_MAX_ROOMS",

@@ -22,6 +22,10 @@ func (c Config) Validate() error {
 
 	if err := checkHostPort(c.Addr); err != nil {
 		bad("addr", "%v", err)
+	} else if c.Dev && !c.DevListenAny && !IsLoopbackAddr(c.Addr) {
+		bad("addr", "dev mode listens on loopback only (127.0.0.1, ::1 or localhost), got %q: "+
+			"its /dev/token endpoint hands out join tokens; pass --dev-listen-any (dev_listen_any: true) "+
+			"to listen on other addresses anyway", c.Addr)
 	}
 	// Port 0 asks the kernel for a free port: tests use it; an operator
 	// would not, since clients must be able to reach the port.
@@ -112,6 +116,21 @@ func positive(bad func(string, string, ...any), key string, d time.Duration) {
 	if d <= 0 {
 		bad(key, "must be a positive duration, got %s", d)
 	}
+}
+
+// IsLoopbackAddr reports whether a host:port listen address is on loopback
+// only: a loopback IP address or "localhost". An empty host (every
+// address) is not.
+func IsLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 func checkHostPort(addr string) error {

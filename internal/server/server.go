@@ -82,6 +82,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 // was opened.
 func (s *Server) build(ctx context.Context) (err error) {
 	cfg, log := s.cfg, s.log
+	if cfg.Dev && !config.IsLoopbackAddr(cfg.Addr) {
+		log.Warn("development server listening beyond loopback (--dev-listen-any): "+
+			"anyone who reaches this address gets the meeting app; /dev/token still serves this machine only; "+
+			"do not run a dev server on an untrusted network", "addr", cfg.Addr)
+	}
 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data_dir: %w", err)

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for a server goroutine writing while
+// the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// serving is `conclave serve` running in the test.
+type serving struct {
+	stdout, stderr *syncBuffer
+	stop           context.CancelFunc
+	done           chan error
+}
+
+// startServe runs serve with args (plus free ports and a private data
+// directory unless args set them) and waits until it prints that it runs,
+// or fails. It returns the error serve ended with, if it did.
+func startServe(t *testing.T, args ...string) (*serving, error) {
+	t.Helper()
+	has := func(flag string) bool {
+		for _, a := range args {
+			if a == flag || strings.HasPrefix(a, flag+"=") {
+				return true
+			}
+		}
+		return false
+	}
+	if !has("--data") {
+		args = append(args, "--data", t.TempDir())
+	}
+	if !has("--rtc-port") {
+		args = append(args, "--rtc-port", "0")
+	}
+	if !has("--admin-addr") {
+		args = append(args, "--admin-addr", "127.0.0.1:0")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &serving{stdout: new(syncBuffer), stderr: new(syncBuffer), stop: cancel, done: make(chan error, 1)}
+	go func() { s.done <- runServe(ctx, args, s.stdout, s.stderr) }()
+	deadline := time.After(30 * time.Second)
+	for !strings.Contains(s.stdout.String(), "Conclave is running at") {
+		select {
+		case err := <-s.done:
+			cancel()
+			return nil, err
+		case <-deadline:
+			cancel()
+			t.Fatalf("serve %v did not start within 30 s\nstdout:\n%s\nstderr:\n%s", args, s.stdout, s.stderr)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-s.done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("serve did not stop within 20 s")
+		}
+	})
+	return s, nil
+}
+
+// TestServeDevRefusesNonLoopback: the dev server mints join tokens for
+// anyone who asks, so --dev listens on loopback only unless told
+// otherwise, and the refusal names the flag that overrides it.
+func TestServeDevRefusesNonLoopback(t *testing.T) {
+	for _, addr := range []string{"192.0.2.2:0", "0.0.0.0:0", ":0", "[::]:0", "example.com:0", "[2001:db8::1]:0"} {
+		s, err := startServe(t, "--dev", "--addr", addr)
+		if err == nil {
+			t.Errorf("--dev --addr %s: started; stderr:\n%s", addr, s.stderr)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, "addr") || !strings.Contains(msg, "--dev-listen-any") || !strings.Contains(msg, "loopback") {
+			t.Errorf("--dev --addr %s: %q; want an addr error naming --dev-listen-any", addr, msg)
+		}
+	}
+	// The environment cannot sneak past it either.
+	t.Setenv("CONCLAVE_ADDR", "0.0.0.0:0")
+	if _, err := startServe(t, "--dev"); err == nil || !strings.Contains(err.Error(), "--dev-listen-any") {
+		t.Errorf("--dev with CONCLAVE_ADDR=0.0.0.0:0: %v", err)
+	}
+}
+
+// TestServeDevLoopback: every loopback form is accepted without a warning.
+func TestServeDevLoopback(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:0", "localhost:0", "[::1]:0"} {
+		s, err := startServe(t, "--dev", "--addr", addr)
+		if err != nil {
+			if addr == "[::1]:0" && strings.Contains(err.Error(), "assign requested address") {
+				continue // no IPv6 loopback on this machine: nothing to listen on
+			}
+			t.Errorf("--dev --addr %s: %v", addr, err)
+			continue
+		}
+		if strings.Contains(s.stderr.String(), "dev-listen-any") {
+			t.Errorf("--dev --addr %s warned:\n%s", addr, s.stderr)
+		}
+		s.stop()
+		<-s.done
+		s.done <- nil
+	}
+}
+
+// TestServeDevListenAny: the override works and says so on every start.
+func TestServeDevListenAny(t *testing.T) {
+	data := t.TempDir()
+	for range 2 {
+		s, err := startServe(t, "--dev", "--dev-listen-any", "--addr", "0.0.0.0:0", "--data", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := s.stderr.String(); !strings.Contains(e, "WARN") || !strings.Contains(e, "dev-listen-any") || !strings.Contains(e, "0.0.0.0") {
+			t.Errorf("no warning on start:\n%s", e)
+		}
+		s.stop()
+		if err := <-s.done; err != nil {
+			t.Fatal(err)
+		}
+		s.done <- nil
+	}
+}
