@@ -2,6 +2,7 @@ package signal
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -199,8 +200,8 @@ type session struct {
 	participant *room.Participant
 	peer        *rtc.Peer
 
-	// heard is when the current connection last delivered a message
-	// (nanoseconds since epoch): a client that talks needs no ping.
+	// heard is when the current connection last delivered a message or a
+	// pong (nanoseconds since epoch): a client that talks needs no ping.
 	heard atomic.Int64
 	epoch time.Time
 }
@@ -425,31 +426,55 @@ func (s *session) writeLoop(ctx context.Context, conn *websocket.Conn, stop, flu
 	}
 }
 
+// pingLoop finds a dead connection: one from which nothing, neither a
+// message nor a pong, has arrived for PingInterval. After half an interval
+// of silence it sends a WebSocket ping, which has the other half to be
+// answered; so a connection that goes silent is found dead at most one
+// interval after the server last heard from it. Clients that send
+// something at least every half interval cost no server pings.
 func (s *session) pingLoop(ctx context.Context, conn *websocket.Conn) {
-	t := time.NewTicker(s.h.cfg.PingInterval)
+	interval := s.h.cfg.PingInterval
+	s.markHeard() // the connection is new: nothing is overdue yet
+	t := time.NewTimer(interval / 2)
 	defer t.Stop()
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.closing:
-			return
-		case <-t.C:
-			// A message within the interval proves the connection is
-			// alive; clients that ping on their own (both SDKs do) cost
-			// the server no pings of its own.
-			if time.Duration(int64(time.Since(s.epoch))-s.heard.Load()) < s.h.cfg.PingInterval {
-				continue
-			}
-			pctx, cancel := context.WithTimeout(ctx, s.h.cfg.PingInterval)
-			err := conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				_ = conn.CloseNow()
+		if wait := interval/2 - s.silence(); wait > 0 {
+			t.Reset(wait)
+			select {
+			case <-ctx.Done():
 				return
+			case <-s.closing:
+				return
+			case <-t.C:
 			}
+			continue
 		}
+		left := interval - s.silence()
+		if left <= 0 {
+			s.log.Info("signaling connection silent for a whole ping interval; treating it as lost", "interval", interval)
+			_ = conn.CloseNow()
+			return
+		}
+		pctx, cancel := context.WithTimeout(ctx, left)
+		err := conn.Ping(pctx)
+		cancel()
+		switch {
+		case err == nil:
+			s.markHeard()
+		case ctx.Err() != nil, !errors.Is(err, context.DeadlineExceeded):
+			return // the session or the connection is over
+		}
+		// No pong in time: the loop looks again at what was heard meanwhile.
 	}
+}
+
+// markHeard records that the current connection has just delivered
+// something.
+func (s *session) markHeard() { s.heard.Store(int64(time.Since(s.epoch))) }
+
+// silence is how long the current connection has delivered nothing.
+func (s *session) silence() time.Duration {
+	return time.Since(s.epoch) - time.Duration(s.heard.Load())
 }
 
 func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bool) {
@@ -470,7 +495,7 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bo
 		if err != nil {
 			return
 		}
-		s.heard.Store(int64(time.Since(s.epoch)))
+		s.markHeard()
 		if !limiter.Allow() {
 			now := time.Now()
 			if now.Sub(window) > time.Second {
