@@ -75,6 +75,12 @@ func (c Config) Validate() error {
 	if c.Signal.MaxSessions < 1 {
 		bad("signal.max_sessions", "must be at least 1, got %d", c.Signal.MaxSessions)
 	}
+	if c.Signal.MaxUnauthenticated < 1 {
+		bad("signal.max_unauthenticated", "must be at least 1, got %d", c.Signal.MaxUnauthenticated)
+	}
+	if c.Signal.MaxUnauthenticatedPerIP < 1 {
+		bad("signal.max_unauthenticated_per_ip", "must be at least 1, got %d", c.Signal.MaxUnauthenticatedPerIP)
+	}
 
 	for i, ip := range c.RTC.PublicIPs {
 		if _, err := netip.ParseAddr(ip); err != nil {

@@ -129,6 +129,9 @@ func (s *Server) build(ctx context.Context) (err error) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "conclave_media_send_overflow_total", Help: "UDP datagrams sent directly because the send queue was full.",
 		}, func() float64 { _, _, _, n := s.udp.Stats(); return float64(n) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "conclave_signal_unauthenticated", Help: "Signaling connections that have not presented a valid token yet.",
+		}, func() float64 { return float64(s.signal.Unauthenticated()) }),
 	)
 
 	if s.engine, err = rtc.NewEngine(rtc.Config{
@@ -171,6 +174,10 @@ func (s *Server) build(ctx context.Context) (err error) {
 		MaxSessions:       cfg.Signal.MaxSessions,
 		AllowedOrigins:    cfg.HTTP.AllowedOrigins,
 		OnError:           s.metrics.SignalError,
+
+		MaxUnauthenticated:      cfg.Signal.MaxUnauthenticated,
+		MaxUnauthenticatedPerIP: cfg.Signal.MaxUnauthenticatedPerIP,
+		OnEvict:                 s.metrics.UnauthenticatedEvicted,
 	})
 	api := httpapi.New(httpapi.Config{
 		Verifier:       verifier,

@@ -59,6 +59,9 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 		s.Close(ReasonError)
 		return false
 	}
+	if !s.h.authenticated(s, j.Resume == nil) {
+		return false
+	}
 	if j.Resume != nil {
 		if s.resumeOther(claims, j.Resume, conn) {
 			s.handedOff = true

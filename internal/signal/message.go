@@ -240,7 +240,7 @@ const (
 	CodeUnknownTrack       = "unknown_track"
 	CodeUnknownParticipant = "unknown_participant"
 	CodeResumeFailed       = "resume_failed"
-	CodeServerFull         = "server_full" // counted only: the upgrade is refused with HTTP 503
+	CodeServerFull         = "server_full" // max_sessions reached, or evicted while unauthenticated
 	CodeInternal           = "internal"
 )
 

@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"log/slog"
@@ -41,14 +42,23 @@ type Config struct {
 	// dropped stays in the room, media flowing, waiting for its client to
 	// resume (15 s). Zero or less means the default; there is always one.
 	ResumeWindow time.Duration
-	// MaxSessions bounds signaling sessions (connected or waiting to be
-	// resumed); beyond it new connections get 503 (10000).
+	// MaxSessions bounds signaling sessions whose token has been verified
+	// (connected or waiting to be resumed); beyond it a join gets
+	// server_full (10000).
 	MaxSessions int
+	// MaxUnauthenticated bounds connections whose token has not been
+	// verified yet (256), MaxUnauthenticatedPerIP those of one address
+	// among them (16); see budget.go.
+	MaxUnauthenticated      int
+	MaxUnauthenticatedPerIP int
 	// AllowedOrigins are browser origins (scheme://host[:port]) allowed
 	// besides the server's own; see OriginAllowed.
 	AllowedOrigins []string
 	// OnError counts an error sent to a client, by code.
 	OnError func(code string)
+	// OnEvict counts an unauthenticated connection closed to make room,
+	// by reason (EvictPerIP, EvictBudget).
+	OnEvict func(reason string)
 }
 
 // Handler serves /v1/signal.
@@ -56,10 +66,13 @@ type Handler struct {
 	cfg     Config
 	origins map[string]bool
 
-	mu       sync.Mutex
-	sessions map[*session]struct{}
-	live     map[string]*session // joined sessions by participant id, for resume
-	wg       sync.WaitGroup
+	mu            sync.Mutex
+	sessions      map[*session]struct{}
+	live          map[string]*session // joined sessions by participant id, for resume
+	pending       *list.List          // unauthenticated sessions, oldest first
+	pendingByPeer map[string][]*session
+	verified      int // sessions counted against MaxSessions
+	wg            sync.WaitGroup
 }
 
 // NewHandler returns the signaling endpoint.
@@ -85,44 +98,53 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = 10000
 	}
+	if cfg.MaxUnauthenticated <= 0 {
+		cfg.MaxUnauthenticated = 256
+	}
+	if cfg.MaxUnauthenticatedPerIP <= 0 {
+		cfg.MaxUnauthenticatedPerIP = 16
+	}
 	if cfg.OnError == nil {
 		cfg.OnError = func(string) {}
 	}
+	if cfg.OnEvict == nil {
+		cfg.OnEvict = func(string) {}
+	}
 	return &Handler{cfg: cfg, origins: originSet(cfg.AllowedOrigins),
-		sessions: make(map[*session]struct{}), live: make(map[string]*session)}
+		sessions: make(map[*session]struct{}), live: make(map[string]*session),
+		pending: list.New(), pendingByPeer: make(map[string][]*session)}
 }
 
 // ServeHTTP upgrades to a WebSocket and runs one session, or hands the
 // connection to the session it resumes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.mu.Lock()
-	full := len(h.sessions) >= h.cfg.MaxSessions
-	h.mu.Unlock()
-	if full {
-		h.cfg.OnError(CodeServerFull)
-		w.Header().Set("Retry-After", "5")
-		http.Error(w, "too many signaling sessions", http.StatusServiceUnavailable)
-		return
-	}
 	if !OriginAllowed(r, h.origins) {
 		http.Error(w, "origin not allowed", http.StatusForbidden)
 		return
 	}
+	// The session is unauthenticated until its token is verified; it
+	// takes its place in that budget before the client can send anything.
+	s := newSession(h, nil, r.RemoteAddr)
+	h.admitPending(s, r.RemoteAddr)
 	// Checked exactly above; Accept's own check compares hosts only.
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
+		h.mu.Lock()
+		h.releaseLocked(s)
+		h.mu.Unlock()
 		return // Accept has answered the request
 	}
 	// The session enforces message sizes itself (readMessage), so that an
 	// oversize message gets an error with a stable code.
 	conn.SetReadLimit(-1)
-	s := newSession(h, conn, r.RemoteAddr)
+	s.conn = conn
 	h.mu.Lock()
 	h.sessions[s] = struct{}{}
 	h.wg.Add(1)
 	h.mu.Unlock()
 	defer func() {
 		h.mu.Lock()
+		h.releaseLocked(s)
 		delete(h.sessions, s)
 		if h.live[s.participantID] == s {
 			delete(h.live, s.participantID)
@@ -199,6 +221,12 @@ type session struct {
 	conn        *websocket.Conn // the current connection
 	participant *room.Participant
 	peer        *rtc.Peer
+
+	// The session's place in the connection budgets (budget.go); guarded
+	// by h.mu. evicted: closed to make room for a newer connection.
+	pending pendingState
+	counted bool
+	evicted atomic.Bool
 
 	// heard is when the current connection last delivered a message or a
 	// pong (nanoseconds since epoch): a client that talks needs no ping.
@@ -362,7 +390,13 @@ func (s *session) serve(ctx context.Context, conn *websocket.Conn, resumed bool)
 	case <-writerDone:
 	case <-time.After(2 * time.Second):
 	}
-	_ = conn.Close(closeStatus(reason), reason)
+	if s.evicted.Load() {
+		// No closing handshake: a crowd of evicted sockets must not
+		// linger waiting for peers that never answer.
+		_ = conn.CloseNow()
+	} else {
+		_ = conn.Close(closeStatus(reason), reason)
+	}
 	cancel()
 	<-readerDone
 	return true

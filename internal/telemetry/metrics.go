@@ -25,6 +25,10 @@ type Metrics struct {
 	TracksPublished prometheus.Gauge
 	Subscriptions   prometheus.Gauge // down-tracks
 	SignalErrors    *prometheus.CounterVec
+	// UnauthEvicted counts connections closed before presenting a valid
+	// token to make room for newer ones, by reason: per_ip (their address
+	// was at its cap) or budget (all unauthenticated connections were).
+	UnauthEvicted *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them, with the process and Go
@@ -47,6 +51,13 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 			Name: "conclave_signal_errors_total",
 			Help: "Signaling errors sent to clients, by error code.",
 		}, []string{"code"}),
+		UnauthEvicted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "conclave_signal_unauthenticated_evicted_total",
+			Help: "Signaling connections closed before presenting a valid token to make room for newer ones, by reason (per_ip, budget).",
+		}, []string{"reason"}),
+	}
+	for _, r := range []string{"per_ip", "budget"} {
+		m.UnauthEvicted.WithLabelValues(r) // exported at 0 from the start
 	}
 	counter := func(name, help string, read func() uint64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
@@ -55,7 +66,7 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 	reg.MustRegister(
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
-		m.Rooms, m.Participants, m.TracksPublished, m.Subscriptions, m.SignalErrors,
+		m.Rooms, m.Participants, m.TracksPublished, m.Subscriptions, m.SignalErrors, m.UnauthEvicted,
 		counter("conclave_forwarded_packets_total", "RTP packets forwarded to subscribers.", fwd.PacketsForwarded),
 		counter("conclave_forwarded_bytes_total", "RTP bytes forwarded to subscribers.", fwd.BytesForwarded),
 		counter("conclave_nacks_total", "NACKs received from subscribers.", fwd.NACKsReceived),
@@ -70,6 +81,12 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 // SignalError counts one signaling error sent with code.
 func (m *Metrics) SignalError(code string) {
 	m.SignalErrors.WithLabelValues(code).Inc()
+}
+
+// UnauthenticatedEvicted counts one unauthenticated signaling connection
+// closed to make room, by reason.
+func (m *Metrics) UnauthenticatedEvicted(reason string) {
+	m.UnauthEvicted.WithLabelValues(reason).Inc()
 }
 
 type noForwarding struct{}
