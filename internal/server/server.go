@@ -59,6 +59,9 @@ type Server struct {
 	ready    chan struct{}
 	stopOnce sync.Once
 
+	storeOpts []store.Option
+	probe     storeProbe
+
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
 	devKey   atomic.Pointer[token.Key]
 	devLimit *guard.Limiter
@@ -67,10 +70,15 @@ type Server struct {
 // New builds a server from cfg: opens the store, loads or creates the TLS
 // certificate, binds every listener. Nothing is served until Run.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	return newServer(ctx, cfg, log, nil)
+}
+
+// newServer is New with options for the store (tests cap its size).
+func newServer(ctx context.Context, cfg config.Config, log *slog.Logger, storeOpts []store.Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, stats: new(sfu.Stats), ready: make(chan struct{})}
+	s := &Server{cfg: cfg, log: log, stats: new(sfu.Stats), ready: make(chan struct{}), storeOpts: storeOpts}
 	if err := s.build(ctx); err != nil {
 		s.closeResources()
 		return nil, err
@@ -91,7 +99,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data_dir: %w", err)
 	}
-	if s.store, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "conclave.db")); err != nil {
+	if s.store, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "conclave.db"), s.storeOpts...); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 
@@ -379,8 +387,49 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
+// Readiness. /readyz is 200 when the node can do its work: every listener
+// serves and the store can commit a write. A store that answers reads but
+// cannot write (full disk, read-only file, I/O errors, a lock held too
+// long) is not ready, since rooms created or deleted through it would be
+// refused. The write probe runs at most once per probeEvery, however often
+// /readyz is asked, and waits at most probeTimeout.
+const (
+	probeEvery   = time.Second
+	probeTimeout = 2 * time.Second
+)
+
+// storeProbe is the last write probe's result.
+type storeProbe struct {
+	mu  sync.Mutex // held while probing: concurrent requests share one probe
+	at  time.Time
+	err error
+}
+
+// storeWritable reports whether the store can take a write, probing it
+// unless a probe ran within probeEvery.
+func (s *Server) storeWritable() error {
+	p := &s.probe
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.at.IsZero() && time.Since(p.at) < probeEvery {
+		return p.err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	err := s.store.CheckWrite(ctx)
+	cancel()
+	switch {
+	case err != nil && (p.at.IsZero() || p.err == nil):
+		s.log.Error("store cannot write; not ready", "err", err)
+	case err == nil && p.err != nil:
+		s.log.Info("store writes again; ready")
+	}
+	p.at, p.err = time.Now(), err
+	return err
+}
+
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 	select {
 	case <-s.ready:
 	default:
@@ -388,9 +437,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("starting\n"))
 		return
 	}
-	if err := s.store.Ping(r.Context()); err != nil {
+	if err := s.storeWritable(); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("store unavailable\n"))
+		_, _ = w.Write([]byte("store cannot write\n"))
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
