@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/conclave-video/conclave/token"
 )
 
 // syncBuffer is a bytes.Buffer safe for a server goroutine writing while
@@ -50,6 +55,9 @@ func startServe(t *testing.T, args ...string) (*serving, error) {
 	}
 	if !has("--data") {
 		args = append(args, "--data", t.TempDir())
+	}
+	if !has("--addr") {
+		args = append(args, "--addr", "127.0.0.1:0")
 	}
 	if !has("--rtc-port") {
 		args = append(args, "--rtc-port", "0")
@@ -144,4 +152,125 @@ func TestServeDevListenAny(t *testing.T) {
 		}
 		s.done <- nil
 	}
+}
+
+// devKeyID is the key id serve --dev printed.
+func devKeyID(t *testing.T, stdout string) string {
+	t.Helper()
+	m := regexp.MustCompile(`key id:\s+(CK[A-Z2-7]{12})`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no key id in:\n%s", stdout)
+	}
+	return m[1]
+}
+
+// TestServeDevNeverReplacesCredentials: serve --dev reuses its key, and a
+// credentials file it cannot use is left exactly as it is — it may hold
+// the only copy of a private key — with an error that says how to fix it.
+func TestServeDevNeverReplacesCredentials(t *testing.T) {
+	data := t.TempDir()
+	path := filepath.Join(data, "credentials.json")
+	first, err := startServe(t, "--dev", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := devKeyID(t, first.stdout.String())
+	first.stop()
+	if err := <-first.done; err != nil {
+		t.Fatal(err)
+	}
+	first.done <- nil
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	origCreds, _, err := token.LoadCredentials(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A restart reuses the key.
+	again, err := startServe(t, "--dev", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := devKeyID(t, again.stdout.String()); got != id {
+		t.Errorf("restart: key %s, want %s reused", got, id)
+	}
+	again.stop()
+	<-again.done
+	again.done <- nil
+
+	refused := func(what string, mode os.FileMode, wantMsg ...string) {
+		t.Helper()
+		before, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := startServe(t, "--dev", "--data", data)
+		if err == nil {
+			t.Errorf("%s: serve --dev started:\n%s", what, s.stdout)
+			s.stop()
+			<-s.done
+			s.done <- nil
+			return
+		}
+		t.Logf("%s: %v", what, err)
+		for _, m := range wantMsg {
+			if !strings.Contains(err.Error(), m) {
+				t.Errorf("%s: error %q does not say %q", what, err, m)
+			}
+		}
+		after, rerr := os.ReadFile(path)
+		if rerr != nil || !bytes.Equal(after, before) {
+			t.Errorf("%s: credentials file changed (%v)", what, rerr)
+		}
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != mode {
+			t.Errorf("%s: credentials file mode now %v (%v), want %04o", what, fi.Mode().Perm(), err, mode)
+		}
+	}
+
+	// Readable by others: refused, with the command that fixes it.
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused("mode 0644", 0o644, "chmod 600 "+path)
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// Damaged: refused, untouched.
+	if err := os.WriteFile(path, append(append([]byte{}, orig...), "garbage"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	refused("damaged file", 0o600, path)
+	if err := os.WriteFile(path, orig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// The database was reset but the key file kept: the key is registered
+	// again, not replaced.
+	for _, f := range []string{"conclave.db", "conclave.db-wal", "conclave.db-shm"} {
+		_ = os.Remove(filepath.Join(data, f))
+	}
+	reset, err := startServe(t, "--dev", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := devKeyID(t, reset.stdout.String()); got != id {
+		t.Errorf("after a database reset: key %s, want %s registered again", got, id)
+	}
+	reset.stop()
+	<-reset.done
+	reset.done <- nil
+	// Only the URL (a new port) may have changed.
+	if c, k, err := token.LoadCredentials(path); err != nil || c.KeyID != id || k.ID != id || c.PrivateKey != origCreds.PrivateKey {
+		t.Errorf("credentials after a database reset: %+v, %v; want key %s kept", c.KeyID, err, id)
+	}
+
+	// Revoked: refused, untouched, and told what to do.
+	if _, err := apikeyRun(t, apikeyCmd, "revoke", id, "--data", data); err != nil {
+		t.Fatal(err)
+	}
+	refused("revoked key", 0o600, id, "revoked", path)
 }
