@@ -495,8 +495,11 @@ func (s *session) pingLoop(ctx context.Context, conn *websocket.Conn) {
 		switch {
 		case err == nil:
 			s.markHeard()
-		case ctx.Err() != nil, !errors.Is(err, context.DeadlineExceeded):
-			return // the session or the connection is over
+		case ctx.Err() != nil:
+			return // this connection's turn is over
+		case !errors.Is(err, context.DeadlineExceeded):
+			_ = conn.CloseNow() // the reader sees it and the session decides
+			return
 		}
 		// No pong in time: the loop looks again at what was heard meanwhile.
 	}
