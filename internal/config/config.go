@@ -62,6 +62,10 @@ type Rooms struct {
 	MaxParticipants int           `yaml:"max_participants"`
 	EmptyTimeout    time.Duration `yaml:"empty_timeout"`
 	MaxRooms        int           `yaml:"max_rooms"`
+	// MaxParticipantsCap and MaxEmptyTimeout bound what a REST caller may
+	// ask for when it creates a room.
+	MaxParticipantsCap int           `yaml:"max_participants_cap"`
+	MaxEmptyTimeout    time.Duration `yaml:"max_empty_timeout"`
 }
 
 // Signal configures the signaling WebSocket.
@@ -97,7 +101,9 @@ type HTTP struct {
 	// FrameAncestors is the CSP frame-ancestors source list.
 	FrameAncestors []string `yaml:"frame_ancestors"`
 	// AllowedOrigins are extra origins (scheme://host[:port]) accepted on the
-	// WebSocket upgrade and by CORS; the server's own origin always is.
+	// WebSocket upgrade and allowed to call the REST API from a browser
+	// (httpapi.CORS: exact origins, no credentials); the server's own origin
+	// always is.
 	AllowedOrigins []string `yaml:"allowed_origins"`
 }
 
@@ -107,7 +113,9 @@ type Log struct {
 	Format string `yaml:"format"` // text or json
 }
 
-// Default returns the production defaults.
+// Default returns the production defaults. It is the one place a default
+// is set: the packages that take these values (room, signal, httpapi) fill
+// a zero field from here.
 func Default() Config {
 	return Config{
 		Addr:      ":8443",
@@ -120,6 +128,9 @@ func Default() Config {
 			MaxParticipants: 100,
 			EmptyTimeout:    5 * time.Minute,
 			MaxRooms:        1000,
+
+			MaxParticipantsCap: 1000,
+			MaxEmptyTimeout:    24 * time.Hour,
 		},
 		Signal: Signal{
 			JoinTimeout:       5 * time.Second,

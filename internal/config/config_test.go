@@ -232,6 +232,8 @@ func TestValidate(t *testing.T) {
 		{"origin wildcard", func(c *Config) { c.HTTP.AllowedOrigins = []string{"https://*.example.com"} }, "http.allowed_origins[0]"},
 		{"origin empty port", func(c *Config) { c.HTTP.AllowedOrigins = []string{"https://a.example:"} }, "http.allowed_origins[0]"},
 		{"log level", func(c *Config) { c.Log.Level = "trace" }, "log.level"},
+		{"participants cap below the default", func(c *Config) { c.Rooms.MaxParticipantsCap = c.Rooms.MaxParticipants - 1 }, "rooms.max_participants_cap"},
+		{"max empty timeout zero", func(c *Config) { c.Rooms.MaxEmptyTimeout = 0 }, "rooms.max_empty_timeout"},
 		{"log format", func(c *Config) { c.Log.Format = "xml" }, "log.format"},
 	}
 	for _, tt := range tests {
@@ -306,6 +308,7 @@ func TestEveryKeyOverridable(t *testing.T) {
 		"CONCLAVE_TLS_CERT_FILE", "CONCLAVE_TLS_KEY_FILE", "CONCLAVE_TLS_HOSTS",
 		"CONCLAVE_TOKENS_MAX_LIFETIME",
 		"CONCLAVE_ROOMS_AUTO_CREATE", "CONCLAVE_ROOMS_MAX_PARTICIPANTS", "CONCLAVE_ROOMS_EMPTY_TIMEOUT", "CONCLAVE_ROOMS_MAX_ROOMS",
+		"CONCLAVE_ROOMS_MAX_PARTICIPANTS_CAP", "CONCLAVE_ROOMS_MAX_EMPTY_TIMEOUT",
 		"CONCLAVE_SIGNAL_JOIN_TIMEOUT", "CONCLAVE_SIGNAL_MESSAGES_PER_SECOND", "CONCLAVE_SIGNAL_BURST",
 		"CONCLAVE_SIGNAL_PING_INTERVAL", "CONCLAVE_SIGNAL_RESUME_WINDOW", "CONCLAVE_SIGNAL_MAX_SESSIONS",
 		"CONCLAVE_SIGNAL_MAX_UNAUTHENTICATED", "CONCLAVE_SIGNAL_MAX_UNAUTHENTICATED_PER_IP",

@@ -59,6 +59,10 @@ func (c Config) Validate() error {
 	if c.Rooms.MaxRooms < 1 {
 		bad("rooms.max_rooms", "must be at least 1, got %d", c.Rooms.MaxRooms)
 	}
+	if c.Rooms.MaxParticipantsCap < c.Rooms.MaxParticipants {
+		bad("rooms.max_participants_cap", "must be at least rooms.max_participants (%d), got %d", c.Rooms.MaxParticipants, c.Rooms.MaxParticipantsCap)
+	}
+	positive(bad, "rooms.max_empty_timeout", c.Rooms.MaxEmptyTimeout)
 	if c.Rooms.EmptyTimeout < 0 {
 		bad("rooms.empty_timeout", "must not be negative, got %s", c.Rooms.EmptyTimeout)
 	}

@@ -17,7 +17,8 @@ import (
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/client/media"
 	"github.com/conclave-video/conclave/internal/config"
-	"github.com/conclave-video/conclave/internal/signal"
+	roompkg "github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -233,7 +234,7 @@ func TestClientResumesAfterCut(t *testing.T) {
 	if _, gone := find(prec, func(client.Disconnected) bool { return true }); gone {
 		t.Error("the publisher was disconnected")
 	}
-	ps, err := e.srv.Rooms().Participants(room)
+	ps, err := e.srv.Rooms().Participants(roompkg.RoomName(room))
 	if err != nil || len(ps) != 2 {
 		t.Errorf("room lists %d participants (%v), want 2", len(ps), err)
 	}
@@ -244,7 +245,7 @@ func TestClientResumesAfterCut(t *testing.T) {
 		t.Errorf("leave after resume: %v", err)
 	}
 	wait(t, wrec, 5*time.Second, func(ev client.ParticipantLeft) bool {
-		return ev.ParticipantID == pubID && ev.Reason == signal.ReasonLeft
+		return ev.ParticipantID == pubID && ev.Reason == protocol.ReasonLeft
 	})
 }
 
@@ -277,14 +278,14 @@ func TestClientResumeImpossible(t *testing.T) {
 	proxy.refusing.Store(false)
 
 	d := wait(t, lrec, 10*time.Second, func(client.Disconnected) bool { return true })
-	if d.Reason != signal.ReasonConnectionLost || serverCode(d.Err) != signal.CodeResumeFailed {
+	if d.Reason != protocol.ReasonConnectionLost || serverCode(d.Err) != protocol.CodeResumeFailed {
 		t.Errorf("Disconnected{%q, %v}, want connection_lost after resume_failed", d.Reason, d.Err)
 	}
 	if _, ok := find(lrec, func(client.Reconnected) bool { return true }); ok {
 		t.Error("Reconnected although the session was gone")
 	}
 	left := wait(t, wrec, 5*time.Second, func(ev client.ParticipantLeft) bool { return ev.ParticipantID == lostID })
-	if left.Reason != signal.ReasonConnectionLost {
+	if left.Reason != protocol.ReasonConnectionLost {
 		t.Errorf("the watcher was told %q, want connection_lost", left.Reason)
 	}
 	// No fresh join behind the application's back.

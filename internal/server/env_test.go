@@ -199,10 +199,16 @@ func (e *env) metrics() map[string]float64 {
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		line := sc.Text()
-		if strings.HasPrefix(line, "#") || strings.Contains(line, "{") {
+		if strings.HasPrefix(line, "#") {
 			continue
 		}
-		name, value, ok := strings.Cut(line, " ")
+		// A labelled sample is keyed by its name with its labels, as
+		// exposed: name{label="value"}.
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		name, value, ok := line[:i], line[i+1:], true
 		if !ok {
 			continue
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/server"
-	"github.com/conclave-video/conclave/internal/signal"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -61,7 +61,7 @@ func TestSessionLimit(t *testing.T) {
 	first.join(mintToken(t, e.key, "limit", "first", all))
 	second := e.dialRaw(ctx, t)
 	second.mustSend(joinFrame(mintToken(t, e.key, "limit", "second", all)))
-	second.expectError(signal.CodeServerFull)
+	second.expectError(protocol.CodeServerFull)
 	_ = idle.ws.CloseNow()
 
 	first.mustSend(`{"v":1,"type":"leave"}`)
@@ -73,7 +73,7 @@ func TestSessionLimit(t *testing.T) {
 			_ = c.Close()
 			return
 		}
-		if serverCode(err) != signal.CodeServerFull || time.Now().After(deadline) {
+		if serverCode(err) != protocol.CodeServerFull || time.Now().After(deadline) {
 			t.Fatalf("slot not freed: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)

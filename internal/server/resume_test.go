@@ -9,12 +9,12 @@ import (
 
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/internal/config"
-	"github.com/conclave-video/conclave/internal/signal"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
 // joinedOn sends frame and returns the joined it gets, failing on an error.
-func joinedOn(t *testing.T, r *rawConn, frame string) signal.Joined {
+func joinedOn(t *testing.T, r *rawConn, frame string) protocol.Joined {
 	t.Helper()
 	r.mustSend(frame)
 	deadline := time.Now().Add(5 * time.Second)
@@ -24,13 +24,13 @@ func joinedOn(t *testing.T, r *rawConn, frame string) signal.Joined {
 			t.Fatalf("connection closed (%v) while joining", r.err)
 		}
 		switch env.Type {
-		case signal.TypeJoined:
-			var j signal.Joined
+		case protocol.TypeJoined:
+			var j protocol.Joined
 			if err := json.Unmarshal(env.Data, &j); err != nil {
 				t.Fatal(err)
 			}
 			return j
-		case signal.TypeError:
+		case protocol.TypeError:
 			t.Fatalf("join refused: %s", env.Data)
 		}
 	}
@@ -113,7 +113,7 @@ func TestResumeAfterSignalDrop(t *testing.T) {
 		t.Run("refused: "+tc.name, func(t *testing.T) {
 			r := e.dialRaw(ctx, t)
 			r.mustSend(resumeFrame(tc.tok, tc.id, tc.secret))
-			r.expectError(signal.CodeResumeFailed)
+			r.expectError(protocol.CodeResumeFailed)
 			r.expectClosed()
 			a.expectOpen() // the real session is untouched
 		})
@@ -122,11 +122,11 @@ func TestResumeAfterSignalDrop(t *testing.T) {
 	t.Run("no resume within the window", func(t *testing.T) {
 		_ = a.ws.CloseNow()
 		left := wait(t, wrec, 10*time.Second, func(ev client.ParticipantLeft) bool { return ev.ParticipantID == aliceID })
-		if left.Reason != signal.ReasonConnectionLost {
+		if left.Reason != protocol.ReasonConnectionLost {
 			t.Errorf("reason %q, want connection_lost", left.Reason)
 		}
 		late := e.dialRaw(ctx, t)
 		late.mustSend(resumeFrame(tokA, aliceID, ja.ResumeSecret))
-		late.expectError(signal.CodeResumeFailed)
+		late.expectError(protocol.CodeResumeFailed)
 	})
 }

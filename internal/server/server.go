@@ -159,10 +159,10 @@ func (s *Server) build(ctx context.Context) (err error) {
 		DefaultMaxParticipants: cfg.Rooms.MaxParticipants,
 		DefaultEmptyTimeout:    cfg.Rooms.EmptyTimeout,
 		MaxRooms:               cfg.Rooms.MaxRooms,
+		Store:                  roomStore{s.store},
 		Logger:                 log.With("component", "room"),
-		OnCreate:               s.rememberRoom,
-		OnClose:                s.forgetRoom,
 	})
+	s.rooms.Subscribe(room.ListenerFunc(s.countEvent))
 	if err := s.restoreRooms(ctx); err != nil {
 		return err
 	}
@@ -188,10 +188,12 @@ func (s *Server) build(ctx context.Context) (err error) {
 		OnEvict:                 s.metrics.UnauthenticatedEvicted,
 	})
 	api := httpapi.New(httpapi.Config{
-		Verifier:       verifier,
-		TokenErrorCode: auth.Code,
-		Rooms:          s.rooms,
-		Logger:         log.With("component", "api"),
+		Verifier:        verifier,
+		TokenErrorCode:  auth.Code,
+		Rooms:           s.rooms,
+		Logger:          log.With("component", "api"),
+		MaxEmptyTimeout: cfg.Rooms.MaxEmptyTimeout,
+		MaxParticipants: cfg.Rooms.MaxParticipantsCap,
 	})
 
 	mux := http.NewServeMux()
@@ -206,7 +208,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	}
 	app.register(mux)
 	s.http = &http.Server{
-		Handler:           httpapi.SecurityHeaders(cfg.HTTP.FrameAncestors, mux),
+		Handler:           httpapi.SecurityHeaders(cfg.HTTP.FrameAncestors, httpapi.CORS(cfg.HTTP.AllowedOrigins, mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -337,7 +339,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 	s.stopOnce.Do(func() {
 		s.log.Info("shutting down")
 		_ = s.signal.Shutdown(ctx)
-		s.rooms.CloseAll(signal.ReasonServerShutdown)
+		s.rooms.CloseAll(room.ReasonServerShutdown)
 		_ = s.http.Shutdown(ctx)
 		if s.admin != nil {
 			_ = s.admin.Shutdown(ctx)
@@ -445,21 +447,39 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("ready\n"))
 }
 
-func (s *Server) rememberRoom(info room.Info) {
-	err := s.store.CreateRoom(context.Background(), store.Room{
-		Name: info.Name, MaxParticipants: info.MaxParticipants,
-		EmptyTimeout: time.Duration(info.EmptyTimeout) * time.Second,
-		Owner:        info.Owner, CreatedAt: info.CreatedAt,
-	})
-	if err != nil && !errors.Is(err, store.ErrExists) {
-		s.log.Error("store room", "room", info.Name, "err", err)
+// countEvent is the metrics' subscription to the rooms' events.
+func (s *Server) countEvent(e room.Event) {
+	if e.Kind == room.EventDecision {
+		d := e.Decision
+		s.metrics.Decision(d.Action.String(), d.Outcome.String(), d.Code())
+		return
 	}
+	s.metrics.RoomEvent(e.Kind.String())
 }
 
-func (s *Server) forgetRoom(name string) {
-	if err := s.store.DeleteRoom(context.Background(), name); err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.log.Error("forget room", "room", name, "err", err)
+// roomStore keeps rooms in the store for room.Manager: a room is created
+// or deleted only once this succeeds.
+type roomStore struct{ st *store.SQLite }
+
+func (rs roomStore) SaveRoom(ctx context.Context, info room.Info) error {
+	err := rs.st.CreateRoom(ctx, store.Room{
+		Name: string(info.Name), MaxParticipants: info.MaxParticipants,
+		EmptyTimeout: time.Duration(info.EmptyTimeout) * time.Second,
+		Owner:        string(info.Owner), CreatedAt: info.CreatedAt,
+	})
+	if errors.Is(err, store.ErrExists) {
+		// Left from a run whose restore did not take it back: the
+		// stored row is this room's.
+		return nil
 	}
+	return err
+}
+
+func (rs roomStore) DeleteRoom(ctx context.Context, name room.RoomName) error {
+	if err := rs.st.DeleteRoom(ctx, string(name)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return nil
 }
 
 func (s *Server) restoreRooms(ctx context.Context) error {
@@ -468,8 +488,14 @@ func (s *Server) restoreRooms(ctx context.Context) error {
 		return fmt.Errorf("store: rooms: %w", err)
 	}
 	for _, r := range rooms {
+		// A name stored by an older version that today's rules refuse
+		// (".", "..") is not brought back: no API path could reach it.
+		if err := token.ValidateRoom(r.Name); err != nil || r.Name == "" {
+			s.log.Warn("room not restored: its name is not valid", "room", r.Name, "err", err)
+			continue
+		}
 		if err := s.rooms.Restore(room.Spec{
-			Name: r.Name, Owner: r.Owner, MaxParticipants: r.MaxParticipants, EmptyTimeout: r.EmptyTimeout,
+			Name: room.RoomName(r.Name), Owner: room.KeyID(r.Owner), MaxParticipants: r.MaxParticipants, EmptyTimeout: r.EmptyTimeout,
 		}, r.CreatedAt); err != nil {
 			s.log.Warn("room not restored", "room", r.Name, "err", err)
 		}

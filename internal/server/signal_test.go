@@ -19,7 +19,9 @@ import (
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/config"
-	"github.com/conclave-video/conclave/internal/signal"
+	roompkg "github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/internal/testkit"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -92,7 +94,7 @@ func (r *rawConn) mustSend(frame string) {
 
 // next returns the next server message, or ok false once the connection is
 // gone. It fails the test if nothing arrives within d.
-func (r *rawConn) next(d time.Duration) (env signal.Envelope, ok bool) {
+func (r *rawConn) next(d time.Duration) (env protocol.Envelope, ok bool) {
 	r.t.Helper()
 	select {
 	case b, ok := <-r.msgs:
@@ -102,7 +104,7 @@ func (r *rawConn) next(d time.Duration) (env signal.Envelope, ok bool) {
 		if err := json.Unmarshal(b, &env); err != nil {
 			r.t.Fatalf("server sent a malformed envelope %q: %v", b, err)
 		}
-		if env.V != signal.Version {
+		if env.V != protocol.Version {
 			r.t.Errorf("server sent version %d in %s", env.V, b)
 		}
 		return env, true
@@ -121,10 +123,10 @@ func (r *rawConn) expectError(code string) {
 		if !ok {
 			r.t.Fatalf("connection closed (%v) before error %s arrived", r.err, code)
 		}
-		if env.Type != signal.TypeError {
+		if env.Type != protocol.TypeError {
 			continue
 		}
-		var m signal.Error
+		var m protocol.Error
 		if err := json.Unmarshal(env.Data, &m); err != nil {
 			r.t.Fatalf("error message %s: %v", env.Data, err)
 		}
@@ -146,7 +148,7 @@ func (r *rawConn) expectClosed() websocket.StatusCode {
 		if !ok {
 			return websocket.CloseStatus(r.err)
 		}
-		if env.Type == signal.TypeError {
+		if env.Type == protocol.TypeError {
 			r.t.Errorf("unexpected error message before close: %s", env.Data)
 		}
 	}
@@ -164,10 +166,10 @@ func (r *rawConn) expectOpen() {
 			r.t.Fatalf("connection closed (%v), want it open", r.err)
 		}
 		switch env.Type {
-		case signal.TypeError:
+		case protocol.TypeError:
 			r.t.Errorf("unexpected error message: %s", env.Data)
-		case signal.TypePong:
-			var p signal.Pong
+		case protocol.TypePong:
+			var p protocol.Pong
 			if err := json.Unmarshal(env.Data, &p); err != nil {
 				r.t.Fatalf("pong %s: %v", env.Data, err)
 			}
@@ -189,9 +191,9 @@ func (r *rawConn) join(tok string) {
 			r.t.Fatalf("connection closed (%v) while joining", r.err)
 		}
 		switch env.Type {
-		case signal.TypeJoined:
+		case protocol.TypeJoined:
 			return
-		case signal.TypeError:
+		case protocol.TypeError:
 			r.t.Fatalf("join refused: %s", env.Data)
 		}
 	}
@@ -254,11 +256,11 @@ func (b *bystanders) check(ctx context.Context, t *testing.T) {
 
 // inRoom reports whether identity is listed in room.
 func inRoom(e *env, room, identity string) bool {
-	ps, err := e.srv.Rooms().Participants(room)
+	ps, err := e.srv.Rooms().Participants(roompkg.RoomName(room))
 	if err != nil {
 		return false
 	}
-	return slices.ContainsFunc(ps, func(p signal.ParticipantInfo) bool { return p.Identity == identity })
+	return slices.ContainsFunc(ps, func(p roompkg.ParticipantInfo) bool { return string(p.Identity) == identity })
 }
 
 // TestSignalRefusesBadInput drives the real server with input no
@@ -302,15 +304,15 @@ func TestSignalRefusesBadInput(t *testing.T) {
 		after  func(t *testing.T, identity string)
 	}{
 		// Before the join.
-		{name: "ping before join", frames: lit(`{"v":1,"type":"ping","data":{"t":1}}`), code: signal.CodeNotJoined, closed: true},
+		{name: "ping before join", frames: lit(`{"v":1,"type":"ping","data":{"t":1}}`), code: protocol.CodeNotJoined, closed: true},
 		// Fails: server bug. session.join (internal/signal/session.go:321-327)
 		// reads the join with a deadline context; coder/websocket closes the
 		// connection when a Read's context expires, so the join_timeout
 		// error queued afterwards is never written and the client sees a
 		// bare EOF with no error and no close frame.
-		{name: "nothing within the join timeout", frames: lit(), code: signal.CodeJoinTimeout, closed: true},
-		{name: "malformed first message", frames: lit(`{"v":1,"type":"join","data":{"token":`), code: signal.CodeBadMessage, closed: true},
-		{name: "version 2 first message", frames: lit(`{"v":2,"type":"join","data":{"token":"x"}}`), code: signal.CodeUnsupportedVersion, closed: true},
+		{name: "nothing within the join timeout", frames: lit(), code: protocol.CodeJoinTimeout, closed: true},
+		{name: "malformed first message", frames: lit(`{"v":1,"type":"join","data":{"token":`), code: protocol.CodeBadMessage, closed: true},
+		{name: "version 2 first message", frames: lit(`{"v":2,"type":"join","data":{"token":"x"}}`), code: protocol.CodeUnsupportedVersion, closed: true},
 		{
 			name: "malformed token", frames: lit(joinFrame("not-a-token")),
 			code: auth.CodeMalformed, closed: true,
@@ -347,14 +349,14 @@ func TestSignalRefusesBadInput(t *testing.T) {
 			frames: func(t *testing.T) []string {
 				return []string{joinFrame(mintToken(t, e.key, "abuse", "admin", token.Grants{RoomAdmin: true, RoomList: true}))}
 			},
-			code: signal.CodePermissionDenied, closed: true,
+			code: protocol.CodePermissionDenied, closed: true,
 		},
 		{
 			name: "valid token, identity in use",
 			frames: func(t *testing.T) []string {
 				return []string{joinFrame(mintToken(t, e.key, "lobby", "alice", all))}
 			},
-			code: signal.CodeIdentityInUse, closed: true,
+			code: protocol.CodeIdentityInUse, closed: true,
 			after: func(t *testing.T, _ string) {
 				if !inRoom(e, "lobby", "alice") {
 					t.Error("the refused join removed the first alice")
@@ -363,36 +365,36 @@ func TestSignalRefusesBadInput(t *testing.T) {
 		},
 
 		// After the join: refused, and the session carries on.
-		{name: "malformed JSON", join: all, frames: lit(`{"v":1,"type":"ping","data":{"t":1}`), code: signal.CodeBadMessage},
-		{name: "not an object", join: all, frames: lit(`[1,2,3]`), code: signal.CodeBadMessage},
-		{name: "unknown type", join: all, frames: lit(`{"v":1,"type":"dance","data":{}}`), code: signal.CodeUnknownType},
-		{name: "server-only type", join: all, frames: lit(`{"v":1,"type":"joined","data":{}}`), code: signal.CodeUnknownType},
-		{name: "unknown payload field", join: all, frames: lit(`{"v":1,"type":"ping","data":{"t":1,"extra":true}}`), code: signal.CodeBadMessage},
-		{name: "unknown envelope field", join: all, frames: lit(`{"v":1,"type":"ping","data":{"t":1},"extra":true}`), code: signal.CodeBadMessage},
-		{name: "wrongly typed field", join: all, frames: lit(`{"v":1,"type":"ping","data":{"t":"soon"}}`), code: signal.CodeBadMessage},
-		{name: "version 2", join: all, frames: lit(`{"v":2,"type":"ping","data":{"t":1}}`), code: signal.CodeUnsupportedVersion},
-		{name: "version missing", join: all, frames: lit(`{"type":"ping","data":{"t":1}}`), code: signal.CodeUnsupportedVersion},
-		{name: "exactly the size limit", join: all, frames: lit(paddedPing(signal.MaxMessageBytes))},
-		{name: "one byte over the size limit", join: all, frames: lit(paddedPing(signal.MaxMessageBytes + 1)), code: signal.CodeTooLarge},
-		{name: "twice the size limit", join: all, frames: lit(paddedPing(2 * signal.MaxMessageBytes)), code: signal.CodeTooLarge},
+		{name: "malformed JSON", join: all, frames: lit(`{"v":1,"type":"ping","data":{"t":1}`), code: protocol.CodeBadMessage},
+		{name: "not an object", join: all, frames: lit(`[1,2,3]`), code: protocol.CodeBadMessage},
+		{name: "unknown type", join: all, frames: lit(`{"v":1,"type":"dance","data":{}}`), code: protocol.CodeUnknownType},
+		{name: "server-only type", join: all, frames: lit(`{"v":1,"type":"joined","data":{}}`), code: protocol.CodeUnknownType},
+		{name: "unknown payload field", join: all, frames: lit(`{"v":1,"type":"ping","data":{"t":1,"extra":true}}`), code: protocol.CodeBadMessage},
+		{name: "unknown envelope field", join: all, frames: lit(`{"v":1,"type":"ping","data":{"t":1},"extra":true}`), code: protocol.CodeBadMessage},
+		{name: "wrongly typed field", join: all, frames: lit(`{"v":1,"type":"ping","data":{"t":"soon"}}`), code: protocol.CodeBadMessage},
+		{name: "version 2", join: all, frames: lit(`{"v":2,"type":"ping","data":{"t":1}}`), code: protocol.CodeUnsupportedVersion},
+		{name: "version missing", join: all, frames: lit(`{"type":"ping","data":{"t":1}}`), code: protocol.CodeUnsupportedVersion},
+		{name: "exactly the size limit", join: all, frames: lit(paddedPing(protocol.MaxMessageBytes))},
+		{name: "one byte over the size limit", join: all, frames: lit(paddedPing(protocol.MaxMessageBytes + 1)), code: protocol.CodeTooLarge},
+		{name: "twice the size limit", join: all, frames: lit(paddedPing(2 * protocol.MaxMessageBytes)), code: protocol.CodeTooLarge},
 		{
-			name: "over twice the size limit", join: all, frames: lit(paddedPing(2*signal.MaxMessageBytes + 1)),
-			code: signal.CodeTooLarge, closed: true, status: websocket.StatusMessageTooBig,
+			name: "over twice the size limit", join: all, frames: lit(paddedPing(2*protocol.MaxMessageBytes + 1)),
+			code: protocol.CodeTooLarge, closed: true, status: websocket.StatusMessageTooBig,
 		},
-		{name: "garbage SDP offer", join: all, frames: lit(`{"v":1,"type":"offer","data":{"pc":"publisher","sdp":"v=garbage"}}`), code: signal.CodeBadSDP},
-		{name: "answer with no offer", join: all, frames: lit(`{"v":1,"type":"answer","data":{"pc":"subscriber","sdp":"v=garbage"}}`), code: signal.CodeBadSDP},
+		{name: "garbage SDP offer", join: all, frames: lit(`{"v":1,"type":"offer","data":{"pc":"publisher","sdp":"v=garbage"}}`), code: protocol.CodeBadSDP},
+		{name: "answer with no offer", join: all, frames: lit(`{"v":1,"type":"answer","data":{"pc":"subscriber","sdp":"v=garbage"}}`), code: protocol.CodeBadSDP},
 		{
 			name: "data to an unknown participant", join: all,
-			frames: lit(`{"v":1,"type":"data","data":{"to":["nobody"],"payload":"aGk="}}`), code: signal.CodeUnknownParticipant,
+			frames: lit(`{"v":1,"type":"data","data":{"to":["nobody"],"payload":"aGk="}}`), code: protocol.CodeUnknownParticipant,
 		},
 		{
 			name: "offer without the publish grant", join: token.Grants{Subscribe: true},
-			frames: lit(`{"v":1,"type":"offer","data":{"pc":"publisher","sdp":"v=0"}}`), code: signal.CodePermissionDenied,
+			frames: lit(`{"v":1,"type":"offer","data":{"pc":"publisher","sdp":"v=0"}}`), code: protocol.CodePermissionDenied,
 		},
 		{
 			name: "second join", join: all,
 			frames: func(t *testing.T) []string { return []string{joinFrame(mintToken(t, e.key, "abuse", "second", all))} },
-			code:   signal.CodeAlreadyJoined,
+			code:   protocol.CodeAlreadyJoined,
 			after: func(t *testing.T, identity string) {
 				if !inRoom(e, "abuse", identity) {
 					t.Errorf("%s is no longer in the room after a second join", identity)
@@ -447,7 +449,7 @@ func TestSignalRefusesBadInput(t *testing.T) {
 				}
 			}
 		})
-		r.expectError(signal.CodeRateLimited)
+		r.expectError(protocol.CodeRateLimited)
 		// The first rate_limited says a message was dropped; the last one
 		// says the session is over. Either way the connection must end.
 		closed := false
@@ -458,15 +460,15 @@ func TestSignalRefusesBadInput(t *testing.T) {
 			switch {
 			case !ok:
 				closed = true
-			case env.Type == signal.TypeError:
-				var m signal.Error
+			case env.Type == protocol.TypeError:
+				var m protocol.Error
 				_ = json.Unmarshal(env.Data, &m)
 				codes = append(codes, m.Code)
 			}
 		}
 		wg.Wait()
 		for _, c := range codes {
-			if c != signal.CodeRateLimited {
+			if c != protocol.CodeRateLimited {
 				t.Errorf("flood: error %q, want only rate_limited", c)
 			}
 		}
@@ -495,5 +497,56 @@ func waitGone(t *testing.T, e *env, room, identity string, d time.Duration) {
 			t.Fatalf("%s still in room %s after %s", identity, room, d)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestSignalRefusesFramesThatAreNotUTF8Text: Conclave messages are JSON
+// text. A binary frame ends the session with 1003 and a text frame of
+// invalid UTF-8 with 1007 (RFC 6455 §7.4.1), each after a bad_message
+// error, before and after the join; neither is ever acted on (before this,
+// invalid bytes were relayed to others as replacement characters).
+func TestSignalRefusesFramesThatAreNotUTF8Text(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
+	defer cancel()
+	all := token.Grants{Publish: true, Subscribe: true, PublishData: true}
+	watcher := e.connect(ctx, "frames", "watcher")
+	wrec := record(watcher)
+
+	for _, tt := range []struct {
+		name   string
+		joined bool
+		typ    websocket.MessageType
+		frame  string
+		status websocket.StatusCode
+	}{
+		{"binary join", false, websocket.MessageBinary, `{"v":1,"type":"ping","data":{"t":1}}`, websocket.StatusUnsupportedData},
+		{"binary after join", true, websocket.MessageBinary, `{"v":1,"type":"ping","data":{"t":1}}`, websocket.StatusUnsupportedData},
+		{"invalid UTF-8 join", false, websocket.MessageText, "{\"v\":1,\"type\":\"join\",\"data\":{\"token\":\"a\xffb\"}}", websocket.StatusInvalidFramePayloadData},
+		{"invalid UTF-8 data", true, websocket.MessageText, "{\"v\":1,\"type\":\"data\",\"data\":{\"topic\":\"chat\",\"payload\":\"aGk=\",\"to\":[]}} \xc3\x28", websocket.StatusInvalidFramePayloadData},
+		{"invalid UTF-8 in a topic", true, websocket.MessageText, "{\"v\":1,\"type\":\"data\",\"data\":{\"topic\":\"c\xffhat\",\"payload\":\"aGk=\"}}", websocket.StatusInvalidFramePayloadData},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.dialRaw(ctx, t)
+			if tt.joined {
+				r.join(mintToken(t, e.key, "frames", "sender", all))
+			}
+			wctx, wcancel := context.WithTimeout(ctx, testkit.DefaultWait())
+			err := r.ws.Write(wctx, tt.typ, []byte(tt.frame))
+			wcancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.expectError(protocol.CodeBadMessage)
+			if got := r.expectClosed(); got != tt.status {
+				t.Fatalf("closed with %d, want %d", got, tt.status)
+			}
+			if tt.joined {
+				testkit.Eventually(t, "the sender to leave the room", func() bool { return !inRoom(e, "frames", "sender") })
+			}
+		})
+	}
+	if _, got := find(wrec, func(client.DataReceived) bool { return true }); got {
+		t.Fatal("a message from a refused frame reached another participant")
 	}
 }

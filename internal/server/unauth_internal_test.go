@@ -19,8 +19,8 @@ import (
 
 	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/config"
-	"github.com/conclave-video/conclave/internal/signal"
 	"github.com/conclave-video/conclave/internal/telemetry"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -91,7 +91,7 @@ func newFrontDoor(t *testing.T, mutate func(*config.Config)) *frontDoor {
 // is closed when the connection ends.
 type wsConn struct {
 	ws   *websocket.Conn
-	msgs chan signal.Envelope
+	msgs chan protocol.Envelope
 }
 
 // dial opens a signaling WebSocket that appears to come from peer.
@@ -106,7 +106,7 @@ func (f *frontDoor) dial(peer string) (*wsConn, error) {
 		return nil, err
 	}
 	ws.SetReadLimit(1 << 20)
-	c := &wsConn{ws: ws, msgs: make(chan signal.Envelope, 256)}
+	c := &wsConn{ws: ws, msgs: make(chan protocol.Envelope, 256)}
 	go func() {
 		defer close(c.msgs)
 		for {
@@ -114,7 +114,7 @@ func (f *frontDoor) dial(peer string) (*wsConn, error) {
 			if err != nil {
 				return
 			}
-			var env signal.Envelope
+			var env protocol.Envelope
 			if json.Unmarshal(b, &env) == nil {
 				c.msgs <- env
 			}
@@ -145,10 +145,10 @@ func (c *wsConn) outcome(t *testing.T, within time.Duration) string {
 				return "closed"
 			}
 			switch env.Type {
-			case signal.TypeJoined:
+			case protocol.TypeJoined:
 				return "joined"
-			case signal.TypeError:
-				var e signal.Error
+			case protocol.TypeError:
+				var e protocol.Error
 				_ = json.Unmarshal(env.Data, &e)
 				return e.Code
 			}
@@ -224,8 +224,8 @@ func TestUnauthenticatedConnectionsCannotCrowdOutParticipants(t *testing.T) {
 		idle = append(idle, f.mustDial(attacker))
 	}
 	for i, c := range idle[:3] {
-		if got := c.outcome(t, 10*time.Second); got != signal.CodeServerFull {
-			t.Errorf("idle connection %d from one address: %s, want %s (evicted, oldest first)", i, got, signal.CodeServerFull)
+		if got := c.outcome(t, 10*time.Second); got != protocol.CodeServerFull {
+			t.Errorf("idle connection %d from one address: %s, want %s (evicted, oldest first)", i, got, protocol.CodeServerFull)
 		}
 	}
 	if n := f.evicted("per_ip"); n != 3 {
@@ -239,8 +239,8 @@ func TestUnauthenticatedConnectionsCannotCrowdOutParticipants(t *testing.T) {
 	if _, got := f.join(attacker, "r", "bob"); got != "joined" {
 		t.Fatalf("valid join from the flooding address: %s", got)
 	}
-	if got := idle[3].outcome(t, 10*time.Second); got != signal.CodeServerFull {
-		t.Errorf("idle connection 3: %s, want %s", got, signal.CodeServerFull)
+	if got := idle[3].outcome(t, 10*time.Second); got != protocol.CodeServerFull {
+		t.Errorf("idle connection 3: %s, want %s", got, protocol.CodeServerFull)
 	}
 
 	// Many addresses: the budget is full, and a valid join still gets in,
@@ -249,23 +249,23 @@ func TestUnauthenticatedConnectionsCannotCrowdOutParticipants(t *testing.T) {
 	for i := range 6 {
 		many = append(many, f.mustDial(fmt.Sprintf("192.0.2.%d:5000", 10+i)))
 	}
-	if got := idle[4].outcome(t, 10*time.Second); got != signal.CodeServerFull {
-		t.Errorf("oldest idle connection when the budget overflowed: %s, want %s", got, signal.CodeServerFull)
+	if got := idle[4].outcome(t, 10*time.Second); got != protocol.CodeServerFull {
+		t.Errorf("oldest idle connection when the budget overflowed: %s, want %s", got, protocol.CodeServerFull)
 	}
 	carol, got := f.join("192.0.2.99:1", "r", "carol")
 	if got != "joined" {
 		t.Fatalf("valid join with the unauthenticated budget full: %s", got)
 	}
-	if got := many[0].outcome(t, 10*time.Second); got != signal.CodeServerFull {
-		t.Errorf("oldest of the many: %s, want %s", got, signal.CodeServerFull)
+	if got := many[0].outcome(t, 10*time.Second); got != protocol.CodeServerFull {
+		t.Errorf("oldest of the many: %s, want %s", got, protocol.CodeServerFull)
 	}
 	if n := f.evicted("budget"); n != 2 {
 		t.Errorf("budget evictions = %d, want 2", n)
 	}
 
 	// max_sessions (3) counts participants only: alice, bob and carol.
-	if _, got := f.join("192.0.2.98:1", "r", "dave"); got != signal.CodeServerFull {
-		t.Errorf("fourth participant with max_sessions 3: %s, want %s", got, signal.CodeServerFull)
+	if _, got := f.join("192.0.2.98:1", "r", "dave"); got != protocol.CodeServerFull {
+		t.Errorf("fourth participant with max_sessions 3: %s, want %s", got, protocol.CodeServerFull)
 	}
 	// Carol leaves (a dropped connection would keep her slot for the
 	// resume window); her slot is free again.
@@ -299,12 +299,12 @@ func TestUnauthenticatedPerIPGrouping(t *testing.T) {
 	})
 	v6 := []*wsConn{f.mustDial("[2001:db8::1]:1"), f.mustDial("[2001:db8::2]:1"), f.mustDial("[2001:db8::3]:1")}
 	f.mustDial("[2001:db8:0:1::1]:1")
-	if got := v6[0].outcome(t, 10*time.Second); got != signal.CodeServerFull {
-		t.Errorf("first of three in one /64: %s, want %s", got, signal.CodeServerFull)
+	if got := v6[0].outcome(t, 10*time.Second); got != protocol.CodeServerFull {
+		t.Errorf("first of three in one /64: %s, want %s", got, protocol.CodeServerFull)
 	}
 	mapped := []*wsConn{f.mustDial("198.51.100.1:1"), f.mustDial("[::ffff:198.51.100.1]:2"), f.mustDial("198.51.100.1:3")}
-	if got := mapped[0].outcome(t, 10*time.Second); got != signal.CodeServerFull {
-		t.Errorf("first of three from one IPv4 address, partly IPv4-mapped: %s, want %s", got, signal.CodeServerFull)
+	if got := mapped[0].outcome(t, 10*time.Second); got != protocol.CodeServerFull {
+		t.Errorf("first of three from one IPv4 address, partly IPv4-mapped: %s, want %s", got, protocol.CodeServerFull)
 	}
 	for i := range 6 {
 		f.mustDial("127.0.0.1:" + strconv.Itoa(1000+i))

@@ -3,6 +3,8 @@ package signal
 import (
 	"container/list"
 	"net/netip"
+
+	"github.com/conclave-video/conclave/protocol"
 )
 
 // Connection budgets. A connection is unauthenticated from the moment it
@@ -76,8 +78,8 @@ func (h *Handler) admitPending(s *session, remote string) {
 	for i, v := range evicted {
 		h.cfg.OnEvict(reasons[i])
 		v.evicted.Store(true)
-		v.sendError(CodeServerFull, "too many connections are waiting to join; this one waited longest")
-		v.Close(CodeServerFull)
+		v.sendError(protocol.CodeServerFull, "too many connections are waiting to join; this one waited longest")
+		v.Close(protocol.CodeServerFull)
 	}
 }
 
@@ -124,8 +126,8 @@ func (h *Handler) authenticated(s *session, newSession bool) bool {
 	}
 	h.mu.Unlock()
 	if full {
-		s.sendError(CodeServerFull, "this server has no room for another session; try again later")
-		s.Close(ReasonError)
+		s.sendError(protocol.CodeServerFull, "this server has no room for another session; try again later")
+		s.Close(protocol.ReasonError)
 		return false
 	}
 	return true

@@ -13,9 +13,11 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/guard"
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/rtc"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -31,7 +33,7 @@ type ErrorCoder func(error) string
 type Config struct {
 	Verifier          TokenVerifier
 	TokenErrorCode    ErrorCoder
-	Rooms             *room.Manager
+	Rooms             room.Rooms
 	Engine            *rtc.Engine
 	Logger            *slog.Logger
 	JoinTimeout       time.Duration // first message deadline (5 s)
@@ -68,8 +70,8 @@ type Handler struct {
 
 	mu            sync.Mutex
 	sessions      map[*session]struct{}
-	live          map[string]*session // joined sessions by participant id, for resume
-	pending       *list.List          // unauthenticated sessions, oldest first
+	live          map[room.ParticipantID]*session // joined sessions by participant id, for resume
+	pending       *list.List                      // unauthenticated sessions, oldest first
 	pendingByPeer map[string][]*session
 	verified      int // sessions counted against MaxSessions
 	wg            sync.WaitGroup
@@ -77,32 +79,33 @@ type Handler struct {
 
 // NewHandler returns the signaling endpoint.
 func NewHandler(cfg Config) *Handler {
+	def := config.Default().Signal
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.JoinTimeout <= 0 {
-		cfg.JoinTimeout = 5 * time.Second
+		cfg.JoinTimeout = def.JoinTimeout
 	}
 	if cfg.MessagesPerSecond <= 0 {
-		cfg.MessagesPerSecond = 50
+		cfg.MessagesPerSecond = def.MessagesPerSecond
 	}
 	if cfg.Burst <= 0 {
-		cfg.Burst = 100
+		cfg.Burst = def.Burst
 	}
 	if cfg.PingInterval <= 0 {
-		cfg.PingInterval = 5 * time.Second
+		cfg.PingInterval = def.PingInterval
 	}
 	if cfg.ResumeWindow <= 0 {
-		cfg.ResumeWindow = 15 * time.Second
+		cfg.ResumeWindow = def.ResumeWindow
 	}
 	if cfg.MaxSessions <= 0 {
-		cfg.MaxSessions = 10000
+		cfg.MaxSessions = def.MaxSessions
 	}
 	if cfg.MaxUnauthenticated <= 0 {
-		cfg.MaxUnauthenticated = 256
+		cfg.MaxUnauthenticated = def.MaxUnauthenticated
 	}
 	if cfg.MaxUnauthenticatedPerIP <= 0 {
-		cfg.MaxUnauthenticatedPerIP = 16
+		cfg.MaxUnauthenticatedPerIP = def.MaxUnauthenticatedPerIP
 	}
 	if cfg.OnError == nil {
 		cfg.OnError = func(string) {}
@@ -111,7 +114,7 @@ func NewHandler(cfg Config) *Handler {
 		cfg.OnEvict = func(string) {}
 	}
 	return &Handler{cfg: cfg, origins: originSet(cfg.AllowedOrigins),
-		sessions: make(map[*session]struct{}), live: make(map[string]*session),
+		sessions: make(map[*session]struct{}), live: make(map[room.ParticipantID]*session),
 		pending: list.New(), pendingByPeer: make(map[string][]*session)}
 }
 
@@ -167,7 +170,7 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	}
 	h.mu.Unlock()
 	for _, s := range all {
-		s.Close(ReasonServerShutdown)
+		s.Close(protocol.ReasonServerShutdown)
 	}
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
@@ -207,10 +210,10 @@ type session struct {
 
 	// Set by the first connection's reader during join, before the
 	// session is registered as live; read-only afterwards.
-	roomName      string
-	participantID string
-	identity      string
-	owner         string
+	roomName      room.RoomName
+	participantID room.ParticipantID
+	identity      room.Identity
+	owner         room.KeyID
 	resumeSecret  string
 	handedOff     bool // this connection was given to the session it resumed
 
@@ -219,7 +222,7 @@ type session struct {
 	mu          sync.Mutex
 	ended       bool
 	conn        *websocket.Conn // the current connection
-	participant *room.Participant
+	participant room.Member
 	peer        *rtc.Peer
 
 	// The session's place in the connection budgets (budget.go); guarded
@@ -254,8 +257,8 @@ func (s *session) Close(reason string) {
 	})
 }
 
-func (s *session) send(t Type, payload any) {
-	b, err := Encode(t, payload)
+func (s *session) send(t protocol.Type, payload any) {
+	b, err := protocol.Encode(t, payload)
 	if err != nil {
 		s.log.Error("encode", "type", t, "err", err)
 		return
@@ -265,13 +268,13 @@ func (s *session) send(t Type, payload any) {
 	case <-s.closing:
 	default:
 		s.log.Warn("client too slow, dropping session")
-		s.Close(ReasonError)
+		s.Close(protocol.ReasonError)
 	}
 }
 
 func (s *session) sendError(code, msg string) {
 	s.h.cfg.OnError(code)
-	s.send(TypeError, Error{Code: code, Message: msg})
+	s.send(protocol.TypeError, protocol.Error{Code: code, Message: msg})
 }
 
 // run serves the session's connections until it ends. A joined session
@@ -294,7 +297,7 @@ func (s *session) run(ctx context.Context) {
 			s.log.Info("session resumed")
 			continue
 		case <-timer.C:
-			s.Close(ReasonConnectionLost)
+			s.Close(protocol.ReasonConnectionLost)
 		case <-s.closing:
 			timer.Stop()
 		}
@@ -309,7 +312,7 @@ func (s *session) run(ctx context.Context) {
 func (s *session) refuseLateResume() {
 	select {
 	case c := <-s.resume:
-		_ = c.Close(websocket.StatusGoingAway, CodeResumeFailed)
+		_ = c.Close(websocket.StatusGoingAway, protocol.CodeResumeFailed)
 	default:
 	}
 }
@@ -334,8 +337,8 @@ func (s *session) serve(ctx context.Context, conn *websocket.Conn, resumed bool)
 		defer func() {
 			if v := recover(); v != nil {
 				s.log.Error("session panic", "panic", v, "stack", string(debug.Stack()))
-				s.h.cfg.OnError(CodeInternal)
-				s.Close(ReasonError)
+				s.h.cfg.OnError(protocol.CodeInternal)
+				s.Close(protocol.ReasonError)
 			}
 		}()
 		s.readLoop(ctx, conn, resumed)
@@ -354,7 +357,7 @@ func (s *session) serve(ctx context.Context, conn *websocket.Conn, resumed bool)
 		default:
 			suspend = joined
 			if !joined && !s.handedOff {
-				s.Close(ReasonConnectionLost)
+				s.Close(protocol.ReasonConnectionLost)
 			}
 		}
 	}
@@ -375,8 +378,8 @@ func (s *session) serve(ctx context.Context, conn *websocket.Conn, resumed bool)
 	reason := s.reason
 	s.leaveRoom()
 	// Tell the client why, unless it left on its own or vanished.
-	if reason != ReasonLeft && reason != ReasonConnectionLost {
-		if b, err := Encode(TypeLeave, Leave{Reason: reason}); err == nil {
+	if reason != protocol.ReasonLeft && reason != protocol.ReasonConnectionLost {
+		if b, err := protocol.Encode(protocol.TypeLeave, protocol.Leave{Reason: reason}); err == nil {
 			select {
 			case s.out <- b:
 			default:
@@ -415,7 +418,7 @@ func (s *session) leaveRoom() {
 		return
 	}
 	if p != nil {
-		p.Leave(s.reason)
+		p.Leave(room.LeaveReason(s.reason))
 	}
 	if peer != nil {
 		peer.Close()
@@ -537,23 +540,23 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bo
 			now := time.Now()
 			if now.Sub(window) > time.Second {
 				window, refused = now, 0
-				s.sendError(CodeRateLimited, "too many messages; message dropped")
+				s.sendError(protocol.CodeRateLimited, "too many messages; message dropped")
 			}
 			refused++
 			if refused > 2*s.h.cfg.Burst {
-				s.sendError(CodeRateLimited, "too many messages; disconnecting")
-				s.Close(CodeRateLimited)
+				s.sendError(protocol.CodeRateLimited, "too many messages; disconnecting")
+				s.Close(protocol.CodeRateLimited)
 				return
 			}
 			continue
 		}
-		t, payload, err := Decode(b)
+		t, payload, err := protocol.Decode(b)
 		if err != nil {
-			s.sendError(ErrorCode(err), err.Error())
+			s.sendError(protocol.ErrorCode(err), err.Error())
 			continue
 		}
-		if t == TypeLeave {
-			s.Close(ReasonLeft)
+		if t == protocol.TypeLeave {
+			s.Close(protocol.ReasonLeft)
 			return
 		}
 		s.handle(p, peer, t, payload)
