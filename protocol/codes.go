@@ -100,7 +100,7 @@ func Codes() []CodeSpec {
 		{CodeResumeFailed, 0, Signal, "no session to resume: unknown, already ended, another identity or room, or a wrong secret; join afresh"},
 		{CodeTooManyTracks, 0, Signal, "the participant already publishes 8 tracks, or has 16 `add_track` announcements waiting for their tracks (see Limits)"},
 		{CodeMutedByHost, 0, Signal, "the track was muted by the host and only the host can lift that; send `unmute_request` to ask"},
-		{CodeServerFull, http.StatusServiceUnavailable, Signal, "the signaling upgrade is refused: the node has `signal.max_sessions` sessions (HTTP 503, counted only)"},
+		{CodeServerFull, 0, Signal, "the node has `signal.max_sessions` sessions, or this connection had not joined yet and was closed to make room for newer ones (`signal.max_unauthenticated`); try again later"},
 		{CodeUnavailable, http.StatusServiceUnavailable, both, "the server cannot store the change right now (disk full, database unavailable); nothing was changed; retry later"},
 		{CodeInternal, http.StatusInternalServerError, both, "a server fault; the details are in the server log"},
 

@@ -25,6 +25,10 @@ type Config struct {
 	DataDir string `yaml:"data_dir"`
 	// Dev enables development defaults (loopback bind, loopback ICE candidates).
 	Dev bool `yaml:"dev"`
+	// DevListenAny lets a dev server listen on a non-loopback address. Dev
+	// mode hands out join tokens to anyone who can reach /dev/token, so
+	// without it Validate refuses such an address.
+	DevListenAny bool `yaml:"dev_listen_any"`
 
 	TLS    TLS    `yaml:"tls"`
 	Tokens Tokens `yaml:"tokens"`
@@ -71,7 +75,14 @@ type Signal struct {
 	Burst             int           `yaml:"burst"`
 	PingInterval      time.Duration `yaml:"ping_interval"`
 	ResumeWindow      time.Duration `yaml:"resume_window"`
-	MaxSessions       int           `yaml:"max_sessions"`
+	// MaxSessions bounds sessions whose token has been verified.
+	MaxSessions int `yaml:"max_sessions"`
+	// MaxUnauthenticated bounds connections that have not yet presented a
+	// valid token, and MaxUnauthenticatedPerIP those of one address (IPv6:
+	// one /64) among them; beyond either the longest-waiting such
+	// connection is closed to make room.
+	MaxUnauthenticated      int `yaml:"max_unauthenticated"`
+	MaxUnauthenticatedPerIP int `yaml:"max_unauthenticated_per_ip"`
 }
 
 // RTC configures the media transport.
@@ -128,6 +139,9 @@ func Default() Config {
 			PingInterval:      5 * time.Second,
 			ResumeWindow:      15 * time.Second,
 			MaxSessions:       10000,
+
+			MaxUnauthenticated:      256,
+			MaxUnauthenticatedPerIP: 16,
 		},
 		RTC: RTC{
 			DisconnectTimeout: 10 * time.Second,

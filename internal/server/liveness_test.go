@@ -179,3 +179,73 @@ func TestLostClientIsRemoved(t *testing.T) {
 		})
 	}
 }
+
+// TestSilentConnectionDetectedWithinOneInterval: a joined client whose TCP
+// connection goes silent (a proxy stops forwarding, nothing is closed) is
+// found dead at most one signal.ping_interval after the last thing the
+// server heard from it, and removed signal.resume_window later, as
+// docs/configuration.md says. A client that sends nothing but answers the
+// server's pings stays.
+func TestSilentConnectionDetectedWithinOneInterval(t *testing.T) {
+	const interval, window = 4 * time.Second, time.Second
+	e := newEnv(t, func(c *config.Config) {
+		c.Signal.PingInterval = interval
+		c.Signal.ResumeWindow = window
+	})
+	u, err := url.Parse(e.Srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	all := token.Grants{Publish: true, Subscribe: true, PublishData: true}
+
+	quiet := e.dialRaw(ctx, t)
+	quiet.join(mintToken(t, e.Key, "silence", "quiet", all))
+
+	b := newBlackhole(t, u.Host)
+	lost := e.dialRawVia(ctx, t, b.addr(), nil)
+	lost.join(mintToken(t, e.Key, "silence", "lost", all))
+
+	// The server hears from the lost client just before its network
+	// vanishes, at whatever phase the server's ping schedule is.
+	for !inRoom(e, "silence", "lost") || !inRoom(e, "silence", "quiet") {
+		select {
+		case <-ctx.Done():
+			t.Fatal("clients not in the room")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	sent := time.Now()
+	lost.expectOpen() // a ping message answered: the server has heard it since sent
+	b.freeze()
+	frozen := time.Now()
+
+	for inRoom(e, "silence", "lost") {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the silent client was never removed")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	removed := time.Now()
+	took := removed.Sub(frozen)
+	t.Logf("silent client removed %s after its network vanished", took.Round(time.Millisecond))
+	// Detection is due one interval after the server last heard the client
+	// (after sent, before frozen), removal one resume window later. Pinging
+	// on a fixed schedule that skips recently active connections took two
+	// to three intervals: at least 9 s here.
+	if limit := interval + window + 3*time.Second; took > limit {
+		t.Errorf("silent client removed after %s, want within %s (ping_interval %s + resume_window %s + scheduling)",
+			took.Round(time.Millisecond), limit, interval, window)
+	}
+	if early := removed.Sub(sent); early < interval+window-100*time.Millisecond {
+		t.Errorf("silent client removed %s after it was last heard, before ping_interval + resume_window", early.Round(time.Millisecond))
+	}
+	// The quiet client answered every ping and is still in: it has been
+	// silent (no messages) for far longer than an interval.
+	if !inRoom(e, "silence", "quiet") {
+		t.Error("a client that answers pings but sends nothing was removed")
+	}
+	quiet.expectOpen()
+}

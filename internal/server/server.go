@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,6 +59,9 @@ type Server struct {
 	ready    chan struct{}
 	stopOnce sync.Once
 
+	storeOpts []store.Option
+	probe     storeProbe
+
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
 	devKey   atomic.Pointer[token.Key]
 	devLimit *guard.Limiter
@@ -68,10 +70,15 @@ type Server struct {
 // New builds a server from cfg: opens the store, loads or creates the TLS
 // certificate, binds every listener. Nothing is served until Run.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	return newServer(ctx, cfg, log, nil)
+}
+
+// newServer is New with options for the store (tests cap its size).
+func newServer(ctx context.Context, cfg config.Config, log *slog.Logger, storeOpts []store.Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, stats: new(sfu.Stats), ready: make(chan struct{})}
+	s := &Server{cfg: cfg, log: log, stats: new(sfu.Stats), ready: make(chan struct{}), storeOpts: storeOpts}
 	if err := s.build(ctx); err != nil {
 		s.closeResources()
 		return nil, err
@@ -83,11 +90,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 // was opened.
 func (s *Server) build(ctx context.Context) (err error) {
 	cfg, log := s.cfg, s.log
+	if cfg.Dev && !config.IsLoopbackAddr(cfg.Addr) {
+		log.Warn("development server listening beyond loopback (--dev-listen-any): "+
+			"anyone who reaches this address gets the meeting app; /dev/token still serves this machine only; "+
+			"do not run a dev server on an untrusted network", "addr", cfg.Addr)
+	}
 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data_dir: %w", err)
 	}
-	if s.store, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "conclave.db")); err != nil {
+	if s.store, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "conclave.db"), s.storeOpts...); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 
@@ -125,6 +137,9 @@ func (s *Server) build(ctx context.Context) (err error) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "conclave_media_send_overflow_total", Help: "UDP datagrams sent directly because the send queue was full.",
 		}, func() float64 { _, _, _, n := s.udp.Stats(); return float64(n) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "conclave_signal_unauthenticated", Help: "Signaling connections that have not presented a valid token yet.",
+		}, func() float64 { return float64(s.signal.Unauthenticated()) }),
 	)
 
 	if s.engine, err = rtc.NewEngine(rtc.Config{
@@ -165,8 +180,12 @@ func (s *Server) build(ctx context.Context) (err error) {
 		PingInterval:      cfg.Signal.PingInterval,
 		ResumeWindow:      cfg.Signal.ResumeWindow,
 		MaxSessions:       cfg.Signal.MaxSessions,
-		OriginPatterns:    originHosts(cfg.HTTP.AllowedOrigins),
+		AllowedOrigins:    cfg.HTTP.AllowedOrigins,
 		OnError:           s.metrics.SignalError,
+
+		MaxUnauthenticated:      cfg.Signal.MaxUnauthenticated,
+		MaxUnauthenticatedPerIP: cfg.Signal.MaxUnauthenticatedPerIP,
+		OnEvict:                 s.metrics.UnauthenticatedEvicted,
 	})
 	api := httpapi.New(httpapi.Config{
 		Verifier:        verifier,
@@ -210,19 +229,6 @@ func (s *Server) build(ctx context.Context) (err error) {
 		s.admin = &http.Server{Handler: amux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	}
 	return nil
-}
-
-// originHosts turns configured origins ("https://meet.example.com") into
-// the host patterns the WebSocket origin check matches. Validate has
-// already refused malformed origins.
-func originHosts(origins []string) []string {
-	hosts := make([]string, 0, len(origins))
-	for _, o := range origins {
-		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			hosts = append(hosts, u.Host)
-		}
-	}
-	return hosts
 }
 
 func (s *Server) certificate() (tls.Certificate, error) {
@@ -383,8 +389,49 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
+// Readiness. /readyz is 200 when the node can do its work: every listener
+// serves and the store can commit a write. A store that answers reads but
+// cannot write (full disk, read-only file, I/O errors, a lock held too
+// long) is not ready, since rooms created or deleted through it would be
+// refused. The write probe runs at most once per probeEvery, however often
+// /readyz is asked, and waits at most probeTimeout.
+const (
+	probeEvery   = time.Second
+	probeTimeout = 2 * time.Second
+)
+
+// storeProbe is the last write probe's result.
+type storeProbe struct {
+	mu  sync.Mutex // held while probing: concurrent requests share one probe
+	at  time.Time
+	err error
+}
+
+// storeWritable reports whether the store can take a write, probing it
+// unless a probe ran within probeEvery.
+func (s *Server) storeWritable() error {
+	p := &s.probe
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.at.IsZero() && time.Since(p.at) < probeEvery {
+		return p.err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	err := s.store.CheckWrite(ctx)
+	cancel()
+	switch {
+	case err != nil && (p.at.IsZero() || p.err == nil):
+		s.log.Error("store cannot write; not ready", "err", err)
+	case err == nil && p.err != nil:
+		s.log.Info("store writes again; ready")
+	}
+	p.at, p.err = time.Now(), err
+	return err
+}
+
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 	select {
 	case <-s.ready:
 	default:
@@ -392,9 +439,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("starting\n"))
 		return
 	}
-	if err := s.store.Ping(r.Context()); err != nil {
+	if err := s.storeWritable(); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("store unavailable\n"))
+		_, _ = w.Write([]byte("store cannot write\n"))
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -39,8 +40,20 @@ type rawConn struct {
 // dialRaw opens a WebSocket to /v1/signal without sending anything.
 func (e *env) dialRaw(ctx context.Context, t *testing.T) *rawConn {
 	t.Helper()
-	u := "wss://" + strings.TrimPrefix(e.Srv.URL(), "https://") + client.SignalPath
-	ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: e.HTTPClient()})
+	return e.dialRawVia(ctx, t, strings.TrimPrefix(e.Srv.URL(), "https://"), nil)
+}
+
+// dialRawVia is dialRaw to hostPort (a proxy in front of the server) from
+// the local address dialer picks (nil: any).
+func (e *env) dialRawVia(ctx context.Context, t *testing.T, hostPort string, dialer *net.Dialer) *rawConn {
+	t.Helper()
+	u := "wss://" + hostPort + client.SignalPath
+	tr := &http.Transport{TLSClientConfig: e.TLS}
+	if dialer != nil {
+		tr.DialContext = dialer.DialContext
+	}
+	hc := &http.Client{Transport: tr}
+	ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: hc})
 	if err != nil {
 		t.Fatalf("dial %s: %v", u, err)
 	}

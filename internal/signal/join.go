@@ -55,6 +55,9 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 		s.log.Info("join refused", "code", code)
 		return false
 	}
+	if !s.h.authenticated(s, j.Resume == nil) {
+		return false
+	}
 	if j.Resume != nil {
 		// Room decides whether this identity may still be in the room;
 		// the session checks that the connection is the client's own.

@@ -1,7 +1,9 @@
 package signal
 
 import (
+	"container/list"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -42,22 +44,37 @@ type Config struct {
 	// dropped stays in the room, media flowing, waiting for its client to
 	// resume (15 s). Zero or less means the default; there is always one.
 	ResumeWindow time.Duration
-	// MaxSessions bounds signaling sessions (connected or waiting to be
-	// resumed); beyond it new connections get 503 (10000).
-	MaxSessions    int
-	OriginPatterns []string // extra allowed browser origins (host patterns)
+	// MaxSessions bounds signaling sessions whose token has been verified
+	// (connected or waiting to be resumed); beyond it a join gets
+	// server_full (10000).
+	MaxSessions int
+	// MaxUnauthenticated bounds connections whose token has not been
+	// verified yet (256), MaxUnauthenticatedPerIP those of one address
+	// among them (16); see budget.go.
+	MaxUnauthenticated      int
+	MaxUnauthenticatedPerIP int
+	// AllowedOrigins are browser origins (scheme://host[:port]) allowed
+	// besides the server's own; see OriginAllowed.
+	AllowedOrigins []string
 	// OnError counts an error sent to a client, by code.
 	OnError func(code string)
+	// OnEvict counts an unauthenticated connection closed to make room,
+	// by reason (EvictPerIP, EvictBudget).
+	OnEvict func(reason string)
 }
 
 // Handler serves /v1/signal.
 type Handler struct {
-	cfg Config
+	cfg     Config
+	origins map[string]bool
 
-	mu       sync.Mutex
-	sessions map[*session]struct{}
-	live     map[room.ParticipantID]*session // joined sessions by participant id, for resume
-	wg       sync.WaitGroup
+	mu            sync.Mutex
+	sessions      map[*session]struct{}
+	live          map[room.ParticipantID]*session // joined sessions by participant id, for resume
+	pending       *list.List                      // unauthenticated sessions, oldest first
+	pendingByPeer map[string][]*session
+	verified      int // sessions counted against MaxSessions
+	wg            sync.WaitGroup
 }
 
 // NewHandler returns the signaling endpoint.
@@ -84,38 +101,53 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = def.MaxSessions
 	}
+	if cfg.MaxUnauthenticated <= 0 {
+		cfg.MaxUnauthenticated = def.MaxUnauthenticated
+	}
+	if cfg.MaxUnauthenticatedPerIP <= 0 {
+		cfg.MaxUnauthenticatedPerIP = def.MaxUnauthenticatedPerIP
+	}
 	if cfg.OnError == nil {
 		cfg.OnError = func(string) {}
 	}
-	return &Handler{cfg: cfg, sessions: make(map[*session]struct{}), live: make(map[room.ParticipantID]*session)}
+	if cfg.OnEvict == nil {
+		cfg.OnEvict = func(string) {}
+	}
+	return &Handler{cfg: cfg, origins: originSet(cfg.AllowedOrigins),
+		sessions: make(map[*session]struct{}), live: make(map[room.ParticipantID]*session),
+		pending: list.New(), pendingByPeer: make(map[string][]*session)}
 }
 
 // ServeHTTP upgrades to a WebSocket and runs one session, or hands the
 // connection to the session it resumes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.mu.Lock()
-	full := len(h.sessions) >= h.cfg.MaxSessions
-	h.mu.Unlock()
-	if full {
-		h.cfg.OnError(protocol.CodeServerFull)
-		w.Header().Set("Retry-After", "5")
-		http.Error(w, "too many signaling sessions", http.StatusServiceUnavailable)
+	if !OriginAllowed(r, h.origins) {
+		http.Error(w, "origin not allowed", http.StatusForbidden)
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.cfg.OriginPatterns})
+	// The session is unauthenticated until its token is verified; it
+	// takes its place in that budget before the client can send anything.
+	s := newSession(h, nil, r.RemoteAddr)
+	h.admitPending(s, r.RemoteAddr)
+	// Checked exactly above; Accept's own check compares hosts only.
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
+		h.mu.Lock()
+		h.releaseLocked(s)
+		h.mu.Unlock()
 		return // Accept has answered the request
 	}
 	// The session enforces message sizes itself (readMessage), so that an
 	// oversize message gets an error with a stable code.
 	conn.SetReadLimit(-1)
-	s := newSession(h, conn, r.RemoteAddr)
+	s.conn = conn
 	h.mu.Lock()
 	h.sessions[s] = struct{}{}
 	h.wg.Add(1)
 	h.mu.Unlock()
 	defer func() {
 		h.mu.Lock()
+		h.releaseLocked(s)
 		delete(h.sessions, s)
 		if h.live[s.participantID] == s {
 			delete(h.live, s.participantID)
@@ -193,8 +225,14 @@ type session struct {
 	participant room.Member
 	peer        *rtc.Peer
 
-	// heard is when the current connection last delivered a message
-	// (nanoseconds since epoch): a client that talks needs no ping.
+	// The session's place in the connection budgets (budget.go); guarded
+	// by h.mu. evicted: closed to make room for a newer connection.
+	pending pendingState
+	counted bool
+	evicted atomic.Bool
+
+	// heard is when the current connection last delivered a message or a
+	// pong (nanoseconds since epoch): a client that talks needs no ping.
 	heard atomic.Int64
 	epoch time.Time
 }
@@ -355,7 +393,13 @@ func (s *session) serve(ctx context.Context, conn *websocket.Conn, resumed bool)
 	case <-writerDone:
 	case <-time.After(2 * time.Second):
 	}
-	_ = conn.Close(closeStatus(reason), reason)
+	if s.evicted.Load() {
+		// No closing handshake: a crowd of evicted sockets must not
+		// linger waiting for peers that never answer.
+		_ = conn.CloseNow()
+	} else {
+		_ = conn.Close(closeStatus(reason), reason)
+	}
 	cancel()
 	<-readerDone
 	return true
@@ -419,31 +463,58 @@ func (s *session) writeLoop(ctx context.Context, conn *websocket.Conn, stop, flu
 	}
 }
 
+// pingLoop finds a dead connection: one from which nothing, neither a
+// message nor a pong, has arrived for PingInterval. After half an interval
+// of silence it sends a WebSocket ping, which has the other half to be
+// answered; so a connection that goes silent is found dead at most one
+// interval after the server last heard from it. Clients that send
+// something at least every half interval cost no server pings.
 func (s *session) pingLoop(ctx context.Context, conn *websocket.Conn) {
-	t := time.NewTicker(s.h.cfg.PingInterval)
+	interval := s.h.cfg.PingInterval
+	s.markHeard() // the connection is new: nothing is overdue yet
+	t := time.NewTimer(interval / 2)
 	defer t.Stop()
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.closing:
-			return
-		case <-t.C:
-			// A message within the interval proves the connection is
-			// alive; clients that ping on their own (both SDKs do) cost
-			// the server no pings of its own.
-			if time.Duration(int64(time.Since(s.epoch))-s.heard.Load()) < s.h.cfg.PingInterval {
-				continue
-			}
-			pctx, cancel := context.WithTimeout(ctx, s.h.cfg.PingInterval)
-			err := conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				_ = conn.CloseNow()
+		if wait := interval/2 - s.silence(); wait > 0 {
+			t.Reset(wait)
+			select {
+			case <-ctx.Done():
 				return
+			case <-s.closing:
+				return
+			case <-t.C:
 			}
+			continue
 		}
+		left := interval - s.silence()
+		if left <= 0 {
+			s.log.Info("signaling connection silent for a whole ping interval; treating it as lost", "interval", interval)
+			_ = conn.CloseNow()
+			return
+		}
+		pctx, cancel := context.WithTimeout(ctx, left)
+		err := conn.Ping(pctx)
+		cancel()
+		switch {
+		case err == nil:
+			s.markHeard()
+		case ctx.Err() != nil:
+			return // this connection's turn is over
+		case !errors.Is(err, context.DeadlineExceeded):
+			_ = conn.CloseNow() // the reader sees it and the session decides
+			return
+		}
+		// No pong in time: the loop looks again at what was heard meanwhile.
 	}
+}
+
+// markHeard records that the current connection has just delivered
+// something.
+func (s *session) markHeard() { s.heard.Store(int64(time.Since(s.epoch))) }
+
+// silence is how long the current connection has delivered nothing.
+func (s *session) silence() time.Duration {
+	return time.Since(s.epoch) - time.Duration(s.heard.Load())
 }
 
 func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bool) {
@@ -464,7 +535,7 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bo
 		if err != nil {
 			return
 		}
-		s.heard.Store(int64(time.Since(s.epoch)))
+		s.markHeard()
 		if !limiter.Allow() {
 			now := time.Now()
 			if now.Sub(window) > time.Second {
