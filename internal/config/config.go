@@ -79,7 +79,7 @@ type Signal struct {
 	MaxSessions int `yaml:"max_sessions"`
 	// MaxUnauthenticated bounds connections that have not yet presented a
 	// valid token, and MaxUnauthenticatedPerIP those of one address (IPv6:
-	// one /64) among them; beyond either the longest-waiting such
+	// one /56) among them; beyond either the longest-waiting such
 	// connection is closed to make room.
 	MaxUnauthenticated      int `yaml:"max_unauthenticated"`
 	MaxUnauthenticatedPerIP int `yaml:"max_unauthenticated_per_ip"`

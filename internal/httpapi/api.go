@@ -274,7 +274,7 @@ func (a *API) deleteRoom(w http.ResponseWriter, r *http.Request, c *token.Claims
 	if !a.allowed(w, c, room.ActionAdministerRoom, name) {
 		return
 	}
-	if err := a.cfg.Rooms.Delete(name, room.ReasonRoomDeleted); err != nil {
+	if err := a.cfg.Rooms.Delete(name, room.KeyID(c.Issuer), room.ReasonRoomDeleted); err != nil {
 		a.roomError(w, err)
 		return
 	}
@@ -292,7 +292,7 @@ func (a *API) listParticipants(w http.ResponseWriter, r *http.Request, c *token.
 	if !a.allowed(w, c, room.ActionAdministerRoom, name) {
 		return
 	}
-	ps, err := a.cfg.Rooms.Participants(name)
+	ps, err := a.cfg.Rooms.Participants(name, room.KeyID(c.Issuer))
 	if err != nil {
 		a.roomError(w, err)
 		return
@@ -306,7 +306,7 @@ func (a *API) removeParticipant(w http.ResponseWriter, r *http.Request, c *token
 		return
 	}
 	identity := room.Identity(r.PathValue("identity"))
-	if err := a.cfg.Rooms.Remove(name, identity, room.ReasonRemoved); err != nil {
+	if err := a.cfg.Rooms.Remove(name, room.KeyID(c.Issuer), identity, room.ReasonRemoved); err != nil {
 		a.roomError(w, err)
 		return
 	}
@@ -320,19 +320,19 @@ type MuteRequest struct {
 }
 
 func (a *API) muteTrack(w http.ResponseWriter, r *http.Request, c *token.Claims) {
-	name := room.RoomName(r.PathValue("room"))
-	if !a.allowed(w, c, room.ActionAdministerRoom, name) {
-		return
-	}
 	var req MuteRequest
 	if !decode(w, r, &req) {
+		return
+	}
+	name := room.RoomName(r.PathValue("room"))
+	if !a.allowed(w, c, room.ActionAdministerRoom, name) {
 		return
 	}
 	if req.Muted == nil {
 		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "muted: required (true or false)")
 		return
 	}
-	t, err := a.cfg.Rooms.MuteTrack(name, room.Identity(r.PathValue("identity")), room.TrackID(r.PathValue("track")), *req.Muted)
+	t, err := a.cfg.Rooms.MuteTrack(name, room.KeyID(c.Issuer), room.Identity(r.PathValue("identity")), room.TrackID(r.PathValue("track")), *req.Muted)
 	if err != nil {
 		a.roomError(w, err)
 		return

@@ -590,7 +590,7 @@ func TestCreateRoomValidation(t *testing.T) {
 				if rooms := e.rooms.List(""); len(rooms) != 0 {
 					t.Errorf("a refused create made %+v", rooms)
 					for _, r := range rooms {
-						_ = e.rooms.Delete(r.Name, "cleanup")
+						_ = e.rooms.Delete(r.Name, r.Owner, "cleanup")
 					}
 				}
 			}()
@@ -736,7 +736,7 @@ func TestRemoveParticipant(t *testing.T) {
 	if !f.bobSink.has("ParticipantLeft(" + string(f.alice.ID()) + ",removed)") {
 		t.Fatalf("bob was not told: %v", f.bobSink.snapshot())
 	}
-	ps, _ := e.rooms.Participants("alpha")
+	ps, _ := e.rooms.Participants("alpha", room.KeyID(e.keyA.ID))
 	if len(ps) != 1 || ps[0].Identity != "bob" {
 		t.Fatalf("participants after remove = %+v", ps)
 	}

@@ -215,7 +215,7 @@ func TestJoinRaces(t *testing.T) {
 			if admitted != tt.admitted {
 				t.Fatalf("%d admitted, want %d", admitted, tt.admitted)
 			}
-			if ps, _ := m.Participants("r"); len(ps) != tt.admitted {
+			if ps, _ := m.Participants("r", owner); len(ps) != tt.admitted {
 				t.Fatalf("%d in the room, want %d", len(ps), tt.admitted)
 			}
 			if n := len(all.of(room.EventDecision)); n != racers {

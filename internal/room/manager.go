@@ -181,6 +181,7 @@ func (m *Manager) createLocked(s Spec, persist bool) (*Room, error) {
 		createdAt:    m.cfg.Now(),
 		participants: make(map[ParticipantID]*Participant),
 		identities:   make(map[Identity]*Participant),
+		hostMuted:    make(map[Identity]map[TrackKind]bool),
 	}
 	if persist && m.cfg.Store != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -214,6 +215,18 @@ func (m *Manager) room(name RoomName) (*Room, error) {
 	r, ok := m.rooms[name]
 	if !ok {
 		return nil, ErrRoomNotFound
+	}
+	return r, nil
+}
+
+// ownedRoom is room name if owner owns it.
+func (m *Manager) ownedRoom(name RoomName, owner KeyID) (*Room, error) {
+	r, err := m.room(name)
+	if err != nil {
+		return nil, err
+	}
+	if r.spec.Owner != owner {
+		return nil, ErrNotOwner
 	}
 	return r, nil
 }
@@ -261,14 +274,20 @@ func (m *Manager) Counts() (rooms, participants, tracks, subscriptions int) {
 	return len(all), participants, tracks, subscriptions
 }
 
-// Delete ends a room once the store has forgotten it: every participant is
-// told and disconnected.
-func (m *Manager) Delete(name RoomName, reason LeaveReason) error {
+// Delete ends owner's room name once the store has forgotten it: every
+// participant is told and disconnected. The owner is checked on the room
+// found now, so a decision made a moment ago for another room of the same
+// name cannot act on this one.
+func (m *Manager) Delete(name RoomName, owner KeyID, reason LeaveReason) error {
 	m.mu.Lock()
 	r, ok := m.rooms[name]
 	if !ok {
 		m.mu.Unlock()
 		return ErrRoomNotFound
+	}
+	if r.spec.Owner != owner {
+		m.mu.Unlock()
+		return ErrNotOwner
 	}
 	if err := m.forget(name); err != nil {
 		m.mu.Unlock()
@@ -370,18 +389,18 @@ func (m *Manager) Join(req JoinRequest) (Member, Decision, error) {
 	return r.join(dreq, req)
 }
 
-// Participants lists a room's participants.
-func (m *Manager) Participants(name RoomName) ([]ParticipantInfo, error) {
-	r, err := m.room(name)
+// Participants lists the participants of owner's room name.
+func (m *Manager) Participants(name RoomName, owner KeyID) ([]ParticipantInfo, error) {
+	r, err := m.ownedRoom(name, owner)
 	if err != nil {
 		return nil, err
 	}
 	return r.Participants(), nil
 }
 
-// Remove disconnects the participant with identity from room name.
-func (m *Manager) Remove(name RoomName, identity Identity, reason LeaveReason) error {
-	r, err := m.room(name)
+// Remove disconnects the participant with identity from owner's room name.
+func (m *Manager) Remove(name RoomName, owner KeyID, identity Identity, reason LeaveReason) error {
+	r, err := m.ownedRoom(name, owner)
 	if err != nil {
 		return err
 	}
@@ -398,12 +417,12 @@ func (m *Manager) Remove(name RoomName, identity Identity, reason LeaveReason) e
 	return nil
 }
 
-// MuteTrack mutes (or unmutes) a participant's published track on behalf of
-// the host (the REST API today). A host's mute is a lock: the publisher
+// MuteTrack mutes (or unmutes) a participant's published track in owner's
+// room on behalf of the host (the REST API today). A host's mute is a lock: the publisher
 // cannot lift it, only ask. Lifting it (muted false) does not unmute the
 // track: the publisher is told it may, and does so itself.
-func (m *Manager) MuteTrack(name RoomName, identity Identity, trackID TrackID, muted bool) (TrackInfo, error) {
-	r, err := m.room(name)
+func (m *Manager) MuteTrack(name RoomName, owner KeyID, identity Identity, trackID TrackID, muted bool) (TrackInfo, error) {
+	r, err := m.ownedRoom(name, owner)
 	if err != nil {
 		return TrackInfo{}, err
 	}

@@ -29,7 +29,7 @@ func TestHostMuteLock(t *testing.T) {
 	}
 
 	// The host mutes: the track, the receiver and the lock are set.
-	ti, err := m.MuteTrack("r", "alice", "TR_MIC", true)
+	ti, err := m.MuteTrack("r", owner, "alice", "TR_MIC", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestHostMuteLock(t *testing.T) {
 
 	// The host lifts the lock: the track stays muted, and the publisher is
 	// told that it may unmute.
-	ti, err = m.MuteTrack("r", "alice", "TR_MIC", false)
+	ti, err = m.MuteTrack("r", owner, "alice", "TR_MIC", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestHostMuteOfSelfMutedTrack(t *testing.T) {
 		t.Fatal(err)
 	}
 	as.reset()
-	if _, err := m.MuteTrack("r", "alice", "TR_CAM", true); err != nil {
+	if _, err := m.MuteTrack("r", owner, "alice", "TR_CAM", true); err != nil {
 		t.Fatal(err)
 	}
 	if tm := as.of(room.EventTrackMuted); len(tm) != 1 || !tm[0].ByHost || !tm[0].Track.MutedByHost {
@@ -138,7 +138,7 @@ func TestHostMuteOfSelfMutedTrack(t *testing.T) {
 	if err := alice.SetMuted("TR_CAM", false); !errors.Is(err, room.ErrMutedByHost) {
 		t.Fatalf("SetMuted(false) = %v", err)
 	}
-	if ti, err := m.MuteTrack("r", "alice", "TR_CAM", false); err != nil || !ti.Muted || ti.MutedByHost || !recv.Muted() {
+	if ti, err := m.MuteTrack("r", owner, "alice", "TR_CAM", false); err != nil || !ti.Muted || ti.MutedByHost || !recv.Muted() {
 		t.Fatalf("lifted: %+v, %v, receiver muted %v", ti, err, recv.Muted())
 	}
 }
@@ -150,7 +150,7 @@ func TestHostMuteSurvivesRepublish(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true})
 	alice, _ := join(t, m, "r", "alice", allGrants)
 	publish(t, alice, "TR_MIC", "mic", room.KindAudio)
-	if _, err := m.MuteTrack("r", "alice", "TR_MIC", true); err != nil {
+	if _, err := m.MuteTrack("r", owner, "alice", "TR_MIC", true); err != nil {
 		t.Fatal(err)
 	}
 	alice.Unpublish("TR_MIC")
@@ -165,11 +165,97 @@ func TestHostMuteSurvivesRepublish(t *testing.T) {
 	if cam, camRecv := publish(t, alice, "TR_CAM", "cam", room.KindVideo); cam.Muted || camRecv.Muted() {
 		t.Fatalf("the camera was locked by a microphone mute: %+v", cam)
 	}
-	if _, err := m.MuteTrack("r", "alice", "TR_MIC2", false); err != nil {
+	if _, err := m.MuteTrack("r", owner, "alice", "TR_MIC2", false); err != nil {
 		t.Fatal(err)
 	}
 	alice.Unpublish("TR_MIC2")
 	if ti, recv := publish(t, alice, "TR_MIC3", "mic3", room.KindAudio); ti.Muted || ti.MutedByHost || recv.Muted() {
 		t.Fatalf("a new microphone after the lock was lifted: %+v", ti)
+	}
+}
+
+// TestHostMuteCannotBeEscaped: the lock is on the identity and the track's
+// kind, so a participant escapes it neither by announcing another source
+// of that kind, nor by unmuting a second track of the kind, nor by leaving
+// and joining again.
+func TestHostMuteCannotBeEscaped(t *testing.T) {
+	t.Run("another source of the kind", func(t *testing.T) {
+		m := newManager(t, room.Config{AutoCreate: true})
+		alice, _ := join(t, m, "r", "alice", allGrants)
+		publish(t, alice, "TR_MIC", "mic", room.KindAudio)
+		if _, err := m.MuteTrack("r", owner, "alice", "TR_MIC", true); err != nil {
+			t.Fatal(err)
+		}
+		if err := alice.AnnounceTrack("mic2", room.KindAudio, room.SourceScreenAudio, ""); err != nil {
+			t.Fatal(err)
+		}
+		if ti, recv := publish(t, alice, "TR_MIC2", "mic2", room.KindAudio); !ti.MutedByHost || !recv.Muted() {
+			t.Fatalf("audio published as %s under the host's audio lock: %+v, receiver muted %v", ti.Source, ti, recv.Muted())
+		}
+	})
+	t.Run("a second track of the kind", func(t *testing.T) {
+		m := newManager(t, room.Config{AutoCreate: true})
+		alice, _ := join(t, m, "r", "alice", allGrants)
+		publish(t, alice, "TR_A", "a", room.KindAudio)
+		_, recvB := publish(t, alice, "TR_B", "b", room.KindAudio)
+		if err := alice.SetMuted("TR_B", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.MuteTrack("r", owner, "alice", "TR_A", true); err != nil {
+			t.Fatal(err)
+		}
+		if err := alice.SetMuted("TR_B", false); !errors.Is(err, room.ErrMutedByHost) || !recvB.Muted() {
+			t.Fatalf("unmuting a second microphone under the host's lock = %v, receiver muted %v", err, recvB.Muted())
+		}
+	})
+	t.Run("leave and rejoin", func(t *testing.T) {
+		m := newManager(t, room.Config{AutoCreate: true})
+		alice, _ := join(t, m, "r", "alice", allGrants)
+		join(t, m, "r", "bob", allGrants) // keeps the room open
+		publish(t, alice, "TR_MIC", "mic", room.KindAudio)
+		if _, err := m.MuteTrack("r", owner, "alice", "TR_MIC", true); err != nil {
+			t.Fatal(err)
+		}
+		alice.Leave(room.ReasonLeft)
+		alice2, as2 := join(t, m, "r", "alice", allGrants)
+		if ti, recv := publish(t, alice2, "TR_MIC2", "mic2", room.KindAudio); !ti.MutedByHost || !recv.Muted() {
+			t.Fatalf("after leaving and joining again the microphone is unlocked: %+v", ti)
+		}
+		if tm := as2.of(room.EventTrackMuted); len(tm) != 1 || !tm[0].ByHost || tm[0].Track.ID != "TR_MIC2" {
+			t.Fatalf("the publisher was not told its new track is locked: %+v", tm)
+		}
+		if _, err := m.MuteTrack("r", owner, "alice", "TR_MIC2", false); err != nil {
+			t.Fatal(err)
+		}
+		if ti, recv := publish(t, alice2, "TR_MIC3", "mic3", room.KindAudio); ti.MutedByHost || recv.Muted() {
+			t.Fatalf("a microphone after the lock was lifted: %+v", ti)
+		}
+	})
+}
+
+// TestAdministrativeActionsCheckTheOwner: a decision made for one room
+// cannot act on another room that took its name meanwhile: every
+// administrative action checks the owner on the room it acts on.
+func TestAdministrativeActionsCheckTheOwner(t *testing.T) {
+	m := newManager(t, room.Config{AutoCreate: true})
+	b1, _, err := m.Join(room.JoinRequest{Claims: claimsBy(otherOwner, "x", "b1", allGrants), Listener: &recorder{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish(t, b1.(*room.Participant), "TR_B", "b", room.KindAudio)
+	if err := m.Delete("x", owner, room.ReasonRoomDeleted); !errors.Is(err, room.ErrNotOwner) {
+		t.Errorf("Delete by another key = %v", err)
+	}
+	if _, err := m.Participants("x", owner); !errors.Is(err, room.ErrNotOwner) {
+		t.Errorf("Participants by another key = %v", err)
+	}
+	if err := m.Remove("x", owner, "b1", room.ReasonRemoved); !errors.Is(err, room.ErrNotOwner) {
+		t.Errorf("Remove by another key = %v", err)
+	}
+	if _, err := m.MuteTrack("x", owner, "b1", "TR_B", true); !errors.Is(err, room.ErrNotOwner) {
+		t.Errorf("MuteTrack by another key = %v", err)
+	}
+	if ps, err := m.Participants("x", otherOwner); err != nil || len(ps) != 1 {
+		t.Fatalf("the room was touched: %v %v", ps, err)
 	}
 }

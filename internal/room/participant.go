@@ -3,6 +3,7 @@ package room
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/conclave-video/conclave/internal/sfu"
 )
@@ -17,10 +18,7 @@ type Participant struct {
 	media   Media
 	tracks  map[TrackID]*publication
 	pending map[string]TrackInfo // announced by add_track, by client id
-	// hostMuted are the sources the host holds muted: every track of
-	// them, present or future, is locked.
-	hostMuted map[TrackSource]bool
-	left      bool
+	left    bool
 }
 
 type publication struct {
@@ -171,9 +169,10 @@ func (p *Participant) Publish(id TrackID, cid string, kind TrackKind, mimeType s
 	}
 	info.ID = id
 	info.MimeType = mimeType
-	if p.hostMuted[info.Source] {
-		// The host muted this source: a new track of it starts locked,
-		// so that unpublishing and publishing again cannot escape.
+	if r.hostMuted[p.info.Identity][kind] {
+		// The host holds this identity's audio (or video) muted: a new
+		// track of that kind starts locked, whatever source it claims,
+		// so that publishing again cannot escape the lock.
 		info.Muted, info.MutedByHost = true, true
 		recv.SetMuted(true)
 	}
@@ -185,6 +184,10 @@ func (p *Participant) Publish(id TrackID, cid string, kind TrackKind, mimeType s
 		}
 	}
 	r.emit(Event{Kind: EventTrackPublished, Participant: p.infoLocked(), Track: info}, r.everyone(nil)...)
+	if info.MutedByHost {
+		// Its publisher learns of the lock as of any host mute.
+		r.emit(Event{Kind: EventTrackMuted, Participant: p.infoLocked(), Track: info, ByHost: true}, p)
+	}
 	r.mu.Unlock()
 	runSubscribes(ops)
 	return info, nil
@@ -230,24 +233,54 @@ func (p *Participant) SetMuted(trackID TrackID, muted bool) error {
 	return nil
 }
 
-// hostMute sets or lifts the host's mute on a track. Setting it mutes the
-// track; lifting it leaves the track muted for its publisher to unmute.
+// hostMute sets or lifts the host's mute on a track's kind. The lock is
+// on the participant's identity and the kind (audio: microphone and
+// screen audio; video: camera and screen), for as long as the room lives:
+// every track of that kind, present or published later, rejoin included,
+// is held muted. Lifting it leaves the tracks muted for their publisher
+// to unmute.
 func (p *Participant) hostMute(trackID TrackID, muted bool) (TrackInfo, error) {
 	r := p.room
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	t, ok := p.tracks[trackID]
-	if !ok {
+	if !ok || p.left {
 		return TrackInfo{}, ErrUnknownTrack
 	}
-	// The lock holds for the track's source, not just this track.
-	p.hostMuted[t.info.Source] = muted
+	kind, id := t.info.Kind, p.info.Identity
 	if muted {
-		p.setMutedLocked(t, true, true, true)
-	} else {
-		p.setMutedLocked(t, t.info.Muted, false, true)
+		if r.hostMuted[id] == nil {
+			r.hostMuted[id] = make(map[TrackKind]bool)
+		}
+		r.hostMuted[id][kind] = true
+	} else if locks := r.hostMuted[id]; locks != nil {
+		delete(locks, kind)
+		if len(locks) == 0 {
+			delete(r.hostMuted, id)
+		}
+	}
+	for _, o := range p.sortedTracksLocked() {
+		if o.info.Kind != kind {
+			continue
+		}
+		if muted {
+			p.setMutedLocked(o, true, true, true)
+		} else {
+			p.setMutedLocked(o, o.info.Muted, false, true)
+		}
 	}
 	return t.info, nil
+}
+
+// sortedTracksLocked is the participant's publications by track id, so
+// that the events of one change go out in a stable order.
+func (p *Participant) sortedTracksLocked() []*publication {
+	out := make([]*publication, 0, len(p.tracks))
+	for _, t := range p.tracks {
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b *publication) int { return strings.Compare(string(a.info.ID), string(b.info.ID)) })
+	return out
 }
 
 // setMutedLocked applies a mute state and tells the room. byHost changes

@@ -16,7 +16,11 @@ type Room struct {
 	closed       bool
 	participants map[ParticipantID]*Participant
 	identities   map[Identity]*Participant
-	emptyTimer   *time.Timer
+	// hostMuted holds the host's mute locks by identity and track kind.
+	// They outlive a participant's stay, so that leaving and joining again
+	// cannot escape them, and end with the room.
+	hostMuted  map[Identity]map[TrackKind]bool
+	emptyTimer *time.Timer
 }
 
 // Info returns the room's state.
@@ -107,9 +111,8 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 			Role:        d.Role,
 			Permissions: d.Permissions,
 		},
-		tracks:    make(map[TrackID]*publication),
-		pending:   make(map[string]TrackInfo),
-		hostMuted: make(map[TrackSource]bool),
+		tracks:  make(map[TrackID]*publication),
+		pending: make(map[string]TrackInfo),
 	}
 	others := r.participantsLocked()
 	r.participants[p.info.ID] = p

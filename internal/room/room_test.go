@@ -280,7 +280,7 @@ func TestJoinRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newManager(t, tt.cfg)
 			tt.setup(t, m)
-			before, _ := m.Participants("r")
+			before, _ := m.Participants("r", owner)
 			rec := &recorder{}
 			p, d, err := m.Join(room.JoinRequest{Claims: tt.req, Listener: rec})
 			if !errors.Is(err, tt.want) || p != nil {
@@ -292,7 +292,7 @@ func TestJoinRefusals(t *testing.T) {
 			if ev := rec.all(); len(ev) != 0 {
 				t.Errorf("refused joiner's listener got %v", kinds(ev))
 			}
-			after, _ := m.Participants("r")
+			after, _ := m.Participants("r", owner)
 			if !slices.Equal(idsOf(before), idsOf(after)) {
 				t.Errorf("participants changed: %v -> %v", idsOf(before), idsOf(after))
 			}
@@ -354,7 +354,7 @@ func TestLeave(t *testing.T) {
 	if len(as.all()) != 0 {
 		t.Fatalf("the leaver was told %v", kinds(as.all()))
 	}
-	if ps, _ := m.Participants("r"); !slices.Equal(idsOf(ps), []room.ParticipantID{bob.ID()}) {
+	if ps, _ := m.Participants("r", owner); !slices.Equal(idsOf(ps), []room.ParticipantID{bob.ID()}) {
 		t.Fatalf("participants after leave = %v", idsOf(ps))
 	}
 	if _, err := alice.Publish("TR_X", "x", room.KindVideo, "video/VP8", newReceiver("TR_X", webrtc.RTPCodecTypeVideo)); err == nil {
@@ -378,7 +378,7 @@ func TestRemove(t *testing.T) {
 	as.reset()
 	bs.reset()
 
-	if err := m.Remove("r", "bob", room.ReasonRemoved); err != nil {
+	if err := m.Remove("r", owner, "bob", room.ReasonRemoved); err != nil {
 		t.Fatal(err)
 	}
 	if c := bs.of(room.EventRemoved); len(c) != 1 || c[0].Reason != room.ReasonRemoved || c[0].Participant.ID != bob.ID() {
@@ -387,13 +387,13 @@ func TestRemove(t *testing.T) {
 	if pl := as.of(room.EventLeft); len(pl) != 1 || pl[0].Participant.ID != bob.ID() || pl[0].Reason != room.ReasonRemoved {
 		t.Fatalf("alice's EventLeft = %+v", pl)
 	}
-	if ps, _ := m.Participants("r"); !slices.Equal(idsOf(ps), []room.ParticipantID{alice.ID()}) {
+	if ps, _ := m.Participants("r", owner); !slices.Equal(idsOf(ps), []room.ParticipantID{alice.ID()}) {
 		t.Fatalf("participants = %v", idsOf(ps))
 	}
-	if err := m.Remove("r", "bob", room.ReasonRemoved); !errors.Is(err, room.ErrUnknownParticipant) {
+	if err := m.Remove("r", owner, "bob", room.ReasonRemoved); !errors.Is(err, room.ErrUnknownParticipant) {
 		t.Fatalf("remove twice: %v", err)
 	}
-	if err := m.Remove("nope", "alice", room.ReasonRemoved); !errors.Is(err, room.ErrRoomNotFound) {
+	if err := m.Remove("nope", owner, "alice", room.ReasonRemoved); !errors.Is(err, room.ErrRoomNotFound) {
 		t.Fatalf("remove from unknown room: %v", err)
 	}
 	if len(as.of(room.EventRemoved)) != 0 {
@@ -408,7 +408,7 @@ func TestDelete(t *testing.T) {
 	_, olgaRec := join(t, m, "other", "olga", allGrants)
 	all := subscribe(t, m)
 
-	if err := m.Delete("r", room.ReasonRoomDeleted); err != nil {
+	if err := m.Delete("r", owner, room.ReasonRoomDeleted); err != nil {
 		t.Fatal(err)
 	}
 	for name, s := range map[string]*recorder{"alice": as, "bob": bs} {
@@ -426,7 +426,7 @@ func TestDelete(t *testing.T) {
 	if got := roomsOf(closed); !slices.Equal(got, []room.RoomName{"r"}) || closed[0].Reason != room.ReasonRoomDeleted {
 		t.Fatalf("EventRoomClosed = %+v", closed)
 	}
-	if err := m.Delete("r", room.ReasonRoomDeleted); !errors.Is(err, room.ErrRoomNotFound) {
+	if err := m.Delete("r", owner, room.ReasonRoomDeleted); !errors.Is(err, room.ErrRoomNotFound) {
 		t.Fatalf("delete twice: %v", err)
 	}
 	if _, err := alice.Publish("TR_X", "x", room.KindVideo, "video/VP8", newReceiver("TR_X", webrtc.RTPCodecTypeVideo)); err == nil {

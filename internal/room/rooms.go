@@ -16,10 +16,13 @@ type Rooms interface {
 	Create(Spec) (Info, error)
 	Get(RoomName) (Info, error)
 	List(owner KeyID) []Info
-	Delete(RoomName, LeaveReason) error
-	Participants(RoomName) ([]ParticipantInfo, error)
-	Remove(RoomName, Identity, LeaveReason) error
-	MuteTrack(RoomName, Identity, TrackID, bool) (TrackInfo, error)
+	// The administrative actions name the room's owner, which they
+	// check on the room they act on: a decision made for one room can
+	// never act on another room that took its name meanwhile.
+	Delete(RoomName, KeyID, LeaveReason) error
+	Participants(RoomName, KeyID) ([]ParticipantInfo, error)
+	Remove(RoomName, KeyID, Identity, LeaveReason) error
+	MuteTrack(RoomName, KeyID, Identity, TrackID, bool) (TrackInfo, error)
 	// Subscribe adds a listener of every event of every room.
 	Subscribe(Listener) (unsubscribe func())
 }

@@ -108,13 +108,13 @@ func TestDeleteUnstored(t *testing.T) {
 	alice, as := join(t, m, "r", "alice", allGrants)
 	bob, bs := join(t, m, "r", "bob", allGrants)
 	publish(t, alice, "TR_MIC", "mic", room.KindAudio)
-	before, _ := m.Participants("r")
+	before, _ := m.Participants("r", owner)
 	as.reset()
 	bs.reset()
 	all := subscribe(t, m)
 	st.fail(false, true)
 
-	err := m.Delete("r", room.ReasonRoomDeleted)
+	err := m.Delete("r", owner, room.ReasonRoomDeleted)
 	if !errors.Is(err, room.ErrUnavailable) || !errors.Is(err, errDiskFull) {
 		t.Fatalf("Delete with a failing store = %v", err)
 	}
@@ -122,7 +122,7 @@ func TestDeleteUnstored(t *testing.T) {
 	if err != nil || info.NumParticipants != 2 {
 		t.Fatalf("room after a failed delete: %+v, %v", info, err)
 	}
-	after, _ := m.Participants("r")
+	after, _ := m.Participants("r", owner)
 	if !slices.EqualFunc(before, after, func(a, b room.ParticipantInfo) bool {
 		return a.ID == b.ID && slices.Equal(a.Tracks, b.Tracks)
 	}) {
@@ -140,7 +140,7 @@ func TestDeleteUnstored(t *testing.T) {
 	}
 
 	st.fail(false, false)
-	if err := m.Delete("r", room.ReasonRoomDeleted); err != nil {
+	if err := m.Delete("r", owner, room.ReasonRoomDeleted); err != nil {
 		t.Fatalf("Delete once the store recovered: %v", err)
 	}
 	if _, err := m.Get("r"); !errors.Is(err, room.ErrRoomNotFound) || len(st.names()) != 0 {

@@ -230,7 +230,7 @@ func TestClientResumesAfterCut(t *testing.T) {
 	if _, gone := find(prec, func(client.Disconnected) bool { return true }); gone {
 		t.Error("the publisher was disconnected")
 	}
-	ps, err := e.Srv.Rooms().Participants(roompkg.RoomName(room))
+	ps, err := e.Srv.Rooms().Participants(roompkg.RoomName(room), roompkg.KeyID(e.Key.ID))
 	if err != nil || len(ps) != 2 {
 		t.Errorf("room lists %d participants (%v), want 2", len(ps), err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/internal/config"
+	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
@@ -88,7 +89,7 @@ func TestResumeAfterSignalDrop(t *testing.T) {
 		if _, left := find(wrec, func(ev client.ParticipantLeft) bool { return ev.ParticipantID == aliceID }); left {
 			t.Error("the watcher was told alice left, though she resumed")
 		}
-		ps, _ := e.Srv.Rooms().Participants("resume")
+		ps, _ := e.Srv.Rooms().Participants("resume", room.KeyID(e.Key.ID))
 		if len(ps) != 2 {
 			t.Errorf("room lists %d participants after resume, want 2", len(ps))
 		}

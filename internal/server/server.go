@@ -462,17 +462,14 @@ func (s *Server) countEvent(e room.Event) {
 type roomStore struct{ st *store.SQLite }
 
 func (rs roomStore) SaveRoom(ctx context.Context, info room.Info) error {
-	err := rs.st.CreateRoom(ctx, store.Room{
+	// The manager saves a room only when no open room has its name, so a
+	// stored row of that name is stale (a restore skipped it) and is
+	// replaced: the new room's owner and settings are what a restart finds.
+	return rs.st.PutRoom(ctx, store.Room{
 		Name: string(info.Name), MaxParticipants: info.MaxParticipants,
 		EmptyTimeout: time.Duration(info.EmptyTimeout) * time.Second,
 		Owner:        string(info.Owner), CreatedAt: info.CreatedAt,
 	})
-	if errors.Is(err, store.ErrExists) {
-		// Left from a run whose restore did not take it back: the
-		// stored row is this room's.
-		return nil
-	}
-	return err
 }
 
 func (rs roomStore) DeleteRoom(ctx context.Context, name room.RoomName) error {

@@ -258,7 +258,7 @@ func (b *bystanders) check(ctx context.Context, t *testing.T) {
 
 // inRoom reports whether identity is listed in room.
 func inRoom(e *env, room, identity string) bool {
-	ps, err := e.Srv.Rooms().Participants(roompkg.RoomName(room))
+	ps, err := e.Srv.Rooms().Participants(roompkg.RoomName(room), roompkg.KeyID(e.Key.ID))
 	if err != nil {
 		return false
 	}

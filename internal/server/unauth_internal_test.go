@@ -281,8 +281,9 @@ func TestUnauthenticatedConnectionsCannotCrowdOutParticipants(t *testing.T) {
 	})
 }
 
-// TestUnauthenticatedPerIPGrouping: IPv6 peers are grouped by /64 (one
-// subscriber's network), IPv4-mapped addresses as IPv4, and loopback peers
+// TestUnauthenticatedPerIPGrouping: IPv6 peers are grouped by /56 (what an
+// ISP commonly delegates to one customer, who could otherwise spread over
+// 256 /64s), IPv4-mapped addresses as IPv4, and loopback peers
 // (a reverse proxy on the same host, a load test) are not capped per
 // address, only by the budget.
 func TestUnauthenticatedPerIPGrouping(t *testing.T) {
@@ -291,10 +292,11 @@ func TestUnauthenticatedPerIPGrouping(t *testing.T) {
 		c.Signal.MaxUnauthenticatedPerIP = 2
 		c.Signal.JoinTimeout = time.Minute
 	})
-	v6 := []*wsConn{f.mustDial("[2001:db8::1]:1"), f.mustDial("[2001:db8::2]:1"), f.mustDial("[2001:db8::3]:1")}
-	f.mustDial("[2001:db8:0:1::1]:1")
+	// Three /64s of one /56, then another /56.
+	v6 := []*wsConn{f.mustDial("[2001:db8::1]:1"), f.mustDial("[2001:db8:0:1::2]:1"), f.mustDial("[2001:db8:0:ff::3]:1")}
+	f.mustDial("[2001:db8:0:100::1]:1")
 	if got := v6[0].outcome(t, testkit.DefaultWait()); got != protocol.CodeServerFull {
-		t.Errorf("first of three in one /64: %s, want %s", got, protocol.CodeServerFull)
+		t.Errorf("first of three in one /56: %s, want %s", got, protocol.CodeServerFull)
 	}
 	mapped := []*wsConn{f.mustDial("198.51.100.1:1"), f.mustDial("[::ffff:198.51.100.1]:2"), f.mustDial("198.51.100.1:3")}
 	if got := mapped[0].outcome(t, testkit.DefaultWait()); got != protocol.CodeServerFull {

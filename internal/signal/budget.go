@@ -18,6 +18,10 @@ import (
 // never send join, from one address or many, cannot keep a client with a
 // valid token out: it only has to send join before budget-many newer
 // connections arrive, and one address can only ever displace its own.
+// Once a connection's join message has arrived it is no longer evictable:
+// its token is being verified, which is local work that ends at once in
+// admission or refusal, so an attacker's crowd cannot cut a verification
+// short however fast it connects.
 
 // Eviction reasons, as counted by Config.OnEvict.
 const (
@@ -28,14 +32,17 @@ const (
 // pendingState is a session's place among the unauthenticated
 // connections. Guarded by Handler.mu.
 type pendingState struct {
-	elem   *list.Element // in Handler.pending; nil once authenticated, evicted or gone
-	peer   string        // peerKey of the remote address
-	capped bool          // subject to the per-address cap
+	elem      *list.Element // in Handler.pending; nil once verifying, authenticated, evicted or gone
+	peer      string        // peerKey of the remote address
+	capped    bool          // subject to the per-address cap
+	verifying bool          // its join arrived; counted in Handler.verifying
 }
 
 // peerKey groups remote addresses for the per-address cap: an IPv4
-// address (IPv4-mapped IPv6 included), or an IPv6 /64. capped is false for
-// loopback peers: a reverse proxy on the same host, or a load test.
+// address (IPv4-mapped IPv6 included), or an IPv6 /56 (the smallest
+// prefix ISPs commonly delegate to one customer, who can otherwise pick
+// among 256 /64s). capped is false for loopback peers: a reverse proxy on
+// the same host, or a load test.
 func peerKey(remote string) (key string, capped bool) {
 	ap, err := netip.ParseAddrPort(remote)
 	if err != nil {
@@ -46,7 +53,7 @@ func peerKey(remote string) (key string, capped bool) {
 		return a.String(), false
 	}
 	if a.Is6() {
-		p, _ := a.WithZone("").Prefix(64)
+		p, _ := a.WithZone("").Prefix(56)
 		return p.String(), true
 	}
 	return a.String(), true
@@ -107,6 +114,20 @@ func (h *Handler) unpendLocked(s *session) {
 	}
 }
 
+// verifying marks s, whose join message has arrived, as no longer
+// evictable. It reports false when s was evicted before.
+func (h *Handler) verifying(s *session) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s.pending.elem == nil {
+		return false // evicted: already told and closed
+	}
+	h.unpendLocked(s)
+	s.pending.verifying = true
+	h.verifyingN++
+	return true
+}
+
 // authenticated moves s, whose token has just been verified, out of the
 // unauthenticated budget. A new participant (newSession) also takes one of
 // MaxSessions; a resume does not, as the session it resumes holds one. It
@@ -114,11 +135,12 @@ func (h *Handler) unpendLocked(s *session) {
 // evicted meanwhile or no session is left.
 func (h *Handler) authenticated(s *session, newSession bool) bool {
 	h.mu.Lock()
-	if s.pending.elem == nil {
+	if !s.pending.verifying {
 		h.mu.Unlock()
 		return false // evicted: already told and closed
 	}
-	h.unpendLocked(s)
+	s.pending.verifying = false
+	h.verifyingN--
 	full := newSession && h.verified >= h.cfg.MaxSessions
 	if newSession && !full {
 		h.verified++
@@ -136,6 +158,10 @@ func (h *Handler) authenticated(s *session, newSession bool) bool {
 // releaseLocked frees whatever budget s holds; s is over.
 func (h *Handler) releaseLocked(s *session) {
 	h.unpendLocked(s)
+	if s.pending.verifying {
+		s.pending.verifying = false
+		h.verifyingN--
+	}
 	if s.counted {
 		s.counted = false
 		h.verified--
@@ -147,5 +173,5 @@ func (h *Handler) releaseLocked(s *session) {
 func (h *Handler) Unauthenticated() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.pending.Len()
+	return h.pending.Len() + h.verifyingN
 }

@@ -30,6 +30,9 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 	if !timer.Stop() || err != nil {
 		return false
 	}
+	if !s.h.verifying(s) {
+		return false
+	}
 	t, payload, err := protocol.Decode(b)
 	if err != nil {
 		s.sendError(protocol.ErrorCode(err), err.Error())
@@ -47,12 +50,12 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 		code, msg := s.h.cfg.TokenErrorCode(err), err.Error()
 		if code == "" {
 			// Not the token's fault: the store failed.
-			s.log.Error("token verification", "err", err)
+			s.log().Error("token verification", "err", err)
 			code, msg = protocol.CodeInternal, "the token could not be checked; try again"
 		}
 		s.sendError(code, msg)
 		s.Close(protocol.ReasonError)
-		s.log.Info("join refused", "code", code)
+		s.log().Info("join refused", "code", code)
 		return false
 	}
 	if !s.h.authenticated(s, j.Resume == nil) {
@@ -77,16 +80,16 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 	if err != nil {
 		s.sendRoomError(err)
 		s.Close(protocol.ReasonError)
-		s.log.Info("join refused", "room", claims.Room, "identity", claims.Subject, "code", room.Code(err))
+		s.log().Info("join refused", "room", claims.Room, "identity", claims.Subject, "code", room.Code(err))
 		return false
 	}
-	s.log = s.log.With("room", claims.Room, "participant", p.ID(), "role", d.Role)
+	s.logp.Store(s.log().With("room", claims.Room, "participant", p.ID(), "role", d.Role))
 	peer, err := s.h.cfg.Engine.NewPeer(string(p.ID()), peerHandler{s, p})
 	if err != nil {
 		p.Leave(room.ReasonError)
 		s.sendError(protocol.CodeInternal, "media setup failed")
 		s.Close(protocol.ReasonError)
-		s.log.Error("peer setup", "err", err)
+		s.log().Error("peer setup", "err", err)
 		return false
 	}
 	s.mu.Lock()
@@ -103,7 +106,7 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 	s.h.live[p.ID()] = s
 	s.h.mu.Unlock()
 	p.AttachMedia(peer)
-	s.log.Info("joined")
+	s.log().Info("joined")
 	return true
 }
 
@@ -119,7 +122,7 @@ func (s *session) resumeOther(claims *token.Claims, r *protocol.Resume, conn *we
 		target.identity != room.Identity(claims.Subject) || target.roomName != room.RoomName(claims.Room) ||
 		target.owner != room.KeyID(claims.Issuer) ||
 		subtle.ConstantTimeCompare([]byte(target.resumeSecret), []byte(r.Secret)) != 1 {
-		s.log.Info("resume refused", "participant", r.ParticipantID)
+		s.log().Info("resume refused", "participant", r.ParticipantID)
 		return false
 	}
 	select {

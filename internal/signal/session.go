@@ -74,6 +74,7 @@ type Handler struct {
 	pending       *list.List                      // unauthenticated sessions, oldest first
 	pendingByPeer map[string][]*session
 	verified      int // sessions counted against MaxSessions
+	verifyingN    int // unauthenticated sessions whose join arrived
 	wg            sync.WaitGroup
 }
 
@@ -197,7 +198,10 @@ const outQueue = 512
 type session struct {
 	h      *Handler
 	remote string
-	log    *slog.Logger
+	// logp is the session's logger; join adds the room and participant,
+	// while room events and the ping loop may be logging from other
+	// goroutines.
+	logp atomic.Pointer[slog.Logger]
 
 	out       chan []byte
 	closing   chan struct{}
@@ -238,15 +242,19 @@ type session struct {
 }
 
 func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
-	return &session{
+	s := &session{
 		h: h, conn: conn, remote: remote,
-		log:     h.cfg.Logger.With("remote", remote),
 		out:     make(chan []byte, outQueue),
 		closing: make(chan struct{}),
 		resume:  make(chan *websocket.Conn, 1),
 		epoch:   time.Now(),
 	}
+	s.logp.Store(h.cfg.Logger.With("remote", remote))
+	return s
 }
+
+// log is the session's logger.
+func (s *session) log() *slog.Logger { return s.logp.Load() }
 
 // Close ends the session with reason: the client is sent leave{reason}.
 // It never blocks.
@@ -260,14 +268,14 @@ func (s *session) Close(reason string) {
 func (s *session) send(t protocol.Type, payload any) {
 	b, err := protocol.Encode(t, payload)
 	if err != nil {
-		s.log.Error("encode", "type", t, "err", err)
+		s.log().Error("encode", "type", t, "err", err)
 		return
 	}
 	select {
 	case s.out <- b:
 	case <-s.closing:
 	default:
-		s.log.Warn("client too slow, dropping session")
+		s.log().Warn("client too slow, dropping session")
 		s.Close(protocol.ReasonError)
 	}
 }
@@ -285,7 +293,7 @@ func (s *session) run(ctx context.Context) {
 	defer s.refuseLateResume()
 	conn, resumed := s.conn, false
 	for !s.serve(ctx, conn, resumed) {
-		s.log.Info("signaling connection lost; waiting for resume", "window", s.h.cfg.ResumeWindow)
+		s.log().Info("signaling connection lost; waiting for resume", "window", s.h.cfg.ResumeWindow)
 		timer := time.NewTimer(s.h.cfg.ResumeWindow)
 		select {
 		case conn = <-s.resume:
@@ -294,7 +302,7 @@ func (s *session) run(ctx context.Context) {
 			s.mu.Lock()
 			s.conn = conn
 			s.mu.Unlock()
-			s.log.Info("session resumed")
+			s.log().Info("session resumed")
 			continue
 		case <-timer.C:
 			s.Close(protocol.ReasonConnectionLost)
@@ -336,7 +344,7 @@ func (s *session) serve(ctx context.Context, conn *websocket.Conn, resumed bool)
 		// the server.
 		defer func() {
 			if v := recover(); v != nil {
-				s.log.Error("session panic", "panic", v, "stack", string(debug.Stack()))
+				s.log().Error("session panic", "panic", v, "stack", string(debug.Stack()))
 				s.h.cfg.OnError(protocol.CodeInternal)
 				s.Close(protocol.ReasonError)
 			}
@@ -488,7 +496,7 @@ func (s *session) pingLoop(ctx context.Context, conn *websocket.Conn) {
 		}
 		left := interval - s.silence()
 		if left <= 0 {
-			s.log.Info("signaling connection silent for a whole ping interval; treating it as lost", "interval", interval)
+			s.log().Info("signaling connection silent for a whole ping interval; treating it as lost", "interval", interval)
 			_ = conn.CloseNow()
 			return
 		}

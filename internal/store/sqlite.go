@@ -293,6 +293,37 @@ func scanRoom(row interface{ Scan(...any) error }) (Room, error) {
 	return r, nil
 }
 
+// PutRoom implements Store. The room manager uses it when it creates a
+// room: a stored row for a name no open room has is stale (a restore
+// skipped it), and the new room's owner and settings must be what a
+// restart finds.
+func (s *SQLite) PutRoom(ctx context.Context, r Room) error {
+	switch {
+	case r.Name == "":
+		return errors.New("store: room name is empty")
+	case r.MaxParticipants < 0:
+		return fmt.Errorf("store: room %s: negative max participants", r.Name)
+	case r.EmptyTimeout < 0:
+		return fmt.Errorf("store: room %s: negative empty timeout", r.Name)
+	}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = time.Now()
+	}
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, created_at)
+		 VALUES (?, ?, ?, nullif(?, ''), ?)
+		 ON CONFLICT (name) DO UPDATE SET max_participants = excluded.max_participants,
+		   empty_timeout_ns = excluded.empty_timeout_ns, owner = excluded.owner, created_at = excluded.created_at`,
+		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), r.Owner, toNanos(r.CreatedAt))
+	if err != nil {
+		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
+			return fmt.Errorf("store: room %s: owner api key %s: %w", r.Name, r.Owner, ErrNotFound)
+		}
+		return classify(fmt.Errorf("store: put room %s: %w", r.Name, err))
+	}
+	return nil
+}
+
 // Room implements Store.
 func (s *SQLite) Room(ctx context.Context, name string) (Room, error) {
 	r, err := scanRoom(s.db.QueryRowContext(ctx, `SELECT `+roomColumns+` FROM rooms WHERE name = ?`, name))

@@ -70,6 +70,9 @@ type Store interface {
 	// ErrNotFound if the owner key does not exist. A zero CreatedAt is
 	// stored as the current time.
 	CreateRoom(ctx context.Context, r Room) error
+	// PutRoom stores r, replacing a stored room of the same name (owner and
+	// settings included); ErrNotFound if the owner key does not exist.
+	PutRoom(ctx context.Context, r Room) error
 	// Room returns the named room; ErrNotFound if none.
 	Room(ctx context.Context, name string) (Room, error)
 	// ListRooms returns the rooms owned by owner, or all rooms if owner is

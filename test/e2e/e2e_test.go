@@ -531,7 +531,7 @@ func TestReconnect(t *testing.T) {
 			if err := json.Unmarshal(data, &d); err != nil {
 				return nil, err
 			}
-			ps, err := e.srv.Rooms().Participants(roompkg.RoomName(roomName))
+			ps, err := e.srv.Rooms().Participants(roompkg.RoomName(roomName), roompkg.KeyID(e.key.ID))
 			if err != nil {
 				return nil, err
 			}
