@@ -1,7 +1,7 @@
 // Scenario d: the signaling WebSocket of one page drops; the page resumes
 // its session (reconnect banner, then connected), media flows again both
 // ways, and nobody sees a ghost.
-import { scenario, flowing, until, log, step } from './lib.mjs';
+import { scenario, flowing, until, log, step, LIMIT } from './lib.mjs';
 
 scenario('reconnect', async (ctx) => {
   const browser = await ctx.browser();
@@ -32,7 +32,7 @@ scenario('reconnect', async (ctx) => {
   const dropAt = Date.now();
   await alice.page.evaluate(() => window.conclaveRoom.simulateSignalDrop());
 
-  const seen = await until('alice reconnected after the banner', 10000, async () => {
+  const seen = await until('alice reconnected after the banner', LIMIT.page, async () => {
     const s = await alice.page.evaluate(() => ({
       ...window.__e2eReconnect,
       now: (document.querySelector('#connection-status') || { dataset: {} }).dataset.state,
@@ -43,7 +43,7 @@ scenario('reconnect', async (ctx) => {
   });
   const reconnectMs = Date.now() - dropAt;
   if (seen.bannerNow) {
-    await until('reconnect banner hidden', 3000, () => alice.page.evaluate(() => {
+    await until('reconnect banner hidden', LIMIT.page, () => alice.page.evaluate(() => {
       const el = document.querySelector('#reconnect-banner');
       return !el || el.hidden || el.getClientRects().length === 0;
     }));
