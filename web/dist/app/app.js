@@ -328,11 +328,609 @@ function renderJoin(root2, opts) {
   };
 }
 
-// app/src/meeting.ts
-import {
-  DeviceError,
-  listDevices
-} from "/sdk/conclave.js";
+// app/src/audio.ts
+var RemoteAudio = class {
+  /** The hidden box holding the <audio> elements. */
+  box;
+  /** "Your browser blocked the meeting audio" with its button. */
+  banner;
+  els = /* @__PURE__ */ new Map();
+  constructor() {
+    this.box = h("div", { id: "remote-audio", class: "visually-hidden", "aria-hidden": "true" });
+    const unlock = h("button", { type: "button", class: "btn btn-primary", id: "audio-unlock" }, "Turn on sound");
+    this.banner = h("div", { class: "banner", hidden: true }, "Your browser blocked the meeting audio. ", unlock);
+    unlock.addEventListener("click", () => {
+      this.banner.hidden = true;
+      for (const el of this.els.values()) el.play().catch(() => {
+        this.banner.hidden = false;
+      });
+    });
+  }
+  /** Plays exactly these tracks (keyed by track id). */
+  sync(wanted) {
+    for (const [id, el] of this.els) {
+      if (wanted.get(id) !== el.srcObject?.getAudioTracks()[0]) {
+        el.srcObject = null;
+        el.remove();
+        this.els.delete(id);
+      }
+    }
+    for (const [id, track] of wanted) {
+      if (this.els.has(id)) continue;
+      const el = h("audio", { autoplay: true, "data-track-id": id });
+      el.srcObject = new MediaStream([track]);
+      this.els.set(id, el);
+      this.box.append(el);
+      el.play().catch((err) => {
+        if (err instanceof DOMException && err.name === "NotAllowedError") this.banner.hidden = false;
+      });
+    }
+  }
+  dispose() {
+    for (const el of this.els.values()) el.srcObject = null;
+    this.els.clear();
+  }
+};
+
+// app/src/icons.ts
+var NS = "http://www.w3.org/2000/svg";
+var MIC = [
+  ["rect", { x: 9, y: 3, width: 6, height: 11, rx: 3 }],
+  ["path", { d: "M5 11a7 7 0 0 0 14 0" }],
+  ["line", { x1: 12, y1: 18, x2: 12, y2: 21 }]
+];
+var SLASH = ["line", { x1: 4, y1: 3, x2: 20, y2: 21 }];
+var CAM = [
+  ["rect", { x: 3, y: 6, width: 12, height: 12, rx: 2 }],
+  ["path", { d: "M15 10l6-3v10l-6-3z" }]
+];
+var ICONS = {
+  mic: MIC,
+  micOff: [...MIC, SLASH],
+  camera: CAM,
+  cameraOff: [...CAM, SLASH],
+  screen: [
+    ["rect", { x: 3, y: 4, width: 18, height: 12, rx: 1.5 }],
+    ["line", { x1: 8, y1: 20, x2: 16, y2: 20 }],
+    ["line", { x1: 12, y1: 16, x2: 12, y2: 20 }],
+    ["polyline", { points: "9 11 12 8 15 11" }]
+  ],
+  chat: [["path", { d: "M4 5h16v11H9l-5 4z" }]],
+  people: [
+    ["circle", { cx: 9, cy: 8, r: 3.5 }],
+    ["path", { d: "M2.5 20c.5-4 3.2-6 6.5-6s6 2 6.5 6" }],
+    ["path", { d: "M16 4.8a3.5 3.5 0 0 1 0 6.4" }],
+    ["path", { d: "M18 14.5c2 .8 3.2 2.7 3.5 5.5" }]
+  ],
+  leave: [
+    ["path", { d: "M3 14c5-4.5 13-4.5 18 0l-2.5 3-3-1.5V13a12 12 0 0 0-7 0v2.5l-3 1.5z" }]
+  ],
+  settings: [
+    ["line", { x1: 4, y1: 6, x2: 7, y2: 6 }],
+    ["circle", { cx: 9, cy: 6, r: 2 }],
+    ["line", { x1: 11, y1: 6, x2: 20, y2: 6 }],
+    ["line", { x1: 4, y1: 12, x2: 13, y2: 12 }],
+    ["circle", { cx: 15, cy: 12, r: 2 }],
+    ["line", { x1: 17, y1: 12, x2: 20, y2: 12 }],
+    ["line", { x1: 4, y1: 18, x2: 5, y2: 18 }],
+    ["circle", { cx: 7, cy: 18, r: 2 }],
+    ["line", { x1: 9, y1: 18, x2: 20, y2: 18 }]
+  ],
+  link: [
+    ["path", { d: "M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1" }],
+    ["path", { d: "M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1" }]
+  ]
+};
+function icon(name, cls = "icon") {
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("class", cls);
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  svg.setAttribute("fill", "none");
+  svg.setAttribute("stroke", "currentColor");
+  svg.setAttribute("stroke-width", "2");
+  svg.setAttribute("stroke-linecap", "round");
+  svg.setAttribute("stroke-linejoin", "round");
+  for (const [tag, attrs] of ICONS[name]) {
+    const el = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+    svg.appendChild(el);
+  }
+  return svg;
+}
+function swapIcon(el, name) {
+  const old = el.querySelector("svg");
+  const cls = old?.getAttribute("class") ?? "icon";
+  const next = icon(name, cls);
+  if (old) old.replaceWith(next);
+  else el.prepend(next);
+}
+
+// app/src/controls.ts
+var NO_PUBLISH = "Your token does not allow sharing audio or video";
+var ControlBar = class {
+  el;
+  mic;
+  camera;
+  devices;
+  screen;
+  chat;
+  people;
+  leave;
+  badge;
+  constructor(actions) {
+    this.mic = ctrl("mic-button", "Mute microphone", "Mute", "m", "mic");
+    this.camera = ctrl("camera-button", "Stop camera", "Stop camera", "v", "camera");
+    this.devices = ctrl("devices-button", "Camera and microphone settings", "Devices", null, "settings");
+    this.screen = ctrl("screen-button", "Share screen", "Share screen", "s", "screen");
+    this.chat = ctrl("chat-button", "Chat", "Chat", "c", "chat");
+    this.badge = h("span", { class: "badge", hidden: true, "aria-hidden": "true" });
+    this.chat.append(this.badge);
+    this.people = ctrl("participants-button", "Participants", "Participants", "p", "people");
+    this.leave = ctrl("leave-button", "Leave meeting", "Leave", null, "leave", "ctrl-leave");
+    for (const b of [this.mic, this.camera, this.screen, this.chat, this.people]) setPressed(b, false);
+    this.el = h(
+      "section",
+      { class: "controls", "aria-label": "Meeting controls" },
+      h("div", { class: "controls-group" }, this.mic, this.camera, this.devices, this.screen),
+      h("div", { class: "controls-group" }, this.chat, this.people),
+      h("div", { class: "controls-group" }, this.leave)
+    );
+    this.mic.addEventListener("click", () => actions.mic());
+    this.camera.addEventListener("click", () => actions.camera());
+    this.screen.addEventListener("click", () => actions.screen());
+    this.chat.addEventListener("click", () => actions.chat());
+    this.people.addEventListener("click", () => actions.people());
+    this.leave.addEventListener("click", () => actions.leave());
+  }
+  paint(s) {
+    paintMedia(this.mic, s.micMuted, s.micMuted ? { label: "Unmute microphone", text: "Unmute", icon: "micOff", key: "M" } : { label: "Mute microphone", text: "Mute", icon: "mic", key: "M" });
+    paintMedia(this.camera, s.cameraOff, s.cameraOff ? { label: "Start camera", text: "Start camera", icon: "cameraOff", key: "V" } : { label: "Stop camera", text: "Stop camera", icon: "camera", key: "V" });
+    setPressed(this.screen, s.sharing);
+    for (const b of [this.mic, this.camera, this.screen]) {
+      b.disabled = !s.canPublish || !s.live;
+      if (!s.canPublish) b.title = NO_PUBLISH;
+    }
+    if (s.canPublish) this.screen.title = s.sharing ? "You are sharing: press to stop (S)" : "Share screen (S)";
+    this.devices.disabled = !s.canPublish;
+    this.devices.title = s.canPublish ? "Camera and microphone settings" : NO_PUBLISH;
+  }
+  /** Shows which side panel is open. */
+  setPanel(which) {
+    setPressed(this.chat, which === "chat");
+    setPressed(this.people, which === "people");
+  }
+  setUnread(n) {
+    this.badge.hidden = n === 0;
+    this.badge.textContent = n > 9 ? "9+" : String(n);
+    this.chat.setAttribute("aria-label", n > 0 ? `Chat, ${n} unread` : "Chat");
+  }
+};
+function ctrl(id, label, text, key, ic, extra = "") {
+  return h(
+    "button",
+    {
+      type: "button",
+      id,
+      class: `ctrl ${extra}`.trim(),
+      "aria-label": label,
+      title: key ? `${label} (${key.toUpperCase()})` : label,
+      "aria-keyshortcuts": key
+    },
+    icon(ic),
+    h("span", { class: "ctrl-label" }, text)
+  );
+}
+function paintMedia(btn, off, v) {
+  setPressed(btn, off);
+  btn.classList.toggle("is-off", off);
+  if (btn.dataset.icon !== v.icon) {
+    btn.dataset.icon = v.icon;
+    swapIcon(btn, v.icon);
+  }
+  btn.setAttribute("aria-label", v.label);
+  btn.title = `${v.label} (${v.key})`;
+  const text = btn.querySelector(".ctrl-label");
+  if (text && text.textContent !== v.text) text.textContent = v.text;
+}
+
+// app/src/device-settings.ts
+import { DeviceError, listDevices } from "/sdk/conclave.js";
+
+// app/src/prefs.ts
+var KEY = "conclave.prefs.v1";
+var DEFAULTS = { name: "", cameraId: "", micId: "", cameraOn: true, micOn: true };
+function loadPrefs() {
+  try {
+    const raw = localStorage.getItem(KEY);
+    if (!raw) return { ...DEFAULTS };
+    const v = JSON.parse(raw);
+    return {
+      name: typeof v.name === "string" ? v.name : DEFAULTS.name,
+      cameraId: typeof v.cameraId === "string" ? v.cameraId : DEFAULTS.cameraId,
+      micId: typeof v.micId === "string" ? v.micId : DEFAULTS.micId,
+      cameraOn: typeof v.cameraOn === "boolean" ? v.cameraOn : DEFAULTS.cameraOn,
+      micOn: typeof v.micOn === "boolean" ? v.micOn : DEFAULTS.micOn
+    };
+  } catch {
+    return { ...DEFAULTS };
+  }
+}
+function savePrefs(patch) {
+  try {
+    localStorage.setItem(KEY, JSON.stringify({ ...loadPrefs(), ...patch }));
+  } catch {
+  }
+}
+
+// app/src/device-settings.ts
+var DeviceSettings = class {
+  /**
+   * toggle is the button that opens the panel; changed is called after a
+   * switch (the local tile shows the new track).
+   */
+  constructor(room, toggle, changed) {
+    this.room = room;
+    this.toggle = toggle;
+    this.changed = changed;
+    const camera = h("select", { id: "meeting-camera-select", "aria-describedby": "meeting-camera-message" });
+    const microphone = h("select", { id: "meeting-mic-select", "aria-describedby": "meeting-mic-message" });
+    this.select = { camera, microphone };
+    this.msg = {
+      camera: h("p", { id: "meeting-camera-message", class: "device-message", role: "status" }),
+      microphone: h("p", { id: "meeting-mic-message", class: "device-message", role: "status" })
+    };
+    this.closeButton = h("button", { type: "button", class: "icon-btn", "aria-label": "Close device settings" }, "×");
+    this.el = h(
+      "div",
+      { id: "devices-panel", class: "devices-panel", role: "group", "aria-labelledby": "devices-title", hidden: true },
+      h("div", { class: "devices-head" }, h("h2", { id: "devices-title" }, "Camera and microphone"), this.closeButton),
+      h("div", { class: "field" }, h("label", { for: "meeting-camera-select" }, "Camera"), camera, this.msg.camera),
+      h("div", { class: "field" }, h("label", { for: "meeting-mic-select" }, "Microphone"), microphone, this.msg.microphone)
+    );
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-controls", "devices-panel");
+    camera.addEventListener("change", () => void this.switchTo("camera", camera.value));
+    microphone.addEventListener("change", () => void this.switchTo("microphone", microphone.value));
+    toggle.addEventListener("click", () => this.setOpen(toggle.getAttribute("aria-expanded") !== "true"));
+    this.closeButton.addEventListener("click", () => this.setOpen(false));
+    const onPointerDown = (e) => {
+      const t = e.target;
+      if (this.open && t && !this.el.contains(t) && !toggle.contains(t)) this.setOpen(false, false);
+    };
+    document.addEventListener("pointerdown", onPointerDown);
+    const onDeviceChange = () => void this.refresh();
+    navigator.mediaDevices?.addEventListener("devicechange", onDeviceChange);
+    this.offs.push(
+      () => document.removeEventListener("pointerdown", onPointerDown),
+      () => navigator.mediaDevices?.removeEventListener("devicechange", onDeviceChange)
+    );
+  }
+  room;
+  toggle;
+  changed;
+  el;
+  select;
+  msg;
+  closeButton;
+  switching = { camera: false, microphone: false };
+  enumerating = 0;
+  disposed = false;
+  offs = [];
+  get open() {
+    return !this.el.hidden;
+  }
+  setOpen(open, focus = true) {
+    if (open === this.open) return;
+    this.el.hidden = !open;
+    this.toggle.setAttribute("aria-expanded", String(open));
+    this.toggle.classList.toggle("is-open", open);
+    if (open) {
+      void this.refresh();
+      const { camera, microphone } = this.select;
+      if (focus) (camera.disabled ? microphone.disabled ? this.closeButton : microphone : camera).focus();
+    } else if (focus) this.toggle.focus();
+  }
+  dispose() {
+    this.disposed = true;
+    for (const off of this.offs) off();
+  }
+  /** The device in use: the published track's, else the remembered choice. */
+  current(kind) {
+    const t = this.room.localTracks().find((x) => x.source === kind);
+    const id = t && t.track.readyState !== "ended" ? t.track.getSettings().deviceId ?? "" : "";
+    if (id) return id;
+    const prefs = loadPrefs();
+    return kind === "camera" ? prefs.cameraId : prefs.micId;
+  }
+  setMsg(kind, text) {
+    this.msg[kind].textContent = text;
+    this.msg[kind].classList.toggle("is-error", text !== "");
+  }
+  fill(kind, list) {
+    const sel = this.select[kind];
+    const noun = kind === "camera" ? "Camera" : "Microphone";
+    sel.replaceChildren(...list.map((d, i) => h("option", { value: d.deviceId }, d.label || `${noun} ${i + 1}`)));
+    if (list.length === 0) sel.append(h("option", { value: "" }, `No ${kind} found`));
+    sel.disabled = list.length === 0 || this.switching[kind];
+    const want = this.current(kind);
+    if (list.some((d) => d.deviceId === want)) sel.value = want;
+  }
+  async refresh() {
+    const my = ++this.enumerating;
+    let devs;
+    try {
+      devs = await listDevices();
+    } catch (err) {
+      if (this.disposed || my !== this.enumerating) return;
+      const text = deviceErrorText("camera", err instanceof DeviceError ? err.kind : void 0);
+      this.setMsg("camera", text);
+      this.setMsg("microphone", text);
+      return;
+    }
+    if (this.disposed || my !== this.enumerating) return;
+    this.fill("camera", devs.videoinput);
+    this.fill("microphone", devs.audioinput);
+  }
+  async switchTo(kind, deviceId) {
+    if (this.switching[kind] || !deviceId) return;
+    const sel = this.select[kind];
+    this.switching[kind] = true;
+    sel.disabled = true;
+    sel.setAttribute("aria-busy", "true");
+    this.setMsg(kind, "");
+    try {
+      await this.room.switchDevice(kind === "camera" ? "videoinput" : "audioinput", deviceId);
+      savePrefs(kind === "camera" ? { cameraId: deviceId } : { micId: deviceId });
+    } catch (err) {
+      const text = err instanceof DeviceError ? deviceErrorText(kind, err.kind) : `Could not switch the ${kind}: ${err instanceof Error ? err.message : String(err)}`;
+      this.setMsg(kind, text);
+      notify(text, "error");
+    } finally {
+      this.switching[kind] = false;
+      sel.removeAttribute("aria-busy");
+      if (!this.disposed) {
+        this.changed();
+        await this.refresh();
+        if (document.activeElement === document.body && this.open) sel.focus();
+      }
+    }
+  }
+};
+
+// app/src/media-actions.ts
+import { DeviceError as DeviceError2 } from "/sdk/conclave.js";
+
+// app/src/view.ts
+function localTrack(room, source2) {
+  return room.localTracks().find((t) => t.source === source2);
+}
+function ownMedia(room) {
+  const mic = localTrack(room, "microphone");
+  const cam = localTrack(room, "camera");
+  return {
+    micMuted: !mic || mic.muted || mic.track.readyState === "ended",
+    cameraOff: !cam || cam.muted || cam.track.readyState === "ended",
+    sharing: !!localTrack(room, "screen")
+  };
+}
+function remoteState(p) {
+  const mics = p.tracks.filter((t) => t.source === "microphone");
+  const cams = p.tracks.filter((t) => t.source === "camera");
+  return { micMuted: mics.length === 0 || mics.every((t) => t.muted), cameraOff: cams.length === 0 || cams.every((t) => t.muted) };
+}
+function meetingView(room, names, quality) {
+  const me = room.local;
+  const remotes = [...room.participants.values()].sort((a, b) => a.joined_at - b.joined_at || a.id.localeCompare(b.id));
+  names.update([me, ...remotes]);
+  const own = ownMedia(room);
+  const cam = localTrack(room, "camera");
+  const screen = localTrack(room, "screen");
+  const screens = [];
+  const cams = [];
+  const persons = [];
+  const myName = names.of(me.id);
+  const q = (id) => quality.get(id) ?? null;
+  if (screen) {
+    screens.push({ participantId: me.id, identity: me.identity, name: myName, source: "screen", local: true, track: screen.track, micMuted: false, cameraOff: false, quality: null });
+  }
+  cams.push({
+    participantId: me.id,
+    identity: me.identity,
+    name: myName,
+    source: "camera",
+    local: true,
+    track: own.cameraOff || !cam ? null : cam.track,
+    micMuted: own.micMuted,
+    cameraOff: own.cameraOff,
+    quality: q(me.id)
+  });
+  persons.push({ id: me.id, identity: me.identity, name: myName, local: true, micMuted: own.micMuted, cameraOff: own.cameraOff, sharing: own.sharing, quality: q(me.id) });
+  const audio = /* @__PURE__ */ new Map();
+  for (const p of remotes) {
+    const name = names.of(p.id);
+    const st = remoteState(p);
+    const rts = room.remoteTracks(p.id).filter((r) => r.track.readyState !== "ended");
+    const infoOf = (id) => p.tracks.find((t) => t.id === id);
+    const camRt = rts.find((r) => r.info.source === "camera" && r.track.kind === "video");
+    const screenInfo = p.tracks.find((t) => t.source === "screen");
+    const screenRt = rts.find((r) => r.info.source === "screen" && r.track.kind === "video");
+    cams.push({
+      participantId: p.id,
+      identity: p.identity,
+      name,
+      source: "camera",
+      local: false,
+      track: !st.cameraOff && camRt && !infoOf(camRt.info.id)?.muted ? camRt.track : null,
+      micMuted: st.micMuted,
+      cameraOff: st.cameraOff,
+      quality: q(p.id)
+    });
+    if (screenInfo || screenRt) {
+      const muted = screenInfo?.muted ?? false;
+      screens.push({
+        participantId: p.id,
+        identity: p.identity,
+        name,
+        source: "screen",
+        local: false,
+        track: screenRt && !muted ? screenRt.track : null,
+        micMuted: false,
+        cameraOff: false,
+        quality: null
+      });
+    }
+    persons.push({ id: p.id, identity: p.identity, name, local: false, ...st, sharing: !!(screenInfo || screenRt), quality: q(p.id) });
+    for (const r of rts) if (r.track.kind === "audio") audio.set(r.info.id || r.track.id, r.track);
+  }
+  return {
+    tiles: [...screens, ...cams],
+    people: [persons[0], ...persons.slice(1).sort((a, b) => a.name.localeCompare(b.name))],
+    audio,
+    own,
+    alone: remotes.length === 0
+  };
+}
+
+// app/src/media-actions.ts
+var MediaActions = class {
+  /** changed is called whenever what we publish may have changed. */
+  constructor(room, changed) {
+    this.room = room;
+    this.changed = changed;
+  }
+  room;
+  changed;
+  busy = /* @__PURE__ */ new Set();
+  /** Runs one action per key at a time, marking its button busy meanwhile. */
+  async guarded(key, btn, fn) {
+    if (this.busy.has(key) || btn.disabled) return;
+    this.busy.add(key);
+    btn.setAttribute("aria-busy", "true");
+    try {
+      await fn();
+    } finally {
+      this.busy.delete(key);
+      btn.removeAttribute("aria-busy");
+      this.changed();
+    }
+  }
+  async startDevice(kind, deviceId) {
+    const room = this.room;
+    const publish = (id) => kind === "camera" ? room.publishCamera(id ? { deviceId: id } : {}) : room.publishMicrophone(id ? { deviceId: id } : {});
+    try {
+      try {
+        await publish(deviceId || void 0);
+      } catch (err) {
+        if (deviceId && err instanceof DeviceError2 && err.kind === "not_found") await publish();
+        else throw err;
+      }
+    } catch (err) {
+      notify(deviceErrorText(kind, err instanceof DeviceError2 ? err.kind : void 0), "error");
+    }
+  }
+  /** Mutes or unmutes a live track; publishes the device afresh when its track ended or was never published. */
+  toggleDevice(kind, btn) {
+    return this.guarded(kind, btn, async () => {
+      const t = localTrack(this.room, kind);
+      if (t && t.track.readyState !== "ended") {
+        await this.room.setMuted(t, !t.muted).catch((e) => notify(`Could not change the ${kind}: ${String(e)}`, "error"));
+        return;
+      }
+      if (t) await this.room.unpublish(t).catch(() => {
+      });
+      const prefs = loadPrefs();
+      await this.startDevice(kind, kind === "camera" ? prefs.cameraId : prefs.micId);
+    });
+  }
+  toggleMic(btn) {
+    return this.toggleDevice("microphone", btn);
+  }
+  toggleCamera(btn) {
+    return this.toggleDevice("camera", btn);
+  }
+  async stopScreen() {
+    for (const t of this.room.localTracks()) {
+      if (t.source === "screen" || t.source === "screen_audio") await this.room.unpublish(t).catch(() => {
+      });
+    }
+  }
+  toggleScreen(btn) {
+    return this.guarded("screen", btn, async () => {
+      if (localTrack(this.room, "screen")) return this.stopScreen();
+      try {
+        const t = await this.room.publishScreen();
+        t.track.addEventListener("ended", () => void this.stopScreen().then(this.changed), { once: true });
+      } catch (err) {
+        const cancelled = err instanceof DOMException && (err.name === "NotAllowedError" || err.name === "AbortError") || err instanceof DeviceError2 && err.kind === "permission_denied";
+        if (err instanceof DeviceError2 && err.kind === "insecure_context") notify(deviceErrorText("camera", "insecure_context"), "error");
+        else if (!cancelled) notify(`Screen sharing failed: ${err instanceof Error ? err.message : String(err)}`, "error");
+      }
+    });
+  }
+  /**
+   * Publishes the choice made in the preview. A device that is on but comes
+   * without a live track (a rejoin, or a preview that had not started it) is
+   * started here, unless choice.failed says it could not be started: then the
+   * user is told why.
+   */
+  async publishInitial(choice) {
+    const room = this.room;
+    if (!room.local.permissions.publish) {
+      choice.video?.stop();
+      choice.audio?.stop();
+      notify("You can watch and listen; your token does not allow sharing audio or video.", "info", 8e3);
+      return;
+    }
+    const tasks = [];
+    const failed = choice.failed ?? {};
+    for (const kind of ["microphone", "camera"]) {
+      const text = failed[kind];
+      if (text) notify(`${text}. You joined without your ${kind}; use the ${kind} button to try again.`, "error", 1e4);
+    }
+    const audio = choice.audio?.readyState === "live" ? choice.audio : null;
+    if (audio) {
+      audio.enabled = choice.micOn;
+      tasks.push(
+        room.publishTrack(audio, "microphone").then(async (t) => {
+          if (!choice.micOn) await room.setMuted(t, true);
+        })
+      );
+    } else {
+      choice.audio?.stop();
+      if (choice.micOn && !failed.microphone) tasks.push(this.startDevice("microphone", choice.micId));
+    }
+    const video = choice.cameraOn && choice.video?.readyState === "live" ? choice.video : null;
+    if (video) tasks.push(room.publishTrack(video, "camera").then(() => {
+    }));
+    else {
+      choice.video?.stop();
+      if (choice.cameraOn && !failed.camera) tasks.push(this.startDevice("camera", choice.cameraId));
+    }
+    const results = await Promise.allSettled(tasks);
+    for (const r of results) {
+      if (r.status === "rejected") notify(`Could not share your media: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`, "error");
+    }
+    this.changed();
+  }
+};
+
+// app/src/names.ts
+var DisplayNames = class {
+  names = /* @__PURE__ */ new Map();
+  /** Notes the participants present now (the local one included). */
+  update(present) {
+    for (const p of present) this.names.set(p.id, baseName(p));
+  }
+  /** The name to show for a participant id. */
+  of(id) {
+    return this.names.get(id) ?? "Someone who left";
+  }
+};
+function baseName(p) {
+  return p.name || p.identity;
+}
 
 // app/src/chat.ts
 var MAX_CHARS = 2e3;
@@ -448,81 +1046,6 @@ var ChatPanel = class {
     if (s) s.scrollTop = s.scrollHeight;
   }
 };
-
-// app/src/icons.ts
-var NS = "http://www.w3.org/2000/svg";
-var MIC = [
-  ["rect", { x: 9, y: 3, width: 6, height: 11, rx: 3 }],
-  ["path", { d: "M5 11a7 7 0 0 0 14 0" }],
-  ["line", { x1: 12, y1: 18, x2: 12, y2: 21 }]
-];
-var SLASH = ["line", { x1: 4, y1: 3, x2: 20, y2: 21 }];
-var CAM = [
-  ["rect", { x: 3, y: 6, width: 12, height: 12, rx: 2 }],
-  ["path", { d: "M15 10l6-3v10l-6-3z" }]
-];
-var ICONS = {
-  mic: MIC,
-  micOff: [...MIC, SLASH],
-  camera: CAM,
-  cameraOff: [...CAM, SLASH],
-  screen: [
-    ["rect", { x: 3, y: 4, width: 18, height: 12, rx: 1.5 }],
-    ["line", { x1: 8, y1: 20, x2: 16, y2: 20 }],
-    ["line", { x1: 12, y1: 16, x2: 12, y2: 20 }],
-    ["polyline", { points: "9 11 12 8 15 11" }]
-  ],
-  chat: [["path", { d: "M4 5h16v11H9l-5 4z" }]],
-  people: [
-    ["circle", { cx: 9, cy: 8, r: 3.5 }],
-    ["path", { d: "M2.5 20c.5-4 3.2-6 6.5-6s6 2 6.5 6" }],
-    ["path", { d: "M16 4.8a3.5 3.5 0 0 1 0 6.4" }],
-    ["path", { d: "M18 14.5c2 .8 3.2 2.7 3.5 5.5" }]
-  ],
-  leave: [
-    ["path", { d: "M3 14c5-4.5 13-4.5 18 0l-2.5 3-3-1.5V13a12 12 0 0 0-7 0v2.5l-3 1.5z" }]
-  ],
-  settings: [
-    ["line", { x1: 4, y1: 6, x2: 7, y2: 6 }],
-    ["circle", { cx: 9, cy: 6, r: 2 }],
-    ["line", { x1: 11, y1: 6, x2: 20, y2: 6 }],
-    ["line", { x1: 4, y1: 12, x2: 13, y2: 12 }],
-    ["circle", { cx: 15, cy: 12, r: 2 }],
-    ["line", { x1: 17, y1: 12, x2: 20, y2: 12 }],
-    ["line", { x1: 4, y1: 18, x2: 5, y2: 18 }],
-    ["circle", { cx: 7, cy: 18, r: 2 }],
-    ["line", { x1: 9, y1: 18, x2: 20, y2: 18 }]
-  ],
-  link: [
-    ["path", { d: "M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1" }],
-    ["path", { d: "M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1" }]
-  ]
-};
-function icon(name, cls = "icon") {
-  const svg = document.createElementNS(NS, "svg");
-  svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("class", cls);
-  svg.setAttribute("aria-hidden", "true");
-  svg.setAttribute("focusable", "false");
-  svg.setAttribute("fill", "none");
-  svg.setAttribute("stroke", "currentColor");
-  svg.setAttribute("stroke-width", "2");
-  svg.setAttribute("stroke-linecap", "round");
-  svg.setAttribute("stroke-linejoin", "round");
-  for (const [tag, attrs] of ICONS[name]) {
-    const el = document.createElementNS(NS, tag);
-    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-    svg.appendChild(el);
-  }
-  return svg;
-}
-function swapIcon(el, name) {
-  const old = el.querySelector("svg");
-  const cls = old?.getAttribute("class") ?? "icon";
-  const next = icon(name, cls);
-  if (old) old.replaceWith(next);
-  else el.prepend(next);
-}
 
 // app/src/tiles.ts
 var QUALITY_TEXT = {
@@ -733,157 +1256,158 @@ function setState(el, name, label, off) {
   el.classList.toggle("is-off", off);
 }
 
-// app/src/prefs.ts
-var KEY = "conclave.prefs.v1";
-var DEFAULTS = { name: "", cameraId: "", micId: "", cameraOn: true, micOn: true };
-function loadPrefs() {
-  try {
-    const raw = localStorage.getItem(KEY);
-    if (!raw) return { ...DEFAULTS };
-    const v = JSON.parse(raw);
-    return {
-      name: typeof v.name === "string" ? v.name : DEFAULTS.name,
-      cameraId: typeof v.cameraId === "string" ? v.cameraId : DEFAULTS.cameraId,
-      micId: typeof v.micId === "string" ? v.micId : DEFAULTS.micId,
-      cameraOn: typeof v.cameraOn === "boolean" ? v.cameraOn : DEFAULTS.cameraOn,
-      micOn: typeof v.micOn === "boolean" ? v.micOn : DEFAULTS.micOn
-    };
-  } catch {
-    return { ...DEFAULTS };
+// app/src/panels.ts
+var SidePanels = class {
+  /** page is the meeting page (it gets .panel-open); extra goes above the participant list. */
+  constructor(chatDeps, extra, controls, page) {
+    this.controls = controls;
+    this.page = page;
+    this.chatClose = h("button", { type: "button", class: "icon-btn", "aria-label": "Close chat" }, "×");
+    this.chat = new ChatPanel(chatDeps, this.chatClose);
+    this.peopleClose = h("button", { type: "button", class: "icon-btn", "aria-label": "Close participants" }, "×");
+    this.people = new PeoplePanel(this.peopleClose, extra);
+    this.chat.onUnreadChange = (n) => controls.setUnread(n);
+    this.chatClose.addEventListener("click", () => this.set(null));
+    this.peopleClose.addEventListener("click", () => this.set(null));
   }
-}
-function savePrefs(patch) {
-  try {
-    localStorage.setItem(KEY, JSON.stringify({ ...loadPrefs(), ...patch }));
-  } catch {
+  controls;
+  page;
+  chat;
+  people;
+  chatClose;
+  peopleClose;
+  get anyOpen() {
+    return this.chat.open || this.people.open;
   }
+  toggle(which) {
+    this.set((which === "chat" ? this.chat.open : this.people.open) ? null : which);
+  }
+  set(which, focus = true) {
+    const wasChat = this.chat.open;
+    const wasPeople = this.people.open;
+    this.chat.setOpen(which === "chat");
+    this.people.setOpen(which === "people");
+    this.controls.setPanel(which);
+    this.page()?.classList.toggle("panel-open", which !== null);
+    if (!focus) return;
+    if (which === "chat") (this.chat.input.disabled ? this.chatClose : this.chat.input).focus();
+    else if (which === "people") this.peopleClose.focus();
+    else if (wasChat) this.controls.chat.focus();
+    else if (wasPeople) this.controls.people.focus();
+  }
+};
+
+// app/src/shortcuts.ts
+function installShortcuts(s) {
+  const onKey = (e) => {
+    if (e.key === "Escape") {
+      s.escape();
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || isTyping(e)) return;
+    const fn = s.keys[e.key.toLowerCase()];
+    if (fn) {
+      e.preventDefault();
+      fn();
+    }
+  };
+  document.addEventListener("keydown", onKey);
+  return () => document.removeEventListener("keydown", onKey);
 }
 
-// app/src/meeting.ts
+// app/src/status.ts
 var CONN_TEXT = {
   connecting: "Connecting…",
   connected: "Connected",
   reconnecting: "Reconnecting…",
   disconnected: "Disconnected"
 };
+var ConnectionStatus = class {
+  /** The reconnect banner, placed above the meeting by the caller. */
+  banner;
+  pill;
+  text;
+  constructor(headerSlot2, roomName) {
+    this.text = h("span", { class: "conn-text" });
+    this.pill = h("div", { id: "connection-status", class: "conn-status", role: "status" }, h("span", { class: "conn-dot", "aria-hidden": "true" }), this.text);
+    headerSlot2.replaceChildren(h("span", { class: "header-room", title: "Room" }, roomName), this.pill);
+    this.banner = h(
+      "div",
+      { id: "reconnect-banner", class: "banner banner-warn", role: "status", hidden: true },
+      h("span", { class: "spinner", "aria-hidden": "true" }),
+      "Reconnecting… your call will resume automatically."
+    );
+  }
+  /** Shows the state; a connected one with a poor own network says so. */
+  set(s, own) {
+    this.pill.dataset.state = s;
+    this.text.textContent = s === "connected" && own && own !== "excellent" && own !== "good" ? `Connected · ${own} network` : CONN_TEXT[s];
+  }
+  showBanner(show2) {
+    this.banner.hidden = !show2;
+  }
+};
+
+// app/src/meeting.ts
 function renderMeeting(root2, headerSlot2, opts) {
   const { room } = opts;
   const quality = /* @__PURE__ */ new Map();
-  const names = /* @__PURE__ */ new Map();
-  const audioEls = /* @__PURE__ */ new Map();
+  const names = new DisplayNames();
   const offs = [];
   let disposed = false;
   let ended = false;
   let leaving = false;
-  const connText = h("span", { class: "conn-text" });
-  const connStatus = h("div", { id: "connection-status", class: "conn-status", role: "status" }, h("span", { class: "conn-dot", "aria-hidden": "true" }), connText);
-  headerSlot2.replaceChildren(h("span", { class: "header-room", title: "Room" }, room.name), connStatus);
-  const setConn = (s) => {
-    connStatus.dataset.state = s;
-    const q = quality.get(room.local.id);
-    connText.textContent = s === "connected" && q && q !== "excellent" && q !== "good" ? `Connected · ${q} network` : CONN_TEXT[s];
-  };
-  const reconnectBanner = h(
-    "div",
-    { id: "reconnect-banner", class: "banner banner-warn", role: "status", hidden: true },
-    h("span", { class: "spinner", "aria-hidden": "true" }),
-    "Reconnecting… your call will resume automatically."
-  );
-  const unlockButton = h("button", { type: "button", class: "btn btn-primary", id: "audio-unlock" }, "Turn on sound");
-  const audioBanner = h("div", { class: "banner", hidden: true }, "Your browser blocked the meeting audio. ", unlockButton);
+  const status = new ConnectionStatus(headerSlot2, room.name);
+  const setConn = () => status.set(room.state, quality.get(room.local.id));
+  const audio = new RemoteAudio();
   const grid = new TileGrid();
-  const inviteButton = h("button", { type: "button", class: "btn btn-ghost invite-btn", id: "invite-button" }, icon("link"), "Copy invite link");
-  const waiting = h("div", { class: "waiting", hidden: true }, h("p", {}, "You are the only one here."));
-  const audioBox = h("div", { id: "remote-audio", class: "visually-hidden", "aria-hidden": "true" });
-  const chatClose = h("button", { type: "button", class: "icon-btn", "aria-label": "Close chat" }, "×");
-  const chat = new ChatPanel(
+  const media = new MediaActions(room, schedule);
+  const controls = new ControlBar({
+    mic: () => void media.toggleMic(controls.mic),
+    camera: () => void media.toggleCamera(controls.camera),
+    screen: () => void media.toggleScreen(controls.screen),
+    chat: () => panels.toggle("chat"),
+    people: () => panels.toggle("people"),
+    leave: () => void leave()
+  });
+  const settings = new DeviceSettings(room, controls.devices, schedule);
+  const inviteButton = () => h("button", { type: "button", class: "btn btn-ghost invite-btn" }, icon("link"), "Copy invite link");
+  const panelInvite = inviteButton();
+  panelInvite.id = "invite-button";
+  const panels = new SidePanels(
     {
       localId: () => room.local.id,
       nameOf,
       send: (text) => room.sendChat(text),
       canSend: () => room.local.permissions.publish_data && room.state === "connected"
     },
-    chatClose
+    h("div", { class: "panel-extra" }, panelInvite),
+    controls,
+    () => root2.querySelector(".page-meeting")
   );
-  const peopleClose = h("button", { type: "button", class: "icon-btn", "aria-label": "Close participants" }, "×");
-  const people = new PeoplePanel(peopleClose, h("div", { class: "panel-extra" }, inviteButton));
-  const ctrl = (id, label, text, key, ic, extra = "") => {
-    const b = h(
-      "button",
-      {
-        type: "button",
-        id,
-        class: `ctrl ${extra}`.trim(),
-        "aria-label": label,
-        title: key ? `${label} (${key.toUpperCase()})` : label,
-        "aria-keyshortcuts": key
-      },
-      icon(ic),
-      h("span", { class: "ctrl-label" }, text)
-    );
-    return b;
-  };
-  const micButton = ctrl("mic-button", "Mute microphone", "Mute", "m", "mic");
-  const cameraButton = ctrl("camera-button", "Stop camera", "Stop camera", "v", "camera");
-  const devicesButton = ctrl("devices-button", "Camera and microphone settings", "Devices", null, "settings");
-  devicesButton.setAttribute("aria-expanded", "false");
-  devicesButton.setAttribute("aria-controls", "devices-panel");
-  const screenButton = ctrl("screen-button", "Share screen", "Share screen", "s", "screen");
-  const chatButton = ctrl("chat-button", "Chat", "Chat", "c", "chat");
-  const chatBadge = h("span", { class: "badge", hidden: true, "aria-hidden": "true" });
-  chatButton.append(chatBadge);
-  const peopleButton = ctrl("participants-button", "Participants", "Participants", "p", "people");
-  const leaveButton = ctrl("leave-button", "Leave meeting", "Leave", null, "leave", "ctrl-leave");
-  for (const b of [micButton, cameraButton, screenButton, chatButton, peopleButton]) setPressed(b, false);
-  const cameraSelect = h("select", { id: "meeting-camera-select", "aria-describedby": "meeting-camera-message" });
-  const micSelect = h("select", { id: "meeting-mic-select", "aria-describedby": "meeting-mic-message" });
-  const cameraMsg = h("p", { id: "meeting-camera-message", class: "device-message", role: "status" });
-  const micMsg = h("p", { id: "meeting-mic-message", class: "device-message", role: "status" });
-  const devicesClose = h("button", { type: "button", class: "icon-btn", "aria-label": "Close device settings" }, "×");
-  const devicesPanel = h(
-    "div",
-    { id: "devices-panel", class: "devices-panel", role: "group", "aria-labelledby": "devices-title", hidden: true },
-    h("div", { class: "devices-head" }, h("h2", { id: "devices-title" }, "Camera and microphone"), devicesClose),
-    h("div", { class: "field" }, h("label", { for: "meeting-camera-select" }, "Camera"), cameraSelect, cameraMsg),
-    h("div", { class: "field" }, h("label", { for: "meeting-mic-select" }, "Microphone"), micSelect, micMsg)
-  );
-  const controls = h(
-    "section",
-    { class: "controls", "aria-label": "Meeting controls" },
-    h("div", { class: "controls-group" }, micButton, cameraButton, devicesButton, screenButton),
-    h("div", { class: "controls-group" }, chatButton, peopleButton),
-    h("div", { class: "controls-group" }, leaveButton)
-  );
+  const waiting = h("div", { class: "waiting", hidden: true }, h("p", {}, "You are the only one here."), inviteButton());
   root2.replaceChildren(
     h(
       "div",
       { class: "page page-meeting" },
-      reconnectBanner,
-      audioBanner,
+      status.banner,
+      audio.banner,
       h(
         "div",
         { class: "meeting-body" },
         h("section", { class: "stage", "aria-label": "Participants’ video" }, grid.el, waiting),
-        devicesPanel,
-        chat.el,
-        people.el
+        settings.el,
+        panels.chat.el,
+        panels.people.el
       ),
-      controls,
-      audioBox
+      controls.el,
+      audio.box
     )
   );
-  waiting.append(h("button", { type: "button", class: "btn btn-ghost invite-btn" }, icon("link"), "Copy invite link"));
+  for (const b of root2.querySelectorAll(".invite-btn")) b.addEventListener("click", () => void copyInvite());
   function nameOf(id) {
-    if (id === room.local.id) return room.local.name || room.local.identity;
-    const p = room.participants.get(id);
-    if (p) return p.name || p.identity;
-    return names.get(id) ?? "Someone who left";
-  }
-  const localTrack = (source2) => room.localTracks().find((t) => t.source === source2);
-  function remoteState(p) {
-    const mics = p.tracks.filter((t) => t.source === "microphone");
-    const cams = p.tracks.filter((t) => t.source === "camera");
-    return { micMuted: mics.length === 0 || mics.every((t) => t.muted), cameraOff: cams.length === 0 || cams.every((t) => t.muted) };
+    names.update([room.local, ...room.participants.values()]);
+    return names.of(id);
   }
   let scheduled = false;
   function schedule() {
@@ -895,295 +1419,17 @@ function renderMeeting(root2, headerSlot2, opts) {
     });
   }
   function render() {
-    const me = room.local;
-    names.set(me.id, me.name || me.identity);
-    const mic = localTrack("microphone");
-    const cam = localTrack("camera");
-    const screen = localTrack("screen");
-    const myMicMuted = !mic || mic.muted || mic.track.readyState === "ended";
-    const myCamOff = !cam || cam.muted || cam.track.readyState === "ended";
-    const screens = [];
-    const cams = [];
-    const persons = [];
-    const myName = nameOf(me.id);
-    if (screen) {
-      screens.push({ participantId: me.id, identity: me.identity, name: myName, source: "screen", local: true, track: screen.track, micMuted: false, cameraOff: false, quality: null });
-    }
-    cams.push({
-      participantId: me.id,
-      identity: me.identity,
-      name: myName,
-      source: "camera",
-      local: true,
-      track: myCamOff ? null : cam.track,
-      micMuted: myMicMuted,
-      cameraOff: myCamOff,
-      quality: quality.get(me.id) ?? null
-    });
-    persons.push({ id: me.id, identity: me.identity, name: myName, local: true, micMuted: myMicMuted, cameraOff: myCamOff, sharing: !!screen, quality: quality.get(me.id) ?? null });
-    const remotes = [...room.participants.values()].sort((a, b) => a.joined_at - b.joined_at || a.id.localeCompare(b.id));
-    const wantedAudio = /* @__PURE__ */ new Map();
-    for (const p of remotes) {
-      const name = p.name || p.identity;
-      names.set(p.id, name);
-      const st = remoteState(p);
-      const rts = room.remoteTracks(p.id).filter((r) => r.track.readyState !== "ended");
-      const infoOf = (id) => p.tracks.find((t) => t.id === id);
-      const camRt = rts.find((r) => r.info.source === "camera" && r.track.kind === "video");
-      const screenInfo = p.tracks.find((t) => t.source === "screen");
-      const screenRt = rts.find((r) => r.info.source === "screen" && r.track.kind === "video");
-      cams.push({
-        participantId: p.id,
-        identity: p.identity,
-        name,
-        source: "camera",
-        local: false,
-        track: !st.cameraOff && camRt && !infoOf(camRt.info.id)?.muted ? camRt.track : null,
-        micMuted: st.micMuted,
-        cameraOff: st.cameraOff,
-        quality: quality.get(p.id) ?? null
-      });
-      if (screenInfo || screenRt) {
-        const muted = screenInfo?.muted ?? false;
-        screens.push({
-          participantId: p.id,
-          identity: p.identity,
-          name,
-          source: "screen",
-          local: false,
-          track: screenRt && !muted ? screenRt.track : null,
-          micMuted: false,
-          cameraOff: false,
-          quality: null
-        });
-      }
-      persons.push({ id: p.id, identity: p.identity, name, local: false, ...st, sharing: !!(screenInfo || screenRt), quality: quality.get(p.id) ?? null });
-      for (const r of rts) if (r.track.kind === "audio") wantedAudio.set(r.info.id || r.track.id, r.track);
-    }
-    grid.render([...screens, ...cams]);
-    people.render([persons[0], ...persons.slice(1).sort((a, b) => a.name.localeCompare(b.name))]);
-    syncAudio(wantedAudio);
-    waiting.hidden = remotes.length > 0;
-    const canPublish = me.permissions.publish;
-    const live = room.state === "connected" || room.state === "reconnecting";
-    paintMediaButton(micButton, myMicMuted, myMicMuted ? { label: "Unmute microphone", text: "Unmute", icon: "micOff", key: "M" } : { label: "Mute microphone", text: "Mute", icon: "mic", key: "M" });
-    paintMediaButton(cameraButton, myCamOff, myCamOff ? { label: "Start camera", text: "Start camera", icon: "cameraOff", key: "V" } : { label: "Stop camera", text: "Stop camera", icon: "camera", key: "V" });
-    setPressed(screenButton, !!screen);
-    for (const b of [micButton, cameraButton, screenButton]) {
-      b.disabled = !canPublish || !live;
-      if (!canPublish) b.title = "Your token does not allow sharing audio or video";
-    }
-    if (canPublish) screenButton.title = screen ? "You are sharing: press to stop (S)" : "Share screen (S)";
-    devicesButton.disabled = !canPublish;
-    if (!canPublish) {
-      devicesButton.title = "Your token does not allow sharing audio or video";
-      if (!devicesPanel.hidden) setDevicesOpen(false, false);
-    } else devicesButton.title = "Camera and microphone settings";
-    chat.refreshPermission();
-    setConn(room.state);
+    const v = meetingView(room, names, quality);
+    grid.render(v.tiles);
+    panels.people.render(v.people);
+    audio.sync(v.audio);
+    waiting.hidden = !v.alone;
+    const canPublish = room.local.permissions.publish;
+    controls.paint({ ...v.own, canPublish, live: room.state === "connected" || room.state === "reconnecting" });
+    if (!canPublish && settings.open) settings.setOpen(false, false);
+    panels.chat.refreshPermission();
+    setConn();
   }
-  function syncAudio(wanted) {
-    for (const [id, el] of audioEls) {
-      if (wanted.get(id) !== el.srcObject?.getAudioTracks()[0]) {
-        el.srcObject = null;
-        el.remove();
-        audioEls.delete(id);
-      }
-    }
-    for (const [id, track] of wanted) {
-      if (audioEls.has(id)) continue;
-      const el = h("audio", { autoplay: true, "data-track-id": id });
-      el.srcObject = new MediaStream([track]);
-      audioEls.set(id, el);
-      audioBox.append(el);
-      el.play().catch((err) => {
-        if (err instanceof DOMException && err.name === "NotAllowedError") audioBanner.hidden = false;
-      });
-    }
-  }
-  unlockButton.addEventListener("click", () => {
-    audioBanner.hidden = true;
-    for (const el of audioEls.values()) el.play().catch(() => {
-      audioBanner.hidden = false;
-    });
-  });
-  function paintMediaButton(btn, off, v) {
-    setPressed(btn, off);
-    btn.classList.toggle("is-off", off);
-    swapIconIfNeeded(btn, v.icon);
-    btn.setAttribute("aria-label", v.label);
-    btn.title = `${v.label} (${v.key})`;
-    const text = btn.querySelector(".ctrl-label");
-    if (text && text.textContent !== v.text) text.textContent = v.text;
-  }
-  const deviceSelect = { camera: cameraSelect, microphone: micSelect };
-  const deviceMsg = { camera: cameraMsg, microphone: micMsg };
-  const switching = { camera: false, microphone: false };
-  const sourceOf = (kind) => kind === "camera" ? "camera" : "microphone";
-  function currentDevice(kind) {
-    const t = localTrack(sourceOf(kind));
-    const id = t && t.track.readyState !== "ended" ? t.track.getSettings().deviceId ?? "" : "";
-    if (id) return id;
-    const prefs = loadPrefs();
-    return kind === "camera" ? prefs.cameraId : prefs.micId;
-  }
-  function setDeviceMsg(kind, text) {
-    deviceMsg[kind].textContent = text;
-    deviceMsg[kind].classList.toggle("is-error", text !== "");
-  }
-  function fillDevices(kind, list) {
-    const sel = deviceSelect[kind];
-    const noun = kind === "camera" ? "Camera" : "Microphone";
-    sel.replaceChildren(...list.map((d, i) => h("option", { value: d.deviceId }, d.label || `${noun} ${i + 1}`)));
-    if (list.length === 0) sel.append(h("option", { value: "" }, `No ${kind} found`));
-    sel.disabled = list.length === 0 || switching[kind];
-    const want = currentDevice(kind);
-    if (list.some((d) => d.deviceId === want)) sel.value = want;
-  }
-  let enumerating = 0;
-  async function refreshDevices() {
-    const my = ++enumerating;
-    let devs;
-    try {
-      devs = await listDevices();
-    } catch (err) {
-      if (disposed || my !== enumerating) return;
-      const text = deviceErrorText("camera", err instanceof DeviceError ? err.kind : void 0);
-      setDeviceMsg("camera", text);
-      setDeviceMsg("microphone", text);
-      return;
-    }
-    if (disposed || my !== enumerating) return;
-    fillDevices("camera", devs.videoinput);
-    fillDevices("microphone", devs.audioinput);
-  }
-  async function switchTo(kind, deviceId) {
-    if (switching[kind] || !deviceId) return;
-    const sel = deviceSelect[kind];
-    switching[kind] = true;
-    sel.disabled = true;
-    sel.setAttribute("aria-busy", "true");
-    setDeviceMsg(kind, "");
-    try {
-      await room.switchDevice(kind === "camera" ? "videoinput" : "audioinput", deviceId);
-      savePrefs(kind === "camera" ? { cameraId: deviceId } : { micId: deviceId });
-    } catch (err) {
-      const text = err instanceof DeviceError ? deviceErrorText(kind, err.kind) : `Could not switch the ${kind}: ${err instanceof Error ? err.message : String(err)}`;
-      setDeviceMsg(kind, text);
-      notify(text, "error");
-    } finally {
-      switching[kind] = false;
-      sel.removeAttribute("aria-busy");
-      if (!disposed) {
-        schedule();
-        await refreshDevices();
-        if (document.activeElement === document.body && !devicesPanel.hidden) sel.focus();
-      }
-    }
-  }
-  cameraSelect.addEventListener("change", () => void switchTo("camera", cameraSelect.value));
-  micSelect.addEventListener("change", () => void switchTo("microphone", micSelect.value));
-  function setDevicesOpen(open, focus = true) {
-    if (open === !devicesPanel.hidden) return;
-    devicesPanel.hidden = !open;
-    devicesButton.setAttribute("aria-expanded", String(open));
-    devicesButton.classList.toggle("is-open", open);
-    if (open) {
-      void refreshDevices();
-      if (focus) (cameraSelect.disabled ? micSelect.disabled ? devicesClose : micSelect : cameraSelect).focus();
-    } else if (focus) devicesButton.focus();
-  }
-  devicesButton.addEventListener("click", () => setDevicesOpen(devicesButton.getAttribute("aria-expanded") !== "true"));
-  devicesClose.addEventListener("click", () => setDevicesOpen(false));
-  const onPointerDown = (e) => {
-    const t = e.target;
-    if (!devicesPanel.hidden && t && !devicesPanel.contains(t) && !devicesButton.contains(t)) setDevicesOpen(false, false);
-  };
-  document.addEventListener("pointerdown", onPointerDown);
-  const onDeviceChange = () => void refreshDevices();
-  navigator.mediaDevices?.addEventListener("devicechange", onDeviceChange);
-  const busy = /* @__PURE__ */ new Set();
-  async function guarded(key, btn, fn) {
-    if (busy.has(key) || btn.disabled) return;
-    busy.add(key);
-    btn.setAttribute("aria-busy", "true");
-    try {
-      await fn();
-    } finally {
-      busy.delete(key);
-      btn.removeAttribute("aria-busy");
-      schedule();
-    }
-  }
-  async function startDevice(kind, deviceId) {
-    const publish = (id) => kind === "camera" ? room.publishCamera(id ? { deviceId: id } : {}) : room.publishMicrophone(id ? { deviceId: id } : {});
-    try {
-      try {
-        await publish(deviceId || void 0);
-      } catch (err) {
-        if (deviceId && err instanceof DeviceError && err.kind === "not_found") await publish();
-        else throw err;
-      }
-    } catch (err) {
-      notify(deviceErrorText(kind, err instanceof DeviceError ? err.kind : void 0), "error");
-    }
-  }
-  const toggleMic = () => guarded("mic", micButton, async () => {
-    const t = localTrack("microphone");
-    if (t && t.track.readyState !== "ended") await room.setMuted(t, !t.muted).catch((e) => notify(`Could not change the microphone: ${String(e)}`, "error"));
-    else {
-      if (t) await room.unpublish(t).catch(() => {
-      });
-      await startDevice("microphone", loadPrefs().micId);
-    }
-  });
-  const toggleCamera = () => guarded("camera", cameraButton, async () => {
-    const t = localTrack("camera");
-    if (t && t.track.readyState !== "ended") await room.setMuted(t, !t.muted).catch((e) => notify(`Could not change the camera: ${String(e)}`, "error"));
-    else {
-      if (t) await room.unpublish(t).catch(() => {
-      });
-      await startDevice("camera", loadPrefs().cameraId);
-    }
-  });
-  async function stopScreen() {
-    for (const t of room.localTracks()) {
-      if (t.source === "screen" || t.source === "screen_audio") await room.unpublish(t).catch(() => {
-      });
-    }
-  }
-  const toggleScreen = () => guarded("screen", screenButton, async () => {
-    if (localTrack("screen")) return stopScreen();
-    try {
-      const t = await room.publishScreen();
-      t.track.addEventListener("ended", () => void stopScreen().then(schedule), { once: true });
-    } catch (err) {
-      const cancelled = err instanceof DOMException && (err.name === "NotAllowedError" || err.name === "AbortError") || err instanceof DeviceError && err.kind === "permission_denied";
-      if (err instanceof DeviceError && err.kind === "insecure_context") notify(deviceErrorText("camera", "insecure_context"), "error");
-      else if (!cancelled) notify(`Screen sharing failed: ${err instanceof Error ? err.message : String(err)}`, "error");
-    }
-  });
-  const setPanel = (which, focus = true) => {
-    const wasChat = chat.open;
-    const wasPeople = people.open;
-    chat.setOpen(which === "chat");
-    people.setOpen(which === "people");
-    setPressed(chatButton, which === "chat");
-    setPressed(peopleButton, which === "people");
-    root2.querySelector(".page-meeting")?.classList.toggle("panel-open", which !== null);
-    if (!focus) return;
-    if (which === "chat") (chat.input.disabled ? chatClose : chat.input).focus();
-    else if (which === "people") peopleClose.focus();
-    else if (wasChat) chatButton.focus();
-    else if (wasPeople) peopleButton.focus();
-  };
-  const toggleChat = () => setPanel(chat.open ? null : "chat");
-  const togglePeople = () => setPanel(people.open ? null : "people");
-  chat.onUnreadChange = (n) => {
-    chatBadge.hidden = n === 0;
-    chatBadge.textContent = n > 9 ? "9+" : String(n);
-    chatButton.setAttribute("aria-label", n > 0 ? `Chat, ${n} unread` : "Chat");
-  };
   async function copyInvite() {
     const link = `${location.origin}/?room=${encodeURIComponent(room.name)}`;
     try {
@@ -1193,43 +1439,32 @@ function renderMeeting(root2, headerSlot2, opts) {
       notify(`Invite link: ${link}`, "info", 15e3);
     }
   }
-  micButton.addEventListener("click", () => void toggleMic());
-  cameraButton.addEventListener("click", () => void toggleCamera());
-  screenButton.addEventListener("click", () => void toggleScreen());
-  chatButton.addEventListener("click", toggleChat);
-  peopleButton.addEventListener("click", togglePeople);
-  chatClose.addEventListener("click", () => setPanel(null));
-  peopleClose.addEventListener("click", () => setPanel(null));
-  for (const b of root2.querySelectorAll(".invite-btn")) b.addEventListener("click", () => void copyInvite());
-  leaveButton.addEventListener("click", () => void leave());
-  const onKey = (e) => {
-    if (e.key === "Escape" && !devicesPanel.hidden) {
-      setDevicesOpen(false);
-      return;
-    }
-    if (e.key === "Escape" && (chat.open || people.open)) {
-      setPanel(null);
-      return;
-    }
-    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || isTyping(e)) return;
-    const actions = { m: toggleMic, v: toggleCamera, s: toggleScreen, c: toggleChat, p: togglePeople };
-    const fn = actions[e.key.toLowerCase()];
-    if (fn) {
-      e.preventDefault();
-      fn();
-    }
-  };
-  document.addEventListener("keydown", onKey);
+  offs.push(
+    installShortcuts({
+      escape: () => {
+        if (settings.open) settings.setOpen(false);
+        else if (panels.anyOpen) panels.set(null);
+        else return false;
+        return true;
+      },
+      keys: {
+        m: () => void media.toggleMic(controls.mic),
+        v: () => void media.toggleCamera(controls.camera),
+        s: () => void media.toggleScreen(controls.screen),
+        c: () => panels.toggle("chat"),
+        p: () => panels.toggle("people")
+      }
+    })
+  );
   const on = room.on.bind(room);
   offs.push(
     on("participantJoined", (p) => {
-      names.set(p.id, p.name || p.identity);
-      notify(`${p.name || p.identity} joined`, "info", 3e3);
+      notify(`${nameOf(p.id)} joined`, "info", 3e3);
       schedule();
     }),
     on("participantLeft", (p, reason) => {
       quality.delete(p.id);
-      notify(`${p.name || p.identity} ${reason === "connection_lost" ? "lost their connection" : "left"}`, "info", 3e3);
+      notify(`${names.of(p.id)} ${reason === "connection_lost" ? "lost their connection" : "left"}`, "info", 3e3);
       schedule();
     }),
     on("participantUpdated", schedule),
@@ -1252,21 +1487,21 @@ function renderMeeting(root2, headerSlot2, opts) {
       schedule();
     }),
     on("connectionStateChanged", (s) => {
-      setConn(s);
-      reconnectBanner.hidden = s !== "reconnecting";
+      setConn();
+      status.showBanner(s === "reconnecting");
       schedule();
     }),
     on("reconnecting", () => {
-      reconnectBanner.hidden = false;
-      setConn("reconnecting");
+      status.showBanner(true);
+      status.set("reconnecting", void 0);
     }),
     on("reconnected", () => {
-      reconnectBanner.hidden = true;
+      status.showBanner(false);
       notify("Reconnected.", "info", 3e3);
       schedule();
     }),
     on("disconnected", (reason) => end(reason)),
-    on("chat", (m) => chat.receive(m)),
+    on("chat", (m) => panels.chat.receive(m)),
     on("error", (code, message) => {
       if (code === "rate_limited") notify("You are sending too fast; a message was dropped.", "warn");
       else notify(`The server refused an action (${code}${message ? `: ${message}` : ""}).`, "warn");
@@ -1275,7 +1510,7 @@ function renderMeeting(root2, headerSlot2, opts) {
   async function leave() {
     if (leaving || ended) return;
     leaving = true;
-    leaveButton.disabled = true;
+    controls.leave.disabled = true;
     try {
       await room.leave();
     } catch {
@@ -1285,74 +1520,29 @@ function renderMeeting(root2, headerSlot2, opts) {
   function end(reason) {
     if (ended) return;
     ended = true;
-    setConn("disconnected");
-    connStatus.dataset.state = "disconnected";
-    const mic = localTrack("microphone");
-    const cam = localTrack("camera");
-    const media = { micOn: !!mic && !mic.muted, cameraOn: !!cam && !cam.muted };
+    status.set("disconnected", void 0);
+    const own = ownMedia(room);
     for (const t of room.localTracks()) t.track.stop();
     opts.choice.video?.stop();
     opts.choice.audio?.stop();
-    opts.onEnd(leaving ? "client_left" : reason, media);
+    opts.onEnd(leaving ? "client_left" : reason, { micOn: !own.micMuted, cameraOn: !own.cameraOff });
   }
   const onPageHide = () => {
     if (!ended) void room.leave().catch(() => {
     });
   };
   window.addEventListener("pagehide", onPageHide);
-  async function publishInitial() {
-    const { choice } = opts;
-    if (!room.local.permissions.publish) {
-      choice.video?.stop();
-      choice.audio?.stop();
-      notify("You can watch and listen; your token does not allow sharing audio or video.", "info", 8e3);
-      return;
-    }
-    const tasks = [];
-    const failed = choice.failed ?? {};
-    for (const kind of ["microphone", "camera"]) {
-      const text = failed[kind];
-      if (text) notify(`${text}. You joined without your ${kind}; use the ${kind} button to try again.`, "error", 1e4);
-    }
-    const audio = choice.audio?.readyState === "live" ? choice.audio : null;
-    if (audio) {
-      audio.enabled = choice.micOn;
-      tasks.push(
-        room.publishTrack(audio, "microphone").then(async (t) => {
-          if (!choice.micOn) await room.setMuted(t, true);
-        })
-      );
-    } else {
-      choice.audio?.stop();
-      if (choice.micOn && !failed.microphone) tasks.push(startDevice("microphone", choice.micId));
-    }
-    const video = choice.cameraOn && choice.video?.readyState === "live" ? choice.video : null;
-    if (video) tasks.push(room.publishTrack(video, "camera").then(() => {
-    }));
-    else {
-      choice.video?.stop();
-      if (choice.cameraOn && !failed.camera) tasks.push(startDevice("camera", choice.cameraId));
-    }
-    const results = await Promise.allSettled(tasks);
-    for (const r of results) {
-      if (r.status === "rejected") notify(`Could not share your media: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`, "error");
-    }
-    schedule();
-  }
   render();
-  setConn(room.state);
-  void publishInitial();
-  micButton.focus();
+  setConn();
+  void media.publishInitial(opts.choice);
+  controls.mic.focus();
   return () => {
     disposed = true;
     for (const off of offs) off();
-    document.removeEventListener("keydown", onKey);
-    document.removeEventListener("pointerdown", onPointerDown);
-    navigator.mediaDevices?.removeEventListener("devicechange", onDeviceChange);
+    settings.dispose();
     window.removeEventListener("pagehide", onPageHide);
     grid.dispose();
-    for (const el of audioEls.values()) el.srcObject = null;
-    audioEls.clear();
+    audio.dispose();
     if (!ended) {
       leaving = true;
       void room.leave().catch(() => {
@@ -1361,14 +1551,9 @@ function renderMeeting(root2, headerSlot2, opts) {
     }
   };
 }
-function swapIconIfNeeded(btn, name) {
-  if (btn.dataset.icon === name) return;
-  btn.dataset.icon = name;
-  swapIcon(btn, name);
-}
 
 // app/src/preview.ts
-import { DeviceError as DeviceError2, getLocalMedia, LevelMeter, listDevices as listDevices2 } from "/sdk/conclave.js";
+import { DeviceError as DeviceError3, getLocalMedia, LevelMeter, listDevices as listDevices2 } from "/sdk/conclave.js";
 var ENTER_WAIT_MS = 15e3;
 function renderPreview(root2, opts) {
   const prefs = loadPrefs();
@@ -1516,7 +1701,7 @@ function renderPreview(root2, opts) {
       void refreshDevices();
     } catch (err) {
       if (disposed || handedOver || my !== gen[kind]) return;
-      const text = deviceErrorText(kind, err instanceof DeviceError2 ? err.kind : void 0);
+      const text = deviceErrorText(kind, err instanceof DeviceError3 ? err.kind : void 0);
       lastError[kind] = text;
       setMsg(kind === "camera" ? cameraMsg : micMsg, `${text}. You can still join without it.`);
       paintToggles();
@@ -1546,7 +1731,7 @@ function renderPreview(root2, opts) {
     try {
       devs = await listDevices2();
     } catch (err) {
-      if (err instanceof DeviceError2 && err.kind === "insecure_context") {
+      if (err instanceof DeviceError3 && err.kind === "insecure_context") {
         setMsg(cameraMsg, deviceErrorText("camera", "insecure_context"));
         setMsg(micMsg, deviceErrorText("microphone", "insecure_context"));
       }
