@@ -97,7 +97,8 @@ func prerequisites(t *testing.T) string {
 // as `conclave serve --dev` runs it.
 type env struct {
 	t        *testing.T
-	srv      *server.Server
+	srv      *server.Server // nil when the server runs in a child process (newProcessEnv)
+	baseURL  string
 	key      token.Key
 	tls      *tls.Config
 	chromium string
@@ -155,7 +156,7 @@ func newEnv(t *testing.T) *env {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
-	return &env{t: t, srv: srv, key: key, tls: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, chromium: chromium}
+	return &env{t: t, srv: srv, baseURL: srv.URL(), key: key, tls: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, chromium: chromium}
 }
 
 // room returns a fresh room name.
@@ -199,7 +200,7 @@ func (e *env) scenario(name, roomName string, extraEnv map[string]string, steps 
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(repoRoot, "test", "e2e", name+".mjs"))
 	cmd.Dir = filepath.Join(repoRoot, "test", "e2e")
 	cmd.Env = append(os.Environ(),
-		"CONCLAVE_URL="+e.srv.URL(),
+		"CONCLAVE_URL="+e.baseURL,
 		"CONCLAVE_ROOM="+roomName,
 		"CONCLAVETEST_CHROMIUM="+e.chromium,
 		"CONCLAVE_TMP="+t.TempDir(),
@@ -588,5 +589,25 @@ func TestReconnect(t *testing.T) {
 	})
 	if num(t, r, "tiles") != 1 {
 		t.Errorf("bob shows %v remote tiles, want 1", r["tiles"])
+	}
+}
+
+// TestRejoin: Leave, then Rejoin, keeps the microphone and camera as the
+// user had them, and the page in between says once that they left.
+func TestRejoin(t *testing.T) {
+	e := newEnv(t)
+	e.scenario("rejoin", room("rejoin"), nil, nil)
+}
+
+// TestServerRestart: a meeting survives a clean shutdown and a crash of the
+// server followed by a start, by itself, with a countdown meanwhile; a
+// rejoin while the server is down is retried by itself.
+func TestServerRestart(t *testing.T) {
+	e, p := newProcessEnv(t)
+	r := e.scenario("restart", room("restart"), nil, p.steps())
+	for _, phase := range []string{"shutdown", "crash", "rejoin"} {
+		if c, _ := r[phase].(map[string]any)["countdown"].([]any); len(c) == 0 {
+			t.Errorf("%s: no countdown seen: %v", phase, r[phase])
+		}
 	}
 }

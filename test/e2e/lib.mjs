@@ -265,6 +265,46 @@ export class Participant {
     };
   }
 
+  // ownMedia reads the microphone and camera buttons: aria-pressed="true"
+  // means muted / camera off.
+  async ownMedia() {
+    return this.page.evaluate(() => ({
+      micMuted: document.querySelector('#mic-button').getAttribute('aria-pressed') === 'true',
+      cameraOff: document.querySelector('#camera-button').getAttribute('aria-pressed') === 'true',
+    }));
+  }
+
+  // watch records, from now on, every value the page's state (body
+  // data-state) takes, and the reconnect banner's and the rejoin page's
+  // countdowns (data-seconds), however briefly they show; seen() reads them.
+  async watch() {
+    await this.page.evaluate(() => {
+      const seen = { states: [], bannerSeconds: [], rejoinSeconds: [], texts: [] };
+      window.__e2eSeen = seen;
+      const push = (list, v) => { if (v !== undefined && v !== null && list[list.length - 1] !== v) list.push(v); };
+      const look = () => {
+        push(seen.states, document.body.dataset.state);
+        const banner = document.querySelector('#reconnect-banner');
+        if (banner && !banner.hidden) {
+          push(seen.bannerSeconds, banner.dataset.seconds);
+          push(seen.texts, banner.textContent);
+        }
+        const status = document.querySelector('#rejoin-status');
+        if (status && !status.hidden) {
+          push(seen.rejoinSeconds, status.dataset.seconds);
+          push(seen.texts, status.textContent);
+        }
+        for (const el of document.querySelectorAll('#left-reason, #rejoin-error, #notices .notice')) push(seen.texts, el.textContent);
+      };
+      new MutationObserver(look).observe(document.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
+      look();
+    });
+  }
+
+  async seen() {
+    return this.page.evaluate(() => window.__e2eSeen);
+  }
+
   // tiles lists the meeting's video tiles as the DOM shows them.
   async tiles() {
     return this.page.$$eval('.tile[data-participant-id]', (els) => els.map((el) => {

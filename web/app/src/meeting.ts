@@ -16,7 +16,7 @@ import type { MediaChoice } from './preview.js';
 import { installShortcuts } from './shortcuts.js';
 import { ConnectionStatus } from './status.js';
 import { TileGrid } from './tiles.js';
-import { meetingView, ownMedia } from './view.js';
+import { localTrack, meetingView } from './view.js';
 
 export interface MeetingOptions {
   room: Room;
@@ -34,6 +34,11 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
   let disposed = false;
   let ended = false;
   let leaving = false;
+  // What the user wants from their microphone and camera, for a rejoin: the
+  // preview's choice, then whatever the published tracks show. Kept here
+  // because the SDK has stopped and dropped the tracks by the time the
+  // meeting ends.
+  const wanted = { micOn: opts.choice.micOn, cameraOn: opts.choice.cameraOn };
 
   const status = new ConnectionStatus(headerSlot, room.name);
   const setConn = () => status.set(room.state, quality.get(room.local.id));
@@ -102,6 +107,10 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
 
   function render(): void {
     const v = meetingView(room, names, quality);
+    const mic = localTrack(room, 'microphone');
+    const cam = localTrack(room, 'camera');
+    if (mic?.track.readyState === 'live') wanted.micOn = !mic.muted;
+    if (cam?.track.readyState === 'live') wanted.cameraOn = !cam.muted;
     grid.render(v.tiles);
     panels.people.render(v.people);
     audio.sync(v.audio);
@@ -176,10 +185,11 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
       status.showBanner(s === 'reconnecting');
       schedule();
     }),
-    on('reconnecting', () => {
-      status.showBanner(true);
+    on('reconnecting', (why) => {
+      status.reconnecting(why);
       status.set('reconnecting', undefined);
     }),
+    on('reconnectAttempt', (_n, delayMs) => status.attempt(delayMs)),
     on('reconnected', () => {
       status.showBanner(false);
       notify('Reconnected.', 'info', 3000);
@@ -210,11 +220,11 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     if (ended) return;
     ended = true;
     status.set('disconnected', undefined);
-    const own = ownMedia(room);
+    status.showBanner(false);
     for (const t of room.localTracks()) t.track.stop();
     opts.choice.video?.stop();
     opts.choice.audio?.stop();
-    opts.onEnd(leaving ? 'client_left' : reason, { micOn: !own.micMuted, cameraOn: !own.cameraOff });
+    opts.onEnd(leaving ? 'client_left' : reason, { ...wanted });
   }
 
   const onPageHide = () => {
@@ -231,6 +241,7 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     disposed = true;
     for (const off of offs) off();
     settings.dispose();
+    status.dispose();
     window.removeEventListener('pagehide', onPageHide);
     grid.dispose();
     audio.dispose();

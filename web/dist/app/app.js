@@ -79,10 +79,10 @@ var LEAVE_REASONS = {
   removed: "A room admin removed you from the meeting.",
   room_deleted: "The meeting room was closed.",
   room_not_found: "This room does not exist or has been closed.",
-  server_shutdown: "The server is restarting. Try rejoining in a moment.",
+  server_shutdown: "The server is restarting.",
   connection_lost: "The connection to the server was lost.",
   network: "The network connection was lost.",
-  join_timeout: "Joining took too long.",
+  join_timeout: "The server took too long to answer.",
   identity_in_use: "You are already in this meeting from another tab or device.",
   room_full: "The room is full.",
   permission_denied: "Your join token does not allow joining this room.",
@@ -91,6 +91,32 @@ var LEAVE_REASONS = {
 };
 function leaveReasonText(reason) {
   return LEAVE_REASONS[reason] ?? `Disconnected (${reason || "unknown reason"}).`;
+}
+var RETRY_CODES = /* @__PURE__ */ new Set([
+  "network",
+  "connection_lost",
+  "timeout",
+  "join_timeout",
+  "server_shutdown",
+  "internal",
+  "identity_in_use",
+  "rate_limited",
+  "unavailable"
+]);
+function retryable(reason) {
+  return RETRY_CODES.has(reason);
+}
+var JoinError = class extends Error {
+  constructor(message, retryable2) {
+    super(message);
+    this.retryable = retryable2;
+    this.name = "JoinError";
+  }
+  retryable;
+};
+function connectError(err) {
+  const code = err?.code;
+  return new JoinError(connectErrorText(err), typeof code === "string" && RETRY_CODES.has(code));
 }
 function connectErrorText(err) {
   const e = err;
@@ -126,13 +152,14 @@ async function fetchDevToken(room, name) {
       cache: "no-store"
     });
   } catch {
-    throw new Error("The server could not be reached.");
+    throw new JoinError("The server could not be reached.", true);
   }
   if (!res.ok) {
+    const later = res.status === 429 || res.status >= 500;
     const detail = await errorMessage(res);
-    if (detail) throw new Error(`Could not get a join token: ${detail}`);
-    if (res.status === 429) throw new Error("Too many join attempts; wait a second and try again.");
-    throw new Error(`Could not get a join token (the server answered ${res.status}).`);
+    if (detail) throw new JoinError(`Could not get a join token: ${detail}`, later);
+    if (res.status === 429) throw new JoinError("Too many join attempts; wait a second and try again.", true);
+    throw new JoinError(`Could not get a join token (the server answered ${res.status}).`, later);
   }
   let body;
   try {
@@ -325,6 +352,109 @@ function renderJoin(root2, opts) {
   });
   (roomInput.value ? nameInput.value && tokenInput ? tokenInput : nameInput.value ? joinButton : nameInput : roomInput).focus();
   return () => {
+  };
+}
+
+// app/src/left.ts
+function retryDelay(n) {
+  return [2e3, 4e3, 8e3, 15e3][n] ?? 3e4;
+}
+var RETRY_FOR_MS = 10 * 6e4;
+function renderLeft(root2, opts) {
+  const selfLeft = opts.reason === "client_left";
+  const heading = h("h1", { id: "left-title", tabindex: -1 }, selfLeft ? "You left the meeting" : "You were disconnected");
+  const status = h("p", { id: "rejoin-status", role: "status", hidden: true });
+  const error = h("p", { id: "rejoin-error", class: "form-error", role: "alert", hidden: true });
+  const home = h("button", { type: "button", id: "home-button", class: "btn btn-ghost" }, "Join another room");
+  const stop = h("button", { type: "button", id: "stop-rejoin-button", class: "btn btn-ghost", hidden: true }, "Stop trying");
+  const rejoin = h("button", { type: "button", id: "rejoin-button", class: "btn btn-primary" }, "Rejoin");
+  root2.replaceChildren(
+    h(
+      "div",
+      { class: "page page-left" },
+      h(
+        "section",
+        { class: "card left-card", "aria-labelledby": "left-title" },
+        heading,
+        // The heading already says it when we left ourselves.
+        selfLeft ? null : h("p", { id: "left-reason", "data-reason": opts.reason }, leaveReasonText(opts.reason)),
+        opts.room ? h("p", { class: "hint" }, "Room: ", h("strong", {}, opts.room)) : null,
+        status,
+        error,
+        h("div", { class: "actions" }, home, stop, rejoin)
+      )
+    )
+  );
+  let disposed = false;
+  let busy = false;
+  let attempt = 0;
+  let timer = 0;
+  let ticker = 0;
+  const since = Date.now();
+  const clearTimers = () => {
+    window.clearTimeout(timer);
+    window.clearInterval(ticker);
+  };
+  const stopRetrying = () => {
+    clearTimers();
+    status.hidden = true;
+    delete status.dataset.seconds;
+    stop.hidden = true;
+    rejoin.textContent = "Rejoin";
+  };
+  const scheduleRetry = () => {
+    if (Date.now() - since > RETRY_FOR_MS) {
+      stopRetrying();
+      return;
+    }
+    const delay = retryDelay(attempt++);
+    const at = Date.now() + delay;
+    const paint = () => {
+      const s = Math.max(0, Math.ceil((at - Date.now()) / 1e3));
+      status.dataset.seconds = String(s);
+      const text = `Rejoining in ${s} s…`;
+      if (status.textContent !== text) status.textContent = text;
+    };
+    status.hidden = false;
+    paint();
+    ticker = window.setInterval(paint, 250);
+    timer = window.setTimeout(() => void tryRejoin(), delay);
+    stop.hidden = false;
+    rejoin.textContent = "Rejoin now";
+  };
+  const tryRejoin = async () => {
+    if (busy) return;
+    busy = true;
+    clearTimers();
+    rejoin.disabled = true;
+    stop.hidden = true;
+    status.hidden = false;
+    delete status.dataset.seconds;
+    status.textContent = "Rejoining…";
+    try {
+      await opts.rejoin();
+    } catch (err) {
+      if (disposed) return;
+      busy = false;
+      rejoin.disabled = false;
+      const e = err instanceof JoinError ? err : new JoinError(err instanceof Error ? err.message : String(err), false);
+      error.textContent = e.message;
+      error.hidden = false;
+      if (e.retryable) scheduleRetry();
+      else stopRetrying();
+    }
+  };
+  rejoin.addEventListener("click", () => void tryRejoin());
+  stop.addEventListener("click", () => {
+    stopRetrying();
+    rejoin.focus();
+  });
+  home.addEventListener("click", () => opts.onHome());
+  heading.focus();
+  if (!selfLeft && retryable(opts.reason)) scheduleRetry();
+  return () => {
+    disposed = true;
+    clearTimers();
   };
 }
 
@@ -1327,16 +1457,32 @@ var ConnectionStatus = class {
   banner;
   pill;
   text;
+  bannerText;
+  why = "network";
+  nextAt = 0;
+  ticker = 0;
   constructor(headerSlot2, roomName) {
     this.text = h("span", { class: "conn-text" });
     this.pill = h("div", { id: "connection-status", class: "conn-status", role: "status" }, h("span", { class: "conn-dot", "aria-hidden": "true" }), this.text);
     headerSlot2.replaceChildren(h("span", { class: "header-room", title: "Room" }, roomName), this.pill);
+    this.bannerText = h("span", { id: "reconnect-text" });
     this.banner = h(
       "div",
       { id: "reconnect-banner", class: "banner banner-warn", role: "status", hidden: true },
       h("span", { class: "spinner", "aria-hidden": "true" }),
-      "Reconnecting… your call will resume automatically."
+      this.bannerText
     );
+  }
+  /** The SDK started reconnecting. */
+  reconnecting(why) {
+    this.why = why;
+    this.nextAt = 0;
+    this.showBanner(true);
+  }
+  /** The SDK's next attempt starts in delayMs. */
+  attempt(delayMs) {
+    this.nextAt = Date.now() + delayMs;
+    this.paintBanner();
   }
   /** Shows the state; a connected one with a poor own network says so. */
   set(s, own) {
@@ -1344,7 +1490,23 @@ var ConnectionStatus = class {
     this.text.textContent = s === "connected" && own && own !== "excellent" && own !== "good" ? `Connected · ${own} network` : CONN_TEXT[s];
   }
   showBanner(show2) {
+    if (show2 === !this.banner.hidden) return;
     this.banner.hidden = !show2;
+    window.clearInterval(this.ticker);
+    if (!show2) return;
+    this.paintBanner();
+    this.ticker = window.setInterval(() => this.paintBanner(), 250);
+  }
+  dispose() {
+    window.clearInterval(this.ticker);
+  }
+  paintBanner() {
+    const first = this.why === "server_shutdown" ? "The server is restarting." : "The connection was interrupted.";
+    const s = Math.ceil((this.nextAt - Date.now()) / 1e3);
+    if (s > 0) this.banner.dataset.seconds = String(s);
+    else delete this.banner.dataset.seconds;
+    const text = `${first} ${s > 0 ? `Reconnecting in ${s} s…` : "Reconnecting…"} Your call will resume automatically.`;
+    if (this.bannerText.textContent !== text) this.bannerText.textContent = text;
   }
 };
 
@@ -1357,6 +1519,7 @@ function renderMeeting(root2, headerSlot2, opts) {
   let disposed = false;
   let ended = false;
   let leaving = false;
+  const wanted = { micOn: opts.choice.micOn, cameraOn: opts.choice.cameraOn };
   const status = new ConnectionStatus(headerSlot2, room.name);
   const setConn = () => status.set(room.state, quality.get(room.local.id));
   const audio = new RemoteAudio();
@@ -1420,6 +1583,10 @@ function renderMeeting(root2, headerSlot2, opts) {
   }
   function render() {
     const v = meetingView(room, names, quality);
+    const mic = localTrack(room, "microphone");
+    const cam = localTrack(room, "camera");
+    if (mic?.track.readyState === "live") wanted.micOn = !mic.muted;
+    if (cam?.track.readyState === "live") wanted.cameraOn = !cam.muted;
     grid.render(v.tiles);
     panels.people.render(v.people);
     audio.sync(v.audio);
@@ -1491,10 +1658,11 @@ function renderMeeting(root2, headerSlot2, opts) {
       status.showBanner(s === "reconnecting");
       schedule();
     }),
-    on("reconnecting", () => {
-      status.showBanner(true);
+    on("reconnecting", (why) => {
+      status.reconnecting(why);
       status.set("reconnecting", void 0);
     }),
+    on("reconnectAttempt", (_n, delayMs) => status.attempt(delayMs)),
     on("reconnected", () => {
       status.showBanner(false);
       notify("Reconnected.", "info", 3e3);
@@ -1521,11 +1689,11 @@ function renderMeeting(root2, headerSlot2, opts) {
     if (ended) return;
     ended = true;
     status.set("disconnected", void 0);
-    const own = ownMedia(room);
+    status.showBanner(false);
     for (const t of room.localTracks()) t.track.stop();
     opts.choice.video?.stop();
     opts.choice.audio?.stop();
-    opts.onEnd(leaving ? "client_left" : reason, { micOn: !own.micMuted, cameraOn: !own.cameraOff });
+    opts.onEnd(leaving ? "client_left" : reason, { ...wanted });
   }
   const onPageHide = () => {
     if (!ended) void room.leave().catch(() => {
@@ -1540,6 +1708,7 @@ function renderMeeting(root2, headerSlot2, opts) {
     disposed = true;
     for (const off of offs) off();
     settings.dispose();
+    status.dispose();
     window.removeEventListener("pagehide", onPageHide);
     grid.dispose();
     audio.dispose();
@@ -1899,7 +2068,8 @@ function show(state, title, render) {
   };
   document.body.dataset.state = state;
   document.title = title ? `${title} · Conclave` : "Conclave";
-  if (state !== "meeting" && state !== "left") headerSlot.replaceChildren();
+  if (state === "left" && session?.room) headerSlot.replaceChildren(h("span", { class: "header-room", title: "Room" }, session.room));
+  else if (state !== "meeting") headerSlot.replaceChildren();
   cleanup = render();
 }
 function roomFromUrl() {
@@ -1961,7 +2131,7 @@ async function enter(choice) {
   try {
     room = await connect(creds.url, creds.token, { reconnect: true });
   } catch (err) {
-    throw new Error(connectErrorText(err));
+    throw connectError(err);
   }
   window.conclaveRoom = room;
   s.room = room.name || s.room;
@@ -1980,51 +2150,16 @@ async function enter(choice) {
   );
 }
 function showLeft(reason) {
-  const s = session;
-  show("left", "Left", () => {
-    const selfLeft = reason === "client_left";
-    const error = h("p", { class: "form-error", role: "alert", hidden: true });
-    const rejoin = h("button", { type: "button", id: "rejoin-button", class: "btn btn-primary" }, "Rejoin");
-    const home = h("button", { type: "button", id: "home-button", class: "btn btn-ghost" }, "Join another room");
-    const heading = h("h1", { id: "left-title", tabindex: -1 }, selfLeft ? "You left the meeting" : "You were disconnected");
-    root.replaceChildren(
-      h(
-        "div",
-        { class: "page page-left" },
-        h(
-          "section",
-          { class: "card left-card", "aria-labelledby": "left-title" },
-          heading,
-          h("p", { id: "left-reason", "data-reason": reason }, leaveReasonText(reason)),
-          s?.room ? h("p", { class: "hint" }, "Room: ", h("strong", {}, s.room)) : null,
-          error,
-          h("div", { class: "actions" }, home, rejoin)
-        )
-      )
-    );
-    let busy = false;
-    rejoin.addEventListener("click", async () => {
-      if (busy) return;
-      busy = true;
-      rejoin.disabled = true;
-      rejoin.textContent = "Rejoining…";
-      error.hidden = true;
-      const c = lastChoice ?? { cameraOn: true, micOn: true, cameraId: "", micId: "" };
-      try {
-        await enter({ ...c, video: null, audio: null });
-      } catch (err) {
-        error.textContent = err instanceof Error ? err.message : String(err);
-        error.hidden = false;
-        rejoin.disabled = false;
-        rejoin.textContent = "Rejoin";
-        busy = false;
-      }
-    });
-    home.addEventListener("click", () => showJoin());
-    heading.focus();
-    return () => {
-    };
-  });
+  show(
+    "left",
+    "Left",
+    () => renderLeft(root, {
+      reason,
+      room: session?.room ?? "",
+      rejoin: () => enter({ ...lastChoice ?? { cameraOn: true, micOn: true, cameraId: "", micId: "" }, video: null, audio: null }),
+      onHome: () => showJoin()
+    })
+  );
 }
 async function start() {
   root.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading…"));

@@ -30,7 +30,15 @@ var JoinFailure = class extends Error {
   code;
   retryable;
 };
-var RETRYABLE_CODES = /* @__PURE__ */ new Set(["network", "timeout", "identity_in_use", "rate_limited", "internal"]);
+var RETRYABLE_CODES = /* @__PURE__ */ new Set([
+  "network",
+  "timeout",
+  "identity_in_use",
+  "rate_limited",
+  "internal",
+  "server_shutdown",
+  "join_timeout"
+]);
 var FRESH_JOIN_CODES = /* @__PURE__ */ new Set(["resume_failed", "token_expired"]);
 function conclaveError(code, message) {
   const err = new Error(`${code}: ${message}`);
@@ -1257,12 +1265,18 @@ var Reconnector = class {
   running = false;
   lastIceRestart = { publisher: 0, subscriber: 0 };
   iceRecheck = {};
-  async run() {
+  /**
+   * Reconnects after signaling dropped ("network") or the server said it is
+   * shutting down ("server_shutdown": it is restarting; a resume will be
+   * refused by the new process and a fresh join follows). Gives up after
+   * RECONNECT_GIVE_UP_MS with disconnected(why), or earlier with a fatal code.
+   */
+  async run(why = "network") {
     const host = this.host;
     if (this.running || host.ended()) return;
     this.running = true;
     host.setState("reconnecting");
-    host.events.emit("reconnecting");
+    host.events.emit("reconnecting", why);
     const deadline = Date.now() + RECONNECT_GIVE_UP_MS;
     let tryResume = host.resumeSecret() !== void 0 && host.localId() !== "";
     let failure = "network";
@@ -1270,6 +1284,7 @@ var Reconnector = class {
       for (let attempt = 0; !host.ended(); attempt++) {
         const delay = backoffDelay(attempt);
         if (Date.now() + delay > deadline) break;
+        host.events.emit("reconnectAttempt", attempt + 1, delay);
         await new Promise((r) => setTimeout(r, delay));
         if (host.ended()) return;
         try {
@@ -1300,7 +1315,7 @@ var Reconnector = class {
           if (host.ended()) return;
         }
       }
-      host.finish(failure === "network" || RETRYABLE_CODES.has(failure) ? "network" : failure);
+      host.finish(failure === "network" || RETRYABLE_CODES.has(failure) ? why : failure);
     } finally {
       this.running = false;
     }
@@ -2148,6 +2163,13 @@ var Room = class {
         emitData(this.events, msg.data.payload, msg.data.from ?? "", msg.data.topic ?? "");
         return;
       case "leave":
+        if (msg.data.reason === "server_shutdown" && this.opts.reconnect !== false) {
+          const socket = this.socket;
+          this.socket = null;
+          socket?.close(1e3, "server restarting");
+          void this.reconnector.run("server_shutdown");
+          return;
+        }
         this.finish(msg.data.reason ?? "left");
         return;
       case "pong":

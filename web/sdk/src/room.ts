@@ -322,6 +322,15 @@ export class Room {
         emitData(this.events, msg.data.payload, msg.data.from ?? '', msg.data.topic ?? '');
         return;
       case 'leave':
+        if (msg.data.reason === 'server_shutdown' && this.opts.reconnect !== false) {
+          // The server is restarting, not ending our session: reconnect as
+          // after a drop (the new process refuses the resume; a fresh join follows).
+          const socket = this.socket;
+          this.socket = null;
+          socket?.close(1000, 'server restarting');
+          void this.reconnector.run('server_shutdown');
+          return;
+        }
         this.finish(msg.data.reason ?? 'left');
         return;
       case 'pong':

@@ -3,6 +3,7 @@
 export type TrackSource = 'camera' | 'microphone' | 'screen' | 'screen_audio';
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 export type ConnectionQuality = 'excellent' | 'good' | 'poor' | 'lost';
+export type ReconnectReason = 'network' | 'server_shutdown';
 
 export interface TrackInfo {
   id: string;
@@ -81,7 +82,10 @@ export interface RoomEvents {
   activeSpeakers: (participantIds: string[]) => void;
   connectionQuality: (participantId: string, q: ConnectionQuality) => void;
   connectionStateChanged: (s: ConnectionState) => void;
-  reconnecting: () => void;
+  /** why: "network" (signaling dropped) or "server_shutdown" (the server is restarting) */
+  reconnecting: (why: ReconnectReason) => void;
+  /** the next reconnect attempt (1-based) starts in delayMs */
+  reconnectAttempt: (attempt: number, delayMs: number) => void;
   reconnected: () => void;
   /** server reason code, or "client_left" / "network" */
   disconnected: (reason: string) => void;
