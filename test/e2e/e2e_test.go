@@ -611,3 +611,12 @@ func TestServerRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestUsability: the invite button can be clicked when alone, the meeting
+// has a level-one heading and accessible names that contain the visible
+// words, single-key shortcuts can be turned off for good, and people with
+// the same name are told apart.
+func TestUsability(t *testing.T) {
+	e := newEnv(t)
+	e.scenario("usability", room("usability"), nil, nil)
+}

@@ -1,4 +1,4 @@
-// The control bar under the meeting: microphone, camera, devices, screen
+// The control bar under the meeting: microphone, camera, settings, screen
 // share, chat, participants and leave. It shows state; what a press does is
 // the meeting's business (the actions given to it).
 
@@ -23,6 +23,8 @@ export interface ControlState {
   canPublish: boolean;
   /** Connected or reconnecting (a press can take effect). */
   live: boolean;
+  /** Single-key shortcuts are on: the buttons name their keys. */
+  shortcuts: boolean;
 }
 
 const NO_PUBLISH = 'Your token does not allow sharing audio or video';
@@ -31,7 +33,7 @@ export class ControlBar {
   readonly el: HTMLElement;
   readonly mic: HTMLButtonElement;
   readonly camera: HTMLButtonElement;
-  readonly devices: HTMLButtonElement;
+  readonly settings: HTMLButtonElement;
   readonly screen: HTMLButtonElement;
   readonly chat: HTMLButtonElement;
   readonly people: HTMLButtonElement;
@@ -45,7 +47,8 @@ export class ControlBar {
     // a press does, so they follow the state too: see paintMedia().
     this.mic = ctrl('mic-button', 'Mute microphone', 'Mute', 'm', 'mic');
     this.camera = ctrl('camera-button', 'Stop camera', 'Stop camera', 'v', 'camera');
-    this.devices = ctrl('devices-button', 'Camera and microphone settings', 'Devices', null, 'settings');
+    // Named by its visible word alone, so speech users can say what they see.
+    this.settings = ctrl('settings-button', null, 'Settings', null, 'settings');
     this.screen = ctrl('screen-button', 'Share screen', 'Share screen', 's', 'screen');
     this.chat = ctrl('chat-button', 'Chat', 'Chat', 'c', 'chat');
     this.badge = h('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
@@ -57,7 +60,7 @@ export class ControlBar {
     this.el = h(
       'section',
       { class: 'controls', 'aria-label': 'Meeting controls' },
-      h('div', { class: 'controls-group' }, this.mic, this.camera, this.devices, this.screen),
+      h('div', { class: 'controls-group' }, this.mic, this.camera, this.settings, this.screen),
       h('div', { class: 'controls-group' }, this.chat, this.people),
       h('div', { class: 'controls-group' }, this.leave),
     );
@@ -71,20 +74,26 @@ export class ControlBar {
   }
 
   paint(s: ControlState): void {
-    paintMedia(this.mic, s.micMuted, s.micMuted
-      ? { label: 'Unmute microphone', text: 'Unmute', icon: 'micOff', key: 'M' }
-      : { label: 'Mute microphone', text: 'Mute', icon: 'mic', key: 'M' });
-    paintMedia(this.camera, s.cameraOff, s.cameraOff
-      ? { label: 'Start camera', text: 'Start camera', icon: 'cameraOff', key: 'V' }
-      : { label: 'Stop camera', text: 'Stop camera', icon: 'camera', key: 'V' });
+    const key = (k: string) => (s.shortcuts ? ` (${k})` : '');
+    paintMedia(this.mic, s.micMuted, key('M'), s.micMuted
+      ? { label: 'Unmute microphone', text: 'Unmute', icon: 'micOff' }
+      : { label: 'Mute microphone', text: 'Mute', icon: 'mic' });
+    paintMedia(this.camera, s.cameraOff, key('V'), s.cameraOff
+      ? { label: 'Start camera', text: 'Start camera', icon: 'cameraOff' }
+      : { label: 'Stop camera', text: 'Stop camera', icon: 'camera' });
     setPressed(this.screen, s.sharing);
     for (const b of [this.mic, this.camera, this.screen]) {
       b.disabled = !s.canPublish || !s.live;
       if (!s.canPublish) b.title = NO_PUBLISH;
     }
-    if (s.canPublish) this.screen.title = s.sharing ? 'You are sharing: press to stop (S)' : 'Share screen (S)';
-    this.devices.disabled = !s.canPublish;
-    this.devices.title = s.canPublish ? 'Camera and microphone settings' : NO_PUBLISH;
+    if (s.canPublish) this.screen.title = (s.sharing ? 'You are sharing: press to stop' : 'Share screen') + key('S');
+    this.chat.title = `Chat${key('C')}`;
+    this.people.title = `Participants${key('P')}`;
+    for (const [b, k] of [[this.mic, 'm'], [this.camera, 'v'], [this.screen, 's'], [this.chat, 'c'], [this.people, 'p']] as const) {
+      if (s.shortcuts) b.setAttribute('aria-keyshortcuts', k);
+      else b.removeAttribute('aria-keyshortcuts');
+    }
+    this.settings.title = s.canPublish ? 'Camera, microphone and keyboard settings' : `${NO_PUBLISH}; keyboard settings`;
   }
 
   /** Shows which side panel is open. */
@@ -100,12 +109,14 @@ export class ControlBar {
   }
 }
 
-function ctrl(id: string, label: string, text: string, key: string | null, ic: IconName, extra = ''): HTMLButtonElement {
+/** A control; label (the accessible name) must contain text, the visible word; null: text is the name. */
+function ctrl(id: string, label: string | null, text: string, key: string | null, ic: IconName, extra = ''): HTMLButtonElement {
+  const name = label ?? text;
   return h(
     'button',
     {
       type: 'button', id, class: `ctrl ${extra}`.trim(), 'aria-label': label,
-      title: key ? `${label} (${key.toUpperCase()})` : label, 'aria-keyshortcuts': key,
+      title: key ? `${name} (${key.toUpperCase()})` : name, 'aria-keyshortcuts': key,
     },
     icon(ic),
     h('span', { class: 'ctrl-label' }, text),
@@ -113,7 +124,7 @@ function ctrl(id: string, label: string, text: string, key: string | null, ic: I
 }
 
 /** Sets a mic/camera toggle: aria-pressed = off (see the note in the constructor), label and text = the action. */
-function paintMedia(btn: HTMLButtonElement, off: boolean, v: { label: string; text: string; icon: IconName; key: string }): void {
+function paintMedia(btn: HTMLButtonElement, off: boolean, key: string, v: { label: string; text: string; icon: IconName }): void {
   setPressed(btn, off);
   btn.classList.toggle('is-off', off);
   if (btn.dataset.icon !== v.icon) {
@@ -121,7 +132,7 @@ function paintMedia(btn: HTMLButtonElement, off: boolean, v: { label: string; te
     swapIcon(btn, v.icon);
   }
   btn.setAttribute('aria-label', v.label);
-  btn.title = `${v.label} (${v.key})`;
+  btn.title = v.label + key;
   const text = btn.querySelector('.ctrl-label');
   if (text && text.textContent !== v.text) text.textContent = v.text;
 }

@@ -1,18 +1,18 @@
 // The meeting view: puts its parts together (status, stage, side panels,
-// device settings, controls, remote audio), keeps them in step with the Room
+// settings, controls, remote audio), keeps them in step with the Room
 // and ends the meeting. Every Room event just schedules render(), which
 // rebuilds what is shown from the Room itself (view.ts).
 
 import type { ConnectionQuality, Room } from '../../sdk/src/index.js';
 import { RemoteAudio } from './audio.js';
 import { ControlBar } from './controls.js';
-import { DeviceSettings } from './device-settings.js';
 import { h, notify } from './dom.js';
 import { icon } from './icons.js';
 import { MediaActions } from './media-actions.js';
 import { DisplayNames } from './names.js';
 import { SidePanels } from './panels.js';
 import type { MediaChoice } from './preview.js';
+import { SettingsPanel } from './settings.js';
 import { installShortcuts } from './shortcuts.js';
 import { ConnectionStatus } from './status.js';
 import { TileGrid } from './tiles.js';
@@ -53,7 +53,7 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     people: () => panels.toggle('people'),
     leave: () => void leave(),
   });
-  const settings = new DeviceSettings(room, controls.devices, schedule);
+  const settings = new SettingsPanel(room, controls.settings, schedule);
   const inviteButton = () => h('button', { type: 'button', class: 'btn btn-ghost invite-btn' }, icon('link'), 'Copy invite link');
   const panelInvite = inviteButton();
   panelInvite.id = 'invite-button';
@@ -73,13 +73,14 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
   root.replaceChildren(
     h(
       'div',
-      { class: 'page page-meeting' },
+      { class: 'page page-meeting', 'aria-labelledby': 'meeting-title' },
+      h('h1', { id: 'meeting-title', class: 'visually-hidden' }, `Meeting ${room.name}`),
       status.banner,
       audio.banner,
       h(
         'div',
         { class: 'meeting-body' },
-        h('section', { class: 'stage', 'aria-label': 'Participants’ video' }, grid.el, waiting),
+        h('section', { class: 'stage', 'aria-label': 'Participants’ video' }, h('div', { class: 'stage-tiles' }, grid.el), waiting),
         settings.el,
         panels.chat.el,
         panels.people.el,
@@ -116,8 +117,7 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     audio.sync(v.audio);
     waiting.hidden = !v.alone;
     const canPublish = room.local.permissions.publish;
-    controls.paint({ ...v.own, canPublish, live: room.state === 'connected' || room.state === 'reconnecting' });
-    if (!canPublish && settings.open) settings.setOpen(false, false);
+    controls.paint({ ...v.own, canPublish, live: room.state === 'connected' || room.state === 'reconnecting', shortcuts: settings.shortcuts.checked });
     panels.chat.refreshPermission();
     setConn();
   }
@@ -147,6 +147,7 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
         c: () => panels.toggle('chat'),
         p: () => panels.toggle('people'),
       },
+      enabled: () => settings.shortcuts.checked,
     }),
   );
 

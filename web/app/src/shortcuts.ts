@@ -1,13 +1,20 @@
 // Keyboard shortcuts of the meeting: Escape closes what is open, and single
-// letters press the controls (never while typing, never with a modifier).
+// letters press the controls (never while typing, never with a modifier, and
+// not at all once the user turned them off in the settings).
 
 import { isTyping } from './dom.js';
+
+/** The single-key shortcuts: microphone, video, screen, chat, participants. */
+export const SHORTCUT_KEYS = ['m', 'v', 's', 'c', 'p'] as const;
+export type ShortcutKey = (typeof SHORTCUT_KEYS)[number];
 
 export interface Shortcuts {
   /** Closes the innermost open popover or panel; false when nothing was open. */
   escape(): boolean;
-  /** Single-key actions by lower-case key. */
-  keys: Record<string, () => void>;
+  /** Single-key actions. */
+  keys: Record<ShortcutKey, () => void>;
+  /** Whether single-key shortcuts are on (the user's setting). */
+  enabled(): boolean;
 }
 
 /** Listens on the document until the returned function is called. */
@@ -17,8 +24,8 @@ export function installShortcuts(s: Shortcuts): () => void {
       s.escape();
       return;
     }
-    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || isTyping(e)) return;
-    const fn = s.keys[e.key.toLowerCase()];
+    if (!s.enabled() || e.ctrlKey || e.metaKey || e.altKey || e.repeat || isTyping(e)) return;
+    const fn = (s.keys as Record<string, (() => void) | undefined>)[e.key.toLowerCase()];
     if (fn) {
       e.preventDefault();
       fn();

@@ -38,7 +38,7 @@ function notify(text, kind = "info", ms = 6e3) {
   if (ms > 0) window.setTimeout(remove, ms);
 }
 function initials(name) {
-  const words = name.trim().split(/\s+/).filter(Boolean);
+  const words = name.trim().split(/\s+/).filter((w) => w !== "" && !/^\(\d+\)$/.test(w));
   if (words.length === 0) return "?";
   const first = Array.from(words[0])[0] ?? "";
   const last = words.length > 1 ? Array.from(words[words.length - 1])[0] ?? "" : "";
@@ -583,7 +583,7 @@ var ControlBar = class {
   el;
   mic;
   camera;
-  devices;
+  settings;
   screen;
   chat;
   people;
@@ -592,7 +592,7 @@ var ControlBar = class {
   constructor(actions) {
     this.mic = ctrl("mic-button", "Mute microphone", "Mute", "m", "mic");
     this.camera = ctrl("camera-button", "Stop camera", "Stop camera", "v", "camera");
-    this.devices = ctrl("devices-button", "Camera and microphone settings", "Devices", null, "settings");
+    this.settings = ctrl("settings-button", null, "Settings", null, "settings");
     this.screen = ctrl("screen-button", "Share screen", "Share screen", "s", "screen");
     this.chat = ctrl("chat-button", "Chat", "Chat", "c", "chat");
     this.badge = h("span", { class: "badge", hidden: true, "aria-hidden": "true" });
@@ -603,7 +603,7 @@ var ControlBar = class {
     this.el = h(
       "section",
       { class: "controls", "aria-label": "Meeting controls" },
-      h("div", { class: "controls-group" }, this.mic, this.camera, this.devices, this.screen),
+      h("div", { class: "controls-group" }, this.mic, this.camera, this.settings, this.screen),
       h("div", { class: "controls-group" }, this.chat, this.people),
       h("div", { class: "controls-group" }, this.leave)
     );
@@ -615,16 +615,22 @@ var ControlBar = class {
     this.leave.addEventListener("click", () => actions.leave());
   }
   paint(s) {
-    paintMedia(this.mic, s.micMuted, s.micMuted ? { label: "Unmute microphone", text: "Unmute", icon: "micOff", key: "M" } : { label: "Mute microphone", text: "Mute", icon: "mic", key: "M" });
-    paintMedia(this.camera, s.cameraOff, s.cameraOff ? { label: "Start camera", text: "Start camera", icon: "cameraOff", key: "V" } : { label: "Stop camera", text: "Stop camera", icon: "camera", key: "V" });
+    const key = (k) => s.shortcuts ? ` (${k})` : "";
+    paintMedia(this.mic, s.micMuted, key("M"), s.micMuted ? { label: "Unmute microphone", text: "Unmute", icon: "micOff" } : { label: "Mute microphone", text: "Mute", icon: "mic" });
+    paintMedia(this.camera, s.cameraOff, key("V"), s.cameraOff ? { label: "Start camera", text: "Start camera", icon: "cameraOff" } : { label: "Stop camera", text: "Stop camera", icon: "camera" });
     setPressed(this.screen, s.sharing);
     for (const b of [this.mic, this.camera, this.screen]) {
       b.disabled = !s.canPublish || !s.live;
       if (!s.canPublish) b.title = NO_PUBLISH;
     }
-    if (s.canPublish) this.screen.title = s.sharing ? "You are sharing: press to stop (S)" : "Share screen (S)";
-    this.devices.disabled = !s.canPublish;
-    this.devices.title = s.canPublish ? "Camera and microphone settings" : NO_PUBLISH;
+    if (s.canPublish) this.screen.title = (s.sharing ? "You are sharing: press to stop" : "Share screen") + key("S");
+    this.chat.title = `Chat${key("C")}`;
+    this.people.title = `Participants${key("P")}`;
+    for (const [b, k] of [[this.mic, "m"], [this.camera, "v"], [this.screen, "s"], [this.chat, "c"], [this.people, "p"]]) {
+      if (s.shortcuts) b.setAttribute("aria-keyshortcuts", k);
+      else b.removeAttribute("aria-keyshortcuts");
+    }
+    this.settings.title = s.canPublish ? "Camera, microphone and keyboard settings" : `${NO_PUBLISH}; keyboard settings`;
   }
   /** Shows which side panel is open. */
   setPanel(which) {
@@ -638,6 +644,7 @@ var ControlBar = class {
   }
 };
 function ctrl(id, label, text, key, ic, extra = "") {
+  const name = label ?? text;
   return h(
     "button",
     {
@@ -645,14 +652,14 @@ function ctrl(id, label, text, key, ic, extra = "") {
       id,
       class: `ctrl ${extra}`.trim(),
       "aria-label": label,
-      title: key ? `${label} (${key.toUpperCase()})` : label,
+      title: key ? `${name} (${key.toUpperCase()})` : name,
       "aria-keyshortcuts": key
     },
     icon(ic),
     h("span", { class: "ctrl-label" }, text)
   );
 }
-function paintMedia(btn, off, v) {
+function paintMedia(btn, off, key, v) {
   setPressed(btn, off);
   btn.classList.toggle("is-off", off);
   if (btn.dataset.icon !== v.icon) {
@@ -660,17 +667,17 @@ function paintMedia(btn, off, v) {
     swapIcon(btn, v.icon);
   }
   btn.setAttribute("aria-label", v.label);
-  btn.title = `${v.label} (${v.key})`;
+  btn.title = v.label + key;
   const text = btn.querySelector(".ctrl-label");
   if (text && text.textContent !== v.text) text.textContent = v.text;
 }
 
-// app/src/device-settings.ts
-import { DeviceError, listDevices } from "/sdk/conclave.js";
+// app/src/media-actions.ts
+import { DeviceError } from "/sdk/conclave.js";
 
 // app/src/prefs.ts
 var KEY = "conclave.prefs.v1";
-var DEFAULTS = { name: "", cameraId: "", micId: "", cameraOn: true, micOn: true };
+var DEFAULTS = { name: "", cameraId: "", micId: "", cameraOn: true, micOn: true, shortcuts: true };
 function loadPrefs() {
   try {
     const raw = localStorage.getItem(KEY);
@@ -681,7 +688,8 @@ function loadPrefs() {
       cameraId: typeof v.cameraId === "string" ? v.cameraId : DEFAULTS.cameraId,
       micId: typeof v.micId === "string" ? v.micId : DEFAULTS.micId,
       cameraOn: typeof v.cameraOn === "boolean" ? v.cameraOn : DEFAULTS.cameraOn,
-      micOn: typeof v.micOn === "boolean" ? v.micOn : DEFAULTS.micOn
+      micOn: typeof v.micOn === "boolean" ? v.micOn : DEFAULTS.micOn,
+      shortcuts: typeof v.shortcuts === "boolean" ? v.shortcuts : DEFAULTS.shortcuts
     };
   } catch {
     return { ...DEFAULTS };
@@ -693,144 +701,6 @@ function savePrefs(patch) {
   } catch {
   }
 }
-
-// app/src/device-settings.ts
-var DeviceSettings = class {
-  /**
-   * toggle is the button that opens the panel; changed is called after a
-   * switch (the local tile shows the new track).
-   */
-  constructor(room, toggle, changed) {
-    this.room = room;
-    this.toggle = toggle;
-    this.changed = changed;
-    const camera = h("select", { id: "meeting-camera-select", "aria-describedby": "meeting-camera-message" });
-    const microphone = h("select", { id: "meeting-mic-select", "aria-describedby": "meeting-mic-message" });
-    this.select = { camera, microphone };
-    this.msg = {
-      camera: h("p", { id: "meeting-camera-message", class: "device-message", role: "status" }),
-      microphone: h("p", { id: "meeting-mic-message", class: "device-message", role: "status" })
-    };
-    this.closeButton = h("button", { type: "button", class: "icon-btn", "aria-label": "Close device settings" }, "×");
-    this.el = h(
-      "div",
-      { id: "devices-panel", class: "devices-panel", role: "group", "aria-labelledby": "devices-title", hidden: true },
-      h("div", { class: "devices-head" }, h("h2", { id: "devices-title" }, "Camera and microphone"), this.closeButton),
-      h("div", { class: "field" }, h("label", { for: "meeting-camera-select" }, "Camera"), camera, this.msg.camera),
-      h("div", { class: "field" }, h("label", { for: "meeting-mic-select" }, "Microphone"), microphone, this.msg.microphone)
-    );
-    toggle.setAttribute("aria-expanded", "false");
-    toggle.setAttribute("aria-controls", "devices-panel");
-    camera.addEventListener("change", () => void this.switchTo("camera", camera.value));
-    microphone.addEventListener("change", () => void this.switchTo("microphone", microphone.value));
-    toggle.addEventListener("click", () => this.setOpen(toggle.getAttribute("aria-expanded") !== "true"));
-    this.closeButton.addEventListener("click", () => this.setOpen(false));
-    const onPointerDown = (e) => {
-      const t = e.target;
-      if (this.open && t && !this.el.contains(t) && !toggle.contains(t)) this.setOpen(false, false);
-    };
-    document.addEventListener("pointerdown", onPointerDown);
-    const onDeviceChange = () => void this.refresh();
-    navigator.mediaDevices?.addEventListener("devicechange", onDeviceChange);
-    this.offs.push(
-      () => document.removeEventListener("pointerdown", onPointerDown),
-      () => navigator.mediaDevices?.removeEventListener("devicechange", onDeviceChange)
-    );
-  }
-  room;
-  toggle;
-  changed;
-  el;
-  select;
-  msg;
-  closeButton;
-  switching = { camera: false, microphone: false };
-  enumerating = 0;
-  disposed = false;
-  offs = [];
-  get open() {
-    return !this.el.hidden;
-  }
-  setOpen(open, focus = true) {
-    if (open === this.open) return;
-    this.el.hidden = !open;
-    this.toggle.setAttribute("aria-expanded", String(open));
-    this.toggle.classList.toggle("is-open", open);
-    if (open) {
-      void this.refresh();
-      const { camera, microphone } = this.select;
-      if (focus) (camera.disabled ? microphone.disabled ? this.closeButton : microphone : camera).focus();
-    } else if (focus) this.toggle.focus();
-  }
-  dispose() {
-    this.disposed = true;
-    for (const off of this.offs) off();
-  }
-  /** The device in use: the published track's, else the remembered choice. */
-  current(kind) {
-    const t = this.room.localTracks().find((x) => x.source === kind);
-    const id = t && t.track.readyState !== "ended" ? t.track.getSettings().deviceId ?? "" : "";
-    if (id) return id;
-    const prefs = loadPrefs();
-    return kind === "camera" ? prefs.cameraId : prefs.micId;
-  }
-  setMsg(kind, text) {
-    this.msg[kind].textContent = text;
-    this.msg[kind].classList.toggle("is-error", text !== "");
-  }
-  fill(kind, list) {
-    const sel = this.select[kind];
-    const noun = kind === "camera" ? "Camera" : "Microphone";
-    sel.replaceChildren(...list.map((d, i) => h("option", { value: d.deviceId }, d.label || `${noun} ${i + 1}`)));
-    if (list.length === 0) sel.append(h("option", { value: "" }, `No ${kind} found`));
-    sel.disabled = list.length === 0 || this.switching[kind];
-    const want = this.current(kind);
-    if (list.some((d) => d.deviceId === want)) sel.value = want;
-  }
-  async refresh() {
-    const my = ++this.enumerating;
-    let devs;
-    try {
-      devs = await listDevices();
-    } catch (err) {
-      if (this.disposed || my !== this.enumerating) return;
-      const text = deviceErrorText("camera", err instanceof DeviceError ? err.kind : void 0);
-      this.setMsg("camera", text);
-      this.setMsg("microphone", text);
-      return;
-    }
-    if (this.disposed || my !== this.enumerating) return;
-    this.fill("camera", devs.videoinput);
-    this.fill("microphone", devs.audioinput);
-  }
-  async switchTo(kind, deviceId) {
-    if (this.switching[kind] || !deviceId) return;
-    const sel = this.select[kind];
-    this.switching[kind] = true;
-    sel.disabled = true;
-    sel.setAttribute("aria-busy", "true");
-    this.setMsg(kind, "");
-    try {
-      await this.room.switchDevice(kind === "camera" ? "videoinput" : "audioinput", deviceId);
-      savePrefs(kind === "camera" ? { cameraId: deviceId } : { micId: deviceId });
-    } catch (err) {
-      const text = err instanceof DeviceError ? deviceErrorText(kind, err.kind) : `Could not switch the ${kind}: ${err instanceof Error ? err.message : String(err)}`;
-      this.setMsg(kind, text);
-      notify(text, "error");
-    } finally {
-      this.switching[kind] = false;
-      sel.removeAttribute("aria-busy");
-      if (!this.disposed) {
-        this.changed();
-        await this.refresh();
-        if (document.activeElement === document.body && this.open) sel.focus();
-      }
-    }
-  }
-};
-
-// app/src/media-actions.ts
-import { DeviceError as DeviceError2 } from "/sdk/conclave.js";
 
 // app/src/view.ts
 function localTrack(room, source2) {
@@ -953,11 +823,11 @@ var MediaActions = class {
       try {
         await publish(deviceId || void 0);
       } catch (err) {
-        if (deviceId && err instanceof DeviceError2 && err.kind === "not_found") await publish();
+        if (deviceId && err instanceof DeviceError && err.kind === "not_found") await publish();
         else throw err;
       }
     } catch (err) {
-      notify(deviceErrorText(kind, err instanceof DeviceError2 ? err.kind : void 0), "error");
+      notify(deviceErrorText(kind, err instanceof DeviceError ? err.kind : void 0), "error");
     }
   }
   /** Mutes or unmutes a live track; publishes the device afresh when its track ended or was never published. */
@@ -993,8 +863,8 @@ var MediaActions = class {
         const t = await this.room.publishScreen();
         t.track.addEventListener("ended", () => void this.stopScreen().then(this.changed), { once: true });
       } catch (err) {
-        const cancelled = err instanceof DOMException && (err.name === "NotAllowedError" || err.name === "AbortError") || err instanceof DeviceError2 && err.kind === "permission_denied";
-        if (err instanceof DeviceError2 && err.kind === "insecure_context") notify(deviceErrorText("camera", "insecure_context"), "error");
+        const cancelled = err instanceof DOMException && (err.name === "NotAllowedError" || err.name === "AbortError") || err instanceof DeviceError && err.kind === "permission_denied";
+        if (err instanceof DeviceError && err.kind === "insecure_context") notify(deviceErrorText("camera", "insecure_context"), "error");
         else if (!cancelled) notify(`Screen sharing failed: ${err instanceof Error ? err.message : String(err)}`, "error");
       }
     });
@@ -1048,14 +918,36 @@ var MediaActions = class {
 
 // app/src/names.ts
 var DisplayNames = class {
-  names = /* @__PURE__ */ new Map();
+  assigned = /* @__PURE__ */ new Map();
   /** Notes the participants present now (the local one included). */
   update(present) {
-    for (const p of present) this.names.set(p.id, baseName(p));
+    const sorted = [...present].sort((a, b) => a.joined_at - b.joined_at || a.id.localeCompare(b.id));
+    const used = /* @__PURE__ */ new Map();
+    const usedFor = (base) => {
+      let set = used.get(base);
+      if (!set) used.set(base, set = /* @__PURE__ */ new Set());
+      return set;
+    };
+    for (const p of sorted) {
+      const a = this.assigned.get(p.id);
+      if (a && a.base === baseName(p)) usedFor(a.base).add(a.n);
+    }
+    for (const p of sorted) {
+      const base = baseName(p);
+      const a = this.assigned.get(p.id);
+      if (a && a.base === base) continue;
+      const taken = usedFor(base);
+      let n = 1;
+      while (taken.has(n)) n++;
+      taken.add(n);
+      this.assigned.set(p.id, { base, n });
+    }
   }
-  /** The name to show for a participant id. */
+  /** The label to show for a participant id. */
   of(id) {
-    return this.names.get(id) ?? "Someone who left";
+    const a = this.assigned.get(id);
+    if (!a) return "Someone who left";
+    return a.n === 1 ? a.base : `${a.base} (${a.n})`;
   }
 };
 function baseName(p) {
@@ -1427,14 +1319,18 @@ var SidePanels = class {
   }
 };
 
+// app/src/settings.ts
+import { DeviceError as DeviceError2, listDevices } from "/sdk/conclave.js";
+
 // app/src/shortcuts.ts
+var SHORTCUT_KEYS = ["m", "v", "s", "c", "p"];
 function installShortcuts(s) {
   const onKey = (e) => {
     if (e.key === "Escape") {
       s.escape();
       return;
     }
-    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || isTyping(e)) return;
+    if (!s.enabled() || e.ctrlKey || e.metaKey || e.altKey || e.repeat || isTyping(e)) return;
     const fn = s.keys[e.key.toLowerCase()];
     if (fn) {
       e.preventDefault();
@@ -1444,6 +1340,156 @@ function installShortcuts(s) {
   document.addEventListener("keydown", onKey);
   return () => document.removeEventListener("keydown", onKey);
 }
+
+// app/src/settings.ts
+var SettingsPanel = class {
+  /**
+   * toggle is the button that opens the panel; changed is called after a
+   * device switch (the local tile shows the new track) and after the
+   * shortcuts setting changed.
+   */
+  constructor(room, toggle, changed) {
+    this.room = room;
+    this.toggle = toggle;
+    this.changed = changed;
+    const camera = h("select", { id: "meeting-camera-select", "aria-describedby": "meeting-camera-message" });
+    const microphone = h("select", { id: "meeting-mic-select", "aria-describedby": "meeting-mic-message" });
+    this.select = { camera, microphone };
+    this.msg = {
+      camera: h("p", { id: "meeting-camera-message", class: "device-message", role: "status" }),
+      microphone: h("p", { id: "meeting-mic-message", class: "device-message", role: "status" })
+    };
+    this.shortcuts = h("input", { type: "checkbox", id: "shortcuts-toggle", "aria-describedby": "shortcuts-hint" });
+    this.shortcuts.checked = loadPrefs().shortcuts;
+    this.closeButton = h("button", { type: "button", class: "icon-btn", "aria-label": "Close settings" }, "×");
+    this.el = h(
+      "div",
+      { id: "settings-panel", class: "devices-panel", role: "group", "aria-labelledby": "settings-title", hidden: true },
+      h("div", { class: "devices-head" }, h("h2", { id: "settings-title" }, "Settings"), this.closeButton),
+      h("div", { class: "field" }, h("label", { for: "meeting-camera-select" }, "Camera"), camera, this.msg.camera),
+      h("div", { class: "field" }, h("label", { for: "meeting-mic-select" }, "Microphone"), microphone, this.msg.microphone),
+      h(
+        "div",
+        { class: "field field-check" },
+        h("label", { for: "shortcuts-toggle" }, this.shortcuts, " Single-key shortcuts"),
+        h("p", { id: "shortcuts-hint", class: "hint" }, `${SHORTCUT_KEYS.map((k) => k.toUpperCase()).join(", ")} press the controls. Turn them off if they get in the way of your keyboard or speech input.`)
+      )
+    );
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-controls", "settings-panel");
+    this.shortcuts.addEventListener("change", () => {
+      savePrefs({ shortcuts: this.shortcuts.checked });
+      changed();
+    });
+    camera.addEventListener("change", () => void this.switchTo("camera", camera.value));
+    microphone.addEventListener("change", () => void this.switchTo("microphone", microphone.value));
+    toggle.addEventListener("click", () => this.setOpen(toggle.getAttribute("aria-expanded") !== "true"));
+    this.closeButton.addEventListener("click", () => this.setOpen(false));
+    const onPointerDown = (e) => {
+      const t = e.target;
+      if (this.open && t && !this.el.contains(t) && !toggle.contains(t)) this.setOpen(false, false);
+    };
+    document.addEventListener("pointerdown", onPointerDown);
+    const onDeviceChange = () => void this.refresh();
+    navigator.mediaDevices?.addEventListener("devicechange", onDeviceChange);
+    this.offs.push(
+      () => document.removeEventListener("pointerdown", onPointerDown),
+      () => navigator.mediaDevices?.removeEventListener("devicechange", onDeviceChange)
+    );
+  }
+  room;
+  toggle;
+  changed;
+  el;
+  /** Single-key shortcuts on (remembered in the preferences). */
+  shortcuts;
+  select;
+  msg;
+  closeButton;
+  switching = { camera: false, microphone: false };
+  enumerating = 0;
+  disposed = false;
+  offs = [];
+  get open() {
+    return !this.el.hidden;
+  }
+  setOpen(open, focus = true) {
+    if (open === this.open) return;
+    this.el.hidden = !open;
+    this.toggle.setAttribute("aria-expanded", String(open));
+    this.toggle.classList.toggle("is-open", open);
+    if (open) {
+      void this.refresh();
+      const { camera, microphone } = this.select;
+      if (focus) (camera.disabled ? microphone.disabled ? this.closeButton : microphone : camera).focus();
+    } else if (focus) this.toggle.focus();
+  }
+  dispose() {
+    this.disposed = true;
+    for (const off of this.offs) off();
+  }
+  /** The device in use: the published track's, else the remembered choice. */
+  current(kind) {
+    const t = this.room.localTracks().find((x) => x.source === kind);
+    const id = t && t.track.readyState !== "ended" ? t.track.getSettings().deviceId ?? "" : "";
+    if (id) return id;
+    const prefs = loadPrefs();
+    return kind === "camera" ? prefs.cameraId : prefs.micId;
+  }
+  setMsg(kind, text) {
+    this.msg[kind].textContent = text;
+    this.msg[kind].classList.toggle("is-error", text !== "");
+  }
+  fill(kind, list) {
+    const sel = this.select[kind];
+    const noun = kind === "camera" ? "Camera" : "Microphone";
+    sel.replaceChildren(...list.map((d, i) => h("option", { value: d.deviceId }, d.label || `${noun} ${i + 1}`)));
+    if (list.length === 0) sel.append(h("option", { value: "" }, `No ${kind} found`));
+    sel.disabled = list.length === 0 || this.switching[kind] || !this.room.local.permissions.publish;
+    const want = this.current(kind);
+    if (list.some((d) => d.deviceId === want)) sel.value = want;
+  }
+  async refresh() {
+    const my = ++this.enumerating;
+    let devs;
+    try {
+      devs = await listDevices();
+    } catch (err) {
+      if (this.disposed || my !== this.enumerating) return;
+      const text = deviceErrorText("camera", err instanceof DeviceError2 ? err.kind : void 0);
+      this.setMsg("camera", text);
+      this.setMsg("microphone", text);
+      return;
+    }
+    if (this.disposed || my !== this.enumerating) return;
+    this.fill("camera", devs.videoinput);
+    this.fill("microphone", devs.audioinput);
+  }
+  async switchTo(kind, deviceId) {
+    if (this.switching[kind] || !deviceId) return;
+    const sel = this.select[kind];
+    this.switching[kind] = true;
+    sel.disabled = true;
+    sel.setAttribute("aria-busy", "true");
+    this.setMsg(kind, "");
+    try {
+      await this.room.switchDevice(kind === "camera" ? "videoinput" : "audioinput", deviceId);
+      savePrefs(kind === "camera" ? { cameraId: deviceId } : { micId: deviceId });
+    } catch (err) {
+      const text = err instanceof DeviceError2 ? deviceErrorText(kind, err.kind) : `Could not switch the ${kind}: ${err instanceof Error ? err.message : String(err)}`;
+      this.setMsg(kind, text);
+      notify(text, "error");
+    } finally {
+      this.switching[kind] = false;
+      sel.removeAttribute("aria-busy");
+      if (!this.disposed) {
+        this.changed();
+        await this.refresh();
+        if (document.activeElement === document.body && this.open) sel.focus();
+      }
+    }
+  }
+};
 
 // app/src/status.ts
 var CONN_TEXT = {
@@ -1533,7 +1579,7 @@ function renderMeeting(root2, headerSlot2, opts) {
     people: () => panels.toggle("people"),
     leave: () => void leave()
   });
-  const settings = new DeviceSettings(room, controls.devices, schedule);
+  const settings = new SettingsPanel(room, controls.settings, schedule);
   const inviteButton = () => h("button", { type: "button", class: "btn btn-ghost invite-btn" }, icon("link"), "Copy invite link");
   const panelInvite = inviteButton();
   panelInvite.id = "invite-button";
@@ -1552,13 +1598,14 @@ function renderMeeting(root2, headerSlot2, opts) {
   root2.replaceChildren(
     h(
       "div",
-      { class: "page page-meeting" },
+      { class: "page page-meeting", "aria-labelledby": "meeting-title" },
+      h("h1", { id: "meeting-title", class: "visually-hidden" }, `Meeting ${room.name}`),
       status.banner,
       audio.banner,
       h(
         "div",
         { class: "meeting-body" },
-        h("section", { class: "stage", "aria-label": "Participants’ video" }, grid.el, waiting),
+        h("section", { class: "stage", "aria-label": "Participants’ video" }, h("div", { class: "stage-tiles" }, grid.el), waiting),
         settings.el,
         panels.chat.el,
         panels.people.el
@@ -1592,8 +1639,7 @@ function renderMeeting(root2, headerSlot2, opts) {
     audio.sync(v.audio);
     waiting.hidden = !v.alone;
     const canPublish = room.local.permissions.publish;
-    controls.paint({ ...v.own, canPublish, live: room.state === "connected" || room.state === "reconnecting" });
-    if (!canPublish && settings.open) settings.setOpen(false, false);
+    controls.paint({ ...v.own, canPublish, live: room.state === "connected" || room.state === "reconnecting", shortcuts: settings.shortcuts.checked });
     panels.chat.refreshPermission();
     setConn();
   }
@@ -1620,7 +1666,8 @@ function renderMeeting(root2, headerSlot2, opts) {
         s: () => void media.toggleScreen(controls.screen),
         c: () => panels.toggle("chat"),
         p: () => panels.toggle("people")
-      }
+      },
+      enabled: () => settings.shortcuts.checked
     })
   );
   const on = room.on.bind(room);

@@ -1,13 +1,17 @@
-// The mid-call device settings: a popover above the controls with a camera
-// and a microphone select; choosing one switches the published track.
+// The meeting's settings: a popover above the controls with a camera and a
+// microphone select (choosing one switches the published track) and the
+// switch for single-key shortcuts (WCAG 2.1.4: they can be turned off).
 
 import { DeviceError, listDevices, type Room } from '../../sdk/src/index.js';
 import { h, notify } from './dom.js';
 import { loadPrefs, savePrefs } from './prefs.js';
+import { SHORTCUT_KEYS } from './shortcuts.js';
 import { deviceErrorText, type DeviceKind } from './text.js';
 
-export class DeviceSettings {
+export class SettingsPanel {
   readonly el: HTMLElement;
+  /** Single-key shortcuts on (remembered in the preferences). */
+  readonly shortcuts: HTMLInputElement;
   private readonly select: Record<DeviceKind, HTMLSelectElement>;
   private readonly msg: Record<DeviceKind, HTMLElement>;
   private readonly closeButton: HTMLButtonElement;
@@ -18,7 +22,8 @@ export class DeviceSettings {
 
   /**
    * toggle is the button that opens the panel; changed is called after a
-   * switch (the local tile shows the new track).
+   * device switch (the local tile shows the new track) and after the
+   * shortcuts setting changed.
    */
   constructor(
     private readonly room: Room,
@@ -32,16 +37,28 @@ export class DeviceSettings {
       camera: h('p', { id: 'meeting-camera-message', class: 'device-message', role: 'status' }),
       microphone: h('p', { id: 'meeting-mic-message', class: 'device-message', role: 'status' }),
     };
-    this.closeButton = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Close device settings' }, '×');
+    this.shortcuts = h('input', { type: 'checkbox', id: 'shortcuts-toggle', 'aria-describedby': 'shortcuts-hint' });
+    this.shortcuts.checked = loadPrefs().shortcuts;
+    this.closeButton = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Close settings' }, '×');
     this.el = h(
       'div',
-      { id: 'devices-panel', class: 'devices-panel', role: 'group', 'aria-labelledby': 'devices-title', hidden: true },
-      h('div', { class: 'devices-head' }, h('h2', { id: 'devices-title' }, 'Camera and microphone'), this.closeButton),
+      { id: 'settings-panel', class: 'devices-panel', role: 'group', 'aria-labelledby': 'settings-title', hidden: true },
+      h('div', { class: 'devices-head' }, h('h2', { id: 'settings-title' }, 'Settings'), this.closeButton),
       h('div', { class: 'field' }, h('label', { for: 'meeting-camera-select' }, 'Camera'), camera, this.msg.camera),
       h('div', { class: 'field' }, h('label', { for: 'meeting-mic-select' }, 'Microphone'), microphone, this.msg.microphone),
+      h(
+        'div',
+        { class: 'field field-check' },
+        h('label', { for: 'shortcuts-toggle' }, this.shortcuts, ' Single-key shortcuts'),
+        h('p', { id: 'shortcuts-hint', class: 'hint' }, `${SHORTCUT_KEYS.map((k) => k.toUpperCase()).join(', ')} press the controls. Turn them off if they get in the way of your keyboard or speech input.`),
+      ),
     );
     toggle.setAttribute('aria-expanded', 'false');
-    toggle.setAttribute('aria-controls', 'devices-panel');
+    toggle.setAttribute('aria-controls', 'settings-panel');
+    this.shortcuts.addEventListener('change', () => {
+      savePrefs({ shortcuts: this.shortcuts.checked });
+      changed();
+    });
 
     camera.addEventListener('change', () => void this.switchTo('camera', camera.value));
     microphone.addEventListener('change', () => void this.switchTo('microphone', microphone.value));
@@ -101,7 +118,7 @@ export class DeviceSettings {
     const noun = kind === 'camera' ? 'Camera' : 'Microphone';
     sel.replaceChildren(...list.map((d, i) => h('option', { value: d.deviceId }, d.label || `${noun} ${i + 1}`)));
     if (list.length === 0) sel.append(h('option', { value: '' }, `No ${kind} found`));
-    sel.disabled = list.length === 0 || this.switching[kind];
+    sel.disabled = list.length === 0 || this.switching[kind] || !this.room.local.permissions.publish;
     const want = this.current(kind);
     if (list.some((d) => d.deviceId === want)) sel.value = want;
   }
