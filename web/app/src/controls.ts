@@ -25,6 +25,12 @@ export interface ControlState {
   live: boolean;
   /** Single-key shortcuts are on: the buttons name their keys. */
   shortcuts: boolean;
+  /** The host muted the microphone / camera: the button asks them instead. */
+  micLocked: boolean;
+  cameraLocked: boolean;
+  /** We asked the host to lift it a moment ago. */
+  micAsked: boolean;
+  cameraAsked: boolean;
 }
 
 const NO_PUBLISH = 'Your token does not allow sharing audio or video';
@@ -75,12 +81,17 @@ export class ControlBar {
 
   paint(s: ControlState): void {
     const key = (k: string) => (s.shortcuts ? ` (${k})` : '');
-    paintMedia(this.mic, s.micMuted, key('M'), s.micMuted
-      ? { label: 'Unmute microphone', text: 'Unmute', icon: 'micOff' }
-      : { label: 'Mute microphone', text: 'Mute', icon: 'mic' });
-    paintMedia(this.camera, s.cameraOff, key('V'), s.cameraOff
-      ? { label: 'Start camera', text: 'Start camera', icon: 'cameraOff' }
-      : { label: 'Stop camera', text: 'Stop camera', icon: 'camera' });
+    // A button whose device the host muted names the lock and asks them.
+    paintMedia(this.mic, s.micMuted, key('M'), s.micLocked
+      ? { label: s.micAsked ? 'Muted by the host: you asked to unmute' : 'Muted by the host: ask to unmute', text: s.micAsked ? 'Asked to unmute' : 'Ask to unmute', icon: 'micOff', locked: true }
+      : s.micMuted
+        ? { label: 'Unmute microphone', text: 'Unmute', icon: 'micOff' }
+        : { label: 'Mute microphone', text: 'Mute', icon: 'mic' });
+    paintMedia(this.camera, s.cameraOff, key('V'), s.cameraLocked
+      ? { label: s.cameraAsked ? 'Camera stopped by the host: you asked to start it' : 'Camera stopped by the host: ask to start it', text: s.cameraAsked ? 'Asked to start' : 'Ask to start camera', icon: 'cameraOff', locked: true }
+      : s.cameraOff
+        ? { label: 'Start camera', text: 'Start camera', icon: 'cameraOff' }
+        : { label: 'Stop camera', text: 'Stop camera', icon: 'camera' });
     setPressed(this.screen, s.sharing);
     for (const b of [this.mic, this.camera, this.screen]) {
       b.disabled = !s.canPublish || !s.live;
@@ -124,9 +135,10 @@ function ctrl(id: string, label: string | null, text: string, key: string | null
 }
 
 /** Sets a mic/camera toggle: aria-pressed = off (see the note in the constructor), label and text = the action. */
-function paintMedia(btn: HTMLButtonElement, off: boolean, key: string, v: { label: string; text: string; icon: IconName }): void {
+function paintMedia(btn: HTMLButtonElement, off: boolean, key: string, v: { label: string; text: string; icon: IconName; locked?: boolean }): void {
   setPressed(btn, off);
   btn.classList.toggle('is-off', off);
+  btn.dataset.hostMuted = String(!!v.locked);
   if (btn.dataset.icon !== v.icon) {
     btn.dataset.icon = v.icon;
     swapIcon(btn, v.icon);

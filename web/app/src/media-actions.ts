@@ -9,8 +9,13 @@ import type { MediaChoice } from './preview.js';
 import { deviceErrorText, type DeviceKind } from './text.js';
 import { localTrack } from './view.js';
 
+/** After asking the host to lift a mute, the button says so this long before it asks again. */
+const ASKED_MS = 15_000;
+
 export class MediaActions {
   private readonly busy = new Set<string>();
+  /** When we last asked the host to lift their mute, per device. */
+  private readonly askedAt = new Map<DeviceKind, number>();
 
   /** changed is called whenever what we publish may have changed. */
   constructor(
@@ -48,10 +53,40 @@ export class MediaActions {
     }
   }
 
-  /** Mutes or unmutes a live track; publishes the device afresh when its track ended or was never published. */
+  /** Whether we asked the host to lift their mute of this device a moment ago. */
+  asked(kind: DeviceKind): boolean {
+    return Date.now() - (this.askedAt.get(kind) ?? -Infinity) < ASKED_MS;
+  }
+
+  /** The host lifted (or set) their mute: a new request may be made. */
+  forgetAsk(kind: DeviceKind): void {
+    this.askedAt.delete(kind);
+  }
+
+  /**
+   * Mutes or unmutes a live track; publishes the device afresh when its
+   * track ended or was never published. A track the host muted cannot be
+   * unmuted: the press asks the host instead.
+   */
   private toggleDevice(kind: DeviceKind, btn: HTMLButtonElement): Promise<void> {
     return this.guarded(kind, btn, async () => {
       const t = localTrack(this.room, kind);
+      if (t?.mutedByHost) {
+        if (this.asked(kind)) {
+          notify('You have asked the host; they decide.', 'info', 4000);
+          return;
+        }
+        try {
+          await this.room.requestUnmute(t);
+        } catch (e) {
+          notify(`Could not ask the host: ${e instanceof Error ? e.message : String(e)}`, 'error');
+          return;
+        }
+        this.askedAt.set(kind, Date.now());
+        notify(`You asked the host to let you ${kind === 'camera' ? 'start your camera' : 'unmute'}.`, 'info', 5000);
+        window.setTimeout(this.changed, ASKED_MS + 50);
+        return;
+      }
       if (t && t.track.readyState !== 'ended') {
         await this.room.setMuted(t, !t.muted).catch((e: unknown) => notify(`Could not change the ${kind}: ${String(e)}`, 'error'));
         return;

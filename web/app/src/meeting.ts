@@ -117,7 +117,10 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     audio.sync(v.audio);
     waiting.hidden = !v.alone;
     const canPublish = room.local.permissions.publish;
-    controls.paint({ ...v.own, canPublish, live: room.state === 'connected' || room.state === 'reconnecting', shortcuts: settings.shortcuts.checked });
+    controls.paint({
+      ...v.own, canPublish, live: room.state === 'connected' || room.state === 'reconnecting', shortcuts: settings.shortcuts.checked,
+      micAsked: media.asked('microphone'), cameraAsked: media.asked('camera'),
+    });
     panels.chat.refreshPermission();
     setConn();
   }
@@ -170,10 +173,15 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     on('trackUnmuted', schedule),
     on('localTrackPublished', schedule),
     on('localTrackUnpublished', schedule),
-    on('muteRequested', (t) => {
+    on('hostMuteChanged', (t, locked) => {
       const what = t.source === 'camera' ? 'camera' : t.source === 'microphone' ? 'microphone' : 'screen share';
-      notify(`A room admin muted your ${what}.${t.source === 'microphone' ? ' You can unmute when you need to speak.' : ''}`, 'warn', 10000);
-      if (!t.muted) void room.setMuted(t, true).catch(() => {}).then(schedule);
+      if (t.source === 'camera' || t.source === 'microphone') media.forgetAsk(t.source);
+      if (locked) {
+        const ask = t.source === 'microphone' ? ' Use “Ask to unmute” to ask to speak.' : t.source === 'camera' ? ' Use “Ask to start camera” to ask to turn it on.' : '';
+        notify(`The host muted your ${what}.${ask}`, 'warn', 10000);
+      } else {
+        notify(`The host lets you turn your ${what} on again.`, 'info', 8000);
+      }
       schedule();
     }),
     on('activeSpeakers', (ids) => grid.setSpeaking(ids)),
@@ -200,6 +208,7 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     on('chat', (m) => panels.chat.receive(m)),
     on('error', (code, message) => {
       if (code === 'rate_limited') notify('You are sending too fast; a message was dropped.', 'warn');
+      else if (code === 'muted_by_host') notify('The host muted you: ask them to let you unmute.', 'warn');
       else notify(`The server refused an action (${code}${message ? `: ${message}` : ''}).`, 'warn');
     }),
   );

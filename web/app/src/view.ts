@@ -13,6 +13,9 @@ export interface OwnMedia {
   micMuted: boolean;
   cameraOff: boolean;
   sharing: boolean;
+  /** The host muted the microphone / camera: only they can lift it. */
+  micLocked: boolean;
+  cameraLocked: boolean;
 }
 
 export interface MeetingView {
@@ -39,6 +42,8 @@ export function ownMedia(room: Room): OwnMedia {
     micMuted: !mic || mic.muted || mic.track.readyState === 'ended',
     cameraOff: !cam || cam.muted || cam.track.readyState === 'ended',
     sharing: !!localTrack(room, 'screen'),
+    micLocked: !!mic?.mutedByHost,
+    cameraLocked: !!cam?.mutedByHost,
   };
 }
 
@@ -63,11 +68,12 @@ export function meetingView(room: Room, names: DisplayNames, quality: ReadonlyMa
   const q = (id: string) => quality.get(id) ?? null;
 
   if (screen) {
-    screens.push({ participantId: me.id, identity: me.identity, name: myName, source: 'screen', local: true, track: screen.track, micMuted: false, cameraOff: false, quality: null });
+    screens.push({ participantId: me.id, identity: me.identity, name: myName, source: 'screen', local: true, track: screen.track, micMuted: false, cameraOff: false, hostMuted: false, quality: null });
   }
   cams.push({
     participantId: me.id, identity: me.identity, name: myName, source: 'camera', local: true,
-    track: own.cameraOff || !cam ? null : cam.track, micMuted: own.micMuted, cameraOff: own.cameraOff, quality: q(me.id),
+    track: own.cameraOff || !cam ? null : cam.track, micMuted: own.micMuted, cameraOff: own.cameraOff,
+    hostMuted: own.micLocked || own.cameraLocked, quality: q(me.id),
   });
   persons.push({ id: me.id, identity: me.identity, name: myName, local: true, micMuted: own.micMuted, cameraOff: own.cameraOff, sharing: own.sharing, quality: q(me.id) });
 
@@ -83,13 +89,13 @@ export function meetingView(room: Room, names: DisplayNames, quality: ReadonlyMa
     cams.push({
       participantId: p.id, identity: p.identity, name, source: 'camera', local: false,
       track: !st.cameraOff && camRt && !infoOf(camRt.info.id)?.muted ? camRt.track : null,
-      micMuted: st.micMuted, cameraOff: st.cameraOff, quality: q(p.id),
+      micMuted: st.micMuted, cameraOff: st.cameraOff, hostMuted: false, quality: q(p.id),
     });
     if (screenInfo || screenRt) {
       const muted = screenInfo?.muted ?? false;
       screens.push({
         participantId: p.id, identity: p.identity, name, source: 'screen', local: false,
-        track: screenRt && !muted ? screenRt.track : null, micMuted: false, cameraOff: false, quality: null,
+        track: screenRt && !muted ? screenRt.track : null, micMuted: false, cameraOff: false, hostMuted: false, quality: null,
       });
     }
     persons.push({ id: p.id, identity: p.identity, name, local: false, ...st, sharing: !!(screenInfo || screenRt), quality: q(p.id) });

@@ -616,8 +616,8 @@ var ControlBar = class {
   }
   paint(s) {
     const key = (k) => s.shortcuts ? ` (${k})` : "";
-    paintMedia(this.mic, s.micMuted, key("M"), s.micMuted ? { label: "Unmute microphone", text: "Unmute", icon: "micOff" } : { label: "Mute microphone", text: "Mute", icon: "mic" });
-    paintMedia(this.camera, s.cameraOff, key("V"), s.cameraOff ? { label: "Start camera", text: "Start camera", icon: "cameraOff" } : { label: "Stop camera", text: "Stop camera", icon: "camera" });
+    paintMedia(this.mic, s.micMuted, key("M"), s.micLocked ? { label: s.micAsked ? "Muted by the host: you asked to unmute" : "Muted by the host: ask to unmute", text: s.micAsked ? "Asked to unmute" : "Ask to unmute", icon: "micOff", locked: true } : s.micMuted ? { label: "Unmute microphone", text: "Unmute", icon: "micOff" } : { label: "Mute microphone", text: "Mute", icon: "mic" });
+    paintMedia(this.camera, s.cameraOff, key("V"), s.cameraLocked ? { label: s.cameraAsked ? "Camera stopped by the host: you asked to start it" : "Camera stopped by the host: ask to start it", text: s.cameraAsked ? "Asked to start" : "Ask to start camera", icon: "cameraOff", locked: true } : s.cameraOff ? { label: "Start camera", text: "Start camera", icon: "cameraOff" } : { label: "Stop camera", text: "Stop camera", icon: "camera" });
     setPressed(this.screen, s.sharing);
     for (const b of [this.mic, this.camera, this.screen]) {
       b.disabled = !s.canPublish || !s.live;
@@ -662,6 +662,7 @@ function ctrl(id, label, text, key, ic, extra = "") {
 function paintMedia(btn, off, key, v) {
   setPressed(btn, off);
   btn.classList.toggle("is-off", off);
+  btn.dataset.hostMuted = String(!!v.locked);
   if (btn.dataset.icon !== v.icon) {
     btn.dataset.icon = v.icon;
     swapIcon(btn, v.icon);
@@ -712,7 +713,9 @@ function ownMedia(room) {
   return {
     micMuted: !mic || mic.muted || mic.track.readyState === "ended",
     cameraOff: !cam || cam.muted || cam.track.readyState === "ended",
-    sharing: !!localTrack(room, "screen")
+    sharing: !!localTrack(room, "screen"),
+    micLocked: !!mic?.mutedByHost,
+    cameraLocked: !!cam?.mutedByHost
   };
 }
 function remoteState(p) {
@@ -733,7 +736,7 @@ function meetingView(room, names, quality) {
   const myName = names.of(me.id);
   const q = (id) => quality.get(id) ?? null;
   if (screen) {
-    screens.push({ participantId: me.id, identity: me.identity, name: myName, source: "screen", local: true, track: screen.track, micMuted: false, cameraOff: false, quality: null });
+    screens.push({ participantId: me.id, identity: me.identity, name: myName, source: "screen", local: true, track: screen.track, micMuted: false, cameraOff: false, hostMuted: false, quality: null });
   }
   cams.push({
     participantId: me.id,
@@ -744,6 +747,7 @@ function meetingView(room, names, quality) {
     track: own.cameraOff || !cam ? null : cam.track,
     micMuted: own.micMuted,
     cameraOff: own.cameraOff,
+    hostMuted: own.micLocked || own.cameraLocked,
     quality: q(me.id)
   });
   persons.push({ id: me.id, identity: me.identity, name: myName, local: true, micMuted: own.micMuted, cameraOff: own.cameraOff, sharing: own.sharing, quality: q(me.id) });
@@ -765,6 +769,7 @@ function meetingView(room, names, quality) {
       track: !st.cameraOff && camRt && !infoOf(camRt.info.id)?.muted ? camRt.track : null,
       micMuted: st.micMuted,
       cameraOff: st.cameraOff,
+      hostMuted: false,
       quality: q(p.id)
     });
     if (screenInfo || screenRt) {
@@ -778,6 +783,7 @@ function meetingView(room, names, quality) {
         track: screenRt && !muted ? screenRt.track : null,
         micMuted: false,
         cameraOff: false,
+        hostMuted: false,
         quality: null
       });
     }
@@ -794,6 +800,7 @@ function meetingView(room, names, quality) {
 }
 
 // app/src/media-actions.ts
+var ASKED_MS = 15e3;
 var MediaActions = class {
   /** changed is called whenever what we publish may have changed. */
   constructor(room, changed) {
@@ -803,6 +810,8 @@ var MediaActions = class {
   room;
   changed;
   busy = /* @__PURE__ */ new Set();
+  /** When we last asked the host to lift their mute, per device. */
+  askedAt = /* @__PURE__ */ new Map();
   /** Runs one action per key at a time, marking its button busy meanwhile. */
   async guarded(key, btn, fn) {
     if (this.busy.has(key) || btn.disabled) return;
@@ -830,10 +839,38 @@ var MediaActions = class {
       notify(deviceErrorText(kind, err instanceof DeviceError ? err.kind : void 0), "error");
     }
   }
-  /** Mutes or unmutes a live track; publishes the device afresh when its track ended or was never published. */
+  /** Whether we asked the host to lift their mute of this device a moment ago. */
+  asked(kind) {
+    return Date.now() - (this.askedAt.get(kind) ?? -Infinity) < ASKED_MS;
+  }
+  /** The host lifted (or set) their mute: a new request may be made. */
+  forgetAsk(kind) {
+    this.askedAt.delete(kind);
+  }
+  /**
+   * Mutes or unmutes a live track; publishes the device afresh when its
+   * track ended or was never published. A track the host muted cannot be
+   * unmuted: the press asks the host instead.
+   */
   toggleDevice(kind, btn) {
     return this.guarded(kind, btn, async () => {
       const t = localTrack(this.room, kind);
+      if (t?.mutedByHost) {
+        if (this.asked(kind)) {
+          notify("You have asked the host; they decide.", "info", 4e3);
+          return;
+        }
+        try {
+          await this.room.requestUnmute(t);
+        } catch (e) {
+          notify(`Could not ask the host: ${e instanceof Error ? e.message : String(e)}`, "error");
+          return;
+        }
+        this.askedAt.set(kind, Date.now());
+        notify(`You asked the host to let you ${kind === "camera" ? "start your camera" : "unmute"}.`, "info", 5e3);
+        window.setTimeout(this.changed, ASKED_MS + 50);
+        return;
+      }
       if (t && t.track.readyState !== "ended") {
         await this.room.setMuted(t, !t.muted).catch((e) => notify(`Could not change the ${kind}: ${String(e)}`, "error"));
         return;
@@ -1083,6 +1120,7 @@ var Tile = class {
   nameEl;
   micEl;
   qualityEl;
+  hostEl;
   trackId = "";
   constructor(s) {
     this.video = h("video", { autoplay: true, playsinline: true, class: s.local && s.source === "camera" ? "mirror" : null });
@@ -1092,6 +1130,7 @@ var Tile = class {
     this.nameEl = h("span", { class: "tile-name" });
     this.micEl = h("span", { class: "tile-mic", role: "img", "aria-label": "Microphone muted" }, icon("micOff"));
     this.qualityEl = h("span", { class: "quality", role: "img" });
+    this.hostEl = h("span", { class: "tile-tag tile-host", hidden: true }, "Muted by the host");
     const tag = s.source === "screen" ? h("span", { class: "tile-tag" }, s.local ? "Your screen" : "Screen") : s.local ? h("span", { class: "tile-tag" }, "You") : null;
     this.el = h(
       "figure",
@@ -1104,7 +1143,7 @@ var Tile = class {
       },
       this.video,
       this.avatar,
-      h("figcaption", { class: "tile-label" }, s.source === "camera" ? this.micEl : null, this.nameEl, tag, s.source === "camera" ? this.qualityEl : null)
+      h("figcaption", { class: "tile-label" }, s.source === "camera" ? this.micEl : null, this.nameEl, tag, this.hostEl, s.source === "camera" ? this.qualityEl : null)
     );
     this.update(s);
   }
@@ -1127,6 +1166,8 @@ var Tile = class {
       this.el.dataset.micMuted = String(s.micMuted);
       this.el.dataset.cameraOff = String(s.cameraOff);
       this.micEl.hidden = !s.micMuted;
+      this.hostEl.hidden = !s.hostMuted;
+      this.el.dataset.hostMuted = String(s.hostMuted);
       const q = s.quality;
       this.qualityEl.hidden = q === null;
       if (q) {
@@ -1135,7 +1176,7 @@ var Tile = class {
         this.qualityEl.title = QUALITY_TEXT[q];
       }
     }
-    this.el.setAttribute("aria-label", `${s.name}${s.local ? " (you)" : ""}${s.source === "screen" ? ", screen share" : ""}`);
+    this.el.setAttribute("aria-label", `${s.name}${s.local ? " (you)" : ""}${s.source === "screen" ? ", screen share" : ""}${s.hostMuted ? ", muted by the host" : ""}`);
   }
   dispose() {
     this.video.srcObject = null;
@@ -1639,7 +1680,14 @@ function renderMeeting(root2, headerSlot2, opts) {
     audio.sync(v.audio);
     waiting.hidden = !v.alone;
     const canPublish = room.local.permissions.publish;
-    controls.paint({ ...v.own, canPublish, live: room.state === "connected" || room.state === "reconnecting", shortcuts: settings.shortcuts.checked });
+    controls.paint({
+      ...v.own,
+      canPublish,
+      live: room.state === "connected" || room.state === "reconnecting",
+      shortcuts: settings.shortcuts.checked,
+      micAsked: media.asked("microphone"),
+      cameraAsked: media.asked("camera")
+    });
     panels.chat.refreshPermission();
     setConn();
   }
@@ -1688,11 +1736,15 @@ function renderMeeting(root2, headerSlot2, opts) {
     on("trackUnmuted", schedule),
     on("localTrackPublished", schedule),
     on("localTrackUnpublished", schedule),
-    on("muteRequested", (t) => {
+    on("hostMuteChanged", (t, locked) => {
       const what = t.source === "camera" ? "camera" : t.source === "microphone" ? "microphone" : "screen share";
-      notify(`A room admin muted your ${what}.${t.source === "microphone" ? " You can unmute when you need to speak." : ""}`, "warn", 1e4);
-      if (!t.muted) void room.setMuted(t, true).catch(() => {
-      }).then(schedule);
+      if (t.source === "camera" || t.source === "microphone") media.forgetAsk(t.source);
+      if (locked) {
+        const ask = t.source === "microphone" ? " Use “Ask to unmute” to ask to speak." : t.source === "camera" ? " Use “Ask to start camera” to ask to turn it on." : "";
+        notify(`The host muted your ${what}.${ask}`, "warn", 1e4);
+      } else {
+        notify(`The host lets you turn your ${what} on again.`, "info", 8e3);
+      }
       schedule();
     }),
     on("activeSpeakers", (ids) => grid.setSpeaking(ids)),
@@ -1719,6 +1771,7 @@ function renderMeeting(root2, headerSlot2, opts) {
     on("chat", (m) => panels.chat.receive(m)),
     on("error", (code, message) => {
       if (code === "rate_limited") notify("You are sending too fast; a message was dropped.", "warn");
+      else if (code === "muted_by_host") notify("The host muted you: ask them to let you unmute.", "warn");
       else notify(`The server refused an action (${code}${message ? `: ${message}` : ""}).`, "warn");
     })
   );

@@ -340,6 +340,7 @@ export class Room {
         if ((code === 'bad_sdp' || code === 'permission_denied') && this.publisher?.offerInFlight) {
           this.publisher.failInFlight(code, message);
         }
+        if (code === 'muted_by_host') this.localMedia.onUnmuteRefused();
         this.events.emit('error', code, message);
         return;
       }
@@ -388,6 +389,10 @@ export class Room {
 
   setMuted(t: LocalTrack, muted: boolean): Promise<void> {
     return this.localMedia.setMuted(t, muted);
+  }
+
+  requestUnmute(t: LocalTrack): Promise<void> {
+    return this.localMedia.requestUnmute(t);
   }
 
   switchDevice(kind: 'audioinput' | 'videoinput', deviceId: string): Promise<void> {
