@@ -65,6 +65,9 @@ scenario('restart', async (ctx) => {
     if (seen.states.some((s) => s !== 'meeting')) throw new Error(`alice's page went through ${JSON.stringify(seen.states)}: it left the meeting`);
     const bobSeen = await bob.seen();
     if (bobSeen.states.some((s) => s !== 'meeting')) throw new Error(`bob's page went through ${JSON.stringify(bobSeen.states)}: it left the meeting`);
+    // Bob came back under a new id: that is no news for alice.
+    const noise = seen.texts.filter((t) => /^bob (left|joined|lost)/.test(t));
+    if (noise.length) throw new Error(`while reconnecting alice was told ${JSON.stringify(noise)}`);
     return { ...result, countdown: during.bannerSeconds, texts: seen.texts };
   };
 

@@ -30,6 +30,10 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
   const { room } = opts;
   const quality = new Map<string, ConnectionQuality>();
   const names = new DisplayNames();
+  // Identities that dropped out while we reconnected (and their old ids), expected back.
+  const returning = new Set<string>();
+  const returningIds = new Map<string, string>();
+  let forgetReturning = 0;
   const offs: Array<() => void> = [];
   let disposed = false;
   let ended = false;
@@ -157,13 +161,25 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
   // ---- Room events ---------------------------------------------------------
   const on = room.on.bind(room) as Room['on'];
   offs.push(
+    // While reconnecting, the SDK reconciles the participant list: after a
+    // server restart everyone drops out and comes back under a new id, with
+    // the same identity. That is no news: no notices for it.
     on('participantJoined', (p) => {
-      notify(`${nameOf(p.id)} joined`, 'info', 3000);
+      if (returning.delete(p.identity)) {
+        names.carry(p, returningIds.get(p.identity));
+      } else if (room.state === 'connected') {
+        notify(`${nameOf(p.id)} joined`, 'info', 3000);
+      }
       schedule();
     }),
     on('participantLeft', (p, reason) => {
       quality.delete(p.id);
-      notify(`${names.of(p.id)} ${reason === 'connection_lost' ? 'lost their connection' : 'left'}`, 'info', 3000);
+      if (room.state !== 'connected') {
+        returning.add(p.identity);
+        returningIds.set(p.identity, p.id);
+      } else {
+        notify(`${names.of(p.id)} ${reason === 'connection_lost' ? 'lost their connection' : 'left'}`, 'info', 3000);
+      }
       schedule();
     }),
     on('participantUpdated', schedule),
@@ -200,6 +216,12 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     }),
     on('reconnectAttempt', (_n, delayMs) => status.attempt(delayMs)),
     on('reconnected', () => {
+      // Whoever has not come back within a while left for real.
+      window.clearTimeout(forgetReturning);
+      forgetReturning = window.setTimeout(() => {
+        returning.clear();
+        returningIds.clear();
+      }, 30_000);
       status.showBanner(false);
       notify('Reconnected.', 'info', 3000);
       schedule();
@@ -249,6 +271,7 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
 
   return () => {
     disposed = true;
+    window.clearTimeout(forgetReturning);
     for (const off of offs) off();
     settings.dispose();
     status.dispose();

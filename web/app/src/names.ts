@@ -12,10 +12,26 @@ import type { ParticipantInfo } from '../../sdk/src/index.js';
 
 export class DisplayNames {
   private readonly assigned = new Map<string, { base: string; n: number }>();
+  private present = new Set<string>();
+
+  /**
+   * p is someone we knew as oldId, back under a new id (a fresh join after a
+   * server restart): they keep their label unless someone present took it.
+   */
+  carry(p: ParticipantInfo, oldId: string | undefined): void {
+    const a = oldId ? this.assigned.get(oldId) : undefined;
+    if (!a || a.base !== baseName(p)) return;
+    for (const id of this.present) {
+      const b = this.assigned.get(id);
+      if (id !== p.id && b && b.base === a.base && b.n === a.n) return;
+    }
+    this.assigned.set(p.id, { ...a });
+  }
 
   /** Notes the participants present now (the local one included). */
   update(present: Iterable<ParticipantInfo>): void {
     const sorted = [...present].sort((a, b) => a.joined_at - b.joined_at || a.id.localeCompare(b.id));
+    this.present = new Set(sorted.map((p) => p.id));
     // The numbers present people already hold, per name.
     const used = new Map<string, Set<number>>();
     const usedFor = (base: string) => {

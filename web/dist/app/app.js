@@ -956,9 +956,24 @@ var MediaActions = class {
 // app/src/names.ts
 var DisplayNames = class {
   assigned = /* @__PURE__ */ new Map();
+  present = /* @__PURE__ */ new Set();
+  /**
+   * p is someone we knew as oldId, back under a new id (a fresh join after a
+   * server restart): they keep their label unless someone present took it.
+   */
+  carry(p, oldId) {
+    const a = oldId ? this.assigned.get(oldId) : void 0;
+    if (!a || a.base !== baseName(p)) return;
+    for (const id of this.present) {
+      const b = this.assigned.get(id);
+      if (id !== p.id && b && b.base === a.base && b.n === a.n) return;
+    }
+    this.assigned.set(p.id, { ...a });
+  }
   /** Notes the participants present now (the local one included). */
   update(present) {
     const sorted = [...present].sort((a, b) => a.joined_at - b.joined_at || a.id.localeCompare(b.id));
+    this.present = new Set(sorted.map((p) => p.id));
     const used = /* @__PURE__ */ new Map();
     const usedFor = (base) => {
       let set = used.get(base);
@@ -1602,6 +1617,9 @@ function renderMeeting(root2, headerSlot2, opts) {
   const { room } = opts;
   const quality = /* @__PURE__ */ new Map();
   const names = new DisplayNames();
+  const returning = /* @__PURE__ */ new Set();
+  const returningIds = /* @__PURE__ */ new Map();
+  let forgetReturning = 0;
   const offs = [];
   let disposed = false;
   let ended = false;
@@ -1720,13 +1738,25 @@ function renderMeeting(root2, headerSlot2, opts) {
   );
   const on = room.on.bind(room);
   offs.push(
+    // While reconnecting, the SDK reconciles the participant list: after a
+    // server restart everyone drops out and comes back under a new id, with
+    // the same identity. That is no news: no notices for it.
     on("participantJoined", (p) => {
-      notify(`${nameOf(p.id)} joined`, "info", 3e3);
+      if (returning.delete(p.identity)) {
+        names.carry(p, returningIds.get(p.identity));
+      } else if (room.state === "connected") {
+        notify(`${nameOf(p.id)} joined`, "info", 3e3);
+      }
       schedule();
     }),
     on("participantLeft", (p, reason) => {
       quality.delete(p.id);
-      notify(`${names.of(p.id)} ${reason === "connection_lost" ? "lost their connection" : "left"}`, "info", 3e3);
+      if (room.state !== "connected") {
+        returning.add(p.identity);
+        returningIds.set(p.identity, p.id);
+      } else {
+        notify(`${names.of(p.id)} ${reason === "connection_lost" ? "lost their connection" : "left"}`, "info", 3e3);
+      }
       schedule();
     }),
     on("participantUpdated", schedule),
@@ -1763,6 +1793,11 @@ function renderMeeting(root2, headerSlot2, opts) {
     }),
     on("reconnectAttempt", (_n, delayMs) => status.attempt(delayMs)),
     on("reconnected", () => {
+      window.clearTimeout(forgetReturning);
+      forgetReturning = window.setTimeout(() => {
+        returning.clear();
+        returningIds.clear();
+      }, 3e4);
       status.showBanner(false);
       notify("Reconnected.", "info", 3e3);
       schedule();
@@ -1806,6 +1841,7 @@ function renderMeeting(root2, headerSlot2, opts) {
   controls.mic.focus();
   return () => {
     disposed = true;
+    window.clearTimeout(forgetReturning);
     for (const off of offs) off();
     settings.dispose();
     status.dispose();
