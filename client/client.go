@@ -15,7 +15,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/conclave-video/conclave/internal/signal"
+	"github.com/conclave-video/conclave/protocol"
 )
 
 // Timing of the keepalive: a ping every PingInterval; the connection is
@@ -36,7 +36,7 @@ var (
 	ErrNotPermitted = errors.New("client: not permitted by the token's grants")
 	// ErrTimeout: the server stopped answering pings.
 	ErrTimeout = errors.New("client: server not responding")
-	// ErrPayloadTooLarge: a data payload exceeds signal.MaxDataPayload.
+	// ErrPayloadTooLarge: a data payload exceeds protocol.MaxDataPayload.
 	ErrPayloadTooLarge = errors.New("client: data payload too large")
 	// ErrReconnectQueueFull: the client is reconnecting and already holds
 	// as many messages as it will send on the resumed connection.
@@ -44,7 +44,7 @@ var (
 )
 
 // ServerError is an error message from the server, with its stable code
-// (signal.Code...).
+// (protocol.Code...).
 type ServerError struct {
 	Code    string
 	Message string
@@ -56,7 +56,7 @@ func (e *ServerError) Error() string {
 
 // peer is one of the two PeerConnections with its candidate buffers.
 type peer struct {
-	name   signal.PeerConnection
+	name   protocol.PeerConnection
 	pc     *webrtc.PeerConnection
 	remote iceBuffer
 	local  iceBuffer
@@ -171,14 +171,14 @@ func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client: dial %s: %w", c.wsURL, err)
 	}
-	conn.SetReadLimit(signal.MaxServerMessageBytes)
+	conn.SetReadLimit(protocol.MaxServerMessageBytes)
 	return conn, nil
 }
 
 // joinOn sends join (a resume if resume is set) on a new connection and
 // waits for the server's answer. A refusal is a *ServerError.
-func (c *Client) joinOn(ctx context.Context, conn *websocket.Conn, resume *signal.Resume) (*signal.Joined, error) {
-	b, err := encode(signal.TypeJoin, signal.Join{Token: c.token, Resume: resume})
+func (c *Client) joinOn(ctx context.Context, conn *websocket.Conn, resume *protocol.Resume) (*protocol.Joined, error) {
+	b, err := encode(protocol.TypeJoin, protocol.Join{Token: c.token, Resume: resume})
 	if err != nil {
 		return nil, err
 	}
@@ -191,9 +191,9 @@ func (c *Client) joinOn(ctx context.Context, conn *websocket.Conn, resume *signa
 	_, b, err = conn.Read(ctx)
 	if err != nil {
 		var ce websocket.CloseError
-		if errors.As(err, &ce) && ce.Reason == signal.CodeResumeFailed {
+		if errors.As(err, &ce) && ce.Reason == protocol.CodeResumeFailed {
 			// The session ended just as this connection was handed to it.
-			return nil, &ServerError{Code: signal.CodeResumeFailed, Message: "the session ended"}
+			return nil, &ServerError{Code: protocol.CodeResumeFailed, Message: "the session ended"}
 		}
 		return nil, fmt.Errorf("client: waiting for joined: %w", err)
 	}
@@ -202,11 +202,11 @@ func (c *Client) joinOn(ctx context.Context, conn *websocket.Conn, resume *signa
 		return nil, err
 	}
 	switch m := msg.(type) {
-	case *signal.Joined:
+	case *protocol.Joined:
 		return m, nil
-	case *signal.Error:
+	case *protocol.Error:
 		return nil, &ServerError{Code: m.Code, Message: m.Message}
-	case *signal.Leave:
+	case *protocol.Leave:
 		return nil, &ServerError{Code: m.Reason, Message: "server closed the session"}
 	default:
 		return nil, fmt.Errorf("client: expected joined, got %s", t)
@@ -225,7 +225,7 @@ func (c *Client) setupPeers() error {
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir),
 		webrtc.WithSettingEngine(*c.opts.settingEngine))
 	cfg := webrtc.Configuration{SDPSemantics: webrtc.SDPSemanticsUnifiedPlan}
-	for _, name := range []signal.PeerConnection{signal.Publisher, signal.Subscriber} {
+	for _, name := range []protocol.PeerConnection{protocol.Publisher, protocol.Subscriber} {
 		pc, err := api.NewPeerConnection(cfg)
 		if err != nil {
 			c.closePeers()
@@ -243,7 +243,7 @@ func (c *Client) setupPeers() error {
 		pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 			c.log.Debug("peer connection state", "pc", p.name, "state", s.String())
 		})
-		if name == signal.Publisher {
+		if name == protocol.Publisher {
 			c.pub = p
 		} else {
 			c.sub = p
@@ -254,9 +254,9 @@ func (c *Client) setupPeers() error {
 	return nil
 }
 
-func (c *Client) sendCandidate(name signal.PeerConnection) func(webrtc.ICECandidateInit) error {
+func (c *Client) sendCandidate(name protocol.PeerConnection) func(webrtc.ICECandidateInit) error {
 	return func(ci webrtc.ICECandidateInit) error {
-		return c.send(c.ctx, signal.TypeCandidate, signal.ICECandidate{
+		return c.send(c.ctx, protocol.TypeCandidate, protocol.ICECandidate{
 			PC: name, Candidate: ci.Candidate, SDPMid: ci.SDPMid,
 			SDPMLineIndex: ci.SDPMLineIndex, UsernameFragment: ci.UsernameFragment,
 		})
@@ -268,7 +268,7 @@ func (c *Client) sendCandidate(name signal.PeerConnection) func(webrtc.ICECandid
 // are held and go out on the resumed connection; offers, answers and pings
 // are not held (after a resume the unanswered publisher offer is sent
 // again and the server repeats its unanswered subscriber offer).
-func (c *Client) send(ctx context.Context, t signal.Type, payload any) error {
+func (c *Client) send(ctx context.Context, t protocol.Type, payload any) error {
 	b, err := encode(t, payload)
 	if err != nil {
 		return err
@@ -288,7 +288,7 @@ func (c *Client) send(ctx context.Context, t signal.Type, payload any) error {
 	err = conn.Write(wctx, websocket.MessageText, b)
 	cancel()
 	if err == nil {
-		if t == signal.TypeOffer {
+		if t == protocol.TypeOffer {
 			c.offerEpoch = c.epoch
 		}
 		return nil
@@ -315,14 +315,14 @@ func (c *Client) send(ctx context.Context, t signal.Type, payload any) error {
 const maxOutbox = 64
 
 // holdLocked keeps a message for the resumed connection. wmu is held.
-func (c *Client) holdLocked(t signal.Type, b []byte) error {
+func (c *Client) holdLocked(t protocol.Type, b []byte) error {
 	if !c.reconnecting {
 		return ErrClosed
 	}
 	switch t {
-	case signal.TypeOffer, signal.TypeAnswer, signal.TypePing:
+	case protocol.TypeOffer, protocol.TypeAnswer, protocol.TypePing:
 		return nil
-	case signal.TypeLeave, signal.TypeJoin:
+	case protocol.TypeLeave, protocol.TypeJoin:
 		return ErrClosed
 	}
 	if len(c.outbox) >= maxOutbox {
@@ -354,19 +354,19 @@ func (c *Client) readLoop(conn *websocket.Conn) {
 }
 
 // handle applies one server message. An error is fatal to the session.
-func (c *Client) handle(t signal.Type, msg any) error {
+func (c *Client) handle(t protocol.Type, msg any) error {
 	switch m := msg.(type) {
-	case *signal.ParticipantJoined:
+	case *protocol.ParticipantJoined:
 		c.mu.Lock()
 		c.participants[m.Participant.ID] = m.Participant
 		c.mu.Unlock()
 		c.emit(ParticipantJoined{Participant: m.Participant})
-	case *signal.ParticipantLeft:
+	case *protocol.ParticipantLeft:
 		c.mu.Lock()
 		delete(c.participants, m.ParticipantID)
 		c.mu.Unlock()
 		c.emit(ParticipantLeft{ParticipantID: m.ParticipantID, Reason: m.Reason})
-	case *signal.ParticipantUpdated:
+	case *protocol.ParticipantUpdated:
 		c.mu.Lock()
 		if m.Participant.ID == c.self.ID {
 			c.self = m.Participant
@@ -375,19 +375,19 @@ func (c *Client) handle(t signal.Type, msg any) error {
 		}
 		c.mu.Unlock()
 		c.emit(ParticipantUpdated{Participant: m.Participant})
-	case *signal.TrackPublished:
+	case *protocol.TrackPublished:
 		c.updateParticipant(m.ParticipantID, func(p *Participant) {
 			p.Tracks = append(removeTrack(p.Tracks, m.Track.ID), m.Track)
 		})
 		c.emit(TrackPublished{ParticipantID: m.ParticipantID, Track: m.Track})
-	case *signal.TrackUnpublished:
+	case *protocol.TrackUnpublished:
 		c.updateParticipant(m.ParticipantID, func(p *Participant) {
 			p.Tracks = removeTrack(p.Tracks, m.TrackID)
 		})
 		c.emit(TrackUnpublished{ParticipantID: m.ParticipantID, TrackID: m.TrackID})
-	case *signal.SessionDescription:
+	case *protocol.SessionDescription:
 		return c.onDescription(t, m)
-	case *signal.ICECandidate:
+	case *protocol.ICECandidate:
 		p := c.peerFor(m.PC)
 		if p == nil {
 			return fmt.Errorf("client: candidate for unknown pc %q", m.PC)
@@ -397,24 +397,32 @@ func (c *Client) handle(t signal.Type, msg any) error {
 		if err := p.remote.add(ci, p.pc.AddICECandidate); err != nil {
 			c.log.Warn("remote ICE candidate", "pc", m.PC, "err", err)
 		}
-	case *signal.Mute:
+	case *protocol.Mute:
+		// From the server, muted is whether the host holds the track
+		// muted; lifting that leaves the track muted until this client
+		// unmutes it.
 		c.mu.Lock()
 		for i := range c.self.Tracks {
 			if c.self.Tracks[i].ID == m.TrackID {
-				c.self.Tracks[i].Muted = m.Muted
+				c.self.Tracks[i].MutedByHost = m.Muted
+				if m.Muted {
+					c.self.Tracks[i].Muted = true
+				}
 			}
 		}
 		c.mu.Unlock()
 		if m.Muted {
 			c.emit(MuteRequested{TrackID: m.TrackID})
+		} else {
+			c.emit(UnmuteAllowed{TrackID: m.TrackID})
 		}
-	case *signal.Data:
+	case *protocol.Data:
 		c.emit(DataReceived{From: m.From, Topic: m.Topic, Payload: m.Payload})
-	case *signal.Leave:
+	case *protocol.Leave:
 		c.mu.Lock()
 		c.leaveReason = m.Reason
 		c.mu.Unlock()
-	case *signal.Error:
+	case *protocol.Error:
 		se := &ServerError{Code: m.Code, Message: m.Message}
 		c.mu.Lock()
 		c.lastError = se
@@ -423,11 +431,11 @@ func (c *Client) handle(t signal.Type, msg any) error {
 		// The protocol does not tie an error to the message that caused it;
 		// an SDP or permission error while an offer is out is taken to be
 		// about that offer.
-		if (m.Code == signal.CodeBadSDP || m.Code == signal.CodePermissionDenied) && c.neg.pending() {
+		if (m.Code == protocol.CodeBadSDP || m.Code == protocol.CodePermissionDenied) && c.neg.pending() {
 			c.neg.done(se)
 		}
 		c.emit(ErrorReceived{Err: se})
-	case *signal.Pong:
+	case *protocol.Pong:
 		if b := c.barrier.Load(); b != 0 && m.T == b {
 			c.resendStaleOffer()
 		}
@@ -435,9 +443,9 @@ func (c *Client) handle(t signal.Type, msg any) error {
 	return nil
 }
 
-func (c *Client) onDescription(t signal.Type, m *signal.SessionDescription) error {
+func (c *Client) onDescription(t protocol.Type, m *protocol.SessionDescription) error {
 	switch {
-	case t == signal.TypeOffer && m.PC == signal.Subscriber:
+	case t == protocol.TypeOffer && m.PC == protocol.Subscriber:
 		err := c.answerSubscriber(m.SDP)
 		if errors.Is(err, webrtc.ErrConnectionClosed) {
 			// The server closed our media (pion closes a PeerConnection on
@@ -447,7 +455,7 @@ func (c *Client) onDescription(t signal.Type, m *signal.SessionDescription) erro
 			return nil
 		}
 		return err
-	case t == signal.TypeAnswer && m.PC == signal.Publisher:
+	case t == protocol.TypeAnswer && m.PC == protocol.Publisher:
 		if c.pub.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
 			// No offer is out: a duplicate of an answer already applied.
 			c.log.Debug("ignoring a publisher answer with no offer outstanding")
@@ -456,7 +464,7 @@ func (c *Client) onDescription(t signal.Type, m *signal.SessionDescription) erro
 		err := c.pub.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP})
 		if err == nil {
 			if ferr := c.pub.remote.open(c.pub.pc.AddICECandidate); ferr != nil {
-				c.log.Warn("buffered ICE candidate", "pc", signal.Publisher, "err", ferr)
+				c.log.Warn("buffered ICE candidate", "pc", protocol.Publisher, "err", ferr)
 			}
 		} else {
 			err = fmt.Errorf("client: applying publisher answer: %w", err)
@@ -476,7 +484,7 @@ func (c *Client) answerSubscriber(sdp string) error {
 		return fmt.Errorf("client: applying subscriber offer: %w", err)
 	}
 	if err := c.sub.remote.open(pc.AddICECandidate); err != nil {
-		c.log.Warn("buffered ICE candidate", "pc", signal.Subscriber, "err", err)
+		c.log.Warn("buffered ICE candidate", "pc", protocol.Subscriber, "err", err)
 	}
 	answer, err := pc.CreateAnswer(nil)
 	if err != nil {
@@ -485,10 +493,10 @@ func (c *Client) answerSubscriber(sdp string) error {
 	if err := pc.SetLocalDescription(answer); err != nil {
 		return fmt.Errorf("client: setting subscriber answer: %w", err)
 	}
-	if err := c.send(c.ctx, signal.TypeAnswer, signal.SessionDescription{PC: signal.Subscriber, SDP: answer.SDP}); err != nil {
+	if err := c.send(c.ctx, protocol.TypeAnswer, protocol.SessionDescription{PC: protocol.Subscriber, SDP: answer.SDP}); err != nil {
 		return err
 	}
-	return c.sub.local.open(c.sendCandidate(signal.Subscriber))
+	return c.sub.local.open(c.sendCandidate(protocol.Subscriber))
 }
 
 func (c *Client) sendPublisherOffer() error {
@@ -500,15 +508,15 @@ func (c *Client) sendPublisherOffer() error {
 	if err := pc.SetLocalDescription(offer); err != nil {
 		return fmt.Errorf("client: setting publisher offer: %w", err)
 	}
-	if err := c.send(c.ctx, signal.TypeOffer, signal.SessionDescription{PC: signal.Publisher, SDP: offer.SDP}); err != nil {
+	if err := c.send(c.ctx, protocol.TypeOffer, protocol.SessionDescription{PC: protocol.Publisher, SDP: offer.SDP}); err != nil {
 		return err
 	}
-	return c.pub.local.open(c.sendCandidate(signal.Publisher))
+	return c.pub.local.open(c.sendCandidate(protocol.Publisher))
 }
 
 func (c *Client) onTrack(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	pid, tid := tr.StreamID(), tr.ID()
-	info := TrackInfo{ID: tid, Kind: signal.TrackKind(tr.Kind().String()), MimeType: tr.Codec().MimeType}
+	info := TrackInfo{ID: tid, Kind: protocol.TrackKind(tr.Kind().String()), MimeType: tr.Codec().MimeType}
 	c.mu.Lock()
 	if p, ok := c.participants[pid]; ok {
 		for _, t := range p.Tracks {
@@ -521,11 +529,11 @@ func (c *Client) onTrack(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	c.emit(TrackSubscribed{ParticipantID: pid, Track: info, Remote: tr, Receiver: recv})
 }
 
-func (c *Client) peerFor(name signal.PeerConnection) *peer {
+func (c *Client) peerFor(name protocol.PeerConnection) *peer {
 	switch name {
-	case signal.Publisher:
+	case protocol.Publisher:
 		return c.pub
-	case signal.Subscriber:
+	case protocol.Subscriber:
 		return c.sub
 	}
 	return nil
@@ -576,7 +584,7 @@ func (c *Client) pinger() {
 				c.connLost(conn, ErrTimeout)
 				continue
 			}
-			if err := c.send(c.ctx, signal.TypePing, signal.Ping{T: now.UnixMilli()}); err != nil {
+			if err := c.send(c.ctx, protocol.TypePing, protocol.Ping{T: now.UnixMilli()}); err != nil {
 				// A broken connection is reported by the read loop.
 				c.log.Debug("sending ping", "err", err)
 			}
@@ -593,11 +601,11 @@ func (c *Client) shutdown(cause error) {
 		ev := Disconnected{Reason: reason}
 		switch {
 		case user:
-			ev.Reason = signal.ReasonLeft
+			ev.Reason = protocol.ReasonLeft
 		case reason != "":
 			// The server said goodbye.
 		case lost:
-			ev.Reason, ev.Err = signal.ReasonConnectionLost, cause
+			ev.Reason, ev.Err = protocol.ReasonConnectionLost, cause
 		case serverErr != nil:
 			ev.Err = serverErr
 		default:
@@ -682,7 +690,7 @@ func (c *Client) Leave(ctx context.Context) error {
 	conn := c.conn
 	if conn != nil {
 		var b []byte
-		if b, err = encode(signal.TypeLeave, signal.Leave{}); err == nil {
+		if b, err = encode(protocol.TypeLeave, protocol.Leave{}); err == nil {
 			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 			err = conn.Write(wctx, websocket.MessageText, b)
 			cancel()

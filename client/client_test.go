@@ -7,7 +7,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
-	"github.com/conclave-video/conclave/internal/signal"
+	"github.com/conclave-video/conclave/protocol"
 )
 
 func TestSignalURL(t *testing.T) {
@@ -160,15 +160,15 @@ func TestEventQueue(t *testing.T) {
 }
 
 func TestDecode(t *testing.T) {
-	b, err := encode(signal.TypeData, signal.Data{From: "p1", Topic: "chat", Payload: []byte("hi")})
+	b, err := encode(protocol.TypeData, protocol.Data{From: "p1", Topic: "chat", Payload: []byte("hi")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	typ, msg, err := decode(b)
-	if err != nil || typ != signal.TypeData {
+	if err != nil || typ != protocol.TypeData {
 		t.Fatal(typ, err)
 	}
-	if d := msg.(*signal.Data); d.From != "p1" || string(d.Payload) != "hi" {
+	if d := msg.(*protocol.Data); d.From != "p1" || string(d.Payload) != "hi" {
 		t.Errorf("data = %+v", d)
 	}
 	for _, bad := range []string{`{`, `{"v":2,"type":"pong","data":{}}`, `{"v":1,"type":"nope"}`, `{"v":1,"type":"pong","data":[]}`} {

@@ -3,26 +3,26 @@ package client
 import (
 	"sync"
 
-	"github.com/conclave-video/conclave/internal/signal"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/pion/webrtc/v4"
 )
 
 // Participant describes a participant in the room (the protocol's
 // ParticipantInfo).
-type Participant = signal.ParticipantInfo
+type Participant = protocol.ParticipantInfo
 
 // TrackInfo describes a published track.
-type TrackInfo = signal.TrackInfo
+type TrackInfo = protocol.TrackInfo
 
 // TrackSource says what a track carries (camera, microphone, screen, ...).
-type TrackSource = signal.TrackSource
+type TrackSource = protocol.TrackSource
 
 // Track sources, re-exported for callers of Publish.
 const (
-	SourceCamera      = signal.SourceCamera
-	SourceMicrophone  = signal.SourceMicrophone
-	SourceScreen      = signal.SourceScreen
-	SourceScreenAudio = signal.SourceScreenAudio
+	SourceCamera      = protocol.SourceCamera
+	SourceMicrophone  = protocol.SourceMicrophone
+	SourceScreen      = protocol.SourceScreen
+	SourceScreenAudio = protocol.SourceScreenAudio
 )
 
 // Event is something the server told the client, delivered on Events(). It is
@@ -67,9 +67,15 @@ type DataReceived struct {
 	Payload     []byte
 }
 
-// MuteRequested: a room admin muted one of this client's tracks. The server
-// has already stopped forwarding it; the application should stop capturing.
+// MuteRequested: the host (a room admin, through the REST API) muted one of
+// this client's tracks. The server has already stopped forwarding it; the
+// application should stop capturing. Until the host lifts it (UnmuteAllowed)
+// SetMuted(false) is refused with muted_by_host; RequestUnmute asks.
 type MuteRequested struct{ TrackID string }
+
+// UnmuteAllowed: the host lifted its mute on one of this client's tracks.
+// The track is still muted; the application may now unmute it.
+type UnmuteAllowed struct{ TrackID string }
 
 // ErrorReceived: the server reported a problem with a message this client
 // sent (for example permission_denied for a data message). Errors that end
@@ -110,6 +116,7 @@ func (TrackUnpublished) isEvent()   {}
 func (TrackSubscribed) isEvent()    {}
 func (DataReceived) isEvent()       {}
 func (MuteRequested) isEvent()      {}
+func (UnmuteAllowed) isEvent()      {}
 func (ErrorReceived) isEvent()      {}
 func (Reconnecting) isEvent()       {}
 func (Reconnected) isEvent()        {}

@@ -12,7 +12,8 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/conclave-video/conclave/internal/signal"
+	"github.com/conclave-video/conclave/internal/testkit"
+	"github.com/conclave-video/conclave/protocol"
 )
 
 // fakeServer is a minimal signaling peer: it accepts a join, answers
@@ -26,7 +27,7 @@ func fakeServer(t *testing.T) *httptest.Server {
 		defer conn.CloseNow()
 		ctx := r.Context()
 		var wmu sync.Mutex
-		send := func(typ signal.Type, p any) {
+		send := func(typ protocol.Type, p any) {
 			b, _ := encode(typ, p)
 			wmu.Lock()
 			defer wmu.Unlock()
@@ -35,13 +36,13 @@ func fakeServer(t *testing.T) *httptest.Server {
 		if _, _, err := conn.Read(ctx); err != nil { // join
 			return
 		}
-		send(signal.TypeJoined, signal.Joined{Room: "r1", Participant: Participant{ID: "p1",
-			Permissions: signal.Permissions{Publish: true, Subscribe: true, PublishData: true}}})
+		send(protocol.TypeJoined, protocol.Joined{Room: "r1", Participant: Participant{ID: "p1",
+			Permissions: protocol.Permissions{Publish: true, Subscribe: true, PublishData: true}}})
 		se := webrtc.SettingEngine{}
 		se.SetIncludeLoopbackCandidate(true)
 		api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
-		pcs := map[signal.PeerConnection]*webrtc.PeerConnection{}
-		for _, name := range []signal.PeerConnection{signal.Publisher, signal.Subscriber} {
+		pcs := map[protocol.PeerConnection]*webrtc.PeerConnection{}
+		for _, name := range []protocol.PeerConnection{protocol.Publisher, protocol.Subscriber} {
 			pc, err := api.NewPeerConnection(webrtc.Configuration{})
 			if err != nil {
 				t.Error(err)
@@ -51,22 +52,22 @@ func fakeServer(t *testing.T) *httptest.Server {
 			pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 				if c != nil {
 					ci := c.ToJSON()
-					send(signal.TypeCandidate, signal.ICECandidate{PC: name, Candidate: ci.Candidate, SDPMid: ci.SDPMid, SDPMLineIndex: ci.SDPMLineIndex})
+					send(protocol.TypeCandidate, protocol.ICECandidate{PC: name, Candidate: ci.Candidate, SDPMid: ci.SDPMid, SDPMLineIndex: ci.SDPMLineIndex})
 				}
 			})
 			pcs[name] = pc
 		}
 		track, _ := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "t1", "p2")
-		_, _ = pcs[signal.Subscriber].AddTrack(track)
-		offer, _ := pcs[signal.Subscriber].CreateOffer(nil)
-		_ = pcs[signal.Subscriber].SetLocalDescription(offer)
-		send(signal.TypeOffer, signal.SessionDescription{PC: signal.Subscriber, SDP: offer.SDP})
+		_, _ = pcs[protocol.Subscriber].AddTrack(track)
+		offer, _ := pcs[protocol.Subscriber].CreateOffer(nil)
+		_ = pcs[protocol.Subscriber].SetLocalDescription(offer)
+		send(protocol.TypeOffer, protocol.SessionDescription{PC: protocol.Subscriber, SDP: offer.SDP})
 		go func() {
 			pkt := &rtp.Packet{Header: rtp.Header{Version: 2, Marker: true}, Payload: []byte{0x10, 0, 0, 0, 0x9d, 0x01, 0x2a, 1, 2, 3}}
 			for i := 0; ctx.Err() == nil; i++ {
 				pkt.SequenceNumber, pkt.Timestamp = uint16(i), uint32(i*3000)
 				_ = track.WriteRTP(pkt)
-				time.Sleep(20 * time.Millisecond)
+				time.Sleep(20 * time.Millisecond) // the pace of a 50 fps sender, not a wait
 			}
 		}()
 		for {
@@ -80,24 +81,24 @@ func fakeServer(t *testing.T) *httptest.Server {
 				return
 			}
 			switch m := msg.(type) {
-			case *signal.SessionDescription:
+			case *protocol.SessionDescription:
 				pc := pcs[m.PC]
-				if typ == signal.TypeOffer {
+				if typ == protocol.TypeOffer {
 					_ = pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP})
 					ans, _ := pc.CreateAnswer(nil)
 					_ = pc.SetLocalDescription(ans)
-					send(signal.TypeAnswer, signal.SessionDescription{PC: m.PC, SDP: ans.SDP})
+					send(protocol.TypeAnswer, protocol.SessionDescription{PC: m.PC, SDP: ans.SDP})
 				} else {
 					_ = pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP})
 				}
-			case *signal.ICECandidate:
+			case *protocol.ICECandidate:
 				if pcs[m.PC].RemoteDescription() == nil {
 					t.Errorf("client sent a %s candidate before its SDP", m.PC)
 				}
 				_ = pcs[m.PC].AddICECandidate(webrtc.ICECandidateInit{Candidate: m.Candidate, SDPMid: m.SDPMid, SDPMLineIndex: m.SDPMLineIndex})
-			case *signal.Data:
-				send(signal.TypeData, signal.Data{From: "p2", Topic: m.Topic, Payload: m.Payload})
-			case *signal.Leave:
+			case *protocol.Data:
+				send(protocol.TypeData, protocol.Data{From: "p2", Topic: m.Topic, Payload: m.Payload})
+			case *protocol.Leave:
 				conn.Close(websocket.StatusNormalClosure, "")
 				return
 			}
@@ -106,13 +107,13 @@ func fakeServer(t *testing.T) *httptest.Server {
 }
 
 // decodeClientForTest decodes the client-to-server messages the fake needs.
-func decodeClientForTest(b []byte) (signal.Type, any, error) {
+func decodeClientForTest(b []byte) (protocol.Type, any, error) {
 	typ, msg, err := decode(b)
 	if err == nil {
 		return typ, msg, nil
 	}
 	switch typ {
-	case signal.TypeAddTrack, signal.TypePing:
+	case protocol.TypeAddTrack, protocol.TypePing:
 		return typ, nil, nil
 	}
 	return typ, nil, err
@@ -121,7 +122,7 @@ func decodeClientForTest(b []byte) (signal.Type, any, error) {
 func TestAgainstFakeServer(t *testing.T) {
 	srv := fakeServer(t)
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*testkit.DefaultWait())
 	defer cancel()
 	c, err := Connect(ctx, srv.URL, "tok")
 	if err != nil {
@@ -177,7 +178,7 @@ func TestAgainstFakeServer(t *testing.T) {
 	for ev := range c.Events() {
 		last = ev
 	}
-	if d, ok := last.(Disconnected); !ok || d.Reason != signal.ReasonLeft || d.Err != nil {
+	if d, ok := last.(Disconnected); !ok || d.Reason != protocol.ReasonLeft || d.Err != nil {
 		t.Errorf("last event %#v", last)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/conclave-video/conclave/internal/pionlog"
+	"github.com/conclave-video/conclave/pionlog"
 )
 
 // DefaultEventBuffer is the capacity of the Events channel unless

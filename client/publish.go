@@ -7,7 +7,7 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/conclave-video/conclave/internal/signal"
+	"github.com/conclave-video/conclave/protocol"
 )
 
 // Publish announces track to the server (add_track, with the track's ID() as
@@ -19,20 +19,20 @@ import (
 // meanwhile go out together in the next offer. On error the track is removed
 // again. The returned sender's RTCP is read by the client; key-frame requests
 // reach the WithKeyframeRequest callback.
-func (c *Client) Publish(ctx context.Context, track webrtc.TrackLocal, source signal.TrackSource) (*webrtc.RTPSender, error) {
+func (c *Client) Publish(ctx context.Context, track webrtc.TrackLocal, source protocol.TrackSource) (*webrtc.RTPSender, error) {
 	if !c.Self().Permissions.Publish {
 		return nil, fmt.Errorf("publish: %w", ErrNotPermitted)
 	}
-	var kind signal.TrackKind
+	var kind protocol.TrackKind
 	switch track.Kind() {
 	case webrtc.RTPCodecTypeAudio:
-		kind = signal.KindAudio
+		kind = protocol.KindAudio
 	case webrtc.RTPCodecTypeVideo:
-		kind = signal.KindVideo
+		kind = protocol.KindVideo
 	default:
 		return nil, fmt.Errorf("client: track %q has no kind", track.ID())
 	}
-	if err := c.send(ctx, signal.TypeAddTrack, signal.AddTrack{CID: track.ID(), Kind: kind, Source: source}); err != nil {
+	if err := c.send(ctx, protocol.TypeAddTrack, protocol.AddTrack{CID: track.ID(), Kind: kind, Source: source}); err != nil {
 		return nil, err
 	}
 	tr, err := c.pub.pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
@@ -77,20 +77,26 @@ func (c *Client) Unpublish(sender *webrtc.RTPSender) error {
 // server's TrackInfo.ID, normally the TrackLocal's ID()). The server stops
 // forwarding a muted track; the application should also stop sending it.
 func (c *Client) SetMuted(trackID string, muted bool) error {
-	return c.send(c.ctx, signal.TypeMute, signal.Mute{TrackID: trackID, Muted: muted})
+	return c.send(c.ctx, protocol.TypeMute, protocol.Mute{TrackID: trackID, Muted: muted})
+}
+
+// RequestUnmute asks the host to lift the mute it holds on one of this
+// client's tracks (MuteRequested). If it does, UnmuteAllowed follows.
+func (c *Client) RequestUnmute(trackID string) error {
+	return c.send(c.ctx, protocol.TypeUnmuteRequest, protocol.UnmuteRequest{TrackID: trackID})
 }
 
 // SendData relays payload to the participants named in to, or to everyone
 // else in the room when to is empty. Delivery problems the server finds
 // (unknown participant, rate limit) arrive later as ErrorReceived.
 func (c *Client) SendData(ctx context.Context, payload []byte, topic string, to ...string) error {
-	if len(payload) > signal.MaxDataPayload {
+	if len(payload) > protocol.MaxDataPayload {
 		return ErrPayloadTooLarge
 	}
 	if !c.Self().Permissions.PublishData {
 		return fmt.Errorf("send data: %w", ErrNotPermitted)
 	}
-	return c.send(ctx, signal.TypeData, signal.Data{To: to, Topic: topic, Payload: payload})
+	return c.send(ctx, protocol.TypeData, protocol.Data{To: to, Topic: topic, Payload: payload})
 }
 
 // readRTCP drains a sender's RTCP (needed for pion's interceptors) and

@@ -10,12 +10,12 @@ import (
 	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/conclave-video/conclave/internal/signal"
+	"github.com/conclave-video/conclave/protocol"
 )
 
 // Resuming after a dropped signaling connection (docs/protocol.md): the
 // server keeps the participant, its PeerConnections and its tracks for
-// signal.resume_window, and the client takes the session over on a new
+// protocol.resume_window, and the client takes the session over on a new
 // WebSocket with join{token, resume:{participant_id, secret}}.
 const (
 	// ResumeTimeout is how long the client keeps trying to resume before it
@@ -98,7 +98,7 @@ func (c *Client) reconnect(cause error) {
 	start := time.Now()
 	deadline := start.Add(ResumeTimeout)
 	c.mu.Lock()
-	resume := &signal.Resume{ParticipantID: c.self.ID, Secret: c.resumeSecret}
+	resume := &protocol.Resume{ParticipantID: c.self.ID, Secret: c.resumeSecret}
 	c.mu.Unlock()
 	last := cause
 	for attempt := 0; ; attempt++ {
@@ -142,7 +142,7 @@ func (c *Client) reconnect(cause error) {
 // retryableCode reports whether a refused resume may succeed if tried again.
 func retryableCode(code string) bool {
 	switch code {
-	case signal.CodeRateLimited, signal.CodeInternal, signal.CodeServerFull:
+	case protocol.CodeRateLimited, protocol.CodeInternal, protocol.CodeServerFull:
 		return true
 	}
 	return false
@@ -150,7 +150,7 @@ func retryableCode(code string) bool {
 
 // tryResume makes one attempt: dial, join with resume, and on
 // joined{resumed} take the new connection into use.
-func (c *Client) tryResume(deadline time.Time, resume *signal.Resume) error {
+func (c *Client) tryResume(deadline time.Time, resume *protocol.Resume) error {
 	if d := time.Now().Add(resumeAttemptTimeout); d.Before(deadline) {
 		deadline = d
 	}
@@ -162,7 +162,7 @@ func (c *Client) tryResume(deadline time.Time, resume *signal.Resume) error {
 	}
 	j, err := c.joinOn(ctx, conn, resume)
 	if err == nil && (!j.Resumed || j.Participant.ID != resume.ParticipantID) {
-		err = &ServerError{Code: signal.CodeResumeFailed, Message: "the server did not resume the session"}
+		err = &ServerError{Code: protocol.CodeResumeFailed, Message: "the server did not resume the session"}
 	}
 	if err != nil {
 		_ = conn.CloseNow()
@@ -177,7 +177,7 @@ func (c *Client) tryResume(deadline time.Time, resume *signal.Resume) error {
 // participant list, and a read loop starts on it. A ping then marks the end
 // of what the server replays; its pong decides whether the publisher offer
 // must be sent again.
-func (c *Client) resumed(conn *websocket.Conn, j *signal.Joined) {
+func (c *Client) resumed(conn *websocket.Conn, j *protocol.Joined) {
 	c.lastRecv.Store(time.Now().UnixNano())
 	c.wmu.Lock()
 	select {
@@ -221,7 +221,7 @@ func (c *Client) resumed(conn *websocket.Conn, j *signal.Joined) {
 	}
 	go c.readLoop(conn)
 	c.barrier.Store(-epoch)
-	if err := c.send(c.ctx, signal.TypePing, signal.Ping{T: -epoch}); err != nil {
+	if err := c.send(c.ctx, protocol.TypePing, protocol.Ping{T: -epoch}); err != nil {
 		c.log.Debug("sending ping after resume", "err", err)
 	}
 }
@@ -230,7 +230,7 @@ func (c *Client) resumed(conn *websocket.Conn, j *signal.Joined) {
 // snapshot and returns the events that describe the differences.
 // Participants that left meanwhile get ParticipantLeft with reason "left":
 // the real reason is not known.
-func (c *Client) applySnapshot(j *signal.Joined) []Event {
+func (c *Client) applySnapshot(j *protocol.Joined) []Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var left, joined, updated []Event
@@ -265,7 +265,7 @@ func (c *Client) applySnapshot(j *signal.Joined) []Event {
 	sort.Strings(gone)
 	for _, id := range gone {
 		delete(c.participants, id)
-		left = append(left, ParticipantLeft{ParticipantID: id, Reason: signal.ReasonLeft})
+		left = append(left, ParticipantLeft{ParticipantID: id, Reason: protocol.ReasonLeft})
 	}
 	return append(append(left, joined...), updated...)
 }
@@ -312,7 +312,7 @@ func (c *Client) resendStaleOffer() {
 		return
 	}
 	c.log.Debug("sending the unanswered publisher offer again")
-	if err := c.send(c.ctx, signal.TypeOffer, signal.SessionDescription{PC: signal.Publisher, SDP: offer.SDP}); err != nil {
+	if err := c.send(c.ctx, protocol.TypeOffer, protocol.SessionDescription{PC: protocol.Publisher, SDP: offer.SDP}); err != nil {
 		c.log.Debug("re-sending the publisher offer", "err", err)
 	}
 }

@@ -13,7 +13,8 @@ import (
 	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/conclave-video/conclave/internal/signal"
+	"github.com/conclave-video/conclave/internal/testkit"
+	"github.com/conclave-video/conclave/protocol"
 )
 
 // scriptedServer hands every accepted signaling connection to the test,
@@ -50,14 +51,9 @@ func newScriptedServer(t *testing.T) *scriptedServer {
 
 func (s *scriptedServer) accept(t *testing.T) *scriptedConn {
 	t.Helper()
-	select {
-	case c := <-s.conns:
-		t.Cleanup(func() { c.drop() })
-		return c
-	case <-time.After(10 * time.Second):
-		t.Fatal("no connection from the client")
-		return nil
-	}
+	c := testkit.Receive(t, s.conns, "a connection from the client")
+	t.Cleanup(func() { c.drop() })
+	return c
 }
 
 // drop cuts the connection without a close handshake.
@@ -70,13 +66,13 @@ func (c *scriptedConn) drop() {
 	_ = c.ws.CloseNow()
 }
 
-func (c *scriptedConn) send(typ signal.Type, p any) {
+func (c *scriptedConn) send(typ protocol.Type, p any) {
 	c.t.Helper()
 	b, err := encode(typ, p)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.DefaultWait())
 	defer cancel()
 	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
 		c.t.Fatalf("server write %s: %v", typ, err)
@@ -85,29 +81,29 @@ func (c *scriptedConn) send(typ signal.Type, p any) {
 
 // next reads the next client message that is not an ICE candidate (nor a
 // keepalive ping unless wantPings).
-func (c *scriptedConn) next(wantPings bool) (signal.Type, json.RawMessage) {
+func (c *scriptedConn) next(wantPings bool) (protocol.Type, json.RawMessage) {
 	c.t.Helper()
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.DefaultWait())
 		_, b, err := c.ws.Read(ctx)
 		cancel()
 		if err != nil {
-			c.t.Fatalf("server read: %v", err)
+			c.t.Fatalf("server read, waiting for a client message: %v", err)
 		}
-		var env signal.Envelope
+		var env protocol.Envelope
 		if err := json.Unmarshal(b, &env); err != nil {
 			c.t.Fatal(err)
 		}
-		if env.Type == signal.TypeCandidate || env.Type == signal.TypePing && !wantPings {
+		if env.Type == protocol.TypeCandidate || env.Type == protocol.TypePing && !wantPings {
 			continue
 		}
 		return env.Type, env.Data
 	}
 }
 
-func (c *scriptedConn) expect(typ signal.Type, into any) {
+func (c *scriptedConn) expect(typ protocol.Type, into any) {
 	c.t.Helper()
-	got, data := c.next(typ == signal.TypePing)
+	got, data := c.next(typ == protocol.TypePing)
 	if got != typ {
 		c.t.Fatalf("client sent %s (%s), want %s", got, data, typ)
 	}
@@ -118,7 +114,7 @@ func (c *scriptedConn) expect(typ signal.Type, into any) {
 	}
 }
 
-var allPerms = signal.Permissions{Publish: true, Subscribe: true, PublishData: true}
+var allPerms = protocol.Permissions{Publish: true, Subscribe: true, PublishData: true}
 
 func participant(id string, tracks ...TrackInfo) Participant {
 	return Participant{ID: id, Identity: "id-" + id, JoinedAt: int64(len(id)), Permissions: allPerms, Tracks: tracks}
@@ -127,7 +123,7 @@ func participant(id string, tracks ...TrackInfo) Participant {
 // joinScripted connects a client to s and plays the first join.
 func joinScripted(t *testing.T, s *scriptedServer, others []Participant, opts ...Option) (*Client, *scriptedConn) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.DefaultWait())
 	defer cancel()
 	type result struct {
 		c   *Client
@@ -139,14 +135,14 @@ func joinScripted(t *testing.T, s *scriptedServer, others []Participant, opts ..
 		res <- result{c, err}
 	}()
 	sc := s.accept(t)
-	var j signal.Join
-	sc.expect(signal.TypeJoin, &j)
+	var j protocol.Join
+	sc.expect(protocol.TypeJoin, &j)
 	if j.Token != "tok" || j.Resume != nil {
 		t.Fatalf("first join %+v", j)
 	}
-	sc.send(signal.TypeJoined, signal.Joined{Room: "r1", Participant: participant("p1"),
+	sc.send(protocol.TypeJoined, protocol.Joined{Room: "r1", Participant: participant("p1"),
 		Participants: append([]Participant{participant("p1")}, others...), ResumeSecret: "s3cret"})
-	r := <-res
+	r := testkit.Receive(t, res, "Connect to return")
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -157,6 +153,7 @@ func joinScripted(t *testing.T, s *scriptedServer, others []Participant, opts ..
 // nextEvent returns the next event that is not a TrackSubscribed.
 func nextEvent(t *testing.T, c *Client) Event {
 	t.Helper()
+	limit := time.After(testkit.DefaultWait())
 	for {
 		select {
 		case ev, ok := <-c.Events():
@@ -167,8 +164,8 @@ func nextEvent(t *testing.T, c *Client) Event {
 				continue
 			}
 			return ev
-		case <-time.After(10 * time.Second):
-			t.Fatal("no event")
+		case <-limit:
+			t.Fatalf("gave up after %s waiting for an event", testkit.DefaultWait())
 			return nil
 		}
 	}
@@ -187,7 +184,7 @@ func expectEvent[T Event](t *testing.T, c *Client) T {
 
 func TestResumeAfterDrop(t *testing.T) {
 	s := newScriptedServer(t)
-	cam := TrackInfo{ID: "t1", Kind: signal.KindVideo, Source: signal.SourceCamera}
+	cam := TrackInfo{ID: "t1", Kind: protocol.KindVideo, Source: protocol.SourceCamera}
 	c, sc := joinScripted(t, s, []Participant{participant("p2"), participant("p3")})
 
 	sc.drop()
@@ -200,15 +197,15 @@ func TestResumeAfterDrop(t *testing.T) {
 	}
 
 	sc2 := s.accept(t)
-	var j signal.Join
-	sc2.expect(signal.TypeJoin, &j)
+	var j protocol.Join
+	sc2.expect(protocol.TypeJoin, &j)
 	if j.Token != "tok" || j.Resume == nil || j.Resume.ParticipantID != "p1" || j.Resume.Secret != "s3cret" {
 		t.Fatalf("resume join %+v", j)
 	}
-	sc2.send(signal.TypeJoined, signal.Joined{Room: "r1", Participant: participant("p1"), Resumed: true,
+	sc2.send(protocol.TypeJoined, protocol.Joined{Room: "r1", Participant: participant("p1"), Resumed: true,
 		Participants: []Participant{participant("p1"), participant("p2", cam), participant("p4")}, ResumeSecret: "s3cret"})
 	expectEvent[Reconnected](t, c)
-	if ev := expectEvent[ParticipantLeft](t, c); ev.ParticipantID != "p3" || ev.Reason != signal.ReasonLeft {
+	if ev := expectEvent[ParticipantLeft](t, c); ev.ParticipantID != "p3" || ev.Reason != protocol.ReasonLeft {
 		t.Errorf("left %+v", ev)
 	}
 	if ev := expectEvent[ParticipantJoined](t, c); ev.Participant.ID != "p4" {
@@ -217,17 +214,17 @@ func TestResumeAfterDrop(t *testing.T) {
 	if ev := expectEvent[ParticipantUpdated](t, c); ev.Participant.ID != "p2" || len(ev.Participant.Tracks) != 1 {
 		t.Errorf("updated %+v", ev)
 	}
-	var d signal.Data
-	sc2.expect(signal.TypeData, &d)
+	var d protocol.Data
+	sc2.expect(protocol.TypeData, &d)
 	if string(d.Payload) != "held" {
 		t.Errorf("held data %q", d.Payload)
 	}
-	var ping signal.Ping
-	sc2.expect(signal.TypePing, &ping)
+	var ping protocol.Ping
+	sc2.expect(protocol.TypePing, &ping)
 	if ping.T >= 0 {
 		t.Errorf("post-resume ping T = %d, want negative", ping.T)
 	}
-	sc2.send(signal.TypePong, signal.Pong(ping))
+	sc2.send(protocol.TypePong, protocol.Pong(ping))
 
 	if c.Self().ID != "p1" {
 		t.Errorf("self %q after resume", c.Self().ID)
@@ -237,14 +234,14 @@ func TestResumeAfterDrop(t *testing.T) {
 		t.Errorf("participants after resume %+v", ps)
 	}
 	// The resumed connection carries the session on.
-	sc2.send(signal.TypeData, signal.Data{From: "p2", Topic: "chat", Payload: []byte("after")})
+	sc2.send(protocol.TypeData, protocol.Data{From: "p2", Topic: "chat", Payload: []byte("after")})
 	if ev := expectEvent[DataReceived](t, c); string(ev.Payload) != "after" {
 		t.Errorf("data %+v", ev)
 	}
 	if err := c.SendData(context.Background(), []byte("direct"), "chat"); err != nil {
 		t.Fatal(err)
 	}
-	sc2.expect(signal.TypeData, &d)
+	sc2.expect(protocol.TypeData, &d)
 	if string(d.Payload) != "direct" {
 		t.Errorf("data after resume %q", d.Payload)
 	}
@@ -256,17 +253,20 @@ func TestResumeRefused(t *testing.T) {
 	sc.drop()
 	expectEvent[Reconnecting](t, c)
 	sc2 := s.accept(t)
-	sc2.expect(signal.TypeJoin, nil)
-	sc2.send(signal.TypeError, signal.Error{Code: signal.CodeResumeFailed, Message: "no session to resume; join afresh"})
-	sc2.send(signal.TypeLeave, signal.Leave{Reason: signal.ReasonError})
+	sc2.expect(protocol.TypeJoin, nil)
+	sc2.send(protocol.TypeError, protocol.Error{Code: protocol.CodeResumeFailed, Message: "no session to resume; join afresh"})
+	sc2.send(protocol.TypeLeave, protocol.Leave{Reason: protocol.ReasonError})
 	d := expectEvent[Disconnected](t, c)
 	var se *ServerError
-	if d.Reason != signal.ReasonConnectionLost || !errors.As(d.Err, &se) || se.Code != signal.CodeResumeFailed {
+	if d.Reason != protocol.ReasonConnectionLost || !errors.As(d.Err, &se) || se.Code != protocol.CodeResumeFailed {
 		t.Errorf("disconnected %#v, want connection_lost with resume_failed", d)
 	}
 	if _, ok := <-c.Events(); ok {
 		t.Error("events after Disconnected")
 	}
+	// A negative check: the pause gives a wrongly started fresh join time
+	// to show; on a slow machine it may miss one, but never fails a correct
+	// client.
 	select {
 	case extra := <-s.conns:
 		extra.drop()
@@ -288,10 +288,10 @@ func TestWithoutResume(t *testing.T) {
 func TestNoResumeAfterServerLeave(t *testing.T) {
 	s := newScriptedServer(t)
 	c, sc := joinScripted(t, s, nil)
-	sc.send(signal.TypeLeave, signal.Leave{Reason: signal.ReasonRemoved})
+	sc.send(protocol.TypeLeave, protocol.Leave{Reason: protocol.ReasonRemoved})
 	sc.drop()
 	d := expectEvent[Disconnected](t, c)
-	if d.Reason != signal.ReasonRemoved || d.Err != nil {
+	if d.Reason != protocol.ReasonRemoved || d.Err != nil {
 		t.Errorf("disconnected %#v, want removed", d)
 	}
 }
@@ -303,7 +303,7 @@ func TestCloseWhileReconnecting(t *testing.T) {
 	expectEvent[Reconnecting](t, c)
 	_ = c.Close()
 	d := expectEvent[Disconnected](t, c)
-	if d.Reason != signal.ReasonLeft || d.Err != nil {
+	if d.Reason != protocol.ReasonLeft || d.Err != nil {
 		t.Errorf("disconnected %#v, want left", d)
 	}
 	if err := c.SendData(context.Background(), []byte("x"), ""); !errors.Is(err, ErrClosed) {
@@ -317,7 +317,7 @@ func TestCloseWhileReconnecting(t *testing.T) {
 func TestResumeResendsUnansweredOffer(t *testing.T) {
 	s := newScriptedServer(t)
 	c, sc := joinScripted(t, s, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*testkit.DefaultWait())
 	defer cancel()
 	tr, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "v1", "me")
 	if err != nil {
@@ -328,30 +328,30 @@ func TestResumeResendsUnansweredOffer(t *testing.T) {
 		_, err := c.Publish(ctx, tr, SourceCamera)
 		published <- err
 	}()
-	sc.expect(signal.TypeAddTrack, nil)
-	var first signal.SessionDescription
-	sc.expect(signal.TypeOffer, &first)
+	sc.expect(protocol.TypeAddTrack, nil)
+	var first protocol.SessionDescription
+	sc.expect(protocol.TypeOffer, &first)
 	sc.drop() // the answer is lost with the connection
 	expectEvent[Reconnecting](t, c)
 
 	sc2 := s.accept(t)
-	sc2.expect(signal.TypeJoin, nil)
-	sc2.send(signal.TypeJoined, signal.Joined{Room: "r1", Participant: participant("p1"), Resumed: true,
+	sc2.expect(protocol.TypeJoin, nil)
+	sc2.send(protocol.TypeJoined, protocol.Joined{Room: "r1", Participant: participant("p1"), Resumed: true,
 		Participants: []Participant{participant("p1")}, ResumeSecret: "s3cret"})
 	expectEvent[Reconnected](t, c)
-	var ping signal.Ping
-	sc2.expect(signal.TypePing, &ping)
+	var ping protocol.Ping
+	sc2.expect(protocol.TypePing, &ping)
 	select {
 	case err := <-published:
 		t.Fatalf("Publish returned before its answer: %v", err)
 	default:
 	}
-	sc2.send(signal.TypePong, signal.Pong(ping))
-	var again signal.SessionDescription
-	sc2.expect(signal.TypeOffer, &again)
+	sc2.send(protocol.TypePong, protocol.Pong(ping))
+	var again protocol.SessionDescription
+	sc2.expect(protocol.TypeOffer, &again)
 	// The same offer (pion's local description may since carry the
 	// gathered candidates): same origin line, same session version.
-	if again.PC != signal.Publisher || sdpOrigin(again.SDP) != sdpOrigin(first.SDP) || sdpOrigin(first.SDP) == "" {
+	if again.PC != protocol.Publisher || sdpOrigin(again.SDP) != sdpOrigin(first.SDP) || sdpOrigin(first.SDP) == "" {
 		t.Fatalf("re-sent offer is not the first one: %q vs %q", sdpOrigin(again.SDP), sdpOrigin(first.SDP))
 	}
 	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
@@ -369,7 +369,7 @@ func TestResumeResendsUnansweredOffer(t *testing.T) {
 	if err := pc.SetLocalDescription(answer); err != nil {
 		t.Fatal(err)
 	}
-	sc2.send(signal.TypeAnswer, signal.SessionDescription{PC: signal.Publisher, SDP: answer.SDP})
+	sc2.send(protocol.TypeAnswer, protocol.SessionDescription{PC: protocol.Publisher, SDP: answer.SDP})
 	select {
 	case err := <-published:
 		if err != nil {
@@ -379,8 +379,8 @@ func TestResumeResendsUnansweredOffer(t *testing.T) {
 		t.Fatal("Publish did not complete after the resume")
 	}
 	// A duplicate answer is ignored, not fatal.
-	sc2.send(signal.TypeAnswer, signal.SessionDescription{PC: signal.Publisher, SDP: answer.SDP})
-	sc2.send(signal.TypeData, signal.Data{From: "p2", Payload: []byte("still")})
+	sc2.send(protocol.TypeAnswer, protocol.SessionDescription{PC: protocol.Publisher, SDP: answer.SDP})
+	sc2.send(protocol.TypeData, protocol.Data{From: "p2", Payload: []byte("still")})
 	if ev := expectEvent[DataReceived](t, c); string(ev.Payload) != "still" {
 		t.Errorf("data %+v", ev)
 	}

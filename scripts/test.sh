@@ -122,9 +122,10 @@ fuzz() {
 	echo "-- $2 in $1 ($fuzztime)"
 	go test -run '^$' -fuzz "^$2\$" -fuzztime "$fuzztime" "$1"
 }
-fuzz ./internal/signal/ FuzzDecode
-fuzz ./internal/signal/ FuzzDecodeServer
+fuzz ./protocol/ FuzzDecode
+fuzz ./protocol/ FuzzDecodeServer
 fuzz ./internal/auth/ FuzzVerify
+fuzz ./internal/httpapi/ FuzzDecodeJSON
 fuzz ./internal/rtc/ FuzzValidateOffer
 fuzz ./internal/sfu/ FuzzWritePacket
 

@@ -220,10 +220,16 @@ func ValidateName(name string) error {
 	return nil
 }
 
-// ValidateRoom checks a room name: 1 to 128 characters from [A-Za-z0-9_.-].
+// ValidateRoom checks a room name: 1 to 128 characters from [A-Za-z0-9_.-],
+// other than "." and "..". A room name is a path segment (/v1/rooms/{room})
+// and those two are dot segments that clients and proxies resolve away
+// (RFC 3986 section 5.2.4).
 func ValidateRoom(room string) error {
 	if room == "" {
 		return errors.New("token: room name is empty")
+	}
+	if room == "." || room == ".." {
+		return errors.New(`token: room name may not be "." or ".."`)
 	}
 	if len(room) > MaxRoomLen {
 		return fmt.Errorf("token: room name is longer than %d bytes", MaxRoomLen)

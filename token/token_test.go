@@ -183,6 +183,8 @@ func TestMintRejects(t *testing.T) {
 		{"room too long", k, func(o *Options) { o.Room = strings.Repeat("r", 129) }},
 		{"room bad char", k, func(o *Options) { o.Room = "a/b" }},
 		{"room space", k, func(o *Options) { o.Room = "a b" }},
+		{"room dot", k, func(o *Options) { o.Room = "." }},
+		{"room dot dot", k, func(o *Options) { o.Room = ".." }},
 		{"no key id", Key{Private: k.Private}, func(*Options) {}},
 		{"no private key", Key{ID: k.ID}, func(*Options) {}},
 	}
@@ -201,6 +203,36 @@ func TestMintRejects(t *testing.T) {
 	}
 	if _, err := k.Mint(Options{TTL: time.Minute, Grants: Grants{RoomList: true}}); err != nil {
 		t.Errorf("server-API token: %v", err)
+	}
+}
+
+// TestValidateRoom: room names are path segments of /v1/rooms/{room} and
+// of the meeting app's URLs, so the dot segments "." and ".." (RFC 3986
+// section 3.3), which a client or proxy resolves away, are refused.
+func TestValidateRoom(t *testing.T) {
+	for _, tt := range []struct {
+		room string
+		ok   bool
+	}{
+		{"standup", true},
+		{"a", true},
+		{"...", true},
+		{".a", true},
+		{"a..b", true},
+		{"_-.", true},
+		{strings.Repeat("R", MaxRoomLen), true},
+		{"", false},
+		{".", false},
+		{"..", false},
+		{"a/b", false},
+		{"%2e", false},
+		{"a b", false},
+		{"é", false},
+		{strings.Repeat("R", MaxRoomLen+1), false},
+	} {
+		if err := ValidateRoom(tt.room); (err == nil) != tt.ok {
+			t.Errorf("ValidateRoom(%q) = %v, want ok=%v", tt.room, err, tt.ok)
+		}
 	}
 }
 

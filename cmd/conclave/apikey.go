@@ -51,9 +51,9 @@ func apikeyFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 	return flags, data
 }
 
-// apikeyCreate generates a key, writes the credentials file, then stores the
-// public key. The private key exists only in the credentials file and in
-// what is printed here, once.
+// apikeyCreate generates a key, stores the public key, then writes the
+// credentials file. The private key exists only in the credentials file and
+// in what is printed here, once.
 func apikeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags, data := apikeyFlagSet("create", stderr)
 	name := flags.String("name", "", "human-readable key `name` (required)")
@@ -89,13 +89,16 @@ func apikeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer st.Close()
 
-	creds := token.Credentials{URL: *url, KeyID: rec.ID, PrivateKey: token.FormatPrivateKey(priv)}
-	if err := token.WriteCredentials(credsPath, creds); err != nil {
+	// Store the key first: an existing credentials file (--force) is
+	// replaced only by a key the server knows, so a failed write never
+	// costs the old private key. A stored key whose file then cannot be
+	// written is revoked; nobody holds its private half anyway.
+	if err := st.CreateAPIKey(ctx, rec); err != nil {
 		return fmt.Errorf("apikey create: %w", err)
 	}
-	if err := st.CreateAPIKey(ctx, rec); err != nil {
-		// Do not leave a credentials file for a key the server will not know.
-		_ = os.Remove(credsPath)
+	creds := token.Credentials{URL: *url, KeyID: rec.ID, PrivateKey: token.FormatPrivateKey(priv)}
+	if err := token.WriteCredentials(credsPath, creds); err != nil {
+		_ = st.RevokeAPIKey(ctx, rec.ID, time.Now())
 		return fmt.Errorf("apikey create: %w", err)
 	}
 	fmt.Fprintf(stdout, "API key created.\n  key id:      %s\n  name:        %s\n  private key: %s\n  credentials: %s (mode 0600)\n",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -205,4 +206,62 @@ func (s staticKeys) APIKey(_ context.Context, id string) (store.APIKey, error) {
 		return store.APIKey{}, store.ErrNotFound
 	}
 	return store.APIKey{ID: id, PublicKey: s.k.Private.Public().(ed25519.PublicKey)}, nil
+}
+
+// TestAPIKeyCreateForceKeepsOldKeyWhenStoreFails: --force replaces the
+// credentials file only once the new key is stored; when the database
+// refuses the key (here a trigger stands in for any failure of that
+// write), the old file, perhaps the only copy of its private key, is still
+// there, unchanged.
+func TestAPIKeyCreateForceKeepsOldKeyWhenStoreFails(t *testing.T) {
+	ctx := context.Background()
+	data := filepath.Join(t.TempDir(), "d")
+	if _, err := apikeyRun(t, apikeyCmd, "create", "--name", "first", "--data", data); err != nil {
+		t.Fatal(err)
+	}
+	credsPath := filepath.Join(data, "credentials.json")
+	before, err := os.ReadFile(credsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := sql.Open("sqlite", filepath.Join(data, "conclave.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `CREATE TRIGGER refuse_keys BEFORE INSERT ON api_keys
+		BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = apikeyRun(t, apikeyCmd, "create", "--name", "second", "--force", "--data", data)
+	if err == nil {
+		t.Fatal("create succeeded though the database refused the key")
+	}
+	t.Logf("create refused by the database: %v", err)
+	after, rerr := os.ReadFile(credsPath)
+	if rerr != nil || !bytes.Equal(after, before) {
+		t.Fatalf("the old credentials file was replaced or removed (%v)", rerr)
+	}
+	if _, err := db.ExecContext(ctx, `DROP TRIGGER refuse_keys`); err != nil {
+		t.Fatal(err)
+	}
+
+	// Otherwise --force does replace it, with a key the server knows.
+	out, err := apikeyRun(t, apikeyCmd, "create", "--name", "second", "--force", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, key, err := token.LoadCredentials(credsPath)
+	if err != nil || !strings.Contains(out, key.ID) {
+		t.Fatalf("credentials after --force: %v\n%s", err, out)
+	}
+	st, err := store.OpenSQLite(ctx, filepath.Join(data, "conclave.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.APIKey(ctx, key.ID); err != nil {
+		t.Errorf("the new key is not stored: %v", err)
+	}
 }

@@ -19,7 +19,7 @@ var version = "dev"
 const usage = `conclave — self-hosted, end-to-end secure video conferencing
 
 Usage:
-  conclave serve [--config FILE] [--dev] [--data DIR] [--addr HOST:PORT] [--rtc-port N] [--admin-addr HOST:PORT]
+  conclave serve [--config FILE] [--dev [--dev-listen-any]] [--data DIR] [--addr HOST:PORT] [--rtc-port N] [--admin-addr HOST:PORT]
   conclave apikey create --name NAME | list | revoke ID      [--data DIR]
   conclave token create --room R --identity I [--name N] [--ttl 10m] [--grants publish,subscribe,...]
   conclave room create|list|get|delete|participants|remove|mute ...

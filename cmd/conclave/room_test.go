@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,13 +13,15 @@ import (
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/server"
+	"github.com/conclave-video/conclave/internal/testkit"
+	"github.com/conclave-video/conclave/internal/testkit/testserver"
 	"github.com/conclave-video/conclave/token"
 )
 
 // TestRoomCommands drives `conclave room …` against a real server, with the
 // credentials `serve --dev` writes, exactly as the README's tour does.
 func TestRoomCommands(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
 	defer cancel()
 	srv, data, key := startDevServer(ctx, t, "")
 
@@ -61,11 +62,7 @@ func TestRoomCommands(t *testing.T) {
 		t.Errorf("mute of an unknown track: %v\n%s", err, out)
 	}
 	mustRoom("alice removed from room standup", "remove", "standup", "alice")
-	select {
-	case <-c.Done():
-	case <-time.After(5 * time.Second):
-		t.Error("the removed client was not disconnected")
-	}
+	testkit.Receive(t, c.Done(), "the removed client to be disconnected")
 
 	mustRoom("room standup deleted", "delete", "standup")
 	out, err := room("get", "standup")
@@ -97,7 +94,7 @@ func cliTLS(t *testing.T, data string) *tls.Config {
 // server: every subscriber gets the publisher's media with no loss, and the
 // report carries the server's own figures.
 func TestLoadtestCommand(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
 	defer cancel()
 	srv, data, _ := startDevServer(ctx, t, "127.0.0.1:0")
 
@@ -127,25 +124,15 @@ func TestLoadtestCommand(t *testing.T) {
 	}
 }
 
-// startDevServer runs a server as `serve --dev` does, on loopback ports,
-// with its dev credentials written to a fresh data directory. adminAddr ""
+// startDevServer runs a server as `serve --dev` does (testserver.Start),
+// with the dev credentials serve writes in its data directory. adminAddr ""
 // disables the admin listener. The server stops when the test ends.
 func startDevServer(ctx context.Context, t *testing.T, adminAddr string) (*server.Server, string, token.Key) {
 	t.Helper()
-	data := t.TempDir()
-	cfg := config.DefaultDev()
-	cfg.DataDir, cfg.Addr, cfg.RTCPort, cfg.AdminAddr = data, "127.0.0.1:0", 0, adminAddr
-	srv, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	s := testserver.Start(t, func(c *config.Config) { c.AdminAddr = adminAddr })
+	key, err := printDevKey(ctx, s.Srv.Store(), s.Config.DataDir, s.Srv.URL(), new(bytes.Buffer))
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := printDevKey(ctx, srv.Store(), data, srv.URL(), new(bytes.Buffer))
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(runCtx) }()
-	t.Cleanup(func() { stop(); <-done })
-	return srv, data, key
+	return s.Srv, s.Config.DataDir, key
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -24,6 +26,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	configFile := fs.String("config", "", "YAML configuration `file`")
 	dev := fs.Bool("dev", false, "development mode: bind 127.0.0.1, create a dev API key, print the URL and key")
+	devListenAny := fs.Bool("dev-listen-any", false, "with --dev, allow a non-loopback --addr (anyone who reaches it can get join tokens)")
 	data := fs.String("data", "", "data `directory` (default ./conclave-data)")
 	addr := fs.String("addr", "", "HTTPS listen `address` (default :8443; 127.0.0.1:8443 with --dev)")
 	rtcPort := fs.Int("rtc-port", -1, "media `port`: ICE over UDP and TCP (default 7881)")
@@ -38,6 +41,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	env := os.Environ()
 	if *dev {
 		env = append(env, config.EnvPrefix+"DEV=true")
+	}
+	if *devListenAny {
+		env = append(env, config.EnvPrefix+"DEV_LISTEN_ANY=true")
 	}
 	cfg, err := config.Load(*configFile, env)
 	if err != nil {
@@ -80,18 +86,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return srv.Run(ctx)
 }
 
-// printDevKey makes sure a dev API key exists, writes its credentials file,
-// prints it and returns it. The key is reused across restarts while its
-// credentials file is intact and the key is not revoked.
+// printDevKey makes sure a dev API key exists, prints it and returns it.
+// The key in DATA/credentials.json is reused across restarts (and
+// registered again if the database no longer knows it). A new key is made
+// only when there is no such file: a file that cannot be used (open to
+// others, damaged, a revoked key) is an error and is left untouched, as it
+// may hold the only copy of a private key. The file is rewritten only to
+// record a new server URL, with the same key.
 func printDevKey(ctx context.Context, st store.Store, dataDir, url string, w io.Writer) (token.Key, error) {
 	path := filepath.Join(dataDir, "credentials.json")
 	creds, key, err := token.LoadCredentials(path)
-	if err == nil {
-		if k, kerr := st.APIKey(ctx, key.ID); kerr != nil || k.Revoked() {
-			err = errors.New("dev key missing or revoked")
+	switch {
+	case err == nil:
+		if err := registerDevKey(ctx, st, key, path); err != nil {
+			return token.Key{}, err
 		}
-	}
-	if err != nil {
+	case errors.Is(err, fs.ErrNotExist):
 		rec, priv, gerr := auth.NewAPIKey("dev", rand.Reader)
 		if gerr != nil {
 			return token.Key{}, gerr
@@ -100,14 +110,40 @@ func printDevKey(ctx context.Context, st store.Store, dataDir, url string, w io.
 		if err := st.CreateAPIKey(ctx, rec); err != nil {
 			return token.Key{}, fmt.Errorf("dev key: %w", err)
 		}
-		creds = token.Credentials{URL: url, KeyID: rec.ID, PrivateKey: token.FormatPrivateKey(priv)}
+		creds = token.Credentials{KeyID: rec.ID, PrivateKey: token.FormatPrivateKey(priv)}
 		key = token.Key{ID: rec.ID, Private: priv}
+	default:
+		return token.Key{}, fmt.Errorf("dev key: %w (the file was left as it is)", err)
 	}
-	creds.URL = url
-	if err := token.WriteCredentials(path, creds); err != nil {
-		return token.Key{}, fmt.Errorf("dev key: %w", err)
+	if creds.URL != url {
+		creds.URL = url
+		if err := token.WriteCredentials(path, creds); err != nil {
+			return token.Key{}, fmt.Errorf("dev key: %w", err)
+		}
 	}
 	fmt.Fprintf(w, "Development mode. API key (also in %s):\n  key id:      %s\n  private key: %s\n",
 		path, creds.KeyID, creds.PrivateKey)
 	return key, nil
+}
+
+// registerDevKey makes sure the store knows the key from the credentials
+// file at path: it is stored again if the database was reset, and a
+// revoked key is an error.
+func registerDevKey(ctx context.Context, st store.Store, key token.Key, path string) error {
+	k, err := st.APIKey(ctx, key.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		pub, _ := key.Private.Public().(ed25519.PublicKey)
+		err := st.CreateAPIKey(ctx, store.APIKey{ID: key.ID, Name: "dev", PublicKey: pub, CreatedAt: time.Now()})
+		if err != nil {
+			return fmt.Errorf("dev key %s: register again: %w", key.ID, err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("dev key %s: %w", key.ID, err)
+	case k.Revoked():
+		return fmt.Errorf("dev key %s in %s is revoked; move the file away (it holds that key's private half) and start again to get a new dev key",
+			key.ID, path)
+	}
+	return nil
 }

@@ -15,7 +15,7 @@ const (
 	CodeLifetime    = "token_lifetime"      // exp - nbf or exp - iat above the maximum
 	CodeUnknownKey  = "token_unknown_key"   // kid names no API key
 	CodeRevokedKey  = "token_revoked_key"   // kid names a revoked API key
-	CodeRoom        = "token_room"          // room claim invalid or for another room
+	CodeRoom        = "token_room"          // room claim invalid, or the token used for another room
 	CodeIdentity    = "token_identity"      // sub missing or invalid
 )
 

@@ -3,6 +3,10 @@ package auth
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +22,14 @@ func (m mapLookup) APIKey(_ context.Context, id string) (store.APIKey, error) {
 		return store.APIKey{}, store.ErrNotFound
 	}
 	return k, nil
+}
+
+// signPayload signs a hand-written claims JSON with k, so that a test can
+// express what a map cannot (repeated names, exact spelling).
+func signPayload(k token.Key, payload string) string {
+	hdr := `{"alg":"EdDSA","typ":"JWT","kid":"` + k.ID + `"}`
+	signing := base64.RawURLEncoding.EncodeToString([]byte(hdr)) + "." + base64.RawURLEncoding.EncodeToString([]byte(payload))
+	return signing + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(k.Private, []byte(signing)))
 }
 
 // FuzzVerify checks that Verify never panics and that every refusal is a
@@ -36,6 +48,24 @@ func FuzzVerify(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(raw)
+	}
+	// Signed tokens that break a rule only the claims' JSON shows: dates
+	// as strings or null, names in another case or repeated, dot-segment
+	// rooms. The fuzzer mutates them towards the checks in checkPayload.
+	now := time.Now().Unix()
+	for _, payload := range []string{
+		`{"iss":%[1]q,"sub":"alice","aud":"conclave","iat":%[2]d,"nbf":%[2]d,"exp":"%[3]d","grants":{"publish":true}}`,
+		`{"iss":%[1]q,"sub":"alice","aud":"conclave","iat":%[2]d,"nbf":"%[2]d","exp":%[3]d,"grants":{"publish":true}}`,
+		`{"iss":%[1]q,"sub":"alice","aud":"conclave","iat":"%[2]d","nbf":%[2]d,"exp":%[3]d,"grants":{"publish":true}}`,
+		`{"iss":%[1]q,"sub":"alice","aud":"conclave","iat":%[2]d,"nbf":%[2]d,"exp":null,"grants":{}}`,
+		`{"iss":%[1]q,"sub":"alice","aud":"conclave","iat":%[2]d,"nbf":%[2]d,"exp":%[3]d,"room":".","grants":{"publish":true}}`,
+		`{"iss":%[1]q,"sub":"alice","aud":"conclave","iat":%[2]d,"nbf":%[2]d,"exp":%[3]d,"room":"..","grants":{"publish":true}}`,
+		`{"iss":%[1]q,"Sub":"alice","aud":"conclave","iat":%[2]d,"nbf":%[2]d,"exp":%[3]d,"grants":{"publish":true}}`,
+		`{"iss":%[1]q,"\u017fub":"alice","aud":"conclave","iat":%[2]d,"nbf":%[2]d,"EXP":%[3]d,"grants":{"RoomAdmin":true}}`,
+		`{"iss":%[1]q,"sub":"alice","sub":"bob","aud":"conclave","iat":%[2]d,"nbf":%[2]d,"exp":%[3]d,"grants":{"publish":true,"publish":false}}`,
+		`{"iss":%[1]q,"sub":"alice","aud":"conclave","iat":%[2]d.5,"nbf":%[2]d,"exp":%[3]d,"grants":{"x":[{}]},"y":[1,{"z":"exp"}]}`,
+	} {
+		f.Add(signPayload(key, fmt.Sprintf(payload, key.ID, now, now+60)))
 	}
 	f.Add("")
 	f.Add("..")
@@ -57,6 +87,28 @@ func FuzzVerify(f *testing.F) {
 		}
 		if c.Subject == "" || c.Issuer != key.ID {
 			t.Fatalf("accepted claims %+v", c)
+		}
+		if c.Room != "" && token.ValidateRoom(c.Room) != nil || c.Room == "." || c.Room == ".." {
+			t.Fatalf("accepted room %q", c.Room)
+		}
+		// What was accepted must read the same to a case-sensitive parser,
+		// with the dates as JSON numbers.
+		payload, err := base64.RawURLEncoding.DecodeString(strings.Split(raw, ".")[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(payload, &m); err != nil {
+			t.Fatalf("accepted claims that are not a JSON object: %v", err)
+		}
+		if _, ok := m["sub"]; !ok {
+			t.Fatalf("accepted a token whose sub is not spelt sub: %s", payload)
+		}
+		for _, name := range []string{"exp", "nbf", "iat"} {
+			var n json.Number
+			if err := json.Unmarshal(m[name], &n); err != nil || len(m[name]) == 0 || m[name][0] == '"' {
+				t.Fatalf("accepted %s = %s, not a JSON number", name, m[name])
+			}
 		}
 	})
 }

@@ -71,6 +71,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*token.Claims, error
 	if err != nil {
 		return nil, err
 	}
+	// Like the header, the claims' JSON is checked before any key lookup:
+	// a token that breaks these rules could never be accepted.
+	if err := checkPayload(raw); err != nil {
+		return nil, err
+	}
 
 	var (
 		claims    token.Claims
@@ -225,23 +230,10 @@ func (v *Verifier) checkClaims(c *token.Claims, kid string) error {
 		return tokenErr(CodeIdentity, fmt.Sprintf("sub must be at most %d bytes of UTF-8 without control characters", token.MaxIdentityLen))
 	}
 	if c.Room != "" && token.ValidateRoom(c.Room) != nil {
-		return tokenErr(CodeRoom, fmt.Sprintf("room must be at most %d characters from [A-Za-z0-9_.-]", token.MaxRoomLen))
+		return tokenErr(CodeRoom, fmt.Sprintf(`room must be at most %d characters from [A-Za-z0-9_.-], not "." or ".."`, token.MaxRoomLen))
 	}
 	if token.ValidateName(c.Name) != nil {
 		return tokenErr(CodeMalformed, fmt.Sprintf("name must be at most %d bytes of UTF-8 without control characters", token.MaxNameLen))
-	}
-	return nil
-}
-
-// CheckRoom refuses, with code token_room, a token whose room claim names a
-// room other than room. A token without a room claim is not bound to a
-// room; whether it may join is the room policy's decision.
-func CheckRoom(c *token.Claims, room string) error {
-	if c == nil {
-		return tokenErr(CodeMalformed, "no claims")
-	}
-	if c.Room != "" && c.Room != room {
-		return tokenErr(CodeRoom, "token is for another room")
 	}
 	return nil
 }

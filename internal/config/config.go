@@ -25,6 +25,10 @@ type Config struct {
 	DataDir string `yaml:"data_dir"`
 	// Dev enables development defaults (loopback bind, loopback ICE candidates).
 	Dev bool `yaml:"dev"`
+	// DevListenAny lets a dev server listen on a non-loopback address. Dev
+	// mode hands out join tokens to anyone who can reach /dev/token, so
+	// without it Validate refuses such an address.
+	DevListenAny bool `yaml:"dev_listen_any"`
 
 	TLS    TLS    `yaml:"tls"`
 	Tokens Tokens `yaml:"tokens"`
@@ -58,6 +62,10 @@ type Rooms struct {
 	MaxParticipants int           `yaml:"max_participants"`
 	EmptyTimeout    time.Duration `yaml:"empty_timeout"`
 	MaxRooms        int           `yaml:"max_rooms"`
+	// MaxParticipantsCap and MaxEmptyTimeout bound what a REST caller may
+	// ask for when it creates a room.
+	MaxParticipantsCap int           `yaml:"max_participants_cap"`
+	MaxEmptyTimeout    time.Duration `yaml:"max_empty_timeout"`
 }
 
 // Signal configures the signaling WebSocket.
@@ -67,7 +75,14 @@ type Signal struct {
 	Burst             int           `yaml:"burst"`
 	PingInterval      time.Duration `yaml:"ping_interval"`
 	ResumeWindow      time.Duration `yaml:"resume_window"`
-	MaxSessions       int           `yaml:"max_sessions"`
+	// MaxSessions bounds sessions whose token has been verified.
+	MaxSessions int `yaml:"max_sessions"`
+	// MaxUnauthenticated bounds connections that have not yet presented a
+	// valid token, and MaxUnauthenticatedPerIP those of one address (IPv6:
+	// one /56) among them; beyond either the longest-waiting such
+	// connection is closed to make room.
+	MaxUnauthenticated      int `yaml:"max_unauthenticated"`
+	MaxUnauthenticatedPerIP int `yaml:"max_unauthenticated_per_ip"`
 }
 
 // RTC configures the media transport.
@@ -86,7 +101,9 @@ type HTTP struct {
 	// FrameAncestors is the CSP frame-ancestors source list.
 	FrameAncestors []string `yaml:"frame_ancestors"`
 	// AllowedOrigins are extra origins (scheme://host[:port]) accepted on the
-	// WebSocket upgrade and by CORS; the server's own origin always is.
+	// WebSocket upgrade and allowed to call the REST API from a browser
+	// (httpapi.CORS: exact origins, no credentials); the server's own origin
+	// always is.
 	AllowedOrigins []string `yaml:"allowed_origins"`
 }
 
@@ -96,7 +113,9 @@ type Log struct {
 	Format string `yaml:"format"` // text or json
 }
 
-// Default returns the production defaults.
+// Default returns the production defaults. It is the one place a default
+// is set: the packages that take these values (room, signal, httpapi) fill
+// a zero field from here.
 func Default() Config {
 	return Config{
 		Addr:      ":8443",
@@ -109,6 +128,9 @@ func Default() Config {
 			MaxParticipants: 100,
 			EmptyTimeout:    5 * time.Minute,
 			MaxRooms:        1000,
+
+			MaxParticipantsCap: 1000,
+			MaxEmptyTimeout:    24 * time.Hour,
 		},
 		Signal: Signal{
 			JoinTimeout:       5 * time.Second,
@@ -117,6 +139,9 @@ func Default() Config {
 			PingInterval:      5 * time.Second,
 			ResumeWindow:      15 * time.Second,
 			MaxSessions:       10000,
+
+			MaxUnauthenticated:      256,
+			MaxUnauthenticatedPerIP: 16,
 		},
 		RTC: RTC{
 			DisconnectTimeout: 10 * time.Second,

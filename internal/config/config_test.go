@@ -132,9 +132,9 @@ log: {level: debug, format: json}
 		},
 		{
 			name: "dev from yaml keeps explicit values",
-			yaml: "dev: true\naddr: \"0.0.0.0:8443\"\nrtc: {include_loopback: false}\n",
+			yaml: "dev: true\ndev_listen_any: true\naddr: \"0.0.0.0:8443\"\nrtc: {include_loopback: false}\n",
 			check: func(t *testing.T, c Config) {
-				if !c.Dev || c.Addr != "0.0.0.0:8443" || c.RTC.IncludeLoopback {
+				if !c.Dev || !c.DevListenAny || c.Addr != "0.0.0.0:8443" || c.RTC.IncludeLoopback {
 					t.Errorf("explicit values lost in dev: %+v", c)
 				}
 			},
@@ -220,6 +220,8 @@ func TestValidate(t *testing.T) {
 		{"ping interval", func(c *Config) { c.Signal.PingInterval = 0 }, "signal.ping_interval"},
 		{"resume window", func(c *Config) { c.Signal.ResumeWindow = -time.Second }, "signal.resume_window"},
 		{"max sessions", func(c *Config) { c.Signal.MaxSessions = 0 }, "signal.max_sessions"},
+		{"max unauthenticated", func(c *Config) { c.Signal.MaxUnauthenticated = 0 }, "signal.max_unauthenticated"},
+		{"max unauthenticated per ip", func(c *Config) { c.Signal.MaxUnauthenticatedPerIP = -1 }, "signal.max_unauthenticated_per_ip"},
 		{"public ip", func(c *Config) { c.RTC.PublicIPs = []string{"example.com"} }, "rtc.public_ips[0]"},
 		{"disconnect", func(c *Config) { c.RTC.DisconnectTimeout = 0 }, "rtc.disconnect_timeout"},
 		{"pli", func(c *Config) { c.RTC.PLIInterval = 0 }, "rtc.pli_interval"},
@@ -227,7 +229,11 @@ func TestValidate(t *testing.T) {
 		{"frame ancestors injection", func(c *Config) { c.HTTP.FrameAncestors = []string{"'self'; script-src *"} }, "http.frame_ancestors[0]"},
 		{"origin with path", func(c *Config) { c.HTTP.AllowedOrigins = []string{"https://a.example/x"} }, "http.allowed_origins[0]"},
 		{"origin scheme", func(c *Config) { c.HTTP.AllowedOrigins = []string{"ftp://a.example"} }, "http.allowed_origins[0]"},
+		{"origin wildcard", func(c *Config) { c.HTTP.AllowedOrigins = []string{"https://*.example.com"} }, "http.allowed_origins[0]"},
+		{"origin empty port", func(c *Config) { c.HTTP.AllowedOrigins = []string{"https://a.example:"} }, "http.allowed_origins[0]"},
 		{"log level", func(c *Config) { c.Log.Level = "trace" }, "log.level"},
+		{"participants cap below the default", func(c *Config) { c.Rooms.MaxParticipantsCap = c.Rooms.MaxParticipants - 1 }, "rooms.max_participants_cap"},
+		{"max empty timeout zero", func(c *Config) { c.Rooms.MaxEmptyTimeout = 0 }, "rooms.max_empty_timeout"},
 		{"log format", func(c *Config) { c.Log.Format = "xml" }, "log.format"},
 	}
 	for _, tt := range tests {
@@ -248,17 +254,64 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestDevListensOnLoopback: dev mode refuses a listen address beyond
+// loopback unless dev_listen_any is set, and the error names the flag.
+func TestDevListensOnLoopback(t *testing.T) {
+	for _, tt := range []struct {
+		addr      string
+		dev, any  bool
+		wantError bool
+	}{
+		{"127.0.0.1:8443", true, false, false},
+		{"127.0.0.2:8443", true, false, false},
+		{"[::1]:8443", true, false, false},
+		{"localhost:8443", true, false, false},
+		{"LOCALHOST:0", true, false, false},
+		{"192.0.2.2:8443", true, false, true},
+		{"0.0.0.0:8443", true, false, true},
+		{":8443", true, false, true},
+		{"[::]:8443", true, false, true},
+		{"[::ffff:127.0.0.1]:8443", true, false, false},
+		{"meet.example.com:8443", true, false, true},
+		{"localhost.example.com:8443", true, false, true},
+		{"192.0.2.2:8443", true, true, false},
+		{":8443", true, true, false},
+		{"192.0.2.2:8443", false, false, false},
+	} {
+		c := DefaultDev()
+		c.Dev, c.DevListenAny, c.Addr = tt.dev, tt.any, tt.addr
+		err := c.Validate()
+		if (err != nil) != tt.wantError {
+			t.Errorf("addr %s dev %v dev_listen_any %v: %v", tt.addr, tt.dev, tt.any, err)
+			continue
+		}
+		if err != nil && (!strings.HasPrefix(err.Error(), "addr: ") || !strings.Contains(err.Error(), "--dev-listen-any")) {
+			t.Errorf("addr %s: %q does not start with addr: and name --dev-listen-any", tt.addr, err)
+		}
+	}
+	// The environment sets it like any key.
+	c, err := Load("", []string{"CONCLAVE_DEV=true", "CONCLAVE_ADDR=0.0.0.0:8443", "CONCLAVE_DEV_LISTEN_ANY=true"})
+	if err != nil || !c.DevListenAny {
+		t.Errorf("Load with CONCLAVE_DEV_LISTEN_ANY: %+v, %v", c, err)
+	}
+	if _, err := Load("", []string{"CONCLAVE_DEV=true", "CONCLAVE_ADDR=0.0.0.0:8443"}); err == nil {
+		t.Error("Load: dev on 0.0.0.0 accepted")
+	}
+}
+
 // TestEveryKeyOverridable checks that each leaf field has an environment
 // variable that round-trips, so a new key cannot be forgotten.
 func TestEveryKeyOverridable(t *testing.T) {
 	vars := EnvVars() // panics on a name collision
 	for _, name := range []string{
-		"CONCLAVE_ADDR", "CONCLAVE_RTC_PORT", "CONCLAVE_ADMIN_ADDR", "CONCLAVE_DATA_DIR", "CONCLAVE_DEV",
+		"CONCLAVE_ADDR", "CONCLAVE_RTC_PORT", "CONCLAVE_ADMIN_ADDR", "CONCLAVE_DATA_DIR", "CONCLAVE_DEV", "CONCLAVE_DEV_LISTEN_ANY",
 		"CONCLAVE_TLS_CERT_FILE", "CONCLAVE_TLS_KEY_FILE", "CONCLAVE_TLS_HOSTS",
 		"CONCLAVE_TOKENS_MAX_LIFETIME",
 		"CONCLAVE_ROOMS_AUTO_CREATE", "CONCLAVE_ROOMS_MAX_PARTICIPANTS", "CONCLAVE_ROOMS_EMPTY_TIMEOUT", "CONCLAVE_ROOMS_MAX_ROOMS",
+		"CONCLAVE_ROOMS_MAX_PARTICIPANTS_CAP", "CONCLAVE_ROOMS_MAX_EMPTY_TIMEOUT",
 		"CONCLAVE_SIGNAL_JOIN_TIMEOUT", "CONCLAVE_SIGNAL_MESSAGES_PER_SECOND", "CONCLAVE_SIGNAL_BURST",
 		"CONCLAVE_SIGNAL_PING_INTERVAL", "CONCLAVE_SIGNAL_RESUME_WINDOW", "CONCLAVE_SIGNAL_MAX_SESSIONS",
+		"CONCLAVE_SIGNAL_MAX_UNAUTHENTICATED", "CONCLAVE_SIGNAL_MAX_UNAUTHENTICATED_PER_IP",
 		"CONCLAVE_RTC_PUBLIC_IPS", "CONCLAVE_RTC_INCLUDE_LOOPBACK", "CONCLAVE_RTC_DISCONNECT_TIMEOUT", "CONCLAVE_RTC_PLI_INTERVAL",
 		"CONCLAVE_HTTP_FRAME_ANCESTORS", "CONCLAVE_HTTP_ALLOWED_ORIGINS",
 		"CONCLAVE_LOG_LEVEL", "CONCLAVE_LOG_FORMAT",

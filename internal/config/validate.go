@@ -22,6 +22,10 @@ func (c Config) Validate() error {
 
 	if err := checkHostPort(c.Addr); err != nil {
 		bad("addr", "%v", err)
+	} else if c.Dev && !c.DevListenAny && !IsLoopbackAddr(c.Addr) {
+		bad("addr", "dev mode listens on loopback only (127.0.0.1, ::1 or localhost), got %q: "+
+			"its /dev/token endpoint hands out join tokens; pass --dev-listen-any (dev_listen_any: true) "+
+			"to listen on other addresses anyway", c.Addr)
 	}
 	// Port 0 asks the kernel for a free port: tests use it; an operator
 	// would not, since clients must be able to reach the port.
@@ -55,6 +59,10 @@ func (c Config) Validate() error {
 	if c.Rooms.MaxRooms < 1 {
 		bad("rooms.max_rooms", "must be at least 1, got %d", c.Rooms.MaxRooms)
 	}
+	if c.Rooms.MaxParticipantsCap < c.Rooms.MaxParticipants {
+		bad("rooms.max_participants_cap", "must be at least rooms.max_participants (%d), got %d", c.Rooms.MaxParticipants, c.Rooms.MaxParticipantsCap)
+	}
+	positive(bad, "rooms.max_empty_timeout", c.Rooms.MaxEmptyTimeout)
 	if c.Rooms.EmptyTimeout < 0 {
 		bad("rooms.empty_timeout", "must not be negative, got %s", c.Rooms.EmptyTimeout)
 	}
@@ -70,6 +78,12 @@ func (c Config) Validate() error {
 	positive(bad, "signal.resume_window", c.Signal.ResumeWindow)
 	if c.Signal.MaxSessions < 1 {
 		bad("signal.max_sessions", "must be at least 1, got %d", c.Signal.MaxSessions)
+	}
+	if c.Signal.MaxUnauthenticated < 1 {
+		bad("signal.max_unauthenticated", "must be at least 1, got %d", c.Signal.MaxUnauthenticated)
+	}
+	if c.Signal.MaxUnauthenticatedPerIP < 1 {
+		bad("signal.max_unauthenticated_per_ip", "must be at least 1, got %d", c.Signal.MaxUnauthenticatedPerIP)
 	}
 
 	for i, ip := range c.RTC.PublicIPs {
@@ -114,6 +128,21 @@ func positive(bad func(string, string, ...any), key string, d time.Duration) {
 	}
 }
 
+// IsLoopbackAddr reports whether a host:port listen address is on loopback
+// only: a loopback IP address or "localhost". An empty host (every
+// address) is not.
+func IsLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
 func checkHostPort(addr string) error {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -126,11 +155,14 @@ func checkHostPort(addr string) error {
 	return nil
 }
 
+// checkOrigin accepts exactly scheme://host[:port]: origins are compared
+// as a whole (scheme, host and port), so there are no wildcards.
 func checkOrigin(o string) error {
 	u, err := url.Parse(o)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
-		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return fmt.Errorf("%q is not an origin like https://example.com", o)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" ||
+		strings.HasSuffix(u.Host, ":") || strings.Contains(u.Host, "*") ||
+		u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%q is not an origin like https://example.com or https://example.com:8443", o)
 	}
 	return nil
 }

@@ -15,7 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -29,8 +31,10 @@ type Config struct {
 	Verifier TokenVerifier
 	// TokenErrorCode maps a verification error to its stable code.
 	TokenErrorCode func(error) string
-	Rooms          *room.Manager
-	Logger         *slog.Logger
+	// Rooms decides every access and holds the rooms; the API decides
+	// nothing itself.
+	Rooms  room.Rooms
+	Logger *slog.Logger
 	// MaxEmptyTimeout and MaxParticipants bound what a caller may ask for.
 	MaxEmptyTimeout time.Duration
 	MaxParticipants int
@@ -41,14 +45,15 @@ type API struct{ cfg Config }
 
 // New returns the API.
 func New(cfg Config) *API {
+	def := config.Default().Rooms
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.MaxEmptyTimeout <= 0 {
-		cfg.MaxEmptyTimeout = 24 * time.Hour
+		cfg.MaxEmptyTimeout = def.MaxEmptyTimeout
 	}
 	if cfg.MaxParticipants <= 0 {
-		cfg.MaxParticipants = 1000
+		cfg.MaxParticipants = def.MaxParticipantsCap
 	}
 	return &API{cfg: cfg}
 }
@@ -77,19 +82,30 @@ type errorBody struct {
 	Error Error `json:"error"`
 }
 
-// Stable error codes of the REST API (token_* codes come from auth).
+// Stable error codes of the REST API: protocol.Codes is the table of
+// every code with its status. token_* codes come from auth.
 const (
-	CodeUnauthenticated    = "unauthenticated"
-	CodePermissionDenied   = "permission_denied"
-	CodeInvalidArgument    = "invalid_argument"
-	CodeRoomNotFound       = "room_not_found"
-	CodeRoomExists         = "room_exists"
-	CodeParticipantUnknown = "participant_not_found"
-	CodeTrackUnknown       = "track_not_found"
-	CodeTooManyRooms       = "too_many_rooms"
-	CodeBodyTooLarge       = "body_too_large"
-	CodeInternal           = "internal"
+	CodeUnauthenticated     = protocol.CodeUnauthenticated
+	CodePermissionDenied    = protocol.CodePermissionDenied
+	CodeInvalidArgument     = protocol.CodeInvalidArgument
+	CodeRoomNotFound        = protocol.CodeRoomNotFound
+	CodeRoomExists          = protocol.CodeRoomExists
+	CodeParticipantNotFound = protocol.CodeParticipantNotFound
+	CodeTrackNotFound       = protocol.CodeTrackNotFound
+	CodeTooManyRooms        = protocol.CodeTooManyRooms
+	CodeBodyTooLarge        = protocol.CodeBodyTooLarge
+	CodeUnavailable         = protocol.CodeUnavailable
+	CodeInternal            = protocol.CodeInternal
 )
+
+// WriteCode writes the error for code with the status the code table
+// gives it.
+func WriteCode(w http.ResponseWriter, code, msg string) {
+	if protocol.HTTPStatus(code) == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	WriteError(w, protocol.HTTPStatus(code), code, msg)
+}
 
 // WriteError writes the error body every Conclave endpoint uses:
 // {"error":{"code":…,"message":…}}.
@@ -147,31 +163,26 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	return DecodeJSON(w, r, v, MaxBodyBytes)
 }
 
-// DecodeJSON reads a JSON request body strictly: at most limit bytes, no
-// unknown fields, exactly one value. On failure it writes the error
-// response (413 body_too_large or 400 invalid_argument) and returns false.
+// DecodeJSON reads a JSON request body as strictly as signaling reads a
+// message (protocol.StrictUnmarshal): at most limit bytes, exactly one
+// value, no unknown fields, field names matched with their exact case, no
+// repeated fields. On failure it writes the error response (413
+// body_too_large or 400 invalid_argument) and returns false.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	msg := "malformed JSON body"
-	if err == nil {
-		if _, err = dec.Token(); err == io.EOF {
-			return true
-		}
-		msg = "trailing data after the JSON body"
-	}
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
 		WriteError(w, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the request body is too large")
 		return false
 	}
 	if err != nil {
-		msg += ": " + err.Error()
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "the request body could not be read")
+		return false
 	}
-	WriteError(w, http.StatusBadRequest, CodeInvalidArgument, msg)
-	return false
+	if err := protocol.StrictUnmarshal(body, v); err != nil {
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "malformed JSON body: "+err.Error())
+		return false
+	}
+	return true
 }
 
 // CreateRoomRequest is the body of POST /v1/rooms.
@@ -182,20 +193,16 @@ type CreateRoomRequest struct {
 }
 
 func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims) {
-	if !c.Grants.RoomCreate {
-		WriteError(w, http.StatusForbidden, CodePermissionDenied, "the token lacks the roomCreate grant")
-		return
-	}
 	var req CreateRoomRequest
 	if !decode(w, r, &req) {
 		return
 	}
 	if err := token.ValidateRoom(req.Name); err != nil || req.Name == "" {
-		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "name: 1-128 characters of A-Z a-z 0-9 _ . -")
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "name: 1-128 characters of A-Z a-z 0-9 _ . - (not . or ..)")
 		return
 	}
-	if c.Room != "" && c.Room != req.Name {
-		WriteError(w, http.StatusForbidden, "token_room", "the token is for another room")
+	name := room.RoomName(req.Name)
+	if !a.allowed(w, c, room.ActionCreateRoom, name) {
 		return
 	}
 	if req.MaxParticipants < 0 || req.MaxParticipants > a.cfg.MaxParticipants {
@@ -208,28 +215,28 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims
 		return
 	}
 	info, err := a.cfg.Rooms.Create(room.Spec{
-		Name:            req.Name,
-		Owner:           c.Issuer,
+		Name:            name,
+		Owner:           room.KeyID(c.Issuer),
 		MaxParticipants: req.MaxParticipants,
 		EmptyTimeout:    time.Duration(req.EmptyTimeout) * time.Second,
 	})
-	switch {
-	case errors.Is(err, room.ErrRoomExists):
-		if existing, gerr := a.cfg.Rooms.Get(req.Name); gerr == nil && existing.Owner != c.Issuer {
-			WriteError(w, http.StatusForbidden, CodePermissionDenied, "the room belongs to another API key")
-			return
-		}
-		WriteError(w, http.StatusConflict, CodeRoomExists, "a room with this name exists")
-		return
-	case errors.Is(err, room.ErrTooManyRooms):
-		WriteError(w, http.StatusServiceUnavailable, CodeTooManyRooms, "the server hosts as many rooms as it may")
-		return
-	case err != nil:
-		a.internal(w, err)
+	if err != nil {
+		a.roomError(w, err)
 		return
 	}
 	a.cfg.Logger.Info("room created", "room", info.Name, "key", c.Issuer)
 	WriteJSON(w, http.StatusCreated, info)
+}
+
+// allowed asks room whether c may do action on name, and writes the
+// refusal if not.
+func (a *API) allowed(w http.ResponseWriter, c *token.Claims, action room.Action, name room.RoomName) bool {
+	d := a.cfg.Rooms.Decide(room.Request{Claims: c, Action: action, Room: name})
+	if d.Outcome == room.Admitted {
+		return true
+	}
+	a.roomError(w, d.Err)
+	return false
 }
 
 // RoomList is the body of GET /v1/rooms.
@@ -238,91 +245,72 @@ type RoomList struct {
 }
 
 func (a *API) listRooms(w http.ResponseWriter, r *http.Request, c *token.Claims) {
-	if !c.Grants.RoomList {
-		WriteError(w, http.StatusForbidden, CodePermissionDenied, "the token lacks the roomList grant")
+	if !a.allowed(w, c, room.ActionListRooms, "") {
 		return
 	}
-	rooms := a.cfg.Rooms.List(c.Issuer)
+	rooms := a.cfg.Rooms.List(room.KeyID(c.Issuer))
 	if c.Room != "" {
 		// A room-bound token sees its own room only.
-		rooms = slices.DeleteFunc(rooms, func(i room.Info) bool { return i.Name != c.Room })
+		rooms = slices.DeleteFunc(rooms, func(i room.Info) bool { return i.Name != room.RoomName(c.Room) })
 	}
 	WriteJSON(w, http.StatusOK, RoomList{Rooms: rooms})
 }
 
-// roomAccess resolves {room} and checks that c may administer it: the
-// roomAdmin grant (or roomList for reading), a room claim that is empty or
-// names it, and ownership by the token's key. It writes the error itself.
-func (a *API) roomAccess(w http.ResponseWriter, r *http.Request, c *token.Claims, read bool) (room.Info, bool) {
-	name := r.PathValue("room")
-	if !c.Grants.RoomAdmin && !(read && c.Grants.RoomList) {
-		WriteError(w, http.StatusForbidden, CodePermissionDenied, "the token lacks the roomAdmin grant")
-		return room.Info{}, false
-	}
-	if c.Room != "" && c.Room != name {
-		WriteError(w, http.StatusForbidden, "token_room", "the token is for another room")
-		return room.Info{}, false
+func (a *API) getRoom(w http.ResponseWriter, r *http.Request, c *token.Claims) {
+	name := room.RoomName(r.PathValue("room"))
+	if !a.allowed(w, c, room.ActionReadRoom, name) {
+		return
 	}
 	info, err := a.cfg.Rooms.Get(name)
 	if err != nil {
-		WriteError(w, http.StatusNotFound, CodeRoomNotFound, "no such room")
-		return room.Info{}, false
+		a.roomError(w, err)
+		return
 	}
-	if info.Owner != c.Issuer {
-		WriteError(w, http.StatusForbidden, CodePermissionDenied, "the room belongs to another API key")
-		return room.Info{}, false
-	}
-	return info, true
-}
-
-func (a *API) getRoom(w http.ResponseWriter, r *http.Request, c *token.Claims) {
-	if info, ok := a.roomAccess(w, r, c, true); ok {
-		WriteJSON(w, http.StatusOK, info)
-	}
+	WriteJSON(w, http.StatusOK, info)
 }
 
 func (a *API) deleteRoom(w http.ResponseWriter, r *http.Request, c *token.Claims) {
-	info, ok := a.roomAccess(w, r, c, false)
-	if !ok {
+	name := room.RoomName(r.PathValue("room"))
+	if !a.allowed(w, c, room.ActionAdministerRoom, name) {
 		return
 	}
-	if err := a.cfg.Rooms.Delete(info.Name, "room_deleted"); err != nil {
-		WriteError(w, http.StatusNotFound, CodeRoomNotFound, "no such room")
+	if err := a.cfg.Rooms.Delete(name, room.KeyID(c.Issuer), room.ReasonRoomDeleted); err != nil {
+		a.roomError(w, err)
 		return
 	}
-	a.cfg.Logger.Info("room deleted", "room", info.Name, "key", c.Issuer)
+	a.cfg.Logger.Info("room deleted", "room", name, "key", c.Issuer)
 	w.WriteHeader(http.StatusNoContent)
 }
 
 // ParticipantList is the body of GET /v1/rooms/{room}/participants.
 type ParticipantList struct {
-	Participants []room.ParticipantInfo `json:"participants"`
+	Participants []protocol.ParticipantInfo `json:"participants"`
 }
 
 func (a *API) listParticipants(w http.ResponseWriter, r *http.Request, c *token.Claims) {
-	info, ok := a.roomAccess(w, r, c, false)
-	if !ok {
+	name := room.RoomName(r.PathValue("room"))
+	if !a.allowed(w, c, room.ActionAdministerRoom, name) {
 		return
 	}
-	ps, err := a.cfg.Rooms.Participants(info.Name)
+	ps, err := a.cfg.Rooms.Participants(name, room.KeyID(c.Issuer))
 	if err != nil {
-		WriteError(w, http.StatusNotFound, CodeRoomNotFound, "no such room")
-		return
-	}
-	WriteJSON(w, http.StatusOK, ParticipantList{Participants: ps})
-}
-
-func (a *API) removeParticipant(w http.ResponseWriter, r *http.Request, c *token.Claims) {
-	info, ok := a.roomAccess(w, r, c, false)
-	if !ok {
-		return
-	}
-	identity := r.PathValue("identity")
-	if err := a.cfg.Rooms.Remove(info.Name, identity, "removed"); err != nil {
 		a.roomError(w, err)
 		return
 	}
-	a.cfg.Logger.Info("participant removed", "room", info.Name, "identity", identity, "key", c.Issuer)
+	WriteJSON(w, http.StatusOK, ParticipantList{Participants: room.WireParticipants(ps)})
+}
+
+func (a *API) removeParticipant(w http.ResponseWriter, r *http.Request, c *token.Claims) {
+	name := room.RoomName(r.PathValue("room"))
+	if !a.allowed(w, c, room.ActionAdministerRoom, name) {
+		return
+	}
+	identity := room.Identity(r.PathValue("identity"))
+	if err := a.cfg.Rooms.Remove(name, room.KeyID(c.Issuer), identity, room.ReasonRemoved); err != nil {
+		a.roomError(w, err)
+		return
+	}
+	a.cfg.Logger.Info("participant removed", "room", name, "identity", identity, "key", c.Issuer)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -332,37 +320,38 @@ type MuteRequest struct {
 }
 
 func (a *API) muteTrack(w http.ResponseWriter, r *http.Request, c *token.Claims) {
-	info, ok := a.roomAccess(w, r, c, false)
-	if !ok {
-		return
-	}
 	var req MuteRequest
 	if !decode(w, r, &req) {
+		return
+	}
+	name := room.RoomName(r.PathValue("room"))
+	if !a.allowed(w, c, room.ActionAdministerRoom, name) {
 		return
 	}
 	if req.Muted == nil {
 		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "muted: required (true or false)")
 		return
 	}
-	t, err := a.cfg.Rooms.MuteTrack(info.Name, r.PathValue("identity"), r.PathValue("track"), *req.Muted)
+	t, err := a.cfg.Rooms.MuteTrack(name, room.KeyID(c.Issuer), room.Identity(r.PathValue("identity")), room.TrackID(r.PathValue("track")), *req.Muted)
 	if err != nil {
 		a.roomError(w, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, t)
+	WriteJSON(w, http.StatusOK, t.Wire())
 }
 
+// roomError answers a refusal from room with its REST code and the status
+// the code table gives it; anything else is a server fault.
 func (a *API) roomError(w http.ResponseWriter, err error) {
-	switch {
-	case errors.Is(err, room.ErrRoomNotFound):
-		WriteError(w, http.StatusNotFound, CodeRoomNotFound, "no such room")
-	case errors.Is(err, room.ErrUnknownParticipant):
-		WriteError(w, http.StatusNotFound, CodeParticipantUnknown, "no such participant in the room")
-	case errors.Is(err, room.ErrUnknownTrack):
-		WriteError(w, http.StatusNotFound, CodeTrackUnknown, "no such track")
-	default:
+	code := room.RESTCode(err)
+	if code == CodeInternal {
 		a.internal(w, err)
+		return
 	}
+	if code == CodeUnavailable {
+		a.cfg.Logger.Error("api: store unavailable", "err", err)
+	}
+	WriteCode(w, code, room.Message(err))
 }
 
 func (a *API) internal(w http.ResponseWriter, err error) {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -26,4 +27,91 @@ func SecurityHeaders(frameAncestors []string, next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// CORS lets web apps on the given origins call the REST API under /v1 from
+// a browser (Cross-Origin Resource Sharing, the Fetch standard). origins
+// are "scheme://host[:port]" as config validated them; they are compared
+// with the request's Origin exactly, after lower-casing the scheme and host
+// and dropping a default port, as browsers serialise an origin. With no
+// origins, next is returned unchanged: same-origin requests need no CORS.
+//
+// The API authenticates with a bearer token the app sets itself, never with
+// cookies, so credentials are never allowed
+// (no Access-Control-Allow-Credentials): another origin's page can read an
+// answer only with a token it already holds. The WebSocket /v1/signal is not
+// covered: browsers do not apply CORS to WebSockets, and the upgrade checks
+// Origin itself.
+func CORS(origins []string, next http.Handler) http.Handler {
+	allowed := make(map[string]bool, len(origins))
+	for _, o := range origins {
+		if n, ok := normalizeOrigin(o); ok {
+			allowed[n] = true
+		}
+	}
+	if len(allowed) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/v1/") || r.URL.Path == "/v1/signal" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		// The answer depends on Origin: a cache must not hand one origin's
+		// answer to another.
+		h.Add("Vary", "Origin")
+		origin := r.Header.Get("Origin")
+		if len(r.Header.Values("Origin")) != 1 || !allowed[origin] {
+			// Not a cross-origin request the operator allowed: no CORS
+			// headers, and a preflight gets what any OPTIONS gets (405).
+			next.ServeHTTP(w, r)
+			return
+		}
+		h.Set("Access-Control-Allow-Origin", origin)
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			// A preflight: say what an actual request may use, once for
+			// every endpoint. The browser enforces it; unknown paths and
+			// refused requests are answered by the request itself, with
+			// CORS headers so that the app can read the JSON error.
+			h.Set("Access-Control-Allow-Methods", corsMethods)
+			h.Set("Access-Control-Allow-Headers", corsHeaders)
+			h.Set("Access-Control-Max-Age", corsMaxAge)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+const (
+	corsMethods = "GET, POST, DELETE"
+	corsHeaders = "Authorization, Content-Type"
+	// corsMaxAge lets a browser reuse a preflight for 10 minutes, so that
+	// removing an origin from the configuration takes effect soon.
+	corsMaxAge = "600"
+)
+
+// normalizeOrigin serialises a configured origin as a browser sends it in
+// Origin: lower-case scheme and host, no default port, nothing else.
+func normalizeOrigin(o string) (string, bool) {
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if scheme != "https" && scheme != "http" {
+		return "", false
+	}
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return scheme + "://" + host, true
 }

@@ -27,8 +27,8 @@ import (
 
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/client/media"
-	"github.com/conclave-video/conclave/internal/pionlog"
 	"github.com/conclave-video/conclave/internal/udpbatch"
+	"github.com/conclave-video/conclave/pionlog"
 )
 
 // TokenFunc mints a join token for identity in room; publishers get publish

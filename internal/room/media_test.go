@@ -12,7 +12,7 @@ import (
 
 func TestPublishFansOut(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true})
-	alice, as := join(t, m, "r", "alice", allPerms)
+	alice, as := join(t, m, "r", "alice", allGrants)
 	bob, bs := join(t, m, "r", "bob", subOnly)        // subscribes, media attached
 	carol, cs := join(t, m, "r", "carol", noSubPerms) // may not subscribe
 	_, ds := join(t, m, "r", "dave", subOnly)         // media not attached yet
@@ -20,8 +20,8 @@ func TestPublishFansOut(t *testing.T) {
 	alice.AttachMedia(am)
 	bob.AttachMedia(bm)
 	carol.AttachMedia(cm)
-	sinks := map[string]*fakeSink{"alice": as, "bob": bs, "carol": cs, "dave": ds}
-	for _, s := range sinks {
+	recs := map[string]*recorder{"alice": as, "bob": bs, "carol": cs, "dave": ds}
+	for _, s := range recs {
 		s.reset()
 	}
 
@@ -42,10 +42,10 @@ func TestPublishFansOut(t *testing.T) {
 	if got := am.subs(); len(got) != 0 {
 		t.Errorf("alice subscribed to her own track")
 	}
-	for name, s := range sinks {
-		tp := s.of("TrackPublished")
-		if len(tp) != 1 || tp[0].id != alice.ID() || tp[0].track != want {
-			t.Errorf("%s's TrackPublished = %+v, want one for alice's %+v", name, tp, want)
+	for name, s := range recs {
+		tp := s.of(room.EventTrackPublished)
+		if len(tp) != 1 || tp[0].Participant.ID != alice.ID() || tp[0].Track != want {
+			t.Errorf("%s's EventTrackPublished = %+v, want one for alice's %+v", name, tp, want)
 		}
 	}
 	if tr := alice.Info().Tracks; len(tr) != 1 || tr[0] != want {
@@ -70,7 +70,7 @@ func TestPublishSource(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newManager(t, room.Config{AutoCreate: true})
-			alice, _ := join(t, m, "r", "alice", allPerms)
+			alice, _ := join(t, m, "r", "alice", allGrants)
 			if tt.announce {
 				if err := alice.AnnounceTrack("c1", tt.annKind, tt.annSrc, ""); err != nil {
 					t.Fatal(err)
@@ -86,13 +86,13 @@ func TestPublishSource(t *testing.T) {
 
 func TestLateJoinerSubscribesOnAttach(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true})
-	alice, _ := join(t, m, "r", "alice", allPerms)
+	alice, _ := join(t, m, "r", "alice", allGrants)
 	_, r1 := publish(t, alice, "TR_CAM", "cam", room.KindVideo)
 	_, r2 := publish(t, alice, "TR_MIC", "mic", room.KindAudio)
 
 	eve, es := join(t, m, "r", "eve", subOnly)
-	joined := es.of("Joined")
-	if len(joined) != 1 || len(joined[0].others) != 1 || len(joined[0].others[0].Tracks) != 2 {
+	joined := es.of(room.EventJoined)
+	if len(joined) != 1 || len(joined[0].Others) != 1 || len(joined[0].Others[0].Tracks) != 2 {
 		t.Fatalf("eve's Joined does not show alice's two tracks: %+v", joined)
 	}
 	em := &fakeMedia{}
@@ -114,7 +114,7 @@ func TestLateJoinerSubscribesOnAttach(t *testing.T) {
 	}
 
 	// A participant that left does not get media attached.
-	eve.Leave("bye")
+	eve.Leave(room.ReasonLeft)
 	late := &fakeMedia{}
 	eve.AttachMedia(late)
 	_, _ = publish(t, alice, "TR_2", "cam2", room.KindVideo)
@@ -125,7 +125,7 @@ func TestLateJoinerSubscribesOnAttach(t *testing.T) {
 
 func TestPublishPermissionDenied(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true})
-	_, as := join(t, m, "r", "alice", allPerms)
+	_, as := join(t, m, "r", "alice", allGrants)
 	bob, bs := join(t, m, "r", "bob", subOnly)
 	as.reset()
 	bs.reset()
@@ -142,12 +142,12 @@ func TestPublishPermissionDenied(t *testing.T) {
 
 func TestMaxTracksPerParticipant(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true})
-	alice, _ := join(t, m, "r", "alice", allPerms)
+	alice, _ := join(t, m, "r", "alice", allGrants)
 	bob, bs := join(t, m, "r", "bob", subOnly)
 	bm := &fakeMedia{}
 	bob.AttachMedia(bm)
 	for i := range room.MaxTracksPerParticipant {
-		publish(t, alice, "TR_"+string(rune('A'+i)), "c", room.KindAudio)
+		publish(t, alice, room.TrackID("TR_"+string(rune('A'+i))), "c", room.KindAudio)
 	}
 	bs.reset()
 	_, err := alice.Publish("TR_EXTRA", "c", room.KindAudio, "audio/opus", newReceiver("TR_EXTRA", webrtc.RTPCodecTypeAudio))
@@ -164,7 +164,7 @@ func TestMaxTracksPerParticipant(t *testing.T) {
 
 func TestUnpublish(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true})
-	alice, as := join(t, m, "r", "alice", allPerms)
+	alice, as := join(t, m, "r", "alice", allGrants)
 	bob, bs := join(t, m, "r", "bob", subOnly)
 	bm := &fakeMedia{}
 	bob.AttachMedia(bm)
@@ -177,10 +177,10 @@ func TestUnpublish(t *testing.T) {
 	if got := bm.unsubs(); !slices.Equal(got, []string{"TR_CAM"}) {
 		t.Fatalf("bob unsubscribed from %v", got)
 	}
-	for name, s := range map[string]*fakeSink{"alice": as, "bob": bs} {
-		tu := s.of("TrackUnpublished")
-		if len(tu) != 1 || tu[0].id != alice.ID() || tu[0].trackID != "TR_CAM" {
-			t.Errorf("%s's TrackUnpublished = %+v", name, tu)
+	for name, s := range map[string]*recorder{"alice": as, "bob": bs} {
+		tu := s.of(room.EventTrackUnpublished)
+		if len(tu) != 1 || tu[0].Participant.ID != alice.ID() || tu[0].Track.ID != "TR_CAM" {
+			t.Errorf("%s's EventTrackUnpublished = %+v", name, tu)
 		}
 	}
 	if tr := alice.Info().Tracks; len(tr) != 1 || tr[0].ID != "TR_MIC" {
@@ -190,14 +190,14 @@ func TestUnpublish(t *testing.T) {
 	// Unpublishing an unknown or already removed track does nothing.
 	alice.Unpublish("TR_CAM")
 	alice.Unpublish("TR_NONE")
-	if len(bm.unsubs()) != 1 || len(bs.of("TrackUnpublished")) != 1 {
+	if len(bm.unsubs()) != 1 || len(bs.of(room.EventTrackUnpublished)) != 1 {
 		t.Fatalf("repeated unpublish had effects: %v %v", bm.unsubs(), kinds(bs.all()))
 	}
 }
 
 func TestSetMuted(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true})
-	alice, as := join(t, m, "r", "alice", allPerms)
+	alice, as := join(t, m, "r", "alice", allGrants)
 	_, bs := join(t, m, "r", "bob", subOnly)
 	_, recv := publish(t, alice, "TR_CAM", "cam", room.KindVideo)
 	as.reset()
@@ -209,13 +209,14 @@ func TestSetMuted(t *testing.T) {
 	if !recv.Muted() {
 		t.Fatal("receiver not muted: the server still forwards the track")
 	}
-	for name, s := range map[string]*fakeSink{"alice": as, "bob": bs} {
-		pu := s.of("ParticipantUpdated")
-		if len(pu) != 1 || pu[0].id != alice.ID() || len(pu[0].self.Tracks) != 1 || !pu[0].self.Tracks[0].Muted {
-			t.Errorf("%s's ParticipantUpdated = %+v, want alice with a muted track", name, pu)
+	for name, s := range map[string]*recorder{"alice": as, "bob": bs} {
+		pu := s.of(room.EventUpdated)
+		if len(pu) != 1 || pu[0].Participant.ID != alice.ID() || len(pu[0].Participant.Tracks) != 1 || !pu[0].Participant.Tracks[0].Muted {
+			t.Errorf("%s's EventUpdated = %+v, want alice with a muted track", name, pu)
 		}
 	}
-	if len(as.of("MuteRequested")) != 0 {
+	// A self-mute is not a host's: the publisher is not told of it as one.
+	if len(as.of(room.EventTrackMuted)) != 0 {
 		t.Error("a self-mute asked the publisher to mute")
 	}
 
@@ -223,7 +224,7 @@ func TestSetMuted(t *testing.T) {
 	if err := alice.SetMuted("TR_CAM", true); err != nil {
 		t.Fatal(err)
 	}
-	if len(bs.of("ParticipantUpdated")) != 1 {
+	if len(bs.of(room.EventUpdated)) != 1 {
 		t.Error("a no-op mute was announced")
 	}
 
@@ -233,7 +234,7 @@ func TestSetMuted(t *testing.T) {
 	if recv.Muted() {
 		t.Fatal("receiver still muted after unmute")
 	}
-	if pu := bs.of("ParticipantUpdated"); len(pu) != 2 || pu[1].self.Tracks[0].Muted {
+	if pu := bs.of(room.EventUpdated); len(pu) != 2 || pu[1].Participant.Tracks[0].Muted {
 		t.Fatalf("unmute updates = %+v", pu)
 	}
 	if err := alice.SetMuted("TR_NONE", true); !errors.Is(err, room.ErrUnknownTrack) {
@@ -243,13 +244,13 @@ func TestSetMuted(t *testing.T) {
 
 func TestMuteTrackByAdmin(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true})
-	alice, as := join(t, m, "r", "alice", allPerms)
+	alice, as := join(t, m, "r", "alice", allGrants)
 	_, bs := join(t, m, "r", "bob", subOnly)
 	_, recv := publish(t, alice, "TR_MIC", "mic", room.KindAudio)
 	as.reset()
 	bs.reset()
 
-	ti, err := m.MuteTrack("r", "alice", "TR_MIC", true)
+	ti, err := m.MuteTrack("r", owner, "alice", "TR_MIC", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,26 +260,28 @@ func TestMuteTrackByAdmin(t *testing.T) {
 	if !recv.Muted() {
 		t.Fatal("receiver not muted")
 	}
-	if mr := as.of("MuteRequested"); len(mr) != 1 || mr[0].trackID != "TR_MIC" || !mr[0].muted {
-		t.Fatalf("publisher's MuteRequested = %+v", mr)
+	if mr := as.of(room.EventTrackMuted); len(mr) != 1 || mr[0].Track.ID != "TR_MIC" || !mr[0].Track.Muted || !mr[0].ByHost {
+		t.Fatalf("publisher's EventTrackMuted = %+v", mr)
 	}
-	if len(bs.of("MuteRequested")) != 0 {
+	if len(bs.of(room.EventTrackMuted)) != 0 {
 		t.Fatal("a subscriber was asked to mute")
 	}
-	if pu := bs.of("ParticipantUpdated"); len(pu) != 1 || !pu[0].self.Tracks[0].Muted {
-		t.Fatalf("bob's ParticipantUpdated = %+v", pu)
+	if pu := bs.of(room.EventUpdated); len(pu) != 1 || !pu[0].Participant.Tracks[0].Muted {
+		t.Fatalf("bob's EventUpdated = %+v", pu)
 	}
 
 	for _, tt := range []struct {
-		room, identity, track string
-		want                  error
+		room     room.RoomName
+		identity room.Identity
+		track    room.TrackID
+		want     error
 	}{
 		{"nope", "alice", "TR_MIC", room.ErrRoomNotFound},
 		{"r", "nobody", "TR_MIC", room.ErrUnknownParticipant},
 		{"r", "alice", "TR_NONE", room.ErrUnknownTrack},
 		{"r", "bob", "TR_MIC", room.ErrUnknownTrack}, // bob does not publish it
 	} {
-		if _, err := m.MuteTrack(tt.room, tt.identity, tt.track, false); !errors.Is(err, tt.want) {
+		if _, err := m.MuteTrack(tt.room, owner, tt.identity, tt.track, false); !errors.Is(err, tt.want) {
 			t.Errorf("MuteTrack(%q, %q, %q) = %v, want %v", tt.room, tt.identity, tt.track, err, tt.want)
 		}
 	}
@@ -289,22 +292,22 @@ func TestMuteTrackByAdmin(t *testing.T) {
 
 func TestSendData(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true})
-	alice, as := join(t, m, "r", "alice", allPerms)
-	bob, bs := join(t, m, "r", "bob", allPerms)
+	alice, as := join(t, m, "r", "alice", allGrants)
+	bob, bs := join(t, m, "r", "bob", allGrants)
 	carol, cs := join(t, m, "r", "carol", subOnly) // no publishData
 
 	for _, tt := range []struct {
 		name      string
-		to        []string
+		to        []room.ParticipantID
 		wantErr   error
 		wantAlice int
 		wantBob   int
 		wantCarol int
 	}{
 		{"everyone else", nil, nil, 0, 1, 1},
-		{"one named", []string{bob.ID()}, nil, 0, 1, 0},
-		{"self is skipped", []string{alice.ID(), carol.ID()}, nil, 0, 0, 1},
-		{"unknown id delivers nothing", []string{bob.ID(), "PA_NOBODY"}, room.ErrUnknownParticipant, 0, 0, 0},
+		{"one named", []room.ParticipantID{bob.ID()}, nil, 0, 1, 0},
+		{"self is skipped", []room.ParticipantID{alice.ID(), carol.ID()}, nil, 0, 0, 1},
+		{"unknown id delivers nothing", []room.ParticipantID{bob.ID(), "PA_NOBODY"}, room.ErrUnknownParticipant, 0, 0, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			as.reset()
@@ -316,15 +319,15 @@ func TestSendData(t *testing.T) {
 			}
 			for _, c := range []struct {
 				name string
-				s    *fakeSink
+				s    *recorder
 				want int
 			}{{"alice", as, tt.wantAlice}, {"bob", bs, tt.wantBob}, {"carol", cs, tt.wantCarol}} {
-				d := c.s.of("Data")
+				d := c.s.of(room.EventData)
 				if len(d) != c.want {
 					t.Errorf("%s got %d messages, want %d", c.name, len(d), c.want)
 				}
 				for _, e := range d {
-					if e.id != alice.ID() || e.topic != "chat" || e.payload != "hi" {
+					if e.Participant.ID != alice.ID() || e.Topic != "chat" || string(e.Payload) != "hi" {
 						t.Errorf("%s got %+v", c.name, e)
 					}
 				}
@@ -336,7 +339,34 @@ func TestSendData(t *testing.T) {
 	if err := carol.SendData(nil, "chat", []byte("x")); !errors.Is(err, room.ErrPermissionDenied) {
 		t.Fatalf("SendData without publishData: %v", err)
 	}
-	if len(bs.of("Data")) != 0 {
+	if len(bs.of(room.EventData)) != 0 {
 		t.Fatal("refused data was delivered")
+	}
+}
+
+// TestSendDataAfterLeaveDeliversNothing: once a participant has left (or
+// been removed), everyone was told it is gone; a message it sends after
+// that, such as one its session read just before the removal, must reach
+// nobody.
+func TestSendDataAfterLeaveDeliversNothing(t *testing.T) {
+	m := newManager(t, room.Config{AutoCreate: true})
+	alice, _ := join(t, m, "r", "alice", allGrants)
+	_, bs := join(t, m, "r", "bob", allGrants)
+	all := subscribe(t, m)
+	if err := m.Remove("r", owner, "alice", room.ReasonRemoved); err != nil {
+		t.Fatal(err)
+	}
+	bs.reset()
+	all.reset()
+
+	err := alice.SendData(nil, "chat", []byte("from beyond"))
+	if err == nil {
+		t.Error("SendData by a removed participant succeeded")
+	}
+	if d := bs.of(room.EventData); len(d) != 0 {
+		t.Errorf("bob got %d messages from alice after being told she left", len(d))
+	}
+	if d := all.of(room.EventData); len(d) != 0 {
+		t.Errorf("subscribers got EventData from a participant no longer in the room: %+v", d[0].Participant.ID)
 	}
 }

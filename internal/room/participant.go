@@ -1,20 +1,22 @@
 package room
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/conclave-video/conclave/internal/sfu"
 )
 
-// Participant is one connection in a room.
+// Participant is one participant's stay in a room. It implements Member.
 type Participant struct {
-	room *Room
-	sink Sink
+	room     *Room
+	listener Listener
 
 	// Guarded by room.mu.
 	info    ParticipantInfo
 	media   Media
-	tracks  map[string]*publication
+	tracks  map[TrackID]*publication
 	pending map[string]TrackInfo // announced by add_track, by client id
 	left    bool
 }
@@ -30,16 +32,20 @@ type subscribeOp struct {
 }
 
 // ID returns the participant's id.
-func (p *Participant) ID() string { return p.info.ID }
+func (p *Participant) ID() ParticipantID { return p.info.ID }
 
 // Identity returns the participant's identity.
-func (p *Participant) Identity() string { return p.info.Identity }
+func (p *Participant) Identity() Identity { return p.info.Identity }
 
 // RoomName returns the name of the participant's room.
-func (p *Participant) RoomName() string { return p.room.spec.Name }
+func (p *Participant) RoomName() RoomName { return p.room.spec.Name }
 
 // Permissions returns what the participant may do.
-func (p *Participant) Permissions() Permissions { return p.info.Permissions }
+func (p *Participant) Permissions() Permissions {
+	p.room.mu.Lock()
+	defer p.room.mu.Unlock()
+	return p.info.Permissions
+}
 
 // Info returns the participant's current state.
 func (p *Participant) Info() ParticipantInfo {
@@ -54,6 +60,15 @@ func (p *Participant) infoLocked() ParticipantInfo {
 	for _, t := range p.tracks {
 		info.Tracks = append(info.Tracks, t.info)
 	}
+	slices.SortFunc(info.Tracks, func(a, b TrackInfo) int {
+		if a.ID < b.ID {
+			return -1
+		}
+		if a.ID > b.ID {
+			return 1
+		}
+		return 0
+	})
 	return info
 }
 
@@ -80,7 +95,7 @@ func (p *Participant) AttachMedia(m Media) {
 	}
 	p.media = m
 	var ops []subscribeOp
-	if p.info.Permissions.Subscribe {
+	if p.info.Permissions.Has(Subscribe) {
 		for _, o := range r.participants {
 			if o == p {
 				continue
@@ -100,14 +115,26 @@ func runSubscribes(ops []subscribeOp) {
 	}
 }
 
+// CanPublish reports whether the participant may publish anything at all
+// (so that an offer is worth applying).
+func (p *Participant) CanPublish() bool {
+	return Permission(p.Permissions())&publishAll != 0
+}
+
 // AnnounceTrack records what a track the client is about to publish carries.
 func (p *Participant) AnnounceTrack(cid string, kind TrackKind, source TrackSource, name string) error {
-	if !p.info.Permissions.Publish {
-		return ErrPermissionDenied
-	}
 	r := p.room
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if p.left {
+		return ErrRoomClosed
+	}
+	if !source.Valid(kind) {
+		return fmt.Errorf("%w: source %s is not a %s source", ErrBadTrack, source, kind)
+	}
+	if !p.info.Permissions.Has(source.permission()) {
+		return ErrPermissionDenied
+	}
 	if len(p.pending) >= maxPendingTracks {
 		return ErrTooManyTracks
 	}
@@ -117,19 +144,12 @@ func (p *Participant) AnnounceTrack(cid string, kind TrackKind, source TrackSour
 
 // Publish adds a track received from this participant and forwards it to
 // everyone who may subscribe.
-func (p *Participant) Publish(id, cid string, kind TrackKind, mimeType string, recv *sfu.Receiver) (TrackInfo, error) {
-	if !p.info.Permissions.Publish {
-		return TrackInfo{}, ErrPermissionDenied
-	}
+func (p *Participant) Publish(id TrackID, cid string, kind TrackKind, mimeType string, recv *sfu.Receiver) (TrackInfo, error) {
 	r := p.room
 	r.mu.Lock()
 	if p.left || r.closed {
 		r.mu.Unlock()
 		return TrackInfo{}, ErrRoomClosed
-	}
-	if len(p.tracks) >= MaxTracksPerParticipant {
-		r.mu.Unlock()
-		return TrackInfo{}, ErrTooManyTracks
 	}
 	info, ok := p.pending[cid]
 	delete(p.pending, cid)
@@ -139,15 +159,34 @@ func (p *Participant) Publish(id, cid string, kind TrackKind, mimeType string, r
 			info.Source = SourceCamera
 		}
 	}
+	if !p.info.Permissions.Has(info.Source.permission()) {
+		r.mu.Unlock()
+		return TrackInfo{}, ErrPermissionDenied
+	}
+	if len(p.tracks) >= MaxTracksPerParticipant {
+		r.mu.Unlock()
+		return TrackInfo{}, ErrTooManyTracks
+	}
 	info.ID = id
 	info.MimeType = mimeType
+	if r.hostMuted[p.info.Identity][kind] {
+		// The host holds this identity's audio (or video) muted: a new
+		// track of that kind starts locked, whatever source it claims,
+		// so that publishing again cannot escape the lock.
+		info.Muted, info.MutedByHost = true, true
+		recv.SetMuted(true)
+	}
 	p.tracks[id] = &publication{info: info, recv: recv}
 	var ops []subscribeOp
 	for _, o := range r.participants {
-		if o != p && o.media != nil && o.info.Permissions.Subscribe {
+		if o != p && o.media != nil && o.info.Permissions.Has(Subscribe) {
 			ops = append(ops, subscribeOp{o.media, recv})
 		}
-		o.sink.TrackPublished(p.info.ID, info)
+	}
+	r.emit(Event{Kind: EventTrackPublished, Participant: p.infoLocked(), Track: info}, r.everyone(nil)...)
+	if info.MutedByHost {
+		// Its publisher learns of the lock as of any host mute.
+		r.emit(Event{Kind: EventTrackMuted, Participant: p.infoLocked(), Track: info, ByHost: true}, p)
 	}
 	r.mu.Unlock()
 	runSubscribes(ops)
@@ -155,10 +194,11 @@ func (p *Participant) Publish(id, cid string, kind TrackKind, mimeType string, r
 }
 
 // Unpublish removes a track: nobody receives it any more.
-func (p *Participant) Unpublish(trackID string) {
+func (p *Participant) Unpublish(trackID TrackID) {
 	r := p.room
 	r.mu.Lock()
-	if _, ok := p.tracks[trackID]; !ok {
+	t, ok := p.tracks[trackID]
+	if !ok {
 		r.mu.Unlock()
 		return
 	}
@@ -168,74 +208,153 @@ func (p *Participant) Unpublish(trackID string) {
 		if o != p && o.media != nil {
 			medias = append(medias, o.media)
 		}
-		o.sink.TrackUnpublished(p.info.ID, trackID)
 	}
+	r.emit(Event{Kind: EventTrackUnpublished, Participant: p.infoLocked(), Track: t.info}, r.everyone(nil)...)
 	r.mu.Unlock()
 	for _, m := range medias {
-		m.Unsubscribe(trackID)
+		m.Unsubscribe(string(trackID))
 	}
 }
 
-// SetMuted mutes or unmutes one of the participant's own tracks.
-func (p *Participant) SetMuted(trackID string, muted bool) error {
-	_, err := p.setMuted(trackID, muted)
-	return err
-}
-
-func (p *Participant) setMuted(trackID string, muted bool) (TrackInfo, error) {
-	r := p.room
-	r.mu.Lock()
-	t, ok := p.tracks[trackID]
-	if !ok {
-		r.mu.Unlock()
-		return TrackInfo{}, ErrUnknownTrack
-	}
-	t.recv.SetMuted(muted)
-	if t.info.Muted == muted {
-		r.mu.Unlock()
-		return t.info, nil
-	}
-	t.info.Muted = muted
-	info := p.infoLocked()
-	for _, o := range r.participants {
-		o.sink.ParticipantUpdated(info)
-	}
-	r.mu.Unlock()
-	return t.info, nil
-}
-
-// SendData relays an application message to the participants named in to,
-// or to everyone else when to is empty. Unknown recipients are an error.
-func (p *Participant) SendData(to []string, topic string, payload []byte) error {
-	if !p.info.Permissions.PublishData {
-		return ErrPermissionDenied
-	}
+// SetMuted mutes or unmutes one of the participant's own tracks. A track
+// the host muted stays muted: ErrMutedByHost.
+func (p *Participant) SetMuted(trackID TrackID, muted bool) error {
 	r := p.room
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(to) == 0 {
-		for _, o := range r.participants {
-			if o != p {
-				o.sink.Data(p.info.ID, topic, payload)
-			}
-		}
-		return nil
+	t, ok := p.tracks[trackID]
+	if !ok || p.left {
+		return ErrUnknownTrack
 	}
-	for _, id := range to {
-		if _, ok := r.participants[id]; !ok {
-			return ErrUnknownParticipant
+	if !muted && t.info.MutedByHost {
+		return ErrMutedByHost
+	}
+	p.setMutedLocked(t, muted, t.info.MutedByHost, false)
+	return nil
+}
+
+// hostMute sets or lifts the host's mute on a track's kind. The lock is
+// on the participant's identity and the kind (audio: microphone and
+// screen audio; video: camera and screen), for as long as the room lives:
+// every track of that kind, present or published later, rejoin included,
+// is held muted. Lifting it leaves the tracks muted for their publisher
+// to unmute.
+func (p *Participant) hostMute(trackID TrackID, muted bool) (TrackInfo, error) {
+	r := p.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := p.tracks[trackID]
+	if !ok || p.left {
+		return TrackInfo{}, ErrUnknownTrack
+	}
+	kind, id := t.info.Kind, p.info.Identity
+	if muted {
+		if r.hostMuted[id] == nil {
+			r.hostMuted[id] = make(map[TrackKind]bool)
+		}
+		r.hostMuted[id][kind] = true
+	} else if locks := r.hostMuted[id]; locks != nil {
+		delete(locks, kind)
+		if len(locks) == 0 {
+			delete(r.hostMuted, id)
 		}
 	}
-	for i, id := range to {
-		if o := r.participants[id]; o != p && !slices.Contains(to[:i], id) {
-			o.sink.Data(p.info.ID, topic, payload)
+	for _, o := range p.sortedTracksLocked() {
+		if o.info.Kind != kind {
+			continue
 		}
+		if muted {
+			p.setMutedLocked(o, true, true, true)
+		} else {
+			p.setMutedLocked(o, o.info.Muted, false, true)
+		}
+	}
+	return t.info, nil
+}
+
+// sortedTracksLocked is the participant's publications by track id, so
+// that the events of one change go out in a stable order.
+func (p *Participant) sortedTracksLocked() []*publication {
+	out := make([]*publication, 0, len(p.tracks))
+	for _, t := range p.tracks {
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b *publication) int { return strings.Compare(string(a.info.ID), string(b.info.ID)) })
+	return out
+}
+
+// setMutedLocked applies a mute state and tells the room. byHost changes
+// (even ones that leave the state as it was) reach the publisher, so that
+// its client learns of the lock. Called with r.mu held.
+func (p *Participant) setMutedLocked(t *publication, muted, lock, byHost bool) {
+	r := p.room
+	t.recv.SetMuted(muted)
+	if t.info.Muted == muted && t.info.MutedByHost == lock && !byHost {
+		return
+	}
+	changed := t.info.Muted != muted || t.info.MutedByHost != lock
+	t.info.Muted, t.info.MutedByHost = muted, lock
+	info := p.infoLocked()
+	var to []*Participant
+	if byHost {
+		to = []*Participant{p}
+	}
+	r.emit(Event{Kind: EventTrackMuted, Participant: info, Track: t.info, ByHost: byHost}, to...)
+	if changed {
+		r.emit(Event{Kind: EventUpdated, Participant: info}, r.everyone(nil)...)
+	}
+}
+
+// RequestUnmute asks the host to lift its mute on one of the
+// participant's tracks. A track the host did not mute needs no asking.
+func (p *Participant) RequestUnmute(trackID TrackID) error {
+	r := p.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := p.tracks[trackID]
+	if !ok || p.left {
+		return ErrUnknownTrack
+	}
+	if t.info.MutedByHost {
+		r.emit(Event{Kind: EventUnmuteRequested, Participant: p.infoLocked(), Track: t.info})
 	}
 	return nil
 }
 
+// SendData relays an application message to the participants named in to,
+// or to everyone else when to is empty. Unknown recipients are an error.
+func (p *Participant) SendData(to []ParticipantID, topic string, payload []byte) error {
+	r := p.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p.left {
+		return ErrRoomClosed
+	}
+	if !p.info.Permissions.Has(PublishData) {
+		return ErrPermissionDenied
+	}
+	e := Event{Kind: EventData, Participant: p.info, Topic: topic, Payload: payload, Recipients: to}
+	e.Participant.Tracks = nil
+	if len(to) == 0 {
+		r.emit(e, r.everyone(p)...)
+		return nil
+	}
+	targets := make([]*Participant, 0, len(to))
+	for i, id := range to {
+		o, ok := r.participants[id]
+		if !ok {
+			return ErrUnknownParticipant
+		}
+		if o != p && !slices.Contains(to[:i], id) {
+			targets = append(targets, o)
+		}
+	}
+	r.emit(e, targets...)
+	return nil
+}
+
 // Leave removes the participant from its room. It is safe to call twice.
-func (p *Participant) Leave(reason string) {
+func (p *Participant) Leave(reason LeaveReason) {
 	r := p.room
 	r.mu.Lock()
 	if p.left {
@@ -247,25 +366,26 @@ func (p *Participant) Leave(reason string) {
 	if r.identities[p.info.Identity] == p {
 		delete(r.identities, p.info.Identity)
 	}
-	trackIDs := make([]string, 0, len(p.tracks))
+	trackIDs := make([]TrackID, 0, len(p.tracks))
 	for id := range p.tracks {
 		trackIDs = append(trackIDs, id)
 	}
-	p.tracks = map[string]*publication{}
+	info := p.infoLocked()
+	p.tracks = map[TrackID]*publication{}
 	var medias []Media
 	for _, o := range r.participants {
 		if o.media != nil {
 			medias = append(medias, o.media)
 		}
-		o.sink.ParticipantLeft(p.info.ID, reason)
 	}
+	r.emit(Event{Kind: EventLeft, Participant: info, Reason: reason}, r.everyone(nil)...)
 	if len(r.participants) == 0 && !r.closed {
 		r.armEmptyTimer()
 	}
 	r.mu.Unlock()
 	for _, m := range medias {
 		for _, id := range trackIDs {
-			m.Unsubscribe(id)
+			m.Unsubscribe(string(id))
 		}
 	}
 }

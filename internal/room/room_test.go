@@ -6,87 +6,67 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/sfu"
+	"github.com/conclave-video/conclave/token"
 )
 
-// event is one call a fakeSink received.
-type event struct {
-	kind    string // the Sink method's name
-	self    room.ParticipantInfo
-	others  []room.ParticipantInfo
-	id      string // participant id (ParticipantJoined/Left/Updated, Track*) or sender (Data)
-	track   room.TrackInfo
-	trackID string
-	reason  string
-	topic   string
-	payload string
-	muted   bool
-}
-
-// fakeSink records every call, safely from any goroutine.
-type fakeSink struct {
+// recorder is a Listener that records every Event, safely from any
+// goroutine.
+type recorder struct {
 	mu     sync.Mutex
-	events []event
+	events []room.Event
 }
 
-func (s *fakeSink) add(e event) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.events = append(s.events, e)
+func (r *recorder) OnEvent(e room.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
 }
 
-func (s *fakeSink) Joined(self room.ParticipantInfo, others []room.ParticipantInfo) {
-	s.add(event{kind: "Joined", self: self, others: others})
-}
-func (s *fakeSink) ParticipantJoined(p room.ParticipantInfo) {
-	s.add(event{kind: "ParticipantJoined", self: p, id: p.ID})
-}
-func (s *fakeSink) ParticipantLeft(id, reason string) {
-	s.add(event{kind: "ParticipantLeft", id: id, reason: reason})
-}
-func (s *fakeSink) ParticipantUpdated(p room.ParticipantInfo) {
-	s.add(event{kind: "ParticipantUpdated", self: p, id: p.ID})
-}
-func (s *fakeSink) TrackPublished(pid string, t room.TrackInfo) {
-	s.add(event{kind: "TrackPublished", id: pid, track: t, trackID: t.ID})
-}
-func (s *fakeSink) TrackUnpublished(pid, trackID string) {
-	s.add(event{kind: "TrackUnpublished", id: pid, trackID: trackID})
-}
-func (s *fakeSink) Data(from, topic string, payload []byte) {
-	s.add(event{kind: "Data", id: from, topic: topic, payload: string(payload)})
-}
-func (s *fakeSink) MuteRequested(trackID string, muted bool) {
-	s.add(event{kind: "MuteRequested", trackID: trackID, muted: muted})
-}
-func (s *fakeSink) Close(reason string) { s.add(event{kind: "Close", reason: reason}) }
-
-func (s *fakeSink) all() []event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.events)
+func (r *recorder) all() []room.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.events)
 }
 
 // of returns the recorded events of one kind.
-func (s *fakeSink) of(kind string) []event {
-	var out []event
-	for _, e := range s.all() {
-		if e.kind == kind {
+func (r *recorder) of(kind room.EventKind) []room.Event {
+	var out []room.Event
+	for _, e := range r.all() {
+		if e.Kind == kind {
 			out = append(out, e)
 		}
 	}
 	return out
 }
 
-func (s *fakeSink) reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.events = nil
+func (r *recorder) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = nil
+}
+
+// subscribe records every event m emits from now on.
+func subscribe(t *testing.T, m *room.Manager) *recorder {
+	t.Helper()
+	rec := &recorder{}
+	t.Cleanup(m.Subscribe(rec))
+	return rec
+}
+
+func kinds(es []room.Event) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.Kind.String()
+	}
+	return out
 }
 
 // fakeMedia records what the room asks a participant's media layer to do.
@@ -123,13 +103,34 @@ func (m *fakeMedia) unsubs() []string {
 	return slices.Clone(m.unsubscribed)
 }
 
-const owner = "CKOWNER0000000"
-
-var (
-	allPerms   = room.Permissions{Publish: true, Subscribe: true, PublishData: true}
-	subOnly    = room.Permissions{Subscribe: true}
-	noSubPerms = room.Permissions{Publish: true, PublishData: true}
+const (
+	owner      room.KeyID = "CKOWNER0000000"
+	otherOwner room.KeyID = "CKOTHER0000000"
 )
+
+// Join tokens' grants, and the permissions they give.
+var (
+	allGrants  = token.Grants{Publish: true, Subscribe: true, PublishData: true}
+	subOnly    = token.Grants{Subscribe: true}
+	noSubPerms = token.Grants{Publish: true, PublishData: true}
+
+	allPerms = room.RoleParticipant.Permissions()
+)
+
+// claims are a join token's verified claims: identity, display name (the
+// identity upper-cased) and grants, for roomName, signed by owner.
+func claims(roomName, identity string, g token.Grants) *token.Claims {
+	return claimsBy(owner, roomName, identity, g)
+}
+
+func claimsBy(key room.KeyID, roomName, identity string, g token.Grants) *token.Claims {
+	return &token.Claims{
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: string(key), Subject: identity},
+		Room:             roomName,
+		Name:             strings.ToUpper(identity),
+		Grants:           g,
+	}
+}
 
 func newManager(t *testing.T, cfg room.Config) *room.Manager {
 	t.Helper()
@@ -138,27 +139,30 @@ func newManager(t *testing.T, cfg room.Config) *room.Manager {
 	return m
 }
 
-func join(t *testing.T, m *room.Manager, roomName, identity string, perms room.Permissions) (*room.Participant, *fakeSink) {
+func join(t *testing.T, m *room.Manager, roomName, identity string, g token.Grants) (*room.Participant, *recorder) {
 	t.Helper()
-	s := &fakeSink{}
-	p, err := m.Join(room.JoinRequest{Room: roomName, Owner: owner, Identity: identity, Name: strings.ToUpper(identity), Permissions: perms, Sink: s})
+	rec := &recorder{}
+	mem, d, err := m.Join(room.JoinRequest{Claims: claims(roomName, identity, g), Listener: rec})
 	if err != nil {
 		t.Fatalf("join %s to %s: %v", identity, roomName, err)
 	}
-	return p, s
+	if d.Outcome != room.Admitted {
+		t.Fatalf("join %s to %s: joined with decision %+v", identity, roomName, d)
+	}
+	return mem.(*room.Participant), rec
 }
 
 func newReceiver(id string, kind webrtc.RTPCodecType) *sfu.Receiver {
 	return sfu.NewReceiver(sfu.ReceiverConfig{TrackID: id, Kind: kind})
 }
 
-func publish(t *testing.T, p *room.Participant, id, cid string, kind room.TrackKind) (room.TrackInfo, *sfu.Receiver) {
+func publish(t *testing.T, p *room.Participant, id room.TrackID, cid string, kind room.TrackKind) (room.TrackInfo, *sfu.Receiver) {
 	t.Helper()
 	ck, mime := webrtc.RTPCodecTypeVideo, "video/VP8"
 	if kind == room.KindAudio {
 		ck, mime = webrtc.RTPCodecTypeAudio, "audio/opus"
 	}
-	recv := newReceiver(id, ck)
+	recv := newReceiver(string(id), ck)
 	info, err := p.Publish(id, cid, kind, mime, recv)
 	if err != nil {
 		t.Fatalf("publish %s: %v", id, err)
@@ -166,65 +170,55 @@ func publish(t *testing.T, p *room.Participant, id, cid string, kind room.TrackK
 	return info, recv
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
+func idsOf(ps []room.ParticipantInfo) []room.ParticipantID {
+	out := make([]room.ParticipantID, len(ps))
+	for i, p := range ps {
+		out[i] = p.ID
 	}
+	return out
 }
 
-func kinds(es []event) []string {
-	out := make([]string, len(es))
+func roomsOf(es []room.Event) []room.RoomName {
+	out := make([]room.RoomName, len(es))
 	for i, e := range es {
-		out[i] = e.kind
+		out[i] = e.Room
 	}
 	return out
 }
 
 func TestJoinTellsJoinerFirstThenOthers(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true})
-	alice, as := join(t, m, "r", "alice", allPerms)
+	alice, as := join(t, m, "r", "alice", allGrants)
 
 	got := as.all()
-	if len(got) != 1 || got[0].kind != "Joined" {
-		t.Fatalf("alice's events = %v, want [Joined]", kinds(got))
+	if len(got) != 1 || got[0].Kind != room.EventJoined {
+		t.Fatalf("alice's events = %v, want [joined]", kinds(got))
 	}
-	if got[0].self.ID != alice.ID() || got[0].self.Identity != "alice" || got[0].self.Name != "ALICE" ||
-		got[0].self.Permissions != allPerms || len(got[0].others) != 0 {
+	if self := got[0].Participant; self.ID != alice.ID() || self.Identity != "alice" || self.Name != "ALICE" ||
+		self.Role != room.RoleParticipant || self.Permissions != allPerms || len(got[0].Others) != 0 || got[0].Room != "r" {
 		t.Fatalf("alice's Joined = %+v", got[0])
 	}
-	if !strings.HasPrefix(alice.ID(), "PA_") || alice.RoomName() != "r" {
+	if !strings.HasPrefix(string(alice.ID()), "PA_") || alice.RoomName() != "r" {
 		t.Fatalf("id %q room %q", alice.ID(), alice.RoomName())
 	}
 
 	bob, bs := join(t, m, "r", "bob", subOnly)
 	got = bs.all()
-	if len(got) != 1 || got[0].kind != "Joined" {
-		t.Fatalf("bob's events = %v, want [Joined] only", kinds(got))
+	if len(got) != 1 || got[0].Kind != room.EventJoined {
+		t.Fatalf("bob's events = %v, want [joined] only", kinds(got))
 	}
-	if got[0].self.ID != bob.ID() || len(got[0].others) != 1 || got[0].others[0].ID != alice.ID() {
-		t.Fatalf("bob's Joined: self %+v others %+v", got[0].self, got[0].others)
+	if got[0].Participant.ID != bob.ID() || len(got[0].Others) != 1 || got[0].Others[0].ID != alice.ID() {
+		t.Fatalf("bob's Joined: self %+v others %+v", got[0].Participant, got[0].Others)
 	}
-	pj := as.of("ParticipantJoined")
-	if len(pj) != 1 || pj[0].id != bob.ID() || pj[0].self.Identity != "bob" {
-		t.Fatalf("alice's ParticipantJoined = %+v, want one for bob", pj)
+	// Alice hears of bob: her second event, with no Others.
+	got = as.all()
+	if len(got) != 2 || got[1].Kind != room.EventJoined || got[1].Participant.ID != bob.ID() ||
+		got[1].Participant.Identity != "bob" || got[1].Others != nil {
+		t.Fatalf("alice's events = %+v, want her own joined, then one for bob", got)
 	}
-	if ids := idsOf(alice.Others()); !slices.Equal(ids, []string{bob.ID()}) {
+	if ids := idsOf(alice.Others()); !slices.Equal(ids, []room.ParticipantID{bob.ID()}) {
 		t.Fatalf("alice.Others() = %v", ids)
 	}
-}
-
-func idsOf(ps []room.ParticipantInfo) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.ID
-	}
-	return out
 }
 
 func TestJoinRefusals(t *testing.T) {
@@ -232,14 +226,14 @@ func TestJoinRefusals(t *testing.T) {
 		name  string
 		cfg   room.Config
 		setup func(t *testing.T, m *room.Manager)
-		req   room.JoinRequest
+		req   *token.Claims
 		want  error
 	}{
 		{
 			name:  "identity in use",
 			cfg:   room.Config{AutoCreate: true},
-			setup: func(t *testing.T, m *room.Manager) { join(t, m, "r", "alice", allPerms) },
-			req:   room.JoinRequest{Room: "r", Owner: owner, Identity: "alice"},
+			setup: func(t *testing.T, m *room.Manager) { join(t, m, "r", "alice", allGrants) },
+			req:   claims("r", "alice", allGrants),
 			want:  room.ErrIdentityInUse,
 		},
 		{
@@ -248,16 +242,16 @@ func TestJoinRefusals(t *testing.T) {
 				if _, err := m.Create(room.Spec{Name: "r", Owner: owner, MaxParticipants: 1}); err != nil {
 					t.Fatal(err)
 				}
-				join(t, m, "r", "alice", allPerms)
+				join(t, m, "r", "alice", allGrants)
 			},
-			req:  room.JoinRequest{Room: "r", Owner: owner, Identity: "bob"},
+			req:  claims("r", "bob", allGrants),
 			want: room.ErrRoomFull,
 		},
 		{
 			name:  "no auto-create",
 			cfg:   room.Config{AutoCreate: false},
 			setup: func(*testing.T, *room.Manager) {},
-			req:   room.JoinRequest{Room: "r", Owner: owner, Identity: "bob"},
+			req:   claims("r", "bob", allGrants),
 			want:  room.ErrRoomNotFound,
 		},
 		{
@@ -268,7 +262,7 @@ func TestJoinRefusals(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			req:  room.JoinRequest{Room: "r", Owner: "CKOTHER0000000", Identity: "bob"},
+			req:  claimsBy(otherOwner, "r", "bob", allGrants),
 			want: room.ErrNotOwner,
 		},
 		{
@@ -279,24 +273,26 @@ func TestJoinRefusals(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			req:  room.JoinRequest{Room: "r", Owner: owner, Identity: "bob"},
+			req:  claims("r", "bob", allGrants),
 			want: room.ErrTooManyRooms,
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newManager(t, tt.cfg)
 			tt.setup(t, m)
-			before, _ := m.Participants("r")
-			sink := &fakeSink{}
-			tt.req.Sink = sink
-			p, err := m.Join(tt.req)
+			before, _ := m.Participants("r", owner)
+			rec := &recorder{}
+			p, d, err := m.Join(room.JoinRequest{Claims: tt.req, Listener: rec})
 			if !errors.Is(err, tt.want) || p != nil {
 				t.Fatalf("Join = %v, %v; want %v", p, err, tt.want)
 			}
-			if ev := sink.all(); len(ev) != 0 {
-				t.Errorf("refused joiner's sink got %v", kinds(ev))
+			if d.Outcome != room.Refused || !errors.Is(d.Err, tt.want) || d.Code() != room.Code(tt.want) {
+				t.Errorf("decision = %+v (code %q), want refused with %v", d, d.Code(), tt.want)
 			}
-			after, _ := m.Participants("r")
+			if ev := rec.all(); len(ev) != 0 {
+				t.Errorf("refused joiner's listener got %v", kinds(ev))
+			}
+			after, _ := m.Participants("r", owner)
 			if !slices.Equal(idsOf(before), idsOf(after)) {
 				t.Errorf("participants changed: %v -> %v", idsOf(before), idsOf(after))
 			}
@@ -311,12 +307,12 @@ func TestJoinRefusals(t *testing.T) {
 
 func TestJoinSameIdentityLeavesFirstUntouched(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true})
-	alice, as := join(t, m, "r", "alice", allPerms)
-	_, bs := join(t, m, "r", "bob", allPerms)
+	alice, as := join(t, m, "r", "alice", allGrants)
+	_, bs := join(t, m, "r", "bob", allGrants)
 	as.reset()
 	bs.reset()
 
-	if _, err := m.Join(room.JoinRequest{Room: "r", Owner: owner, Identity: "alice", Sink: &fakeSink{}}); !errors.Is(err, room.ErrIdentityInUse) {
+	if _, _, err := m.Join(room.JoinRequest{Claims: claims("r", "alice", allGrants), Listener: &recorder{}}); !errors.Is(err, room.ErrIdentityInUse) {
 		t.Fatalf("second alice: %v", err)
 	}
 	if ev := as.all(); len(ev) != 0 {
@@ -329,14 +325,14 @@ func TestJoinSameIdentityLeavesFirstUntouched(t *testing.T) {
 	if err := alice.SendData(nil, "t", []byte("still here")); err != nil {
 		t.Fatal(err)
 	}
-	if d := bs.of("Data"); len(d) != 1 || d[0].id != alice.ID() {
+	if d := bs.of(room.EventData); len(d) != 1 || d[0].Participant.ID != alice.ID() {
 		t.Fatalf("bob's data = %+v", d)
 	}
 }
 
 func TestLeave(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true})
-	alice, as := join(t, m, "r", "alice", allPerms)
+	alice, as := join(t, m, "r", "alice", allGrants)
 	bob, bs := join(t, m, "r", "bob", subOnly)
 	bm := &fakeMedia{}
 	bob.AttachMedia(bm)
@@ -345,10 +341,10 @@ func TestLeave(t *testing.T) {
 	as.reset()
 	bs.reset()
 
-	alice.Leave("disconnected")
-	pl := bs.of("ParticipantLeft")
-	if len(pl) != 1 || pl[0].id != alice.ID() || pl[0].reason != "disconnected" {
-		t.Fatalf("bob's ParticipantLeft = %+v", pl)
+	alice.Leave(room.ReasonConnectionLost)
+	pl := bs.of(room.EventLeft)
+	if len(pl) != 1 || pl[0].Participant.ID != alice.ID() || pl[0].Reason != room.ReasonConnectionLost {
+		t.Fatalf("bob's EventLeft = %+v", pl)
 	}
 	un := bm.unsubs()
 	slices.Sort(un)
@@ -358,7 +354,7 @@ func TestLeave(t *testing.T) {
 	if len(as.all()) != 0 {
 		t.Fatalf("the leaver was told %v", kinds(as.all()))
 	}
-	if ps, _ := m.Participants("r"); !slices.Equal(idsOf(ps), []string{bob.ID()}) {
+	if ps, _ := m.Participants("r", owner); !slices.Equal(idsOf(ps), []room.ParticipantID{bob.ID()}) {
 		t.Fatalf("participants after leave = %v", idsOf(ps))
 	}
 	if _, err := alice.Publish("TR_X", "x", room.KindVideo, "video/VP8", newReceiver("TR_X", webrtc.RTPCodecTypeVideo)); err == nil {
@@ -366,88 +362,71 @@ func TestLeave(t *testing.T) {
 	}
 
 	// Idempotent: a second Leave tells nobody anything.
-	alice.Leave("again")
-	if len(bs.of("ParticipantLeft")) != 1 || len(bm.unsubs()) != 2 {
+	alice.Leave(room.ReasonLeft)
+	if len(bs.of(room.EventLeft)) != 1 || len(bm.unsubs()) != 2 {
 		t.Fatalf("second Leave had effects: %v %v", kinds(bs.all()), bm.unsubs())
 	}
 
 	// The identity is free again.
-	join(t, m, "r", "alice", allPerms)
+	join(t, m, "r", "alice", allGrants)
 }
 
 func TestRemove(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true})
-	alice, as := join(t, m, "r", "alice", allPerms)
-	bob, bs := join(t, m, "r", "bob", allPerms)
+	alice, as := join(t, m, "r", "alice", allGrants)
+	bob, bs := join(t, m, "r", "bob", allGrants)
 	as.reset()
 	bs.reset()
 
-	if err := m.Remove("r", "bob", "removed"); err != nil {
+	if err := m.Remove("r", owner, "bob", room.ReasonRemoved); err != nil {
 		t.Fatal(err)
 	}
-	if c := bs.of("Close"); len(c) != 1 || c[0].reason != "removed" {
-		t.Fatalf("bob's Close = %+v", c)
+	if c := bs.of(room.EventRemoved); len(c) != 1 || c[0].Reason != room.ReasonRemoved || c[0].Participant.ID != bob.ID() {
+		t.Fatalf("bob's EventRemoved = %+v", c)
 	}
-	if pl := as.of("ParticipantLeft"); len(pl) != 1 || pl[0].id != bob.ID() || pl[0].reason != "removed" {
-		t.Fatalf("alice's ParticipantLeft = %+v", pl)
+	if pl := as.of(room.EventLeft); len(pl) != 1 || pl[0].Participant.ID != bob.ID() || pl[0].Reason != room.ReasonRemoved {
+		t.Fatalf("alice's EventLeft = %+v", pl)
 	}
-	if ps, _ := m.Participants("r"); !slices.Equal(idsOf(ps), []string{alice.ID()}) {
+	if ps, _ := m.Participants("r", owner); !slices.Equal(idsOf(ps), []room.ParticipantID{alice.ID()}) {
 		t.Fatalf("participants = %v", idsOf(ps))
 	}
-	if err := m.Remove("r", "bob", "removed"); !errors.Is(err, room.ErrUnknownParticipant) {
+	if err := m.Remove("r", owner, "bob", room.ReasonRemoved); !errors.Is(err, room.ErrUnknownParticipant) {
 		t.Fatalf("remove twice: %v", err)
 	}
-	if err := m.Remove("nope", "alice", "removed"); !errors.Is(err, room.ErrRoomNotFound) {
+	if err := m.Remove("nope", owner, "alice", room.ReasonRemoved); !errors.Is(err, room.ErrRoomNotFound) {
 		t.Fatalf("remove from unknown room: %v", err)
 	}
-	if len(as.of("Close")) != 0 {
+	if len(as.of(room.EventRemoved)) != 0 {
 		t.Fatal("alice was closed")
 	}
 }
 
-// closeLog records OnClose calls.
-type closeLog struct {
-	mu    sync.Mutex
-	names []string
-}
-
-func (c *closeLog) add(name string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.names = append(c.names, name)
-}
-
-func (c *closeLog) get() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.names)
-}
-
 func TestDelete(t *testing.T) {
-	closed := &closeLog{}
-	m := newManager(t, room.Config{AutoCreate: true, OnClose: closed.add})
-	alice, as := join(t, m, "r", "alice", allPerms)
-	_, bs := join(t, m, "r", "bob", allPerms)
-	_, olgaSink := join(t, m, "other", "olga", allPerms)
+	m := newManager(t, room.Config{AutoCreate: true})
+	alice, as := join(t, m, "r", "alice", allGrants)
+	_, bs := join(t, m, "r", "bob", allGrants)
+	_, olgaRec := join(t, m, "other", "olga", allGrants)
+	all := subscribe(t, m)
 
-	if err := m.Delete("r", "room_deleted"); err != nil {
+	if err := m.Delete("r", owner, room.ReasonRoomDeleted); err != nil {
 		t.Fatal(err)
 	}
-	for name, s := range map[string]*fakeSink{"alice": as, "bob": bs} {
-		if c := s.of("Close"); len(c) != 1 || c[0].reason != "room_deleted" {
-			t.Errorf("%s's Close = %+v", name, c)
+	for name, s := range map[string]*recorder{"alice": as, "bob": bs} {
+		if c := s.of(room.EventRemoved); len(c) != 1 || c[0].Reason != room.ReasonRoomDeleted {
+			t.Errorf("%s's EventRemoved = %+v", name, c)
 		}
 	}
-	if len(olgaSink.of("Close")) != 0 {
+	if len(olgaRec.of(room.EventRemoved)) != 0 {
 		t.Error("a participant of another room was closed")
 	}
 	if _, err := m.Get("r"); !errors.Is(err, room.ErrRoomNotFound) {
 		t.Fatalf("Get after delete: %v", err)
 	}
-	if got := closed.get(); !slices.Equal(got, []string{"r"}) {
-		t.Fatalf("OnClose calls = %v", got)
+	closed := all.of(room.EventRoomClosed)
+	if got := roomsOf(closed); !slices.Equal(got, []room.RoomName{"r"}) || closed[0].Reason != room.ReasonRoomDeleted {
+		t.Fatalf("EventRoomClosed = %+v", closed)
 	}
-	if err := m.Delete("r", "room_deleted"); !errors.Is(err, room.ErrRoomNotFound) {
+	if err := m.Delete("r", owner, room.ReasonRoomDeleted); !errors.Is(err, room.ErrRoomNotFound) {
 		t.Fatalf("delete twice: %v", err)
 	}
 	if _, err := alice.Publish("TR_X", "x", room.KindVideo, "video/VP8", newReceiver("TR_X", webrtc.RTPCodecTypeVideo)); err == nil {
@@ -458,61 +437,82 @@ func TestDelete(t *testing.T) {
 	}
 }
 
+// TestEmptyTimeout runs on synctest's clock: the timeouts pass at once, and
+// exactly.
 func TestEmptyTimeout(t *testing.T) {
-	const timeout = 50 * time.Millisecond
-	closed := &closeLog{}
-	m := newManager(t, room.Config{AutoCreate: true, DefaultEmptyTimeout: time.Hour, OnClose: closed.add})
-	for _, name := range []string{"idle", "busy", "left"} {
-		if _, err := m.Create(room.Spec{Name: name, Owner: owner, EmptyTimeout: timeout}); err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		const timeout = time.Minute
+		m := newManager(t, room.Config{AutoCreate: true, DefaultEmptyTimeout: time.Hour})
+		all := subscribe(t, m)
+		for _, name := range []room.RoomName{"idle", "busy", "left"} {
+			if _, err := m.Create(room.Spec{Name: name, Owner: owner, EmptyTimeout: timeout}); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	_, busySink := join(t, m, "busy", "alice", allPerms)
-	leaver, _ := join(t, m, "left", "bob", allPerms)
-	leaver.Leave("bye")
+		_, busyRec := join(t, m, "busy", "alice", allGrants)
+		leaver, _ := join(t, m, "left", "bob", allGrants)
+		time.Sleep(timeout / 2)
+		leaver.Leave(room.ReasonLeft) // "left" is empty from now on
 
-	// A room nobody joined closes, and so does one that became empty.
-	waitFor(t, "idle and left to close", func() bool {
-		_, e1 := m.Get("idle")
-		_, e2 := m.Get("left")
-		return errors.Is(e1, room.ErrRoomNotFound) && errors.Is(e2, room.ErrRoomNotFound)
+		// Just short of its timeout, "idle" is still there.
+		time.Sleep(timeout/2 - time.Second)
+		synctest.Wait()
+		if _, err := m.Get("idle"); err != nil {
+			t.Fatalf("idle closed before its timeout: %v", err)
+		}
+		// A room nobody joined closes, and so does one that became empty,
+		// each a timeout after it became empty.
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if _, err := m.Get("idle"); !errors.Is(err, room.ErrRoomNotFound) {
+			t.Fatalf("idle after its timeout: %v", err)
+		}
+		if _, err := m.Get("left"); err != nil {
+			t.Fatalf("left closed before its timeout: %v", err)
+		}
+		time.Sleep(timeout / 2)
+		synctest.Wait()
+		if _, err := m.Get("left"); !errors.Is(err, room.ErrRoomNotFound) {
+			t.Fatalf("left after its timeout: %v", err)
+		}
+		closed := all.of(room.EventRoomClosed)
+		if got := roomsOf(closed); !slices.Equal(got, []room.RoomName{"idle", "left"}) {
+			t.Fatalf("EventRoomClosed for %v", got)
+		}
+		for _, e := range closed {
+			if e.Reason != "empty_timeout" {
+				t.Errorf("room %s closed with reason %q", e.Room, e.Reason)
+			}
+		}
+		// Several timeouts later the occupied room is still there.
+		time.Sleep(4 * timeout)
+		synctest.Wait()
+		if info, err := m.Get("busy"); err != nil || info.NumParticipants != 1 {
+			t.Fatalf("occupied room: %+v, %v", info, err)
+		}
+		if len(busyRec.of(room.EventRemoved)) != 0 {
+			t.Fatal("occupant of a non-empty room was closed")
+		}
 	})
-	got := closed.get()
-	slices.Sort(got)
-	if !slices.Equal(got, []string{"idle", "left"}) {
-		t.Fatalf("OnClose calls = %v", got)
-	}
-	// Several timeouts later the occupied room is still there.
-	time.Sleep(4 * timeout)
-	if info, err := m.Get("busy"); err != nil || info.NumParticipants != 1 {
-		t.Fatalf("occupied room: %+v, %v", info, err)
-	}
-	if len(busySink.of("Close")) != 0 {
-		t.Fatal("occupant of a non-empty room was closed")
-	}
 }
 
 func TestCreateListCounts(t *testing.T) {
-	var (
-		mu      sync.Mutex
-		created []room.Info
-	)
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	m := newManager(t, room.Config{
 		DefaultMaxParticipants: 7, DefaultEmptyTimeout: 90 * time.Second,
-		Now:      func() time.Time { return now },
-		OnCreate: func(i room.Info) { mu.Lock(); created = append(created, i); mu.Unlock() },
+		Now: func() time.Time { return now },
 	})
+	all := subscribe(t, m)
 	for _, s := range []room.Spec{
 		{Name: "zulu", Owner: owner},
 		{Name: "alpha", Owner: owner, MaxParticipants: 3, EmptyTimeout: 10 * time.Second},
-		{Name: "mike", Owner: "CKOTHER0000000"},
+		{Name: "mike", Owner: otherOwner},
 	} {
 		if _, err := m.Create(s); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := m.Create(room.Spec{Name: "zulu", Owner: "CKOTHER0000000"}); !errors.Is(err, room.ErrRoomExists) {
+	if _, err := m.Create(room.Spec{Name: "zulu", Owner: otherOwner}); !errors.Is(err, room.ErrRoomExists) {
 		t.Fatalf("duplicate create: %v", err)
 	}
 	zulu, err := m.Get("zulu")
@@ -523,45 +523,49 @@ func TestCreateListCounts(t *testing.T) {
 	if zulu != want {
 		t.Fatalf("defaults: %+v, want %+v", zulu, want)
 	}
-	if len(created) != 3 {
-		t.Fatalf("OnCreate called %d times", len(created))
+	created := all.of(room.EventRoomCreated)
+	if got := roomsOf(created); !slices.Equal(got, []room.RoomName{"zulu", "alpha", "mike"}) {
+		t.Fatalf("EventRoomCreated for %v", got)
+	}
+	if !created[0].Time.Equal(now) {
+		t.Fatalf("event time %v, want the manager's clock %v", created[0].Time, now)
 	}
 
-	names := func(is []room.Info) []string {
-		out := []string{}
+	names := func(is []room.Info) []room.RoomName {
+		out := []room.RoomName{}
 		for _, i := range is {
 			out = append(out, i.Name)
 		}
 		return out
 	}
-	if got := names(m.List(owner)); !slices.Equal(got, []string{"alpha", "zulu"}) {
+	if got := names(m.List(owner)); !slices.Equal(got, []room.RoomName{"alpha", "zulu"}) {
 		t.Fatalf("List(owner) = %v", got)
 	}
-	if got := names(m.List("")); !slices.Equal(got, []string{"alpha", "mike", "zulu"}) {
+	if got := names(m.List("")); !slices.Equal(got, []room.RoomName{"alpha", "mike", "zulu"}) {
 		t.Fatalf("List(all) = %v", got)
 	}
 
 	// Counts: 3 rooms, 3 participants, 2 tracks; the fake media layer binds
 	// no down-tracks, so there are no subscriptions.
 	m2 := newManager(t, room.Config{AutoCreate: true})
-	a, _ := join(t, m2, "one", "alice", allPerms)
-	b, _ := join(t, m2, "one", "bob", allPerms)
-	join(t, m2, "two", "carol", allPerms)
+	a, _ := join(t, m2, "one", "alice", allGrants)
+	b, _ := join(t, m2, "one", "bob", allGrants)
+	join(t, m2, "two", "carol", allGrants)
 	b.AttachMedia(&fakeMedia{})
 	publish(t, a, "TR_1", "c1", room.KindVideo)
 	publish(t, a, "TR_2", "c2", room.KindAudio)
 	if r, p, tr, s := m2.Counts(); r != 2 || p != 3 || tr != 2 || s != 0 {
 		t.Fatalf("Counts = %d rooms %d participants %d tracks %d subscriptions; want 2 3 2 0", r, p, tr, s)
 	}
-	a.Leave("bye")
+	a.Leave(room.ReasonLeft)
 	if r, p, tr, _ := m2.Counts(); r != 2 || p != 2 || tr != 0 {
 		t.Fatalf("Counts after leave = %d %d %d; want 2 2 0", r, p, tr)
 	}
 }
 
 func TestRestore(t *testing.T) {
-	calls := 0 // OnCreate runs synchronously inside Create and Restore
-	m := newManager(t, room.Config{AutoCreate: true, MaxRooms: 2, OnCreate: func(room.Info) { calls++ }})
+	m := newManager(t, room.Config{AutoCreate: true, MaxRooms: 2})
+	all := subscribe(t, m)
 	createdAt := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	spec := room.Spec{Name: "kept", Owner: owner, MaxParticipants: 5, EmptyTimeout: time.Hour}
 	if err := m.Restore(spec, createdAt); err != nil {
@@ -574,18 +578,18 @@ func TestRestore(t *testing.T) {
 	if want := (room.Info{Name: "kept", MaxParticipants: 5, EmptyTimeout: 3600, CreatedAt: createdAt, Owner: owner}); info != want {
 		t.Fatalf("restored %+v, want %+v", info, want)
 	}
-	if calls != 0 {
-		t.Fatal("Restore told OnCreate")
+	if c := all.of(room.EventRoomCreated); len(c) != 0 {
+		t.Fatal("Restore emitted EventRoomCreated")
 	}
 	if err := m.Restore(spec, createdAt); !errors.Is(err, room.ErrRoomExists) {
 		t.Fatalf("restore twice: %v", err)
 	}
-	// The restored room keeps its owner; OnCreate still works afterwards.
-	if _, err := m.Join(room.JoinRequest{Room: "kept", Owner: "CKOTHER0000000", Identity: "x", Sink: &fakeSink{}}); !errors.Is(err, room.ErrNotOwner) {
+	// The restored room keeps its owner; creating still emits afterwards.
+	if _, _, err := m.Join(room.JoinRequest{Claims: claimsBy(otherOwner, "kept", "x", allGrants), Listener: &recorder{}}); !errors.Is(err, room.ErrNotOwner) {
 		t.Fatalf("join by another key: %v", err)
 	}
-	if _, err := m.Create(room.Spec{Name: "new", Owner: owner}); err != nil || calls != 1 {
-		t.Fatalf("create after restore: %v, OnCreate calls %d", err, calls)
+	if _, err := m.Create(room.Spec{Name: "new", Owner: owner}); err != nil || len(all.of(room.EventRoomCreated)) != 1 {
+		t.Fatalf("create after restore: %v, EventRoomCreated %v", err, roomsOf(all.of(room.EventRoomCreated)))
 	}
 	if err := m.Restore(room.Spec{Name: "third", Owner: owner}, createdAt); !errors.Is(err, room.ErrTooManyRooms) {
 		t.Fatalf("restore over MaxRooms: %v", err)

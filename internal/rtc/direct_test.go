@@ -26,6 +26,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-video/conclave/internal/sfu"
+	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/internal/udpbatch"
 )
 
@@ -72,7 +73,7 @@ func dtlsPair(t *testing.T, suite dtls.CipherSuiteID, profile dtls.SRTPProtectio
 	}
 	t.Cleanup(func() { _ = client.Close() })
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.DefaultWait())
 	defer cancel()
 	serverErr := make(chan error, 1)
 	go func() { serverErr <- server.HandshakeContext(ctx) }()
@@ -444,12 +445,7 @@ func subscribe(t *testing.T, e *Engine, r *sfu.Receiver, id string, configure fu
 	if err := p.Subscribe(r); err != nil {
 		t.Fatal(err)
 	}
-	var offer string
-	select {
-	case offer = <-h.offers:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no subscriber offer")
-	}
+	offer := testkit.Receive(t, h.offers, "the subscriber offer")
 	if err := client.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		t.Fatal(err)
 	}
@@ -468,25 +464,14 @@ func subscribe(t *testing.T, e *Engine, r *sfu.Receiver, id string, configure fu
 	p.mu.Lock()
 	rig.down = p.downs[camTrackID].down
 	p.mu.Unlock()
-	eventually(t, 15*time.Second, "the subscriber's SRTP path to be decided", func() bool {
+	testkit.Eventually(t, "the subscriber's SRTP path to be decided", func() bool {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		return p.decided
 	})
 	// Packets reach a DownTrack only once pion has bound it.
-	eventually(t, 10*time.Second, "the DownTrack to be bound", func() bool { return r.DownTracks() == bound+1 })
+	testkit.Eventually(t, "the DownTrack to be bound", func() bool { return r.DownTracks() == bound+1 })
 	return rig
-}
-
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // publisherPacket is packet i of the published stream as the server
@@ -540,7 +525,7 @@ func (rig *directRig) publish(t *testing.T, first uint16, n int) map[uint16]sent
 			t.Fatal(err)
 		}
 		sent[seq] = want
-		time.Sleep(time.Millisecond)
+		time.Sleep(time.Millisecond) // pacing, not a wait: a slower pace loses nothing either
 	}
 	return sent
 }
@@ -556,7 +541,7 @@ func (rig *directRig) receive(t *testing.T, tr *webrtc.TrackRemote, sent map[uin
 			missing--
 		}
 	}
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(testkit.DefaultWait())
 	for missing > 0 {
 		select {
 		case p := <-rig.pkts:
@@ -566,7 +551,7 @@ func (rig *directRig) receive(t *testing.T, tr *webrtc.TrackRemote, sent map[uin
 			}
 			seen[p.SequenceNumber]++
 		case <-timeout:
-			t.Fatalf("the client received %d of %d packets", len(sent)-missing, len(sent))
+			t.Fatalf("gave up after %s waiting for packets: the client received %d of %d", testkit.DefaultWait(), len(sent)-missing, len(sent))
 		}
 	}
 }
@@ -594,13 +579,7 @@ func checkReceived(t *testing.T, tr *webrtc.TrackRemote, p *rtp.Packet, sent map
 
 func (rig *directRig) remoteTrack(t *testing.T) *webrtc.TrackRemote {
 	t.Helper()
-	select {
-	case tr := <-rig.track:
-		return tr
-	case <-time.After(10 * time.Second):
-		t.Fatal("the client never saw the track")
-		return nil
-	}
+	return testkit.Receive(t, rig.track, "the client to see the track")
 }
 
 func TestDirectPathEndToEnd(t *testing.T) {
@@ -637,7 +616,7 @@ func TestDirectPathEndToEnd(t *testing.T) {
 	for _, s := range sent {
 		octets += uint32(len(s.payload))
 	}
-	timeout := time.After(6 * time.Second)
+	timeout := time.After(testkit.DefaultWait())
 	for {
 		select {
 		case sr := <-rig.reports:
@@ -654,7 +633,7 @@ func TestDirectPathEndToEnd(t *testing.T) {
 				return
 			}
 		case <-timeout:
-			t.Fatal("no sender report counting every packet within 6s")
+			t.Fatalf("gave up after %s waiting for a sender report counting every packet", testkit.DefaultWait())
 		}
 	}
 }
@@ -733,7 +712,7 @@ func TestDirectPathRetransmits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(testkit.DefaultWait())
 	for again := 0; again < len(nacked); {
 		select {
 		case p := <-rig.pkts:
@@ -743,7 +722,7 @@ func TestDirectPathRetransmits(t *testing.T) {
 				again++
 			}
 		case <-timeout:
-			t.Fatalf("retransmissions received: %v (NACKs %d, retransmitted %d)", seen,
+			t.Fatalf("gave up waiting for the retransmissions: received %v (NACKs %d, retransmitted %d)", seen,
 				rig.stats.NACKsReceived()-nacksBefore, rig.stats.PacketsRetransmitted()-rtxBefore)
 		}
 	}
@@ -794,7 +773,7 @@ func TestSubscriberOfferHasNoCryptex(t *testing.T) {
 			sent := rig.publish(t, 2000, n)
 			tr := rig.remoteTrack(t)
 			seen := map[uint16]int{}
-			timeout := time.After(3 * time.Second)
+			timeout := time.After(testkit.DefaultWait())
 		read:
 			for len(seen) < n {
 				select {
@@ -906,12 +885,7 @@ func TestLeavingTheDirectPath(t *testing.T) {
 		Local:  &webrtc.ICECandidate{Protocol: webrtc.ICEProtocolTCP, Address: "127.0.0.1", Port: 7881, Typ: webrtc.ICECandidateTypeHost},
 		Remote: &webrtc.ICECandidate{Protocol: webrtc.ICEProtocolTCP, Address: "127.0.0.1", Port: 50000, Typ: webrtc.ICECandidateTypeHost},
 	})
-	var offer string
-	select {
-	case offer = <-rig.offers:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no renegotiation after leaving the direct path")
-	}
+	offer := testkit.Receive(t, rig.offers, "a renegotiation after leaving the direct path")
 	if err := rig.client.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		t.Fatal(err)
 	}
@@ -939,7 +913,7 @@ func TestLeavingTheDirectPath(t *testing.T) {
 		}
 	}()
 	var down *sfu.DownTrack
-	eventually(t, 10*time.Second, "a new subscription", func() bool {
+	testkit.Eventually(t, "a new subscription", func() bool {
 		rig.peer.mu.Lock()
 		defer rig.peer.mu.Unlock()
 		s, ok := rig.peer.downs[camTrackID]
@@ -952,7 +926,7 @@ func TestLeavingTheDirectPath(t *testing.T) {
 		t.Fatal("the new subscription is on the direct path")
 	}
 	directBefore := rig.stats.PacketsDirect()
-	eventually(t, 10*time.Second, "the new DownTrack to be bound", func() bool { return rig.recv.DownTracks() == 1 && down.Receiver() == rig.recv })
+	testkit.Eventually(t, "the new DownTrack to be bound", func() bool { return rig.recv.DownTracks() == 1 && down.Receiver() == rig.recv })
 	// pion reports a track when its first packet arrives.
 	sent := rig.publish(t, 7000, 40)
 	second := rig.remoteTrack(t)
@@ -960,7 +934,7 @@ func TestLeavingTheDirectPath(t *testing.T) {
 		t.Fatalf("the new sender reuses SSRC %d", first.SSRC())
 	}
 	seen := map[uint16]int{}
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(testkit.DefaultWait())
 	for len(seen) < len(sent) {
 		select {
 		case p := <-rig.pkts:
@@ -970,7 +944,7 @@ func TestLeavingTheDirectPath(t *testing.T) {
 			checkReceived(t, second, p, sent)
 			seen[p.SequenceNumber]++
 		case <-timeout:
-			t.Fatalf("the client received %d of %d packets on pion's path", len(seen), len(sent))
+			t.Fatalf("gave up waiting for packets: the client received %d of %d on pion's path", len(seen), len(sent))
 		}
 	}
 	if got := rig.stats.PacketsDirect(); got != directBefore {

@@ -22,9 +22,9 @@ import (
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/conclave-video/conclave/internal/pionlog"
 	"github.com/conclave-video/conclave/internal/sfu"
 	"github.com/conclave-video/conclave/internal/udpbatch"
+	"github.com/conclave-video/conclave/pionlog"
 )
 
 // Config configures an Engine.

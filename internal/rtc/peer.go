@@ -74,9 +74,8 @@ type Peer struct {
 	// the engine has no direct path); direct is the path chosen from them
 	// once the connection is up (nil: pion's). decided says the choice was
 	// made; it never changes afterwards (see sfu.DirectWriter).
-	secrets    *dtlsSecrets
-	reportSlot int         // the Peer's slot in the engine's reporter
-	reporting  atomic.Bool // a report write is in flight on its own goroutine
+	secrets   *dtlsSecrets
+	reporting atomic.Bool // a report write is in flight on its own goroutine
 	// pair is the subscriber connection's latest selected candidate pair,
 	// kept so that decidePath and pairChanged cannot miss a change between
 	// them. Guarded by mu.
@@ -119,7 +118,7 @@ func (e *Engine) NewPeer(id string, h Handler) (*Peer, error) {
 	p.secrets = secrets
 	p.watch(Subscriber, p.sub)
 	p.sub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(p.pairChanged)
-	p.reportSlot = e.reports.add(p)
+	e.reports.add(p)
 	return p, nil
 }
 
@@ -530,7 +529,7 @@ func (p *Peer) Close() {
 		_ = pub.Close()
 	}
 	_ = p.sub.Close()
-	p.engine.reports.remove(p, p.reportSlot)
+	p.engine.reports.remove(p)
 	if p.secrets != nil {
 		p.secrets.wipe()
 	}

@@ -5,12 +5,12 @@ import (
 	"net"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-video/conclave/internal/sfu"
+	"github.com/conclave-video/conclave/internal/testkit"
 )
 
 type recordingHandler struct {
@@ -141,10 +141,7 @@ func TestOneSubscriberOfferInFlight(t *testing.T) {
 	if err := p.HandleAnswer(answer(h.offers[0])); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for h.offerCount() < 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Eventually(t, "the offer for the tracks added meanwhile", func() bool { return h.offerCount() >= 2 })
 	if n := h.offerCount(); n != 2 {
 		t.Fatalf("after the answer: %d offers, want 2 (one for the tracks added meanwhile)", n)
 	}

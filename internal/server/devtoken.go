@@ -5,21 +5,23 @@ import (
 	"encoding/hex"
 	"mime"
 	"net/http"
-	"net/url"
+	"net/netip"
 	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/conclave-video/conclave/internal/guard"
 	"github.com/conclave-video/conclave/internal/httpapi"
+	"github.com/conclave-video/conclave/internal/signal"
 	"github.com/conclave-video/conclave/token"
 )
 
 // Development token endpoint. With --dev the meeting app needs a join token
 // and there is no app server to mint one, so the server mints it itself
 // with the dev API key. The routes exist only when cfg.Dev is set (the
-// server then binds loopback by default); they are unauthenticated, so they
-// are rate-limited and the tokens are short-lived.
+// server then listens on loopback unless dev_listen_any says otherwise);
+// they are unauthenticated, so tokens go to loopback peers only, are
+// rate-limited and short-lived.
 const (
 	devTokenTTL      = time.Hour
 	devMaxNameRunes  = 64
@@ -60,6 +62,13 @@ type devTokenResponse struct {
 }
 
 func (s *Server) devToken(w http.ResponseWriter, r *http.Request) {
+	// Tokens for the machine the dev server runs on only, whatever address
+	// it listens on (dev_listen_any). RemoteAddr is the TCP peer: no header
+	// a client or proxy sets is consulted.
+	if !loopbackPeer(r.RemoteAddr) {
+		httpapi.WriteError(w, http.StatusForbidden, "permission_denied", "dev tokens are given to clients on the server's own machine only")
+		return
+	}
 	if !s.devLimit.Allow() {
 		w.Header().Set("Retry-After", "1")
 		httpapi.WriteError(w, http.StatusTooManyRequests, "rate_limited", "too many token requests; try again in a second")
@@ -73,11 +82,9 @@ func (s *Server) devToken(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusUnsupportedMediaType, "invalid_argument", "Content-Type must be application/json")
 		return
 	}
-	if o := r.Header.Get("Origin"); o != "" {
-		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
-			httpapi.WriteError(w, http.StatusForbidden, "permission_denied", "cross-origin token requests are refused")
-			return
-		}
+	if !signal.OriginAllowed(r, nil) {
+		httpapi.WriteError(w, http.StatusForbidden, "permission_denied", "cross-origin token requests are refused")
+		return
 	}
 	var req devTokenRequest
 	if !httpapi.DecodeJSON(w, r, &req, devMaxBodyBytes) {
@@ -115,6 +122,13 @@ func (s *Server) devToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, devTokenResponse{Token: tok, URL: s.URL()})
+}
+
+// loopbackPeer reports whether a connection's remote address (ip:port) is
+// a loopback address, IPv4-mapped IPv6 included.
+func loopbackPeer(remote string) bool {
+	ap, err := netip.ParseAddrPort(remote)
+	return err == nil && ap.Addr().Unmap().IsLoopback()
 }
 
 // hasMediaType reports whether a Content-Type header names want, ignoring

@@ -1,123 +1,26 @@
 package server_test
 
 import (
-	"bufio"
-	"context"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"log/slog"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/conclave-video/conclave/client"
-	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/config"
-	"github.com/conclave-video/conclave/internal/server"
-	"github.com/conclave-video/conclave/internal/telemetry"
-	"github.com/conclave-video/conclave/token"
+	"github.com/conclave-video/conclave/internal/testkit"
+	"github.com/conclave-video/conclave/internal/testkit/testserver"
 )
 
-// env is one in-process Conclave server on 127.0.0.1 with an API key.
+// env is one in-process Conclave server (testserver.Server: Srv, Key, TLS,
+// Connect, Metrics…) and the test it serves, for this package's helpers.
 type env struct {
-	t    *testing.T
-	srv  *server.Server
-	cfg  config.Config
-	key  token.Key
-	tls  *tls.Config
-	stop context.CancelFunc
-	done chan error
+	*testserver.Server
+	t *testing.T
 }
 
 func newEnv(t *testing.T, mutate ...func(*config.Config)) *env {
 	t.Helper()
-	cfg := config.DefaultDev()
-	cfg.Addr = "127.0.0.1:0"
-	cfg.RTCPort = 0
-	cfg.AdminAddr = "127.0.0.1:0"
-	cfg.DataDir = t.TempDir()
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	level := "warn"
-	if os.Getenv("CONCLAVETEST_LOG") != "" {
-		level = "debug"
-	}
-	log := telemetry.NewLogger(os.Stderr, level, "text")
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, log)
-	if err != nil {
-		cancel()
-		t.Fatalf("server.New: %v", err)
-	}
-	e := &env{t: t, srv: srv, cfg: cfg, stop: cancel, done: make(chan error, 1)}
-	e.key = e.newKey("test")
-	pem, err := os.ReadFile(filepath.Join(cfg.DataDir, "tls", "cert.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	e.tls = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	go func() { e.done <- srv.Run(ctx) }()
-	t.Cleanup(e.close)
-	return e
-}
-
-func (e *env) close() {
-	e.stop()
-	select {
-	case err := <-e.done:
-		if err != nil {
-			e.t.Errorf("server.Run: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		e.t.Error("server did not stop within 15 s")
-	}
-}
-
-// newKey creates an API key in the server's store.
-func (e *env) newKey(name string) token.Key {
-	e.t.Helper()
-	rec, priv, err := auth.NewAPIKey(name, rand.Reader)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	rec.CreatedAt = time.Now()
-	if err := e.srv.Store().CreateAPIKey(context.Background(), rec); err != nil {
-		e.t.Fatal(err)
-	}
-	return token.Key{ID: rec.ID, Private: priv}
-}
-
-func (e *env) joinToken(key token.Key, room, identity string) string {
-	e.t.Helper()
-	tok, err := key.Mint(token.Options{
-		Identity: identity, Name: identity, Room: room, TTL: 10 * time.Minute,
-		Grants: token.Grants{Publish: true, Subscribe: true, PublishData: true},
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return tok
-}
-
-func (e *env) connect(ctx context.Context, room, identity string) *client.Client {
-	e.t.Helper()
-	c, err := client.Connect(ctx, e.srv.URL(), e.joinToken(e.key, room, identity),
-		client.WithTLSConfig(e.tls), client.WithLogger(slog.New(slog.DiscardHandler)), client.WithEventBuffer(4096))
-	if err != nil {
-		e.t.Fatalf("%s: connect: %v", identity, err)
-	}
-	e.t.Cleanup(func() { _ = c.Close() })
-	return c
+	return &env{Server: testserver.Start(t, mutate...), t: t}
 }
 
 // serverCode returns the stable code of a refused connection.
@@ -135,20 +38,15 @@ type recorder struct {
 	c      *client.Client
 	mu     sync.Mutex
 	events []client.Event
-	notify chan struct{}
 }
 
 func record(c *client.Client) *recorder {
-	r := &recorder{c: c, notify: make(chan struct{}, 1)}
+	r := &recorder{c: c}
 	go func() {
 		for ev := range c.Events() {
 			r.mu.Lock()
 			r.events = append(r.events, ev)
 			r.mu.Unlock()
-			select {
-			case r.notify <- struct{}{}:
-			default:
-			}
 		}
 	}()
 	return r
@@ -167,51 +65,15 @@ func find[T client.Event](r *recorder, match func(T) bool) (T, bool) {
 	return zero, false
 }
 
-// wait waits until an event of type T matching match has been recorded.
-func wait[T client.Event](t *testing.T, r *recorder, d time.Duration, match func(T) bool) T {
+// wait waits until an event of type T matching match has been recorded,
+// failing the test, with what it waited for, after testkit.DefaultWait.
+func wait[T client.Event](t *testing.T, r *recorder, what string, match func(T) bool) T {
 	t.Helper()
-	deadline := time.After(d)
-	for {
-		if v, ok := find(r, match); ok {
-			return v
-		}
-		select {
-		case <-r.notify:
-		case <-time.After(50 * time.Millisecond):
-		case <-deadline:
-			var zero T
-			t.Fatalf("%s: no %T within %s", r.c.Self().Identity, zero, d)
-			return zero
-		}
-	}
-}
-
-// metrics scrapes the admin listener's /metrics and returns the samples
-// without labels, by name.
-func (e *env) metrics() map[string]float64 {
-	e.t.Helper()
-	resp, err := http.Get(e.srv.AdminURL() + "/metrics")
-	if err != nil {
-		e.t.Fatalf("scrape metrics: %v", err)
-	}
-	defer resp.Body.Close()
-	out := make(map[string]float64)
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || strings.Contains(line, "{") {
-			continue
-		}
-		name, value, ok := strings.Cut(line, " ")
-		if !ok {
-			continue
-		}
-		if v, err := strconv.ParseFloat(value, 64); err == nil {
-			out[name] = v
-		}
-	}
-	if err := sc.Err(); err != nil {
-		e.t.Fatalf("scrape metrics: %v", err)
-	}
-	return out
+	var v T
+	testkit.Eventually(t, r.c.Self().Identity+": "+what, func() bool {
+		var ok bool
+		v, ok = find(r, match)
+		return ok
+	})
+	return v
 }

@@ -4,16 +4,16 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/server"
+	"github.com/conclave-video/conclave/internal/testkit"
+	"github.com/conclave-video/conclave/protocol"
+	"github.com/conclave-video/conclave/token"
 )
 
 // TestNewReportsBusyPort: a port in use is reported with the key that
@@ -43,35 +43,39 @@ func TestNewReportsBusyPort(t *testing.T) {
 	srv.Shutdown(context.Background())
 }
 
-// TestSessionLimit: beyond signal.max_sessions a WebSocket upgrade is
-// refused with 503, and a freed slot is usable again.
+// TestSessionLimit: signal.max_sessions counts participants whose token
+// was verified. A connection that has not joined does not hold a slot;
+// beyond the limit a valid join gets server_full, and a freed slot is
+// usable again.
 func TestSessionLimit(t *testing.T) {
 	e := newEnv(t, func(c *config.Config) {
 		c.Signal.MaxSessions = 1
-		// The first session never joins; it must hold its slot while the
-		// second is refused, however slow a loaded CI machine is.
+		// The idle connection must stay open for the whole test, however
+		// slow a loaded CI machine is.
 		c.Signal.JoinTimeout = time.Minute
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
 	defer cancel()
+	all := token.Grants{Publish: true, Subscribe: true, PublishData: true}
+	idle := e.dialRaw(ctx, t) // never joins
 	first := e.dialRaw(ctx, t)
-	u := "wss://" + strings.TrimPrefix(e.srv.URL(), "https://") + client.SignalPath
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: e.tls}}
-	_, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: hc})
-	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
-		t.Fatalf("second session: err %v, response %v; want 503", err, resp)
-	}
-	_ = first.ws.CloseNow() // never joined: the session ends at once
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: hc})
+	first.join(mintToken(t, e.Key, "limit", "first", all))
+	second := e.dialRaw(ctx, t)
+	second.mustSend(joinFrame(mintToken(t, e.Key, "limit", "second", all)))
+	second.expectError(protocol.CodeServerFull)
+	_ = idle.ws.CloseNow()
+
+	first.mustSend(`{"v":1,"type":"leave"}`)
+	testkit.Eventually(t, "the first session's slot to be freed", func() bool {
+		c, err := client.Connect(ctx, e.Srv.URL(), mintToken(t, e.Key, "limit", "third", all),
+			client.WithTLSConfig(e.TLS), client.WithLogger(slog.New(slog.DiscardHandler)))
 		if err == nil {
-			_ = c.CloseNow()
-			return
+			_ = c.Close()
+			return true
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("slot not freed: %v", err)
+		if serverCode(err) != protocol.CodeServerFull {
+			t.Fatalf("third session: %v, want it admitted or server_full", err)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return false
+	})
 }

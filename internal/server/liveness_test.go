@@ -12,6 +12,7 @@ import (
 
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/internal/config"
+	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -111,7 +112,7 @@ func TestLostClientIsRemoved(t *testing.T) {
 		c.Signal.PingInterval = time.Second
 		c.Signal.ResumeWindow = 2 * time.Second
 	})
-	u, err := url.Parse(e.srv.URL())
+	u, err := url.Parse(e.Srv.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,50 +123,42 @@ func TestLostClientIsRemoved(t *testing.T) {
 		// viaProxy connects the lost client through a blackhole proxy.
 		viaProxy bool
 		cut      func(c *client.Client, b *blackhole)
-		within   time.Duration
 	}{
 		{
 			name: "network vanishes", viaProxy: true,
-			cut:    func(_ *client.Client, b *blackhole) { b.freeze() },
-			within: 8 * time.Second,
+			cut: func(_ *client.Client, b *blackhole) { b.freeze() },
 		},
 		{
-			name:   "connection closes without leave",
-			cut:    func(c *client.Client, _ *blackhole) { _ = c.Close() },
-			within: 5 * time.Second,
+			name: "connection closes without leave",
+			cut:  func(c *client.Client, _ *blackhole) { _ = c.Close() },
 		},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*testkit.DefaultWait())
 			defer cancel()
 			room := "liveness-" + string(rune('a'+i))
-			watcher, err := client.Connect(ctx, e.srv.URL(), mintToken(t, e.key, room, "watcher", all),
-				client.WithTLSConfig(e.tls), client.WithLogger(slog.New(slog.DiscardHandler)), client.WithEventBuffer(4096))
-			if err != nil {
-				t.Fatalf("watcher: %v", err)
-			}
-			t.Cleanup(func() { _ = watcher.Close() })
+			watcher := e.Connect(ctx, t, room, "watcher")
 			wrec := record(watcher)
 
 			var b *blackhole
-			serverURL := e.srv.URL()
+			serverURL := e.Srv.URL()
 			if tc.viaProxy {
 				b = newBlackhole(t, u.Host)
 				serverURL = "https://" + b.addr()
 			}
-			lost, err := client.Connect(ctx, serverURL, mintToken(t, e.key, room, "lost", all),
-				client.WithTLSConfig(e.tls), client.WithLogger(slog.New(slog.DiscardHandler)))
+			lost, err := client.Connect(ctx, serverURL, mintToken(t, e.Key, room, "lost", all),
+				client.WithTLSConfig(e.TLS), client.WithLogger(slog.New(slog.DiscardHandler)))
 			if err != nil {
 				t.Fatalf("lost: %v", err)
 			}
 			t.Cleanup(func() { _ = lost.Close() })
 			lostID := lost.Self().ID
-			wait(t, wrec, 5*time.Second, func(ev client.ParticipantJoined) bool { return ev.Participant.ID == lostID })
+			wait(t, wrec, "the lost client to join", func(ev client.ParticipantJoined) bool { return ev.Participant.ID == lostID })
 
 			start := time.Now()
 			tc.cut(lost, b)
-			left := wait(t, wrec, tc.within, func(ev client.ParticipantLeft) bool { return ev.ParticipantID == lostID })
+			left := wait(t, wrec, "the lost client to be removed", func(ev client.ParticipantLeft) bool { return ev.ParticipantID == lostID })
 			t.Logf("removed %s after the cut", time.Since(start).Round(time.Millisecond))
 			if left.Reason != "connection_lost" {
 				t.Errorf("ParticipantLeft reason %q, want connection_lost", left.Reason)
@@ -185,4 +178,74 @@ func TestLostClientIsRemoved(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSilentConnectionDetectedWithinOneInterval: a joined client whose TCP
+// connection goes silent (a proxy stops forwarding, nothing is closed) is
+// found dead at most one signal.ping_interval after the last thing the
+// server heard from it, and removed signal.resume_window later, as
+// docs/configuration.md says. A client that sends nothing but answers the
+// server's pings stays.
+func TestSilentConnectionDetectedWithinOneInterval(t *testing.T) {
+	const interval, window = 4 * time.Second, time.Second
+	e := newEnv(t, func(c *config.Config) {
+		c.Signal.PingInterval = interval
+		c.Signal.ResumeWindow = window
+	})
+	u, err := url.Parse(e.Srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	all := token.Grants{Publish: true, Subscribe: true, PublishData: true}
+
+	quiet := e.dialRaw(ctx, t)
+	quiet.join(mintToken(t, e.Key, "silence", "quiet", all))
+
+	b := newBlackhole(t, u.Host)
+	lost := e.dialRawVia(ctx, t, b.addr(), nil)
+	lost.join(mintToken(t, e.Key, "silence", "lost", all))
+
+	// The server hears from the lost client just before its network
+	// vanishes, at whatever phase the server's ping schedule is.
+	for !inRoom(e, "silence", "lost") || !inRoom(e, "silence", "quiet") {
+		select {
+		case <-ctx.Done():
+			t.Fatal("clients not in the room")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	sent := time.Now()
+	lost.expectOpen() // a ping message answered: the server has heard it since sent
+	b.freeze()
+	frozen := time.Now()
+
+	for inRoom(e, "silence", "lost") {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the silent client was never removed")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	removed := time.Now()
+	took := removed.Sub(frozen)
+	t.Logf("silent client removed %s after its network vanished", took.Round(time.Millisecond))
+	// Detection is due one interval after the server last heard the client
+	// (after sent, before frozen), removal one resume window later. Pinging
+	// on a fixed schedule that skips recently active connections took two
+	// to three intervals: at least 9 s here.
+	if limit := interval + window + 3*time.Second; took > limit {
+		t.Errorf("silent client removed after %s, want within %s (ping_interval %s + resume_window %s + scheduling)",
+			took.Round(time.Millisecond), limit, interval, window)
+	}
+	if early := removed.Sub(sent); early < interval+window-100*time.Millisecond {
+		t.Errorf("silent client removed %s after it was last heard, before ping_interval + resume_window", early.Round(time.Millisecond))
+	}
+	// The quiet client answered every ping and is still in: it has been
+	// silent (no messages) for far longer than an interval.
+	if !inRoom(e, "silence", "quiet") {
+		t.Error("a client that answers pings but sends nothing was removed")
+	}
+	quiet.expectOpen()
 }

@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,6 +59,9 @@ type Server struct {
 	ready    chan struct{}
 	stopOnce sync.Once
 
+	storeOpts []store.Option
+	probe     storeProbe
+
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
 	devKey   atomic.Pointer[token.Key]
 	devLimit *guard.Limiter
@@ -68,10 +70,15 @@ type Server struct {
 // New builds a server from cfg: opens the store, loads or creates the TLS
 // certificate, binds every listener. Nothing is served until Run.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	return newServer(ctx, cfg, log, nil)
+}
+
+// newServer is New with options for the store (tests cap its size).
+func newServer(ctx context.Context, cfg config.Config, log *slog.Logger, storeOpts []store.Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, stats: new(sfu.Stats), ready: make(chan struct{})}
+	s := &Server{cfg: cfg, log: log, stats: new(sfu.Stats), ready: make(chan struct{}), storeOpts: storeOpts}
 	if err := s.build(ctx); err != nil {
 		s.closeResources()
 		return nil, err
@@ -83,11 +90,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 // was opened.
 func (s *Server) build(ctx context.Context) (err error) {
 	cfg, log := s.cfg, s.log
+	if cfg.Dev && !config.IsLoopbackAddr(cfg.Addr) {
+		log.Warn("development server listening beyond loopback (--dev-listen-any): "+
+			"anyone who reaches this address gets the meeting app; /dev/token still serves this machine only; "+
+			"do not run a dev server on an untrusted network", "addr", cfg.Addr)
+	}
 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data_dir: %w", err)
 	}
-	if s.store, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "conclave.db")); err != nil {
+	if s.store, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "conclave.db"), s.storeOpts...); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 
@@ -125,6 +137,9 @@ func (s *Server) build(ctx context.Context) (err error) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "conclave_media_send_overflow_total", Help: "UDP datagrams sent directly because the send queue was full.",
 		}, func() float64 { _, _, _, n := s.udp.Stats(); return float64(n) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "conclave_signal_unauthenticated", Help: "Signaling connections that have not presented a valid token yet.",
+		}, func() float64 { return float64(s.signal.Unauthenticated()) }),
 	)
 
 	if s.engine, err = rtc.NewEngine(rtc.Config{
@@ -144,10 +159,10 @@ func (s *Server) build(ctx context.Context) (err error) {
 		DefaultMaxParticipants: cfg.Rooms.MaxParticipants,
 		DefaultEmptyTimeout:    cfg.Rooms.EmptyTimeout,
 		MaxRooms:               cfg.Rooms.MaxRooms,
+		Store:                  roomStore{s.store},
 		Logger:                 log.With("component", "room"),
-		OnCreate:               s.rememberRoom,
-		OnClose:                s.forgetRoom,
 	})
+	s.rooms.Subscribe(room.ListenerFunc(s.countEvent))
 	if err := s.restoreRooms(ctx); err != nil {
 		return err
 	}
@@ -165,14 +180,20 @@ func (s *Server) build(ctx context.Context) (err error) {
 		PingInterval:      cfg.Signal.PingInterval,
 		ResumeWindow:      cfg.Signal.ResumeWindow,
 		MaxSessions:       cfg.Signal.MaxSessions,
-		OriginPatterns:    originHosts(cfg.HTTP.AllowedOrigins),
+		AllowedOrigins:    cfg.HTTP.AllowedOrigins,
 		OnError:           s.metrics.SignalError,
+
+		MaxUnauthenticated:      cfg.Signal.MaxUnauthenticated,
+		MaxUnauthenticatedPerIP: cfg.Signal.MaxUnauthenticatedPerIP,
+		OnEvict:                 s.metrics.UnauthenticatedEvicted,
 	})
 	api := httpapi.New(httpapi.Config{
-		Verifier:       verifier,
-		TokenErrorCode: auth.Code,
-		Rooms:          s.rooms,
-		Logger:         log.With("component", "api"),
+		Verifier:        verifier,
+		TokenErrorCode:  auth.Code,
+		Rooms:           s.rooms,
+		Logger:          log.With("component", "api"),
+		MaxEmptyTimeout: cfg.Rooms.MaxEmptyTimeout,
+		MaxParticipants: cfg.Rooms.MaxParticipantsCap,
 	})
 
 	mux := http.NewServeMux()
@@ -187,7 +208,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	}
 	app.register(mux)
 	s.http = &http.Server{
-		Handler:           httpapi.SecurityHeaders(cfg.HTTP.FrameAncestors, mux),
+		Handler:           httpapi.SecurityHeaders(cfg.HTTP.FrameAncestors, httpapi.CORS(cfg.HTTP.AllowedOrigins, mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -208,19 +229,6 @@ func (s *Server) build(ctx context.Context) (err error) {
 		s.admin = &http.Server{Handler: amux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	}
 	return nil
-}
-
-// originHosts turns configured origins ("https://meet.example.com") into
-// the host patterns the WebSocket origin check matches. Validate has
-// already refused malformed origins.
-func originHosts(origins []string) []string {
-	hosts := make([]string, 0, len(origins))
-	for _, o := range origins {
-		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			hosts = append(hosts, u.Host)
-		}
-	}
-	return hosts
 }
 
 func (s *Server) certificate() (tls.Certificate, error) {
@@ -331,7 +339,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 	s.stopOnce.Do(func() {
 		s.log.Info("shutting down")
 		_ = s.signal.Shutdown(ctx)
-		s.rooms.CloseAll(signal.ReasonServerShutdown)
+		s.rooms.CloseAll(room.ReasonServerShutdown)
 		_ = s.http.Shutdown(ctx)
 		if s.admin != nil {
 			_ = s.admin.Shutdown(ctx)
@@ -381,8 +389,49 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
+// Readiness. /readyz is 200 when the node can do its work: every listener
+// serves and the store can commit a write. A store that answers reads but
+// cannot write (full disk, read-only file, I/O errors, a lock held too
+// long) is not ready, since rooms created or deleted through it would be
+// refused. The write probe runs at most once per probeEvery, however often
+// /readyz is asked, and waits at most probeTimeout.
+const (
+	probeEvery   = time.Second
+	probeTimeout = 2 * time.Second
+)
+
+// storeProbe is the last write probe's result.
+type storeProbe struct {
+	mu  sync.Mutex // held while probing: concurrent requests share one probe
+	at  time.Time
+	err error
+}
+
+// storeWritable reports whether the store can take a write, probing it
+// unless a probe ran within probeEvery.
+func (s *Server) storeWritable() error {
+	p := &s.probe
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.at.IsZero() && time.Since(p.at) < probeEvery {
+		return p.err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	err := s.store.CheckWrite(ctx)
+	cancel()
+	switch {
+	case err != nil && (p.at.IsZero() || p.err == nil):
+		s.log.Error("store cannot write; not ready", "err", err)
+	case err == nil && p.err != nil:
+		s.log.Info("store writes again; ready")
+	}
+	p.at, p.err = time.Now(), err
+	return err
+}
+
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 	select {
 	case <-s.ready:
 	default:
@@ -390,29 +439,44 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("starting\n"))
 		return
 	}
-	if err := s.store.Ping(r.Context()); err != nil {
+	if err := s.storeWritable(); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("store unavailable\n"))
+		_, _ = w.Write([]byte("store cannot write\n"))
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
 }
 
-func (s *Server) rememberRoom(info room.Info) {
-	err := s.store.CreateRoom(context.Background(), store.Room{
-		Name: info.Name, MaxParticipants: info.MaxParticipants,
-		EmptyTimeout: time.Duration(info.EmptyTimeout) * time.Second,
-		Owner:        info.Owner, CreatedAt: info.CreatedAt,
-	})
-	if err != nil && !errors.Is(err, store.ErrExists) {
-		s.log.Error("store room", "room", info.Name, "err", err)
+// countEvent is the metrics' subscription to the rooms' events.
+func (s *Server) countEvent(e room.Event) {
+	if e.Kind == room.EventDecision {
+		d := e.Decision
+		s.metrics.Decision(d.Action.String(), d.Outcome.String(), d.Code())
+		return
 	}
+	s.metrics.RoomEvent(e.Kind.String())
 }
 
-func (s *Server) forgetRoom(name string) {
-	if err := s.store.DeleteRoom(context.Background(), name); err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.log.Error("forget room", "room", name, "err", err)
+// roomStore keeps rooms in the store for room.Manager: a room is created
+// or deleted only once this succeeds.
+type roomStore struct{ st *store.SQLite }
+
+func (rs roomStore) SaveRoom(ctx context.Context, info room.Info) error {
+	// The manager saves a room only when no open room has its name, so a
+	// stored row of that name is stale (a restore skipped it) and is
+	// replaced: the new room's owner and settings are what a restart finds.
+	return rs.st.PutRoom(ctx, store.Room{
+		Name: string(info.Name), MaxParticipants: info.MaxParticipants,
+		EmptyTimeout: time.Duration(info.EmptyTimeout) * time.Second,
+		Owner:        string(info.Owner), CreatedAt: info.CreatedAt,
+	})
+}
+
+func (rs roomStore) DeleteRoom(ctx context.Context, name room.RoomName) error {
+	if err := rs.st.DeleteRoom(ctx, string(name)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
+	return nil
 }
 
 func (s *Server) restoreRooms(ctx context.Context) error {
@@ -421,8 +485,14 @@ func (s *Server) restoreRooms(ctx context.Context) error {
 		return fmt.Errorf("store: rooms: %w", err)
 	}
 	for _, r := range rooms {
+		// A name stored by an older version that today's rules refuse
+		// (".", "..") is not brought back: no API path could reach it.
+		if err := token.ValidateRoom(r.Name); err != nil || r.Name == "" {
+			s.log.Warn("room not restored: its name is not valid", "room", r.Name, "err", err)
+			continue
+		}
 		if err := s.rooms.Restore(room.Spec{
-			Name: r.Name, Owner: r.Owner, MaxParticipants: r.MaxParticipants, EmptyTimeout: r.EmptyTimeout,
+			Name: room.RoomName(r.Name), Owner: room.KeyID(r.Owner), MaxParticipants: r.MaxParticipants, EmptyTimeout: r.EmptyTimeout,
 		}, r.CreatedAt); err != nil {
 			s.log.Warn("room not restored", "room", r.Name, "err", err)
 		}

@@ -2,9 +2,11 @@ package server
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -17,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -36,28 +39,52 @@ var defaultCertHosts = [...]string{"localhost", "127.0.0.1", "::1"}
 
 // LoadOrCreateCertificate returns the certificate kept in dir. If dir holds
 // cert.pem and key.pem they are loaded, and an error is returned if they do
-// not parse or the key does not match. A new ECDSA P-256 self-signed
-// certificate, valid for one year for hosts plus localhost, 127.0.0.1 and
-// ::1, is written (dir 0700, key 0600, each file replaced atomically) when
-// the files are missing, when the certificate has expired at now, or when a
-// self-signed certificate does not cover every requested host.
+// not parse or the key does not match. A new self-signed certificate, valid
+// for one year for hosts plus localhost, 127.0.0.1 and ::1, is made when
+// cert.pem is missing, when the certificate has expired at now, or when a
+// self-signed certificate does not cover every requested host. It is made
+// for the key already in key.pem: a key file is never replaced (an
+// unusable one is an error). Only when there is no key file is a new ECDSA
+// P-256 key made and written. Files are written dir 0700, key 0600, each
+// replaced atomically.
 func LoadOrCreateCertificate(dir string, hosts []string, now time.Time) (tls.Certificate, error) {
 	certPath, keyPath := filepath.Join(dir, CertFileName), filepath.Join(dir, KeyFileName)
 	hosts = certHosts(hosts)
 
+	var key crypto.Signer
 	cert, err := tls.LoadX509KeyPair(certPath, keyPath)
 	switch {
 	case err == nil:
 		if !now.After(cert.Leaf.NotAfter) && (!isSelfSigned(cert.Leaf) || covers(cert.Leaf, hosts)) {
 			return cert, nil
 		}
+		signer, ok := cert.PrivateKey.(crypto.Signer)
+		if !ok {
+			return tls.Certificate{}, fmt.Errorf("tls key %s: unsupported key type %T", keyPath, cert.PrivateKey)
+		}
+		key = signer
 	case errors.Is(err, fs.ErrNotExist):
-		// Generate below.
+		// A key without its certificate is kept; none at all is made below.
+		if key, err = loadKey(keyPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return tls.Certificate{}, err
+		}
 	default:
 		return tls.Certificate{}, fmt.Errorf("tls certificate in %s: %w", dir, err)
 	}
 
-	certPEM, keyPEM, err := generateSelfSigned(hosts, now)
+	var keyPEM []byte // set only for a new key
+	if key == nil {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return tls.Certificate{}, fmt.Errorf("tls certificate: %w", err)
+		}
+		keyDER, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			return tls.Certificate{}, fmt.Errorf("tls certificate: %w", err)
+		}
+		key, keyPEM = k, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
+	}
+	certPEM, err := generateSelfSigned(key, hosts, now)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
@@ -70,24 +97,62 @@ func LoadOrCreateCertificate(dir string, hosts []string, now time.Time) (tls.Cer
 	// Both files are fully written before either is renamed into place, so
 	// only a crash between the two renames can leave a mismatched pair, and
 	// loading then fails loudly instead of serving it.
-	keyTmp, err := writeTemp(keyPath, keyPEM, 0o600)
-	if err != nil {
-		return tls.Certificate{}, err
+	var keyTmp string
+	if keyPEM != nil {
+		if keyTmp, err = writeTemp(keyPath, keyPEM, 0o600); err != nil {
+			return tls.Certificate{}, err
+		}
+		defer os.Remove(keyTmp) // no-op after the rename
 	}
-	defer os.Remove(keyTmp) // no-op after the rename
 	certTmp, err := writeTemp(certPath, certPEM, 0o644)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
 	defer os.Remove(certTmp)
-	if err := os.Rename(keyTmp, keyPath); err != nil {
-		return tls.Certificate{}, fmt.Errorf("tls certificate: %w", err)
+	if keyTmp != "" {
+		// Never over an existing key file: link fails if one appeared.
+		if err := os.Link(keyTmp, keyPath); err != nil {
+			return tls.Certificate{}, fmt.Errorf("tls key: %w", err)
+		}
 	}
 	if err := os.Rename(certTmp, certPath); err != nil {
 		return tls.Certificate{}, fmt.Errorf("tls certificate: %w", err)
 	}
 	syncDir(dir)
-	return tls.X509KeyPair(certPEM, keyPEM)
+	return tls.LoadX509KeyPair(certPath, keyPath)
+}
+
+// loadKey reads a PEM private key (PKCS #8, SEC 1 or PKCS #1). An error
+// other than fs.ErrNotExist names the file: it exists and cannot be used.
+func loadKey(path string) (crypto.Signer, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tls key %s: %w", path, err)
+	}
+	for rest := b; ; {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			return nil, fmt.Errorf("tls key %s: no private key found; it is left as it is: fix or remove it", path)
+		}
+		if !strings.HasSuffix(block.Type, "PRIVATE KEY") {
+			continue
+		}
+		if k, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
+			if s, ok := k.(crypto.Signer); ok {
+				return s, nil
+			}
+		}
+		if k, err := x509.ParseECPrivateKey(block.Bytes); err == nil {
+			return k, nil
+		}
+		if k, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+			return k, nil
+		}
+		return nil, fmt.Errorf("tls key %s: cannot parse the private key; it is left as it is: fix or remove it", path)
+	}
 }
 
 // TLSConfig returns the server TLS configuration: TLS 1.2 or later and the
@@ -125,14 +190,10 @@ func covers(c *x509.Certificate, hosts []string) bool {
 	return true
 }
 
-func generateSelfSigned(hosts []string, now time.Time) (certPEM, keyPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, fmt.Errorf("tls certificate: %w", err)
-	}
+func generateSelfSigned(key crypto.Signer, hosts []string, now time.Time) (certPEM []byte, err error) {
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
-		return nil, nil, fmt.Errorf("tls certificate: %w", err)
+		return nil, fmt.Errorf("tls certificate: %w", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
@@ -144,6 +205,9 @@ func generateSelfSigned(hosts []string, now time.Time) (certPEM, keyPEM []byte, 
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
 	}
+	if _, isRSA := key.Public().(*rsa.PublicKey); isRSA {
+		tmpl.KeyUsage |= x509.KeyUsageKeyEncipherment
+	}
 	for _, h := range hosts {
 		if ip := net.ParseIP(h); ip != nil {
 			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
@@ -151,17 +215,11 @@ func generateSelfSigned(hosts []string, now time.Time) (certPEM, keyPEM []byte, 
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("tls certificate: %w", err)
+		return nil, fmt.Errorf("tls certificate: %w", err)
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("tls certificate: %w", err)
-	}
-	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
-	return certPEM, keyPEM, nil
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
 }
 
 // writeTemp writes data with perm to a new temporary file next to path and

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"os"
@@ -149,5 +150,65 @@ func TestTLSConfigHandshake(t *testing.T) {
 	defer conn.Close()
 	if v := conn.ConnectionState().Version; v != tls.VersionTLS13 {
 		t.Errorf("negotiated %x, want TLS 1.3", v)
+	}
+}
+
+// TestLoadOrCreateCertificateKeepsKey: a private key file is never
+// replaced. A certificate made again (expired, new host, or missing) is
+// made for the key already there, and a key file that cannot be used is
+// an error, left untouched.
+func TestLoadOrCreateCertificateKeepsKey(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tls")
+	first, err := LoadOrCreateCertificate(dir, nil, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPath, certPath := filepath.Join(dir, KeyFileName), filepath.Join(dir, CertFileName)
+	key, err := os.ReadFile(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samePublicKey := func(c tls.Certificate) bool {
+		return c.Leaf != nil && bytes.Equal(c.Leaf.RawSubjectPublicKeyInfo, first.Leaf.RawSubjectPublicKeyInfo)
+	}
+	check := func(what string, c tls.Certificate, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if now, _ := os.ReadFile(keyPath); !bytes.Equal(now, key) {
+			t.Errorf("%s: key file replaced", what)
+		}
+		if !samePublicKey(c) {
+			t.Errorf("%s: certificate is not for the key in the key file", what)
+		}
+	}
+
+	c, err := LoadOrCreateCertificate(dir, []string{"new.example.com"}, t0)
+	check("new host", c, err)
+	if c.Leaf.VerifyHostname("new.example.com") != nil {
+		t.Error("new host: not covered")
+	}
+	c, err = LoadOrCreateCertificate(dir, nil, t0.Add(400*24*time.Hour))
+	check("expired", c, err)
+	if err := os.Remove(certPath); err != nil {
+		t.Fatal(err)
+	}
+	c, err = LoadOrCreateCertificate(dir, nil, t0)
+	check("certificate missing", c, err)
+
+	// A key file that cannot be used stops the server and stays as it is.
+	if err := os.Remove(certPath); err != nil {
+		t.Fatal(err)
+	}
+	bad := []byte("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+	if err := os.WriteFile(keyPath, bad, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadOrCreateCertificate(dir, nil, t0); err == nil || !strings.Contains(err.Error(), keyPath) {
+		t.Errorf("unusable key file: %v, want an error naming %s", err, keyPath)
+	}
+	if now, _ := os.ReadFile(keyPath); !bytes.Equal(now, bad) {
+		t.Error("unusable key file replaced")
 	}
 }

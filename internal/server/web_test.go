@@ -15,6 +15,7 @@ import (
 
 	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/config"
+	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/token"
 	"github.com/conclave-video/conclave/web"
 )
@@ -33,15 +34,14 @@ func (e *env) do(method, path, body string, headers ...string) httpResult {
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, e.srv.URL()+path, rd)
+	req, err := http.NewRequest(method, e.Srv.URL()+path, rd)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: e.tls}}
-	resp, err := hc.Do(req)
+	resp, err := e.HTTPClient().Do(req)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -221,7 +221,7 @@ func (e *env) devToken(body string, headers ...string) httpResult {
 
 func TestDevToken(t *testing.T) {
 	e := newEnv(t)
-	e.srv.SetDevKey(e.key)
+	e.Srv.SetDevKey(e.Key)
 
 	r := e.do("GET", "/dev/config", "")
 	if r.status != 200 || strings.TrimSpace(r.body) != `{"dev":true}` || r.header.Get("Content-Type") != "application/json" {
@@ -241,11 +241,11 @@ func TestDevToken(t *testing.T) {
 	if err := dec.Decode(&got); err != nil {
 		t.Fatalf("response %q: %v", r.body, err)
 	}
-	if got.URL != e.srv.URL() {
-		t.Errorf("url %q, want %q", got.URL, e.srv.URL())
+	if got.URL != e.Srv.URL() {
+		t.Errorf("url %q, want %q", got.URL, e.Srv.URL())
 	}
 	// The server itself accepts the token, with exactly the dev grants.
-	claims, err := (&auth.Verifier{Keys: e.srv.Store(), MaxLifetime: e.cfg.Tokens.MaxLifetime}).Verify(context.Background(), got.Token)
+	claims, err := (&auth.Verifier{Keys: e.Srv.Store(), MaxLifetime: e.Config.Tokens.MaxLifetime}).Verify(context.Background(), got.Token)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -265,7 +265,7 @@ func TestDevToken(t *testing.T) {
 	r2 := e.devToken(`{"room":"standup","name":"Ada Lovelace"}`)
 	var got2 struct{ Token, URL string }
 	_ = json.Unmarshal([]byte(r2.body), &got2)
-	c2, err := (&auth.Verifier{Keys: e.srv.Store(), MaxLifetime: e.cfg.Tokens.MaxLifetime}).Verify(context.Background(), got2.Token)
+	c2, err := (&auth.Verifier{Keys: e.Srv.Store(), MaxLifetime: e.Config.Tokens.MaxLifetime}).Verify(context.Background(), got2.Token)
 	if err != nil || c2.Subject == claims.Subject {
 		t.Errorf("second token: %v, identity %q (first %q)", err, c2.Subject, claims.Subject)
 	}
@@ -295,7 +295,7 @@ func TestDevToken(t *testing.T) {
 		}
 	}
 	// 64 characters are fine, and a same-origin browser request too.
-	if r := e.devToken(`{"room":"a","name":"`+strings.Repeat("é", 64)+`"}`, "Origin", e.srv.URL()); r.status != 200 {
+	if r := e.devToken(`{"room":"a","name":"`+strings.Repeat("é", 64)+`"}`, "Origin", e.Srv.URL()); r.status != 200 {
 		t.Errorf("64-character name, same origin: %d %s", r.status, r.body)
 	}
 	if r := e.do("GET", "/dev/token", ""); r.status != http.StatusMethodNotAllowed {
@@ -305,32 +305,46 @@ func TestDevToken(t *testing.T) {
 
 func TestDevTokenRateLimit(t *testing.T) {
 	e := newEnv(t)
-	e.srv.SetDevKey(e.key)
-	// The bucket holds 20 and refills 5/s: 40 requests at once cannot all
-	// pass, and the refused ones say when to come back.
-	var ok, limited atomic.Int32
-	var wg sync.WaitGroup
-	for range 40 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := e.devToken(`{"room":"a","name":"b"}`)
-			switch r.status {
-			case 200:
-				ok.Add(1)
-			case http.StatusTooManyRequests:
-				if r.header.Get("Retry-After") == "" || errorCode(r.body) != "rate_limited" {
-					t.Errorf("429 without Retry-After or code: %v %s", r.header, r.body)
+	e.Srv.SetDevKey(e.Key)
+	// burst sends n requests at once and counts the answers; a refused one
+	// must say when to come back.
+	burst := func(n int) (allowed, limited int) {
+		var ok, refused atomic.Int32
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				r := e.devToken(`{"room":"a","name":"b"}`)
+				switch r.status {
+				case 200:
+					ok.Add(1)
+				case http.StatusTooManyRequests:
+					if r.header.Get("Retry-After") == "" || errorCode(r.body) != "rate_limited" {
+						t.Errorf("429 without Retry-After or code: %v %s", r.header, r.body)
+					}
+					refused.Add(1)
+				default:
+					t.Errorf("status %d %s", r.status, r.body)
 				}
-				limited.Add(1)
-			default:
-				t.Errorf("status %d %s", r.status, r.body)
-			}
-		}()
+			})
+		}
+		wg.Wait()
+		return int(ok.Load()), int(refused.Load())
 	}
-	wg.Wait()
-	if ok.Load() < 20 || ok.Load() > 30 || limited.Load() == 0 {
-		t.Errorf("%d allowed, %d limited; want about 20 allowed", ok.Load(), limited.Load())
+	// The bucket holds 20 and refills 5/s: of 40 requests at once, at least
+	// the 20 pass, and at most those plus what the bucket refilled while
+	// the requests ran (which a loaded machine makes longer).
+	start := time.Now()
+	allowed, limited := burst(40)
+	if most := 20 + int(5*time.Since(start).Seconds()) + 1; allowed < 20 || allowed > most {
+		t.Errorf("%d allowed, %d limited; want 20 to %d allowed", allowed, limited, most)
+	}
+	// A machine so slow that the bucket refilled as fast as the burst
+	// drained it refused nothing yet: bursts go on until one is refused.
+	if limited == 0 {
+		testkit.Eventually(t, "a dev token request to be refused", func() bool {
+			_, limited := burst(40)
+			return limited > 0
+		})
 	}
 }
 
@@ -343,7 +357,7 @@ func TestDevTokenWithoutKey(t *testing.T) {
 
 func TestDevRoutesOnlyInDevMode(t *testing.T) {
 	e := newEnv(t, func(c *config.Config) { c.Dev = false })
-	e.srv.SetDevKey(e.key) // even with a key, production mode mints nothing
+	e.Srv.SetDevKey(e.Key) // even with a key, production mode mints nothing
 	for _, c := range []struct{ method, path string }{{"GET", "/dev/config"}, {"POST", "/dev/token"}} {
 		r := e.do(c.method, c.path, `{"room":"a","name":"b"}`, "Content-Type", "application/json")
 		if r.status != http.StatusNotFound || errorCode(r.body) != "not_found" {

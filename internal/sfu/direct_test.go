@@ -7,11 +7,14 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-video/conclave/internal/testkit"
 )
 
 // fakeDatagramPrefix marks what fakeDirect "seals": the prefix, then the
@@ -252,9 +255,7 @@ func TestHoldAndSetDirect(t *testing.T) {
 		t.Fatal("SetDirect on a held DownTrack reported false")
 	}
 	// (on its own goroutine)
-	for deadline := time.Now().Add(2 * time.Second); len(fb.plis()) == plis && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
-	}
+	testkit.Eventually(t, "the keyframe request SetDirect sends", func() bool { return len(fb.plis()) > plis })
 	if len(fb.plis()) != plis+1 {
 		t.Errorf("SetDirect sent %d PLIs, want 1", len(fb.plis())-plis)
 	}
@@ -523,6 +524,11 @@ func TestDirectWriterFailures(t *testing.T) {
 // through its DirectWriter's WriteRTP (never through the batch, which
 // belongs to the Receiver's goroutine, nor through pion's writer).
 func TestDirectRetransmission(t *testing.T) {
+	// In a synctest bubble, to wait for HandleRTCP to act exactly.
+	synctest.Test(t, testDirectRetransmission)
+}
+
+func testDirectRetransmission(t *testing.T) {
 	batch := newFakeBatch(64)
 	r := directReceiver(t, &feedback{}, batch)
 	dw, pw := &fakeDirect{}, &recordingWriter{}
@@ -547,11 +553,14 @@ func TestDirectRetransmission(t *testing.T) {
 	src.ch <- []rtcp.Packet{&rtcp.TransportLayerNack{
 		MediaSSRC: 777, Nacks: rtcp.NackPairsFromSequenceNumbers([]uint16{65535, 0, 500}), // 500 was never sent
 	}}
-	waitFor(t, func() bool { return len(dw.writtenPackets(t)) == 2 })
+	synctest.Wait()
 	_ = src.SetReadDeadline(time.Now())
 	<-done
 
 	got := dw.writtenPackets(t)
+	if len(got) != 2 {
+		t.Fatalf("%d retransmissions, want 2", len(got))
+	}
 	for k, seq := range []uint16{65535, 0} {
 		p := got[k]
 		if p.SequenceNumber != seq || p.SSRC != 777 || p.PayloadType != 100 || !bytes.Equal(p.Payload, payloads[seq]) {

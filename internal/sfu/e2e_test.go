@@ -13,6 +13,8 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-video/conclave/internal/testkit"
 )
 
 // newAPI returns a pion API with the default codecs. Server-side
@@ -82,7 +84,7 @@ func payloadFor(i uint32) []byte {
 }
 
 func TestEndToEnd(t *testing.T) {
-	before := countGoroutines()
+	before := runtime.NumGoroutine()
 	stats := &Stats{}
 
 	pub, err := newAPI(t, false).NewPeerConnection(webrtc.Configuration{})
@@ -159,12 +161,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}()
 
-	var r *Receiver
-	select {
-	case r = <-receivers:
-	case <-time.After(10 * time.Second):
-		t.Fatal("server never got the publisher's track")
-	}
+	r := testkit.Receive(t, receivers, "the server to get the publisher's track")
 
 	// Server -> subscriber.
 	dt := r.NewDownTrack("bob")
@@ -200,6 +197,7 @@ func TestEndToEnd(t *testing.T) {
 
 	intact := 0
 	var subSSRC webrtc.SSRC
+	limit := time.After(testkit.DefaultWait())
 	for intact < 50 {
 		select {
 		case g := <-received:
@@ -212,24 +210,21 @@ func TestEndToEnd(t *testing.T) {
 			}
 			subSSRC = g.ssrc
 			intact++
-		case <-time.After(10 * time.Second):
-			t.Fatalf("subscriber got only %d packets", intact)
+		case <-limit:
+			t.Fatalf("gave up after %s waiting for 50 packets: the subscriber got %d", testkit.DefaultWait(), intact)
 		}
 	}
 
 	// A PLI from the subscriber reaches the publisher.
-	time.Sleep(50 * time.Millisecond) // past the PLIInterval of Bind's request
+	// Past the PLIInterval (20 ms) of Bind's request, which would swallow
+	// the subscriber's: a sleep is the condition here, and a slow machine
+	// only makes it longer.
+	time.Sleep(50 * time.Millisecond)
 	plis := pubPLIs.Load()
 	if err := sub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(subSSRC)}}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for pubPLIs.Load() <= plis {
-		if time.Now().After(deadline) {
-			t.Fatal("the subscriber's PLI never reached the publisher")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testkit.Eventually(t, "the subscriber's PLI to reach the publisher", func() bool { return pubPLIs.Load() > plis })
 	if stats.PLIsSent() < 2 || stats.PacketsForwarded() < 50 {
 		t.Errorf("stats: PLIsSent=%d PacketsForwarded=%d", stats.PLIsSent(), stats.PacketsForwarded())
 	}
@@ -249,9 +244,4 @@ func TestEndToEnd(t *testing.T) {
 	}
 	<-pubRTCPDone
 	checkGoroutines(t, before)
-}
-
-func countGoroutines() int {
-	time.Sleep(10 * time.Millisecond)
-	return runtime.NumGoroutine()
 }

@@ -3,13 +3,17 @@ package sfu
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"runtime"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-video/conclave/internal/testkit"
 )
 
 func newVideoReceiver(t *testing.T, fb *feedback) *Receiver {
@@ -189,12 +193,20 @@ func TestNACKAnsweredFromCache(t *testing.T) {
 	}
 }
 
+// TestKeyframeRequests runs in a synctest bubble: its clock moves only when
+// every goroutine waits, so the PLIInterval is checked to the nanosecond,
+// however slow the machine.
 func TestKeyframeRequests(t *testing.T) {
+	synctest.Test(t, testKeyframeRequests)
+}
+
+func testKeyframeRequests(t *testing.T) {
+	const interval = 100 * time.Millisecond
 	fb := &feedback{}
 	stats := &Stats{}
 	r := NewReceiver(ReceiverConfig{
 		TrackID: "cam", Kind: webrtc.RTPCodecTypeVideo, Codec: vp8Codec, SSRC: 0xABCD,
-		Feedback: fb, PLIInterval: 100 * time.Millisecond, Stats: stats,
+		Feedback: fb, PLIInterval: interval, Stats: stats,
 	})
 	defer r.Close()
 	d := bind(t, r, 1111, 96, &recordingWriter{}) // Bind asks for the first keyframe
@@ -202,15 +214,23 @@ func TestKeyframeRequests(t *testing.T) {
 	src := newChanRTCP()
 	done := make(chan struct{})
 	go func() { d.HandleRTCP(src); close(done) }()
+	fir := func() {
+		src.ch <- []rtcp.Packet{&rtcp.FullIntraRequest{FIR: []rtcp.FIREntry{{SSRC: 1111}}}}
+		synctest.Wait() // HandleRTCP has acted on it
+	}
 	src.ch <- []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: 1111}}
-	src.ch <- []rtcp.Packet{&rtcp.FullIntraRequest{FIR: []rtcp.FIREntry{{SSRC: 1111}}}}
+	fir()
 	r.RequestKeyframe()
 	if n := len(fb.plis()); n != 1 {
 		t.Fatalf("%d PLIs inside one interval, want 1", n)
 	}
-	time.Sleep(120 * time.Millisecond)
-	src.ch <- []rtcp.Packet{&rtcp.FullIntraRequest{FIR: []rtcp.FIREntry{{SSRC: 1111}}}}
-	src.ch <- nil
+	time.Sleep(interval - time.Nanosecond)
+	fir()
+	if n := len(fb.plis()); n != 1 {
+		t.Fatalf("%d PLIs a nanosecond before the interval ends, want 1", n)
+	}
+	time.Sleep(time.Nanosecond)
+	fir()
 	plis := fb.plis()
 	if len(plis) != 2 {
 		t.Fatalf("%d PLIs after the interval, want 2", len(plis))
@@ -256,8 +276,13 @@ func TestWriteErrorIsolated(t *testing.T) {
 	}
 }
 
+// TestClose runs in a synctest bubble, which waits for the Receiver's
+// goroutines exactly (synctest.Wait) and fails the test if any outlives it.
 func TestClose(t *testing.T) {
-	before := runtime.NumGoroutine()
+	synctest.Test(t, testClose)
+}
+
+func testClose(t *testing.T) {
 	r := newVideoReceiver(t, &feedback{})
 	w1, w2 := &recordingWriter{}, &recordingWriter{}
 	d1 := bind(t, r, 1, 96, w1)
@@ -274,7 +299,10 @@ func TestClose(t *testing.T) {
 	go d2.HandleRTCP(rtcp2)
 
 	src.ch <- packet(1, 0, []byte{1})
-	waitFor(t, func() bool { return len(w1.packets()) == 1 })
+	synctest.Wait()
+	if n := len(w1.packets()); n != 1 {
+		t.Fatalf("first subscriber got %d packets, want 1", n)
+	}
 	d1.Close()
 	d1.Close()
 	if r.DownTracks() != 1 {
@@ -282,7 +310,10 @@ func TestClose(t *testing.T) {
 	}
 	src.ch <- packet(2, 0, []byte{2})
 	src.ch <- packet(3, 0, []byte{3})
-	waitFor(t, func() bool { return len(w2.packets()) == 3 })
+	synctest.Wait()
+	if n := len(w2.packets()); n != 3 {
+		t.Fatalf("open subscriber got %d packets, want 3", n)
+	}
 	if n := len(w1.packets()); n != 1 {
 		t.Fatalf("closed subscriber got %d packets, want 1", n)
 	}
@@ -304,7 +335,6 @@ func TestClose(t *testing.T) {
 	if _, err := r.NewDownTrack("late").Bind(&fakeContext{ssrc: 3, codecs: []webrtc.RTPCodecParameters{vp8Codec}, w: w2}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Bind on a closed Receiver: %v, want ErrClosed", err)
 	}
-	checkGoroutines(t, before)
 }
 
 func TestUnbind(t *testing.T) {
@@ -322,30 +352,19 @@ func TestUnbind(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 5s")
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // checkGoroutines fails t if the number of goroutines does not fall back to
-// before within a few seconds.
+// before, printing every goroutine's stack.
 func checkGoroutines(t *testing.T, before int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
+	defer func() {
+		if t.Failed() {
 			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("goroutines leaked: %d > %d\n%s", runtime.NumGoroutine(), before, buf)
+			t.Logf("goroutines:\n%s", buf[:runtime.Stack(buf, true)])
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	}()
+	testkit.Eventually(t, fmt.Sprintf("the goroutines to fall back to %d (a leak?)", before), func() bool {
+		return runtime.NumGoroutine() <= before
+	})
 }
 
 func TestMatchCodec(t *testing.T) {

@@ -5,37 +5,63 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/rtc"
+	"github.com/conclave-video/conclave/protocol"
 )
 
-// errTooLarge reports a message over the hard limit.
-var errTooLarge = errors.New("signal: message too large")
+// errTooLarge reports a message over the hard limit; errBadFrame a frame
+// that is not valid UTF-8 text.
+var (
+	errTooLarge = errors.New("signal: message too large")
+	errBadFrame = errors.New("signal: not a valid text frame")
+)
 
 // hardLimit is the largest message read at all. Messages above
 // MaxMessageBytes but within it get a message_too_large error and the
 // session goes on; larger ones end the session.
-const hardLimit = 2 * MaxMessageBytes
+const hardLimit = 2 * protocol.MaxMessageBytes
+
+// Reasons a session ends on a frame the protocol does not allow (RFC 6455
+// §7.4.1); each closes with its own status.
+const (
+	reasonBinaryFrame = "binary_frame"
+	reasonInvalidUTF8 = "invalid_utf8"
+)
 
 // readMessage reads one message, refusing anything over hardLimit without
-// buffering it.
+// buffering it, and anything that is not a text frame of valid UTF-8:
+// Conclave messages are JSON text, and a message that two parsers could
+// read differently (one replacing bad bytes, one refusing them) is never
+// acted on.
 func (s *session) readMessage(ctx context.Context, conn *websocket.Conn) ([]byte, error) {
-	_, r, err := conn.Reader(ctx)
+	typ, r, err := conn.Reader(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if typ != websocket.MessageText {
+		s.sendError(protocol.CodeBadMessage, "binary frames are not accepted: messages are JSON text; disconnecting")
+		s.Close(reasonBinaryFrame)
+		return nil, errBadFrame
 	}
 	b, err := io.ReadAll(io.LimitReader(r, hardLimit+1))
 	if err != nil {
 		return nil, err
 	}
 	if len(b) > hardLimit {
-		s.sendError(CodeTooLarge, fmt.Sprintf("message over %d bytes; disconnecting", hardLimit))
-		s.Close(CodeTooLarge)
+		s.sendError(protocol.CodeTooLarge, fmt.Sprintf("message over %d bytes; disconnecting", hardLimit))
+		s.Close(protocol.CodeTooLarge)
 		return nil, errTooLarge
+	}
+	if !utf8.Valid(b) {
+		s.sendError(protocol.CodeBadMessage, "the text frame is not valid UTF-8; disconnecting")
+		s.Close(reasonInvalidUTF8)
+		return nil, errBadFrame
 	}
 	return b, nil
 }
@@ -43,150 +69,151 @@ func (s *session) readMessage(ctx context.Context, conn *websocket.Conn) ([]byte
 // closeStatus is the WebSocket close status for a session's end reason.
 func closeStatus(reason string) websocket.StatusCode {
 	switch reason {
-	case ReasonLeft, ReasonRemoved, ReasonRoomDeleted:
+	case protocol.ReasonLeft, protocol.ReasonRemoved, protocol.ReasonRoomDeleted:
 		return websocket.StatusNormalClosure
-	case ReasonServerShutdown, ReasonConnectionLost:
+	case protocol.ReasonServerShutdown, protocol.ReasonConnectionLost:
 		return websocket.StatusGoingAway
-	case CodeTooLarge:
+	case protocol.CodeTooLarge:
 		return websocket.StatusMessageTooBig
+	case reasonBinaryFrame:
+		return websocket.StatusUnsupportedData
+	case reasonInvalidUTF8:
+		return websocket.StatusInvalidFramePayloadData
 	}
 	return websocket.StatusPolicyViolation
 }
 
-func (s *session) handle(p *room.Participant, peer *rtc.Peer, t Type, payload any) {
+func (s *session) handle(p room.Member, peer *rtc.Peer, t protocol.Type, payload any) {
 	switch m := payload.(type) {
-	case *Join:
-		s.sendError(CodeAlreadyJoined, "this connection has already joined")
-	case *RestartICE:
+	case *protocol.Join:
+		s.sendError(protocol.CodeAlreadyJoined, "this connection has already joined")
+	case *protocol.RestartICE:
 		peer.RestartICE()
-	case *Ping:
-		s.send(TypePong, Pong(*m))
-	case *AddTrack:
-		if err := p.AnnounceTrack(m.CID, m.Kind, m.Source, m.Name); err != nil {
-			s.sendError(roomErrorCode(err))
+	case *protocol.Ping:
+		s.send(protocol.TypePong, protocol.Pong(*m))
+	case *protocol.AddTrack:
+		if err := p.AnnounceTrack(m.CID, room.TrackKind(m.Kind), room.TrackSource(m.Source), m.Name); err != nil {
+			s.sendRoomError(err)
 		}
-	case *SessionDescription:
-		if t == TypeOffer {
-			if !p.Permissions().Publish {
-				s.sendError(CodePermissionDenied, "the token does not grant publishing")
+	case *protocol.SessionDescription:
+		if t == protocol.TypeOffer {
+			if !p.CanPublish() {
+				s.sendError(protocol.CodePermissionDenied, "the token does not grant publishing")
 				return
 			}
 			answer, err := peer.HandleOffer(m.SDP)
 			if err != nil {
-				s.sendError(CodeBadSDP, "the offer could not be applied")
+				s.sendError(protocol.CodeBadSDP, "the offer could not be applied")
 				return
 			}
-			s.send(TypeAnswer, SessionDescription{PC: Publisher, SDP: answer})
+			s.send(protocol.TypeAnswer, protocol.SessionDescription{PC: protocol.Publisher, SDP: answer})
 			return
 		}
 		if err := peer.HandleAnswer(m.SDP); err != nil {
-			s.sendError(CodeBadSDP, "the answer could not be applied")
+			s.sendError(protocol.CodeBadSDP, "the answer could not be applied")
 		}
-	case *ICECandidate:
+	case *protocol.ICECandidate:
 		pc := rtc.Publisher
-		if m.PC == Subscriber {
+		if m.PC == protocol.Subscriber {
 			pc = rtc.Subscriber
 		}
 		init := webrtc.ICECandidateInit{
 			Candidate: m.Candidate, SDPMid: m.SDPMid, SDPMLineIndex: m.SDPMLineIndex, UsernameFragment: m.UsernameFragment,
 		}
 		if err := peer.AddCandidate(pc, init); err != nil {
-			s.sendError(CodeBadCandidate, "the candidate could not be added")
+			s.sendError(protocol.CodeBadCandidate, "the candidate could not be added")
 		}
-	case *Mute:
-		if err := p.SetMuted(m.TrackID, m.Muted); err != nil {
-			s.sendError(roomErrorCode(err))
+	case *protocol.Mute:
+		if err := p.SetMuted(room.TrackID(m.TrackID), m.Muted); err != nil {
+			s.sendRoomError(err)
 		}
-	case *Data:
-		if err := p.SendData(m.To, m.Topic, m.Payload); err != nil {
-			s.sendError(roomErrorCode(err))
+	case *protocol.UnmuteRequest:
+		if err := p.RequestUnmute(room.TrackID(m.TrackID)); err != nil {
+			s.sendRoomError(err)
+		}
+	case *protocol.Data:
+		to := make([]room.ParticipantID, len(m.To))
+		for i, id := range m.To {
+			to[i] = room.ParticipantID(id)
+		}
+		if err := p.SendData(to, m.Topic, m.Payload); err != nil {
+			s.sendRoomError(err)
 		}
 	default:
-		s.sendError(CodeUnknownType, "message type not accepted here")
+		s.sendError(protocol.CodeUnknownType, "message type not accepted here")
 	}
 }
 
-func roomErrorCode(err error) (string, string) {
-	switch {
-	case errors.Is(err, room.ErrIdentityInUse):
-		return CodeIdentityInUse, "a participant with this identity is already in the room"
-	case errors.Is(err, room.ErrRoomFull):
-		return CodeRoomFull, "the room is full"
-	case errors.Is(err, room.ErrRoomNotFound), errors.Is(err, room.ErrRoomClosed):
-		return CodeRoomNotFound, "no such room"
-	case errors.Is(err, room.ErrNotOwner):
-		return CodePermissionDenied, "the room belongs to another API key"
-	case errors.Is(err, room.ErrTooManyRooms):
-		return CodeRoomFull, "the server hosts as many rooms as it may"
-	case errors.Is(err, room.ErrPermissionDenied):
-		return CodePermissionDenied, "the token does not grant this"
-	case errors.Is(err, room.ErrUnknownTrack):
-		return CodeUnknownTrack, "no such track"
-	case errors.Is(err, room.ErrUnknownParticipant):
-		return CodeUnknownParticipant, "no such participant"
-	case errors.Is(err, room.ErrTooManyTracks):
-		return CodeRateLimited, "too many tracks"
+// sendRoomError reports a refusal from room with its stable code.
+func (s *session) sendRoomError(err error) {
+	s.sendError(room.Code(err), room.Message(err))
+}
+
+// listener turns the participant's room events into messages to its
+// client. It runs under the room's lock: it only queues.
+type listener struct{ s *session }
+
+func (l listener) OnEvent(e room.Event) {
+	s := l.s
+	switch e.Kind {
+	case room.EventJoined:
+		if e.Others != nil { // this participant's own confirmation
+			s.send(protocol.TypeJoined, protocol.Joined{
+				Room: string(e.Room), Participant: e.Participant.Wire(), Participants: room.WireParticipants(e.Others),
+				ResumeSecret: s.resumeSecret,
+			})
+			return
+		}
+		s.send(protocol.TypeParticipantJoined, protocol.ParticipantJoined{Participant: e.Participant.Wire()})
+	case room.EventLeft:
+		s.send(protocol.TypeParticipantLeft, protocol.ParticipantLeft{ParticipantID: string(e.Participant.ID), Reason: string(e.Reason)})
+	case room.EventUpdated:
+		s.send(protocol.TypeParticipantUpdated, protocol.ParticipantUpdated{Participant: e.Participant.Wire()})
+	case room.EventTrackPublished:
+		s.send(protocol.TypeTrackPublished, protocol.TrackPublished{ParticipantID: string(e.Participant.ID), Track: e.Track.Wire()})
+	case room.EventTrackUnpublished:
+		s.send(protocol.TypeTrackUnpublished, protocol.TrackUnpublished{ParticipantID: string(e.Participant.ID), TrackID: string(e.Track.ID)})
+	case room.EventData:
+		s.send(protocol.TypeData, protocol.Data{From: string(e.Participant.ID), Topic: e.Topic, Payload: e.Payload})
+	case room.EventTrackMuted:
+		// Only a host's change reaches the publisher: muted is whether the
+		// host now holds the track muted (false: the lock is lifted and
+		// the publisher may unmute).
+		if e.ByHost {
+			s.send(protocol.TypeMute, protocol.Mute{TrackID: string(e.Track.ID), Muted: e.Track.MutedByHost})
+		}
+	case room.EventRemoved:
+		s.Close(string(e.Reason))
 	}
-	return CodeInternal, "internal error"
 }
-
-// sink delivers room events to the client.
-type sink struct{ s *session }
-
-func (k sink) Joined(self room.ParticipantInfo, others []room.ParticipantInfo) {
-	k.s.send(TypeJoined, Joined{Room: k.s.roomName, Participant: self, Participants: others, ResumeSecret: k.s.resumeSecret})
-}
-func (k sink) ParticipantJoined(p room.ParticipantInfo) {
-	k.s.send(TypeParticipantJoined, ParticipantJoined{Participant: p})
-}
-func (k sink) ParticipantLeft(id, reason string) {
-	k.s.send(TypeParticipantLeft, ParticipantLeft{ParticipantID: id, Reason: reason})
-}
-func (k sink) ParticipantUpdated(p room.ParticipantInfo) {
-	k.s.send(TypeParticipantUpdated, ParticipantUpdated{Participant: p})
-}
-func (k sink) TrackPublished(pid string, t room.TrackInfo) {
-	k.s.send(TypeTrackPublished, TrackPublished{ParticipantID: pid, Track: t})
-}
-func (k sink) TrackUnpublished(pid, trackID string) {
-	k.s.send(TypeTrackUnpublished, TrackUnpublished{ParticipantID: pid, TrackID: trackID})
-}
-func (k sink) Data(from, topic string, payload []byte) {
-	k.s.send(TypeData, Data{From: from, Topic: topic, Payload: payload})
-}
-func (k sink) MuteRequested(trackID string, muted bool) {
-	k.s.send(TypeMute, Mute{TrackID: trackID, Muted: muted})
-}
-func (k sink) Close(reason string) { k.s.Close(reason) }
 
 // peerHandler delivers media-layer events.
 type peerHandler struct {
 	s *session
-	p *room.Participant
+	p room.Member
 }
 
 func (h peerHandler) Candidate(pc rtc.PC, c webrtc.ICECandidateInit) {
-	k := Publisher
+	k := protocol.Publisher
 	if pc == rtc.Subscriber {
-		k = Subscriber
+		k = protocol.Subscriber
 	}
-	h.s.send(TypeCandidate, ICECandidate{
+	h.s.send(protocol.TypeCandidate, protocol.ICECandidate{
 		PC: k, Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment,
 	})
 }
 func (h peerHandler) Offer(sdp string) {
-	h.s.send(TypeOffer, SessionDescription{PC: Subscriber, SDP: sdp})
+	h.s.send(protocol.TypeOffer, protocol.SessionDescription{PC: protocol.Subscriber, SDP: sdp})
 }
 func (h peerHandler) TrackPublished(t *rtc.PublishedTrack) {
 	kind := room.KindAudio
 	if t.Kind == webrtc.RTPCodecTypeVideo {
 		kind = room.KindVideo
 	}
-	if _, err := h.p.Publish(t.ID, t.CID, kind, t.MimeType, t.Receiver); err != nil {
+	if _, err := h.p.Publish(room.TrackID(t.ID), t.CID, kind, t.MimeType, t.Receiver); err != nil {
 		t.Receiver.Close()
-		code, msg := roomErrorCode(err)
-		h.s.sendError(code, msg)
+		h.s.sendRoomError(err)
 	}
 }
-func (h peerHandler) TrackEnded(t *rtc.PublishedTrack) { h.p.Unpublish(t.ID) }
-func (h peerHandler) ConnectionLost(rtc.PC)            { h.s.Close(ReasonConnectionLost) }
+func (h peerHandler) TrackEnded(t *rtc.PublishedTrack) { h.p.Unpublish(room.TrackID(t.ID)) }
+func (h peerHandler) ConnectionLost(rtc.PC)            { h.s.Close(protocol.ReasonConnectionLost) }

@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -22,87 +23,79 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 	// the connection when a read's context expires, and the client must
 	// still be told why.
 	timer := time.AfterFunc(s.h.cfg.JoinTimeout, func() {
-		s.sendError(CodeJoinTimeout, "no join message within the time allowed")
-		s.Close(CodeJoinTimeout)
+		s.sendError(protocol.CodeJoinTimeout, "no join message within the time allowed")
+		s.Close(protocol.CodeJoinTimeout)
 	})
 	b, err := s.readMessage(ctx, conn)
 	if !timer.Stop() || err != nil {
 		return false
 	}
-	t, payload, err := Decode(b)
+	if !s.h.verifying(s) {
+		return false
+	}
+	t, payload, err := protocol.Decode(b)
 	if err != nil {
-		s.sendError(ErrorCode(err), err.Error())
-		s.Close(ReasonError)
+		s.sendError(protocol.ErrorCode(err), err.Error())
+		s.Close(protocol.ReasonError)
 		return false
 	}
-	if t != TypeJoin {
-		s.sendError(CodeNotJoined, "the first message must be join")
-		s.Close(ReasonError)
+	if t != protocol.TypeJoin {
+		s.sendError(protocol.CodeNotJoined, "the first message must be join")
+		s.Close(protocol.ReasonError)
 		return false
 	}
-	j := payload.(*Join)
+	j := payload.(*protocol.Join)
 	claims, err := s.h.cfg.Verifier.Verify(ctx, j.Token)
 	if err != nil {
 		code, msg := s.h.cfg.TokenErrorCode(err), err.Error()
 		if code == "" {
 			// Not the token's fault: the store failed.
-			s.log.Error("token verification", "err", err)
-			code, msg = CodeInternal, "the token could not be checked; try again"
+			s.log().Error("token verification", "err", err)
+			code, msg = protocol.CodeInternal, "the token could not be checked; try again"
 		}
 		s.sendError(code, msg)
-		s.Close(ReasonError)
-		s.log.Info("join refused", "code", code)
+		s.Close(protocol.ReasonError)
+		s.log().Info("join refused", "code", code)
 		return false
 	}
-	if claims.Room == "" || claims.Subject == "" || !claims.Grants.Join() {
-		s.sendError(CodePermissionDenied, "the token does not grant joining a room")
-		s.Close(ReasonError)
+	if !s.h.authenticated(s, j.Resume == nil) {
 		return false
 	}
 	if j.Resume != nil {
-		if s.resumeOther(claims, j.Resume, conn) {
+		// Room decides whether this identity may still be in the room;
+		// the session checks that the connection is the client's own.
+		d := s.h.cfg.Rooms.Decide(room.Request{Claims: claims, Action: room.ActionResume})
+		if d.Outcome == room.Admitted && s.resumeOther(claims, j.Resume, conn) {
 			s.handedOff = true
 		} else {
-			s.sendError(CodeResumeFailed, "no session to resume; join afresh")
-			s.Close(ReasonError)
+			s.sendError(protocol.CodeResumeFailed, "no session to resume; join afresh")
+			s.Close(protocol.ReasonError)
 		}
 		return false
 	}
 
-	s.roomName, s.identity, s.owner = claims.Room, claims.Subject, claims.Issuer
+	s.roomName, s.identity, s.owner = room.RoomName(claims.Room), room.Identity(claims.Subject), room.KeyID(claims.Issuer)
 	s.resumeSecret = newSecret()
-	p, err := s.h.cfg.Rooms.Join(room.JoinRequest{
-		Room:     claims.Room,
-		Owner:    claims.Issuer,
-		Identity: claims.Subject,
-		Name:     claims.Name,
-		Permissions: room.Permissions{
-			Publish:     claims.Grants.Publish,
-			Subscribe:   claims.Grants.Subscribe,
-			PublishData: claims.Grants.PublishData,
-		},
-		Sink: sink{s},
-	})
+	p, d, err := s.h.cfg.Rooms.Join(room.JoinRequest{Claims: claims, Listener: listener{s}})
 	if err != nil {
-		code, msg := roomErrorCode(err)
-		s.sendError(code, msg)
-		s.Close(ReasonError)
-		s.log.Info("join refused", "room", claims.Room, "identity", claims.Subject, "code", code)
+		s.sendRoomError(err)
+		s.Close(protocol.ReasonError)
+		s.log().Info("join refused", "room", claims.Room, "identity", claims.Subject, "code", room.Code(err))
 		return false
 	}
-	s.log = s.log.With("room", claims.Room, "participant", p.ID())
-	peer, err := s.h.cfg.Engine.NewPeer(p.ID(), peerHandler{s, p})
+	s.logp.Store(s.log().With("room", claims.Room, "participant", p.ID(), "role", d.Role))
+	peer, err := s.h.cfg.Engine.NewPeer(string(p.ID()), peerHandler{s, p})
 	if err != nil {
-		p.Leave(ReasonError)
-		s.sendError(CodeInternal, "media setup failed")
-		s.Close(ReasonError)
-		s.log.Error("peer setup", "err", err)
+		p.Leave(room.ReasonError)
+		s.sendError(protocol.CodeInternal, "media setup failed")
+		s.Close(protocol.ReasonError)
+		s.log().Error("peer setup", "err", err)
 		return false
 	}
 	s.mu.Lock()
 	if s.ended {
 		s.mu.Unlock()
-		p.Leave(ReasonError)
+		p.Leave(room.ReasonError)
 		peer.Close()
 		return false
 	}
@@ -113,7 +106,7 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 	s.h.live[p.ID()] = s
 	s.h.mu.Unlock()
 	p.AttachMedia(peer)
-	s.log.Info("joined")
+	s.log().Info("joined")
 	return true
 }
 
@@ -121,14 +114,15 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 // secret prove it is the same client: same identity, room and API key, and
 // the session's resume secret (compared in constant time). The old
 // connection, if the server still thinks it is up, is dropped.
-func (s *session) resumeOther(claims *token.Claims, r *Resume, conn *websocket.Conn) bool {
+func (s *session) resumeOther(claims *token.Claims, r *protocol.Resume, conn *websocket.Conn) bool {
 	s.h.mu.Lock()
-	target := s.h.live[r.ParticipantID]
+	target := s.h.live[room.ParticipantID(r.ParticipantID)]
 	s.h.mu.Unlock()
 	if target == nil || target == s ||
-		target.identity != claims.Subject || target.roomName != claims.Room || target.owner != claims.Issuer ||
+		target.identity != room.Identity(claims.Subject) || target.roomName != room.RoomName(claims.Room) ||
+		target.owner != room.KeyID(claims.Issuer) ||
 		subtle.ConstantTimeCompare([]byte(target.resumeSecret), []byte(r.Secret)) != 1 {
-		s.log.Info("resume refused", "participant", r.ParticipantID)
+		s.log().Info("resume refused", "participant", r.ParticipantID)
 		return false
 	}
 	select {
@@ -161,10 +155,10 @@ func (s *session) replayForResume() {
 		select {
 		case b := <-s.out:
 			switch peekType(b) {
-			case TypeParticipantJoined, TypeParticipantLeft, TypeParticipantUpdated,
-				TypeTrackPublished, TypeTrackUnpublished, TypePong:
+			case protocol.TypeParticipantJoined, protocol.TypeParticipantLeft, protocol.TypeParticipantUpdated,
+				protocol.TypeTrackPublished, protocol.TypeTrackUnpublished, protocol.TypePong:
 				// The snapshot below supersedes these.
-			case TypeOffer:
+			case protocol.TypeOffer:
 				offerQueued = true
 				kept = append(kept, b)
 			default:
@@ -180,8 +174,8 @@ func (s *session) replayForResume() {
 	if p == nil {
 		return
 	}
-	s.send(TypeJoined, Joined{
-		Room: s.roomName, Participant: p.Info(), Participants: p.Others(),
+	s.send(protocol.TypeJoined, protocol.Joined{
+		Room: string(s.roomName), Participant: p.Info().Wire(), Participants: room.WireParticipants(p.Others()),
 		ResumeSecret: s.resumeSecret, Resumed: true,
 	})
 	for _, b := range kept {
@@ -191,14 +185,14 @@ func (s *session) replayForResume() {
 		}
 	}
 	if sdp, ok := peer.PendingOffer(); ok && !offerQueued {
-		s.send(TypeOffer, SessionDescription{PC: Subscriber, SDP: sdp})
+		s.send(protocol.TypeOffer, protocol.SessionDescription{PC: protocol.Subscriber, SDP: sdp})
 	}
 }
 
 // peekType reads an encoded message's type.
-func peekType(b []byte) Type {
+func peekType(b []byte) protocol.Type {
 	var e struct {
-		Type Type `json:"type"`
+		Type protocol.Type `json:"type"`
 	}
 	_ = json.Unmarshal(b, &e)
 	return e.Type

@@ -1,7 +1,9 @@
 package signal
 
 import (
+	"container/list"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -11,9 +13,11 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/guard"
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/rtc"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -29,7 +33,7 @@ type ErrorCoder func(error) string
 type Config struct {
 	Verifier          TokenVerifier
 	TokenErrorCode    ErrorCoder
-	Rooms             *room.Manager
+	Rooms             room.Rooms
 	Engine            *rtc.Engine
 	Logger            *slog.Logger
 	JoinTimeout       time.Duration // first message deadline (5 s)
@@ -40,79 +44,111 @@ type Config struct {
 	// dropped stays in the room, media flowing, waiting for its client to
 	// resume (15 s). Zero or less means the default; there is always one.
 	ResumeWindow time.Duration
-	// MaxSessions bounds signaling sessions (connected or waiting to be
-	// resumed); beyond it new connections get 503 (10000).
-	MaxSessions    int
-	OriginPatterns []string // extra allowed browser origins (host patterns)
+	// MaxSessions bounds signaling sessions whose token has been verified
+	// (connected or waiting to be resumed); beyond it a join gets
+	// server_full (10000).
+	MaxSessions int
+	// MaxUnauthenticated bounds connections whose token has not been
+	// verified yet (256), MaxUnauthenticatedPerIP those of one address
+	// among them (16); see budget.go.
+	MaxUnauthenticated      int
+	MaxUnauthenticatedPerIP int
+	// AllowedOrigins are browser origins (scheme://host[:port]) allowed
+	// besides the server's own; see OriginAllowed.
+	AllowedOrigins []string
 	// OnError counts an error sent to a client, by code.
 	OnError func(code string)
+	// OnEvict counts an unauthenticated connection closed to make room,
+	// by reason (EvictPerIP, EvictBudget).
+	OnEvict func(reason string)
 }
 
 // Handler serves /v1/signal.
 type Handler struct {
-	cfg Config
+	cfg     Config
+	origins map[string]bool
 
-	mu       sync.Mutex
-	sessions map[*session]struct{}
-	live     map[string]*session // joined sessions by participant id, for resume
-	wg       sync.WaitGroup
+	mu            sync.Mutex
+	sessions      map[*session]struct{}
+	live          map[room.ParticipantID]*session // joined sessions by participant id, for resume
+	pending       *list.List                      // unauthenticated sessions, oldest first
+	pendingByPeer map[string][]*session
+	verified      int // sessions counted against MaxSessions
+	verifyingN    int // unauthenticated sessions whose join arrived
+	wg            sync.WaitGroup
 }
 
 // NewHandler returns the signaling endpoint.
 func NewHandler(cfg Config) *Handler {
+	def := config.Default().Signal
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.JoinTimeout <= 0 {
-		cfg.JoinTimeout = 5 * time.Second
+		cfg.JoinTimeout = def.JoinTimeout
 	}
 	if cfg.MessagesPerSecond <= 0 {
-		cfg.MessagesPerSecond = 50
+		cfg.MessagesPerSecond = def.MessagesPerSecond
 	}
 	if cfg.Burst <= 0 {
-		cfg.Burst = 100
+		cfg.Burst = def.Burst
 	}
 	if cfg.PingInterval <= 0 {
-		cfg.PingInterval = 5 * time.Second
+		cfg.PingInterval = def.PingInterval
 	}
 	if cfg.ResumeWindow <= 0 {
-		cfg.ResumeWindow = 15 * time.Second
+		cfg.ResumeWindow = def.ResumeWindow
 	}
 	if cfg.MaxSessions <= 0 {
-		cfg.MaxSessions = 10000
+		cfg.MaxSessions = def.MaxSessions
+	}
+	if cfg.MaxUnauthenticated <= 0 {
+		cfg.MaxUnauthenticated = def.MaxUnauthenticated
+	}
+	if cfg.MaxUnauthenticatedPerIP <= 0 {
+		cfg.MaxUnauthenticatedPerIP = def.MaxUnauthenticatedPerIP
 	}
 	if cfg.OnError == nil {
 		cfg.OnError = func(string) {}
 	}
-	return &Handler{cfg: cfg, sessions: make(map[*session]struct{}), live: make(map[string]*session)}
+	if cfg.OnEvict == nil {
+		cfg.OnEvict = func(string) {}
+	}
+	return &Handler{cfg: cfg, origins: originSet(cfg.AllowedOrigins),
+		sessions: make(map[*session]struct{}), live: make(map[room.ParticipantID]*session),
+		pending: list.New(), pendingByPeer: make(map[string][]*session)}
 }
 
 // ServeHTTP upgrades to a WebSocket and runs one session, or hands the
 // connection to the session it resumes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.mu.Lock()
-	full := len(h.sessions) >= h.cfg.MaxSessions
-	h.mu.Unlock()
-	if full {
-		h.cfg.OnError(CodeServerFull)
-		w.Header().Set("Retry-After", "5")
-		http.Error(w, "too many signaling sessions", http.StatusServiceUnavailable)
+	if !OriginAllowed(r, h.origins) {
+		http.Error(w, "origin not allowed", http.StatusForbidden)
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.cfg.OriginPatterns})
+	// The session is unauthenticated until its token is verified; it
+	// takes its place in that budget before the client can send anything.
+	s := newSession(h, nil, r.RemoteAddr)
+	h.admitPending(s, r.RemoteAddr)
+	// Checked exactly above; Accept's own check compares hosts only.
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
+		h.mu.Lock()
+		h.releaseLocked(s)
+		h.mu.Unlock()
 		return // Accept has answered the request
 	}
 	// The session enforces message sizes itself (readMessage), so that an
 	// oversize message gets an error with a stable code.
 	conn.SetReadLimit(-1)
-	s := newSession(h, conn, r.RemoteAddr)
+	s.conn = conn
 	h.mu.Lock()
 	h.sessions[s] = struct{}{}
 	h.wg.Add(1)
 	h.mu.Unlock()
 	defer func() {
 		h.mu.Lock()
+		h.releaseLocked(s)
 		delete(h.sessions, s)
 		if h.live[s.participantID] == s {
 			delete(h.live, s.participantID)
@@ -135,7 +171,7 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	}
 	h.mu.Unlock()
 	for _, s := range all {
-		s.Close(ReasonServerShutdown)
+		s.Close(protocol.ReasonServerShutdown)
 	}
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
@@ -162,7 +198,10 @@ const outQueue = 512
 type session struct {
 	h      *Handler
 	remote string
-	log    *slog.Logger
+	// logp is the session's logger; join adds the room and participant,
+	// while room events and the ping loop may be logging from other
+	// goroutines.
+	logp atomic.Pointer[slog.Logger]
 
 	out       chan []byte
 	closing   chan struct{}
@@ -175,10 +214,10 @@ type session struct {
 
 	// Set by the first connection's reader during join, before the
 	// session is registered as live; read-only afterwards.
-	roomName      string
-	participantID string
-	identity      string
-	owner         string
+	roomName      room.RoomName
+	participantID room.ParticipantID
+	identity      room.Identity
+	owner         room.KeyID
 	resumeSecret  string
 	handedOff     bool // this connection was given to the session it resumed
 
@@ -187,25 +226,35 @@ type session struct {
 	mu          sync.Mutex
 	ended       bool
 	conn        *websocket.Conn // the current connection
-	participant *room.Participant
+	participant room.Member
 	peer        *rtc.Peer
 
-	// heard is when the current connection last delivered a message
-	// (nanoseconds since epoch): a client that talks needs no ping.
+	// The session's place in the connection budgets (budget.go); guarded
+	// by h.mu. evicted: closed to make room for a newer connection.
+	pending pendingState
+	counted bool
+	evicted atomic.Bool
+
+	// heard is when the current connection last delivered a message or a
+	// pong (nanoseconds since epoch): a client that talks needs no ping.
 	heard atomic.Int64
 	epoch time.Time
 }
 
 func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
-	return &session{
+	s := &session{
 		h: h, conn: conn, remote: remote,
-		log:     h.cfg.Logger.With("remote", remote),
 		out:     make(chan []byte, outQueue),
 		closing: make(chan struct{}),
 		resume:  make(chan *websocket.Conn, 1),
 		epoch:   time.Now(),
 	}
+	s.logp.Store(h.cfg.Logger.With("remote", remote))
+	return s
 }
+
+// log is the session's logger.
+func (s *session) log() *slog.Logger { return s.logp.Load() }
 
 // Close ends the session with reason: the client is sent leave{reason}.
 // It never blocks.
@@ -216,24 +265,24 @@ func (s *session) Close(reason string) {
 	})
 }
 
-func (s *session) send(t Type, payload any) {
-	b, err := Encode(t, payload)
+func (s *session) send(t protocol.Type, payload any) {
+	b, err := protocol.Encode(t, payload)
 	if err != nil {
-		s.log.Error("encode", "type", t, "err", err)
+		s.log().Error("encode", "type", t, "err", err)
 		return
 	}
 	select {
 	case s.out <- b:
 	case <-s.closing:
 	default:
-		s.log.Warn("client too slow, dropping session")
-		s.Close(ReasonError)
+		s.log().Warn("client too slow, dropping session")
+		s.Close(protocol.ReasonError)
 	}
 }
 
 func (s *session) sendError(code, msg string) {
 	s.h.cfg.OnError(code)
-	s.send(TypeError, Error{Code: code, Message: msg})
+	s.send(protocol.TypeError, protocol.Error{Code: code, Message: msg})
 }
 
 // run serves the session's connections until it ends. A joined session
@@ -244,7 +293,7 @@ func (s *session) run(ctx context.Context) {
 	defer s.refuseLateResume()
 	conn, resumed := s.conn, false
 	for !s.serve(ctx, conn, resumed) {
-		s.log.Info("signaling connection lost; waiting for resume", "window", s.h.cfg.ResumeWindow)
+		s.log().Info("signaling connection lost; waiting for resume", "window", s.h.cfg.ResumeWindow)
 		timer := time.NewTimer(s.h.cfg.ResumeWindow)
 		select {
 		case conn = <-s.resume:
@@ -253,10 +302,10 @@ func (s *session) run(ctx context.Context) {
 			s.mu.Lock()
 			s.conn = conn
 			s.mu.Unlock()
-			s.log.Info("session resumed")
+			s.log().Info("session resumed")
 			continue
 		case <-timer.C:
-			s.Close(ReasonConnectionLost)
+			s.Close(protocol.ReasonConnectionLost)
 		case <-s.closing:
 			timer.Stop()
 		}
@@ -271,7 +320,7 @@ func (s *session) run(ctx context.Context) {
 func (s *session) refuseLateResume() {
 	select {
 	case c := <-s.resume:
-		_ = c.Close(websocket.StatusGoingAway, CodeResumeFailed)
+		_ = c.Close(websocket.StatusGoingAway, protocol.CodeResumeFailed)
 	default:
 	}
 }
@@ -295,9 +344,9 @@ func (s *session) serve(ctx context.Context, conn *websocket.Conn, resumed bool)
 		// the server.
 		defer func() {
 			if v := recover(); v != nil {
-				s.log.Error("session panic", "panic", v, "stack", string(debug.Stack()))
-				s.h.cfg.OnError(CodeInternal)
-				s.Close(ReasonError)
+				s.log().Error("session panic", "panic", v, "stack", string(debug.Stack()))
+				s.h.cfg.OnError(protocol.CodeInternal)
+				s.Close(protocol.ReasonError)
 			}
 		}()
 		s.readLoop(ctx, conn, resumed)
@@ -316,7 +365,7 @@ func (s *session) serve(ctx context.Context, conn *websocket.Conn, resumed bool)
 		default:
 			suspend = joined
 			if !joined && !s.handedOff {
-				s.Close(ReasonConnectionLost)
+				s.Close(protocol.ReasonConnectionLost)
 			}
 		}
 	}
@@ -337,8 +386,8 @@ func (s *session) serve(ctx context.Context, conn *websocket.Conn, resumed bool)
 	reason := s.reason
 	s.leaveRoom()
 	// Tell the client why, unless it left on its own or vanished.
-	if reason != ReasonLeft && reason != ReasonConnectionLost {
-		if b, err := Encode(TypeLeave, Leave{Reason: reason}); err == nil {
+	if reason != protocol.ReasonLeft && reason != protocol.ReasonConnectionLost {
+		if b, err := protocol.Encode(protocol.TypeLeave, protocol.Leave{Reason: reason}); err == nil {
 			select {
 			case s.out <- b:
 			default:
@@ -352,7 +401,13 @@ func (s *session) serve(ctx context.Context, conn *websocket.Conn, resumed bool)
 	case <-writerDone:
 	case <-time.After(2 * time.Second):
 	}
-	_ = conn.Close(closeStatus(reason), reason)
+	if s.evicted.Load() {
+		// No closing handshake: a crowd of evicted sockets must not
+		// linger waiting for peers that never answer.
+		_ = conn.CloseNow()
+	} else {
+		_ = conn.Close(closeStatus(reason), reason)
+	}
 	cancel()
 	<-readerDone
 	return true
@@ -371,7 +426,7 @@ func (s *session) leaveRoom() {
 		return
 	}
 	if p != nil {
-		p.Leave(s.reason)
+		p.Leave(room.LeaveReason(s.reason))
 	}
 	if peer != nil {
 		peer.Close()
@@ -416,31 +471,58 @@ func (s *session) writeLoop(ctx context.Context, conn *websocket.Conn, stop, flu
 	}
 }
 
+// pingLoop finds a dead connection: one from which nothing, neither a
+// message nor a pong, has arrived for PingInterval. After half an interval
+// of silence it sends a WebSocket ping, which has the other half to be
+// answered; so a connection that goes silent is found dead at most one
+// interval after the server last heard from it. Clients that send
+// something at least every half interval cost no server pings.
 func (s *session) pingLoop(ctx context.Context, conn *websocket.Conn) {
-	t := time.NewTicker(s.h.cfg.PingInterval)
+	interval := s.h.cfg.PingInterval
+	s.markHeard() // the connection is new: nothing is overdue yet
+	t := time.NewTimer(interval / 2)
 	defer t.Stop()
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.closing:
-			return
-		case <-t.C:
-			// A message within the interval proves the connection is
-			// alive; clients that ping on their own (both SDKs do) cost
-			// the server no pings of its own.
-			if time.Duration(int64(time.Since(s.epoch))-s.heard.Load()) < s.h.cfg.PingInterval {
-				continue
-			}
-			pctx, cancel := context.WithTimeout(ctx, s.h.cfg.PingInterval)
-			err := conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				_ = conn.CloseNow()
+		if wait := interval/2 - s.silence(); wait > 0 {
+			t.Reset(wait)
+			select {
+			case <-ctx.Done():
 				return
+			case <-s.closing:
+				return
+			case <-t.C:
 			}
+			continue
 		}
+		left := interval - s.silence()
+		if left <= 0 {
+			s.log().Info("signaling connection silent for a whole ping interval; treating it as lost", "interval", interval)
+			_ = conn.CloseNow()
+			return
+		}
+		pctx, cancel := context.WithTimeout(ctx, left)
+		err := conn.Ping(pctx)
+		cancel()
+		switch {
+		case err == nil:
+			s.markHeard()
+		case ctx.Err() != nil:
+			return // this connection's turn is over
+		case !errors.Is(err, context.DeadlineExceeded):
+			_ = conn.CloseNow() // the reader sees it and the session decides
+			return
+		}
+		// No pong in time: the loop looks again at what was heard meanwhile.
 	}
+}
+
+// markHeard records that the current connection has just delivered
+// something.
+func (s *session) markHeard() { s.heard.Store(int64(time.Since(s.epoch))) }
+
+// silence is how long the current connection has delivered nothing.
+func (s *session) silence() time.Duration {
+	return time.Since(s.epoch) - time.Duration(s.heard.Load())
 }
 
 func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bool) {
@@ -461,28 +543,28 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bo
 		if err != nil {
 			return
 		}
-		s.heard.Store(int64(time.Since(s.epoch)))
+		s.markHeard()
 		if !limiter.Allow() {
 			now := time.Now()
 			if now.Sub(window) > time.Second {
 				window, refused = now, 0
-				s.sendError(CodeRateLimited, "too many messages; message dropped")
+				s.sendError(protocol.CodeRateLimited, "too many messages; message dropped")
 			}
 			refused++
 			if refused > 2*s.h.cfg.Burst {
-				s.sendError(CodeRateLimited, "too many messages; disconnecting")
-				s.Close(CodeRateLimited)
+				s.sendError(protocol.CodeRateLimited, "too many messages; disconnecting")
+				s.Close(protocol.CodeRateLimited)
 				return
 			}
 			continue
 		}
-		t, payload, err := Decode(b)
+		t, payload, err := protocol.Decode(b)
 		if err != nil {
-			s.sendError(ErrorCode(err), err.Error())
+			s.sendError(protocol.ErrorCode(err), err.Error())
 			continue
 		}
-		if t == TypeLeave {
-			s.Close(ReasonLeft)
+		if t == protocol.TypeLeave {
+			s.Close(protocol.ReasonLeft)
 			return
 		}
 		s.handle(p, peer, t, payload)

@@ -26,10 +26,27 @@ type SQLite struct {
 
 var _ Store = (*SQLite)(nil)
 
+// Option adjusts how OpenSQLite opens a database.
+type Option func(*options)
+
+type options struct {
+	maxPages int
+}
+
+// MaxPages caps the database at n pages of 4 KiB (SQLite's max_page_count,
+// set on every connection): a write that would grow it further fails with
+// SQLITE_FULL, and so with ErrUnavailable, as on a full file system. Tests
+// use it to fill a database without filling a disk.
+func MaxPages(n int) Option { return func(o *options) { o.maxPages = n } }
+
 // OpenSQLite opens (creating if needed, with mode 0600) the database at path,
 // configures WAL mode, a busy timeout and foreign keys on every connection,
 // and applies pending migrations. Several processes may open the same file.
-func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+func OpenSQLite(ctx context.Context, path string, opts ...Option) (*SQLite, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if path == "" {
 		return nil, errors.New("store: empty database path")
 	}
@@ -50,6 +67,9 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	if o.maxPages > 0 {
+		q.Add("_pragma", fmt.Sprintf("max_page_count(%d)", o.maxPages))
+	}
 	// Write transactions take the write lock at BEGIN, so two processes
 	// never deadlock upgrading read locks; they wait busy_timeout instead.
 	q.Set("_txlock", "immediate")
@@ -57,16 +77,16 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, classify(fmt.Errorf("store: open %s: %w", path, err))
 	}
 	s := &SQLite{db: db}
 	if err := ping(ctx, db); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, classify(fmt.Errorf("store: open %s: %w", path, err))
 	}
 	if err := migrate(ctx, db); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("store: migrate %s: %w", path, err)
+		return nil, classify(fmt.Errorf("store: migrate %s: %w", path, err))
 	}
 	return s, nil
 }
@@ -90,6 +110,31 @@ func ping(ctx context.Context, db *sql.DB) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// unavailableError marks a storage failure: it is ErrUnavailable and the
+// driver's error, and reads as the latter.
+type unavailableError struct{ err error }
+
+func (e *unavailableError) Error() string   { return e.err.Error() }
+func (e *unavailableError) Unwrap() []error { return []error{ErrUnavailable, e.err} }
+
+// classify marks err as ErrUnavailable when SQLite says the storage failed
+// rather than the statement: full (disk, or MaxPages), read-only, I/O
+// error, busy or locked past the busy timeout, cannot open, out of memory,
+// or a damaged file.
+func classify(err error) error {
+	var se *sqlite.Error
+	if err == nil || !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xFF {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR,
+		sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN,
+		sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return &unavailableError{err}
+	}
+	return err
 }
 
 // Close closes the database.
@@ -119,10 +164,10 @@ func (s *SQLite) CreateAPIKey(ctx context.Context, k APIKey) error {
 		 ON CONFLICT (id) DO NOTHING`,
 		k.ID, k.Name, []byte(k.PublicKey), toNanos(k.CreatedAt), revoked)
 	if err != nil {
-		return fmt.Errorf("store: create api key %s: %w", k.ID, err)
+		return classify(fmt.Errorf("store: create api key %s: %w", k.ID, err))
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: create api key %s: %w", k.ID, err)
+		return classify(fmt.Errorf("store: create api key %s: %w", k.ID, err))
 	} else if n == 0 {
 		return fmt.Errorf("store: api key %s: %w", k.ID, ErrExists)
 	}
@@ -156,7 +201,7 @@ func (s *SQLite) APIKey(ctx context.Context, id string) (APIKey, error) {
 		return APIKey{}, fmt.Errorf("store: api key %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return APIKey{}, fmt.Errorf("store: api key %s: %w", id, err)
+		return APIKey{}, classify(fmt.Errorf("store: api key %s: %w", id, err))
 	}
 	return k, nil
 }
@@ -165,19 +210,19 @@ func (s *SQLite) APIKey(ctx context.Context, id string) (APIKey, error) {
 func (s *SQLite) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys ORDER BY created_at, id`)
 	if err != nil {
-		return nil, fmt.Errorf("store: list api keys: %w", err)
+		return nil, classify(fmt.Errorf("store: list api keys: %w", err))
 	}
 	defer rows.Close()
 	var keys []APIKey
 	for rows.Next() {
 		k, err := scanAPIKey(rows)
 		if err != nil {
-			return nil, fmt.Errorf("store: list api keys: %w", err)
+			return nil, classify(fmt.Errorf("store: list api keys: %w", err))
 		}
 		keys = append(keys, k)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list api keys: %w", err)
+		return nil, classify(fmt.Errorf("store: list api keys: %w", err))
 	}
 	return keys, nil
 }
@@ -190,10 +235,10 @@ func (s *SQLite) RevokeAPIKey(ctx context.Context, id string, at time.Time) erro
 	res, err := s.db.ExecContext(ctx,
 		`UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, toNanos(at), id)
 	if err != nil {
-		return fmt.Errorf("store: revoke api key %s: %w", id, err)
+		return classify(fmt.Errorf("store: revoke api key %s: %w", id, err))
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: revoke api key %s: %w", id, err)
+		return classify(fmt.Errorf("store: revoke api key %s: %w", id, err))
 	} else if n == 0 {
 		return fmt.Errorf("store: api key %s: %w", id, ErrNotFound)
 	}
@@ -222,10 +267,10 @@ func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 			return fmt.Errorf("store: room %s: owner api key %s: %w", r.Name, r.Owner, ErrNotFound)
 		}
-		return fmt.Errorf("store: create room %s: %w", r.Name, err)
+		return classify(fmt.Errorf("store: create room %s: %w", r.Name, err))
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: create room %s: %w", r.Name, err)
+		return classify(fmt.Errorf("store: create room %s: %w", r.Name, err))
 	} else if n == 0 {
 		return fmt.Errorf("store: room %s: %w", r.Name, ErrExists)
 	}
@@ -248,6 +293,37 @@ func scanRoom(row interface{ Scan(...any) error }) (Room, error) {
 	return r, nil
 }
 
+// PutRoom implements Store. The room manager uses it when it creates a
+// room: a stored row for a name no open room has is stale (a restore
+// skipped it), and the new room's owner and settings must be what a
+// restart finds.
+func (s *SQLite) PutRoom(ctx context.Context, r Room) error {
+	switch {
+	case r.Name == "":
+		return errors.New("store: room name is empty")
+	case r.MaxParticipants < 0:
+		return fmt.Errorf("store: room %s: negative max participants", r.Name)
+	case r.EmptyTimeout < 0:
+		return fmt.Errorf("store: room %s: negative empty timeout", r.Name)
+	}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = time.Now()
+	}
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, created_at)
+		 VALUES (?, ?, ?, nullif(?, ''), ?)
+		 ON CONFLICT (name) DO UPDATE SET max_participants = excluded.max_participants,
+		   empty_timeout_ns = excluded.empty_timeout_ns, owner = excluded.owner, created_at = excluded.created_at`,
+		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), r.Owner, toNanos(r.CreatedAt))
+	if err != nil {
+		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
+			return fmt.Errorf("store: room %s: owner api key %s: %w", r.Name, r.Owner, ErrNotFound)
+		}
+		return classify(fmt.Errorf("store: put room %s: %w", r.Name, err))
+	}
+	return nil
+}
+
 // Room implements Store.
 func (s *SQLite) Room(ctx context.Context, name string) (Room, error) {
 	r, err := scanRoom(s.db.QueryRowContext(ctx, `SELECT `+roomColumns+` FROM rooms WHERE name = ?`, name))
@@ -255,7 +331,7 @@ func (s *SQLite) Room(ctx context.Context, name string) (Room, error) {
 		return Room{}, fmt.Errorf("store: room %s: %w", name, ErrNotFound)
 	}
 	if err != nil {
-		return Room{}, fmt.Errorf("store: room %s: %w", name, err)
+		return Room{}, classify(fmt.Errorf("store: room %s: %w", name, err))
 	}
 	return r, nil
 }
@@ -270,19 +346,19 @@ func (s *SQLite) ListRooms(ctx context.Context, owner string) ([]Room, error) {
 	}
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: list rooms: %w", err)
+		return nil, classify(fmt.Errorf("store: list rooms: %w", err))
 	}
 	defer rows.Close()
 	var rooms []Room
 	for rows.Next() {
 		r, err := scanRoom(rows)
 		if err != nil {
-			return nil, fmt.Errorf("store: list rooms: %w", err)
+			return nil, classify(fmt.Errorf("store: list rooms: %w", err))
 		}
 		rooms = append(rooms, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list rooms: %w", err)
+		return nil, classify(fmt.Errorf("store: list rooms: %w", err))
 	}
 	return rooms, nil
 }
@@ -291,10 +367,10 @@ func (s *SQLite) ListRooms(ctx context.Context, owner string) ([]Room, error) {
 func (s *SQLite) DeleteRoom(ctx context.Context, name string) error {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM rooms WHERE name = ?`, name)
 	if err != nil {
-		return fmt.Errorf("store: delete room %s: %w", name, err)
+		return classify(fmt.Errorf("store: delete room %s: %w", name, err))
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: delete room %s: %w", name, err)
+		return classify(fmt.Errorf("store: delete room %s: %w", name, err))
 	} else if n == 0 {
 		return fmt.Errorf("store: room %s: %w", name, ErrNotFound)
 	}

@@ -309,3 +309,36 @@ func TestPathWithSpecialCharacters(t *testing.T) {
 		t.Fatalf("database not at %s: %v", path, err)
 	}
 }
+
+// TestPutRoom: PutRoom replaces a stored room of the same name, owner and
+// settings included, so that a room created over a stale row is what a
+// restart finds; a missing owner is ErrNotFound and changes nothing.
+func TestPutRoom(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "conclave.db"))
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	k1, k2 := testAPIKey("CK111111111111", t0), testAPIKey("CK222222222222", t0)
+	for _, k := range []APIKey{k1, k2} {
+		if err := s.CreateAPIKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale := Room{Name: "r", MaxParticipants: 5, EmptyTimeout: time.Minute, Owner: k1.ID, CreatedAt: t0}
+	if err := s.CreateRoom(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	fresh := Room{Name: "r", MaxParticipants: 42, EmptyTimeout: time.Hour, Owner: k2.ID, CreatedAt: t0.Add(time.Hour)}
+	if err := s.PutRoom(ctx, fresh); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Room(ctx, "r"); err != nil || !got.CreatedAt.Equal(fresh.CreatedAt) || got.Owner != k2.ID ||
+		got.MaxParticipants != 42 || got.EmptyTimeout != time.Hour {
+		t.Fatalf("after PutRoom: %+v, %v; want %+v", got, err, fresh)
+	}
+	if err := s.PutRoom(ctx, Room{Name: "r", Owner: "CKNOSUCHKEY000"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("PutRoom with an unknown owner = %v, want ErrNotFound", err)
+	}
+	if got, _ := s.Room(ctx, "r"); got.Owner != k2.ID {
+		t.Fatalf("a refused PutRoom changed the room: %+v", got)
+	}
+}

@@ -22,6 +22,12 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrExists means a record with the same key already exists.
 	ErrExists = errors.New("store: already exists")
+	// ErrUnavailable means the storage cannot serve the call now, through
+	// no fault of its arguments: the disk or the database is full, the
+	// database is read-only, an I/O error, or another writer held the lock
+	// past the busy timeout. Nothing was written; the same call may succeed
+	// later. The error also wraps the driver's error.
+	ErrUnavailable = errors.New("store: storage unavailable")
 )
 
 // APIKey is an API key as the server knows it: the public half only.
@@ -64,6 +70,9 @@ type Store interface {
 	// ErrNotFound if the owner key does not exist. A zero CreatedAt is
 	// stored as the current time.
 	CreateRoom(ctx context.Context, r Room) error
+	// PutRoom stores r, replacing a stored room of the same name (owner and
+	// settings included); ErrNotFound if the owner key does not exist.
+	PutRoom(ctx context.Context, r Room) error
 	// Room returns the named room; ErrNotFound if none.
 	Room(ctx context.Context, name string) (Room, error)
 	// ListRooms returns the rooms owned by owner, or all rooms if owner is

@@ -25,6 +25,12 @@ type Metrics struct {
 	TracksPublished prometheus.Gauge
 	Subscriptions   prometheus.Gauge // down-tracks
 	SignalErrors    *prometheus.CounterVec
+	// UnauthEvicted counts connections closed before presenting a valid
+	// token to make room for newer ones, by reason: per_ip (their address
+	// was at its cap) or budget (all unauthenticated connections were).
+	UnauthEvicted *prometheus.CounterVec
+	Decisions     *prometheus.CounterVec
+	RoomEvents    *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them, with the process and Go
@@ -47,6 +53,21 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 			Name: "conclave_signal_errors_total",
 			Help: "Signaling errors sent to clients, by error code.",
 		}, []string{"code"}),
+		UnauthEvicted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "conclave_signal_unauthenticated_evicted_total",
+			Help: "Signaling connections closed before presenting a valid token to make room for newer ones, by reason (per_ip, budget).",
+		}, []string{"reason"}),
+		Decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "conclave_access_decisions_total",
+			Help: "Access decisions (joins, resumes, REST actions), by action, outcome and refusal code.",
+		}, []string{"action", "outcome", "code"}),
+		RoomEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "conclave_room_events_total",
+			Help: "Events out of the rooms (joined, left, track_published, removed, ...), by kind.",
+		}, []string{"kind"}),
+	}
+	for _, r := range []string{"per_ip", "budget"} {
+		m.UnauthEvicted.WithLabelValues(r) // exported at 0 from the start
 	}
 	counter := func(name, help string, read func() uint64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
@@ -55,7 +76,7 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 	reg.MustRegister(
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
-		m.Rooms, m.Participants, m.TracksPublished, m.Subscriptions, m.SignalErrors,
+		m.Rooms, m.Participants, m.TracksPublished, m.Subscriptions, m.SignalErrors, m.UnauthEvicted, m.Decisions, m.RoomEvents,
 		counter("conclave_forwarded_packets_total", "RTP packets forwarded to subscribers.", fwd.PacketsForwarded),
 		counter("conclave_forwarded_bytes_total", "RTP bytes forwarded to subscribers.", fwd.BytesForwarded),
 		counter("conclave_nacks_total", "NACKs received from subscribers.", fwd.NACKsReceived),
@@ -70,6 +91,22 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 // SignalError counts one signaling error sent with code.
 func (m *Metrics) SignalError(code string) {
 	m.SignalErrors.WithLabelValues(code).Inc()
+}
+
+// UnauthenticatedEvicted counts one unauthenticated signaling connection
+// closed to make room, by reason.
+func (m *Metrics) UnauthenticatedEvicted(reason string) {
+	m.UnauthEvicted.WithLabelValues(reason).Inc()
+}
+
+// Decision counts one access decision.
+func (m *Metrics) Decision(action, outcome, code string) {
+	m.Decisions.WithLabelValues(action, outcome, code).Inc()
+}
+
+// RoomEvent counts one event out of the rooms, by kind.
+func (m *Metrics) RoomEvent(kind string) {
+	m.RoomEvents.WithLabelValues(kind).Inc()
 }
 
 type noForwarding struct{}

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/conclave-video/conclave/internal/testkit"
 )
 
 // batchPayload is datagram i's content: its index, then a pattern that
@@ -59,7 +61,7 @@ func receive(t *testing.T, p *net.UDPConn, n int, from uint16, want func(i int) 
 	t.Helper()
 	buf := make([]byte, 2*BatchBufferSize)
 	for range n {
-		if err := p.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		if err := p.SetReadDeadline(time.Now().Add(testkit.DefaultWait())); err != nil {
 			t.Fatal(err)
 		}
 		m, src, err := p.ReadFromUDPAddrPort(buf)
@@ -86,7 +88,9 @@ func receive(t *testing.T, p *net.UDPConn, n int, from uint16, want func(i int) 
 	}
 }
 
-// expectSilence fails if p receives anything more within a short wait.
+// expectSilence fails if p receives anything more within a short wait. A
+// negative check: on a slow machine it may miss a stray datagram, but
+// never fails a correct sender.
 func expectSilence(t *testing.T, p *net.UDPConn) {
 	t.Helper()
 	if err := p.SetReadDeadline(time.Now().Add(50 * time.Millisecond)); err != nil {
@@ -448,7 +452,7 @@ func TestListenTwin(t *testing.T) {
 					}
 				}
 				for len(seen) < i+round {
-					_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+					_ = c.SetReadDeadline(time.Now().Add(testkit.DefaultWait()))
 					m, _, err := c.ReadFromAddrPort(buf)
 					if err != nil || m != 2 {
 						t.Fatalf("read %d of %d datagrams sent to the port: %v", len(seen), n, err)

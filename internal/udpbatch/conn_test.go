@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/conclave-video/conclave/internal/testkit"
 )
 
 func listen(t testing.TB, network, addr string) *net.UDPConn {
@@ -48,7 +50,7 @@ func TestRoundTrip(t *testing.T) {
 			for j, p := range peers {
 				buf := make([]byte, 2048)
 				for i := 0; i < perPeer; i++ {
-					_ = p.SetReadDeadline(time.Now().Add(5 * time.Second))
+					_ = p.SetReadDeadline(time.Now().Add(testkit.DefaultWait()))
 					n, from, err := p.ReadFromUDPAddrPort(buf)
 					if err != nil {
 						t.Fatalf("peer %d read %d: %v", j, i, err)
@@ -67,7 +69,7 @@ func TestRoundTrip(t *testing.T) {
 			}
 			rb := make([]byte, 2048)
 			for range peers {
-				_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+				_ = c.SetReadDeadline(time.Now().Add(testkit.DefaultWait()))
 				n, from, err := c.ReadFromAddrPort(rb)
 				if err != nil || string(rb[:n]) != "reply" || !from.IsValid() {
 					t.Fatalf("read reply: %q from %v: %v", rb[:n], from, err)
@@ -103,7 +105,7 @@ func TestFullQueueSendsDirectly(t *testing.T) {
 	}
 	buf := make([]byte, 16)
 	for i := 0; i < 20; i++ {
-		_ = peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_ = peer.SetReadDeadline(time.Now().Add(testkit.DefaultWait()))
 		if n, _, err := peer.ReadFromUDPAddrPort(buf); err != nil || n != 1 || buf[0] != byte(i) {
 			t.Fatalf("datagram %d: %v %v", i, buf[:n], err)
 		}
@@ -126,7 +128,7 @@ func TestOversizeAndClosed(t *testing.T) {
 		t.Fatalf("oversize write: %d, %v", n, err)
 	}
 	buf := make([]byte, 4096)
-	_ = peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_ = peer.SetReadDeadline(time.Now().Add(testkit.DefaultWait()))
 	if n, _, err := peer.ReadFromUDPAddrPort(buf); err != nil || n != len(big) {
 		t.Fatalf("oversize read: %d, %v", n, err)
 	}

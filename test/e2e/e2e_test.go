@@ -40,6 +40,7 @@ import (
 	"github.com/conclave-video/conclave/client/media"
 	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/config"
+	roompkg "github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/server"
 	"github.com/conclave-video/conclave/internal/telemetry"
 	"github.com/conclave-video/conclave/token"
@@ -104,7 +105,7 @@ type env struct {
 	chromium string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, mutate ...func(*config.Config)) *env {
 	t.Helper()
 	chromium := prerequisites(t)
 	serial.Lock()
@@ -115,6 +116,9 @@ func newEnv(t *testing.T) *env {
 	cfg.RTCPort = 0
 	cfg.AdminAddr = ""
 	cfg.DataDir = t.TempDir()
+	for _, m := range mutate {
+		m(&cfg)
+	}
 	level := "warn"
 	if os.Getenv("CONCLAVETEST_LOG") != "" {
 		level = "debug"
@@ -564,13 +568,13 @@ func TestReconnect(t *testing.T) {
 			if err := json.Unmarshal(data, &d); err != nil {
 				return nil, err
 			}
-			ps, err := e.srv.Rooms().Participants(roomName)
+			ps, err := e.srv.Rooms().Participants(roompkg.RoomName(roomName), roompkg.KeyID(e.key.ID))
 			if err != nil {
 				return nil, err
 			}
 			var ids []string
 			for _, p := range ps {
-				ids = append(ids, p.ID)
+				ids = append(ids, string(p.ID))
 			}
 			if len(ps) != 2 {
 				return nil, fmt.Errorf("the server lists %d participants %v, want exactly 2 %v", len(ps), ids, d.IDs)

@@ -1,4 +1,4 @@
-package signal
+package protocol
 
 import (
 	"bytes"
@@ -89,6 +89,8 @@ func clientSpec(t Type) (payloadSpec, bool) {
 		return payloadSpec{func() any { return new(Ping) }, false, nil}, true
 	case TypeRestartICE:
 		return payloadSpec{func() any { return new(RestartICE) }, false, nil}, true
+	case TypeUnmuteRequest:
+		return payloadSpec{func() any { return new(UnmuteRequest) }, true, validateUnmuteRequest}, true
 	}
 	return payloadSpec{}, false
 }
@@ -227,9 +229,15 @@ func checkPayloadType(t Type, payload any) error {
 	return fmt.Errorf("signal: encode: %s cannot carry a %s", t, got)
 }
 
-// strictUnmarshal decodes exactly one JSON value into v, refusing unknown
+// StrictUnmarshal decodes exactly one JSON value into v, refusing unknown
 // fields, fields whose name matches only case-insensitively, repeated
-// fields and anything after the value.
+// fields and anything after the value. Signaling messages and REST bodies
+// are both decoded with it, so no two parsers ever read one input
+// differently.
+func StrictUnmarshal(data []byte, v any) error {
+	return strictUnmarshal(data, v)
+}
+
 func strictUnmarshal(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -237,7 +245,7 @@ func strictUnmarshal(data []byte, v any) error {
 		return cleanJSONError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("unexpected data after the JSON value")
+		return errors.New("trailing data after the JSON value")
 	}
 	keys := json.NewDecoder(bytes.NewReader(data))
 	keys.UseNumber()
@@ -350,7 +358,9 @@ func validateJoin(p any) error {
 	case j.Token == "":
 		return protoErr(CodeBadMessage, "token is required")
 	case len(j.Token) > MaxTokenBytes:
-		return protoErr(CodeBadMessage, "token is longer than %d bytes", MaxTokenBytes)
+		// The token's fault, not the message's: the same code a token of
+		// that size gets from the verifier (docs/tokens.md).
+		return protoErr(CodeTokenMalformed, "token is longer than %d bytes", MaxTokenBytes)
 	}
 	if r := j.Resume; r != nil {
 		if err := checkText("resume.participant_id", r.ParticipantID, 1, MaxIDBytes); err != nil {
@@ -435,6 +445,10 @@ func validateCandidate(p any) error {
 
 func validateMute(p any) error {
 	return checkText("track_id", p.(*Mute).TrackID, 1, MaxIDBytes)
+}
+
+func validateUnmuteRequest(p any) error {
+	return checkText("track_id", p.(*UnmuteRequest).TrackID, 1, MaxIDBytes)
 }
 
 func validateClientData(p any) error {

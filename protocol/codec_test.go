@@ -1,4 +1,4 @@
-package signal
+package protocol
 
 import (
 	"encoding/json"
@@ -112,7 +112,7 @@ func TestDecodeRejects(t *testing.T) {
 		// join.
 		{"join empty token", msg(TypeJoin, `{"token":""}`), CodeBadMessage},
 		{"join no token", msg(TypeJoin, `{}`), CodeBadMessage},
-		{"join token too long", msg(TypeJoin, fmt.Sprintf(`{"token":%q}`, long(MaxTokenBytes+1))), CodeBadMessage},
+		{"join token too long", msg(TypeJoin, fmt.Sprintf(`{"token":%q}`, long(MaxTokenBytes+1))), CodeTokenMalformed},
 		// offer / answer.
 		{"offer on subscriber", msg(TypeOffer, `{"pc":"subscriber","sdp":"v=0"}`), CodeBadMessage},
 		{"answer on publisher", msg(TypeAnswer, `{"pc":"publisher","sdp":"v=0"}`), CodeBadMessage},
@@ -289,7 +289,7 @@ func BenchmarkDecodeOffer(b *testing.B) {
 // TestProtocolDocExamples keeps docs/protocol.md honest: every JSON example
 // must decode in at least one direction, and every message type must have one.
 func TestProtocolDocExamples(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/protocol.md")
+	doc, err := os.ReadFile("../docs/protocol.md")
 	if err != nil {
 		t.Fatal("docs/protocol.md:", err)
 	}
@@ -310,7 +310,7 @@ func TestProtocolDocExamples(t *testing.T) {
 	for _, typ := range []Type{
 		TypeJoin, TypeAddTrack, TypeLeave, TypePing, TypeJoined, TypeParticipantJoined, TypeParticipantLeft,
 		TypeParticipantUpdated, TypeTrackPublished, TypeTrackUnpublished, TypePong, TypeError,
-		TypeOffer, TypeAnswer, TypeCandidate, TypeMute, TypeData,
+		TypeOffer, TypeAnswer, TypeCandidate, TypeMute, TypeData, TypeUnmuteRequest,
 	} {
 		if !seen[typ] {
 			t.Errorf("docs/protocol.md has no valid example of %s", typ)

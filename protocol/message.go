@@ -1,18 +1,17 @@
-// Package signal owns Conclave's signaling protocol: the typed, versioned JSON
-// messages exchanged over the WebSocket at /v1/signal, their strict decoding,
-// and the per-connection session loop.
+// Package protocol is Conclave's signaling protocol as it travels: the
+// typed, versioned JSON messages exchanged over the WebSocket at /v1/signal,
+// their strict decoding, and the table of stable error codes shared with the
+// REST API. The server (internal/signal) and the Go client SDK (client/)
+// both speak it through this package; it has no server internals and its
+// types are its own, separate from the server's room model.
 //
 // Every message is an Envelope {"v":1,"type":"…","data":{…}}. The payload type
 // is chosen by Type; unknown types, unknown fields and oversize messages are
 // refused with an Error carrying a stable code. docs/protocol.md documents
 // every message with an example.
-package signal
+package protocol
 
-import (
-	"encoding/json"
-
-	"github.com/conclave-video/conclave/internal/room"
-)
+import "encoding/json"
 
 // Version is the protocol version carried in every envelope.
 const Version = 1
@@ -57,6 +56,12 @@ const (
 	TypeData      Type = "data"
 )
 
+// Client to server, after joining.
+const (
+	// TypeUnmuteRequest asks the host to lift a mute it imposed.
+	TypeUnmuteRequest Type = "unmute_request"
+)
+
 // Envelope is one message on the wire.
 type Envelope struct {
 	V    int             `json:"v"`
@@ -75,25 +80,79 @@ const (
 	Subscriber PeerConnection = "subscriber"
 )
 
-// The participant and track descriptors are the room's own; the protocol
-// carries them as they are.
-type (
-	TrackKind       = room.TrackKind
-	TrackSource     = room.TrackSource
-	Permissions     = room.Permissions
-	TrackInfo       = room.TrackInfo
-	ParticipantInfo = room.ParticipantInfo
+// TrackKind is "audio" or "video".
+type TrackKind string
+
+// Track kinds.
+const (
+	KindAudio TrackKind = "audio"
+	KindVideo TrackKind = "video"
 )
 
-// Track kinds and sources.
+// TrackSource says what a track carries.
+type TrackSource string
+
+// Track sources.
 const (
-	KindAudio         = room.KindAudio
-	KindVideo         = room.KindVideo
-	SourceCamera      = room.SourceCamera
-	SourceMicrophone  = room.SourceMicrophone
-	SourceScreen      = room.SourceScreen
-	SourceScreenAudio = room.SourceScreenAudio
+	SourceCamera      TrackSource = "camera"
+	SourceMicrophone  TrackSource = "microphone"
+	SourceScreen      TrackSource = "screen"
+	SourceScreenAudio TrackSource = "screen_audio"
 )
+
+// Valid reports whether s is a known source that fits kind.
+func (s TrackSource) Valid(kind TrackKind) bool {
+	switch s {
+	case SourceCamera, SourceScreen:
+		return kind == KindVideo
+	case SourceMicrophone, SourceScreenAudio:
+		return kind == KindAudio
+	}
+	return false
+}
+
+// Permissions are what a participant may do in its room.
+type Permissions struct {
+	Publish     bool `json:"publish"`
+	Subscribe   bool `json:"subscribe"`
+	PublishData bool `json:"publish_data"`
+}
+
+// TrackInfo describes one published track.
+type TrackInfo struct {
+	ID string `json:"id"`
+	// CID is the id the publisher gave the track in its SDP, so a publisher
+	// can match its own tracks to the server's ids.
+	CID      string      `json:"cid,omitempty"`
+	Kind     TrackKind   `json:"kind"`
+	Source   TrackSource `json:"source"`
+	Name     string      `json:"name,omitempty"`
+	MimeType string      `json:"mime_type"`
+	Muted    bool        `json:"muted"`
+	// MutedByHost is set while the server (the REST API, later a host or
+	// moderator) holds the track muted: a lock its publisher cannot lift,
+	// only ask to have lifted (UnmuteRequest).
+	MutedByHost bool `json:"muted_by_host,omitempty"`
+}
+
+// Roles a participant can hold.
+const (
+	RoleHost        = "host"
+	RoleModerator   = "moderator"
+	RoleParticipant = "participant"
+	RoleViewer      = "viewer"
+)
+
+// ParticipantInfo describes one participant.
+type ParticipantInfo struct {
+	ID          string      `json:"id"`
+	Identity    string      `json:"identity"`
+	Name        string      `json:"name,omitempty"`
+	JoinedAt    int64       `json:"joined_at"`
+	Role        string      `json:"role,omitempty"`
+	Permissions Permissions `json:"permissions"`
+	Tracks      []TrackInfo `json:"tracks"`
+}
 
 // Join is the first message a client sends, within 5 s of connecting.
 type Join struct {
@@ -205,6 +264,14 @@ type Mute struct {
 	Muted   bool   `json:"muted"`
 }
 
+// UnmuteRequest asks the host to lift the mute it holds on one of the
+// client's tracks (TrackInfo.MutedByHost). The server answers only with an
+// error (unknown_track); a host that grants it lifts the lock, and the
+// publisher is then sent mute{muted:false} and may unmute itself.
+type UnmuteRequest struct {
+	TrackID string `json:"track_id"`
+}
+
 // Data is an application message relayed by the server. From a client, To
 // lists recipient participant ids (empty: everyone else). From the server,
 // From names the sender.
@@ -215,34 +282,11 @@ type Data struct {
 	Payload []byte   `json:"payload"`
 }
 
-// Error reports a problem with a stable code.
+// Error reports a problem with a stable code (see Codes).
 type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
-
-// Stable error codes carried in Error.Code and in leave reasons.
-const (
-	CodeBadMessage         = "bad_message"
-	CodeUnsupportedVersion = "unsupported_version"
-	CodeUnknownType        = "unknown_type"
-	CodeTooLarge           = "message_too_large"
-	CodeRateLimited        = "rate_limited"
-	CodeNotJoined          = "not_joined"
-	CodeAlreadyJoined      = "already_joined"
-	CodeJoinTimeout        = "join_timeout"
-	CodeIdentityInUse      = "identity_in_use"
-	CodeRoomFull           = "room_full"
-	CodeRoomNotFound       = "room_not_found"
-	CodePermissionDenied   = "permission_denied"
-	CodeBadSDP             = "bad_sdp"
-	CodeBadCandidate       = "bad_candidate"
-	CodeUnknownTrack       = "unknown_track"
-	CodeUnknownParticipant = "unknown_participant"
-	CodeResumeFailed       = "resume_failed"
-	CodeServerFull         = "server_full" // counted only: the upgrade is refused with HTTP 503
-	CodeInternal           = "internal"
-)
 
 // Reasons a participant left, carried in ParticipantLeft.Reason and Leave.Reason.
 const (

@@ -1,0 +1,250 @@
+package room
+
+import (
+	"time"
+
+	"github.com/conclave-video/conclave/token"
+)
+
+// Action is what a request asks to do.
+type Action uint8
+
+// Actions decided by Decide.
+const (
+	ActionJoin   Action = iota + 1 // enter a room as a new participant
+	ActionResume                   // take over one's own session on a new connection
+	ActionCreateRoom
+	ActionListRooms
+	ActionReadRoom       // read a room's state
+	ActionAdministerRoom // delete it, list its participants, remove or mute them
+)
+
+var actionNames = [...]string{
+	ActionJoin: "join", ActionResume: "resume", ActionCreateRoom: "create_room",
+	ActionListRooms: "list_rooms", ActionReadRoom: "read_room", ActionAdministerRoom: "administer_room",
+}
+
+func (a Action) String() string {
+	if int(a) < len(actionNames) && actionNames[a] != "" {
+		return actionNames[a]
+	}
+	return "unknown"
+}
+
+// Outcome is what a Decision says.
+type Outcome uint8
+
+// Outcomes. Refused is the zero value: a Decision nobody filled in denies.
+const (
+	Refused Outcome = iota
+	Admitted
+	// WaitInLobby and PasswordRequired are for the access-control
+	// features (lobby, room password); no policy produces them yet, and
+	// every caller treats an outcome it does not handle as a refusal.
+	WaitInLobby
+	PasswordRequired
+)
+
+var outcomeNames = [...]string{Refused: "refused", Admitted: "admitted", WaitInLobby: "lobby", PasswordRequired: "password_required"}
+
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "unknown"
+}
+
+// Request asks for a decision: who (verified claims), what, and where.
+type Request struct {
+	Claims *token.Claims
+	Action Action
+	// Room is the room acted on. For ActionJoin and ActionResume it is
+	// the token's room claim and may be left empty.
+	Room RoomName
+}
+
+// Decision is the one answer to who gets in and what they may do.
+type Decision struct {
+	Action   Action
+	Outcome  Outcome
+	Room     RoomName
+	Identity Identity
+	Key      KeyID
+	// Role and Permissions are set when admitted to a room.
+	Role        Role
+	Permissions Permissions
+	// Err is the refusal (an *Error), nil when admitted.
+	Err error
+}
+
+// Code is the refusal's stable code, "" when admitted.
+func (d Decision) Code() string {
+	if d.Outcome == Admitted {
+		return ""
+	}
+	return Code(d.Err)
+}
+
+// roomState is what a decision needs to know of the room, read under the
+// locks of whoever asks.
+type roomState struct {
+	exists     bool
+	closed     bool
+	owner      KeyID
+	identityIn bool // a live participant holds the identity
+	count, max int
+	autoCreate bool
+}
+
+// decide is the admission policy: a pure function of the request and the
+// room's state, so that signaling and the REST API get the same answer and
+// a table test covers it. Deny by default: every path that admits says so.
+func decide(req Request, st roomState) Decision {
+	c := req.Claims
+	d := Decision{Action: req.Action, Room: req.Room}
+	refuse := func(err error) Decision { d.Outcome, d.Err = Refused, err; return d }
+	if c == nil {
+		return refuse(ErrPermissionDenied)
+	}
+	d.Key, d.Identity = KeyID(c.Issuer), Identity(c.Subject)
+
+	switch req.Action {
+	case ActionJoin, ActionResume:
+		d.Room = RoomName(c.Room)
+		switch {
+		case c.Subject == "":
+			return refuse(ErrNoIdentity)
+		case c.Room == "":
+			return refuse(ErrNoRoom)
+		case !c.Grants.Join():
+			return refuse(ErrPermissionDenied)
+		}
+		switch {
+		case !st.exists && req.Action == ActionJoin && st.autoCreate:
+			// Join creates it, owned by this key.
+		case !st.exists, st.closed:
+			return refuse(ErrRoomNotFound)
+		case st.owner != d.Key:
+			return refuse(ErrNotOwner)
+		case req.Action == ActionResume:
+			if !st.identityIn {
+				return refuse(ErrUnknownParticipant)
+			}
+		case st.identityIn:
+			return refuse(ErrIdentityInUse)
+		case st.count >= st.max:
+			return refuse(ErrRoomFull)
+		}
+		d.Role = roleFor(c.Grants)
+		d.Permissions = d.Role.Permissions() & grantMask(c.Grants)
+		d.Outcome = Admitted
+		return d
+
+	case ActionCreateRoom:
+		if !c.Grants.RoomCreate {
+			return refuse(ErrPermissionDenied)
+		}
+		if c.Room != "" && RoomName(c.Room) != req.Room {
+			return refuse(ErrOtherRoom)
+		}
+		if st.exists && st.owner != d.Key {
+			return refuse(ErrNotOwner)
+		}
+		d.Outcome = Admitted
+		return d
+
+	case ActionListRooms:
+		if !c.Grants.RoomList {
+			return refuse(ErrPermissionDenied)
+		}
+		d.Outcome = Admitted
+		return d
+
+	case ActionReadRoom, ActionAdministerRoom:
+		if !c.Grants.RoomAdmin && !(req.Action == ActionReadRoom && c.Grants.RoomList) {
+			return refuse(ErrPermissionDenied)
+		}
+		switch {
+		case c.Room != "" && RoomName(c.Room) != req.Room:
+			return refuse(ErrOtherRoom)
+		case !st.exists:
+			return refuse(ErrRoomNotFound)
+		case st.owner != d.Key:
+			return refuse(ErrNotOwner)
+		}
+		d.Outcome = Admitted
+		return d
+	}
+	return refuse(ErrPermissionDenied)
+}
+
+// roleFor is the role a join token's grants give: a token that may
+// administer the room joins as its host, one that may publish as a
+// participant, any other as a viewer.
+func roleFor(g token.Grants) Role {
+	switch {
+	case g.RoomAdmin:
+		return RoleHost
+	case g.Publish:
+		return RoleParticipant
+	}
+	return RoleViewer
+}
+
+// grantMask is every permission a token's grants allow; a role never
+// gives more than its token does.
+func grantMask(g token.Grants) Permissions {
+	mask := Permissions(Admit | MuteOthers | Remove | Ban | Lock | EndMeeting | ChangeRoles | ShareInvite)
+	if g.Publish {
+		mask = mask.With(publishAll)
+	}
+	if g.Subscribe {
+		mask = mask.With(Subscribe)
+	}
+	if g.PublishData {
+		mask = mask.With(PublishData)
+	}
+	return mask
+}
+
+// Decide answers req and records the decision as an event. It is the
+// read-only check of the REST API and of a resume; a join decides inside
+// Join, atomically with taking its place.
+func (m *Manager) Decide(req Request) Decision {
+	m.mu.Lock()
+	r := m.rooms[req.Room]
+	if req.Action == ActionJoin || req.Action == ActionResume {
+		if req.Claims != nil {
+			r = m.rooms[RoomName(req.Claims.Room)]
+		}
+	}
+	m.mu.Unlock()
+	st := roomState{autoCreate: m.cfg.AutoCreate}
+	if r == nil {
+		d := decide(req, st)
+		m.emitDecision(d)
+		return d
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stateLocked(&st, req.Claims)
+	d := decide(req, st)
+	m.emitDecision(d)
+	return d
+}
+
+func (m *Manager) emitDecision(d Decision) {
+	m.publish(Event{Kind: EventDecision, Time: m.cfg.Now(), Room: d.Room, Decision: &d})
+}
+
+// stateLocked fills st from r. Called with r.mu held.
+func (r *Room) stateLocked(st *roomState, c *token.Claims) {
+	st.exists, st.closed, st.owner = true, r.closed, r.spec.Owner
+	st.count, st.max = len(r.participants), r.spec.MaxParticipants
+	if c != nil {
+		_, st.identityIn = r.identities[Identity(c.Subject)]
+	}
+}
+
+// now is the manager's clock, for events.
+func (m *Manager) now() time.Time { return m.cfg.Now() }

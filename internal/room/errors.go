@@ -1,0 +1,71 @@
+package room
+
+import (
+	"errors"
+
+	"github.com/conclave-video/conclave/protocol"
+)
+
+// Error is a refusal with its stable code (protocol.Codes). The sentinels
+// below are compared with errors.Is; Code and RESTCode give the wire codes.
+type Error struct {
+	code     string
+	restCode string // when the REST API names it differently
+	msg      string
+}
+
+func (e *Error) Error() string { return "room: " + e.msg }
+
+// Message is the refusal as a client is told it.
+func (e *Error) Message() string { return e.msg }
+
+// Errors callers tell apart.
+var (
+	ErrIdentityInUse      = &Error{protocol.CodeIdentityInUse, "", "a participant with this identity is already in the room"}
+	ErrRoomFull           = &Error{protocol.CodeRoomFull, "", "the room is full"}
+	ErrRoomNotFound       = &Error{protocol.CodeRoomNotFound, "", "no such room"}
+	ErrRoomExists         = &Error{protocol.CodeRoomExists, "", "a room with this name exists"}
+	ErrTooManyRooms       = &Error{protocol.CodeRoomFull, protocol.CodeTooManyRooms, "the server hosts as many rooms as it may"}
+	ErrRoomClosed         = &Error{protocol.CodeRoomNotFound, "", "the room was closed"}
+	ErrNotOwner           = &Error{protocol.CodePermissionDenied, "", "the room belongs to another API key"}
+	ErrOtherRoom          = &Error{protocol.CodePermissionDenied, "", "the token is for another room"}
+	ErrNoRoom             = &Error{protocol.CodePermissionDenied, "", "a join token must name its room"}
+	ErrNoIdentity         = &Error{protocol.CodePermissionDenied, "", "a join token must name an identity"}
+	ErrPermissionDenied   = &Error{protocol.CodePermissionDenied, "", "the token does not grant this"}
+	ErrUnknownTrack       = &Error{protocol.CodeUnknownTrack, protocol.CodeTrackNotFound, "no such track"}
+	ErrUnknownParticipant = &Error{protocol.CodeUnknownParticipant, protocol.CodeParticipantNotFound, "no such participant in the room"}
+	ErrTooManyTracks      = &Error{protocol.CodeTooManyTracks, "", "too many tracks"}
+	ErrBadTrack           = &Error{protocol.CodeBadMessage, protocol.CodeInvalidArgument, "the track's source does not fit its kind"}
+	ErrMutedByHost        = &Error{protocol.CodeMutedByHost, "", "the host muted this track; send unmute_request to ask for it to be lifted"}
+	// ErrUnavailable: the change could not be stored, so it was not made.
+	ErrUnavailable = &Error{protocol.CodeUnavailable, "", "the change could not be stored; try again later"}
+)
+
+// Code is err's stable signaling code: its *Error's code, or
+// protocol.CodeInternal.
+func Code(err error) string {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.code
+	}
+	return protocol.CodeInternal
+}
+
+// RESTCode is err's stable code in the REST API.
+func RESTCode(err error) string {
+	if e, ok := errors.AsType[*Error](err); ok {
+		if e.restCode != "" {
+			return e.restCode
+		}
+		return e.code
+	}
+	return protocol.CodeInternal
+}
+
+// Message is what a client is told about err: the *Error's message, or a
+// generic one that leaks nothing internal.
+func Message(err error) string {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.msg
+	}
+	return "internal error"
+}

@@ -1,0 +1,91 @@
+package room
+
+import "time"
+
+// EventKind names what happened.
+type EventKind uint8
+
+// Event kinds. The fields of Event each kind sets are listed beside it.
+const (
+	// EventDecision: an access decision, admitted or refused (Decision).
+	EventDecision EventKind = iota + 1
+	// EventJoined: a participant is in (Participant). The participant's
+	// own listener gets it first, with Others, before any other event of
+	// the room reaches it.
+	EventJoined
+	// EventLeft: a participant is gone (Participant, Reason).
+	EventLeft
+	// EventUpdated: a participant's state changed (Participant).
+	EventUpdated
+	// EventTrackPublished: Participant published Track.
+	EventTrackPublished
+	// EventTrackUnpublished: Participant's Track (its ID) is gone.
+	EventTrackUnpublished
+	// EventTrackMuted: Track of Participant was muted or unmuted, by its
+	// publisher or (ByHost) by the server; the publisher's own listener is
+	// told of a host's change.
+	EventTrackMuted
+	// EventUnmuteRequested: Participant asks the host to lift the mute on
+	// Track.
+	EventUnmuteRequested
+	// EventData: Participant sent Payload on Topic to Recipients (empty:
+	// everyone else).
+	EventData
+	// EventRemoved: Participant is being taken out of the room (Reason):
+	// removed, room deleted, server shutdown. Its session must close.
+	EventRemoved
+	// EventRoomCreated and EventRoomClosed: Room was created or closed
+	// (Reason says why it closed).
+	EventRoomCreated
+	EventRoomClosed
+)
+
+var eventNames = [...]string{
+	EventDecision: "decision", EventJoined: "joined", EventLeft: "left", EventUpdated: "updated",
+	EventTrackPublished: "track_published", EventTrackUnpublished: "track_unpublished",
+	EventTrackMuted: "track_muted", EventUnmuteRequested: "unmute_requested", EventData: "data",
+	EventRemoved: "removed", EventRoomCreated: "room_created", EventRoomClosed: "room_closed",
+}
+
+func (k EventKind) String() string {
+	if int(k) < len(eventNames) && eventNames[k] != "" {
+		return eventNames[k]
+	}
+	return "unknown"
+}
+
+// Event is one thing that happened in a room: every decision and change
+// leaves room as an Event. The zero value of a field means it does not
+// apply to the kind.
+type Event struct {
+	Kind EventKind
+	Time time.Time
+	Room RoomName
+
+	Participant ParticipantInfo
+	// Others is set on a participant's own EventJoined: everyone else.
+	Others []ParticipantInfo
+	Track  TrackInfo
+	ByHost bool
+	Reason LeaveReason
+
+	Topic      string
+	Payload    []byte
+	Recipients []ParticipantID
+
+	Decision *Decision
+}
+
+// Listener receives events. OnEvent is called with the room's state
+// settled and its lock held, so that every listener sees one room's events
+// in the order they happened: it must not block and must not call back
+// into the room (queue, and act elsewhere).
+type Listener interface {
+	OnEvent(Event)
+}
+
+// ListenerFunc adapts a function to Listener.
+type ListenerFunc func(Event)
+
+// OnEvent calls f(e).
+func (f ListenerFunc) OnEvent(e Event) { f(e) }

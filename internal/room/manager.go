@@ -1,0 +1,442 @@
+// Package room owns rooms and their participants: the one admission
+// decision (Decide: who gets in, with which role and permissions), identities,
+// capacity, published tracks and who receives what, and one typed event
+// stream (Event) that every listener subscribes to: signaling sessions for
+// their participant, metrics, and later the audit log, webhooks and the
+// multi-node relay. It does no network I/O and never touches a media
+// packet; it tells a participant's media layer which tracks to forward.
+package room
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/conclave-video/conclave/internal/config"
+	"github.com/conclave-video/conclave/internal/sfu"
+	"github.com/conclave-video/conclave/token"
+)
+
+// Limits kept explicit.
+const (
+	MaxTracksPerParticipant = 8
+	maxPendingTracks        = 16
+	// storeTimeout bounds one write of a room to the store.
+	storeTimeout = 10 * time.Second
+)
+
+// Media is a participant's media connection: implemented by *rtc.Peer.
+type Media interface {
+	Subscribe(r *sfu.Receiver) error
+	Unsubscribe(trackID string)
+	SetTrackMuted(trackID string, muted bool) bool
+}
+
+// Store keeps rooms across restarts. A room is created or deleted only
+// once the store has the change; its error is the caller's.
+type Store interface {
+	SaveRoom(ctx context.Context, info Info) error
+	DeleteRoom(ctx context.Context, name RoomName) error
+}
+
+// Spec describes a room to create.
+type Spec struct {
+	Name            RoomName
+	Owner           KeyID // the API key that owns the room
+	MaxParticipants int
+	EmptyTimeout    time.Duration
+}
+
+// Info is a room's public state, as the REST API serves it.
+type Info struct {
+	Name            RoomName  `json:"name"`
+	MaxParticipants int       `json:"max_participants"`
+	EmptyTimeout    int64     `json:"empty_timeout"` // seconds
+	CreatedAt       time.Time `json:"created_at"`
+	NumParticipants int       `json:"num_participants"`
+	Owner           KeyID     `json:"-"`
+}
+
+// Config configures a Manager. Zero limits take config.Default's values.
+type Config struct {
+	AutoCreate             bool
+	DefaultMaxParticipants int
+	DefaultEmptyTimeout    time.Duration
+	MaxRooms               int
+	// Store persists rooms; nil keeps them in memory only (tests).
+	Store  Store
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Manager holds every room on this node. It implements Rooms.
+type Manager struct {
+	cfg Config
+
+	mu    sync.Mutex
+	rooms map[RoomName]*Room
+
+	subMu sync.RWMutex
+	subs  map[*subscription]struct{}
+}
+
+type subscription struct{ l Listener }
+
+// NewManager returns an empty Manager.
+func NewManager(cfg Config) *Manager {
+	def := config.Default().Rooms
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.DefaultMaxParticipants <= 0 {
+		cfg.DefaultMaxParticipants = def.MaxParticipants
+	}
+	if cfg.DefaultEmptyTimeout <= 0 {
+		cfg.DefaultEmptyTimeout = def.EmptyTimeout
+	}
+	if cfg.MaxRooms <= 0 {
+		cfg.MaxRooms = def.MaxRooms
+	}
+	return &Manager{cfg: cfg, rooms: make(map[RoomName]*Room), subs: make(map[*subscription]struct{})}
+}
+
+// Subscribe adds l to the listeners that see every event of every room
+// once; the returned function removes it.
+func (m *Manager) Subscribe(l Listener) (unsubscribe func()) {
+	s := &subscription{l}
+	m.subMu.Lock()
+	m.subs[s] = struct{}{}
+	m.subMu.Unlock()
+	return func() {
+		m.subMu.Lock()
+		delete(m.subs, s)
+		m.subMu.Unlock()
+	}
+}
+
+// publish gives e to every subscriber.
+func (m *Manager) publish(e Event) {
+	m.subMu.RLock()
+	defer m.subMu.RUnlock()
+	for s := range m.subs {
+		s.l.OnEvent(e)
+	}
+}
+
+// Restore re-creates a room remembered from before a restart, without
+// storing it again; its empty timer starts now.
+func (m *Manager) Restore(s Spec, createdAt time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.rooms[s.Name]; ok {
+		return ErrRoomExists
+	}
+	r, err := m.createLocked(s, false)
+	if err == nil {
+		r.createdAt = createdAt
+	}
+	return err
+}
+
+// Create makes a new room, once the store has it.
+func (m *Manager) Create(s Spec) (Info, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.rooms[s.Name]; ok {
+		return Info{}, ErrRoomExists
+	}
+	r, err := m.createLocked(s, true)
+	if err != nil {
+		return Info{}, err
+	}
+	return r.Info(), nil
+}
+
+// createLocked makes the room; with persist, the store must take it first.
+// Called with m.mu held, so no other change to the set of rooms can
+// interleave with the store's write.
+func (m *Manager) createLocked(s Spec, persist bool) (*Room, error) {
+	if len(m.rooms) >= m.cfg.MaxRooms {
+		return nil, ErrTooManyRooms
+	}
+	if s.MaxParticipants <= 0 {
+		s.MaxParticipants = m.cfg.DefaultMaxParticipants
+	}
+	if s.EmptyTimeout <= 0 {
+		s.EmptyTimeout = m.cfg.DefaultEmptyTimeout
+	}
+	r := &Room{
+		spec:         s,
+		manager:      m,
+		createdAt:    m.cfg.Now(),
+		participants: make(map[ParticipantID]*Participant),
+		identities:   make(map[Identity]*Participant),
+		hostMuted:    make(map[Identity]map[TrackKind]bool),
+	}
+	if persist && m.cfg.Store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		err := m.cfg.Store.SaveRoom(ctx, r.Info())
+		cancel()
+		if err != nil {
+			m.cfg.Logger.Error("room not created: store", "room", s.Name, "err", err)
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+	}
+	m.rooms[s.Name] = r
+	r.armEmptyTimer()
+	if persist {
+		m.publish(Event{Kind: EventRoomCreated, Time: m.now(), Room: s.Name})
+	}
+	return r, nil
+}
+
+// Get returns a room's state.
+func (m *Manager) Get(name RoomName) (Info, error) {
+	r, err := m.room(name)
+	if err != nil {
+		return Info{}, err
+	}
+	return r.Info(), nil
+}
+
+func (m *Manager) room(name RoomName) (*Room, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.rooms[name]
+	if !ok {
+		return nil, ErrRoomNotFound
+	}
+	return r, nil
+}
+
+// ownedRoom is room name if owner owns it.
+func (m *Manager) ownedRoom(name RoomName, owner KeyID) (*Room, error) {
+	r, err := m.room(name)
+	if err != nil {
+		return nil, err
+	}
+	if r.spec.Owner != owner {
+		return nil, ErrNotOwner
+	}
+	return r, nil
+}
+
+// List returns the rooms owned by owner ("" for all), sorted by name.
+func (m *Manager) List(owner KeyID) []Info {
+	m.mu.Lock()
+	rooms := make([]*Room, 0, len(m.rooms))
+	for _, r := range m.rooms {
+		if owner == "" || r.spec.Owner == owner {
+			rooms = append(rooms, r)
+		}
+	}
+	m.mu.Unlock()
+	out := make([]Info, 0, len(rooms))
+	for _, r := range rooms {
+		out = append(out, r.Info())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Counts reports how many rooms, participants, published tracks and
+// subscriptions (down-tracks) there are.
+func (m *Manager) Counts() (rooms, participants, tracks, subscriptions int) {
+	m.mu.Lock()
+	all := make([]*Room, 0, len(m.rooms))
+	for _, r := range m.rooms {
+		all = append(all, r)
+	}
+	m.mu.Unlock()
+	for _, r := range all {
+		r.mu.Lock()
+		participants += len(r.participants)
+		for _, p := range r.participants {
+			tracks += len(p.tracks)
+			for _, t := range p.tracks {
+				if t.recv != nil {
+					subscriptions += t.recv.DownTracks()
+				}
+			}
+		}
+		r.mu.Unlock()
+	}
+	return len(all), participants, tracks, subscriptions
+}
+
+// Delete ends owner's room name once the store has forgotten it: every
+// participant is told and disconnected. The owner is checked on the room
+// found now, so a decision made a moment ago for another room of the same
+// name cannot act on this one.
+func (m *Manager) Delete(name RoomName, owner KeyID, reason LeaveReason) error {
+	m.mu.Lock()
+	r, ok := m.rooms[name]
+	if !ok {
+		m.mu.Unlock()
+		return ErrRoomNotFound
+	}
+	if r.spec.Owner != owner {
+		m.mu.Unlock()
+		return ErrNotOwner
+	}
+	if err := m.forget(name); err != nil {
+		m.mu.Unlock()
+		return err
+	}
+	delete(m.rooms, name)
+	m.mu.Unlock()
+	r.close(reason)
+	return nil
+}
+
+// forget removes name from the store. Called with m.mu held.
+func (m *Manager) forget(name RoomName) error {
+	if m.cfg.Store == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := m.cfg.Store.DeleteRoom(ctx, name); err != nil {
+		m.cfg.Logger.Error("room not deleted: store", "room", name, "err", err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// deleteIfEmpty removes r if it is still this manager's room of that name
+// and still empty; checked under both locks so a join cannot slip in. A
+// room the store cannot forget stays, and its timer tries again.
+func (m *Manager) deleteIfEmpty(r *Room) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m.rooms[r.spec.Name] != r || len(r.participants) != 0 || r.closed {
+		return false
+	}
+	if err := m.forget(r.spec.Name); err != nil {
+		r.armEmptyTimer()
+		return false
+	}
+	delete(m.rooms, r.spec.Name)
+	r.closed = true
+	m.publish(Event{Kind: EventRoomClosed, Time: m.now(), Room: r.spec.Name, Reason: ReasonEmptyTimeout})
+	return true
+}
+
+// CloseAll ends every room, for shutdown. The rooms stay in the store.
+func (m *Manager) CloseAll(reason LeaveReason) {
+	m.mu.Lock()
+	rooms := m.rooms
+	m.rooms = make(map[RoomName]*Room)
+	m.mu.Unlock()
+	for _, r := range rooms {
+		r.close(reason)
+	}
+}
+
+// JoinRequest asks to enter a room.
+type JoinRequest struct {
+	// Claims are the join token's verified claims: the room, identity,
+	// name and grants all come from them.
+	Claims *token.Claims
+	// Listener receives the participant's events, starting with its own
+	// EventJoined.
+	Listener Listener
+}
+
+// Join decides on req (ActionJoin) and, if admitted, adds the participant,
+// creating the room when that is allowed. The decision and the place are
+// taken atomically: no second join can slip between them. A refusal is
+// the Decision's Err.
+func (m *Manager) Join(req JoinRequest) (Member, Decision, error) {
+	if req.Listener == nil {
+		// A participant nobody hears would hold its identity as a ghost.
+		return nil, Decision{Action: ActionJoin}, errors.New("room: join without a listener")
+	}
+	dreq := Request{Claims: req.Claims, Action: ActionJoin}
+	if req.Claims != nil {
+		dreq.Room = RoomName(req.Claims.Room)
+	}
+	m.mu.Lock()
+	r := m.rooms[dreq.Room]
+	if r == nil {
+		d := decide(dreq, roomState{autoCreate: m.cfg.AutoCreate})
+		if d.Outcome != Admitted {
+			m.mu.Unlock()
+			m.emitDecision(d)
+			return nil, d, d.Err
+		}
+		var err error
+		if r, err = m.createLocked(Spec{Name: d.Room, Owner: d.Key}, true); err != nil {
+			m.mu.Unlock()
+			d.Outcome, d.Err, d.Role, d.Permissions = Refused, err, "", 0
+			m.emitDecision(d)
+			return nil, d, err
+		}
+	}
+	m.mu.Unlock()
+	return r.join(dreq, req)
+}
+
+// Participants lists the participants of owner's room name.
+func (m *Manager) Participants(name RoomName, owner KeyID) ([]ParticipantInfo, error) {
+	r, err := m.ownedRoom(name, owner)
+	if err != nil {
+		return nil, err
+	}
+	return r.Participants(), nil
+}
+
+// Remove disconnects the participant with identity from owner's room name.
+func (m *Manager) Remove(name RoomName, owner KeyID, identity Identity, reason LeaveReason) error {
+	r, err := m.ownedRoom(name, owner)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	p, ok := r.identities[identity]
+	if ok {
+		r.emit(Event{Kind: EventRemoved, Participant: p.infoLocked(), Reason: reason}, p)
+	}
+	r.mu.Unlock()
+	if !ok {
+		return ErrUnknownParticipant
+	}
+	p.Leave(reason)
+	return nil
+}
+
+// MuteTrack mutes (or unmutes) a participant's published track in owner's
+// room on behalf of the host (the REST API today). A host's mute is a lock: the publisher
+// cannot lift it, only ask. Lifting it (muted false) does not unmute the
+// track: the publisher is told it may, and does so itself.
+func (m *Manager) MuteTrack(name RoomName, owner KeyID, identity Identity, trackID TrackID, muted bool) (TrackInfo, error) {
+	r, err := m.ownedRoom(name, owner)
+	if err != nil {
+		return TrackInfo{}, err
+	}
+	r.mu.Lock()
+	p, ok := r.identities[identity]
+	r.mu.Unlock()
+	if !ok {
+		return TrackInfo{}, ErrUnknownParticipant
+	}
+	return p.hostMute(trackID, muted)
+}
+
+func newID(prefix string) string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return prefix + strings.TrimRight(base32.StdEncoding.EncodeToString(b[:]), "=")
+}

@@ -1,0 +1,50 @@
+package room
+
+import "github.com/conclave-video/conclave/internal/sfu"
+
+// Rooms is what signaling and the REST API ask of the rooms: decisions,
+// joins and administration. *Manager implements it for the rooms of one
+// node; an implementation that spreads rooms over several nodes (through
+// Redis) fits behind it without either caller changing. Neither caller
+// decides anything itself.
+type Rooms interface {
+	// Decide answers a request (REST actions, resume) and records the
+	// decision as an event.
+	Decide(Request) Decision
+	// Join decides on a join and, if admitted, adds the participant.
+	Join(JoinRequest) (Member, Decision, error)
+	Create(Spec) (Info, error)
+	Get(RoomName) (Info, error)
+	List(owner KeyID) []Info
+	// The administrative actions name the room's owner, which they
+	// check on the room they act on: a decision made for one room can
+	// never act on another room that took its name meanwhile.
+	Delete(RoomName, KeyID, LeaveReason) error
+	Participants(RoomName, KeyID) ([]ParticipantInfo, error)
+	Remove(RoomName, KeyID, Identity, LeaveReason) error
+	MuteTrack(RoomName, KeyID, Identity, TrackID, bool) (TrackInfo, error)
+	// Subscribe adds a listener of every event of every room.
+	Subscribe(Listener) (unsubscribe func())
+}
+
+// Member is one participant as its signaling session drives it.
+type Member interface {
+	ID() ParticipantID
+	Info() ParticipantInfo
+	Others() []ParticipantInfo
+	Permissions() Permissions
+	CanPublish() bool
+	AttachMedia(Media)
+	AnnounceTrack(cid string, kind TrackKind, source TrackSource, name string) error
+	Publish(id TrackID, cid string, kind TrackKind, mimeType string, recv *sfu.Receiver) (TrackInfo, error)
+	Unpublish(TrackID)
+	SetMuted(TrackID, bool) error
+	RequestUnmute(TrackID) error
+	SendData(to []ParticipantID, topic string, payload []byte) error
+	Leave(LeaveReason)
+}
+
+var (
+	_ Rooms  = (*Manager)(nil)
+	_ Member = (*Participant)(nil)
+)

@@ -1,0 +1,210 @@
+package room
+
+import "github.com/conclave-video/conclave/protocol"
+
+// Names and ids that cross package boundaries are typed, so a participant
+// id can never be passed where an identity is meant.
+type (
+	// RoomName is a room's name, unique on its node (token.ValidateRoom).
+	RoomName string
+	// Identity is a participant's identity: the join token's subject.
+	Identity string
+	// ParticipantID is the server's id for one participant's stay in a room.
+	ParticipantID string
+	// TrackID is the server's id for one published track.
+	TrackID string
+	// KeyID names the API key that owns a room.
+	KeyID string
+	// LeaveReason says why a participant left (protocol.Reason*).
+	LeaveReason string
+)
+
+// Reasons a participant leaves: the wire's, typed.
+const (
+	ReasonLeft           LeaveReason = protocol.ReasonLeft
+	ReasonRemoved        LeaveReason = protocol.ReasonRemoved
+	ReasonRoomDeleted    LeaveReason = protocol.ReasonRoomDeleted
+	ReasonServerShutdown LeaveReason = protocol.ReasonServerShutdown
+	ReasonConnectionLost LeaveReason = protocol.ReasonConnectionLost
+	ReasonError          LeaveReason = protocol.ReasonError
+	// ReasonEmptyTimeout closes a room nobody was in for its empty timeout.
+	ReasonEmptyTimeout LeaveReason = "empty_timeout"
+)
+
+// TrackKind is "audio" or "video".
+type TrackKind string
+
+// Track kinds.
+const (
+	KindAudio TrackKind = "audio"
+	KindVideo TrackKind = "video"
+)
+
+// TrackSource says what a track carries.
+type TrackSource string
+
+// Track sources.
+const (
+	SourceCamera      TrackSource = "camera"
+	SourceMicrophone  TrackSource = "microphone"
+	SourceScreen      TrackSource = "screen"
+	SourceScreenAudio TrackSource = "screen_audio"
+)
+
+// Valid reports whether s is a known source that fits kind.
+func (s TrackSource) Valid(kind TrackKind) bool {
+	switch s {
+	case SourceCamera, SourceScreen:
+		return kind == KindVideo
+	case SourceMicrophone, SourceScreenAudio:
+		return kind == KindAudio
+	}
+	return false
+}
+
+// permission is what publishing from s requires.
+func (s TrackSource) permission() Permission {
+	switch s {
+	case SourceCamera:
+		return PublishVideo
+	case SourceScreen, SourceScreenAudio:
+		return PublishScreen
+	}
+	return PublishAudio
+}
+
+// TrackInfo describes one published track.
+type TrackInfo struct {
+	ID TrackID
+	// CID is the id the publisher gave the track in its SDP, so a publisher
+	// can match its own tracks to the server's ids.
+	CID      string
+	Kind     TrackKind
+	Source   TrackSource
+	Name     string
+	MimeType string
+	Muted    bool
+	// MutedByHost: the server (the REST API; later a host or moderator)
+	// muted the track, and its publisher cannot unmute it until that is
+	// lifted.
+	MutedByHost bool
+}
+
+// ParticipantInfo describes one participant.
+type ParticipantInfo struct {
+	ID          ParticipantID
+	Identity    Identity
+	Name        string
+	JoinedAt    int64 // Unix seconds
+	Role        Role
+	Permissions Permissions
+	Tracks      []TrackInfo
+}
+
+// Wire is the track as the protocol carries it.
+func (t TrackInfo) Wire() protocol.TrackInfo {
+	return protocol.TrackInfo{
+		ID: string(t.ID), CID: t.CID, Kind: protocol.TrackKind(t.Kind), Source: protocol.TrackSource(t.Source),
+		Name: t.Name, MimeType: t.MimeType, Muted: t.Muted, MutedByHost: t.MutedByHost,
+	}
+}
+
+// Wire is the participant as the protocol (and the REST API) carries it.
+func (p ParticipantInfo) Wire() protocol.ParticipantInfo {
+	w := protocol.ParticipantInfo{
+		ID: string(p.ID), Identity: string(p.Identity), Name: p.Name, JoinedAt: p.JoinedAt,
+		Role:        string(p.Role),
+		Permissions: p.Permissions.Wire(),
+		Tracks:      make([]protocol.TrackInfo, len(p.Tracks)),
+	}
+	for i, t := range p.Tracks {
+		w.Tracks[i] = t.Wire()
+	}
+	return w
+}
+
+// WireParticipants converts a list for the wire.
+func WireParticipants(ps []ParticipantInfo) []protocol.ParticipantInfo {
+	out := make([]protocol.ParticipantInfo, len(ps))
+	for i, p := range ps {
+		out[i] = p.Wire()
+	}
+	return out
+}
+
+// Permission is one thing a participant may do in a room.
+type Permission uint16
+
+// Permissions a role can hold. Only the first five are exercised by the
+// protocol today; the moderation ones are defined now so that roles are
+// complete when the access-control messages arrive.
+const (
+	Subscribe     Permission = 1 << iota // receive others' media
+	PublishAudio                         // publish a microphone
+	PublishVideo                         // publish a camera
+	PublishScreen                        // share a screen (video and its audio)
+	PublishData                          // send chat and data messages
+	Admit                                // admit or deny lobby guests
+	MuteOthers                           // mute another participant's track
+	Remove                               // remove a participant
+	Ban                                  // ban an identity from the room
+	Lock                                 // lock and unlock the room
+	EndMeeting                           // end the meeting for everyone
+	ChangeRoles                          // give others a role
+	ShareInvite                          // create invite links
+)
+
+// Permissions is a set of Permission.
+type Permissions uint16
+
+// Has reports whether every permission in p is in the set.
+func (s Permissions) Has(p Permission) bool { return Permission(s)&p == p }
+
+// With returns the set with p added.
+func (s Permissions) With(p Permission) Permissions { return s | Permissions(p) }
+
+// Without returns the set with p removed.
+func (s Permissions) Without(p Permission) Permissions { return s &^ Permissions(p) }
+
+// Wire is the set as the protocol carries it. publish is true when the
+// participant may publish anything at all.
+func (s Permissions) Wire() protocol.Permissions {
+	return protocol.Permissions{
+		Publish:     Permission(s)&(PublishAudio|PublishVideo|PublishScreen) != 0,
+		Subscribe:   s.Has(Subscribe),
+		PublishData: s.Has(PublishData),
+	}
+}
+
+// Role is a participant's standing in its room.
+type Role string
+
+// Roles, from most to least powerful.
+const (
+	RoleHost        Role = protocol.RoleHost
+	RoleModerator   Role = protocol.RoleModerator
+	RoleParticipant Role = protocol.RoleParticipant
+	RoleViewer      Role = protocol.RoleViewer
+)
+
+const publishAll = PublishAudio | PublishVideo | PublishScreen
+
+// Permissions is everything the role allows. A participant's effective
+// permissions are its role's, narrowed by its token's grants.
+func (r Role) Permissions() Permissions {
+	base := Subscribe | PublishData
+	switch r {
+	case RoleHost:
+		return Permissions(base | publishAll | Admit | MuteOthers | Remove | Ban | Lock | EndMeeting | ChangeRoles | ShareInvite)
+	case RoleModerator:
+		return Permissions(base | publishAll | Admit | MuteOthers | Remove | ShareInvite)
+	case RoleParticipant:
+		return Permissions(base | publishAll)
+	case RoleViewer:
+		return Permissions(base)
+	}
+	return 0
+}
+
+// Roles lists every role.
+func Roles() []Role { return []Role{RoleHost, RoleModerator, RoleParticipant, RoleViewer} }

@@ -1,0 +1,149 @@
+package protocol
+
+import "net/http"
+
+// Stable error codes, carried in Error.Code on the signaling WebSocket, in
+// leave reasons, and in the REST API's {"error":{"code":…}} bodies. Never
+// change or reuse one: clients branch on them. Codes lists every one with
+// its HTTP status and where it appears; docs/protocol.md and docs/api.md
+// are checked against that table by a test.
+const (
+	CodeBadMessage         = "bad_message"
+	CodeUnsupportedVersion = "unsupported_version"
+	CodeUnknownType        = "unknown_type"
+	CodeTooLarge           = "message_too_large"
+	CodeRateLimited        = "rate_limited"
+	CodeNotJoined          = "not_joined"
+	CodeAlreadyJoined      = "already_joined"
+	CodeJoinTimeout        = "join_timeout"
+	CodeIdentityInUse      = "identity_in_use"
+	CodeRoomFull           = "room_full"
+	CodeRoomNotFound       = "room_not_found"
+	CodePermissionDenied   = "permission_denied"
+	CodeBadSDP             = "bad_sdp"
+	CodeBadCandidate       = "bad_candidate"
+	CodeUnknownTrack       = "unknown_track"
+	CodeUnknownParticipant = "unknown_participant"
+	CodeResumeFailed       = "resume_failed"
+	CodeTooManyTracks      = "too_many_tracks"
+	CodeMutedByHost        = "muted_by_host"
+	CodeServerFull         = "server_full"
+	CodeUnavailable        = "unavailable"
+	CodeInternal           = "internal"
+
+	// REST only.
+	CodeUnauthenticated     = "unauthenticated"
+	CodeInvalidArgument     = "invalid_argument"
+	CodeRoomExists          = "room_exists"
+	CodeParticipantNotFound = "participant_not_found"
+	CodeTrackNotFound       = "track_not_found"
+	CodeTooManyRooms        = "too_many_rooms"
+	CodeBodyTooLarge        = "body_too_large"
+	CodeNotFound            = "not_found"
+	CodeMethodNotAllowed    = "method_not_allowed"
+
+	// Token verification (internal/auth), on both surfaces.
+	CodeTokenMalformed   = "token_malformed"
+	CodeTokenAlgorithm   = "token_algorithm"
+	CodeTokenSignature   = "token_signature"
+	CodeTokenExpired     = "token_expired"
+	CodeTokenNotYetValid = "token_not_yet_valid"
+	CodeTokenAudience    = "token_audience"
+	CodeTokenNoExpiry    = "token_no_expiry"
+	CodeTokenLifetime    = "token_lifetime"
+	CodeTokenUnknownKey  = "token_unknown_key"
+	CodeTokenRevokedKey  = "token_revoked_key"
+	CodeTokenRoom        = "token_room"
+	CodeTokenIdentity    = "token_identity"
+)
+
+// Surface says where a code can appear.
+type Surface uint8
+
+// Surfaces, combinable.
+const (
+	Signal Surface = 1 << iota // an error message (or leave reason) on /v1/signal
+	REST                       // an error body of the REST API
+)
+
+// CodeSpec is one row of the code table.
+type CodeSpec struct {
+	Code string
+	// Status is the HTTP status the REST API answers with it (and the
+	// signaling upgrade, for server_full); 0 when it never travels over HTTP.
+	Status  int
+	Surface Surface
+	Meaning string
+}
+
+// Codes returns the table of every stable error code, in documentation
+// order. It is the one place a code's status and meaning are defined.
+func Codes() []CodeSpec {
+	const both = Signal | REST
+	return []CodeSpec{
+		{CodeBadMessage, 0, Signal, "malformed JSON, unknown or repeated field, missing or invalid value"},
+		{CodeUnsupportedVersion, 0, Signal, "`v` is not 1"},
+		{CodeUnknownType, 0, Signal, "a type the client may not send (or not at this point)"},
+		{CodeTooLarge, 0, Signal, "the message exceeds 64 KiB, or a data payload exceeds 15 KiB"},
+		{CodeRateLimited, 0, Signal, "too many messages; the message was dropped"},
+		{CodeNotJoined, 0, Signal, "the first message was not `join`"},
+		{CodeAlreadyJoined, 0, Signal, "`join` on a connection that has joined"},
+		{CodeJoinTimeout, 0, Signal, "no `join` within the join timeout"},
+		{CodeIdentityInUse, 0, Signal, "another live session holds this identity in the room"},
+		{CodeRoomFull, 0, Signal, "the room has reached its participant limit, or the node hosts as many rooms as it may"},
+		{CodeRoomNotFound, http.StatusNotFound, both, "the room does not exist (and is not auto-created) or was closed"},
+		{CodePermissionDenied, http.StatusForbidden, both, "the token does not grant this (a grant, this room, a room of another API key)"},
+		{CodeBadSDP, 0, Signal, "an offer or answer is empty, too large, or cannot be applied"},
+		{CodeBadCandidate, 0, Signal, "a candidate is too large or cannot be added"},
+		{CodeUnknownTrack, 0, Signal, "`mute` or `unmute_request` names a track the participant does not have"},
+		{CodeUnknownParticipant, 0, Signal, "a `data` recipient is not in the room"},
+		{CodeResumeFailed, 0, Signal, "no session to resume: unknown, already ended, another identity or room, or a wrong secret; join afresh"},
+		{CodeTooManyTracks, 0, Signal, "the participant already publishes 8 tracks, or has 16 `add_track` announcements waiting for their tracks (see Limits)"},
+		{CodeMutedByHost, 0, Signal, "the track was muted by the host and only the host can lift that; send `unmute_request` to ask"},
+		{CodeServerFull, 0, Signal, "the node has `signal.max_sessions` sessions, or this connection had not joined yet and was closed to make room for newer ones (`signal.max_unauthenticated`); try again later"},
+		{CodeUnavailable, http.StatusServiceUnavailable, both, "the server cannot store the change right now (disk full, database unavailable); nothing was changed; retry later"},
+		{CodeInternal, http.StatusInternalServerError, both, "a server fault; the details are in the server log"},
+
+		{CodeUnauthenticated, http.StatusUnauthorized, REST, "no bearer token"},
+		{CodeInvalidArgument, http.StatusBadRequest, REST, "malformed body or an out-of-range value"},
+		{CodeBodyTooLarge, http.StatusRequestEntityTooLarge, REST, "body over 64 KiB"},
+		{CodeRoomExists, http.StatusConflict, REST, "a room with that name exists"},
+		{CodeParticipantNotFound, http.StatusNotFound, REST, "no participant with that identity in the room"},
+		{CodeTrackNotFound, http.StatusNotFound, REST, "no such track"},
+		{CodeTooManyRooms, http.StatusServiceUnavailable, REST, "the node hosts `rooms.max_rooms` rooms already"},
+		{CodeNotFound, http.StatusNotFound, REST, "no such endpoint under `/v1/`"},
+		{CodeMethodNotAllowed, http.StatusMethodNotAllowed, REST, "the endpoint exists but not with this method (the `Allow` header lists the right ones)"},
+
+		{CodeTokenMalformed, http.StatusUnauthorized, both, "not a well-formed Conclave JWT"},
+		{CodeTokenAlgorithm, http.StatusUnauthorized, both, "`alg` is not `EdDSA`"},
+		{CodeTokenSignature, http.StatusUnauthorized, both, "the signature does not verify"},
+		{CodeTokenExpired, http.StatusUnauthorized, both, "now is past `exp`"},
+		{CodeTokenNotYetValid, http.StatusUnauthorized, both, "now is before `nbf`, or `iat` is in the future"},
+		{CodeTokenAudience, http.StatusUnauthorized, both, "`aud` does not include `conclave`"},
+		{CodeTokenNoExpiry, http.StatusUnauthorized, both, "`exp` is missing"},
+		{CodeTokenLifetime, http.StatusUnauthorized, both, "the token lives longer than `tokens.max_lifetime`"},
+		{CodeTokenUnknownKey, http.StatusUnauthorized, both, "`kid` names no API key"},
+		{CodeTokenRevokedKey, http.StatusUnauthorized, both, "`kid` names a revoked API key"},
+		{CodeTokenRoom, http.StatusUnauthorized, both, "the `room` claim is invalid"},
+		{CodeTokenIdentity, http.StatusUnauthorized, both, "`sub` is missing or invalid"},
+	}
+}
+
+// Lookup returns the table row of code.
+func Lookup(code string) (CodeSpec, bool) {
+	for _, c := range Codes() {
+		if c.Code == code {
+			return c, true
+		}
+	}
+	return CodeSpec{}, false
+}
+
+// HTTPStatus is the REST status for code: its table status, or 500 for a
+// code the table does not know.
+func HTTPStatus(code string) int {
+	if c, ok := Lookup(code); ok && c.Status != 0 {
+		return c.Status
+	}
+	return http.StatusInternalServerError
+}
