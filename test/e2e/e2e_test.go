@@ -43,6 +43,7 @@ import (
 	roompkg "github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/server"
 	"github.com/conclave-video/conclave/internal/telemetry"
+	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/token"
 	"github.com/conclave-video/conclave/web"
 )
@@ -311,13 +312,12 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// mediaLimit is how long media may take to start or resume flowing (as
-// lib.mjs LIMIT.media): generous, for a busy machine.
-const mediaLimit = 45 * time.Second
-
-// waitFor polls cond until it returns nil or limit passes; the error names
-// what was awaited and what was last seen.
-func waitFor(limit time.Duration, what string, cond func() error) error {
+// waitFor polls cond until it returns nil, for as long as testkit.Eventually
+// would wait. Unlike Eventually it returns an error, naming what was awaited
+// and what was last seen: a step handler hands it to its scenario, which
+// reports it with what its pages show.
+func waitFor(what string, cond func() error) error {
+	limit := testkit.DefaultWait()
 	deadline := time.Now().Add(limit)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -515,7 +515,7 @@ func TestGoClientAndBrowser(t *testing.T) {
 				n := countsFor(d.ParticipantID)
 				// Growing counts, not a one-off: 50+ video and 25+ audio
 				// packets and a key frame, then more of both.
-				if err := waitFor(mediaLimit, "the page's video and audio at the Go client", func() error {
+				if err := waitFor("the page's video and audio at the Go client", func() error {
 					if n.video.Load() < 50 || n.audio.Load() < 25 || n.keyframes.Load() == 0 {
 						return fmt.Errorf("got %d video packets (%d key frames), %d audio packets",
 							n.video.Load(), n.keyframes.Load(), n.audio.Load())
@@ -525,7 +525,7 @@ func TestGoClientAndBrowser(t *testing.T) {
 					return nil, err
 				}
 				v1, a1 := n.video.Load(), n.audio.Load()
-				if err := waitFor(mediaLimit, "more video and audio from the page at the Go client", func() error {
+				if err := waitFor("more video and audio from the page at the Go client", func() error {
 					if n.video.Load() <= v1 || n.audio.Load() <= a1 {
 						return fmt.Errorf("video packets %d -> %d, audio packets %d -> %d", v1, n.video.Load(), a1, n.audio.Load())
 					}

@@ -22,6 +22,7 @@ import (
 	"github.com/conclave-video/conclave/internal/server"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/internal/telemetry"
+	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -35,10 +36,6 @@ const (
 	// The line a server process prints once it listens.
 	listeningPrefix = "conclave-e2e listening "
 )
-
-// serverStartLimit is how long a server process may take to listen: a busy
-// machine starting a race-enabled binary is slow.
-const serverStartLimit = 60 * time.Second
 
 // TestServerProcess is not a test: it is the server of a serverProcess, this
 // test binary run again with CONCLAVE_E2E_SERVER set. It serves as
@@ -169,8 +166,8 @@ func (p *serverProcess) start() error {
 	case <-p.exited:
 		p.cmd = nil
 		return fmt.Errorf("the server process exited before listening:\n%s", p.stderr.String())
-	case <-time.After(serverStartLimit):
-		return fmt.Errorf("the server process did not listen within %s", serverStartLimit)
+	case <-time.After(testkit.DefaultWait()):
+		return fmt.Errorf("the server process did not listen within %s", testkit.DefaultWait())
 	}
 }
 
@@ -183,11 +180,11 @@ func (p *serverProcess) kill(sig syscall.Signal) error {
 	_ = p.cmd.Process.Signal(sig)
 	select {
 	case <-p.exited:
-	case <-time.After(serverStartLimit):
+	case <-time.After(testkit.DefaultWait()):
 		_ = p.cmd.Process.Kill()
 		<-p.exited
 		p.cmd = nil
-		return fmt.Errorf("the server process did not exit within %s of %s", serverStartLimit, sig)
+		return fmt.Errorf("the server process did not exit within %s of %s", testkit.DefaultWait(), sig)
 	}
 	p.cmd = nil
 	return nil
