@@ -162,8 +162,9 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
   const on = room.on.bind(room) as Room['on'];
   offs.push(
     // While reconnecting, the SDK reconciles the participant list: after a
-    // server restart everyone drops out and comes back under a new id, with
-    // the same identity. That is no news: no notices for it.
+    // server restart everyone drops out (some with reason server_shutdown
+    // before our own leave arrives) and comes back under a new id, with the
+    // same identity. That is no news: no notices for it.
     on('participantJoined', (p) => {
       if (returning.delete(p.identity)) {
         names.carry(p, returningIds.get(p.identity));
@@ -174,7 +175,7 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     }),
     on('participantLeft', (p, reason) => {
       quality.delete(p.id);
-      if (room.state !== 'connected') {
+      if (room.state !== 'connected' || reason === 'server_shutdown') {
         returning.add(p.identity);
         returningIds.set(p.identity, p.id);
       } else {

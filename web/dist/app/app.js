@@ -1739,8 +1739,9 @@ function renderMeeting(root2, headerSlot2, opts) {
   const on = room.on.bind(room);
   offs.push(
     // While reconnecting, the SDK reconciles the participant list: after a
-    // server restart everyone drops out and comes back under a new id, with
-    // the same identity. That is no news: no notices for it.
+    // server restart everyone drops out (some with reason server_shutdown
+    // before our own leave arrives) and comes back under a new id, with the
+    // same identity. That is no news: no notices for it.
     on("participantJoined", (p) => {
       if (returning.delete(p.identity)) {
         names.carry(p, returningIds.get(p.identity));
@@ -1751,7 +1752,7 @@ function renderMeeting(root2, headerSlot2, opts) {
     }),
     on("participantLeft", (p, reason) => {
       quality.delete(p.id);
-      if (room.state !== "connected") {
+      if (room.state !== "connected" || reason === "server_shutdown") {
         returning.add(p.identity);
         returningIds.set(p.identity, p.id);
       } else {
