@@ -110,8 +110,8 @@ echo "ok"
 
 section "go test -race"
 # Includes the real-browser tests (test/e2e): Chromium and web/node_modules
-# are installed above. They run one scenario at a time with their own
-# timeouts (10-40 s each).
+# are installed above. They run one scenario at a time and wait on
+# conditions with limits generous enough for a busy machine.
 go test -race -count=1 -timeout 15m ./...
 
 section "fuzz smoke"

@@ -73,8 +73,9 @@ type Handler struct {
 	live          map[room.ParticipantID]*session // joined sessions by participant id, for resume
 	pending       *list.List                      // unauthenticated sessions, oldest first
 	pendingByPeer map[string][]*session
-	verified      int // sessions counted against MaxSessions
-	verifyingN    int // unauthenticated sessions whose join arrived
+	verified      int  // sessions counted against MaxSessions
+	verifyingN    int  // unauthenticated sessions whose join arrived
+	closing       bool // Shutdown has begun: new connections are refused
 	wg            sync.WaitGroup
 }
 
@@ -126,6 +127,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "origin not allowed", http.StatusForbidden)
 		return
 	}
+	if h.isClosing() {
+		refuseClosing(w)
+		return
+	}
 	// The session is unauthenticated until its token is verified; it
 	// takes its place in that budget before the client can send anything.
 	s := newSession(h, nil, r.RemoteAddr)
@@ -143,6 +148,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(-1)
 	s.conn = conn
 	h.mu.Lock()
+	if h.closing {
+		// Shutdown began during the upgrade and did not see this session.
+		h.releaseLocked(s)
+		h.mu.Unlock()
+		_ = conn.Close(websocket.StatusGoingAway, "server shutting down")
+		return
+	}
 	h.sessions[s] = struct{}{}
 	h.wg.Add(1)
 	h.mu.Unlock()
@@ -165,6 +177,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // their sessions and waits for them to end (or ctx to expire).
 func (h *Handler) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
+	h.closing = true
 	all := make([]*session, 0, len(h.sessions))
 	for s := range h.sessions {
 		all = append(all, s)
@@ -181,6 +194,19 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+func (h *Handler) isClosing() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closing
+}
+
+// refuseClosing answers a connection that arrives during shutdown: a
+// restarting server is back soon, so the client is told to try again.
+func refuseClosing(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "2")
+	http.Error(w, "the server is shutting down", http.StatusServiceUnavailable)
 }
 
 // Sessions reports how many signaling sessions exist (connected or

@@ -1,6 +1,6 @@
 // Scenario b: the meeting controls, as the others see them: mute and camera
 // off (and back on), screen share, chat, leave.
-import { scenario, flowing, until, sleep, log } from './lib.mjs';
+import { scenario, flowing, until, steady, log, LIMIT } from './lib.mjs';
 
 scenario('controls', async (ctx) => {
   const browser = await ctx.browser();
@@ -20,31 +20,29 @@ scenario('controls', async (ctx) => {
   // Mute and camera off.
   await alice.page.click('#mic-button');
   await alice.page.click('#camera-button');
-  await until('alice muted and camera-off on bob', 5000, async () => {
+  await until('alice muted and camera-off on bob', LIMIT.page, async () => {
     const t = await aliceTile(bob);
     return t.micMuted && t.cameraOff;
   });
-  await sleep(800); // frames already in flight drain
-  const off1 = { v: await bob.media(alice.id, 'camera'), a: await bob.media(alice.id, 'microphone') };
-  await sleep(1500);
-  const off2 = { v: await bob.media(alice.id, 'camera'), a: await bob.media(alice.id, 'microphone') };
-  if (off2.v.framesDecoded !== off1.v.framesDecoded) {
-    throw new Error(`camera off: bob still decodes alice's video (${off1.v.framesDecoded} -> ${off2.v.framesDecoded} frames in 1.5 s)`);
-  }
-  if (off2.a.packetsReceived !== off1.a.packetsReceived) {
-    throw new Error(`muted: bob still receives alice's audio (${off1.a.packetsReceived} -> ${off2.a.packetsReceived} packets in 1.5 s)`);
-  }
+  // Once the packets already in flight have drained, nothing more arrives:
+  // bob's decoded frames and audio packets from alice hold still for 1.5 s
+  // (his audio receiver keeps producing silence samples, so those are not
+  // counted).
+  const [off1, off2] = await steady("alice's video and audio stopped on bob", LIMIT.media, 1500, async () => ({
+    frames: (await bob.media(alice.id, 'camera')).framesDecoded,
+    audioPackets: (await bob.media(alice.id, 'microphone')).packetsReceived,
+  }));
   log('mute and camera-off stop the media on bob');
 
   // Camera back on: the picture comes back.
   await alice.page.click('#camera-button');
-  await until('alice camera on again on bob', 5000, async () => !(await aliceTile(bob)).cameraOff);
+  await until('alice camera on again on bob', LIMIT.page, async () => !(await aliceTile(bob)).cameraOff);
   await flowing(bob, alice.id, { audio: false });
   log('camera on again');
 
   // Screen share.
   await alice.page.click('#screen-button');
-  const screenTile = await until('alice screen tile on bob', 8000, async () => {
+  const screenTile = await until('alice screen tile on bob', LIMIT.media, async () => {
     const t = (await bob.remoteTiles('screen')).filter((x) => x.participantId === alice.id);
     return t.length === 1 && t[0].video && t[0].video.width > 0 && t[0];
   });
@@ -56,7 +54,7 @@ scenario('controls', async (ctx) => {
   if (!(await alice.page.isVisible('#chat-input'))) await alice.page.click('#chat-button');
   await alice.page.fill('#chat-input', text);
   await alice.page.click('#chat-send');
-  const chat = await Promise.all([bob, carol].map((p) => until(`chat message on ${p.label}`, 5000, async () => {
+  const chat = await Promise.all([bob, carol].map((p) => until(`chat message on ${p.label}`, LIMIT.page, async () => {
     const msgs = await p.page.$$eval('.chat-message', (els) => els.map((el) => ({
       from: el.dataset.from, text: (el.querySelector('.chat-text') || {}).textContent || '',
     })));
@@ -64,11 +62,22 @@ scenario('controls', async (ctx) => {
   })));
   log('chat reached bob and carol');
 
-  // Leave: alice's tiles go away on the others within 5 s.
+  // Leave: alice's tiles go away on the others, and they learn she left
+  // (not that her connection was lost: that would mean the leave message
+  // never arrived and the server noticed her silence instead).
+  for (const p of [bob, carol]) {
+    await p.page.evaluate(() => {
+      window.__e2eLeft = {};
+      window.conclaveRoom.on('participantLeft', (q, reason) => { window.__e2eLeft[q.id] = reason; });
+    });
+  }
   const left = Date.now();
   await alice.page.click('#leave-button');
-  await alice.page.waitForSelector('body[data-state="left"]', { timeout: 5000 });
-  await Promise.all([bob, carol].map((p) => until(`alice's tiles gone on ${p.label}`, 5000, async () => {
+  await alice.waitFor('the page after leaving', 'body[data-state="left"]');
+  const reasons = await Promise.all([bob, carol].map((p) => p.waitFor('why alice left', (id) => window.__e2eLeft[id], LIMIT.page, alice.id)
+    .then((h) => h.jsonValue())));
+  if (reasons.some((r) => r !== 'left')) throw new Error(`bob and carol saw alice leave with reasons ${JSON.stringify(reasons)}, want "left"`);
+  await Promise.all([bob, carol].map((p) => until(`alice's tiles gone on ${p.label}`, LIMIT.page, async () => {
     const t = (await p.tiles()).filter((x) => x.participantId === alice.id);
     const li = await p.page.$$(`#participant-list li[data-participant-id="${alice.id}"]`);
     if (t.length || li.length) throw new Error(`${p.label} still shows ${t.length} tiles and ${li.length} list entries for alice`);
@@ -78,10 +87,11 @@ scenario('controls', async (ctx) => {
   log(`alice gone after ${goneMs} ms`);
 
   return {
-    cameraOff: { before: off1.v.framesDecoded, after: off2.v.framesDecoded },
-    muted: { before: off1.a.packetsReceived, after: off2.a.packetsReceived },
+    cameraOff: { before: off1.frames, after: off2.frames },
+    muted: { before: off1.audioPackets, after: off2.audioPackets },
     screen: { tileWidth: screenTile.video.width, frames: screen.video[1].framesDecoded, frameWidth: screen.video[1].frameWidth },
     chat,
     leaveMs: goneMs,
+    leaveReasons: reasons,
   };
 });

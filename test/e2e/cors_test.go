@@ -32,7 +32,7 @@ func TestCORS(t *testing.T) {
 		t.Fatal(err)
 	}
 	roomName := room("cors")
-	r := e.scenario("cors", roomName, 30*time.Second, map[string]string{
+	r := e.scenario("cors", roomName, map[string]string{
 		"CONCLAVE_CORS_ALLOWED": allowed.URL,
 		"CONCLAVE_CORS_OTHER":   other.URL,
 		"CONCLAVE_CORS_TOKEN":   tok,

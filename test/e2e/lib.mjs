@@ -10,7 +10,12 @@
 //   CONCLAVETEST_CHROMIUM   the Chromium binary
 //   CONCLAVE_TMP        a temporary folder (browser profiles), removed by Go
 //   CONCLAVE_ARTIFACTS  where screenshots go (test/e2e/artifacts)
-//   CONCLAVE_TIMEOUT_MS the scenario's budget; the script gives up before Go kills it
+//   CONCLAVE_TIMEOUT_MS when the script gives up on a hung browser (a little before Go kills it)
+//
+// Every wait is a condition wait with a limit from LIMIT, and a failure says
+// what was being waited for. The limits are generous on purpose: a wait
+// returns as soon as its condition holds, so on a quiet machine they cost
+// nothing, while a busy one (load average 20 on 2 cores) is slow, not broken.
 
 import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -27,7 +32,15 @@ export const env = {
   chromium: process.env.CONCLAVETEST_CHROMIUM || '/usr/lib/chromium/chromium',
   tmp: process.env.CONCLAVE_TMP || process.env.TMPDIR || '/tmp',
   artifacts: process.env.CONCLAVE_ARTIFACTS || new URL('./artifacts/', import.meta.url).pathname,
-  timeoutMs: Number(process.env.CONCLAVE_TIMEOUT_MS || 25000),
+  timeoutMs: Number(process.env.CONCLAVE_TIMEOUT_MS || 300000),
+};
+
+// LIMIT is how long a condition may take before the scenario fails.
+export const LIMIT = {
+  // A page reacts: a click shows the next view, a message reaches another page.
+  page: 30_000,
+  // Media starts, stops or resumes flowing (getStats counters).
+  media: 45_000,
 };
 
 function mustEnv(name) {
@@ -100,6 +113,10 @@ export class Browser {
       viewport: { width: 960, height: 600 },
       permissions: ['camera', 'microphone'],
     });
+    // Clicks, fills and navigations wait for their element as long as any
+    // condition may take.
+    ctx.setDefaultTimeout(LIMIT.page);
+    ctx.setDefaultNavigationTimeout(LIMIT.page);
     const b = new Browser();
     b.ctx = ctx;
     b.dir = dir;
@@ -149,27 +166,49 @@ export class Participant {
   // fast it clicks as soon as the button is enabled.
   async join(room = env.room, name = this.label, { fast = false } = {}) {
     const { page } = this;
-    await page.goto(env.url + '/', { waitUntil: 'load' });
-    await page.waitForSelector('body[data-state="join"] #join-button', { timeout: 8000 });
+    await waiting(`${this.label}: the join page`, () => page.goto(env.url + '/', { waitUntil: 'load' }));
+    await this.waitFor('the join form', 'body[data-state="join"] #join-button');
     await page.fill('#room-input', room);
     await page.fill('#name-input', name);
     await page.click('#join-button');
-    await page.waitForSelector('body[data-state="preview"]', { timeout: 8000 });
-    await page.waitForSelector('#enter-button:not([disabled])', { timeout: 8000 });
+    await this.waitFor('the preview page', 'body[data-state="preview"]');
+    await this.waitFor('"Join now" enabled', '#enter-button:not([disabled])');
     if (!fast) {
-      await page.waitForFunction(() => {
+      await this.waitFor('the preview camera picture', () => {
         const v = document.querySelector('#preview-video');
         return v && v.videoWidth > 0;
-      }, null, { timeout: 8000 });
+      });
     }
     await page.click('#enter-button');
-    await page.waitForSelector('body[data-state="meeting"]', { timeout: 8000 });
-    await page.waitForSelector('#connection-status[data-state="connected"]', { timeout: 8000 });
-    await page.waitForFunction(() => window.conclaveRoom && window.conclaveRoom.local && window.conclaveRoom.local.id, null, { timeout: 8000 });
-    const self = await page.evaluate(() => ({ id: window.conclaveRoom.local.id, identity: window.conclaveRoom.local.identity }));
+    await this.inMeeting();
+    return { id: this.id, identity: this.identity };
+  }
+
+  // inMeeting waits until the page shows the meeting, connected, and notes
+  // the participant id the server gave it.
+  async inMeeting(ms = LIMIT.page) {
+    await this.waitFor('the meeting view', 'body[data-state="meeting"]', ms);
+    await this.waitFor('the meeting connected', '#connection-status[data-state="connected"]', ms);
+    await this.waitFor('a participant id', () => window.conclaveRoom && window.conclaveRoom.local && window.conclaveRoom.local.id, ms);
+    const self = await this.page.evaluate(() => ({ id: window.conclaveRoom.local.id, identity: window.conclaveRoom.local.identity }));
     this.id = self.id;
     this.identity = self.identity;
     return self;
+  }
+
+  // waitFor waits until the page shows a selector, or a function evaluated
+  // in the page returns a truthy value; a failure names what was awaited.
+  async waitFor(what, selectorOrFn, ms = LIMIT.page, arg = undefined) {
+    const desc = `${this.label}: ${what}`;
+    return waiting(desc, async () => {
+      try {
+        if (typeof selectorOrFn === 'string') return await this.page.waitForSelector(selectorOrFn, { timeout: ms });
+        return await this.page.waitForFunction(selectorOrFn, arg, { timeout: ms, polling: 100 });
+      } catch (e) {
+        const detail = String(e && e.message || e).split('\n')[0];
+        throw new Error(`waited ${ms / 1000} s for ${desc} (${detail})`);
+      }
+    });
   }
 
   // inbound returns the subscriber PeerConnection's inbound-rtp stats, each
@@ -226,6 +265,46 @@ export class Participant {
     };
   }
 
+  // ownMedia reads the microphone and camera buttons: aria-pressed="true"
+  // means muted / camera off.
+  async ownMedia() {
+    return this.page.evaluate(() => ({
+      micMuted: document.querySelector('#mic-button').getAttribute('aria-pressed') === 'true',
+      cameraOff: document.querySelector('#camera-button').getAttribute('aria-pressed') === 'true',
+    }));
+  }
+
+  // watch records, from now on, every value the page's state (body
+  // data-state) takes, and the reconnect banner's and the rejoin page's
+  // countdowns (data-seconds), however briefly they show; seen() reads them.
+  async watch() {
+    await this.page.evaluate(() => {
+      const seen = { states: [], bannerSeconds: [], rejoinSeconds: [], texts: [] };
+      window.__e2eSeen = seen;
+      const push = (list, v) => { if (v !== undefined && v !== null && list[list.length - 1] !== v) list.push(v); };
+      const look = () => {
+        push(seen.states, document.body.dataset.state);
+        const banner = document.querySelector('#reconnect-banner');
+        if (banner && !banner.hidden) {
+          push(seen.bannerSeconds, banner.dataset.seconds);
+          push(seen.texts, banner.textContent);
+        }
+        const status = document.querySelector('#rejoin-status');
+        if (status && !status.hidden) {
+          push(seen.rejoinSeconds, status.dataset.seconds);
+          push(seen.texts, status.textContent);
+        }
+        for (const el of document.querySelectorAll('#left-reason, #rejoin-error, #notices .notice')) push(seen.texts, el.textContent);
+      };
+      new MutationObserver(look).observe(document.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
+      look();
+    });
+  }
+
+  async seen() {
+    return this.page.evaluate(() => window.__e2eSeen);
+  }
+
   // tiles lists the meeting's video tiles as the DOM shows them.
   async tiles() {
     return this.page.$$eval('.tile[data-participant-id]', (els) => els.map((el) => {
@@ -270,26 +349,56 @@ export class Participant {
 export async function until(what, ms, fn, interval = 200) {
   const deadline = Date.now() + ms;
   let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e && e.message ? e.message : e;
+  return waiting(what, async () => {
+    for (;;) {
+      try {
+        const v = await fn();
+        if (v) return v;
+        last = v;
+      } catch (e) {
+        last = e && e.message ? e.message : e;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`waited ${ms / 1000} s for ${what}; last seen: ${JSON.stringify(last)}`);
+      }
+      await sleep(interval);
     }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
-    }
-    await sleep(interval);
+  });
+}
+
+// pending holds what the scenario is waiting for right now, so that even the
+// hard deadline of a hung browser can say it.
+const pending = new Set();
+
+// waiting runs fn while what is listed as being waited for.
+export async function waiting(what, fn) {
+  const entry = { what };
+  pending.add(entry);
+  try {
+    return await fn();
+  } finally {
+    pending.delete(entry);
   }
+}
+
+// steady waits until sample() gives the same value (compared as JSON) twice,
+// window ms apart: e.g. frame counters once a camera is off and the frames
+// already in flight have drained. It returns the two equal samples.
+export async function steady(what, ms, window, sample) {
+  return until(what, ms, async () => {
+    const a = await sample();
+    await sleep(window);
+    const b = await sample();
+    if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`still changing: ${JSON.stringify(a)} -> ${JSON.stringify(b)}`);
+    return [a, b];
+  }, 0);
 }
 
 // flowing checks that viewer decodes video (and, with audio, receives
 // audio) from one remote participant: two samples gap ms apart, frames and
 // samples growing, a decoded frame width. It retries until ms pass and
 // returns the two samples.
-export async function flowing(viewer, fromId, { video = true, audio = true, source = 'camera', gap = 700, ms = 8000 } = {}) {
+export async function flowing(viewer, fromId, { video = true, audio = true, source = 'camera', gap = 700, ms = LIMIT.media } = {}) {
   const check = async () => {
     const v1 = video ? await viewer.media(fromId, source) : null;
     const a1 = audio ? await viewer.media(fromId, source === 'screen' ? 'screen_audio' : 'microphone') : null;
@@ -331,7 +440,10 @@ export async function scenario(name, body) {
   const pages = () => browsers.flatMap((b) => b.pages);
   let timer;
   const deadline = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`scenario ${name} exceeded its budget of ${env.timeoutMs} ms`)), env.timeoutMs);
+    timer = setTimeout(() => {
+      const now = [...pending].map((p) => p.what);
+      reject(new Error(`scenario ${name} still running after ${env.timeoutMs / 1000} s (the limit for a hung browser); waiting for: ${now.length ? now.join('; ') : 'nothing (between waits)'}`));
+    }, env.timeoutMs);
   });
   let code = 0;
   try {

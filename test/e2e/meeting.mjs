@@ -1,7 +1,7 @@
 // Scenario a: two pages join one room through the app (dev token flow) and
 // exchange real audio and video; two more join, and all four see and decode
 // the three others. A screenshot of the four-person meeting is saved.
-import { scenario, flowing, until, log } from './lib.mjs';
+import { scenario, flowing, until, log, LIMIT } from './lib.mjs';
 
 scenario('meeting', async (ctx) => {
   const browser = await ctx.browser();
@@ -21,7 +21,7 @@ scenario('meeting', async (ctx) => {
   log('carol and dave joined');
 
   // Every page shows exactly the three others' camera tiles, each playing.
-  const tiles = await Promise.all(all.map((p) => until(`three remote video tiles on ${p.label}`, 10000, async () => {
+  const tiles = await Promise.all(all.map((p) => until(`three remote video tiles on ${p.label}`, LIMIT.media, async () => {
     const others = all.filter((q) => q !== p).map((q) => q.id).sort();
     const t = await p.remoteTiles('camera');
     const ids = t.map((x) => x.participantId).sort();
@@ -33,7 +33,7 @@ scenario('meeting', async (ctx) => {
 
   // ... and decodes each of them (getStats, not just the DOM).
   const decode = await Promise.all(all.flatMap((p) => all.filter((q) => q !== p)
-    .map((q) => flowing(p, q.id, { audio: false, ms: 10000 }).then((r) => ({ viewer: p.label, from: q.label, frames: r.video[1].framesDecoded, width: r.video[1].frameWidth })))));
+    .map((q) => flowing(p, q.id, { audio: false }).then((r) => ({ viewer: p.label, from: q.label, frames: r.video[1].framesDecoded, width: r.video[1].frameWidth })))));
   log('all four decode the three others');
 
   const shot = await alice.screenshot('four-person-meeting.png');

@@ -1,7 +1,7 @@
 // Scenario d: the signaling WebSocket of one page drops; the page resumes
 // its session (reconnect banner, then connected), media flows again both
 // ways, and nobody sees a ghost.
-import { scenario, flowing, until, log, step } from './lib.mjs';
+import { scenario, flowing, until, log, step, LIMIT } from './lib.mjs';
 
 scenario('reconnect', async (ctx) => {
   const browser = await ctx.browser();
@@ -32,7 +32,7 @@ scenario('reconnect', async (ctx) => {
   const dropAt = Date.now();
   await alice.page.evaluate(() => window.conclaveRoom.simulateSignalDrop());
 
-  const seen = await until('alice reconnected after the banner', 10000, async () => {
+  const seen = await until('alice reconnected after the banner', LIMIT.page, async () => {
     const s = await alice.page.evaluate(() => ({
       ...window.__e2eReconnect,
       now: (document.querySelector('#connection-status') || { dataset: {} }).dataset.state,
@@ -43,7 +43,7 @@ scenario('reconnect', async (ctx) => {
   });
   const reconnectMs = Date.now() - dropAt;
   if (seen.bannerNow) {
-    await until('reconnect banner hidden', 3000, () => alice.page.evaluate(() => {
+    await until('reconnect banner hidden', LIMIT.page, () => alice.page.evaluate(() => {
       const el = document.querySelector('#reconnect-banner');
       return !el || el.hidden || el.getClientRects().length === 0;
     }));
@@ -71,5 +71,43 @@ scenario('reconnect', async (ctx) => {
   if (roomParticipants.length !== 1 || roomParticipants[0] !== alice.id) {
     throw new Error(`bob's SDK lists remote participants ${JSON.stringify(roomParticipants)}, want only ${alice.id}`);
   }
-  return { reconnectMs, states: seen.states, events: seen.events, tiles: tiles.length };
+
+  // A reconnect whose join the server gives up on (join_timeout: it waited
+  // too long for the join message, as on a busy machine) is retried; alice is
+  // never told "Joining took too long" in the middle of her meeting.
+  let refused = 0;
+  await alice.page.routeWebSocket(/\/v1\/signal$/, (ws) => {
+    if (refused > 0) {
+      ws.connectToServer();
+      return;
+    }
+    refused++;
+    ws.onMessage((raw) => {
+      if (JSON.parse(String(raw)).type !== 'join') return;
+      ws.send(JSON.stringify({ v: 1, type: 'error', data: { code: 'join_timeout', message: 'no join message within the time allowed' } }));
+      ws.send(JSON.stringify({ v: 1, type: 'leave', data: { reason: 'join_timeout' } }));
+      ws.close({ code: 1000 });
+    });
+  });
+  await alice.watch();
+  const events = await alice.page.evaluate(() => window.__e2eReconnect.events.length);
+  await alice.page.evaluate(() => window.conclaveRoom.simulateSignalDrop());
+  await until('alice reconnected after a join_timeout', LIMIT.page, async () => {
+    const s = await alice.page.evaluate((n) => ({
+      events: window.__e2eReconnect.events.slice(n),
+      state: window.conclaveRoom.state,
+      page: document.body.dataset.state,
+    }), events);
+    if (s.page !== 'meeting') throw new Error(`alice's page is ${s.page}: ${await alice.page.innerText('#app')}`);
+    if (!(refused === 1 && s.state === 'connected' && s.events.includes('reconnected'))) throw new Error(`refused ${refused} joins; ${JSON.stringify(s)}`);
+    return true;
+  });
+  const after = await alice.seen();
+  if (after.states.some((x) => x !== 'meeting') || after.texts.some((t) => /took too long/.test(t))) {
+    throw new Error(`after a join_timeout alice's page went through ${JSON.stringify(after.states)} and said ${JSON.stringify(after.texts)}`);
+  }
+  await flowing(bob, alice.id);
+  log('a reconnect refused with join_timeout was retried');
+
+  return { reconnectMs, states: seen.states, events: seen.events, tiles: tiles.length, joinTimeoutRetried: true };
 });

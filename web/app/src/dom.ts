@@ -53,9 +53,9 @@ export function notify(text: string, kind: 'info' | 'warn' | 'error' = 'info', m
   if (ms > 0) window.setTimeout(remove, ms);
 }
 
-/** Initials for an avatar: first letters of the first and last words. */
+/** Initials for an avatar: first letters of the first and last words (a "(2)" telling namesakes apart is not a word). */
 export function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
+  const words = name.trim().split(/\s+/).filter((w) => w !== '' && !/^\(\d+\)$/.test(w));
   if (words.length === 0) return '?';
   const first = Array.from(words[0])[0] ?? '';
   const last = words.length > 1 ? (Array.from(words[words.length - 1])[0] ?? '') : '';

@@ -5,10 +5,11 @@
 import { connect, type Room } from '../../sdk/src/index.js';
 import { byId, h } from './dom.js';
 import { renderJoin } from './join.js';
+import { renderLeft } from './left.js';
 import { renderMeeting } from './meeting.js';
 import { loadPrefs, savePrefs } from './prefs.js';
 import { renderPreview, type MediaChoice } from './preview.js';
-import { connectErrorText, leaveReasonText, ROOM_PATTERN } from './text.js';
+import { connectError, ROOM_PATTERN } from './text.js';
 import { detectTokenSource, fetchDevToken, type JoinCredentials, type TokenSource } from './token.js';
 
 declare global {
@@ -40,7 +41,10 @@ function show(state: PageState, title: string, render: () => () => void): void {
   cleanup = () => {};
   document.body.dataset.state = state;
   document.title = title ? `${title} · Conclave` : 'Conclave';
-  if (state !== 'meeting' && state !== 'left') headerSlot.replaceChildren();
+  // The meeting fills the header itself; after it, the room name stays but
+  // not its connection status (a red "Disconnected" says nothing new there).
+  if (state === 'left' && session?.room) headerSlot.replaceChildren(h('span', { class: 'header-room', title: 'Room' }, session.room));
+  else if (state !== 'meeting') headerSlot.replaceChildren();
   cleanup = render();
 }
 
@@ -95,7 +99,7 @@ async function credentials(s: Session): Promise<JoinCredentials> {
   return s.creds;
 }
 
-/** Connects and shows the meeting; throws an Error with a message for the user. */
+/** Connects and shows the meeting; throws a JoinError with a message for the user. */
 async function enter(choice: MediaChoice): Promise<void> {
   const s = session;
   if (!s) throw new Error('No meeting selected.');
@@ -105,7 +109,7 @@ async function enter(choice: MediaChoice): Promise<void> {
   try {
     room = await connect(creds.url, creds.token, { reconnect: true });
   } catch (err) {
-    throw new Error(connectErrorText(err));
+    throw connectError(err);
   }
   window.conclaveRoom = room;
   s.room = room.name || s.room;
@@ -123,50 +127,14 @@ async function enter(choice: MediaChoice): Promise<void> {
 }
 
 function showLeft(reason: string): void {
-  const s = session;
-  show('left', 'Left', () => {
-    const selfLeft = reason === 'client_left';
-    const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
-    const rejoin = h('button', { type: 'button', id: 'rejoin-button', class: 'btn btn-primary' }, 'Rejoin');
-    const home = h('button', { type: 'button', id: 'home-button', class: 'btn btn-ghost' }, 'Join another room');
-    const heading = h('h1', { id: 'left-title', tabindex: -1 }, selfLeft ? 'You left the meeting' : 'You were disconnected');
-    root.replaceChildren(
-      h(
-        'div',
-        { class: 'page page-left' },
-        h(
-          'section',
-          { class: 'card left-card', 'aria-labelledby': 'left-title' },
-          heading,
-          h('p', { id: 'left-reason', 'data-reason': reason }, leaveReasonText(reason)),
-          s?.room ? h('p', { class: 'hint' }, 'Room: ', h('strong', {}, s.room)) : null,
-          error,
-          h('div', { class: 'actions' }, home, rejoin),
-        ),
-      ),
-    );
-    let busy = false;
-    rejoin.addEventListener('click', async () => {
-      if (busy) return;
-      busy = true;
-      rejoin.disabled = true;
-      rejoin.textContent = 'Rejoining…';
-      error.hidden = true;
-      const c = lastChoice ?? { cameraOn: true, micOn: true, cameraId: '', micId: '' };
-      try {
-        await enter({ ...c, video: null, audio: null });
-      } catch (err) {
-        error.textContent = err instanceof Error ? err.message : String(err);
-        error.hidden = false;
-        rejoin.disabled = false;
-        rejoin.textContent = 'Rejoin';
-        busy = false;
-      }
-    });
-    home.addEventListener('click', () => showJoin());
-    heading.focus();
-    return () => {};
-  });
+  show('left', 'Left', () =>
+    renderLeft(root, {
+      reason,
+      room: session?.room ?? '',
+      rejoin: () => enter({ ...(lastChoice ?? { cameraOn: true, micOn: true, cameraId: '', micId: '' }), video: null, audio: null }),
+      onHome: () => showJoin(),
+    }),
+  );
 }
 
 async function start(): Promise<void> {

@@ -1,5 +1,6 @@
-// Remembered between visits: the display name and preferred devices. Nothing
-// secret is stored (tokens live in memory only).
+// Remembered between visits: the display name, preferred devices and whether
+// single-key shortcuts are on. Nothing secret is stored (tokens live in
+// memory only).
 
 export interface Prefs {
   name: string;
@@ -7,10 +8,12 @@ export interface Prefs {
   micId: string;
   cameraOn: boolean;
   micOn: boolean;
+  /** Single-key shortcuts in the meeting (M, V, S, C, P). */
+  shortcuts: boolean;
 }
 
 const KEY = 'conclave.prefs.v1';
-const DEFAULTS: Prefs = { name: '', cameraId: '', micId: '', cameraOn: true, micOn: true };
+const DEFAULTS: Prefs = { name: '', cameraId: '', micId: '', cameraOn: true, micOn: true, shortcuts: true };
 
 export function loadPrefs(): Prefs {
   try {
@@ -23,6 +26,7 @@ export function loadPrefs(): Prefs {
       micId: typeof v.micId === 'string' ? v.micId : DEFAULTS.micId,
       cameraOn: typeof v.cameraOn === 'boolean' ? v.cameraOn : DEFAULTS.cameraOn,
       micOn: typeof v.micOn === 'boolean' ? v.micOn : DEFAULTS.micOn,
+      shortcuts: typeof v.shortcuts === 'boolean' ? v.shortcuts : DEFAULTS.shortcuts,
     };
   } catch {
     return { ...DEFAULTS };

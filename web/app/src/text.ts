@@ -30,10 +30,10 @@ const LEAVE_REASONS: Record<string, string> = {
   removed: 'A room admin removed you from the meeting.',
   room_deleted: 'The meeting room was closed.',
   room_not_found: 'This room does not exist or has been closed.',
-  server_shutdown: 'The server is restarting. Try rejoining in a moment.',
+  server_shutdown: 'The server is restarting.',
   connection_lost: 'The connection to the server was lost.',
   network: 'The network connection was lost.',
-  join_timeout: 'Joining took too long.',
+  join_timeout: 'The server took too long to answer.',
   identity_in_use: 'You are already in this meeting from another tab or device.',
   room_full: 'The room is full.',
   permission_denied: 'Your join token does not allow joining this room.',
@@ -43,6 +43,37 @@ const LEAVE_REASONS: Record<string, string> = {
 
 export function leaveReasonText(reason: string): string {
   return LEAVE_REASONS[reason] ?? `Disconnected (${reason || 'unknown reason'}).`;
+}
+
+/**
+ * Codes after which joining again is worth trying by itself, a little later:
+ * the server or the network is away for a moment, or still holds our old
+ * session. The others (removed, room_deleted, a bad token, ...) need a person.
+ */
+const RETRY_CODES: ReadonlySet<string> = new Set([
+  'network', 'connection_lost', 'timeout', 'join_timeout', 'server_shutdown', 'internal', 'identity_in_use', 'rate_limited', 'unavailable',
+]);
+
+/** Whether a meeting that ended with this reason should be rejoined by itself. */
+export function retryable(reason: string): boolean {
+  return RETRY_CODES.has(reason);
+}
+
+/** Why joining failed, for the user; retryable when trying again later may work. */
+export class JoinError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'JoinError';
+  }
+}
+
+/** A failed connect() as a JoinError: SDK errors carry a code. */
+export function connectError(err: unknown): JoinError {
+  const code = (err as { code?: unknown } | null)?.code;
+  return new JoinError(connectErrorText(err), typeof code === 'string' && RETRY_CODES.has(code));
 }
 
 /** Error text for a failed connect(): SDK errors may carry a server code. */

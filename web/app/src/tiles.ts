@@ -17,6 +17,8 @@ export interface TileState {
   track: MediaStreamTrack | null;
   micMuted: boolean;
   cameraOff: boolean;
+  /** Our own tile: the host muted our microphone or camera. */
+  hostMuted: boolean;
   quality: ConnectionQuality | null;
 }
 
@@ -34,6 +36,7 @@ class Tile {
   private readonly nameEl: HTMLElement;
   private readonly micEl: HTMLElement;
   private readonly qualityEl: HTMLElement;
+  private readonly hostEl: HTMLElement;
   private trackId = '';
 
   constructor(s: TileState) {
@@ -47,6 +50,7 @@ class Tile {
     this.nameEl = h('span', { class: 'tile-name' });
     this.micEl = h('span', { class: 'tile-mic', role: 'img', 'aria-label': 'Microphone muted' }, icon('micOff'));
     this.qualityEl = h('span', { class: 'quality', role: 'img' });
+    this.hostEl = h('span', { class: 'tile-tag tile-host', hidden: true }, 'Muted by the host');
     const tag =
       s.source === 'screen'
         ? h('span', { class: 'tile-tag' }, s.local ? 'Your screen' : 'Screen')
@@ -64,7 +68,7 @@ class Tile {
       },
       this.video,
       this.avatar,
-      h('figcaption', { class: 'tile-label' }, s.source === 'camera' ? this.micEl : null, this.nameEl, tag, s.source === 'camera' ? this.qualityEl : null),
+      h('figcaption', { class: 'tile-label' }, s.source === 'camera' ? this.micEl : null, this.nameEl, tag, this.hostEl, s.source === 'camera' ? this.qualityEl : null),
     );
     this.update(s);
   }
@@ -87,6 +91,8 @@ class Tile {
       this.el.dataset.micMuted = String(s.micMuted);
       this.el.dataset.cameraOff = String(s.cameraOff);
       this.micEl.hidden = !s.micMuted;
+      this.hostEl.hidden = !s.hostMuted;
+      this.el.dataset.hostMuted = String(s.hostMuted);
       const q = s.quality;
       this.qualityEl.hidden = q === null;
       if (q) {
@@ -95,7 +101,7 @@ class Tile {
         this.qualityEl.title = QUALITY_TEXT[q];
       }
     }
-    this.el.setAttribute('aria-label', `${s.name}${s.local ? ' (you)' : ''}${s.source === 'screen' ? ', screen share' : ''}`);
+    this.el.setAttribute('aria-label', `${s.name}${s.local ? ' (you)' : ''}${s.source === 'screen' ? ', screen share' : ''}${s.hostMuted ? ', muted by the host' : ''}`);
   }
 
   dispose(): void {

@@ -3,6 +3,8 @@
 // organisation's app minted. Tokens stay in memory only: never in the URL,
 // never in storage.
 
+import { JoinError } from './text.js';
+
 export interface JoinCredentials {
   /** Server base URL for connect(); "" means this page's origin. */
   url: string;
@@ -33,13 +35,15 @@ export async function fetchDevToken(room: string, name: string): Promise<JoinCre
       cache: 'no-store',
     });
   } catch {
-    throw new Error('The server could not be reached.');
+    throw new JoinError('The server could not be reached.', true);
   }
   if (!res.ok) {
+    // Busy or restarting (429, 5xx) passes; a refused request does not.
+    const later = res.status === 429 || res.status >= 500;
     const detail = await errorMessage(res);
-    if (detail) throw new Error(`Could not get a join token: ${detail}`);
-    if (res.status === 429) throw new Error('Too many join attempts; wait a second and try again.');
-    throw new Error(`Could not get a join token (the server answered ${res.status}).`);
+    if (detail) throw new JoinError(`Could not get a join token: ${detail}`, later);
+    if (res.status === 429) throw new JoinError('Too many join attempts; wait a second and try again.', true);
+    throw new JoinError(`Could not get a join token (the server answered ${res.status}).`, later);
   }
   let body: { token?: unknown; url?: unknown };
   try {

@@ -38,7 +38,7 @@ function notify(text, kind = "info", ms = 6e3) {
   if (ms > 0) window.setTimeout(remove, ms);
 }
 function initials(name) {
-  const words = name.trim().split(/\s+/).filter(Boolean);
+  const words = name.trim().split(/\s+/).filter((w) => w !== "" && !/^\(\d+\)$/.test(w));
   if (words.length === 0) return "?";
   const first = Array.from(words[0])[0] ?? "";
   const last = words.length > 1 ? Array.from(words[words.length - 1])[0] ?? "" : "";
@@ -79,10 +79,10 @@ var LEAVE_REASONS = {
   removed: "A room admin removed you from the meeting.",
   room_deleted: "The meeting room was closed.",
   room_not_found: "This room does not exist or has been closed.",
-  server_shutdown: "The server is restarting. Try rejoining in a moment.",
+  server_shutdown: "The server is restarting.",
   connection_lost: "The connection to the server was lost.",
   network: "The network connection was lost.",
-  join_timeout: "Joining took too long.",
+  join_timeout: "The server took too long to answer.",
   identity_in_use: "You are already in this meeting from another tab or device.",
   room_full: "The room is full.",
   permission_denied: "Your join token does not allow joining this room.",
@@ -91,6 +91,32 @@ var LEAVE_REASONS = {
 };
 function leaveReasonText(reason) {
   return LEAVE_REASONS[reason] ?? `Disconnected (${reason || "unknown reason"}).`;
+}
+var RETRY_CODES = /* @__PURE__ */ new Set([
+  "network",
+  "connection_lost",
+  "timeout",
+  "join_timeout",
+  "server_shutdown",
+  "internal",
+  "identity_in_use",
+  "rate_limited",
+  "unavailable"
+]);
+function retryable(reason) {
+  return RETRY_CODES.has(reason);
+}
+var JoinError = class extends Error {
+  constructor(message, retryable2) {
+    super(message);
+    this.retryable = retryable2;
+    this.name = "JoinError";
+  }
+  retryable;
+};
+function connectError(err) {
+  const code = err?.code;
+  return new JoinError(connectErrorText(err), typeof code === "string" && RETRY_CODES.has(code));
 }
 function connectErrorText(err) {
   const e = err;
@@ -126,13 +152,14 @@ async function fetchDevToken(room, name) {
       cache: "no-store"
     });
   } catch {
-    throw new Error("The server could not be reached.");
+    throw new JoinError("The server could not be reached.", true);
   }
   if (!res.ok) {
+    const later = res.status === 429 || res.status >= 500;
     const detail = await errorMessage(res);
-    if (detail) throw new Error(`Could not get a join token: ${detail}`);
-    if (res.status === 429) throw new Error("Too many join attempts; wait a second and try again.");
-    throw new Error(`Could not get a join token (the server answered ${res.status}).`);
+    if (detail) throw new JoinError(`Could not get a join token: ${detail}`, later);
+    if (res.status === 429) throw new JoinError("Too many join attempts; wait a second and try again.", true);
+    throw new JoinError(`Could not get a join token (the server answered ${res.status}).`, later);
   }
   let body;
   try {
@@ -328,11 +355,656 @@ function renderJoin(root2, opts) {
   };
 }
 
-// app/src/meeting.ts
-import {
-  DeviceError,
-  listDevices
-} from "/sdk/conclave.js";
+// app/src/left.ts
+function retryDelay(n) {
+  return [2e3, 4e3, 8e3, 15e3][n] ?? 3e4;
+}
+var RETRY_FOR_MS = 10 * 6e4;
+function renderLeft(root2, opts) {
+  const selfLeft = opts.reason === "client_left";
+  const heading = h("h1", { id: "left-title", tabindex: -1 }, selfLeft ? "You left the meeting" : "You were disconnected");
+  const status = h("p", { id: "rejoin-status", role: "status", hidden: true });
+  const error = h("p", { id: "rejoin-error", class: "form-error", role: "alert", hidden: true });
+  const home = h("button", { type: "button", id: "home-button", class: "btn btn-ghost" }, "Join another room");
+  const stop = h("button", { type: "button", id: "stop-rejoin-button", class: "btn btn-ghost", hidden: true }, "Stop trying");
+  const rejoin = h("button", { type: "button", id: "rejoin-button", class: "btn btn-primary" }, "Rejoin");
+  root2.replaceChildren(
+    h(
+      "div",
+      { class: "page page-left" },
+      h(
+        "section",
+        { class: "card left-card", "aria-labelledby": "left-title" },
+        heading,
+        // The heading already says it when we left ourselves.
+        selfLeft ? null : h("p", { id: "left-reason", "data-reason": opts.reason }, leaveReasonText(opts.reason)),
+        opts.room ? h("p", { class: "hint" }, "Room: ", h("strong", {}, opts.room)) : null,
+        status,
+        error,
+        h("div", { class: "actions" }, home, stop, rejoin)
+      )
+    )
+  );
+  let disposed = false;
+  let busy = false;
+  let attempt = 0;
+  let timer = 0;
+  let ticker = 0;
+  const since = Date.now();
+  const clearTimers = () => {
+    window.clearTimeout(timer);
+    window.clearInterval(ticker);
+  };
+  const stopRetrying = () => {
+    clearTimers();
+    status.hidden = true;
+    delete status.dataset.seconds;
+    stop.hidden = true;
+    rejoin.textContent = "Rejoin";
+  };
+  const scheduleRetry = () => {
+    if (Date.now() - since > RETRY_FOR_MS) {
+      stopRetrying();
+      return;
+    }
+    const delay = retryDelay(attempt++);
+    const at = Date.now() + delay;
+    const paint = () => {
+      const s = Math.max(0, Math.ceil((at - Date.now()) / 1e3));
+      status.dataset.seconds = String(s);
+      const text = `Rejoining in ${s} s…`;
+      if (status.textContent !== text) status.textContent = text;
+    };
+    status.hidden = false;
+    paint();
+    ticker = window.setInterval(paint, 250);
+    timer = window.setTimeout(() => void tryRejoin(), delay);
+    stop.hidden = false;
+    rejoin.textContent = "Rejoin now";
+  };
+  const tryRejoin = async () => {
+    if (busy) return;
+    busy = true;
+    clearTimers();
+    rejoin.disabled = true;
+    stop.hidden = true;
+    status.hidden = false;
+    delete status.dataset.seconds;
+    status.textContent = "Rejoining…";
+    try {
+      await opts.rejoin();
+    } catch (err) {
+      if (disposed) return;
+      busy = false;
+      rejoin.disabled = false;
+      const e = err instanceof JoinError ? err : new JoinError(err instanceof Error ? err.message : String(err), false);
+      error.textContent = e.message;
+      error.hidden = false;
+      if (e.retryable) scheduleRetry();
+      else stopRetrying();
+    }
+  };
+  rejoin.addEventListener("click", () => void tryRejoin());
+  stop.addEventListener("click", () => {
+    stopRetrying();
+    rejoin.focus();
+  });
+  home.addEventListener("click", () => opts.onHome());
+  heading.focus();
+  if (!selfLeft && retryable(opts.reason)) scheduleRetry();
+  return () => {
+    disposed = true;
+    clearTimers();
+  };
+}
+
+// app/src/audio.ts
+var RemoteAudio = class {
+  /** The hidden box holding the <audio> elements. */
+  box;
+  /** "Your browser blocked the meeting audio" with its button. */
+  banner;
+  els = /* @__PURE__ */ new Map();
+  constructor() {
+    this.box = h("div", { id: "remote-audio", class: "visually-hidden", "aria-hidden": "true" });
+    const unlock = h("button", { type: "button", class: "btn btn-primary", id: "audio-unlock" }, "Turn on sound");
+    this.banner = h("div", { class: "banner", hidden: true }, "Your browser blocked the meeting audio. ", unlock);
+    unlock.addEventListener("click", () => {
+      this.banner.hidden = true;
+      for (const el of this.els.values()) el.play().catch(() => {
+        this.banner.hidden = false;
+      });
+    });
+  }
+  /** Plays exactly these tracks (keyed by track id). */
+  sync(wanted) {
+    for (const [id, el] of this.els) {
+      if (wanted.get(id) !== el.srcObject?.getAudioTracks()[0]) {
+        el.srcObject = null;
+        el.remove();
+        this.els.delete(id);
+      }
+    }
+    for (const [id, track] of wanted) {
+      if (this.els.has(id)) continue;
+      const el = h("audio", { autoplay: true, "data-track-id": id });
+      el.srcObject = new MediaStream([track]);
+      this.els.set(id, el);
+      this.box.append(el);
+      el.play().catch((err) => {
+        if (err instanceof DOMException && err.name === "NotAllowedError") this.banner.hidden = false;
+      });
+    }
+  }
+  dispose() {
+    for (const el of this.els.values()) el.srcObject = null;
+    this.els.clear();
+  }
+};
+
+// app/src/icons.ts
+var NS = "http://www.w3.org/2000/svg";
+var MIC = [
+  ["rect", { x: 9, y: 3, width: 6, height: 11, rx: 3 }],
+  ["path", { d: "M5 11a7 7 0 0 0 14 0" }],
+  ["line", { x1: 12, y1: 18, x2: 12, y2: 21 }]
+];
+var SLASH = ["line", { x1: 4, y1: 3, x2: 20, y2: 21 }];
+var CAM = [
+  ["rect", { x: 3, y: 6, width: 12, height: 12, rx: 2 }],
+  ["path", { d: "M15 10l6-3v10l-6-3z" }]
+];
+var ICONS = {
+  mic: MIC,
+  micOff: [...MIC, SLASH],
+  camera: CAM,
+  cameraOff: [...CAM, SLASH],
+  screen: [
+    ["rect", { x: 3, y: 4, width: 18, height: 12, rx: 1.5 }],
+    ["line", { x1: 8, y1: 20, x2: 16, y2: 20 }],
+    ["line", { x1: 12, y1: 16, x2: 12, y2: 20 }],
+    ["polyline", { points: "9 11 12 8 15 11" }]
+  ],
+  chat: [["path", { d: "M4 5h16v11H9l-5 4z" }]],
+  people: [
+    ["circle", { cx: 9, cy: 8, r: 3.5 }],
+    ["path", { d: "M2.5 20c.5-4 3.2-6 6.5-6s6 2 6.5 6" }],
+    ["path", { d: "M16 4.8a3.5 3.5 0 0 1 0 6.4" }],
+    ["path", { d: "M18 14.5c2 .8 3.2 2.7 3.5 5.5" }]
+  ],
+  leave: [
+    ["path", { d: "M3 14c5-4.5 13-4.5 18 0l-2.5 3-3-1.5V13a12 12 0 0 0-7 0v2.5l-3 1.5z" }]
+  ],
+  settings: [
+    ["line", { x1: 4, y1: 6, x2: 7, y2: 6 }],
+    ["circle", { cx: 9, cy: 6, r: 2 }],
+    ["line", { x1: 11, y1: 6, x2: 20, y2: 6 }],
+    ["line", { x1: 4, y1: 12, x2: 13, y2: 12 }],
+    ["circle", { cx: 15, cy: 12, r: 2 }],
+    ["line", { x1: 17, y1: 12, x2: 20, y2: 12 }],
+    ["line", { x1: 4, y1: 18, x2: 5, y2: 18 }],
+    ["circle", { cx: 7, cy: 18, r: 2 }],
+    ["line", { x1: 9, y1: 18, x2: 20, y2: 18 }]
+  ],
+  link: [
+    ["path", { d: "M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1" }],
+    ["path", { d: "M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1" }]
+  ]
+};
+function icon(name, cls = "icon") {
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("class", cls);
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  svg.setAttribute("fill", "none");
+  svg.setAttribute("stroke", "currentColor");
+  svg.setAttribute("stroke-width", "2");
+  svg.setAttribute("stroke-linecap", "round");
+  svg.setAttribute("stroke-linejoin", "round");
+  for (const [tag, attrs] of ICONS[name]) {
+    const el = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+    svg.appendChild(el);
+  }
+  return svg;
+}
+function swapIcon(el, name) {
+  const old = el.querySelector("svg");
+  const cls = old?.getAttribute("class") ?? "icon";
+  const next = icon(name, cls);
+  if (old) old.replaceWith(next);
+  else el.prepend(next);
+}
+
+// app/src/controls.ts
+var NO_PUBLISH = "Your token does not allow sharing audio or video";
+var ControlBar = class {
+  el;
+  mic;
+  camera;
+  settings;
+  screen;
+  chat;
+  people;
+  leave;
+  badge;
+  constructor(actions) {
+    this.mic = ctrl("mic-button", "Mute microphone", "Mute", "m", "mic");
+    this.camera = ctrl("camera-button", "Stop camera", "Stop camera", "v", "camera");
+    this.settings = ctrl("settings-button", null, "Settings", null, "settings");
+    this.screen = ctrl("screen-button", "Share screen", "Share screen", "s", "screen");
+    this.chat = ctrl("chat-button", "Chat", "Chat", "c", "chat");
+    this.badge = h("span", { class: "badge", hidden: true, "aria-hidden": "true" });
+    this.chat.append(this.badge);
+    this.people = ctrl("participants-button", "Participants", "Participants", "p", "people");
+    this.leave = ctrl("leave-button", "Leave meeting", "Leave", null, "leave", "ctrl-leave");
+    for (const b of [this.mic, this.camera, this.screen, this.chat, this.people]) setPressed(b, false);
+    this.el = h(
+      "section",
+      { class: "controls", "aria-label": "Meeting controls" },
+      h("div", { class: "controls-group" }, this.mic, this.camera, this.settings, this.screen),
+      h("div", { class: "controls-group" }, this.chat, this.people),
+      h("div", { class: "controls-group" }, this.leave)
+    );
+    this.mic.addEventListener("click", () => actions.mic());
+    this.camera.addEventListener("click", () => actions.camera());
+    this.screen.addEventListener("click", () => actions.screen());
+    this.chat.addEventListener("click", () => actions.chat());
+    this.people.addEventListener("click", () => actions.people());
+    this.leave.addEventListener("click", () => actions.leave());
+  }
+  paint(s) {
+    const key = (k) => s.shortcuts ? ` (${k})` : "";
+    paintMedia(this.mic, s.micMuted, key("M"), s.micLocked ? { label: s.micAsked ? "Muted by the host: you asked to unmute" : "Muted by the host: ask to unmute", text: s.micAsked ? "Asked to unmute" : "Ask to unmute", icon: "micOff", locked: true } : s.micMuted ? { label: "Unmute microphone", text: "Unmute", icon: "micOff" } : { label: "Mute microphone", text: "Mute", icon: "mic" });
+    paintMedia(this.camera, s.cameraOff, key("V"), s.cameraLocked ? { label: s.cameraAsked ? "Camera stopped by the host: you asked to start it" : "Camera stopped by the host: ask to start it", text: s.cameraAsked ? "Asked to start" : "Ask to start camera", icon: "cameraOff", locked: true } : s.cameraOff ? { label: "Start camera", text: "Start camera", icon: "cameraOff" } : { label: "Stop camera", text: "Stop camera", icon: "camera" });
+    setPressed(this.screen, s.sharing);
+    for (const b of [this.mic, this.camera, this.screen]) {
+      b.disabled = !s.canPublish || !s.live;
+      if (!s.canPublish) b.title = NO_PUBLISH;
+    }
+    if (s.canPublish) this.screen.title = (s.sharing ? "You are sharing: press to stop" : "Share screen") + key("S");
+    this.chat.title = `Chat${key("C")}`;
+    this.people.title = `Participants${key("P")}`;
+    for (const [b, k] of [[this.mic, "m"], [this.camera, "v"], [this.screen, "s"], [this.chat, "c"], [this.people, "p"]]) {
+      if (s.shortcuts) b.setAttribute("aria-keyshortcuts", k);
+      else b.removeAttribute("aria-keyshortcuts");
+    }
+    this.settings.title = s.canPublish ? "Camera, microphone and keyboard settings" : `${NO_PUBLISH}; keyboard settings`;
+  }
+  /** Shows which side panel is open. */
+  setPanel(which) {
+    setPressed(this.chat, which === "chat");
+    setPressed(this.people, which === "people");
+  }
+  setUnread(n) {
+    this.badge.hidden = n === 0;
+    this.badge.textContent = n > 9 ? "9+" : String(n);
+    this.chat.setAttribute("aria-label", n > 0 ? `Chat, ${n} unread` : "Chat");
+  }
+};
+function ctrl(id, label, text, key, ic, extra = "") {
+  const name = label ?? text;
+  return h(
+    "button",
+    {
+      type: "button",
+      id,
+      class: `ctrl ${extra}`.trim(),
+      "aria-label": label,
+      title: key ? `${name} (${key.toUpperCase()})` : name,
+      "aria-keyshortcuts": key
+    },
+    icon(ic),
+    h("span", { class: "ctrl-label" }, text)
+  );
+}
+function paintMedia(btn, off, key, v) {
+  setPressed(btn, off);
+  btn.classList.toggle("is-off", off);
+  btn.dataset.hostMuted = String(!!v.locked);
+  if (btn.dataset.icon !== v.icon) {
+    btn.dataset.icon = v.icon;
+    swapIcon(btn, v.icon);
+  }
+  btn.setAttribute("aria-label", v.label);
+  btn.title = v.label + key;
+  const text = btn.querySelector(".ctrl-label");
+  if (text && text.textContent !== v.text) text.textContent = v.text;
+}
+
+// app/src/media-actions.ts
+import { DeviceError } from "/sdk/conclave.js";
+
+// app/src/prefs.ts
+var KEY = "conclave.prefs.v1";
+var DEFAULTS = { name: "", cameraId: "", micId: "", cameraOn: true, micOn: true, shortcuts: true };
+function loadPrefs() {
+  try {
+    const raw = localStorage.getItem(KEY);
+    if (!raw) return { ...DEFAULTS };
+    const v = JSON.parse(raw);
+    return {
+      name: typeof v.name === "string" ? v.name : DEFAULTS.name,
+      cameraId: typeof v.cameraId === "string" ? v.cameraId : DEFAULTS.cameraId,
+      micId: typeof v.micId === "string" ? v.micId : DEFAULTS.micId,
+      cameraOn: typeof v.cameraOn === "boolean" ? v.cameraOn : DEFAULTS.cameraOn,
+      micOn: typeof v.micOn === "boolean" ? v.micOn : DEFAULTS.micOn,
+      shortcuts: typeof v.shortcuts === "boolean" ? v.shortcuts : DEFAULTS.shortcuts
+    };
+  } catch {
+    return { ...DEFAULTS };
+  }
+}
+function savePrefs(patch) {
+  try {
+    localStorage.setItem(KEY, JSON.stringify({ ...loadPrefs(), ...patch }));
+  } catch {
+  }
+}
+
+// app/src/view.ts
+function localTrack(room, source2) {
+  return room.localTracks().find((t) => t.source === source2);
+}
+function ownMedia(room) {
+  const mic = localTrack(room, "microphone");
+  const cam = localTrack(room, "camera");
+  return {
+    micMuted: !mic || mic.muted || mic.track.readyState === "ended",
+    cameraOff: !cam || cam.muted || cam.track.readyState === "ended",
+    sharing: !!localTrack(room, "screen"),
+    micLocked: !!mic?.mutedByHost,
+    cameraLocked: !!cam?.mutedByHost
+  };
+}
+function remoteState(p) {
+  const mics = p.tracks.filter((t) => t.source === "microphone");
+  const cams = p.tracks.filter((t) => t.source === "camera");
+  return { micMuted: mics.length === 0 || mics.every((t) => t.muted), cameraOff: cams.length === 0 || cams.every((t) => t.muted) };
+}
+function meetingView(room, names, quality) {
+  const me = room.local;
+  const remotes = [...room.participants.values()].sort((a, b) => a.joined_at - b.joined_at || a.id.localeCompare(b.id));
+  names.update([me, ...remotes]);
+  const own = ownMedia(room);
+  const cam = localTrack(room, "camera");
+  const screen = localTrack(room, "screen");
+  const screens = [];
+  const cams = [];
+  const persons = [];
+  const myName = names.of(me.id);
+  const q = (id) => quality.get(id) ?? null;
+  if (screen) {
+    screens.push({ participantId: me.id, identity: me.identity, name: myName, source: "screen", local: true, track: screen.track, micMuted: false, cameraOff: false, hostMuted: false, quality: null });
+  }
+  cams.push({
+    participantId: me.id,
+    identity: me.identity,
+    name: myName,
+    source: "camera",
+    local: true,
+    track: own.cameraOff || !cam ? null : cam.track,
+    micMuted: own.micMuted,
+    cameraOff: own.cameraOff,
+    hostMuted: own.micLocked || own.cameraLocked,
+    quality: q(me.id)
+  });
+  persons.push({ id: me.id, identity: me.identity, name: myName, local: true, micMuted: own.micMuted, cameraOff: own.cameraOff, sharing: own.sharing, quality: q(me.id) });
+  const audio = /* @__PURE__ */ new Map();
+  for (const p of remotes) {
+    const name = names.of(p.id);
+    const st = remoteState(p);
+    const rts = room.remoteTracks(p.id).filter((r) => r.track.readyState !== "ended");
+    const infoOf = (id) => p.tracks.find((t) => t.id === id);
+    const camRt = rts.find((r) => r.info.source === "camera" && r.track.kind === "video");
+    const screenInfo = p.tracks.find((t) => t.source === "screen");
+    const screenRt = rts.find((r) => r.info.source === "screen" && r.track.kind === "video");
+    cams.push({
+      participantId: p.id,
+      identity: p.identity,
+      name,
+      source: "camera",
+      local: false,
+      track: !st.cameraOff && camRt && !infoOf(camRt.info.id)?.muted ? camRt.track : null,
+      micMuted: st.micMuted,
+      cameraOff: st.cameraOff,
+      hostMuted: false,
+      quality: q(p.id)
+    });
+    if (screenInfo || screenRt) {
+      const muted = screenInfo?.muted ?? false;
+      screens.push({
+        participantId: p.id,
+        identity: p.identity,
+        name,
+        source: "screen",
+        local: false,
+        track: screenRt && !muted ? screenRt.track : null,
+        micMuted: false,
+        cameraOff: false,
+        hostMuted: false,
+        quality: null
+      });
+    }
+    persons.push({ id: p.id, identity: p.identity, name, local: false, ...st, sharing: !!(screenInfo || screenRt), quality: q(p.id) });
+    for (const r of rts) if (r.track.kind === "audio") audio.set(r.info.id || r.track.id, r.track);
+  }
+  return {
+    tiles: [...screens, ...cams],
+    people: [persons[0], ...persons.slice(1).sort((a, b) => a.name.localeCompare(b.name))],
+    audio,
+    own,
+    alone: remotes.length === 0
+  };
+}
+
+// app/src/media-actions.ts
+var ASKED_MS = 15e3;
+var MediaActions = class {
+  /** changed is called whenever what we publish may have changed. */
+  constructor(room, changed) {
+    this.room = room;
+    this.changed = changed;
+  }
+  room;
+  changed;
+  busy = /* @__PURE__ */ new Set();
+  /** When we last asked the host to lift their mute, per device. */
+  askedAt = /* @__PURE__ */ new Map();
+  /** Runs one action per key at a time, marking its button busy meanwhile. */
+  async guarded(key, btn, fn) {
+    if (this.busy.has(key) || btn.disabled) return;
+    this.busy.add(key);
+    btn.setAttribute("aria-busy", "true");
+    try {
+      await fn();
+    } finally {
+      this.busy.delete(key);
+      btn.removeAttribute("aria-busy");
+      this.changed();
+    }
+  }
+  async startDevice(kind, deviceId) {
+    const room = this.room;
+    const publish = (id) => kind === "camera" ? room.publishCamera(id ? { deviceId: id } : {}) : room.publishMicrophone(id ? { deviceId: id } : {});
+    try {
+      try {
+        await publish(deviceId || void 0);
+      } catch (err) {
+        if (deviceId && err instanceof DeviceError && err.kind === "not_found") await publish();
+        else throw err;
+      }
+    } catch (err) {
+      notify(deviceErrorText(kind, err instanceof DeviceError ? err.kind : void 0), "error");
+    }
+  }
+  /** Whether we asked the host to lift their mute of this device a moment ago. */
+  asked(kind) {
+    return Date.now() - (this.askedAt.get(kind) ?? -Infinity) < ASKED_MS;
+  }
+  /** The host lifted (or set) their mute: a new request may be made. */
+  forgetAsk(kind) {
+    this.askedAt.delete(kind);
+  }
+  /**
+   * Mutes or unmutes a live track; publishes the device afresh when its
+   * track ended or was never published. A track the host muted cannot be
+   * unmuted: the press asks the host instead.
+   */
+  toggleDevice(kind, btn) {
+    return this.guarded(kind, btn, async () => {
+      const t = localTrack(this.room, kind);
+      if (t?.mutedByHost) {
+        if (this.asked(kind)) {
+          notify("You have asked the host; they decide.", "info", 4e3);
+          return;
+        }
+        try {
+          await this.room.requestUnmute(t);
+        } catch (e) {
+          notify(`Could not ask the host: ${e instanceof Error ? e.message : String(e)}`, "error");
+          return;
+        }
+        this.askedAt.set(kind, Date.now());
+        notify(`You asked the host to let you ${kind === "camera" ? "start your camera" : "unmute"}.`, "info", 5e3);
+        window.setTimeout(this.changed, ASKED_MS + 50);
+        return;
+      }
+      if (t && t.track.readyState !== "ended") {
+        await this.room.setMuted(t, !t.muted).catch((e) => notify(`Could not change the ${kind}: ${String(e)}`, "error"));
+        return;
+      }
+      if (t) await this.room.unpublish(t).catch(() => {
+      });
+      const prefs = loadPrefs();
+      await this.startDevice(kind, kind === "camera" ? prefs.cameraId : prefs.micId);
+    });
+  }
+  toggleMic(btn) {
+    return this.toggleDevice("microphone", btn);
+  }
+  toggleCamera(btn) {
+    return this.toggleDevice("camera", btn);
+  }
+  async stopScreen() {
+    for (const t of this.room.localTracks()) {
+      if (t.source === "screen" || t.source === "screen_audio") await this.room.unpublish(t).catch(() => {
+      });
+    }
+  }
+  toggleScreen(btn) {
+    return this.guarded("screen", btn, async () => {
+      if (localTrack(this.room, "screen")) return this.stopScreen();
+      try {
+        const t = await this.room.publishScreen();
+        t.track.addEventListener("ended", () => void this.stopScreen().then(this.changed), { once: true });
+      } catch (err) {
+        const cancelled = err instanceof DOMException && (err.name === "NotAllowedError" || err.name === "AbortError") || err instanceof DeviceError && err.kind === "permission_denied";
+        if (err instanceof DeviceError && err.kind === "insecure_context") notify(deviceErrorText("camera", "insecure_context"), "error");
+        else if (!cancelled) notify(`Screen sharing failed: ${err instanceof Error ? err.message : String(err)}`, "error");
+      }
+    });
+  }
+  /**
+   * Publishes the choice made in the preview. A device that is on but comes
+   * without a live track (a rejoin, or a preview that had not started it) is
+   * started here, unless choice.failed says it could not be started: then the
+   * user is told why.
+   */
+  async publishInitial(choice) {
+    const room = this.room;
+    if (!room.local.permissions.publish) {
+      choice.video?.stop();
+      choice.audio?.stop();
+      notify("You can watch and listen; your token does not allow sharing audio or video.", "info", 8e3);
+      return;
+    }
+    const tasks = [];
+    const failed = choice.failed ?? {};
+    for (const kind of ["microphone", "camera"]) {
+      const text = failed[kind];
+      if (text) notify(`${text}. You joined without your ${kind}; use the ${kind} button to try again.`, "error", 1e4);
+    }
+    const audio = choice.audio?.readyState === "live" ? choice.audio : null;
+    if (audio) {
+      audio.enabled = choice.micOn;
+      tasks.push(
+        room.publishTrack(audio, "microphone").then(async (t) => {
+          if (!choice.micOn) await room.setMuted(t, true);
+        })
+      );
+    } else {
+      choice.audio?.stop();
+      if (choice.micOn && !failed.microphone) tasks.push(this.startDevice("microphone", choice.micId));
+    }
+    const video = choice.cameraOn && choice.video?.readyState === "live" ? choice.video : null;
+    if (video) tasks.push(room.publishTrack(video, "camera").then(() => {
+    }));
+    else {
+      choice.video?.stop();
+      if (choice.cameraOn && !failed.camera) tasks.push(this.startDevice("camera", choice.cameraId));
+    }
+    const results = await Promise.allSettled(tasks);
+    for (const r of results) {
+      if (r.status === "rejected") notify(`Could not share your media: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`, "error");
+    }
+    this.changed();
+  }
+};
+
+// app/src/names.ts
+var DisplayNames = class {
+  assigned = /* @__PURE__ */ new Map();
+  present = /* @__PURE__ */ new Set();
+  /**
+   * p is someone we knew as oldId, back under a new id (a fresh join after a
+   * server restart): they keep their label unless someone present took it.
+   */
+  carry(p, oldId) {
+    const a = oldId ? this.assigned.get(oldId) : void 0;
+    if (!a || a.base !== baseName(p)) return;
+    for (const id of this.present) {
+      const b = this.assigned.get(id);
+      if (id !== p.id && b && b.base === a.base && b.n === a.n) return;
+    }
+    this.assigned.set(p.id, { ...a });
+  }
+  /** Notes the participants present now (the local one included). */
+  update(present) {
+    const sorted = [...present].sort((a, b) => a.joined_at - b.joined_at || a.id.localeCompare(b.id));
+    this.present = new Set(sorted.map((p) => p.id));
+    const used = /* @__PURE__ */ new Map();
+    const usedFor = (base) => {
+      let set = used.get(base);
+      if (!set) used.set(base, set = /* @__PURE__ */ new Set());
+      return set;
+    };
+    for (const p of sorted) {
+      const a = this.assigned.get(p.id);
+      if (a && a.base === baseName(p)) usedFor(a.base).add(a.n);
+    }
+    for (const p of sorted) {
+      const base = baseName(p);
+      const a = this.assigned.get(p.id);
+      if (a && a.base === base) continue;
+      const taken = usedFor(base);
+      let n = 1;
+      while (taken.has(n)) n++;
+      taken.add(n);
+      this.assigned.set(p.id, { base, n });
+    }
+  }
+  /** The label to show for a participant id. */
+  of(id) {
+    const a = this.assigned.get(id);
+    if (!a) return "Someone who left";
+    return a.n === 1 ? a.base : `${a.base} (${a.n})`;
+  }
+};
+function baseName(p) {
+  return p.name || p.identity;
+}
 
 // app/src/chat.ts
 var MAX_CHARS = 2e3;
@@ -449,81 +1121,6 @@ var ChatPanel = class {
   }
 };
 
-// app/src/icons.ts
-var NS = "http://www.w3.org/2000/svg";
-var MIC = [
-  ["rect", { x: 9, y: 3, width: 6, height: 11, rx: 3 }],
-  ["path", { d: "M5 11a7 7 0 0 0 14 0" }],
-  ["line", { x1: 12, y1: 18, x2: 12, y2: 21 }]
-];
-var SLASH = ["line", { x1: 4, y1: 3, x2: 20, y2: 21 }];
-var CAM = [
-  ["rect", { x: 3, y: 6, width: 12, height: 12, rx: 2 }],
-  ["path", { d: "M15 10l6-3v10l-6-3z" }]
-];
-var ICONS = {
-  mic: MIC,
-  micOff: [...MIC, SLASH],
-  camera: CAM,
-  cameraOff: [...CAM, SLASH],
-  screen: [
-    ["rect", { x: 3, y: 4, width: 18, height: 12, rx: 1.5 }],
-    ["line", { x1: 8, y1: 20, x2: 16, y2: 20 }],
-    ["line", { x1: 12, y1: 16, x2: 12, y2: 20 }],
-    ["polyline", { points: "9 11 12 8 15 11" }]
-  ],
-  chat: [["path", { d: "M4 5h16v11H9l-5 4z" }]],
-  people: [
-    ["circle", { cx: 9, cy: 8, r: 3.5 }],
-    ["path", { d: "M2.5 20c.5-4 3.2-6 6.5-6s6 2 6.5 6" }],
-    ["path", { d: "M16 4.8a3.5 3.5 0 0 1 0 6.4" }],
-    ["path", { d: "M18 14.5c2 .8 3.2 2.7 3.5 5.5" }]
-  ],
-  leave: [
-    ["path", { d: "M3 14c5-4.5 13-4.5 18 0l-2.5 3-3-1.5V13a12 12 0 0 0-7 0v2.5l-3 1.5z" }]
-  ],
-  settings: [
-    ["line", { x1: 4, y1: 6, x2: 7, y2: 6 }],
-    ["circle", { cx: 9, cy: 6, r: 2 }],
-    ["line", { x1: 11, y1: 6, x2: 20, y2: 6 }],
-    ["line", { x1: 4, y1: 12, x2: 13, y2: 12 }],
-    ["circle", { cx: 15, cy: 12, r: 2 }],
-    ["line", { x1: 17, y1: 12, x2: 20, y2: 12 }],
-    ["line", { x1: 4, y1: 18, x2: 5, y2: 18 }],
-    ["circle", { cx: 7, cy: 18, r: 2 }],
-    ["line", { x1: 9, y1: 18, x2: 20, y2: 18 }]
-  ],
-  link: [
-    ["path", { d: "M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1" }],
-    ["path", { d: "M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1" }]
-  ]
-};
-function icon(name, cls = "icon") {
-  const svg = document.createElementNS(NS, "svg");
-  svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("class", cls);
-  svg.setAttribute("aria-hidden", "true");
-  svg.setAttribute("focusable", "false");
-  svg.setAttribute("fill", "none");
-  svg.setAttribute("stroke", "currentColor");
-  svg.setAttribute("stroke-width", "2");
-  svg.setAttribute("stroke-linecap", "round");
-  svg.setAttribute("stroke-linejoin", "round");
-  for (const [tag, attrs] of ICONS[name]) {
-    const el = document.createElementNS(NS, tag);
-    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-    svg.appendChild(el);
-  }
-  return svg;
-}
-function swapIcon(el, name) {
-  const old = el.querySelector("svg");
-  const cls = old?.getAttribute("class") ?? "icon";
-  const next = icon(name, cls);
-  if (old) old.replaceWith(next);
-  else el.prepend(next);
-}
-
 // app/src/tiles.ts
 var QUALITY_TEXT = {
   excellent: "Excellent connection",
@@ -538,6 +1135,7 @@ var Tile = class {
   nameEl;
   micEl;
   qualityEl;
+  hostEl;
   trackId = "";
   constructor(s) {
     this.video = h("video", { autoplay: true, playsinline: true, class: s.local && s.source === "camera" ? "mirror" : null });
@@ -547,6 +1145,7 @@ var Tile = class {
     this.nameEl = h("span", { class: "tile-name" });
     this.micEl = h("span", { class: "tile-mic", role: "img", "aria-label": "Microphone muted" }, icon("micOff"));
     this.qualityEl = h("span", { class: "quality", role: "img" });
+    this.hostEl = h("span", { class: "tile-tag tile-host", hidden: true }, "Muted by the host");
     const tag = s.source === "screen" ? h("span", { class: "tile-tag" }, s.local ? "Your screen" : "Screen") : s.local ? h("span", { class: "tile-tag" }, "You") : null;
     this.el = h(
       "figure",
@@ -559,7 +1158,7 @@ var Tile = class {
       },
       this.video,
       this.avatar,
-      h("figcaption", { class: "tile-label" }, s.source === "camera" ? this.micEl : null, this.nameEl, tag, s.source === "camera" ? this.qualityEl : null)
+      h("figcaption", { class: "tile-label" }, s.source === "camera" ? this.micEl : null, this.nameEl, tag, this.hostEl, s.source === "camera" ? this.qualityEl : null)
     );
     this.update(s);
   }
@@ -582,6 +1181,8 @@ var Tile = class {
       this.el.dataset.micMuted = String(s.micMuted);
       this.el.dataset.cameraOff = String(s.cameraOff);
       this.micEl.hidden = !s.micMuted;
+      this.hostEl.hidden = !s.hostMuted;
+      this.el.dataset.hostMuted = String(s.hostMuted);
       const q = s.quality;
       this.qualityEl.hidden = q === null;
       if (q) {
@@ -590,7 +1191,7 @@ var Tile = class {
         this.qualityEl.title = QUALITY_TEXT[q];
       }
     }
-    this.el.setAttribute("aria-label", `${s.name}${s.local ? " (you)" : ""}${s.source === "screen" ? ", screen share" : ""}`);
+    this.el.setAttribute("aria-label", `${s.name}${s.local ? " (you)" : ""}${s.source === "screen" ? ", screen share" : ""}${s.hostMuted ? ", muted by the host" : ""}`);
   }
   dispose() {
     this.video.srcObject = null;
@@ -733,157 +1334,349 @@ function setState(el, name, label, off) {
   el.classList.toggle("is-off", off);
 }
 
-// app/src/prefs.ts
-var KEY = "conclave.prefs.v1";
-var DEFAULTS = { name: "", cameraId: "", micId: "", cameraOn: true, micOn: true };
-function loadPrefs() {
-  try {
-    const raw = localStorage.getItem(KEY);
-    if (!raw) return { ...DEFAULTS };
-    const v = JSON.parse(raw);
-    return {
-      name: typeof v.name === "string" ? v.name : DEFAULTS.name,
-      cameraId: typeof v.cameraId === "string" ? v.cameraId : DEFAULTS.cameraId,
-      micId: typeof v.micId === "string" ? v.micId : DEFAULTS.micId,
-      cameraOn: typeof v.cameraOn === "boolean" ? v.cameraOn : DEFAULTS.cameraOn,
-      micOn: typeof v.micOn === "boolean" ? v.micOn : DEFAULTS.micOn
-    };
-  } catch {
-    return { ...DEFAULTS };
+// app/src/panels.ts
+var SidePanels = class {
+  /** page is the meeting page (it gets .panel-open); extra goes above the participant list. */
+  constructor(chatDeps, extra, controls, page) {
+    this.controls = controls;
+    this.page = page;
+    this.chatClose = h("button", { type: "button", class: "icon-btn", "aria-label": "Close chat" }, "×");
+    this.chat = new ChatPanel(chatDeps, this.chatClose);
+    this.peopleClose = h("button", { type: "button", class: "icon-btn", "aria-label": "Close participants" }, "×");
+    this.people = new PeoplePanel(this.peopleClose, extra);
+    this.chat.onUnreadChange = (n) => controls.setUnread(n);
+    this.chatClose.addEventListener("click", () => this.set(null));
+    this.peopleClose.addEventListener("click", () => this.set(null));
   }
-}
-function savePrefs(patch) {
-  try {
-    localStorage.setItem(KEY, JSON.stringify({ ...loadPrefs(), ...patch }));
-  } catch {
+  controls;
+  page;
+  chat;
+  people;
+  chatClose;
+  peopleClose;
+  get anyOpen() {
+    return this.chat.open || this.people.open;
   }
+  toggle(which) {
+    this.set((which === "chat" ? this.chat.open : this.people.open) ? null : which);
+  }
+  set(which, focus = true) {
+    const wasChat = this.chat.open;
+    const wasPeople = this.people.open;
+    this.chat.setOpen(which === "chat");
+    this.people.setOpen(which === "people");
+    this.controls.setPanel(which);
+    this.page()?.classList.toggle("panel-open", which !== null);
+    if (!focus) return;
+    if (which === "chat") (this.chat.input.disabled ? this.chatClose : this.chat.input).focus();
+    else if (which === "people") this.peopleClose.focus();
+    else if (wasChat) this.controls.chat.focus();
+    else if (wasPeople) this.controls.people.focus();
+  }
+};
+
+// app/src/settings.ts
+import { DeviceError as DeviceError2, listDevices } from "/sdk/conclave.js";
+
+// app/src/shortcuts.ts
+var SHORTCUT_KEYS = ["m", "v", "s", "c", "p"];
+function installShortcuts(s) {
+  const onKey = (e) => {
+    if (e.key === "Escape") {
+      s.escape();
+      return;
+    }
+    if (!s.enabled() || e.ctrlKey || e.metaKey || e.altKey || e.repeat || isTyping(e)) return;
+    const fn = s.keys[e.key.toLowerCase()];
+    if (fn) {
+      e.preventDefault();
+      fn();
+    }
+  };
+  document.addEventListener("keydown", onKey);
+  return () => document.removeEventListener("keydown", onKey);
 }
 
-// app/src/meeting.ts
+// app/src/settings.ts
+var SettingsPanel = class {
+  /**
+   * toggle is the button that opens the panel; changed is called after a
+   * device switch (the local tile shows the new track) and after the
+   * shortcuts setting changed.
+   */
+  constructor(room, toggle, changed) {
+    this.room = room;
+    this.toggle = toggle;
+    this.changed = changed;
+    const camera = h("select", { id: "meeting-camera-select", "aria-describedby": "meeting-camera-message" });
+    const microphone = h("select", { id: "meeting-mic-select", "aria-describedby": "meeting-mic-message" });
+    this.select = { camera, microphone };
+    this.msg = {
+      camera: h("p", { id: "meeting-camera-message", class: "device-message", role: "status" }),
+      microphone: h("p", { id: "meeting-mic-message", class: "device-message", role: "status" })
+    };
+    this.shortcuts = h("input", { type: "checkbox", id: "shortcuts-toggle", "aria-describedby": "shortcuts-hint" });
+    this.shortcuts.checked = loadPrefs().shortcuts;
+    this.closeButton = h("button", { type: "button", class: "icon-btn", "aria-label": "Close settings" }, "×");
+    this.el = h(
+      "div",
+      { id: "settings-panel", class: "devices-panel", role: "group", "aria-labelledby": "settings-title", hidden: true },
+      h("div", { class: "devices-head" }, h("h2", { id: "settings-title" }, "Settings"), this.closeButton),
+      h("div", { class: "field" }, h("label", { for: "meeting-camera-select" }, "Camera"), camera, this.msg.camera),
+      h("div", { class: "field" }, h("label", { for: "meeting-mic-select" }, "Microphone"), microphone, this.msg.microphone),
+      h(
+        "div",
+        { class: "field field-check" },
+        h("label", { for: "shortcuts-toggle" }, this.shortcuts, " Single-key shortcuts"),
+        h("p", { id: "shortcuts-hint", class: "hint" }, `${SHORTCUT_KEYS.map((k) => k.toUpperCase()).join(", ")} press the controls. Turn them off if they get in the way of your keyboard or speech input.`)
+      )
+    );
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-controls", "settings-panel");
+    this.shortcuts.addEventListener("change", () => {
+      savePrefs({ shortcuts: this.shortcuts.checked });
+      changed();
+    });
+    camera.addEventListener("change", () => void this.switchTo("camera", camera.value));
+    microphone.addEventListener("change", () => void this.switchTo("microphone", microphone.value));
+    toggle.addEventListener("click", () => this.setOpen(toggle.getAttribute("aria-expanded") !== "true"));
+    this.closeButton.addEventListener("click", () => this.setOpen(false));
+    const onPointerDown = (e) => {
+      const t = e.target;
+      if (this.open && t && !this.el.contains(t) && !toggle.contains(t)) this.setOpen(false, false);
+    };
+    document.addEventListener("pointerdown", onPointerDown);
+    const onDeviceChange = () => void this.refresh();
+    navigator.mediaDevices?.addEventListener("devicechange", onDeviceChange);
+    this.offs.push(
+      () => document.removeEventListener("pointerdown", onPointerDown),
+      () => navigator.mediaDevices?.removeEventListener("devicechange", onDeviceChange)
+    );
+  }
+  room;
+  toggle;
+  changed;
+  el;
+  /** Single-key shortcuts on (remembered in the preferences). */
+  shortcuts;
+  select;
+  msg;
+  closeButton;
+  switching = { camera: false, microphone: false };
+  enumerating = 0;
+  disposed = false;
+  offs = [];
+  get open() {
+    return !this.el.hidden;
+  }
+  setOpen(open, focus = true) {
+    if (open === this.open) return;
+    this.el.hidden = !open;
+    this.toggle.setAttribute("aria-expanded", String(open));
+    this.toggle.classList.toggle("is-open", open);
+    if (open) {
+      void this.refresh();
+      const { camera, microphone } = this.select;
+      if (focus) (camera.disabled ? microphone.disabled ? this.closeButton : microphone : camera).focus();
+    } else if (focus) this.toggle.focus();
+  }
+  dispose() {
+    this.disposed = true;
+    for (const off of this.offs) off();
+  }
+  /** The device in use: the published track's, else the remembered choice. */
+  current(kind) {
+    const t = this.room.localTracks().find((x) => x.source === kind);
+    const id = t && t.track.readyState !== "ended" ? t.track.getSettings().deviceId ?? "" : "";
+    if (id) return id;
+    const prefs = loadPrefs();
+    return kind === "camera" ? prefs.cameraId : prefs.micId;
+  }
+  setMsg(kind, text) {
+    this.msg[kind].textContent = text;
+    this.msg[kind].classList.toggle("is-error", text !== "");
+  }
+  fill(kind, list) {
+    const sel = this.select[kind];
+    const noun = kind === "camera" ? "Camera" : "Microphone";
+    sel.replaceChildren(...list.map((d, i) => h("option", { value: d.deviceId }, d.label || `${noun} ${i + 1}`)));
+    if (list.length === 0) sel.append(h("option", { value: "" }, `No ${kind} found`));
+    sel.disabled = list.length === 0 || this.switching[kind] || !this.room.local.permissions.publish;
+    const want = this.current(kind);
+    if (list.some((d) => d.deviceId === want)) sel.value = want;
+  }
+  async refresh() {
+    const my = ++this.enumerating;
+    let devs;
+    try {
+      devs = await listDevices();
+    } catch (err) {
+      if (this.disposed || my !== this.enumerating) return;
+      const text = deviceErrorText("camera", err instanceof DeviceError2 ? err.kind : void 0);
+      this.setMsg("camera", text);
+      this.setMsg("microphone", text);
+      return;
+    }
+    if (this.disposed || my !== this.enumerating) return;
+    this.fill("camera", devs.videoinput);
+    this.fill("microphone", devs.audioinput);
+  }
+  async switchTo(kind, deviceId) {
+    if (this.switching[kind] || !deviceId) return;
+    const sel = this.select[kind];
+    this.switching[kind] = true;
+    sel.disabled = true;
+    sel.setAttribute("aria-busy", "true");
+    this.setMsg(kind, "");
+    try {
+      await this.room.switchDevice(kind === "camera" ? "videoinput" : "audioinput", deviceId);
+      savePrefs(kind === "camera" ? { cameraId: deviceId } : { micId: deviceId });
+    } catch (err) {
+      const text = err instanceof DeviceError2 ? deviceErrorText(kind, err.kind) : `Could not switch the ${kind}: ${err instanceof Error ? err.message : String(err)}`;
+      this.setMsg(kind, text);
+      notify(text, "error");
+    } finally {
+      this.switching[kind] = false;
+      sel.removeAttribute("aria-busy");
+      if (!this.disposed) {
+        this.changed();
+        await this.refresh();
+        if (document.activeElement === document.body && this.open) sel.focus();
+      }
+    }
+  }
+};
+
+// app/src/status.ts
 var CONN_TEXT = {
   connecting: "Connecting…",
   connected: "Connected",
   reconnecting: "Reconnecting…",
   disconnected: "Disconnected"
 };
+var ConnectionStatus = class {
+  /** The reconnect banner, placed above the meeting by the caller. */
+  banner;
+  pill;
+  text;
+  bannerText;
+  why = "network";
+  nextAt = 0;
+  ticker = 0;
+  constructor(headerSlot2, roomName) {
+    this.text = h("span", { class: "conn-text" });
+    this.pill = h("div", { id: "connection-status", class: "conn-status", role: "status" }, h("span", { class: "conn-dot", "aria-hidden": "true" }), this.text);
+    headerSlot2.replaceChildren(h("span", { class: "header-room", title: "Room" }, roomName), this.pill);
+    this.bannerText = h("span", { id: "reconnect-text" });
+    this.banner = h(
+      "div",
+      { id: "reconnect-banner", class: "banner banner-warn", role: "status", hidden: true },
+      h("span", { class: "spinner", "aria-hidden": "true" }),
+      this.bannerText
+    );
+  }
+  /** The SDK started reconnecting. */
+  reconnecting(why) {
+    this.why = why;
+    this.nextAt = 0;
+    this.showBanner(true);
+  }
+  /** The SDK's next attempt starts in delayMs. */
+  attempt(delayMs) {
+    this.nextAt = Date.now() + delayMs;
+    this.paintBanner();
+  }
+  /** Shows the state; a connected one with a poor own network says so. */
+  set(s, own) {
+    this.pill.dataset.state = s;
+    this.text.textContent = s === "connected" && own && own !== "excellent" && own !== "good" ? `Connected · ${own} network` : CONN_TEXT[s];
+  }
+  showBanner(show2) {
+    if (show2 === !this.banner.hidden) return;
+    this.banner.hidden = !show2;
+    window.clearInterval(this.ticker);
+    if (!show2) return;
+    this.paintBanner();
+    this.ticker = window.setInterval(() => this.paintBanner(), 250);
+  }
+  dispose() {
+    window.clearInterval(this.ticker);
+  }
+  paintBanner() {
+    const first = this.why === "server_shutdown" ? "The server is restarting." : "The connection was interrupted.";
+    const s = Math.ceil((this.nextAt - Date.now()) / 1e3);
+    if (s > 0) this.banner.dataset.seconds = String(s);
+    else delete this.banner.dataset.seconds;
+    const text = `${first} ${s > 0 ? `Reconnecting in ${s} s…` : "Reconnecting…"} Your call will resume automatically.`;
+    if (this.bannerText.textContent !== text) this.bannerText.textContent = text;
+  }
+};
+
+// app/src/meeting.ts
 function renderMeeting(root2, headerSlot2, opts) {
   const { room } = opts;
   const quality = /* @__PURE__ */ new Map();
-  const names = /* @__PURE__ */ new Map();
-  const audioEls = /* @__PURE__ */ new Map();
+  const names = new DisplayNames();
+  const returning = /* @__PURE__ */ new Set();
+  const returningIds = /* @__PURE__ */ new Map();
+  let forgetReturning = 0;
   const offs = [];
   let disposed = false;
   let ended = false;
   let leaving = false;
-  const connText = h("span", { class: "conn-text" });
-  const connStatus = h("div", { id: "connection-status", class: "conn-status", role: "status" }, h("span", { class: "conn-dot", "aria-hidden": "true" }), connText);
-  headerSlot2.replaceChildren(h("span", { class: "header-room", title: "Room" }, room.name), connStatus);
-  const setConn = (s) => {
-    connStatus.dataset.state = s;
-    const q = quality.get(room.local.id);
-    connText.textContent = s === "connected" && q && q !== "excellent" && q !== "good" ? `Connected · ${q} network` : CONN_TEXT[s];
-  };
-  const reconnectBanner = h(
-    "div",
-    { id: "reconnect-banner", class: "banner banner-warn", role: "status", hidden: true },
-    h("span", { class: "spinner", "aria-hidden": "true" }),
-    "Reconnecting… your call will resume automatically."
-  );
-  const unlockButton = h("button", { type: "button", class: "btn btn-primary", id: "audio-unlock" }, "Turn on sound");
-  const audioBanner = h("div", { class: "banner", hidden: true }, "Your browser blocked the meeting audio. ", unlockButton);
+  const wanted = { micOn: opts.choice.micOn, cameraOn: opts.choice.cameraOn };
+  const status = new ConnectionStatus(headerSlot2, room.name);
+  const setConn = () => status.set(room.state, quality.get(room.local.id));
+  const audio = new RemoteAudio();
   const grid = new TileGrid();
-  const inviteButton = h("button", { type: "button", class: "btn btn-ghost invite-btn", id: "invite-button" }, icon("link"), "Copy invite link");
-  const waiting = h("div", { class: "waiting", hidden: true }, h("p", {}, "You are the only one here."));
-  const audioBox = h("div", { id: "remote-audio", class: "visually-hidden", "aria-hidden": "true" });
-  const chatClose = h("button", { type: "button", class: "icon-btn", "aria-label": "Close chat" }, "×");
-  const chat = new ChatPanel(
+  const media = new MediaActions(room, schedule);
+  const controls = new ControlBar({
+    mic: () => void media.toggleMic(controls.mic),
+    camera: () => void media.toggleCamera(controls.camera),
+    screen: () => void media.toggleScreen(controls.screen),
+    chat: () => panels.toggle("chat"),
+    people: () => panels.toggle("people"),
+    leave: () => void leave()
+  });
+  const settings = new SettingsPanel(room, controls.settings, schedule);
+  const inviteButton = () => h("button", { type: "button", class: "btn btn-ghost invite-btn" }, icon("link"), "Copy invite link");
+  const panelInvite = inviteButton();
+  panelInvite.id = "invite-button";
+  const panels = new SidePanels(
     {
       localId: () => room.local.id,
       nameOf,
       send: (text) => room.sendChat(text),
       canSend: () => room.local.permissions.publish_data && room.state === "connected"
     },
-    chatClose
+    h("div", { class: "panel-extra" }, panelInvite),
+    controls,
+    () => root2.querySelector(".page-meeting")
   );
-  const peopleClose = h("button", { type: "button", class: "icon-btn", "aria-label": "Close participants" }, "×");
-  const people = new PeoplePanel(peopleClose, h("div", { class: "panel-extra" }, inviteButton));
-  const ctrl = (id, label, text, key, ic, extra = "") => {
-    const b = h(
-      "button",
-      {
-        type: "button",
-        id,
-        class: `ctrl ${extra}`.trim(),
-        "aria-label": label,
-        title: key ? `${label} (${key.toUpperCase()})` : label,
-        "aria-keyshortcuts": key
-      },
-      icon(ic),
-      h("span", { class: "ctrl-label" }, text)
-    );
-    return b;
-  };
-  const micButton = ctrl("mic-button", "Mute microphone", "Mute", "m", "mic");
-  const cameraButton = ctrl("camera-button", "Stop camera", "Stop camera", "v", "camera");
-  const devicesButton = ctrl("devices-button", "Camera and microphone settings", "Devices", null, "settings");
-  devicesButton.setAttribute("aria-expanded", "false");
-  devicesButton.setAttribute("aria-controls", "devices-panel");
-  const screenButton = ctrl("screen-button", "Share screen", "Share screen", "s", "screen");
-  const chatButton = ctrl("chat-button", "Chat", "Chat", "c", "chat");
-  const chatBadge = h("span", { class: "badge", hidden: true, "aria-hidden": "true" });
-  chatButton.append(chatBadge);
-  const peopleButton = ctrl("participants-button", "Participants", "Participants", "p", "people");
-  const leaveButton = ctrl("leave-button", "Leave meeting", "Leave", null, "leave", "ctrl-leave");
-  for (const b of [micButton, cameraButton, screenButton, chatButton, peopleButton]) setPressed(b, false);
-  const cameraSelect = h("select", { id: "meeting-camera-select", "aria-describedby": "meeting-camera-message" });
-  const micSelect = h("select", { id: "meeting-mic-select", "aria-describedby": "meeting-mic-message" });
-  const cameraMsg = h("p", { id: "meeting-camera-message", class: "device-message", role: "status" });
-  const micMsg = h("p", { id: "meeting-mic-message", class: "device-message", role: "status" });
-  const devicesClose = h("button", { type: "button", class: "icon-btn", "aria-label": "Close device settings" }, "×");
-  const devicesPanel = h(
-    "div",
-    { id: "devices-panel", class: "devices-panel", role: "group", "aria-labelledby": "devices-title", hidden: true },
-    h("div", { class: "devices-head" }, h("h2", { id: "devices-title" }, "Camera and microphone"), devicesClose),
-    h("div", { class: "field" }, h("label", { for: "meeting-camera-select" }, "Camera"), cameraSelect, cameraMsg),
-    h("div", { class: "field" }, h("label", { for: "meeting-mic-select" }, "Microphone"), micSelect, micMsg)
-  );
-  const controls = h(
-    "section",
-    { class: "controls", "aria-label": "Meeting controls" },
-    h("div", { class: "controls-group" }, micButton, cameraButton, devicesButton, screenButton),
-    h("div", { class: "controls-group" }, chatButton, peopleButton),
-    h("div", { class: "controls-group" }, leaveButton)
-  );
+  const waiting = h("div", { class: "waiting", hidden: true }, h("p", {}, "You are the only one here."), inviteButton());
   root2.replaceChildren(
     h(
       "div",
-      { class: "page page-meeting" },
-      reconnectBanner,
-      audioBanner,
+      { class: "page page-meeting", "aria-labelledby": "meeting-title" },
+      h("h1", { id: "meeting-title", class: "visually-hidden" }, `Meeting ${room.name}`),
+      status.banner,
+      audio.banner,
       h(
         "div",
         { class: "meeting-body" },
-        h("section", { class: "stage", "aria-label": "Participants’ video" }, grid.el, waiting),
-        devicesPanel,
-        chat.el,
-        people.el
+        h("section", { class: "stage", "aria-label": "Participants’ video" }, h("div", { class: "stage-tiles" }, grid.el), waiting),
+        settings.el,
+        panels.chat.el,
+        panels.people.el
       ),
-      controls,
-      audioBox
+      controls.el,
+      audio.box
     )
   );
-  waiting.append(h("button", { type: "button", class: "btn btn-ghost invite-btn" }, icon("link"), "Copy invite link"));
+  for (const b of root2.querySelectorAll(".invite-btn")) b.addEventListener("click", () => void copyInvite());
   function nameOf(id) {
-    if (id === room.local.id) return room.local.name || room.local.identity;
-    const p = room.participants.get(id);
-    if (p) return p.name || p.identity;
-    return names.get(id) ?? "Someone who left";
-  }
-  const localTrack = (source2) => room.localTracks().find((t) => t.source === source2);
-  function remoteState(p) {
-    const mics = p.tracks.filter((t) => t.source === "microphone");
-    const cams = p.tracks.filter((t) => t.source === "camera");
-    return { micMuted: mics.length === 0 || mics.every((t) => t.muted), cameraOff: cams.length === 0 || cams.every((t) => t.muted) };
+    names.update([room.local, ...room.participants.values()]);
+    return names.of(id);
   }
   let scheduled = false;
   function schedule() {
@@ -895,295 +1688,27 @@ function renderMeeting(root2, headerSlot2, opts) {
     });
   }
   function render() {
-    const me = room.local;
-    names.set(me.id, me.name || me.identity);
-    const mic = localTrack("microphone");
-    const cam = localTrack("camera");
-    const screen = localTrack("screen");
-    const myMicMuted = !mic || mic.muted || mic.track.readyState === "ended";
-    const myCamOff = !cam || cam.muted || cam.track.readyState === "ended";
-    const screens = [];
-    const cams = [];
-    const persons = [];
-    const myName = nameOf(me.id);
-    if (screen) {
-      screens.push({ participantId: me.id, identity: me.identity, name: myName, source: "screen", local: true, track: screen.track, micMuted: false, cameraOff: false, quality: null });
-    }
-    cams.push({
-      participantId: me.id,
-      identity: me.identity,
-      name: myName,
-      source: "camera",
-      local: true,
-      track: myCamOff ? null : cam.track,
-      micMuted: myMicMuted,
-      cameraOff: myCamOff,
-      quality: quality.get(me.id) ?? null
+    const v = meetingView(room, names, quality);
+    const mic = localTrack(room, "microphone");
+    const cam = localTrack(room, "camera");
+    if (mic?.track.readyState === "live") wanted.micOn = !mic.muted;
+    if (cam?.track.readyState === "live") wanted.cameraOn = !cam.muted;
+    grid.render(v.tiles);
+    panels.people.render(v.people);
+    audio.sync(v.audio);
+    waiting.hidden = !v.alone;
+    const canPublish = room.local.permissions.publish;
+    controls.paint({
+      ...v.own,
+      canPublish,
+      live: room.state === "connected" || room.state === "reconnecting",
+      shortcuts: settings.shortcuts.checked,
+      micAsked: media.asked("microphone"),
+      cameraAsked: media.asked("camera")
     });
-    persons.push({ id: me.id, identity: me.identity, name: myName, local: true, micMuted: myMicMuted, cameraOff: myCamOff, sharing: !!screen, quality: quality.get(me.id) ?? null });
-    const remotes = [...room.participants.values()].sort((a, b) => a.joined_at - b.joined_at || a.id.localeCompare(b.id));
-    const wantedAudio = /* @__PURE__ */ new Map();
-    for (const p of remotes) {
-      const name = p.name || p.identity;
-      names.set(p.id, name);
-      const st = remoteState(p);
-      const rts = room.remoteTracks(p.id).filter((r) => r.track.readyState !== "ended");
-      const infoOf = (id) => p.tracks.find((t) => t.id === id);
-      const camRt = rts.find((r) => r.info.source === "camera" && r.track.kind === "video");
-      const screenInfo = p.tracks.find((t) => t.source === "screen");
-      const screenRt = rts.find((r) => r.info.source === "screen" && r.track.kind === "video");
-      cams.push({
-        participantId: p.id,
-        identity: p.identity,
-        name,
-        source: "camera",
-        local: false,
-        track: !st.cameraOff && camRt && !infoOf(camRt.info.id)?.muted ? camRt.track : null,
-        micMuted: st.micMuted,
-        cameraOff: st.cameraOff,
-        quality: quality.get(p.id) ?? null
-      });
-      if (screenInfo || screenRt) {
-        const muted = screenInfo?.muted ?? false;
-        screens.push({
-          participantId: p.id,
-          identity: p.identity,
-          name,
-          source: "screen",
-          local: false,
-          track: screenRt && !muted ? screenRt.track : null,
-          micMuted: false,
-          cameraOff: false,
-          quality: null
-        });
-      }
-      persons.push({ id: p.id, identity: p.identity, name, local: false, ...st, sharing: !!(screenInfo || screenRt), quality: quality.get(p.id) ?? null });
-      for (const r of rts) if (r.track.kind === "audio") wantedAudio.set(r.info.id || r.track.id, r.track);
-    }
-    grid.render([...screens, ...cams]);
-    people.render([persons[0], ...persons.slice(1).sort((a, b) => a.name.localeCompare(b.name))]);
-    syncAudio(wantedAudio);
-    waiting.hidden = remotes.length > 0;
-    const canPublish = me.permissions.publish;
-    const live = room.state === "connected" || room.state === "reconnecting";
-    paintMediaButton(micButton, myMicMuted, myMicMuted ? { label: "Unmute microphone", text: "Unmute", icon: "micOff", key: "M" } : { label: "Mute microphone", text: "Mute", icon: "mic", key: "M" });
-    paintMediaButton(cameraButton, myCamOff, myCamOff ? { label: "Start camera", text: "Start camera", icon: "cameraOff", key: "V" } : { label: "Stop camera", text: "Stop camera", icon: "camera", key: "V" });
-    setPressed(screenButton, !!screen);
-    for (const b of [micButton, cameraButton, screenButton]) {
-      b.disabled = !canPublish || !live;
-      if (!canPublish) b.title = "Your token does not allow sharing audio or video";
-    }
-    if (canPublish) screenButton.title = screen ? "You are sharing: press to stop (S)" : "Share screen (S)";
-    devicesButton.disabled = !canPublish;
-    if (!canPublish) {
-      devicesButton.title = "Your token does not allow sharing audio or video";
-      if (!devicesPanel.hidden) setDevicesOpen(false, false);
-    } else devicesButton.title = "Camera and microphone settings";
-    chat.refreshPermission();
-    setConn(room.state);
+    panels.chat.refreshPermission();
+    setConn();
   }
-  function syncAudio(wanted) {
-    for (const [id, el] of audioEls) {
-      if (wanted.get(id) !== el.srcObject?.getAudioTracks()[0]) {
-        el.srcObject = null;
-        el.remove();
-        audioEls.delete(id);
-      }
-    }
-    for (const [id, track] of wanted) {
-      if (audioEls.has(id)) continue;
-      const el = h("audio", { autoplay: true, "data-track-id": id });
-      el.srcObject = new MediaStream([track]);
-      audioEls.set(id, el);
-      audioBox.append(el);
-      el.play().catch((err) => {
-        if (err instanceof DOMException && err.name === "NotAllowedError") audioBanner.hidden = false;
-      });
-    }
-  }
-  unlockButton.addEventListener("click", () => {
-    audioBanner.hidden = true;
-    for (const el of audioEls.values()) el.play().catch(() => {
-      audioBanner.hidden = false;
-    });
-  });
-  function paintMediaButton(btn, off, v) {
-    setPressed(btn, off);
-    btn.classList.toggle("is-off", off);
-    swapIconIfNeeded(btn, v.icon);
-    btn.setAttribute("aria-label", v.label);
-    btn.title = `${v.label} (${v.key})`;
-    const text = btn.querySelector(".ctrl-label");
-    if (text && text.textContent !== v.text) text.textContent = v.text;
-  }
-  const deviceSelect = { camera: cameraSelect, microphone: micSelect };
-  const deviceMsg = { camera: cameraMsg, microphone: micMsg };
-  const switching = { camera: false, microphone: false };
-  const sourceOf = (kind) => kind === "camera" ? "camera" : "microphone";
-  function currentDevice(kind) {
-    const t = localTrack(sourceOf(kind));
-    const id = t && t.track.readyState !== "ended" ? t.track.getSettings().deviceId ?? "" : "";
-    if (id) return id;
-    const prefs = loadPrefs();
-    return kind === "camera" ? prefs.cameraId : prefs.micId;
-  }
-  function setDeviceMsg(kind, text) {
-    deviceMsg[kind].textContent = text;
-    deviceMsg[kind].classList.toggle("is-error", text !== "");
-  }
-  function fillDevices(kind, list) {
-    const sel = deviceSelect[kind];
-    const noun = kind === "camera" ? "Camera" : "Microphone";
-    sel.replaceChildren(...list.map((d, i) => h("option", { value: d.deviceId }, d.label || `${noun} ${i + 1}`)));
-    if (list.length === 0) sel.append(h("option", { value: "" }, `No ${kind} found`));
-    sel.disabled = list.length === 0 || switching[kind];
-    const want = currentDevice(kind);
-    if (list.some((d) => d.deviceId === want)) sel.value = want;
-  }
-  let enumerating = 0;
-  async function refreshDevices() {
-    const my = ++enumerating;
-    let devs;
-    try {
-      devs = await listDevices();
-    } catch (err) {
-      if (disposed || my !== enumerating) return;
-      const text = deviceErrorText("camera", err instanceof DeviceError ? err.kind : void 0);
-      setDeviceMsg("camera", text);
-      setDeviceMsg("microphone", text);
-      return;
-    }
-    if (disposed || my !== enumerating) return;
-    fillDevices("camera", devs.videoinput);
-    fillDevices("microphone", devs.audioinput);
-  }
-  async function switchTo(kind, deviceId) {
-    if (switching[kind] || !deviceId) return;
-    const sel = deviceSelect[kind];
-    switching[kind] = true;
-    sel.disabled = true;
-    sel.setAttribute("aria-busy", "true");
-    setDeviceMsg(kind, "");
-    try {
-      await room.switchDevice(kind === "camera" ? "videoinput" : "audioinput", deviceId);
-      savePrefs(kind === "camera" ? { cameraId: deviceId } : { micId: deviceId });
-    } catch (err) {
-      const text = err instanceof DeviceError ? deviceErrorText(kind, err.kind) : `Could not switch the ${kind}: ${err instanceof Error ? err.message : String(err)}`;
-      setDeviceMsg(kind, text);
-      notify(text, "error");
-    } finally {
-      switching[kind] = false;
-      sel.removeAttribute("aria-busy");
-      if (!disposed) {
-        schedule();
-        await refreshDevices();
-        if (document.activeElement === document.body && !devicesPanel.hidden) sel.focus();
-      }
-    }
-  }
-  cameraSelect.addEventListener("change", () => void switchTo("camera", cameraSelect.value));
-  micSelect.addEventListener("change", () => void switchTo("microphone", micSelect.value));
-  function setDevicesOpen(open, focus = true) {
-    if (open === !devicesPanel.hidden) return;
-    devicesPanel.hidden = !open;
-    devicesButton.setAttribute("aria-expanded", String(open));
-    devicesButton.classList.toggle("is-open", open);
-    if (open) {
-      void refreshDevices();
-      if (focus) (cameraSelect.disabled ? micSelect.disabled ? devicesClose : micSelect : cameraSelect).focus();
-    } else if (focus) devicesButton.focus();
-  }
-  devicesButton.addEventListener("click", () => setDevicesOpen(devicesButton.getAttribute("aria-expanded") !== "true"));
-  devicesClose.addEventListener("click", () => setDevicesOpen(false));
-  const onPointerDown = (e) => {
-    const t = e.target;
-    if (!devicesPanel.hidden && t && !devicesPanel.contains(t) && !devicesButton.contains(t)) setDevicesOpen(false, false);
-  };
-  document.addEventListener("pointerdown", onPointerDown);
-  const onDeviceChange = () => void refreshDevices();
-  navigator.mediaDevices?.addEventListener("devicechange", onDeviceChange);
-  const busy = /* @__PURE__ */ new Set();
-  async function guarded(key, btn, fn) {
-    if (busy.has(key) || btn.disabled) return;
-    busy.add(key);
-    btn.setAttribute("aria-busy", "true");
-    try {
-      await fn();
-    } finally {
-      busy.delete(key);
-      btn.removeAttribute("aria-busy");
-      schedule();
-    }
-  }
-  async function startDevice(kind, deviceId) {
-    const publish = (id) => kind === "camera" ? room.publishCamera(id ? { deviceId: id } : {}) : room.publishMicrophone(id ? { deviceId: id } : {});
-    try {
-      try {
-        await publish(deviceId || void 0);
-      } catch (err) {
-        if (deviceId && err instanceof DeviceError && err.kind === "not_found") await publish();
-        else throw err;
-      }
-    } catch (err) {
-      notify(deviceErrorText(kind, err instanceof DeviceError ? err.kind : void 0), "error");
-    }
-  }
-  const toggleMic = () => guarded("mic", micButton, async () => {
-    const t = localTrack("microphone");
-    if (t && t.track.readyState !== "ended") await room.setMuted(t, !t.muted).catch((e) => notify(`Could not change the microphone: ${String(e)}`, "error"));
-    else {
-      if (t) await room.unpublish(t).catch(() => {
-      });
-      await startDevice("microphone", loadPrefs().micId);
-    }
-  });
-  const toggleCamera = () => guarded("camera", cameraButton, async () => {
-    const t = localTrack("camera");
-    if (t && t.track.readyState !== "ended") await room.setMuted(t, !t.muted).catch((e) => notify(`Could not change the camera: ${String(e)}`, "error"));
-    else {
-      if (t) await room.unpublish(t).catch(() => {
-      });
-      await startDevice("camera", loadPrefs().cameraId);
-    }
-  });
-  async function stopScreen() {
-    for (const t of room.localTracks()) {
-      if (t.source === "screen" || t.source === "screen_audio") await room.unpublish(t).catch(() => {
-      });
-    }
-  }
-  const toggleScreen = () => guarded("screen", screenButton, async () => {
-    if (localTrack("screen")) return stopScreen();
-    try {
-      const t = await room.publishScreen();
-      t.track.addEventListener("ended", () => void stopScreen().then(schedule), { once: true });
-    } catch (err) {
-      const cancelled = err instanceof DOMException && (err.name === "NotAllowedError" || err.name === "AbortError") || err instanceof DeviceError && err.kind === "permission_denied";
-      if (err instanceof DeviceError && err.kind === "insecure_context") notify(deviceErrorText("camera", "insecure_context"), "error");
-      else if (!cancelled) notify(`Screen sharing failed: ${err instanceof Error ? err.message : String(err)}`, "error");
-    }
-  });
-  const setPanel = (which, focus = true) => {
-    const wasChat = chat.open;
-    const wasPeople = people.open;
-    chat.setOpen(which === "chat");
-    people.setOpen(which === "people");
-    setPressed(chatButton, which === "chat");
-    setPressed(peopleButton, which === "people");
-    root2.querySelector(".page-meeting")?.classList.toggle("panel-open", which !== null);
-    if (!focus) return;
-    if (which === "chat") (chat.input.disabled ? chatClose : chat.input).focus();
-    else if (which === "people") peopleClose.focus();
-    else if (wasChat) chatButton.focus();
-    else if (wasPeople) peopleButton.focus();
-  };
-  const toggleChat = () => setPanel(chat.open ? null : "chat");
-  const togglePeople = () => setPanel(people.open ? null : "people");
-  chat.onUnreadChange = (n) => {
-    chatBadge.hidden = n === 0;
-    chatBadge.textContent = n > 9 ? "9+" : String(n);
-    chatButton.setAttribute("aria-label", n > 0 ? `Chat, ${n} unread` : "Chat");
-  };
   async function copyInvite() {
     const link = `${location.origin}/?room=${encodeURIComponent(room.name)}`;
     try {
@@ -1193,43 +1718,46 @@ function renderMeeting(root2, headerSlot2, opts) {
       notify(`Invite link: ${link}`, "info", 15e3);
     }
   }
-  micButton.addEventListener("click", () => void toggleMic());
-  cameraButton.addEventListener("click", () => void toggleCamera());
-  screenButton.addEventListener("click", () => void toggleScreen());
-  chatButton.addEventListener("click", toggleChat);
-  peopleButton.addEventListener("click", togglePeople);
-  chatClose.addEventListener("click", () => setPanel(null));
-  peopleClose.addEventListener("click", () => setPanel(null));
-  for (const b of root2.querySelectorAll(".invite-btn")) b.addEventListener("click", () => void copyInvite());
-  leaveButton.addEventListener("click", () => void leave());
-  const onKey = (e) => {
-    if (e.key === "Escape" && !devicesPanel.hidden) {
-      setDevicesOpen(false);
-      return;
-    }
-    if (e.key === "Escape" && (chat.open || people.open)) {
-      setPanel(null);
-      return;
-    }
-    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || isTyping(e)) return;
-    const actions = { m: toggleMic, v: toggleCamera, s: toggleScreen, c: toggleChat, p: togglePeople };
-    const fn = actions[e.key.toLowerCase()];
-    if (fn) {
-      e.preventDefault();
-      fn();
-    }
-  };
-  document.addEventListener("keydown", onKey);
+  offs.push(
+    installShortcuts({
+      escape: () => {
+        if (settings.open) settings.setOpen(false);
+        else if (panels.anyOpen) panels.set(null);
+        else return false;
+        return true;
+      },
+      keys: {
+        m: () => void media.toggleMic(controls.mic),
+        v: () => void media.toggleCamera(controls.camera),
+        s: () => void media.toggleScreen(controls.screen),
+        c: () => panels.toggle("chat"),
+        p: () => panels.toggle("people")
+      },
+      enabled: () => settings.shortcuts.checked
+    })
+  );
   const on = room.on.bind(room);
   offs.push(
+    // While reconnecting, the SDK reconciles the participant list: after a
+    // server restart everyone drops out (some with reason server_shutdown
+    // before our own leave arrives) and comes back under a new id, with the
+    // same identity. That is no news: no notices for it.
     on("participantJoined", (p) => {
-      names.set(p.id, p.name || p.identity);
-      notify(`${p.name || p.identity} joined`, "info", 3e3);
+      if (returning.delete(p.identity)) {
+        names.carry(p, returningIds.get(p.identity));
+      } else if (room.state === "connected") {
+        notify(`${nameOf(p.id)} joined`, "info", 3e3);
+      }
       schedule();
     }),
     on("participantLeft", (p, reason) => {
       quality.delete(p.id);
-      notify(`${p.name || p.identity} ${reason === "connection_lost" ? "lost their connection" : "left"}`, "info", 3e3);
+      if (room.state !== "connected" || reason === "server_shutdown") {
+        returning.add(p.identity);
+        returningIds.set(p.identity, p.id);
+      } else {
+        notify(`${names.of(p.id)} ${reason === "connection_lost" ? "lost their connection" : "left"}`, "info", 3e3);
+      }
       schedule();
     }),
     on("participantUpdated", schedule),
@@ -1239,11 +1767,15 @@ function renderMeeting(root2, headerSlot2, opts) {
     on("trackUnmuted", schedule),
     on("localTrackPublished", schedule),
     on("localTrackUnpublished", schedule),
-    on("muteRequested", (t) => {
+    on("hostMuteChanged", (t, locked) => {
       const what = t.source === "camera" ? "camera" : t.source === "microphone" ? "microphone" : "screen share";
-      notify(`A room admin muted your ${what}.${t.source === "microphone" ? " You can unmute when you need to speak." : ""}`, "warn", 1e4);
-      if (!t.muted) void room.setMuted(t, true).catch(() => {
-      }).then(schedule);
+      if (t.source === "camera" || t.source === "microphone") media.forgetAsk(t.source);
+      if (locked) {
+        const ask = t.source === "microphone" ? " Use “Ask to unmute” to ask to speak." : t.source === "camera" ? " Use “Ask to start camera” to ask to turn it on." : "";
+        notify(`The host muted your ${what}.${ask}`, "warn", 1e4);
+      } else {
+        notify(`The host lets you turn your ${what} on again.`, "info", 8e3);
+      }
       schedule();
     }),
     on("activeSpeakers", (ids) => grid.setSpeaking(ids)),
@@ -1252,30 +1784,37 @@ function renderMeeting(root2, headerSlot2, opts) {
       schedule();
     }),
     on("connectionStateChanged", (s) => {
-      setConn(s);
-      reconnectBanner.hidden = s !== "reconnecting";
+      setConn();
+      status.showBanner(s === "reconnecting");
       schedule();
     }),
-    on("reconnecting", () => {
-      reconnectBanner.hidden = false;
-      setConn("reconnecting");
+    on("reconnecting", (why) => {
+      status.reconnecting(why);
+      status.set("reconnecting", void 0);
     }),
+    on("reconnectAttempt", (_n, delayMs) => status.attempt(delayMs)),
     on("reconnected", () => {
-      reconnectBanner.hidden = true;
+      window.clearTimeout(forgetReturning);
+      forgetReturning = window.setTimeout(() => {
+        returning.clear();
+        returningIds.clear();
+      }, 3e4);
+      status.showBanner(false);
       notify("Reconnected.", "info", 3e3);
       schedule();
     }),
     on("disconnected", (reason) => end(reason)),
-    on("chat", (m) => chat.receive(m)),
+    on("chat", (m) => panels.chat.receive(m)),
     on("error", (code, message) => {
       if (code === "rate_limited") notify("You are sending too fast; a message was dropped.", "warn");
+      else if (code === "muted_by_host") notify("The host muted you: ask them to let you unmute.", "warn");
       else notify(`The server refused an action (${code}${message ? `: ${message}` : ""}).`, "warn");
     })
   );
   async function leave() {
     if (leaving || ended) return;
     leaving = true;
-    leaveButton.disabled = true;
+    controls.leave.disabled = true;
     try {
       await room.leave();
     } catch {
@@ -1285,74 +1824,31 @@ function renderMeeting(root2, headerSlot2, opts) {
   function end(reason) {
     if (ended) return;
     ended = true;
-    setConn("disconnected");
-    connStatus.dataset.state = "disconnected";
-    const mic = localTrack("microphone");
-    const cam = localTrack("camera");
-    const media = { micOn: !!mic && !mic.muted, cameraOn: !!cam && !cam.muted };
+    status.set("disconnected", void 0);
+    status.showBanner(false);
     for (const t of room.localTracks()) t.track.stop();
     opts.choice.video?.stop();
     opts.choice.audio?.stop();
-    opts.onEnd(leaving ? "client_left" : reason, media);
+    opts.onEnd(leaving ? "client_left" : reason, { ...wanted });
   }
   const onPageHide = () => {
     if (!ended) void room.leave().catch(() => {
     });
   };
   window.addEventListener("pagehide", onPageHide);
-  async function publishInitial() {
-    const { choice } = opts;
-    if (!room.local.permissions.publish) {
-      choice.video?.stop();
-      choice.audio?.stop();
-      notify("You can watch and listen; your token does not allow sharing audio or video.", "info", 8e3);
-      return;
-    }
-    const tasks = [];
-    const failed = choice.failed ?? {};
-    for (const kind of ["microphone", "camera"]) {
-      const text = failed[kind];
-      if (text) notify(`${text}. You joined without your ${kind}; use the ${kind} button to try again.`, "error", 1e4);
-    }
-    const audio = choice.audio?.readyState === "live" ? choice.audio : null;
-    if (audio) {
-      audio.enabled = choice.micOn;
-      tasks.push(
-        room.publishTrack(audio, "microphone").then(async (t) => {
-          if (!choice.micOn) await room.setMuted(t, true);
-        })
-      );
-    } else {
-      choice.audio?.stop();
-      if (choice.micOn && !failed.microphone) tasks.push(startDevice("microphone", choice.micId));
-    }
-    const video = choice.cameraOn && choice.video?.readyState === "live" ? choice.video : null;
-    if (video) tasks.push(room.publishTrack(video, "camera").then(() => {
-    }));
-    else {
-      choice.video?.stop();
-      if (choice.cameraOn && !failed.camera) tasks.push(startDevice("camera", choice.cameraId));
-    }
-    const results = await Promise.allSettled(tasks);
-    for (const r of results) {
-      if (r.status === "rejected") notify(`Could not share your media: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`, "error");
-    }
-    schedule();
-  }
   render();
-  setConn(room.state);
-  void publishInitial();
-  micButton.focus();
+  setConn();
+  void media.publishInitial(opts.choice);
+  controls.mic.focus();
   return () => {
     disposed = true;
+    window.clearTimeout(forgetReturning);
     for (const off of offs) off();
-    document.removeEventListener("keydown", onKey);
-    document.removeEventListener("pointerdown", onPointerDown);
-    navigator.mediaDevices?.removeEventListener("devicechange", onDeviceChange);
+    settings.dispose();
+    status.dispose();
     window.removeEventListener("pagehide", onPageHide);
     grid.dispose();
-    for (const el of audioEls.values()) el.srcObject = null;
-    audioEls.clear();
+    audio.dispose();
     if (!ended) {
       leaving = true;
       void room.leave().catch(() => {
@@ -1361,14 +1857,9 @@ function renderMeeting(root2, headerSlot2, opts) {
     }
   };
 }
-function swapIconIfNeeded(btn, name) {
-  if (btn.dataset.icon === name) return;
-  btn.dataset.icon = name;
-  swapIcon(btn, name);
-}
 
 // app/src/preview.ts
-import { DeviceError as DeviceError2, getLocalMedia, LevelMeter, listDevices as listDevices2 } from "/sdk/conclave.js";
+import { DeviceError as DeviceError3, getLocalMedia, LevelMeter, listDevices as listDevices2 } from "/sdk/conclave.js";
 var ENTER_WAIT_MS = 15e3;
 function renderPreview(root2, opts) {
   const prefs = loadPrefs();
@@ -1516,7 +2007,7 @@ function renderPreview(root2, opts) {
       void refreshDevices();
     } catch (err) {
       if (disposed || handedOver || my !== gen[kind]) return;
-      const text = deviceErrorText(kind, err instanceof DeviceError2 ? err.kind : void 0);
+      const text = deviceErrorText(kind, err instanceof DeviceError3 ? err.kind : void 0);
       lastError[kind] = text;
       setMsg(kind === "camera" ? cameraMsg : micMsg, `${text}. You can still join without it.`);
       paintToggles();
@@ -1546,7 +2037,7 @@ function renderPreview(root2, opts) {
     try {
       devs = await listDevices2();
     } catch (err) {
-      if (err instanceof DeviceError2 && err.kind === "insecure_context") {
+      if (err instanceof DeviceError3 && err.kind === "insecure_context") {
         setMsg(cameraMsg, deviceErrorText("camera", "insecure_context"));
         setMsg(micMsg, deviceErrorText("microphone", "insecure_context"));
       }
@@ -1714,7 +2205,8 @@ function show(state, title, render) {
   };
   document.body.dataset.state = state;
   document.title = title ? `${title} · Conclave` : "Conclave";
-  if (state !== "meeting" && state !== "left") headerSlot.replaceChildren();
+  if (state === "left" && session?.room) headerSlot.replaceChildren(h("span", { class: "header-room", title: "Room" }, session.room));
+  else if (state !== "meeting") headerSlot.replaceChildren();
   cleanup = render();
 }
 function roomFromUrl() {
@@ -1776,7 +2268,7 @@ async function enter(choice) {
   try {
     room = await connect(creds.url, creds.token, { reconnect: true });
   } catch (err) {
-    throw new Error(connectErrorText(err));
+    throw connectError(err);
   }
   window.conclaveRoom = room;
   s.room = room.name || s.room;
@@ -1795,51 +2287,16 @@ async function enter(choice) {
   );
 }
 function showLeft(reason) {
-  const s = session;
-  show("left", "Left", () => {
-    const selfLeft = reason === "client_left";
-    const error = h("p", { class: "form-error", role: "alert", hidden: true });
-    const rejoin = h("button", { type: "button", id: "rejoin-button", class: "btn btn-primary" }, "Rejoin");
-    const home = h("button", { type: "button", id: "home-button", class: "btn btn-ghost" }, "Join another room");
-    const heading = h("h1", { id: "left-title", tabindex: -1 }, selfLeft ? "You left the meeting" : "You were disconnected");
-    root.replaceChildren(
-      h(
-        "div",
-        { class: "page page-left" },
-        h(
-          "section",
-          { class: "card left-card", "aria-labelledby": "left-title" },
-          heading,
-          h("p", { id: "left-reason", "data-reason": reason }, leaveReasonText(reason)),
-          s?.room ? h("p", { class: "hint" }, "Room: ", h("strong", {}, s.room)) : null,
-          error,
-          h("div", { class: "actions" }, home, rejoin)
-        )
-      )
-    );
-    let busy = false;
-    rejoin.addEventListener("click", async () => {
-      if (busy) return;
-      busy = true;
-      rejoin.disabled = true;
-      rejoin.textContent = "Rejoining…";
-      error.hidden = true;
-      const c = lastChoice ?? { cameraOn: true, micOn: true, cameraId: "", micId: "" };
-      try {
-        await enter({ ...c, video: null, audio: null });
-      } catch (err) {
-        error.textContent = err instanceof Error ? err.message : String(err);
-        error.hidden = false;
-        rejoin.disabled = false;
-        rejoin.textContent = "Rejoin";
-        busy = false;
-      }
-    });
-    home.addEventListener("click", () => showJoin());
-    heading.focus();
-    return () => {
-    };
-  });
+  show(
+    "left",
+    "Left",
+    () => renderLeft(root, {
+      reason,
+      room: session?.room ?? "",
+      rejoin: () => enter({ ...lastChoice ?? { cameraOn: true, micOn: true, cameraId: "", micId: "" }, video: null, audio: null }),
+      onHome: () => showJoin()
+    })
+  );
 }
 async function start() {
   root.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading…"));

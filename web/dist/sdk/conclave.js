@@ -30,7 +30,15 @@ var JoinFailure = class extends Error {
   code;
   retryable;
 };
-var RETRYABLE_CODES = /* @__PURE__ */ new Set(["network", "timeout", "identity_in_use", "rate_limited", "internal"]);
+var RETRYABLE_CODES = /* @__PURE__ */ new Set([
+  "network",
+  "timeout",
+  "identity_in_use",
+  "rate_limited",
+  "internal",
+  "server_shutdown",
+  "join_timeout"
+]);
 var FRESH_JOIN_CODES = /* @__PURE__ */ new Set(["resume_failed", "token_expired"]);
 function conclaveError(code, message) {
   const err = new Error(`${code}: ${message}`);
@@ -119,6 +127,7 @@ function trackInfo(x) {
   if (!isStr(x.source) || !SOURCES.has(x.source)) return null;
   if (!isOptStr(x.cid) || !isOptStr(x.name) || !isOptStr(x.mime_type)) return null;
   if (x.muted !== void 0 && !isBool(x.muted)) return null;
+  if (x.muted_by_host !== void 0 && !isBool(x.muted_by_host)) return null;
   const t = {
     id: x.id,
     kind: x.kind,
@@ -126,6 +135,7 @@ function trackInfo(x) {
     mime_type: x.mime_type ?? "",
     muted: x.muted === true
   };
+  if (x.muted_by_host === true) t.muted_by_host = true;
   if (isStr(x.cid) && x.cid !== "") t.cid = x.cid;
   if (isStr(x.name) && x.name !== "") t.name = x.name;
   return t;
@@ -784,7 +794,7 @@ var LocalMedia = class {
       transceiver: null,
       cleanup: []
     };
-    const lt = { info: null, source, track, sender: null, muted: !track.enabled };
+    const lt = { info: null, source, track, sender: null, muted: !track.enabled, mutedByHost: false };
     this.attachSender(lt, st);
     this.locals.set(lt, st);
     try {
@@ -857,6 +867,9 @@ var LocalMedia = class {
   async setMuted(t, muted) {
     this.host.assertActive();
     if (!this.locals.has(t)) throw new TypeError("setMuted: not a published local track");
+    if (!muted && t.mutedByHost) {
+      throw conclaveError("muted_by_host", "the host muted this track; requestUnmute() asks them to lift it");
+    }
     t.track.enabled = !muted;
     t.muted = muted;
     if (t.info) {
@@ -927,6 +940,33 @@ var LocalMedia = class {
       } else if (lt.info) {
         replaceInPlace(lt.info, { ...info });
       }
+      this.setHostLock(lt, info.muted_by_host === true);
+    }
+  }
+  /** Follows the server's lock on a track; a lock also mutes it here. */
+  setHostLock(lt, locked) {
+    if (locked) {
+      lt.muted = true;
+      lt.track.enabled = false;
+    }
+    if (lt.mutedByHost === locked) return;
+    lt.mutedByHost = locked;
+    this.host.events.emit("hostMuteChanged", lt, locked);
+  }
+  /** Asks the host to lift their mute of t (unmute_request; the server does not answer). */
+  async requestUnmute(t) {
+    this.host.assertActive();
+    if (!this.locals.has(t)) throw new TypeError("requestUnmute: not a published local track");
+    if (!t.mutedByHost || !t.info) throw conclaveError("not_muted_by_host", "the host has not muted this track");
+    this.host.send("unmute_request", { track_id: t.info.id });
+  }
+  /**
+   * The server refused an unmute (error muted_by_host): it holds a lock we
+   * had not heard of yet. Every track it locks is muted again here.
+   */
+  onUnmuteRefused() {
+    for (const lt of this.locals.keys()) {
+      if (lt.info?.muted_by_host || lt.mutedByHost) this.setHostLock(lt, true);
     }
   }
   /** track_published for one of our own tracks. */
@@ -941,15 +981,22 @@ var LocalMedia = class {
     local.tracks = local.tracks.filter((t) => t.id !== trackId);
     for (const lt of this.locals.keys()) if (lt.info?.id === trackId) lt.info = null;
   }
-  /** A mute of one of our tracks requested by the server (a moderator). */
+  /**
+   * The host muted one of our tracks (muted: a lock we cannot lift), or
+   * lifted that lock (the track stays muted: the server never turns anyone's
+   * microphone on).
+   */
   onServerMute(trackId, muted) {
     for (const lt of this.locals.keys()) {
       if (lt.info?.id !== trackId) continue;
-      lt.info.muted = muted;
       if (muted) {
-        lt.track.enabled = false;
-        lt.muted = true;
+        lt.info.muted = true;
+        lt.info.muted_by_host = true;
+        this.setHostLock(lt, true);
         this.host.events.emit("muteRequested", lt);
+      } else {
+        delete lt.info.muted_by_host;
+        this.setHostLock(lt, false);
       }
       return;
     }
@@ -1257,12 +1304,18 @@ var Reconnector = class {
   running = false;
   lastIceRestart = { publisher: 0, subscriber: 0 };
   iceRecheck = {};
-  async run() {
+  /**
+   * Reconnects after signaling dropped ("network") or the server said it is
+   * shutting down ("server_shutdown": it is restarting; a resume will be
+   * refused by the new process and a fresh join follows). Gives up after
+   * RECONNECT_GIVE_UP_MS with disconnected(why), or earlier with a fatal code.
+   */
+  async run(why = "network") {
     const host = this.host;
     if (this.running || host.ended()) return;
     this.running = true;
     host.setState("reconnecting");
-    host.events.emit("reconnecting");
+    host.events.emit("reconnecting", why);
     const deadline = Date.now() + RECONNECT_GIVE_UP_MS;
     let tryResume = host.resumeSecret() !== void 0 && host.localId() !== "";
     let failure = "network";
@@ -1270,6 +1323,7 @@ var Reconnector = class {
       for (let attempt = 0; !host.ended(); attempt++) {
         const delay = backoffDelay(attempt);
         if (Date.now() + delay > deadline) break;
+        host.events.emit("reconnectAttempt", attempt + 1, delay);
         await new Promise((r) => setTimeout(r, delay));
         if (host.ended()) return;
         try {
@@ -1300,7 +1354,7 @@ var Reconnector = class {
           if (host.ended()) return;
         }
       }
-      host.finish(failure === "network" || RETRYABLE_CODES.has(failure) ? "network" : failure);
+      host.finish(failure === "network" || RETRYABLE_CODES.has(failure) ? why : failure);
     } finally {
       this.running = false;
     }
@@ -2148,6 +2202,13 @@ var Room = class {
         emitData(this.events, msg.data.payload, msg.data.from ?? "", msg.data.topic ?? "");
         return;
       case "leave":
+        if (msg.data.reason === "server_shutdown" && this.opts.reconnect !== false) {
+          const socket = this.socket;
+          this.socket = null;
+          socket?.close(1e3, "server restarting");
+          void this.reconnector.run("server_shutdown");
+          return;
+        }
         this.finish(msg.data.reason ?? "left");
         return;
       case "pong":
@@ -2157,6 +2218,7 @@ var Room = class {
         if ((code === "bad_sdp" || code === "permission_denied") && this.publisher?.offerInFlight) {
           this.publisher.failInFlight(code, message);
         }
+        if (code === "muted_by_host") this.localMedia.onUnmuteRefused();
         this.events.emit("error", code, message);
         return;
       }
@@ -2194,6 +2256,9 @@ var Room = class {
   }
   setMuted(t, muted) {
     return this.localMedia.setMuted(t, muted);
+  }
+  requestUnmute(t) {
+    return this.localMedia.requestUnmute(t);
   }
   switchDevice(kind, deviceId) {
     return this.localMedia.switchDevice(kind, deviceId);

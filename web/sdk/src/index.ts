@@ -4,6 +4,7 @@ export type {
   TrackSource,
   ConnectionState,
   ConnectionQuality,
+  ReconnectReason,
   TrackInfo,
   ParticipantInfo,
   TransformOptions,

@@ -139,7 +139,7 @@ export class LocalMedia {
       transceiver: null,
       cleanup: [],
     };
-    const lt: LocalTrack = { info: null, source, track, sender: null as unknown as RTCRtpSender, muted: !track.enabled };
+    const lt: LocalTrack = { info: null, source, track, sender: null as unknown as RTCRtpSender, muted: !track.enabled, mutedByHost: false };
     this.attachSender(lt, st);
     this.locals.set(lt, st);
     try {
@@ -217,6 +217,9 @@ export class LocalMedia {
   async setMuted(t: LocalTrack, muted: boolean): Promise<void> {
     this.host.assertActive();
     if (!this.locals.has(t)) throw new TypeError('setMuted: not a published local track');
+    if (!muted && t.mutedByHost) {
+      throw conclaveError('muted_by_host', 'the host muted this track; requestUnmute() asks them to lift it');
+    }
     t.track.enabled = !muted;
     t.muted = muted;
     if (t.info) {
@@ -296,6 +299,36 @@ export class LocalMedia {
       } else if (lt.info) {
         replaceInPlace(lt.info, { ...info });
       }
+      this.setHostLock(lt, info.muted_by_host === true);
+    }
+  }
+
+  /** Follows the server's lock on a track; a lock also mutes it here. */
+  private setHostLock(lt: LocalTrack, locked: boolean): void {
+    if (locked) {
+      lt.muted = true;
+      lt.track.enabled = false;
+    }
+    if (lt.mutedByHost === locked) return;
+    lt.mutedByHost = locked;
+    this.host.events.emit('hostMuteChanged', lt, locked);
+  }
+
+  /** Asks the host to lift their mute of t (unmute_request; the server does not answer). */
+  async requestUnmute(t: LocalTrack): Promise<void> {
+    this.host.assertActive();
+    if (!this.locals.has(t)) throw new TypeError('requestUnmute: not a published local track');
+    if (!t.mutedByHost || !t.info) throw conclaveError('not_muted_by_host', 'the host has not muted this track');
+    this.host.send('unmute_request', { track_id: t.info.id });
+  }
+
+  /**
+   * The server refused an unmute (error muted_by_host): it holds a lock we
+   * had not heard of yet. Every track it locks is muted again here.
+   */
+  onUnmuteRefused(): void {
+    for (const lt of this.locals.keys()) {
+      if (lt.info?.muted_by_host || lt.mutedByHost) this.setHostLock(lt, true);
     }
   }
 
@@ -313,15 +346,22 @@ export class LocalMedia {
     for (const lt of this.locals.keys()) if (lt.info?.id === trackId) lt.info = null;
   }
 
-  /** A mute of one of our tracks requested by the server (a moderator). */
+  /**
+   * The host muted one of our tracks (muted: a lock we cannot lift), or
+   * lifted that lock (the track stays muted: the server never turns anyone's
+   * microphone on).
+   */
   onServerMute(trackId: string, muted: boolean): void {
     for (const lt of this.locals.keys()) {
       if (lt.info?.id !== trackId) continue;
-      lt.info.muted = muted;
       if (muted) {
-        lt.track.enabled = false;
-        lt.muted = true;
+        lt.info.muted = true;
+        lt.info.muted_by_host = true;
+        this.setHostLock(lt, true);
         this.host.events.emit('muteRequested', lt);
+      } else {
+        delete lt.info.muted_by_host;
+        this.setHostLock(lt, false);
       }
       return;
     }

@@ -57,6 +57,7 @@ export interface ClientMessages {
   candidate: CandidateMsg;
   mute: MuteMsg;
   data: { to?: string[]; topic?: string; payload: string };
+  unmute_request: { track_id: string };
   restart_ice: Record<string, never>;
   leave: LeaveMsg;
   ping: { t: number };
@@ -77,6 +78,7 @@ function trackInfo(x: unknown): TrackInfo | null {
   if (!isStr(x.source) || !SOURCES.has(x.source)) return null;
   if (!isOptStr(x.cid) || !isOptStr(x.name) || !isOptStr(x.mime_type)) return null;
   if (x.muted !== undefined && !isBool(x.muted)) return null;
+  if (x.muted_by_host !== undefined && !isBool(x.muted_by_host)) return null;
   const t: TrackInfo = {
     id: x.id,
     kind: x.kind,
@@ -84,6 +86,7 @@ function trackInfo(x: unknown): TrackInfo | null {
     mime_type: (x.mime_type as string | undefined) ?? '',
     muted: x.muted === true,
   };
+  if (x.muted_by_host === true) t.muted_by_host = true;
   if (isStr(x.cid) && x.cid !== '') t.cid = x.cid;
   if (isStr(x.name) && x.name !== '') t.name = x.name;
   return t;

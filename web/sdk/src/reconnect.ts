@@ -7,7 +7,7 @@ import type { ResumeRequest } from './join.js';
 import type { Publisher } from './publisher.js';
 import { backoffDelay, RECONNECT_GIVE_UP_MS } from './signal.js';
 import type { Subscriber } from './subscriber.js';
-import type { ConnectionState, RoomEvents } from './types.js';
+import type { ConnectionState, ReconnectReason, RoomEvents } from './types.js';
 
 /** Minimum spacing of ICE restart requests per PeerConnection. */
 const ICE_RESTART_SPACING_MS = 3_000;
@@ -39,12 +39,18 @@ export class Reconnector {
 
   constructor(private readonly host: ReconnectHost) {}
 
-  async run(): Promise<void> {
+  /**
+   * Reconnects after signaling dropped ("network") or the server said it is
+   * shutting down ("server_shutdown": it is restarting; a resume will be
+   * refused by the new process and a fresh join follows). Gives up after
+   * RECONNECT_GIVE_UP_MS with disconnected(why), or earlier with a fatal code.
+   */
+  async run(why: ReconnectReason = 'network'): Promise<void> {
     const host = this.host;
     if (this.running || host.ended()) return;
     this.running = true;
     host.setState('reconnecting');
-    host.events.emit('reconnecting');
+    host.events.emit('reconnecting', why);
     const deadline = Date.now() + RECONNECT_GIVE_UP_MS;
     let tryResume = host.resumeSecret() !== undefined && host.localId() !== '';
     let failure = 'network';
@@ -52,6 +58,7 @@ export class Reconnector {
       for (let attempt = 0; !host.ended(); attempt++) {
         const delay = backoffDelay(attempt);
         if (Date.now() + delay > deadline) break;
+        host.events.emit('reconnectAttempt', attempt + 1, delay);
         await new Promise((r) => setTimeout(r, delay));
         if (host.ended()) return;
         try {
@@ -84,7 +91,7 @@ export class Reconnector {
           if (host.ended()) return;
         }
       }
-      host.finish(failure === 'network' || RETRYABLE_CODES.has(failure) ? 'network' : failure);
+      host.finish(failure === 'network' || RETRYABLE_CODES.has(failure) ? why : failure);
     } finally {
       this.running = false;
     }

@@ -322,6 +322,15 @@ export class Room {
         emitData(this.events, msg.data.payload, msg.data.from ?? '', msg.data.topic ?? '');
         return;
       case 'leave':
+        if (msg.data.reason === 'server_shutdown' && this.opts.reconnect !== false) {
+          // The server is restarting, not ending our session: reconnect as
+          // after a drop (the new process refuses the resume; a fresh join follows).
+          const socket = this.socket;
+          this.socket = null;
+          socket?.close(1000, 'server restarting');
+          void this.reconnector.run('server_shutdown');
+          return;
+        }
         this.finish(msg.data.reason ?? 'left');
         return;
       case 'pong':
@@ -331,6 +340,7 @@ export class Room {
         if ((code === 'bad_sdp' || code === 'permission_denied') && this.publisher?.offerInFlight) {
           this.publisher.failInFlight(code, message);
         }
+        if (code === 'muted_by_host') this.localMedia.onUnmuteRefused();
         this.events.emit('error', code, message);
         return;
       }
@@ -379,6 +389,10 @@ export class Room {
 
   setMuted(t: LocalTrack, muted: boolean): Promise<void> {
     return this.localMedia.setMuted(t, muted);
+  }
+
+  requestUnmute(t: LocalTrack): Promise<void> {
+    return this.localMedia.requestUnmute(t);
   }
 
   switchDevice(kind: 'audioinput' | 'videoinput', deviceId: string): Promise<void> {

@@ -3,6 +3,7 @@
 export type TrackSource = 'camera' | 'microphone' | 'screen' | 'screen_audio';
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 export type ConnectionQuality = 'excellent' | 'good' | 'poor' | 'lost';
+export type ReconnectReason = 'network' | 'server_shutdown';
 
 export interface TrackInfo {
   id: string;
@@ -12,6 +13,8 @@ export interface TrackInfo {
   name?: string;
   mime_type: string;
   muted: boolean;
+  /** The server (the REST API, later a host) muted the track: a lock its publisher cannot lift. */
+  muted_by_host?: boolean;
 }
 
 export interface ParticipantInfo {
@@ -56,6 +59,11 @@ export interface LocalTrack {
   track: MediaStreamTrack;
   sender: RTCRtpSender;
   muted: boolean;
+  /**
+   * The host muted this track: it stays muted, setMuted(t, false) is refused
+   * (code "muted_by_host"), and requestUnmute(t) asks the host to lift it.
+   */
+  mutedByHost: boolean;
 }
 
 export interface ChatMessage {
@@ -77,11 +85,16 @@ export interface RoomEvents {
   localTrackUnpublished: (t: LocalTrack) => void;
   /** a room admin muted us (server already stopped forwarding) */
   muteRequested: (t: LocalTrack) => void;
+  /** the host locked one of our tracks muted (locked) or lifted the lock (the track stays muted until setMuted(t, false)) */
+  hostMuteChanged: (t: LocalTrack, locked: boolean) => void;
   /** loudest first; includes the local participant's id */
   activeSpeakers: (participantIds: string[]) => void;
   connectionQuality: (participantId: string, q: ConnectionQuality) => void;
   connectionStateChanged: (s: ConnectionState) => void;
-  reconnecting: () => void;
+  /** why: "network" (signaling dropped) or "server_shutdown" (the server is restarting) */
+  reconnecting: (why: ReconnectReason) => void;
+  /** the next reconnect attempt (1-based) starts in delayMs */
+  reconnectAttempt: (attempt: number, delayMs: number) => void;
   reconnected: () => void;
   /** server reason code, or "client_left" / "network" */
   disconnected: (reason: string) => void;
