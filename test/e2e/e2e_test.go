@@ -14,7 +14,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -38,12 +37,11 @@ import (
 
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/client/media"
-	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/config"
 	roompkg "github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/server"
-	"github.com/conclave-video/conclave/internal/telemetry"
 	"github.com/conclave-video/conclave/internal/testkit"
+	"github.com/conclave-video/conclave/internal/testkit/testserver"
 	"github.com/conclave-video/conclave/token"
 	"github.com/conclave-video/conclave/web"
 )
@@ -112,56 +110,11 @@ func newEnv(t *testing.T, mutate ...func(*config.Config)) *env {
 	serial.Lock()
 	t.Cleanup(serial.Unlock)
 
-	cfg := config.DefaultDev()
-	cfg.Addr = "127.0.0.1:0"
-	cfg.RTCPort = 0
-	cfg.AdminAddr = ""
-	cfg.DataDir = t.TempDir()
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	level := "warn"
-	if os.Getenv("CONCLAVETEST_LOG") != "" {
-		level = "debug"
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, telemetry.NewLogger(os.Stderr, level, "text"))
-	if err != nil {
-		cancel()
-		t.Fatalf("server.New: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server.Run: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("server did not stop within 15 s")
-		}
-	})
-
-	rec, priv, err := auth.NewAPIKey("dev", rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec.CreatedAt = time.Now()
-	if err := srv.Store().CreateAPIKey(context.Background(), rec); err != nil {
-		t.Fatal(err)
-	}
-	key := token.Key{ID: rec.ID, Private: priv}
-	srv.SetDevKey(key)
-
-	pem, err := os.ReadFile(filepath.Join(cfg.DataDir, "tls", "cert.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	return &env{t: t, srv: srv, baseURL: srv.URL(), key: key, tls: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, chromium: chromium}
+	// The server as `conclave serve --dev` runs it, from the harness the
+	// server's own tests use, with its dev key set.
+	ts := testserver.Start(t, append([]func(*config.Config){func(c *config.Config) { c.AdminAddr = "" }}, mutate...)...)
+	ts.Srv.SetDevKey(ts.Key)
+	return &env{t: t, srv: ts.Srv, baseURL: ts.Srv.URL(), key: ts.Key, tls: ts.TLS, chromium: chromium}
 }
 
 // room returns a fresh room name.

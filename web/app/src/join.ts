@@ -98,7 +98,7 @@ export function renderJoin(root: HTMLElement, opts: JoinOptions): () => void {
     let ok = true;
     let first: HTMLElement | null = null;
     const roomMsg =
-      room === '' ? (dev ? 'Enter a room name.' : '') : ROOM_PATTERN.test(room) ? '' : 'Use only letters, digits, “_”, “.” and “-” (at most 128).';
+      room === '' ? (dev ? 'Enter a room name.' : '') : ROOM_PATTERN.test(room) ? '' : 'Use only letters, digits, “_”, “.” and “-” (at most 128; not “.” or “..”).';
     showError(roomError, roomInput, roomMsg);
     if (roomMsg) { ok = false; first ??= roomInput; }
     const nameMsg = name === '' && dev ? 'Enter your name.' : name.length > NAME_MAX ? `At most ${NAME_MAX} characters.` : '';

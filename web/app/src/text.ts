@@ -2,7 +2,9 @@
 
 import type { DeviceErrorKind } from '../../sdk/src/index.js';
 
-export const ROOM_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+// Room names as the server takes them (token.ValidateRoom): 1–128 of these
+// characters, and never "." or ".." (path segments in /v1/rooms/{room}).
+export const ROOM_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,128}$/;
 /** Token `name` claim limit is 128 bytes; keep display names well inside it. */
 export const NAME_MAX = 64;
 

@@ -56,7 +56,7 @@ function isTyping(e) {
 }
 
 // app/src/text.ts
-var ROOM_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+var ROOM_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,128}$/;
 var NAME_MAX = 64;
 function deviceErrorText(device, kind) {
   const Dev = device === "camera" ? "Camera" : "Microphone";
@@ -289,7 +289,7 @@ function renderJoin(root2, opts) {
     const name = nameInput.value.trim();
     let ok = true;
     let first = null;
-    const roomMsg = room === "" ? dev ? "Enter a room name." : "" : ROOM_PATTERN.test(room) ? "" : "Use only letters, digits, “_”, “.” and “-” (at most 128).";
+    const roomMsg = room === "" ? dev ? "Enter a room name." : "" : ROOM_PATTERN.test(room) ? "" : "Use only letters, digits, “_”, “.” and “-” (at most 128; not “.” or “..”).";
     showError(roomError, roomInput, roomMsg);
     if (roomMsg) {
       ok = false;
