@@ -158,11 +158,43 @@ func checkHostPort(addr string) error {
 // checkOrigin accepts exactly scheme://host[:port]: origins are compared
 // as a whole (scheme, host and port), so there are no wildcards.
 func checkOrigin(o string) error {
-	u, err := url.Parse(o)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" ||
-		strings.HasSuffix(u.Host, ":") || strings.Contains(u.Host, "*") ||
-		u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
+	if _, ok := CanonicalOrigin(o); !ok {
 		return fmt.Errorf("%q is not an origin like https://example.com or https://example.com:8443", o)
 	}
 	return nil
+}
+
+// CanonicalOrigin returns an origin ("https://Example.com:443") in the form
+// origins are compared in: lower-case scheme and host, the scheme's default
+// port left out. It reports false for anything that is not an http or https
+// origin: a path, query, fragment, user info, an empty host, a wildcard, or
+// "null". The WebSocket origin check, CORS and the validation of
+// http.allowed_origins all compare origins in this form.
+func CanonicalOrigin(s string) (string, bool) {
+	u, err := url.Parse(s)
+	if err != nil || u.Opaque != "" || u.User != nil || u.Path != "" || u.RawQuery != "" ||
+		u.Fragment != "" || u.ForceQuery || u.Host == "" || strings.Contains(u.Host, "*") {
+		return "", false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	var defaultPort string
+	switch scheme {
+	case "https":
+		defaultPort = "443"
+	case "http":
+		defaultPort = "80"
+	default:
+		return "", false
+	}
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if host == "" || (port == "" && strings.HasSuffix(u.Host, ":")) {
+		return "", false
+	}
+	if port == "" || port == defaultPort {
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+		return scheme + "://" + host, true
+	}
+	return scheme + "://" + net.JoinHostPort(host, port), true
 }

@@ -2,8 +2,9 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
+
+	"github.com/conclave-video/conclave/internal/config"
 )
 
 // SecurityHeaders sets the headers every response carries: a strict CSP
@@ -45,7 +46,7 @@ func SecurityHeaders(frameAncestors []string, next http.Handler) http.Handler {
 func CORS(origins []string, next http.Handler) http.Handler {
 	allowed := make(map[string]bool, len(origins))
 	for _, o := range origins {
-		if n, ok := normalizeOrigin(o); ok {
+		if n, ok := config.CanonicalOrigin(o); ok {
 			allowed[n] = true
 		}
 	}
@@ -91,27 +92,3 @@ const (
 	// removing an origin from the configuration takes effect soon.
 	corsMaxAge = "600"
 )
-
-// normalizeOrigin serialises a configured origin as a browser sends it in
-// Origin: lower-case scheme and host, no default port, nothing else.
-func normalizeOrigin(o string) (string, bool) {
-	u, err := url.Parse(o)
-	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return "", false
-	}
-	scheme := strings.ToLower(u.Scheme)
-	host, port := strings.ToLower(u.Hostname()), u.Port()
-	if scheme != "https" && scheme != "http" {
-		return "", false
-	}
-	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
-		port = ""
-	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if port != "" {
-		host += ":" + port
-	}
-	return scheme + "://" + host, true
-}
