@@ -100,17 +100,6 @@ const (
 	SourceScreenAudio TrackSource = "screen_audio"
 )
 
-// Valid reports whether s is a known source that fits kind.
-func (s TrackSource) Valid(kind TrackKind) bool {
-	switch s {
-	case SourceCamera, SourceScreen:
-		return kind == KindVideo
-	case SourceMicrophone, SourceScreenAudio:
-		return kind == KindAudio
-	}
-	return false
-}
-
 // Permissions are what a participant may do in its room.
 type Permissions struct {
 	Publish     bool `json:"publish"`

@@ -163,9 +163,6 @@ func (s Permissions) Has(p Permission) bool { return Permission(s)&p == p }
 // With returns the set with p added.
 func (s Permissions) With(p Permission) Permissions { return s | Permissions(p) }
 
-// Without returns the set with p removed.
-func (s Permissions) Without(p Permission) Permissions { return s &^ Permissions(p) }
-
 // Wire is the set as the protocol carries it. publish is true when the
 // participant may publish anything at all.
 func (s Permissions) Wire() protocol.Permissions {
@@ -205,6 +202,3 @@ func (r Role) Permissions() Permissions {
 	}
 	return 0
 }
-
-// Roles lists every role.
-func Roles() []Role { return []Role{RoleHost, RoleModerator, RoleParticipant, RoleViewer} }
