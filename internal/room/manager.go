@@ -34,7 +34,9 @@ const (
 
 // Media is a participant's media connection: implemented by *rtc.Peer.
 type Media interface {
-	Subscribe(r *sfu.Receiver) error
+	// Subscribe forwards the receivers' tracks to the participant, in one
+	// negotiation.
+	Subscribe(rs ...*sfu.Receiver) error
 	Unsubscribe(trackID string)
 	SetTrackMuted(trackID string, muted bool) bool
 }

@@ -101,6 +101,9 @@ func TestLateJoinerSubscribesOnAttach(t *testing.T) {
 	if len(got) != 2 || !slices.Contains(got, r1) || !slices.Contains(got, r2) {
 		t.Fatalf("eve subscribed to %v, want both of alice's receivers", got)
 	}
+	if em.calls != 1 {
+		t.Errorf("eve's tracks came in %d Subscribe calls, want 1 (one negotiation)", em.calls)
+	}
 
 	// Without the subscribe permission, attaching subscribes to nothing;
 	// the publisher's own tracks are never subscribed back to it.

@@ -26,9 +26,11 @@ type publication struct {
 	recv *sfu.Receiver
 }
 
+// subscribeOp is one participant's media layer to subscribe to recvs, run
+// after the room's lock is released.
 type subscribeOp struct {
 	media Media
-	recv  *sfu.Receiver
+	recvs []*sfu.Receiver
 }
 
 // ID returns the participant's id.
@@ -94,24 +96,28 @@ func (p *Participant) AttachMedia(m Media) {
 		return
 	}
 	p.media = m
-	var ops []subscribeOp
+	// Every track in the room in one subscription: the participant gets
+	// them all in one negotiation.
+	var recvs []*sfu.Receiver
 	if p.info.Permissions.Has(Subscribe) {
 		for _, o := range r.participants {
 			if o == p {
 				continue
 			}
 			for _, t := range o.tracks {
-				ops = append(ops, subscribeOp{m, t.recv})
+				recvs = append(recvs, t.recv)
 			}
 		}
 	}
 	r.mu.Unlock()
-	runSubscribes(ops)
+	if len(recvs) > 0 {
+		runSubscribes([]subscribeOp{{m, recvs}})
+	}
 }
 
 func runSubscribes(ops []subscribeOp) {
 	for _, op := range ops {
-		_ = op.media.Subscribe(op.recv) // fails only when that participant is leaving
+		_ = op.media.Subscribe(op.recvs...) // fails only when that participant is leaving
 	}
 }
 
@@ -180,7 +186,7 @@ func (p *Participant) Publish(id TrackID, cid string, kind TrackKind, mimeType s
 	var ops []subscribeOp
 	for _, o := range r.participants {
 		if o != p && o.media != nil && o.info.Permissions.Has(Subscribe) {
-			ops = append(ops, subscribeOp{o.media, recv})
+			ops = append(ops, subscribeOp{o.media, []*sfu.Receiver{recv}})
 		}
 	}
 	r.emit(Event{Kind: EventTrackPublished, Participant: p.infoLocked(), Track: info}, r.everyone(nil)...)

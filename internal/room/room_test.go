@@ -73,13 +73,15 @@ func kinds(es []room.Event) []string {
 type fakeMedia struct {
 	mu           sync.Mutex
 	subscribed   []*sfu.Receiver
+	calls        int // Subscribe calls: one per negotiation
 	unsubscribed []string
 }
 
-func (m *fakeMedia) Subscribe(r *sfu.Receiver) error {
+func (m *fakeMedia) Subscribe(rs ...*sfu.Receiver) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.subscribed = append(m.subscribed, r)
+	m.subscribed = append(m.subscribed, rs...)
+	m.calls++
 	return nil
 }
 

@@ -297,20 +297,27 @@ func (w *directWriter) WriteRTP(pkt []byte) error {
 	return err
 }
 
-// decidePath chooses the subscriber connection's SRTP path once it is up:
-// direct when its keys could be derived and the selected candidate pair is
-// UDP, pion's otherwise. Held DownTracks are released onto it.
+// decidePath chooses the subscriber connection's SRTP path once it is up
+// (ICE and DTLS done): direct when its keys could be derived and the
+// selected candidate pair is UDP, pion's otherwise. Held DownTracks are
+// released onto it; each then asks its publisher for a key frame, the first
+// moment one can reach this subscriber.
 func (p *Peer) decidePath() {
 	p.mu.Lock()
 	decided := p.decided
 	p.mu.Unlock()
-	if decided || p.secrets == nil {
+	if decided {
 		return
 	}
 	var path *directPath
-	profile, key, salt, err := p.secrets.sendKeys()
-	if err == nil {
-		path = &directPath{udp: p.engine.udp, profile: profile, key: key, salt: salt}
+	err := errNoDirectPath
+	if p.secrets != nil {
+		var profile srtp.ProtectionProfile
+		var key, salt []byte
+		profile, key, salt, err = p.secrets.sendKeys()
+		if err == nil {
+			path = &directPath{udp: p.engine.udp, profile: profile, key: key, salt: salt}
+		}
 	}
 	current, _ := p.sub.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
 	p.mu.Lock()
@@ -391,10 +398,10 @@ func (p *Peer) leaveDirectPath() {
 		receivers = append(receivers, s.down.Receiver())
 	}
 	p.mu.Unlock()
-	for i, id := range ids {
+	for _, id := range ids {
 		p.Unsubscribe(id)
-		if err := p.Subscribe(receivers[i]); err != nil && !errors.Is(err, ErrClosed) {
-			p.engine.cfg.Logger.Warn("resubscribe on pion's SRTP path", "participant", p.id, "track", id, "err", err)
-		}
+	}
+	if err := p.Subscribe(receivers...); err != nil && !errors.Is(err, ErrClosed) {
+		p.engine.cfg.Logger.Warn("resubscribe on pion's SRTP path", "participant", p.id, "err", err)
 	}
 }

@@ -47,6 +47,10 @@ type Config struct {
 	Logger      *slog.Logger
 }
 
+// relayAcceptanceWait is how long the controlling side waits before
+// nominating a pair through the client's TURN relay (see NewEngine).
+const relayAcceptanceWait = 500 * time.Millisecond
+
 // Engine builds PeerConnections. One per server.
 type Engine struct {
 	cfg       Config
@@ -101,6 +105,21 @@ func NewEngine(cfg Config) (*Engine, error) {
 	// wake-ups of 1 s across hundreds of connections.
 	keepalive := min(2*time.Second, cfg.DisconnectTimeout/4)
 	se.SetICETimeouts(cfg.DisconnectTimeout/2, cfg.DisconnectTimeout, keepalive)
+	// On the subscriber connection the server offers and is ICE-controlling:
+	// it nominates the pair media uses. pion waits before nominating a pair
+	// whose remote candidate is server-reflexive (0.5 s), peer-reflexive
+	// (1 s) or relayed (2 s), in case a better pair succeeds meanwhile. The
+	// server's own candidates are host candidates only, so the wait could
+	// only ever find another path to the same client, while a peer-
+	// reflexive remote is what every client behind NAT, and every browser
+	// that hides its addresses behind mDNS names, looks like: the wait was
+	// a second added to every join. A working direct pair is nominated at
+	// once; a relayed one still waits briefly, so that a client with a TURN
+	// server but a direct path too ends up on the direct path.
+	se.SetHostAcceptanceMinWait(0)
+	se.SetSrflxAcceptanceMinWait(0)
+	se.SetPrflxAcceptanceMinWait(0)
+	se.SetRelayAcceptanceMinWait(relayAcceptanceWait)
 	if len(cfg.PublicIPs) > 0 {
 		if err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
 			External:        cfg.PublicIPs,

@@ -85,6 +85,7 @@ type Peer struct {
 	closed   bool
 	decided  bool
 	direct   *directPath
+	started  bool // the subscriber connection has been offered at least once
 	offering bool // a subscriber offer awaits its answer
 	pending  bool // another negotiation is needed after that answer
 	restart  bool // the next subscriber offer restarts ICE
@@ -116,6 +117,16 @@ func (e *Engine) NewPeer(id string, h Handler) (*Peer, error) {
 		return nil, fmt.Errorf("rtc: subscriber: %w", err)
 	}
 	p.secrets = secrets
+	// A data channel gives the subscriber connection something to
+	// negotiate before there are tracks to receive, so that Connect can
+	// run ICE and DTLS at join. It is negotiated out of band (no DCEP
+	// open message, no datachannel event at the client) and carries
+	// nothing.
+	negotiated, dcID := true, uint16(0)
+	if _, err := p.sub.CreateDataChannel("conclave", &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &dcID}); err != nil {
+		_ = p.sub.Close()
+		return nil, fmt.Errorf("rtc: subscriber data channel: %w", err)
+	}
 	p.watch(Subscriber, p.sub)
 	p.sub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(p.pairChanged)
 	e.reports.add(p)
@@ -360,39 +371,68 @@ func (p *Peer) pc(kind PC) *webrtc.PeerConnection {
 	return p.sub
 }
 
-// Subscribe forwards r to this participant and renegotiates.
-func (p *Peer) Subscribe(r *sfu.Receiver) error {
+// Subscribe forwards the receivers' tracks to this participant and
+// renegotiates once for all of them: a participant joining a room with
+// audio and video to receive gets both in one offer, not one offer each
+// with the second waiting for the first answer. A track already subscribed
+// is skipped. It returns the first error; the other tracks are still
+// subscribed.
+//
+// Every DownTrack is held (sends nothing) until the subscriber connection's
+// SRTP path is decided, which is also when it first asks for a key frame
+// (see sfu.DownTrack.Bind and SetDirect).
+func (p *Peer) Subscribe(rs ...*sfu.Receiver) error {
+	var first error
+	added := false
+	for _, r := range rs {
+		ok, err := p.addDownTrack(r)
+		if err != nil && first == nil {
+			first = err
+		}
+		if errors.Is(err, ErrClosed) {
+			return err
+		}
+		added = added || ok
+	}
+	if added {
+		p.negotiate()
+	}
+	return first
+}
+
+// addDownTrack adds one subscription to the subscriber connection without
+// negotiating. It reports whether a track was added.
+func (p *Peer) addDownTrack(r *sfu.Receiver) (bool, error) {
 	down := r.NewDownTrack(p.id)
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		down.Close()
-		return ErrClosed
+		return false, ErrClosed
 	}
 	if _, ok := p.downs[down.ID()]; ok {
 		p.mu.Unlock()
 		down.Close()
-		return nil
+		return false, nil
 	}
-	if p.secrets != nil {
-		// Nothing is sent until the connection's SRTP path is known.
-		down.Hold()
-		if p.decided {
-			p.applyPath(down)
-		}
+	// Nothing is sent until the connection's SRTP path is known: before
+	// ICE and DTLS are done a packet, and a key frame, would be lost.
+	down.Hold()
+	if p.decided {
+		p.applyPath(down)
 	}
 	p.mu.Unlock()
 	sender, err := p.sub.AddTrack(down)
 	if err != nil {
 		down.Close()
-		return fmt.Errorf("rtc: subscribe: %w", err)
+		return false, fmt.Errorf("rtc: subscribe: %w", err)
 	}
 	p.mu.Lock()
 	if p.closed {
 		// Close ran while the track was being added.
 		p.mu.Unlock()
 		down.Close()
-		return ErrClosed
+		return false, ErrClosed
 	}
 	p.downs[down.ID()] = &subscription{down: down, sender: sender}
 	if p.decided {
@@ -400,8 +440,20 @@ func (p *Peer) Subscribe(r *sfu.Receiver) error {
 	}
 	p.mu.Unlock()
 	go down.HandleRTCP(sender)
-	p.negotiate()
-	return nil
+	return true, nil
+}
+
+// Connect offers the subscriber connection now if it has not been offered
+// yet, with or without tracks to receive, so that ICE and DTLS are done by
+// the time someone publishes: the first subscription is then one
+// renegotiation on a connection that is already up.
+func (p *Peer) Connect() {
+	p.mu.Lock()
+	started := p.started
+	p.mu.Unlock()
+	if !started {
+		p.negotiate()
+	}
 }
 
 // Unsubscribe stops forwarding track id to this participant.
@@ -473,6 +525,7 @@ func (p *Peer) negotiate() {
 		return
 	}
 	p.offering = true
+	p.started = true
 	var opts *webrtc.OfferOptions
 	if p.restart {
 		opts = &webrtc.OfferOptions{ICERestart: true}

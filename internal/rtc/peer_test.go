@@ -223,3 +223,94 @@ func FuzzValidateOffer(f *testing.F) {
 		}
 	})
 }
+
+// TestConnectAndBatchedSubscribe: Connect offers the subscriber connection
+// before there is anything to receive (a data channel section, no media),
+// once; Subscribe with several tracks makes one offer carrying all of them.
+func TestConnectAndBatchedSubscribe(t *testing.T) {
+	e := newTestEngine(t)
+	h := &recordingHandler{}
+	p, err := e.NewPeer("PA_sub", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	remote, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer remote.Close()
+	answer := func(offer string) string {
+		t.Helper()
+		if err := remote.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+			t.Fatal(err)
+		}
+		a, err := remote.CreateAnswer(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.SetLocalDescription(a); err != nil {
+			t.Fatal(err)
+		}
+		return a.SDP
+	}
+	sections := func(offer string) (media, application int) {
+		t.Helper()
+		var d sdp.SessionDescription
+		if err := d.UnmarshalString(offer); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range d.MediaDescriptions {
+			if m.MediaName.Media == "application" {
+				application++
+			} else {
+				media++
+			}
+		}
+		return media, application
+	}
+
+	p.Connect()
+	p.Connect()
+	if n := h.offerCount(); n != 1 {
+		t.Fatalf("Connect twice made %d offers, want 1", n)
+	}
+	if m, a := sections(h.offers[0]); m != 0 || a != 1 {
+		t.Fatalf("the connecting offer has %d media and %d application sections, want 0 and 1", m, a)
+	}
+	if err := p.HandleAnswer(answer(h.offers[0])); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := p.Subscribe(videoReceiver("TR_a"), videoReceiver("TR_b"), videoReceiver("TR_a")); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.offerCount(); n != 2 {
+		t.Fatalf("one Subscribe of two tracks made %d more offers, want 1", n-1)
+	}
+	if m, a := sections(h.offers[1]); m != 2 || a != 1 {
+		t.Fatalf("the subscribing offer has %d media and %d application sections, want 2 and 1", m, a)
+	}
+	if got := p.Subscriptions(); got != 2 {
+		t.Errorf("%d subscriptions, want 2 (a track named twice counts once)", got)
+	}
+
+	// Subscriptions first (a participant joining a room with tracks): the
+	// subscribing offer sets the connection up, and Connect adds nothing.
+	h2 := &recordingHandler{}
+	p2, err := e.NewPeer("PA_sub2", h2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p2.Close()
+	if err := p2.Subscribe(videoReceiver("TR_c"), videoReceiver("TR_d")); err != nil {
+		t.Fatal(err)
+	}
+	p2.Connect()
+	if n := h2.offerCount(); n != 1 {
+		t.Fatalf("Subscribe then Connect made %d offers, want 1", n)
+	}
+	if m, a := sections(h2.offers[0]); m != 2 || a != 1 {
+		t.Fatalf("the first offer has %d media and %d application sections, want 2 and 1", m, a)
+	}
+}

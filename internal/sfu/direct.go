@@ -70,10 +70,12 @@ func (d *DownTrack) SetDirect(w DirectWriter) bool {
 	if !d.out.CompareAndSwap(holdOutput, next) {
 		return false
 	}
-	// The keyframe asked for at Bind may have been held back. Asked for
-	// on its own goroutine: it writes to the publisher's connection, and
-	// the caller may hold its own locks.
-	go d.r.RequestKeyframe()
+	// A DownTrack bound while held has not asked for its key frame yet
+	// (see Bind). Asked for on its own goroutine: it writes to the
+	// publisher's connection, and the caller may hold its own locks.
+	if b := d.bound.Load(); b != nil {
+		go d.askKeyframe(b)
+	}
 	return true
 }
 

@@ -334,6 +334,58 @@ func TestHoldAndSetDirect(t *testing.T) {
 	}
 }
 
+// TestKeyframeWhenReady: a DownTrack asks for a key frame once, when it
+// can first carry one: bound, and its path decided, in either order.
+func TestKeyframeWhenReady(t *testing.T) {
+	fb := &feedback{}
+	r := directReceiver(t, fb, nil) // PLIInterval 1ns: no request is deferred
+	ctx := func(ssrc uint32) *fakeContext {
+		return &fakeContext{id: "ctx", ssrc: webrtc.SSRC(ssrc), codecs: []webrtc.RTPCodecParameters{vp8Codec}, w: &recordingWriter{}}
+	}
+
+	// Held, then bound (a new subscriber connection: pion binds before ICE
+	// and DTLS): no request until the path is decided.
+	bindFirst := r.NewDownTrack("bind-first")
+	bindFirst.Hold()
+	if _, err := bindFirst.Bind(ctx(1)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fb.plis()); n != 0 {
+		t.Fatalf("a held DownTrack asked for %d key frames at Bind, want 0", n)
+	}
+	bindFirst.SetDirect(&fakeDirect{})
+	testkit.Eventually(t, "the key frame request of SetDirect", func() bool { return len(fb.plis()) == 1 })
+
+	// Held, decided, then bound (a connected subscriber renegotiating):
+	// no request until the track is bound.
+	decideFirst := r.NewDownTrack("decide-first")
+	decideFirst.Hold()
+	decideFirst.SetDirect(nil)
+	if _, err := decideFirst.Bind(ctx(2)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fb.plis()); n != 2 {
+		t.Fatalf("%d key frame requests after the second DownTrack was bound, want 2", n)
+	}
+
+	// A new binding (pion rebinds a sender after renegotiation) asks
+	// again; the same binding never asks twice.
+	if err := decideFirst.Unbind(ctx(2)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := decideFirst.Bind(ctx(3)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fb.plis()); n != 3 {
+		t.Fatalf("%d key frame requests after a rebind, want 3", n)
+	}
+	decideFirst.askKeyframe(decideFirst.bound.Load())
+	bindFirst.askKeyframe(bindFirst.bound.Load())
+	if n := len(fb.plis()); n != 3 {
+		t.Fatalf("%d key frame requests, want still 3: a binding asks once", n)
+	}
+}
+
 // TestDirectFanOut: 150 direct DownTracks and three of pion's in one
 // Receiver, with a batch that is full every 64 datagrams.
 func TestDirectFanOut(t *testing.T) {

@@ -18,6 +18,8 @@ type binding struct {
 	ssrc  uint32
 	pt    uint8
 	w     webrtc.TrackLocalWriter
+	// keyed says this binding has asked its publisher for a key frame.
+	keyed atomic.Bool
 }
 
 // DownTrack is one subscriber's copy of a Receiver's track. It implements
@@ -68,9 +70,14 @@ func (d *DownTrack) SubscriberID() string { return d.subscriberID }
 
 // Bind is called by pion when the subscriber's PeerConnection starts sending
 // the track. It picks the negotiated codec that matches the publisher's
-// (webrtc.ErrUnsupportedCodec if none does), attaches the DownTrack to the
-// Receiver's fan-out and asks the publisher for a keyframe so the new
-// subscriber can start decoding.
+// (webrtc.ErrUnsupportedCodec if none does) and attaches the DownTrack to
+// the Receiver's fan-out. If the DownTrack's path is decided (it was never
+// held, or SetDirect ran), it asks the publisher for a key frame so the new
+// subscriber can start decoding; otherwise SetDirect will.
+//
+// For a new subscriber connection pion binds inside SetRemoteDescription,
+// before ICE and DTLS: a key frame asked for then would be forwarded, and
+// lost, before the subscriber could receive it.
 func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	codec, ok := matchCodec(d.r.cfg.Codec, ctx.CodecParameters())
 	if !ok {
@@ -90,8 +97,19 @@ func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	}
 	d.base = d.r.counters() // under d.mu, as SenderReport reads it
 	d.bound.Store(b)
-	d.r.RequestKeyframe()
+	d.askKeyframe(b)
 	return codec, nil
+}
+
+// askKeyframe asks the publisher for a key frame for binding b, once, when
+// the subscription can first carry one: b is bound and the path decided.
+// Bind and SetDirect both call it after their own step, so whichever comes
+// second asks (each stores before it loads what the other stores).
+func (d *DownTrack) askKeyframe(b *binding) {
+	if b == nil || d.out.Load() == holdOutput || !b.keyed.CompareAndSwap(false, true) {
+		return
+	}
+	d.r.RequestKeyframe()
 }
 
 // Unbind is called by pion when the track stops being sent on ctx.

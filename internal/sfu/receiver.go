@@ -101,6 +101,9 @@ type Receiver struct {
 	closed  atomic.Bool
 	lastPLI atomic.Int64 // time since epoch of the last PLI, plus 1ns; 0 means never
 
+	pliMu    sync.Mutex
+	pliTimer *time.Timer // a keyframe request deferred by the rate limit; nil if none
+
 	// Owned by the goroutine that calls WritePacket.
 	hdr   rtp.Header
 	out   rtp.Header // the outgoing header common to all DownTracks
@@ -448,8 +451,11 @@ func (r *Receiver) SetMuted(muted bool) {
 func (r *Receiver) Muted() bool { return r.muted.Load() }
 
 // RequestKeyframe asks the publisher for a keyframe with a PLI, at most once
-// per PLIInterval; further requests inside the interval are dropped because
-// the keyframe already asked for serves them too. It does nothing for audio.
+// per PLIInterval. A request inside the interval is not dropped: it is
+// deferred to the interval's end, and all requests deferred meanwhile share
+// that one PLI. (The keyframe asked for earlier may already have passed a
+// subscriber that was not ready for it; a subscriber asks only when it can
+// decode what follows.) It does nothing for audio.
 func (r *Receiver) RequestKeyframe() { r.requestKeyframe(false) }
 
 func (r *Receiver) requestKeyframe(force bool) {
@@ -459,6 +465,7 @@ func (r *Receiver) requestKeyframe(force bool) {
 	now := int64(time.Since(r.epoch)) + 1
 	last := r.lastPLI.Load()
 	if !force && last != 0 && now-last < int64(r.cfg.PLIInterval) {
+		r.deferKeyframe(time.Duration(int64(r.cfg.PLIInterval) - (now - last)))
 		return
 	}
 	if !r.lastPLI.CompareAndSwap(last, now) {
@@ -470,6 +477,23 @@ func (r *Receiver) requestKeyframe(force bool) {
 		return
 	}
 	r.stats.plisSent.Add(1)
+}
+
+// deferKeyframe asks for a keyframe after wait, unless a deferred request
+// is pending already.
+func (r *Receiver) deferKeyframe(wait time.Duration) {
+	r.pliMu.Lock()
+	defer r.pliMu.Unlock()
+	if r.pliTimer != nil || r.closed.Load() {
+		return
+	}
+	r.stats.plisDeferred.Add(1)
+	r.pliTimer = time.AfterFunc(wait, func() {
+		r.pliMu.Lock()
+		r.pliTimer = nil
+		r.pliMu.Unlock()
+		r.requestKeyframe(false)
+	})
 }
 
 // NewDownTrack returns a DownTrack that forwards this Receiver's packets to
@@ -496,6 +520,12 @@ func (r *Receiver) Close() {
 		return
 	}
 	r.tracks.Store(&[]*binding{})
+	r.pliMu.Lock()
+	if r.pliTimer != nil {
+		r.pliTimer.Stop()
+		r.pliTimer = nil
+	}
+	r.pliMu.Unlock()
 	if d, ok := r.src.(readDeadliner); ok {
 		_ = d.SetReadDeadline(time.Now())
 	}

@@ -218,6 +218,8 @@ func testKeyframeRequests(t *testing.T) {
 		src.ch <- []rtcp.Packet{&rtcp.FullIntraRequest{FIR: []rtcp.FIREntry{{SSRC: 1111}}}}
 		synctest.Wait() // HandleRTCP has acted on it
 	}
+	// Requests inside the interval are deferred to its end, and share one
+	// PLI there: none is dropped.
 	src.ch <- []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: 1111}}
 	fir()
 	r.RequestKeyframe()
@@ -226,22 +228,43 @@ func testKeyframeRequests(t *testing.T) {
 	}
 	time.Sleep(interval - time.Nanosecond)
 	fir()
+	synctest.Wait()
 	if n := len(fb.plis()); n != 1 {
 		t.Fatalf("%d PLIs a nanosecond before the interval ends, want 1", n)
 	}
 	time.Sleep(time.Nanosecond)
+	synctest.Wait() // the deferred request has run
+	if n := len(fb.plis()); n != 2 {
+		t.Fatalf("%d PLIs at the end of the interval, want 2 (the deferred requests share one)", n)
+	}
+	// A request right after that PLI waits a whole interval again.
 	fir()
+	time.Sleep(interval - time.Nanosecond)
+	synctest.Wait()
+	if n := len(fb.plis()); n != 2 {
+		t.Fatalf("%d PLIs inside the second interval, want 2", n)
+	}
+	time.Sleep(time.Nanosecond)
+	synctest.Wait()
 	plis := fb.plis()
-	if len(plis) != 2 {
-		t.Fatalf("%d PLIs after the interval, want 2", len(plis))
+	if len(plis) != 3 {
+		t.Fatalf("%d PLIs after the second interval, want 3", len(plis))
 	}
 	for _, p := range plis {
 		if p.MediaSSRC != 0xABCD {
 			t.Errorf("PLI MediaSSRC = %x, want the publisher's abcd", p.MediaSSRC)
 		}
 	}
-	if stats.PLIsSent() != 2 {
-		t.Errorf("PLIsSent = %d, want 2", stats.PLIsSent())
+	if stats.PLIsSent() != 3 || stats.PLIsDeferred() != 2 {
+		t.Errorf("PLIsSent = %d, PLIsDeferred = %d, want 3 and 2", stats.PLIsSent(), stats.PLIsDeferred())
+	}
+	// A deferred request dies with its Receiver.
+	fir()
+	r.Close()
+	time.Sleep(2 * interval)
+	synctest.Wait()
+	if n := len(fb.plis()); n != 3 {
+		t.Errorf("%d PLIs after Close, want still 3", n)
 	}
 	d.Close()
 	<-done

@@ -10,6 +10,7 @@ type Stats struct {
 	bytesForwarded       atomic.Uint64
 	nacksReceived        atomic.Uint64
 	plisSent             atomic.Uint64
+	plisDeferred         atomic.Uint64
 	packetsDropped       atomic.Uint64
 	packetsRetransmitted atomic.Uint64
 	packetsDirect        atomic.Uint64
@@ -29,6 +30,10 @@ func (s *Stats) NACKsReceived() uint64 { return s.nacksReceived.Load() }
 
 // PLIsSent counts keyframe requests sent to publishers.
 func (s *Stats) PLIsSent() uint64 { return s.plisSent.Load() }
+
+// PLIsDeferred counts keyframe requests that arrived inside a Receiver's
+// PLI interval and were deferred to its end (several may share one PLI).
+func (s *Stats) PLIsDeferred() uint64 { return s.plisDeferred.Load() }
 
 // PacketsDropped counts packets not delivered: dropped while a publisher is
 // muted (once per packet), failed writes to a subscriber (once per

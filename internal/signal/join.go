@@ -106,6 +106,11 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 	s.h.live[p.ID()] = s
 	s.h.mu.Unlock()
 	p.AttachMedia(peer)
+	if p.Permissions().Has(room.Subscribe) {
+		// After AttachMedia, whose subscriptions (if any) make the first
+		// offer: the connection is set up now either way.
+		peer.Connect()
+	}
 	s.log().Info("joined")
 	return true
 }
