@@ -1,8 +1,9 @@
 // Package loadtest drives a Conclave server with many Go clients (publishers
 // sending VP8 and Opus, subscriber-only participants counting what arrives)
-// and reports throughput, loss, join times and the server's CPU and memory
-// cost per forwarded packet and per subscriber. `conclave loadtest` is its
-// command line.
+// and reports throughput, loss, join times (to the first media packet and,
+// for subscribers that decrypt, to the first complete key frame) and the
+// server's CPU and memory cost per forwarded packet and per subscriber.
+// `conclave loadtest` is its command line.
 package loadtest
 
 import (
@@ -18,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +43,10 @@ type Config struct {
 	Rooms       int
 	Publishers  int // per room
 	Subscribers int // per room
+	// Decrypting is how many of each room's subscribers decrypt their
+	// media through pion (and so can time the first complete key frame);
+	// the others count SRTP at their socket. Zero means one.
+	Decrypting int
 	// Duration is the length of the measured steady window, after the
 	// ramp-up and a short settling time.
 	Duration time.Duration
@@ -81,6 +87,7 @@ type run struct {
 	dropped  atomic.Int64
 	pubs     atomic.Int64
 	subs     atomic.Int64
+	decrypt  atomic.Int64 // decrypting subscribers connected
 	video    player
 	audio    player
 
@@ -199,8 +206,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 	w.TesterCPUTo, ok = selfCPU()
 	w.TesterCPUKnown = w.TesterCPUKnown && ok
 	w.ServerTo = scrape("end")
-	w.Joined, w.FirstMedia = r.joins.copy()
+	w.Joined, w.FirstMedia, w.FirstKeyframe = r.joins.copy()
 	w.Subscribers = int(r.subs.Load())
+	w.Decrypting = int(r.decrypt.Load())
 	w.Clients = Clients{
 		Publishers: int(r.pubs.Load()), Subscribers: w.Subscribers,
 		Failed: int(r.failed.Load()), Disconnected: int(r.dropped.Load()),
@@ -397,35 +405,43 @@ func (r *run) publisher(ctx context.Context, room, i int) error {
 
 func (r *run) subscriber(ctx context.Context, room, i int) error {
 	id := fmt.Sprintf("lt-%s-sub-%d-%d", r.cfg.RunID, room, i)
-	start := time.Now()
+	f := &firsts{start: time.Now(), j: &r.joins}
 	as := countingSubscriber
-	if i == 0 {
-		// One subscriber per room decrypts everything, proving the media
-		// is valid SRTP end to end.
+	if i < max(r.cfg.Decrypting, 1) {
+		// Some subscribers per room (one by default) decrypt everything,
+		// proving the media is valid SRTP end to end and timing the
+		// first key frame, which counting subscribers cannot see.
 		as = decodingSubscriber
 	}
-	var once sync.Once
-	firstMedia := func() { once.Do(func() { r.joins.addMedia(time.Since(start)) }) }
-	c, joined, err := r.connect(ctx, room, id, as, firstMedia)
+	c, joined, err := r.connect(ctx, room, id, as, f.sawMedia)
 	if err != nil {
 		return err
 	}
-	r.joins.addJoined(joined)
+	r.joins.add(&r.joins.joined, joined)
 	r.subs.Add(1)
-	go r.drain(c, firstMedia)
+	if as == decodingSubscriber {
+		r.decrypt.Add(1)
+	}
+	go r.drain(c, f)
 	return nil
 }
 
-// drain consumes a client's events; for subscribers it starts one cheap
-// reader per subscribed track.
-func (r *run) drain(c *client.Client, firstMedia func()) {
+// drain consumes a client's events; for subscribers (f not nil) it starts
+// one cheap reader per subscribed track. A decrypting subscriber's readers
+// of VP8 tracks also look for the first complete key frame, and stop
+// looking once they have seen one.
+func (r *run) drain(c *client.Client, f *firsts) {
 	for ev := range c.Events() {
 		switch ev := ev.(type) {
 		case client.TrackSubscribed:
-			if firstMedia == nil {
+			if f == nil {
 				continue
 			}
 			t := r.tracks.add()
+			var kf *keyframeDetector
+			if strings.EqualFold(ev.Remote.Codec().MimeType, webrtc.MimeTypeVP8) {
+				kf = &keyframeDetector{}
+			}
 			go func() {
 				buf := make([]byte, 1600)
 				for {
@@ -433,7 +449,11 @@ func (r *run) drain(c *client.Client, firstMedia func()) {
 					if err != nil {
 						return
 					}
-					firstMedia()
+					f.sawMedia()
+					if kf != nil && kf.push(buf[:n]) {
+						f.sawKeyframe()
+						kf = nil
+					}
 					t.observe(buf[:n])
 				}
 			}()
