@@ -171,7 +171,8 @@ func TestKeyframeDetectorLargeFrame(t *testing.T) {
 }
 
 // TestKeyframeDetectorPionPacketizer runs what the load test's publishers
-// send through the detector: the committed VP8 clip, packetized by pion as a TrackLocalStaticSample does (15-bit picture ids)
+// send through the detector: the committed VP8 clip and generated frames,
+// packetized by pion as a TrackLocalStaticSample does (15-bit picture ids)
 // with a small MTU, so key frames span many packets. Each key frame is
 // complete at its marked packet; no interframe ever is.
 func TestKeyframeDetectorPionPacketizer(t *testing.T) {
@@ -188,7 +189,11 @@ func TestKeyframeDetectorPionPacketizer(t *testing.T) {
 	if keys < 2 {
 		t.Fatalf("the clip has %d key frames; the test needs two", keys)
 	}
-	frames := clip.Frames()
+	gen, err := generatedFrames(t.Context(), 2_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := append(clip.Frames()[:len(clip.Frames()):len(clip.Frames())], gen...)
 
 	p := rtp.NewPacketizer(300, 96, 0x11223344, &codecs.VP8Payloader{EnablePictureID: true},
 		rtp.NewRandomSequencer(), 90000)

@@ -88,7 +88,7 @@ type run struct {
 	pubs     atomic.Int64
 	subs     atomic.Int64
 	decrypt  atomic.Int64 // decrypting subscribers connected
-	video    player
+	video    *keyframeLoop
 	audio    player
 
 	// Each subscriber has one UDP socket (its own 5-tuple: the server
@@ -113,7 +113,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
-	if err := r.loadMedia(); err != nil {
+	if err := r.loadMedia(ctx); err != nil {
 		return Report{}, err
 	}
 	if err := r.localAddr(); err != nil {
@@ -216,16 +216,24 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 	return Summarize(w), nil
 }
 
-func (r *run) loadMedia() error {
+func (r *run) loadMedia(ctx context.Context) error {
 	dir := r.cfg.MediaDir
+	var frames []media.Frame
+	var err error
 	if r.cfg.VideoBitrate > 0 {
-		r.video = media.NewGenerator(media.GeneratorOptions{Bitrate: r.cfg.VideoBitrate})
-	} else if c, err := media.OpenIVF(filepath.Join(dir, "video.ivf")); err == nil {
-		r.video = c
-	} else if errors.Is(err, os.ErrNotExist) {
+		frames, err = generatedFrames(ctx, r.cfg.VideoBitrate)
+	} else if c, cerr := media.OpenIVF(filepath.Join(dir, "video.ivf")); cerr == nil {
+		frames = c.Frames()
+	} else if errors.Is(cerr, os.ErrNotExist) {
 		fmt.Fprintf(r.progress, "no %s: sending generated 2 Mbit/s frames\n", filepath.Join(dir, "video.ivf"))
-		r.video = media.NewGenerator(media.GeneratorOptions{Bitrate: 2_000_000})
+		frames, err = generatedFrames(ctx, 2_000_000)
 	} else {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if r.video, err = newKeyframeLoop(frames); err != nil {
 		return err
 	}
 	if c, err := media.OpenOgg(filepath.Join(dir, "audio.ogg")); err == nil {
@@ -333,13 +341,13 @@ const (
 	countingSubscriber      // counts SRTP media at the socket
 )
 
-func (r *run) connect(ctx context.Context, room int, identity string, as role, firstMedia func()) (*client.Client, time.Duration, error) {
+func (r *run) connect(ctx context.Context, room int, identity string, as role, firstMedia func(), opts ...client.Option) (*client.Client, time.Duration, error) {
 	publisher := as == publisherRole
 	tok, err := r.cfg.Token(r.roomName(room), identity, publisher)
 	if err != nil {
 		return nil, 0, err
 	}
-	opts := []client.Option{client.WithLogger(r.log), client.WithEventBuffer(64)}
+	opts = append(opts, client.WithLogger(r.log), client.WithEventBuffer(64))
 	if !publisher {
 		se, err := r.subscriberEngine(as == countingSubscriber, firstMedia)
 		if err != nil {
@@ -365,7 +373,19 @@ func (r *run) connect(ctx context.Context, room int, identity string, as role, f
 
 func (r *run) publisher(ctx context.Context, room, i int) error {
 	id := fmt.Sprintf("lt-%s-pub-%d-%d", r.cfg.RunID, room, i)
-	c, _, err := r.connect(ctx, room, id, publisherRole, nil)
+	videoID := "v-" + id
+	// The server asks for a key frame when a subscriber starts receiving
+	// (a PLI); like a browser, the publisher sends one at once.
+	keyframe := make(chan struct{}, 1)
+	onKeyframe := client.WithKeyframeRequest(func(trackID string) {
+		if trackID == videoID {
+			select {
+			case keyframe <- struct{}{}:
+			default: // one is already on its way
+			}
+		}
+	})
+	c, _, err := r.connect(ctx, room, id, publisherRole, nil, onKeyframe)
 	if err != nil {
 		return err
 	}
@@ -374,11 +394,12 @@ func (r *run) publisher(ctx context.Context, room, i int) error {
 		mime   string
 		cid    string
 		source client.TrackSource
-		p      player
+		play   func(context.Context, media.SampleWriter) error
 	}
-	pubs := []pub{{webrtc.MimeTypeOpus, "a-" + id, client.SourceMicrophone, r.audio}}
+	pubs := []pub{{webrtc.MimeTypeOpus, "a-" + id, client.SourceMicrophone, r.audio.Play}}
 	if !r.cfg.AudioOnly {
-		pubs = append(pubs, pub{webrtc.MimeTypeVP8, "v-" + id, client.SourceCamera, r.video})
+		pubs = append(pubs, pub{webrtc.MimeTypeVP8, videoID, client.SourceCamera,
+			func(ctx context.Context, w media.SampleWriter) error { return r.video.Play(ctx, w, keyframe) }})
 	}
 	for _, p := range pubs {
 		codec := webrtc.RTPCodecCapability{MimeType: p.mime}
@@ -397,7 +418,7 @@ func (r *run) publisher(ctx context.Context, room, i int) error {
 		if err != nil {
 			return err
 		}
-		go func() { _ = p.p.Play(ctx, track) }()
+		go func() { _ = p.play(ctx, track) }()
 	}
 	r.pubs.Add(1)
 	return nil
