@@ -34,6 +34,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	rooms := fs.Int("rooms", 1, "number of rooms")
 	pubs := fs.Int("publishers", 1, "publishers per room (each sends VP8 video and Opus audio)")
 	subs := fs.Int("subscribers", 10, "subscribe-only participants per room")
+	decrypting := fs.Int("decrypting", 1, "subscribers per room that decrypt their media through pion and time the first key frame; the others count SRTP at the socket, far more cheaply")
 	duration := fs.Duration("duration", 30*time.Second, "length of the measured steady window")
 	ramp := fs.Duration("ramp", 5*time.Second, "spread the subscribers' joins over this long")
 	bitrate := fs.String("video-bitrate", "", "send generated (undecodable) video frames at this `rate` (e.g. 500k, 2M) instead of the VP8 clip")
@@ -49,8 +50,8 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("loadtest: unexpected argument %q", fs.Arg(0))}
 	}
-	if *rooms < 1 || *pubs < 0 || *subs < 0 || *duration <= 0 || *ramp < 0 {
-		return usageError{"loadtest: --rooms must be >= 1, --publishers and --subscribers >= 0, --duration > 0"}
+	if *rooms < 1 || *pubs < 0 || *subs < 0 || *duration <= 0 || *ramp < 0 || *decrypting < 1 {
+		return usageError{"loadtest: --rooms and --decrypting must be >= 1, --publishers and --subscribers >= 0, --duration > 0"}
 	}
 	vbr, err := parseBitrate(*bitrate)
 	if err != nil {
@@ -89,7 +90,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	cfg := loadtest.Config{
-		URL: *baseURL, Rooms: *rooms, Publishers: *pubs, Subscribers: *subs,
+		URL: *baseURL, Rooms: *rooms, Publishers: *pubs, Subscribers: *subs, Decrypting: *decrypting,
 		Duration: *duration, Ramp: *ramp, VideoBitrate: vbr, AudioOnly: *audioOnly,
 		MediaDir: *mediaDir, TLS: tlsConf, MetricsURL: *metricsURL,
 		RunID: hex.EncodeToString(runID[:]), Logger: logger,

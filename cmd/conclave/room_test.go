@@ -91,8 +91,9 @@ func cliTLS(t *testing.T, data string) *tls.Config {
 }
 
 // TestLoadtestCommand runs a small `conclave loadtest` against a real
-// server: every subscriber gets the publisher's media with no loss, and the
-// report carries the server's own figures.
+// server: every subscriber gets the publisher's media with no loss, the
+// decrypting subscribers time a whole key frame, and the report carries the
+// server's own figures.
 func TestLoadtestCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
 	defer cancel()
@@ -100,7 +101,7 @@ func TestLoadtestCommand(t *testing.T) {
 
 	var out, errOut bytes.Buffer
 	err := runLoadtest(ctx, []string{
-		"--data", data, "--rooms", "1", "--publishers", "1", "--subscribers", "3",
+		"--data", data, "--rooms", "1", "--publishers", "1", "--subscribers", "3", "--decrypting", "2",
 		"--duration", "3s", "--ramp", "500ms", "--metrics-url", srv.AdminURL() + "/metrics",
 		"--media", "../../testdata/media",
 	}, &out, &errOut)
@@ -114,6 +115,9 @@ func TestLoadtestCommand(t *testing.T) {
 		"µs per forwarded packet",
 		"KiB per subscriber",
 		"load tester CPU",
+		// The publisher sends the clip, a key frame a second, and the
+		// run lasts longer than that.
+		"(connect -> first complete VP8 key frame, decrypted; 2 of 2 decrypting subscribers)",
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)

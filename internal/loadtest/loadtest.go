@@ -1,8 +1,9 @@
 // Package loadtest drives a Conclave server with many Go clients (publishers
 // sending VP8 and Opus, subscriber-only participants counting what arrives)
-// and reports throughput, loss, join times and the server's CPU and memory
-// cost per forwarded packet and per subscriber. `conclave loadtest` is its
-// command line.
+// and reports throughput, loss, join times (to the first media packet and,
+// for subscribers that decrypt, to the first complete key frame) and the
+// server's CPU and memory cost per forwarded packet and per subscriber.
+// `conclave loadtest` is its command line.
 package loadtest
 
 import (
@@ -18,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +43,10 @@ type Config struct {
 	Rooms       int
 	Publishers  int // per room
 	Subscribers int // per room
+	// Decrypting is how many of each room's subscribers decrypt their
+	// media through pion (and so can time the first complete key frame);
+	// the others count SRTP at their socket. Zero means one.
+	Decrypting int
 	// Duration is the length of the measured steady window, after the
 	// ramp-up and a short settling time.
 	Duration time.Duration
@@ -81,7 +87,8 @@ type run struct {
 	dropped  atomic.Int64
 	pubs     atomic.Int64
 	subs     atomic.Int64
-	video    player
+	decrypt  atomic.Int64 // decrypting subscribers connected
+	video    *keyframeLoop
 	audio    player
 
 	// Each subscriber has one UDP socket (its own 5-tuple: the server
@@ -106,7 +113,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
-	if err := r.loadMedia(); err != nil {
+	if err := r.loadMedia(ctx); err != nil {
 		return Report{}, err
 	}
 	if err := r.localAddr(); err != nil {
@@ -199,8 +206,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 	w.TesterCPUTo, ok = selfCPU()
 	w.TesterCPUKnown = w.TesterCPUKnown && ok
 	w.ServerTo = scrape("end")
-	w.Joined, w.FirstMedia = r.joins.copy()
+	w.Joined, w.FirstMedia, w.FirstKeyframe = r.joins.copy()
 	w.Subscribers = int(r.subs.Load())
+	w.Decrypting = int(r.decrypt.Load())
 	w.Clients = Clients{
 		Publishers: int(r.pubs.Load()), Subscribers: w.Subscribers,
 		Failed: int(r.failed.Load()), Disconnected: int(r.dropped.Load()),
@@ -208,16 +216,24 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 	return Summarize(w), nil
 }
 
-func (r *run) loadMedia() error {
+func (r *run) loadMedia(ctx context.Context) error {
 	dir := r.cfg.MediaDir
+	var frames []media.Frame
+	var err error
 	if r.cfg.VideoBitrate > 0 {
-		r.video = media.NewGenerator(media.GeneratorOptions{Bitrate: r.cfg.VideoBitrate})
-	} else if c, err := media.OpenIVF(filepath.Join(dir, "video.ivf")); err == nil {
-		r.video = c
-	} else if errors.Is(err, os.ErrNotExist) {
+		frames, err = generatedFrames(ctx, r.cfg.VideoBitrate)
+	} else if c, cerr := media.OpenIVF(filepath.Join(dir, "video.ivf")); cerr == nil {
+		frames = c.Frames()
+	} else if errors.Is(cerr, os.ErrNotExist) {
 		fmt.Fprintf(r.progress, "no %s: sending generated 2 Mbit/s frames\n", filepath.Join(dir, "video.ivf"))
-		r.video = media.NewGenerator(media.GeneratorOptions{Bitrate: 2_000_000})
+		frames, err = generatedFrames(ctx, 2_000_000)
 	} else {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if r.video, err = newKeyframeLoop(frames); err != nil {
 		return err
 	}
 	if c, err := media.OpenOgg(filepath.Join(dir, "audio.ogg")); err == nil {
@@ -325,13 +341,13 @@ const (
 	countingSubscriber      // counts SRTP media at the socket
 )
 
-func (r *run) connect(ctx context.Context, room int, identity string, as role, firstMedia func()) (*client.Client, time.Duration, error) {
+func (r *run) connect(ctx context.Context, room int, identity string, as role, firstMedia func(), opts ...client.Option) (*client.Client, time.Duration, error) {
 	publisher := as == publisherRole
 	tok, err := r.cfg.Token(r.roomName(room), identity, publisher)
 	if err != nil {
 		return nil, 0, err
 	}
-	opts := []client.Option{client.WithLogger(r.log), client.WithEventBuffer(64)}
+	opts = append(opts, client.WithLogger(r.log), client.WithEventBuffer(64))
 	if !publisher {
 		se, err := r.subscriberEngine(as == countingSubscriber, firstMedia)
 		if err != nil {
@@ -357,7 +373,19 @@ func (r *run) connect(ctx context.Context, room int, identity string, as role, f
 
 func (r *run) publisher(ctx context.Context, room, i int) error {
 	id := fmt.Sprintf("lt-%s-pub-%d-%d", r.cfg.RunID, room, i)
-	c, _, err := r.connect(ctx, room, id, publisherRole, nil)
+	videoID := "v-" + id
+	// The server asks for a key frame when a subscriber starts receiving
+	// (a PLI); like a browser, the publisher sends one at once.
+	keyframe := make(chan struct{}, 1)
+	onKeyframe := client.WithKeyframeRequest(func(trackID string) {
+		if trackID == videoID {
+			select {
+			case keyframe <- struct{}{}:
+			default: // one is already on its way
+			}
+		}
+	})
+	c, _, err := r.connect(ctx, room, id, publisherRole, nil, onKeyframe)
 	if err != nil {
 		return err
 	}
@@ -366,11 +394,12 @@ func (r *run) publisher(ctx context.Context, room, i int) error {
 		mime   string
 		cid    string
 		source client.TrackSource
-		p      player
+		play   func(context.Context, media.SampleWriter) error
 	}
-	pubs := []pub{{webrtc.MimeTypeOpus, "a-" + id, client.SourceMicrophone, r.audio}}
+	pubs := []pub{{webrtc.MimeTypeOpus, "a-" + id, client.SourceMicrophone, r.audio.Play}}
 	if !r.cfg.AudioOnly {
-		pubs = append(pubs, pub{webrtc.MimeTypeVP8, "v-" + id, client.SourceCamera, r.video})
+		pubs = append(pubs, pub{webrtc.MimeTypeVP8, videoID, client.SourceCamera,
+			func(ctx context.Context, w media.SampleWriter) error { return r.video.Play(ctx, w, keyframe) }})
 	}
 	for _, p := range pubs {
 		codec := webrtc.RTPCodecCapability{MimeType: p.mime}
@@ -389,7 +418,7 @@ func (r *run) publisher(ctx context.Context, room, i int) error {
 		if err != nil {
 			return err
 		}
-		go func() { _ = p.p.Play(ctx, track) }()
+		go func() { _ = p.play(ctx, track) }()
 	}
 	r.pubs.Add(1)
 	return nil
@@ -397,35 +426,43 @@ func (r *run) publisher(ctx context.Context, room, i int) error {
 
 func (r *run) subscriber(ctx context.Context, room, i int) error {
 	id := fmt.Sprintf("lt-%s-sub-%d-%d", r.cfg.RunID, room, i)
-	start := time.Now()
+	f := &firsts{start: time.Now(), j: &r.joins}
 	as := countingSubscriber
-	if i == 0 {
-		// One subscriber per room decrypts everything, proving the media
-		// is valid SRTP end to end.
+	if i < max(r.cfg.Decrypting, 1) {
+		// Some subscribers per room (one by default) decrypt everything,
+		// proving the media is valid SRTP end to end and timing the
+		// first key frame, which counting subscribers cannot see.
 		as = decodingSubscriber
 	}
-	var once sync.Once
-	firstMedia := func() { once.Do(func() { r.joins.addMedia(time.Since(start)) }) }
-	c, joined, err := r.connect(ctx, room, id, as, firstMedia)
+	c, joined, err := r.connect(ctx, room, id, as, f.sawMedia)
 	if err != nil {
 		return err
 	}
-	r.joins.addJoined(joined)
+	r.joins.add(&r.joins.joined, joined)
 	r.subs.Add(1)
-	go r.drain(c, firstMedia)
+	if as == decodingSubscriber {
+		r.decrypt.Add(1)
+	}
+	go r.drain(c, f)
 	return nil
 }
 
-// drain consumes a client's events; for subscribers it starts one cheap
-// reader per subscribed track.
-func (r *run) drain(c *client.Client, firstMedia func()) {
+// drain consumes a client's events; for subscribers (f not nil) it starts
+// one cheap reader per subscribed track. A decrypting subscriber's readers
+// of VP8 tracks also look for the first complete key frame, and stop
+// looking once they have seen one.
+func (r *run) drain(c *client.Client, f *firsts) {
 	for ev := range c.Events() {
 		switch ev := ev.(type) {
 		case client.TrackSubscribed:
-			if firstMedia == nil {
+			if f == nil {
 				continue
 			}
 			t := r.tracks.add()
+			var kf *keyframeDetector
+			if strings.EqualFold(ev.Remote.Codec().MimeType, webrtc.MimeTypeVP8) {
+				kf = &keyframeDetector{}
+			}
 			go func() {
 				buf := make([]byte, 1600)
 				for {
@@ -433,7 +470,11 @@ func (r *run) drain(c *client.Client, firstMedia func()) {
 					if err != nil {
 						return
 					}
-					firstMedia()
+					f.sawMedia()
+					if kf != nil && kf.push(buf[:n]) {
+						f.sawKeyframe()
+						kf = nil
+					}
 					t.observe(buf[:n])
 				}
 			}()

@@ -24,6 +24,11 @@ type Window struct {
 	Joined      []time.Duration // connect -> joined, per subscriber
 	FirstMedia  []time.Duration // connect -> first media packet, per subscriber
 	Subscribers int             // subscribers connected at End
+
+	// FirstKeyframe is connect -> first complete VP8 key frame, per
+	// decrypting subscriber that saw one: only they see payloads.
+	FirstKeyframe []time.Duration
+	Decrypting    int // decrypting subscribers connected at End
 }
 
 // Clients counts client outcomes.
@@ -51,6 +56,11 @@ type Report struct {
 	ServerCPUPerPacket     time.Duration
 	ServerRSS              float64 // bytes at End
 	ServerRSSPerSubscriber float64 // bytes
+
+	// Connect -> first complete VP8 key frame, over the Keyframes of the
+	// Decrypting subscribers that saw one.
+	KeyframeP50, KeyframeP95 time.Duration
+	Keyframes, Decrypting    int
 }
 
 // Summarize computes a Report from a Window.
@@ -69,6 +79,8 @@ func Summarize(w Window) Report {
 	}
 	r.JoinP50, r.JoinP95 = percentile(w.Joined, 0.5), percentile(w.Joined, 0.95)
 	r.MediaP50, r.MediaP95 = percentile(w.FirstMedia, 0.5), percentile(w.FirstMedia, 0.95)
+	r.KeyframeP50, r.KeyframeP95 = percentile(w.FirstKeyframe, 0.5), percentile(w.FirstKeyframe, 0.95)
+	r.Keyframes, r.Decrypting = len(w.FirstKeyframe), w.Decrypting
 	if w.TesterCPUKnown && secs > 0 {
 		r.TesterCPUKnown = true
 		r.TesterCPU = (w.TesterCPUTo - w.TesterCPUFrom).Seconds() / secs
@@ -132,6 +144,12 @@ func (r Report) Write(w io.Writer) error {
 	p("loss                %.3f %% (%d of %d expected packets missing)", r.Loss*100, sub(r.Expected, r.Packets), r.Expected)
 	p("join time           median %s, p95 %s (connect -> joined)", ms(r.JoinP50), ms(r.JoinP95))
 	p("first media         median %s, p95 %s (connect -> first RTP packet)", ms(r.MediaP50), ms(r.MediaP95))
+	if r.Keyframes > 0 {
+		p("first key frame     median %s, p95 %s (connect -> first complete VP8 key frame, decrypted; %d of %d decrypting subscribers)",
+			ms(r.KeyframeP50), ms(r.KeyframeP95), r.Keyframes, r.Decrypting)
+	} else {
+		p("first key frame     none (0 of %d decrypting subscribers saw a complete VP8 key frame)", r.Decrypting)
+	}
 	if r.Server {
 		p("server forwarded    %.0f packets/s", r.ServerForwardedPerSec)
 		p("server CPU          %.1f %% of a core, %.2f µs per forwarded packet",

@@ -58,7 +58,9 @@ func TestSummarize(t *testing.T) {
 		ServerTo:       &Sample{At: t0.Add(10 * time.Second), CPU: 15, Forwarded: 255000, RSS: 110 << 20},
 		Subscribers:    10,
 		Joined:         []time.Duration{50, 10, 40, 20, 30, 60, 70, 80, 90, 100},
-		FirstMedia:     []time.Duration{5},
+		FirstMedia:     []time.Duration{120 * time.Millisecond},
+		FirstKeyframe:  []time.Duration{300 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond},
+		Decrypting:     4,
 	}
 	r := Summarize(w)
 	if r.PacketsPerSec != 2500 || r.Mbps != 20 {
@@ -67,8 +69,11 @@ func TestSummarize(t *testing.T) {
 	if r.Loss < 0.00398 || r.Loss > 0.00399 { // 100 of 25100
 		t.Errorf("loss = %v", r.Loss)
 	}
-	if r.JoinP50 != 50 || r.JoinP95 != 100 || r.MediaP50 != 5 || r.MediaP95 != 5 {
+	if r.JoinP50 != 50 || r.JoinP95 != 100 || r.MediaP50 != 120*time.Millisecond || r.MediaP95 != 120*time.Millisecond {
 		t.Errorf("percentiles %v %v %v %v", r.JoinP50, r.JoinP95, r.MediaP50, r.MediaP95)
+	}
+	if r.KeyframeP50 != 200*time.Millisecond || r.KeyframeP95 != 300*time.Millisecond || r.Keyframes != 3 || r.Decrypting != 4 {
+		t.Errorf("key frame %v %v, %d of %d", r.KeyframeP50, r.KeyframeP95, r.Keyframes, r.Decrypting)
 	}
 	if r.TesterCPU != 0.1 || r.ServerCPU != 0.5 {
 		t.Errorf("cpu tester %v server %v", r.TesterCPU, r.ServerCPU)
@@ -81,15 +86,25 @@ func TestSummarize(t *testing.T) {
 	}
 	var out bytes.Buffer
 	_ = r.Write(&out)
-	for _, s := range []string{"2500 packets/s", "20.00 Mbit/s", "20.00 µs per forwarded packet", "1024.0 KiB per subscriber", "10.0 %"} {
+	for _, s := range []string{
+		"2500 packets/s", "20.00 Mbit/s", "20.00 µs per forwarded packet", "1024.0 KiB per subscriber", "10.0 %",
+		"first media         median 120 ms, p95 120 ms (connect -> first RTP packet)",
+		"first key frame     median 200 ms, p95 300 ms (connect -> first complete VP8 key frame, decrypted; 3 of 4 decrypting subscribers)",
+	} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("report lacks %q:\n%s", s, out.String())
 		}
 	}
-	// Duplicates (retransmissions) never make loss negative; no metrics is fine.
-	r = Summarize(Window{Start: t0, End: t0.Add(time.Second), To: Counts{Packets: 11, Expected: 10}})
+	// Duplicates (retransmissions) never make loss negative; no metrics is
+	// fine; no key frame is said, not printed as 0 ms.
+	r = Summarize(Window{Start: t0, End: t0.Add(time.Second), To: Counts{Packets: 11, Expected: 10}, Decrypting: 2})
 	if r.Loss != 0 || r.Server {
 		t.Errorf("loss %v server %v", r.Loss, r.Server)
+	}
+	out.Reset()
+	_ = r.Write(&out)
+	if want := "first key frame     none (0 of 2 decrypting subscribers saw a complete VP8 key frame)"; !strings.Contains(out.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, out.String())
 	}
 }
 

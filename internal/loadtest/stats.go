@@ -74,25 +74,38 @@ func (r *registry) snapshot() Counts {
 
 // joinTimes collects per-subscriber join latencies.
 type joinTimes struct {
-	mu     sync.Mutex
-	joined []time.Duration // connect -> joined
-	media  []time.Duration // connect -> first media packet
+	mu       sync.Mutex
+	joined   []time.Duration // connect -> joined
+	media    []time.Duration // connect -> first media packet
+	keyframe []time.Duration // connect -> first complete VP8 key frame (decrypting subscribers)
 }
 
-func (j *joinTimes) addJoined(d time.Duration) {
+func (j *joinTimes) add(to *[]time.Duration, d time.Duration) {
 	j.mu.Lock()
-	j.joined = append(j.joined, d)
+	*to = append(*to, d)
 	j.mu.Unlock()
 }
 
-func (j *joinTimes) addMedia(d time.Duration) {
-	j.mu.Lock()
-	j.media = append(j.media, d)
-	j.mu.Unlock()
-}
-
-func (j *joinTimes) copy() (joined, media []time.Duration) {
+func (j *joinTimes) copy() (joined, media, keyframe []time.Duration) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return append([]time.Duration(nil), j.joined...), append([]time.Duration(nil), j.media...)
+	return append([]time.Duration(nil), j.joined...), append([]time.Duration(nil), j.media...),
+		append([]time.Duration(nil), j.keyframe...)
+}
+
+// firsts times one subscriber's first media packet and first complete key
+// frame from the moment it began to connect. Its methods may be called
+// any number of times from any goroutine; each records once.
+type firsts struct {
+	start           time.Time
+	j               *joinTimes
+	media, keyframe sync.Once
+}
+
+func (f *firsts) sawMedia() {
+	f.media.Do(func() { f.j.add(&f.j.media, time.Since(f.start)) })
+}
+
+func (f *firsts) sawKeyframe() {
+	f.keyframe.Do(func() { f.j.add(&f.j.keyframe, time.Since(f.start)) })
 }
