@@ -134,5 +134,6 @@ fuzz ./internal/auth/ FuzzVerify
 fuzz ./internal/httpapi/ FuzzDecodeJSON
 fuzz ./internal/rtc/ FuzzValidateOffer
 fuzz ./internal/sfu/ FuzzWritePacket
+fuzz ./internal/loadtest/ FuzzKeyframeDetector
 
 section "all tests passed"
