@@ -14,7 +14,6 @@ import (
 	pionmedia "github.com/pion/webrtc/v4/pkg/media"
 
 	"github.com/conclave-video/conclave/client/media"
-	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/internal/testkit/testserver"
 	"github.com/conclave-video/conclave/token"
@@ -121,12 +120,9 @@ func TestGeneratedFrames(t *testing.T) {
 // server with a video whose only key frame is its first, in a loop of a
 // minute: the subscriber, which joins a second after the publisher began,
 // can see a whole key frame only if the publisher answers the server's key
-// frame request. The server's requests are not rate limited here: by
-// default the one made when the subscriber's track is bound can be answered
-// while the track's packets are held back, and the next, inside
-// rtc.pli_interval, dropped (see docs/performance.md).
+// frame request, made when the subscriber's track can first carry it.
 func TestPublisherAnswersKeyframeRequests(t *testing.T) {
-	s := testserver.Start(t, func(c *config.Config) { c.RTC.PLIInterval = time.Nanosecond })
+	s := testserver.Start(t)
 	dir := t.TempDir()
 	writeIVF(t, filepath.Join(dir, "video.ivf"), testFrames(30*60, 0))
 
