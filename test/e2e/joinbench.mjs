@@ -32,6 +32,9 @@
 //   published   the newcomer's camera and microphone published (started
 //               right after connect() resolved, as the app does)
 //   reverse     first frame of the newcomer's camera rendered on alice's page
+// and, per try, forwardReceived and reverseReceived (when the last packet of
+// that first frame arrived), the first frames' widths, the width alice was
+// sending when the try began (aliceWidth), and the candidates.
 // The regime of each try is verified from the ICE candidates the newcomer
 // sent the server (read off its signaling WebSocket) and the candidate pair
 // each PeerConnection selected (getStats).
@@ -178,6 +181,16 @@ function hideAddresses() {
       });
     },
   });
+}
+
+// sendingWidth reads, in a page, the width of the camera picture it sends.
+async function sendingWidth() {
+  const { publisher } = await window.conclaveRoom.getStats();
+  let width = 0;
+  publisher.forEach((s) => {
+    if (s.type === 'outbound-rtp' && s.kind === 'video') width = Math.max(width, s.frameWidth || 0);
+  });
+  return width;
 }
 
 // ---- in Node -----------------------------------------------------------------
@@ -398,11 +411,15 @@ scenario('joinbench', async (ctx) => {
     for (const regime of REGIMES) {
       const label = `${regime}-${i}`;
       const wall = Date.now();
+      // Alice's encoder starts small and grows its picture over the first
+      // seconds (and shrinks it when the machine is busy): a first frame's
+      // size, and so its time, depends on it.
+      const aliceWidth = await alice.page.evaluate(sendingWidth);
       const r = regime === 'app' ? await tryApp(alice, granted, label)
         : regime === 'host' ? await trySDK(alice, granted, label)
           : await trySDK(alice, denied, label, { hide: rewrite });
-      runs[regime].push(r);
-      log(`${label}: connect ${r.connect} subscribed ${r.subscribed} forward ${r.forward} published ${r.published} reverse ${r.reverse} ms; candidates ${JSON.stringify(r.candidates)}; try took ${Date.now() - wall} ms`);
+      runs[regime].push({ aliceWidth, ...r });
+      log(`${label}: connect ${r.connect} subscribed ${r.subscribed} forward ${r.forward} published ${r.published} reverse ${r.reverse} ms; alice sends ${aliceWidth} px wide; candidates ${JSON.stringify(r.candidates)}; try took ${Date.now() - wall} ms`);
     }
   }
   machine.loadavgAfter = os.loadavg().map((x) => Math.round(x * 100) / 100);
