@@ -101,9 +101,11 @@ export async function step(name, data = {}) {
 // ---- browser ------------------------------------------------------------------
 
 // Browser is one Chromium (a persistent context with a fresh profile) that
-// can hold several pages, one participant each.
+// can hold several pages, one participant each. Its pages have camera and
+// microphone permission unless permissions says otherwise (Chromium then
+// hides the host's IP addresses from WebRTC behind mDNS .local names).
 export class Browser {
-  static async launch() {
+  static async launch({ permissions = ['camera', 'microphone'] } = {}) {
     const dir = await mkdtemp(path.join(env.tmp, 'chromium-'));
     const ctx = await chromium.launchPersistentContext(dir, {
       executablePath: env.chromium,
@@ -111,7 +113,7 @@ export class Browser {
       args: chromiumArgs,
       ignoreHTTPSErrors: true,
       viewport: { width: 960, height: 600 },
-      permissions: ['camera', 'microphone'],
+      permissions,
     });
     // Clicks, fills and navigations wait for their element as long as any
     // condition may take.
@@ -426,13 +428,13 @@ export async function flowing(viewer, fromId, { video = true, audio = true, sour
 
 // scenario runs body(ctx) with a hard deadline, prints its result as the
 // last stdout line and exits; on failure it prints what every page showed,
-// saves a screenshot of each and exits 1. ctx.browser() launches a Chromium
-// that is closed afterwards.
+// saves a screenshot of each and exits 1. ctx.browser(opts) launches a
+// Chromium (Browser.launch(opts)) that is closed afterwards.
 export async function scenario(name, body) {
   const browsers = [];
   const ctx = {
-    async browser() {
-      const b = await Browser.launch();
+    async browser(opts) {
+      const b = await Browser.launch(opts);
       browsers.push(b);
       return b;
     },

@@ -1,0 +1,449 @@
+// Benchmark: how long a newcomer waits for the first picture of a
+// participant already in the room, and how long that participant waits for
+// the newcomer's (issue 8, "first remote frame").
+//
+// A page ("alice", SDK only) stays in the room publishing its camera and
+// microphone as the meeting app does (1280x720 at 30 fps ideal). Each try
+// opens a fresh page that joins, measures and leaves, in three regimes, one
+// try of each in turn so that a change of machine load touches all three:
+//
+//   host  the SDK's connect() on a page with camera permission: Chromium
+//         gives WebRTC the host's IP addresses, the server knows them from
+//         the trickled candidates.
+//   mdns  the same on a page without camera permission: Chromium hides its
+//         addresses behind .local names, which the server ignores, so it
+//         learns the page's address only from its connectivity checks
+//         (a peer-reflexive candidate). On a machine without a default
+//         route (a network namespace with only loopback) such a page
+//         gathers no candidate at all; there the page has the permission
+//         and its host candidates are renamed to .local names before the
+//         SDK sends them, which is what the server sees either way
+//         (the result says "rewritten").
+//   app   the meeting app: "Join now" on the preview (camera already
+//         granted and running) as a person clicks it.
+//
+// Times are in milliseconds from just before connect() (app: the click on
+// "Join now"), read on both pages as performance.timeOrigin + now(), so the
+// two pages' clocks agree:
+//   connect     connect() resolved
+//   subscribed  trackSubscribed of alice's camera
+//   forward     first frame of alice's camera rendered on the newcomer's
+//               page (requestVideoFrameCallback on its <video>)
+//   published   the newcomer's camera and microphone published (started
+//               right after connect() resolved, as the app does)
+//   reverse     first frame of the newcomer's camera rendered on alice's page
+// and, per try, forwardReceived and reverseReceived (when the last packet of
+// that first frame arrived), the first frames' widths, the width alice was
+// sending when the try began (aliceWidth), and the candidates.
+// The regime of each try is verified from the ICE candidates the newcomer
+// sent the server (read off its signaling WebSocket) and the candidate pair
+// each PeerConnection selected (getStats).
+//
+// Environment, besides lib.mjs's:
+//   CONCLAVE_JOINBENCH_TRIES  tries per regime (default 3, for CI; 10 or more for figures)
+//   CONCLAVE_JOINBENCH_OUT    the JSON written (default artifacts/joinbench.json)
+//
+// CONCLAVE_JOINBENCH_OUT gets medians, minima and maxima per regime and
+// measure, and every try's numbers; the result line names the file. Nothing
+// here asserts a time: TestJoinLatencyBenchmark checks that every try saw
+// both first frames in the regime it was meant to run in.
+import { execFileSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { scenario, env, log, LIMIT } from './lib.mjs';
+
+const tries = Number(process.env.CONCLAVE_JOINBENCH_TRIES || 3);
+if (!Number.isInteger(tries) || tries < 1) {
+  console.error(`CONCLAVE_JOINBENCH_TRIES=${process.env.CONCLAVE_JOINBENCH_TRIES}: want a whole number of tries, at least 1`);
+  process.exit(2);
+}
+const outFile = path.resolve(process.env.CONCLAVE_JOINBENCH_OUT || path.join(env.artifacts, 'joinbench.json'));
+const REGIMES = ['host', 'mdns', 'app'];
+const MEASURES = ['connect', 'subscribed', 'forward', 'published', 'reverse'];
+
+// ---- in the pages --------------------------------------------------------------
+
+// pageHelpers runs in a page: benchNow() is the wall-clock time in ms, the
+// same on every page; benchWatch(room) records, per remote participant, when
+// its camera track was subscribed and when its first frame was rendered, in
+// window.benchSeen.
+function pageHelpers() {
+  window.benchNow = () => performance.timeOrigin + performance.now();
+  window.benchSeen = {};
+  window.benchWatch = (room) => {
+    const onTrack = (t) => {
+      if (t.info.kind !== 'video' || t.info.source !== 'camera' || window.benchSeen[t.participantId]) return;
+      const rec = { subscribed: window.benchNow() };
+      window.benchSeen[t.participantId] = rec;
+      const v = document.createElement('video');
+      v.muted = true;
+      v.autoplay = true;
+      v.playsInline = true;
+      v.dataset.participantId = t.participantId;
+      // Only a frame that came over RTP counts: a remote track with no
+      // media yet may show a placeholder (2x2, no RTP timestamp).
+      const onFrame = (_, meta) => {
+        if (meta.rtpTimestamp === undefined || meta.receiveTime === undefined) {
+          v.requestVideoFrameCallback(onFrame);
+          return;
+        }
+        rec.frame = window.benchNow();
+        rec.width = meta.width;
+        rec.received = performance.timeOrigin + meta.receiveTime;
+      };
+      v.requestVideoFrameCallback(onFrame);
+      v.srcObject = t.stream;
+      document.body.append(v);
+      v.play().catch(() => {}); // muted autoplay: the browser retries by itself
+    };
+    room.on('trackSubscribed', onTrack);
+    room.on('participantLeft', (p) => {
+      for (const v of document.querySelectorAll('video[data-participant-id]')) {
+        if (v.dataset.participantId === p.id) {
+          v.srcObject = null;
+          v.remove();
+        }
+      }
+    });
+    for (const t of room.remoteTracks()) onTrack(t);
+  };
+}
+
+// appHelpers is an init script of a meeting-app page: it notes when "Join
+// now" is clicked and when the camera tile of participant `from` renders
+// its first frame.
+function appHelpers(from) {
+  const now = () => performance.timeOrigin + performance.now();
+  const b = (window.bench = {});
+  document.addEventListener('click', (ev) => {
+    if (b.start === undefined && ev.target instanceof Element && ev.target.closest('#enter-button')) b.start = now();
+  }, true);
+  new MutationObserver(() => {
+    if (b.watching) return;
+    const v = document.querySelector(`.tile[data-participant-id="${from}"][data-source="camera"] video`);
+    if (!v) return;
+    b.watching = true;
+    const onFrame = (_, meta) => {
+      if (meta.rtpTimestamp === undefined || meta.receiveTime === undefined) {
+        v.requestVideoFrameCallback(onFrame); // a placeholder, not a frame of alice's
+        return;
+      }
+      b.frame = now();
+      b.width = meta.width;
+      b.received = performance.timeOrigin + meta.receiveTime;
+    };
+    v.requestVideoFrameCallback(onFrame);
+  }).observe(document, { subtree: true, childList: true });
+}
+
+// selectedPairs reads, in a page, the candidate pair each PeerConnection of
+// window.conclaveRoom selected: its local and remote candidate.
+async function selectedPairs() {
+  const stats = await window.conclaveRoom.getStats();
+  const out = {};
+  for (const [name, report] of Object.entries(stats)) {
+    let pair = null;
+    report.forEach((s) => {
+      if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId);
+    });
+    const cand = (id) => {
+      const c = id && report.get(id);
+      return c ? { type: c.candidateType, address: c.address || '', protocol: c.protocol } : null;
+    };
+    out[name] = pair ? { local: cand(pair.localCandidateId), remote: cand(pair.remoteCandidateId) } : null;
+  }
+  return out;
+}
+
+// hideAddresses is an init script for the mdns regime where Chromium cannot
+// run it by itself: the host candidates the SDK sends (it reads them in
+// onicecandidate) carry a .local name instead of the IP address, as
+// Chromium's own mDNS candidates do.
+function hideAddresses() {
+  const names = new Map();
+  const proto = RTCPeerConnection.prototype;
+  const d = Object.getOwnPropertyDescriptor(proto, 'onicecandidate');
+  Object.defineProperty(proto, 'onicecandidate', {
+    configurable: true,
+    enumerable: d.enumerable,
+    get() { return d.get.call(this); },
+    set(fn) {
+      d.set.call(this, typeof fn !== 'function' ? fn : (ev) => {
+        const c = ev.candidate;
+        if (!c || !/ typ host( |$)/.test(c.candidate)) return fn.call(this, ev);
+        const f = c.candidate.split(' ');
+        if (!names.has(f[4])) names.set(f[4], `${crypto.randomUUID()}.local`);
+        f[4] = names.get(f[4]);
+        const candidate = { candidate: f.join(' '), sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex, usernameFragment: c.usernameFragment };
+        return fn.call(this, { candidate });
+      });
+    },
+  });
+}
+
+// sendingWidth reads, in a page, the width of the camera picture it sends.
+async function sendingWidth() {
+  const { publisher } = await window.conclaveRoom.getStats();
+  let width = 0;
+  publisher.forEach((s) => {
+    if (s.type === 'outbound-rtp' && s.kind === 'video') width = Math.max(width, s.frameWidth || 0);
+  });
+  return width;
+}
+
+// ---- in Node -----------------------------------------------------------------
+
+// recordCandidates collects the ICE candidates a page sends the server, by
+// PeerConnection, off its signaling WebSocket.
+function recordCandidates(p) {
+  const sent = { publisher: [], subscriber: [] };
+  p.page.on('websocket', (ws) => ws.on('framesent', (f) => {
+    try {
+      const m = JSON.parse(f.payload);
+      if (m.type === 'candidate' && sent[m.data.pc]) sent[m.data.pc].push(m.data.candidate);
+    } catch {
+      // not JSON: not a signaling message
+    }
+  }));
+  return sent;
+}
+
+const isIP = (a) => /^[0-9.]+$/.test(a) || a.includes(':');
+
+// regimeOf says which regime one PeerConnection ran in: "host" when every
+// host candidate it sent is an IP address and the selected pair's local
+// candidate is one of them (the server knew the address beforehand);
+// "mdns" when every host candidate it sent is a .local name. Anything else
+// is described as it was.
+function regimeOf(sent, selected) {
+  const hosts = sent.filter((c) => / typ host/.test(c)).map((c) => c.split(' ')[4]);
+  const local = selected && selected.local;
+  const seen = `sent host candidates [${hosts.join(' ')}], selected local ${JSON.stringify(local)}`;
+  if (hosts.length === 0) return `unverified: ${seen}`;
+  if (hosts.every((a) => a.endsWith('.local'))) return 'mdns';
+  if (hosts.every(isIP) && local && local.type === 'host' && hosts.includes(local.address)) return 'host';
+  return `unverified: ${seen}`;
+}
+
+// hasDefaultRoute says whether Chromium finds a default local address,
+// which it looks up the same way: a UDP socket "connected" to a public
+// address (no packet is sent). Without one, a page without camera
+// permission gathers no ICE candidate.
+async function hasDefaultRoute() {
+  for (const [type, host] of [['udp4', '8.8.8.8'], ['udp6', '2001:4860:4860::8888']]) {
+    const ok = await new Promise((resolve) => {
+      let sock;
+      try {
+        sock = dgram.createSocket(type);
+      } catch {
+        resolve(false);
+        return;
+      }
+      sock.on('error', () => resolve(false));
+      sock.connect(53, host, (err) => {
+        sock.close();
+        resolve(!err);
+      });
+    });
+    if (ok) return true;
+  }
+  return false;
+}
+
+// sdkPage opens a fresh page that has imported the SDK and holds a dev
+// token. The page is the SDK bundle itself, served by Conclave: a page of
+// the server's origin with its headers, and no app on it. With hide, its
+// host candidates go out as .local names (hideAddresses).
+async function sdkPage(browser, label, { hide = false } = {}) {
+  const p = await browser.page(label);
+  p.sent = recordCandidates(p);
+  if (hide) await p.page.addInitScript(hideAddresses);
+  await p.page.goto(env.url + '/sdk/conclave.js');
+  await p.page.evaluate(pageHelpers);
+  await p.page.evaluate(async ({ room, name }) => {
+    window.conclaveSDK = await import('/sdk/conclave.js');
+    const res = await fetch('/dev/token', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ room, name }),
+    });
+    if (!res.ok) throw new Error(`/dev/token: ${res.status} ${await res.text()}`);
+    window.benchToken = (await res.json()).token;
+  }, { room: env.room, name: label });
+  return p;
+}
+
+// explained waits for a page function's value; a failure also says which
+// candidates the newcomer p sent and which pairs its PeerConnections
+// selected, the usual story of a first frame that never came.
+async function explained(p, waiting) {
+  try {
+    return await (await waiting).jsonValue();
+  } catch (e) {
+    const selected = await p.page.evaluate(selectedPairs).catch((err) => String(err));
+    throw new Error(`${e.message}; ${p.label} sent candidates ${JSON.stringify(p.sent)}, selected pairs ${JSON.stringify(selected)}`);
+  }
+}
+
+// leave makes a newcomer leave cleanly and waits until alice no longer
+// lists it, so that every try starts in the same room.
+async function leave(alice, p) {
+  await p.page.evaluate(() => window.conclaveRoom.leave());
+  await p.page.close();
+  await alice.waitFor(`${p.label} gone`, (id) => !window.conclaveRoom.participants.has(id), LIMIT.page, p.id);
+}
+
+// trySDK is one try of the host or mdns regime.
+async function trySDK(alice, browser, label, opts) {
+  const p = await sdkPage(browser, label, opts);
+  const t = await p.page.evaluate(async () => {
+    const t = { start: window.benchNow() };
+    const room = await window.conclaveSDK.connect('', window.benchToken);
+    t.connected = window.benchNow();
+    window.conclaveRoom = room;
+    window.benchWatch(room);
+    // Publish right away, as the app does once connected.
+    Promise.all([room.publishCamera(), room.publishMicrophone()]).then(
+      () => { window.benchPublished = window.benchNow(); },
+      (e) => { window.benchPublished = String(e); },
+    );
+    t.id = room.local.id;
+    return t;
+  });
+  p.id = t.id;
+  const fwd = await explained(p, p.waitFor('the first frame of alice, and publishing done', (id) => {
+    const r = window.benchSeen[id];
+    return r && r.frame && window.benchPublished && r;
+  }, LIMIT.media, alice.id));
+  const published = await p.page.evaluate(() => window.benchPublished);
+  if (typeof published !== 'number') throw new Error(`${label}: publishing failed: ${published}`);
+  const rev = await explained(p, alice.waitFor(`the first frame of ${label}`, (id) => {
+    const r = window.benchSeen[id];
+    return r && r.frame && r;
+  }, LIMIT.media, t.id));
+  const selected = await p.page.evaluate(selectedPairs);
+  await leave(alice, p);
+  const ms = (x) => (x === undefined ? null : Math.round((x - t.start) * 10) / 10);
+  return {
+    connect: ms(t.connected), subscribed: ms(fwd.subscribed), forward: ms(fwd.frame), forwardReceived: ms(fwd.received),
+    published: ms(published), reverse: ms(rev.frame), reverseReceived: ms(rev.received), forwardWidth: fwd.width, reverseWidth: rev.width,
+    candidates: { subscriber: regimeOf(p.sent.subscriber, selected.subscriber), publisher: regimeOf(p.sent.publisher, selected.publisher) },
+    selected,
+  };
+}
+
+// tryApp is one try of the meeting app: "Join now" once the preview shows
+// the camera, as a person does.
+async function tryApp(alice, browser, label) {
+  const p = await browser.page(label);
+  p.sent = recordCandidates(p);
+  await p.page.addInitScript(appHelpers, alice.id);
+  const { id } = await p.join();
+  const fwd = await explained(p, p.waitFor('the first frame of alice in her tile', () => {
+    const b = window.bench;
+    return b && b.start && b.frame && b;
+  }, LIMIT.media));
+  const rev = await explained(p, alice.waitFor(`the first frame of ${label}`, (pid) => {
+    const r = window.benchSeen[pid];
+    return r && r.frame && r;
+  }, LIMIT.media, id));
+  const selected = await p.page.evaluate(selectedPairs);
+  await leave(alice, p);
+  const ms = (x) => (x === undefined ? null : Math.round((x - fwd.start) * 10) / 10);
+  return {
+    connect: null, subscribed: null, forward: ms(fwd.frame), forwardReceived: ms(fwd.received),
+    published: null, reverse: ms(rev.frame), reverseReceived: ms(rev.received), forwardWidth: fwd.width, reverseWidth: rev.width,
+    candidates: { subscriber: regimeOf(p.sent.subscriber, selected.subscriber), publisher: regimeOf(p.sent.publisher, selected.publisher) },
+    selected,
+  };
+}
+
+function summary(values) {
+  const v = values.filter((x) => typeof x === 'number').sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = v.length >> 1;
+  const median = v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+  return { median: Math.round(median * 10) / 10, min: v[0], max: v[v.length - 1], n: v.length };
+}
+
+function commit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: new URL('.', import.meta.url).pathname, encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}
+
+scenario('joinbench', async (ctx) => {
+  const machine = { cpus: os.cpus().length, loadavgBefore: os.loadavg().map((x) => Math.round(x * 100) / 100) };
+  // One Chromium with camera permission (alice, the host and app
+  // newcomers), one without (the mdns newcomers) where that gives .local
+  // candidates.
+  const granted = await ctx.browser();
+  const rewrite = !(await hasDefaultRoute());
+  const denied = rewrite ? granted : await ctx.browser({ permissions: [] });
+  if (rewrite) log('no default route: Chromium gathers no candidate without camera permission, so the mdns pages rename theirs to .local');
+
+  const alice = await sdkPage(granted, 'alice');
+  const aliceId = await alice.page.evaluate(async () => {
+    const room = await window.conclaveSDK.connect('', window.benchToken);
+    window.conclaveRoom = room;
+    window.benchWatch(room);
+    await Promise.all([room.publishCamera(), room.publishMicrophone()]);
+    return room.local.id;
+  });
+  alice.id = aliceId;
+  const chromiumVersion = await alice.page.evaluate(async () => {
+    const { fullVersionList = [] } = await navigator.userAgentData.getHighEntropyValues(['fullVersionList']);
+    const b = fullVersionList.find((x) => /Chrom/.test(x.brand));
+    return b ? b.version : navigator.userAgent;
+  });
+  await alice.waitFor('alice sending video', async () => {
+    const { publisher } = await window.conclaveRoom.getStats();
+    let frames = 0;
+    publisher.forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'video') frames += s.framesEncoded || 0; });
+    return frames > 0;
+  }, LIMIT.media);
+  log(`alice (${aliceId}) publishes; ${tries} tries per regime`);
+
+  const runs = Object.fromEntries(REGIMES.map((r) => [r, []]));
+  for (let i = 1; i <= tries; i++) {
+    for (const regime of REGIMES) {
+      const label = `${regime}-${i}`;
+      const wall = Date.now();
+      // Alice's encoder starts small and grows its picture over the first
+      // seconds (and shrinks it when the machine is busy): a first frame's
+      // size, and so its time, depends on it.
+      const aliceWidth = await alice.page.evaluate(sendingWidth);
+      const r = regime === 'app' ? await tryApp(alice, granted, label)
+        : regime === 'host' ? await trySDK(alice, granted, label)
+          : await trySDK(alice, denied, label, { hide: rewrite });
+      runs[regime].push({ aliceWidth, ...r });
+      log(`${label}: connect ${r.connect} subscribed ${r.subscribed} forward ${r.forward} published ${r.published} reverse ${r.reverse} ms; alice sends ${aliceWidth} px wide; candidates ${JSON.stringify(r.candidates)}; try took ${Date.now() - wall} ms`);
+    }
+  }
+  machine.loadavgAfter = os.loadavg().map((x) => Math.round(x * 100) / 100);
+
+  const regimes = {};
+  for (const regime of REGIMES) {
+    const list = runs[regime];
+    const verified = (pc) => {
+      const seen = [...new Set(list.map((r) => r.candidates[pc]))];
+      return seen.length === 1 ? seen[0] : `mixed: ${seen.join('; ')}`;
+    };
+    regimes[regime] = {
+      verified: { subscriber: verified('subscriber'), publisher: verified('publisher') },
+      rewritten: regime === 'mdns' && rewrite,
+      ...Object.fromEntries(MEASURES.map((m) => [m, summary(list.map((r) => r[m]))])),
+      tries: list,
+    };
+  }
+  const result = {
+    tries, date: new Date().toISOString(), commit: commit(), chromium: chromiumVersion, machine, regimes,
+  };
+  await mkdir(path.dirname(outFile), { recursive: true });
+  await writeFile(outFile, JSON.stringify(result, null, 2) + '\n');
+  log(`wrote ${outFile}`);
+  // The figures are in the file; the Go test reads them there.
+  return { out: outFile, tries };
+});
