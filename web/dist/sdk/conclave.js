@@ -717,7 +717,6 @@ var LocalMedia = class {
     this.assertCanPublish();
     const vopts = { ...opts };
     if (vopts.deviceId === void 0 && this.preferred.videoinput) vopts.deviceId = this.preferred.videoinput;
-    this.host.publisher()?.warmUp();
     const stream = await getUserMedia({ video: videoConstraints(vopts) });
     const track = stream.getVideoTracks()[0];
     if (!track) throw new DeviceError("not_found", "the camera gave no video track");
@@ -735,7 +734,6 @@ var LocalMedia = class {
     this.host.assertActive();
     this.assertCanPublish();
     const deviceId = opts.deviceId ?? this.preferred.audioinput;
-    this.host.publisher()?.warmUp();
     const stream = await getUserMedia({ audio: audioConstraints(deviceId ? { deviceId } : {}) });
     const track = stream.getAudioTracks()[0];
     if (!track) throw new DeviceError("not_found", "the microphone gave no audio track");
@@ -749,7 +747,6 @@ var LocalMedia = class {
   async publishScreen() {
     this.host.assertActive();
     this.assertCanPublish();
-    this.host.publisher()?.warmUp();
     let stream;
     try {
       stream = await getDisplayMedia({ video: true, audio: true });
@@ -1162,24 +1159,9 @@ var Publisher = class {
   closed = false;
   needed = false;
   restartNeeded = false;
-  warmed = false;
   running = null;
   pendingAnswer = null;
   unwatch;
-  /**
-   * Sets the publisher connection up (ICE and DTLS) before there is a track
-   * to send, so that a camera or microphone still starting does not add the
-   * connection's set-up to its first frame. The offer carries one
-   * negotiated data channel, which carries nothing: without a section to
-   * negotiate there would be no offer. Does nothing once the connection has
-   * been offered.
-   */
-  warmUp() {
-    if (this.closed || this.warmed || this.pc.localDescription || this.running) return;
-    this.warmed = true;
-    this.pc.createDataChannel("conclave", { negotiated: true, id: 0 });
-    this.negotiate().catch((err) => console.warn("conclave: publisher: setting the connection up failed", err));
-  }
   /** Adds a send-only transceiver for a track. The caller announces it (add_track) first. */
   addTrack(track, stream) {
     return this.pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
@@ -1914,11 +1896,11 @@ var Subscriber = class {
   handleOffer(sdp) {
     this.enqueue("answering an offer", async () => {
       await this.pc.setRemoteDescription({ type: "offer", sdp });
-      await this.candidates.flush();
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);
       if (this.closed) return;
       this.send("answer", { pc: "subscriber", sdp: this.pc.localDescription?.sdp ?? answer.sdp ?? "" });
+      await this.candidates.flush();
       try {
         this.onNegotiated();
       } catch (err) {
@@ -2052,6 +2034,7 @@ var Room = class {
     const signal = this.opts.signal;
     if (signal?.aborted) throw abortError();
     try {
+      this.createPCs();
       await this.openAndJoin(void 0, (j) => this.applyJoined(j, false));
     } catch (err) {
       this.ended = true;

@@ -57,7 +57,6 @@ export class LocalMedia {
     this.assertCanPublish();
     const vopts: VideoCaptureOptions = { ...opts };
     if (vopts.deviceId === undefined && this.preferred.videoinput) vopts.deviceId = this.preferred.videoinput;
-    this.host.publisher()?.warmUp(); // while the device starts
     const stream = await getUserMedia({ video: videoConstraints(vopts) });
     const track = stream.getVideoTracks()[0];
     if (!track) throw new DeviceError('not_found', 'the camera gave no video track');
@@ -76,7 +75,6 @@ export class LocalMedia {
     this.host.assertActive();
     this.assertCanPublish();
     const deviceId = opts.deviceId ?? this.preferred.audioinput;
-    this.host.publisher()?.warmUp(); // while the device starts
     const stream = await getUserMedia({ audio: audioConstraints(deviceId ? { deviceId } : {}) });
     const track = stream.getAudioTracks()[0];
     if (!track) throw new DeviceError('not_found', 'the microphone gave no audio track');
@@ -91,7 +89,6 @@ export class LocalMedia {
   async publishScreen(): Promise<LocalTrack> {
     this.host.assertActive();
     this.assertCanPublish();
-    this.host.publisher()?.warmUp(); // while the person picks a screen
     let stream: MediaStream;
     try {
       stream = await getDisplayMedia({ video: true, audio: true });

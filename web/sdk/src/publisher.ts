@@ -12,7 +12,6 @@ export class Publisher {
   private closed = false;
   private needed = false;
   private restartNeeded = false;
-  private warmed = false;
   private running: Promise<void> | null = null;
   private pendingAnswer: {
     resolve: (sdp: string) => void;
@@ -33,21 +32,6 @@ export class Publisher {
     this.pc = createPC('publisher', iceServers, send);
     this.candidates = new CandidateBuffer(this.pc, 'publisher');
     this.unwatch = watchIce(this.pc, onIceTrouble);
-  }
-
-  /**
-   * Sets the publisher connection up (ICE and DTLS) before there is a track
-   * to send, so that a camera or microphone still starting does not add the
-   * connection's set-up to its first frame. The offer carries one
-   * negotiated data channel, which carries nothing: without a section to
-   * negotiate there would be no offer. Does nothing once the connection has
-   * been offered.
-   */
-  warmUp(): void {
-    if (this.closed || this.warmed || this.pc.localDescription || this.running) return;
-    this.warmed = true;
-    this.pc.createDataChannel('conclave', { negotiated: true, id: 0 });
-    this.negotiate().catch((err) => console.warn('conclave: publisher: setting the connection up failed', err));
   }
 
   /** Adds a send-only transceiver for a track. The caller announces it (add_track) first. */

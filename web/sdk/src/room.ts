@@ -141,6 +141,11 @@ export class Room {
     const signal = this.opts.signal;
     if (signal?.aborted) throw abortError();
     try {
+      // Both PeerConnections are built while the signaling connection
+      // opens, not after the joined message: the server's subscriber offer
+      // follows joined at once, and building them then would delay its
+      // answer. They send nothing before they negotiate.
+      this.createPCs();
       await this.openAndJoin(undefined, (j) => this.applyJoined(j, false));
     } catch (err) {
       this.ended = true;

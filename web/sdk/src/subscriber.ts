@@ -46,11 +46,13 @@ export class Subscriber {
   handleOffer(sdp: string): void {
     this.enqueue('answering an offer', async () => {
       await this.pc.setRemoteDescription({ type: 'offer', sdp });
-      await this.candidates.flush();
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);
       if (this.closed) return;
+      // The answer first: the server's ICE checks and the first key frame
+      // wait on it, while the held candidates only add paths.
       this.send('answer', { pc: 'subscriber', sdp: this.pc.localDescription?.sdp ?? answer.sdp ?? '' });
+      await this.candidates.flush();
       try {
         this.onNegotiated();
       } catch (err) {
