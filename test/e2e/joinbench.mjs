@@ -59,6 +59,9 @@ if (!Number.isInteger(tries) || tries < 1) {
   console.error(`CONCLAVE_JOINBENCH_TRIES=${process.env.CONCLAVE_JOINBENCH_TRIES}: want a whole number of tries, at least 1`);
   process.exit(2);
 }
+// CONCLAVE_JOINBENCH_CAMERA: the newcomer's publishCamera options as JSON
+// (e.g. {"width":320,"height":180}), to compare capture sizes.
+const camera = JSON.parse(process.env.CONCLAVE_JOINBENCH_CAMERA || '{}');
 const outFile = path.resolve(process.env.CONCLAVE_JOINBENCH_OUT || path.join(env.artifacts, 'joinbench.json'));
 const REGIMES = ['host', 'mdns', 'app'];
 const MEASURES = ['connect', 'subscribed', 'forward', 'published', 'reverse'];
@@ -296,20 +299,20 @@ async function leave(alice, p) {
 // trySDK is one try of the host or mdns regime.
 async function trySDK(alice, browser, label, opts) {
   const p = await sdkPage(browser, label, opts);
-  const t = await p.page.evaluate(async () => {
+  const t = await p.page.evaluate(async (cam) => {
     const t = { start: window.benchNow() };
     const room = await window.conclaveSDK.connect('', window.benchToken);
     t.connected = window.benchNow();
     window.conclaveRoom = room;
     window.benchWatch(room);
     // Publish right away, as the app does once connected.
-    Promise.all([room.publishCamera(), room.publishMicrophone()]).then(
+    Promise.all([room.publishCamera(cam), room.publishMicrophone()]).then(
       () => { window.benchPublished = window.benchNow(); },
       (e) => { window.benchPublished = String(e); },
     );
     t.id = room.local.id;
     return t;
-  });
+  }, camera);
   p.id = t.id;
   const fwd = await explained(p, p.waitFor('the first frame of alice, and publishing done', (id) => {
     const r = window.benchSeen[id];
