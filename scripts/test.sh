@@ -134,6 +134,7 @@ fuzz ./internal/auth/ FuzzVerify
 fuzz ./internal/httpapi/ FuzzDecodeJSON
 fuzz ./internal/rtc/ FuzzValidateOffer
 fuzz ./internal/sfu/ FuzzWritePacket
+fuzz ./internal/sfu/ FuzzKeyframeStart
 fuzz ./internal/loadtest/ FuzzKeyframeDetector
 
 section "all tests passed"

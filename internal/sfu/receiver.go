@@ -101,8 +101,13 @@ type Receiver struct {
 	closed  atomic.Bool
 	lastPLI atomic.Int64 // time since epoch of the last PLI, plus 1ns; 0 means never
 
+	// keyframeDue says a PLI was sent and its key frame has not been seen
+	// yet (only for codecs keyframeStart can read).
+	keyframeDue atomic.Bool
+
 	pliMu    sync.Mutex
-	pliTimer *time.Timer // a keyframe request deferred by the rate limit; nil if none
+	pliTimer *time.Timer // runs at the end of the PLI interval when a request waits; nil if none
+	pliOwed  bool        // a request made while no key frame was due waits for pliTimer
 
 	// Owned by the goroutine that calls WritePacket.
 	hdr   rtp.Header
@@ -211,6 +216,11 @@ func (r *Receiver) WritePacket(b []byte) error {
 	if !ok {
 		r.stats.packetsDropped.Add(1)
 		return nil
+	}
+	if r.keyframeDue.Load() {
+		if key, _ := keyframeStart(r.cfg.Codec.MimeType, payload); key {
+			r.keyframeDue.Store(false)
+		}
 	}
 	r.cache.put(ext, b)
 	r.highestOut.Store(max(r.highestOut.Load(), ext))
@@ -451,11 +461,14 @@ func (r *Receiver) SetMuted(muted bool) {
 func (r *Receiver) Muted() bool { return r.muted.Load() }
 
 // RequestKeyframe asks the publisher for a keyframe with a PLI, at most once
-// per PLIInterval. A request inside the interval is not dropped: it is
-// deferred to the interval's end, and all requests deferred meanwhile share
-// that one PLI. (The keyframe asked for earlier may already have passed a
-// subscriber that was not ready for it; a subscriber asks only when it can
-// decode what follows.) It does nothing for audio.
+// per PLIInterval. A request inside the interval is never dropped: if the
+// keyframe asked for last has not arrived yet, it will serve this request
+// too (a subscriber asks only once it can receive what follows), and
+// otherwise the request waits for the interval's end, sharing one PLI there
+// with every request that waited meanwhile. If the keyframe due has still
+// not arrived at the interval's end (lost, or ignored), a PLI goes out then
+// as well. For codecs whose key frames the Receiver cannot recognise, every
+// request inside the interval waits for its end. It does nothing for audio.
 func (r *Receiver) RequestKeyframe() { r.requestKeyframe(false) }
 
 func (r *Receiver) requestKeyframe(force bool) {
@@ -465,7 +478,7 @@ func (r *Receiver) requestKeyframe(force bool) {
 	now := int64(time.Since(r.epoch)) + 1
 	last := r.lastPLI.Load()
 	if !force && last != 0 && now-last < int64(r.cfg.PLIInterval) {
-		r.deferKeyframe(time.Duration(int64(r.cfg.PLIInterval) - (now - last)))
+		r.deferKeyframe(time.Duration(int64(r.cfg.PLIInterval)-(now-last)), !r.keyframeDue.Load())
 		return
 	}
 	if !r.lastPLI.CompareAndSwap(last, now) {
@@ -476,23 +489,33 @@ func (r *Receiver) requestKeyframe(force bool) {
 		r.log.Debug("sfu: send PLI", "err", err)
 		return
 	}
+	_, known := keyframeStart(r.cfg.Codec.MimeType, nil)
+	r.keyframeDue.Store(known)
 	r.stats.plisSent.Add(1)
 }
 
-// deferKeyframe asks for a keyframe after wait, unless a deferred request
-// is pending already.
-func (r *Receiver) deferKeyframe(wait time.Duration) {
+// deferKeyframe looks again after wait, when the PLI interval ends: a PLI
+// is sent then if owed (a request came when no key frame was due) or if
+// the key frame due has not arrived.
+func (r *Receiver) deferKeyframe(wait time.Duration, owed bool) {
 	r.pliMu.Lock()
 	defer r.pliMu.Unlock()
-	if r.pliTimer != nil || r.closed.Load() {
+	if r.closed.Load() {
+		return
+	}
+	r.pliOwed = r.pliOwed || owed
+	if r.pliTimer != nil {
 		return
 	}
 	r.stats.plisDeferred.Add(1)
 	r.pliTimer = time.AfterFunc(wait, func() {
 		r.pliMu.Lock()
-		r.pliTimer = nil
+		owed := r.pliOwed
+		r.pliOwed, r.pliTimer = false, nil
 		r.pliMu.Unlock()
-		r.requestKeyframe(false)
+		if owed || r.keyframeDue.Load() {
+			r.requestKeyframe(false)
+		}
 	})
 }
 

@@ -464,3 +464,59 @@ func TestWritePacketAllocs(t *testing.T) {
 		t.Fatal("packets were not forwarded")
 	}
 }
+
+// TestKeyframeDueServesRequests: a request inside the PLI interval is
+// served by the key frame already asked for when that key frame has not
+// arrived yet; once it has passed, the request waits for the interval's
+// end; and a key frame that never comes is asked for again there.
+func TestKeyframeDueServesRequests(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const interval = 100 * time.Millisecond
+		fb := &feedback{}
+		r := NewReceiver(ReceiverConfig{
+			TrackID: "cam", Kind: webrtc.RTPCodecTypeVideo, Codec: vp8Codec, SSRC: 0xABCD,
+			Feedback: fb, PLIInterval: interval, Stats: &Stats{},
+		})
+		defer r.Close()
+		bind(t, r, 1111, 96, &recordingWriter{}) // PLI 1: a key frame is due
+		seq := uint16(0)
+		write := func(payload ...byte) {
+			t.Helper()
+			seq++
+			if err := r.WritePacket(packet(seq, uint32(seq)*3000, payload)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		plis := func(want int, when string) {
+			t.Helper()
+			synctest.Wait()
+			if n := len(fb.plis()); n != want {
+				t.Fatalf("%s: %d PLIs, want %d", when, n, want)
+			}
+		}
+
+		// Asked while the key frame is due: the key frame serves it.
+		r.RequestKeyframe()
+		write(0x00, 0x01)       // a delta frame
+		write(0x10, 0x00, 0x9d) // the key frame arrives
+		time.Sleep(interval)
+		plis(1, "the due key frame served the request")
+
+		// Asked after the key frame passed: one PLI at the interval's end.
+		r.RequestKeyframe() // PLI 2, at once: the interval is over
+		plis(2, "after the interval")
+		write(0x10, 0x00, 0x9d)
+		r.RequestKeyframe()
+		r.RequestKeyframe()
+		time.Sleep(interval - time.Nanosecond)
+		plis(2, "inside the interval")
+		time.Sleep(time.Nanosecond)
+		plis(3, "the requests after the key frame share one PLI at the interval's end")
+
+		// The key frame asked for never comes: asked again at the end.
+		time.Sleep(interval / 2)
+		r.RequestKeyframe()
+		time.Sleep(interval / 2)
+		plis(4, "the lost key frame is asked for again")
+	})
+}

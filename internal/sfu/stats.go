@@ -31,8 +31,9 @@ func (s *Stats) NACKsReceived() uint64 { return s.nacksReceived.Load() }
 // PLIsSent counts keyframe requests sent to publishers.
 func (s *Stats) PLIsSent() uint64 { return s.plisSent.Load() }
 
-// PLIsDeferred counts keyframe requests that arrived inside a Receiver's
-// PLI interval and were deferred to its end (several may share one PLI).
+// PLIsDeferred counts the times a keyframe request arrived inside a
+// Receiver's PLI interval and left a check for the interval's end (later
+// requests inside the same interval share it).
 func (s *Stats) PLIsDeferred() uint64 { return s.plisDeferred.Load() }
 
 // PacketsDropped counts packets not delivered: dropped while a publisher is
