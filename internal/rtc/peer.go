@@ -447,14 +447,7 @@ func (p *Peer) addDownTrack(r *sfu.Receiver) (bool, error) {
 // yet, with or without tracks to receive, so that ICE and DTLS are done by
 // the time someone publishes: the first subscription is then one
 // renegotiation on a connection that is already up.
-func (p *Peer) Connect() {
-	p.mu.Lock()
-	started := p.started
-	p.mu.Unlock()
-	if !started {
-		p.negotiate()
-	}
-}
+func (p *Peer) Connect() { p.offer(true) }
 
 // Unsubscribe stops forwarding track id to this participant.
 func (p *Peer) Unsubscribe(trackID string) {
@@ -513,9 +506,13 @@ func (p *Peer) PendingOffer() (string, bool) {
 
 // negotiate sends a subscriber offer now, or after the outstanding one is
 // answered: only one offer is in flight at a time.
-func (p *Peer) negotiate() {
+func (p *Peer) negotiate() { p.offer(false) }
+
+// offer is negotiate; with first, only if no offer has been made yet
+// (decided under the same lock, so that it never adds a second offer).
+func (p *Peer) offer(first bool) {
 	p.mu.Lock()
-	if p.closed {
+	if p.closed || (first && p.started) {
 		p.mu.Unlock()
 		return
 	}

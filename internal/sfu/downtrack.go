@@ -10,8 +10,8 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// binding is what a DownTrack learned from Bind. It is immutable, so the
-// fan-out reads it without a lock.
+// binding is what a DownTrack learned from Bind. Apart from keyed (an
+// atomic) it is immutable, so the fan-out reads it without a lock.
 type binding struct {
 	dt    *DownTrack
 	ctxID string

@@ -87,13 +87,18 @@ func (discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 
 // feedback records the RTCP a Receiver sends to its publisher.
 type feedback struct {
-	mu   sync.Mutex
-	pkts []rtcp.Packet
+	mu    sync.Mutex
+	pkts  []rtcp.Packet
+	fails int // the next writes that fail
 }
 
 func (f *feedback) WriteRTCP(p []rtcp.Packet) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.fails > 0 {
+		f.fails--
+		return errors.New("feedback: write failed")
+	}
 	f.pkts = append(f.pkts, p...)
 	return nil
 }

@@ -10,17 +10,32 @@ import (
 // is the first packet of a key frame. known is false for codecs it cannot
 // read; the payload is never trusted beyond its length.
 func keyframeStart(mime string, payload []byte) (key, known bool) {
+	f := keyframeReader(mime)
+	if f == nil {
+		return false, false
+	}
+	return f(payload), true
+}
+
+// keyframeReader returns the function that recognises the first packet of
+// a key frame of the codec mime, or nil for a codec it cannot read.
+func keyframeReader(mime string) func(payload []byte) bool {
 	switch {
 	case strings.EqualFold(mime, webrtc.MimeTypeVP8):
-		return vp8KeyframeStart(payload), true
+		return vp8KeyframeStart
 	case strings.EqualFold(mime, webrtc.MimeTypeVP9):
-		// RFC 9628: I|P|L|F|B|E|V|Z; a key frame starts with B set and P
-		// (inter-picture predicted) clear.
-		return len(payload) > 0 && payload[0]&0x08 != 0 && payload[0]&0x40 == 0, true
+		return vp9KeyframeStart
 	case strings.EqualFold(mime, webrtc.MimeTypeH264):
-		return h264KeyframeStart(payload), true
+		return h264KeyframeStart
 	}
-	return false, false
+	return nil
+}
+
+// vp9KeyframeStart reads the first byte of the RFC 9628 payload descriptor,
+// I|P|L|F|B|E|V|Z: a key frame starts with B set and P (inter-picture
+// predicted) clear.
+func vp9KeyframeStart(p []byte) bool {
+	return len(p) > 0 && p[0]&0x08 != 0 && p[0]&0x40 == 0
 }
 
 // vp8KeyframeStart reads the RFC 7741 payload descriptor: the start (S) of

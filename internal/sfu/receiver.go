@@ -101,8 +101,10 @@ type Receiver struct {
 	closed  atomic.Bool
 	lastPLI atomic.Int64 // time since epoch of the last PLI, plus 1ns; 0 means never
 
-	// keyframeDue says a PLI was sent and its key frame has not been seen
-	// yet (only for codecs keyframeStart can read).
+	// isKeyframe recognises the first packet of a key frame (nil: the
+	// codec is not one it can read); keyframeDue says a PLI was sent and
+	// its key frame has not been seen yet (only with isKeyframe).
+	isKeyframe  func(payload []byte) bool
 	keyframeDue atomic.Bool
 
 	pliMu    sync.Mutex
@@ -156,6 +158,7 @@ func NewReceiver(cfg ReceiverConfig) *Receiver {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
+	r.isKeyframe = keyframeReader(cfg.Codec.MimeType)
 	r.log = r.log.With("track", cfg.TrackID, "stream", cfg.StreamID)
 	r.tracks.Store(&[]*binding{})
 	return r
@@ -217,10 +220,8 @@ func (r *Receiver) WritePacket(b []byte) error {
 		r.stats.packetsDropped.Add(1)
 		return nil
 	}
-	if r.keyframeDue.Load() {
-		if key, _ := keyframeStart(r.cfg.Codec.MimeType, payload); key {
-			r.keyframeDue.Store(false)
-		}
+	if r.keyframeDue.Load() && r.isKeyframe(payload) {
+		r.keyframeDue.Store(false)
 	}
 	r.cache.put(ext, b)
 	r.highestOut.Store(max(r.highestOut.Load(), ext))
@@ -484,13 +485,17 @@ func (r *Receiver) requestKeyframe(force bool) {
 	if !r.lastPLI.CompareAndSwap(last, now) {
 		return // another goroutine is sending one right now
 	}
+	// Due before the PLI leaves: its key frame may come back at once.
+	r.keyframeDue.Store(r.isKeyframe != nil)
 	err := r.cfg.Feedback.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: r.cfg.SSRC}})
 	if err != nil {
+		// Not sent: this request waits for a whole interval instead of
+		// being lost.
 		r.log.Debug("sfu: send PLI", "err", err)
+		r.keyframeDue.Store(false)
+		r.deferKeyframe(r.cfg.PLIInterval, true)
 		return
 	}
-	_, known := keyframeStart(r.cfg.Codec.MimeType, nil)
-	r.keyframeDue.Store(known)
 	r.stats.plisSent.Add(1)
 }
 

@@ -518,5 +518,16 @@ func TestKeyframeDueServesRequests(t *testing.T) {
 		r.RequestKeyframe()
 		time.Sleep(interval / 2)
 		plis(4, "the lost key frame is asked for again")
+
+		// A PLI that cannot be written is tried again an interval later.
+		write(0x10, 0x00, 0x9d)
+		time.Sleep(interval)
+		fb.mu.Lock()
+		fb.fails = 1
+		fb.mu.Unlock()
+		r.RequestKeyframe()
+		plis(4, "the PLI write failed")
+		time.Sleep(interval)
+		plis(5, "the failed request, tried again")
 	})
 }
