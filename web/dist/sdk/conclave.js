@@ -2034,7 +2034,11 @@ var Room = class {
     const signal = this.opts.signal;
     if (signal?.aborted) throw abortError();
     try {
-      this.createPCs();
+      try {
+        this.createPCs();
+      } catch (err) {
+        throw new TypeError(`connect: the browser refused the PeerConnection settings (iceServers?): ${String(err)}`);
+      }
       await this.openAndJoin(void 0, (j) => this.applyJoined(j, false));
     } catch (err) {
       this.ended = true;

@@ -145,7 +145,11 @@ export class Room {
       // opens, not after the joined message: the server's subscriber offer
       // follows joined at once, and building them then would delay its
       // answer. They send nothing before they negotiate.
-      this.createPCs();
+      try {
+        this.createPCs();
+      } catch (err) {
+        throw new TypeError(`connect: the browser refused the PeerConnection settings (iceServers?): ${String(err)}`);
+      }
       await this.openAndJoin(undefined, (j) => this.applyJoined(j, false));
     } catch (err) {
       this.ended = true;
