@@ -136,5 +136,6 @@ fuzz ./internal/rtc/ FuzzValidateOffer
 fuzz ./internal/sfu/ FuzzWritePacket
 fuzz ./internal/sfu/ FuzzKeyframeStart
 fuzz ./internal/loadtest/ FuzzKeyframeDetector
+fuzz ./e2ee/ FuzzOpen
 
 section "all tests passed"

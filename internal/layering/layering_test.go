@@ -46,6 +46,10 @@ func TestLayers(t *testing.T) {
 			deny: func(string) bool { return true },
 		},
 		{
+			pkg: "e2ee", why: "the end-to-end encryption package is the standard library only: what clients trust is small and auditable",
+			deny: func(string) bool { return true },
+		},
+		{
 			pkg: "token", why: "the public token package links no server internals",
 			deny: func(d string) bool { return strings.HasPrefix(d, module+"/internal/") },
 		},
@@ -88,7 +92,7 @@ func TestLayers(t *testing.T) {
 	} {
 		t.Run(rule.pkg, func(t *testing.T) {
 			ds := deps(t, rule.pkg)
-			if len(ds) == 0 && rule.pkg != "protocol" && rule.pkg != "internal/testkit" {
+			if len(ds) == 0 && rule.pkg != "protocol" && rule.pkg != "e2ee" && rule.pkg != "internal/testkit" {
 				t.Fatalf("go list found no dependencies of %s", rule.pkg)
 			}
 			for _, d := range ds {
