@@ -39,6 +39,23 @@ func (h *recordingHandler) offerCount() int {
 	return len(h.offers)
 }
 
+// answerOffer applies a subscriber offer to remote, the client's side, and
+// returns remote's answer.
+func answerOffer(t *testing.T, remote *webrtc.PeerConnection, offer string) string {
+	t.Helper()
+	if err := remote.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := remote.CreateAnswer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.SetLocalDescription(a); err != nil {
+		t.Fatal(err)
+	}
+	return a.SDP
+}
+
 func newTestEngine(t *testing.T) *Engine {
 	t.Helper()
 	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
@@ -111,20 +128,7 @@ func TestOneSubscriberOfferInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer remote.Close()
-	answer := func(sdp string) string {
-		t.Helper()
-		if err := remote.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
-			t.Fatal(err)
-		}
-		a, err := remote.CreateAnswer(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := remote.SetLocalDescription(a); err != nil {
-			t.Fatal(err)
-		}
-		return a.SDP
-	}
+	answer := func(offer string) string { return answerOffer(t, remote, offer) }
 
 	if err := p.Subscribe(videoReceiver("TR_1")); err != nil {
 		t.Fatal(err)
@@ -240,20 +244,7 @@ func TestConnectAndBatchedSubscribe(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer remote.Close()
-	answer := func(offer string) string {
-		t.Helper()
-		if err := remote.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
-			t.Fatal(err)
-		}
-		a, err := remote.CreateAnswer(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := remote.SetLocalDescription(a); err != nil {
-			t.Fatal(err)
-		}
-		return a.SDP
-	}
+	answer := func(offer string) string { return answerOffer(t, remote, offer) }
 	sections := func(offer string) (media, application int) {
 		t.Helper()
 		var d sdp.SessionDescription
