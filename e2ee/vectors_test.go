@@ -177,7 +177,7 @@ func makeVectors(t *testing.T, pkg []byte) e2eeVectors {
 	s.Room = room
 	var entries []SafetyEntry
 	for _, name := range []string{"alice@example.com", "bob@example.com", "carol"} {
-		id := must(IdentityFromSeed(fixed(name+" identity")))
+		id := must(IdentityFromSeed(fixed(name + " identity")))
 		s.Participants = append(s.Participants, struct {
 			Identity    string   `json:"identity"`
 			IdentityKey hexBytes `json:"identity_key"`
