@@ -28,7 +28,7 @@ const (
 // MaxServerMessageBytes bounds one server message as read by a client. It
 // is larger than MaxMessageBytes because joined lists every participant of a
 // room, which for a full room can exceed what a client may send.
-const MaxServerMessageBytes = 1 << 20
+const MaxServerMessageBytes = 4 << 20
 
 // ProtocolError is a message the peer got wrong. Code is one of the Code*
 // constants and goes on the wire in an Error; Message says what was wrong.
@@ -91,6 +91,8 @@ func clientSpec(t Type) (payloadSpec, bool) {
 		return payloadSpec{func() any { return new(RestartICE) }, false, nil}, true
 	case TypeUnmuteRequest:
 		return payloadSpec{func() any { return new(UnmuteRequest) }, true, validateUnmuteRequest}, true
+	case TypeE2EE:
+		return payloadSpec{func() any { return new(E2EE) }, true, validateClientE2EE}, true
 	}
 	return payloadSpec{}, false
 }
@@ -127,6 +129,8 @@ func serverSpec(t Type) (payloadSpec, bool) {
 		return payloadSpec{func() any { return new(Pong) }, false, nil}, true
 	case TypeError:
 		return payloadSpec{func() any { return new(Error) }, true, validateError}, true
+	case TypeE2EE:
+		return payloadSpec{func() any { return new(E2EE) }, true, nil}, true
 	}
 	return payloadSpec{}, false
 }
@@ -362,6 +366,11 @@ func validateJoin(p any) error {
 		// that size gets from the verifier (docs/tokens.md).
 		return protoErr(CodeTokenMalformed, "token is longer than %d bytes", MaxTokenBytes)
 	}
+	if k := j.E2EE; k != nil {
+		if err := k.Validate(); err != nil {
+			return err
+		}
+	}
 	if r := j.Resume; r != nil {
 		if err := checkText("resume.participant_id", r.ParticipantID, 1, MaxIDBytes); err != nil {
 			return err
@@ -478,6 +487,38 @@ func validateClientData(p any) error {
 func normalizeData(p any) error {
 	if d := p.(*Data); len(d.To) == 0 {
 		d.To = nil
+	}
+	return nil
+}
+
+func validateClientE2EE(p any) error {
+	e := p.(*E2EE)
+	if e.From != "" {
+		return protoErr(CodeBadMessage, "from is set by the server")
+	}
+	if err := checkText("to", e.To, 1, MaxIDBytes); err != nil {
+		return err
+	}
+	switch {
+	case len(e.Payload) == 0:
+		return protoErr(CodeBadMessage, "payload is required")
+	case len(e.Payload) > MaxE2EEPayload:
+		return protoErr(CodeTooLarge, "payload is %d bytes, the limit is %d", len(e.Payload), MaxE2EEPayload)
+	}
+	return nil
+}
+
+// Validate checks the sizes of an announcement's keys. Whether the
+// signature verifies is for the room to decide (and for every other
+// participant to check again).
+func (k *E2EEKeys) Validate() error {
+	switch {
+	case len(k.IdentityKey) != E2EEIdentityKeySize:
+		return protoErr(CodeBadMessage, "e2ee.identity_key must be %d bytes, got %d", E2EEIdentityKeySize, len(k.IdentityKey))
+	case len(k.KEMKey) != E2EEKEMKeySize:
+		return protoErr(CodeBadMessage, "e2ee.kem_key must be %d bytes, got %d", E2EEKEMKeySize, len(k.KEMKey))
+	case len(k.Signature) != E2EESignatureSize:
+		return protoErr(CodeBadMessage, "e2ee.signature must be %d bytes, got %d", E2EESignatureSize, len(k.Signature))
 	}
 	return nil
 }

@@ -27,6 +27,11 @@ const (
 	CodeResumeFailed       = "resume_failed"
 	CodeTooManyTracks      = "too_many_tracks"
 	CodeMutedByHost        = "muted_by_host"
+	CodeE2EERequired       = "e2ee_required"
+	CodeE2EEKeys           = "e2ee_keys"
+	CodeTrackNotEncrypted  = "track_not_encrypted"
+	CodeDataNotEncrypted   = "data_not_encrypted"
+	CodeE2EEOff            = "e2ee_off"
 	CodeServerFull         = "server_full"
 	CodeUnavailable        = "unavailable"
 	CodeInternal           = "internal"
@@ -100,6 +105,11 @@ func Codes() []CodeSpec {
 		{CodeResumeFailed, 0, Signal, "no session to resume: unknown, already ended, another identity or room, or a wrong secret; join afresh"},
 		{CodeTooManyTracks, 0, Signal, "the participant already publishes 8 tracks, or has 16 `add_track` announcements waiting for their tracks (see Limits)"},
 		{CodeMutedByHost, 0, Signal, "the track was muted by the host and only the host can lift that; send `unmute_request` to ask"},
+		{CodeE2EERequired, 0, Signal, "the room requires end-to-end encryption and the `join` announced no `e2ee` keys"},
+		{CodeE2EEKeys, 0, Signal, "the `join`'s `e2ee` announcement does not verify: its signature is not the identity key's over this room and identity"},
+		{CodeTrackNotEncrypted, 0, Signal, "the room requires end-to-end encryption and a track was published without `add_track.e2ee`; it is not forwarded"},
+		{CodeDataNotEncrypted, 0, Signal, "the room requires end-to-end encryption and a `data` payload is not a sealed message (docs/e2ee.md)"},
+		{CodeE2EEOff, 0, Signal, "an `e2ee` message in a room that does not use end-to-end encryption, or to a participant without keys"},
 		{CodeServerFull, 0, Signal, "the node has `signal.max_sessions` sessions, or this connection had not joined yet and was closed to make room for newer ones (`signal.max_unauthenticated`); try again later"},
 		{CodeUnavailable, http.StatusServiceUnavailable, both, "the server cannot store the change right now (disk full, database unavailable); nothing was changed; retry later"},
 		{CodeInternal, http.StatusInternalServerError, both, "a server fault; the details are in the server log"},

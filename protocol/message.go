@@ -23,6 +23,18 @@ const MaxMessageBytes = 64 << 10
 // MaxDataPayload bounds the payload of one data message.
 const MaxDataPayload = 15 << 10
 
+// MaxE2EEPayload bounds the payload of one e2ee message (a key package is
+// 1,242 bytes; docs/e2ee.md).
+const MaxE2EEPayload = 2 << 10
+
+// Sizes of the keys in an E2EE announcement (docs/e2ee.md): an Ed25519
+// identity key, an X-Wing KEM key and an Ed25519 signature.
+const (
+	E2EEIdentityKeySize = 32
+	E2EEKEMKeySize      = 1216
+	E2EESignatureSize   = 64
+)
+
 // Type names a message.
 type Type string
 
@@ -54,6 +66,9 @@ const (
 	TypeCandidate Type = "candidate"
 	TypeMute      Type = "mute"
 	TypeData      Type = "data"
+	// TypeE2EE carries opaque end-to-end encryption bytes (key packages and
+	// their acknowledgements) from one participant to another.
+	TypeE2EE Type = "e2ee"
 )
 
 // Client to server, after joining.
@@ -122,6 +137,9 @@ type TrackInfo struct {
 	// moderator) holds the track muted: a lock its publisher cannot lift,
 	// only ask to have lifted (UnmuteRequest).
 	MutedByHost bool `json:"muted_by_host,omitempty"`
+	// E2EE is set when the publisher announced the track as end-to-end
+	// encrypted (AddTrack.E2EE).
+	E2EE bool `json:"e2ee,omitempty"`
 }
 
 // Roles a participant can hold.
@@ -141,6 +159,19 @@ type ParticipantInfo struct {
 	Role        string      `json:"role,omitempty"`
 	Permissions Permissions `json:"permissions"`
 	Tracks      []TrackInfo `json:"tracks"`
+	// E2EE is the participant's announced keys, in a room that requires
+	// end-to-end encryption.
+	E2EE *E2EEKeys `json:"e2ee,omitempty"`
+}
+
+// E2EEKeys is a participant's end-to-end encryption announcement: its
+// Ed25519 identity key, its X-Wing KEM key for this session, and the
+// identity key's signature binding both to the room and the identity
+// (docs/e2ee.md).
+type E2EEKeys struct {
+	IdentityKey []byte `json:"identity_key"`
+	KEMKey      []byte `json:"kem_key"`
+	Signature   []byte `json:"signature"`
 }
 
 // Join is the first message a client sends, within 5 s of connecting.
@@ -149,6 +180,9 @@ type Join struct {
 	// Resume, when set, takes over this client's own session after its
 	// signaling connection dropped: same participant, same PeerConnections.
 	Resume *Resume `json:"resume,omitempty"`
+	// E2EE announces the client's keys. A room that requires end-to-end
+	// encryption refuses a join without it (e2ee_required).
+	E2EE *E2EEKeys `json:"e2ee,omitempty"`
 }
 
 // Resume names the session to take over and proves the right to.
@@ -172,6 +206,9 @@ type AddTrack struct {
 	Kind   TrackKind   `json:"kind"`
 	Source TrackSource `json:"source"`
 	Name   string      `json:"name,omitempty"`
+	// E2EE declares that the track's frames are end-to-end encrypted. A
+	// room that requires it refuses a track without it.
+	E2EE bool `json:"e2ee,omitempty"`
 }
 
 // Leave ends the session. From the server it carries the reason.
@@ -200,6 +237,9 @@ type Joined struct {
 	// Resumed is true when this joined answers a resume: the
 	// PeerConnections are the ones the client already has.
 	Resumed bool `json:"resumed,omitempty"`
+	// E2EE is true when the room requires end-to-end encryption: the
+	// client must encrypt every track and data message.
+	E2EE bool `json:"e2ee,omitempty"`
 }
 
 // ParticipantJoined announces another participant.
@@ -269,6 +309,16 @@ type Data struct {
 	To      []string `json:"to,omitempty"`
 	Topic   string   `json:"topic,omitempty"`
 	Payload []byte   `json:"payload"`
+}
+
+// E2EE is opaque end-to-end encryption bytes for one participant: a key
+// package or an acknowledgement (docs/e2ee.md). From a client, To names the
+// recipient; from the server, From names the sender. The server relays the
+// payload as it is.
+type E2EE struct {
+	From    string `json:"from,omitempty"`
+	To      string `json:"to,omitempty"`
+	Payload []byte `json:"payload"`
 }
 
 // Error reports a problem with a stable code (see Codes).

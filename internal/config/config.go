@@ -62,6 +62,10 @@ type Rooms struct {
 	MaxParticipants int           `yaml:"max_participants"`
 	EmptyTimeout    time.Duration `yaml:"empty_timeout"`
 	MaxRooms        int           `yaml:"max_rooms"`
+	// E2EE is whether a room created without saying so (by a join, or
+	// by the REST API without the option) requires end-to-end
+	// encryption: "required" or "off".
+	E2EE string `yaml:"e2ee"`
 	// MaxParticipantsCap and MaxEmptyTimeout bound what a REST caller may
 	// ask for when it creates a room.
 	MaxParticipantsCap int           `yaml:"max_participants_cap"`
@@ -128,6 +132,7 @@ func Default() Config {
 			MaxParticipants: 100,
 			EmptyTimeout:    5 * time.Minute,
 			MaxRooms:        1000,
+			E2EE:            "off",
 
 			MaxParticipantsCap: 1000,
 			MaxEmptyTimeout:    24 * time.Hour,

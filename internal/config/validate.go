@@ -56,6 +56,9 @@ func (c Config) Validate() error {
 	if c.Rooms.MaxParticipants < 1 {
 		bad("rooms.max_participants", "must be at least 1, got %d", c.Rooms.MaxParticipants)
 	}
+	if c.Rooms.E2EE != "required" && c.Rooms.E2EE != "off" {
+		bad("rooms.e2ee", "must be required or off, got %q", c.Rooms.E2EE)
+	}
 	if c.Rooms.MaxRooms < 1 {
 		bad("rooms.max_rooms", "must be at least 1, got %d", c.Rooms.MaxRooms)
 	}

@@ -190,6 +190,9 @@ type CreateRoomRequest struct {
 	Name            string `json:"name"`
 	MaxParticipants int    `json:"max_participants,omitempty"`
 	EmptyTimeout    int64  `json:"empty_timeout,omitempty"` // seconds
+	// E2EE is "required" or "off"; absent takes the server default
+	// (rooms.e2ee).
+	E2EE string `json:"e2ee,omitempty"`
 }
 
 func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims) {
@@ -214,7 +217,18 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims
 			fmt.Sprintf("empty_timeout: 0..%d seconds", int64(a.cfg.MaxEmptyTimeout/time.Second)))
 		return
 	}
+	mode := room.E2EEMode(req.E2EE)
+	if mode != "" && !mode.Valid() {
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "e2ee: required or off")
+		return
+	}
+	if mode == room.E2EERequired && req.MaxParticipants > room.MaxE2EEParticipants {
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument,
+			fmt.Sprintf("max_participants: at most %d in a room that requires end-to-end encryption", room.MaxE2EEParticipants))
+		return
+	}
 	info, err := a.cfg.Rooms.Create(room.Spec{
+		E2EE:            mode,
 		Name:            name,
 		Owner:           room.KeyID(c.Issuer),
 		MaxParticipants: req.MaxParticipants,

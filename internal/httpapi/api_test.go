@@ -238,6 +238,7 @@ type roomJSON struct {
 	EmptyTimeout    int64     `json:"empty_timeout"`
 	CreatedAt       time.Time `json:"created_at"`
 	NumParticipants int       `json:"num_participants"`
+	E2EE            string    `json:"e2ee"`
 }
 
 type roomListJSON struct {
@@ -622,7 +623,7 @@ func TestRoomLifecycle(t *testing.T) {
 
 	before := time.Now().Add(-time.Second)
 	got := decodeOK[roomJSON](t, e.do(t, "POST", "/v1/rooms", tok, `{"name":"standup","max_participants":20,"empty_timeout":600}`), http.StatusCreated)
-	if got.Name != "standup" || got.MaxParticipants != 20 || got.EmptyTimeout != 600 || got.NumParticipants != 0 ||
+	if got.Name != "standup" || got.MaxParticipants != 20 || got.EmptyTimeout != 600 || got.NumParticipants != 0 || got.E2EE != "off" ||
 		got.CreatedAt.Before(before) || got.CreatedAt.After(time.Now().Add(time.Second)) {
 		t.Fatalf("created %+v", got)
 	}

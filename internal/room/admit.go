@@ -3,6 +3,7 @@ package room
 import (
 	"time"
 
+	"github.com/conclave-video/conclave/e2ee"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -61,6 +62,8 @@ type Request struct {
 	// Room is the room acted on. For ActionJoin and ActionResume it is
 	// the token's room claim and may be left empty.
 	Room RoomName
+	// E2EE is a join's end-to-end encryption announcement, if any.
+	E2EE *E2EEKeys
 }
 
 // Decision is the one answer to who gets in and what they may do.
@@ -94,6 +97,9 @@ type roomState struct {
 	identityIn bool // a live participant holds the identity
 	count, max int
 	autoCreate bool
+	// e2ee: the room requires end-to-end encryption (for a room a join
+	// would create, the server default says).
+	e2ee bool
 }
 
 // decide is the admission policy: a pure function of the request and the
@@ -134,6 +140,17 @@ func decide(req Request, st roomState) Decision {
 			return refuse(ErrIdentityInUse)
 		case st.count >= st.max:
 			return refuse(ErrRoomFull)
+		}
+		if st.e2ee && req.Action == ActionJoin {
+			// The session's keys were announced when it joined; a
+			// resume keeps them.
+			if req.E2EE == nil {
+				return refuse(ErrE2EERequired)
+			}
+			a := e2ee.Announcement{IdentityKey: req.E2EE.IdentityKey, KEMKey: req.E2EE.KEMKey, Signature: req.E2EE.Signature}
+			if a.Verify(c.Room, c.Subject) != nil {
+				return refuse(ErrE2EEKeys)
+			}
 		}
 		d.Role = roleFor(c.Grants)
 		d.Permissions = d.Role.Permissions() & grantMask(c.Grants)
@@ -241,6 +258,7 @@ func (m *Manager) emitDecision(d Decision) {
 func (r *Room) stateLocked(st *roomState, c *token.Claims) {
 	st.exists, st.closed, st.owner = true, r.closed, r.spec.Owner
 	st.count, st.max = len(r.participants), r.spec.MaxParticipants
+	st.e2ee = r.spec.E2EE == E2EERequired
 	if c != nil {
 		_, st.identityIn = r.identities[Identity(c.Subject)]
 	}

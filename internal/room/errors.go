@@ -37,6 +37,11 @@ var (
 	ErrTooManyTracks      = &Error{protocol.CodeTooManyTracks, "", "too many tracks"}
 	ErrBadTrack           = &Error{protocol.CodeBadMessage, protocol.CodeInvalidArgument, "the track's source does not fit its kind"}
 	ErrMutedByHost        = &Error{protocol.CodeMutedByHost, "", "the host muted this track; send unmute_request to ask for it to be lifted"}
+	ErrE2EERequired       = &Error{protocol.CodeE2EERequired, "", "this room requires end-to-end encryption: join with e2ee keys"}
+	ErrE2EEKeys           = &Error{protocol.CodeE2EEKeys, "", "the e2ee announcement's signature does not verify for this room and identity"}
+	ErrTrackNotEncrypted  = &Error{protocol.CodeTrackNotEncrypted, "", "this room requires end-to-end encryption: announce the track with add_track e2ee=true"}
+	ErrDataNotEncrypted   = &Error{protocol.CodeDataNotEncrypted, "", "this room requires end-to-end encryption: data payloads must be sealed"}
+	ErrE2EEOff            = &Error{protocol.CodeE2EEOff, "", "the room does not use end-to-end encryption, or the recipient has no keys"}
 	// ErrUnavailable: the change could not be stored, so it was not made.
 	ErrUnavailable = &Error{protocol.CodeUnavailable, "", "the change could not be stored; try again later"}
 )

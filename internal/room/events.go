@@ -38,6 +38,9 @@ const (
 	// (Reason says why it closed).
 	EventRoomCreated
 	EventRoomClosed
+	// EventE2EE: Participant sent an end-to-end encryption message (a key
+	// package or an acknowledgement: opaque Payload) to Recipients (one).
+	EventE2EE
 )
 
 var eventNames = [...]string{
@@ -45,6 +48,7 @@ var eventNames = [...]string{
 	EventTrackPublished: "track_published", EventTrackUnpublished: "track_unpublished",
 	EventTrackMuted: "track_muted", EventUnmuteRequested: "unmute_requested", EventData: "data",
 	EventRemoved: "removed", EventRoomCreated: "room_created", EventRoomClosed: "room_closed",
+	EventE2EE: "e2ee",
 }
 
 func (k EventKind) String() string {
@@ -72,6 +76,9 @@ type Event struct {
 	Topic      string
 	Payload    []byte
 	Recipients []ParticipantID
+	// E2EE is set on a participant's own EventJoined when the room
+	// requires end-to-end encryption.
+	E2EE bool
 
 	Decision *Decision
 }

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/conclave-video/conclave/internal/config"
@@ -27,7 +28,11 @@ import (
 // Limits kept explicit.
 const (
 	MaxTracksPerParticipant = 8
-	maxPendingTracks        = 16
+	// MaxE2EEParticipants bounds a room that requires end-to-end
+	// encryption, whatever its max_participants says: every join and
+	// leave costs every participant a key package to each other one.
+	MaxE2EEParticipants = 200
+	maxPendingTracks    = 16
 	// storeTimeout bounds one write of a room to the store.
 	storeTimeout = 10 * time.Second
 )
@@ -54,6 +59,9 @@ type Spec struct {
 	Owner           KeyID // the API key that owns the room
 	MaxParticipants int
 	EmptyTimeout    time.Duration
+	// E2EE says whether the room requires end-to-end encryption; ""
+	// takes Config.DefaultE2EE.
+	E2EE E2EEMode
 }
 
 // Info is a room's public state, as the REST API serves it.
@@ -63,6 +71,7 @@ type Info struct {
 	EmptyTimeout    int64     `json:"empty_timeout"` // seconds
 	CreatedAt       time.Time `json:"created_at"`
 	NumParticipants int       `json:"num_participants"`
+	E2EE            E2EEMode  `json:"e2ee"`
 	Owner           KeyID     `json:"-"`
 }
 
@@ -71,7 +80,10 @@ type Config struct {
 	AutoCreate             bool
 	DefaultMaxParticipants int
 	DefaultEmptyTimeout    time.Duration
-	MaxRooms               int
+	// DefaultE2EE is the mode of a room created without one (by a join,
+	// or by the REST API without the option). "" is E2EEOff.
+	DefaultE2EE E2EEMode
+	MaxRooms    int
 	// Store persists rooms; nil keeps them in memory only (tests).
 	Store  Store
 	Logger *slog.Logger
@@ -87,7 +99,16 @@ type Manager struct {
 
 	subMu sync.RWMutex
 	subs  map[*subscription]struct{}
+
+	tamper atomic.Pointer[func(Identity, *E2EEKeys)]
 }
+
+// SetTestTamperE2EE makes the manager rewrite every participant's
+// announced end-to-end encryption keys with f after admission, before
+// anyone sees them: tests use it to play a server that swaps keys, which
+// clients must detect. Nothing outside tests calls it; no configuration
+// reaches it.
+func (m *Manager) SetTestTamperE2EE(f func(Identity, *E2EEKeys)) { m.tamper.Store(&f) }
 
 type subscription struct{ l Listener }
 
@@ -176,6 +197,18 @@ func (m *Manager) createLocked(s Spec, persist bool) (*Room, error) {
 	}
 	if s.EmptyTimeout <= 0 {
 		s.EmptyTimeout = m.cfg.DefaultEmptyTimeout
+	}
+	if s.E2EE == "" {
+		s.E2EE = m.cfg.DefaultE2EE
+	}
+	if s.E2EE == "" {
+		s.E2EE = E2EEOff
+	}
+	if !s.E2EE.Valid() {
+		return nil, fmt.Errorf("room: e2ee mode %q", s.E2EE)
+	}
+	if s.E2EE == E2EERequired {
+		s.MaxParticipants = min(s.MaxParticipants, MaxE2EEParticipants)
 	}
 	r := &Room{
 		spec:         s,
@@ -355,6 +388,9 @@ type JoinRequest struct {
 	// Listener receives the participant's events, starting with its own
 	// EventJoined.
 	Listener Listener
+	// E2EE is the client's end-to-end encryption announcement, if it
+	// made one.
+	E2EE *E2EEKeys
 }
 
 // Join decides on req (ActionJoin) and, if admitted, adds the participant,
@@ -366,14 +402,14 @@ func (m *Manager) Join(req JoinRequest) (Member, Decision, error) {
 		// A participant nobody hears would hold its identity as a ghost.
 		return nil, Decision{Action: ActionJoin}, errors.New("room: join without a listener")
 	}
-	dreq := Request{Claims: req.Claims, Action: ActionJoin}
+	dreq := Request{Claims: req.Claims, Action: ActionJoin, E2EE: req.E2EE}
 	if req.Claims != nil {
 		dreq.Room = RoomName(req.Claims.Room)
 	}
 	m.mu.Lock()
 	r := m.rooms[dreq.Room]
 	if r == nil {
-		d := decide(dreq, roomState{autoCreate: m.cfg.AutoCreate})
+		d := decide(dreq, roomState{autoCreate: m.cfg.AutoCreate, e2ee: m.defaultE2EE() == E2EERequired})
 		if d.Outcome != Admitted {
 			m.mu.Unlock()
 			m.emitDecision(d)
@@ -389,6 +425,14 @@ func (m *Manager) Join(req JoinRequest) (Member, Decision, error) {
 	}
 	m.mu.Unlock()
 	return r.join(dreq, req)
+}
+
+// defaultE2EE is the mode a room created without one gets.
+func (m *Manager) defaultE2EE() E2EEMode {
+	if m.cfg.DefaultE2EE == "" {
+		return E2EEOff
+	}
+	return m.cfg.DefaultE2EE
 }
 
 // Participants lists the participants of owner's room name.

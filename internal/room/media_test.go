@@ -25,7 +25,7 @@ func TestPublishFansOut(t *testing.T) {
 		s.reset()
 	}
 
-	if err := alice.AnnounceTrack("cid-screen", room.KindVideo, room.SourceScreen, "slides"); err != nil {
+	if err := alice.AnnounceTrack("cid-screen", room.KindVideo, room.SourceScreen, "slides", false); err != nil {
 		t.Fatal(err)
 	}
 	info, recv := publish(t, alice, "TR_SCREEN", "cid-screen", room.KindVideo)
@@ -72,7 +72,7 @@ func TestPublishSource(t *testing.T) {
 			m := newManager(t, room.Config{AutoCreate: true})
 			alice, _ := join(t, m, "r", "alice", allGrants)
 			if tt.announce {
-				if err := alice.AnnounceTrack("c1", tt.annKind, tt.annSrc, ""); err != nil {
+				if err := alice.AnnounceTrack("c1", tt.annKind, tt.annSrc, "", false); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -135,7 +135,7 @@ func TestPublishPermissionDenied(t *testing.T) {
 	if _, err := bob.Publish("TR_1", "c", room.KindVideo, "video/VP8", newReceiver("TR_1", webrtc.RTPCodecTypeVideo)); !errors.Is(err, room.ErrPermissionDenied) {
 		t.Fatalf("Publish without permission: %v", err)
 	}
-	if err := bob.AnnounceTrack("c", room.KindVideo, room.SourceCamera, ""); !errors.Is(err, room.ErrPermissionDenied) {
+	if err := bob.AnnounceTrack("c", room.KindVideo, room.SourceCamera, "", false); !errors.Is(err, room.ErrPermissionDenied) {
 		t.Fatalf("AnnounceTrack without permission: %v", err)
 	}
 	if len(as.all())+len(bs.all()) != 0 || len(bob.Info().Tracks) != 0 {

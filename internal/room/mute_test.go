@@ -186,7 +186,7 @@ func TestHostMuteCannotBeEscaped(t *testing.T) {
 		if _, err := m.MuteTrack("r", owner, "alice", "TR_MIC", true); err != nil {
 			t.Fatal(err)
 		}
-		if err := alice.AnnounceTrack("mic2", room.KindAudio, room.SourceScreenAudio, ""); err != nil {
+		if err := alice.AnnounceTrack("mic2", room.KindAudio, room.SourceScreenAudio, "", false); err != nil {
 			t.Fatal(err)
 		}
 		if ti, recv := publish(t, alice, "TR_MIC2", "mic2", room.KindAudio); !ti.MutedByHost || !recv.Muted() {

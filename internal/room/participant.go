@@ -127,8 +127,9 @@ func (p *Participant) CanPublish() bool {
 	return Permission(p.Permissions())&publishAll != 0
 }
 
-// AnnounceTrack records what a track the client is about to publish carries.
-func (p *Participant) AnnounceTrack(cid string, kind TrackKind, source TrackSource, name string) error {
+// AnnounceTrack records what a track the client is about to publish
+// carries, and whether its frames are end-to-end encrypted.
+func (p *Participant) AnnounceTrack(cid string, kind TrackKind, source TrackSource, name string, encrypted bool) error {
 	r := p.room
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -144,7 +145,12 @@ func (p *Participant) AnnounceTrack(cid string, kind TrackKind, source TrackSour
 	if len(p.pending) >= maxPendingTracks {
 		return ErrTooManyTracks
 	}
-	p.pending[cid] = TrackInfo{CID: cid, Kind: kind, Source: source, Name: name}
+	if r.spec.E2EE == E2EERequired && !encrypted {
+		// Refused at once, so the client hears of it before it sends a
+		// frame; the track itself is refused again when it arrives.
+		return ErrTrackNotEncrypted
+	}
+	p.pending[cid] = TrackInfo{CID: cid, Kind: kind, Source: source, Name: name, E2EE: encrypted}
 	return nil
 }
 
@@ -168,6 +174,10 @@ func (p *Participant) Publish(id TrackID, cid string, kind TrackKind, mimeType s
 	if !p.info.Permissions.Has(info.Source.permission()) {
 		r.mu.Unlock()
 		return TrackInfo{}, ErrPermissionDenied
+	}
+	if r.spec.E2EE == E2EERequired && !info.E2EE {
+		r.mu.Unlock()
+		return TrackInfo{}, ErrTrackNotEncrypted
 	}
 	if len(p.tracks) >= MaxTracksPerParticipant {
 		r.mu.Unlock()
@@ -339,6 +349,9 @@ func (p *Participant) SendData(to []ParticipantID, topic string, payload []byte)
 	if !p.info.Permissions.Has(PublishData) {
 		return ErrPermissionDenied
 	}
+	if r.spec.E2EE == E2EERequired && !looksSealed(payload) {
+		return ErrDataNotEncrypted
+	}
 	e := Event{Kind: EventData, Participant: p.info, Topic: topic, Payload: payload, Recipients: to}
 	e.Participant.Tracks = nil
 	if len(to) == 0 {
@@ -356,6 +369,40 @@ func (p *Participant) SendData(to []ParticipantID, topic string, payload []byte)
 		}
 	}
 	r.emit(e, targets...)
+	return nil
+}
+
+// looksSealed reports whether a data payload has the shape of a sealed
+// message (docs/e2ee.md: version 1, type 3, an SFrame header and tag, a
+// signature). The server cannot check more: it holds no key.
+func looksSealed(b []byte) bool {
+	const minSealed = 2 + 1 + 16 + 64
+	return len(b) >= minSealed && b[0] == 1 && b[1] == 3
+}
+
+// SendE2EE relays an end-to-end encryption message (opaque bytes: a key
+// package or an acknowledgement) to one other participant. Both must be
+// in a room that requires end-to-end encryption, which gave both keys.
+func (p *Participant) SendE2EE(to ParticipantID, payload []byte) error {
+	r := p.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p.left {
+		return ErrRoomClosed
+	}
+	if r.spec.E2EE != E2EERequired || p.info.E2EE == nil {
+		return ErrE2EEOff
+	}
+	o, ok := r.participants[to]
+	if !ok || o == p {
+		return ErrUnknownParticipant
+	}
+	if o.info.E2EE == nil {
+		return ErrE2EEOff
+	}
+	e := Event{Kind: EventE2EE, Participant: p.info, Payload: payload, Recipients: []ParticipantID{to}}
+	e.Participant.Tracks = nil
+	r.emit(e, o)
 	return nil
 }
 

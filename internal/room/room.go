@@ -1,6 +1,7 @@
 package room
 
 import (
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -33,6 +34,7 @@ func (r *Room) Info() Info {
 		EmptyTimeout:    int64(r.spec.EmptyTimeout / time.Second),
 		CreatedAt:       r.createdAt,
 		NumParticipants: len(r.participants),
+		E2EE:            r.spec.E2EE,
 		Owner:           r.spec.Owner,
 	}
 }
@@ -90,6 +92,18 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 	st := roomState{autoCreate: m.cfg.AutoCreate}
 	r.stateLocked(&st, req.Claims)
 	d := decide(dreq, st)
+	var keys *E2EEKeys
+	if st.e2ee && d.Outcome == Admitted {
+		// Kept only where used, and copied: the request's bytes are the
+		// caller's.
+		keys = &E2EEKeys{
+			IdentityKey: slices.Clone(req.E2EE.IdentityKey), KEMKey: slices.Clone(req.E2EE.KEMKey),
+			Signature: slices.Clone(req.E2EE.Signature),
+		}
+		if f := m.tamper.Load(); f != nil && *f != nil {
+			(*f)(d.Identity, keys)
+		}
+	}
 	r.emit(Event{Kind: EventDecision, Decision: &d})
 	if d.Outcome != Admitted {
 		if d.Err == nil {
@@ -110,6 +124,7 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 			JoinedAt:    m.cfg.Now().Unix(),
 			Role:        d.Role,
 			Permissions: d.Permissions,
+			E2EE:        keys,
 		},
 		tracks:  make(map[TrackID]*publication),
 		pending: make(map[string]TrackInfo),
@@ -122,7 +137,7 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 	}
 	info := p.infoLocked()
 	// The newcomer's own confirmation comes first, with everyone else.
-	p.listener.OnEvent(Event{Kind: EventJoined, Time: m.now(), Room: r.spec.Name, Participant: info, Others: others})
+	p.listener.OnEvent(Event{Kind: EventJoined, Time: m.now(), Room: r.spec.Name, Participant: info, Others: others, E2EE: st.e2ee})
 	r.emit(Event{Kind: EventJoined, Participant: info}, r.everyone(p)...)
 	return p, d, nil
 }

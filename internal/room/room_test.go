@@ -521,7 +521,7 @@ func TestCreateListCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := room.Info{Name: "zulu", MaxParticipants: 7, EmptyTimeout: 90, CreatedAt: now, Owner: owner}
+	want := room.Info{Name: "zulu", MaxParticipants: 7, EmptyTimeout: 90, CreatedAt: now, Owner: owner, E2EE: room.E2EEOff}
 	if zulu != want {
 		t.Fatalf("defaults: %+v, want %+v", zulu, want)
 	}
@@ -569,7 +569,7 @@ func TestRestore(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true, MaxRooms: 2})
 	all := subscribe(t, m)
 	createdAt := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	spec := room.Spec{Name: "kept", Owner: owner, MaxParticipants: 5, EmptyTimeout: time.Hour}
+	spec := room.Spec{Name: "kept", Owner: owner, MaxParticipants: 5, EmptyTimeout: time.Hour, E2EE: room.E2EERequired}
 	if err := m.Restore(spec, createdAt); err != nil {
 		t.Fatal(err)
 	}
@@ -577,7 +577,7 @@ func TestRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (room.Info{Name: "kept", MaxParticipants: 5, EmptyTimeout: 3600, CreatedAt: createdAt, Owner: owner}); info != want {
+	if want := (room.Info{Name: "kept", MaxParticipants: 5, EmptyTimeout: 3600, CreatedAt: createdAt, Owner: owner, E2EE: room.E2EERequired}); info != want {
 		t.Fatalf("restored %+v, want %+v", info, want)
 	}
 	if c := all.of(room.EventRoomCreated); len(c) != 0 {

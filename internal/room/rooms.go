@@ -35,12 +35,13 @@ type Member interface {
 	Permissions() Permissions
 	CanPublish() bool
 	AttachMedia(Media)
-	AnnounceTrack(cid string, kind TrackKind, source TrackSource, name string) error
+	AnnounceTrack(cid string, kind TrackKind, source TrackSource, name string, encrypted bool) error
 	Publish(id TrackID, cid string, kind TrackKind, mimeType string, recv *sfu.Receiver) (TrackInfo, error)
 	Unpublish(TrackID)
 	SetMuted(TrackID, bool) error
 	RequestUnmute(TrackID) error
 	SendData(to []ParticipantID, topic string, payload []byte) error
+	SendE2EE(to ParticipantID, payload []byte) error
 	Leave(LeaveReason)
 }
 

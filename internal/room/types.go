@@ -88,6 +88,8 @@ type TrackInfo struct {
 	// muted the track, and its publisher cannot unmute it until that is
 	// lifted.
 	MutedByHost bool
+	// E2EE: the publisher announced the track as end-to-end encrypted.
+	E2EE bool
 }
 
 // ParticipantInfo describes one participant.
@@ -99,13 +101,42 @@ type ParticipantInfo struct {
 	Role        Role
 	Permissions Permissions
 	Tracks      []TrackInfo
+	// E2EE is the participant's announced keys, kept in a room that
+	// requires end-to-end encryption; nil elsewhere.
+	E2EE *E2EEKeys
 }
+
+// E2EEKeys is a participant's end-to-end encryption announcement
+// (docs/e2ee.md): keys the server relays and never uses.
+type E2EEKeys struct {
+	IdentityKey, KEMKey, Signature []byte
+}
+
+// Wire is the announcement as the protocol carries it.
+func (k *E2EEKeys) Wire() *protocol.E2EEKeys {
+	if k == nil {
+		return nil
+	}
+	return &protocol.E2EEKeys{IdentityKey: k.IdentityKey, KEMKey: k.KEMKey, Signature: k.Signature}
+}
+
+// E2EEMode is whether a room requires end-to-end encryption.
+type E2EEMode string
+
+// E2EE modes. A Spec's "" takes the server default.
+const (
+	E2EERequired E2EEMode = "required"
+	E2EEOff      E2EEMode = "off"
+)
+
+// Valid reports whether m is a mode ("" is not).
+func (m E2EEMode) Valid() bool { return m == E2EERequired || m == E2EEOff }
 
 // Wire is the track as the protocol carries it.
 func (t TrackInfo) Wire() protocol.TrackInfo {
 	return protocol.TrackInfo{
 		ID: string(t.ID), CID: t.CID, Kind: protocol.TrackKind(t.Kind), Source: protocol.TrackSource(t.Source),
-		Name: t.Name, MimeType: t.MimeType, Muted: t.Muted, MutedByHost: t.MutedByHost,
+		Name: t.Name, MimeType: t.MimeType, Muted: t.Muted, MutedByHost: t.MutedByHost, E2EE: t.E2EE,
 	}
 }
 
@@ -116,6 +147,7 @@ func (p ParticipantInfo) Wire() protocol.ParticipantInfo {
 		Role:        string(p.Role),
 		Permissions: p.Permissions.Wire(),
 		Tracks:      make([]protocol.TrackInfo, len(p.Tracks)),
+		E2EE:        p.E2EE.Wire(),
 	}
 	for i, t := range p.Tracks {
 		w.Tracks[i] = t.Wire()

@@ -158,6 +158,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		AutoCreate:             cfg.Rooms.AutoCreate,
 		DefaultMaxParticipants: cfg.Rooms.MaxParticipants,
 		DefaultEmptyTimeout:    cfg.Rooms.EmptyTimeout,
+		DefaultE2EE:            room.E2EEMode(cfg.Rooms.E2EE),
 		MaxRooms:               cfg.Rooms.MaxRooms,
 		Store:                  roomStore{s.store},
 		Logger:                 log.With("component", "room"),
@@ -468,7 +469,7 @@ func (rs roomStore) SaveRoom(ctx context.Context, info room.Info) error {
 	return rs.st.PutRoom(ctx, store.Room{
 		Name: string(info.Name), MaxParticipants: info.MaxParticipants,
 		EmptyTimeout: time.Duration(info.EmptyTimeout) * time.Second,
-		Owner:        string(info.Owner), CreatedAt: info.CreatedAt,
+		Owner:        string(info.Owner), CreatedAt: info.CreatedAt, E2EE: string(info.E2EE),
 	})
 }
 
@@ -493,6 +494,7 @@ func (s *Server) restoreRooms(ctx context.Context) error {
 		}
 		if err := s.rooms.Restore(room.Spec{
 			Name: room.RoomName(r.Name), Owner: room.KeyID(r.Owner), MaxParticipants: r.MaxParticipants, EmptyTimeout: r.EmptyTimeout,
+			E2EE: room.E2EEMode(r.E2EE),
 		}, r.CreatedAt); err != nil {
 			s.log.Warn("room not restored", "room", r.Name, "err", err)
 		}

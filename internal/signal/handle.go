@@ -92,7 +92,7 @@ func (s *session) handle(p room.Member, peer *rtc.Peer, t protocol.Type, payload
 	case *protocol.Ping:
 		s.send(protocol.TypePong, protocol.Pong(*m))
 	case *protocol.AddTrack:
-		if err := p.AnnounceTrack(m.CID, room.TrackKind(m.Kind), room.TrackSource(m.Source), m.Name); err != nil {
+		if err := p.AnnounceTrack(m.CID, room.TrackKind(m.Kind), room.TrackSource(m.Source), m.Name, m.E2EE); err != nil {
 			s.sendRoomError(err)
 		}
 	case *protocol.SessionDescription:
@@ -139,6 +139,10 @@ func (s *session) handle(p room.Member, peer *rtc.Peer, t protocol.Type, payload
 		if err := p.SendData(to, m.Topic, m.Payload); err != nil {
 			s.sendRoomError(err)
 		}
+	case *protocol.E2EE:
+		if err := p.SendE2EE(room.ParticipantID(m.To), m.Payload); err != nil {
+			s.sendRoomError(err)
+		}
 	default:
 		s.sendError(protocol.CodeUnknownType, "message type not accepted here")
 	}
@@ -160,7 +164,7 @@ func (l listener) OnEvent(e room.Event) {
 		if e.Others != nil { // this participant's own confirmation
 			s.send(protocol.TypeJoined, protocol.Joined{
 				Room: string(e.Room), Participant: e.Participant.Wire(), Participants: room.WireParticipants(e.Others),
-				ResumeSecret: s.resumeSecret,
+				ResumeSecret: s.resumeSecret, E2EE: e.E2EE,
 			})
 			return
 		}
@@ -175,6 +179,8 @@ func (l listener) OnEvent(e room.Event) {
 		s.send(protocol.TypeTrackUnpublished, protocol.TrackUnpublished{ParticipantID: string(e.Participant.ID), TrackID: string(e.Track.ID)})
 	case room.EventData:
 		s.send(protocol.TypeData, protocol.Data{From: string(e.Participant.ID), Topic: e.Topic, Payload: e.Payload})
+	case room.EventE2EE:
+		s.send(protocol.TypeE2EE, protocol.E2EE{From: string(e.Participant.ID), Payload: e.Payload})
 	case room.EventTrackMuted:
 		// Only a host's change reaches the publisher: muted is whether the
 		// host now holds the track muted (false: the lock is lifted and

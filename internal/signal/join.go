@@ -76,7 +76,11 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 
 	s.roomName, s.identity, s.owner = room.RoomName(claims.Room), room.Identity(claims.Subject), room.KeyID(claims.Issuer)
 	s.resumeSecret = newSecret()
-	p, d, err := s.h.cfg.Rooms.Join(room.JoinRequest{Claims: claims, Listener: listener{s}})
+	jreq := room.JoinRequest{Claims: claims, Listener: listener{s}}
+	if k := j.E2EE; k != nil {
+		jreq.E2EE = &room.E2EEKeys{IdentityKey: k.IdentityKey, KEMKey: k.KEMKey, Signature: k.Signature}
+	}
+	p, d, err := s.h.cfg.Rooms.Join(jreq)
 	if err != nil {
 		s.sendRoomError(err)
 		s.Close(protocol.ReasonError)
@@ -181,7 +185,7 @@ func (s *session) replayForResume() {
 	}
 	s.send(protocol.TypeJoined, protocol.Joined{
 		Room: string(s.roomName), Participant: p.Info().Wire(), Participants: room.WireParticipants(p.Others()),
-		ResumeSecret: s.resumeSecret, Resumed: true,
+		ResumeSecret: s.resumeSecret, Resumed: true, E2EE: p.Info().E2EE != nil,
 	})
 	for _, b := range kept {
 		select {

@@ -219,7 +219,16 @@ func (h *Handler) Sessions() int {
 
 // outQueue is how many messages may wait for a slow (or reconnecting)
 // client before the session is dropped; the room never waits on a client.
-const outQueue = 512
+// A newcomer to a full end-to-end encrypted room is sent a key package and
+// an acknowledgement by everyone at once: 2 × room.MaxE2EEParticipants.
+const outQueue = 1024
+
+// The budget of e2ee messages a client may send: a burst of a key package
+// and an acknowledgement to everyone in a full end-to-end encrypted room.
+const (
+	e2eeBurst             = 2*room.MaxE2EEParticipants + 64
+	e2eeMessagesPerSecond = 200
+)
 
 type session struct {
 	h      *Handler
@@ -559,6 +568,11 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bo
 	p, peer := s.participant, s.peer
 	s.mu.Unlock()
 	limiter := guard.NewLimiter(s.h.cfg.MessagesPerSecond, s.h.cfg.Burst, nil)
+	// End-to-end encryption messages have a budget of their own: their
+	// number follows the room's size (a key package to everyone on a join
+	// or a leave, and an acknowledgement of everyone's), not the client's
+	// chattiness.
+	e2eeLimiter := guard.NewLimiter(e2eeMessagesPerSecond, e2eeBurst, nil)
 	// A client is disconnected when it has more than twice the burst of
 	// messages refused within one second; an occasional excess is only
 	// dropped, with at most one rate_limited error per second.
@@ -570,7 +584,12 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bo
 			return
 		}
 		s.markHeard()
-		if !limiter.Allow() {
+		t, payload, derr := protocol.Decode(b)
+		l := limiter
+		if derr == nil && t == protocol.TypeE2EE {
+			l = e2eeLimiter
+		}
+		if !l.Allow() {
 			now := time.Now()
 			if now.Sub(window) > time.Second {
 				window, refused = now, 0
@@ -584,9 +603,8 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bo
 			}
 			continue
 		}
-		t, payload, err := protocol.Decode(b)
-		if err != nil {
-			s.sendError(protocol.ErrorCode(err), err.Error())
+		if derr != nil {
+			s.sendError(protocol.ErrorCode(derr), derr.Error())
 			continue
 		}
 		if t == protocol.TypeLeave {

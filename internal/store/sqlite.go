@@ -259,10 +259,10 @@ func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 		r.CreatedAt = time.Now()
 	}
 	res, err := s.db.ExecContext(ctx,
-		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, created_at)
-		 VALUES (?, ?, ?, nullif(?, ''), ?)
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, created_at, e2ee)
+		 VALUES (?, ?, ?, nullif(?, ''), ?, ?)
 		 ON CONFLICT (name) DO NOTHING`,
-		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), r.Owner, toNanos(r.CreatedAt))
+		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), r.Owner, toNanos(r.CreatedAt), e2eeColumn(r.E2EE))
 	if err != nil {
 		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 			return fmt.Errorf("store: room %s: owner api key %s: %w", r.Name, r.Owner, ErrNotFound)
@@ -277,7 +277,15 @@ func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 	return nil
 }
 
-const roomColumns = `name, max_participants, empty_timeout_ns, coalesce(owner, ''), created_at`
+const roomColumns = `name, max_participants, empty_timeout_ns, coalesce(owner, ''), created_at, e2ee`
+
+// e2eeColumn is the stored form of a room's E2EE mode.
+func e2eeColumn(mode string) string {
+	if mode == "" {
+		return "off"
+	}
+	return mode
+}
 
 func scanRoom(row interface{ Scan(...any) error }) (Room, error) {
 	var (
@@ -285,7 +293,7 @@ func scanRoom(row interface{ Scan(...any) error }) (Room, error) {
 		timeout int64
 		created int64
 	)
-	if err := row.Scan(&r.Name, &r.MaxParticipants, &timeout, &r.Owner, &created); err != nil {
+	if err := row.Scan(&r.Name, &r.MaxParticipants, &timeout, &r.Owner, &created, &r.E2EE); err != nil {
 		return Room{}, err
 	}
 	r.EmptyTimeout = time.Duration(timeout)
@@ -310,11 +318,12 @@ func (s *SQLite) PutRoom(ctx context.Context, r Room) error {
 		r.CreatedAt = time.Now()
 	}
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, created_at)
-		 VALUES (?, ?, ?, nullif(?, ''), ?)
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, created_at, e2ee)
+		 VALUES (?, ?, ?, nullif(?, ''), ?, ?)
 		 ON CONFLICT (name) DO UPDATE SET max_participants = excluded.max_participants,
-		   empty_timeout_ns = excluded.empty_timeout_ns, owner = excluded.owner, created_at = excluded.created_at`,
-		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), r.Owner, toNanos(r.CreatedAt))
+		   empty_timeout_ns = excluded.empty_timeout_ns, owner = excluded.owner, created_at = excluded.created_at,
+		   e2ee = excluded.e2ee`,
+		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), r.Owner, toNanos(r.CreatedAt), e2eeColumn(r.E2EE))
 	if err != nil {
 		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 			return fmt.Errorf("store: room %s: owner api key %s: %w", r.Name, r.Owner, ErrNotFound)

@@ -100,10 +100,10 @@ func TestRooms(t *testing.T) {
 		}
 	}
 	rooms := []Room{
-		{Name: "b-room", MaxParticipants: 10, EmptyTimeout: 5 * time.Minute, Owner: k1.ID, CreatedAt: t0},
-		{Name: "a-room", MaxParticipants: 0, EmptyTimeout: 0, Owner: k2.ID, CreatedAt: t0},
-		{Name: "c-room", MaxParticipants: 3, EmptyTimeout: time.Second, Owner: k1.ID, CreatedAt: t0},
-		{Name: "unowned", CreatedAt: t0},
+		{Name: "b-room", MaxParticipants: 10, EmptyTimeout: 5 * time.Minute, Owner: k1.ID, CreatedAt: t0, E2EE: "required"},
+		{Name: "a-room", MaxParticipants: 0, EmptyTimeout: 0, Owner: k2.ID, CreatedAt: t0, E2EE: "off"},
+		{Name: "c-room", MaxParticipants: 3, EmptyTimeout: time.Second, Owner: k1.ID, CreatedAt: t0, E2EE: "off"},
+		{Name: "unowned", CreatedAt: t0, E2EE: "off"},
 	}
 	for _, r := range rooms {
 		if err := s.CreateRoom(ctx, r); err != nil {

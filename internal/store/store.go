@@ -50,6 +50,8 @@ type Room struct {
 	EmptyTimeout    time.Duration
 	Owner           string // API key id; "" for no owner
 	CreatedAt       time.Time
+	// E2EE is "required" or "off"; "" is stored as "off".
+	E2EE string
 }
 
 // Store persists API keys and rooms. Implementations are safe for
