@@ -188,7 +188,12 @@ func (s *Session) Announcement() Announcement { return s.ann }
 // with a new epoch and the members given.
 func (s *Session) Joined(self string, others []Member) []Outbound {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	jobs := s.joined(self, others)
+	s.mu.Unlock()
+	return s.seal(jobs)
+}
+
+func (s *Session) joined(self string, others []Member) []keyJob {
 	old := s.members
 	s.self = self
 	s.members = make(map[string]*member, len(others))
@@ -222,11 +227,16 @@ func sameAnnouncement(a, b Announcement) bool {
 // does not verify gets nothing.
 func (s *Session) MemberJoined(o Member) []Outbound {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	jobs := s.memberJoined(o)
+	s.mu.Unlock()
+	return s.seal(jobs)
+}
+
+func (s *Session) memberJoined(o Member) []keyJob {
 	if s.self == "" || o.ID == s.self {
 		return nil
 	}
-	var out []Outbound
+	var out []keyJob
 	if _, ok := s.members[o.ID]; ok {
 		out = s.leave(o.ID)
 	}
@@ -263,11 +273,12 @@ func (s *Session) MemberJoined(o Member) []Outbound {
 // acknowledge it or RekeyTimeout passes (see Tick).
 func (s *Session) MemberLeft(id string) []Outbound {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.leave(id)
+	jobs := s.leave(id)
+	s.mu.Unlock()
+	return s.seal(jobs)
 }
 
-func (s *Session) leave(id string) []Outbound {
+func (s *Session) leave(id string) []keyJob {
 	m, ok := s.members[id]
 	if !ok {
 		return nil
@@ -281,7 +292,7 @@ func (s *Session) leave(id string) []Outbound {
 
 // rekey makes a new epoch the pending key, replacing any pending one but
 // keeping its deadline, so that a burst of leaves makes one switch.
-func (s *Session) rekey() []Outbound {
+func (s *Session) rekey() []keyJob {
 	k, ok := s.newEpoch()
 	if !ok {
 		s.cur, s.pending = nil, nil
@@ -344,19 +355,41 @@ func (s *Session) switchPending() {
 	s.stats.Switches++
 }
 
-// sendTo seals k to each of ids.
-func (s *Session) sendTo(k *sendKey, ids []string) []Outbound {
-	out := make([]Outbound, 0, len(ids))
+// keyJob is a key package to seal. Sealing takes a third of a
+// millisecond, so it is done outside the lock that media frames take.
+type keyJob struct {
+	self, to string
+	kem      hpke.PublicKey
+	kid      uint64
+	key      []byte // never changed: a ratchet makes a new slice
+}
+
+// sendTo is the key packages of k to each of ids.
+func (s *Session) sendTo(k *sendKey, ids []string) []keyJob {
+	jobs := make([]keyJob, 0, len(ids))
 	for _, id := range ids {
-		m := s.members[id]
-		pkg, err := sealKeyPackage(s.cfg.ID, s.cfg.Room, s.self, id, m.kem, k.kid(), k.key)
+		jobs = append(jobs, keyJob{s.self, id, s.members[id].kem, k.kid(), k.key})
+	}
+	return jobs
+}
+
+// seal seals jobs, without the lock held.
+func (s *Session) seal(jobs []keyJob) []Outbound {
+	if len(jobs) == 0 {
+		return nil
+	}
+	out := make([]Outbound, 0, len(jobs))
+	for _, j := range jobs {
+		pkg, err := sealKeyPackage(s.cfg.ID, s.cfg.Room, j.self, j.to, j.kem, j.kid, j.key)
 		if err != nil {
-			s.stats.KeyPackageErrors++
 			continue
 		}
-		s.stats.KeyPackagesSent++
-		out = append(out, Outbound{To: id, Payload: pkg})
+		out = append(out, Outbound{To: j.to, Payload: pkg})
 	}
+	s.mu.Lock()
+	s.stats.KeyPackagesSent += uint64(len(out))
+	s.stats.KeyPackageErrors += uint64(len(jobs) - len(out))
+	s.mu.Unlock()
 	return out
 }
 
@@ -424,21 +457,28 @@ func (s *Session) receive(from string, payload []byte) ([]Outbound, error) {
 		return nil, fmt.Errorf("%w: not an e2ee message", ErrKeyPackage)
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.self == "" {
+	self := s.self
+	m, err := s.memberLocked(from)
+	s.mu.Unlock()
+	if self == "" {
 		return nil, ErrNotJoined
 	}
-	m, err := s.memberLocked(from)
 	if err != nil {
 		return nil, err
 	}
 	switch payload[1] {
 	case TypeKeyPackage:
-		kid, key, err := OpenKeyPackage(s.cfg.KEM, m.Announcement.IdentityKey, s.cfg.Room, from, s.self, payload)
+		// Opened without the lock: it takes a third of a millisecond.
+		kid, key, err := OpenKeyPackage(s.cfg.KEM, m.Announcement.IdentityKey, s.cfg.Room, from, self, payload)
 		if err != nil {
 			return nil, err
 		}
 		e, st, _ := SplitKeyID(kid)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.members[from] != m || s.self != self {
+			return nil, fmt.Errorf("%w: it left or the session rejoined while its key package was opened", ErrUnknownMember)
+		}
 		m.install(e, st, key)
 		s.stats.KeyPackagesOpened++
 		return []Outbound{{To: from, Payload: AppendAck(nil, kid)}}, nil
@@ -448,7 +488,9 @@ func (s *Session) receive(from string, payload []byte) ([]Outbound, error) {
 			return nil, err
 		}
 		e, st, _ := SplitKeyID(kid)
-		if p := s.pending; p != nil && p.epoch == e && st <= p.step {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if p := s.pending; p != nil && p.epoch == e && st <= p.step && s.members[from] == m {
 			delete(p.awaiting, from)
 			s.maybeSwitch()
 		}

@@ -892,3 +892,61 @@ func TestSessionPrintsNoSecret(t *testing.T) {
 		}
 	}
 }
+
+func TestSessionAloneSwitchesAtOnce(t *testing.T) {
+	r := newTestRoom(t)
+	a, b := r.add("PA_a"), r.add("PA_b")
+	r.deliverAll()
+	r.leave(b)
+	if _, ok := a.s.Deadline(); ok || a.s.SendingKID() != KeyID(2, 0) {
+		t.Fatalf("alone after a leave: KID %#x, want key(2, 0) at once", a.s.SendingKID())
+	}
+	if out := a.s.Tick(); out != nil {
+		t.Fatal("Tick with nothing pending sends")
+	}
+	if _, err := a.s.DecryptFrame("PA_b", Opus, must(b.s.EncryptFrame(Opus, opusFrame))); !errors.Is(err, ErrUnknownMember) {
+		t.Fatalf("frame from a participant who left: %v", err)
+	}
+	if st := a.s.Stats(); st.FramesDropped.UnknownMember != 1 {
+		t.Fatalf("drops %+v", st.FramesDropped)
+	}
+}
+
+// Joined again (after a reconnection) starts a new epoch, current at
+// once, sent to every member; keys members gave before still open.
+func TestSessionJoinedAgain(t *testing.T) {
+	r := newTestRoom(t)
+	a, b := r.add("PA_a"), r.add("PA_b")
+	r.deliverAll()
+	before := a.s.SendingKID()
+	r.send("PA_a", a.s.Joined("PA_a", []Member{b.member}))
+	if got := a.s.SendingKID(); epochOf(got) != epochOf(before)+1 || stepOf(got) != 0 {
+		t.Fatalf("Joined again: KID %#x after %#x", got, before)
+	}
+	r.deliverAll()
+	checkReceives(t, a, b)
+	checkReceives(t, b, a) // B's key from before the reconnection
+}
+
+// A participant id that joins again with another announcement is a leave
+// and a join: a new epoch, which the old announcement's holder never gets.
+func TestSessionMemberJoinedAgainIsLeaveAndJoin(t *testing.T) {
+	r := newTestRoom(t)
+	a, b := r.add("PA_a"), r.add("PA_b")
+	r.deliverAll()
+	b2 := r.newParty("PA_b")
+	out := a.s.MemberJoined(b2.member)
+	// Alone after the leave, A switched at once; the join ratcheted.
+	if got := a.s.SendingKID(); got != KeyID(2, 1) || len(out) != 1 {
+		t.Fatalf("KID %#x, %d packages; want key(2, 1) and one package", got, len(out))
+	}
+	for _, o := range out {
+		kid := must(ParseKeyPackage(o.Payload))
+		if _, _, err := OpenKeyPackage(b.s.cfg.KEM, a.s.cfg.ID.Public(), r.name, "PA_a", "PA_b", o.Payload); err == nil {
+			t.Fatalf("the old session of PA_b opens key %#x", kid)
+		}
+		if _, _, err := OpenKeyPackage(b2.s.cfg.KEM, a.s.cfg.ID.Public(), r.name, "PA_a", "PA_b", o.Payload); err != nil {
+			t.Fatalf("the new session of PA_b cannot open key %#x: %v", kid, err)
+		}
+	}
+}
