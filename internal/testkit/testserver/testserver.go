@@ -15,6 +15,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -50,6 +51,24 @@ type Server struct {
 // everything when CONCLAVETEST_LOG is set.
 func Start(t testing.TB, mutate ...func(*config.Config)) *Server {
 	t.Helper()
+	level := "warn"
+	if os.Getenv("CONCLAVETEST_LOG") != "" {
+		level = "debug"
+	}
+	return start(t, os.Stderr, level, mutate)
+}
+
+// StartWithLog is Start with everything the server logs, at debug level,
+// written to w instead of stderr, for a test that reads what the server
+// logged. Writes to w come from many goroutines, one whole record at a
+// time.
+func StartWithLog(t testing.TB, w io.Writer, mutate ...func(*config.Config)) *Server {
+	t.Helper()
+	return start(t, w, "debug", mutate)
+}
+
+func start(t testing.TB, log io.Writer, level string, mutate []func(*config.Config)) *Server {
+	t.Helper()
 	cfg := config.DefaultDev()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.RTCPort = 0
@@ -58,12 +77,8 @@ func Start(t testing.TB, mutate ...func(*config.Config)) *Server {
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	level := "warn"
-	if os.Getenv("CONCLAVETEST_LOG") != "" {
-		level = "debug"
-	}
 	ctx, stop := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, telemetry.NewLogger(os.Stderr, level, "text"))
+	srv, err := server.New(ctx, cfg, telemetry.NewLogger(log, level, "text"))
 	if err != nil {
 		stop()
 		t.Fatalf("server.New: %v", err)
