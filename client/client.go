@@ -15,6 +15,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/conclave-video/conclave/e2ee"
 	"github.com/conclave-video/conclave/protocol"
 )
 
@@ -89,6 +90,10 @@ type Client struct {
 	neg      negotiator
 	events   *eventQueue
 
+	e2ee       e2eeState
+	announce   *e2ee.Session // the session announced in join; kept as e2ee.sess if the room requires it
+	e2eeErrors atomic.Uint64
+
 	mu           sync.Mutex
 	room         string
 	self         Participant
@@ -128,6 +133,12 @@ func Connect(ctx context.Context, serverURL, token string, opts ...Option) (*Cli
 		participants: make(map[string]Participant),
 		done:         make(chan struct{}),
 	}
+	c.e2ee.wake = make(chan struct{}, 1)
+	if o.e2eeIdentity != nil {
+		if c.announce, err = newE2EESession(o.e2eeIdentity, token); err != nil {
+			return nil, err
+		}
+	}
 	conn, err := c.dial(ctx)
 	if err != nil {
 		return nil, err
@@ -137,13 +148,28 @@ func Connect(ctx context.Context, serverURL, token string, opts ...Option) (*Cli
 	if err != nil {
 		c.cancel()
 		_ = conn.CloseNow()
+		var se *ServerError
+		if errors.As(err, &se) && se.Code == protocol.CodeE2EERequired && c.announce == nil {
+			return nil, fmt.Errorf("client: give the client an identity (WithE2EE or WithE2EEIdentityFile): %w", err)
+		}
 		return nil, err
 	}
 	c.room, c.self, c.resumeSecret = j.Room, j.Participant, j.ResumeSecret
+	var others []Participant
 	for _, p := range j.Participants {
 		if p.ID != c.self.ID {
 			c.participants[p.ID] = p
+			others = append(others, p)
 		}
+	}
+	if j.E2EE {
+		if c.announce == nil {
+			// The server admits no join without keys to such a room.
+			c.cancel()
+			_ = conn.CloseNow()
+			return nil, errors.New("client: the room requires end-to-end encryption but the join announced no keys")
+		}
+		c.e2ee.sess = c.announce
 	}
 	if err := c.setupPeers(); err != nil {
 		c.cancel()
@@ -153,6 +179,9 @@ func Connect(ctx context.Context, serverURL, token string, opts ...Option) (*Cli
 	c.conn = conn
 	c.live.Store(conn)
 	c.lastRecv.Store(time.Now().UnixNano())
+	if c.e2ee.sess != nil {
+		c.startE2EE(others)
+	}
 	go c.readLoop(conn)
 	go c.pinger()
 	return c, nil
@@ -178,7 +207,12 @@ func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
 // joinOn sends join (a resume if resume is set) on a new connection and
 // waits for the server's answer. A refusal is a *ServerError.
 func (c *Client) joinOn(ctx context.Context, conn *websocket.Conn, resume *protocol.Resume) (*protocol.Joined, error) {
-	b, err := encode(protocol.TypeJoin, protocol.Join{Token: c.token, Resume: resume})
+	j := protocol.Join{Token: c.token, Resume: resume}
+	if c.announce != nil && resume == nil {
+		// A resumed session keeps the keys it announced.
+		j.E2EE = announcement(c.announce)
+	}
+	b, err := encode(protocol.TypeJoin, j)
 	if err != nil {
 		return nil, err
 	}
@@ -360,11 +394,14 @@ func (c *Client) handle(t protocol.Type, msg any) error {
 		c.mu.Lock()
 		c.participants[m.Participant.ID] = m.Participant
 		c.mu.Unlock()
+		c.e2eeJoined(m.Participant)
 		c.emit(ParticipantJoined{Participant: m.Participant})
+		c.reportUnverified(m.Participant.ID)
 	case *protocol.ParticipantLeft:
 		c.mu.Lock()
 		delete(c.participants, m.ParticipantID)
 		c.mu.Unlock()
+		c.e2eeLeft(m.ParticipantID)
 		c.emit(ParticipantLeft{ParticipantID: m.ParticipantID, Reason: m.Reason})
 	case *protocol.ParticipantUpdated:
 		c.mu.Lock()
@@ -417,7 +454,9 @@ func (c *Client) handle(t protocol.Type, msg any) error {
 			c.emit(UnmuteAllowed{TrackID: m.TrackID})
 		}
 	case *protocol.Data:
-		c.emit(DataReceived{From: m.From, Topic: m.Topic, Payload: m.Payload})
+		c.emit(c.dataEvent(m))
+	case *protocol.E2EE:
+		c.e2eeReceive(m)
 	case *protocol.Leave:
 		c.mu.Lock()
 		c.leaveReason = m.Reason

@@ -9,5 +9,11 @@
 // one, keeping its participant id and PeerConnections (see Reconnecting and
 // WithoutResume). Everything the server tells it arrives on Events(), in
 // order; see Event for the types.
+//
+// With an identity (WithE2EE, WithE2EEIdentityFile) the client speaks
+// Conclave's end-to-end encryption (docs/e2ee.md): in a room that requires
+// it, it encrypts what it publishes (SampleTrack) and sends (SendData),
+// decrypts what it reads (FrameReader, DataReceived), and exchanges sender
+// keys with the other participants, browsers included, by itself.
 // docs/sdk-go.md has a walk-through.
 package client

@@ -61,10 +61,32 @@ type TrackSubscribed struct {
 	Receiver      *webrtc.RTPReceiver
 }
 
-// DataReceived: a data message from another participant.
+// DataReceived: a data message from another participant. In a room that
+// requires end-to-end encryption Payload is the opened plaintext, and E2EE
+// is true: the message was sealed by From and nobody altered it.
 type DataReceived struct {
 	From, Topic string
 	Payload     []byte
+	E2EE        bool
+}
+
+// DataUndecryptable: in a room that requires end-to-end encryption, a data
+// message from From that does not verify or open (a forgery, a sender whose
+// keys do not verify, or one whose key has not arrived). Its content is not
+// delivered; Err says why.
+type DataUndecryptable struct {
+	From, Topic string
+	Err         error
+}
+
+// ParticipantUnverified: in a room that requires end-to-end encryption, a
+// participant's announced keys do not verify (Err, usually
+// e2ee.ErrAnnouncementSignature): the server, or someone, substituted them.
+// It gets no key from this client and its media and messages are dropped;
+// the safety code leaves it out, so it differs from the one it sees.
+type ParticipantUnverified struct {
+	ParticipantID, Identity string
+	Err                     error
 }
 
 // MuteRequested: the host (a room admin, through the REST API) muted one of
@@ -108,19 +130,21 @@ type Disconnected struct {
 	Err    error
 }
 
-func (ParticipantJoined) isEvent()  {}
-func (ParticipantLeft) isEvent()    {}
-func (ParticipantUpdated) isEvent() {}
-func (TrackPublished) isEvent()     {}
-func (TrackUnpublished) isEvent()   {}
-func (TrackSubscribed) isEvent()    {}
-func (DataReceived) isEvent()       {}
-func (MuteRequested) isEvent()      {}
-func (UnmuteAllowed) isEvent()      {}
-func (ErrorReceived) isEvent()      {}
-func (Reconnecting) isEvent()       {}
-func (Reconnected) isEvent()        {}
-func (Disconnected) isEvent()       {}
+func (ParticipantJoined) isEvent()     {}
+func (ParticipantLeft) isEvent()       {}
+func (ParticipantUpdated) isEvent()    {}
+func (TrackPublished) isEvent()        {}
+func (TrackUnpublished) isEvent()      {}
+func (TrackSubscribed) isEvent()       {}
+func (DataReceived) isEvent()          {}
+func (DataUndecryptable) isEvent()     {}
+func (ParticipantUnverified) isEvent() {}
+func (MuteRequested) isEvent()         {}
+func (UnmuteAllowed) isEvent()         {}
+func (ErrorReceived) isEvent()         {}
+func (Reconnecting) isEvent()          {}
+func (Reconnected) isEvent()           {}
+func (Disconnected) isEvent()          {}
 
 // eventQueue is the bounded Events channel. Producers (the read loop and
 // pion's OnTrack) never block: a full queue drops the event and counts it.

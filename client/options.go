@@ -2,6 +2,7 @@ package client
 
 import (
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/conclave-video/conclave/e2ee"
 	"github.com/conclave-video/conclave/pionlog"
 )
 
@@ -27,6 +29,26 @@ type options struct {
 	onKeyframe    func(trackID string)
 	interceptors  func(*webrtc.MediaEngine, *interceptor.Registry) error
 	noResume      bool
+	e2eeIdentity  *e2ee.Identity
+	e2eeFile      string
+}
+
+// WithE2EE gives the client its end-to-end encryption identity (docs/e2ee.md):
+// it announces its keys in join, and in a room that requires end-to-end
+// encryption it encrypts what it sends and decrypts what it receives (see
+// SampleTrack, FrameReader, SendData). Without an identity, joining such a
+// room fails with the server's e2ee_required. In a plain room the identity
+// is not used.
+func WithE2EE(id *e2ee.Identity) Option {
+	return func(o *options) { o.e2eeIdentity, o.e2eeFile = id, "" }
+}
+
+// WithE2EEIdentityFile is WithE2EE with the identity kept in a file (PKCS #8
+// PEM, mode 0600): Connect reads it, or creates it with a fresh identity if
+// there is none (e2ee.LoadOrCreateIdentity). A file that is not such a key
+// fails Connect; it is never overwritten.
+func WithE2EEIdentityFile(path string) Option {
+	return func(o *options) { o.e2eeIdentity, o.e2eeFile = nil, path }
 }
 
 // WithoutResume turns off automatic resume: when the signaling connection
@@ -90,6 +112,13 @@ func buildOptions(rawURL string, opts []Option) (options, error) {
 	}
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
+	}
+	if o.e2eeFile != "" {
+		id, err := e2ee.LoadOrCreateIdentity(o.e2eeFile)
+		if err != nil {
+			return o, fmt.Errorf("client: E2EE identity: %w", err)
+		}
+		o.e2eeIdentity = id
 	}
 	if o.interceptors == nil {
 		o.interceptors = webrtc.RegisterDefaultInterceptors

@@ -19,6 +19,11 @@ import (
 // meanwhile go out together in the next offer. On error the track is removed
 // again. The returned sender's RTCP is read by the client; key-frame requests
 // reach the WithKeyframeRequest callback.
+//
+// In a room that requires end-to-end encryption the track must be a
+// *SampleTrack of VP8 or Opus: its frames are then encrypted, and the track
+// is announced as encrypted. Any other track is refused with
+// ErrNotEncrypted before anything is sent.
 func (c *Client) Publish(ctx context.Context, track webrtc.TrackLocal, source protocol.TrackSource) (*webrtc.RTPSender, error) {
 	if !c.Self().Permissions.Publish {
 		return nil, fmt.Errorf("publish: %w", ErrNotPermitted)
@@ -32,7 +37,18 @@ func (c *Client) Publish(ctx context.Context, track webrtc.TrackLocal, source pr
 	default:
 		return nil, fmt.Errorf("client: track %q has no kind", track.ID())
 	}
-	if err := c.send(ctx, protocol.TypeAddTrack, protocol.AddTrack{CID: track.ID(), Kind: kind, Source: source}); err != nil {
+	encrypted := false
+	if c.e2ee.sess != nil {
+		st, ok := track.(*SampleTrack)
+		if !ok {
+			return nil, fmt.Errorf("client: publishing %s: %w", track.ID(), ErrNotEncrypted)
+		}
+		if err := st.encryptWith(c.e2ee.sess); err != nil {
+			return nil, fmt.Errorf("client: publishing %s: %w", track.ID(), err)
+		}
+		encrypted = true
+	}
+	if err := c.send(ctx, protocol.TypeAddTrack, protocol.AddTrack{CID: track.ID(), Kind: kind, Source: source, E2EE: encrypted}); err != nil {
 		return nil, err
 	}
 	tr, err := c.pub.pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
@@ -89,12 +105,21 @@ func (c *Client) RequestUnmute(trackID string) error {
 // SendData relays payload to the participants named in to, or to everyone
 // else in the room when to is empty. Delivery problems the server finds
 // (unknown participant, rate limit) arrive later as ErrorReceived.
+//
+// In a room that requires end-to-end encryption the payload is sealed and
+// signed (docs/e2ee.md): the server relays it, and sees the topic, but not
+// the payload. Sealing adds up to MaxSealOverhead bytes, which count
+// against protocol.MaxDataPayload.
 func (c *Client) SendData(ctx context.Context, payload []byte, topic string, to ...string) error {
 	if len(payload) > protocol.MaxDataPayload {
 		return ErrPayloadTooLarge
 	}
 	if !c.Self().Permissions.PublishData {
 		return fmt.Errorf("send data: %w", ErrNotPermitted)
+	}
+	payload, err := c.sealData(topic, payload)
+	if err != nil {
+		return err
 	}
 	return c.send(ctx, protocol.TypeData, protocol.Data{To: to, Topic: topic, Payload: payload})
 }

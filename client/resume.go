@@ -211,10 +211,12 @@ func (c *Client) resumed(conn *websocket.Conn, j *protocol.Joined) {
 	default:
 	}
 	evs := c.applySnapshot(j)
+	report := c.e2eeSnapshot(evs)
 	c.emit(Reconnected{})
 	for _, ev := range evs {
 		c.emit(ev)
 	}
+	report()
 	if flushErr != nil {
 		c.connLost(conn, flushErr)
 		return

@@ -50,6 +50,8 @@ func decode(b []byte) (protocol.Type, any, error) {
 		p = new(protocol.Mute)
 	case protocol.TypeData:
 		p = new(protocol.Data)
+	case protocol.TypeE2EE:
+		p = new(protocol.E2EE)
 	case protocol.TypeLeave:
 		p = new(protocol.Leave)
 	case protocol.TypePong:
