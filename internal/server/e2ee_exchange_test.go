@@ -65,11 +65,8 @@ func TestE2EEExchange(t *testing.T) {
 	}
 	for _, c := range []*client.Client{alice, bob} {
 		st := c.E2EEStats()
-		if st.FramesEncrypted == 0 || st.FramesDecrypted == 0 {
-			t.Errorf("%s: stats %+v, want frames encrypted and decrypted", c.Self().Identity, st)
-		}
-		if st.FramesDropped.Auth != 0 || st.FramesDropped.Malformed != 0 {
-			t.Errorf("%s: frames dropped as forged or malformed: %+v", c.Self().Identity, st.FramesDropped)
+		if st.FramesEncrypted == 0 || st.FramesDecrypted == 0 || st.DataSealed != 0 {
+			t.Errorf("%s: stats %+v, want frames encrypted and decrypted, no data yet", c.Self().Identity, st)
 		}
 	}
 

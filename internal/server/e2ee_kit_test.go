@@ -224,7 +224,8 @@ func codecOf(ev client.TrackSubscribed) e2ee.Codec {
 }
 
 // packetTap reads a track as the server forwards it, one RTP packet at a
-// time, without decrypting: it counts the payloads that carry the marker.
+// time, without decrypting: it counts the media payloads and those that
+// carry the marker.
 type packetTap struct {
 	packets atomic.Int64
 	marked  atomic.Int64 // packets whose payload holds the marker
@@ -238,6 +239,9 @@ func tapPackets(ev client.TrackSubscribed, marker []byte) *packetTap {
 			pkt, _, err := ev.Remote.ReadRTP()
 			if err != nil {
 				return
+			}
+			if len(pkt.Payload) == 0 {
+				continue // padding carries no media
 			}
 			tp.packets.Add(1)
 			if bytes.Contains(pkt.Payload, marker) {
