@@ -32,7 +32,7 @@ type SampleTrack struct {
 var ErrTrackInUse = errors.New("client: the track is published by another client")
 
 // NewSampleTrack returns a SampleTrack of codec; id and streamID are those
-// of webrtc.NewTrackLocalStaticSample (id becomes the server's track id).
+// of webrtc.NewTrackLocalStaticSample (id is the client track id, CID).
 // In a room that requires end-to-end encryption only VP8 and Opus can be
 // published.
 func NewSampleTrack(codec webrtc.RTPCodecCapability, id, streamID string) (*SampleTrack, error) {
@@ -100,7 +100,8 @@ func (t *SampleTrack) Bind(c webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 // Unbind is called by pion when the track is removed.
 func (t *SampleTrack) Unbind(c webrtc.TrackLocalContext) error { return t.inner.Unbind(c) }
 
-// ID is the track's id, the server's track id once published.
+// ID is the track's id; once published, the server shows it as the
+// track's TrackInfo.CID.
 func (t *SampleTrack) ID() string { return t.inner.ID() }
 
 // RID is the track's RTP stream id (none).
