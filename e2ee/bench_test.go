@@ -18,7 +18,7 @@ var benchFrames = []struct {
 
 // benchPair is A and B in a room, keys exchanged.
 func benchPair(b *testing.B) (a, bob *party) {
-	r := newTestRoom(&testing.T{})
+	r := newTestRoom(b)
 	a, bob = r.add("PA_a"), r.add("PA_b")
 	r.deliverAll()
 	return a, bob

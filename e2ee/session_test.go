@@ -43,7 +43,7 @@ type envelope struct {
 // testRoom plays the server: it tells sessions who joins and leaves, and
 // relays what they send, when the test says.
 type testRoom struct {
-	t       *testing.T
+	t       testing.TB
 	name    string
 	clock   *fakeClock
 	parties []*party // in the room, in join order
@@ -52,7 +52,7 @@ type testRoom struct {
 	relayed map[string]int
 }
 
-func newTestRoom(t *testing.T) *testRoom {
+func newTestRoom(t testing.TB) *testRoom {
 	return &testRoom{t: t, name: "room-1", clock: &fakeClock{now: time.Unix(1700000000, 0)}, relayed: map[string]int{}}
 }
 
@@ -149,7 +149,7 @@ var (
 
 // checkReceives asserts that a frame and a data message from sender open
 // at receiver.
-func checkReceives(t *testing.T, sender, receiver *party) {
+func checkReceives(t testing.TB, sender, receiver *party) {
 	t.Helper()
 	for _, f := range []struct {
 		c     Codec
