@@ -2,7 +2,7 @@
 // within an epoch, keys derived forward from the lowest step held, at most
 // MAX_STEPS_AHEAD past the highest step installed or seen, never backward.
 
-import { MAX_STEP, ratchet, splitKeyId } from './keys.js';
+import { ratchet, splitKeyId } from './keys.js';
 
 /** Epochs a receiver keeps per sender. */
 export const MAX_EPOCHS_KEPT = 3;
@@ -81,7 +81,7 @@ export class KeyRing<D> {
     const id = splitKeyId(kid);
     if (!id) return null;
     const e = this.senders.get(sender)?.get(id.epoch);
-    if (!e || id.step < e.low || id.step > e.high + this.stepsAhead || id.step > MAX_STEP) return null;
+    if (!e || id.step < e.low || id.step > e.high + this.stepsAhead) return null;
     let d = e.derived.get(id.step);
     if (!d) {
       d = this.stepKey(e, id.step).then((k) => this.derive(k, kid));
