@@ -128,6 +128,7 @@ function trackInfo(x) {
   if (!isOptStr(x.cid) || !isOptStr(x.name) || !isOptStr(x.mime_type)) return null;
   if (x.muted !== void 0 && !isBool(x.muted)) return null;
   if (x.muted_by_host !== void 0 && !isBool(x.muted_by_host)) return null;
+  if (x.e2ee !== void 0 && !isBool(x.e2ee)) return null;
   const t = {
     id: x.id,
     kind: x.kind,
@@ -136,6 +137,7 @@ function trackInfo(x) {
     muted: x.muted === true
   };
   if (x.muted_by_host === true) t.muted_by_host = true;
+  if (x.e2ee === true) t.e2ee = true;
   if (isStr(x.cid) && x.cid !== "") t.cid = x.cid;
   if (isStr(x.name) && x.name !== "") t.name = x.name;
   return t;
@@ -166,6 +168,11 @@ function participantInfo(x) {
     tracks
   };
   if (isStr(x.name) && x.name !== "") p.name = x.name;
+  if (x.e2ee !== void 0 && x.e2ee !== null) {
+    const k = x.e2ee;
+    if (!isObj(k) || !isStr(k.identity_key) || !isStr(k.kem_key) || !isStr(k.signature)) return null;
+    p.e2ee = { identity_key: k.identity_key, kem_key: k.kem_key, signature: k.signature };
+  }
   return p;
 }
 function participantList(x) {
@@ -190,7 +197,8 @@ function checkServerMessage(type, data) {
       const participants = participantList(d.participants);
       if (!isStr(d.room) || !participant || !participants) return null;
       if (!isOptStr(d.resume_secret) || d.resumed !== void 0 && !isBool(d.resumed)) return null;
-      const j = { room: d.room, participant, participants, resumed: d.resumed === true };
+      if (d.e2ee !== void 0 && !isBool(d.e2ee)) return null;
+      const j = { room: d.room, participant, participants, resumed: d.resumed === true, e2ee: d.e2ee === true };
       if (isStr(d.resume_secret) && d.resume_secret !== "") j.resume_secret = d.resume_secret;
       return { type, data: j };
     }
@@ -234,6 +242,9 @@ function checkServerMessage(type, data) {
       if (isStr(d.topic)) m.topic = d.topic;
       return { type, data: m };
     }
+    case "e2ee":
+      if (!isStr(d.from) || d.from === "" || !isStr(d.payload)) return null;
+      return { type, data: { from: d.from, payload: d.payload } };
     case "leave":
       if (!isOptStr(d.reason)) return null;
       return { type, data: isStr(d.reason) && d.reason !== "" ? { reason: d.reason } : {} };

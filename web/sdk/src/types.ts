@@ -15,6 +15,15 @@ export interface TrackInfo {
   muted: boolean;
   /** The server (the REST API, later a host) muted the track: a lock its publisher cannot lift. */
   muted_by_host?: boolean;
+  /** The publisher announced the track as end-to-end encrypted. */
+  e2ee?: boolean;
+}
+
+/** A participant's end-to-end encryption announcement (docs/e2ee.md), base64 fields as on the wire. */
+export interface E2EEAnnouncement {
+  identity_key: string;
+  kem_key: string;
+  signature: string;
 }
 
 export interface ParticipantInfo {
@@ -24,6 +33,8 @@ export interface ParticipantInfo {
   joined_at: number;
   permissions: { publish: boolean; subscribe: boolean; publish_data: boolean };
   tracks: TrackInfo[];
+  /** In a room that requires end-to-end encryption: the participant's announced keys. */
+  e2ee?: E2EEAnnouncement;
 }
 
 export interface TransformOptions {
