@@ -49,7 +49,17 @@ export interface TransformOptions {
 export interface ConnectOptions {
   /** default true: resume after a signaling drop, ICE restart on network change */
   reconnect?: boolean;
-  /** ready for E2EE */
+  /**
+   * default true: announce end-to-end encryption keys when joining, and
+   * encrypt every track and message when the room requires it (docs/e2ee.md).
+   * false: never (a room that requires it refuses the join: e2ee_required).
+   * Needs RTCRtpScriptTransform; where the browser lacks it, joining a room
+   * that requires E2EE fails with e2ee_required.
+   */
+  e2ee?: boolean;
+  /** Where the SDK's e2ee-worker.js is served; default: beside the SDK module. */
+  e2eeWorkerUrl?: string | URL;
+  /** A custom frame transform; with it the built-in end-to-end encryption is off. */
   transform?: TransformOptions;
   iceServers?: RTCIceServer[];
   signal?: AbortSignal;
@@ -111,6 +121,8 @@ export interface RoomEvents {
   disconnected: (reason: string) => void;
   data: (payload: Uint8Array, from: string, topic: string) => void;
   chat: (m: ChatMessage) => void;
-  /** non-fatal server errors */
+  /** non-fatal errors: the server's, and "data_undecryptable" / "e2ee_key_package" for end-to-end encryption */
   error: (code: string, message: string) => void;
+  /** the end-to-end encryption state changed: the safety code, a participant's status, the room's mode */
+  e2eeChanged: () => void;
 }
