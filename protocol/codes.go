@@ -107,7 +107,7 @@ func Codes() []CodeSpec {
 		{CodeMutedByHost, 0, Signal, "the track was muted by the host and only the host can lift that; send `unmute_request` to ask"},
 		{CodeE2EERequired, 0, Signal, "the room requires end-to-end encryption and the `join` announced no `e2ee` keys"},
 		{CodeE2EEKeys, 0, Signal, "the `join`'s `e2ee` announcement does not verify: its signature is not the identity key's over this room and identity"},
-		{CodeTrackNotEncrypted, 0, Signal, "the room requires end-to-end encryption and a track was published without `add_track.e2ee`; it is not forwarded"},
+		{CodeTrackNotEncrypted, 0, Signal, "the room requires end-to-end encryption and a track was published without `add_track.e2ee`, or in a codec other than VP8 or Opus; it is not forwarded"},
 		{CodeDataNotEncrypted, 0, Signal, "the room requires end-to-end encryption and a `data` payload is not a sealed message (docs/e2ee.md)"},
 		{CodeE2EEOff, 0, Signal, "an `e2ee` message in a room that does not use end-to-end encryption, or to a participant without keys"},
 		{CodeServerFull, 0, Signal, "the node has `signal.max_sessions` sessions, or this connection had not joined yet and was closed to make room for newer ones (`signal.max_unauthenticated`); try again later"},

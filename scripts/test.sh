@@ -105,6 +105,14 @@ if [ "$have_web" = 1 ]; then
 	fi
 fi
 
+if [ "$have_web" = 1 ]; then
+	# The SDK's own tests under Node: SFrame against RFC 9605's vectors,
+	# X-Wing HPKE against Go's, and the E2EE wire format against
+	# e2ee/testdata/vectors.json, which the Go package writes.
+	section "web sdk tests (node)"
+	(cd web && npm test)
+fi
+
 section "go vet"
 go vet ./...
 echo "ok"
@@ -137,5 +145,11 @@ fuzz ./internal/sfu/ FuzzWritePacket
 fuzz ./internal/sfu/ FuzzKeyframeStart
 fuzz ./internal/loadtest/ FuzzKeyframeDetector
 fuzz ./e2ee/ FuzzOpen
+fuzz ./e2ee/ FuzzKeyPackage
+fuzz ./e2ee/ FuzzAck
+fuzz ./e2ee/ FuzzDataMessage
+fuzz ./e2ee/ FuzzAnnouncement
+fuzz ./e2ee/ FuzzDecryptFrame
+fuzz ./e2ee/ FuzzReceive
 
 section "all tests passed"

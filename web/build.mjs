@@ -1,6 +1,7 @@
 // Builds the browser bundles into web/dist (embedded in the server binary).
 //
 //   sdk/src/index.ts  -> dist/sdk/conclave.js   (the JS SDK, one readable ES module)
+//   sdk/src/e2ee/worker.ts -> dist/sdk/e2ee-worker.js (the SDK's end-to-end encryption Worker)
 //   app/src/main.ts   -> dist/app/app.js        (the meeting app; imports /sdk/conclave.js)
 //   app/index.html    -> dist/index.html
 //   app/app.css       -> dist/app/app.css
@@ -65,6 +66,15 @@ async function main() {
     outfile: p('dist', 'sdk', 'conclave.js'),
   });
   console.log('build: dist/sdk/conclave.js');
+
+  // The Worker that encrypts and decrypts media frames: the SDK loads it
+  // from beside itself (new URL('./e2ee-worker.js', import.meta.url)).
+  await build({
+    ...common,
+    entryPoints: [p('sdk', 'src', 'e2ee', 'worker.ts')],
+    outfile: p('dist', 'sdk', 'e2ee-worker.js'),
+  });
+  console.log('build: dist/sdk/e2ee-worker.js');
 
   const appEntry = p('app', 'src', 'main.ts');
   const appHTML = p('app', 'index.html');

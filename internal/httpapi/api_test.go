@@ -566,6 +566,9 @@ func TestCreateRoomValidation(t *testing.T) {
 		{"max_participants over 1000", `{"name":"r1","max_participants":1001}`, 400, "invalid_argument", "max_participants"},
 		{"max_participants over int", `{"name":"r1","max_participants":1e30}`, 400, "invalid_argument", "max_participants"},
 		{"negative empty_timeout", `{"name":"r1","empty_timeout":-1}`, 400, "invalid_argument", "empty_timeout"},
+		{"unknown e2ee mode", `{"name":"r1","e2ee":"maybe"}`, 400, "invalid_argument", "e2ee"},
+		{"e2ee as a boolean", `{"name":"r1","e2ee":true}`, 400, "invalid_argument", "e2ee"},
+		{"e2ee room over 200", `{"name":"r1","e2ee":"required","max_participants":201}`, 400, "invalid_argument", "max_participants"},
 		{"empty_timeout over a day", `{"name":"r1","empty_timeout":86401}`, 400, "invalid_argument", "empty_timeout"},
 		// Seconds that would overflow a time.Duration are refused, not wrapped.
 		{"empty_timeout that overflows", `{"name":"r1","empty_timeout":18446744074}`, 400, "invalid_argument", "empty_timeout"},
@@ -627,6 +630,13 @@ func TestRoomLifecycle(t *testing.T) {
 		got.CreatedAt.Before(before) || got.CreatedAt.After(time.Now().Add(time.Second)) {
 		t.Fatalf("created %+v", got)
 	}
+	sealed := decodeOK[roomJSON](t, e.do(t, "POST", "/v1/rooms", tok, `{"name":"sealed","e2ee":"required","max_participants":200}`), http.StatusCreated)
+	if sealed.E2EE != "required" || sealed.MaxParticipants != 200 {
+		t.Fatalf("created %+v, want a room that requires E2EE", sealed)
+	}
+	if info, err := e.rooms.Get("sealed"); err != nil || info.E2EE != room.E2EERequired {
+		t.Fatalf("the room does not require E2EE: %+v %v", info, err)
+	}
 	if info, err := e.rooms.Get("standup"); err != nil || info.Owner != room.KeyID(e.keyA.ID) {
 		t.Fatalf("the room is not owned by the token's key: %+v %v", info, err)
 	}
@@ -652,7 +662,7 @@ func TestRoomLifecycle(t *testing.T) {
 			t.Errorf("alpha num_participants = %d", r.NumParticipants)
 		}
 	}
-	if !slices.Equal(names, []string{"alpha", "beta", "defaults", "standup"}) {
+	if !slices.Equal(names, []string{"alpha", "beta", "defaults", "sealed", "standup"}) {
 		t.Fatalf("list = %v", names)
 	}
 	r := e.do(t, "GET", "/v1/rooms", mint(t, e.keyC, allGrants, ""), "")

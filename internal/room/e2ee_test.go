@@ -149,6 +149,12 @@ func TestE2EETracks(t *testing.T) {
 	if !info.E2EE || !info.Wire().E2EE {
 		t.Fatalf("an encrypted track's info does not say so: %+v", info)
 	}
+	if err := alice.AnnounceTrack("h264", room.KindVideo, room.SourceScreen, "", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Publish("TR_3", "h264", room.KindVideo, "video/H264", newReceiver("TR_3", webrtc.RTPCodecTypeVideo)); !errors.Is(err, room.ErrE2EECodec) {
+		t.Fatalf("publishing encrypted H.264 = %v, want %v", err, room.ErrE2EECodec)
+	}
 }
 
 func TestE2EEData(t *testing.T) {

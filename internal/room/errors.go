@@ -40,6 +40,7 @@ var (
 	ErrE2EERequired       = &Error{protocol.CodeE2EERequired, "", "this room requires end-to-end encryption: join with e2ee keys"}
 	ErrE2EEKeys           = &Error{protocol.CodeE2EEKeys, "", "the e2ee announcement's signature does not verify for this room and identity"}
 	ErrTrackNotEncrypted  = &Error{protocol.CodeTrackNotEncrypted, "", "this room requires end-to-end encryption: announce the track with add_track e2ee=true"}
+	ErrE2EECodec          = &Error{protocol.CodeTrackNotEncrypted, "", "end-to-end encrypted rooms carry VP8 video and Opus audio only"}
 	ErrDataNotEncrypted   = &Error{protocol.CodeDataNotEncrypted, "", "this room requires end-to-end encryption: data payloads must be sealed"}
 	ErrE2EEOff            = &Error{protocol.CodeE2EEOff, "", "the room does not use end-to-end encryption, or the recipient has no keys"}
 	// ErrUnavailable: the change could not be stored, so it was not made.

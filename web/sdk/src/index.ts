@@ -7,6 +7,7 @@ export type {
   ReconnectReason,
   TrackInfo,
   ParticipantInfo,
+  E2EEAnnouncement,
   TransformOptions,
   ConnectOptions,
   RemoteTrack,
@@ -15,5 +16,6 @@ export type {
   RoomEvents,
 } from './types.js';
 export { connect, Room } from './room.js';
+export type { E2EEParticipantStatus, E2EEStats } from './e2ee-room.js';
 export { DeviceError, listDevices, getLocalMedia, type DeviceErrorKind } from './devices.js';
 export { LevelMeter } from './level.js';

@@ -3,6 +3,7 @@
 
 import { JoinFailure, RETRYABLE_CODES } from './errors.js';
 import type { ClientMessages, Joined } from './messages.js';
+import type { E2EEAnnouncement } from './types.js';
 import { abortError, SignalSocket } from './signal.js';
 
 const JOIN_TIMEOUT_MS = 10_000;
@@ -22,6 +23,8 @@ export interface JoinHost {
   ended(): boolean;
   /** Takes over a socket whose join succeeded (its handlers, the room's socket). */
   adopt(socket: SignalSocket): void;
+  /** The end-to-end encryption announcement to join with, if any. */
+  announcement?: () => Promise<E2EEAnnouncement | undefined>;
 }
 
 /**
@@ -32,11 +35,22 @@ export interface JoinHost {
 export async function openAndJoin(host: JoinHost, resume: ResumeRequest | undefined, apply: (j: Joined) => void): Promise<void> {
   const signal = host.signal;
   let socket: SignalSocket;
+  // The keys are made while the socket opens: the join waits for both.
+  const announcing = host.announcement?.();
+  announcing?.catch(() => {});
   try {
     socket = await SignalSocket.open(host.wsUrl, host.connecting() ? signal : undefined);
   } catch (err) {
     if ((err as { name?: string }).name === 'AbortError') throw err;
     throw new JoinFailure('network', (err as Error).message ?? 'cannot reach the server', true);
+  }
+  let e2ee: E2EEAnnouncement | undefined;
+  try {
+    e2ee = await announcing;
+  } catch (err) {
+    // Joined without keys: a plain room admits it; a room that requires
+    // end-to-end encryption refuses it with e2ee_required.
+    console.warn('conclave: end-to-end encryption keys could not be made', err);
   }
   if (host.ended()) {
     socket.close();
@@ -99,6 +113,7 @@ export async function openAndJoin(host: JoinHost, resume: ResumeRequest | undefi
     };
     const join: ClientMessages['join'] = { token: host.token };
     if (resume) join.resume = resume;
+    if (e2ee) join.e2ee = e2ee;
     if (!socket.send('join', join)) finish(new JoinFailure('network', 'could not send join', true));
   });
 }

@@ -16,7 +16,16 @@ import type { Send } from './pc.js';
 import type { Publisher } from './publisher.js';
 import { replaceInPlace } from './records.js';
 import { attachTransform } from './transform.js';
-import type { ConnectOptions, LocalTrack, ParticipantInfo, RoomEvents, TrackInfo, TrackSource } from './types.js';
+import type { ClientMessages } from './messages.js';
+import type {
+  ConnectOptions,
+  LocalTrack,
+  ParticipantInfo,
+  RoomEvents,
+  TrackInfo,
+  TrackSource,
+  TransformOptions,
+} from './types.js';
 
 interface LocalState {
   cid: string;
@@ -33,12 +42,31 @@ export interface LocalMediaHost {
   readonly local: ParticipantInfo;
   readonly events: Emitter<RoomEvents>;
   readonly opts: ConnectOptions;
+  /** The frame transform for senders and receivers: the app's, or the end-to-end encryption Worker's. */
+  transform(): TransformOptions | undefined;
+  /** The room requires end-to-end encryption and this session encrypts. */
+  e2ee(): boolean;
   publisher(): Publisher | null;
   ended(): boolean;
   /** Resolves once signaling is connected. */
   ready(): Promise<void>;
   send: Send;
   assertActive(): void;
+}
+
+/**
+ * Offers VP8 only: an end-to-end encrypted room carries VP8 and Opus, the
+ * codecs whose headers the encryption leaves in clear (docs/e2ee.md).
+ */
+function preferVP8(tr: RTCRtpTransceiver): void {
+  const caps = RTCRtpSender.getCapabilities?.('video')?.codecs;
+  if (!caps || typeof tr.setCodecPreferences !== 'function') return;
+  const primary = /^video\/(vp9|h264|h265|av1)$/i;
+  try {
+    tr.setCodecPreferences(caps.filter((c) => !primary.test(c.mimeType)));
+  } catch (err) {
+    console.warn('conclave: could not restrict the codecs to VP8', err);
+  }
 }
 
 function sourceFitsKind(source: TrackSource, kind: string): boolean {
@@ -171,11 +199,15 @@ export class LocalMedia {
   private attachSender(lt: LocalTrack, st: LocalState): void {
     const publisher = this.host.publisher();
     if (!publisher) throw conclaveError('disconnected', 'the room is disconnected');
-    this.host.send('add_track', { cid: st.cid, kind: st.kind, source: lt.source });
+    const e2ee = this.host.e2ee();
+    const announce: ClientMessages['add_track'] = { cid: st.cid, kind: st.kind, source: lt.source };
+    if (e2ee) announce.e2ee = true;
+    this.host.send('add_track', announce);
     const tr = publisher.addTrack(lt.track, st.stream);
     st.transceiver = tr;
     lt.sender = tr.sender;
-    attachTransform(this.host.opts.transform, tr.sender, {
+    if (e2ee && st.kind === 'video') preferVP8(tr);
+    attachTransform(this.host.transform(), tr.sender, {
       side: 'send',
       trackId: st.cid,
       kind: st.kind,

@@ -2,7 +2,7 @@
 // SDK applies to every message the server sends. A message that fails them is
 // logged and ignored; it never throws out of the socket handler.
 
-import type { ParticipantInfo, TrackInfo, TrackSource } from './types.js';
+import type { E2EEAnnouncement, ParticipantInfo, TrackInfo, TrackSource } from './types.js';
 
 export type PCName = 'publisher' | 'subscriber';
 
@@ -12,6 +12,8 @@ export interface Joined {
   participants: ParticipantInfo[];
   resume_secret?: string;
   resumed?: boolean;
+  /** The room requires end-to-end encryption. */
+  e2ee?: boolean;
 }
 export interface ParticipantJoinedMsg { participant: ParticipantInfo }
 export interface ParticipantLeftMsg { participant_id: string; reason: string }
@@ -31,6 +33,7 @@ export interface DataMsg { from?: string; to?: string[]; topic?: string; payload
 export interface LeaveMsg { reason?: string }
 export interface PongMsg { t: number }
 export interface ErrorMsg { code: string; message: string }
+export interface E2EEMsg { from?: string; to?: string; payload: string }
 
 export type ServerMessage =
   | { type: 'joined'; data: Joined }
@@ -46,12 +49,13 @@ export type ServerMessage =
   | { type: 'data'; data: DataMsg }
   | { type: 'leave'; data: LeaveMsg }
   | { type: 'pong'; data: PongMsg }
-  | { type: 'error'; data: ErrorMsg };
+  | { type: 'error'; data: ErrorMsg }
+  | { type: 'e2ee'; data: E2EEMsg };
 
 /** Client-to-server message types and their payloads. */
 export interface ClientMessages {
-  join: { token: string; resume?: { participant_id: string; secret: string } };
-  add_track: { cid: string; kind: 'audio' | 'video'; source: TrackSource; name?: string };
+  join: { token: string; resume?: { participant_id: string; secret: string }; e2ee?: E2EEAnnouncement };
+  add_track: { cid: string; kind: 'audio' | 'video'; source: TrackSource; name?: string; e2ee?: boolean };
   offer: SessionDescriptionMsg;
   answer: SessionDescriptionMsg;
   candidate: CandidateMsg;
@@ -61,6 +65,7 @@ export interface ClientMessages {
   restart_ice: Record<string, never>;
   leave: LeaveMsg;
   ping: { t: number };
+  e2ee: { to: string; payload: string };
 }
 
 type Obj = Record<string, unknown>;
@@ -79,6 +84,7 @@ function trackInfo(x: unknown): TrackInfo | null {
   if (!isOptStr(x.cid) || !isOptStr(x.name) || !isOptStr(x.mime_type)) return null;
   if (x.muted !== undefined && !isBool(x.muted)) return null;
   if (x.muted_by_host !== undefined && !isBool(x.muted_by_host)) return null;
+  if (x.e2ee !== undefined && !isBool(x.e2ee)) return null;
   const t: TrackInfo = {
     id: x.id,
     kind: x.kind,
@@ -87,6 +93,7 @@ function trackInfo(x: unknown): TrackInfo | null {
     muted: x.muted === true,
   };
   if (x.muted_by_host === true) t.muted_by_host = true;
+  if (x.e2ee === true) t.e2ee = true;
   if (isStr(x.cid) && x.cid !== '') t.cid = x.cid;
   if (isStr(x.name) && x.name !== '') t.name = x.name;
   return t;
@@ -118,6 +125,11 @@ function participantInfo(x: unknown): ParticipantInfo | null {
     tracks,
   };
   if (isStr(x.name) && x.name !== '') p.name = x.name;
+  if (x.e2ee !== undefined && x.e2ee !== null) {
+    const k = x.e2ee;
+    if (!isObj(k) || !isStr(k.identity_key) || !isStr(k.kem_key) || !isStr(k.signature)) return null;
+    p.e2ee = { identity_key: k.identity_key, kem_key: k.kem_key, signature: k.signature };
+  }
   return p;
 }
 
@@ -149,7 +161,8 @@ export function checkServerMessage(type: string, data: unknown): ServerMessage |
       const participants = participantList(d.participants);
       if (!isStr(d.room) || !participant || !participants) return null;
       if (!isOptStr(d.resume_secret) || (d.resumed !== undefined && !isBool(d.resumed))) return null;
-      const j: Joined = { room: d.room, participant, participants, resumed: d.resumed === true };
+      if (d.e2ee !== undefined && !isBool(d.e2ee)) return null;
+      const j: Joined = { room: d.room, participant, participants, resumed: d.resumed === true, e2ee: d.e2ee === true };
       if (isStr(d.resume_secret) && d.resume_secret !== '') j.resume_secret = d.resume_secret;
       return { type, data: j };
     }
@@ -193,6 +206,9 @@ export function checkServerMessage(type: string, data: unknown): ServerMessage |
       if (isStr(d.topic)) m.topic = d.topic;
       return { type, data: m };
     }
+    case 'e2ee':
+      if (!isStr(d.from) || d.from === '' || !isStr(d.payload)) return null;
+      return { type, data: { from: d.from, payload: d.payload } };
     case 'leave':
       if (!isOptStr(d.reason)) return null;
       return { type, data: isStr(d.reason) && d.reason !== '' ? { reason: d.reason } : {} };

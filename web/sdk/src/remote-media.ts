@@ -8,7 +8,7 @@ import { msidByMid } from './sdp.js';
 import type { RemoteTrackRef } from './stats.js';
 import type { Subscriber } from './subscriber.js';
 import { attachTransform } from './transform.js';
-import type { ConnectOptions, ParticipantInfo, RemoteTrack, RoomEvents, TrackInfo } from './types.js';
+import type { ConnectOptions, ParticipantInfo, RemoteTrack, RoomEvents, TrackInfo, TransformOptions } from './types.js';
 
 /** How long a subscribed track may wait for its TrackInfo before one is synthesised. */
 const TRACK_INFO_WAIT_MS = 2_000;
@@ -29,6 +29,8 @@ export interface RemoteMediaHost {
   readonly local: ParticipantInfo;
   readonly events: Emitter<RoomEvents>;
   readonly opts: ConnectOptions;
+  /** The frame transform for receivers: the app's, or the end-to-end encryption Worker's. */
+  transform(): TransformOptions | undefined;
   subscriber(): Subscriber | null;
 }
 
@@ -145,7 +147,7 @@ export class RemoteMedia {
       timer: undefined,
     };
     try {
-      attachTransform(this.host.opts.transform, tr.receiver, {
+      attachTransform(this.host.transform(), tr.receiver, {
         side: 'receive',
         trackId: tid,
         kind: track.kind === 'audio' ? 'audio' : 'video',

@@ -4,7 +4,9 @@
 // (remote-media.ts), joining (join.ts), reconnecting (reconnect.ts) and data
 // (data.ts) live in their own modules.
 
-import { dataMessage, emitData } from './data.js';
+import { fromBase64, toBase64 } from './base64.js';
+import { dataMessage, emitData, emitDataBytes } from './data.js';
+import { e2eeSupported, RoomE2EE, type E2EEParticipantStatus, type E2EEStats } from './e2ee-room.js';
 import { Emitter } from './emitter.js';
 import { conclaveError, JoinFailure } from './errors.js';
 import { openAndJoin, type ResumeRequest } from './join.js';
@@ -63,6 +65,7 @@ export class Room {
   private readonly remoteMedia: RemoteMedia;
   private readonly reconnector: Reconnector;
   private readonly stats: StatsMonitor;
+  private readonly e2eeCtl: RoomE2EE | null;
 
   /** @internal Rooms are created by connect(). */
   constructor(key: typeof CONSTRUCT, wsUrl: string, token: string, opts: ConnectOptions) {
@@ -70,10 +73,29 @@ export class Room {
     this.wsUrl = wsUrl;
     this.token = token;
     this.opts = opts;
+    this.e2eeCtl =
+      opts.e2ee !== false && !opts.transform && e2eeSupported()
+        ? RoomE2EE.start(
+            {
+              send: (to, payload) => this.send('e2ee', { to, payload }),
+              changed: () => this.events.emit('e2eeChanged'),
+              error: (code, message) => this.events.emit('error', code, message),
+            },
+            token,
+            opts.e2eeWorkerUrl ?? new URL('./e2ee-worker.js', import.meta.url),
+          )
+        : null;
+    const transform = () => {
+      if (opts.transform) return opts.transform;
+      const worker = this.e2eeCtl?.transformWorker();
+      return worker ? { worker } : undefined;
+    };
     this.localMedia = new LocalMedia({
       local: this.local,
       events: this.events,
       opts,
+      transform,
+      e2ee: () => this.e2eeCtl?.enabled === true,
       publisher: () => this.publisher,
       ended: () => this.ended,
       ready: () => this.ready(),
@@ -84,6 +106,7 @@ export class Room {
       local: this.local,
       events: this.events,
       opts,
+      transform,
       subscriber: () => this.subscriber,
     });
     this.reconnector = new Reconnector({
@@ -171,6 +194,7 @@ export class Room {
         signal: this.opts.signal,
         connecting: () => this._state === 'connecting',
         ended: () => this.ended,
+        announcement: this.e2eeCtl ? () => this.e2eeCtl!.announcement() : undefined,
         adopt: (socket) => {
           this.socket = socket;
           socket.onMessage = (m) => this.handle(m);
@@ -190,7 +214,9 @@ export class Room {
     this.resumeSecret = j.resume_secret ?? (resumed ? this.resumeSecret : undefined);
     replaceInPlace(this.local, j.participant);
     if (!this.publisher || !this.subscriber) this.createPCs();
+    const before = resumed ? [...this.remoteMedia.participants.keys()] : [];
     this.remoteMedia.reconcile(j.participants, !rejoin);
+    this.applyJoinedE2EE(j, resumed, before);
     this.localMedia.syncInfos();
     if (resumed) {
       const queued = this.outbox;
@@ -201,6 +227,25 @@ export class Room {
       this.outbox = [];
       if (rejoin) this.localMedia.republish();
     }
+  }
+
+  /**
+   * The keys follow the membership: a join (or fresh re-join) starts the
+   * session's keys over; a resume keeps them and catches up with whoever
+   * came and went while signaling was down.
+   */
+  private applyJoinedE2EE(j: Joined, resumed: boolean, before: string[]): void {
+    const e = this.e2eeCtl;
+    if (!e) return;
+    const fail = (err: unknown) => console.error('conclave: e2ee', err);
+    if (!resumed) {
+      e.joined(j.e2ee === true, j.participant, j.participants).catch(fail);
+      return;
+    }
+    const now = new Set(j.participants.map((p) => p.id));
+    for (const id of before) if (!now.has(id)) e.participantLeft(id).catch(fail);
+    const had = new Set(before);
+    for (const p of j.participants) if (!had.has(p.id)) e.participantJoined(p).catch(fail);
   }
 
   private createPCs(): void {
@@ -288,6 +333,7 @@ export class Room {
         return;
       case 'participant_joined':
         this.remoteMedia.upsert(msg.data.participant, true);
+        this.e2eeCtl?.participantJoined(msg.data.participant).catch((err) => console.error('conclave: e2ee', err));
         return;
       case 'participant_updated':
         if (msg.data.participant.id === this.local.id) {
@@ -299,6 +345,10 @@ export class Room {
         return;
       case 'participant_left':
         this.remoteMedia.remove(msg.data.participant_id, msg.data.reason);
+        this.e2eeCtl?.participantLeft(msg.data.participant_id).catch((err) => console.error('conclave: e2ee', err));
+        return;
+      case 'e2ee':
+        this.e2eeCtl?.receive(msg.data.from ?? '', msg.data.payload).catch((err) => console.error('conclave: e2ee', err));
         return;
       case 'track_published':
         this.onTrackPublished(msg.data.participant_id, msg.data.track);
@@ -327,9 +377,17 @@ export class Room {
       case 'mute':
         this.localMedia.onServerMute(msg.data.track_id, msg.data.muted);
         return;
-      case 'data':
-        emitData(this.events, msg.data.payload, msg.data.from ?? '', msg.data.topic ?? '');
+      case 'data': {
+        const from = msg.data.from ?? '';
+        const topic = msg.data.topic ?? '';
+        if (this.e2eeCtl?.enabled) {
+          const sealed = fromBase64(msg.data.payload);
+          if (sealed) this.e2eeCtl.open(from, topic, sealed, (plain) => emitDataBytes(this.events, plain, from, topic));
+          return;
+        }
+        emitData(this.events, msg.data.payload, from, topic);
         return;
+      }
       case 'leave':
         if (msg.data.reason === 'server_shutdown' && this.opts.reconnect !== false) {
           // The server is restarting, not ending our session: reconnect as
@@ -412,12 +470,56 @@ export class Room {
 
   async sendData(payload: Uint8Array | string, opts: { topic?: string; to?: string[] } = {}): Promise<void> {
     this.assertActive();
-    this.send('data', dataMessage(this.local, payload, opts));
+    const msg = dataMessage(this.local, payload, opts);
+    if (this.e2eeCtl?.enabled) {
+      // Sealed with this participant's key and signed with its identity
+      // key: the server relays what it cannot read.
+      msg.payload = toBase64(await this.e2eeCtl.seal(opts.topic ?? '', fromBase64(msg.payload)!));
+      this.assertActive();
+    }
+    this.send('data', msg);
   }
 
   sendChat(text: string): Promise<void> {
     if (typeof text !== 'string') return Promise.reject(new TypeError('sendChat: text must be a string'));
     return this.sendData(JSON.stringify({ text }), { topic: 'chat' });
+  }
+
+  // ------------------------------------------------------------- end-to-end encryption
+
+  /** True when the room requires end-to-end encryption and this session encrypts everything it sends. */
+  get e2ee(): boolean {
+    return this.e2eeCtl?.enabled === true;
+  }
+
+  /** Where this browser keeps its identity key: 'indexeddb' (non-extractable, kept across visits) or 'memory' (this page only); null without E2EE. */
+  get identityStorage(): 'indexeddb' | 'memory' | null {
+    return this.e2eeCtl?.identityStorage ?? null;
+  }
+
+  /** The room's safety code ("12345 67890 13579 24680"), the same on every screen; "" without E2EE. */
+  safetyCode(): Promise<string> {
+    return this.e2eeCtl?.safetyCode() ?? Promise.resolve('');
+  }
+
+  /** What this browser knows of a participant's end-to-end encryption; null without E2EE or for an unknown id. */
+  e2eeStatus(participantId: string): E2EEParticipantStatus | null {
+    return this.e2eeCtl?.status(participantId) ?? null;
+  }
+
+  /** Marks (or unmarks) a participant's identity key verified on this browser, after comparing safety codes. */
+  markVerified(participantId: string, verified = true): void {
+    this.e2eeCtl?.markVerified(participantId, verified);
+  }
+
+  /** Counters of this session's end-to-end encryption (frames encrypted, decrypted, dropped by reason); null without E2EE. */
+  e2eeStats(): Promise<E2EEStats | null> {
+    return this.e2eeCtl?.stats() ?? Promise.resolve(null);
+  }
+
+  /** The SFrame key id this session sends with (epoch << 8 | step), for tests and diagnostics. */
+  e2eeSendingKeyId(): number {
+    return this.e2eeCtl?.sendingKid() ?? 0;
   }
 
   // ------------------------------------------------------------- leaving
@@ -451,6 +553,7 @@ export class Room {
   }
 
   private teardown(): void {
+    this.e2eeCtl?.close();
     this.stats.stop();
     this.reconnector.stop();
     const socket = this.socket;

@@ -15,6 +15,15 @@ export interface TrackInfo {
   muted: boolean;
   /** The server (the REST API, later a host) muted the track: a lock its publisher cannot lift. */
   muted_by_host?: boolean;
+  /** The publisher announced the track as end-to-end encrypted. */
+  e2ee?: boolean;
+}
+
+/** A participant's end-to-end encryption announcement (docs/e2ee.md), base64 fields as on the wire. */
+export interface E2EEAnnouncement {
+  identity_key: string;
+  kem_key: string;
+  signature: string;
 }
 
 export interface ParticipantInfo {
@@ -24,6 +33,8 @@ export interface ParticipantInfo {
   joined_at: number;
   permissions: { publish: boolean; subscribe: boolean; publish_data: boolean };
   tracks: TrackInfo[];
+  /** In a room that requires end-to-end encryption: the participant's announced keys. */
+  e2ee?: E2EEAnnouncement;
 }
 
 export interface TransformOptions {
@@ -38,7 +49,17 @@ export interface TransformOptions {
 export interface ConnectOptions {
   /** default true: resume after a signaling drop, ICE restart on network change */
   reconnect?: boolean;
-  /** ready for E2EE */
+  /**
+   * default true: announce end-to-end encryption keys when joining, and
+   * encrypt every track and message when the room requires it (docs/e2ee.md).
+   * false: never (a room that requires it refuses the join: e2ee_required).
+   * Needs RTCRtpScriptTransform; where the browser lacks it, joining a room
+   * that requires E2EE fails with e2ee_required.
+   */
+  e2ee?: boolean;
+  /** Where the SDK's e2ee-worker.js is served; default: beside the SDK module. */
+  e2eeWorkerUrl?: string | URL;
+  /** A custom frame transform; with it the built-in end-to-end encryption is off. */
   transform?: TransformOptions;
   iceServers?: RTCIceServer[];
   signal?: AbortSignal;
@@ -100,6 +121,8 @@ export interface RoomEvents {
   disconnected: (reason: string) => void;
   data: (payload: Uint8Array, from: string, topic: string) => void;
   chat: (m: ChatMessage) => void;
-  /** non-fatal server errors */
+  /** non-fatal errors: the server's, and "data_undecryptable" / "e2ee_key_package" for end-to-end encryption */
   error: (code: string, message: string) => void;
+  /** the end-to-end encryption state changed: the safety code, a participant's status, the room's mode */
+  e2eeChanged: () => void;
 }

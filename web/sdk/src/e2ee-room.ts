@@ -1,0 +1,353 @@
+// A room's end-to-end encryption (docs/e2ee.md): the participant's keys, its
+// e2ee.Session, the Worker that encrypts and decrypts media frames, and what
+// this browser remembers of other participants' identity keys. Room drives
+// it from signaling; the crypto lives in ./e2ee/.
+
+import { fromBase64, toBase64 } from './base64.js';
+import {
+  announcementFromJSON,
+  announcementToJSON,
+  generateKemKey,
+  loadIdentity,
+  newSession,
+  toHex,
+  type FrameCryptoStats,
+  type IdentityStorage,
+  type Member,
+  type Outbound,
+  type Session,
+  type WorkerReply,
+  type WorkerRequest,
+} from './e2ee/index.js';
+import type { E2EEAnnouncement, ParticipantInfo } from './types.js';
+
+/** What this browser knows of another participant's end-to-end encryption. */
+export interface E2EEParticipantStatus {
+  /** Its announcement verifies: its keys are bound to its identity and this room. */
+  valid: boolean;
+  /** Why not, when not valid (an e2ee error code). */
+  error: string | null;
+  /** Its sender key has arrived: its media and messages can be decrypted. */
+  hasKey: boolean;
+  /** Its identity key differs from the one this browser saw before for the same identity. */
+  changed: boolean;
+  /** Someone on this browser marked this identity key verified (markVerified). */
+  verified: boolean;
+  /** Its identity key, hex. */
+  identityKey: string;
+}
+
+/** Counters of this session's end-to-end encryption. */
+export interface E2EEStats {
+  framesEncrypted: number;
+  framesDecrypted: number;
+  /** Frames dropped (never decoded), by reason. */
+  framesDropped: Record<string, number>;
+  dataSealed: number;
+  dataOpened: number;
+  dataDropped: Record<string, number>;
+  keyPackagesSent: number;
+  switches: number;
+}
+
+const SEEN_PREFIX = 'conclave.e2ee.seen.';
+const VERIFIED_PREFIX = 'conclave.e2ee.verified.';
+
+/** Whether this browser can run E2EE: encoded transforms, module workers, WebCrypto Ed25519. */
+export function e2eeSupported(): boolean {
+  const g = globalThis as { RTCRtpScriptTransform?: unknown; Worker?: unknown; crypto?: Crypto };
+  return typeof g.RTCRtpScriptTransform === 'function' && typeof g.Worker === 'function' && !!g.crypto?.subtle;
+}
+
+/** The room and sub claims of a join token, read without verifying (the server verifies it). */
+export function tokenClaims(token: string): { room: string; identity: string } | null {
+  const part = token.split('.')[1];
+  if (!part) return null;
+  try {
+    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (part.length % 4)) % 4));
+    const c = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (ch) => ch.charCodeAt(0)))) as {
+      room?: unknown;
+      sub?: unknown;
+    };
+    if (typeof c.room !== 'string' || typeof c.sub !== 'string') return null;
+    return { room: c.room, identity: c.sub };
+  } catch {
+    return null;
+  }
+}
+
+function storage(): Storage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null; // storage disabled for this page
+  }
+}
+
+export interface E2EEHost {
+  /** Sends an e2ee message (queued while signaling reconnects). */
+  send(to: string, payload: string): void;
+  /** Something an app shows changed: the safety code, a participant's status, the room's mode. */
+  changed(): void;
+  /** A failure worth the app's attention (undecryptable data, a refused key package). */
+  error(code: string, message: string): void;
+}
+
+/**
+ * RoomE2EE holds one connection's keys from before the join (they are
+ * announced in it) to the end. It is active only once the server's joined
+ * says the room requires end-to-end encryption.
+ */
+export class RoomE2EE {
+  private session: Session | null = null;
+  private worker: Worker | null = null;
+  private active = false;
+  private ready: Promise<void> = Promise.resolve();
+  /** Where the identity key is kept, once loaded. */
+  identityStorage: IdentityStorage = 'memory';
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private statsId = 0;
+  private readonly statsWaiters = new Map<number, (s: FrameCryptoStats) => void>();
+  private readonly identities = new Map<string, { identity: string; key: string }>();
+  /** Received data is opened one message at a time, so messages keep their order. */
+  private opening: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly host: E2EEHost) {}
+
+  /**
+   * Starts loading the identity key and making this session's KEM key and
+   * Worker; the announcement is ready when announcement() resolves.
+   * workerUrl is where the SDK's e2ee-worker.js is served.
+   */
+  static start(host: E2EEHost, token: string, workerUrl: string | URL): RoomE2EE {
+    const e = new RoomE2EE(host);
+    const claims = tokenClaims(token);
+    e.ready = (async () => {
+      if (!claims) throw new TypeError('the join token has no room or sub claim');
+      const [id, kem] = await Promise.all([loadIdentity(), generateKemKey()]);
+      e.identityStorage = id.storage;
+      const worker = new Worker(workerUrl, { type: 'module', name: 'conclave-e2ee' });
+      worker.onmessage = (ev: MessageEvent<WorkerReply>) => e.onWorkerMessage(ev.data);
+      e.worker = worker;
+      e.session = await newSession({
+        room: claims.room,
+        identity: claims.identity,
+        id,
+        kem,
+        onFrameKeys: (update) => e.post({ type: 'keys', update }),
+      });
+    })();
+    e.ready.catch(() => {});
+    return e;
+  }
+
+  /** The announcement for join; rejects if the keys could not be made. */
+  async announcement(): Promise<E2EEAnnouncement> {
+    await this.ready;
+    return announcementToJSON(this.session!.announcement());
+  }
+
+  /** The room requires end-to-end encryption and this session encrypts. */
+  get enabled(): boolean {
+    return this.active;
+  }
+
+  /** The Worker every RTCRtpScriptTransform of this session runs in, while active. */
+  transformWorker(): Worker | null {
+    return this.active ? this.worker : null;
+  }
+
+  /** Applies joined: the room's mode, and the keys for everyone in it. */
+  async joined(roomE2EE: boolean, self: ParticipantInfo, others: ParticipantInfo[]): Promise<void> {
+    this.active = roomE2EE && this.session !== null;
+    this.identities.clear();
+    if (this.active) {
+      for (const p of others) this.remember(p);
+      this.flush(await this.session!.joined(self.id, others.map(member)));
+      this.recordSeen(others.map((p) => p.id));
+    }
+    this.host.changed();
+  }
+
+  async participantJoined(p: ParticipantInfo): Promise<void> {
+    if (!this.active) return;
+    this.remember(p);
+    this.flush(await this.session!.memberJoined(member(p)));
+    this.recordSeen([p.id]);
+    this.host.changed();
+  }
+
+  async participantLeft(id: string): Promise<void> {
+    if (!this.active) return;
+    this.identities.delete(id);
+    this.flush(await this.session!.memberLeft(id));
+    this.host.changed();
+  }
+
+  /** An e2ee message from another participant: a key package or an acknowledgement. */
+  async receive(from: string, payloadB64: string): Promise<void> {
+    if (!this.active) return;
+    const bytes = fromBase64(payloadB64);
+    if (!bytes) return;
+    try {
+      this.flush(await this.session!.receive(from, bytes));
+    } catch (err) {
+      this.host.error('e2ee_key_package', `a key package from ${from} was refused: ${(err as Error).message}`);
+    }
+    this.host.changed();
+  }
+
+  /** Seals an outgoing data payload (active only). */
+  seal(topic: string, payload: Uint8Array): Promise<Uint8Array> {
+    return this.session!.sealData(topic, payload);
+  }
+
+  /**
+   * Opens a received data payload, in arrival order; deliver gets the
+   * plaintext, or nothing when it does not open (reported as an error).
+   */
+  open(from: string, topic: string, sealed: Uint8Array, deliver: (plain: Uint8Array) => void): void {
+    const session = this.session!;
+    this.opening = this.opening.then(async () => {
+      try {
+        deliver(await session.openData(from, topic, sealed));
+      } catch (err) {
+        this.host.error('data_undecryptable', `a message from ${from} could not be decrypted: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  safetyCode(): Promise<string> {
+    return this.active ? this.session!.safetyCode() : Promise.resolve('');
+  }
+
+  status(participantId: string): E2EEParticipantStatus | null {
+    if (!this.active) return null;
+    const m = this.session!.members().find((x) => x.id === participantId);
+    const id = this.identities.get(participantId);
+    if (!m || !id) return null;
+    const st = storage();
+    const seen = st?.getItem(SEEN_PREFIX + id.identity) ?? null;
+    const verified = st?.getItem(VERIFIED_PREFIX + id.identity) ?? null;
+    return {
+      valid: m.verified,
+      error: m.error,
+      hasKey: m.hasKey,
+      changed: seen !== null && seen !== id.key,
+      verified: verified !== null && verified === id.key,
+      identityKey: id.key,
+    };
+  }
+
+  /**
+   * Marks a participant's current identity key verified (after comparing
+   * safety codes), and accepts it as the one this browser has seen.
+   */
+  markVerified(participantId: string, verified = true): void {
+    const id = this.identities.get(participantId);
+    const st = storage();
+    if (!id || !st) return;
+    if (verified) {
+      st.setItem(VERIFIED_PREFIX + id.identity, id.key);
+      st.setItem(SEEN_PREFIX + id.identity, id.key);
+    } else {
+      st.removeItem(VERIFIED_PREFIX + id.identity);
+    }
+    this.host.changed();
+  }
+
+  async stats(): Promise<E2EEStats | null> {
+    if (!this.active || !this.worker) return null;
+    const s = this.session!.stats();
+    const id = ++this.statsId;
+    const fc = await new Promise<FrameCryptoStats | null>((resolve) => {
+      const t = setTimeout(() => {
+        this.statsWaiters.delete(id);
+        resolve(null);
+      }, 2000);
+      this.statsWaiters.set(id, (v) => {
+        clearTimeout(t);
+        resolve(v);
+      });
+      this.post({ type: 'stats', id });
+    });
+    return {
+      framesEncrypted: fc?.framesEncrypted ?? 0,
+      framesDecrypted: fc?.framesDecrypted ?? 0,
+      framesDropped: { ...(fc?.framesDropped ?? {}) },
+      dataSealed: s.dataSealed,
+      dataOpened: s.dataOpened,
+      dataDropped: { ...s.dataDropped },
+      keyPackagesSent: s.keyPackagesSent,
+      switches: s.switches,
+    };
+  }
+
+  /** The key id this session sends with (0 before joined). */
+  sendingKid(): number {
+    return this.session?.sendingKid() ?? 0;
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.active = false;
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  // ----------------------------------------------------------------------
+
+  /** Notes a participant's identity key, as the server shows it. */
+  private remember(p: ParticipantInfo): void {
+    const a = p.e2ee ? announcementFromJSON(p.e2ee) : null;
+    if (a) this.identities.set(p.id, { identity: p.identity, key: toHex(a.identityKey) });
+  }
+
+  /**
+   * The first identity key whose announcement verifies for an identity
+   * becomes the one this browser compares later sessions with. A key that
+   * fails verification is never remembered.
+   */
+  private recordSeen(ids: string[]): void {
+    const st = storage();
+    if (!st) return;
+    for (const pid of ids) {
+      const id = this.identities.get(pid);
+      if (id && this.session!.verified(pid) && st.getItem(SEEN_PREFIX + id.identity) === null) {
+        st.setItem(SEEN_PREFIX + id.identity, id.key);
+      }
+    }
+  }
+
+  private flush(out: Outbound[]): void {
+    for (const o of out) this.host.send(o.to, toBase64(o.payload));
+    this.schedule();
+  }
+
+  /** Arms the timer for the Session's next deadline (the switch to a pending key). */
+  private schedule(): void {
+    clearTimeout(this.timer);
+    const d = this.session?.deadline() ?? null;
+    if (d === null) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.session) this.flush(this.session.tick());
+      this.host.changed();
+    }, Math.max(0, d - Date.now()));
+  }
+
+  private post(m: WorkerRequest): void {
+    this.worker?.postMessage(m);
+  }
+
+  private onWorkerMessage(m: WorkerReply): void {
+    if (m?.type !== 'stats') return;
+    const w = this.statsWaiters.get(m.id);
+    this.statsWaiters.delete(m.id);
+    w?.(m.stats);
+  }
+}
+
+function member(p: ParticipantInfo): Member {
+  return { id: p.id, identity: p.identity, announcement: p.e2ee ? announcementFromJSON(p.e2ee) : null };
+}
