@@ -132,7 +132,7 @@ func Default() Config {
 			MaxParticipants: 100,
 			EmptyTimeout:    5 * time.Minute,
 			MaxRooms:        1000,
-			E2EE:            "off",
+			E2EE:            "required",
 
 			MaxParticipantsCap: 1000,
 			MaxEmptyTimeout:    24 * time.Hour,

@@ -46,6 +46,7 @@ func newFrontDoor(t *testing.T, mutate func(*config.Config)) *frontDoor {
 	cfg.RTCPort = 0
 	cfg.AdminAddr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
+	cfg.Rooms.E2EE = "off" // its clients join without keys
 	mutate(&cfg)
 	level := "warn"
 	if os.Getenv("CONCLAVETEST_LOG") != "" {

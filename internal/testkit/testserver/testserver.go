@@ -45,8 +45,9 @@ type Server struct {
 	t testing.TB
 }
 
-// Start starts a server from config.DefaultDev with loopback addresses and
-// a temporary data directory, after applying mutate in order (set
+// Start starts a server from config.DefaultDev, with plain rooms (see
+// start), on loopback addresses and a temporary data directory, after
+// applying mutate in order (set
 // AdminAddr to "" for no admin listener). It logs warnings to stderr, or
 // everything when CONCLAVETEST_LOG is set.
 func Start(t testing.TB, mutate ...func(*config.Config)) *Server {
@@ -74,6 +75,11 @@ func start(t testing.TB, log io.Writer, level string, mutate []func(*config.Conf
 	cfg.RTCPort = 0
 	cfg.AdminAddr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
+	// Rooms are plain unless a test asks for end-to-end encryption
+	// (c.Rooms.E2EE = "required"): most tests exercise the SFU and
+	// signaling with clients that publish unencrypted media. The server's
+	// own default is "required".
+	cfg.Rooms.E2EE = "off"
 	for _, m := range mutate {
 		m(&cfg)
 	}
