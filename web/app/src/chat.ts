@@ -98,6 +98,14 @@ export class ChatPanel {
     }
   }
 
+  /** A line from the app itself among the messages (e.g. one that could not be decrypted). */
+  note(text: string): void {
+    const atBottom = this.isAtBottom();
+    this.list.append(h('li', { class: 'chat-note' }, text));
+    this.empty.hidden = true;
+    if (atBottom) this.scrollToEnd();
+  }
+
   private add(m: ChatMessage): void {
     const own = m.from === this.deps.localId();
     // The SDK's time may be seconds or milliseconds since the epoch.

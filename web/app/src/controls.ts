@@ -107,8 +107,8 @@ export class ControlBar {
     this.settings.title = s.canPublish ? 'Camera, microphone and keyboard settings' : `${NO_PUBLISH}; keyboard settings`;
   }
 
-  /** Shows which side panel is open. */
-  setPanel(which: 'chat' | 'people' | null): void {
+  /** Shows which side panel is open (the security panel has its button in the header). */
+  setPanel(which: 'chat' | 'people' | 'security' | null): void {
     setPressed(this.chat, which === 'chat');
     setPressed(this.people, which === 'people');
   }

@@ -39,16 +39,27 @@ export function setPressed(btn: HTMLButtonElement, pressed: boolean): void {
   btn.setAttribute('aria-pressed', String(pressed));
 }
 
+/** A button on a notice: what it says and what pressing it does (the notice then goes). */
+export interface NoticeAction {
+  label: string;
+  run: () => void;
+}
+
 /** Short-lived message for everyone (screen readers through the live region too). */
-export function notify(text: string, kind: 'info' | 'warn' | 'error' = 'info', ms = 6000): void {
+export function notify(text: string, kind: 'info' | 'warn' | 'error' = 'info', ms = 6000, action?: NoticeAction): void {
   const box = document.getElementById('notices');
   if (!box) return;
   // The same message twice in a row says nothing new: keep one.
   for (const old of box.querySelectorAll('.notice')) if (old.firstElementChild?.textContent === text) old.remove();
   const close = h('button', { type: 'button', class: 'notice-close', 'aria-label': 'Dismiss' }, '×');
-  const item = h('div', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : null }, h('span', {}, text), close);
+  const act = action ? h('button', { type: 'button', class: 'notice-action' }, action.label) : null;
+  const item = h('div', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : null }, h('span', {}, text), act, close);
   const remove = () => item.remove();
   close.addEventListener('click', remove);
+  act?.addEventListener('click', () => {
+    remove();
+    action?.run();
+  });
   box.appendChild(item);
   if (ms > 0) window.setTimeout(remove, ms);
 }

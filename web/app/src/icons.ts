@@ -15,6 +15,8 @@ const CAM: Shape[] = [
   ['path', { d: 'M15 10l6-3v10l-6-3z' }],
 ];
 
+const LOCK_BODY: Shape = ['rect', { x: 5, y: 11, width: 14, height: 10, rx: 2 }];
+
 const ICONS = {
   mic: MIC,
   micOff: [...MIC, SLASH],
@@ -46,6 +48,14 @@ const ICONS = {
     ['line', { x1: 4, y1: 18, x2: 5, y2: 18 }],
     ['circle', { cx: 7, cy: 18, r: 2 }],
     ['line', { x1: 9, y1: 18, x2: 20, y2: 18 }],
+  ],
+  lock: [LOCK_BODY, ['path', { d: 'M8 11V7a4 4 0 0 1 8 0v4' }]],
+  lockOpen: [LOCK_BODY, ['path', { d: 'M8 11V7a4 4 0 0 1 7.75-1.4' }]],
+  check: [['polyline', { points: '5 12.5 10 17.5 19 7' }]],
+  warning: [
+    ['path', { d: 'M12 3.5 2.5 20h19z' }],
+    ['line', { x1: 12, y1: 10, x2: 12, y2: 14 }],
+    ['line', { x1: 12, y1: 17, x2: 12, y2: 17.01 }],
   ],
   link: [
     ['path', { d: 'M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1' }],

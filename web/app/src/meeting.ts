@@ -1,5 +1,5 @@
-// The meeting view: puts its parts together (status, stage, side panels,
-// settings, controls, remote audio), keeps them in step with the Room
+// The meeting view: puts its parts together (status, security, stage, side
+// panels, settings, controls, remote audio), keeps them in step with the Room
 // and ends the meeting. Every Room event just schedules render(), which
 // rebuilds what is shown from the Room itself (view.ts).
 
@@ -12,6 +12,7 @@ import { MediaActions } from './media-actions.js';
 import { DisplayNames } from './names.js';
 import { SidePanels } from './panels.js';
 import type { MediaChoice } from './preview.js';
+import { errorSender, KeyWarnings, SecurityIndicator } from './security.js';
 import { SettingsPanel } from './settings.js';
 import { installShortcuts } from './shortcuts.js';
 import { ConnectionStatus } from './status.js';
@@ -44,7 +45,8 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
   // meeting ends.
   const wanted = { micOn: opts.choice.micOn, cameraOn: opts.choice.cameraOn };
 
-  const status = new ConnectionStatus(headerSlot, room.name);
+  const security = new SecurityIndicator(() => panels.toggle('security'));
+  const status = new ConnectionStatus(headerSlot, room.name, security.el);
   const setConn = () => status.set(room.state, quality.get(room.local.id));
   const audio = new RemoteAudio();
   const grid = new TileGrid();
@@ -61,17 +63,20 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
   const inviteButton = () => h('button', { type: 'button', class: 'btn btn-ghost invite-btn' }, icon('link'), 'Copy invite link');
   const panelInvite = inviteButton();
   panelInvite.id = 'invite-button';
-  const panels = new SidePanels(
-    {
+  const panels = new SidePanels({
+    chat: {
       localId: () => room.local.id,
       nameOf,
       send: (text) => room.sendChat(text),
       canSend: () => room.local.permissions.publish_data && room.state === 'connected',
     },
-    h('div', { class: 'panel-extra' }, panelInvite),
+    peopleExtra: h('div', { class: 'panel-extra' }, panelInvite),
+    security: { markVerified, safetyCode: () => room.safetyCode() },
     controls,
-    () => root.querySelector('.page-meeting'),
-  );
+    securityButton: security,
+    page: () => root.querySelector('.page-meeting'),
+  });
+  const keyWarnings = new KeyWarnings({ label: 'Details', run: () => panels.set('security') });
   const waiting = h('div', { class: 'waiting', hidden: true }, h('p', {}, 'You are the only one here.'), inviteButton());
 
   root.replaceChildren(
@@ -88,12 +93,37 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
         settings.el,
         panels.chat.el,
         panels.people.el,
+        panels.security.el,
       ),
       controls.el,
       audio.box,
     ),
   );
   for (const b of root.querySelectorAll<HTMLButtonElement>('.invite-btn')) b.addEventListener('click', () => void copyInvite());
+
+  function markVerified(id: string, verified: boolean): void {
+    room.markVerified(id, verified);
+    const name = nameOf(id);
+    if (room.e2eeStatus(id)?.verified !== verified) notify(`This browser could not store the mark for ${name}.`, 'warn');
+    else notify(verified ? `${name} is marked as verified.` : `${name} is no longer marked as verified.`, 'info', 3000);
+  }
+
+  /** What an end-to-end encryption error from the SDK says to the user. */
+  function e2eeError(code: 'data_undecryptable' | 'e2ee_key_package', message: string): void {
+    const id = errorSender(message);
+    const known = id !== null && room.participants.has(id);
+    const who = known ? nameOf(id) : '';
+    if (code === 'data_undecryptable') {
+      const text = who ? `A message from ${who} could not be decrypted.` : 'A message could not be decrypted.';
+      notify(text, 'warn');
+      panels.chat.note(text);
+      return;
+    }
+    // Keys from someone whose announcement does not verify are refused by
+    // design; their flag has said so already.
+    if (known && room.e2eeStatus(id)?.valid === false) return;
+    notify(`Encryption keys from ${who || 'a participant'} could not be used: their audio, video and messages may not be decrypted.`, 'warn');
+  }
 
   function nameOf(id: string): string {
     names.update([room.local, ...room.participants.values()]);
@@ -126,6 +156,9 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
       micAsked: media.asked('microphone'), cameraAsked: media.asked('camera'),
     });
     panels.chat.refreshPermission();
+    panels.security.render(v.security);
+    security.paint(v.security.e2ee, v.flagged);
+    keyWarnings.check(v.security.keys);
     setConn();
   }
 
@@ -229,8 +262,11 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     }),
     on('disconnected', (reason) => end(reason)),
     on('chat', (m) => panels.chat.receive(m)),
+    on('e2eeChanged', schedule),
     on('error', (code, message) => {
-      if (code === 'rate_limited') notify('You are sending too fast; a message was dropped.', 'warn');
+      if (code === 'data_undecryptable' || code === 'e2ee_key_package') e2eeError(code, message);
+      else if (code === 'track_not_encrypted' || code === 'data_not_encrypted') notify('The server refused to pass on something that was not end-to-end encrypted.', 'warn');
+      else if (code === 'rate_limited') notify('You are sending too fast; a message was dropped.', 'warn');
       else if (code === 'muted_by_host') notify('The host muted you: ask them to let you unmute.', 'warn');
       else notify(`The server refused an action (${code}${message ? `: ${message}` : ''}).`, 'warn');
     }),

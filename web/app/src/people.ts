@@ -1,8 +1,11 @@
-// The participant list: who is here, and whether their mic and camera are on.
+// The participant list: who is here, whether their mic and camera are on,
+// and, in an end-to-end encrypted meeting, a badge for keys that are
+// verified or flagged (the security panel says more).
 
 import type { ConnectionQuality } from '../../sdk/src/index.js';
 import { h, hueOf, initials } from './dom.js';
 import { icon, swapIcon } from './icons.js';
+import { KEY_TEXT, type KeyState } from './security.js';
 import { QUALITY_TEXT } from './tiles.js';
 
 export interface PersonState {
@@ -14,6 +17,8 @@ export interface PersonState {
   cameraOff: boolean;
   sharing: boolean;
   quality: ConnectionQuality | null;
+  /** Their keys' state in an end-to-end encrypted meeting; null for us and in a plain one. */
+  key: KeyState | null;
 }
 
 interface Row {
@@ -24,6 +29,7 @@ interface Row {
   cam: HTMLElement;
   share: HTMLElement;
   quality: HTMLElement;
+  key: HTMLElement;
 }
 
 export class PeoplePanel {
@@ -83,14 +89,16 @@ export class PeoplePanel {
     const cam = h('span', { class: 'person-state', role: 'img' }, icon('camera'));
     const share = h('span', { class: 'person-state person-share', role: 'img', 'aria-label': 'Sharing screen', title: 'Sharing screen' }, icon('screen'));
     const quality = h('span', { class: 'quality', role: 'img' });
+    const key = h('span', { class: 'person-key', role: 'img', hidden: true }, icon('warning'));
     const li = h(
       'li',
       { 'data-participant-id': p.id, 'data-identity': p.identity, class: 'person' },
       avatar,
       h('span', { class: 'person-label' }, name, p.local ? h('span', { class: 'person-you' }, ' (you)') : null),
+      key,
       h('span', { class: 'person-states' }, share, mic, cam, quality),
     );
-    return { li, name, avatar, mic, cam, share, quality };
+    return { li, name, avatar, mic, cam, share, quality, key };
   }
 
   private updateRow(r: Row, p: PersonState): void {
@@ -104,6 +112,7 @@ export class PeoplePanel {
     setState(r.mic, p.micMuted ? 'micOff' : 'mic', p.micMuted ? 'Microphone off' : 'Microphone on', p.micMuted);
     setState(r.cam, p.cameraOff ? 'cameraOff' : 'camera', p.cameraOff ? 'Camera off' : 'Camera on', p.cameraOff);
     r.share.hidden = !p.sharing;
+    setKey(r.key, p.key);
     r.quality.hidden = p.quality === null;
     if (p.quality) {
       r.quality.dataset.quality = p.quality;
@@ -111,6 +120,21 @@ export class PeoplePanel {
       r.quality.title = QUALITY_TEXT[p.quality];
     }
   }
+}
+
+/** The key badge: a warning for flagged keys, a check for verified ones, nothing otherwise. */
+function setKey(el: HTMLElement, k: KeyState | null): void {
+  const shown = k === 'invalid' || k === 'changed' || k === 'verified' ? k : null;
+  if ((el.dataset.key ?? null) === shown) return;
+  el.hidden = shown === null;
+  if (shown === null) {
+    delete el.dataset.key;
+    return;
+  }
+  el.dataset.key = shown;
+  swapIcon(el, shown === 'verified' ? 'check' : 'warning');
+  el.setAttribute('aria-label', KEY_TEXT[shown]);
+  el.title = KEY_TEXT[shown];
 }
 
 function setState(el: HTMLElement, name: 'mic' | 'micOff' | 'camera' | 'cameraOff', label: string, off: boolean): void {

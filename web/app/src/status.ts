@@ -21,10 +21,11 @@ export class ConnectionStatus {
   private nextAt = 0;
   private ticker = 0;
 
-  constructor(headerSlot: HTMLElement, roomName: string) {
+  /** between goes in the header between the room name and the pill. */
+  constructor(headerSlot: HTMLElement, roomName: string, ...between: HTMLElement[]) {
     this.text = h('span', { class: 'conn-text' });
     this.pill = h('div', { id: 'connection-status', class: 'conn-status', role: 'status' }, h('span', { class: 'conn-dot', 'aria-hidden': 'true' }), this.text);
-    headerSlot.replaceChildren(h('span', { class: 'header-room', title: 'Room' }, roomName), this.pill);
+    headerSlot.replaceChildren(h('span', { class: 'header-room', title: 'Room' }, roomName), ...between, this.pill);
     this.bannerText = h('span', { id: 'reconnect-text' });
     this.banner = h(
       'div',

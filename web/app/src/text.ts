@@ -40,6 +40,7 @@ const LEAVE_REASONS: Record<string, string> = {
   room_full: 'The room is full.',
   permission_denied: 'Your join token does not allow joining this room.',
   rate_limited: 'Too many messages were sent; the server ended the session.',
+  e2ee_required: 'This room requires end-to-end encryption, which this browser cannot do. Try a current Chrome, Edge, Firefox or Safari.',
   error: 'The session ended because of an error.',
 };
 

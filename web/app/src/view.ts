@@ -6,6 +6,7 @@
 import type { ConnectionQuality, LocalTrack, ParticipantInfo, Room, TrackSource } from '../../sdk/src/index.js';
 import type { DisplayNames } from './names.js';
 import type { PersonState } from './people.js';
+import { flagged, keyState, type KeyView, type SecurityView } from './security.js';
 import type { TileState } from './tiles.js';
 
 /** Our own media as the controls show it. */
@@ -28,6 +29,10 @@ export interface MeetingView {
   own: OwnMedia;
   /** Nobody else is here. */
   alone: boolean;
+  /** End-to-end encryption: the room's mode and everyone else's keys. */
+  security: SecurityView;
+  /** How many participants' keys are flagged (do not verify, or changed). */
+  flagged: number;
 }
 
 export function localTrack(room: Room, source: TrackSource): LocalTrack | undefined {
@@ -75,7 +80,9 @@ export function meetingView(room: Room, names: DisplayNames, quality: ReadonlyMa
     track: own.cameraOff || !cam ? null : cam.track, micMuted: own.micMuted, cameraOff: own.cameraOff,
     hostMuted: own.micLocked || own.cameraLocked, quality: q(me.id),
   });
-  persons.push({ id: me.id, identity: me.identity, name: myName, local: true, micMuted: own.micMuted, cameraOff: own.cameraOff, sharing: own.sharing, quality: q(me.id) });
+  persons.push({ id: me.id, identity: me.identity, name: myName, local: true, micMuted: own.micMuted, cameraOff: own.cameraOff, sharing: own.sharing, quality: q(me.id), key: null });
+  const e2ee = room.e2ee;
+  const keys: KeyView[] = [];
 
   const audio = new Map<string, MediaStreamTrack>();
   for (const p of remotes) {
@@ -98,7 +105,13 @@ export function meetingView(room: Room, names: DisplayNames, quality: ReadonlyMa
         track: screenRt && !muted ? screenRt.track : null, micMuted: false, cameraOff: false, hostMuted: false, quality: null,
       });
     }
-    persons.push({ id: p.id, identity: p.identity, name, local: false, ...st, sharing: !!(screenInfo || screenRt), quality: q(p.id) });
+    let key: KeyView | null = null;
+    if (e2ee) {
+      const status = room.e2eeStatus(p.id);
+      key = { id: p.id, identity: p.identity, name, ...keyState(status), identityKey: status?.identityKey ?? '' };
+      keys.push(key);
+    }
+    persons.push({ id: p.id, identity: p.identity, name, local: false, ...st, sharing: !!(screenInfo || screenRt), quality: q(p.id), key: key?.state ?? null });
     for (const r of rts) if (r.track.kind === 'audio') audio.set(r.info.id || r.track.id, r.track);
   }
   return {
@@ -107,5 +120,7 @@ export function meetingView(room: Room, names: DisplayNames, quality: ReadonlyMa
     audio,
     own,
     alone: remotes.length === 0,
+    security: { e2ee, memoryOnly: room.identityStorage === 'memory', keys: keys.sort((a, b) => a.name.localeCompare(b.name)) },
+    flagged: keys.filter((k) => flagged(k.state)).length,
   };
 }

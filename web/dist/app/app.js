@@ -26,14 +26,19 @@ function byId(id) {
 function setPressed(btn, pressed) {
   btn.setAttribute("aria-pressed", String(pressed));
 }
-function notify(text, kind = "info", ms = 6e3) {
+function notify(text, kind = "info", ms = 6e3, action) {
   const box = document.getElementById("notices");
   if (!box) return;
   for (const old of box.querySelectorAll(".notice")) if (old.firstElementChild?.textContent === text) old.remove();
   const close = h("button", { type: "button", class: "notice-close", "aria-label": "Dismiss" }, "×");
-  const item = h("div", { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : null }, h("span", {}, text), close);
+  const act = action ? h("button", { type: "button", class: "notice-action" }, action.label) : null;
+  const item = h("div", { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : null }, h("span", {}, text), act, close);
   const remove = () => item.remove();
   close.addEventListener("click", remove);
+  act?.addEventListener("click", () => {
+    remove();
+    action?.run();
+  });
   box.appendChild(item);
   if (ms > 0) window.setTimeout(remove, ms);
 }
@@ -87,6 +92,7 @@ var LEAVE_REASONS = {
   room_full: "The room is full.",
   permission_denied: "Your join token does not allow joining this room.",
   rate_limited: "Too many messages were sent; the server ended the session.",
+  e2ee_required: "This room requires end-to-end encryption, which this browser cannot do. Try a current Chrome, Edge, Firefox or Safari.",
   error: "The session ended because of an error."
 };
 function leaveReasonText(reason) {
@@ -514,6 +520,7 @@ var CAM = [
   ["rect", { x: 3, y: 6, width: 12, height: 12, rx: 2 }],
   ["path", { d: "M15 10l6-3v10l-6-3z" }]
 ];
+var LOCK_BODY = ["rect", { x: 5, y: 11, width: 14, height: 10, rx: 2 }];
 var ICONS = {
   mic: MIC,
   micOff: [...MIC, SLASH],
@@ -545,6 +552,14 @@ var ICONS = {
     ["line", { x1: 4, y1: 18, x2: 5, y2: 18 }],
     ["circle", { cx: 7, cy: 18, r: 2 }],
     ["line", { x1: 9, y1: 18, x2: 20, y2: 18 }]
+  ],
+  lock: [LOCK_BODY, ["path", { d: "M8 11V7a4 4 0 0 1 8 0v4" }]],
+  lockOpen: [LOCK_BODY, ["path", { d: "M8 11V7a4 4 0 0 1 7.75-1.4" }]],
+  check: [["polyline", { points: "5 12.5 10 17.5 19 7" }]],
+  warning: [
+    ["path", { d: "M12 3.5 2.5 20h19z" }],
+    ["line", { x1: 12, y1: 10, x2: 12, y2: 14 }],
+    ["line", { x1: 12, y1: 17, x2: 12, y2: 17.01 }]
   ],
   link: [
     ["path", { d: "M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1" }],
@@ -632,7 +647,7 @@ var ControlBar = class {
     }
     this.settings.title = s.canPublish ? "Camera, microphone and keyboard settings" : `${NO_PUBLISH}; keyboard settings`;
   }
-  /** Shows which side panel is open. */
+  /** Shows which side panel is open (the security panel has its button in the header). */
   setPanel(which) {
     setPressed(this.chat, which === "chat");
     setPressed(this.people, which === "people");
@@ -703,6 +718,255 @@ function savePrefs(patch) {
   }
 }
 
+// app/src/security.ts
+function flagged(state) {
+  return state === "invalid" || state === "changed";
+}
+function keyState(s) {
+  if (!s) return { state: "unverified", waiting: true };
+  if (!s.valid) return { state: "invalid", waiting: false };
+  return { state: s.changed ? "changed" : s.verified ? "verified" : "unverified", waiting: !s.hasKey };
+}
+var KEY_TEXT = {
+  invalid: "Keys do not verify",
+  changed: "Identity key changed since you last met",
+  verified: "Verified",
+  unverified: "Not verified"
+};
+var KEY_DETAIL = {
+  invalid: "Their keys are not signed by their identity key, so their audio, video and messages cannot be decrypted.",
+  changed: "This can be a new device or browser, or someone pretending to be them. Compare the safety code before you trust it.",
+  verified: "",
+  unverified: ""
+};
+var TEXT = {
+  e2ee: "End-to-end encrypted",
+  plain: "Not end-to-end encrypted"
+};
+var SecurityIndicator = class {
+  el;
+  text;
+  badge;
+  constructor(onClick) {
+    this.text = h("span", { class: "security-text" });
+    this.badge = h("span", { class: "security-badge", "aria-hidden": "true", hidden: true });
+    this.el = h(
+      "button",
+      { type: "button", id: "security-button", class: "security-indicator", "aria-controls": "security-panel", "aria-expanded": "false" },
+      icon("lockOpen"),
+      this.text,
+      this.badge
+    );
+    this.el.addEventListener("click", onClick);
+  }
+  /** flaggedCount: participants whose keys do not verify or changed. */
+  paint(e2ee, flaggedCount) {
+    const text = e2ee ? TEXT.e2ee : TEXT.plain;
+    const ic = e2ee ? "lock" : "lockOpen";
+    if (this.el.dataset.icon !== ic) {
+      this.el.dataset.icon = ic;
+      swapIcon(this.el, ic);
+    }
+    this.el.dataset.e2ee = String(e2ee);
+    this.el.dataset.flagged = String(flaggedCount);
+    if (this.text.textContent !== text) this.text.textContent = text;
+    this.badge.hidden = flaggedCount === 0;
+    if (flaggedCount > 0) this.el.setAttribute("aria-label", `${text}: ${flaggedCount === 1 ? "1 participant needs" : `${flaggedCount} participants need`} attention`);
+    else this.el.removeAttribute("aria-label");
+    this.el.title = e2ee ? "Only the participants can decrypt audio, video and chat: open to compare the safety code" : "The server can access audio, video and chat: open for details";
+  }
+  setExpanded(open) {
+    this.el.setAttribute("aria-expanded", String(open));
+  }
+};
+var SecurityPanel = class {
+  constructor(deps, closeButton) {
+    this.deps = deps;
+    this.lead = h("p", { id: "security-lead", class: "security-lead" });
+    this.code = h("p", { id: "safety-code", class: "safety-code", "aria-live": "polite", "aria-atomic": "true" });
+    this.memory = h(
+      "p",
+      { id: "identity-memory", class: "security-note", hidden: true },
+      "This browser cannot store your identity key, so it lasts for this page only. When you join again, the others may be told that your identity key changed."
+    );
+    this.list = h("ul", { id: "key-list", class: "key-list", "aria-labelledby": "keys-title" });
+    this.alone = h("p", { class: "hint" }, "Nobody else is here yet.");
+    this.attention = h("p", { id: "security-attention", class: "security-attention", hidden: true });
+    this.e2eeBox = h(
+      "div",
+      { class: "security-body", hidden: true },
+      this.attention,
+      h("h3", { id: "safety-code-title" }, "Safety code"),
+      this.code,
+      h(
+        "p",
+        { id: "safety-code-help" },
+        "Compare this code with everyone, by voice or on video. If it is the same on every screen, nobody else — not even the server — can listen in or read the chat. It changes whenever someone joins or leaves."
+      ),
+      h("h3", { id: "keys-title" }, "Participants’ keys"),
+      this.alone,
+      this.list,
+      h("h3", {}, "What this means"),
+      h("p", {}, "Audio, video and chat are encrypted on each participant’s device and decrypted only on the others’. The server passes them on but cannot decrypt them."),
+      this.memory
+    );
+    this.plainBox = h(
+      "div",
+      { class: "security-body", hidden: true },
+      h("p", {}, "Audio, video and chat are encrypted on their way to and from the server, but the server decrypts them to pass them on, so whoever runs the server can access them."),
+      h("p", { class: "hint" }, "A room that requires end-to-end encryption keeps them from the server. The server’s administrator decides which rooms do.")
+    );
+    this.el = h(
+      "aside",
+      { id: "security-panel", class: "panel security-panel", "aria-labelledby": "security-title", hidden: true },
+      h("div", { class: "panel-head" }, h("h2", { id: "security-title" }, "Security"), closeButton),
+      h("div", { class: "security-scroll" }, this.lead, this.e2eeBox, this.plainBox)
+    );
+  }
+  deps;
+  el;
+  lead;
+  e2eeBox;
+  plainBox;
+  code;
+  memory;
+  attention;
+  list;
+  alone;
+  rows = /* @__PURE__ */ new Map();
+  codeAsked = 0;
+  get open() {
+    return !this.el.hidden;
+  }
+  setOpen(open) {
+    this.el.hidden = !open;
+  }
+  render(v) {
+    this.el.dataset.e2ee = String(v.e2ee);
+    this.e2eeBox.hidden = !v.e2ee;
+    this.plainBox.hidden = v.e2ee;
+    const lead = v.e2ee ? "This meeting is end-to-end encrypted." : "This meeting is not end-to-end encrypted.";
+    if (this.lead.dataset.e2ee !== String(v.e2ee)) {
+      this.lead.dataset.e2ee = String(v.e2ee);
+      this.lead.replaceChildren(icon(v.e2ee ? "lock" : "lockOpen"), h("span", {}, lead));
+    }
+    this.memory.hidden = !v.memoryOnly;
+    const names = v.e2ee ? v.keys.filter((k) => flagged(k.state)).map((k) => k.name) : [];
+    const attention = names.length === 0 ? "" : `${names.join(", ")} ${names.length === 1 ? "needs" : "need"} your attention: see “Participants’ keys”.`;
+    if (this.attention.textContent !== attention) this.attention.textContent = attention;
+    this.attention.hidden = attention === "";
+    this.renderKeys(v.e2ee ? v.keys : []);
+    this.alone.hidden = v.keys.length > 0;
+    this.refreshCode(v.e2ee);
+  }
+  /** Asks the SDK for the safety code again; only the latest answer is shown. */
+  refreshCode(e2ee) {
+    const asked = ++this.codeAsked;
+    const show2 = (code) => {
+      if (asked !== this.codeAsked || this.code.dataset.code === code) return;
+      this.code.dataset.code = code;
+      if (code === "") {
+        this.code.replaceChildren(h("span", { class: "hint" }, e2ee ? "Working out the safety code…" : ""));
+        return;
+      }
+      this.code.replaceChildren(...code.split(" ").map((g) => h("span", { class: "code-group" }, g)));
+    };
+    if (!e2ee) {
+      show2("");
+      return;
+    }
+    this.deps.safetyCode().then(show2, () => show2(""));
+  }
+  renderKeys(keys) {
+    const seen = /* @__PURE__ */ new Set();
+    let prev = null;
+    for (const k of keys) {
+      seen.add(k.id);
+      let row = this.rows.get(k.id);
+      if (!row) {
+        row = this.makeRow(k);
+        this.rows.set(k.id, row);
+      }
+      row.view = k;
+      updateRow(row, k);
+      const want = prev ? prev.nextElementSibling : this.list.firstElementChild;
+      if (want !== row.li) this.list.insertBefore(row.li, want);
+      prev = row.li;
+    }
+    for (const [id, row] of this.rows) {
+      if (!seen.has(id)) {
+        row.li.remove();
+        this.rows.delete(id);
+      }
+    }
+  }
+  makeRow(k) {
+    const avatar = h("span", { class: "avatar avatar-small", "aria-hidden": "true" });
+    const name = h("span", { class: "key-name" });
+    const stateText = h("span", {});
+    const state = h("span", { class: "key-state" }, icon("check"), stateText);
+    const waiting = h("span", { class: "key-waiting" }, "Waiting for keys");
+    const detail = h("p", { class: "key-detail" });
+    const button = h("button", { type: "button", class: "btn btn-ghost btn-small verify-btn" });
+    const li = h(
+      "li",
+      { class: "key-row", "data-participant-id": k.id, "data-identity": k.identity },
+      avatar,
+      h("div", { class: "key-main" }, name, h("div", { class: "key-states" }, state, waiting), detail, button)
+    );
+    const row = { li, avatar, name, state, stateText, waiting, detail, button, view: k };
+    button.addEventListener("click", () => this.deps.markVerified(row.view.id, row.view.state !== "verified"));
+    return row;
+  }
+};
+function updateRow(r, k) {
+  if (r.name.textContent !== k.name) {
+    r.name.textContent = k.name;
+    r.avatar.textContent = initials(k.name);
+    r.avatar.style.setProperty("--hue", String(hueOf(k.identity)));
+  }
+  if (r.li.dataset.keyState !== k.state) {
+    r.li.dataset.keyState = k.state;
+    r.stateText.textContent = KEY_TEXT[k.state];
+    swapIcon(r.state, k.state === "verified" ? "check" : k.state === "unverified" ? "lock" : "warning");
+    r.detail.textContent = KEY_DETAIL[k.state];
+    r.detail.hidden = KEY_DETAIL[k.state] === "";
+  }
+  r.li.dataset.waiting = String(k.waiting);
+  r.waiting.hidden = !k.waiting;
+  r.li.dataset.identityKey = k.identityKey;
+  r.button.hidden = k.state === "invalid" || k.identityKey === "";
+  const text = k.state === "verified" ? "Unmark" : "Mark as verified";
+  const label = k.state === "verified" ? `Unmark as verified: ${k.name}` : `Mark as verified: ${k.name}`;
+  if (r.button.textContent !== text) r.button.textContent = text;
+  if (r.button.getAttribute("aria-label") !== label) r.button.setAttribute("aria-label", label);
+}
+var KeyWarnings = class {
+  constructor(details) {
+    this.details = details;
+  }
+  details;
+  told = /* @__PURE__ */ new Set();
+  check(keys) {
+    for (const k of keys) {
+      if (!flagged(k.state)) continue;
+      const key = `${k.state}
+${k.identity}
+${k.identityKey}`;
+      if (this.told.has(key)) continue;
+      this.told.add(key);
+      if (k.state === "invalid") {
+        notify(`${k.name}’s keys do not verify: their audio, video and messages cannot be decrypted.`, "error", 15e3, this.details);
+      } else {
+        notify(`${k.name}’s identity key changed since you last met: a new device, or someone else. Compare the safety code.`, "warn", 15e3, this.details);
+      }
+    }
+  }
+};
+function errorSender(message) {
+  return /\bfrom (\S+) /.exec(message)?.[1] ?? null;
+}
+
 // app/src/view.ts
 function localTrack(room, source2) {
   return room.localTracks().find((t) => t.source === source2);
@@ -750,7 +1014,9 @@ function meetingView(room, names, quality) {
     hostMuted: own.micLocked || own.cameraLocked,
     quality: q(me.id)
   });
-  persons.push({ id: me.id, identity: me.identity, name: myName, local: true, micMuted: own.micMuted, cameraOff: own.cameraOff, sharing: own.sharing, quality: q(me.id) });
+  persons.push({ id: me.id, identity: me.identity, name: myName, local: true, micMuted: own.micMuted, cameraOff: own.cameraOff, sharing: own.sharing, quality: q(me.id), key: null });
+  const e2ee = room.e2ee;
+  const keys = [];
   const audio = /* @__PURE__ */ new Map();
   for (const p of remotes) {
     const name = names.of(p.id);
@@ -787,7 +1053,13 @@ function meetingView(room, names, quality) {
         quality: null
       });
     }
-    persons.push({ id: p.id, identity: p.identity, name, local: false, ...st, sharing: !!(screenInfo || screenRt), quality: q(p.id) });
+    let key = null;
+    if (e2ee) {
+      const status = room.e2eeStatus(p.id);
+      key = { id: p.id, identity: p.identity, name, ...keyState(status), identityKey: status?.identityKey ?? "" };
+      keys.push(key);
+    }
+    persons.push({ id: p.id, identity: p.identity, name, local: false, ...st, sharing: !!(screenInfo || screenRt), quality: q(p.id), key: key?.state ?? null });
     for (const r of rts) if (r.track.kind === "audio") audio.set(r.info.id || r.track.id, r.track);
   }
   return {
@@ -795,7 +1067,9 @@ function meetingView(room, names, quality) {
     people: [persons[0], ...persons.slice(1).sort((a, b) => a.name.localeCompare(b.name))],
     audio,
     own,
-    alone: remotes.length === 0
+    alone: remotes.length === 0,
+    security: { e2ee, memoryOnly: room.identityStorage === "memory", keys: keys.sort((a, b) => a.name.localeCompare(b.name)) },
+    flagged: keys.filter((k) => flagged(k.state)).length
   };
 }
 
@@ -1089,6 +1363,13 @@ var ChatPanel = class {
       this.onUnreadChange(this.unread);
     }
   }
+  /** A line from the app itself among the messages (e.g. one that could not be decrypted). */
+  note(text) {
+    const atBottom = this.isAtBottom();
+    this.list.append(h("li", { class: "chat-note" }, text));
+    this.empty.hidden = true;
+    if (atBottom) this.scrollToEnd();
+  }
   add(m) {
     const own = m.from === this.deps.localId();
     const ms = m.time > 1e12 ? m.time : m.time * 1e3;
@@ -1298,14 +1579,16 @@ var PeoplePanel = class {
     const cam = h("span", { class: "person-state", role: "img" }, icon("camera"));
     const share = h("span", { class: "person-state person-share", role: "img", "aria-label": "Sharing screen", title: "Sharing screen" }, icon("screen"));
     const quality = h("span", { class: "quality", role: "img" });
+    const key = h("span", { class: "person-key", role: "img", hidden: true }, icon("warning"));
     const li = h(
       "li",
       { "data-participant-id": p.id, "data-identity": p.identity, class: "person" },
       avatar,
       h("span", { class: "person-label" }, name, p.local ? h("span", { class: "person-you" }, " (you)") : null),
+      key,
       h("span", { class: "person-states" }, share, mic, cam, quality)
     );
-    return { li, name, avatar, mic, cam, share, quality };
+    return { li, name, avatar, mic, cam, share, quality, key };
   }
   updateRow(r, p) {
     if (r.name.textContent !== p.name) {
@@ -1318,6 +1601,7 @@ var PeoplePanel = class {
     setState(r.mic, p.micMuted ? "micOff" : "mic", p.micMuted ? "Microphone off" : "Microphone on", p.micMuted);
     setState(r.cam, p.cameraOff ? "cameraOff" : "camera", p.cameraOff ? "Camera off" : "Camera on", p.cameraOff);
     r.share.hidden = !p.sharing;
+    setKey(r.key, p.key);
     r.quality.hidden = p.quality === null;
     if (p.quality) {
       r.quality.dataset.quality = p.quality;
@@ -1326,6 +1610,19 @@ var PeoplePanel = class {
     }
   }
 };
+function setKey(el, k) {
+  const shown = k === "invalid" || k === "changed" || k === "verified" ? k : null;
+  if ((el.dataset.key ?? null) === shown) return;
+  el.hidden = shown === null;
+  if (shown === null) {
+    delete el.dataset.key;
+    return;
+  }
+  el.dataset.key = shown;
+  swapIcon(el, shown === "verified" ? "check" : "warning");
+  el.setAttribute("aria-label", KEY_TEXT[shown]);
+  el.title = KEY_TEXT[shown];
+}
 function setState(el, name, label, off) {
   if (el.getAttribute("aria-label") === label) return;
   swapIcon(el, name);
@@ -1336,42 +1633,53 @@ function setState(el, name, label, off) {
 
 // app/src/panels.ts
 var SidePanels = class {
-  /** page is the meeting page (it gets .panel-open); extra goes above the participant list. */
-  constructor(chatDeps, extra, controls, page) {
-    this.controls = controls;
-    this.page = page;
-    this.chatClose = h("button", { type: "button", class: "icon-btn", "aria-label": "Close chat" }, "×");
-    this.chat = new ChatPanel(chatDeps, this.chatClose);
-    this.peopleClose = h("button", { type: "button", class: "icon-btn", "aria-label": "Close participants" }, "×");
-    this.people = new PeoplePanel(this.peopleClose, extra);
-    this.chat.onUnreadChange = (n) => controls.setUnread(n);
-    this.chatClose.addEventListener("click", () => this.set(null));
-    this.peopleClose.addEventListener("click", () => this.set(null));
+  constructor(opts) {
+    this.opts = opts;
+    const close = (label) => {
+      const b = h("button", { type: "button", class: "icon-btn", "aria-label": label }, "×");
+      b.addEventListener("click", () => this.set(null));
+      return b;
+    };
+    this.chatClose = close("Close chat");
+    this.chat = new ChatPanel(opts.chat, this.chatClose);
+    this.peopleClose = close("Close participants");
+    this.people = new PeoplePanel(this.peopleClose, opts.peopleExtra);
+    this.securityClose = close("Close security");
+    this.security = new SecurityPanel(opts.security, this.securityClose);
+    this.chat.onUnreadChange = (n) => opts.controls.setUnread(n);
   }
-  controls;
-  page;
+  opts;
   chat;
   people;
+  security;
   chatClose;
   peopleClose;
+  securityClose;
   get anyOpen() {
-    return this.chat.open || this.people.open;
+    return this.chat.open || this.people.open || this.security.open;
+  }
+  /** The panel that is open, or null. */
+  get current() {
+    return this.chat.open ? "chat" : this.people.open ? "people" : this.security.open ? "security" : null;
   }
   toggle(which) {
-    this.set((which === "chat" ? this.chat.open : this.people.open) ? null : which);
+    this.set(this.current === which ? null : which);
   }
   set(which, focus = true) {
-    const wasChat = this.chat.open;
-    const wasPeople = this.people.open;
+    const was = this.current;
     this.chat.setOpen(which === "chat");
     this.people.setOpen(which === "people");
-    this.controls.setPanel(which);
-    this.page()?.classList.toggle("panel-open", which !== null);
+    this.security.setOpen(which === "security");
+    this.opts.controls.setPanel(which);
+    this.opts.securityButton.setExpanded(which === "security");
+    this.opts.page()?.classList.toggle("panel-open", which !== null);
     if (!focus) return;
     if (which === "chat") (this.chat.input.disabled ? this.chatClose : this.chat.input).focus();
     else if (which === "people") this.peopleClose.focus();
-    else if (wasChat) this.controls.chat.focus();
-    else if (wasPeople) this.controls.people.focus();
+    else if (which === "security") this.securityClose.focus();
+    else if (was === "chat") this.opts.controls.chat.focus();
+    else if (was === "people") this.opts.controls.people.focus();
+    else if (was === "security") this.opts.securityButton.el.focus();
   }
 };
 
@@ -1563,10 +1871,11 @@ var ConnectionStatus = class {
   why = "network";
   nextAt = 0;
   ticker = 0;
-  constructor(headerSlot2, roomName) {
+  /** between goes in the header between the room name and the pill. */
+  constructor(headerSlot2, roomName, ...between) {
     this.text = h("span", { class: "conn-text" });
     this.pill = h("div", { id: "connection-status", class: "conn-status", role: "status" }, h("span", { class: "conn-dot", "aria-hidden": "true" }), this.text);
-    headerSlot2.replaceChildren(h("span", { class: "header-room", title: "Room" }, roomName), this.pill);
+    headerSlot2.replaceChildren(h("span", { class: "header-room", title: "Room" }, roomName), ...between, this.pill);
     this.bannerText = h("span", { id: "reconnect-text" });
     this.banner = h(
       "div",
@@ -1625,7 +1934,8 @@ function renderMeeting(root2, headerSlot2, opts) {
   let ended = false;
   let leaving = false;
   const wanted = { micOn: opts.choice.micOn, cameraOn: opts.choice.cameraOn };
-  const status = new ConnectionStatus(headerSlot2, room.name);
+  const security = new SecurityIndicator(() => panels.toggle("security"));
+  const status = new ConnectionStatus(headerSlot2, room.name, security.el);
   const setConn = () => status.set(room.state, quality.get(room.local.id));
   const audio = new RemoteAudio();
   const grid = new TileGrid();
@@ -1642,17 +1952,20 @@ function renderMeeting(root2, headerSlot2, opts) {
   const inviteButton = () => h("button", { type: "button", class: "btn btn-ghost invite-btn" }, icon("link"), "Copy invite link");
   const panelInvite = inviteButton();
   panelInvite.id = "invite-button";
-  const panels = new SidePanels(
-    {
+  const panels = new SidePanels({
+    chat: {
       localId: () => room.local.id,
       nameOf,
       send: (text) => room.sendChat(text),
       canSend: () => room.local.permissions.publish_data && room.state === "connected"
     },
-    h("div", { class: "panel-extra" }, panelInvite),
+    peopleExtra: h("div", { class: "panel-extra" }, panelInvite),
+    security: { markVerified, safetyCode: () => room.safetyCode() },
     controls,
-    () => root2.querySelector(".page-meeting")
-  );
+    securityButton: security,
+    page: () => root2.querySelector(".page-meeting")
+  });
+  const keyWarnings = new KeyWarnings({ label: "Details", run: () => panels.set("security") });
   const waiting = h("div", { class: "waiting", hidden: true }, h("p", {}, "You are the only one here."), inviteButton());
   root2.replaceChildren(
     h(
@@ -1667,13 +1980,33 @@ function renderMeeting(root2, headerSlot2, opts) {
         h("section", { class: "stage", "aria-label": "Participants’ video" }, h("div", { class: "stage-tiles" }, grid.el), waiting),
         settings.el,
         panels.chat.el,
-        panels.people.el
+        panels.people.el,
+        panels.security.el
       ),
       controls.el,
       audio.box
     )
   );
   for (const b of root2.querySelectorAll(".invite-btn")) b.addEventListener("click", () => void copyInvite());
+  function markVerified(id, verified) {
+    room.markVerified(id, verified);
+    const name = nameOf(id);
+    if (room.e2eeStatus(id)?.verified !== verified) notify(`This browser could not store the mark for ${name}.`, "warn");
+    else notify(verified ? `${name} is marked as verified.` : `${name} is no longer marked as verified.`, "info", 3e3);
+  }
+  function e2eeError(code, message) {
+    const id = errorSender(message);
+    const known = id !== null && room.participants.has(id);
+    const who = known ? nameOf(id) : "";
+    if (code === "data_undecryptable") {
+      const text = who ? `A message from ${who} could not be decrypted.` : "A message could not be decrypted.";
+      notify(text, "warn");
+      panels.chat.note(text);
+      return;
+    }
+    if (known && room.e2eeStatus(id)?.valid === false) return;
+    notify(`Encryption keys from ${who || "a participant"} could not be used: their audio, video and messages may not be decrypted.`, "warn");
+  }
   function nameOf(id) {
     names.update([room.local, ...room.participants.values()]);
     return names.of(id);
@@ -1707,6 +2040,9 @@ function renderMeeting(root2, headerSlot2, opts) {
       cameraAsked: media.asked("camera")
     });
     panels.chat.refreshPermission();
+    panels.security.render(v.security);
+    security.paint(v.security.e2ee, v.flagged);
+    keyWarnings.check(v.security.keys);
     setConn();
   }
   async function copyInvite() {
@@ -1805,8 +2141,11 @@ function renderMeeting(root2, headerSlot2, opts) {
     }),
     on("disconnected", (reason) => end(reason)),
     on("chat", (m) => panels.chat.receive(m)),
+    on("e2eeChanged", schedule),
     on("error", (code, message) => {
-      if (code === "rate_limited") notify("You are sending too fast; a message was dropped.", "warn");
+      if (code === "data_undecryptable" || code === "e2ee_key_package") e2eeError(code, message);
+      else if (code === "track_not_encrypted" || code === "data_not_encrypted") notify("The server refused to pass on something that was not end-to-end encrypted.", "warn");
+      else if (code === "rate_limited") notify("You are sending too fast; a message was dropped.", "warn");
       else if (code === "muted_by_host") notify("The host muted you: ask them to let you unmute.", "warn");
       else notify(`The server refused an action (${code}${message ? `: ${message}` : ""}).`, "warn");
     })
