@@ -21,7 +21,7 @@ import (
 )
 
 const roomUsage = `Usage:
-  conclave room create NAME [--max-participants N] [--empty-timeout 5m]
+  conclave room create NAME [--max-participants N] [--empty-timeout 5m] [--e2ee required|off]
   conclave room list
   conclave room get NAME
   conclave room delete NAME
@@ -47,6 +47,7 @@ func runRoom(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	asJSON := fs.Bool("json", false, "print the server's JSON")
 	maxParticipants := fs.Int("max-participants", 0, "room capacity (create)")
 	emptyTimeout := fs.Duration("empty-timeout", 0, "close the room after it is empty this long (create)")
+	e2ee := fs.String("e2ee", "", "`required` or off: end-to-end encryption (create; default: the server's rooms.e2ee)")
 	unmute := fs.Bool("unmute", false, "unmute instead of mute (mute)")
 	if err := fs.Parse(reorderFlags(args[1:])); err != nil {
 		return err
@@ -91,7 +92,11 @@ func runRoom(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	switch sub {
 	case "create":
 		method, path, room = http.MethodPost, "/v1/rooms", pos[0]
-		body = map[string]any{"name": pos[0], "max_participants": *maxParticipants, "empty_timeout": int64(emptyTimeout.Seconds())}
+		b := map[string]any{"name": pos[0], "max_participants": *maxParticipants, "empty_timeout": int64(emptyTimeout.Seconds())}
+		if *e2ee != "" {
+			b["e2ee"] = *e2ee // the server says what it accepts
+		}
+		body = b
 		grants.RoomCreate = true
 	case "list":
 		method, path = http.MethodGet, "/v1/rooms"
@@ -235,6 +240,7 @@ type roomJSON struct {
 	EmptyTimeout    int64     `json:"empty_timeout"`
 	CreatedAt       time.Time `json:"created_at"`
 	NumParticipants int       `json:"num_participants"`
+	E2EE            string    `json:"e2ee"`
 }
 
 type participantJSON struct {
@@ -258,16 +264,16 @@ func printRoomResult(w io.Writer, sub string, out []byte, pos []string) error {
 		if err := json.Unmarshal(out, &r); err != nil {
 			return err
 		}
-		fmt.Fprintf(tw, "name\t%s\nmax participants\t%d\nempty timeout\t%s\nparticipants\t%d\ncreated\t%s\n",
-			r.Name, r.MaxParticipants, time.Duration(r.EmptyTimeout)*time.Second, r.NumParticipants, r.CreatedAt.Format(time.RFC3339))
+		fmt.Fprintf(tw, "name\t%s\nmax participants\t%d\nempty timeout\t%s\ne2ee\t%s\nparticipants\t%d\ncreated\t%s\n",
+			r.Name, r.MaxParticipants, time.Duration(r.EmptyTimeout)*time.Second, r.E2EE, r.NumParticipants, r.CreatedAt.Format(time.RFC3339))
 	case "list":
 		var l struct{ Rooms []roomJSON }
 		if err := json.Unmarshal(out, &l); err != nil {
 			return err
 		}
-		fmt.Fprintln(tw, "NAME\tPARTICIPANTS\tMAX\tCREATED")
+		fmt.Fprintln(tw, "NAME\tPARTICIPANTS\tMAX\tE2EE\tCREATED")
 		for _, r := range l.Rooms {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", r.Name, r.NumParticipants, r.MaxParticipants, r.CreatedAt.Format(time.RFC3339))
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", r.Name, r.NumParticipants, r.MaxParticipants, r.E2EE, r.CreatedAt.Format(time.RFC3339))
 		}
 	case "participants":
 		var l struct{ Participants []participantJSON }

@@ -44,6 +44,8 @@ func TestRoomCommands(t *testing.T) {
 
 	mustRoom("max participants  10", "create", "standup", "--max-participants", "10", "--empty-timeout", "10m")
 	mustRoom("standup", "list")
+	mustRoom("e2ee              required", "create", "sealed", "--e2ee", "required")
+	mustRoom("e2ee              off", "get", "standup")
 	mustRoom("empty timeout     10m0s", "get", "standup")
 
 	// Someone joins; the CLI sees them, mutes their track, removes them.
