@@ -223,11 +223,20 @@ func (h *Handler) Sessions() int {
 // an acknowledgement by everyone at once: 2 × room.MaxE2EEParticipants.
 const outQueue = 1024
 
-// The budget of e2ee messages a client may send: a burst of a key package
-// and an acknowledgement to everyone in a full end-to-end encrypted room.
+// The budget of e2ee messages a client may send. A leave costs each
+// participant a key package to everyone and an acknowledgement of
+// everyone's: 2 × (room.MaxE2EEParticipants − 2) messages; the burst covers
+// two leaves at once in a full room. To any one recipient a sender may send
+// a burst of e2eePairBurst (a package for each of a burst of joins and
+// leaves, and their acknowledgements), so no member can fill another's
+// queue. Going over either budget drops the message (rate_limited, at most
+// once a second) and never closes the session: these messages are the
+// room's doing, not the client's.
 const (
-	e2eeBurst             = 2*room.MaxE2EEParticipants + 64
-	e2eeMessagesPerSecond = 200
+	e2eeBurst             = 4*room.MaxE2EEParticipants + 64
+	e2eeMessagesPerSecond = 400
+	e2eePairBurst         = 16
+	e2eePairPerSecond     = 8
 )
 
 type session struct {
@@ -560,6 +569,36 @@ func (s *session) silence() time.Duration {
 	return time.Since(s.epoch) - time.Duration(s.heard.Load())
 }
 
+// e2eeBudget is one client's budget of e2ee messages: in all, and to each
+// recipient.
+type e2eeBudget struct {
+	all   *guard.Limiter
+	pairs map[string]*guard.Limiter
+}
+
+func newE2EEBudget() *e2eeBudget {
+	return &e2eeBudget{
+		all:   guard.NewLimiter(e2eeMessagesPerSecond, e2eeBurst, nil),
+		pairs: make(map[string]*guard.Limiter),
+	}
+}
+
+// pair is the budget for messages to one recipient. The map holds at most
+// two rooms' worth of ids: a client naming more recipients than that (most
+// of them unknown, and refused by the room) starts every budget afresh,
+// which the overall budget still bounds.
+func (b *e2eeBudget) pair(to string) *guard.Limiter {
+	l := b.pairs[to]
+	if l == nil {
+		if len(b.pairs) >= 2*room.MaxE2EEParticipants {
+			clear(b.pairs)
+		}
+		l = guard.NewLimiter(e2eePairPerSecond, e2eePairBurst, nil)
+		b.pairs[to] = l
+	}
+	return l
+}
+
 func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bool) {
 	if !resumed && !s.join(ctx, conn) {
 		return
@@ -572,24 +611,51 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bo
 	// number follows the room's size (a key package to everyone on a join
 	// or a leave, and an acknowledgement of everyone's), not the client's
 	// chattiness.
-	e2eeLimiter := guard.NewLimiter(e2eeMessagesPerSecond, e2eeBurst, nil)
+	e2ee := newE2EEBudget()
 	// A client is disconnected when it has more than twice the burst of
 	// messages refused within one second; an occasional excess is only
 	// dropped, with at most one rate_limited error per second.
 	var refused int
-	var window time.Time
+	var window, e2eeWindow time.Time
 	for {
 		b, err := s.readMessage(ctx, conn)
 		if err != nil {
 			return
 		}
 		s.markHeard()
-		t, payload, derr := protocol.Decode(b)
-		l := limiter
-		if derr == nil && t == protocol.TypeE2EE {
-			l = e2eeLimiter
+		// The budget is chosen before the full (strict) decode, so that
+		// refused messages cost little.
+		if peekType(b) == protocol.TypeE2EE {
+			if !e2ee.all.Allow() {
+				if now := time.Now(); now.Sub(e2eeWindow) > time.Second {
+					e2eeWindow = now
+					s.sendError(protocol.CodeRateLimited, "too many e2ee messages; message dropped")
+				}
+				continue
+			}
+			t, payload, derr := protocol.Decode(b)
+			if derr != nil || t != protocol.TypeE2EE {
+				// Not an e2ee message after all: it costs the general
+				// budget, and the client hears why it was refused.
+				if limiter.Allow() {
+					if derr == nil {
+						derr = &protocol.ProtocolError{Code: protocol.CodeBadMessage, Message: "message type is ambiguous"}
+					}
+					s.sendError(protocol.ErrorCode(derr), derr.Error())
+				}
+				continue
+			}
+			if m := payload.(*protocol.E2EE); !e2ee.pair(m.To).Allow() {
+				if now := time.Now(); now.Sub(e2eeWindow) > time.Second {
+					e2eeWindow = now
+					s.sendError(protocol.CodeRateLimited, "too many e2ee messages to one participant; message dropped")
+				}
+				continue
+			}
+			s.handle(p, peer, t, payload)
+			continue
 		}
-		if !l.Allow() {
+		if !limiter.Allow() {
 			now := time.Now()
 			if now.Sub(window) > time.Second {
 				window, refused = now, 0
@@ -603,6 +669,7 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bo
 			}
 			continue
 		}
+		t, payload, derr := protocol.Decode(b)
 		if derr != nil {
 			s.sendError(protocol.ErrorCode(derr), derr.Error())
 			continue
