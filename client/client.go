@@ -134,6 +134,9 @@ func Connect(ctx context.Context, serverURL, token string, opts ...Option) (*Cli
 		done:         make(chan struct{}),
 	}
 	c.e2ee.wake = make(chan struct{}, 1)
+	if o.e2eeRequired && o.e2eeIdentity == nil {
+		return nil, errors.New("client: WithE2EERequired needs an identity (WithE2EE or WithE2EEIdentityFile)")
+	}
 	if o.e2eeIdentity != nil {
 		if c.announce, err = newE2EESession(o.e2eeIdentity, token); err != nil {
 			return nil, err
@@ -161,6 +164,11 @@ func Connect(ctx context.Context, serverURL, token string, opts ...Option) (*Cli
 			c.participants[p.ID] = p
 			others = append(others, p)
 		}
+	}
+	if !j.E2EE && c.opts.e2eeRequired {
+		c.cancel()
+		_ = conn.CloseNow()
+		return nil, ErrE2EENotOffered
 	}
 	if j.E2EE {
 		if c.announce == nil {

@@ -27,6 +27,9 @@ var (
 	// track is not a *SampleTrack, or its codec is not VP8 or Opus. The
 	// client refuses to send it rather than let the server see it.
 	ErrNotEncrypted = errors.New("client: the room requires end-to-end encryption; publish a *SampleTrack of VP8 or Opus")
+	// ErrE2EENotOffered: WithE2EERequired was given and the server
+	// answered that the room does not use end-to-end encryption.
+	ErrE2EENotOffered = errors.New("client: the server says the room is not end-to-end encrypted, and WithE2EERequired refuses that")
 	// ErrTokenClaims: the join token's payload does not name a room and
 	// an identity, which the E2EE announcement is bound to.
 	ErrTokenClaims = errors.New("client: the join token has no room and sub claims")

@@ -31,6 +31,7 @@ type options struct {
 	noResume      bool
 	e2eeIdentity  *e2ee.Identity
 	e2eeFile      string
+	e2eeRequired  bool
 }
 
 // WithE2EE gives the client its end-to-end encryption identity (docs/e2ee.md):
@@ -49,6 +50,14 @@ func WithE2EE(id *e2ee.Identity) Option {
 // fails Connect; it is never overwritten.
 func WithE2EEIdentityFile(path string) Option {
 	return func(o *options) { o.e2eeIdentity, o.e2eeFile = nil, path }
+}
+
+// WithE2EERequired makes Connect fail with ErrE2EENotOffered when the
+// server says the room is plain: a bot that must never send in clear
+// refuses such a room rather than trust the server's word for it. It needs
+// WithE2EE or WithE2EEIdentityFile.
+func WithE2EERequired() Option {
+	return func(o *options) { o.e2eeRequired = true }
 }
 
 // WithoutResume turns off automatic resume: when the signaling connection

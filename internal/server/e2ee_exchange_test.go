@@ -143,4 +143,21 @@ func TestE2EERefusals(t *testing.T) {
 			t.Fatalf("publish H.264: %v, want ErrNotEncrypted", err)
 		}
 	})
+
+	t.Run("client that requires E2EE refuses a plain room", func(t *testing.T) {
+		// The server's tests create plain rooms by default: this one is.
+		id, err := e2ee.NewIdentity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = client.Connect(ctx, e.Srv.URL(), e.JoinToken("plain-room", "strict"), client.WithTLSConfig(e.TLS),
+			client.WithE2EE(id), client.WithE2EERequired())
+		if !errors.Is(err, client.ErrE2EENotOffered) {
+			t.Fatalf("join a plain room with WithE2EERequired: %v, want ErrE2EENotOffered", err)
+		}
+		c := e.Connect(ctx, t, room, "strict", client.WithE2EE(id), client.WithE2EERequired())
+		if !c.E2EE() {
+			t.Fatal("WithE2EERequired in an E2EE room: not encrypting")
+		}
+	})
 }

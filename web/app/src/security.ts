@@ -123,6 +123,7 @@ interface KeyRow {
   li: HTMLLIElement;
   avatar: HTMLElement;
   name: HTMLElement;
+  who: HTMLElement;
   state: HTMLElement;
   stateText: HTMLElement;
   waiting: HTMLElement;
@@ -165,7 +166,7 @@ export class SecurityPanel {
       h(
         'p',
         { id: 'safety-code-help' },
-        'Compare this code with everyone, by voice or on video. If it is the same on every screen, nobody else — not even the server — can listen in or read the chat. It changes whenever someone joins or leaves.',
+        'Compare this code with everyone, by voice or on video. If it is the same on every screen, and everyone listed below is someone you expect, nobody else — not even the server — can listen in or read the chat. It changes whenever someone joins or leaves.',
       ),
       h('h3', { id: 'keys-title' }, 'Participants’ keys'),
       this.alone,
@@ -261,6 +262,10 @@ export class SecurityPanel {
   private makeRow(k: KeyView): KeyRow {
     const avatar = h('span', { class: 'avatar avatar-small', 'aria-hidden': 'true' });
     const name = h('span', { class: 'key-name' });
+    // The identity the key is bound to (the join token's subject, which the
+    // announcement signs) and the key's fingerprint: the display name is
+    // the server's word only.
+    const who = h('span', { class: 'key-who' });
     const stateText = h('span', {});
     const state = h('span', { class: 'key-state' }, icon('check'), stateText);
     const waiting = h('span', { class: 'key-waiting' }, 'Waiting for keys');
@@ -270,12 +275,17 @@ export class SecurityPanel {
       'li',
       { class: 'key-row', 'data-participant-id': k.id, 'data-identity': k.identity },
       avatar,
-      h('div', { class: 'key-main' }, name, h('div', { class: 'key-states' }, state, waiting), detail, button),
+      h('div', { class: 'key-main' }, name, who, h('div', { class: 'key-states' }, state, waiting), detail, button),
     );
-    const row: KeyRow = { li, avatar, name, state, stateText, waiting, detail, button, view: k };
+    const row: KeyRow = { li, avatar, name, who, state, stateText, waiting, detail, button, view: k };
     button.addEventListener('click', () => this.deps.markVerified(row.view.id, row.view.state !== 'verified'));
     return row;
   }
+}
+
+/** The first 64 bits of an identity key, in four groups: "cc4f d631 340d 8fec". */
+function fingerprint(hex: string): string {
+  return (hex.slice(0, 16).match(/.{1,4}/g) ?? []).join(' ');
 }
 
 function updateRow(r: KeyRow, k: KeyView): void {
@@ -291,6 +301,8 @@ function updateRow(r: KeyRow, k: KeyView): void {
     r.detail.textContent = KEY_DETAIL[k.state];
     r.detail.hidden = KEY_DETAIL[k.state] === '';
   }
+  const who = k.identityKey === '' ? k.identity : `${k.identity} · key ${fingerprint(k.identityKey)}`;
+  if (r.who.textContent !== who) r.who.textContent = who;
   r.li.dataset.waiting = String(k.waiting);
   r.waiting.hidden = !k.waiting;
   r.li.dataset.identityKey = k.identityKey;

@@ -41,6 +41,7 @@ const LEAVE_REASONS: Record<string, string> = {
   permission_denied: 'Your join token does not allow joining this room.',
   rate_limited: 'Too many messages were sent; the server ended the session.',
   e2ee_required: 'This room requires end-to-end encryption, which this browser cannot do. Try a current Chrome, Edge, Firefox or Safari.',
+  e2ee_downgrade: 'The server answered that this meeting is no longer end-to-end encrypted, so you were disconnected rather than continue without it.',
   error: 'The session ended because of an error.',
 };
 

@@ -93,6 +93,7 @@ var LEAVE_REASONS = {
   permission_denied: "Your join token does not allow joining this room.",
   rate_limited: "Too many messages were sent; the server ended the session.",
   e2ee_required: "This room requires end-to-end encryption, which this browser cannot do. Try a current Chrome, Edge, Firefox or Safari.",
+  e2ee_downgrade: "The server answered that this meeting is no longer end-to-end encrypted, so you were disconnected rather than continue without it.",
   error: "The session ended because of an error."
 };
 function leaveReasonText(reason) {
@@ -801,7 +802,7 @@ var SecurityPanel = class {
       h(
         "p",
         { id: "safety-code-help" },
-        "Compare this code with everyone, by voice or on video. If it is the same on every screen, nobody else — not even the server — can listen in or read the chat. It changes whenever someone joins or leaves."
+        "Compare this code with everyone, by voice or on video. If it is the same on every screen, and everyone listed below is someone you expect, nobody else — not even the server — can listen in or read the chat. It changes whenever someone joins or leaves."
       ),
       h("h3", { id: "keys-title" }, "Participants’ keys"),
       this.alone,
@@ -903,6 +904,7 @@ var SecurityPanel = class {
   makeRow(k) {
     const avatar = h("span", { class: "avatar avatar-small", "aria-hidden": "true" });
     const name = h("span", { class: "key-name" });
+    const who = h("span", { class: "key-who" });
     const stateText = h("span", {});
     const state = h("span", { class: "key-state" }, icon("check"), stateText);
     const waiting = h("span", { class: "key-waiting" }, "Waiting for keys");
@@ -912,13 +914,16 @@ var SecurityPanel = class {
       "li",
       { class: "key-row", "data-participant-id": k.id, "data-identity": k.identity },
       avatar,
-      h("div", { class: "key-main" }, name, h("div", { class: "key-states" }, state, waiting), detail, button)
+      h("div", { class: "key-main" }, name, who, h("div", { class: "key-states" }, state, waiting), detail, button)
     );
-    const row = { li, avatar, name, state, stateText, waiting, detail, button, view: k };
+    const row = { li, avatar, name, who, state, stateText, waiting, detail, button, view: k };
     button.addEventListener("click", () => this.deps.markVerified(row.view.id, row.view.state !== "verified"));
     return row;
   }
 };
+function fingerprint(hex) {
+  return (hex.slice(0, 16).match(/.{1,4}/g) ?? []).join(" ");
+}
 function updateRow(r, k) {
   if (r.name.textContent !== k.name) {
     r.name.textContent = k.name;
@@ -932,6 +937,8 @@ function updateRow(r, k) {
     r.detail.textContent = KEY_DETAIL[k.state];
     r.detail.hidden = KEY_DETAIL[k.state] === "";
   }
+  const who = k.identityKey === "" ? k.identity : `${k.identity} · key ${fingerprint(k.identityKey)}`;
+  if (r.who.textContent !== who) r.who.textContent = who;
   r.li.dataset.waiting = String(k.waiting);
   r.waiting.hidden = !k.waiting;
   r.li.dataset.identityKey = k.identityKey;

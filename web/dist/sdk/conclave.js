@@ -6600,8 +6600,14 @@ var RoomE2EE = class _RoomE2EE {
   statsId = 0;
   statsWaiters = /* @__PURE__ */ new Map();
   identities = /* @__PURE__ */ new Map();
-  /** Received data is opened one message at a time, so messages keep their order. */
-  opening = Promise.resolve();
+  /**
+   * Every use of the Session runs in arrival order, one at a time: a chat
+   * message that follows its sender's key package waits for the package
+   * to be opened, and nothing is sealed before joined is applied.
+   */
+  queue = Promise.resolve();
+  /** Whether this connection's session was ever encrypted: it never goes back to plain. */
+  wasActive = false;
   /**
    * Starts loading the identity key and making this session's KEM key and
    * Worker; the announcement is ready when announcement() resolves.
@@ -6642,55 +6648,79 @@ var RoomE2EE = class _RoomE2EE {
   transformWorker() {
     return this.active ? this.worker : null;
   }
-  /** Applies joined: the room's mode, and the keys for everyone in it. */
-  async joined(roomE2EE, self, others) {
-    this.active = roomE2EE && this.session !== null;
-    this.identities.clear();
-    if (this.active) {
-      for (const p of others) this.remember(p);
-      this.flush(await this.session.joined(self.id, others.map(member)));
-      this.recordSeen(others.map((p) => p.id));
-    }
-    this.host.changed();
-  }
-  async participantJoined(p) {
-    if (!this.active) return;
-    this.remember(p);
-    this.flush(await this.session.memberJoined(member(p)));
-    this.recordSeen([p.id]);
-    this.host.changed();
-  }
-  async participantLeft(id) {
-    if (!this.active) return;
-    this.identities.delete(id);
-    this.flush(await this.session.memberLeft(id));
-    this.host.changed();
-  }
-  /** An e2ee message from another participant: a key package or an acknowledgement. */
-  async receive(from, payloadB64) {
-    if (!this.active) return;
-    const bytes = fromBase64(payloadB64);
-    if (!bytes) return;
-    try {
-      this.flush(await this.session.receive(from, bytes));
-    } catch (err) {
-      this.host.error("e2ee_key_package", `a key package from ${from} was refused: ${err.message}`);
-    }
-    this.host.changed();
-  }
-  /** Seals an outgoing data payload (active only). */
-  seal(topic, payload) {
-    return this.session.sealData(topic, payload);
+  /** Runs f after everything queued before it. */
+  run(f) {
+    const p = this.queue.then(f);
+    this.queue = p.catch(() => {
+    });
+    return p;
   }
   /**
-   * Opens a received data payload, in arrival order; deliver gets the
-   * plaintext, or nothing when it does not open (reported as an error).
+   * Whether a joined that says roomE2EE may be applied: a connection that
+   * was encrypted never continues in clear, whatever the server says (a
+   * server that answers a re-join with a plain room is refused).
+   */
+  accepts(roomE2EE) {
+    return roomE2EE || !this.wasActive;
+  }
+  /** Applies joined: the room's mode, and the keys for everyone in it. */
+  joined(roomE2EE, self, others) {
+    this.active = roomE2EE && this.session !== null;
+    if (this.active) this.wasActive = true;
+    return this.run(async () => {
+      this.identities.clear();
+      if (this.active) {
+        for (const p of others) this.remember(p);
+        this.flush(await this.session.joined(self.id, others.map(member)));
+        this.recordSeen(others.map((p) => p.id));
+      }
+      this.host.changed();
+    });
+  }
+  participantJoined(p) {
+    return this.run(async () => {
+      if (!this.active) return;
+      this.remember(p);
+      this.flush(await this.session.memberJoined(member(p)));
+      this.recordSeen([p.id]);
+      this.host.changed();
+    });
+  }
+  participantLeft(id) {
+    return this.run(async () => {
+      if (!this.active) return;
+      this.identities.delete(id);
+      this.flush(await this.session.memberLeft(id));
+      this.host.changed();
+    });
+  }
+  /** An e2ee message from another participant: a key package or an acknowledgement. */
+  receive(from, payloadB64) {
+    return this.run(async () => {
+      if (!this.active) return;
+      const bytes = fromBase64(payloadB64);
+      if (!bytes) return;
+      try {
+        this.flush(await this.session.receive(from, bytes));
+      } catch (err) {
+        this.host.error("e2ee_key_package", `a key package from ${from} was refused: ${err.message}`);
+      }
+      this.host.changed();
+    });
+  }
+  /** Seals an outgoing data payload (active only), after joined is applied. */
+  seal(topic, payload) {
+    return this.run(() => this.session.sealData(topic, payload));
+  }
+  /**
+   * Opens a received data payload, in arrival order and after any key
+   * package that came before it; deliver gets the plaintext, or nothing
+   * when it does not open (reported as an error).
    */
   open(from, topic, sealed, deliver) {
-    const session = this.session;
-    this.opening = this.opening.then(async () => {
+    void this.run(async () => {
       try {
-        deliver(await session.openData(from, topic, sealed));
+        deliver(await this.session.openData(from, topic, sealed));
       } catch (err) {
         this.host.error("data_undecryptable", `a message from ${from} could not be decrypted: ${err.message}`);
       }
@@ -8861,6 +8891,10 @@ var Room = class {
   }
   /** Applies a joined (first join, resume, or fresh re-join). Synchronous. */
   applyJoined(j, rejoin) {
+    if (this.e2eeCtl && !this.e2eeCtl.accepts(j.e2ee === true)) {
+      this.finish("e2ee_downgrade");
+      return;
+    }
     const resumed = rejoin && j.resumed === true && this.publisher !== null && j.participant.id === this.local.id;
     if (rejoin && !resumed) this.teardownMedia();
     this._name = j.room;

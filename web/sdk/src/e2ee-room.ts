@@ -109,8 +109,14 @@ export class RoomE2EE {
   private statsId = 0;
   private readonly statsWaiters = new Map<number, (s: FrameCryptoStats) => void>();
   private readonly identities = new Map<string, { identity: string; key: string }>();
-  /** Received data is opened one message at a time, so messages keep their order. */
-  private opening: Promise<void> = Promise.resolve();
+  /**
+   * Every use of the Session runs in arrival order, one at a time: a chat
+   * message that follows its sender's key package waits for the package
+   * to be opened, and nothing is sealed before joined is applied.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Whether this connection's session was ever encrypted: it never goes back to plain. */
+  private wasActive = false;
 
   private constructor(private readonly host: E2EEHost) {}
 
@@ -157,60 +163,87 @@ export class RoomE2EE {
     return this.active ? this.worker : null;
   }
 
-  /** Applies joined: the room's mode, and the keys for everyone in it. */
-  async joined(roomE2EE: boolean, self: ParticipantInfo, others: ParticipantInfo[]): Promise<void> {
-    this.active = roomE2EE && this.session !== null;
-    this.identities.clear();
-    if (this.active) {
-      for (const p of others) this.remember(p);
-      this.flush(await this.session!.joined(self.id, others.map(member)));
-      this.recordSeen(others.map((p) => p.id));
-    }
-    this.host.changed();
-  }
-
-  async participantJoined(p: ParticipantInfo): Promise<void> {
-    if (!this.active) return;
-    this.remember(p);
-    this.flush(await this.session!.memberJoined(member(p)));
-    this.recordSeen([p.id]);
-    this.host.changed();
-  }
-
-  async participantLeft(id: string): Promise<void> {
-    if (!this.active) return;
-    this.identities.delete(id);
-    this.flush(await this.session!.memberLeft(id));
-    this.host.changed();
-  }
-
-  /** An e2ee message from another participant: a key package or an acknowledgement. */
-  async receive(from: string, payloadB64: string): Promise<void> {
-    if (!this.active) return;
-    const bytes = fromBase64(payloadB64);
-    if (!bytes) return;
-    try {
-      this.flush(await this.session!.receive(from, bytes));
-    } catch (err) {
-      this.host.error('e2ee_key_package', `a key package from ${from} was refused: ${(err as Error).message}`);
-    }
-    this.host.changed();
-  }
-
-  /** Seals an outgoing data payload (active only). */
-  seal(topic: string, payload: Uint8Array): Promise<Uint8Array> {
-    return this.session!.sealData(topic, payload);
+  /** Runs f after everything queued before it. */
+  private run<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(f);
+    this.queue = p.catch(() => {});
+    return p;
   }
 
   /**
-   * Opens a received data payload, in arrival order; deliver gets the
-   * plaintext, or nothing when it does not open (reported as an error).
+   * Whether a joined that says roomE2EE may be applied: a connection that
+   * was encrypted never continues in clear, whatever the server says (a
+   * server that answers a re-join with a plain room is refused).
+   */
+  accepts(roomE2EE: boolean): boolean {
+    return roomE2EE || !this.wasActive;
+  }
+
+  /** Applies joined: the room's mode, and the keys for everyone in it. */
+  joined(roomE2EE: boolean, self: ParticipantInfo, others: ParticipantInfo[]): Promise<void> {
+    // Set at once, so that the messages that follow joined are handled
+    // as the room's mode says; the keys follow in order.
+    this.active = roomE2EE && this.session !== null;
+    if (this.active) this.wasActive = true;
+    return this.run(async () => {
+      this.identities.clear();
+      if (this.active) {
+        for (const p of others) this.remember(p);
+        this.flush(await this.session!.joined(self.id, others.map(member)));
+        this.recordSeen(others.map((p) => p.id));
+      }
+      this.host.changed();
+    });
+  }
+
+  participantJoined(p: ParticipantInfo): Promise<void> {
+    return this.run(async () => {
+      if (!this.active) return;
+      this.remember(p);
+      this.flush(await this.session!.memberJoined(member(p)));
+      this.recordSeen([p.id]);
+      this.host.changed();
+    });
+  }
+
+  participantLeft(id: string): Promise<void> {
+    return this.run(async () => {
+      if (!this.active) return;
+      this.identities.delete(id);
+      this.flush(await this.session!.memberLeft(id));
+      this.host.changed();
+    });
+  }
+
+  /** An e2ee message from another participant: a key package or an acknowledgement. */
+  receive(from: string, payloadB64: string): Promise<void> {
+    return this.run(async () => {
+      if (!this.active) return;
+      const bytes = fromBase64(payloadB64);
+      if (!bytes) return;
+      try {
+        this.flush(await this.session!.receive(from, bytes));
+      } catch (err) {
+        this.host.error('e2ee_key_package', `a key package from ${from} was refused: ${(err as Error).message}`);
+      }
+      this.host.changed();
+    });
+  }
+
+  /** Seals an outgoing data payload (active only), after joined is applied. */
+  seal(topic: string, payload: Uint8Array): Promise<Uint8Array> {
+    return this.run(() => this.session!.sealData(topic, payload));
+  }
+
+  /**
+   * Opens a received data payload, in arrival order and after any key
+   * package that came before it; deliver gets the plaintext, or nothing
+   * when it does not open (reported as an error).
    */
   open(from: string, topic: string, sealed: Uint8Array, deliver: (plain: Uint8Array) => void): void {
-    const session = this.session!;
-    this.opening = this.opening.then(async () => {
+    void this.run(async () => {
       try {
-        deliver(await session.openData(from, topic, sealed));
+        deliver(await this.session!.openData(from, topic, sealed));
       } catch (err) {
         this.host.error('data_undecryptable', `a message from ${from} could not be decrypted: ${(err as Error).message}`);
       }

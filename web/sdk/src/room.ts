@@ -208,6 +208,12 @@ export class Room {
 
   /** Applies a joined (first join, resume, or fresh re-join). Synchronous. */
   private applyJoined(j: Joined, rejoin: boolean): void {
+    if (this.e2eeCtl && !this.e2eeCtl.accepts(j.e2ee === true)) {
+      // This session was end-to-end encrypted and the server now calls
+      // the room plain: nothing more is sent, media or messages.
+      this.finish('e2ee_downgrade');
+      return;
+    }
     const resumed = rejoin && j.resumed === true && this.publisher !== null && j.participant.id === this.local.id;
     if (rejoin && !resumed) this.teardownMedia();
     this._name = j.room;
