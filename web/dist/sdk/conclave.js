@@ -5874,16 +5874,11 @@ function parseAck(ack) {
 var MAX_EPOCHS_KEPT = 3;
 var MAX_STEPS_AHEAD = 64;
 var KeyRing = class {
-  /**
-   * derive turns key(e, s) into what get() returns. stepsAhead is how far
-   * past the highest step seen get() derives (MAX_STEPS_AHEAD by default).
-   */
-  constructor(derive, stepsAhead = MAX_STEPS_AHEAD) {
+  /** derive turns key(e, s) into what get() returns. */
+  constructor(derive) {
     this.derive = derive;
-    this.stepsAhead = stepsAhead;
   }
   derive;
-  stepsAhead;
   senders = /* @__PURE__ */ new Map();
   /**
    * Installs key(e, s) for sender. A step of an epoch held replaces it only
@@ -5931,7 +5926,7 @@ var KeyRing = class {
     const id = splitKeyId(kid);
     if (!id) return null;
     const e = this.senders.get(sender)?.get(id.epoch);
-    if (!e || id.step < e.low || id.step > e.high + this.stepsAhead) return null;
+    if (!e || id.step < e.low || id.step > e.high + MAX_STEPS_AHEAD) return null;
     let d = e.derived.get(id.step);
     if (!d) {
       d = this.stepKey(e, id.step).then((k) => this.derive(k, kid));
@@ -5944,6 +5939,17 @@ var KeyRing = class {
     const id = splitKeyId(kid);
     const e = id && this.senders.get(sender)?.get(id.epoch);
     if (e && id.step > e.high) e.high = id.step;
+  }
+  /**
+   * Records a join: every sender ratchets on it, so every epoch held of
+   * every sender reaches one step further (up to MAX_STEP). A sender silent
+   * through many joins stays reachable; frames, which only the AEAD
+   * authenticates, still move nothing until they open.
+   */
+  joinSeen() {
+    for (const epochs of this.senders.values()) {
+      for (const e of epochs.values()) e.high = Math.min(MAX_STEP, e.high + 1);
+    }
   }
   /** key(e, step), ratcheted from the highest step held below it. */
   async stepKey(e, step) {
@@ -6116,6 +6122,11 @@ var FrameCrypto = class {
       case "remove":
         this.removeSender(u.sender);
         return;
+      case "join":
+        this.joinSeen();
+        return;
+      default:
+        return;
     }
   }
   /**
@@ -6139,6 +6150,10 @@ var FrameCrypto = class {
   /** Forgets every key of sender. */
   removeSender(sender) {
     this.ring.remove(sender);
+  }
+  /** Records a join: every sender ratchets on it, so each one's keys reach one step further. */
+  joinSeen() {
+    this.ring.joinSeen();
   }
   /** The KID frames are encrypted with, or 0 before the first send key. */
   sendingKid() {
@@ -6210,13 +6225,10 @@ var Session = class {
   cur = null;
   pending = null;
   nextEpoch = 1;
-  // Data messages are verified with the sender's identity key before any
-  // key is derived, so a forged one derives nothing: the data window is the
-  // whole epoch. (Media frames, which only the AEAD authenticates, keep
-  // MAX_STEPS_AHEAD.) The page sees no media frames, so a data window moved
-  // by frames seen, as the Go Session's is, would be stuck at the installed
-  // step while the sender ratchets on joins.
-  dataKeys = new KeyRing(dataKey, MAX_STEP);
+  // Data keys keep the media window (MAX_STEPS_AHEAD past the highest step
+  // installed, opened, or reached by joins), in a ring of their own: with a
+  // Worker, the page does not see which media frames open.
+  dataKeys = new KeyRing(dataKey);
   frames = new FrameCrypto();
   queue = Promise.resolve();
   counts = {
@@ -6276,8 +6288,9 @@ var Session = class {
   /**
    * Handles a participant joining: the participant's keys ratchet one step,
    * the newcomer gets a key package for each, and the other members derive
-   * the step themselves. A member whose announcement does not verify gets
-   * nothing and changes nothing. At step 255 the join is handled as a leave.
+   * the step themselves; every member's keys reach one step further. A
+   * member whose announcement does not verify gets nothing and makes no
+   * ratchet. At step 255 the join is handled as a leave.
    */
   memberJoined(o) {
     return this.serial(async () => {
@@ -6285,6 +6298,7 @@ var Session = class {
       const m = await this.check(o);
       const out = [];
       if (this.memberMap.has(o.id)) out.push(...await this.leave(o.id));
+      this.joinSeen();
       this.memberMap.set(o.id, m);
       if (m.error !== null || !this.cur) return out;
       if (this.cur.step === MAX_STEP || this.pending?.step === MAX_STEP) {
@@ -6403,6 +6417,18 @@ var Session = class {
       m.error = err instanceof E2eeError ? err.code : "announcement";
     }
     return m;
+  }
+  /**
+   * Every sender ratchets on a join: each member's keys reach one step
+   * further, here and in the worker, so that a sender silent through many
+   * joins is not lost for being more than MAX_STEPS_AHEAD past its last
+   * frame. Any join counts, verified here or not: another member may have
+   * verified it and ratcheted.
+   */
+  joinSeen() {
+    this.dataKeys.joinSeen();
+    this.frames.joinSeen();
+    this.cfg.onFrameKeys?.({ type: "join" });
   }
   /** Drops every key of id, here and in the worker. */
   forget(id) {

@@ -282,6 +282,7 @@ function newKey(suite, kid, baseKey) {
 // sdk/src/e2ee/keys.ts
 var SUITE = AES_128_GCM_SHA256_128;
 var SENDER_KEY_LEN = 32;
+var MAX_STEP = 255;
 var MAX_EPOCH = 4294967295;
 var RATCHET_LABEL = utf8("conclave e2ee ratchet v1");
 var MEDIA_LABEL = utf8("conclave e2ee media v1");
@@ -306,16 +307,11 @@ async function mediaKey(key, kid) {
 var MAX_EPOCHS_KEPT = 3;
 var MAX_STEPS_AHEAD = 64;
 var KeyRing = class {
-  /**
-   * derive turns key(e, s) into what get() returns. stepsAhead is how far
-   * past the highest step seen get() derives (MAX_STEPS_AHEAD by default).
-   */
-  constructor(derive, stepsAhead = MAX_STEPS_AHEAD) {
+  /** derive turns key(e, s) into what get() returns. */
+  constructor(derive) {
     this.derive = derive;
-    this.stepsAhead = stepsAhead;
   }
   derive;
-  stepsAhead;
   senders = /* @__PURE__ */ new Map();
   /**
    * Installs key(e, s) for sender. A step of an epoch held replaces it only
@@ -363,7 +359,7 @@ var KeyRing = class {
     const id = splitKeyId(kid);
     if (!id) return null;
     const e = this.senders.get(sender)?.get(id.epoch);
-    if (!e || id.step < e.low || id.step > e.high + this.stepsAhead) return null;
+    if (!e || id.step < e.low || id.step > e.high + MAX_STEPS_AHEAD) return null;
     let d = e.derived.get(id.step);
     if (!d) {
       d = this.stepKey(e, id.step).then((k) => this.derive(k, kid));
@@ -376,6 +372,17 @@ var KeyRing = class {
     const id = splitKeyId(kid);
     const e = id && this.senders.get(sender)?.get(id.epoch);
     if (e && id.step > e.high) e.high = id.step;
+  }
+  /**
+   * Records a join: every sender ratchets on it, so every epoch held of
+   * every sender reaches one step further (up to MAX_STEP). A sender silent
+   * through many joins stays reachable; frames, which only the AEAD
+   * authenticates, still move nothing until they open.
+   */
+  joinSeen() {
+    for (const epochs of this.senders.values()) {
+      for (const e of epochs.values()) e.high = Math.min(MAX_STEP, e.high + 1);
+    }
   }
   /** key(e, step), ratcheted from the highest step held below it. */
   async stepKey(e, step) {
@@ -464,6 +471,11 @@ var FrameCrypto = class {
       case "remove":
         this.removeSender(u.sender);
         return;
+      case "join":
+        this.joinSeen();
+        return;
+      default:
+        return;
     }
   }
   /**
@@ -487,6 +499,10 @@ var FrameCrypto = class {
   /** Forgets every key of sender. */
   removeSender(sender) {
     this.ring.remove(sender);
+  }
+  /** Records a join: every sender ratchets on it, so each one's keys reach one step further. */
+  joinSeen() {
+    this.ring.joinSeen();
   }
   /** The KID frames are encrypted with, or 0 before the first send key. */
   sendingKid() {

@@ -14,14 +14,20 @@ import { mediaKey, splitKeyId } from './keys.js';
 import { openFrameWith, sealFrame, type Codec } from './media.js';
 import type { SFrameKey } from './sframe.js';
 
-/** A change of media keys, from the Session to a FrameCrypto (possibly in a Worker). */
+/**
+ * A change of media keys, from the Session to a FrameCrypto (possibly in a
+ * Worker). A FrameCrypto ignores a type it does not know, so a page may post
+ * updates that an older worker does not read.
+ */
 export type FrameKeyUpdate =
   /** Encrypt from now on with key(e, s) under kid; the counter starts at 0. */
   | { type: 'send'; kid: number; key: Uint8Array }
   /** Accept frames from sender under kid, and the steps after it, with key(e, s). */
   | { type: 'receive'; sender: string; kid: number; key: Uint8Array }
   /** Forget every key of sender (it left). */
-  | { type: 'remove'; sender: string };
+  | { type: 'remove'; sender: string }
+  /** A participant joined: every sender's keys reach one step further. */
+  | { type: 'join' };
 
 /** Frame counts of a FrameCrypto since it was made. */
 export interface FrameCryptoStats {
@@ -61,6 +67,11 @@ export class FrameCrypto {
       case 'remove':
         this.removeSender(u.sender);
         return;
+      case 'join':
+        this.joinSeen();
+        return;
+      default:
+        return; // from a newer page: ignored
     }
   }
 
@@ -86,6 +97,11 @@ export class FrameCrypto {
   /** Forgets every key of sender. */
   removeSender(sender: string): void {
     this.ring.remove(sender);
+  }
+
+  /** Records a join: every sender ratchets on it, so each one's keys reach one step further. */
+  joinSeen(): void {
+    this.ring.joinSeen();
   }
 
   /** The KID frames are encrypted with, or 0 before the first send key. */

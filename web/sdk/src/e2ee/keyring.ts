@@ -1,8 +1,9 @@
 // The receiver's sender keys: per sender, at most MAX_EPOCHS_KEPT epochs;
 // within an epoch, keys derived forward from the lowest step held, at most
-// MAX_STEPS_AHEAD past the highest step installed or seen, never backward.
+// MAX_STEPS_AHEAD past the highest step installed, authenticated, or reached
+// by the joins seen, never backward.
 
-import { ratchet, splitKeyId } from './keys.js';
+import { MAX_STEP, ratchet, splitKeyId } from './keys.js';
 
 /** Epochs a receiver keeps per sender. */
 export const MAX_EPOCHS_KEPT = 3;
@@ -11,7 +12,7 @@ export const MAX_STEPS_AHEAD = 64;
 
 interface EpochKeys<D> {
   low: number;
-  high: number; // highest step installed or seen
+  high: number; // highest step installed, authenticated, or reached by joins seen
   keys: Map<number, Uint8Array>; // key(e, s) by step, from low up
   derived: Map<number, Promise<D>>; // what derive() made of key(e, s), by step
 }
@@ -23,14 +24,8 @@ interface EpochKeys<D> {
 export class KeyRing<D> {
   private readonly senders = new Map<string, Map<number, EpochKeys<D>>>();
 
-  /**
-   * derive turns key(e, s) into what get() returns. stepsAhead is how far
-   * past the highest step seen get() derives (MAX_STEPS_AHEAD by default).
-   */
-  constructor(
-    private readonly derive: (key: Uint8Array, kid: number) => Promise<D>,
-    private readonly stepsAhead: number = MAX_STEPS_AHEAD,
-  ) {}
+  /** derive turns key(e, s) into what get() returns. */
+  constructor(private readonly derive: (key: Uint8Array, kid: number) => Promise<D>) {}
 
   /**
    * Installs key(e, s) for sender. A step of an epoch held replaces it only
@@ -81,7 +76,7 @@ export class KeyRing<D> {
     const id = splitKeyId(kid);
     if (!id) return null;
     const e = this.senders.get(sender)?.get(id.epoch);
-    if (!e || id.step < e.low || id.step > e.high + this.stepsAhead) return null;
+    if (!e || id.step < e.low || id.step > e.high + MAX_STEPS_AHEAD) return null;
     let d = e.derived.get(id.step);
     if (!d) {
       d = this.stepKey(e, id.step).then((k) => this.derive(k, kid));
@@ -95,6 +90,18 @@ export class KeyRing<D> {
     const id = splitKeyId(kid);
     const e = id && this.senders.get(sender)?.get(id.epoch);
     if (e && id.step > e.high) e.high = id.step;
+  }
+
+  /**
+   * Records a join: every sender ratchets on it, so every epoch held of
+   * every sender reaches one step further (up to MAX_STEP). A sender silent
+   * through many joins stays reachable; frames, which only the AEAD
+   * authenticates, still move nothing until they open.
+   */
+  joinSeen(): void {
+    for (const epochs of this.senders.values()) {
+      for (const e of epochs.values()) e.high = Math.min(MAX_STEP, e.high + 1);
+    }
   }
 
   /** key(e, step), ratcheted from the highest step held below it. */

@@ -143,13 +143,10 @@ export class Session {
   private cur: CurrentKey | null = null;
   private pending: PendingKey | null = null;
   private nextEpoch = 1;
-  // Data messages are verified with the sender's identity key before any
-  // key is derived, so a forged one derives nothing: the data window is the
-  // whole epoch. (Media frames, which only the AEAD authenticates, keep
-  // MAX_STEPS_AHEAD.) The page sees no media frames, so a data window moved
-  // by frames seen, as the Go Session's is, would be stuck at the installed
-  // step while the sender ratchets on joins.
-  private readonly dataKeys = new KeyRing<SFrameKey>(dataKey, MAX_STEP);
+  // Data keys keep the media window (MAX_STEPS_AHEAD past the highest step
+  // installed, opened, or reached by joins), in a ring of their own: with a
+  // Worker, the page does not see which media frames open.
+  private readonly dataKeys = new KeyRing<SFrameKey>(dataKey);
   private readonly frames = new FrameCrypto();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly counts: Stats = {
@@ -221,8 +218,9 @@ export class Session {
   /**
    * Handles a participant joining: the participant's keys ratchet one step,
    * the newcomer gets a key package for each, and the other members derive
-   * the step themselves. A member whose announcement does not verify gets
-   * nothing and changes nothing. At step 255 the join is handled as a leave.
+   * the step themselves; every member's keys reach one step further. A
+   * member whose announcement does not verify gets nothing and makes no
+   * ratchet. At step 255 the join is handled as a leave.
    */
   memberJoined(o: Member): Promise<Outbound[]> {
     return this.serial(async () => {
@@ -230,6 +228,7 @@ export class Session {
       const m = await this.check(o);
       const out: Outbound[] = [];
       if (this.memberMap.has(o.id)) out.push(...(await this.leave(o.id)));
+      this.joinSeen();
       this.memberMap.set(o.id, m);
       if (m.error !== null || !this.cur) return out;
       if (this.cur.step === MAX_STEP || this.pending?.step === MAX_STEP) {
@@ -360,6 +359,19 @@ export class Session {
       m.error = err instanceof E2eeError ? err.code : 'announcement';
     }
     return m;
+  }
+
+  /**
+   * Every sender ratchets on a join: each member's keys reach one step
+   * further, here and in the worker, so that a sender silent through many
+   * joins is not lost for being more than MAX_STEPS_AHEAD past its last
+   * frame. Any join counts, verified here or not: another member may have
+   * verified it and ratcheted.
+   */
+  private joinSeen(): void {
+    this.dataKeys.joinSeen();
+    this.frames.joinSeen();
+    this.cfg.onFrameKeys?.({ type: 'join' });
   }
 
   /** Drops every key of id, here and in the worker. */

@@ -3,7 +3,8 @@
 // decrypt is dropped (never enqueued) and counted.
 //
 // Page -> worker messages (WorkerRequest):
-//   {type: 'keys', update: FrameKeyUpdate}   from Session's onFrameKeys
+//   {type: 'keys', update: FrameKeyUpdate}   from Session's onFrameKeys;
+//                                            an update type unknown here is ignored
 //   {type: 'stats', id}                      answered with {type: 'stats', id, stats}
 //
 // Each RTCRtpScriptTransform is made with options

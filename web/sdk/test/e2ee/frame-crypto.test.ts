@@ -1,10 +1,11 @@
 // FrameCrypto: one counter per KID for every track, the receiver's bounds
-// (3 epochs, 64 steps ahead, never backward), drops counted.
+// (3 epochs, 64 steps ahead and one more per join seen, never backward),
+// drops counted.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { E2eeError } from '../../src/e2ee/errors.js';
-import { FrameCrypto } from '../../src/e2ee/frame-crypto.js';
+import { FrameCrypto, type FrameKeyUpdate } from '../../src/e2ee/frame-crypto.js';
 import { keyId, ratchet } from '../../src/e2ee/keys.js';
 import { parseHeader } from '../../src/e2ee/sframe.js';
 
@@ -78,6 +79,37 @@ test('a receiver derives forward within 64 steps of the highest seen, never back
   const s = rx.stats();
   assert.equal(s.framesDecrypted, 5);
   assert.equal(s.framesDropped.noKey, 4);
+});
+
+test('a join moves every sender one step further; frames that fail authentication move nothing', async () => {
+  const keysA = await steps(new Uint8Array(32).fill(9), 140);
+  const keysB = await steps(new Uint8Array(32).fill(7), 70);
+  const rx = new FrameCrypto();
+  rx.apply({ type: 'receive', sender: 'A', kid: keyId(1, 3), key: keysA[3]! });
+  rx.apply({ type: 'receive', sender: 'B', kid: keyId(2, 0), key: keysB[0]! });
+  const frame = vp8Key(50);
+  const open = async (who: 'A' | 'B', step: number) =>
+    rx.decrypt(who, 'vp8', await (who === 'A' ? sender(1, step, keysA[step]!) : sender(2, step, keysB[step]!)).encrypt('vp8', frame));
+
+  await assert.rejects(open('A', 68), isCode('unknown_kid'), '65 ahead with no join');
+  const forged = await sender(1, 67, new Uint8Array(32).fill(1)).encrypt('vp8', frame);
+  await assert.rejects(rx.decrypt('A', 'vp8', forged), isCode('auth'), 'in reach, wrong key');
+  await assert.rejects(open('A', 68), isCode('unknown_kid'), 'a frame that failed authentication moved the window');
+
+  rx.apply({ type: 'join' });
+  await assert.rejects(open('B', 66), isCode('unknown_kid'), 'one join, one step');
+  assert.deepEqual(await open('B', 65), frame, 'the join moved every sender');
+  assert.deepEqual(await open('A', 68), frame);
+
+  // An update type this FrameCrypto does not know (from a newer page) changes nothing.
+  rx.apply({ type: 'rotate', sender: 'A' } as unknown as FrameKeyUpdate);
+  await assert.rejects(open('A', 133), isCode('unknown_kid'), '65 ahead of step 68');
+  rx.apply({ type: 'join' });
+  assert.deepEqual(await open('A', 133), frame);
+  const s = rx.stats();
+  assert.equal(s.framesDecrypted, 3);
+  assert.equal(s.framesDropped.noKey, 4);
+  assert.equal(s.framesDropped.auth, 1);
 });
 
 test('a receiver keeps 3 epochs per sender and forgets a sender that left', async () => {

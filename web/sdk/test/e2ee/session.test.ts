@@ -5,12 +5,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Announcement } from '../../src/e2ee/announce.js';
 import { utf8 } from '../../src/e2ee/bytes.js';
+import { sealDataMessage } from '../../src/e2ee/data.js';
 import { E2eeError } from '../../src/e2ee/errors.js';
 import { FrameCrypto, type FrameKeyUpdate } from '../../src/e2ee/frame-crypto.js';
 import { generateIdentity, type Identity } from '../../src/e2ee/identity.js';
 import { generateKemKey, type KemKey } from '../../src/e2ee/kem.js';
 import { ACK_LEN, encodeAck } from '../../src/e2ee/keypackage.js';
-import { keyId } from '../../src/e2ee/keys.js';
+import { MAX_STEPS_AHEAD } from '../../src/e2ee/keyring.js';
+import { dataKey, keyId, ratchet } from '../../src/e2ee/keys.js';
 import { safetyCode } from '../../src/e2ee/safety.js';
 import { DEFAULT_REKEY_TIMEOUT, newSession, type Member, type Outbound, type Session } from '../../src/e2ee/session.js';
 
@@ -290,8 +292,8 @@ test('with onFrameKeys the keys go to a FrameCrypto (a worker) and the page does
   for (const u of a.updates) worker.apply(structuredClone(u)); // what postMessage does
   assert.deepEqual(
     a.updates.map((u) => u.type),
-    ['send', 'send', 'receive'],
-    'epoch 1 step 0, step 1 on bob joining, then bob key',
+    ['send', 'join', 'send', 'receive'],
+    'epoch 1 step 0; on bob joining, the window moves and step 1; then bob key',
   );
   assert.equal(worker.sendingKid(), a.session.sendingKid());
   const enc = await worker.encrypt('vp8', FRAME);
@@ -319,4 +321,68 @@ test('joined again after a reconnect keeps the keys of unchanged members', async
   assert.deepEqual(await a.session.decryptFrame(b.id, 'vp8', fromB), FRAME);
   await room.relay(a.id, out);
   assert.ok(await sees(a, b));
+});
+
+test('a sender silent through 70 joins is still heard: media in the worker, data on the page', async () => {
+  const room = new Room();
+  const a = await room.make('alice');
+  const b = await room.make('bob', { worker: true });
+  await room.join(a);
+  await room.join(b); // bob holds alice's key(1, 1)
+  const guest = await room.make('guest');
+  const ann = guest.member.announcement!;
+  const swapped = { ...ann, signature: ann.signature.map((x, i) => (i === 0 ? x ^ 1 : x)) };
+  for (let i = 0; i < 70; i++) {
+    const id = `PA_guest${i}`;
+    await a.session.memberJoined({ ...guest.member, id });
+    // Every tenth guest does not verify on bob's screen (the server showed
+    // him other keys), but alice ratchets for it: the join counts for bob too.
+    await b.session.memberJoined({ ...guest.member, id, announcement: i % 10 === 0 ? swapped : ann });
+  }
+  assert.equal(a.session.sendingKid(), keyId(1, 71), 'alice 70 steps past the key bob holds');
+  assert.ok(71 > 1 + MAX_STEPS_AHEAD, 'out of reach without the joins');
+  assert.equal(b.updates.filter((u) => u.type === 'join').length, 70);
+
+  const worker = new FrameCrypto();
+  const noJoins = new FrameCrypto(); // a worker that ignores joins, as before
+  for (const u of b.updates) {
+    worker.apply(structuredClone(u)); // what postMessage does
+    if (u.type !== 'join') noJoins.apply(structuredClone(u));
+  }
+  const enc = await a.session.encryptFrame('vp8', FRAME);
+  assert.deepEqual(await worker.decrypt(a.id, 'vp8', enc), FRAME);
+  assert.deepEqual(await b.session.decryptFrame(a.id, 'vp8', enc), FRAME, 'the page decrypts too');
+  await assert.rejects(noJoins.decrypt(a.id, 'vp8', enc), isCode('unknown_kid'));
+
+  const sealed = await a.session.sealData('chat', utf8('still here'));
+  assert.deepEqual(await b.session.openData(a.id, 'chat', sealed), utf8('still here'));
+});
+
+test('data keys keep the media window: 64 steps past the highest seen, moved by joins, not by failed messages', async () => {
+  const room = new Room();
+  const a = await room.make('alice');
+  const b = await room.make('bob', { worker: true });
+  await room.join(a);
+  await room.join(b);
+  const got = b.updates.find((u) => u.type === 'receive' && u.sender === a.id);
+  assert.ok(got?.type === 'receive' && got.kid === keyId(1, 1), "bob holds alice's key(1, 1)");
+  const chain = [got.key]; // chain[i] is key(1, 1 + i)
+  for (let i = 1; i < 140; i++) chain.push(await ratchet(chain[i - 1]!));
+  // What alice would send at step, signed by her: the signature checks, then the key.
+  const sealAt = async (step: number, key = chain[step - 1]!) =>
+    sealDataMessage(a.key, await dataKey(key, keyId(1, step)), 0, ROOM, a.id, 'chat', utf8(`step ${step}`));
+  const opens = async (sealed: Uint8Array) => b.session.openData(a.id, 'chat', sealed);
+
+  await assert.rejects(opens(await sealAt(2 + MAX_STEPS_AHEAD)), isCode('unknown_kid'), '65 ahead, no join');
+  assert.deepEqual(await opens(await sealAt(1 + MAX_STEPS_AHEAD)), utf8('step 65'));
+  await assert.rejects(opens(await sealAt(130)), isCode('unknown_kid'), '65 ahead of step 65');
+  await assert.rejects(opens(await sealAt(129, new Uint8Array(32).fill(5))), isCode('auth'), 'signed, in reach, wrong key');
+  await assert.rejects(opens(await sealAt(130)), isCode('unknown_kid'), 'a message that failed authentication moved the window');
+  const guest = await room.make('guest');
+  await b.session.memberJoined(guest.member);
+  assert.deepEqual(await opens(await sealAt(130)), utf8('step 130'), 'the join moved it');
+  const s = b.session.stats();
+  assert.equal(s.dataOpened, 2);
+  assert.equal(s.dataDropped.noKey, 3);
+  assert.equal(s.dataDropped.auth, 1);
 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FrameCrypto, type FrameCryptoStats } from '../../src/e2ee/frame-crypto.js';
-import { keyId } from '../../src/e2ee/keys.js';
+import { keyId, ratchet } from '../../src/e2ee/keys.js';
 import {
   serveFrameTransforms,
   transformFrames,
@@ -133,4 +133,31 @@ test('frames before any send key, and transforms with bad options, are dropped',
   assert.equal(s.framesEncrypted, 0);
   assert.equal(s.framesNotEncrypted, 6);
   assert.equal(s.framesDropped.malformed, 3);
+});
+
+test('a join posted to the worker moves its window; update types it does not know are ignored', async () => {
+  const scope = new FakeScope();
+  serveFrameTransforms(scope);
+  let key: Uint8Array = KEY;
+  for (let i = 0; i < 65; i++) key = await ratchet(key);
+  const tx = new FrameCrypto();
+  tx.setSendKey(keyId(2, 65), key); // 65 steps past the key the receiver holds
+  const sent = await tx.encrypt('vp8', frames()[1]!);
+  const receive = async (): Promise<Uint8Array[]> => {
+    const rx = transformer([sent], { side: 'receive', kind: 'video', participantId: 'PA_me' });
+    scope.dispatch('rtctransform', { transformer: rx.t });
+    return rx.done;
+  };
+
+  scope.send({ type: 'keys', update: { type: 'receive', sender: 'PA_me', kid: keyId(2, 0), key: KEY } });
+  assert.deepEqual(await receive(), [], 'out of reach before any join');
+  scope.send({ type: 'keys', update: { type: 'rekey', sender: 'PA_me' } } as unknown as WorkerRequest);
+  scope.send({ type: 'keys' } as unknown as WorkerRequest);
+  scope.send({ type: 'join' } as unknown as WorkerRequest);
+  assert.deepEqual(await receive(), [], 'unknown messages moved nothing');
+  scope.send({ type: 'keys', update: { type: 'join' } });
+  assert.deepEqual(await receive(), [frames()[1]!]);
+  const s = await scope.stats(1);
+  assert.equal(s.framesDecrypted, 1);
+  assert.equal(s.framesDropped.noKey, 2);
 });
