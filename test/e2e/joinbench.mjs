@@ -33,12 +33,11 @@
 //               right after connect() resolved, as the app does)
 //   reverse     first frame of the newcomer's camera rendered on alice's page
 //   socketOpen  the signaling WebSocket opened
-//   joinSent    the SDK sent join (it waits for the end-to-end encryption
-//               keys, made while the socket opens, in plain rooms too)
+//   joinSent    the SDK sent join (it waits for its end-to-end encryption
+//               keys, which it makes in plain rooms too)
 // and, per try, forwardReceived and reverseReceived (when the last packet of
 // that first frame arrived), the first frames' widths, the width alice was
 // sending when the try began (aliceWidth), and the candidates.
-//
 //
 // With CONCLAVE_JOINBENCH_E2EE=1 the Go test's server makes every room
 // require end-to-end encryption, and every try checks that its room did
@@ -47,13 +46,14 @@
 // time, from the same start:
 //   forwardKey  the newcomer holds alice's sender key (e2eeStatus hasKey)
 //   reverseKey  alice holds the newcomer's
-// Every try records each signaling message either page sent or received
-// during it (details.*.signal: ms, direction, type, peer), the frames each
+// Every try records, in details, each signaling message either page sent
+// or received during it (signal: ms, direction, type, peer), the pages'
+// main-thread tasks of 50 ms or more (longTasks), the frames each
 // FrameCrypto dropped (e2eeStats) and the key frame requests of both video
-// receivers (pliCount), and the pages' main-thread tasks of 50 ms or more
-// (longTasks), which say where a slow try spent its time. To
-// compare E2EE with plain, run the two one after the other, alternately:
-// the machine's load changes between runs.
+// receivers (pliCount): they say where a slow try spent its time. To
+// compare E2EE with plain, take the two runs alternately: the machine's
+// load changes between runs.
+//
 // The regime of each try is verified from the ICE candidates the newcomer
 // sent the server (read off its signaling WebSocket) and the candidate pair
 // each PeerConnection selected (getStats).
