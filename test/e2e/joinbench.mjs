@@ -32,9 +32,28 @@
 //   published   the newcomer's camera and microphone published (started
 //               right after connect() resolved, as the app does)
 //   reverse     first frame of the newcomer's camera rendered on alice's page
+//   socketOpen  the signaling WebSocket opened
+//   joinSent    the SDK sent join (it waits for its end-to-end encryption
+//               keys, which it makes in plain rooms too)
 // and, per try, forwardReceived and reverseReceived (when the last packet of
 // that first frame arrived), the first frames' widths, the width alice was
 // sending when the try began (aliceWidth), and the candidates.
+//
+// With CONCLAVE_JOINBENCH_E2EE=1 the Go test's server makes every room
+// require end-to-end encryption, and every try checks that its room did
+// (room.e2ee). There a frame that does not decrypt is never rendered, so
+// forward and reverse are the first decrypted frames. E2EE tries also
+// time, from the same start:
+//   forwardKey  the newcomer holds alice's sender key (e2eeStatus hasKey)
+//   reverseKey  alice holds the newcomer's
+// Every try records, in details, each signaling message either page sent
+// or received during it (signal: ms, direction, type, peer), the pages'
+// main-thread tasks of 50 ms or more (longTasks), the frames each
+// FrameCrypto dropped (e2eeStats) and the key frame requests of both video
+// receivers (pliCount): they say where a slow try spent its time. To
+// compare E2EE with plain, take the two runs alternately: the machine's
+// load changes between runs.
+//
 // The regime of each try is verified from the ICE candidates the newcomer
 // sent the server (read off its signaling WebSocket) and the candidate pair
 // each PeerConnection selected (getStats).
@@ -42,6 +61,7 @@
 // Environment, besides lib.mjs's:
 //   CONCLAVE_JOINBENCH_TRIES  tries per regime (default 3, for CI; 10 or more for figures)
 //   CONCLAVE_JOINBENCH_OUT    the JSON written (default artifacts/joinbench.json)
+//   CONCLAVE_JOINBENCH_E2EE   1: the rooms require end-to-end encryption (the Go test's server)
 //
 // CONCLAVE_JOINBENCH_OUT gets medians, minima and maxima per regime and
 // measure, and every try's numbers; the result line names the file. Nothing
@@ -63,8 +83,9 @@ if (!Number.isInteger(tries) || tries < 1) {
 // (e.g. {"width":320,"height":180}), to compare capture sizes.
 const camera = JSON.parse(process.env.CONCLAVE_JOINBENCH_CAMERA || '{}');
 const outFile = path.resolve(process.env.CONCLAVE_JOINBENCH_OUT || path.join(env.artifacts, 'joinbench.json'));
+const e2ee = process.env.CONCLAVE_JOINBENCH_E2EE === '1';
 const REGIMES = ['host', 'mdns', 'app'];
-const MEASURES = ['connect', 'subscribed', 'forward', 'published', 'reverse'];
+const MEASURES = ['connect', 'socketOpen', 'joinSent', 'subscribed', 'forward', 'published', 'reverse', 'forwardKey', 'reverseKey'];
 
 // ---- in the pages --------------------------------------------------------------
 
@@ -112,6 +133,99 @@ function pageHelpers() {
     });
     for (const t of room.remoteTracks()) onTrack(t);
   };
+}
+
+// benchInit is an init script of every page: it logs the signaling
+// messages the page sends and receives, and the opening of its signaling
+// sockets (window.benchSignal: time, direction, type, and the participant
+// or PeerConnection it concerns), and, once the page sets
+// window.conclaveRoom, notes when it first holds each other participant's
+// end-to-end encryption sender key (window.benchKey[id]: the e2eeChanged
+// event that follows the key package, or the moment the room is set if it
+// already holds it). It also collects the page's long tasks
+// (window.benchLongTasks).
+function benchInit() {
+  const now = () => performance.timeOrigin + performance.now();
+  const log = (window.benchSignal = []);
+  const note = (dir, raw) => {
+    if (typeof raw !== 'string') return;
+    let m;
+    try {
+      m = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (!m || m.type === 'ping' || m.type === 'pong' || m.type === 'candidate') return;
+    const d = m.data || {};
+    const peer = d.to || d.from || (d.participant && d.participant.id) || d.participant_id || d.pc || null;
+    log.push({ t: now(), dir, type: m.type, peer });
+    if (log.length > 4000) log.splice(0, 2000); // alice stays for the whole run
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('open', () => log.push({ t: now(), dir: 'in', type: 'socket-open', peer: null }));
+      this.addEventListener('message', (ev) => note('in', ev.data));
+    }
+
+    send(data) {
+      note('out', data);
+      return super.send(data);
+    }
+  };
+  // Main-thread tasks of 50 ms or more, which hold up every message and
+  // event behind them.
+  window.benchLongTasks = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.benchLongTasks.push({ t: performance.timeOrigin + e.startTime, d: e.duration });
+      if (window.benchLongTasks.length > 1000) window.benchLongTasks.splice(0, 500);
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {
+    // no long task timing in this browser
+  }
+  window.benchKey = {};
+  let room = null;
+  const look = () => {
+    for (const id of room.participants.keys()) {
+      if (window.benchKey[id]) continue;
+      const st = room.e2eeStatus(id);
+      if (st && st.hasKey) window.benchKey[id] = now();
+    }
+  };
+  Object.defineProperty(window, 'conclaveRoom', {
+    configurable: true,
+    get: () => room,
+    set: (r) => {
+      room = r;
+      if (r) {
+        r.on('e2eeChanged', look);
+        look();
+      }
+    },
+  });
+}
+
+// tryDetails reads, in a page, what happened since start: its signaling
+// messages and long tasks (ms from start; a long task's duration in ms),
+// its E2EE counters and the key frame requests and key frames of its
+// video receivers, by sending participant.
+async function tryDetails(start) {
+  const room = window.conclaveRoom;
+  const signal = window.benchSignal.filter((e) => e.t >= start).map((e) => [Math.round((e.t - start) * 10) / 10, e.dir, e.type, e.peer]);
+  const owner = new Map();
+  for (const t of room.remoteTracks()) owner.set(t.track.id, t.participantId);
+  const { subscriber } = await room.getStats();
+  const video = {};
+  subscriber.forEach((s) => {
+    if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+    video[owner.get(s.trackIdentifier) || s.trackIdentifier] = {
+      pliCount: s.pliCount || 0, firCount: s.firCount || 0, keyFramesDecoded: s.keyFramesDecoded || 0, framesDecoded: s.framesDecoded || 0,
+    };
+  });
+  const longTasks = window.benchLongTasks.filter((e) => e.t + e.d >= start).map((e) => [Math.round((e.t - start) * 10) / 10, Math.round(e.d)]);
+  return { signal, longTasks, video, e2eeStats: await room.e2eeStats() };
 }
 
 // appHelpers is an init script of a meeting-app page: it notes when "Join
@@ -262,6 +376,7 @@ async function hasDefaultRoute() {
 async function sdkPage(browser, label, { hide = false } = {}) {
   const p = await browser.page(label);
   p.sent = recordCandidates(p);
+  await p.page.addInitScript(benchInit);
   if (hide) await p.page.addInitScript(hideAddresses);
   await p.page.goto(env.url + '/sdk/conclave.js');
   await p.page.evaluate(pageHelpers);
@@ -311,6 +426,7 @@ async function trySDK(alice, browser, label, opts) {
       (e) => { window.benchPublished = String(e); },
     );
     t.id = room.local.id;
+    t.e2ee = room.e2ee;
     return t;
   }, camera);
   p.id = t.id;
@@ -324,15 +440,7 @@ async function trySDK(alice, browser, label, opts) {
     const r = window.benchSeen[id];
     return r && r.frame && r;
   }, LIMIT.media, t.id));
-  const selected = await p.page.evaluate(selectedPairs);
-  await leave(alice, p);
-  const ms = (x) => (x === undefined ? null : Math.round((x - t.start) * 10) / 10);
-  return {
-    connect: ms(t.connected), subscribed: ms(fwd.subscribed), forward: ms(fwd.frame), forwardReceived: ms(fwd.received),
-    published: ms(published), reverse: ms(rev.frame), reverseReceived: ms(rev.received), forwardWidth: fwd.width, reverseWidth: rev.width,
-    candidates: { subscriber: regimeOf(p.sent.subscriber, selected.subscriber), publisher: regimeOf(p.sent.publisher, selected.publisher) },
-    selected,
-  };
+  return finishTry(alice, p, label, { start: t.start, e2ee: t.e2ee, connected: t.connected, fwd, rev, published });
 }
 
 // tryApp is one try of the meeting app: "Join now" once the preview shows
@@ -340,6 +448,7 @@ async function trySDK(alice, browser, label, opts) {
 async function tryApp(alice, browser, label) {
   const p = await browser.page(label);
   p.sent = recordCandidates(p);
+  await p.page.addInitScript(benchInit);
   await p.page.addInitScript(appHelpers, alice.id);
   const { id } = await p.join();
   const fwd = await explained(p, p.waitFor('the first frame of alice in her tile', () => {
@@ -350,14 +459,38 @@ async function tryApp(alice, browser, label) {
     const r = window.benchSeen[pid];
     return r && r.frame && r;
   }, LIMIT.media, id));
+  const e2ee = await p.page.evaluate(() => window.conclaveRoom.e2ee);
+  return finishTry(alice, p, label, { start: fwd.start, e2ee, fwd, rev });
+}
+
+// finishTry reads what a try's pages recorded, makes the newcomer p leave,
+// and returns the try's figures in ms from start. In an E2EE room it waits
+// for both sender keys, which arrive before either first frame (a frame
+// is rendered only once it decrypts).
+async function finishTry(alice, p, label, { start, e2ee, connected, fwd, rev, published }) {
+  const keys = e2ee
+    ? {
+      forward: await p.waitFor('alice\'s sender key', (id) => window.benchKey[id], LIMIT.page, alice.id).then((h) => h.jsonValue()),
+      reverse: await alice.waitFor(`the sender key of ${label}`, (id) => window.benchKey[id], LIMIT.page, p.id).then((h) => h.jsonValue()),
+    }
+    : {};
   const selected = await p.page.evaluate(selectedPairs);
+  const details = { newcomer: await p.page.evaluate(tryDetails, start), alice: await alice.page.evaluate(tryDetails, start) };
+  const first = (dir, type) => {
+    const e = details.newcomer.signal.find((x) => x[1] === dir && x[2] === type);
+    return e && connected !== undefined ? e[0] : null;
+  };
   await leave(alice, p);
-  const ms = (x) => (x === undefined ? null : Math.round((x - fwd.start) * 10) / 10);
+  const ms = (x) => (x === undefined ? null : Math.round((x - start) * 10) / 10);
   return {
-    connect: null, subscribed: null, forward: ms(fwd.frame), forwardReceived: ms(fwd.received),
-    published: null, reverse: ms(rev.frame), reverseReceived: ms(rev.received), forwardWidth: fwd.width, reverseWidth: rev.width,
+    e2ee,
+    connect: ms(connected), socketOpen: first('in', 'socket-open'), joinSent: first('out', 'join'), subscribed: ms(fwd.subscribed),
+    forward: ms(fwd.frame), forwardReceived: ms(fwd.received),
+    published: ms(published), reverse: ms(rev.frame), reverseReceived: ms(rev.received), forwardWidth: fwd.width, reverseWidth: rev.width,
+    forwardKey: ms(keys.forward), reverseKey: ms(keys.reverse),
     candidates: { subscriber: regimeOf(p.sent.subscriber, selected.subscriber), publisher: regimeOf(p.sent.publisher, selected.publisher) },
     selected,
+    details,
   };
 }
 
@@ -388,14 +521,13 @@ scenario('joinbench', async (ctx) => {
   if (rewrite) log('no default route: Chromium gathers no candidate without camera permission, so the mdns pages rename theirs to .local');
 
   const alice = await sdkPage(granted, 'alice');
-  const aliceId = await alice.page.evaluate(async () => {
+  alice.id = await alice.page.evaluate(async () => {
     const room = await window.conclaveSDK.connect('', window.benchToken);
     window.conclaveRoom = room;
     window.benchWatch(room);
     await Promise.all([room.publishCamera(), room.publishMicrophone()]);
     return room.local.id;
   });
-  alice.id = aliceId;
   const chromiumVersion = await alice.page.evaluate(async () => {
     const { fullVersionList = [] } = await navigator.userAgentData.getHighEntropyValues(['fullVersionList']);
     const b = fullVersionList.find((x) => /Chrom/.test(x.brand));
@@ -407,7 +539,7 @@ scenario('joinbench', async (ctx) => {
     publisher.forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'video') frames += s.framesEncoded || 0; });
     return frames > 0;
   }, LIMIT.media);
-  log(`alice (${aliceId}) publishes; ${tries} tries per regime`);
+  log(`alice (${alice.id}) publishes in a room ${e2ee ? 'that requires end-to-end encryption' : 'without end-to-end encryption'}; ${tries} tries per regime`);
 
   const runs = Object.fromEntries(REGIMES.map((r) => [r, []]));
   for (let i = 1; i <= tries; i++) {
@@ -418,11 +550,15 @@ scenario('joinbench', async (ctx) => {
       // seconds (and shrinks it when the machine is busy): a first frame's
       // size, and so its time, depends on it.
       const aliceWidth = await alice.page.evaluate(sendingWidth);
+      const aliceStats = await alice.page.evaluate(() => window.conclaveRoom.e2eeStats());
       const r = regime === 'app' ? await tryApp(alice, granted, label)
         : regime === 'host' ? await trySDK(alice, granted, label)
           : await trySDK(alice, denied, label, { hide: rewrite });
+      if (r.e2ee !== e2ee) throw new Error(`${label}: room.e2ee is ${r.e2ee}, want ${e2ee}`);
+      r.details.aliceE2EEStatsBefore = aliceStats;
       runs[regime].push({ aliceWidth, ...r });
-      log(`${label}: connect ${r.connect} subscribed ${r.subscribed} forward ${r.forward} published ${r.published} reverse ${r.reverse} ms; alice sends ${aliceWidth} px wide; candidates ${JSON.stringify(r.candidates)}; try took ${Date.now() - wall} ms`);
+      const keys = e2ee ? ` keys: forward ${r.forwardKey} reverse ${r.reverseKey} ms;` : '';
+      log(`${label}: connect ${r.connect} (join sent ${r.joinSent}) subscribed ${r.subscribed} forward ${r.forward} published ${r.published} reverse ${r.reverse} ms;${keys} alice sends ${aliceWidth} px wide; candidates ${JSON.stringify(r.candidates)}; try took ${Date.now() - wall} ms`);
     }
   }
   machine.loadavgAfter = os.loadavg().map((x) => Math.round(x * 100) / 100);
@@ -442,7 +578,7 @@ scenario('joinbench', async (ctx) => {
     };
   }
   const result = {
-    tries, date: new Date().toISOString(), commit: commit(), chromium: chromiumVersion, machine, regimes,
+    tries, date: new Date().toISOString(), commit: commit(), chromium: chromiumVersion, machine, e2ee, regimes,
   };
   await mkdir(path.dirname(outFile), { recursive: true });
   await writeFile(outFile, JSON.stringify(result, null, 2) + '\n');
