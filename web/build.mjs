@@ -2,6 +2,7 @@
 //
 //   sdk/src/index.ts  -> dist/sdk/conclave.js   (the JS SDK, one readable ES module)
 //   sdk/src/e2ee/worker.ts -> dist/sdk/e2ee-worker.js (the SDK's end-to-end encryption Worker)
+//   sdk/src/e2ee/kem-worker.ts -> dist/sdk/e2ee-kem-worker.js (its key-package Worker)
 //   app/src/main.ts   -> dist/app/app.js        (the meeting app; imports /sdk/conclave.js)
 //   app/index.html    -> dist/index.html
 //   app/app.css       -> dist/app/app.css
@@ -75,6 +76,15 @@ async function main() {
     outfile: p('dist', 'sdk', 'e2ee-worker.js'),
   });
   console.log('build: dist/sdk/e2ee-worker.js');
+
+  // The Worker that makes X-Wing keys and seals and opens key packages,
+  // off the page (sdk/src/e2ee-kem.ts loads it from beside e2ee-worker.js).
+  await build({
+    ...common,
+    entryPoints: [p('sdk', 'src', 'e2ee', 'kem-worker.ts')],
+    outfile: p('dist', 'sdk', 'e2ee-kem-worker.js'),
+  });
+  console.log('build: dist/sdk/e2ee-kem-worker.js');
 
   const appEntry = p('app', 'src', 'main.ts');
   const appHTML = p('app', 'index.html');

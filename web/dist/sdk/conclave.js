@@ -5691,26 +5691,33 @@ function hpke() {
   }
   return suiteOnce;
 }
+var backend = null;
+function setKemBackend(b) {
+  backend = b;
+}
 var KemKey = class _KemKey {
-  constructor(publicKey, privateKey) {
+  constructor(publicKey, privateKey, remote = null) {
     this.publicKey = publicKey;
     this.#privateKey = privateKey;
+    this.#remote = remote;
   }
   publicKey;
   #privateKey;
+  #remote;
   /** @internal */
   static async fromPair(kp) {
     return new _KemKey(new Uint8Array(await hpke().kem.serializePublicKey(kp.publicKey)), kp.privateKey);
+  }
+  /** @internal A key whose private half another thread holds. */
+  static remote(publicKey, b, handle) {
+    return new _KemKey(publicKey, null, { backend: b, handle });
   }
   /** Opens what hpkeSeal sealed to this key (enc || ciphertext || tag); throws E2eeError 'key_package_open'. */
   async open(info, sealed) {
     if (sealed.length < KEM_ENC_LEN + HPKE_TAG_LEN) throw new E2eeError("key_package_open", "HPKE message too short");
     try {
-      const pt = await hpke().suite.open(
-        { recipientKey: this.#privateKey, enc: sealed.subarray(0, KEM_ENC_LEN), info: buf(info) },
-        sealed.subarray(KEM_ENC_LEN)
-      );
-      return new Uint8Array(pt);
+      if (this.#remote) return await this.#remote.backend.open(this.#remote.handle, info, sealed);
+      return await openLocal(this.#privateKey, info, sealed);
     } catch {
       throw new E2eeError("key_package_open", "HPKE does not open");
     }
@@ -5719,10 +5726,27 @@ var KemKey = class _KemKey {
     return "KemKey{X-Wing}";
   }
 };
+async function openLocal(privateKey, info, sealed) {
+  const pt = await hpke().suite.open(
+    { recipientKey: privateKey, enc: sealed.subarray(0, KEM_ENC_LEN), info: buf(info) },
+    sealed.subarray(KEM_ENC_LEN)
+  );
+  return new Uint8Array(pt);
+}
 async function generateKemKey() {
+  if (backend) {
+    const b = backend;
+    const { publicKey, handle } = await b.generate();
+    return KemKey.remote(publicKey, b, handle);
+  }
   return KemKey.fromPair(await hpke().kem.generateKeyPair());
 }
 async function isKemPublicKey(b) {
+  if (b.length !== KEM_PUBLIC_KEY_LEN) return false;
+  if (backend) return backend.isPublicKey(b);
+  return isKemPublicKeyLocal(b);
+}
+async function isKemPublicKeyLocal(b) {
   if (b.length !== KEM_PUBLIC_KEY_LEN) return false;
   try {
     await hpke().kem.deserializePublicKey(buf(b));
@@ -5733,6 +5757,10 @@ async function isKemPublicKey(b) {
 }
 async function hpkeSeal(recipient, info, plaintext) {
   if (recipient.length !== KEM_PUBLIC_KEY_LEN) throw new E2eeError("invalid", `KEM public key is ${KEM_PUBLIC_KEY_LEN} bytes`);
+  if (backend) return backend.seal(recipient, info, plaintext);
+  return hpkeSealLocal(recipient, info, plaintext);
+}
+async function hpkeSealLocal(recipient, info, plaintext) {
   const { kem, suite } = hpke();
   const pk = await kem.deserializePublicKey(buf(recipient));
   const { enc, ct } = await suite.seal({ recipientPublicKey: pk, info: buf(info) }, buf(plaintext));
@@ -6585,6 +6613,89 @@ function sameAnnouncement(a, b) {
   return equalBytes(a.identityKey, b.identityKey) && equalBytes(a.kemKey, b.kemKey) && equalBytes(a.signature, b.signature);
 }
 
+// sdk/src/e2ee-kem.ts
+var installed = false;
+function useKemWorker(url) {
+  if (installed || typeof Worker !== "function") return;
+  installed = true;
+  startKemWorker(url);
+}
+function startKemWorker(url) {
+  let worker;
+  try {
+    worker = new Worker(url, { type: "module", name: "conclave-e2ee-kem" });
+  } catch (err) {
+    console.warn("conclave: the E2EE key worker could not start; keys are made on the page", err);
+    return;
+  }
+  const pending = /* @__PURE__ */ new Map();
+  let next = 1;
+  let failed = false;
+  const fail = (why) => {
+    if (failed) return;
+    failed = true;
+    console.warn(`conclave: the E2EE key worker failed (${why}); keys are made on the page`);
+    setKemBackend(null);
+    worker.terminate();
+    for (const p of pending.values()) p.reject(new Error("the E2EE key worker failed"));
+    pending.clear();
+  };
+  worker.onerror = (ev) => {
+    ev.preventDefault();
+    fail(ev.message || "error");
+  };
+  worker.onmessage = (ev) => {
+    const r = ev.data;
+    const p = pending.get(r?.id);
+    if (!p) return;
+    pending.delete(r.id);
+    if (r.ok) p.resolve(r);
+    else p.reject(new Error("HPKE failed"));
+  };
+  const call = (req) => {
+    if (failed) return Promise.reject(new Error("the E2EE key worker failed"));
+    const id = next++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...req, id });
+    });
+  };
+  const make = async () => {
+    const r = await call({ op: "generate" });
+    return { publicKey: r.publicKey, handle: r.handle };
+  };
+  let spare = make();
+  spare.catch(() => {
+  });
+  const backend2 = {
+    generate() {
+      const k = spare ?? make();
+      spare = make();
+      spare.catch(() => {
+      });
+      return k;
+    },
+    async open(handle, info, sealed) {
+      return (await call({ op: "open", handle, info, sealed })).bytes;
+    },
+    async seal(recipient, info, plaintext) {
+      return (await call({ op: "seal", recipient, info, plaintext })).bytes;
+    },
+    async isPublicKey(key) {
+      return (await call({ op: "check", key })).valid === true;
+    }
+  };
+  setKemBackend(backend2);
+}
+function prewarmKem(sdkModuleUrl) {
+  const g = globalThis;
+  if (typeof g.RTCRtpScriptTransform !== "function" || typeof g.Worker !== "function" || !g.document) return;
+  try {
+    useKemWorker(new URL("./e2ee-kem-worker.js", sdkModuleUrl));
+  } catch {
+  }
+}
+
 // sdk/src/e2ee-room.ts
 var SEEN_PREFIX = "conclave.e2ee.seen.";
 var VERIFIED_PREFIX = "conclave.e2ee.verified.";
@@ -6642,6 +6753,7 @@ var RoomE2EE = class _RoomE2EE {
   static start(host, token, workerUrl) {
     const e = new _RoomE2EE(host);
     const claims = tokenClaims(token);
+    useKemWorker(new URL("./e2ee-kem-worker.js", workerUrl instanceof URL ? workerUrl : new URL(workerUrl, location.href)));
     e.ready = (async () => {
       if (!claims) throw new TypeError("the join token has no room or sub claim");
       const [id, kem] = await Promise.all([loadIdentity(), generateKemKey()]);
@@ -9247,6 +9359,9 @@ async function connect(url, token, opts = {}) {
   await room[START]();
   return room;
 }
+
+// sdk/src/index.ts
+prewarmKem(import.meta.url);
 export {
   DeviceError,
   LevelMeter,

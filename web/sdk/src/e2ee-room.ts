@@ -19,6 +19,7 @@ import {
   type WorkerReply,
   type WorkerRequest,
 } from './e2ee/index.js';
+import { useKemWorker } from './e2ee-kem.js';
 import type { E2EEAnnouncement, ParticipantInfo } from './types.js';
 
 /** What this browser knows of another participant's end-to-end encryption. */
@@ -128,6 +129,9 @@ export class RoomE2EE {
   static start(host: E2EEHost, token: string, workerUrl: string | URL): RoomE2EE {
     const e = new RoomE2EE(host);
     const claims = tokenClaims(token);
+    // The KEM work (a key now, a package to and from every member later)
+    // runs in its own Worker, beside the frame Worker.
+    useKemWorker(new URL('./e2ee-kem-worker.js', workerUrl instanceof URL ? workerUrl : new URL(workerUrl, location.href)));
     e.ready = (async () => {
       if (!claims) throw new TypeError('the join token has no room or sub claim');
       const [id, kem] = await Promise.all([loadIdentity(), generateKemKey()]);

@@ -27,16 +27,42 @@ function hpke(): { kem: XWing; suite: CipherSuite } {
   return suiteOnce;
 }
 
+/**
+ * Where the X-Wing work runs. By default on the calling thread; the browser
+ * SDK moves it into a Worker (kem-worker.ts) with setKemBackend, so that
+ * the milliseconds of ML-KEM arithmetic a key or a package costs never
+ * block the page (the join, the subscriber offer, the app), and the
+ * private key never lives on the page.
+ */
+export interface KemBackend {
+  /** A fresh key pair: its public key, and a handle that names its private half. */
+  generate(): Promise<{ publicKey: Uint8Array; handle: number }>;
+  /** Opens sealed (enc || ciphertext || tag) with the private key of handle; rejects when it does not open. */
+  open(handle: number, info: Uint8Array, sealed: Uint8Array): Promise<Uint8Array>;
+  seal(recipient: Uint8Array, info: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
+  isPublicKey(b: Uint8Array): Promise<boolean>;
+}
+
+let backend: KemBackend | null = null;
+
+/** Moves the X-Wing work to b (null: back to this thread). Keys made before keep where they were made. */
+export function setKemBackend(b: KemBackend | null): void {
+  backend = b;
+}
+
 /** A session's X-Wing key pair. It lives in memory only and prints without its secret. */
 export class KemKey {
-  readonly #privateKey: CryptoKey;
+  readonly #privateKey: CryptoKey | null;
+  readonly #remote: { backend: KemBackend; handle: number } | null;
 
   private constructor(
     /** The public key as announced (1,216 bytes). */
     readonly publicKey: Uint8Array,
-    privateKey: CryptoKey,
+    privateKey: CryptoKey | null,
+    remote: { backend: KemBackend; handle: number } | null = null,
   ) {
     this.#privateKey = privateKey;
+    this.#remote = remote;
   }
 
   /** @internal */
@@ -44,15 +70,17 @@ export class KemKey {
     return new KemKey(new Uint8Array(await hpke().kem.serializePublicKey(kp.publicKey)), kp.privateKey);
   }
 
+  /** @internal A key whose private half another thread holds. */
+  static remote(publicKey: Uint8Array, b: KemBackend, handle: number): KemKey {
+    return new KemKey(publicKey, null, { backend: b, handle });
+  }
+
   /** Opens what hpkeSeal sealed to this key (enc || ciphertext || tag); throws E2eeError 'key_package_open'. */
   async open(info: Uint8Array, sealed: Uint8Array): Promise<Uint8Array> {
     if (sealed.length < KEM_ENC_LEN + HPKE_TAG_LEN) throw new E2eeError('key_package_open', 'HPKE message too short');
     try {
-      const pt = await hpke().suite.open(
-        { recipientKey: this.#privateKey, enc: sealed.subarray(0, KEM_ENC_LEN), info: buf(info) },
-        sealed.subarray(KEM_ENC_LEN),
-      );
-      return new Uint8Array(pt);
+      if (this.#remote) return await this.#remote.backend.open(this.#remote.handle, info, sealed);
+      return await openLocal(this.#privateKey!, info, sealed);
     } catch {
       throw new E2eeError('key_package_open', 'HPKE does not open');
     }
@@ -63,9 +91,29 @@ export class KemKey {
   }
 }
 
-/** A fresh random X-Wing key pair (Go: NewKEMKey). */
+/** HPKE Open on this thread (KemKey.open, and the KEM Worker). */
+export async function openLocal(privateKey: CryptoKey, info: Uint8Array, sealed: Uint8Array): Promise<Uint8Array> {
+  const pt = await hpke().suite.open(
+    { recipientKey: privateKey, enc: sealed.subarray(0, KEM_ENC_LEN), info: buf(info) },
+    sealed.subarray(KEM_ENC_LEN),
+  );
+  return new Uint8Array(pt);
+}
+
+/** A fresh random X-Wing key pair (Go: NewKEMKey), made where the backend says. */
 export async function generateKemKey(): Promise<KemKey> {
+  if (backend) {
+    const b = backend;
+    const { publicKey, handle } = await b.generate();
+    return KemKey.remote(publicKey, b, handle);
+  }
   return KemKey.fromPair(await hpke().kem.generateKeyPair());
+}
+
+/** A fresh key pair on this thread, for the KEM Worker. */
+export async function generateKemPairLocal(): Promise<{ publicKey: Uint8Array; privateKey: CryptoKey }> {
+  const kp = await hpke().kem.generateKeyPair();
+  return { publicKey: new Uint8Array(await hpke().kem.serializePublicKey(kp.publicKey)), privateKey: kp.privateKey };
 }
 
 /** The X-Wing key pair whose serialized private key is seed (32 bytes), for tests and vectors (Go: KEMKeyFromSeed). */
@@ -76,6 +124,13 @@ export async function kemKeyFromSeed(seed: Uint8Array): Promise<KemKey> {
 
 /** Whether b parses as an X-Wing public key. */
 export async function isKemPublicKey(b: Uint8Array): Promise<boolean> {
+  if (b.length !== KEM_PUBLIC_KEY_LEN) return false;
+  if (backend) return backend.isPublicKey(b);
+  return isKemPublicKeyLocal(b);
+}
+
+/** isKemPublicKey on this thread. */
+export async function isKemPublicKeyLocal(b: Uint8Array): Promise<boolean> {
   if (b.length !== KEM_PUBLIC_KEY_LEN) return false;
   try {
     await hpke().kem.deserializePublicKey(buf(b));
@@ -88,6 +143,12 @@ export async function isKemPublicKey(b: Uint8Array): Promise<boolean> {
 /** Single-shot HPKE Seal to the X-Wing public key recipient, empty AAD: enc || ciphertext || tag. */
 export async function hpkeSeal(recipient: Uint8Array, info: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
   if (recipient.length !== KEM_PUBLIC_KEY_LEN) throw new E2eeError('invalid', `KEM public key is ${KEM_PUBLIC_KEY_LEN} bytes`);
+  if (backend) return backend.seal(recipient, info, plaintext);
+  return hpkeSealLocal(recipient, info, plaintext);
+}
+
+/** hpkeSeal on this thread. */
+export async function hpkeSealLocal(recipient: Uint8Array, info: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
   const { kem, suite } = hpke();
   const pk = await kem.deserializePublicKey(buf(recipient));
   const { enc, ct } = await suite.seal({ recipientPublicKey: pk, info: buf(info) }, buf(plaintext));
