@@ -6756,7 +6756,7 @@ var RoomE2EE = class _RoomE2EE {
     useKemWorker(new URL("./e2ee-kem-worker.js", workerUrl instanceof URL ? workerUrl : new URL(workerUrl, location.href)));
     e.ready = (async () => {
       if (!claims) throw new TypeError("the join token has no room or sub claim");
-      const [id, kem] = await Promise.all([loadIdentity(), generateKemKey()]);
+      const [id, kem] = await Promise.all([loadIdentity(), generateKemKey().catch(() => generateKemKey())]);
       e.identityStorage = id.storage;
       const worker = new Worker(workerUrl, { type: "module", name: "conclave-e2ee" });
       worker.onmessage = (ev) => e.onWorkerMessage(ev.data);

@@ -134,7 +134,9 @@ export class RoomE2EE {
     useKemWorker(new URL('./e2ee-kem-worker.js', workerUrl instanceof URL ? workerUrl : new URL(workerUrl, location.href)));
     e.ready = (async () => {
       if (!claims) throw new TypeError('the join token has no room or sub claim');
-      const [id, kem] = await Promise.all([loadIdentity(), generateKemKey()]);
+      // A KEM Worker that fails hands the work back to the page: the
+      // second try makes the key here.
+      const [id, kem] = await Promise.all([loadIdentity(), generateKemKey().catch(() => generateKemKey())]);
       e.identityStorage = id.storage;
       const worker = new Worker(workerUrl, { type: 'module', name: 'conclave-e2ee' });
       worker.onmessage = (ev: MessageEvent<WorkerReply>) => e.onWorkerMessage(ev.data);
