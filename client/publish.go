@@ -11,8 +11,8 @@ import (
 )
 
 // Publish announces track to the server (add_track, with the track's ID() as
-// the client track id, which the server keeps as the track id unless it
-// collides), adds it to the publisher PeerConnection and negotiates. It
+// the client track id; the server gives the track its own id, TR_…, and
+// keeps the client id in TrackInfo.CID), adds it to the publisher PeerConnection and negotiates. It
 // returns once the server's answer covering the track has been applied.
 //
 // Publishes may overlap: one offer is outstanding at a time, and tracks added
@@ -90,7 +90,7 @@ func (c *Client) Unpublish(sender *webrtc.RTPSender) error {
 }
 
 // SetMuted mutes or unmutes one of this client's tracks (trackID is the
-// server's TrackInfo.ID, normally the TrackLocal's ID()). The server stops
+// server's TrackInfo.ID, TR_…, not the TrackLocal's ID()). The server stops
 // forwarding a muted track; the application should also stop sending it.
 func (c *Client) SetMuted(trackID string, muted bool) error {
 	return c.send(c.ctx, protocol.TypeMute, protocol.Mute{TrackID: trackID, Muted: muted})

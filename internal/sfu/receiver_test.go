@@ -469,6 +469,8 @@ func TestWritePacketAllocs(t *testing.T) {
 // served by the key frame already asked for when that key frame has not
 // arrived yet; once it has passed, the request waits for the interval's
 // end; and a key frame that never comes is asked for again there.
+// It runs in a synctest bubble: its sleeps move the bubble's fake clock
+// only, to the nanosecond, and never wait in real time.
 func TestKeyframeDueServesRequests(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const interval = 100 * time.Millisecond

@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"bytes"
 	"container/list"
 	"context"
 	"errors"
@@ -569,6 +570,10 @@ func (s *session) silence() time.Duration {
 	return time.Since(s.epoch) - time.Duration(s.heard.Load())
 }
 
+// e2eeType is in every e2ee message; messages without it (almost all) skip
+// the peek, so that choosing the budget parses nothing twice.
+var e2eeType = []byte(`"e2ee"`)
+
 // e2eeBudget is one client's budget of e2ee messages: in all, and to each
 // recipient.
 type e2eeBudget struct {
@@ -625,7 +630,7 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bo
 		s.markHeard()
 		// The budget is chosen before the full (strict) decode, so that
 		// refused messages cost little.
-		if peekType(b) == protocol.TypeE2EE {
+		if bytes.Contains(b, e2eeType) && peekType(b) == protocol.TypeE2EE {
 			if !e2ee.all.Allow() {
 				if now := time.Now(); now.Sub(e2eeWindow) > time.Second {
 					e2eeWindow = now
