@@ -6289,7 +6289,22 @@ var Session = class {
    * members given, keeping the keys of members whose announcement is unchanged.
    */
   joined(self, others) {
-    return this.serial(async () => {
+    const j = this.start(self, others);
+    return j.applied.then(() => j.packages);
+  }
+  /**
+   * joined in two parts: applied resolves once the session has joined (its
+   * members known, its key current: data can be sealed and key packages
+   * opened); packages resolves with the key packages for the members,
+   * sealed after that and outside the session's order, so that opening the
+   * members' own packages, which arrive meanwhile, does not wait for them.
+   * A newcomer's first decrypted frame needs the members' keys, not its own
+   * packages. The packages are sealed with the key made here even if the
+   * session moves on before they are done (a later key is sent as well).
+   */
+  start(self, others) {
+    let packages = Promise.resolve([]);
+    const applied = this.serial(async () => {
       const checked = await Promise.all(others.filter((o) => o.id !== self).map((o) => this.check(o)));
       const old = this.memberMap;
       this.self = self;
@@ -6307,11 +6322,12 @@ var Session = class {
       const k = this.newEpoch();
       if (!k) {
         this.cur = null;
-        return [];
+        return;
       }
       this.makeCurrent(k);
-      return this.sendTo(k, this.verifiedIds());
+      packages = this.sendTo(k, this.verifiedIds());
     });
+    return { applied, packages: applied.then(() => packages) };
   }
   /**
    * Handles a participant joining: the participant's keys ratchet one step,
@@ -6615,6 +6631,8 @@ function sameAnnouncement(a, b) {
 
 // sdk/src/e2ee-kem.ts
 var installed = false;
+var refill = () => {
+};
 function useKemWorker(url) {
   if (installed || typeof Worker !== "function") return;
   installed = true;
@@ -6664,15 +6682,26 @@ function startKemWorker(url) {
     const r = await call({ op: "generate" });
     return { publicKey: r.publicKey, handle: r.handle };
   };
-  let spare = make();
-  spare.catch(() => {
-  });
+  let spare = null;
+  refill = () => {
+    if (failed || spare) return;
+    spare = make();
+    spare.catch(() => {
+    });
+  };
+  refill();
+  const first = spare;
+  first?.then(async (k) => {
+    const info = new TextEncoder().encode("conclave e2ee kem worker self-test");
+    const plain = crypto.getRandomValues(new Uint8Array(32));
+    const sealed = (await call({ op: "seal", recipient: k.publicKey, info, plaintext: plain })).bytes;
+    const opened = (await call({ op: "open", handle: k.handle, info, sealed })).bytes;
+    if (opened.length !== plain.length || opened.some((b, i) => b !== plain[i])) fail("self-test: a key package did not open to what was sealed");
+  }).catch(() => fail("self-test: a key package could not be sealed or opened"));
   const backend2 = {
     generate() {
       const k = spare ?? make();
-      spare = make();
-      spare.catch(() => {
-      });
+      spare = null;
       return k;
     },
     async open(handle, info, sealed) {
@@ -6686,6 +6715,9 @@ function startKemWorker(url) {
     }
   };
   setKemBackend(backend2);
+}
+function refillKem() {
+  refill();
 }
 function prewarmKem(sdkModuleUrl) {
   const g = globalThis;
@@ -6809,7 +6841,14 @@ var RoomE2EE = class _RoomE2EE {
       this.identities.clear();
       if (this.active) {
         for (const p of others) this.remember(p);
-        this.flush(await this.session.joined(self.id, others.map(member)));
+        const j = this.session.start(self.id, others.map(member));
+        await j.applied;
+        j.packages.then(
+          (out) => {
+            if (this.active) this.flush(out);
+          },
+          (err) => console.error("conclave: e2ee", err)
+        );
         this.recordSeen(others.map((p) => p.id));
       }
       this.host.changed();
@@ -6935,6 +6974,7 @@ var RoomE2EE = class _RoomE2EE {
     this.active = false;
     this.worker?.terminate();
     this.worker = null;
+    refillKem();
   }
   // ----------------------------------------------------------------------
   /** Notes a participant's identity key, as the server shows it. */

@@ -12,6 +12,8 @@ type Without<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 type Pending = { resolve: (r: KemReply & { ok: true }) => void; reject: (e: Error) => void };
 
 let installed = false;
+/** Makes the spare key if there is none; set once the Worker runs. */
+let refill: () => void = () => {};
 
 /** Moves X-Wing work into a Worker loaded from url, once per page. */
 export function useKemWorker(url: string | URL): void {
@@ -61,19 +63,43 @@ function startKemWorker(url: string | URL): void {
     });
   };
   // One key is made ahead, as soon as the Worker starts: a connect() takes
-  // it and the next one is made for the connect after. Each key still
-  // serves one session only.
+  // it. The next one is made when that connection ends (refillKem), not
+  // at once: made then, it would run in this Worker during the join, ahead
+  // of the join's own key packages, and the newcomer's first decrypted
+  // frame would wait for it. Each key still serves one session only.
   const make = async () => {
     const r = await call({ op: 'generate' });
     return { publicKey: r.publicKey!, handle: r.handle! };
   };
-  let spare: Promise<{ publicKey: Uint8Array; handle: number }> | null = make();
-  spare.catch(() => {});
+  let spare: Promise<{ publicKey: Uint8Array; handle: number }> | null = null;
+  refill = () => {
+    if (failed || spare) return;
+    spare = make();
+    spare.catch(() => {});
+  };
+  refill();
+  // Then one key package sealed to that key and opened again, once per
+  // Worker: a self-test of the Worker's HPKE, and the first run of the
+  // encapsulation and decapsulation code, which JavaScript engines run
+  // several times slower the first time. A join's own packages then run
+  // at full speed: sealed and opened cold, they took 50-170 ms each on a
+  // loaded 2-core machine, on the path of the first decrypted frame. It
+  // runs after the key (a join waits for the key, not for this), and
+  // costs the Worker about as much as one join's packages, once.
+  const first = spare as Promise<{ publicKey: Uint8Array; handle: number }> | null;
+  first
+    ?.then(async (k) => {
+      const info = new TextEncoder().encode('conclave e2ee kem worker self-test');
+      const plain = crypto.getRandomValues(new Uint8Array(32));
+      const sealed = (await call({ op: 'seal', recipient: k.publicKey, info, plaintext: plain })).bytes!;
+      const opened = (await call({ op: 'open', handle: k.handle, info, sealed })).bytes!;
+      if (opened.length !== plain.length || opened.some((b, i) => b !== plain[i])) fail('self-test: a key package did not open to what was sealed');
+    })
+    .catch(() => fail('self-test: a key package could not be sealed or opened'));
   const backend: KemBackend = {
     generate() {
       const k = spare ?? make();
-      spare = make();
-      spare.catch(() => {});
+      spare = null;
       return k;
     },
     async open(handle, info, sealed) {
@@ -87,6 +113,15 @@ function startKemWorker(url: string | URL): void {
     },
   };
   setKemBackend(backend);
+}
+
+/**
+ * Makes a key ahead for the next connect() on this page, if the KEM Worker
+ * runs and has none: called when a connection ends, when the Worker is
+ * otherwise idle.
+ */
+export function refillKem(): void {
+  refill();
 }
 
 /**

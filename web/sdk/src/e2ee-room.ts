@@ -19,7 +19,7 @@ import {
   type WorkerReply,
   type WorkerRequest,
 } from './e2ee/index.js';
-import { useKemWorker } from './e2ee-kem.js';
+import { refillKem, useKemWorker } from './e2ee-kem.js';
 import type { E2EEAnnouncement, ParticipantInfo } from './types.js';
 
 /** What this browser knows of another participant's end-to-end encryption. */
@@ -195,7 +195,17 @@ export class RoomE2EE {
       this.identities.clear();
       if (this.active) {
         for (const p of others) this.remember(p);
-        this.flush(await this.session!.joined(self.id, others.map(member)));
+        // The members' key packages may be opened (and data sealed) once
+        // the session has joined; this session's own packages for them
+        // are sent when sealed, without holding up what follows.
+        const j = this.session!.start(self.id, others.map(member));
+        await j.applied;
+        j.packages.then(
+          (out) => {
+            if (this.active) this.flush(out);
+          },
+          (err) => console.error('conclave: e2ee', err),
+        );
         this.recordSeen(others.map((p) => p.id));
       }
       this.host.changed();
@@ -332,6 +342,7 @@ export class RoomE2EE {
     this.active = false;
     this.worker?.terminate();
     this.worker = null;
+    refillKem(); // a key for this page's next connect(), now that this one's work is over
   }
 
   // ----------------------------------------------------------------------

@@ -190,7 +190,23 @@ export class Session {
    * members given, keeping the keys of members whose announcement is unchanged.
    */
   joined(self: string, others: Member[]): Promise<Outbound[]> {
-    return this.serial(async () => {
+    const j = this.start(self, others);
+    return j.applied.then(() => j.packages);
+  }
+
+  /**
+   * joined in two parts: applied resolves once the session has joined (its
+   * members known, its key current: data can be sealed and key packages
+   * opened); packages resolves with the key packages for the members,
+   * sealed after that and outside the session's order, so that opening the
+   * members' own packages, which arrive meanwhile, does not wait for them.
+   * A newcomer's first decrypted frame needs the members' keys, not its own
+   * packages. The packages are sealed with the key made here even if the
+   * session moves on before they are done (a later key is sent as well).
+   */
+  start(self: string, others: Member[]): { applied: Promise<void>; packages: Promise<Outbound[]> } {
+    let packages: Promise<Outbound[]> = Promise.resolve([]);
+    const applied = this.serial(async () => {
       const checked = await Promise.all(others.filter((o) => o.id !== self).map((o) => this.check(o)));
       const old = this.memberMap;
       this.self = self;
@@ -208,11 +224,12 @@ export class Session {
       const k = this.newEpoch();
       if (!k) {
         this.cur = null;
-        return [];
+        return;
       }
       this.makeCurrent(k);
-      return this.sendTo(k, this.verifiedIds());
+      packages = this.sendTo(k, this.verifiedIds());
     });
+    return { applied, packages: applied.then(() => packages) };
   }
 
   /**
