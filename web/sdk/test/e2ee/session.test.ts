@@ -9,7 +9,7 @@ import { sealDataMessage } from '../../src/e2ee/data.js';
 import { E2eeError } from '../../src/e2ee/errors.js';
 import { FrameCrypto, type FrameKeyUpdate } from '../../src/e2ee/frame-crypto.js';
 import { generateIdentity, type Identity } from '../../src/e2ee/identity.js';
-import { generateKemKey, type KemKey } from '../../src/e2ee/kem.js';
+import { generateKemKey, hpkeSealLocal, isKemPublicKeyLocal, setKemBackend, type KemKey } from '../../src/e2ee/kem.js';
 import { ACK_LEN, encodeAck } from '../../src/e2ee/keypackage.js';
 import { MAX_STEPS_AHEAD } from '../../src/e2ee/keyring.js';
 import { dataKey, keyId, ratchet } from '../../src/e2ee/keys.js';
@@ -308,6 +308,54 @@ test('with onFrameKeys the keys go to a FrameCrypto (a worker) and the page does
   for (const u of last) worker.apply(u);
   await assert.rejects(worker.decrypt(b.id, 'opus', fromB), isCode('unknown_kid'));
   assert.equal(worker.sendingKid(), keyId(2, 0));
+});
+
+// Before Session.start this hung (the package waited for the held seal): the
+// timeout turns a hang into a failure.
+test("a newcomer opens a member's key package while its own packages are still being sealed", { timeout: 60_000 }, async () => {
+  const room = new Room();
+  const [a, b] = await Promise.all([room.make('alice'), room.make('bob')]);
+  await room.join(a);
+  // Bob's seal for alice is held until released; everything else runs here.
+  const aliceKem = a.member.announcement!.kemKey;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let held = 0;
+  setKemBackend({
+    generate: () => Promise.reject(new Error('not used')),
+    open: () => Promise.reject(new Error('not used')),
+    async seal(recipient, info, plaintext) {
+      if (recipient.length === aliceKem.length && recipient.every((x, i) => x === aliceKem[i])) {
+        held++;
+        await gate;
+      }
+      return hpkeSealLocal(recipient, info, plaintext);
+    },
+    isPublicKey: (k) => isKemPublicKeyLocal(k),
+  });
+  try {
+    room.people.set(b.id, b);
+    const j = b.session.start(b.id, [a.member]);
+    let sealed = false;
+    void j.packages.then(() => (sealed = true));
+    await j.applied;
+    const fromA = await a.session.memberJoined(b.member);
+    const forB = fromA.filter((o) => o.to === b.id);
+    assert.equal(forB.length, 1, "alice's key package for bob");
+    const acks = await b.session.receive(a.id, forB[0]!.payload);
+    assert.deepEqual(acks.map((o) => o.to), [a.id], 'bob acknowledges it');
+    assert.ok(await sees(a, b), "bob decrypts alice's media before his own package for her is sealed");
+    assert.equal(held, 1, "bob's seal for alice is under way");
+    assert.equal(sealed, false, "bob's packages are not done");
+    release();
+    const out = await j.packages;
+    assert.deepEqual(out.map((o) => o.to), [a.id]);
+    await room.relay(b.id, out);
+    assert.ok(await sees(b, a), "then alice decrypts bob's");
+  } finally {
+    release();
+    setKemBackend(null);
+  }
 });
 
 test('joined again after a reconnect keeps the keys of unchanged members', async () => {
