@@ -6174,6 +6174,8 @@ var FrameCrypto = class {
   /** Accepts frames from sender under kid, and the steps after it. */
   setReceiveKey(sender, kid, key) {
     this.ring.install(sender, kid, key);
+    this.ring.get(sender, kid)?.catch(() => {
+    });
   }
   /** Forgets every key of sender. */
   removeSender(sender) {

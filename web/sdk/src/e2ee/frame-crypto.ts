@@ -92,6 +92,9 @@ export class FrameCrypto {
   /** Accepts frames from sender under kid, and the steps after it. */
   setReceiveKey(sender: string, kid: number, key: Uint8Array): void {
     this.ring.install(sender, kid, key);
+    // The sender's next frames carry this KID: derive its SFrame key now
+    // (HKDF and the AES key import), not when the first frame waits for it.
+    this.ring.get(sender, kid)?.catch(() => {}); // a failure is reported by decrypt
   }
 
   /** Forgets every key of sender. */
