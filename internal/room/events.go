@@ -41,6 +41,10 @@ const (
 	// EventE2EE: Participant sent an end-to-end encryption message (a key
 	// package or an acknowledgement: opaque Payload) to Recipients (one).
 	EventE2EE
+	// EventSecurity: a security event outside any room (Security): a
+	// sign-in, a lock, a change to an account's credentials or sessions.
+	// Room is empty.
+	EventSecurity
 )
 
 var eventNames = [...]string{
@@ -48,7 +52,7 @@ var eventNames = [...]string{
 	EventTrackPublished: "track_published", EventTrackUnpublished: "track_unpublished",
 	EventTrackMuted: "track_muted", EventUnmuteRequested: "unmute_requested", EventData: "data",
 	EventRemoved: "removed", EventRoomCreated: "room_created", EventRoomClosed: "room_closed",
-	EventE2EE: "e2ee",
+	EventE2EE: "e2ee", EventSecurity: "security",
 }
 
 func (k EventKind) String() string {
@@ -81,6 +85,7 @@ type Event struct {
 	E2EE bool
 
 	Decision *Decision
+	Security *SecurityEvent
 }
 
 // Listener receives events. OnEvent is called with the room's state

@@ -147,6 +147,16 @@ func (m *Manager) Subscribe(l Listener) (unsubscribe func()) {
 	}
 }
 
+// Security publishes ev as an EventSecurity. A kind outside the known set
+// is published as SecurityUnknown (metrics label by kind; an unknown kind
+// is a bug to find, not a label to add).
+func (m *Manager) Security(ev SecurityEvent) {
+	if !ev.Kind.Known() {
+		ev.Kind = SecurityUnknown
+	}
+	m.publish(Event{Kind: EventSecurity, Time: m.cfg.Now(), Security: &ev})
+}
+
 // publish gives e to every subscriber.
 func (m *Manager) publish(e Event) {
 	m.subMu.RLock()

@@ -25,6 +25,9 @@ type Rooms interface {
 	MuteTrack(RoomName, KeyID, Identity, TrackID, bool) (TrackInfo, error)
 	// Subscribe adds a listener of every event of every room.
 	Subscribe(Listener) (unsubscribe func())
+	// Security gives a security event from outside the rooms (accounts,
+	// sign-in) to the same listeners, as an EventSecurity.
+	Security(SecurityEvent)
 }
 
 // Member is one participant as its signaling session drives it.

@@ -450,9 +450,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 
 // countEvent is the metrics' subscription to the rooms' events.
 func (s *Server) countEvent(e room.Event) {
-	if e.Kind == room.EventDecision {
+	switch e.Kind {
+	case room.EventDecision:
 		d := e.Decision
 		s.metrics.Decision(d.Action.String(), d.Outcome.String(), d.Code())
+		return
+	case room.EventSecurity:
+		s.metrics.SecurityEvent(string(e.Security.Kind), e.Security.Outcome)
 		return
 	}
 	s.metrics.RoomEvent(e.Kind.String())

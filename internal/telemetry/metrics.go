@@ -31,6 +31,7 @@ type Metrics struct {
 	UnauthEvicted *prometheus.CounterVec
 	Decisions     *prometheus.CounterVec
 	RoomEvents    *prometheus.CounterVec
+	Security      *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them, with the process and Go
@@ -65,6 +66,10 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 			Name: "conclave_room_events_total",
 			Help: "Events out of the rooms (joined, left, track_published, removed, ...), by kind.",
 		}, []string{"kind"}),
+		Security: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "conclave_security_events_total",
+			Help: "Security events outside the rooms (sign-ins, failures, locks, credential and session changes; docs/accounts.md), by kind and outcome.",
+		}, []string{"kind", "outcome"}),
 	}
 	for _, r := range []string{"per_ip", "budget"} {
 		m.UnauthEvicted.WithLabelValues(r) // exported at 0 from the start
@@ -76,7 +81,7 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 	reg.MustRegister(
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
-		m.Rooms, m.Participants, m.TracksPublished, m.Subscriptions, m.SignalErrors, m.UnauthEvicted, m.Decisions, m.RoomEvents,
+		m.Rooms, m.Participants, m.TracksPublished, m.Subscriptions, m.SignalErrors, m.UnauthEvicted, m.Decisions, m.RoomEvents, m.Security,
 		counter("conclave_forwarded_packets_total", "RTP packets forwarded to subscribers.", fwd.PacketsForwarded),
 		counter("conclave_forwarded_bytes_total", "RTP bytes forwarded to subscribers.", fwd.BytesForwarded),
 		counter("conclave_nacks_total", "NACKs received from subscribers.", fwd.NACKsReceived),
@@ -102,6 +107,11 @@ func (m *Metrics) UnauthenticatedEvicted(reason string) {
 // Decision counts one access decision.
 func (m *Metrics) Decision(action, outcome, code string) {
 	m.Decisions.WithLabelValues(action, outcome, code).Inc()
+}
+
+// SecurityEvent counts one security event, by kind and outcome.
+func (m *Metrics) SecurityEvent(kind, outcome string) {
+	m.Security.WithLabelValues(kind, outcome).Inc()
 }
 
 // RoomEvent counts one event out of the rooms, by kind.

@@ -1,0 +1,37 @@
+package room_test
+
+import (
+	"testing"
+
+	"github.com/conclave-video/conclave/internal/room"
+)
+
+// TestSecurityEvents: a security event reaches every subscriber as an
+// EventSecurity with its fields intact; a kind outside the known set
+// arrives as SecurityUnknown.
+func TestSecurityEvents(t *testing.T) {
+	m := newManager(t, room.Config{AutoCreate: true})
+	var got []room.Event
+	unsub := m.Subscribe(room.ListenerFunc(func(e room.Event) { got = append(got, e) }))
+	defer unsub()
+
+	in := room.SecurityEvent{
+		Kind: room.SecuritySigninFailed, Outcome: room.OutcomeRefused, Reason: "password",
+		Subject: "US_X", Email: "a@example.org", IP: "192.0.2.1", UserAgent: "test",
+	}
+	m.Security(in)
+	m.Security(room.SecurityEvent{Kind: "made_up", Outcome: room.OutcomeSucceeded})
+
+	if len(got) != 2 {
+		t.Fatalf("got %d events, want 2", len(got))
+	}
+	if e := got[0]; e.Kind != room.EventSecurity || e.Room != "" || e.Time.IsZero() || e.Security == nil || *e.Security != in {
+		t.Errorf("first event = %+v (security %+v), want EventSecurity carrying %+v", e, e.Security, in)
+	}
+	if e := got[1]; e.Security == nil || e.Security.Kind != room.SecurityUnknown {
+		t.Errorf("an unknown kind arrived as %+v, want %q", e.Security, room.SecurityUnknown)
+	}
+	if !room.SecurityPasskeyAdded.Known() || room.SecurityUnknown.Known() || room.EventSecurity.String() != "security" {
+		t.Error("Known or String disagree with the kinds' list")
+	}
+}
