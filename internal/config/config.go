@@ -36,7 +36,9 @@ type Config struct {
 	Signal Signal `yaml:"signal"`
 	RTC    RTC    `yaml:"rtc"`
 	HTTP   HTTP   `yaml:"http"`
-	Log    Log    `yaml:"log"`
+	// Accounts configures sign-in to Conclave itself (docs/accounts.md).
+	Accounts Accounts `yaml:"accounts"`
+	Log      Log      `yaml:"log"`
 }
 
 // TLS configures the HTTPS certificate. With CertFile and KeyFile empty the
@@ -70,6 +72,30 @@ type Rooms struct {
 	// ask for when it creates a room.
 	MaxParticipantsCap int           `yaml:"max_participants_cap"`
 	MaxEmptyTimeout    time.Duration `yaml:"max_empty_timeout"`
+}
+
+// Accounts configures accounts, sign-in and sessions (docs/accounts.md).
+type Accounts struct {
+	// Signup is who may create an account: "invite" (only with an
+	// admin's invite) or "open" (anyone who can reach the server).
+	Signup string `yaml:"signup"`
+	// RequireSecondFactor is whose accounts must have a second factor
+	// (TOTP or a passkey): "admins", "everyone" or "none".
+	RequireSecondFactor string `yaml:"require_second_factor"`
+	// SessionIdle ends a session not used for this long; SessionMax ends
+	// any session this long after sign-in.
+	SessionIdle time.Duration `yaml:"session_idle"`
+	SessionMax  time.Duration `yaml:"session_max"`
+	// LockDuration is how long an account stays locked after too many
+	// failed sign-ins.
+	LockDuration time.Duration `yaml:"lock_duration"`
+	// MaxConcurrentHashes bounds the password hashes (64 MiB each)
+	// computed at once.
+	MaxConcurrentHashes int `yaml:"max_concurrent_hashes"`
+	// InviteMaxLifetime bounds how long a signup invite may stay valid;
+	// TokenMaxLifetime bounds a personal API token's.
+	InviteMaxLifetime time.Duration `yaml:"invite_max_lifetime"`
+	TokenMaxLifetime  time.Duration `yaml:"token_max_lifetime"`
 }
 
 // Signal configures the signaling WebSocket.
@@ -153,7 +179,17 @@ func Default() Config {
 			PLIInterval:       500 * time.Millisecond,
 		},
 		HTTP: HTTP{FrameAncestors: []string{"'none'"}},
-		Log:  Log{Level: "info", Format: "text"},
+		Accounts: Accounts{
+			Signup:              "invite",
+			RequireSecondFactor: "admins",
+			SessionIdle:         12 * time.Hour,
+			SessionMax:          7 * 24 * time.Hour,
+			LockDuration:        15 * time.Minute,
+			MaxConcurrentHashes: 4,
+			InviteMaxLifetime:   30 * 24 * time.Hour,
+			TokenMaxLifetime:    365 * 24 * time.Hour,
+		},
+		Log: Log{Level: "info", Format: "text"},
 	}
 }
 

@@ -234,6 +234,16 @@ func TestValidate(t *testing.T) {
 		{"log level", func(c *Config) { c.Log.Level = "trace" }, "log.level"},
 		{"participants cap below the default", func(c *Config) { c.Rooms.MaxParticipantsCap = c.Rooms.MaxParticipants - 1 }, "rooms.max_participants_cap"},
 		{"max empty timeout zero", func(c *Config) { c.Rooms.MaxEmptyTimeout = 0 }, "rooms.max_empty_timeout"},
+		{"signup", func(c *Config) { c.Accounts.Signup = "anyone" }, "accounts.signup"},
+		{"second factor", func(c *Config) { c.Accounts.RequireSecondFactor = "hosts" }, "accounts.require_second_factor"},
+		{"session idle zero", func(c *Config) { c.Accounts.SessionIdle = 0 }, "accounts.session_idle"},
+		{"session idle past max", func(c *Config) { c.Accounts.SessionIdle = c.Accounts.SessionMax + time.Second }, "accounts.session_idle"},
+		{"session max zero", func(c *Config) { c.Accounts.SessionMax = 0 }, "accounts.session_max"},
+		{"lock duration zero", func(c *Config) { c.Accounts.LockDuration = 0 }, "accounts.lock_duration"},
+		{"no hashes", func(c *Config) { c.Accounts.MaxConcurrentHashes = 0 }, "accounts.max_concurrent_hashes"},
+		{"too many hashes", func(c *Config) { c.Accounts.MaxConcurrentHashes = 65 }, "accounts.max_concurrent_hashes"},
+		{"invite lifetime zero", func(c *Config) { c.Accounts.InviteMaxLifetime = 0 }, "accounts.invite_max_lifetime"},
+		{"token lifetime zero", func(c *Config) { c.Accounts.TokenMaxLifetime = 0 }, "accounts.token_max_lifetime"},
 		{"log format", func(c *Config) { c.Log.Format = "xml" }, "log.format"},
 	}
 	for _, tt := range tests {
@@ -315,6 +325,9 @@ func TestEveryKeyOverridable(t *testing.T) {
 		"CONCLAVE_RTC_PUBLIC_IPS", "CONCLAVE_RTC_INCLUDE_LOOPBACK", "CONCLAVE_RTC_DISCONNECT_TIMEOUT", "CONCLAVE_RTC_PLI_INTERVAL",
 		"CONCLAVE_HTTP_FRAME_ANCESTORS", "CONCLAVE_HTTP_ALLOWED_ORIGINS",
 		"CONCLAVE_LOG_LEVEL", "CONCLAVE_LOG_FORMAT",
+		"CONCLAVE_ACCOUNTS_SIGNUP", "CONCLAVE_ACCOUNTS_REQUIRE_SECOND_FACTOR", "CONCLAVE_ACCOUNTS_SESSION_IDLE",
+		"CONCLAVE_ACCOUNTS_SESSION_MAX", "CONCLAVE_ACCOUNTS_LOCK_DURATION", "CONCLAVE_ACCOUNTS_MAX_CONCURRENT_HASHES",
+		"CONCLAVE_ACCOUNTS_INVITE_MAX_LIFETIME", "CONCLAVE_ACCOUNTS_TOKEN_MAX_LIFETIME",
 	} {
 		if _, ok := vars[name]; !ok {
 			t.Errorf("%s missing", name)

@@ -70,6 +70,24 @@ func (c Config) Validate() error {
 		bad("rooms.empty_timeout", "must not be negative, got %s", c.Rooms.EmptyTimeout)
 	}
 
+	if a := c.Accounts.Signup; a != "invite" && a != "open" {
+		bad("accounts.signup", "must be invite or open, got %q", a)
+	}
+	if a := c.Accounts.RequireSecondFactor; a != "admins" && a != "everyone" && a != "none" {
+		bad("accounts.require_second_factor", "must be admins, everyone or none, got %q", a)
+	}
+	positive(bad, "accounts.session_idle", c.Accounts.SessionIdle)
+	positive(bad, "accounts.session_max", c.Accounts.SessionMax)
+	if c.Accounts.SessionIdle > c.Accounts.SessionMax {
+		bad("accounts.session_idle", "must not be longer than accounts.session_max (%s), got %s", c.Accounts.SessionMax, c.Accounts.SessionIdle)
+	}
+	positive(bad, "accounts.lock_duration", c.Accounts.LockDuration)
+	if n := c.Accounts.MaxConcurrentHashes; n < 1 || n > 64 {
+		bad("accounts.max_concurrent_hashes", "must be 1..64 (each hash takes 64 MiB), got %d", n)
+	}
+	positive(bad, "accounts.invite_max_lifetime", c.Accounts.InviteMaxLifetime)
+	positive(bad, "accounts.token_max_lifetime", c.Accounts.TokenMaxLifetime)
+
 	positive(bad, "signal.join_timeout", c.Signal.JoinTimeout)
 	if r := c.Signal.MessagesPerSecond; !(r > 0) || math.IsInf(r, 0) {
 		bad("signal.messages_per_second", "must be a positive number, got %v", r)
