@@ -1,4 +1,6 @@
-// Package store owns Conclave's persistent state: API keys and rooms.
+// Package store owns Conclave's persistent state: API keys, rooms and
+// accounts (users, their sessions, second factors, passkeys, signup
+// invites and personal tokens).
 //
 // Store is the interface the rest of the server uses; SQLite (the embedded
 // default) implements it. Schema changes are SQL files in migrations/,
@@ -54,9 +56,11 @@ type Room struct {
 	E2EE string
 }
 
-// Store persists API keys and rooms. Implementations are safe for
-// concurrent use and never cache: every call reads the database.
+// Store persists API keys, rooms and accounts. Implementations are safe
+// for concurrent use and never cache: every call reads the database.
 type Store interface {
+	Accounts
+
 	// CreateAPIKey stores a new key; ErrExists if the id is taken. A zero
 	// CreatedAt is stored as the current time.
 	CreateAPIKey(ctx context.Context, k APIKey) error
