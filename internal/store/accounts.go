@@ -71,10 +71,12 @@ type User struct {
 	TOTPLastStep int64
 
 	// FailedSignins counts wrong passwords or second factors since the
-	// last successful sign-in; LockedUntil is when a temporary lock ends
-	// (zero: not locked). LockNotice is set when a lock happened that the
-	// owner has not been told of yet (told at the next sign-in).
+	// last successful sign-in, the last at LastFailedAt (the growing
+	// delay between tries runs from it); LockedUntil is when a temporary
+	// lock ends (zero: not locked). LockNotice is set when a lock happened
+	// that the owner has not been told of yet (told at the next sign-in).
 	FailedSignins int
+	LastFailedAt  time.Time
 	LockedUntil   time.Time
 	LockNotice    bool
 

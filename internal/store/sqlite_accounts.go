@@ -161,7 +161,7 @@ func checkRole(role string) error {
 const argon2idPrefix = "$argon2id$"
 
 const userColumns = `id, email, display_name, role, status, password_hash, password_changed_at,
-	totp_secret, totp_enabled, totp_last_step, failed_signins, locked_until, lock_notice,
+	totp_secret, totp_enabled, totp_last_step, failed_signins, last_failed_at, locked_until, lock_notice,
 	created_at, updated_at`
 
 // userValues checks u and returns its columns' values in userColumns'
@@ -208,6 +208,10 @@ func userValues(u User) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	lastFailed, err := optTimeValue("last failure time", u.LastFailedAt)
+	if err != nil {
+		return nil, err
+	}
 	locked, err := optTimeValue("lock end", u.LockedUntil)
 	if err != nil {
 		return nil, err
@@ -221,7 +225,7 @@ func userValues(u User) ([]any, error) {
 		return nil, err
 	}
 	return []any{u.ID, u.Email, u.DisplayName, u.Role, u.Status, u.PasswordHash, pwChanged,
-		secret, u.TOTPEnabled, u.TOTPLastStep, u.FailedSignins, locked, u.LockNotice,
+		secret, u.TOTPEnabled, u.TOTPLastStep, u.FailedSignins, lastFailed, locked, u.LockNotice,
 		created, updated}, nil
 }
 
@@ -229,16 +233,18 @@ func scanUser(row scanner) (User, error) {
 	var (
 		u                  User
 		pwChanged, locked  sql.NullInt64
+		lastFailed         sql.NullInt64
 		created, updated   int64
 		totpEnabled, lockN int64
 	)
 	if err := row.Scan(&u.ID, &u.Email, &u.DisplayName, &u.Role, &u.Status, &u.PasswordHash, &pwChanged,
-		&u.TOTPSecret, &totpEnabled, &u.TOTPLastStep, &u.FailedSignins, &locked, &lockN,
+		&u.TOTPSecret, &totpEnabled, &u.TOTPLastStep, &u.FailedSignins, &lastFailed, &locked, &lockN,
 		&created, &updated); err != nil {
 		return User{}, err
 	}
 	u.PasswordChangedAt = optTime(pwChanged)
 	u.TOTPEnabled = totpEnabled != 0
+	u.LastFailedAt = optTime(lastFailed)
 	u.LockedUntil = optTime(locked)
 	u.LockNotice = lockN != 0
 	u.CreatedAt = fromNanos(created)
@@ -250,7 +256,7 @@ func scanUser(row scanner) (User, error) {
 // email is taken.
 func insertUser(ctx context.Context, ex execer, id string, values []any) error {
 	n, err := changed(ex.ExecContext(ctx,
-		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT DO NOTHING`, values...))
 	if err != nil {
 		return classify(fmt.Errorf("store: create user %s: %w", id, err))
@@ -356,7 +362,7 @@ func (s *SQLite) UpdateUser(ctx context.Context, id string, fn func(*User) error
 		_, err = tx.ExecContext(ctx,
 			`UPDATE users SET email = ?, display_name = ?, role = ?, status = ?, password_hash = ?,
 			   password_changed_at = ?, totp_secret = ?, totp_enabled = ?, totp_last_step = ?,
-			   failed_signins = ?, locked_until = ?, lock_notice = ?, created_at = ?, updated_at = ?
+			   failed_signins = ?, last_failed_at = ?, locked_until = ?, lock_notice = ?, created_at = ?, updated_at = ?
 			 WHERE id = ?`,
 			append(append([]any{}, values[1:]...), id)...)
 		if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE) {

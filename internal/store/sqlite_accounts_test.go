@@ -63,6 +63,7 @@ func TestUsers(t *testing.T) {
 	full.TOTPLastStep = 59022000
 	full.FailedSignins = 3
 	full.LockedUntil = t0.Add(time.Hour)
+	full.LastFailedAt = t0.Add(time.Minute)
 	full.LockNotice = true
 	full.UpdatedAt = t0.Add(2 * time.Minute)
 	// Times in another zone come back as the same instants, in UTC.

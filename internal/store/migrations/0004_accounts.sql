@@ -20,6 +20,7 @@ CREATE TABLE users (
 	totp_enabled         INTEGER NOT NULL CHECK (totp_enabled IN (0, 1)),
 	totp_last_step       INTEGER NOT NULL CHECK (totp_last_step >= 0),
 	failed_signins       INTEGER NOT NULL CHECK (failed_signins >= 0),
+	last_failed_at       INTEGER,
 	locked_until         INTEGER,
 	lock_notice          INTEGER NOT NULL CHECK (lock_notice IN (0, 1)),
 	created_at           INTEGER NOT NULL,
