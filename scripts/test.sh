@@ -139,6 +139,14 @@ fuzz() {
 fuzz ./protocol/ FuzzDecode
 fuzz ./protocol/ FuzzDecodeServer
 fuzz ./internal/auth/ FuzzVerify
+fuzz ./internal/auth/ FuzzParsePHC
+fuzz ./internal/auth/ FuzzCheckPassword
+fuzz ./internal/auth/ FuzzVerifyTOTP
+fuzz ./internal/auth/ FuzzHashRecoveryCode
+fuzz ./internal/auth/ FuzzParseSessionID
+fuzz ./internal/auth/ FuzzParseOpaqueToken
+fuzz ./internal/auth/ FuzzPasskeyFinishLogin
+fuzz ./internal/auth/ FuzzPasskeyFinishRegistration
 fuzz ./internal/httpapi/ FuzzDecodeJSON
 fuzz ./internal/rtc/ FuzzValidateOffer
 fuzz ./internal/sfu/ FuzzWritePacket

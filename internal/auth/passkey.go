@@ -16,6 +16,8 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/conclave-video/conclave/internal/store"
 )
 
 // Passkeys (WebAuthn credentials with user verification) sign a user in
@@ -94,21 +96,11 @@ var (
 	ErrPasskeyUser = errors.New("auth: invalid passkey user")
 )
 
-// Passkey is a registered credential as the store keeps it. Its fields
-// are those of store.Passkey, in the same order, so that one converts to
-// the other with a plain conversion.
-type Passkey struct {
-	ID           string // public handle, PasskeyIDPrefix + 26 base32 characters
-	UserID       string
-	CredentialID []byte
-	// Credential is the library's webauthn.Credential as JSON: public
-	// key, sign count, flags, transports and the attestation it was
-	// registered with.
-	Credential []byte
-	Name       string
-	CreatedAt  time.Time
-	LastUsedAt time.Time // zero until the passkey first signs in
-}
+// Passkey is a registered credential, the store's record: its Credential holds the library's
+// webauthn.Credential as JSON (public key, sign count, flags, transports
+// and the attestation it was registered with), its ID is PasskeyIDPrefix
+// and 26 base32 characters, and LastUsedAt is zero until it first signs in.
+type Passkey = store.Passkey
 
 // PasskeyUser is the account a ceremony is for. Its WebAuthn user handle
 // is the bytes of ID, never the email, so that the handle an
