@@ -82,7 +82,7 @@ func (e *events) count(k room.SecurityKind) int {
 
 // env is a service over a real SQLite store behind an HTTPS test server.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	st     *store.SQLite
 	svc    *Service
 	hasher *auth.Hasher
@@ -94,11 +94,11 @@ type env struct {
 // testAddrHeader lets a test choose the client address (RemoteAddr).
 const testAddrHeader = "X-Test-Remote-Addr"
 
-func newEnv(t *testing.T, mod func(*config.Accounts)) *env {
+func newEnv(t testing.TB, mod func(*config.Accounts)) *env {
 	return newEnvParams(t, testParams, mod)
 }
 
-func newEnvParams(t *testing.T, params auth.Argon2Params, mod func(*config.Accounts)) *env {
+func newEnvParams(t testing.TB, params auth.Argon2Params, mod func(*config.Accounts)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "conclave.db"))
@@ -198,7 +198,7 @@ func (r resp) code() string {
 	return b.Error.Code
 }
 
-func (r resp) decode(t *testing.T, v any) {
+func (r resp) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decoding %s: %v", r.body, err)
