@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/conclave-video/conclave/internal/accounts"
 	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/guard"
@@ -197,8 +198,27 @@ func (s *Server) build(ctx context.Context) (err error) {
 		MaxParticipants: cfg.Rooms.MaxParticipantsCap,
 	})
 
+	hasher, err := auth.NewHasher(auth.DefaultArgon2Params(), cfg.Accounts.MaxConcurrentHashes)
+	if err != nil {
+		return err
+	}
+	signinPolicy := guard.DefaultSigninPolicy
+	signinPolicy.LockFor = cfg.Accounts.LockDuration
+	accts, err := accounts.New(accounts.Config{
+		Store:    s.store,
+		Hasher:   hasher,
+		Tracker:  guard.NewSigninTracker(signinPolicy, nil),
+		Accounts: cfg.Accounts,
+		Events:   s.rooms,
+		Logger:   log.With("component", "accounts"),
+	})
+	if err != nil {
+		return err
+	}
+
 	mux := http.NewServeMux()
 	api.Register(mux)
+	accts.Register(mux)
 	mux.Handle("GET /v1/signal", s.signal)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
