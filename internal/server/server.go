@@ -62,6 +62,9 @@ type Server struct {
 	storeOpts []store.Option
 	probe     storeProbe
 
+	// serverKey signs the tokens the server issues itself (serverkey.go).
+	serverKey token.Key
+
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
 	devKey   atomic.Pointer[token.Key]
 	devLimit *guard.Limiter
@@ -101,6 +104,9 @@ func (s *Server) build(ctx context.Context) (err error) {
 	}
 	if s.store, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "conclave.db"), s.storeOpts...); err != nil {
 		return fmt.Errorf("store: %w", err)
+	}
+	if s.serverKey, err = loadServerKey(ctx, s.store, cfg.DataDir); err != nil {
+		return err
 	}
 
 	cert, err := s.certificate()
