@@ -194,8 +194,11 @@ func (s *Server) build(ctx context.Context) (err error) {
 		MaxUnauthenticatedPerIP: cfg.Signal.MaxUnauthenticatedPerIP,
 		OnEvict:                 s.metrics.UnauthenticatedEvicted,
 	})
+	// The REST API also takes personal API tokens; signaling does not.
+	apiVerifier := &auth.Verifier{Keys: s.store, Personal: s.store, MaxLifetime: cfg.Tokens.MaxLifetime,
+		OnTouchError: func(err error) { log.Warn("personal token: last use not recorded", "err", err) }}
 	api := httpapi.New(httpapi.Config{
-		Verifier:        verifier,
+		Verifier:        apiVerifier,
 		TokenErrorCode:  auth.Code,
 		Rooms:           s.rooms,
 		Logger:          log.With("component", "api"),
