@@ -60,6 +60,9 @@ const (
 	CodeTokenRevokedKey  = "token_revoked_key"
 	CodeTokenRoom        = "token_room"
 	CodeTokenIdentity    = "token_identity"
+	// Personal API tokens (docs/accounts.md), on the REST API only.
+	CodeTokenUnknown = "token_unknown"
+	CodeTokenRevoked = "token_revoked"
 )
 
 // Surface says where a code can appear.
@@ -136,6 +139,8 @@ func Codes() []CodeSpec {
 		{CodeTokenRevokedKey, http.StatusUnauthorized, both, "`kid` names a revoked API key"},
 		{CodeTokenRoom, http.StatusUnauthorized, both, "the `room` claim is invalid"},
 		{CodeTokenIdentity, http.StatusUnauthorized, both, "`sub` is missing or invalid"},
+		{CodeTokenUnknown, http.StatusUnauthorized, REST, "no such personal API token (or its secret is wrong)"},
+		{CodeTokenRevoked, http.StatusUnauthorized, REST, "the personal API token was revoked, or its account is disabled"},
 	}
 }
 

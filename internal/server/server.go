@@ -63,6 +63,9 @@ type Server struct {
 	storeOpts []store.Option
 	probe     storeProbe
 
+	// serverKey signs the tokens the server issues itself (serverkey.go).
+	serverKey token.Key
+
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
 	devKey   atomic.Pointer[token.Key]
 	devLimit *guard.Limiter
@@ -102,6 +105,9 @@ func (s *Server) build(ctx context.Context) (err error) {
 	}
 	if s.store, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "conclave.db"), s.storeOpts...); err != nil {
 		return fmt.Errorf("store: %w", err)
+	}
+	if s.serverKey, err = loadServerKey(ctx, s.store, cfg.DataDir); err != nil {
+		return err
 	}
 
 	cert, err := s.certificate()
@@ -189,8 +195,11 @@ func (s *Server) build(ctx context.Context) (err error) {
 		MaxUnauthenticatedPerIP: cfg.Signal.MaxUnauthenticatedPerIP,
 		OnEvict:                 s.metrics.UnauthenticatedEvicted,
 	})
+	// The REST API also takes personal API tokens; signaling does not.
+	apiVerifier := &auth.Verifier{Keys: s.store, Personal: s.store, MaxLifetime: cfg.Tokens.MaxLifetime,
+		OnTouchError: func(err error) { log.Warn("personal token: last use not recorded", "err", err) }}
 	api := httpapi.New(httpapi.Config{
-		Verifier:        verifier,
+		Verifier:        apiVerifier,
 		TokenErrorCode:  auth.Code,
 		Rooms:           s.rooms,
 		Logger:          log.With("component", "api"),
