@@ -1,5 +1,5 @@
 // Command conclave is the Conclave server and its operator tools: serve,
-// apikey, token, room, loadtest and version.
+// apikey, token, room, user, loadtest and version.
 package main
 
 import (
@@ -23,6 +23,7 @@ Usage:
   conclave apikey create --name NAME | list | revoke ID      [--data DIR]
   conclave token create --room R --identity I [--name N] [--ttl 10m] [--grants publish,subscribe,...]
   conclave room create|list|get|delete|participants|remove|mute ...
+  conclave user create|list|disable|enable|reset-password|reset-2fa ... [--data DIR]
   conclave loadtest --url U --credentials F --rooms R --publishers P --subscribers S --duration D
   conclave version
 
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runToken(ctx, rest, stdout, stderr)
 	case "room":
 		return runRoom(ctx, rest, stdout, stderr)
+	case "user":
+		return runUser(ctx, rest, stdout, stderr)
 	case "loadtest":
 		return runLoadtest(ctx, rest, stdout, stderr)
 	case "version", "--version":

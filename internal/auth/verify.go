@@ -34,14 +34,23 @@ type KeyLookup interface {
 	APIKey(ctx context.Context, id string) (store.APIKey, error)
 }
 
-// Verifier verifies Conclave tokens. The zero values of MaxLifetime, Leeway
-// and Now mean DefaultMaxLifetime, DefaultLeeway and time.Now. A Verifier is
-// safe for concurrent use if Keys is.
+// Verifier verifies Conclave tokens: JWTs signed by an API key and, when
+// Personal is set, personal API tokens (personal.go); it tells them apart
+// by their form. The zero values of MaxLifetime, Leeway and Now mean
+// DefaultMaxLifetime, DefaultLeeway and time.Now. A Verifier is safe for
+// concurrent use if Keys and Personal are.
 type Verifier struct {
 	Keys        KeyLookup
 	MaxLifetime time.Duration
 	Leeway      time.Duration
 	Now         func() time.Time
+	// Personal finds personal API tokens and their accounts; nil refuses
+	// every personal token (token_malformed), as signaling does: a
+	// personal token is for the REST API, never a join token.
+	Personal PersonalTokens
+	// OnTouchError, if set, hears of a failure to record a personal
+	// token's last use (which does not refuse the token).
+	OnTouchError func(error)
 }
 
 // tokenHeader is the JOSE header as Verify reads it before parsing.
@@ -56,7 +65,9 @@ type tokenHeader struct {
 // *TokenError (see Code); any other error is an internal failure, such as an
 // unavailable store, and must not be reported to the client as its fault.
 //
-// On success claims.Issuer is the id of the API key that signed the token.
+// On success claims.Issuer is the id of the API key that signed the token,
+// or for a personal token the user id of its account (claims.ID is then
+// the token's record id).
 func (v *Verifier) Verify(ctx context.Context, raw string) (*token.Claims, error) {
 	if v == nil || v.Keys == nil {
 		return nil, errors.New("auth: verifier has no key lookup")
@@ -66,6 +77,13 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*token.Claims, error
 	}
 	if len(raw) > MaxTokenSize {
 		return nil, tokenErr(CodeMalformed, fmt.Sprintf("token is longer than %d bytes", MaxTokenSize))
+	}
+	if isPersonalToken(raw) {
+		now := time.Now
+		if v.Now != nil {
+			now = v.Now
+		}
+		return v.verifyPersonal(ctx, raw, now())
 	}
 	hdr, err := parseHeader(raw)
 	if err != nil {

@@ -82,7 +82,7 @@ func newEnv(t *testing.T, cfg envConfig) *env {
 	})
 	t.Cleanup(func() { e.rooms.CloseAll("test_end") })
 	api := httpapi.New(httpapi.Config{
-		Verifier:       &auth.Verifier{Keys: st},
+		Verifier:       &auth.Verifier{Keys: st, Personal: st},
 		TokenErrorCode: auth.Code,
 		Rooms:          e.rooms,
 	})

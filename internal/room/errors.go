@@ -27,7 +27,7 @@ var (
 	ErrRoomExists         = &Error{protocol.CodeRoomExists, "", "a room with this name exists"}
 	ErrTooManyRooms       = &Error{protocol.CodeRoomFull, protocol.CodeTooManyRooms, "the server hosts as many rooms as it may"}
 	ErrRoomClosed         = &Error{protocol.CodeRoomNotFound, "", "the room was closed"}
-	ErrNotOwner           = &Error{protocol.CodePermissionDenied, "", "the room belongs to another API key"}
+	ErrNotOwner           = &Error{protocol.CodePermissionDenied, "", "the room belongs to another API key or account"}
 	ErrOtherRoom          = &Error{protocol.CodePermissionDenied, "", "the token is for another room"}
 	ErrNoRoom             = &Error{protocol.CodePermissionDenied, "", "a join token must name its room"}
 	ErrNoIdentity         = &Error{protocol.CodePermissionDenied, "", "a join token must name an identity"}

@@ -56,7 +56,7 @@ type Store interface {
 // Spec describes a room to create.
 type Spec struct {
 	Name            RoomName
-	Owner           KeyID // the API key that owns the room
+	Owner           KeyID // the API key or account that owns the room
 	MaxParticipants int
 	EmptyTimeout    time.Duration
 	// E2EE says whether the room requires end-to-end encryption; ""

@@ -13,7 +13,10 @@ type (
 	ParticipantID string
 	// TrackID is the server's id for one published track.
 	TrackID string
-	// KeyID names the API key that owns a room.
+	// KeyID names who owns a room: the id of an API key (letters and
+	// digits), or the user id ("US_…") of an account, whose personal API
+	// tokens carry it as their issuer. A token acts on its issuer's rooms
+	// only, so a key's tokens and an account's never reach each other's.
 	KeyID string
 	// LeaveReason says why a participant left (protocol.Reason*).
 	LeaveReason string

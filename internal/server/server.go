@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/conclave-video/conclave/internal/accounts"
 	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/guard"
@@ -61,6 +62,9 @@ type Server struct {
 
 	storeOpts []store.Option
 	probe     storeProbe
+
+	// serverKey signs the tokens the server issues itself (serverkey.go).
+	serverKey token.Key
 
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
 	devKey   atomic.Pointer[token.Key]
@@ -101,6 +105,9 @@ func (s *Server) build(ctx context.Context) (err error) {
 	}
 	if s.store, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "conclave.db"), s.storeOpts...); err != nil {
 		return fmt.Errorf("store: %w", err)
+	}
+	if s.serverKey, err = loadServerKey(ctx, s.store, cfg.DataDir); err != nil {
+		return err
 	}
 
 	cert, err := s.certificate()
@@ -188,8 +195,11 @@ func (s *Server) build(ctx context.Context) (err error) {
 		MaxUnauthenticatedPerIP: cfg.Signal.MaxUnauthenticatedPerIP,
 		OnEvict:                 s.metrics.UnauthenticatedEvicted,
 	})
+	// The REST API also takes personal API tokens; signaling does not.
+	apiVerifier := &auth.Verifier{Keys: s.store, Personal: s.store, MaxLifetime: cfg.Tokens.MaxLifetime,
+		OnTouchError: func(err error) { log.Warn("personal token: last use not recorded", "err", err) }}
 	api := httpapi.New(httpapi.Config{
-		Verifier:        verifier,
+		Verifier:        apiVerifier,
 		TokenErrorCode:  auth.Code,
 		Rooms:           s.rooms,
 		Logger:          log.With("component", "api"),
@@ -197,8 +207,27 @@ func (s *Server) build(ctx context.Context) (err error) {
 		MaxParticipants: cfg.Rooms.MaxParticipantsCap,
 	})
 
+	hasher, err := auth.NewHasher(auth.DefaultArgon2Params(), cfg.Accounts.MaxConcurrentHashes)
+	if err != nil {
+		return err
+	}
+	signinPolicy := guard.DefaultSigninPolicy
+	signinPolicy.LockFor = cfg.Accounts.LockDuration
+	accts, err := accounts.New(accounts.Config{
+		Store:    s.store,
+		Hasher:   hasher,
+		Tracker:  guard.NewSigninTracker(signinPolicy, nil),
+		Accounts: cfg.Accounts,
+		Events:   s.rooms,
+		Logger:   log.With("component", "accounts"),
+	})
+	if err != nil {
+		return err
+	}
+
 	mux := http.NewServeMux()
 	api.Register(mux)
+	accts.Register(mux)
 	mux.Handle("GET /v1/signal", s.signal)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)

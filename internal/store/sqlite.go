@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"modernc.org/sqlite"
@@ -258,14 +259,15 @@ func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = time.Now()
 	}
+	keyOwner, userOwner := ownerColumns(r.Owner)
 	res, err := s.db.ExecContext(ctx,
-		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, created_at, e2ee)
-		 VALUES (?, ?, ?, nullif(?, ''), ?, ?)
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee)
+		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?)
 		 ON CONFLICT (name) DO NOTHING`,
-		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), r.Owner, toNanos(r.CreatedAt), e2eeColumn(r.E2EE))
+		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), keyOwner, userOwner, toNanos(r.CreatedAt), e2eeColumn(r.E2EE))
 	if err != nil {
 		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
-			return fmt.Errorf("store: room %s: owner api key %s: %w", r.Name, r.Owner, ErrNotFound)
+			return fmt.Errorf("store: room %s: owner %s: %w", r.Name, r.Owner, ErrNotFound)
 		}
 		return classify(fmt.Errorf("store: create room %s: %w", r.Name, err))
 	}
@@ -277,7 +279,21 @@ func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 	return nil
 }
 
-const roomColumns = `name, max_participants, empty_timeout_ns, coalesce(owner, ''), created_at, e2ee`
+const roomColumns = `name, max_participants, empty_timeout_ns, coalesce(owner, owner_user, ''), created_at, e2ee`
+
+// UserOwnerPrefix starts a room owner that is an account (a user id)
+// rather than an API key. API key ids are letters and digits only
+// (token.ValidateKeyID), so the two never meet.
+const UserOwnerPrefix = "US_"
+
+// ownerColumns splits a room's owner into the owner (API key) and
+// owner_user (account) columns' values; "" stores NULL.
+func ownerColumns(owner string) (key, user string) {
+	if strings.HasPrefix(owner, UserOwnerPrefix) {
+		return "", owner
+	}
+	return owner, ""
+}
 
 // e2eeColumn is the stored form of a room's E2EE mode.
 func e2eeColumn(mode string) string {
@@ -317,16 +333,18 @@ func (s *SQLite) PutRoom(ctx context.Context, r Room) error {
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = time.Now()
 	}
+	keyOwner, userOwner := ownerColumns(r.Owner)
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, created_at, e2ee)
-		 VALUES (?, ?, ?, nullif(?, ''), ?, ?)
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee)
+		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?)
 		 ON CONFLICT (name) DO UPDATE SET max_participants = excluded.max_participants,
-		   empty_timeout_ns = excluded.empty_timeout_ns, owner = excluded.owner, created_at = excluded.created_at,
+		   empty_timeout_ns = excluded.empty_timeout_ns, owner = excluded.owner, owner_user = excluded.owner_user,
+		   created_at = excluded.created_at,
 		   e2ee = excluded.e2ee`,
-		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), r.Owner, toNanos(r.CreatedAt), e2eeColumn(r.E2EE))
+		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), keyOwner, userOwner, toNanos(r.CreatedAt), e2eeColumn(r.E2EE))
 	if err != nil {
 		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
-			return fmt.Errorf("store: room %s: owner api key %s: %w", r.Name, r.Owner, ErrNotFound)
+			return fmt.Errorf("store: room %s: owner %s: %w", r.Name, r.Owner, ErrNotFound)
 		}
 		return classify(fmt.Errorf("store: put room %s: %w", r.Name, err))
 	}
@@ -350,7 +368,7 @@ func (s *SQLite) ListRooms(ctx context.Context, owner string) ([]Room, error) {
 	query := `SELECT ` + roomColumns + ` FROM rooms ORDER BY name`
 	args := []any{}
 	if owner != "" {
-		query = `SELECT ` + roomColumns + ` FROM rooms WHERE owner = ? ORDER BY name`
+		query = `SELECT ` + roomColumns + ` FROM rooms WHERE owner = ?1 OR owner_user = ?1 ORDER BY name`
 		args = append(args, owner)
 	}
 	rows, err := s.db.QueryContext(ctx, query, args...)

@@ -50,8 +50,10 @@ type Room struct {
 	Name            string
 	MaxParticipants int // 0 means no limit set
 	EmptyTimeout    time.Duration
-	Owner           string // API key id; "" for no owner
-	CreatedAt       time.Time
+	// Owner is the API key id, or the user id (UserOwnerPrefix) of the
+	// account, that owns the room; "" for no owner.
+	Owner     string
+	CreatedAt time.Time
 	// E2EE is "required" or "off"; "" is stored as "off".
 	E2EE string
 }
@@ -73,11 +75,12 @@ type Store interface {
 	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
 
 	// CreateRoom stores a new room; ErrExists if the name is taken,
-	// ErrNotFound if the owner key does not exist. A zero CreatedAt is
+	// ErrNotFound if the owner key or account does not exist. A zero CreatedAt is
 	// stored as the current time.
 	CreateRoom(ctx context.Context, r Room) error
 	// PutRoom stores r, replacing a stored room of the same name (owner and
-	// settings included); ErrNotFound if the owner key does not exist.
+	// settings included); ErrNotFound if the owner key or account does
+	// not exist.
 	PutRoom(ctx context.Context, r Room) error
 	// Room returns the named room; ErrNotFound if none.
 	Room(ctx context.Context, name string) (Room, error)
