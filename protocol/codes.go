@@ -63,6 +63,18 @@ const (
 	// Personal API tokens (docs/accounts.md), on the REST API only.
 	CodeTokenUnknown = "token_unknown"
 	CodeTokenRevoked = "token_revoked"
+	// Tokens the server signs itself for an account (the owner claim,
+	// docs/tokens.md), on both surfaces; token_revoked too, for such a
+	// token whose account is disabled.
+	CodeTokenOwner = "token_owner"
+
+	// Accounts (docs/accounts.md, "Error codes"): personal API tokens and
+	// meetings. Answered with their status by internal/accounts, like the
+	// other /v1/auth codes, and not in Codes.
+	//
+	// CodeTooManyTokens: the account has as many active personal API
+	// tokens as it may (409).
+	CodeTooManyTokens = "too_many_tokens"
 )
 
 // Surface says where a code can appear.
@@ -140,7 +152,8 @@ func Codes() []CodeSpec {
 		{CodeTokenRoom, http.StatusUnauthorized, both, "the `room` claim is invalid"},
 		{CodeTokenIdentity, http.StatusUnauthorized, both, "`sub` is missing or invalid"},
 		{CodeTokenUnknown, http.StatusUnauthorized, REST, "no such personal API token (or its secret is wrong)"},
-		{CodeTokenRevoked, http.StatusUnauthorized, REST, "the personal API token was revoked, or its account is disabled"},
+		{CodeTokenRevoked, http.StatusUnauthorized, both, "the personal API token was revoked, or the account it (or a token the server issued for it) acts for is disabled"},
+		{CodeTokenOwner, http.StatusUnauthorized, both, "the `owner` claim in a token not signed by the server's own key, a token of that key without it, or an `owner` that names no account or no room"},
 	}
 }
 
