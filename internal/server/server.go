@@ -223,6 +223,11 @@ func (s *Server) build(ctx context.Context) (err error) {
 		Accounts: cfg.Accounts,
 		Events:   s.rooms,
 		Logger:   log.With("component", "accounts"),
+
+		Rooms:                s.rooms,
+		ServerKey:            s.serverKey,
+		Verifier:             apiVerifier,
+		JoinTokenMaxLifetime: cfg.Tokens.MaxLifetime,
 	})
 	if err != nil {
 		return err
