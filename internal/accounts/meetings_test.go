@@ -363,7 +363,7 @@ func TestMeetingsSessionRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, bearer := range []string{
-		"Bearer " + appTok,      // an API key's token
+		"Bearer " + appTok,       // an API key's token
 		"Bearer " + m.Join.Token, // a host join token
 		"Basic YTpi", "Bearer", "Bearer  ",
 	} {
