@@ -205,10 +205,11 @@ func (s *Service) createToken(w http.ResponseWriter, r *http.Request, cur *Curre
 		return
 	}
 	// The cap is checked after the insert, so that it holds however many
-	// requests race (on any number of nodes): of the account's active
-	// tokens, the oldest MaxActivePersonalTokens are kept and a newer one
-	// is revoked at once, before anyone has seen its secret.
-	kept, err := s.withinTokenCap(r, cur.User.ID, rec, now)
+	// requests race, on any number of nodes: a request that then sees more
+	// than MaxActivePersonalTokens active tokens revokes its own at once,
+	// before anyone has seen its secret. (Racing requests may all be
+	// refused; none is kept beyond the cap.)
+	kept, err := s.withinTokenCap(r, cur.User.ID, now)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -228,25 +229,20 @@ func (s *Service) createToken(w http.ResponseWriter, r *http.Request, cur *Curre
 	httpapi.WriteJSON(w, http.StatusCreated, CreateTokenResponse{Token: tokenView(rec), Secret: secret})
 }
 
-// withinTokenCap reports whether rec is among the oldest
-// MaxActivePersonalTokens active tokens of the account (ties broken by
-// id, so that every racing request sees the same order).
-func (s *Service) withinTokenCap(r *http.Request, userID string, rec store.PersonalToken, now time.Time) (bool, error) {
+// withinTokenCap reports whether the account has at most
+// MaxActivePersonalTokens active tokens.
+func (s *Service) withinTokenCap(r *http.Request, userID string, now time.Time) (bool, error) {
 	ts, err := s.cfg.Store.ListPersonalTokens(r.Context(), userID)
 	if err != nil {
 		return false, err
 	}
-	ts = slices.DeleteFunc(ts, func(t store.PersonalToken) bool {
-		return !t.RevokedAt.IsZero() || !now.Before(t.ExpiresAt)
-	})
-	slices.SortFunc(ts, func(a, b store.PersonalToken) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
+	active := 0
+	for _, t := range ts {
+		if t.RevokedAt.IsZero() && now.Before(t.ExpiresAt) {
+			active++
 		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	i := slices.IndexFunc(ts, func(t store.PersonalToken) bool { return t.ID == rec.ID })
-	return i >= 0 && i < MaxActivePersonalTokens, nil
+	}
+	return active <= MaxActivePersonalTokens, nil
 }
 
 func (s *Service) revokeToken(w http.ResponseWriter, r *http.Request, cur *Current) {
