@@ -193,48 +193,61 @@ func (s *Service) createToken(w http.ResponseWriter, r *http.Request, cur *Curre
 	}
 	ctx := r.Context()
 	now := s.now()
+	ev := room.SecurityEvent{Kind: room.SecurityPersonalTokenCreated, Actor: cur.User.ID, Subject: cur.User.ID, Email: cur.User.Email}
+	refuse := func() {
+		ev.Outcome, ev.Reason = room.OutcomeRefused, protocol.CodeTooManyTokens
+		s.event(cur.client, ev)
+		httpapi.WriteError(w, http.StatusConflict, protocol.CodeTooManyTokens,
+			fmt.Sprintf("this account has %d active personal API tokens, the most it may have: revoke one first", MaxActivePersonalTokens))
+	}
+	// A request that would go beyond the cap is refused before it stores
+	// anything (so that a loop of such requests leaves nothing behind).
+	if n, err := s.activeTokens(r, cur.User.ID, now); err != nil {
+		s.fail(w, err)
+		return
+	} else if n >= MaxActivePersonalTokens {
+		refuse()
+		return
+	}
 	secret, rec, err := auth.NewPersonalToken(cur.User.ID, req.name, req.grants, now, req.lifetime, s.tokenMaxLifetime())
 	if err != nil {
 		// The request was checked against the same rules: a bug.
 		s.fail(w, err)
 		return
 	}
-	ev := room.SecurityEvent{Kind: room.SecurityPersonalTokenCreated, Reason: rec.ID, Actor: cur.User.ID, Subject: cur.User.ID, Email: cur.User.Email}
+	ev.Reason = rec.ID
 	if err := s.cfg.Store.CreatePersonalToken(ctx, rec); err != nil {
 		s.fail(w, err)
 		return
 	}
-	// The cap is checked after the insert, so that it holds however many
+	// Checked again after the insert, so that the cap holds however many
 	// requests race, on any number of nodes: a request that then sees more
 	// than MaxActivePersonalTokens active tokens revokes its own at once,
 	// before anyone has seen its secret. (Racing requests may all be
 	// refused; none is kept beyond the cap.)
-	kept, err := s.withinTokenCap(r, cur.User.ID, now)
+	n, err := s.activeTokens(r, cur.User.ID, now)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	if !kept {
+	if n > MaxActivePersonalTokens {
 		if err := s.cfg.Store.RevokePersonalToken(ctx, cur.User.ID, rec.ID, now); err != nil {
 			s.fail(w, err)
 			return
 		}
-		ev.Outcome, ev.Reason = room.OutcomeRefused, protocol.CodeTooManyTokens
-		s.event(cur.client, ev)
-		httpapi.WriteError(w, http.StatusConflict, protocol.CodeTooManyTokens,
-			fmt.Sprintf("this account has %d active personal API tokens, the most it may have: revoke one first", MaxActivePersonalTokens))
+		refuse()
 		return
 	}
 	s.event(cur.client, ev)
 	httpapi.WriteJSON(w, http.StatusCreated, CreateTokenResponse{Token: tokenView(rec), Secret: secret})
 }
 
-// withinTokenCap reports whether the account has at most
-// MaxActivePersonalTokens active tokens.
-func (s *Service) withinTokenCap(r *http.Request, userID string, now time.Time) (bool, error) {
+// activeTokens counts the account's active tokens: neither revoked nor
+// expired.
+func (s *Service) activeTokens(r *http.Request, userID string, now time.Time) (int, error) {
 	ts, err := s.cfg.Store.ListPersonalTokens(r.Context(), userID)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	active := 0
 	for _, t := range ts {
@@ -242,7 +255,7 @@ func (s *Service) withinTokenCap(r *http.Request, userID string, now time.Time) 
 			active++
 		}
 	}
-	return active <= MaxActivePersonalTokens, nil
+	return active, nil
 }
 
 func (s *Service) revokeToken(w http.ResponseWriter, r *http.Request, cur *Current) {
