@@ -26,6 +26,7 @@ import (
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/protocol"
+	"github.com/conclave-video/conclave/token"
 )
 
 // Error codes of /v1/auth (docs/accounts.md, "Error codes"), besides the
@@ -77,6 +78,17 @@ type Config struct {
 	Logger   *slog.Logger
 	// Now is the clock (nil: time.Now); it must be the Tracker's too.
 	Now func() time.Time
+
+	// Meetings (meetings.go): Rooms, ServerKey and Verifier all three, or
+	// none (then /v1/meetings is not served). Rooms holds the meetings and
+	// decides on them; ServerKey signs the hosts' join tokens; Verifier
+	// checks personal API tokens (Bearer cvt_…). JoinTokenMaxLifetime is
+	// tokens.max_lifetime: a host token lives no longer (nor longer than
+	// Accounts.TokenMaxLifetime).
+	Rooms                room.Rooms
+	ServerKey            token.Key
+	Verifier             httpapi.TokenVerifier
+	JoinTokenMaxLifetime time.Duration
 }
 
 // Service serves /v1/auth.
@@ -107,6 +119,9 @@ func New(cfg Config) (*Service, error) {
 	case "admins", "everyone", "none":
 	default:
 		return nil, errors.New("accounts: require_second_factor must be admins, everyone or none")
+	}
+	if err := checkMeetingsConfig(cfg); err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -148,6 +163,10 @@ func (s *Service) Register(mux *http.ServeMux) {
 	mux.Handle("POST /v1/auth/password", s.authed(s.changePassword, complete))
 	mux.Handle("DELETE /v1/auth/totp", s.authed(s.totpDelete, complete))
 	mux.Handle("POST /v1/auth/recovery-codes", s.authed(s.newRecoveryCodes, complete))
+
+	// Personal API tokens (tokens.go) and meetings (meetings.go).
+	s.registerTokens(mux)
+	s.registerMeetings(mux)
 }
 
 // client is where a request comes from.

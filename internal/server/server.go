@@ -175,7 +175,9 @@ func (s *Server) build(ctx context.Context) (err error) {
 		return err
 	}
 
-	verifier := &auth.Verifier{Keys: s.store, MaxLifetime: cfg.Tokens.MaxLifetime}
+	// Both verifiers know the server's key: the host join tokens it signs
+	// for an account (the owner claim) are that account's.
+	verifier := &auth.Verifier{Keys: s.store, MaxLifetime: cfg.Tokens.MaxLifetime, ServerKeyID: s.serverKey.ID, Users: s.store}
 	s.signal = signal.NewHandler(signal.Config{
 		Verifier:          verifier,
 		TokenErrorCode:    auth.Code,
@@ -197,6 +199,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	})
 	// The REST API also takes personal API tokens; signaling does not.
 	apiVerifier := &auth.Verifier{Keys: s.store, Personal: s.store, MaxLifetime: cfg.Tokens.MaxLifetime,
+		ServerKeyID: s.serverKey.ID, Users: s.store,
 		OnTouchError: func(err error) { log.Warn("personal token: last use not recorded", "err", err) }}
 	api := httpapi.New(httpapi.Config{
 		Verifier:        apiVerifier,
@@ -220,6 +223,11 @@ func (s *Server) build(ctx context.Context) (err error) {
 		Accounts: cfg.Accounts,
 		Events:   s.rooms,
 		Logger:   log.With("component", "accounts"),
+
+		Rooms:                s.rooms,
+		ServerKey:            s.serverKey,
+		Verifier:             apiVerifier,
+		JoinTokenMaxLifetime: cfg.Tokens.MaxLifetime,
 	})
 	if err != nil {
 		return err
