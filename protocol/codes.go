@@ -65,6 +65,18 @@ const (
 	CodeTokenRevoked = "token_revoked"
 )
 
+// Passkey codes of /v1/auth (docs/accounts.md, "Error codes"), like the
+// other /v1/auth codes that internal/accounts defines; they are not
+// rooms API codes, so Codes does not list them.
+const (
+	// CodePasskeyFailed (400): the WebAuthn response does not verify, or
+	// the ceremony it answers is unknown, used or expired.
+	CodePasskeyFailed = "passkey_failed"
+	// CodePasskeysUnavailable (501): the server has no public_url (and is
+	// not in dev mode), so it has no relying party id for passkeys.
+	CodePasskeysUnavailable = "passkeys_unavailable"
+)
+
 // Surface says where a code can appear.
 type Surface uint8
 

@@ -107,6 +107,20 @@ func (m *memPasskeys) UpdatePasskey(_ context.Context, p Passkey) error {
 	return fmt.Errorf("store: passkey: %w", store.ErrNotFound)
 }
 
+func (m *memPasskeys) DeletePasskey(_ context.Context, userID, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	n := len(m.keys)
+	m.keys = slices.DeleteFunc(m.keys, func(p Passkey) bool { return p.ID == id && p.UserID == userID })
+	if len(m.keys) == n {
+		return fmt.Errorf("store: passkey: %w", store.ErrNotFound)
+	}
+	return nil
+}
+
 func (m *memPasskeys) byCredential(t *testing.T, id []byte) Passkey {
 	t.Helper()
 	p, err := m.PasskeyByCredentialID(context.Background(), id)
