@@ -739,3 +739,99 @@ func TestPasskeyBadInput(t *testing.T) {
 		t.Fatalf("list: %d %s", r.status, r.body)
 	}
 }
+
+// FuzzPasskeyFinishBody: whatever the body of a passkey finish (the
+// registration, the sign-in alone, the second step), the answer is a
+// client error or a refusal, never a server error or a panic. Each input
+// is offered to fresh ceremonies, so it reaches the WebAuthn parsing.
+func FuzzPasskeyFinishBody(f *testing.F) {
+	// A session that lasts as long as any fuzzing run.
+	e := newEnv(f, func(a *config.Accounts) { a.SessionMax = 100 * 365 * 24 * time.Hour })
+	origin := withPasskeys(f, e)
+	u := e.addUser("fuzz@example.org", pw, store.RoleMember)
+	b := e.browser("")
+	b.mustSignin("fuzz@example.org", pw)
+	k := newKey(f, origin)
+	b.register(k, "Phone")
+	o := b.options("/v1/auth/passkey/options", map[string]any{})
+	seedGet := k.MustGet(f, o.Options)
+	o = b.options("/v1/auth/passkeys/options", map[string]string{"password": pw})
+	seedCreate := newKey(f, origin).MustCreate(f, o.Options)
+	for _, s := range []string{
+		`{"ceremony":"C","credential":` + string(seedGet) + `}`,
+		`{"ceremony":"C","name":"Phone","credential":` + string(seedCreate) + `}`,
+		`{"ticket":"T","ceremony":"C","credential":` + string(seedGet) + `}`,
+		`{"ceremony":"C","credential":{"id":"","rawId":"","type":"public-key","response":{}}}`,
+		`{"ceremony":"C","credential":{"response":{"clientDataJSON":"e30","authenticatorData":"","signature":""}}}`,
+		`{}`, `null`, `[]`, `{"credential":1}`, "{\"ceremony\":\"\xff\"}",
+	} {
+		f.Add(s)
+	}
+	mux := http.NewServeMux()
+	e.svc.Register(mux)
+	session := b.sessionCookie()
+	post := func(path, body string, withSession bool) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.RemoteAddr = "192.0.2.1:1"
+		if withSession {
+			req.AddCookie(&http.Cookie{Name: CookieName, Value: session})
+		}
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, req)
+		return w
+	}
+	f.Fuzz(func(t *testing.T, body string) { fuzzPasskeyBody(t, e, u, post, &session, body) })
+}
+
+func fuzzPasskeyBody(t *testing.T, e *env, u store.User, post func(path, body string, withSession bool) *httptest.ResponseRecorder, session *string, body string) {
+	{
+		// Forget the address's failures of earlier inputs, which would
+		// soon answer every input 429.
+		e.clock.Add(11 * time.Minute)
+		for _, c := range []struct {
+			finish, options, optionsBody string
+			withSession                  bool
+		}{
+			{"/v1/auth/passkeys/finish", "/v1/auth/passkeys/options", `{"password":"` + pw + `"}`, true},
+			{"/v1/auth/passkey/finish", "/v1/auth/passkey/options", `{}`, false},
+			{"/v1/auth/signin/passkey/finish", "", "", false},
+		} {
+			in := body
+			if c.options != "" {
+				w := post(c.options, c.optionsBody, c.withSession)
+				var o PasskeyOptionsResponse
+				if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &o) != nil {
+					t.Fatalf("%s: %d %s", c.options, w.Code, w.Body)
+				}
+				in = strings.ReplaceAll(body, `"ceremony":"C"`, `"ceremony":"`+o.Ceremony+`"`)
+			}
+			w := post(c.finish, in, c.withSession)
+			switch w.Code {
+			case http.StatusOK, http.StatusCreated, http.StatusBadRequest, http.StatusRequestEntityTooLarge,
+				http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests:
+			default:
+				t.Fatalf("%s %q: %d %s", c.finish, in, w.Code, w.Body)
+			}
+			if w.Code >= 400 && !strings.Contains(w.Body.String(), `"code":"`) {
+				t.Fatalf("%s %q: %d without a code: %s", c.finish, in, w.Code, w.Body)
+			}
+			if w.Code == http.StatusCreated {
+				// A registration verified (the session got a new id):
+				// follow it, and stay below the account's limit.
+				for _, ck := range w.Result().Cookies() {
+					if ck.Name == CookieName {
+						*session = ck.Value
+					}
+				}
+				var pr PasskeyResponse
+				if err := json.Unmarshal(w.Body.Bytes(), &pr); err != nil {
+					t.Fatal(err)
+				}
+				if err := e.st.DeletePasskey(context.Background(), u.ID, pr.Passkey.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+}
