@@ -77,6 +77,8 @@ const (
 	CodePasswordCommon        = "password_common"
 	CodePasswordContainsEmail = "password_contains_email"
 	CodeTooManyTokens         = "too_many_tokens"
+	CodePasskeyFailed         = "passkey_failed"
+	CodePasskeysUnavailable   = "passkeys_unavailable"
 
 	// Tokens the server signs itself for an account (the owner claim,
 	// docs/tokens.md), on both surfaces; token_revoked too, for such a
@@ -173,6 +175,8 @@ func Codes() []CodeSpec {
 		{CodePasswordInvalidUTF8, http.StatusBadRequest, REST, "the new password is not valid UTF-8"},
 		{CodePasswordCommon, http.StatusBadRequest, REST, "the new password is in the list of common passwords"},
 		{CodePasswordContainsEmail, http.StatusBadRequest, REST, "the new password contains the local part of the account's email"},
+		{CodePasskeyFailed, http.StatusBadRequest, REST, "the WebAuthn response does not verify, or the ceremony it answers is unknown, used or expired"},
+		{CodePasskeysUnavailable, http.StatusNotImplemented, REST, "the server has no `public_url` (and is not in dev mode), so it has no relying party for passkeys"},
 		{CodeTooManyTokens, http.StatusConflict, REST, "the account has as many active personal API tokens as it may (25)"},
 	}
 }

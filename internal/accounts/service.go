@@ -75,6 +75,10 @@ type Config struct {
 	// timeouts (the lock duration is the Tracker's policy's LockFor).
 	Accounts config.Accounts
 	Events   Events
+	// Passkeys runs the WebAuthn ceremonies; nil when the server has no
+	// relying party (no public_url outside dev mode): the passkey
+	// endpoints then answer 501 passkeys_unavailable.
+	Passkeys *auth.Passkeys
 	Logger   *slog.Logger
 	// Now is the clock (nil: time.Now); it must be the Tracker's too.
 	Now func() time.Time
@@ -167,6 +171,19 @@ func (s *Service) Register(mux *http.ServeMux) {
 	// Personal API tokens (tokens.go) and meetings (meetings.go).
 	s.registerTokens(mux)
 	s.registerMeetings(mux)
+
+	// Passkeys (passkeys.go): sign-in without a session, registration
+	// before the policy is satisfied (a passkey satisfies it), renaming
+	// and removal after.
+	mux.Handle("POST /v1/auth/passkey/options", s.unsafe(http.HandlerFunc(s.passkeySigninOptions)))
+	mux.Handle("POST /v1/auth/passkey/finish", s.unsafe(http.HandlerFunc(s.passkeySigninFinish)))
+	mux.Handle("POST /v1/auth/signin/passkey/options", s.unsafe(http.HandlerFunc(s.passkeyTicketOptions)))
+	mux.Handle("POST /v1/auth/signin/passkey/finish", s.unsafe(http.HandlerFunc(s.passkeyTicketFinish)))
+	mux.Handle("POST /v1/auth/passkeys/options", s.authed(s.passkeyRegisterOptions, enrolling))
+	mux.Handle("POST /v1/auth/passkeys/finish", s.authed(s.passkeyRegisterFinish, enrolling))
+	mux.Handle("GET /v1/auth/passkeys", s.authed(s.listPasskeys, enrolling))
+	mux.Handle("PATCH /v1/auth/passkeys/{id}", s.authed(s.renamePasskey, complete))
+	mux.Handle("DELETE /v1/auth/passkeys/{id}", s.authed(s.removePasskey, complete))
 }
 
 // client is where a request comes from.
