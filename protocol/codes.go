@@ -63,6 +63,16 @@ const (
 	// Personal API tokens (docs/accounts.md), on the REST API only.
 	CodeTokenUnknown = "token_unknown"
 	CodeTokenRevoked = "token_revoked"
+
+	// Accounts administration, signup and password resets (/v1/users,
+	// /v1/auth; docs/accounts.md's table, not api.md's: they are not
+	// answers of the rooms API).
+	CodeInviteInvalid  = "invite_invalid"   // 400: unknown, used, expired, or for another email
+	CodeEmailTaken     = "email_taken"      // 409: an account has that email
+	CodeSignupClosed   = "signup_closed"    // 403: no invite, and open signup is off
+	CodeResetInvalid   = "reset_invalid"    // 400: the password reset link is unknown, used or expired
+	CodeLastAdmin      = "last_admin"       // 409: the change would leave no active admin
+	CodeTooManyInvites = "too_many_invites" // 409: accounts.MaxOutstandingInvites are unused and unexpired
 )
 
 // Surface says where a code can appear.

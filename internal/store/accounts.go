@@ -252,6 +252,8 @@ type Accounts interface {
 	// oldest first, after the user afterID ("" for the first page):
 	// ErrNotFound if afterID names no user.
 	ListUserListings(ctx context.Context, afterID string, limit int) ([]UserListing, error)
+	// UserListing returns one user as ListUserListings does; ErrNotFound if none.
+	UserListing(ctx context.Context, id string) (UserListing, error)
 	// CreateSignupInviteCapped is CreateSignupInvite, refusing with
 	// ErrLimit when max invites are already outstanding (unused and
 	// unexpired at in.CreatedAt), counted in the same transaction.

@@ -56,13 +56,17 @@ type extraScanner struct {
 
 func (e extraScanner) Scan(dest ...any) error { return e.row.Scan(append(dest, e.extra...)...) }
 
+// listingColumns selects a UserListing: userColumns, then the last
+// sign-in and the number of passkeys.
+const listingColumns = `SELECT ` + userColumns + `, last_signin_at,
+	(SELECT count(*) FROM passkeys p WHERE p.user_id = users.id) FROM users`
+
 // ListUserListings implements Accounts.
 func (s *SQLite) ListUserListings(ctx context.Context, afterID string, limit int) ([]UserListing, error) {
 	if limit < 1 || limit > MaxListLimit {
 		return nil, fmt.Errorf("store: list users: limit %d is not 1 to %d", limit, MaxListLimit)
 	}
-	const cols = `SELECT ` + userColumns + `, last_signin_at,
-		(SELECT count(*) FROM passkeys p WHERE p.user_id = users.id) FROM users`
+	const cols = listingColumns
 	var (
 		rows *sql.Rows
 		err  error
@@ -101,6 +105,25 @@ func (s *SQLite) ListUserListings(ctx context.Context, afterID string, limit int
 		}
 	}
 	return out, nil
+}
+
+// UserListing implements Accounts.
+func (s *SQLite) UserListing(ctx context.Context, id string) (UserListing, error) {
+	var (
+		l      UserListing
+		signin sql.NullInt64
+		err    error
+	)
+	row := s.db.QueryRowContext(ctx, listingColumns+` WHERE id = ?`, id)
+	l.User, err = scanUser(extraScanner{row, []any{&signin, &l.Passkeys}})
+	if errors.Is(err, sql.ErrNoRows) {
+		return UserListing{}, fmt.Errorf("store: user %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return UserListing{}, classify(fmt.Errorf("store: user %s: %w", id, err))
+	}
+	l.LastSigninAt = optTime(signin)
+	return l, nil
 }
 
 // CreateSignupInviteCapped implements Accounts.

@@ -115,6 +115,12 @@ func TestListUserListings(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(ids) {
 		t.Fatalf("listed %v, want %v", got, ids)
 	}
+	if l, err := s.UserListing(ctx, ids[2]); err != nil || l.Passkeys != 2 || l.Email != "user3@example.org" {
+		t.Fatalf("one listing: %+v %v", l, err)
+	}
+	if _, err := s.UserListing(ctx, "US_nobody"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
 	if _, err := s.ListUserListings(ctx, "US_nobody", 2); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown cursor: %v", err)
 	}
