@@ -139,7 +139,7 @@ func (s *Service) admin(h sessionHandler) http.Handler {
 	return s.authed(func(w http.ResponseWriter, r *http.Request, cur *Current) {
 		if cur.User.Role != store.RoleAdmin {
 			s.event(cur.client, room.SecurityEvent{Kind: room.SecurityAdminRefused, Outcome: room.OutcomeRefused,
-				Reason: r.Method + " " + r.Pattern, Actor: cur.User.ID, Subject: cur.User.ID})
+				Reason: r.Pattern, Actor: cur.User.ID, Subject: cur.User.ID})
 			httpapi.WriteError(w, http.StatusForbidden, protocol.CodePermissionDenied, "only an admin may do this")
 			return
 		}
