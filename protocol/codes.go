@@ -64,9 +64,21 @@ const (
 	CodeTokenUnknown = "token_unknown"
 	CodeTokenRevoked = "token_revoked"
 
+	// Accounts and sign-in (docs/accounts.md), on the REST API only.
+	CodeInvalidCredentials    = "invalid_credentials"
+	CodeTooManyAttempts       = "too_many_attempts"
+	CodeAccountDisabled       = "account_disabled"
+	CodeSecondFactorRequired  = "second_factor_required"
+	CodeTicketInvalid         = "ticket_invalid"
+	CodeCrossOrigin           = "cross_origin"
+	CodePasswordTooShort      = "password_too_short"
+	CodePasswordTooLong       = "password_too_long"
+	CodePasswordInvalidUTF8   = "password_invalid_utf8"
+	CodePasswordCommon        = "password_common"
+	CodePasswordContainsEmail = "password_contains_email"
+
 	// Accounts administration, signup and password resets (/v1/users,
-	// /v1/auth; docs/accounts.md's table, not api.md's: they are not
-	// answers of the rooms API).
+	// /v1/auth; docs/accounts.md), on the REST API only.
 	CodeInviteInvalid  = "invite_invalid"   // 400: unknown, used, expired, or for another email
 	CodeEmailTaken     = "email_taken"      // 409: an account has that email
 	CodeSignupClosed   = "signup_closed"    // 403: no invite, and open signup is off
@@ -127,7 +139,7 @@ func Codes() []CodeSpec {
 		{CodeUnavailable, http.StatusServiceUnavailable, both, "the server cannot store the change right now (disk full, database unavailable); nothing was changed; retry later"},
 		{CodeInternal, http.StatusInternalServerError, both, "a server fault; the details are in the server log"},
 
-		{CodeUnauthenticated, http.StatusUnauthorized, REST, "no bearer token"},
+		{CodeUnauthenticated, http.StatusUnauthorized, REST, "no bearer token, or no valid session cookie (none, expired or ended)"},
 		{CodeInvalidArgument, http.StatusBadRequest, REST, "malformed body or an out-of-range value"},
 		{CodeBodyTooLarge, http.StatusRequestEntityTooLarge, REST, "body over 64 KiB"},
 		{CodeRoomExists, http.StatusConflict, REST, "a room with that name exists"},
@@ -151,6 +163,24 @@ func Codes() []CodeSpec {
 		{CodeTokenIdentity, http.StatusUnauthorized, both, "`sub` is missing or invalid"},
 		{CodeTokenUnknown, http.StatusUnauthorized, REST, "no such personal API token (or its secret is wrong)"},
 		{CodeTokenRevoked, http.StatusUnauthorized, REST, "the personal API token was revoked, or its account is disabled"},
+
+		{CodeInvalidCredentials, http.StatusUnauthorized, REST, "the email and password do not match an account, or a second-step code is wrong"},
+		{CodeTooManyAttempts, http.StatusTooManyRequests, REST, "throttled or locked after failed attempts; `Retry-After` says when to try again"},
+		{CodeAccountDisabled, http.StatusForbidden, REST, "the account is disabled"},
+		{CodeSecondFactorRequired, http.StatusForbidden, REST, "the policy requires a second factor this account has not enrolled"},
+		{CodeTicketInvalid, http.StatusUnauthorized, REST, "the sign-in ticket is unknown, used up or expired: sign in again"},
+		{CodeCrossOrigin, http.StatusForbidden, REST, "a state-changing request authenticated by the session cookie came from another origin, or is not JSON"},
+		{CodePasswordTooShort, http.StatusBadRequest, REST, "the new password has fewer than 12 characters"},
+		{CodePasswordTooLong, http.StatusBadRequest, REST, "the new password has more than 256 characters"},
+		{CodePasswordInvalidUTF8, http.StatusBadRequest, REST, "the new password is not valid UTF-8"},
+		{CodePasswordCommon, http.StatusBadRequest, REST, "the new password is in the list of common passwords"},
+		{CodePasswordContainsEmail, http.StatusBadRequest, REST, "the new password contains the local part of the account's email"},
+		{CodeInviteInvalid, http.StatusBadRequest, REST, "the signup invite is unknown, used, expired, or for another email"},
+		{CodeEmailTaken, http.StatusConflict, REST, "an account with that email exists"},
+		{CodeSignupClosed, http.StatusForbidden, REST, "no invite was given and open signup is off"},
+		{CodeResetInvalid, http.StatusBadRequest, REST, "the password reset link is unknown, used or expired"},
+		{CodeLastAdmin, http.StatusConflict, REST, "the change would leave no active admin"},
+		{CodeTooManyInvites, http.StatusConflict, REST, "1,000 signup invites are unused and unexpired: delete some first"},
 	}
 }
 
