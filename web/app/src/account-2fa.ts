@@ -29,7 +29,7 @@ export function totpSection(acc: Accounts, changed: () => void): Part {
     const me = acc.me;
     if (!me) return;
     const enabled = me.user.second_factors.totp;
-    const status = h('p', { id: 'totp-status' }, enabled
+    const status = h('p', { id: 'totp-status', tabindex: -1 }, enabled
       ? 'On: signing in with your password also asks for a code from your authenticator app.'
       : 'Off. An authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis) makes a new 6-digit code every 30 seconds.');
     const slot = h('div', { class: 'section-slot' });
@@ -47,7 +47,7 @@ export function totpSection(acc: Accounts, changed: () => void): Part {
           }, cancel)
         : passwordPrompt('Setting up the app needs your password.', 'Continue', async (password) => {
             const e = await api<TOTPEnrollment>('POST', '/v1/auth/totp/enroll', { password });
-            slot.replaceChildren(enrolment(e, acc, slot, cancel, changed, draw));
+            slot.replaceChildren(enrolment(e, acc, slot, cancel, changed));
             slot.querySelector<HTMLElement>('#totp-step-title')?.focus();
           }, cancel));
     });
@@ -57,7 +57,7 @@ export function totpSection(acc: Accounts, changed: () => void): Part {
   return { el: sec, redraw: draw };
 }
 
-function enrolment(e: TOTPEnrollment, acc: Accounts, slot: HTMLElement, cancel: () => void, changed: () => void, redraw: () => void): HTMLElement {
+function enrolment(e: TOTPEnrollment, acc: Accounts, slot: HTMLElement, cancel: () => void, changed: () => void): HTMLElement {
   const code = field('Code from the app', input({ id: 'totp-code', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 10, required: true }), 'The 6 digits the app now shows for Conclave.');
   const err = formError();
   err.id = 'totp-error';
@@ -73,9 +73,12 @@ function enrolment(e: TOTPEnrollment, acc: Accounts, slot: HTMLElement, cancel: 
     void withBusy(submit, 'Checking…', err, async () => {
       const r = await api<{ recovery_codes: string[] }>('POST', '/v1/auth/totp/confirm', { code: v });
       await acc.refresh();
-      changed();
       notify('The authenticator app is on.');
-      slot.replaceChildren(recoveryCodesBox(r.recovery_codes, () => redraw()));
+      // The page redraws once the codes are put away (a redraw now would drop them).
+      slot.replaceChildren(recoveryCodesBox(r.recovery_codes, () => {
+        changed();
+        document.getElementById('totp-status')?.focus();
+      }));
       slot.querySelector<HTMLElement>('#recovery-title')?.focus();
     }).then(() => {
       if (!err.hidden) code.input.select();

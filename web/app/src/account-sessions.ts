@@ -37,7 +37,7 @@ export function sessionsSection(acc: Accounts): Part {
       });
       return h('li', { class: 'acct-item', 'data-session': s.id, 'data-current': String(s.current) },
         h('div', { class: 'item-main' },
-          h('span', { class: 'item-name' }, s.device, s.current ? h('span', { class: 'badge' }, 'This device') : null),
+          h('span', { class: 'item-name' }, s.device, s.current ? ' ' : null, s.current ? h('span', { class: 'acct-badge' }, 'This device') : null),
           h('span', { class: 'item-meta' }, `${s.ip || 'Unknown address'} · last seen ${when(s.last_seen_at)} · signed in ${when(s.created_at)}`)),
         h('div', { class: 'item-actions' }, out),
         slot);

@@ -102,7 +102,7 @@ function secondStep(slot: HTMLElement, acc: Accounts, ticket: string, methods: s
       totp ? 'The 6 digits the app shows for Conclave now.' : 'One of the ten codes you saved, like 7k3qd-x0m9a-4vtrb. Each works once.',
     );
     const err = formError();
-    err.id = totp ? 'signin-code-error' : 'signin-recovery-error';
+    err.id = totp ? 'signin-code-form-error' : 'signin-recovery-form-error';
     const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: totp ? 'signin-code-submit' : 'signin-recovery-submit' }, 'Verify');
     const f = h('form', { class: 'inline-form', novalidate: true, 'aria-label': totp ? 'Authenticator code' : 'Recovery code' }, code.wrap, err, h('div', { class: 'actions actions-left' }, submit));
     f.addEventListener('submit', (e) => {

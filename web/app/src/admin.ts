@@ -163,7 +163,7 @@ function userRow(u: UserRecord, self: boolean, reload: () => Promise<void>): HTM
 
   return h('li', { class: 'acct-item user-item', 'data-user': u.id, 'data-status': u.status },
     h('div', { class: 'item-main' },
-      h('span', { class: 'item-name' }, who, self ? h('span', { class: 'badge' }, 'You') : null, disabled ? h('span', { class: 'badge badge-warn' }, 'Disabled') : null),
+      h('span', { class: 'item-name' }, who, self ? ' ' : null, self ? h('span', { class: 'acct-badge' }, 'You') : null, disabled ? ' ' : null, disabled ? h('span', { class: 'acct-badge acct-badge-warn' }, 'Disabled') : null),
       h('span', { class: 'item-meta' }, `${factors} · joined ${when(u.created_at)} · last sign-in ${u.last_signin_at ? when(u.last_signin_at) : 'never'}`)),
     h('div', { class: 'item-actions' }, role, toggle, reset, reset2fa),
     slot);

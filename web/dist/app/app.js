@@ -439,7 +439,7 @@ function totpSection(acc, changed) {
     const me = acc.me;
     if (!me) return;
     const enabled = me.user.second_factors.totp;
-    const status = h("p", { id: "totp-status" }, enabled ? "On: signing in with your password also asks for a code from your authenticator app." : "Off. An authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis) makes a new 6-digit code every 30 seconds.");
+    const status = h("p", { id: "totp-status", tabindex: -1 }, enabled ? "On: signing in with your password also asks for a code from your authenticator app." : "Off. An authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis) makes a new 6-digit code every 30 seconds.");
     const slot = h("div", { class: "section-slot" });
     const act = enabled ? button("Remove authenticator app", { id: "totp-remove" }) : button(me.user.totp_pending ? "Finish setting up the app" : "Set up an authenticator app", { id: "totp-setup" }, "primary");
     act.addEventListener("click", () => {
@@ -457,7 +457,7 @@ function totpSection(acc, changed) {
         draw();
       }, cancel) : passwordPrompt("Setting up the app needs your password.", "Continue", async (password) => {
         const e = await api("POST", "/v1/auth/totp/enroll", { password });
-        slot.replaceChildren(enrolment(e, acc, slot, cancel, changed, draw));
+        slot.replaceChildren(enrolment(e, acc, slot, cancel, changed));
         slot.querySelector("#totp-step-title")?.focus();
       }, cancel));
     });
@@ -466,7 +466,7 @@ function totpSection(acc, changed) {
   draw();
   return { el: sec, redraw: draw };
 }
-function enrolment(e, acc, slot, cancel, changed, redraw) {
+function enrolment(e, acc, slot, cancel, changed) {
   const code = field("Code from the app", input({ id: "totp-code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 10, required: true }), "The 6 digits the app now shows for Conclave.");
   const err = formError();
   err.id = "totp-error";
@@ -482,9 +482,11 @@ function enrolment(e, acc, slot, cancel, changed, redraw) {
     void withBusy(submit, "Checking…", err, async () => {
       const r = await api("POST", "/v1/auth/totp/confirm", { code: v });
       await acc.refresh();
-      changed();
       notify("The authenticator app is on.");
-      slot.replaceChildren(recoveryCodesBox(r.recovery_codes, () => redraw()));
+      slot.replaceChildren(recoveryCodesBox(r.recovery_codes, () => {
+        changed();
+        document.getElementById("totp-status")?.focus();
+      }));
       slot.querySelector("#recovery-title")?.focus();
     }).then(() => {
       if (!err.hidden) code.input.select();
@@ -797,7 +799,7 @@ function sessionsSection(acc) {
         h(
           "div",
           { class: "item-main" },
-          h("span", { class: "item-name" }, s.device, s.current ? h("span", { class: "badge" }, "This device") : null),
+          h("span", { class: "item-name" }, s.device, s.current ? " " : null, s.current ? h("span", { class: "acct-badge" }, "This device") : null),
           h("span", { class: "item-meta" }, `${s.ip || "Unknown address"} · last seen ${when(s.last_seen_at)} · signed in ${when(s.created_at)}`)
         ),
         h("div", { class: "item-actions" }, out),
@@ -1278,7 +1280,7 @@ function secondStep(slot, acc, ticket, methods, email) {
       totp ? "The 6 digits the app shows for Conclave now." : "One of the ten codes you saved, like 7k3qd-x0m9a-4vtrb. Each works once."
     );
     const err = formError();
-    err.id = totp ? "signin-code-error" : "signin-recovery-error";
+    err.id = totp ? "signin-code-form-error" : "signin-recovery-form-error";
     const submit = h("button", { type: "submit", class: "btn btn-primary", id: totp ? "signin-code-submit" : "signin-recovery-submit" }, "Verify");
     const f = h("form", { class: "inline-form", novalidate: true, "aria-label": totp ? "Authenticator code" : "Recovery code" }, code.wrap, err, h("div", { class: "actions actions-left" }, submit));
     f.addEventListener("submit", (e) => {
@@ -1660,7 +1662,7 @@ function userRow(u, self, reload) {
     h(
       "div",
       { class: "item-main" },
-      h("span", { class: "item-name" }, who, self ? h("span", { class: "badge" }, "You") : null, disabled ? h("span", { class: "badge badge-warn" }, "Disabled") : null),
+      h("span", { class: "item-name" }, who, self ? " " : null, self ? h("span", { class: "acct-badge" }, "You") : null, disabled ? " " : null, disabled ? h("span", { class: "acct-badge acct-badge-warn" }, "Disabled") : null),
       h("span", { class: "item-meta" }, `${factors} · joined ${when(u.created_at)} · last sign-in ${u.last_signin_at ? when(u.last_signin_at) : "never"}`)
     ),
     h("div", { class: "item-actions" }, role, toggle, reset, reset2fa),
