@@ -63,6 +63,19 @@ const (
 	// Personal API tokens (docs/accounts.md), on the REST API only.
 	CodeTokenUnknown = "token_unknown"
 	CodeTokenRevoked = "token_revoked"
+
+	// Accounts and sign-in (docs/accounts.md), on the REST API only.
+	CodeInvalidCredentials    = "invalid_credentials"
+	CodeTooManyAttempts       = "too_many_attempts"
+	CodeAccountDisabled       = "account_disabled"
+	CodeSecondFactorRequired  = "second_factor_required"
+	CodeTicketInvalid         = "ticket_invalid"
+	CodeCrossOrigin           = "cross_origin"
+	CodePasswordTooShort      = "password_too_short"
+	CodePasswordTooLong       = "password_too_long"
+	CodePasswordInvalidUTF8   = "password_invalid_utf8"
+	CodePasswordCommon        = "password_common"
+	CodePasswordContainsEmail = "password_contains_email"
 )
 
 // Surface says where a code can appear.
@@ -117,7 +130,7 @@ func Codes() []CodeSpec {
 		{CodeUnavailable, http.StatusServiceUnavailable, both, "the server cannot store the change right now (disk full, database unavailable); nothing was changed; retry later"},
 		{CodeInternal, http.StatusInternalServerError, both, "a server fault; the details are in the server log"},
 
-		{CodeUnauthenticated, http.StatusUnauthorized, REST, "no bearer token"},
+		{CodeUnauthenticated, http.StatusUnauthorized, REST, "no bearer token, or no valid session cookie (none, expired or ended)"},
 		{CodeInvalidArgument, http.StatusBadRequest, REST, "malformed body or an out-of-range value"},
 		{CodeBodyTooLarge, http.StatusRequestEntityTooLarge, REST, "body over 64 KiB"},
 		{CodeRoomExists, http.StatusConflict, REST, "a room with that name exists"},
@@ -141,6 +154,18 @@ func Codes() []CodeSpec {
 		{CodeTokenIdentity, http.StatusUnauthorized, both, "`sub` is missing or invalid"},
 		{CodeTokenUnknown, http.StatusUnauthorized, REST, "no such personal API token (or its secret is wrong)"},
 		{CodeTokenRevoked, http.StatusUnauthorized, REST, "the personal API token was revoked, or its account is disabled"},
+
+		{CodeInvalidCredentials, http.StatusUnauthorized, REST, "the email and password do not match an account, or a second-step code is wrong"},
+		{CodeTooManyAttempts, http.StatusTooManyRequests, REST, "throttled or locked after failed attempts; `Retry-After` says when to try again"},
+		{CodeAccountDisabled, http.StatusForbidden, REST, "the account is disabled"},
+		{CodeSecondFactorRequired, http.StatusForbidden, REST, "the policy requires a second factor this account has not enrolled"},
+		{CodeTicketInvalid, http.StatusUnauthorized, REST, "the sign-in ticket is unknown, used up or expired: sign in again"},
+		{CodeCrossOrigin, http.StatusForbidden, REST, "a state-changing request authenticated by the session cookie came from another origin, or is not JSON"},
+		{CodePasswordTooShort, http.StatusBadRequest, REST, "the new password has fewer than 12 characters"},
+		{CodePasswordTooLong, http.StatusBadRequest, REST, "the new password has more than 256 characters"},
+		{CodePasswordInvalidUTF8, http.StatusBadRequest, REST, "the new password is not valid UTF-8"},
+		{CodePasswordCommon, http.StatusBadRequest, REST, "the new password is in the list of common passwords"},
+		{CodePasswordContainsEmail, http.StatusBadRequest, REST, "the new password contains the local part of the account's email"},
 	}
 }
 

@@ -147,6 +147,7 @@ fuzz ./internal/auth/ FuzzParseSessionID
 fuzz ./internal/auth/ FuzzParseOpaqueToken
 fuzz ./internal/auth/ FuzzPasskeyFinishLogin
 fuzz ./internal/auth/ FuzzPasskeyFinishRegistration
+fuzz ./internal/accounts/ FuzzSigninBody
 fuzz ./internal/httpapi/ FuzzDecodeJSON
 fuzz ./internal/rtc/ FuzzValidateOffer
 fuzz ./internal/sfu/ FuzzWritePacket

@@ -31,12 +31,12 @@ import (
 // Error codes of /v1/auth (docs/accounts.md, "Error codes"), besides the
 // REST API's own (invalid_argument, unauthenticated, not_found, ...).
 const (
-	CodeInvalidCredentials   = "invalid_credentials"
-	CodeTooManyAttempts      = "too_many_attempts"
-	CodeAccountDisabled      = "account_disabled"
-	CodeSecondFactorRequired = "second_factor_required"
-	CodeTicketInvalid        = "ticket_invalid"
-	CodeCrossOrigin          = "cross_origin"
+	CodeInvalidCredentials   = protocol.CodeInvalidCredentials
+	CodeTooManyAttempts      = protocol.CodeTooManyAttempts
+	CodeAccountDisabled      = protocol.CodeAccountDisabled
+	CodeSecondFactorRequired = protocol.CodeSecondFactorRequired
+	CodeTicketInvalid        = protocol.CodeTicketInvalid
+	CodeCrossOrigin          = protocol.CodeCrossOrigin
 )
 
 // Limits of the service.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/conclave-video/conclave/protocol"
 )
 
 // Password length bounds, in characters. A character is a Unicode code point
@@ -25,11 +27,11 @@ const minEmailLocalLen = 3
 
 // Stable password policy codes. They appear on the wire; never change one.
 const (
-	CodePasswordTooShort      = "password_too_short"      // fewer than MinPasswordLen characters
-	CodePasswordTooLong       = "password_too_long"       // more than MaxPasswordLen characters
-	CodePasswordInvalidUTF8   = "password_invalid_utf8"   // not valid UTF-8, so not characters at all
-	CodePasswordCommon        = "password_common"         // in the list of common passwords, ignoring case
-	CodePasswordContainsEmail = "password_contains_email" // contains the local part of the account's email
+	CodePasswordTooShort      = protocol.CodePasswordTooShort      // fewer than MinPasswordLen characters
+	CodePasswordTooLong       = protocol.CodePasswordTooLong       // more than MaxPasswordLen characters
+	CodePasswordInvalidUTF8   = protocol.CodePasswordInvalidUTF8   // not valid UTF-8, so not characters at all
+	CodePasswordCommon        = protocol.CodePasswordCommon        // in the list of common passwords, ignoring case
+	CodePasswordContainsEmail = protocol.CodePasswordContainsEmail // contains the local part of the account's email
 )
 
 // PasswordError is why a password was refused. Its message never contains
