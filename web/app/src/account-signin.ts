@@ -7,6 +7,7 @@ import type { Accounts } from './account-nav.js';
 import { browserSupportsPasskeys, NO_BROWSER_PASSKEYS, secondStepWithPasskey, signinWithPasskey } from './account-passkey.js';
 import { button, errorText, field, formError, input, page, withBusy } from './account-ui.js';
 import { append, h } from './dom.js';
+import { accountErrorText } from './text.js';
 
 export interface SigninOptions {
   email?: string;
@@ -42,10 +43,10 @@ export function renderSignin(root: HTMLElement, acc: Accounts, opts: SigninOptio
       try {
         await acc.signedIn(await signinWithPasskey());
       } catch (e) {
-        // A server without passkeys answers not_found: say why rather than fail again.
-        if (e instanceof ApiError && e.code === 'not_found') {
+        // A server without passkeys says so: hide the button, keep the sentence.
+        if (e instanceof ApiError && (e.code === 'passkeys_unavailable' || e.code === 'not_found')) {
           passkeyBtn.hidden = true;
-          throw new Error('This server does not offer passkeys yet: its administrator has to give it its public address. Sign in with your email and password.');
+          throw new Error(accountErrorText('passkeys_unavailable'));
         }
         throw e;
       }

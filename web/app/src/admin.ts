@@ -108,16 +108,31 @@ async function loadInvites(body: HTMLElement): Promise<void> {
   })));
 }
 
+/** Loads the accounts a page at a time (the list's "next" cursor), with "Show more" for the rest. */
 async function loadUsers(body: HTMLElement, selfID: string): Promise<void> {
-  let list: UserRecord[];
+  const reload = () => loadUsers(body, selfID);
+  const ul = h('ul', { class: 'acct-list', id: 'user-list', 'aria-label': 'Accounts' });
+  const err = formError();
+  const more = button('Show more accounts', { id: 'users-more' });
+  more.hidden = true;
+  let next = '';
+  const page = async () => {
+    const r = await api<{ users: UserRecord[]; next?: string }>('GET', next ? `/v1/users?after=${encodeURIComponent(next)}` : '/v1/users');
+    for (const u of r.users ?? []) ul.appendChild(userRow(u, u.id === selfID, reload));
+    next = r.next ?? '';
+    more.hidden = next === '';
+  };
   try {
-    list = (await api<{ users: UserRecord[] }>('GET', '/v1/users')).users ?? [];
+    await page();
   } catch (e) {
     body.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, errorText(e)));
     return;
   }
-  const reload = () => loadUsers(body, selfID);
-  body.replaceChildren(h('ul', { class: 'acct-list', id: 'user-list', 'aria-label': 'Accounts' }, ...list.map((u) => userRow(u, u.id === selfID, reload))));
+  more.addEventListener('click', () => {
+    const before = ul.children.length;
+    void withBusy(more, 'Loading…', err, page).then(() => (ul.children[before]?.querySelector('select, button') as HTMLElement | null)?.focus());
+  });
+  body.replaceChildren(ul, err, h('div', { class: 'actions actions-left' }, more));
 }
 
 function userRow(u: UserRecord, self: boolean, reload: () => Promise<void>): HTMLLIElement {

@@ -96,6 +96,11 @@ var ACCOUNT_ERRORS = {
   email_taken: "An account with this email already exists. Sign in instead, or ask an administrator.",
   signup_closed: "This server creates accounts by invitation only. Ask an administrator for an invite link.",
   passkey_failed: "The passkey could not be verified. Try again, or use another way to sign in.",
+  passkeys_unavailable: "This server does not offer passkeys yet: its administrator has to set its public address (public_url). Use your password and an authenticator app meanwhile.",
+  reset_invalid: "This password reset link is not valid any more: it was used, it expired, or a newer one replaced it. Ask your administrator for a new one.",
+  last_admin: "This would leave the server without an active administrator. Make someone else an administrator first.",
+  too_many_invites: "There are as many open invites as the server allows. Revoke some, or wait until they are used or expire.",
+  too_many_tokens: "You have as many API tokens as an account may. Revoke one you no longer use first.",
   not_found: "It is not there any more (it may have been removed meanwhile). Reload the page.",
   invalid_argument: "The server could not accept what was sent.",
   body_too_large: "What was sent is too large.",
@@ -1222,9 +1227,9 @@ function renderSignin(root2, acc, opts = {}) {
       try {
         await acc.signedIn(await signinWithPasskey());
       } catch (e) {
-        if (e instanceof ApiError && e.code === "not_found") {
+        if (e instanceof ApiError && (e.code === "passkeys_unavailable" || e.code === "not_found")) {
           passkeyBtn.hidden = true;
-          throw new Error("This server does not offer passkeys yet: its administrator has to give it its public address. Sign in with your email and password.");
+          throw new Error(accountErrorText("passkeys_unavailable"));
         }
         throw e;
       }
@@ -1602,15 +1607,29 @@ async function loadInvites(body) {
   })));
 }
 async function loadUsers(body, selfID) {
-  let list;
+  const reload = () => loadUsers(body, selfID);
+  const ul = h("ul", { class: "acct-list", id: "user-list", "aria-label": "Accounts" });
+  const err = formError();
+  const more = button("Show more accounts", { id: "users-more" });
+  more.hidden = true;
+  let next = "";
+  const page2 = async () => {
+    const r = await api("GET", next ? `/v1/users?after=${encodeURIComponent(next)}` : "/v1/users");
+    for (const u of r.users ?? []) ul.appendChild(userRow(u, u.id === selfID, reload));
+    next = r.next ?? "";
+    more.hidden = next === "";
+  };
   try {
-    list = (await api("GET", "/v1/users")).users ?? [];
+    await page2();
   } catch (e) {
     body.replaceChildren(h("p", { class: "form-error", role: "alert" }, errorText(e)));
     return;
   }
-  const reload = () => loadUsers(body, selfID);
-  body.replaceChildren(h("ul", { class: "acct-list", id: "user-list", "aria-label": "Accounts" }, ...list.map((u) => userRow(u, u.id === selfID, reload))));
+  more.addEventListener("click", () => {
+    const before = ul.children.length;
+    void withBusy(more, "Loading…", err, page2).then(() => ul.children[before]?.querySelector("select, button")?.focus());
+  });
+  body.replaceChildren(ul, err, h("div", { class: "actions actions-left" }, more));
 }
 function userRow(u, self, reload) {
   const who = u.name ? `${u.name} (${u.email})` : u.email;
