@@ -119,3 +119,54 @@ export async function noOverflow(p, what) {
   });
   if (w.scroll > w.client) throw new Error(`${what}: the page is ${w.scroll} px wide in a ${w.client} px window: ${w.wide.join(', ')}`);
 }
+
+// virtualAuthenticator gives the page's browser a platform authenticator
+// that verifies its user (Chromium's CDP WebAuthn domain): what Touch ID
+// or Windows Hello is to a person. It returns the CDP session and the
+// authenticator's id, to read its credentials.
+export async function virtualAuthenticator(p) {
+  const cdp = await p.page.context().newCDPSession(p.page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return {
+    async credentials() {
+      return (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
+    },
+  };
+}
+
+// addPasskey registers a passkey on the account page; it returns the
+// recovery codes the server made with it, if it made any.
+export async function addPasskey(p, name, password) {
+  const { page } = p;
+  await page.click('#nav-account');
+  await p.waitFor('the passkeys section', '#passkey-add:not([disabled])');
+  await page.click('#passkey-add');
+  await p.waitFor('the passkey form, focused', () => document.activeElement?.id === 'passkey-name');
+  await page.fill('#passkey-name', name);
+  await page.fill('#passkey-password', password);
+  await page.click('#passkey-create');
+  await p.waitFor(`the passkey ${name} listed`, (n) => [...document.querySelectorAll('#passkey-list .item-name')].some((e) => e.textContent === n), undefined, name);
+  const codes = await page.$$eval('#recovery-codes li', (lis) => lis.map((li) => li.textContent.trim()));
+  if (codes.length) await page.click('text=I have saved them');
+  log(`${p.label}: passkey ${name} added${codes.length ? ` with ${codes.length} recovery codes` : ''}`);
+  return codes;
+}
+
+// signInWithPasskey signs in with a passkey alone.
+export async function signInWithPasskey(p) {
+  const { page } = p;
+  await page.goto('about:blank');
+  await page.goto(base + '/#signin', { waitUntil: 'load' });
+  await p.waitFor('the passkey button', '#signin-passkey:not([hidden])');
+  await page.click('#signin-passkey');
+}

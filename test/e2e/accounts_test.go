@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"slices"
 	"strings"
 	"testing"
@@ -107,5 +109,98 @@ func TestAccountsTOTP(t *testing.T) {
 	hash, _ = auth.HashRecoveryCode(others[0].(string))
 	if err := e.srv.Store().UseRecoveryCode(ctx, acct.ID, hash); err != nil {
 		t.Errorf("an unused recovery code shown by the app is not the server's: %v", err)
+	}
+}
+
+// withTOTP turns on an authenticator app for a, as enrolling it in the app
+// would, and returns its secret in base32 for the scenario's authenticator.
+func (e *env) withTOTP(a testAccount) string {
+	e.t.Helper()
+	secret := make([]byte, 20)
+	_, _ = rand.Read(secret)
+	if _, err := e.srv.Store().UpdateUser(context.Background(), a.ID, func(u *store.User) error {
+		u.TOTPSecret, u.TOTPEnabled = secret, true
+		return nil
+	}); err != nil {
+		e.t.Fatal(err)
+	}
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(secret)
+}
+
+// TestAccountsInvite is the path of issue 10's "done when", in the app: an
+// administrator signs in with password and TOTP and makes an invite link;
+// a newcomer opens it (the token leaves the address bar at once), creates
+// the account, adds a passkey, signs in with it alone and hosts a new
+// meeting; the administrator makes a password reset link, with which the
+// newcomer sets a new password and signs in again (password and passkey).
+func TestAccountsInvite(t *testing.T) {
+	e := newEnv(t)
+	adm := e.newAccount("alice@example.org", "Alice Admin", store.RoleAdmin)
+	secret := e.withTOTP(adm)
+	r := e.scenario("accounts_invite", room("accounts"), map[string]string{
+		"CONCLAVE_ADMIN_EMAIL":    adm.Email,
+		"CONCLAVE_ADMIN_PASSWORD": adm.Password,
+		"CONCLAVE_ADMIN_NAME":     adm.DisplayName,
+		"CONCLAVE_ADMIN_TOTP":     secret,
+	}, nil)
+	base, _ := r["base"].(string)
+	str := func(k string) string { s, _ := r[k].(string); return s }
+	if !strings.HasPrefix(str("link"), base+"/#invite=cvi_") {
+		t.Errorf("invite link %q is not %s/#invite=cvi_…", str("link"), base)
+	}
+	if u := str("urlAfterOpen"); !strings.HasSuffix(u, "/#signup") || r["historyHasToken"] != false {
+		t.Errorf("after opening the invite the address is %q (token still there: %v)", u, r["historyHasToken"])
+	}
+	if str("boundEmail") != "robin@example.org" {
+		t.Errorf("the signup form's email is %q, want the invite's", str("boundEmail"))
+	}
+	if codes, _ := r["codes"].([]any); len(codes) != 10 {
+		t.Errorf("recovery codes with the first passkey: %d, want 10", len(codes))
+	}
+	if num(t, r, "credentials") != 1 {
+		t.Errorf("the virtual authenticator holds %v credentials, want 1", r["credentials"])
+	}
+	if str("meetingRoom") == "" || str("identity") == "" {
+		t.Errorf("no meeting hosted: room %q, identity %q", str("meetingRoom"), str("identity"))
+	}
+	if !strings.Contains(str("rowMeta"), "1 passkey") {
+		t.Errorf("the admin page's row of the newcomer says %q, want 1 passkey", str("rowMeta"))
+	}
+	if !strings.HasPrefix(str("resetLink"), base+"/#reset=cvr_") || !strings.HasSuffix(str("resetURL"), "/#reset") {
+		t.Errorf("reset link %q, address after opening it %q", str("resetLink"), str("resetURL"))
+	}
+	if str("resetMessage") != "Your new password is set. Sign in with it." {
+		t.Errorf("after the reset the sign-in page said %q", str("resetMessage"))
+	}
+
+	ctx := context.Background()
+	u, err := e.srv.Store().UserByEmail(ctx, "robin@example.org")
+	if err != nil {
+		t.Fatalf("the newcomer's account: %v", err)
+	}
+	if u.Role != store.RoleMember || u.Status != store.StatusActive || u.DisplayName != "Robin Okafor" {
+		t.Errorf("the newcomer's account: %+v", u)
+	}
+	if pks, err := e.srv.Store().ListPasskeys(ctx, u.ID); err != nil || len(pks) != 1 || pks[0].Name != "Phone" {
+		t.Errorf("the newcomer's passkeys: %v, %v", pks, err)
+	}
+}
+
+// TestAccountsPasskey: an account adds a passkey with Chromium's virtual
+// authenticator, renames it, signs in with it alone and as the second
+// step after its password, and removes it.
+func TestAccountsPasskey(t *testing.T) {
+	e := newEnv(t)
+	acct := e.newAccount("kim@example.org", "Kim Lee", store.RoleMember)
+	r := e.scenario("accounts_passkey", room("accounts"), acct.env(), nil)
+	if codes, _ := r["codes"].([]any); len(codes) != 10 {
+		t.Errorf("recovery codes with the first passkey: %d, want 10", len(codes))
+	}
+	if meta, _ := r["meta"].(string); !strings.Contains(meta, "last used") {
+		t.Errorf("the passkey's line after its use: %q", meta)
+	}
+	pks, err := e.srv.Store().ListPasskeys(context.Background(), acct.ID)
+	if err != nil || len(pks) != 0 {
+		t.Errorf("passkeys on the server after removing it: %v, %v", pks, err)
 	}
 }
