@@ -51,7 +51,23 @@ func (a testAccount) env() map[string]string {
 func TestAccountsTOTP(t *testing.T) {
 	e := newEnv(t)
 	acct := e.newAccount("sam@example.org", "Sam Rivera", store.RoleMember)
+	// The account was locked and unlocked since its owner last signed in.
+	lockedAt := time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
+	if _, err := e.srv.Store().UpdateUser(context.Background(), acct.ID, func(u *store.User) error {
+		u.LockNotice, u.LastFailedAt = true, lockedAt
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	r := e.scenario("accounts_totp", room("accounts"), acct.env(), nil)
+
+	notice, _ := r["lockNotice"].(map[string]any)
+	if text, _ := notice["text"].(string); !strings.HasPrefix(text, "Your account was locked on ") || !strings.Contains(text, "2026") || notice["role"] != "alert" {
+		t.Errorf("the lock notice: %v", notice)
+	}
+	if r["lockNoticeAgain"] != false {
+		t.Error("the lock notice was shown again at the next sign-in")
+	}
 
 	if got, want := r["wrongPassword"], r["wrongCodeText"]; got != want {
 		t.Errorf("wrong password: the page said %q, want %q", got, want)

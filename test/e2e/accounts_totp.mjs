@@ -28,6 +28,9 @@ scenario('accounts_totp', async (ctx) => {
   await signIn(p, email, password);
   await signedInAs(p, name);
   await p.waitFor('the join page with New meeting', 'body[data-state="join"] #new-meeting');
+  // The account was locked since its last sign-in (the Go test says so): told once.
+  await p.waitFor('the lock notice', () => [...document.querySelectorAll('#notices .notice')].some((n) => n.textContent.includes('was locked')));
+  const lockNotice = await page.evaluate(() => [...document.querySelectorAll('#notices .notice')].map((n) => ({ text: n.firstElementChild.textContent, role: n.getAttribute('role') })).find((n) => n.text.includes('was locked')));
   await noOverflow(p, 'the join page');
 
   // Enrol the authenticator app.
@@ -68,6 +71,7 @@ scenario('accounts_totp', async (ctx) => {
   await page.keyboard.type(await app.next());
   await page.keyboard.press('Enter');
   await signedInAs(p, name);
+  const lockNoticeAgain = await page.evaluate(() => [...document.querySelectorAll('#notices .notice')].some((n) => n.textContent.includes('was locked')));
   log('signed in with password and TOTP');
 
   // The sessions list names this browser.
@@ -102,5 +106,5 @@ scenario('accounts_totp', async (ctx) => {
   await signedInAs(p, name);
   log('a used recovery code was refused; TOTP then signed in');
 
-  return { wrongPassword, errorRole, wrongCodeText: WRONG_CODE, reused, qrIsDataURL: qrSrc.startsWith('data:image/svg+xml'), secret, shownSecret, codes, sessions, url: page.url(), base };
+  return { lockNotice, lockNoticeAgain, wrongPassword, errorRole, wrongCodeText: WRONG_CODE, reused, qrIsDataURL: qrSrc.startsWith('data:image/svg+xml'), secret, shownSecret, codes, sessions, url: page.url(), base };
 });

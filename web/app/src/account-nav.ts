@@ -19,6 +19,8 @@ export type Route =
 export class Accounts {
   /** The signed-in account, or null. */
   me: MeResponse | null = null;
+  /** The page to return to after signing in (a signed-out visit to #account or #admin). */
+  private next: '' | 'account' | 'admin' = '';
   private nav: HTMLElement;
 
   constructor(
@@ -78,7 +80,15 @@ export class Accounts {
     await this.refresh();
     if (answer.notice) this.showLockNotice(answer.notice);
     const u = this.user ?? answer.user;
-    this.go(needsSecondFactor(u) ? 'account' : '');
+    const next = this.next;
+    this.next = '';
+    this.go(needsSecondFactor(u) ? 'account' : next);
+  }
+
+  /** Sends a signed-out visitor of a signed-in page to the sign-in page, and back after it. */
+  signInFirst(page: 'account' | 'admin'): void {
+    this.next = page;
+    this.go('signin');
   }
 
   /** Signs out this browser and goes to the sign-in page. */

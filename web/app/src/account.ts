@@ -16,7 +16,7 @@ const NAME_MAX = 100;
 export function renderAccount(root: HTMLElement, acc: Accounts): () => void {
   const me = acc.me;
   if (!me) {
-    acc.go('signin');
+    acc.signInFirst('account');
     return () => {};
   }
   const banner = h('div', { class: 'acct-banner', id: 'acct-banner', role: 'status' });

@@ -29,7 +29,7 @@ export function resetLink(token: string): string {
 export function renderAdmin(root: HTMLElement, acc: Accounts): () => void {
   const me = acc.me?.user;
   if (!me) {
-    acc.go('signin');
+    acc.signInFirst('admin');
     return () => {};
   }
   if (me.role !== 'admin') {

@@ -923,7 +923,7 @@ var NAME_MAX2 = 100;
 function renderAccount(root2, acc) {
   const me = acc.me;
   if (!me) {
-    acc.go("signin");
+    acc.signInFirst("account");
     return () => {
     };
   }
@@ -1091,6 +1091,8 @@ var Accounts = class {
   show;
   /** The signed-in account, or null. */
   me = null;
+  /** The page to return to after signing in (a signed-out visit to #account or #admin). */
+  next = "";
   nav;
   /** Loads who is signed in and redraws the header; a failure leaves the header as it was. */
   async refresh() {
@@ -1125,7 +1127,14 @@ var Accounts = class {
     await this.refresh();
     if (answer.notice) this.showLockNotice(answer.notice);
     const u = this.user ?? answer.user;
-    this.go(needsSecondFactor(u) ? "account" : "");
+    const next = this.next;
+    this.next = "";
+    this.go(needsSecondFactor(u) ? "account" : next);
+  }
+  /** Sends a signed-out visitor of a signed-in page to the sign-in page, and back after it. */
+  signInFirst(page2) {
+    this.next = page2;
+    this.go("signin");
   }
   /** Signs out this browser and goes to the sign-in page. */
   async signOut() {
@@ -1514,7 +1523,7 @@ function resetLink(token) {
 function renderAdmin(root2, acc) {
   const me = acc.me?.user;
   if (!me) {
-    acc.go("signin");
+    acc.signInFirst("admin");
     return () => {
     };
   }
