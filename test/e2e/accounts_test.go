@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -218,5 +221,33 @@ func TestAccountsPasskey(t *testing.T) {
 	pks, err := e.srv.Store().ListPasskeys(context.Background(), acct.ID)
 	if err != nil || len(pks) != 0 {
 		t.Errorf("passkeys on the server after removing it: %v, %v", pks, err)
+	}
+}
+
+// TestAccountErrorSentences: every error code of the accounts contract
+// (docs/accounts.md, "Error codes") has a plain sentence in the app's
+// text.ts, so that no refusal reaches a person as a bare code.
+func TestAccountErrorSentences(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(repoRoot, "docs", "accounts.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(filepath.Join(repoRoot, "web", "app", "src", "text.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(doc), "## Error codes")
+	if !ok {
+		t.Fatal("docs/accounts.md has no Error codes section")
+	}
+	table, _, _ = strings.Cut(table, "\n## ")
+	codes := regexp.MustCompile("`([a-z0-9_]+)`").FindAllStringSubmatch(table, -1)
+	if len(codes) < 15 {
+		t.Fatalf("found %d codes in docs/accounts.md's table; the table's form changed?", len(codes))
+	}
+	for _, c := range codes {
+		if !regexp.MustCompile(`(?m)^\s+` + c[1] + `: '`).Match(text) {
+			t.Errorf("error code %s has no sentence in web/app/src/text.ts", c[1])
+		}
 	}
 }

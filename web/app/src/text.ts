@@ -119,6 +119,8 @@ const ACCOUNT_ERRORS: Record<string, string> = {
   last_admin: 'This would leave the server without an active administrator. Make someone else an administrator first.',
   too_many_invites: 'There are as many open invites as the server allows. Revoke some, or wait until they are used or expire.',
   too_many_tokens: 'You have as many API tokens as an account may. Revoke one you no longer use first.',
+  too_many_rooms: 'The server has as many meetings open as it allows. Try again later, or close a meeting you no longer need.',
+  room_exists: 'A meeting with that name exists already. Choose another name.',
   not_found: 'It is not there any more (it may have been removed meanwhile). Reload the page.',
   invalid_argument: 'The server could not accept what was sent.',
   body_too_large: 'What was sent is too large.',
