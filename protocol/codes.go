@@ -76,6 +76,14 @@ const (
 	CodePasswordInvalidUTF8   = "password_invalid_utf8"
 	CodePasswordCommon        = "password_common"
 	CodePasswordContainsEmail = "password_contains_email"
+	CodeTooManyTokens         = "too_many_tokens"
+	CodePasskeyFailed         = "passkey_failed"
+	CodePasskeysUnavailable   = "passkeys_unavailable"
+
+	// Tokens the server signs itself for an account (the owner claim,
+	// docs/tokens.md), on both surfaces; token_revoked too, for such a
+	// token whose account is disabled.
+	CodeTokenOwner = "token_owner"
 )
 
 // Surface says where a code can appear.
@@ -153,7 +161,8 @@ func Codes() []CodeSpec {
 		{CodeTokenRoom, http.StatusUnauthorized, both, "the `room` claim is invalid"},
 		{CodeTokenIdentity, http.StatusUnauthorized, both, "`sub` is missing or invalid"},
 		{CodeTokenUnknown, http.StatusUnauthorized, REST, "no such personal API token (or its secret is wrong)"},
-		{CodeTokenRevoked, http.StatusUnauthorized, REST, "the personal API token was revoked, or its account is disabled"},
+		{CodeTokenRevoked, http.StatusUnauthorized, both, "the personal API token was revoked, or the account it (or a token the server issued for it) acts for is disabled"},
+		{CodeTokenOwner, http.StatusUnauthorized, both, "the `owner` claim in a token not signed by the server's own key, a token of that key without it, or an `owner` that names no account or no room"},
 
 		{CodeInvalidCredentials, http.StatusUnauthorized, REST, "the email and password do not match an account, or a second-step code is wrong"},
 		{CodeTooManyAttempts, http.StatusTooManyRequests, REST, "throttled or locked after failed attempts; `Retry-After` says when to try again"},
@@ -166,6 +175,9 @@ func Codes() []CodeSpec {
 		{CodePasswordInvalidUTF8, http.StatusBadRequest, REST, "the new password is not valid UTF-8"},
 		{CodePasswordCommon, http.StatusBadRequest, REST, "the new password is in the list of common passwords"},
 		{CodePasswordContainsEmail, http.StatusBadRequest, REST, "the new password contains the local part of the account's email"},
+		{CodePasskeyFailed, http.StatusBadRequest, REST, "the WebAuthn response does not verify, or the ceremony it answers is unknown, used or expired"},
+		{CodePasskeysUnavailable, http.StatusNotImplemented, REST, "the server has no `public_url` (and is not in dev mode), so it has no relying party for passkeys"},
+		{CodeTooManyTokens, http.StatusConflict, REST, "the account has as many active personal API tokens as it may (25)"},
 	}
 }
 

@@ -148,6 +148,8 @@ fuzz ./internal/auth/ FuzzParseOpaqueToken
 fuzz ./internal/auth/ FuzzPasskeyFinishLogin
 fuzz ./internal/auth/ FuzzPasskeyFinishRegistration
 fuzz ./internal/accounts/ FuzzSigninBody
+fuzz ./internal/accounts/ FuzzPasskeyFinishBody
+fuzz ./internal/accounts/ FuzzTokenAndMeetingBodies
 fuzz ./internal/httpapi/ FuzzDecodeJSON
 fuzz ./internal/rtc/ FuzzValidateOffer
 fuzz ./internal/sfu/ FuzzWritePacket

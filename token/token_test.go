@@ -315,3 +315,32 @@ func TestLoadCredentialsRefuses(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// The owner claim travels only when set, and MintAt takes its clock.
+func TestMintOwnerAndMintAt(t *testing.T) {
+	k := testKey(t)
+	now := time.Date(2031, 5, 6, 7, 8, 9, 500, time.UTC)
+	raw, err := k.MintAt(Options{Identity: "US_A", Room: "r", TTL: time.Hour, Owner: "US_A", Grants: Grants{RoomAdmin: true}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := jwt.NewParser(jwt.WithValidMethods([]string{"EdDSA"}), jwt.WithTimeFunc(func() time.Time { return now }))
+	var c Claims
+	if _, err := p.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return k.Private.Public(), nil }); err != nil {
+		t.Fatal(err)
+	}
+	if c.Owner != "US_A" || !c.IssuedAt.Equal(now.Truncate(time.Second)) || !c.ExpiresAt.Equal(now.Truncate(time.Second).Add(time.Hour)) {
+		t.Errorf("claims = %+v", c)
+	}
+	plain, err := k.MintAt(Options{Identity: "alice", Room: "r", TTL: time.Hour}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := base64.RawURLEncoding.DecodeString(strings.Split(plain, ".")[1])
+	if strings.Contains(string(payload), `"owner"`) {
+		t.Errorf("a token without an owner carries the claim: %s", payload)
+	}
+	if _, err := k.MintAt(Options{Identity: "alice", Room: "r", TTL: time.Hour, Owner: "bad\x00owner"}, now); err == nil {
+		t.Error("an owner with a control character was minted")
+	}
+}

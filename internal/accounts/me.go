@@ -43,6 +43,9 @@ type MeResponse struct {
 	User          UserView    `json:"user"`
 	RecoveryCodes int         `json:"recovery_codes"` // unused ones left
 	Notice        *LockNotice `json:"notice,omitempty"`
+	// PasskeysAvailable: the server can register and verify passkeys
+	// (false without public_url outside dev mode).
+	PasskeysAvailable bool `json:"passkeys_available"`
 }
 
 func (s *Service) writeMe(w http.ResponseWriter, r *http.Request, cur *Current) {
@@ -51,7 +54,8 @@ func (s *Service) writeMe(w http.ResponseWriter, r *http.Request, cur *Current) 
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, MeResponse{User: s.userView(cur.User, cur.Factors), RecoveryCodes: n, Notice: s.lockNotice(cur.User)})
+	writeJSON(w, MeResponse{User: s.userView(cur.User, cur.Factors), RecoveryCodes: n, Notice: s.lockNotice(cur.User),
+		PasskeysAvailable: s.cfg.Passkeys != nil})
 }
 
 func (s *Service) getMe(w http.ResponseWriter, r *http.Request, cur *Current) { s.writeMe(w, r, cur) }

@@ -26,6 +26,7 @@ import (
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/protocol"
+	"github.com/conclave-video/conclave/token"
 )
 
 // Error codes of /v1/auth (docs/accounts.md, "Error codes"), besides the
@@ -74,9 +75,24 @@ type Config struct {
 	// timeouts (the lock duration is the Tracker's policy's LockFor).
 	Accounts config.Accounts
 	Events   Events
+	// Passkeys runs the WebAuthn ceremonies; nil when the server has no
+	// relying party (no public_url outside dev mode): the passkey
+	// endpoints then answer 501 passkeys_unavailable.
+	Passkeys *auth.Passkeys
 	Logger   *slog.Logger
 	// Now is the clock (nil: time.Now); it must be the Tracker's too.
 	Now func() time.Time
+
+	// Meetings (meetings.go): Rooms, ServerKey and Verifier all three, or
+	// none (then /v1/meetings is not served). Rooms holds the meetings and
+	// decides on them; ServerKey signs the hosts' join tokens; Verifier
+	// checks personal API tokens (Bearer cvt_…). JoinTokenMaxLifetime is
+	// tokens.max_lifetime: a host token lives no longer (nor longer than
+	// Accounts.TokenMaxLifetime).
+	Rooms                room.Rooms
+	ServerKey            token.Key
+	Verifier             httpapi.TokenVerifier
+	JoinTokenMaxLifetime time.Duration
 }
 
 // Service serves /v1/auth.
@@ -107,6 +123,9 @@ func New(cfg Config) (*Service, error) {
 	case "admins", "everyone", "none":
 	default:
 		return nil, errors.New("accounts: require_second_factor must be admins, everyone or none")
+	}
+	if err := checkMeetingsConfig(cfg); err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -148,6 +167,23 @@ func (s *Service) Register(mux *http.ServeMux) {
 	mux.Handle("POST /v1/auth/password", s.authed(s.changePassword, complete))
 	mux.Handle("DELETE /v1/auth/totp", s.authed(s.totpDelete, complete))
 	mux.Handle("POST /v1/auth/recovery-codes", s.authed(s.newRecoveryCodes, complete))
+
+	// Personal API tokens (tokens.go) and meetings (meetings.go).
+	s.registerTokens(mux)
+	s.registerMeetings(mux)
+
+	// Passkeys (passkeys.go): sign-in without a session, registration
+	// before the policy is satisfied (a passkey satisfies it), renaming
+	// and removal after.
+	mux.Handle("POST /v1/auth/passkey/options", s.unsafe(http.HandlerFunc(s.passkeySigninOptions)))
+	mux.Handle("POST /v1/auth/passkey/finish", s.unsafe(http.HandlerFunc(s.passkeySigninFinish)))
+	mux.Handle("POST /v1/auth/signin/passkey/options", s.unsafe(http.HandlerFunc(s.passkeyTicketOptions)))
+	mux.Handle("POST /v1/auth/signin/passkey/finish", s.unsafe(http.HandlerFunc(s.passkeyTicketFinish)))
+	mux.Handle("POST /v1/auth/passkeys/options", s.authed(s.passkeyRegisterOptions, enrolling))
+	mux.Handle("POST /v1/auth/passkeys/finish", s.authed(s.passkeyRegisterFinish, enrolling))
+	mux.Handle("GET /v1/auth/passkeys", s.authed(s.listPasskeys, enrolling))
+	mux.Handle("PATCH /v1/auth/passkeys/{id}", s.authed(s.renamePasskey, complete))
+	mux.Handle("DELETE /v1/auth/passkeys/{id}", s.authed(s.removePasskey, complete))
 }
 
 // client is where a request comes from.

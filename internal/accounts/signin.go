@@ -212,7 +212,7 @@ func (s *Service) signin(w http.ResponseWriter, r *http.Request) {
 		if f.TOTP {
 			methods = append(methods, "totp")
 		}
-		if f.Passkeys > 0 {
+		if f.Passkeys > 0 && s.cfg.Passkeys != nil {
 			methods = append(methods, "passkey")
 		}
 		methods = append(methods, "recovery")

@@ -17,6 +17,10 @@ const (
 	CodeRevokedKey  = "token_revoked_key"   // kid names a revoked API key
 	CodeRoom        = "token_room"          // room claim invalid, or the token used for another room
 	CodeIdentity    = "token_identity"      // sub missing or invalid
+	// CodeOwner: the owner claim in a token the server's own key did not
+	// sign, a token of the server's key without one, or an owner claim
+	// that names no account or no room (owner.go).
+	CodeOwner = "token_owner"
 )
 
 // TokenError is why a token was refused. Msg is for operators and logs; it

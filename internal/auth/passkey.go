@@ -63,9 +63,10 @@ const (
 // answers (docs/accounts.md):
 //
 //	ErrPasskeyFailed (ErrPasskeyCloned and ErrPasskeyExists wrap it)  400 passkey_failed
-//	ErrChallengeUnknown     401 ticket_invalid on the ticket's endpoints, else 400 passkey_failed (start again)
+//	ErrChallengeUnknown     400 passkey_failed (start the ceremony again)
 //	ErrTooManyPasskeys      400 invalid_argument, naming the limit
 //	ErrPasskeyName          400 invalid_argument
+//	ErrPasskeyNotFound      404 not_found
 //	ErrNoPasskeys           400 passkey_failed: the account has no passkey to offer
 //	ErrPasskeyUser          500: the caller passed an invalid PasskeyUser
 var (
@@ -126,6 +127,9 @@ type PasskeyStore interface {
 	// UpdatePasskey stores p's Credential, Name and LastUsedAt for the
 	// user's passkey p.ID; store.ErrNotFound if the user has none such.
 	UpdatePasskey(ctx context.Context, p Passkey) error
+	// DeletePasskey removes the user's passkey id; store.ErrNotFound if
+	// the user has none such.
+	DeletePasskey(ctx context.Context, userID, id string) error
 }
 
 // PasskeyConfig configures NewPasskeys.

@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/conclave-video/conclave/internal/testkit/softauthn"
 )
 
 func TestPasskeyChallengeSingleUse(t *testing.T) {
 	f := newPasskeyFixture(t)
 	ctx := context.Background()
-	k := newSoftKey(t, algES256)
+	k := softauthn.New(t, softauthn.ES256)
 	f.register(t, alice, k, "key")
 
 	// A replayed response, with its challenge id.
@@ -24,7 +26,7 @@ func TestPasskeyChallengeSingleUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp := k.mustGet(t, opts)
+	resp := k.MustGet(t, opts)
 	if _, _, err := f.p.FinishLogin(ctx, id, resp); err != nil {
 		t.Fatal(err)
 	}
@@ -40,17 +42,17 @@ func TestPasskeyChallengeSingleUse(t *testing.T) {
 	if _, _, err := f.p.FinishLogin(ctx, id, []byte(`{}`)); !errors.Is(err, ErrPasskeyFailed) {
 		t.Fatalf("garbage: %v", err)
 	}
-	if _, _, err := f.p.FinishLogin(ctx, id, k.mustGet(t, opts)); !errors.Is(err, ErrChallengeUnknown) {
+	if _, _, err := f.p.FinishLogin(ctx, id, k.MustGet(t, opts)); !errors.Is(err, ErrChallengeUnknown) {
 		t.Errorf("after a failed attempt: %v, want ErrChallengeUnknown", err)
 	}
 
 	// So does a bad name at registration.
-	k2 := newSoftKey(t, algES256)
+	k2 := softauthn.New(t, softauthn.ES256)
 	opts, id, err = f.p.BeginRegistration(ctx, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp = k2.mustCreate(t, opts)
+	resp = k2.MustCreate(t, opts)
 	if _, err := f.p.FinishRegistration(ctx, id, alice, "   ", resp); !errors.Is(err, ErrPasskeyName) {
 		t.Fatalf("blank name: %v, want ErrPasskeyName", err)
 	}
@@ -69,7 +71,7 @@ func TestPasskeyChallengeSingleUse(t *testing.T) {
 func TestPasskeyChallengeExpires(t *testing.T) {
 	f := newPasskeyFixture(t)
 	ctx := context.Background()
-	k := newSoftKey(t, algES256)
+	k := softauthn.New(t, softauthn.ES256)
 	f.register(t, alice, k, "key")
 
 	opts, id, err := f.p.BeginLogin()
@@ -77,7 +79,7 @@ func TestPasskeyChallengeExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.advance(PasskeyChallengeTTL - time.Nanosecond)
-	if _, _, err := f.p.FinishLogin(ctx, id, k.mustGet(t, opts)); err != nil {
+	if _, _, err := f.p.FinishLogin(ctx, id, k.MustGet(t, opts)); err != nil {
 		t.Fatalf("just before the challenge expires: %v", err)
 	}
 
@@ -94,7 +96,7 @@ func TestPasskeyChallengeExpires(t *testing.T) {
 			}
 			return opts, id
 		}, func(id string, opts []byte) error {
-			_, _, err := f.p.FinishLogin(ctx, id, k.mustGet(t, opts))
+			_, _, err := f.p.FinishLogin(ctx, id, k.MustGet(t, opts))
 			return err
 		}},
 		{"second factor", func() ([]byte, string) {
@@ -104,7 +106,7 @@ func TestPasskeyChallengeExpires(t *testing.T) {
 			}
 			return opts, id
 		}, func(id string, opts []byte) error {
-			_, err := f.p.FinishSecondFactor(ctx, id, alice, k.mustGet(t, opts))
+			_, err := f.p.FinishSecondFactor(ctx, id, alice, k.MustGet(t, opts))
 			return err
 		}},
 		{"registration", func() ([]byte, string) {
@@ -114,7 +116,7 @@ func TestPasskeyChallengeExpires(t *testing.T) {
 			}
 			return opts, id
 		}, func(id string, opts []byte) error {
-			_, err := f.p.FinishRegistration(ctx, id, alice, "new", newSoftKey(t, algES256).mustCreate(t, opts))
+			_, err := f.p.FinishRegistration(ctx, id, alice, "new", softauthn.New(t, softauthn.ES256).MustCreate(t, opts))
 			return err
 		}},
 	} {
@@ -129,7 +131,7 @@ func TestPasskeyChallengeExpires(t *testing.T) {
 func TestPasskeyChallengeBoundToCeremony(t *testing.T) {
 	f := newPasskeyFixture(t)
 	ctx := context.Background()
-	k := newSoftKey(t, algES256)
+	k := softauthn.New(t, softauthn.ES256)
 	f.register(t, alice, k, "key")
 
 	// A registration's challenge does not sign anybody in.
@@ -137,7 +139,7 @@ func TestPasskeyChallengeBoundToCeremony(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.p.FinishLogin(ctx, id, k.mustGet(t, opts)); !errors.Is(err, ErrChallengeUnknown) {
+	if _, _, err := f.p.FinishLogin(ctx, id, k.MustGet(t, opts)); !errors.Is(err, ErrChallengeUnknown) {
 		t.Errorf("registration challenge at sign-in: %v, want ErrChallengeUnknown", err)
 	}
 	// A second factor's challenge is not a sign-in with a passkey alone
@@ -146,7 +148,7 @@ func TestPasskeyChallengeBoundToCeremony(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.p.FinishLogin(ctx, id, k.mustGet(t, opts)); !errors.Is(err, ErrChallengeUnknown) {
+	if _, _, err := f.p.FinishLogin(ctx, id, k.MustGet(t, opts)); !errors.Is(err, ErrChallengeUnknown) {
 		t.Errorf("second factor challenge at sign-in: %v, want ErrChallengeUnknown", err)
 	}
 	// A sign-in's challenge is not a second factor.
@@ -154,7 +156,7 @@ func TestPasskeyChallengeBoundToCeremony(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.p.FinishSecondFactor(ctx, id, alice, k.mustGet(t, opts)); !errors.Is(err, ErrChallengeUnknown) {
+	if _, err := f.p.FinishSecondFactor(ctx, id, alice, k.MustGet(t, opts)); !errors.Is(err, ErrChallengeUnknown) {
 		t.Errorf("sign-in challenge as second factor: %v, want ErrChallengeUnknown", err)
 	}
 	// A registration begun for alice is not finished for bob.
@@ -162,7 +164,7 @@ func TestPasskeyChallengeBoundToCeremony(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.p.FinishRegistration(ctx, id, bob, "stolen", newSoftKey(t, algES256).mustCreate(t, opts)); !errors.Is(err, ErrChallengeUnknown) {
+	if _, err := f.p.FinishRegistration(ctx, id, bob, "stolen", softauthn.New(t, softauthn.ES256).MustCreate(t, opts)); !errors.Is(err, ErrChallengeUnknown) {
 		t.Errorf("alice's registration finished as bob: %v, want ErrChallengeUnknown", err)
 	}
 }

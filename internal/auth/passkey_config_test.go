@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/conclave-video/conclave/internal/testkit/softauthn"
 )
 
 func TestPasskeyName(t *testing.T) {
@@ -60,14 +62,14 @@ func TestPasskeyUserChecked(t *testing.T) {
 func TestPasskeyInternalErrors(t *testing.T) {
 	f := newPasskeyFixture(t)
 	ctx := context.Background()
-	k := newSoftKey(t, algES256)
+	k := softauthn.New(t, softauthn.ES256)
 	f.register(t, alice, k, "key")
 
 	opts, id, err := f.p.BeginLogin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp := k.mustGet(t, opts)
+	resp := k.MustGet(t, opts)
 	f.store.fail = errors.New("disk on fire")
 	_, _, err = f.p.FinishLogin(ctx, id, resp)
 	if err == nil || errors.Is(err, ErrPasskeyFailed) || errors.Is(err, ErrChallengeUnknown) {

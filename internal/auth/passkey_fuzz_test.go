@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/conclave-video/conclave/internal/testkit/softauthn"
 )
 
 // fuzzSession begins a ceremony and takes its session back out, so that
@@ -55,16 +57,16 @@ func addSeedVariants(f *testing.F, resp []byte) {
 func FuzzPasskeyFinishLogin(f *testing.F) {
 	fx := newPasskeyFixture(f)
 	ctx := context.Background()
-	k := newSoftKey(f, algES256)
+	k := softauthn.New(f, softauthn.ES256)
 	opts, id, err := fx.p.BeginRegistration(ctx, alice)
 	if err != nil {
 		f.Fatal(err)
 	}
-	if _, err := fx.p.FinishRegistration(ctx, id, alice, "key", k.mustCreate(f, opts)); err != nil {
+	if _, err := fx.p.FinishRegistration(ctx, id, alice, "key", k.MustCreate(f, opts)); err != nil {
 		f.Fatal(err)
 	}
 	opts, session := fuzzSession(f, fx, fx.p.BeginLogin, ceremonySignIn, "")
-	addSeedVariants(f, k.mustGet(f, opts))
+	addSeedVariants(f, k.MustGet(f, opts))
 
 	f.Fuzz(func(t *testing.T, resp []byte) {
 		id := fx.p.challenges.add(fx.clock.now(), ceremonySignIn, "", session)
@@ -84,8 +86,8 @@ func FuzzPasskeyFinishRegistration(f *testing.F) {
 	fx := newPasskeyFixture(f)
 	ctx := context.Background()
 	opts, session := fuzzSession(f, fx, func() ([]byte, string, error) { return fx.p.BeginRegistration(ctx, alice) }, ceremonyRegister, alice.ID)
-	addSeedVariants(f, newSoftKey(f, algES256).mustCreate(f, opts))
-	addSeedVariants(f, newSoftKey(f, algEdDSA).mustCreate(f, opts))
+	addSeedVariants(f, softauthn.New(f, softauthn.ES256).MustCreate(f, opts))
+	addSeedVariants(f, softauthn.New(f, softauthn.EdDSA).MustCreate(f, opts))
 
 	f.Fuzz(func(t *testing.T, resp []byte) {
 		id := fx.p.challenges.add(fx.clock.now(), ceremonyRegister, alice.ID, session)

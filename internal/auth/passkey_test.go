@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/conclave-video/conclave/internal/store"
+	"github.com/conclave-video/conclave/internal/testkit/softauthn"
 )
 
 // memPasskeys is a PasskeyStore in memory, with store's errors.
@@ -105,6 +107,20 @@ func (m *memPasskeys) UpdatePasskey(_ context.Context, p Passkey) error {
 	return fmt.Errorf("store: passkey: %w", store.ErrNotFound)
 }
 
+func (m *memPasskeys) DeletePasskey(_ context.Context, userID, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	n := len(m.keys)
+	m.keys = slices.DeleteFunc(m.keys, func(p Passkey) bool { return p.ID == id && p.UserID == userID })
+	if len(m.keys) == n {
+		return fmt.Errorf("store: passkey: %w", store.ErrNotFound)
+	}
+	return nil
+}
+
 func (m *memPasskeys) byCredential(t *testing.T, id []byte) Passkey {
 	t.Helper()
 	p, err := m.PasskeyByCredentialID(context.Background(), id)
@@ -173,13 +189,13 @@ var (
 
 // register registers k for user under name, failing the test if it does
 // not work.
-func (f *passkeyFixture) register(t *testing.T, user PasskeyUser, k *softKey, name string) Passkey {
+func (f *passkeyFixture) register(t *testing.T, user PasskeyUser, k *softauthn.Authenticator, name string) Passkey {
 	t.Helper()
 	opts, id, err := f.p.BeginRegistration(context.Background(), user)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pk, err := f.p.FinishRegistration(context.Background(), id, user, name, k.mustCreate(t, opts))
+	pk, err := f.p.FinishRegistration(context.Background(), id, user, name, k.MustCreate(t, opts))
 	if err != nil {
 		t.Fatalf("FinishRegistration: %v", err)
 	}
@@ -187,13 +203,13 @@ func (f *passkeyFixture) register(t *testing.T, user PasskeyUser, k *softKey, na
 }
 
 // signIn signs in with k alone, returning what FinishLogin does.
-func (f *passkeyFixture) signIn(t *testing.T, k *softKey) (string, Passkey, error) {
+func (f *passkeyFixture) signIn(t *testing.T, k *softauthn.Authenticator) (string, Passkey, error) {
 	t.Helper()
 	opts, id, err := f.p.BeginLogin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := k.get(t, opts)
+	resp, err := k.Get(t, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +228,7 @@ func storedCredential(t *testing.T, p Passkey) webauthn.Credential {
 func TestPasskeyRegisterAndSignIn(t *testing.T) {
 	f := newPasskeyFixture(t)
 	ctx := context.Background()
-	k := newSoftKey(t, algES256)
+	k := softauthn.New(t, softauthn.ES256)
 
 	opts, id, err := f.p.BeginRegistration(ctx, alice)
 	if err != nil {
@@ -252,26 +268,26 @@ func TestPasskeyRegisterAndSignIn(t *testing.T) {
 		}
 	}
 
-	created, err := f.p.FinishRegistration(ctx, id, alice, "  MacBook Touch ID \t", k.mustCreate(t, opts))
+	created, err := f.p.FinishRegistration(ctx, id, alice, "  MacBook Touch ID \t", k.MustCreate(t, opts))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(created.ID, PasskeyIDPrefix) || len(created.ID) != len(PasskeyIDPrefix)+26 {
 		t.Errorf("passkey id %q: want %s and 26 base32 characters", created.ID, PasskeyIDPrefix)
 	}
-	if created.UserID != alice.ID || !bytes.Equal(created.CredentialID, k.credID) || created.Name != "MacBook Touch ID" ||
+	if created.UserID != alice.ID || !bytes.Equal(created.CredentialID, k.CredentialID) || created.Name != "MacBook Touch ID" ||
 		!created.CreatedAt.Equal(f.clock.now()) || !created.LastUsedAt.IsZero() {
 		t.Errorf("registered %+v", created)
 	}
-	if got := f.store.byCredential(t, k.credID); got.ID != created.ID {
+	if got := f.store.byCredential(t, k.CredentialID); got.ID != created.ID {
 		t.Fatalf("stored passkey %s, returned %s", got.ID, created.ID)
 	}
 	cred := storedCredential(t, created)
 	if !cred.Flags.UserVerified || cred.AttestationFormat != "none" || cred.Authenticator.SignCount != 0 {
 		t.Errorf("stored credential: flags %+v, format %q, count %d", cred.Flags, cred.AttestationFormat, cred.Authenticator.SignCount)
 	}
-	if !bytes.Equal(k.userHandle, []byte(alice.ID)) {
-		t.Errorf("the user handle is %q, want the account id, never the email", k.userHandle)
+	if !bytes.Equal(k.UserHandle, []byte(alice.ID)) {
+		t.Errorf("the user handle is %q, want the account id, never the email", k.UserHandle)
 	}
 
 	// Sign in with the passkey alone, twice.
@@ -288,23 +304,23 @@ func TestPasskeyRegisterAndSignIn(t *testing.T) {
 		if ro.PublicKey.RPID != "conclave.test" || ro.PublicKey.UserVerification != "required" || len(ro.PublicKey.AllowCredentials) != 0 {
 			t.Errorf("request options %s: want rpId, user verification required and no allowCredentials", opts)
 		}
-		userID, updated, err := f.p.FinishLogin(ctx, id, k.mustGet(t, opts))
+		userID, updated, err := f.p.FinishLogin(ctx, id, k.MustGet(t, opts))
 		if err != nil {
 			t.Fatalf("sign-in %d: %v", i, err)
 		}
 		if userID != alice.ID || updated.ID != created.ID || !updated.LastUsedAt.Equal(f.clock.now()) {
 			t.Errorf("sign-in %d: user %q, passkey %+v", i, userID, updated)
 		}
-		stored := f.store.byCredential(t, k.credID)
-		if c := storedCredential(t, stored); c.Authenticator.SignCount != k.counter || !stored.LastUsedAt.Equal(f.clock.now()) {
-			t.Errorf("sign-in %d: stored count %d (authenticator %d), last used %v", i, c.Authenticator.SignCount, k.counter, stored.LastUsedAt)
+		stored := f.store.byCredential(t, k.CredentialID)
+		if c := storedCredential(t, stored); c.Authenticator.SignCount != k.Counter || !stored.LastUsedAt.Equal(f.clock.now()) {
+			t.Errorf("sign-in %d: stored count %d (authenticator %d), last used %v", i, c.Authenticator.SignCount, k.Counter, stored.LastUsedAt)
 		}
 	}
 }
 
 func TestPasskeyEdDSA(t *testing.T) {
 	f := newPasskeyFixture(t)
-	k := newSoftKey(t, algEdDSA)
+	k := softauthn.New(t, softauthn.EdDSA)
 	f.register(t, bob, k, "YubiKey")
 	if userID, _, err := f.signIn(t, k); err != nil || userID != bob.ID {
 		t.Fatalf("sign-in with an Ed25519 passkey: %q, %v", userID, err)
@@ -314,7 +330,7 @@ func TestPasskeyEdDSA(t *testing.T) {
 func TestPasskeySecondFactor(t *testing.T) {
 	f := newPasskeyFixture(t)
 	ctx := context.Background()
-	phone, laptop := newSoftKey(t, algES256), newSoftKey(t, algES256)
+	phone, laptop := softauthn.New(t, softauthn.ES256), softauthn.New(t, softauthn.ES256)
 	f.register(t, alice, phone, "phone")
 	registered := f.register(t, alice, laptop, "laptop")
 
@@ -330,19 +346,19 @@ func TestPasskeySecondFactor(t *testing.T) {
 	for _, c := range ro.PublicKey.AllowCredentials {
 		offered = append(offered, c.ID)
 	}
-	want := []string{b64.EncodeToString(phone.credID), b64.EncodeToString(laptop.credID)}
+	want := []string{b64.EncodeToString(phone.CredentialID), b64.EncodeToString(laptop.CredentialID)}
 	if !slices.Equal(offered, want) || ro.PublicKey.UserVerification != "required" {
 		t.Errorf("second factor options offer %v with user verification %q; want %v, required", offered, ro.PublicKey.UserVerification, want)
 	}
 	f.clock.advance(time.Second)
-	updated, err := f.p.FinishSecondFactor(ctx, id, alice, laptop.mustGet(t, opts))
+	updated, err := f.p.FinishSecondFactor(ctx, id, alice, laptop.MustGet(t, opts))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if updated.ID != registered.ID || !updated.LastUsedAt.Equal(f.clock.now()) {
 		t.Errorf("second factor answered %+v", updated)
 	}
-	if c := storedCredential(t, f.store.byCredential(t, laptop.credID)); c.Authenticator.SignCount != 1 {
+	if c := storedCredential(t, f.store.byCredential(t, laptop.CredentialID)); c.Authenticator.SignCount != 1 {
 		t.Errorf("stored count %d after one use", c.Authenticator.SignCount)
 	}
 
@@ -355,7 +371,7 @@ func TestPasskeySecondFactor(t *testing.T) {
 func TestPasskeySecondFactorOtherAccountsCredential(t *testing.T) {
 	f := newPasskeyFixture(t)
 	ctx := context.Background()
-	aliceKey, bobKey := newSoftKey(t, algES256), newSoftKey(t, algES256)
+	aliceKey, bobKey := softauthn.New(t, softauthn.ES256), softauthn.New(t, softauthn.ES256)
 	f.register(t, alice, aliceKey, "alice's")
 	f.register(t, bob, bobKey, "bob's")
 
@@ -365,11 +381,11 @@ func TestPasskeySecondFactorOtherAccountsCredential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bobKey.get(t, opts); !errors.Is(err, errNotAllowed) {
+	if _, err := bobKey.Get(t, opts); !errors.Is(err, softauthn.ErrNotAllowed) {
 		t.Fatalf("a browser offers bob's passkey for alice: %v", err)
 	}
-	bobKey.ignoreAllowList = true
-	if _, err := f.p.FinishSecondFactor(ctx, id, alice, bobKey.mustGet(t, opts)); !errors.Is(err, ErrPasskeyFailed) {
+	bobKey.IgnoreAllowList = true
+	if _, err := f.p.FinishSecondFactor(ctx, id, alice, bobKey.MustGet(t, opts)); !errors.Is(err, ErrPasskeyFailed) {
 		t.Errorf("bob's passkey as alice's second factor: %v, want ErrPasskeyFailed", err)
 	}
 	// Nor does bob's ceremony accept alice's passkey.
@@ -377,8 +393,8 @@ func TestPasskeySecondFactorOtherAccountsCredential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	aliceKey.ignoreAllowList = true
-	if _, err := f.p.FinishSecondFactor(ctx, id, bob, aliceKey.mustGet(t, opts)); !errors.Is(err, ErrPasskeyFailed) {
+	aliceKey.IgnoreAllowList = true
+	if _, err := f.p.FinishSecondFactor(ctx, id, bob, aliceKey.MustGet(t, opts)); !errors.Is(err, ErrPasskeyFailed) {
 		t.Errorf("alice's passkey as bob's second factor: %v, want ErrPasskeyFailed", err)
 	}
 	// A second factor challenge is alice's: bob cannot redeem it, even
@@ -387,7 +403,7 @@ func TestPasskeySecondFactorOtherAccountsCredential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.p.FinishSecondFactor(ctx, id, bob, aliceKey.mustGet(t, opts)); !errors.Is(err, ErrChallengeUnknown) {
+	if _, err := f.p.FinishSecondFactor(ctx, id, bob, aliceKey.MustGet(t, opts)); !errors.Is(err, ErrChallengeUnknown) {
 		t.Errorf("alice's challenge redeemed as bob: %v, want ErrChallengeUnknown", err)
 	}
 	// And a passkey removed between Begin and Finish no longer counts.
@@ -395,8 +411,8 @@ func TestPasskeySecondFactorOtherAccountsCredential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.store.remove(f.store.byCredential(t, aliceKey.credID).ID)
-	if _, err := f.p.FinishSecondFactor(ctx, id, alice, aliceKey.mustGet(t, opts)); !errors.Is(err, ErrPasskeyFailed) {
+	f.store.remove(f.store.byCredential(t, aliceKey.CredentialID).ID)
+	if _, err := f.p.FinishSecondFactor(ctx, id, alice, aliceKey.MustGet(t, opts)); !errors.Is(err, ErrPasskeyFailed) {
 		t.Errorf("a removed passkey as second factor: %v, want ErrPasskeyFailed", err)
 	}
 }
@@ -409,26 +425,26 @@ func TestPasskeyRefused(t *testing.T) {
 	// be refused for what it names, not for something else.
 	for _, c := range []struct {
 		name, why string
-		spoil     func(k *softKey)
+		spoil     func(k *softauthn.Authenticator)
 	}{
-		{"wrong origin", "origin", func(k *softKey) { k.origin = "https://evil.example" }},
-		{"origin on http", "origin", func(k *softKey) { k.origin = "http://conclave.test:8443" }},
-		{"origin on another port", "origin", func(k *softKey) { k.origin = "https://conclave.test" }},
-		{"wrong RP id", "rp hash", func(k *softKey) { k.rpID = "evil.example" }},
-		{"parent domain as RP id", "rp hash", func(k *softKey) { k.rpID = "test" }},
-		{"user not verified", "user verification", func(k *softKey) { k.flags = flagUP }},
-		{"user not present", "user presence", func(k *softKey) { k.flags = flagUV }},
-		{"backup state without backup eligibility", "backup", func(k *softKey) { k.flags |= 0x10 }},
+		{"wrong origin", "origin", func(k *softauthn.Authenticator) { k.Origin = "https://evil.example" }},
+		{"origin on http", "origin", func(k *softauthn.Authenticator) { k.Origin = "http://conclave.test:8443" }},
+		{"origin on another port", "origin", func(k *softauthn.Authenticator) { k.Origin = "https://conclave.test" }},
+		{"wrong RP id", "rp hash", func(k *softauthn.Authenticator) { k.RPID = "evil.example" }},
+		{"parent domain as RP id", "rp hash", func(k *softauthn.Authenticator) { k.RPID = "test" }},
+		{"user not verified", "user verification", func(k *softauthn.Authenticator) { k.Flags = softauthn.FlagUP }},
+		{"user not present", "user presence", func(k *softauthn.Authenticator) { k.Flags = softauthn.FlagUV }},
+		{"backup state without backup eligibility", "backup", func(k *softauthn.Authenticator) { k.Flags |= 0x10 }},
 	} {
 		t.Run(c.name+"/registration", func(t *testing.T) {
 			f := newPasskeyFixture(t)
-			k := newSoftKey(t, algES256)
+			k := softauthn.New(t, softauthn.ES256)
 			c.spoil(k)
 			opts, id, err := f.p.BeginRegistration(context.Background(), alice)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = f.p.FinishRegistration(context.Background(), id, alice, "key", k.mustCreate(t, opts))
+			_, err = f.p.FinishRegistration(context.Background(), id, alice, "key", k.MustCreate(t, opts))
 			if !errors.Is(err, ErrPasskeyFailed) || !strings.Contains(strings.ToLower(err.Error()), c.why) {
 				t.Fatalf("FinishRegistration: %v, want ErrPasskeyFailed for %q", err, c.why)
 			}
@@ -439,9 +455,9 @@ func TestPasskeyRefused(t *testing.T) {
 		for _, ceremony := range []string{"sign-in", "second factor"} {
 			t.Run(c.name+"/"+ceremony, func(t *testing.T) {
 				f := newPasskeyFixture(t)
-				k := newSoftKey(t, algES256)
+				k := softauthn.New(t, softauthn.ES256)
 				f.register(t, alice, k, "key")
-				before := f.store.byCredential(t, k.credID)
+				before := f.store.byCredential(t, k.CredentialID)
 				c.spoil(k)
 				var err error
 				if ceremony == "sign-in" {
@@ -451,12 +467,12 @@ func TestPasskeyRefused(t *testing.T) {
 					if berr != nil {
 						t.Fatal(berr)
 					}
-					_, err = f.p.FinishSecondFactor(context.Background(), id, alice, k.mustGet(t, opts))
+					_, err = f.p.FinishSecondFactor(context.Background(), id, alice, k.MustGet(t, opts))
 				}
 				if !errors.Is(err, ErrPasskeyFailed) || !strings.Contains(strings.ToLower(err.Error()), c.why) {
 					t.Fatalf("%v, want ErrPasskeyFailed for %q", err, c.why)
 				}
-				if after := f.store.byCredential(t, k.credID); !bytes.Equal(after.Credential, before.Credential) || !after.LastUsedAt.IsZero() {
+				if after := f.store.byCredential(t, k.CredentialID); !bytes.Equal(after.Credential, before.Credential) || !after.LastUsedAt.IsZero() {
 					t.Error("a refused ceremony changed the stored passkey")
 				}
 			})
@@ -467,9 +483,9 @@ func TestPasskeyRefused(t *testing.T) {
 func TestPasskeyRefusedResponses(t *testing.T) {
 	f := newPasskeyFixture(t)
 	ctx := context.Background()
-	k := newSoftKey(t, algES256)
+	k := softauthn.New(t, softauthn.ES256)
 	f.register(t, alice, k, "key")
-	bobKey := newSoftKey(t, algES256)
+	bobKey := softauthn.New(t, softauthn.ES256)
 	f.register(t, bob, bobKey, "key")
 
 	// Each case edits a valid sign-in response.
@@ -479,11 +495,11 @@ func TestPasskeyRefusedResponses(t *testing.T) {
 	}{
 		{"signature of another message", "signature", func(t *testing.T, resp map[string]any) {
 			r := resp["response"].(map[string]any)
-			r["signature"] = b64.EncodeToString(k.sign(t, []byte("something else")))
+			r["signature"] = b64.EncodeToString(k.Sign(t, []byte("something else")))
 		}},
 		{"clientDataJSON of another challenge", "challenge", func(t *testing.T, resp map[string]any) {
 			r := resp["response"].(map[string]any)
-			r["clientDataJSON"] = b64.EncodeToString(k.clientData("webauthn.get", b64.EncodeToString(make([]byte, 32))))
+			r["clientDataJSON"] = b64.EncodeToString(k.ClientData("webauthn.get", b64.EncodeToString(make([]byte, 32))))
 		}},
 		{"clientDataJSON of a registration", "ceremony type", func(t *testing.T, resp map[string]any) {
 			r := resp["response"].(map[string]any)
@@ -501,7 +517,7 @@ func TestPasskeyRefusedResponses(t *testing.T) {
 			resp["id"], resp["rawId"] = other, other
 		}},
 		{"bob's credential with alice's signature", "signature", func(t *testing.T, resp map[string]any) {
-			id := b64.EncodeToString(bobKey.credID)
+			id := b64.EncodeToString(bobKey.CredentialID)
 			resp["id"], resp["rawId"] = id, id
 			resp["response"].(map[string]any)["userHandle"] = b64.EncodeToString([]byte(bob.ID))
 		}},
@@ -513,7 +529,7 @@ func TestPasskeyRefusedResponses(t *testing.T) {
 				t.Fatal(err)
 			}
 			var resp map[string]any
-			if err := json.Unmarshal(k.mustGet(t, opts), &resp); err != nil {
+			if err := json.Unmarshal(k.MustGet(t, opts), &resp); err != nil {
 				t.Fatal(err)
 			}
 			c.edit(t, resp)
@@ -538,26 +554,26 @@ func TestPasskeyRefusedResponses(t *testing.T) {
 
 func TestPasskeyAlgorithmNotOffered(t *testing.T) {
 	f := newPasskeyFixture(t)
-	k := newSoftKey(t, algES384)
+	k := softauthn.New(t, softauthn.ES384)
 	opts, id, err := f.p.BeginRegistration(context.Background(), alice)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.p.FinishRegistration(context.Background(), id, alice, "p384", k.mustCreate(t, opts)); !errors.Is(err, ErrPasskeyFailed) {
+	if _, err := f.p.FinishRegistration(context.Background(), id, alice, "p384", k.MustCreate(t, opts)); !errors.Is(err, ErrPasskeyFailed) {
 		t.Fatalf("an ES384 credential, not offered: %v, want ErrPasskeyFailed", err)
 	}
 }
 
 func TestPasskeySignatureCounter(t *testing.T) {
 	f := newPasskeyFixture(t)
-	k := newSoftKey(t, algES256)
+	k := softauthn.New(t, softauthn.ES256)
 	f.register(t, alice, k, "key")
 	for range 3 {
 		if _, _, err := f.signIn(t, k); err != nil {
 			t.Fatal(err)
 		}
 	}
-	stored := f.store.byCredential(t, k.credID)
+	stored := f.store.byCredential(t, k.CredentialID)
 
 	for _, c := range []struct {
 		name    string
@@ -568,27 +584,27 @@ func TestPasskeySignatureCounter(t *testing.T) {
 		{"stays", 3, 0},
 		{"falls to zero", 0, 0},
 	} {
-		k.counter, k.step = c.counter, c.step
+		k.Counter, k.Step = c.counter, c.step
 		_, _, err := f.signIn(t, k)
 		if !errors.Is(err, ErrPasskeyCloned) || !errors.Is(err, ErrPasskeyFailed) {
-			t.Errorf("counter %s (%d after 3): %v, want ErrPasskeyCloned, an ErrPasskeyFailed", c.name, k.counter, err)
+			t.Errorf("counter %s (%d after 3): %v, want ErrPasskeyCloned, an ErrPasskeyFailed", c.name, k.Counter, err)
 		}
-		if after := f.store.byCredential(t, k.credID); !bytes.Equal(after.Credential, stored.Credential) || !after.LastUsedAt.Equal(stored.LastUsedAt) {
+		if after := f.store.byCredential(t, k.CredentialID); !bytes.Equal(after.Credential, stored.Credential) || !after.LastUsedAt.Equal(stored.LastUsedAt) {
 			t.Errorf("counter %s: the refused sign-in changed the stored passkey", c.name)
 		}
 	}
 	// The genuine authenticator, further on, still signs in.
-	k.counter, k.step = 3, 5
+	k.Counter, k.Step = 3, 5
 	if _, _, err := f.signIn(t, k); err != nil {
 		t.Fatalf("counter 8 after 3: %v", err)
 	}
-	if c := storedCredential(t, f.store.byCredential(t, k.credID)); c.Authenticator.SignCount != 8 {
+	if c := storedCredential(t, f.store.byCredential(t, k.CredentialID)); c.Authenticator.SignCount != 8 {
 		t.Errorf("stored count %d, want 8", c.Authenticator.SignCount)
 	}
 
 	// An authenticator without a counter (synced passkeys) always says 0.
-	synced := newSoftKey(t, algES256)
-	synced.step = 0
+	synced := softauthn.New(t, softauthn.ES256)
+	synced.Step = 0
 	f.register(t, bob, synced, "iCloud Keychain")
 	for i := range 3 {
 		if _, _, err := f.signIn(t, synced); err != nil {
@@ -600,8 +616,8 @@ func TestPasskeySignatureCounter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k.counter, k.step = 2, 0
-	if _, err := f.p.FinishSecondFactor(context.Background(), id, alice, k.mustGet(t, opts)); !errors.Is(err, ErrPasskeyCloned) {
+	k.Counter, k.Step = 2, 0
+	if _, err := f.p.FinishSecondFactor(context.Background(), id, alice, k.MustGet(t, opts)); !errors.Is(err, ErrPasskeyCloned) {
 		t.Errorf("second factor with the counter going backwards: %v, want ErrPasskeyCloned", err)
 	}
 }
@@ -609,7 +625,7 @@ func TestPasskeySignatureCounter(t *testing.T) {
 func TestPasskeyExcludedOnReregistration(t *testing.T) {
 	f := newPasskeyFixture(t)
 	ctx := context.Background()
-	k := newSoftKey(t, algES256)
+	k := softauthn.New(t, softauthn.ES256)
 	first := f.register(t, alice, k, "key")
 
 	opts, id, err := f.p.BeginRegistration(ctx, alice)
@@ -620,16 +636,16 @@ func TestPasskeyExcludedOnReregistration(t *testing.T) {
 	if err := json.Unmarshal(opts, &o); err != nil {
 		t.Fatal(err)
 	}
-	if len(o.PublicKey.ExcludeCredentials) != 1 || o.PublicKey.ExcludeCredentials[0].ID != b64.EncodeToString(k.credID) ||
+	if len(o.PublicKey.ExcludeCredentials) != 1 || o.PublicKey.ExcludeCredentials[0].ID != b64.EncodeToString(k.CredentialID) ||
 		o.PublicKey.ExcludeCredentials[0].Type != "public-key" {
 		t.Fatalf("excludeCredentials %+v, want the registered credential", o.PublicKey.ExcludeCredentials)
 	}
-	if _, err := k.create(t, opts); !errors.Is(err, errExcluded) {
+	if _, err := k.Create(t, opts); !errors.Is(err, softauthn.ErrExcluded) {
 		t.Fatalf("the authenticator made a second credential: %v", err)
 	}
 	// A client that ignores the exclusion and sends the same credential.
-	k.ignoreExclusions = true
-	if _, err := f.p.FinishRegistration(ctx, id, alice, "again", k.mustCreate(t, opts)); !errors.Is(err, ErrPasskeyExists) || !errors.Is(err, ErrPasskeyFailed) {
+	k.IgnoreExclusions = true
+	if _, err := f.p.FinishRegistration(ctx, id, alice, "again", k.MustCreate(t, opts)); !errors.Is(err, ErrPasskeyExists) || !errors.Is(err, ErrPasskeyFailed) {
 		t.Errorf("re-registering a credential: %v, want ErrPasskeyExists", err)
 	}
 	// Nor can bob register alice's credential as his.
@@ -637,10 +653,10 @@ func TestPasskeyExcludedOnReregistration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.p.FinishRegistration(ctx, id, bob, "alice's", k.mustCreate(t, opts)); !errors.Is(err, ErrPasskeyExists) {
+	if _, err := f.p.FinishRegistration(ctx, id, bob, "alice's", k.MustCreate(t, opts)); !errors.Is(err, ErrPasskeyExists) {
 		t.Errorf("registering alice's credential for bob: %v, want ErrPasskeyExists", err)
 	}
-	if got := f.store.byCredential(t, k.credID); got.ID != first.ID || got.UserID != alice.ID || len(f.store.keys) != 1 {
+	if got := f.store.byCredential(t, k.CredentialID); got.ID != first.ID || got.UserID != alice.ID || len(f.store.keys) != 1 {
 		t.Errorf("the store changed: %+v (%d passkeys)", got, len(f.store.keys))
 	}
 }
@@ -649,7 +665,7 @@ func TestPasskeyLimit(t *testing.T) {
 	f := newPasskeyFixture(t)
 	ctx := context.Background()
 	for i := range MaxPasskeysPerUser - 1 {
-		f.register(t, alice, newSoftKey(t, algES256), fmt.Sprintf("key %d", i))
+		f.register(t, alice, softauthn.New(t, softauthn.ES256), fmt.Sprintf("key %d", i))
 	}
 	// Two registrations begun with room for one: the second to finish is
 	// refused.
@@ -661,10 +677,10 @@ func TestPasskeyLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.p.FinishRegistration(ctx, id1, alice, "tenth", newSoftKey(t, algES256).mustCreate(t, opts1)); err != nil {
+	if _, err := f.p.FinishRegistration(ctx, id1, alice, "tenth", softauthn.New(t, softauthn.ES256).MustCreate(t, opts1)); err != nil {
 		t.Fatalf("the tenth passkey: %v", err)
 	}
-	if _, err := f.p.FinishRegistration(ctx, id2, alice, "eleventh", newSoftKey(t, algES256).mustCreate(t, opts2)); !errors.Is(err, ErrTooManyPasskeys) {
+	if _, err := f.p.FinishRegistration(ctx, id2, alice, "eleventh", softauthn.New(t, softauthn.ES256).MustCreate(t, opts2)); !errors.Is(err, ErrTooManyPasskeys) {
 		t.Errorf("an eleventh passkey: %v, want ErrTooManyPasskeys", err)
 	}
 	if _, _, err := f.p.BeginRegistration(ctx, alice); !errors.Is(err, ErrTooManyPasskeys) {
@@ -674,7 +690,7 @@ func TestPasskeyLimit(t *testing.T) {
 		t.Errorf("%d passkeys stored", len(list))
 	}
 	// Another account is not affected.
-	f.register(t, bob, newSoftKey(t, algES256), "bob's")
+	f.register(t, bob, softauthn.New(t, softauthn.ES256), "bob's")
 }
 
 // TestPasskeyLimitConcurrent finishes registrations begun together, at
@@ -685,7 +701,7 @@ func TestPasskeyLimitConcurrent(t *testing.T) {
 	f := newPasskeyFixture(t)
 	ctx := context.Background()
 	for i := range MaxPasskeysPerUser - 2 {
-		f.register(t, alice, newSoftKey(t, algES256), fmt.Sprintf("key %d", i))
+		f.register(t, alice, softauthn.New(t, softauthn.ES256), fmt.Sprintf("key %d", i))
 	}
 	const n = MaxPasskeyChallengesPerUser
 	type begun struct {
@@ -698,7 +714,7 @@ func TestPasskeyLimitConcurrent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		started = append(started, begun{id, newSoftKey(t, algES256).mustCreate(t, opts)})
+		started = append(started, begun{id, softauthn.New(t, softauthn.ES256).MustCreate(t, opts)})
 	}
 	errs := make(chan error, n)
 	f.store.overlapWatch.Store(true)
@@ -744,12 +760,12 @@ func BenchmarkPasskeyBeginLogin(b *testing.B) {
 func BenchmarkPasskeyFinishLogin(b *testing.B) {
 	f := newPasskeyFixture(b)
 	ctx := context.Background()
-	k := newSoftKey(b, algES256)
+	k := softauthn.New(b, softauthn.ES256)
 	opts, id, err := f.p.BeginRegistration(ctx, alice)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := f.p.FinishRegistration(ctx, id, alice, "key", k.mustCreate(b, opts)); err != nil {
+	if _, err := f.p.FinishRegistration(ctx, id, alice, "key", k.MustCreate(b, opts)); err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
@@ -758,10 +774,23 @@ func BenchmarkPasskeyFinishLogin(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		resp := k.mustGet(b, opts)
+		resp := k.MustGet(b, opts)
 		b.StartTimer()
 		if _, _, err := f.p.FinishLogin(ctx, id, resp); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
+
+// The options a Begin returns are the {"publicKey": …} object.
+type creationOptions struct {
+	PublicKey softauthn.CreationOptions `json:"publicKey"`
+}
+
+type requestOptions struct {
+	PublicKey softauthn.RequestOptions `json:"publicKey"`
+}
+
+var b64 = base64.RawURLEncoding
+
+const defaultOrigin = softauthn.DefaultOrigin

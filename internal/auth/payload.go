@@ -13,7 +13,7 @@ import (
 // claimNames are the claims Conclave reads, exactly as they are spelt on
 // the wire (token.Claims).
 func claimNames() []string {
-	return []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "room", "name", "grants"}
+	return []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "room", "name", "grants", "owner"}
 }
 
 // grantNames are the members of "grants" Conclave reads (token.Grants).

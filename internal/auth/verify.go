@@ -51,6 +51,12 @@ type Verifier struct {
 	// OnTouchError, if set, hears of a failure to record a personal
 	// token's last use (which does not refuse the token).
 	OnTouchError func(error)
+	// ServerKeyID is the id of the server's own key, the only key whose
+	// tokens may carry the owner claim (owner.go); "" refuses every
+	// token that carries one. Users must be set with it.
+	ServerKeyID string
+	// Users finds the account an owner claim names.
+	Users UserLookup
 }
 
 // tokenHeader is the JOSE header as Verify reads it before parsing.
@@ -67,7 +73,8 @@ type tokenHeader struct {
 //
 // On success claims.Issuer is the id of the API key that signed the token,
 // or for a personal token the user id of its account (claims.ID is then
-// the token's record id).
+// the token's record id), or for a token the server's own key signed the
+// user id its owner claim names.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*token.Claims, error) {
 	if v == nil || v.Keys == nil {
 		return nil, errors.New("auth: verifier has no key lookup")
@@ -126,6 +133,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*token.Claims, error
 		return nil, tokenErr(CodeMalformed, "token cannot be decoded")
 	}
 	if err := v.checkClaims(&claims, hdr.Kid); err != nil {
+		return nil, err
+	}
+	if err := v.checkOwner(ctx, &claims, hdr.Kid); err != nil {
 		return nil, err
 	}
 	return &claims, nil

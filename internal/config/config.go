@@ -29,6 +29,12 @@ type Config struct {
 	// mode hands out join tokens to anyone who can reach /dev/token, so
 	// without it Validate refuses such an address.
 	DevListenAny bool `yaml:"dev_listen_any"`
+	// PublicURL is the origin browsers reach the server at
+	// ("https://meet.example.org", no path). Passkeys are bound to its
+	// host (the WebAuthn relying party id) and accepted from it alone.
+	// Empty: passkeys are off, except in dev mode, where they work on
+	// https://localhost:<port>.
+	PublicURL string `yaml:"public_url"`
 
 	TLS    TLS    `yaml:"tls"`
 	Tokens Tokens `yaml:"tokens"`

@@ -264,6 +264,55 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestPublicURL: public_url is an https origin on a DNS name, written as
+// browsers write origins; anything else names the key and says why.
+func TestPublicURL(t *testing.T) {
+	for _, tt := range []struct {
+		url  string
+		want string // "" valid; else a part of the error
+	}{
+		{"https://meet.example.org", ""},
+		{"https://meet.example.org:8443", ""},
+		{"https://meet.example.org:443", ""},
+		{"https://localhost:8443", ""},
+		{"https://xn--bcher-kva.example", ""},
+		{"https://conclave", ""},
+		{"http://meet.example.org", "not an https origin"},
+		{"https://meet.example.org/", "no path"},
+		{"https://meet.example.org/app", "no path"},
+		{"https://meet.example.org?x=1", "not an https origin"},
+		{"https://meet.example.org#x", "not an https origin"},
+		{"https://user@meet.example.org", "not an https origin"},
+		{"meet.example.org", "not an https origin"},
+		{"https://", "not an https origin"},
+		{"https://meet.example.org:", "not an https origin"},
+		{"https://*.example.org", "not an https origin"},
+		{"https://Meet.Example.org", "lower case"},
+		{"HTTPS://meet.example.org", "lower case"},
+		{"https://192.0.2.7", "not an IP address"},
+		{"https://[2001:db8::7]:8443", "not an IP address"},
+		{"https://bücher.example", "not a DNS name"},
+		{"https://meet_1.example.org", "not a DNS name"},
+		{"https://-meet.example.org", "not a DNS name"},
+		{"https://meet.example.org.", "not a DNS name"},
+		{"https://" + strings.Repeat("a", 64) + ".example", "not a DNS name"},
+	} {
+		c := Default()
+		c.PublicURL = tt.url
+		err := c.Validate()
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%q refused: %v", tt.url, err)
+		case tt.want != "" && (err == nil || !strings.HasPrefix(err.Error(), "public_url: ") || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%q: %v, want public_url: …%s…", tt.url, err, tt.want)
+		}
+	}
+	c, err := Load("", []string{"CONCLAVE_PUBLIC_URL=https://meet.example.org"})
+	if err != nil || c.PublicURL != "https://meet.example.org" {
+		t.Errorf("Load with CONCLAVE_PUBLIC_URL: %q, %v", c.PublicURL, err)
+	}
+}
+
 // TestDevListensOnLoopback: dev mode refuses a listen address beyond
 // loopback unless dev_listen_any is set, and the error names the flag.
 func TestDevListensOnLoopback(t *testing.T) {
@@ -315,6 +364,7 @@ func TestEveryKeyOverridable(t *testing.T) {
 	vars := EnvVars() // panics on a name collision
 	for _, name := range []string{
 		"CONCLAVE_ADDR", "CONCLAVE_RTC_PORT", "CONCLAVE_ADMIN_ADDR", "CONCLAVE_DATA_DIR", "CONCLAVE_DEV", "CONCLAVE_DEV_LISTEN_ANY",
+		"CONCLAVE_PUBLIC_URL",
 		"CONCLAVE_TLS_CERT_FILE", "CONCLAVE_TLS_KEY_FILE", "CONCLAVE_TLS_HOSTS",
 		"CONCLAVE_TOKENS_MAX_LIFETIME",
 		"CONCLAVE_ROOMS_AUTO_CREATE", "CONCLAVE_ROOMS_MAX_PARTICIPANTS", "CONCLAVE_ROOMS_EMPTY_TIMEOUT", "CONCLAVE_ROOMS_MAX_ROOMS", "CONCLAVE_ROOMS_E2EE",

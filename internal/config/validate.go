@@ -37,6 +37,11 @@ func (c Config) Validate() error {
 			bad("admin_addr", "%v", err)
 		}
 	}
+	if c.PublicURL != "" {
+		if err := checkPublicURL(c.PublicURL); err != nil {
+			bad("public_url", "%v", err)
+		}
+	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		bad("data_dir", "must not be empty")
 	}
@@ -174,6 +179,49 @@ func checkHostPort(addr string) error {
 		return fmt.Errorf("port must be 0..65535, got %q", port)
 	}
 	return nil
+}
+
+// checkPublicURL accepts an https origin, scheme://host[:port], whose
+// host is a DNS name in lower case: the host becomes the WebAuthn relying
+// party id, which may be neither an IP address nor a Unicode name (its
+// A-label, xn--…, is accepted).
+func checkPublicURL(s string) error {
+	canon, ok := CanonicalOrigin(s)
+	if !ok || !strings.HasPrefix(canon, "https://") {
+		return fmt.Errorf("%q is not an https origin like https://meet.example.org or https://meet.example.org:8443 (no path, not even a trailing /)", s)
+	}
+	if canon != s && canon+":443" != s {
+		return fmt.Errorf("%q must be written in lower case, as %q", s, canon)
+	}
+	u, _ := url.Parse(canon)
+	host := u.Hostname()
+	if _, err := netip.ParseAddr(host); err == nil {
+		return fmt.Errorf("%q: the host must be a DNS name, not an IP address: passkeys are bound to a name (WebAuthn refuses IP addresses)", s)
+	}
+	if !isDNSName(host) {
+		return fmt.Errorf("%q: the host %q is not a DNS name (letters, digits and hyphens in dot-separated labels; write a Unicode name as its xn-- form)", s, host)
+	}
+	return nil
+}
+
+// isDNSName reports whether h is a lower-case DNS name: labels of 1 to 63
+// of [a-z0-9-], not starting or ending with a hyphen, 253 bytes at most.
+func isDNSName(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // checkOrigin accepts exactly scheme://host[:port]: origins are compared

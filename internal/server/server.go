@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -175,7 +176,9 @@ func (s *Server) build(ctx context.Context) (err error) {
 		return err
 	}
 
-	verifier := &auth.Verifier{Keys: s.store, MaxLifetime: cfg.Tokens.MaxLifetime}
+	// Both verifiers know the server's key: the host join tokens it signs
+	// for an account (the owner claim) are that account's.
+	verifier := &auth.Verifier{Keys: s.store, MaxLifetime: cfg.Tokens.MaxLifetime, ServerKeyID: s.serverKey.ID, Users: s.store}
 	s.signal = signal.NewHandler(signal.Config{
 		Verifier:          verifier,
 		TokenErrorCode:    auth.Code,
@@ -197,6 +200,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	})
 	// The REST API also takes personal API tokens; signaling does not.
 	apiVerifier := &auth.Verifier{Keys: s.store, Personal: s.store, MaxLifetime: cfg.Tokens.MaxLifetime,
+		ServerKeyID: s.serverKey.ID, Users: s.store,
 		OnTouchError: func(err error) { log.Warn("personal token: last use not recorded", "err", err) }}
 	api := httpapi.New(httpapi.Config{
 		Verifier:        apiVerifier,
@@ -213,13 +217,23 @@ func (s *Server) build(ctx context.Context) (err error) {
 	}
 	signinPolicy := guard.DefaultSigninPolicy
 	signinPolicy.LockFor = cfg.Accounts.LockDuration
+	passkeys, err := s.passkeys()
+	if err != nil {
+		return err
+	}
 	accts, err := accounts.New(accounts.Config{
 		Store:    s.store,
 		Hasher:   hasher,
 		Tracker:  guard.NewSigninTracker(signinPolicy, nil),
 		Accounts: cfg.Accounts,
 		Events:   s.rooms,
+		Passkeys: passkeys,
 		Logger:   log.With("component", "accounts"),
+
+		Rooms:                s.rooms,
+		ServerKey:            s.serverKey,
+		Verifier:             apiVerifier,
+		JoinTokenMaxLifetime: cfg.Tokens.MaxLifetime,
 	})
 	if err != nil {
 		return err
@@ -259,6 +273,34 @@ func (s *Server) build(ctx context.Context) (err error) {
 		s.admin = &http.Server{Handler: amux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	}
 	return nil
+}
+
+// passkeys returns the WebAuthn relying party: public_url's host and
+// origin; in dev mode without it, localhost and https://localhost:<the
+// port listened on>; otherwise nil (passkeys unavailable).
+func (s *Server) passkeys() (*auth.Passkeys, error) {
+	var rpID, origin string
+	switch {
+	case s.cfg.PublicURL != "":
+		canon, ok := config.CanonicalOrigin(s.cfg.PublicURL)
+		u, err := url.Parse(canon)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("public_url: %q is not an origin", s.cfg.PublicURL)
+		}
+		rpID, origin = u.Hostname(), canon
+	case s.cfg.Dev:
+		port := s.httpLn.Addr().(*net.TCPAddr).Port
+		rpID, origin = "localhost", "https://"+net.JoinHostPort("localhost", strconv.Itoa(port))
+	default:
+		s.log.Info("passkeys are off: set public_url to the https origin people reach this server at")
+		return nil, nil
+	}
+	p, err := auth.NewPasskeys(auth.PasskeyConfig{RPID: rpID, Origins: []string{origin}, Store: s.store})
+	if err != nil {
+		return nil, fmt.Errorf("public_url: %w", err)
+	}
+	s.log.Info("passkeys", "rp_id", rpID, "origin", origin)
+	return p, nil
 }
 
 func (s *Server) certificate() (tls.Certificate, error) {

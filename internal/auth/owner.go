@@ -1,0 +1,58 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/conclave-video/conclave/internal/store"
+	"github.com/conclave-video/conclave/token"
+)
+
+// Tokens the server issues itself (a signed-in host's join token, POST
+// /v1/meetings) are signed with the server's own key and carry the owner
+// claim: the account they act for. A verified one is the account's, as a
+// personal token is: claims.Issuer becomes the owner's user id, so the
+// rooms' one admission decision compares it with the room's owner like
+// any other issuer, and nothing downstream needs to know where it came
+// from. The claim is refused in a token of any other key (an app's key
+// cannot speak for an account), and a token of the server's key without
+// it is refused too (the server signs nothing else with it).
+
+// UserLookup finds an account by id: store.Store implements it.
+type UserLookup interface {
+	User(ctx context.Context, id string) (store.User, error)
+}
+
+// checkOwner applies the owner rules to verified claims signed by kid,
+// and makes an owner token the account's.
+func (v *Verifier) checkOwner(ctx context.Context, c *token.Claims, kid string) error {
+	serverKey := v.ServerKeyID != "" && kid == v.ServerKeyID
+	switch {
+	case c.Owner == "" && !serverKey:
+		return nil
+	case c.Owner == "":
+		return tokenErr(CodeOwner, "a token signed by the server's own key must carry the owner claim")
+	case !serverKey:
+		return tokenErr(CodeOwner, "the owner claim is accepted only in tokens the server signs itself, not in tokens of key "+kid)
+	case !strings.HasPrefix(c.Owner, store.UserOwnerPrefix) || token.ValidateIdentity(c.Owner) != nil:
+		return tokenErr(CodeOwner, "the owner claim is not an account id")
+	case c.Room == "":
+		return tokenErr(CodeOwner, "a token the server issues for an account must name its room")
+	case v.Users == nil:
+		return errors.New("auth: verifier has a server key id but no user lookup")
+	}
+	u, err := v.Users.User(ctx, c.Owner)
+	if errors.Is(err, store.ErrNotFound) {
+		return tokenErr(CodeTokenRevoked, "the account this token acts for no longer exists")
+	}
+	if err != nil {
+		return fmt.Errorf("auth: token owner: %w", err)
+	}
+	if u.Status != store.StatusActive {
+		return tokenErr(CodeTokenRevoked, "the account this token acts for is disabled")
+	}
+	c.Issuer = u.ID
+	return nil
+}
