@@ -121,6 +121,8 @@ const ACCOUNT_ERRORS: Record<string, string> = {
   too_many_tokens: 'You have as many API tokens as an account may. Revoke one you no longer use first.',
   too_many_rooms: 'The server has as many meetings open as it allows. Try again later, or close a meeting you no longer need.',
   room_exists: 'A meeting with that name exists already. Choose another name.',
+  token_owner: 'This host token was not made by this server for one of your meetings. Start the meeting again from your account.',
+  token_revoked: 'This token was revoked, or the account it acts for is disabled.',
   not_found: 'It is not there any more (it may have been removed meanwhile). Reload the page.',
   invalid_argument: 'The server could not accept what was sent.',
   body_too_large: 'What was sent is too large.',
