@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/internal/auth"
+	roompkg "github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/store"
 )
 
@@ -256,5 +257,28 @@ func TestAccountErrorSentences(t *testing.T) {
 		if !regexp.MustCompile(`(?m)^\s+` + c[1] + `: '`).Match(text) {
 			t.Errorf("error code %s has no sentence in web/app/src/text.ts", c[1])
 		}
+	}
+}
+
+// TestAccountsHost: a signed-in member hosts a meeting from the join page
+// ("New meeting"), rejoins it with a fresh host token after leaving, and
+// joins it again from the list of the account's meetings.
+func TestAccountsHost(t *testing.T) {
+	e := newEnv(t)
+	acct := e.newAccount("lee@example.org", "Lee Host", store.RoleMember)
+	r := e.scenario("accounts_host", room("accounts"), acct.env(), nil)
+	roomName, _ := r["room"].(string)
+	if roomName == "" || r["thirdRoom"] != roomName {
+		t.Errorf("hosted room %q, joined again from the list: %v", roomName, r["thirdRoom"])
+	}
+	if num(t, r, "createdStatus") != 201 || num(t, r, "freshStatus") != 200 {
+		t.Errorf("POST /v1/meetings answered %v, its join %v", r["createdStatus"], r["freshStatus"])
+	}
+	ids, _ := r["identities"].([]any)
+	if len(ids) != 3 || ids[0] == "" || ids[0] != ids[1] || ids[1] != ids[2] {
+		t.Errorf("the host's identities in its three joins: %v, want one and the same", ids)
+	}
+	if _, err := e.srv.Rooms().Get(roompkg.RoomName(roomName)); err != nil {
+		t.Errorf("the hosted room %q on the server: %v", roomName, err)
 	}
 }
