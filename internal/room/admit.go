@@ -126,8 +126,10 @@ func decide(req Request, st roomState) Decision {
 			return refuse(ErrPermissionDenied)
 		}
 		switch {
-		case !st.exists && req.Action == ActionJoin && st.autoCreate:
-			// Join creates it, owned by this key.
+		case !st.exists && req.Action == ActionJoin && st.autoCreate && !d.Key.Account():
+			// Join creates it, owned by this key. An account's rooms are
+			// made by /v1/meetings only: a host token still valid after
+			// its meeting ended must not bring the meeting back.
 		case !st.exists, st.closed:
 			return refuse(ErrRoomNotFound)
 		case st.owner != d.Key:

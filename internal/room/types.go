@@ -1,6 +1,10 @@
 package room
 
-import "github.com/conclave-video/conclave/protocol"
+import (
+	"strings"
+
+	"github.com/conclave-video/conclave/protocol"
+)
 
 // Names and ids that cross package boundaries are typed, so a participant
 // id can never be passed where an identity is meant.
@@ -21,6 +25,13 @@ type (
 	// LeaveReason says why a participant left (protocol.Reason*).
 	LeaveReason string
 )
+
+// AccountPrefix starts the user id of an account; API key ids are letters
+// and digits only, so no API key id can start with it.
+const AccountPrefix = "US_"
+
+// Account reports whether k names an account rather than an API key.
+func (k KeyID) Account() bool { return strings.HasPrefix(string(k), AccountPrefix) }
 
 // Reasons a participant leaves: the wire's, typed.
 const (
