@@ -2,7 +2,8 @@
 // docs. An administrator (made by the Go test, with an authenticator app)
 // signs in with password and TOTP and makes an invite link on #admin; a
 // newcomer opens it in another browser (the token leaves the address bar
-// at once), creates the account, protects it with a passkey (Chromium's
+// at once), creates the account, is asked to protect it first (the server
+// requires a second factor of everyone), protects it with a passkey (Chromium's
 // virtual authenticator), signs out, signs in with the passkey alone and
 // hosts a new meeting. The administrator then sees the account, makes a
 // password reset link, and the newcomer sets a new password with it.
@@ -54,8 +55,17 @@ scenario('accounts_invite', async (ctx) => {
   await signedInAs(b, newcomer.name);
   log('account created');
 
+  // The server requires a second factor of everyone: the account page
+  // says so first, and the join page offers no meeting until then.
+  await b.waitFor('"Protect your account first"', '#acct-banner:not([hidden])');
+  const banner = await textOf(b.page, '#acct-banner');
+  await b.page.click('#nav-home');
+  await b.waitFor('the join page asking to protect the account', '#meetings-protect');
+  await b.page.click('#meetings-protect');
+
   // Protect it with a passkey, then sign out and in with the passkey alone.
   const codes = await addPasskey(b, 'Phone', newcomer.password);
+  const bannerAfter = await b.page.isVisible('#acct-banner');
   await noOverflow(b, 'the account page with a passkey');
   await shot(b, 'accounts-passkey-added');
   const creds = await authenticator.credentials();
@@ -106,5 +116,5 @@ scenario('accounts_invite', async (ctx) => {
   await signedInAs(b, newcomer.name);
   log('signed in with the new password and the passkey');
 
-  return { link, urlAfterOpen, historyHasToken, boundEmail, codes, credentials: creds.length, meetingRoom, identity: self.identity, rowMeta, resetLink, resetURL, resetMessage, base };
+  return { banner, bannerAfter, link, urlAfterOpen, historyHasToken, boundEmail, codes, credentials: creds.length, meetingRoom, identity: self.identity, rowMeta, resetLink, resetURL, resetMessage, base };
 });

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/internal/auth"
+	"github.com/conclave-video/conclave/internal/config"
 	roompkg "github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/store"
 )
@@ -150,11 +151,12 @@ func (e *env) withTOTP(a testAccount) string {
 // TestAccountsInvite is the path of issue 10's "done when", in the app: an
 // administrator signs in with password and TOTP and makes an invite link;
 // a newcomer opens it (the token leaves the address bar at once), creates
-// the account, adds a passkey, signs in with it alone and hosts a new
+// the account, is asked to protect it first (the server requires a second
+// factor of everyone), adds a passkey, signs in with it alone and hosts a new
 // meeting; the administrator makes a password reset link, with which the
 // newcomer sets a new password and signs in again (password and passkey).
 func TestAccountsInvite(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(c *config.Config) { c.Accounts.RequireSecondFactor = "everyone" })
 	adm := e.newAccount("alice@example.org", "Alice Admin", store.RoleAdmin)
 	secret := e.withTOTP(adm)
 	r := e.scenario("accounts_invite", room("accounts"), map[string]string{
@@ -165,6 +167,9 @@ func TestAccountsInvite(t *testing.T) {
 	}, nil)
 	base, _ := r["base"].(string)
 	str := func(k string) string { s, _ := r[k].(string); return s }
+	if !strings.HasPrefix(str("banner"), "Protect your account first") || r["bannerAfter"] != false {
+		t.Errorf("the account page before a second factor said %q; after the passkey the banner shows: %v", str("banner"), r["bannerAfter"])
+	}
 	if !strings.HasPrefix(str("link"), base+"/#invite=cvi_") {
 		t.Errorf("invite link %q is not %s/#invite=cvi_…", str("link"), base)
 	}

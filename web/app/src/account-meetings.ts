@@ -3,7 +3,7 @@
 // key (POST /v1/meetings); the app then joins it as host. The account's
 // open meetings can be joined again as host.
 
-import { api, type JoinGrant, type Meeting } from './account-api.js';
+import { api, needsSecondFactor, type JoinGrant, type Meeting } from './account-api.js';
 import type { Accounts } from './account-nav.js';
 import { button, errorText, formError, withBusy } from './account-ui.js';
 import { h } from './dom.js';
@@ -22,6 +22,11 @@ export async function hostToken(room: string): Promise<JoinGrant> {
 export function meetingsCard(acc: Accounts, onJoin: (j: HostJoin) => void): HTMLElement | null {
   const u = acc.user;
   if (!u) return null;
+  if (needsSecondFactor(u)) {
+    return h('section', { class: 'card join-card meetings-card', 'aria-labelledby': 'meetings-title' },
+      h('h2', { id: 'meetings-title' }, 'Protect your account to host'),
+      h('p', {}, 'Your account needs a passkey or an authenticator app before you can host meetings. ', h('a', { href: '#account', id: 'meetings-protect' }, 'Protect your account')));
+  }
   const err = formError();
   err.id = 'new-meeting-error';
   const create = button('New meeting', { id: 'new-meeting' }, 'primary');

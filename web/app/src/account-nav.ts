@@ -111,7 +111,7 @@ export class Accounts {
 
   private showLockNotice(n: LockNotice): void {
     notify(
-      `Your account was locked on ${when(n.locked_at)} after ${n.failures} failed sign-in attempts. If that was not you, change your password.`,
+      `Your account was locked on ${when(n.locked_at)} after ${n.failures} failed sign-in attempt${n.failures === 1 ? "" : "s"}. If that was not you, change your password.`,
       'error',
       0,
       { label: 'Change password', run: () => this.go('account') },
@@ -127,7 +127,13 @@ export class Accounts {
     const out = h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'nav-signout' }, 'Sign out');
     this.nav.replaceChildren();
     out.addEventListener('click', () => void this.signOut());
+    const home = h('a', { href: '/', class: 'nav-link', id: 'nav-home' }, 'Meetings');
+    home.addEventListener('click', (e) => {
+      e.preventDefault();
+      this.go('');
+    });
     append(this.nav,
+      home,
       h('a', { href: '#account', class: 'nav-link', id: 'nav-account', title: u.email }, u.name || u.email),
       u.role === 'admin' ? h('a', { href: '#admin', class: 'nav-link', id: 'nav-admin' }, 'Admin') : null,
       out,

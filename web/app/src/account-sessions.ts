@@ -3,7 +3,7 @@
 // API tokens for scripts (create with grants and an expiry, shown once;
 // revoke).
 
-import { api, type PersonalToken, type SessionInfo } from './account-api.js';
+import { api, needsSecondFactor, type PersonalToken, type SessionInfo } from './account-api.js';
 import type { Accounts } from './account-nav.js';
 import { button, confirmInline, copyBox, errorText, field, formError, input, section, when, withBusy, type Part } from './account-ui.js';
 import { h, notify } from './dom.js';
@@ -73,12 +73,17 @@ const EXPIRIES: { value: string; label: string }[] = [
 
 const TOKEN_NAME_MAX = 64;
 
-export function tokensSection(): Part {
+export function tokensSection(acc: Accounts): Part {
   const body = h('div', { class: 'section-body' });
   const sec = section('acct-tokens', 'Personal API tokens', body);
   const created = h('div', { class: 'section-slot', id: 'token-created' });
 
   const load = async () => {
+    const u = acc.user;
+    if (u && needsSecondFactor(u)) {
+      body.replaceChildren(h('p', {}, 'Available once your account has a passkey or an authenticator app.'));
+      return;
+    }
     let list: PersonalToken[];
     try {
       list = (await api<{ tokens: PersonalToken[] }>('GET', '/v1/auth/tokens')).tokens ?? [];

@@ -28,7 +28,8 @@ export function renderAccount(root: HTMLElement, acc: Accounts): () => void {
   const pk = passkeysSection(acc, changed);
   const totp = totpSection(acc, changed);
   const rec = recoverySection(acc);
-  parts.push(pk, totp, rec);
+  const tokens = tokensSection(acc);
+  parts.push(pk, totp, rec, tokens);
   drawBanner(banner, me);
   page(root, 'page-account', 'Your account',
     banner,
@@ -37,7 +38,7 @@ export function renderAccount(root: HTMLElement, acc: Accounts): () => void {
     pk.el, totp.el, rec.el,
     passwordSection(),
     sessionsSection(acc).el,
-    tokensSection().el,
+    tokens.el,
   );
   return () => {};
 }

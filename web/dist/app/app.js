@@ -842,11 +842,16 @@ var EXPIRIES = [
   { value: "8760h", label: "1 year" }
 ];
 var TOKEN_NAME_MAX = 64;
-function tokensSection() {
+function tokensSection(acc) {
   const body = h("div", { class: "section-body" });
   const sec = section("acct-tokens", "Personal API tokens", body);
   const created = h("div", { class: "section-slot", id: "token-created" });
   const load = async () => {
+    const u = acc.user;
+    if (u && needsSecondFactor(u)) {
+      body.replaceChildren(h("p", {}, "Available once your account has a passkey or an authenticator app."));
+      return;
+    }
     let list;
     try {
       list = (await api("GET", "/v1/auth/tokens")).tokens ?? [];
@@ -940,7 +945,8 @@ function renderAccount(root2, acc) {
   const pk = passkeysSection(acc, changed);
   const totp = totpSection(acc, changed);
   const rec = recoverySection(acc);
-  parts.push(pk, totp, rec);
+  const tokens = tokensSection(acc);
+  parts.push(pk, totp, rec, tokens);
   drawBanner(banner, me);
   page(
     root2,
@@ -954,7 +960,7 @@ function renderAccount(root2, acc) {
     rec.el,
     passwordSection(),
     sessionsSection(acc).el,
-    tokensSection().el
+    tokens.el
   );
   return () => {
   };
@@ -1039,6 +1045,14 @@ async function hostToken(room) {
 function meetingsCard(acc, onJoin) {
   const u = acc.user;
   if (!u) return null;
+  if (needsSecondFactor(u)) {
+    return h(
+      "section",
+      { class: "card join-card meetings-card", "aria-labelledby": "meetings-title" },
+      h("h2", { id: "meetings-title" }, "Protect your account to host"),
+      h("p", {}, "Your account needs a passkey or an authenticator app before you can host meetings. ", h("a", { href: "#account", id: "meetings-protect" }, "Protect your account"))
+    );
+  }
   const err = formError();
   err.id = "new-meeting-error";
   const create2 = button("New meeting", { id: "new-meeting" }, "primary");
@@ -1157,7 +1171,7 @@ var Accounts = class {
   }
   showLockNotice(n) {
     notify(
-      `Your account was locked on ${when(n.locked_at)} after ${n.failures} failed sign-in attempts. If that was not you, change your password.`,
+      `Your account was locked on ${when(n.locked_at)} after ${n.failures} failed sign-in attempt${n.failures === 1 ? "" : "s"}. If that was not you, change your password.`,
       "error",
       0,
       { label: "Change password", run: () => this.go("account") }
@@ -1172,8 +1186,14 @@ var Accounts = class {
     const out = h("button", { type: "button", class: "btn btn-ghost btn-small", id: "nav-signout" }, "Sign out");
     this.nav.replaceChildren();
     out.addEventListener("click", () => void this.signOut());
+    const home = h("a", { href: "/", class: "nav-link", id: "nav-home" }, "Meetings");
+    home.addEventListener("click", (e) => {
+      e.preventDefault();
+      this.go("");
+    });
     append(
       this.nav,
+      home,
       h("a", { href: "#account", class: "nav-link", id: "nav-account", title: u.email }, u.name || u.email),
       u.role === "admin" ? h("a", { href: "#admin", class: "nav-link", id: "nav-admin" }, "Admin") : null,
       out
