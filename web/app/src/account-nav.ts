@@ -111,7 +111,7 @@ export class Accounts {
 
   private showLockNotice(n: LockNotice): void {
     notify(
-      `Your account was locked on ${when(n.locked_at)} after ${n.failures} failed sign-in attempt${n.failures === 1 ? "" : "s"}. If that was not you, change your password.`,
+      `Your account was locked on ${when(n.locked_at)} after ${n.failures} failed sign-in attempt${n.failures === 1 ? '' : 's'}. If that was not you, change your password.`,
       'error',
       0,
       { label: 'Change password', run: () => this.go('account') },
