@@ -116,5 +116,37 @@ scenario('accounts_invite', async (ctx) => {
   await signedInAs(b, newcomer.name);
   log('signed in with the new password and the passkey');
 
-  return { banner, bannerAfter, link, urlAfterOpen, historyHasToken, boundEmail, codes, credentials: creds.length, meetingRoom, identity: self.identity, rowMeta, resetLink, resetURL, resetMessage, base };
+  // Administration: disabling refuses the newcomer at once, enabling
+  // lets them in again; an invite can be revoked.
+  const who = `${newcomer.name} (${newcomer.email})`;
+  await a.page.goto('about:blank');
+  await a.page.goto(base + '/#admin', { waitUntil: 'load' });
+  const userRow = a.page.locator('#user-list li', { hasText: newcomer.email });
+  await userRow.getByRole('button', { name: `Disable ${who}` }).click();
+  await userRow.getByRole('button', { name: 'Disable', exact: true }).click();
+  await a.waitFor('the newcomer shown disabled', (email) => [...document.querySelectorAll('#user-list li')].some((li) => li.textContent.includes(email) && li.dataset.status === 'disabled'), undefined, newcomer.email);
+  await b.page.goto('about:blank');
+  await b.page.goto(base + '/#account', { waitUntil: 'load' });
+  await b.waitFor('the sign-in page (the session ended with the account disabled)', '#signin-email');
+  await b.page.fill('#signin-email', newcomer.email);
+  await b.page.fill('#signin-password', newcomer.password2);
+  await b.page.click('#signin-submit');
+  await b.waitFor('the disabled account refused', '#signin-error:not([hidden])');
+  const disabledText = await textOf(b.page, '#signin-error');
+  await userRow.getByRole('button', { name: `Enable ${who}` }).click();
+  await userRow.getByRole('button', { name: 'Enable', exact: true }).click();
+  await a.waitFor('the newcomer shown active', (email) => [...document.querySelectorAll('#user-list li')].some((li) => li.textContent.includes(email) && li.dataset.status === 'active'), undefined, newcomer.email);
+  await b.page.click('#signin-submit');
+  await b.waitFor('the second step again', '#signin-step-passkey');
+  await b.page.click('#signin-step-passkey');
+  await signedInAs(b, newcomer.name);
+
+  await a.page.click('#invite-create');
+  await a.waitFor('an open invite for anyone', () => [...document.querySelectorAll('#invite-list .item-name')].some((e) => e.textContent === 'anyone with the link'));
+  await a.page.getByRole('button', { name: 'Revoke the invite for anyone with the link' }).click();
+  await a.page.locator('#invite-list').getByRole('button', { name: 'Revoke', exact: true }).click();
+  await a.waitFor('no open invite', () => document.querySelector('#admin-invites')?.textContent.includes('No open invites.'));
+  log('disabled, enabled, an invite revoked');
+
+  return { disabledText, banner, bannerAfter, link, urlAfterOpen, historyHasToken, boundEmail, codes, credentials: creds.length, meetingRoom, identity: self.identity, rowMeta, resetLink, resetURL, resetMessage, base };
 });

@@ -194,6 +194,9 @@ func TestAccountsInvite(t *testing.T) {
 	if !strings.HasPrefix(str("resetLink"), base+"/#reset=cvr_") || !strings.HasSuffix(str("resetURL"), "/#reset") {
 		t.Errorf("reset link %q, address after opening it %q", str("resetLink"), str("resetURL"))
 	}
+	if str("disabledText") != "This account is disabled. Ask an administrator of this server." {
+		t.Errorf("a disabled account's sign-in said %q", str("disabledText"))
+	}
 	if str("resetMessage") != "Your new password is set. Sign in with it." {
 		t.Errorf("after the reset the sign-in page said %q", str("resetMessage"))
 	}
