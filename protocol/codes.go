@@ -84,6 +84,15 @@ const (
 	// docs/tokens.md), on both surfaces; token_revoked too, for such a
 	// token whose account is disabled.
 	CodeTokenOwner = "token_owner"
+
+	// Accounts administration, signup and password resets (/v1/users,
+	// /v1/auth; docs/accounts.md), on the REST API only.
+	CodeInviteInvalid  = "invite_invalid"   // 400: unknown, used, expired, or for another email
+	CodeEmailTaken     = "email_taken"      // 409: an account has that email
+	CodeSignupClosed   = "signup_closed"    // 403: no invite, and open signup is off
+	CodeResetInvalid   = "reset_invalid"    // 400: the password reset link is unknown, used or expired
+	CodeLastAdmin      = "last_admin"       // 409: the change would leave no active admin
+	CodeTooManyInvites = "too_many_invites" // 409: accounts.MaxOutstandingInvites are unused and unexpired
 )
 
 // Surface says where a code can appear.
@@ -178,6 +187,12 @@ func Codes() []CodeSpec {
 		{CodePasskeyFailed, http.StatusBadRequest, REST, "the WebAuthn response does not verify, or the ceremony it answers is unknown, used or expired"},
 		{CodePasskeysUnavailable, http.StatusNotImplemented, REST, "the server has no `public_url` (and is not in dev mode), so it has no relying party for passkeys"},
 		{CodeTooManyTokens, http.StatusConflict, REST, "the account has as many active personal API tokens as it may (25)"},
+		{CodeInviteInvalid, http.StatusBadRequest, REST, "the signup invite is unknown, used, expired, or for another email"},
+		{CodeEmailTaken, http.StatusConflict, REST, "an account with that email exists"},
+		{CodeSignupClosed, http.StatusForbidden, REST, "no invite was given and open signup is off"},
+		{CodeResetInvalid, http.StatusBadRequest, REST, "the password reset link is unknown, used or expired"},
+		{CodeLastAdmin, http.StatusConflict, REST, "the change would leave no active admin"},
+		{CodeTooManyInvites, http.StatusConflict, REST, "1,000 signup invites are unused and unexpired: delete some first"},
 	}
 }
 

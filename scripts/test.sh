@@ -150,6 +150,8 @@ fuzz ./internal/auth/ FuzzPasskeyFinishRegistration
 fuzz ./internal/accounts/ FuzzSigninBody
 fuzz ./internal/accounts/ FuzzPasskeyFinishBody
 fuzz ./internal/accounts/ FuzzTokenAndMeetingBodies
+fuzz ./internal/accounts/ FuzzSignupBody
+fuzz ./internal/accounts/ FuzzAdminBody
 fuzz ./internal/httpapi/ FuzzDecodeJSON
 fuzz ./internal/rtc/ FuzzValidateOffer
 fuzz ./internal/sfu/ FuzzWritePacket

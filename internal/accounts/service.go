@@ -184,6 +184,19 @@ func (s *Service) Register(mux *http.ServeMux) {
 	mux.Handle("GET /v1/auth/passkeys", s.authed(s.listPasskeys, enrolling))
 	mux.Handle("PATCH /v1/auth/passkeys/{id}", s.authed(s.renamePasskey, complete))
 	mux.Handle("DELETE /v1/auth/passkeys/{id}", s.authed(s.removePasskey, complete))
+	// Administration (users.go): an admin's session, the policy satisfied.
+	// Signup and password reset links (signup.go, reset.go): no session.
+	mux.Handle("GET /v1/users", s.admin(s.listUsers))
+	mux.Handle("PATCH /v1/users/{id}", s.admin(s.patchUser))
+	mux.Handle("POST /v1/users/{id}/reset-password", s.admin(s.resetUserPassword))
+	mux.Handle("POST /v1/users/{id}/reset-2fa", s.admin(s.resetUser2FA))
+	mux.Handle("POST /v1/users/invites", s.admin(s.createInvite))
+	mux.Handle("GET /v1/users/invites", s.admin(s.listInvites))
+	mux.Handle("DELETE /v1/users/invites/{id}", s.admin(s.deleteInvite))
+	mux.Handle("POST /v1/auth/signup/check", s.unsafe(http.HandlerFunc(s.signupCheck)))
+	mux.Handle("POST /v1/auth/signup", s.unsafe(http.HandlerFunc(s.signup)))
+	mux.Handle("POST /v1/auth/password/reset/check", s.unsafe(http.HandlerFunc(s.resetCheck)))
+	mux.Handle("POST /v1/auth/password/reset", s.unsafe(http.HandlerFunc(s.resetPassword)))
 }
 
 // client is where a request comes from.

@@ -265,6 +265,10 @@ func decodeEmpty(w http.ResponseWriter, r *http.Request) bool {
 	}
 	for _, b := range body {
 		if b != ' ' && b != '\t' && b != '\r' && b != '\n' {
+			if b != '{' { // null, an array, a string: not an object
+				invalidArgument(w, "the body must be empty or a JSON object")
+				return false
+			}
 			var v struct{}
 			if err := protocol.StrictUnmarshal(body, &v); err != nil {
 				invalidArgument(w, "malformed JSON body: "+err.Error())

@@ -76,6 +76,21 @@ type NewUser struct {
 // Errors: ErrEmailInvalid, ErrNameInvalid, a *PasswordError, ErrEmailTaken,
 // ErrBusy from the hasher, or the store's.
 func CreateUser(ctx context.Context, st store.Accounts, h *Hasher, nu NewUser, now time.Time) (store.User, error) {
+	u, err := prepareUser(ctx, st, h, nu, now)
+	if err != nil {
+		return store.User{}, err
+	}
+	if err := st.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return store.User{}, ErrEmailTaken
+		}
+		return store.User{}, err
+	}
+	return u, nil
+}
+
+// prepareUser checks nu and hashes its password: the account to store.
+func prepareUser(ctx context.Context, st store.Accounts, h *Hasher, nu NewUser, now time.Time) (store.User, error) {
 	email, err := CanonicalEmail(nu.Email)
 	if err != nil {
 		return store.User{}, err
@@ -100,17 +115,10 @@ func CreateUser(ctx context.Context, st store.Accounts, h *Hasher, nu NewUser, n
 	if err != nil {
 		return store.User{}, err
 	}
-	u := store.User{
+	return store.User{
 		ID: NewUserID(), Email: email, DisplayName: name, Role: nu.Role, Status: store.StatusActive,
 		PasswordHash: hash, PasswordChangedAt: now, CreatedAt: now, UpdatedAt: now,
-	}
-	if err := st.CreateUser(ctx, u); err != nil {
-		if errors.Is(err, store.ErrExists) {
-			return store.User{}, ErrEmailTaken
-		}
-		return store.User{}, err
-	}
-	return u, nil
+	}, nil
 }
 
 // DisableUser disables the account, then ends its sessions and revokes its
@@ -126,13 +134,22 @@ func DisableUser(ctx context.Context, st store.Accounts, id string, now time.Tim
 	}); err != nil {
 		return 0, 0, err
 	}
+	return endAccess(ctx, st, id, true, now)
+}
+
+// endAccess ends the account's sessions and, with tokens, revokes its
+// personal API tokens; it returns how many of each.
+func endAccess(ctx context.Context, st store.Accounts, id string, tokens bool, now time.Time) (sessions, revoked int, err error) {
 	if sessions, err = st.DeleteUserSessions(ctx, id, nil); err != nil {
-		return 0, 0, fmt.Errorf("auth: account disabled, but its sessions were not ended: %w", err)
+		return 0, 0, fmt.Errorf("auth: account changed, but its sessions were not ended: %w", err)
 	}
-	if tokens, err = st.RevokeUserPersonalTokens(ctx, id, now); err != nil {
+	if !tokens {
+		return sessions, 0, nil
+	}
+	if revoked, err = st.RevokeUserPersonalTokens(ctx, id, now); err != nil {
 		return sessions, 0, fmt.Errorf("auth: account disabled, but its personal tokens were not revoked: %w", err)
 	}
-	return sessions, tokens, nil
+	return sessions, revoked, nil
 }
 
 // EnableUser makes a disabled account active again. Its sessions and
@@ -210,4 +227,263 @@ func ResetSecondFactors(ctx context.Context, st store.Accounts, id string) (Seco
 		return r, fmt.Errorf("auth: second factors removed, but the sessions were not ended: %w", err)
 	}
 	return r, nil
+}
+
+// Administration from the app (docs/accounts.md, "/v1/users"): the same
+// store changes as the operator's commands, with the rules an admin acting
+// through the network is held to.
+
+// ErrAccountDisabled is returned when the account a link is for is disabled.
+var ErrAccountDisabled = errors.New("auth: the account is disabled")
+
+// ErrRoleInvalid is returned for a role that is neither admin nor member.
+var ErrRoleInvalid = errors.New("auth: the role is neither admin nor member")
+
+// ErrStatusInvalid is returned for a status that is neither active nor disabled.
+var ErrStatusInvalid = errors.New("auth: the status is neither active nor disabled")
+
+// UserChange is what ChangeUser did.
+type UserChange struct {
+	User          store.User
+	RoleChanged   bool
+	StatusChanged bool
+	Sessions      int // sessions ended
+	Tokens        int // personal API tokens revoked
+}
+
+// ChangeUser sets the account's role and status (nil: unchanged), refusing
+// with store.ErrLastAdmin a change that leaves no active admin. A change of
+// role ends the account's sessions (privileges are never carried over into
+// a live session); disabling ends them and revokes its personal API tokens,
+// as DisableUser does. The change is stored before anything is ended, so a
+// failure part way leaves the account with less, never more, and running
+// ChangeUser again with the same values finishes the work.
+func ChangeUser(ctx context.Context, st store.Accounts, id string, role, status *string, now time.Time) (UserChange, error) {
+	var c UserChange
+	if role != nil && *role != store.RoleAdmin && *role != store.RoleMember {
+		return c, ErrRoleInvalid
+	}
+	if status != nil && *status != store.StatusActive && *status != store.StatusDisabled {
+		return c, ErrStatusInvalid
+	}
+	u, err := st.UpdateUserKeepAdmin(ctx, id, func(u *store.User) error {
+		c.RoleChanged, c.StatusChanged = false, false
+		if role != nil && *role != u.Role {
+			u.Role, c.RoleChanged = *role, true
+		}
+		if status != nil && *status != u.Status {
+			u.Status, c.StatusChanged = *status, true
+		}
+		return nil
+	})
+	if err != nil {
+		return c, err
+	}
+	c.User = u
+	disabled := u.Status == store.StatusDisabled
+	// Disabling a disabled account ends and revokes anything left.
+	if c.RoleChanged || (disabled && status != nil) {
+		c.Sessions, c.Tokens, err = endAccess(ctx, st, id, disabled, now)
+	}
+	return c, err
+}
+
+// Signup invites and password resets are opaque tokens (NewOpaqueToken);
+// the stored record's id is its kind's prefix and the token's public id.
+const (
+	// InviteTokenPrefix starts every signup invite token, then "_".
+	InviteTokenPrefix = "cvi"
+	// ResetTokenPrefix starts every password reset token, then "_".
+	ResetTokenPrefix = "cvr"
+	// ResetLifetime is how long a password reset link works.
+	ResetLifetime = 24 * time.Hour
+)
+
+// NewInvite is what CreateInvite needs.
+type NewInvite struct {
+	Email     string // "" for anyone; else canonicalized and the only email that may use it
+	Role      string // store.RoleAdmin or store.RoleMember
+	CreatedBy string // the admin's user id
+	Lifetime  time.Duration
+}
+
+// CreateInvite stores a signup invite and returns its token, to hand over
+// once. At most maxOutstanding invites may be unused and unexpired at once
+// (store.ErrLimit). Errors: ErrEmailInvalid, ErrRoleInvalid, ErrEmailTaken
+// (an account has the invite's email), store.ErrLimit, or the store's. The
+// caller bounds the lifetime.
+func CreateInvite(ctx context.Context, st store.Accounts, ni NewInvite, now time.Time, maxOutstanding int) (string, store.SignupInvite, error) {
+	email := ""
+	if strings.TrimSpace(ni.Email) != "" {
+		var err error
+		if email, err = CanonicalEmail(ni.Email); err != nil {
+			return "", store.SignupInvite{}, err
+		}
+		if _, err := st.UserByEmail(ctx, email); err == nil {
+			return "", store.SignupInvite{}, ErrEmailTaken
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return "", store.SignupInvite{}, err
+		}
+	}
+	if ni.Role != store.RoleAdmin && ni.Role != store.RoleMember {
+		return "", store.SignupInvite{}, ErrRoleInvalid
+	}
+	if ni.Lifetime <= 0 {
+		return "", store.SignupInvite{}, errors.New("auth: an invite's lifetime must be positive")
+	}
+	tok, id, hash := NewOpaqueToken(InviteTokenPrefix)
+	in := store.SignupInvite{
+		ID: "IN_" + id, TokenHash: hash, Email: email, Role: ni.Role, CreatedBy: ni.CreatedBy,
+		CreatedAt: now, ExpiresAt: now.Add(ni.Lifetime),
+	}
+	if err := st.CreateSignupInviteCapped(ctx, in, maxOutstanding); err != nil {
+		return "", store.SignupInvite{}, err
+	}
+	return tok, in, nil
+}
+
+// ParseInviteToken checks an invite token's form and returns its hash, to
+// look up; ok is false for anything NewOpaqueToken did not make.
+func ParseInviteToken(tok string) (hash []byte, ok bool) {
+	_, hash, ok = ParseOpaqueToken(InviteTokenPrefix, tok)
+	return hash, ok
+}
+
+// RedeemInvite creates the account nu from the invite whose token hashes
+// to tokenHash, and marks the invite used, at once (the store refuses a
+// used, expired or mismatched invite: store.ErrNotFound, ErrInviteUsed,
+// ErrInviteExpired, ErrInviteMismatch). nu.Role must be the invite's.
+// Other errors are CreateUser's.
+func RedeemInvite(ctx context.Context, st store.Accounts, h *Hasher, tokenHash []byte, nu NewUser, now time.Time) (store.User, error) {
+	u, err := prepareUser(ctx, st, h, nu, now)
+	if err != nil {
+		return store.User{}, err
+	}
+	if err := st.RedeemSignupInvite(ctx, tokenHash, now, u); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return store.User{}, ErrEmailTaken
+		}
+		return store.User{}, err
+	}
+	return u, nil
+}
+
+// PasswordResetIssued is what IssuePasswordReset made and ended.
+type PasswordResetIssued struct {
+	Token    string // "cvr_…", to hand over once
+	Reset    store.PasswordReset
+	Sessions int // sessions ended
+}
+
+// IssuePasswordReset makes a single-use link for the account to set a new
+// password within ResetLifetime, replacing any earlier one. The account's
+// password stops working at once (it is replaced by the hash of a random
+// secret nobody holds) and every session ends: a reset is made when the
+// password is forgotten or may be known to someone else, and in both cases
+// the old one must not open the account. Errors: store.ErrNotFound, ErrBusy,
+// or the store's.
+func IssuePasswordReset(ctx context.Context, st store.Accounts, h *Hasher, userID, createdBy string, now time.Time) (PasswordResetIssued, error) {
+	var out PasswordResetIssued
+	if _, err := st.User(ctx, userID); err != nil {
+		return out, err
+	}
+	unusable, err := h.Hash(ctx, randomChars(tokenAlphabet, opaqueSecretChars))
+	if err != nil {
+		return out, err
+	}
+	tok, id, hash := NewOpaqueToken(ResetTokenPrefix)
+	out.Token = tok
+	out.Reset = store.PasswordReset{
+		ID: "RS_" + id, TokenHash: hash, UserID: userID, CreatedBy: createdBy,
+		CreatedAt: now, ExpiresAt: now.Add(ResetLifetime),
+	}
+	// The link first: if storing it fails, the account keeps its password.
+	if err := st.CreatePasswordReset(ctx, out.Reset); err != nil {
+		return out, err
+	}
+	if _, err := st.UpdateUser(ctx, userID, func(u *store.User) error {
+		u.PasswordHash, u.PasswordChangedAt = unusable, now
+		return nil
+	}); err != nil {
+		return out, err
+	}
+	if out.Sessions, err = st.DeleteUserSessions(ctx, userID, nil); err != nil {
+		return out, fmt.Errorf("auth: password reset made, but the sessions were not ended: %w", err)
+	}
+	return out, nil
+}
+
+// ParseResetToken checks a reset token's form and returns its hash.
+func ParseResetToken(tok string) (hash []byte, ok bool) {
+	_, hash, ok = ParseOpaqueToken(ResetTokenPrefix, tok)
+	return hash, ok
+}
+
+// PasswordResetLookup is a reset link as its holder may see it.
+type PasswordResetLookup struct {
+	Reset store.PasswordReset
+	User  store.User
+}
+
+// LookupPasswordReset returns the unexpired reset whose token hashes to
+// tokenHash and its account. Errors: store.ErrNotFound (unknown or used),
+// store.ErrResetExpired, ErrAccountDisabled, or the store's.
+func LookupPasswordReset(ctx context.Context, st store.Accounts, tokenHash []byte, now time.Time) (PasswordResetLookup, error) {
+	pr, err := st.PasswordResetByHash(ctx, tokenHash)
+	if err != nil {
+		return PasswordResetLookup{}, err
+	}
+	if !now.Before(pr.ExpiresAt) {
+		return PasswordResetLookup{}, store.ErrResetExpired
+	}
+	u, err := st.User(ctx, pr.UserID)
+	if err != nil {
+		return PasswordResetLookup{}, err
+	}
+	if u.Status != store.StatusActive {
+		return PasswordResetLookup{}, ErrAccountDisabled
+	}
+	return PasswordResetLookup{Reset: pr, User: u}, nil
+}
+
+// RedeemPasswordReset sets the account's new password from the reset link
+// whose token hashes to tokenHash: the policy applies, the link is spent
+// (it and any other of the account's), failed sign-ins and any lock are
+// cleared, and every session ends. It returns the account and how many
+// sessions ended. Errors: LookupPasswordReset's, a *PasswordError, ErrBusy,
+// or the store's.
+func RedeemPasswordReset(ctx context.Context, st store.Accounts, h *Hasher, tokenHash []byte, password string, now time.Time) (store.User, int, error) {
+	l, err := LookupPasswordReset(ctx, st, tokenHash, now)
+	if err != nil {
+		return store.User{}, 0, err
+	}
+	if err := CheckPassword(password, l.User.Email); err != nil {
+		return store.User{}, 0, err
+	}
+	hash, err := h.Hash(ctx, password)
+	if err != nil {
+		return store.User{}, 0, err
+	}
+	u, err := st.RedeemPasswordReset(ctx, tokenHash, now, func(u *store.User) error {
+		if u.Status != store.StatusActive {
+			return ErrAccountDisabled
+		}
+		if u.Email != l.User.Email {
+			// The policy was checked against another email: check again.
+			if err := CheckPassword(password, u.Email); err != nil {
+				return err
+			}
+		}
+		u.PasswordHash, u.PasswordChangedAt = hash, now
+		u.FailedSignins, u.LastFailedAt, u.LockedUntil = 0, time.Time{}, time.Time{}
+		return nil
+	})
+	if err != nil {
+		return store.User{}, 0, err
+	}
+	sessions, err := st.DeleteUserSessions(ctx, u.ID, nil)
+	if err != nil {
+		return u, 0, fmt.Errorf("auth: password reset, but the sessions were not ended: %w", err)
+	}
+	return u, sessions, nil
 }

@@ -33,6 +33,13 @@ const (
 	SecurityUnknown              SecurityKind = "unknown"
 )
 
+// Security event kinds of administration: an invite deleted before use;
+// a signed-in account that is not an admin refused on an admin endpoint.
+const (
+	SecurityInviteDeleted SecurityKind = "invite_deleted"
+	SecurityAdminRefused  SecurityKind = "admin_refused"
+)
+
 var securityKinds = map[SecurityKind]bool{
 	SecuritySigninSucceeded: true, SecuritySigninFailed: true, SecuritySigninThrottled: true,
 	SecurityAccountLocked: true, SecuritySignedOut: true, SecuritySessionRevoked: true,
@@ -42,6 +49,7 @@ var securityKinds = map[SecurityKind]bool{
 	SecurityUserCreated: true, SecurityUserInvited: true, SecurityInviteRedeemed: true,
 	SecurityUserUpdated: true, SecuritySecondFactorReset: true, SecurityPersonalTokenCreated: true,
 	SecurityPersonalTokenRevoked: true, SecurityCrossOriginRefused: true,
+	SecurityInviteDeleted: true, SecurityAdminRefused: true,
 }
 
 // Known reports whether k is one of the kinds above (not SecurityUnknown).

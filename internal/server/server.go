@@ -67,6 +67,14 @@ type Server struct {
 	// serverKey signs the tokens the server issues itself (serverkey.go).
 	serverKey token.Key
 
+	// accounts serves /v1/auth and /v1/users; its purge runs from Run
+	// until Shutdown, which waits for it before the store closes.
+	accounts  *accounts.Service
+	purgeMu   sync.Mutex
+	purgeStop context.CancelFunc // nil until started
+	purgeDone chan struct{}
+	purgeEnd  bool // stopped: never start again
+
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
 	devKey   atomic.Pointer[token.Key]
 	devLimit *guard.Limiter
@@ -239,6 +247,8 @@ func (s *Server) build(ctx context.Context) (err error) {
 		return err
 	}
 
+	s.accounts = accts
+
 	mux := http.NewServeMux()
 	api.Register(mux)
 	accts.Register(mux)
@@ -390,6 +400,7 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() { errc <- s.admin.Serve(s.adminLn) }()
 	}
 	go s.updateGauges(ctx)
+	s.startPurge(ctx)
 	close(s.ready)
 	var err error
 	select {
@@ -416,9 +427,38 @@ func (s *Server) Shutdown(ctx context.Context) {
 		if s.admin != nil {
 			_ = s.admin.Shutdown(ctx)
 		}
+		s.stopPurge()
 		s.closeResources()
 		s.log.Info("stopped")
 	})
+}
+
+// startPurge starts the accounts' purge loop (at once, then every
+// accounts.PurgeInterval) for as long as ctx lasts or until Shutdown.
+func (s *Server) startPurge(ctx context.Context) {
+	s.purgeMu.Lock()
+	defer s.purgeMu.Unlock()
+	if s.accounts == nil || s.purgeStop != nil || s.purgeEnd {
+		return
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	s.purgeStop, s.purgeDone = cancel, make(chan struct{})
+	go func() {
+		defer close(s.purgeDone)
+		s.accounts.RunPurge(pctx, accounts.PurgeInterval)
+	}()
+}
+
+// stopPurge stops the purge loop and waits for it: a round in progress
+// ends before the store closes.
+func (s *Server) stopPurge() {
+	s.purgeMu.Lock()
+	defer s.purgeMu.Unlock()
+	s.purgeEnd = true
+	if s.purgeStop != nil {
+		s.purgeStop()
+		<-s.purgeDone
+	}
 }
 
 func (s *Server) closeResources() {

@@ -240,4 +240,89 @@ type Accounts interface {
 	// RevokeUserPersonalTokens revokes all of the user's active tokens
 	// (neither revoked nor expired at time at) and returns how many.
 	RevokeUserPersonalTokens(ctx context.Context, userID string, at time.Time) (int, error)
+
+	// Administration (sqlite_admin.go).
+
+	// UpdateUserKeepAdmin is UpdateUser, refusing with ErrLastAdmin a
+	// change that leaves no active admin where there was one: the count
+	// is taken in the same transaction, so two admins demoting each other
+	// at once cannot both succeed.
+	UpdateUserKeepAdmin(ctx context.Context, id string, fn func(*User) error) (User, error)
+	// ListUserListings returns at most limit users (1 to MaxListLimit),
+	// oldest first, after the user afterID ("" for the first page):
+	// ErrNotFound if afterID names no user.
+	ListUserListings(ctx context.Context, afterID string, limit int) ([]UserListing, error)
+	// UserListing returns one user as ListUserListings does; ErrNotFound if none.
+	UserListing(ctx context.Context, id string) (UserListing, error)
+	// CreateSignupInviteCapped is CreateSignupInvite, refusing with
+	// ErrLimit when max invites are already outstanding (unused and
+	// unexpired at in.CreatedAt), counted in the same transaction.
+	CreateSignupInviteCapped(ctx context.Context, in SignupInvite, max int) error
+	// CreatePasswordReset stores a reset and removes the user's other
+	// resets, in one transaction: only the newest link works. ErrExists
+	// if its id or token hash is taken; ErrNotFound if the user or its
+	// creator does not exist.
+	CreatePasswordReset(ctx context.Context, pr PasswordReset) error
+	// PasswordResetByHash returns the reset with that token hash, expired
+	// or not; ErrNotFound if none.
+	PasswordResetByHash(ctx context.Context, tokenHash []byte) (PasswordReset, error)
+	// RedeemPasswordReset spends the reset with that token hash at time
+	// at and applies fn to its user as UpdateUser does, in one
+	// transaction: the user's resets are removed, so each is used once.
+	// ErrNotFound if there is no such reset, ErrResetExpired if it has
+	// expired; an error from fn aborts everything and is returned as is.
+	RedeemPasswordReset(ctx context.Context, tokenHash []byte, at time.Time, fn func(*User) error) (User, error)
+	// Purge removes what can no longer be used (see PurgeCutoffs) and
+	// returns how many of each it removed.
+	Purge(ctx context.Context, c PurgeCutoffs) (Purged, error)
+}
+
+// Errors of the administration methods.
+var (
+	// ErrLastAdmin: the change would leave no active admin.
+	ErrLastAdmin = errors.New("store: the last active admin must stay an active admin")
+	// ErrLimit: a limit on stored records is reached.
+	ErrLimit = errors.New("store: limit reached")
+	// ErrResetExpired: the password reset has expired.
+	ErrResetExpired = errors.New("store: password reset expired")
+)
+
+// MaxListLimit bounds one page of ListUserListings.
+const MaxListLimit = 1000
+
+// UserListing is a user as an admin's list shows it.
+type UserListing struct {
+	User
+	// Passkeys is how many passkeys the user has.
+	Passkeys int
+	// LastSigninAt is when a session of the user last began (a sign-in,
+	// or a session's new id after a change of credentials); zero: never.
+	LastSigninAt time.Time
+}
+
+// PasswordReset is a single-use, expiring link an admin made for a user
+// to set a new password. The link's secret is never stored.
+type PasswordReset struct {
+	ID        string // public handle, "RS_..."
+	TokenHash []byte // SHA-256 of the link's token; unique
+	UserID    string
+	CreatedBy string // the admin's user id
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// PurgeCutoffs says what Purge removes:
+//   - sessions that expired (ExpiresAt not after Now) or were idle since
+//     IdleBefore (LastSeenAt not after it);
+//   - signup invites used, or expired unused, at or before KeepBefore;
+//   - password resets that expired (ExpiresAt not after Now).
+type PurgeCutoffs struct {
+	Now        time.Time
+	IdleBefore time.Time
+	KeepBefore time.Time
+}
+
+// Purged counts what Purge removed.
+type Purged struct {
+	Sessions, Invites, Resets int
 }

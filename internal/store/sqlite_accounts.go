@@ -336,49 +336,58 @@ func (s *SQLite) ListUsers(ctx context.Context) ([]User, error) {
 func (s *SQLite) UpdateUser(ctx context.Context, id string, fn func(*User) error) (User, error) {
 	var out User
 	err := s.writeTx(ctx, "update user "+id, func(tx *sql.Tx) error {
-		const byID = `SELECT ` + userColumns + ` FROM users WHERE id = ?`
-		u, err := scanUser(tx.QueryRowContext(ctx, byID, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("store: user %s: %w", id, ErrNotFound)
-		}
-		if err != nil {
-			return classify(fmt.Errorf("store: update user %s: %w", id, err))
-		}
-		created := u.CreatedAt
-		if err := fn(&u); err != nil {
-			return err
-		}
-		if u.ID != id {
-			return fmt.Errorf("store: update user %s: the id cannot change", id)
-		}
-		if !u.CreatedAt.Equal(created) {
-			return fmt.Errorf("store: update user %s: the creation time cannot change", id)
-		}
-		u.UpdatedAt = time.Now()
-		values, err := userValues(u)
-		if err != nil {
-			return fmt.Errorf("store: update user %s: %w", id, err)
-		}
-		_, err = tx.ExecContext(ctx,
-			`UPDATE users SET email = ?, display_name = ?, role = ?, status = ?, password_hash = ?,
-			   password_changed_at = ?, totp_secret = ?, totp_enabled = ?, totp_last_step = ?,
-			   failed_signins = ?, last_failed_at = ?, locked_until = ?, lock_notice = ?, created_at = ?, updated_at = ?
-			 WHERE id = ?`,
-			append(append([]any{}, values[1:]...), id)...)
-		if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
-			return fmt.Errorf("store: user %s: email: %w", id, ErrExists)
-		}
-		if err != nil {
-			return classify(fmt.Errorf("store: update user %s: %w", id, err))
-		}
-		// Return what a read returns: times in UTC, as stored.
-		if out, err = scanUser(tx.QueryRowContext(ctx, byID, id)); err != nil {
-			return classify(fmt.Errorf("store: update user %s: %w", id, err))
-		}
-		return nil
+		var err error
+		out, err = updateUserTx(ctx, tx, id, fn)
+		return err
 	})
 	if err != nil {
 		return User{}, err
+	}
+	return out, nil
+}
+
+// updateUserTx is UpdateUser's work inside the caller's write
+// transaction: read, fn, checks, write, read back.
+func updateUserTx(ctx context.Context, tx *sql.Tx, id string, fn func(*User) error) (User, error) {
+	const byID = `SELECT ` + userColumns + ` FROM users WHERE id = ?`
+	u, err := scanUser(tx.QueryRowContext(ctx, byID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, fmt.Errorf("store: user %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return User{}, classify(fmt.Errorf("store: update user %s: %w", id, err))
+	}
+	created := u.CreatedAt
+	if err := fn(&u); err != nil {
+		return User{}, err
+	}
+	if u.ID != id {
+		return User{}, fmt.Errorf("store: update user %s: the id cannot change", id)
+	}
+	if !u.CreatedAt.Equal(created) {
+		return User{}, fmt.Errorf("store: update user %s: the creation time cannot change", id)
+	}
+	u.UpdatedAt = time.Now()
+	values, err := userValues(u)
+	if err != nil {
+		return User{}, fmt.Errorf("store: update user %s: %w", id, err)
+	}
+	_, err = tx.ExecContext(ctx,
+		`UPDATE users SET email = ?, display_name = ?, role = ?, status = ?, password_hash = ?,
+		   password_changed_at = ?, totp_secret = ?, totp_enabled = ?, totp_last_step = ?,
+		   failed_signins = ?, last_failed_at = ?, locked_until = ?, lock_notice = ?, created_at = ?, updated_at = ?
+		 WHERE id = ?`,
+		append(append([]any{}, values[1:]...), id)...)
+	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
+		return User{}, fmt.Errorf("store: user %s: email: %w", id, ErrExists)
+	}
+	if err != nil {
+		return User{}, classify(fmt.Errorf("store: update user %s: %w", id, err))
+	}
+	// Return what a read returns: times in UTC, as stored.
+	out, err := scanUser(tx.QueryRowContext(ctx, byID, id))
+	if err != nil {
+		return User{}, classify(fmt.Errorf("store: update user %s: %w", id, err))
 	}
 	return out, nil
 }
