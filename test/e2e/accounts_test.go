@@ -216,7 +216,9 @@ func TestAccountsInvite(t *testing.T) {
 
 // TestAccountsPasskey: an account adds a passkey with Chromium's virtual
 // authenticator, renames it, signs in with it alone and as the second
-// step after its password, and removes it.
+// step after its password, and removes it; it makes a personal API token
+// (shown once) and revokes it; it changes its password, signs out
+// everywhere and signs in with the new one.
 func TestAccountsPasskey(t *testing.T) {
 	e := newEnv(t)
 	acct := e.newAccount("kim@example.org", "Kim Lee", store.RoleMember)
@@ -230,6 +232,16 @@ func TestAccountsPasskey(t *testing.T) {
 	pks, err := e.srv.Store().ListPasskeys(context.Background(), acct.ID)
 	if err != nil || len(pks) != 0 {
 		t.Errorf("passkeys on the server after removing it: %v, %v", pks, err)
+	}
+	if secret, _ := r["secret"].(string); !strings.HasPrefix(secret, "cvt_") {
+		t.Errorf("the personal API token shown: %q, want cvt_…", secret)
+	}
+	if listed, _ := r["listed"].([]any); len(listed) != 1 || !strings.Contains(listed[0].(string), "Calendar sync") {
+		t.Errorf("tokens listed after making one: %v", listed)
+	}
+	u, err := e.srv.Store().User(context.Background(), acct.ID)
+	if err != nil || !u.PasswordChangedAt.After(acct.PasswordChangedAt) {
+		t.Errorf("the password was not changed on the server: %v (changed at %v)", err, u.PasswordChangedAt)
 	}
 }
 
