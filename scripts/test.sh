@@ -139,6 +139,7 @@ fuzz() {
 fuzz ./protocol/ FuzzDecode
 fuzz ./protocol/ FuzzDecodeServer
 fuzz ./internal/auth/ FuzzVerify
+fuzz ./internal/auth/ FuzzVerifyOwner
 fuzz ./internal/auth/ FuzzParsePHC
 fuzz ./internal/auth/ FuzzCheckPassword
 fuzz ./internal/auth/ FuzzVerifyTOTP

@@ -196,16 +196,9 @@ func (s *Service) changePassword(w http.ResponseWriter, r *http.Request, cur *Cu
 		return
 	}
 	if err := auth.CheckPassword(req.New, cur.User.Email); err != nil {
-		var pe *auth.PasswordError
-		if errors.As(err, &pe) {
-			code := pe.Code
-			if code == auth.CodePasswordInvalidUTF8 {
-				code = protocol.CodeInvalidArgument
-			}
-			httpapi.WriteError(w, http.StatusBadRequest, code, strings.TrimPrefix(pe.Error(), pe.Code+": "))
-			return
+		if !writePasswordError(w, err) {
+			s.fail(w, err)
 		}
-		s.fail(w, err)
 		return
 	}
 	if !s.checkPassword(w, r, cur, req.Current) {

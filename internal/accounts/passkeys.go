@@ -467,11 +467,11 @@ func (s *Service) passkeySigninFinish(w http.ResponseWriter, r *http.Request) {
 
 // --- A passkey as the second step after a password (a ticket) ---
 
-// passkeyTicket checks a ticket for its passkey step: the ticket, the
-// address's and the account's throttle, the account's status, as the
-// TOTP step does (secondStep). spend takes one of the ticket's attempts.
-// On failure it writes the answer.
-func (s *Service) passkeyTicket(w http.ResponseWriter, r *http.Request, c client, ticket string, spend bool) (store.User, bool) {
+// ticketUser checks a sign-in ticket for a second step (TOTP, recovery
+// code, passkey): the ticket, the address's and the account's throttle,
+// the account's status. spend takes one of the ticket's attempts. On
+// failure it writes the answer.
+func (s *Service) ticketUser(w http.ResponseWriter, r *http.Request, c client, ticket string, spend bool) (store.User, bool) {
 	if ticket == "" {
 		invalidArgument(w, "ticket is required")
 		return store.User{}, false
@@ -532,7 +532,7 @@ func (s *Service) passkeyTicketOptions(w http.ResponseWriter, r *http.Request) {
 	}
 	c := clientOf(r)
 	// No attempt is spent: options prove nothing and verify nothing.
-	u, ok := s.passkeyTicket(w, r, c, req.Ticket, false)
+	u, ok := s.ticketUser(w, r, c, req.Ticket, false)
 	if !ok {
 		return
 	}
@@ -560,7 +560,7 @@ func (s *Service) passkeyTicketFinish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := clientOf(r)
-	u, ok := s.passkeyTicket(w, r, c, req.Ticket, true)
+	u, ok := s.ticketUser(w, r, c, req.Ticket, true)
 	if !ok {
 		return
 	}

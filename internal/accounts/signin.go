@@ -293,48 +293,7 @@ func (s *Service) secondStep(w http.ResponseWriter, r *http.Request, req *Second
 		invalidArgument(w, "code is too long")
 		return store.User{}, false
 	}
-	ticketInvalid := func() (store.User, bool) {
-		httpapi.WriteError(w, http.StatusUnauthorized, CodeTicketInvalid, "the sign-in ticket is unknown, used up or expired: sign in again")
-		return store.User{}, false
-	}
-	userID, ok := s.tickets.peek(req.Ticket)
-	if !ok {
-		return ticketInvalid()
-	}
-	u, err := s.cfg.Store.User(r.Context(), userID)
-	if errors.Is(err, store.ErrNotFound) {
-		s.tickets.drop(req.Ticket)
-		return ticketInvalid()
-	}
-	if err != nil {
-		s.fail(w, err)
-		return store.User{}, false
-	}
-	ev := room.SecurityEvent{Subject: u.ID, Email: u.Email}
-	if wait := s.cfg.Tracker.AddrWait(c.key); wait > 0 {
-		ev.Reason = "address"
-		s.refusedThrottled(w, c, ev, wait)
-		return store.User{}, false
-	}
-	if wait, locked := s.policy.Wait(failState(u), s.now()); wait > 0 {
-		ev.Reason = "account"
-		if locked {
-			ev.Reason = "locked"
-		}
-		s.refusedThrottled(w, c, ev, wait)
-		return store.User{}, false
-	}
-	if _, ok := s.tickets.take(req.Ticket); !ok {
-		return ticketInvalid()
-	}
-	if u.Status != store.StatusActive {
-		s.tickets.drop(req.Ticket)
-		ev.Kind, ev.Outcome, ev.Reason = room.SecuritySigninFailed, room.OutcomeRefused, "disabled"
-		s.event(c, ev)
-		httpapi.WriteError(w, http.StatusForbidden, CodeAccountDisabled, "the account is disabled")
-		return store.User{}, false
-	}
-	return u, true
+	return s.ticketUser(w, r, c, req.Ticket, true)
 }
 
 func (s *Service) signinTOTP(w http.ResponseWriter, r *http.Request) {

@@ -112,18 +112,23 @@ func TestSigninEnumerationByAnswer(t *testing.T) {
 }
 
 // An unknown email and a wrong password take about the same time: the
-// medians of 15 sign-ins each differ by less than 20%. The parameters are
+// medians of 31 sign-ins each differ by less than 20%. The parameters are
 // the real ones' shape at a quarter of the memory, so that hashing, not
-// the test's overhead, is what is timed.
+// the test's overhead, is what is timed. On a busy machine one set of
+// samples can be skewed by a burst of other work, so a set that differs
+// is measured again, up to three times: a real difference (an unknown
+// email answered without hashing is several times faster) fails all three.
 func TestSigninEnumerationByTiming(t *testing.T) {
 	params := auth.Argon2Params{Memory: 16 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
 	e := newEnvParams(t, params, nil)
 	e.addUser("dave@example.org", pw, store.RoleMember)
-	const n = 15
-	measure := func(email string, i int) time.Duration {
+	const n = 31
+	addr := 0
+	measure := func(email string) time.Duration {
 		// A fresh address each time, and the clock moved on, so that no
 		// throttle answers early.
-		b := e.browser(fmt.Sprintf("10.1.%d.%d:1000", i/200, i%200+1))
+		addr++
+		b := e.browser(fmt.Sprintf("10.1.%d.%d:1000", addr/200, addr%200+1))
 		e.clock.Add(time.Hour)
 		start := time.Now()
 		r := b.signin(email, "not the password!")
@@ -131,23 +136,28 @@ func TestSigninEnumerationByTiming(t *testing.T) {
 		wantStatus(t, r, http.StatusUnauthorized, CodeInvalidCredentials)
 		return d
 	}
-	var known, unknown []time.Duration
-	for i := range n {
-		// Interleaved, so that a change in the machine's load hits both.
-		known = append(known, measure("dave@example.org", 2*i))
-		unknown = append(unknown, measure(fmt.Sprintf("nobody%d@example.org", i), 2*i+1))
-	}
 	median := func(ds []time.Duration) time.Duration {
 		ds = slices.Clone(ds)
 		slices.Sort(ds)
 		return ds[len(ds)/2]
 	}
-	mk, mu := median(known), median(unknown)
-	diff := float64(mk-mu) / float64(min(mk, mu))
-	t.Logf("median wrong password %v, unknown email %v (%.1f%%)", mk, mu, 100*diff)
-	if diff > 0.2 || diff < -0.2 {
-		t.Fatalf("medians differ by %.1f%%: wrong password %v, unknown email %v", 100*diff, mk, mu)
+	var diffs []string
+	for attempt := range 3 {
+		var known, unknown []time.Duration
+		for i := range n {
+			// Interleaved, so that a change in the machine's load hits both.
+			known = append(known, measure("dave@example.org"))
+			unknown = append(unknown, measure(fmt.Sprintf("nobody%d.%d@example.org", attempt, i)))
+		}
+		mk, mu := median(known), median(unknown)
+		diff := float64(mk-mu) / float64(min(mk, mu))
+		t.Logf("median wrong password %v, unknown email %v (%+.1f%%)", mk, mu, 100*diff)
+		if diff <= 0.2 && diff >= -0.2 {
+			return
+		}
+		diffs = append(diffs, fmt.Sprintf("%+.1f%% (%v against %v)", 100*diff, mk, mu))
 	}
+	t.Fatalf("medians of a wrong password and an unknown email differ by more than 20%% in every set: %v", diffs)
 }
 
 func TestSigninRehash(t *testing.T) {

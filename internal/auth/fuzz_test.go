@@ -112,3 +112,82 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+type mapUsers map[string]store.User
+
+func (m mapUsers) User(_ context.Context, id string) (store.User, error) {
+	u, ok := m[id]
+	if !ok {
+		return store.User{}, store.ErrNotFound
+	}
+	return u, nil
+}
+
+// FuzzVerifyOwner fuzzes the tokens the server signs itself for an
+// account: whatever the input, a token is accepted only when the server's
+// key signed it, its owner names an active account and it names a room,
+// and then it is that account's (claims.Issuer); a token of another key
+// is never accepted with an owner; every refusal has a code.
+func FuzzVerifyOwner(f *testing.F) {
+	seed := make([]byte, ed25519.SeedSize)
+	server := token.Key{ID: "CKSERVER000000", Private: ed25519.NewKeyFromSeed(seed)}
+	seed[0] = 1
+	app := token.Key{ID: "CKAPP000000000", Private: ed25519.NewKeyFromSeed(seed)}
+	keys := mapLookup{}
+	for _, k := range []token.Key{server, app} {
+		keys[k.ID] = store.APIKey{ID: k.ID, PublicKey: k.Private.Public().(ed25519.PublicKey), CreatedAt: time.Unix(0, 0)}
+	}
+	const active, disabled = "US_ACTIVE0000000000000000000", "US_DISABLED000000000000000"
+	users := mapUsers{
+		active:   {ID: active, Status: store.StatusActive},
+		disabled: {ID: disabled, Status: store.StatusDisabled},
+	}
+	host := token.Grants{Publish: true, Subscribe: true, RoomAdmin: true}
+	for _, k := range []token.Key{server, app} {
+		for _, o := range []token.Options{
+			{Identity: active, Room: "standup", Owner: active, TTL: time.Hour, Grants: host},
+			{Identity: disabled, Room: "standup", Owner: disabled, TTL: time.Hour, Grants: host},
+			{Identity: active, Owner: active, TTL: time.Hour, Grants: host},
+			{Identity: "alice", Room: "standup", TTL: time.Hour, Grants: host},
+			{Identity: "alice", Room: "standup", Owner: "alice", TTL: time.Hour, Grants: host},
+		} {
+			raw, err := k.Mint(o)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(raw)
+		}
+	}
+	now := time.Now().Unix()
+	f.Add(signPayload(server, fmt.Sprintf(`{"iss":%q,"sub":"x","aud":"conclave","iat":%d,"exp":%d,"room":"r","owner":%q,"owner":"US_X","grants":{}}`, server.ID, now, now+60, active)))
+
+	v := &Verifier{Keys: keys, ServerKeyID: server.ID, Users: users}
+	f.Fuzz(func(t *testing.T, raw string) {
+		c, err := v.Verify(context.Background(), raw)
+		if err != nil {
+			if Code(err) == "" {
+				t.Fatalf("refusal without a code: %v", err)
+			}
+			return
+		}
+		var hdr struct {
+			Kid string `json:"kid"`
+		}
+		b, err := base64.RawURLEncoding.DecodeString(strings.Split(raw, ".")[0])
+		if err != nil || json.Unmarshal(b, &hdr) != nil {
+			t.Fatalf("accepted a token whose header does not decode: %q", raw)
+		}
+		switch hdr.Kid {
+		case server.ID:
+			if c.Issuer != active || c.Owner != active || c.Room == "" {
+				t.Fatalf("server-key token accepted as %+v", c)
+			}
+		case app.ID:
+			if c.Owner != "" || c.Issuer != app.ID {
+				t.Fatalf("app-key token accepted as %+v", c)
+			}
+		default:
+			t.Fatalf("token of key %q accepted", hdr.Kid)
+		}
+	})
+}

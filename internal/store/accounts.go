@@ -315,7 +315,9 @@ type PasswordReset struct {
 //   - sessions that expired (ExpiresAt not after Now) or were idle since
 //     IdleBefore (LastSeenAt not after it);
 //   - signup invites used, or expired unused, at or before KeepBefore;
-//   - password resets that expired (ExpiresAt not after Now).
+//   - password resets that expired (ExpiresAt not after Now);
+//   - personal API tokens revoked, or expired, at or before KeepBefore
+//     (until then the account's list can still show them).
 type PurgeCutoffs struct {
 	Now        time.Time
 	IdleBefore time.Time
@@ -324,5 +326,5 @@ type PurgeCutoffs struct {
 
 // Purged counts what Purge removed.
 type Purged struct {
-	Sessions, Invites, Resets int
+	Sessions, Invites, Resets, Tokens int
 }

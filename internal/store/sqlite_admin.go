@@ -281,6 +281,7 @@ func (s *SQLite) Purge(ctx context.Context, c PurgeCutoffs) (Purged, error) {
 		{&p.Sessions, `DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`, []any{now, idle}},
 		{&p.Invites, `DELETE FROM signup_invites WHERE used_at <= ? OR (used_at IS NULL AND expires_at <= ?)`, []any{keep, keep}},
 		{&p.Resets, `DELETE FROM password_resets WHERE expires_at <= ?`, []any{now}},
+		{&p.Tokens, `DELETE FROM personal_tokens WHERE revoked_at <= ? OR expires_at <= ?`, []any{keep, keep}},
 	}
 	for _, st := range steps {
 		n, err := changed(s.db.ExecContext(ctx, st.query, st.args...))

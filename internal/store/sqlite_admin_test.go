@@ -282,11 +282,32 @@ func TestPurge(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	tokens := map[string]struct {
+		expires, revoked time.Time
+		gone             bool
+	}{
+		"PT_live":        {now.Add(time.Hour), time.Time{}, false},
+		"PT_expired":     {now.Add(-time.Hour), time.Time{}, false}, // still listed for a while
+		"PT_expiredlong": {now.Add(-keep), time.Time{}, true},
+		"PT_revoked":     {now.Add(time.Hour), now.Add(-keep + time.Nanosecond), false},
+		"PT_revokedlong": {now.Add(time.Hour), now.Add(-keep), true},
+	}
+	for id, v := range tokens {
+		pt := PersonalToken{ID: id, UserID: u.ID, Name: id, SecretHash: sum(id), Grants: []string{"roomList"}, CreatedAt: t0, ExpiresAt: v.expires}
+		if err := s.CreatePersonalToken(ctx, pt); err != nil {
+			t.Fatal(err)
+		}
+		if !v.revoked.IsZero() {
+			if err := s.RevokePersonalToken(ctx, u.ID, id, v.revoked); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	p, err := s.Purge(ctx, PurgeCutoffs{Now: now, IdleBefore: now.Add(-idle), KeepBefore: now.Add(-keep)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p != (Purged{Sessions: 2, Invites: 2, Resets: 1}) {
+	if p != (Purged{Sessions: 2, Invites: 2, Resets: 1, Tokens: 2}) {
 		t.Fatalf("purged %+v", p)
 	}
 	for id, v := range sessions {
@@ -305,6 +326,12 @@ func TestPurge(t *testing.T) {
 		_, err := s.PasswordResetByHash(ctx, sum(id))
 		if gone := errors.Is(err, ErrNotFound); gone != v.gone {
 			t.Errorf("reset %s: gone %v, want %v (%v)", id, gone, v.gone, err)
+		}
+	}
+	for id, v := range tokens {
+		_, err := s.PersonalToken(ctx, id)
+		if gone := errors.Is(err, ErrNotFound); gone != v.gone {
+			t.Errorf("personal token %s: gone %v, want %v (%v)", id, gone, v.gone, err)
 		}
 	}
 	if _, err := s.Purge(ctx, PurgeCutoffs{}); err == nil {
