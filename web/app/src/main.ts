@@ -1,8 +1,16 @@
-// Conclave meeting app: join → preview → meeting → left. Each page is a
-// render function that returns its own clean-up; this file moves between them
-// and owns the one thing they share, the session (room, name, token).
+// Conclave meeting app: join → preview → meeting → left, and the account
+// pages reached by the URL's fragment (#signin, #invite=…, #reset=…,
+// #account, #admin). Each page is a render function that returns its own
+// clean-up; this file moves between them and owns the one thing they share,
+// the session (room, name, token).
 
 import { connect, type Room } from '../../sdk/src/index.js';
+import { renderAccount } from './account.js';
+import { hostToken, meetingsCard, type HostJoin } from './account-meetings.js';
+import { Accounts, routeOf, type Route } from './account-nav.js';
+import { renderSignin } from './account-signin.js';
+import { renderGone, renderReset, renderSignup } from './account-signup.js';
+import { renderAdmin } from './admin.js';
 import { byId, h } from './dom.js';
 import { renderJoin } from './join.js';
 import { renderLeft } from './left.js';
@@ -19,7 +27,7 @@ declare global {
   }
 }
 
-type PageState = 'join' | 'preview' | 'meeting' | 'left';
+type PageState = 'join' | 'preview' | 'meeting' | 'left' | 'account';
 
 interface Session {
   room: string;
@@ -27,6 +35,8 @@ interface Session {
   creds: JoinCredentials;
   /** A dev token is single-use here: later joins ask the dev server for a fresh one. */
   credsUsed: boolean;
+  /** A meeting the signed-in account hosts: later joins ask /v1/meetings for a fresh host token. */
+  hosted?: boolean;
 }
 
 const root = byId('app');
@@ -35,16 +45,19 @@ let cleanup: () => void = () => {};
 let source: TokenSource = { kind: 'paste' };
 let session: Session | null = null;
 let lastChoice: Pick<MediaChoice, 'cameraOn' | 'micOn' | 'cameraId' | 'micId'> | null = null;
+let state: PageState = 'join';
+const accounts = new Accounts(headerSlot.parentElement ?? document.body, (r) => route(r));
 
-function show(state: PageState, title: string, render: () => () => void): void {
+function show(next: PageState, title: string, render: () => () => void): void {
   cleanup();
   cleanup = () => {};
-  document.body.dataset.state = state;
+  state = next;
+  document.body.dataset.state = next;
   document.title = title ? `${title} · Conclave` : 'Conclave';
   // The meeting fills the header itself; after it, the room name stays but
   // not its connection status (a red "Disconnected" says nothing new there).
-  if (state === 'left' && session?.room) headerSlot.replaceChildren(h('span', { class: 'header-room', title: 'Room' }, session.room));
-  else if (state !== 'meeting') headerSlot.replaceChildren();
+  if (next === 'left' && session?.room) headerSlot.replaceChildren(h('span', { class: 'header-room', title: 'Room' }, session.room));
+  else if (next !== 'meeting') headerSlot.replaceChildren();
   cleanup = render();
 }
 
@@ -61,8 +74,8 @@ function roomFromUrl(): string {
 }
 
 function showJoin(error?: string): void {
-  show('join', '', () =>
-    renderJoin(root, {
+  show('join', '', () => {
+    const done = renderJoin(root, {
       source,
       room: session?.room || roomFromUrl(),
       name: session?.name || loadPrefs().name,
@@ -73,8 +86,19 @@ function showJoin(error?: string): void {
         if (r.room) history.replaceState(null, '', `/?room=${encodeURIComponent(r.room)}`);
         showPreview();
       },
-    }),
-  );
+    });
+    // A signed-in account can host: "New meeting" above the form.
+    const card = meetingsCard(accounts, hosted);
+    if (card) root.firstElementChild?.prepend(card);
+    return done;
+  });
+}
+
+/** Joins a meeting the account hosts, with the host token the server made. */
+function hosted(j: HostJoin): void {
+  session = { room: j.room, name: j.join.name, creds: { url: '', token: j.join.token }, credsUsed: false, hosted: true };
+  history.replaceState(null, '', `/?room=${encodeURIComponent(j.room)}`);
+  showPreview();
 }
 
 function showPreview(): void {
@@ -95,7 +119,8 @@ async function credentials(s: Session): Promise<JoinCredentials> {
     s.credsUsed = true;
     return s.creds;
   }
-  if (source.kind === 'dev') s.creds = await fetchDevToken(s.room, s.name);
+  if (s.hosted) s.creds = { url: '', token: (await hostToken(s.room)).token };
+  else if (source.kind === 'dev') s.creds = await fetchDevToken(s.room, s.name);
   return s.creds;
 }
 
@@ -137,10 +162,38 @@ function showLeft(reason: string): void {
   );
 }
 
+/** Shows the page of a route; the join page keeps the meeting flow's own state. */
+function route(r: Route): void {
+  const page = (title: string, render: () => () => void) => show('account', title, render);
+  switch (r.page) {
+    case 'home':
+      return showJoin();
+    case 'signin':
+      return page('Sign in', () => renderSignin(root, accounts));
+    case 'signup':
+      return page('Create your account', () => renderSignup(root, accounts, r.token));
+    case 'reset':
+      return page('Set a new password', () => renderReset(root, accounts, r.token));
+    case 'gone':
+      return page(r.what === 'invite' ? 'Create your account' : 'Set a new password', () => renderGone(root, r.what));
+    case 'account':
+      return page('Your account', () => renderAccount(root, accounts));
+    case 'admin':
+      return page('Administration', () => renderAdmin(root, accounts));
+  }
+}
+
 async function start(): Promise<void> {
   root.replaceChildren(h('p', { class: 'loading', role: 'status' }, 'Loading…'));
-  source = await detectTokenSource();
-  showJoin();
+  // The fragment is read (and any secret in it removed) before anything waits.
+  const first = routeOf(location.hash);
+  [source] = await Promise.all([detectTokenSource(), accounts.refresh()]);
+  // A meeting is never interrupted by the address: the account pages are
+  // left with the header's links, which the meeting does not show.
+  window.addEventListener('hashchange', () => {
+    if (state !== 'meeting') route(routeOf(location.hash));
+  });
+  route(first);
 }
 
 void start();

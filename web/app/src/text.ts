@@ -93,3 +93,72 @@ export function connectErrorText(err: unknown): string {
   if (/token/i.test(msg)) return 'The join token is invalid or has expired.';
   return `Could not join: ${msg}`;
 }
+
+// --- Accounts (docs/accounts.md, "Error codes") ---
+
+const ACCOUNT_ERRORS: Record<string, string> = {
+  invalid_credentials: 'The email or password is wrong, or the code is not right.',
+  too_many_attempts: 'Too many attempts. Wait a little, then try again.',
+  account_disabled: 'This account is disabled. Ask an administrator of this server.',
+  second_factor_required: 'This account must first be protected with a second factor: add a passkey or an authenticator app on your account page.',
+  ticket_invalid: 'This sign-in took too long or had too many tries. Sign in again from the start.',
+  unauthenticated: 'You are signed out (or the session expired). Sign in again.',
+  permission_denied: 'Your account is not allowed to do this.',
+  cross_origin: 'The server refused the request because it did not come from this site. Reload the page and try again.',
+  password_too_short: 'The new password is too short: use at least 12 characters.',
+  password_too_long: 'The new password is too long: use at most 256 characters.',
+  password_invalid_utf8: 'The new password contains characters that cannot be stored. Type it again.',
+  password_common: 'This password is one of the most common ones, which attackers try first. Choose another.',
+  password_contains_email: 'The password must not contain your email name. Choose another.',
+  invite_invalid: 'This invite link is not valid any more: it was used, it expired, or it is for another email. Ask for a new one.',
+  email_taken: 'An account with this email already exists. Sign in instead, or ask an administrator.',
+  signup_closed: 'This server creates accounts by invitation only. Ask an administrator for an invite link.',
+  passkey_failed: 'The passkey could not be verified. Try again, or use another way to sign in.',
+  passkeys_unavailable: 'This server does not offer passkeys yet: its administrator has to set its public address (public_url). Use your password and an authenticator app meanwhile.',
+  reset_invalid: 'This password reset link is not valid any more: it was used, it expired, or a newer one replaced it. Ask your administrator for a new one.',
+  last_admin: 'This would leave the server without an active administrator. Make someone else an administrator first.',
+  too_many_invites: 'There are as many open invites as the server allows. Revoke some, or wait until they are used or expire.',
+  too_many_tokens: 'You have as many API tokens as an account may. Revoke one you no longer use first.',
+  too_many_rooms: 'The server has as many meetings open as it allows. Try again later, or close a meeting you no longer need.',
+  room_exists: 'A meeting with that name exists already. Choose another name.',
+  token_owner: 'This host token was not made by this server for one of your meetings. Start the meeting again from your account.',
+  token_revoked: 'This token was revoked, or the account it acts for is disabled.',
+  not_found: 'It is not there any more (it may have been removed meanwhile). Reload the page.',
+  invalid_argument: 'The server could not accept what was sent.',
+  body_too_large: 'What was sent is too large.',
+  unavailable: 'The server is busy. Try again in a moment.',
+  internal: 'The server had a problem. Try again; if it persists, tell an administrator.',
+  network: 'The server could not be reached. Check the connection and try again.',
+};
+
+/** The sentence for an accounts API error code (the server's own message for invalid_argument). */
+export function accountErrorText(code: string, serverMessage = '', retryAfter = 0): string {
+  if (code === 'too_many_attempts' && retryAfter > 0) {
+    const wait = retryAfter < 90 ? `${retryAfter} seconds` : `${Math.ceil(retryAfter / 60)} minutes`;
+    return `Too many attempts. Try again in ${wait}.`;
+  }
+  if (code === 'invalid_argument' && serverMessage) {
+    const m = serverMessage.trim();
+    return m.charAt(0).toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? '' : '.');
+  }
+  return ACCOUNT_ERRORS[code] ?? `Something went wrong (${code || 'unknown error'}). Try again.`;
+}
+
+/** The sentence for a failed navigator.credentials call (a DOMException's name). */
+export function passkeyErrorText(err: unknown): string {
+  const name = (err as { name?: unknown } | null)?.name;
+  switch (name) {
+    case 'NotAllowedError':
+      return 'The passkey request was cancelled or timed out. Try again when you are ready.';
+    case 'InvalidStateError':
+      return 'This device already holds a passkey for this account.';
+    case 'SecurityError':
+      return 'This page’s address cannot use passkeys for this server. Open Conclave at its own address.';
+    case 'NotSupportedError':
+      return 'This browser or device cannot make a passkey of the kind Conclave needs.';
+    case 'AbortError':
+      return 'The passkey request was stopped.';
+    default:
+      return 'The passkey did not work in this browser. Try again, or use another way.';
+  }
+}

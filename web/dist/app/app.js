@@ -1,65 +1,6 @@
 // app/src/main.ts
 import { connect } from "/sdk/conclave.js";
 
-// app/src/dom.ts
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v === null || v === void 0) continue;
-    if (k === "class") el.className = String(v);
-    else el.setAttribute(k, v === true ? "" : String(v));
-  }
-  append(el, ...children);
-  return el;
-}
-function append(parent, ...children) {
-  for (const c of children) {
-    if (c === null || c === void 0 || c === false) continue;
-    parent.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-  }
-}
-function byId(id) {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`missing #${id}`);
-  return el;
-}
-function setPressed(btn, pressed) {
-  btn.setAttribute("aria-pressed", String(pressed));
-}
-function notify(text, kind = "info", ms = 6e3, action) {
-  const box = document.getElementById("notices");
-  if (!box) return;
-  for (const old of box.querySelectorAll(".notice")) if (old.firstElementChild?.textContent === text) old.remove();
-  const close = h("button", { type: "button", class: "notice-close", "aria-label": "Dismiss" }, "×");
-  const act = action ? h("button", { type: "button", class: "notice-action" }, action.label) : null;
-  const item = h("div", { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : null }, h("span", {}, text), act, close);
-  const remove = () => item.remove();
-  close.addEventListener("click", remove);
-  act?.addEventListener("click", () => {
-    remove();
-    action?.run();
-  });
-  box.appendChild(item);
-  if (ms > 0) window.setTimeout(remove, ms);
-}
-function initials(name) {
-  const words = name.trim().split(/\s+/).filter((w) => w !== "" && !/^\(\d+\)$/.test(w));
-  if (words.length === 0) return "?";
-  const first = Array.from(words[0])[0] ?? "";
-  const last = words.length > 1 ? Array.from(words[words.length - 1])[0] ?? "" : "";
-  return (first + last).toUpperCase();
-}
-function hueOf(key) {
-  let x = 0;
-  for (let i = 0; i < key.length; i++) x = x * 31 + key.charCodeAt(i) >>> 0;
-  return x % 360;
-}
-function isTyping(e) {
-  const t = e.target;
-  if (!t) return false;
-  return t.isContentEditable || t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT";
-}
-
 // app/src/text.ts
 var ROOM_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,128}$/;
 var NAME_MAX = 64;
@@ -136,6 +77,1649 @@ function connectErrorText(err) {
   }
   if (/token/i.test(msg)) return "The join token is invalid or has expired.";
   return `Could not join: ${msg}`;
+}
+var ACCOUNT_ERRORS = {
+  invalid_credentials: "The email or password is wrong, or the code is not right.",
+  too_many_attempts: "Too many attempts. Wait a little, then try again.",
+  account_disabled: "This account is disabled. Ask an administrator of this server.",
+  second_factor_required: "This account must first be protected with a second factor: add a passkey or an authenticator app on your account page.",
+  ticket_invalid: "This sign-in took too long or had too many tries. Sign in again from the start.",
+  unauthenticated: "You are signed out (or the session expired). Sign in again.",
+  permission_denied: "Your account is not allowed to do this.",
+  cross_origin: "The server refused the request because it did not come from this site. Reload the page and try again.",
+  password_too_short: "The new password is too short: use at least 12 characters.",
+  password_too_long: "The new password is too long: use at most 256 characters.",
+  password_invalid_utf8: "The new password contains characters that cannot be stored. Type it again.",
+  password_common: "This password is one of the most common ones, which attackers try first. Choose another.",
+  password_contains_email: "The password must not contain your email name. Choose another.",
+  invite_invalid: "This invite link is not valid any more: it was used, it expired, or it is for another email. Ask for a new one.",
+  email_taken: "An account with this email already exists. Sign in instead, or ask an administrator.",
+  signup_closed: "This server creates accounts by invitation only. Ask an administrator for an invite link.",
+  passkey_failed: "The passkey could not be verified. Try again, or use another way to sign in.",
+  passkeys_unavailable: "This server does not offer passkeys yet: its administrator has to set its public address (public_url). Use your password and an authenticator app meanwhile.",
+  reset_invalid: "This password reset link is not valid any more: it was used, it expired, or a newer one replaced it. Ask your administrator for a new one.",
+  last_admin: "This would leave the server without an active administrator. Make someone else an administrator first.",
+  too_many_invites: "There are as many open invites as the server allows. Revoke some, or wait until they are used or expire.",
+  too_many_tokens: "You have as many API tokens as an account may. Revoke one you no longer use first.",
+  too_many_rooms: "The server has as many meetings open as it allows. Try again later, or close a meeting you no longer need.",
+  room_exists: "A meeting with that name exists already. Choose another name.",
+  token_owner: "This host token was not made by this server for one of your meetings. Start the meeting again from your account.",
+  token_revoked: "This token was revoked, or the account it acts for is disabled.",
+  not_found: "It is not there any more (it may have been removed meanwhile). Reload the page.",
+  invalid_argument: "The server could not accept what was sent.",
+  body_too_large: "What was sent is too large.",
+  unavailable: "The server is busy. Try again in a moment.",
+  internal: "The server had a problem. Try again; if it persists, tell an administrator.",
+  network: "The server could not be reached. Check the connection and try again."
+};
+function accountErrorText(code, serverMessage = "", retryAfter = 0) {
+  if (code === "too_many_attempts" && retryAfter > 0) {
+    const wait = retryAfter < 90 ? `${retryAfter} seconds` : `${Math.ceil(retryAfter / 60)} minutes`;
+    return `Too many attempts. Try again in ${wait}.`;
+  }
+  if (code === "invalid_argument" && serverMessage) {
+    const m = serverMessage.trim();
+    return m.charAt(0).toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? "" : ".");
+  }
+  return ACCOUNT_ERRORS[code] ?? `Something went wrong (${code || "unknown error"}). Try again.`;
+}
+function passkeyErrorText(err) {
+  const name = err?.name;
+  switch (name) {
+    case "NotAllowedError":
+      return "The passkey request was cancelled or timed out. Try again when you are ready.";
+    case "InvalidStateError":
+      return "This device already holds a passkey for this account.";
+    case "SecurityError":
+      return "This page’s address cannot use passkeys for this server. Open Conclave at its own address.";
+    case "NotSupportedError":
+      return "This browser or device cannot make a passkey of the kind Conclave needs.";
+    case "AbortError":
+      return "The passkey request was stopped.";
+    default:
+      return "The passkey did not work in this browser. Try again, or use another way.";
+  }
+}
+
+// app/src/account-api.ts
+var ApiError = class extends Error {
+  constructor(status, code, message, retryAfter = 0) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+    this.name = "ApiError";
+  }
+  status;
+  code;
+  retryAfter;
+};
+var SESSION_ENDED = "conclave-session-ended";
+async function api(method, path, body) {
+  const headers = { Accept: "application/json" };
+  const init = { method, headers, cache: "no-store", credentials: "same-origin", redirect: "error" };
+  if (method !== "GET") {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body ?? {});
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, "network", accountErrorText("network"));
+  }
+  if (res.status === 204) return void 0;
+  let data = void 0;
+  try {
+    data = await res.json();
+  } catch {
+  }
+  if (res.ok) return data;
+  const err = data?.error;
+  const code = typeof err?.code === "string" ? err.code : res.status === 404 ? "not_found" : "http_" + res.status;
+  const serverMessage = typeof err?.message === "string" ? err.message : "";
+  if (code === "unauthenticated" && path !== "/v1/auth/me") window.dispatchEvent(new Event(SESSION_ENDED));
+  const retry = Number.parseInt(res.headers.get("Retry-After") ?? "", 10);
+  const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : 0;
+  throw new ApiError(res.status, code, accountErrorText(code, serverMessage, retryAfter), retryAfter);
+}
+async function loadMe() {
+  try {
+    return await api("GET", "/v1/auth/me");
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.code === "account_disabled")) return null;
+    throw err;
+  }
+}
+function needsSecondFactor(me) {
+  return me.second_factor_required && !me.second_factors.totp && me.second_factors.passkeys === 0;
+}
+
+// app/src/dom.ts
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === false || v === null || v === void 0) continue;
+    if (k === "class") el.className = String(v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  append(el, ...children);
+  return el;
+}
+function append(parent, ...children) {
+  for (const c of children) {
+    if (c === null || c === void 0 || c === false) continue;
+    parent.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+  }
+}
+function byId(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing #${id}`);
+  return el;
+}
+function setPressed(btn, pressed) {
+  btn.setAttribute("aria-pressed", String(pressed));
+}
+function notify(text, kind = "info", ms = 6e3, action) {
+  const box = document.getElementById("notices");
+  if (!box) return;
+  for (const old of box.querySelectorAll(".notice")) if (old.firstElementChild?.textContent === text) old.remove();
+  const close = h("button", { type: "button", class: "notice-close", "aria-label": "Dismiss" }, "×");
+  const act = action ? h("button", { type: "button", class: "notice-action" }, action.label) : null;
+  const item = h("div", { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : null }, h("span", {}, text), act, close);
+  const remove = () => item.remove();
+  close.addEventListener("click", remove);
+  act?.addEventListener("click", () => {
+    remove();
+    action?.run();
+  });
+  box.appendChild(item);
+  if (ms > 0) window.setTimeout(remove, ms);
+}
+function initials(name) {
+  const words = name.trim().split(/\s+/).filter((w) => w !== "" && !/^\(\d+\)$/.test(w));
+  if (words.length === 0) return "?";
+  const first = Array.from(words[0])[0] ?? "";
+  const last = words.length > 1 ? Array.from(words[words.length - 1])[0] ?? "" : "";
+  return (first + last).toUpperCase();
+}
+function hueOf(key) {
+  let x = 0;
+  for (let i = 0; i < key.length; i++) x = x * 31 + key.charCodeAt(i) >>> 0;
+  return x % 360;
+}
+function isTyping(e) {
+  const t = e.target;
+  if (!t) return false;
+  return t.isContentEditable || t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT";
+}
+
+// app/src/account-ui.ts
+var uid = 0;
+function newId(prefix) {
+  uid += 1;
+  return `${prefix}-${uid}`;
+}
+function field(label, input2, hint) {
+  if (!input2.id) input2.id = newId("f");
+  const hintId = `${input2.id}-hint`;
+  const errId = `${input2.id}-error`;
+  const err = h("p", { id: errId, class: "field-error", hidden: true });
+  input2.setAttribute("aria-describedby", hint ? `${hintId} ${errId}` : errId);
+  const wrap = h("div", { class: "field" }, h("label", { for: input2.id }, label), input2, hint ? h("p", { id: hintId, class: "hint" }, hint) : null, err);
+  return {
+    wrap,
+    input: input2,
+    setError: (msg) => {
+      err.textContent = msg;
+      err.hidden = msg === "";
+      input2.setAttribute("aria-invalid", String(msg !== ""));
+    }
+  };
+}
+function input(attrs) {
+  return h("input", { type: "text", spellcheck: "false", ...attrs });
+}
+function formError() {
+  const p = h("p", { class: "form-error", role: "alert", hidden: true });
+  p.show = (msg) => {
+    p.textContent = msg;
+    p.hidden = msg === "";
+  };
+  return p;
+}
+function errorText(err) {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof Error && err.message) return err.message;
+  return "Something went wrong. Try again.";
+}
+async function withBusy(button2, busyLabel, errLine, work) {
+  if (button2.disabled) return void 0;
+  const label = button2.textContent ?? "";
+  button2.disabled = true;
+  button2.setAttribute("aria-busy", "true");
+  button2.textContent = busyLabel;
+  errLine.show("");
+  try {
+    return await work();
+  } catch (err) {
+    errLine.show(errorText(err));
+    return void 0;
+  } finally {
+    button2.disabled = false;
+    button2.removeAttribute("aria-busy");
+    button2.textContent = label;
+  }
+}
+function button(label, attrs = {}, kind = "ghost") {
+  return h("button", { type: "button", class: `btn btn-${kind}`, ...attrs }, label);
+}
+function section(id, title, ...children) {
+  return h("section", { class: "acct-section", id, "aria-labelledby": `${id}-title` }, h("h2", { id: `${id}-title` }, title), ...children);
+}
+function page(root2, cls, title, ...children) {
+  const h1 = h("h1", { tabindex: -1, id: "page-title" }, title);
+  root2.replaceChildren(h("div", { class: `page page-acct ${cls}` }, h("div", { class: "acct-column" }, h1, ...children)));
+  h1.focus();
+  return h1;
+}
+function when(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "—";
+  return d.toLocaleString(void 0, { dateStyle: "medium", timeStyle: "short" });
+}
+async function copyText(text, fallback) {
+  try {
+    await navigator.clipboard.writeText(text);
+    notify("Copied.");
+  } catch {
+    if (fallback) {
+      fallback.focus();
+      fallback.select();
+      notify("Press Ctrl+C (or ⌘C) to copy the selected text.", "warn");
+    } else {
+      notify("The browser did not allow copying.", "warn");
+    }
+  }
+}
+function copyBox(label, value, cls = "") {
+  const box = input({ readonly: true, value, class: `copy-value ${cls}`.trim(), autocomplete: "off" });
+  box.value = value;
+  const f = field(label, box);
+  const copy = button("Copy", { "aria-label": `Copy ${label.toLowerCase()}` });
+  copy.addEventListener("click", () => void copyText(value, box));
+  box.addEventListener("focus", () => box.select());
+  f.wrap.classList.add("copy-field");
+  f.wrap.appendChild(h("div", { class: "actions actions-left" }, copy));
+  return f.wrap;
+}
+function download(filename, text) {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+  const a = h("a", { href: url, download: filename, hidden: true });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 6e4);
+}
+function recoveryCodesBox(codes, onDone) {
+  const text = codes.join("\n") + "\n";
+  const list = h("ol", { class: "recovery-codes", id: "recovery-codes" }, ...codes.map((c) => h("li", {}, h("code", {}, c))));
+  const copy = button("Copy codes");
+  const dl = button("Download codes");
+  const done = button("I have saved them", {}, "primary");
+  copy.addEventListener("click", () => void copyText(text));
+  dl.addEventListener("click", () => download("conclave-recovery-codes.txt", `Conclave recovery codes (each works once)
+
+${text}`));
+  done.addEventListener("click", onDone);
+  const box = h(
+    "div",
+    { class: "one-time", role: "group", "aria-labelledby": "recovery-title" },
+    h("h3", { id: "recovery-title", tabindex: -1 }, "Your recovery codes"),
+    h("p", {}, "Keep these somewhere safe, apart from your devices. Each code signs you in once if you lose your passkey or authenticator app. They are shown only now."),
+    list,
+    h("div", { class: "actions actions-left" }, copy, dl, done)
+  );
+  return box;
+}
+function passwordPrompt(purpose, confirmLabel, run, onCancel) {
+  const pw = field("Your password", input({ type: "password", autocomplete: "current-password", required: true, maxlength: 1024 }), purpose);
+  const err = formError();
+  const ok = h("button", { type: "submit", class: "btn btn-primary" }, confirmLabel);
+  const cancel = button("Cancel");
+  const form = h("form", { class: "inline-form", novalidate: true }, pw.wrap, err, h("div", { class: "actions actions-left" }, ok, cancel));
+  cancel.addEventListener("click", onCancel);
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (pw.input.value === "") {
+      pw.setError("Enter your password.");
+      pw.input.focus();
+      return;
+    }
+    pw.setError("");
+    void withBusy(ok, "Checking…", err, () => run(pw.input.value)).then(() => {
+      if (!err.hidden) pw.input.select();
+    });
+  });
+  queueMicrotask(() => pw.input.focus());
+  return form;
+}
+function confirmInline(slot, question, confirmLabel, run, back = null) {
+  const err = formError();
+  const yes = button(confirmLabel, {}, "danger");
+  const no = button("Cancel");
+  const box = h("div", { class: "confirm", role: "group", "aria-label": question }, h("p", {}, question), err, h("div", { class: "actions actions-left" }, yes, no));
+  slot.replaceChildren(box);
+  const close = () => {
+    slot.replaceChildren();
+    back?.focus();
+  };
+  no.addEventListener("click", close);
+  yes.addEventListener("click", () => void withBusy(yes, "Working…", err, run));
+  no.focus();
+}
+function newPasswordProblem(pw, repeat) {
+  const n = Array.from(pw).length;
+  if (n < 12) return { field: "new", msg: "Use at least 12 characters (a few unrelated words make a good one)." };
+  if (n > 256) return { field: "new", msg: "Use at most 256 characters." };
+  if (pw !== repeat) return { field: "repeat", msg: "The two passwords are not the same." };
+  return null;
+}
+
+// app/src/account-2fa.ts
+function qrImage(svg) {
+  return h("img", {
+    class: "qr",
+    id: "totp-qr",
+    width: 200,
+    height: 200,
+    alt: "QR code for your authenticator app. If you cannot scan it, type the key shown below instead.",
+    src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`
+  });
+}
+function grouped(secret) {
+  return secret.replace(/(.{4})(?=.)/g, "$1 ");
+}
+function totpSection(acc, changed) {
+  const body = h("div", { class: "section-body" });
+  const sec = section("acct-totp", "Authenticator app", body);
+  const draw = () => {
+    const me = acc.me;
+    if (!me) return;
+    const enabled = me.user.second_factors.totp;
+    const status = h("p", { id: "totp-status", tabindex: -1 }, enabled ? "On: signing in with your password also asks for a code from your authenticator app." : "Off. An authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis) makes a new 6-digit code every 30 seconds.");
+    const slot = h("div", { class: "section-slot" });
+    const act = enabled ? button("Remove authenticator app", { id: "totp-remove" }) : button(me.user.totp_pending ? "Finish setting up the app" : "Set up an authenticator app", { id: "totp-setup" }, "primary");
+    act.addEventListener("click", () => {
+      act.hidden = true;
+      const cancel = () => {
+        slot.replaceChildren();
+        act.hidden = false;
+        act.focus();
+      };
+      slot.replaceChildren(enabled ? passwordPrompt("Removing the app needs your password.", "Remove", async (password) => {
+        await api("DELETE", "/v1/auth/totp", { password });
+        notify("The authenticator app is removed.");
+        await acc.refresh();
+        changed();
+        draw();
+      }, cancel) : passwordPrompt("Setting up the app needs your password.", "Continue", async (password) => {
+        const e = await api("POST", "/v1/auth/totp/enroll", { password });
+        slot.replaceChildren(enrolment(e, acc, slot, cancel, changed));
+        slot.querySelector("#totp-step-title")?.focus();
+      }, cancel));
+    });
+    body.replaceChildren(status, h("div", { class: "actions actions-left" }, act), slot);
+  };
+  draw();
+  return { el: sec, redraw: draw };
+}
+function enrolment(e, acc, slot, cancel, changed) {
+  const code = field("Code from the app", input({ id: "totp-code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 10, required: true }), "The 6 digits the app now shows for Conclave.");
+  const err = formError();
+  err.id = "totp-error";
+  const submit = h("button", { type: "submit", class: "btn btn-primary", id: "totp-confirm" }, "Turn on");
+  const stop = button("Cancel");
+  stop.addEventListener("click", cancel);
+  const form = h("form", { class: "inline-form", novalidate: true, "aria-label": "Confirm the authenticator app" }, code.wrap, err, h("div", { class: "actions actions-left" }, submit, stop));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const v = code.input.value.trim();
+    code.setError(v === "" ? "Enter the 6-digit code." : "");
+    if (v === "") return code.input.focus();
+    void withBusy(submit, "Checking…", err, async () => {
+      const r = await api("POST", "/v1/auth/totp/confirm", { code: v });
+      await acc.refresh();
+      notify("The authenticator app is on.");
+      slot.replaceChildren(recoveryCodesBox(r.recovery_codes, () => {
+        changed();
+        document.getElementById("totp-status")?.focus();
+      }));
+      slot.querySelector("#recovery-title")?.focus();
+    }).then(() => {
+      if (!err.hidden) code.input.select();
+    });
+  });
+  return h(
+    "div",
+    { class: "one-time", role: "group", "aria-labelledby": "totp-step-title" },
+    h("h3", { id: "totp-step-title", tabindex: -1 }, "Scan this code with your authenticator app"),
+    h(
+      "div",
+      { class: "totp-grid" },
+      qrImage(e.qr_svg),
+      h(
+        "div",
+        {},
+        h("p", {}, "Or add an account by hand, type “time-based”, and enter this key:"),
+        h("p", {}, h("code", { class: "totp-secret", id: "totp-secret", "data-secret": e.secret }, grouped(e.secret))),
+        h("p", { class: "hint" }, "Keep it secret: whoever has it can make your codes.")
+      )
+    ),
+    form
+  );
+}
+function recoverySection(acc) {
+  const body = h("div", { class: "section-body" });
+  const sec = section("acct-recovery", "Recovery codes", body);
+  const draw = () => {
+    const me = acc.me;
+    if (!me) return;
+    const f = me.user.second_factors;
+    const has = f.totp || f.passkeys > 0;
+    const left = me.recovery_codes;
+    const status = h("p", { id: "recovery-status" }, !has ? "Recovery codes come with your first passkey or authenticator app." : left === 0 ? "You have no recovery codes left. Make new ones now." : `${left} of 10 unused. Each signs you in once when your passkey or app is not at hand.`);
+    const slot = h("div", { class: "section-slot" });
+    const make = button("Make new codes", { id: "recovery-new" }, left <= 3 ? "primary" : "ghost");
+    make.hidden = !has;
+    make.addEventListener("click", () => {
+      make.hidden = true;
+      const cancel = () => {
+        slot.replaceChildren();
+        make.hidden = false;
+        make.focus();
+      };
+      slot.replaceChildren(passwordPrompt("New codes replace the old ones, which stop working. This needs your password.", "Make new codes", async (password) => {
+        const r = await api("POST", "/v1/auth/recovery-codes", { password });
+        await acc.refresh();
+        slot.replaceChildren(recoveryCodesBox(r.recovery_codes, () => draw()));
+        slot.querySelector("#recovery-title")?.focus();
+      }, cancel));
+    });
+    body.replaceChildren(status, h("div", { class: "actions actions-left" }, make), slot);
+  };
+  draw();
+  return { el: sec, redraw: draw };
+}
+
+// app/src/account-passkey.ts
+var PasskeyError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "PasskeyError";
+  }
+};
+function browserSupportsPasskeys() {
+  const PKC = window.PublicKeyCredential;
+  return window.isSecureContext && typeof PKC === "function" && typeof PKC.parseCreationOptionsFromJSON === "function" && typeof PKC.parseRequestOptionsFromJSON === "function" && !!navigator.credentials;
+}
+var NO_BROWSER_PASSKEYS = "This browser cannot use passkeys. A current Chrome, Edge, Firefox or Safari can.";
+function asJSON(cred) {
+  if (!cred || !(cred instanceof PublicKeyCredential)) throw new PasskeyError(passkeyErrorText(null));
+  return cred.toJSON();
+}
+async function create(options) {
+  const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(options);
+  try {
+    return asJSON(await navigator.credentials.create({ publicKey }));
+  } catch (err) {
+    if (err instanceof PasskeyError) throw err;
+    throw new PasskeyError(passkeyErrorText(err));
+  }
+}
+async function get(options) {
+  const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(options);
+  try {
+    return asJSON(await navigator.credentials.get({ publicKey }));
+  } catch (err) {
+    if (err instanceof PasskeyError) throw err;
+    throw new PasskeyError(passkeyErrorText(err));
+  }
+}
+async function registerPasskey(password, name) {
+  const c = await api("POST", "/v1/auth/passkeys/options", { password });
+  const credential = await create(c.options);
+  return api("POST", "/v1/auth/passkeys/finish", { ceremony: c.ceremony, name, credential });
+}
+async function signinWithPasskey() {
+  const c = await api("POST", "/v1/auth/passkey/options", {});
+  const credential = await get(c.options);
+  return api("POST", "/v1/auth/passkey/finish", { ceremony: c.ceremony, credential });
+}
+async function secondStepWithPasskey(ticket) {
+  const c = await api("POST", "/v1/auth/signin/passkey/options", { ticket });
+  const credential = await get(c.options);
+  return api("POST", "/v1/auth/signin/passkey/finish", { ticket, ceremony: c.ceremony, credential });
+}
+
+// app/src/account-passkeys.ts
+var MAX_PASSKEYS = 10;
+var PASSKEY_NAME_MAX = 64;
+function suggestedName() {
+  const ua = navigator.userAgent;
+  if (/iPhone|iPad/.test(ua)) return "iPhone or iPad";
+  if (/Android/.test(ua)) return "Android phone";
+  if (/Mac OS X|Macintosh/.test(ua)) return "Mac";
+  if (/Windows/.test(ua)) return "Windows Hello";
+  if (/CrOS/.test(ua)) return "Chromebook";
+  if (/Linux/.test(ua)) return "Linux computer";
+  return "My passkey";
+}
+function passkeysSection(acc, changed) {
+  const body = h("div", { class: "section-body" });
+  const sec = section("acct-passkeys", "Passkeys", body);
+  let list = [];
+  let loadError = "";
+  const load = async () => {
+    try {
+      list = (await api("GET", "/v1/auth/passkeys")).passkeys ?? [];
+      loadError = "";
+    } catch (e) {
+      loadError = errorText(e);
+    }
+    draw();
+  };
+  const draw = () => {
+    const intro = h("p", {}, "A passkey signs you in with your fingerprint, face, device PIN or a security key. Nobody can phish it, and it replaces both your password and a code.");
+    if (!acc.passkeysAvailable) {
+      body.replaceChildren(intro, h(
+        "p",
+        { class: "acct-message", id: "passkeys-unavailable" },
+        "This server cannot offer passkeys yet: its administrator has to set its public address (public_url), because passkeys are bound to the site’s name. Use an authenticator app meanwhile."
+      ));
+      return;
+    }
+    const items = list.map((pk) => row(pk));
+    const ul = h("ul", { class: "acct-list", id: "passkey-list", "aria-label": "Your passkeys" }, ...items);
+    const slot = h("div", { class: "section-slot" });
+    const add = button("Add a passkey", { id: "passkey-add" }, list.length === 0 ? "primary" : "ghost");
+    const full = list.length >= MAX_PASSKEYS;
+    add.disabled = full || !browserSupportsPasskeys();
+    add.addEventListener("click", () => {
+      add.hidden = true;
+      slot.replaceChildren(addForm(slot, () => {
+        slot.replaceChildren();
+        add.hidden = false;
+        add.focus();
+      }));
+      slot.querySelector("input")?.focus();
+    });
+    body.replaceChildren();
+    append(
+      body,
+      intro,
+      loadError ? h("p", { class: "form-error", role: "alert" }, loadError) : null,
+      list.length === 0 && !loadError ? h("p", { id: "passkey-none" }, "You have no passkey yet.") : ul,
+      !browserSupportsPasskeys() ? h("p", { class: "acct-message" }, NO_BROWSER_PASSKEYS) : null,
+      full ? h("p", { class: "hint" }, `You have the most passkeys an account may have (${MAX_PASSKEYS}). Remove one to add another.`) : null,
+      h("div", { class: "actions actions-left" }, add),
+      slot
+    );
+  };
+  const row = (pk) => {
+    const slot = h("div", { class: "section-slot" });
+    const rename = button("Rename", { class: "btn btn-ghost btn-small", "aria-label": `Rename passkey ${pk.name}` });
+    const remove = button("Remove", { class: "btn btn-ghost btn-small", "aria-label": `Remove passkey ${pk.name}` });
+    const li = h(
+      "li",
+      { class: "acct-item", "data-passkey": pk.id },
+      h(
+        "div",
+        { class: "item-main" },
+        h("span", { class: "item-name" }, pk.name),
+        h("span", { class: "item-meta" }, `Added ${when(pk.created_at)} · ${pk.last_used_at ? `last used ${when(pk.last_used_at)}` : "not used yet"}`)
+      ),
+      h("div", { class: "item-actions" }, rename, remove),
+      slot
+    );
+    rename.addEventListener("click", () => {
+      const name = field("New name", input({ maxlength: PASSKEY_NAME_MAX, required: true, autocomplete: "off", spellcheck: "true" }));
+      name.input.value = pk.name;
+      const err = formError();
+      const save = h("button", { type: "submit", class: "btn btn-primary" }, "Save");
+      const cancel = button("Cancel");
+      const form = h("form", { class: "inline-form", novalidate: true, "aria-label": `Rename ${pk.name}` }, name.wrap, err, h("div", { class: "actions actions-left" }, save, cancel));
+      cancel.addEventListener("click", () => {
+        slot.replaceChildren();
+        rename.focus();
+      });
+      form.addEventListener("submit", (e) => {
+        e.preventDefault();
+        const v = name.input.value.trim();
+        name.setError(v === "" ? "Enter a name." : "");
+        if (v === "") return name.input.focus();
+        void withBusy(save, "Saving…", err, async () => {
+          await api("PATCH", `/v1/auth/passkeys/${encodeURIComponent(pk.id)}`, { name: v });
+          notify("Passkey renamed.");
+          await load();
+          sec.querySelector(`[data-passkey="${CSS.escape(pk.id)}"] button`)?.focus();
+        });
+      });
+      slot.replaceChildren(form);
+      name.input.select();
+    });
+    remove.addEventListener("click", () => {
+      slot.replaceChildren(passwordPrompt(`Remove “${pk.name}”? You will no longer be able to sign in with it. This needs your password.`, "Remove passkey", async (password) => {
+        await api("DELETE", `/v1/auth/passkeys/${encodeURIComponent(pk.id)}`, { password });
+        notify("Passkey removed.");
+        await acc.refresh();
+        changed();
+        await load();
+        sec.querySelector("#passkey-add")?.focus();
+      }, () => {
+        slot.replaceChildren();
+        remove.focus();
+      }));
+    });
+    return li;
+  };
+  const addForm = (slot, cancel) => {
+    const name = field("Name of the passkey", input({ id: "passkey-name", maxlength: PASSKEY_NAME_MAX, required: true, autocomplete: "off", spellcheck: "true" }), "So you can tell your passkeys apart, like “Work laptop” or “Phone”.");
+    name.input.value = suggestedName();
+    const pw = field("Your password", input({ id: "passkey-password", type: "password", autocomplete: "current-password", required: true, maxlength: 1024 }));
+    const err = formError();
+    err.id = "passkey-error";
+    const go = h("button", { type: "submit", class: "btn btn-primary", id: "passkey-create" }, "Create passkey");
+    const stop = button("Cancel");
+    stop.addEventListener("click", cancel);
+    const form = h(
+      "form",
+      { class: "inline-form", novalidate: true, "aria-label": "New passkey" },
+      name.wrap,
+      pw.wrap,
+      h("p", { class: "hint" }, "Your browser will then ask for your fingerprint, face, PIN or security key."),
+      err,
+      h("div", { class: "actions actions-left" }, go, stop)
+    );
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const v = name.input.value.trim();
+      name.setError(v === "" ? "Enter a name." : "");
+      pw.setError(pw.input.value === "" ? "Enter your password." : "");
+      if (v === "") return name.input.focus();
+      if (pw.input.value === "") return pw.input.focus();
+      void withBusy(go, "Waiting for the passkey…", err, async () => {
+        const r = await registerPasskey(pw.input.value, v);
+        notify(`Passkey “${r.passkey.name}” added.`);
+        await acc.refresh();
+        changed();
+        await load();
+        if (r.recovery_codes?.length) {
+          const target = body.querySelector(":scope > .section-slot") ?? slot;
+          target.replaceChildren(recoveryCodesBox(r.recovery_codes, () => {
+            target.replaceChildren();
+            sec.querySelector("#passkey-add")?.focus();
+          }));
+          target.querySelector("#recovery-title")?.focus();
+        } else {
+          sec.querySelector("#passkey-add")?.focus();
+        }
+      });
+    });
+    return form;
+  };
+  draw();
+  void load();
+  return { el: sec, redraw: draw };
+}
+
+// app/src/account-sessions.ts
+function sessionsSection(acc) {
+  const body = h("div", { class: "section-body" });
+  const sec = section("acct-sessions", "Where you are signed in", body);
+  const load = async () => {
+    let list;
+    try {
+      list = (await api("GET", "/v1/auth/sessions")).sessions ?? [];
+    } catch (e) {
+      body.replaceChildren(h("p", { class: "form-error", role: "alert" }, errorText(e)));
+      return;
+    }
+    const ul = h("ul", { class: "acct-list", id: "session-list", "aria-label": "Sessions" }, ...list.map((s) => {
+      const slot = h("div", { class: "section-slot" });
+      const out = button(s.current ? "Sign out here" : "Sign out", { class: "btn btn-ghost btn-small", "aria-label": `Sign out ${s.device}${s.current ? " (this device)" : ""}, last seen ${when(s.last_seen_at)}` });
+      out.addEventListener("click", () => {
+        confirmInline(slot, s.current ? "Sign out of this browser?" : `Sign out ${s.device} at ${s.ip || "an unknown address"}?`, "Sign out", async () => {
+          await api("DELETE", `/v1/auth/sessions/${encodeURIComponent(s.id)}`, {});
+          if (s.current) {
+            acc.forget();
+            acc.go("signin");
+            return;
+          }
+          notify("That session is signed out.");
+          await load();
+          sec.querySelector("#sessions-all")?.focus();
+        }, out);
+      });
+      return h(
+        "li",
+        { class: "acct-item", "data-session": s.id, "data-current": String(s.current) },
+        h(
+          "div",
+          { class: "item-main" },
+          h("span", { class: "item-name" }, s.device, s.current ? " " : null, s.current ? h("span", { class: "acct-badge" }, "This device") : null),
+          h("span", { class: "item-meta" }, `${s.ip || "Unknown address"} · last seen ${when(s.last_seen_at)} · signed in ${when(s.created_at)}`)
+        ),
+        h("div", { class: "item-actions" }, out),
+        slot
+      );
+    }));
+    const allSlot = h("div", { class: "section-slot" });
+    const all = button("Sign out everywhere", { id: "sessions-all" });
+    all.addEventListener("click", () => {
+      confirmInline(allSlot, "Sign out of every browser and device, this one too?", "Sign out everywhere", async () => {
+        await api("DELETE", "/v1/auth/sessions", {});
+        acc.forget();
+        notify("You are signed out everywhere.");
+        acc.go("signin");
+      }, all);
+    });
+    body.replaceChildren(h("p", {}, "If you see a device you do not know, sign it out and change your password."), ul, h("div", { class: "actions actions-left" }, all), allSlot);
+  };
+  void load();
+  return { el: sec, redraw: () => void load() };
+}
+var GRANTS = [
+  { id: "roomCreate", label: "Create meetings" },
+  { id: "roomList", label: "List your meetings" },
+  { id: "roomAdmin", label: "Manage your meetings (mute, remove people, close)" }
+];
+var EXPIRIES = [
+  { value: "168h", label: "7 days" },
+  { value: "720h", label: "30 days" },
+  { value: "2160h", label: "90 days" },
+  { value: "8760h", label: "1 year" }
+];
+var TOKEN_NAME_MAX = 64;
+function tokensSection(acc) {
+  const body = h("div", { class: "section-body" });
+  const sec = section("acct-tokens", "Personal API tokens", body);
+  const created = h("div", { class: "section-slot", id: "token-created" });
+  const load = async () => {
+    const u = acc.user;
+    if (u && needsSecondFactor(u)) {
+      body.replaceChildren(h("p", {}, "Available once your account has a passkey or an authenticator app."));
+      return;
+    }
+    let list;
+    try {
+      list = (await api("GET", "/v1/auth/tokens")).tokens ?? [];
+    } catch (e) {
+      body.replaceChildren(h("p", { class: "form-error", role: "alert" }, errorText(e)));
+      return;
+    }
+    const ul = h("ul", { class: "acct-list", id: "token-list", "aria-label": "Personal API tokens" }, ...list.map((t) => {
+      const slot = h("div", { class: "section-slot" });
+      const revoke = button("Revoke", { class: "btn btn-ghost btn-small", "aria-label": `Revoke token ${t.name}` });
+      revoke.addEventListener("click", () => confirmInline(slot, `Revoke “${t.name}”? Scripts using it stop working at once.`, "Revoke", async () => {
+        await api("DELETE", `/v1/auth/tokens/${encodeURIComponent(t.id)}`, {});
+        notify("Token revoked.");
+        await load();
+        sec.querySelector("#token-create")?.focus();
+      }, revoke));
+      const grants2 = t.grants.map((g) => GRANTS.find((x) => x.id === g)?.label ?? g).join(", ");
+      return h(
+        "li",
+        { class: "acct-item" },
+        h(
+          "div",
+          { class: "item-main" },
+          h("span", { class: "item-name" }, t.name),
+          h("span", { class: "item-meta" }, `${grants2} · expires ${when(t.expires_at)} · ${t.last_used_at ? `last used ${when(t.last_used_at)}` : "not used yet"}`)
+        ),
+        h("div", { class: "item-actions" }, revoke),
+        slot
+      );
+    }));
+    const name = field("Name", input({ id: "token-name", maxlength: TOKEN_NAME_MAX, required: true, autocomplete: "off" }), "What the script is, like “Calendar sync”.");
+    const boxes = GRANTS.map((g) => {
+      const cb = h("input", { type: "checkbox", id: `grant-${g.id}`, value: g.id, checked: g.id !== "roomAdmin" });
+      return { cb, el: h("div", { class: "check" }, cb, h("label", { for: cb.id }, g.label)) };
+    });
+    const grantsErr = h("p", { class: "field-error", hidden: true, id: "token-grants-error" });
+    const grants = h("fieldset", { class: "fieldset", "aria-describedby": "token-grants-error" }, h("legend", {}, "It may"), ...boxes.map((b) => b.el), grantsErr);
+    const expiry = field("Expires after", h("select", { id: "token-expiry" }, ...EXPIRIES.map((x) => h("option", { value: x.value, selected: x.value === "720h" }, x.label))));
+    const err = formError();
+    const create2 = h("button", { type: "submit", class: "btn btn-primary", id: "token-create" }, "Create token");
+    const form = h("form", { class: "inline-form", novalidate: true, "aria-label": "New personal API token" }, name.wrap, grants, expiry.wrap, err, h("div", { class: "actions actions-left" }, create2));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const n = name.input.value.trim();
+      const chosen = boxes.filter((b) => b.cb.checked).map((b) => b.cb.value);
+      name.setError(n === "" ? "Enter a name." : "");
+      grantsErr.textContent = chosen.length === 0 ? "Choose at least one thing the token may do." : "";
+      grantsErr.hidden = chosen.length > 0;
+      if (n === "") return name.input.focus();
+      if (chosen.length === 0) return boxes[0].cb.focus();
+      void withBusy(create2, "Creating…", err, async () => {
+        const r = await api("POST", "/v1/auth/tokens", { name: n, grants: chosen, expires_in: expiry.input.value });
+        await load();
+        created.replaceChildren(h(
+          "div",
+          { class: "one-time", role: "group", "aria-labelledby": "token-secret-title" },
+          h("h3", { id: "token-secret-title", tabindex: -1 }, `Token “${r.token.name}”`),
+          h("p", {}, "Copy it now: it is shown only once. Use it as “Authorization: Bearer …”. Whoever has it acts as you on your meetings, so keep it out of code repositories and chats."),
+          copyBox("Token", r.secret, "secret")
+        ));
+        created.querySelector("#token-secret-title")?.focus();
+      });
+    });
+    body.replaceChildren(
+      h("p", {}, "For scripts that create or manage your meetings through the API. A token acts on your own meetings only."),
+      list.length ? ul : h("p", {}, "You have no tokens."),
+      created,
+      h("h3", {}, "New token"),
+      form
+    );
+  };
+  void load();
+  return { el: sec, redraw: () => void load() };
+}
+
+// app/src/account.ts
+var NAME_MAX2 = 100;
+function renderAccount(root2, acc) {
+  const me = acc.me;
+  if (!me) {
+    acc.signInFirst("account");
+    return () => {
+    };
+  }
+  const banner = h("div", { class: "acct-banner", id: "acct-banner", role: "status" });
+  const parts = [];
+  const changed = () => {
+    drawBanner(banner, acc.me);
+    for (const p of parts) p.redraw();
+  };
+  const pk = passkeysSection(acc, changed);
+  const totp = totpSection(acc, changed);
+  const rec = recoverySection(acc);
+  const tokens = tokensSection(acc);
+  parts.push(pk, totp, rec, tokens);
+  drawBanner(banner, me);
+  page(
+    root2,
+    "page-account",
+    "Your account",
+    banner,
+    profileSection(acc),
+    h("h2", { class: "group-title" }, "How you sign in"),
+    pk.el,
+    totp.el,
+    rec.el,
+    passwordSection(),
+    sessionsSection(acc).el,
+    tokens.el
+  );
+  return () => {
+  };
+}
+function drawBanner(banner, me) {
+  if (!me || !needsSecondFactor(me.user)) {
+    banner.replaceChildren();
+    banner.hidden = true;
+    return;
+  }
+  banner.hidden = false;
+  banner.replaceChildren(
+    h("p", { class: "banner-title" }, "Protect your account first"),
+    h(
+      "p",
+      {},
+      "Your account needs a second way to prove it is you before you can use it. ",
+      me.passkeys_available === false ? "Set up an authenticator app below." : "A passkey is the easiest: add one below. An authenticator app works too."
+    )
+  );
+}
+function profileSection(acc) {
+  const u = acc.me?.user;
+  const name = field("Display name", input({ id: "profile-name", autocomplete: "name", maxlength: NAME_MAX2, required: true, spellcheck: "true" }), "Shown to others in meetings you host.");
+  name.input.value = u?.name ?? "";
+  const err = formError();
+  const save = h("button", { type: "submit", class: "btn btn-primary", id: "profile-save" }, "Save");
+  const form = h("form", { class: "inline-form", novalidate: true, "aria-label": "Profile" }, name.wrap, err, h("div", { class: "actions actions-left" }, save));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const v = name.input.value.trim();
+    name.setError(v === "" ? "Enter a name." : "");
+    if (v === "") return name.input.focus();
+    void withBusy(save, "Saving…", err, async () => {
+      await api("PATCH", "/v1/auth/me", { name: v });
+      await acc.refresh();
+      notify("Saved.");
+    });
+  });
+  return section(
+    "acct-profile",
+    "Profile",
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", {}, "Email"),
+      h("dd", { id: "profile-email" }, u?.email ?? ""),
+      h("dt", {}, "Role"),
+      h("dd", {}, u?.role === "admin" ? "Administrator" : "Member")
+    ),
+    form
+  );
+}
+function passwordSection() {
+  const cur = field("Current password", input({ id: "pw-current", type: "password", autocomplete: "current-password", required: true, maxlength: 1024 }));
+  const nw = field("New password", input({ id: "pw-new", type: "password", autocomplete: "new-password", required: true, maxlength: 1024 }), "At least 12 characters. Changing it signs out every other browser and device.");
+  const rep = field("Repeat the new password", input({ id: "pw-repeat", type: "password", autocomplete: "new-password", required: true, maxlength: 1024 }));
+  const err = formError();
+  const save = h("button", { type: "submit", class: "btn btn-primary", id: "pw-save" }, "Change password");
+  const form = h("form", { class: "inline-form", novalidate: true, "aria-label": "Change password" }, cur.wrap, nw.wrap, rep.wrap, err, h("div", { class: "actions actions-left" }, save));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    cur.setError(cur.input.value === "" ? "Enter your current password." : "");
+    if (cur.input.value === "") return cur.input.focus();
+    const p = newPasswordProblem(nw.input.value, rep.input.value);
+    nw.setError(p?.field === "new" ? p.msg : "");
+    rep.setError(p?.field === "repeat" ? p.msg : "");
+    if (p) return (p.field === "new" ? nw.input : rep.input).focus();
+    void withBusy(save, "Changing…", err, async () => {
+      await api("POST", "/v1/auth/password", { current: cur.input.value, new: nw.input.value });
+      cur.input.value = nw.input.value = rep.input.value = "";
+      notify("Your password is changed. Every other browser and device is signed out.");
+    });
+  });
+  return section("acct-password", "Password", form);
+}
+
+// app/src/account-meetings.ts
+async function hostToken(room) {
+  return (await api("POST", `/v1/meetings/${encodeURIComponent(room)}/join`, {})).join;
+}
+function meetingsCard(acc, onJoin) {
+  const u = acc.user;
+  if (!u) return null;
+  if (needsSecondFactor(u)) {
+    return h(
+      "section",
+      { class: "card join-card meetings-card", "aria-labelledby": "meetings-title" },
+      h("h2", { id: "meetings-title" }, "Protect your account to host"),
+      h("p", {}, "Your account needs a passkey or an authenticator app before you can host meetings. ", h("a", { href: "#account", id: "meetings-protect" }, "Protect your account"))
+    );
+  }
+  const err = formError();
+  err.id = "new-meeting-error";
+  const create2 = button("New meeting", { id: "new-meeting" }, "primary");
+  const list = h("ul", { class: "acct-list", id: "meeting-list", "aria-label": "Your meetings", hidden: true });
+  create2.addEventListener("click", () => {
+    void withBusy(create2, "Creating…", err, async () => {
+      const r = await api("POST", "/v1/meetings", {});
+      onJoin({ room: r.room.name, join: r.join });
+    });
+  });
+  void api("GET", "/v1/meetings").then(
+    (r) => {
+      const ms = r.meetings ?? [];
+      list.replaceChildren(...ms.map((m) => {
+        const b = button("Join as host", { class: "btn btn-ghost btn-small", "aria-label": `Join ${m.name} as host` });
+        const e = formError();
+        b.addEventListener("click", () => void withBusy(b, "Joining…", e, async () => onJoin({ room: m.name, join: await hostToken(m.name) })));
+        return h("li", { class: "acct-item" }, h("div", { class: "item-main" }, h("span", { class: "item-name room-name" }, m.name)), h("div", { class: "item-actions" }, b), e);
+      }));
+      list.hidden = ms.length === 0;
+    },
+    (e) => {
+      list.replaceChildren(h("li", { class: "hint" }, `Your meetings could not be listed: ${errorText(e)}`));
+      list.hidden = false;
+    }
+  );
+  return h(
+    "section",
+    { class: "card join-card meetings-card", "aria-labelledby": "meetings-title" },
+    h("h2", { id: "meetings-title" }, `Host a meeting, ${u.name || u.email}`),
+    h("p", { class: "hint" }, "Start a new meeting with you as its host."),
+    err,
+    h("div", { class: "actions actions-left" }, create2),
+    list
+  );
+}
+
+// app/src/account-nav.ts
+var Accounts = class {
+  constructor(header, show2) {
+    this.show = show2;
+    this.nav = h("nav", { class: "acct-nav", "aria-label": "Account" });
+    header.appendChild(this.nav);
+    window.addEventListener(SESSION_ENDED, () => {
+      if (!this.me) return;
+      this.forget();
+      const hash = location.hash;
+      if (hash === "#account" || hash === "#admin") {
+        notify("Your session has ended. Sign in again.", "warn");
+        this.go("signin");
+      }
+    });
+  }
+  show;
+  /** The signed-in account, or null. */
+  me = null;
+  /** The page to return to after signing in (a signed-out visit to #account or #admin). */
+  next = "";
+  nav;
+  /** Loads who is signed in and redraws the header; a failure leaves the header as it was. */
+  async refresh() {
+    try {
+      this.me = await loadMe();
+    } catch {
+    }
+    this.drawNav();
+    return this.me;
+  }
+  get user() {
+    return this.me?.user ?? null;
+  }
+  /** Whether passkey buttons are offered: false only when the server says it cannot. */
+  get passkeysAvailable() {
+    return this.me?.passkeys_available !== false;
+  }
+  /** Goes to a page: '' is the join page; others are fragments ('account', 'signin', ...). */
+  go(fragment) {
+    if (fragment === "") {
+      history.pushState(null, "", `${location.pathname}${location.search}`);
+      this.show({ page: "home" });
+    } else if (location.hash === `#${fragment}`) {
+      this.show(routeOf(location.hash));
+    } else {
+      location.hash = fragment;
+    }
+  }
+  /** After a completed sign-in: the lock notice once, then the page the account needs. */
+  async signedIn(answer) {
+    if (answer.status !== "signed_in") return;
+    await this.refresh();
+    if (answer.notice) this.showLockNotice(answer.notice);
+    const u = this.user ?? answer.user;
+    const next = this.next;
+    this.next = "";
+    this.go(needsSecondFactor(u) ? "account" : next);
+  }
+  /** Sends a signed-out visitor of a signed-in page to the sign-in page, and back after it. */
+  signInFirst(page2) {
+    this.next = page2;
+    this.go("signin");
+  }
+  /** Signs out this browser and goes to the sign-in page. */
+  async signOut() {
+    try {
+      await api("POST", "/v1/auth/signout", {});
+    } catch {
+    }
+    this.forget();
+    notify("You are signed out.");
+    this.go("signin");
+  }
+  /** The session ended (signed out elsewhere, all sessions ended): forget the account here. */
+  forget() {
+    this.me = null;
+    this.drawNav();
+  }
+  showLockNotice(n) {
+    notify(
+      `Your account was locked on ${when(n.locked_at)} after ${n.failures} failed sign-in attempt${n.failures === 1 ? "" : "s"}. If that was not you, change your password.`,
+      "error",
+      0,
+      { label: "Change password", run: () => this.go("account") }
+    );
+  }
+  drawNav() {
+    const u = this.user;
+    if (!u) {
+      this.nav.replaceChildren(h("a", { href: "#signin", class: "nav-link", id: "nav-signin" }, "Sign in"));
+      return;
+    }
+    const out = h("button", { type: "button", class: "btn btn-ghost btn-small", id: "nav-signout" }, "Sign out");
+    this.nav.replaceChildren();
+    out.addEventListener("click", () => void this.signOut());
+    const home = h("a", { href: "/", class: "nav-link", id: "nav-home" }, "Meetings");
+    home.addEventListener("click", (e) => {
+      e.preventDefault();
+      this.go("");
+    });
+    append(
+      this.nav,
+      home,
+      h("a", { href: "#account", class: "nav-link", id: "nav-account", title: u.email }, u.name || u.email),
+      u.role === "admin" ? h("a", { href: "#admin", class: "nav-link", id: "nav-admin" }, "Admin") : null,
+      out
+    );
+  }
+};
+function routeOf(hash) {
+  const frag = hash.startsWith("#") ? hash.slice(1) : hash;
+  const take = (prefix, what, page2) => {
+    const token = frag.slice(prefix.length).trim();
+    history.replaceState(null, "", `${location.pathname}${location.search}#${page2}`);
+    return token ? { page: page2, token } : { page: "gone", what };
+  };
+  if (frag.startsWith("invite=")) return take("invite=", "invite", "signup");
+  if (frag.startsWith("reset=")) return take("reset=", "reset", "reset");
+  switch (frag) {
+    case "signin":
+      return { page: "signin" };
+    case "account":
+      return { page: "account" };
+    case "admin":
+      return { page: "admin" };
+    case "signup":
+      return { page: "gone", what: "invite" };
+    case "reset":
+      return { page: "gone", what: "reset" };
+  }
+  return { page: "home" };
+}
+
+// app/src/account-signin.ts
+var EMAIL_MAX = 254;
+function renderSignin(root2, acc, opts = {}) {
+  const email = field("Email", input({ type: "email", name: "email", autocomplete: "username", required: true, maxlength: EMAIL_MAX, id: "signin-email" }));
+  email.input.value = opts.email ?? "";
+  const password = field("Password", input({ type: "password", name: "password", autocomplete: "current-password", required: true, maxlength: 1024, id: "signin-password" }));
+  const err = formError();
+  err.id = "signin-error";
+  const submit = h("button", { type: "submit", class: "btn btn-primary", id: "signin-submit" }, "Sign in");
+  const form = h(
+    "form",
+    { class: "card acct-card", novalidate: true, "aria-label": "Sign in with email and password" },
+    opts.message ? h("p", { class: "acct-message", role: "status" }, opts.message) : null,
+    email.wrap,
+    password.wrap,
+    err,
+    h("div", { class: "actions" }, submit)
+  );
+  const passkeyBtn = button("Sign in with a passkey", { id: "signin-passkey" });
+  const passkeyErr = formError();
+  const passkeyBox = h(
+    "div",
+    { class: "card acct-card passkey-card" },
+    h("p", { class: "hint" }, "A passkey signs you in with your fingerprint, face, device PIN or security key, without a password."),
+    passkeyErr,
+    h("div", { class: "actions actions-left" }, passkeyBtn)
+  );
+  if (!browserSupportsPasskeys()) {
+    passkeyBtn.hidden = true;
+    passkeyErr.show(NO_BROWSER_PASSKEYS);
+  }
+  passkeyBtn.addEventListener("click", () => {
+    void withBusy(passkeyBtn, "Waiting for the passkey…", passkeyErr, async () => {
+      try {
+        await acc.signedIn(await signinWithPasskey());
+      } catch (e) {
+        if (e instanceof ApiError && (e.code === "passkeys_unavailable" || e.code === "not_found")) {
+          passkeyBtn.hidden = true;
+          throw new Error(accountErrorText("passkeys_unavailable"));
+        }
+        throw e;
+      }
+    });
+  });
+  const step = h("div", { class: "signin-step" }, form, h("p", { class: "divider" }, "or"), passkeyBox);
+  page(
+    root2,
+    "page-signin",
+    "Sign in",
+    step,
+    h("p", { class: "acct-foot" }, h("a", { href: "/", id: "signin-guest" }, "Join a meeting without an account"))
+  );
+  (email.input.value ? password.input : email.input).focus();
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const em = email.input.value.trim();
+    email.setError(em === "" ? "Enter your email." : "");
+    password.setError(password.input.value === "" ? "Enter your password." : "");
+    if (em === "") return email.input.focus();
+    if (password.input.value === "") return password.input.focus();
+    void withBusy(submit, "Signing in…", err, async () => {
+      const answer = await api("POST", "/v1/auth/signin", { email: em, password: password.input.value });
+      if (answer.status === "second_factor") {
+        password.input.value = "";
+        secondStep(step, acc, answer.ticket, answer.methods, em);
+        return;
+      }
+      await acc.signedIn(answer);
+    }).then(() => {
+      if (!err.hidden) password.input.select();
+    });
+  });
+  return () => {
+  };
+}
+function secondStep(slot, acc, ticket, methods, email) {
+  const hasTOTP = methods.includes("totp");
+  const hasPasskey = methods.includes("passkey") && acc.passkeysAvailable;
+  const startOver = (message) => renderSignin(document.getElementById("app"), acc, { email, message });
+  const onError = (e, err) => {
+    if (e instanceof ApiError && e.code === "ticket_invalid") {
+      startOver(e.message);
+      return;
+    }
+    err.show(errorText(e));
+  };
+  const codeForm = (kind) => {
+    const totp = kind === "totp";
+    const code = field(
+      totp ? "Code from your authenticator app" : "Recovery code",
+      input(totp ? { id: "signin-code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 10, required: true, pattern: "[0-9 ]*" } : { id: "signin-recovery", autocomplete: "off", maxlength: 64, required: true }),
+      totp ? "The 6 digits the app shows for Conclave now." : "One of the ten codes you saved, like 7k3qd-x0m9a-4vtrb. Each works once."
+    );
+    const err = formError();
+    err.id = totp ? "signin-code-form-error" : "signin-recovery-form-error";
+    const submit = h("button", { type: "submit", class: "btn btn-primary", id: totp ? "signin-code-submit" : "signin-recovery-submit" }, "Verify");
+    const f = h("form", { class: "inline-form", novalidate: true, "aria-label": totp ? "Authenticator code" : "Recovery code" }, code.wrap, err, h("div", { class: "actions actions-left" }, submit));
+    f.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const v = code.input.value.trim();
+      code.setError(v === "" ? totp ? "Enter the 6-digit code." : "Enter a recovery code." : "");
+      if (v === "") return code.input.focus();
+      void withBusy(submit, "Checking…", err, async () => {
+        try {
+          await acc.signedIn(await api("POST", totp ? "/v1/auth/signin/totp" : "/v1/auth/signin/recovery", { ticket, code: v }));
+        } catch (e2) {
+          onError(e2, err);
+          code.input.select();
+        }
+      });
+    });
+    return f;
+  };
+  const other = h("div", { class: "other-ways" });
+  const primary = hasTOTP ? codeForm("totp") : null;
+  const recovery = codeForm("recovery");
+  recovery.hidden = hasTOTP || hasPasskey;
+  const recoveryBtn = button("Use a recovery code", { id: "signin-use-recovery", "aria-expanded": String(!recovery.hidden) });
+  recoveryBtn.addEventListener("click", () => {
+    recovery.hidden = false;
+    recoveryBtn.setAttribute("aria-expanded", "true");
+    recovery.querySelector("input")?.focus();
+  });
+  const pkErr = formError();
+  const pkBtn = hasPasskey ? button("Use a passkey", { id: "signin-step-passkey" }, hasTOTP ? "ghost" : "primary") : null;
+  pkBtn?.addEventListener("click", () => {
+    void withBusy(pkBtn, "Waiting for the passkey…", pkErr, async () => {
+      try {
+        await acc.signedIn(await secondStepWithPasskey(ticket));
+      } catch (e) {
+        onError(e, pkErr);
+      }
+    });
+  });
+  if (pkBtn && !browserSupportsPasskeys()) {
+    pkBtn.hidden = true;
+    pkErr.show(NO_BROWSER_PASSKEYS);
+  }
+  const again = h("a", { href: "#signin", id: "signin-start-over" }, "Start over");
+  again.addEventListener("click", (e) => {
+    e.preventDefault();
+    startOver("");
+  });
+  append(other, pkBtn, pkErr, recovery.hidden ? recoveryBtn : null);
+  const h2 = h("h2", { tabindex: -1, id: "signin-step-title" }, "Second step");
+  slot.replaceChildren(
+    h(
+      "div",
+      { class: "card acct-card", role: "group", "aria-labelledby": "signin-step-title" },
+      h2,
+      h("p", {}, hasTOTP ? "Your password is right. Now confirm it is you with your authenticator app." : hasPasskey ? "Your password is right. Now confirm it is you with your passkey." : "Your password is right. Now enter one of your recovery codes."),
+      primary,
+      other,
+      recovery,
+      h("p", { class: "acct-foot" }, again)
+    )
+  );
+  const first = primary?.querySelector("input") ?? (pkBtn && !pkBtn.hidden ? pkBtn : recovery.querySelector("input"));
+  (first ?? h2).focus();
+}
+
+// app/src/account-signup.ts
+var EMAIL_MAX2 = 254;
+var NAME_MAX3 = 100;
+function newPasswordFields() {
+  const pw = field(
+    "New password",
+    input({ type: "password", autocomplete: "new-password", required: true, minlength: 12, maxlength: 1024, id: "new-password" }),
+    "At least 12 characters. A few unrelated words make a strong one that is easy to type."
+  );
+  const repeat = field("Repeat the password", input({ type: "password", autocomplete: "new-password", required: true, maxlength: 1024, id: "new-password-repeat" }));
+  return { pw, repeat };
+}
+function checkNew(pw, repeat) {
+  const p = newPasswordProblem(pw.input.value, repeat.input.value);
+  pw.setError(p?.field === "new" ? p.msg : "");
+  repeat.setError(p?.field === "repeat" ? p.msg : "");
+  if (p) (p.field === "new" ? pw.input : repeat.input).focus();
+  return !p;
+}
+function renderGone(root2, what) {
+  page(
+    root2,
+    "page-gone",
+    what === "invite" ? "Create your account" : "Set a new password",
+    h(
+      "div",
+      { class: "card acct-card" },
+      h("p", {}, what === "invite" ? "For your safety the invite link was removed from the address bar when it was opened, so reloading the page cannot use it again. Open the invite link you received once more." : "For your safety the reset link was removed from the address bar when it was opened, so reloading the page cannot use it again. Open the reset link you received once more."),
+      h("p", {}, h("a", { href: "#signin" }, "Sign in"), " · ", h("a", { href: "/" }, "Join a meeting"))
+    )
+  );
+  return () => {
+  };
+}
+function renderSignup(root2, acc, invite) {
+  const status = h("p", { class: "loading", role: "status" }, "Checking the invite…");
+  page(root2, "page-signup", "Create your account", status);
+  let alive = true;
+  api("POST", "/v1/auth/signup/check", { invite }).then(
+    (info) => {
+      if (alive) signupForm(status, acc, invite, info);
+    },
+    (err) => {
+      if (!alive) return;
+      status.replaceWith(h(
+        "div",
+        { class: "card acct-card" },
+        h("p", { class: "form-error", role: "alert", id: "signup-error" }, errorText(err)),
+        h("p", {}, h("a", { href: "#signin" }, "Sign in"), " · ", h("a", { href: "/" }, "Join a meeting"))
+      ));
+    }
+  );
+  return () => {
+    alive = false;
+  };
+}
+function signupForm(slot, acc, invite, info) {
+  const bound = info.email !== "";
+  const email = field(
+    "Email",
+    input({ type: "email", autocomplete: "username", required: true, maxlength: EMAIL_MAX2, id: "signup-email", readonly: bound }),
+    bound ? "This invite is for this email." : "You sign in with it."
+  );
+  email.input.value = info.email;
+  const name = field("Your name", input({ autocomplete: "name", required: true, maxlength: NAME_MAX3, id: "signup-name", spellcheck: "true" }), "Shown to others in meetings.");
+  const { pw, repeat } = newPasswordFields();
+  const err = formError();
+  err.id = "signup-error";
+  const submit = h("button", { type: "submit", class: "btn btn-primary", id: "signup-submit" }, "Create account");
+  const form = h(
+    "form",
+    { class: "card acct-card", novalidate: true, "aria-label": "New account" },
+    h("p", {}, `You are invited to Conclave as ${info.role === "admin" ? "an administrator" : "a member"}. The invite is good until ${when(info.expires_at)}.`),
+    email.wrap,
+    name.wrap,
+    pw.wrap,
+    repeat.wrap,
+    err,
+    h("div", { class: "actions" }, submit)
+  );
+  slot.replaceWith(form);
+  (bound ? name.input : email.input).focus();
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const em = email.input.value.trim();
+    const nm = name.input.value.trim();
+    email.setError(em === "" ? "Enter your email." : "");
+    name.setError(nm === "" ? "Enter your name." : "");
+    if (em === "") return email.input.focus();
+    if (nm === "") return name.input.focus();
+    if (!checkNew(pw, repeat)) return;
+    void withBusy(submit, "Creating the account…", err, async () => {
+      const answer = await api("POST", "/v1/auth/signup", { invite, email: em, name: nm, password: pw.input.value });
+      await acc.signedIn(answer);
+    });
+  });
+}
+function renderReset(root2, acc, token) {
+  const status = h("p", { class: "loading", role: "status" }, "Checking the link…");
+  page(root2, "page-reset", "Set a new password", status);
+  let alive = true;
+  api("POST", "/v1/auth/password/reset/check", { token }).then(
+    (info) => {
+      if (!alive) return;
+      const { pw, repeat } = newPasswordFields();
+      const err = formError();
+      err.id = "reset-error";
+      const submit = h("button", { type: "submit", class: "btn btn-primary", id: "reset-submit" }, "Set password");
+      const form = h(
+        "form",
+        { class: "card acct-card", novalidate: true, "aria-label": "New password" },
+        h("p", {}, `A new password for ${info.email}. This link works once, until ${when(info.expires_at)}.`),
+        pw.wrap,
+        repeat.wrap,
+        err,
+        h("div", { class: "actions" }, submit)
+      );
+      status.replaceWith(form);
+      pw.input.focus();
+      form.addEventListener("submit", (e) => {
+        e.preventDefault();
+        if (!checkNew(pw, repeat)) return;
+        void withBusy(submit, "Saving…", err, async () => {
+          await api("POST", "/v1/auth/password/reset", { token, new: pw.input.value });
+          acc.forget();
+          history.replaceState(null, "", `${location.pathname}${location.search}#signin`);
+          renderSignin(document.getElementById("app"), acc, { email: info.email, message: "Your new password is set. Sign in with it." });
+        });
+      });
+    },
+    (err) => {
+      if (!alive) return;
+      status.replaceWith(h(
+        "div",
+        { class: "card acct-card" },
+        h("p", { class: "form-error", role: "alert", id: "reset-error" }, errorText(err)),
+        h("p", {}, "Ask your administrator for a new link.")
+      ));
+    }
+  );
+  return () => {
+    alive = false;
+  };
+}
+
+// app/src/admin.ts
+var EMAIL_MAX3 = 254;
+var INVITE_EXPIRIES = [
+  { value: "24h", label: "1 day" },
+  { value: "72h", label: "3 days" },
+  { value: "168h", label: "7 days" },
+  { value: "720h", label: "30 days" }
+];
+function inviteLink(token) {
+  return `${location.origin}/#invite=${token}`;
+}
+function resetLink(token) {
+  return `${location.origin}/#reset=${token}`;
+}
+function renderAdmin(root2, acc) {
+  const me = acc.me?.user;
+  if (!me) {
+    acc.signInFirst("admin");
+    return () => {
+    };
+  }
+  if (me.role !== "admin") {
+    page(root2, "page-admin", "Administration", h("p", { class: "form-error", role: "alert" }, "Only administrators can open this page."));
+    return () => {
+    };
+  }
+  const invites = h("div", { class: "section-body" });
+  const users = h("div", { class: "section-body" });
+  const reloadInvites = () => loadInvites(invites);
+  page(
+    root2,
+    "page-admin",
+    "Administration",
+    inviteSection(reloadInvites),
+    section("admin-invites", "Open invites", invites),
+    section("admin-users", "Accounts", users)
+  );
+  void reloadInvites();
+  void loadUsers(users, me.id);
+  return () => {
+  };
+}
+function inviteSection(reload) {
+  const email = field("Email (optional)", input({ id: "invite-email", type: "email", autocomplete: "off", maxlength: EMAIL_MAX3 }), "When given, only this email can use the invite.");
+  const role = field("Role", h("select", { id: "invite-role" }, h("option", { value: "member", selected: true }, "Member: hosts meetings"), h("option", { value: "admin" }, "Administrator: also manages accounts")));
+  const expiry = field("Link works for", h("select", { id: "invite-expiry" }, ...INVITE_EXPIRIES.map((x) => h("option", { value: x.value, selected: x.value === "72h" }, x.label))));
+  const err = formError();
+  err.id = "invite-error";
+  const make = h("button", { type: "submit", class: "btn btn-primary", id: "invite-create" }, "Create invite link");
+  const result = h("div", { class: "section-slot", id: "invite-result" });
+  const form = h("form", { class: "inline-form", novalidate: true, "aria-label": "New invite" }, email.wrap, role.wrap, expiry.wrap, err, h("div", { class: "actions actions-left" }, make));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const em = email.input.value.trim();
+    void withBusy(make, "Creating…", err, async () => {
+      const body = { role: role.input.value, expires_in: expiry.input.value };
+      if (em) body.email = em;
+      const r = await api("POST", "/v1/users/invites", body);
+      result.replaceChildren(h(
+        "div",
+        { class: "one-time", role: "group", "aria-labelledby": "invite-link-title" },
+        h("h3", { id: "invite-link-title", tabindex: -1 }, "Invite link"),
+        h("p", {}, `Send this link to ${r.invite.email || "the person you invite"} over a channel you trust. It works once, until ${when(r.invite.expires_at)}, and is shown only now.`),
+        copyBox("Invite link", inviteLink(r.token), "invite-link")
+      ));
+      result.querySelector("#invite-link-title")?.focus();
+      email.input.value = "";
+      await reload();
+    });
+  });
+  return section("admin-invite", "Invite someone", form, result);
+}
+async function loadInvites(body) {
+  let list;
+  try {
+    list = (await api("GET", "/v1/users/invites")).invites ?? [];
+  } catch (e) {
+    body.replaceChildren(h("p", { class: "form-error", role: "alert" }, errorText(e)));
+    return;
+  }
+  const now = Date.now();
+  const open = list.filter((i) => !i.used_at && new Date(i.expires_at).getTime() > now);
+  if (open.length === 0) {
+    body.replaceChildren(h("p", {}, "No open invites."));
+    return;
+  }
+  body.replaceChildren(h("ul", { class: "acct-list", id: "invite-list", "aria-label": "Open invites" }, ...open.map((i) => {
+    const slot = h("div", { class: "section-slot" });
+    const who = i.email || "anyone with the link";
+    const revoke = button("Revoke", { class: "btn btn-ghost btn-small", "aria-label": `Revoke the invite for ${who}` });
+    revoke.addEventListener("click", () => confirmInline(slot, `Revoke the invite for ${who}? Its link stops working.`, "Revoke", async () => {
+      await api("DELETE", `/v1/users/invites/${encodeURIComponent(i.id)}`, {});
+      notify("Invite revoked.");
+      await loadInvites(body);
+    }, revoke));
+    return h(
+      "li",
+      { class: "acct-item" },
+      h(
+        "div",
+        { class: "item-main" },
+        h("span", { class: "item-name" }, who),
+        h("span", { class: "item-meta" }, `${i.role === "admin" ? "Administrator" : "Member"} · made ${when(i.created_at)} · expires ${when(i.expires_at)}`)
+      ),
+      h("div", { class: "item-actions" }, revoke),
+      slot
+    );
+  })));
+}
+async function loadUsers(body, selfID) {
+  const reload = () => loadUsers(body, selfID);
+  const ul = h("ul", { class: "acct-list", id: "user-list", "aria-label": "Accounts" });
+  const err = formError();
+  const more = button("Show more accounts", { id: "users-more" });
+  more.hidden = true;
+  let next = "";
+  const page2 = async () => {
+    const r = await api("GET", next ? `/v1/users?after=${encodeURIComponent(next)}` : "/v1/users");
+    for (const u of r.users ?? []) ul.appendChild(userRow(u, u.id === selfID, reload));
+    next = r.next ?? "";
+    more.hidden = next === "";
+  };
+  try {
+    await page2();
+  } catch (e) {
+    body.replaceChildren(h("p", { class: "form-error", role: "alert" }, errorText(e)));
+    return;
+  }
+  more.addEventListener("click", () => {
+    const before = ul.children.length;
+    void withBusy(more, "Loading…", err, page2).then(() => ul.children[before]?.querySelector("select, button")?.focus());
+  });
+  body.replaceChildren(ul, err, h("div", { class: "actions actions-left" }, more));
+}
+function userRow(u, self, reload) {
+  const who = u.name ? `${u.name} (${u.email})` : u.email;
+  const slot = h("div", { class: "section-slot" });
+  const factors = [u.totp ? "authenticator app" : "", u.passkeys > 0 ? `${u.passkeys} passkey${u.passkeys === 1 ? "" : "s"}` : ""].filter(Boolean).join(", ") || "no second factor";
+  const disabled = u.status !== "active";
+  const role = h("select", { "aria-label": `Role of ${who}`, class: "select-small", disabled: self }, h("option", { value: "member", selected: u.role === "member" }, "Member"), h("option", { value: "admin", selected: u.role === "admin" }, "Administrator"));
+  role.addEventListener("change", () => {
+    const to = role.value;
+    confirmInline(slot, `Make ${who} ${to === "admin" ? "an administrator" : "a member"}? Their sessions end and they sign in again.`, "Change role", async () => {
+      await api("PATCH", `/v1/users/${encodeURIComponent(u.id)}`, { role: to });
+      notify(`${who} is now ${to === "admin" ? "an administrator" : "a member"}.`);
+      await reload();
+    }, role);
+    slot.querySelector("button.btn-ghost")?.addEventListener("click", () => {
+      role.value = u.role;
+    });
+  });
+  const toggle = button(disabled ? "Enable" : "Disable", { class: "btn btn-ghost btn-small", "aria-label": `${disabled ? "Enable" : "Disable"} ${who}`, disabled: self });
+  toggle.addEventListener("click", () => {
+    const q = disabled ? `Enable ${who}? They can sign in again.` : `Disable ${who}? Their sessions end and their API tokens stop working at once.`;
+    confirmInline(slot, q, disabled ? "Enable" : "Disable", async () => {
+      await api("PATCH", `/v1/users/${encodeURIComponent(u.id)}`, { status: disabled ? "active" : "disabled" });
+      notify(disabled ? `${who} is enabled.` : `${who} is disabled.`);
+      await reload();
+    }, toggle);
+  });
+  const reset = button("Reset password", { class: "btn btn-ghost btn-small", "aria-label": `Reset the password of ${who}`, disabled: self });
+  reset.addEventListener("click", () => confirmInline(slot, `Reset the password of ${who}? Their sessions end; you get a one-time link to send them to set a new one.`, "Reset password", async () => {
+    const r = await api("POST", `/v1/users/${encodeURIComponent(u.id)}/reset-password`, {});
+    slot.replaceChildren(h(
+      "div",
+      { class: "one-time", role: "group", "aria-labelledby": `reset-title-${u.id}` },
+      h("h3", { id: `reset-title-${u.id}`, tabindex: -1 }, "Password reset link"),
+      h("p", {}, `Send it to ${u.email} over a channel you trust (not to the email alone if the mailbox may be the problem). It works once, until ${when(r.expires_at)}, and is shown only now.`),
+      copyBox("Reset link", resetLink(r.token), "reset-link")
+    ));
+    slot.querySelector(`#reset-title-${CSS.escape(u.id)}`)?.focus();
+  }, reset));
+  const reset2fa = button("Reset second factors", { class: "btn btn-ghost btn-small", "aria-label": `Reset the second factors of ${who}`, disabled: self || !u.totp && u.passkeys === 0 });
+  reset2fa.addEventListener("click", () => confirmInline(slot, `Remove the authenticator app, passkeys and recovery codes of ${who}? Do this only after checking who is asking, in person or by a call you made. Their sessions end.`, "Reset second factors", async () => {
+    await api("POST", `/v1/users/${encodeURIComponent(u.id)}/reset-2fa`, {});
+    notify(`The second factors of ${who} are removed.`);
+    await reload();
+  }, reset2fa));
+  return h(
+    "li",
+    { class: "acct-item user-item", "data-user": u.id, "data-status": u.status },
+    h(
+      "div",
+      { class: "item-main" },
+      h("span", { class: "item-name" }, who, self ? " " : null, self ? h("span", { class: "acct-badge" }, "You") : null, disabled ? " " : null, disabled ? h("span", { class: "acct-badge acct-badge-warn" }, "Disabled") : null),
+      h("span", { class: "item-meta" }, `${factors} · joined ${when(u.created_at)} · last sign-in ${u.last_signin_at ? when(u.last_signin_at) : "never"}`)
+    ),
+    h("div", { class: "item-actions" }, role, toggle, reset, reset2fa),
+    slot
+  );
 }
 
 // app/src/token.ts
@@ -248,7 +1832,7 @@ function renderJoin(root2, opts) {
   const roomError = h("p", { id: "room-error", class: "field-error", hidden: true });
   const nameError = h("p", { id: "name-error", class: "field-error", hidden: true });
   const tokenError = h("p", { id: "token-error", class: "field-error", hidden: true });
-  const formError = h("p", { id: "join-error", class: "form-error", role: "alert", hidden: !opts.error }, opts.error ?? "");
+  const formError2 = h("p", { id: "join-error", class: "form-error", role: "alert", hidden: !opts.error }, opts.error ?? "");
   const joinButton = h("button", { id: "join-button", type: "submit", class: "btn btn-primary" }, "Continue");
   const form = h(
     "form",
@@ -277,14 +1861,14 @@ function renderJoin(root2, opts) {
       h("p", { id: "token-hint", class: "hint" }, "Paste the token your organisation gave you. It is kept in this tab only."),
       tokenError
     ),
-    formError,
+    formError2,
     h("div", { class: "actions" }, joinButton)
   );
   root2.replaceChildren(h("div", { class: "page page-join" }, form));
-  const showError = (el, input, msg) => {
+  const showError = (el, input2, msg) => {
     el.textContent = msg;
     el.hidden = msg === "";
-    input.setAttribute("aria-invalid", String(msg !== ""));
+    input2.setAttribute("aria-invalid", String(msg !== ""));
   };
   tokenInput?.addEventListener("input", () => {
     const claims = peekClaims(tokenInput.value);
@@ -331,7 +1915,7 @@ function renderJoin(root2, opts) {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     if (busy || !validate()) return;
-    formError.hidden = true;
+    formError2.hidden = true;
     const room = roomInput.value.trim();
     const name = nameInput.value.trim();
     if (tokenInput) {
@@ -348,8 +1932,8 @@ function renderJoin(root2, opts) {
       const creds = await fetchDevToken(room, name);
       opts.onJoined({ room, name, creds });
     } catch (err) {
-      formError.textContent = err instanceof Error ? err.message : String(err);
-      formError.hidden = false;
+      formError2.textContent = err instanceof Error ? err.message : String(err);
+      formError2.hidden = false;
     } finally {
       busy = false;
       joinButton.disabled = false;
@@ -720,8 +2304,8 @@ function savePrefs(patch) {
 }
 
 // app/src/security.ts
-function flagged(state) {
-  return state === "invalid" || state === "changed";
+function flagged(state2) {
+  return state2 === "invalid" || state2 === "changed";
 }
 function keyState(s) {
   if (!s) return { state: "unverified", waiting: true };
@@ -906,18 +2490,18 @@ var SecurityPanel = class {
     const name = h("span", { class: "key-name" });
     const who = h("span", { class: "key-who" });
     const stateText = h("span", {});
-    const state = h("span", { class: "key-state" }, icon("check"), stateText);
+    const state2 = h("span", { class: "key-state" }, icon("check"), stateText);
     const waiting = h("span", { class: "key-waiting" }, "Waiting for keys");
     const detail = h("p", { class: "key-detail" });
-    const button = h("button", { type: "button", class: "btn btn-ghost btn-small verify-btn" });
+    const button2 = h("button", { type: "button", class: "btn btn-ghost btn-small verify-btn" });
     const li = h(
       "li",
       { class: "key-row", "data-participant-id": k.id, "data-identity": k.identity },
       avatar,
-      h("div", { class: "key-main" }, name, who, h("div", { class: "key-states" }, state, waiting), detail, button)
+      h("div", { class: "key-main" }, name, who, h("div", { class: "key-states" }, state2, waiting), detail, button2)
     );
-    const row = { li, avatar, name, who, state, stateText, waiting, detail, button, view: k };
-    button.addEventListener("click", () => this.deps.markVerified(row.view.id, row.view.state !== "verified"));
+    const row = { li, avatar, name, who, state: state2, stateText, waiting, detail, button: button2, view: k };
+    button2.addEventListener("click", () => this.deps.markVerified(row.view.id, row.view.state !== "verified"));
     return row;
   }
 };
@@ -1380,7 +2964,7 @@ var ChatPanel = class {
   add(m) {
     const own = m.from === this.deps.localId();
     const ms = m.time > 1e12 ? m.time : m.time * 1e3;
-    const when = new Date(Number.isFinite(ms) && ms > 0 ? ms : Date.now());
+    const when2 = new Date(Number.isFinite(ms) && ms > 0 ? ms : Date.now());
     const name = own ? "You" : this.deps.nameOf(m.from);
     const atBottom = this.isAtBottom();
     this.list.append(
@@ -1391,7 +2975,7 @@ var ChatPanel = class {
           "div",
           { class: "chat-meta" },
           h("span", { class: "chat-name" }, name),
-          h("time", { class: "chat-time", datetime: when.toISOString() }, when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }))
+          h("time", { class: "chat-time", datetime: when2.toISOString() }, when2.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }))
         ),
         h("p", { class: "chat-text" }, m.text)
       )
@@ -2545,14 +4129,17 @@ var cleanup = () => {
 var source = { kind: "paste" };
 var session = null;
 var lastChoice = null;
-function show(state, title, render) {
+var state = "join";
+var accounts = new Accounts(headerSlot.parentElement ?? document.body, (r) => route(r));
+function show(next, title, render) {
   cleanup();
   cleanup = () => {
   };
-  document.body.dataset.state = state;
+  state = next;
+  document.body.dataset.state = next;
   document.title = title ? `${title} · Conclave` : "Conclave";
-  if (state === "left" && session?.room) headerSlot.replaceChildren(h("span", { class: "header-room", title: "Room" }, session.room));
-  else if (state !== "meeting") headerSlot.replaceChildren();
+  if (next === "left" && session?.room) headerSlot.replaceChildren(h("span", { class: "header-room", title: "Room" }, session.room));
+  else if (next !== "meeting") headerSlot.replaceChildren();
   cleanup = render();
 }
 function roomFromUrl() {
@@ -2566,10 +4153,8 @@ function roomFromUrl() {
   return ROOM_PATTERN.test(room) ? room : "";
 }
 function showJoin(error) {
-  show(
-    "join",
-    "",
-    () => renderJoin(root, {
+  show("join", "", () => {
+    const done = renderJoin(root, {
       source,
       room: session?.room || roomFromUrl(),
       name: session?.name || loadPrefs().name,
@@ -2580,8 +4165,16 @@ function showJoin(error) {
         if (r.room) history.replaceState(null, "", `/?room=${encodeURIComponent(r.room)}`);
         showPreview();
       }
-    })
-  );
+    });
+    const card = meetingsCard(accounts, hosted);
+    if (card) root.firstElementChild?.prepend(card);
+    return done;
+  });
+}
+function hosted(j) {
+  session = { room: j.room, name: j.join.name, creds: { url: "", token: j.join.token }, credsUsed: false, hosted: true };
+  history.replaceState(null, "", `/?room=${encodeURIComponent(j.room)}`);
+  showPreview();
 }
 function showPreview() {
   const s = session;
@@ -2602,7 +4195,8 @@ async function credentials(s) {
     s.credsUsed = true;
     return s.creds;
   }
-  if (source.kind === "dev") s.creds = await fetchDevToken(s.room, s.name);
+  if (s.hosted) s.creds = { url: "", token: (await hostToken(s.room)).token };
+  else if (source.kind === "dev") s.creds = await fetchDevToken(s.room, s.name);
   return s.creds;
 }
 async function enter(choice) {
@@ -2644,9 +4238,32 @@ function showLeft(reason) {
     })
   );
 }
+function route(r) {
+  const page2 = (title, render) => show("account", title, render);
+  switch (r.page) {
+    case "home":
+      return showJoin();
+    case "signin":
+      return page2("Sign in", () => renderSignin(root, accounts));
+    case "signup":
+      return page2("Create your account", () => renderSignup(root, accounts, r.token));
+    case "reset":
+      return page2("Set a new password", () => renderReset(root, accounts, r.token));
+    case "gone":
+      return page2(r.what === "invite" ? "Create your account" : "Set a new password", () => renderGone(root, r.what));
+    case "account":
+      return page2("Your account", () => renderAccount(root, accounts));
+    case "admin":
+      return page2("Administration", () => renderAdmin(root, accounts));
+  }
+}
 async function start() {
   root.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading…"));
-  source = await detectTokenSource();
-  showJoin();
+  const first = routeOf(location.hash);
+  [source] = await Promise.all([detectTokenSource(), accounts.refresh()]);
+  window.addEventListener("hashchange", () => {
+    if (state !== "meeting") route(routeOf(location.hash));
+  });
+  route(first);
 }
 void start();
