@@ -67,33 +67,48 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-type countWriter struct {
-	mu    sync.Mutex
-	n     int
-	total time.Duration
+// stopAfter records the first byte of each sample and cancels Play once
+// it has want of them.
+type stopAfter struct {
+	mu     sync.Mutex
+	first  []byte
+	want   int
+	cancel context.CancelFunc
 }
 
-func (w *countWriter) WriteSample(s media.Sample) error {
+func (w *stopAfter) WriteSample(s media.Sample) error {
 	w.mu.Lock()
-	w.n++
-	w.total += s.Duration
-	w.mu.Unlock()
+	defer w.mu.Unlock()
+	w.first = append(w.first, s.Data[0])
+	if len(w.first) == w.want {
+		w.cancel()
+	}
 	return nil
 }
 
+// Play loops over the clip and paces it: 20 frames of 10 ms take at least
+// the 190 ms between the first and the last (a busy machine only makes it
+// slower), and they alternate over the 2-frame clip.
 func TestPlayPacesAndLoops(t *testing.T) {
 	c := &Clip{}
 	c.add([]byte{1}, 10*time.Millisecond)
 	c.add([]byte{2}, 10*time.Millisecond)
-	ctx, cancel := context.WithTimeout(context.Background(), 205*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var w countWriter
-	if err := c.Play(ctx, &w); err != context.DeadlineExceeded {
+	w := &stopAfter{want: 20, cancel: cancel}
+	start := time.Now()
+	if err := c.Play(ctx, w); err != context.Canceled {
 		t.Fatalf("Play = %v", err)
 	}
-	// 200 ms at 10 ms a frame: about 20 frames, looping over the 2-frame clip.
-	if w.n < 15 || w.n > 23 {
-		t.Errorf("wrote %d frames in 200ms, want about 20", w.n)
+	if d := time.Since(start); d < 190*time.Millisecond {
+		t.Errorf("20 frames of 10 ms written in %v: not paced", d)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i, b := range w.first {
+		if want := byte(1 + i%2); b != want {
+			t.Fatalf("frame %d is clip frame %d, want %d (frames %v)", i, b, want, w.first)
+		}
 	}
 }
 
@@ -114,21 +129,27 @@ type rtpSink struct {
 	mu       sync.Mutex
 	payloads [][]byte
 	seqs     []uint16
+	// stopAt, if set, cancels the run once that many packets arrived.
+	stopAt int
+	cancel context.CancelFunc
 }
 
 func (s *rtpSink) WriteRTP(p *rtp.Packet) error {
 	s.mu.Lock()
 	s.payloads = append(s.payloads, append([]byte(nil), p.Payload...))
 	s.seqs = append(s.seqs, p.SequenceNumber)
+	if s.stopAt > 0 && len(s.payloads) == s.stopAt {
+		s.cancel()
+	}
 	s.mu.Unlock()
 	return nil
 }
 
 func TestPayloadSource(t *testing.T) {
 	src := NewPayloadSource(PayloadOptions{Size: 300, Rate: 200})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var sink rtpSink
+	sink := rtpSink{stopAt: 5, cancel: cancel}
 	_ = src.Run(ctx, &sink)
 	if len(sink.payloads) < 5 {
 		t.Fatalf("only %d packets", len(sink.payloads))
