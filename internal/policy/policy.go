@@ -73,20 +73,20 @@ const (
 // Rules are the policy's rules: what a document says, complete (a key the
 // document leaves out has its default, Default).
 type Rules struct {
-	RequireE2EE           bool          `yaml:"require_e2ee" json:"require_e2ee"`
-	RequireSecondFactor   SecondFactor  `yaml:"require_second_factor" json:"require_second_factor"`
-	LobbyForGuests        bool          `yaml:"lobby_for_guests" json:"lobby_for_guests"`
-	PasswordForGuestRooms bool          `yaml:"password_for_guest_rooms" json:"password_for_guest_rooms"`
-	MaxTokenLifetime      time.Duration `yaml:"max_token_lifetime" json:"max_token_lifetime"`
-	MaxMeetingDuration    time.Duration `yaml:"max_meeting_duration" json:"max_meeting_duration"`
+	RequireE2EE           bool          `yaml:"require_e2ee"`
+	RequireSecondFactor   SecondFactor  `yaml:"require_second_factor"`
+	LobbyForGuests        bool          `yaml:"lobby_for_guests"`
+	PasswordForGuestRooms bool          `yaml:"password_for_guest_rooms"`
+	MaxTokenLifetime      time.Duration `yaml:"max_token_lifetime"`
+	MaxMeetingDuration    time.Duration `yaml:"max_meeting_duration"`
 	// AllowedEmailDomains are the domains whose addresses may sign up and
 	// sign in, lower-case; empty allows every domain.
-	AllowedEmailDomains []string `yaml:"allowed_email_domains" json:"allowed_email_domains"`
-	Signup              Signup   `yaml:"signup" json:"signup"`
-	Chat                bool     `yaml:"chat" json:"chat"`
-	ScreenShare         bool     `yaml:"screen_share" json:"screen_share"`
-	DataMessages        bool     `yaml:"data_messages" json:"data_messages"`
-	CreateRooms         Creators `yaml:"create_rooms" json:"create_rooms"`
+	AllowedEmailDomains []string `yaml:"allowed_email_domains"`
+	Signup              Signup   `yaml:"signup"`
+	Chat                bool     `yaml:"chat"`
+	ScreenShare         bool     `yaml:"screen_share"`
+	DataMessages        bool     `yaml:"data_messages"`
+	CreateRooms         Creators `yaml:"create_rooms"`
 }
 
 // Source says where the policy in force comes from.
