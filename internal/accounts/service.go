@@ -81,8 +81,8 @@ type Config struct {
 	// requirement, who may create meetings, the host token's lifetime.
 	// PUT /v1/policy installs new versions in it. Nil: the defaults
 	// seeded from Accounts and JoinTokenMaxLifetime.
-	Events   Events
-	Policy   *policy.Holder
+	Events Events
+	Policy *policy.Holder
 	// Policies stores the policy's versions; nil: /v1/policy is not
 	// served.
 	Policies store.Policies
