@@ -93,6 +93,13 @@ const (
 	CodeResetInvalid   = "reset_invalid"    // 400: the password reset link is unknown, used or expired
 	CodeLastAdmin      = "last_admin"       // 409: the change would leave no active admin
 	CodeTooManyInvites = "too_many_invites" // 409: accounts.MaxOutstandingInvites are unused and unexpired
+
+	// The organisation's security policy (docs/policy.md).
+	// policy_violation on both surfaces; the others on the REST API only.
+	CodePolicyViolation = "policy_violation"         // 403: the policy forbids it, or a room setting would loosen it
+	CodePolicyInvalid   = "policy_invalid"           // 400: the document is not a valid policy (line and reason)
+	CodePolicyConflict  = "policy_conflict"          // 409: the policy changed since the version named
+	CodeEmailDomain     = "email_domain_not_allowed" // 403: the email's domain is not in allowed_email_domains
 )
 
 // Surface says where a code can appear.
@@ -164,7 +171,7 @@ func Codes() []CodeSpec {
 		{CodeTokenNotYetValid, http.StatusUnauthorized, both, "now is before `nbf`, or `iat` is in the future"},
 		{CodeTokenAudience, http.StatusUnauthorized, both, "`aud` does not include `conclave`"},
 		{CodeTokenNoExpiry, http.StatusUnauthorized, both, "`exp` is missing"},
-		{CodeTokenLifetime, http.StatusUnauthorized, both, "the token lives longer than `tokens.max_lifetime`"},
+		{CodeTokenLifetime, http.StatusUnauthorized, both, "the token lives longer than the policy's `max_token_lifetime` (docs/policy.md)"},
 		{CodeTokenUnknownKey, http.StatusUnauthorized, both, "`kid` names no API key"},
 		{CodeTokenRevokedKey, http.StatusUnauthorized, both, "`kid` names a revoked API key"},
 		{CodeTokenRoom, http.StatusUnauthorized, both, "the `room` claim is invalid"},
@@ -193,6 +200,10 @@ func Codes() []CodeSpec {
 		{CodeResetInvalid, http.StatusBadRequest, REST, "the password reset link is unknown, used or expired"},
 		{CodeLastAdmin, http.StatusConflict, REST, "the change would leave no active admin"},
 		{CodeTooManyInvites, http.StatusConflict, REST, "1,000 signup invites are unused and unexpired: delete some first"},
+		{CodePolicyViolation, http.StatusForbidden, both, "the organisation's policy forbids it (chat, data messages or screen sharing off; a room without end-to-end encryption where it is required; rooms created by admins only), or a room setting would loosen the policy"},
+		{CodePolicyInvalid, http.StatusBadRequest, REST, "the document is not a valid policy; the message gives the line and the reason"},
+		{CodePolicyConflict, http.StatusConflict, REST, "the policy changed since the version the change was based on: read it again"},
+		{CodeEmailDomain, http.StatusForbidden, REST, "the email's domain is not one the policy's `allowed_email_domains` lists"},
 	}
 }
 

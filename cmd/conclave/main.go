@@ -1,5 +1,5 @@
 // Command conclave is the Conclave server and its operator tools: serve,
-// apikey, token, room, user, loadtest and version.
+// apikey, token, room, user, policy, loadtest and version.
 package main
 
 import (
@@ -24,6 +24,7 @@ Usage:
   conclave token create --room R --identity I [--name N] [--ttl 10m] [--grants publish,subscribe,...]
   conclave room create|list|get|delete|participants|remove|mute ...
   conclave user create|list|disable|enable|reset-password|reset-2fa ... [--data DIR]
+  conclave policy show [--config FILE] [--data DIR] | validate FILE | apply FILE [--data DIR]
   conclave loadtest --url U --credentials F --rooms R --publishers P --subscribers S --duration D
   conclave version
 
@@ -52,6 +53,10 @@ func exitCode(err error) int {
 	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
 		return 2
 	}
+	var c conflictError
+	if errors.As(err, &c) {
+		return 3
+	}
 	return 1
 }
 
@@ -72,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runRoom(ctx, rest, stdout, stderr)
 	case "user":
 		return runUser(ctx, rest, stdout, stderr)
+	case "policy":
+		return runPolicy(ctx, rest, stdout, stderr)
 	case "loadtest":
 		return runLoadtest(ctx, rest, stdout, stderr)
 	case "version", "--version":

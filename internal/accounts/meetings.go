@@ -211,11 +211,11 @@ func (s *Service) roomError(w http.ResponseWriter, err error) {
 	httpapi.WriteCode(w, code, room.Message(err))
 }
 
-// hostTokenLifetime is HostTokenLifetime, or less if the configuration
-// says so.
+// hostTokenLifetime is HostTokenLifetime, or less if the policy's
+// max_token_lifetime or accounts.token_max_lifetime says so.
 func (s *Service) hostTokenLifetime() time.Duration {
 	ttl := HostTokenLifetime
-	for _, l := range []time.Duration{s.cfg.JoinTokenMaxLifetime, s.cfg.Accounts.TokenMaxLifetime} {
+	for _, l := range []time.Duration{s.pol().MaxTokenLifetime, s.cfg.Accounts.TokenMaxLifetime} {
 		if l > 0 && l < ttl {
 			ttl = l
 		}
@@ -270,6 +270,11 @@ func (s *Service) createMeeting(w http.ResponseWriter, r *http.Request, h host) 
 	mode := room.E2EEMode(req.E2EE)
 	if mode != "" && !mode.Valid() {
 		invalidArgument(w, "e2ee: required or off")
+		return
+	}
+	if !s.pol().MayCreateRooms(h.user.Role) {
+		httpapi.WriteError(w, http.StatusForbidden, protocol.CodePolicyViolation,
+			"the organisation's policy lets admins alone create meetings")
 		return
 	}
 	if !s.allowed(w, h, room.ActionCreateRoom, name) {

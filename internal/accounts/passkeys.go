@@ -462,6 +462,10 @@ func (s *Service) passkeySigninFinish(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusForbidden, CodeAccountDisabled, "the account is disabled")
 		return
 	}
+	if !s.pol().AllowsEmail(u.Email) {
+		s.domainRefused(w, c, room.SecurityEvent{Kind: room.SecuritySigninFailed, Subject: u.ID, Email: u.Email})
+		return
+	}
 	s.finish(w, r, c, u.ID, MethodPasskey, func(*store.User) bool { return true })
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/guard"
 	"github.com/conclave-video/conclave/internal/httpapi"
+	"github.com/conclave-video/conclave/internal/policy"
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/protocol"
@@ -71,10 +72,20 @@ type Config struct {
 	// Tracker counts failures of addresses and unknown emails; its policy
 	// is the policy of accounts too, so that both are counted alike.
 	Tracker *guard.SigninTracker
-	// Accounts is the configuration: second factor policy, session
-	// timeouts (the lock duration is the Tracker's policy's LockFor).
+	// Accounts is the configuration: session timeouts (the lock
+	// duration is the Tracker's policy's LockFor). Its signup and
+	// require_second_factor seed the policy when Policy is nil.
 	Accounts config.Accounts
-	Events   Events
+	// Policy is the organisation's security policy in force
+	// (docs/policy.md): signup, allowed email domains, the second factor
+	// requirement, who may create meetings, the host token's lifetime.
+	// PUT /v1/policy installs new versions in it. Nil: the defaults
+	// seeded from Accounts and JoinTokenMaxLifetime.
+	Events Events
+	Policy *policy.Holder
+	// Policies stores the policy's versions; nil: /v1/policy is not
+	// served.
+	Policies store.Policies
 	// Passkeys runs the WebAuthn ceremonies; nil when the server has no
 	// relying party (no public_url outside dev mode): the passkey
 	// endpoints then answer 501 passkeys_unavailable.
@@ -124,6 +135,9 @@ func New(cfg Config) (*Service, error) {
 	default:
 		return nil, errors.New("accounts: require_second_factor must be admins, everyone or none")
 	}
+	if cfg.Policy == nil {
+		cfg.Policy = defaultPolicy(cfg)
+	}
 	if err := checkMeetingsConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -171,6 +185,7 @@ func (s *Service) Register(mux *http.ServeMux) {
 	// Personal API tokens (tokens.go) and meetings (meetings.go).
 	s.registerTokens(mux)
 	s.registerMeetings(mux)
+	s.registerPolicy(mux)
 
 	// Passkeys (passkeys.go): sign-in without a session, registration
 	// before the policy is satisfied (a passkey satisfies it), renaming
@@ -283,13 +298,7 @@ func failState(u store.User) guard.FailState {
 
 // secondFactorRequired reports whether the policy covers u.
 func (s *Service) secondFactorRequired(u store.User) bool {
-	switch s.cfg.Accounts.RequireSecondFactor {
-	case "everyone":
-		return true
-	case "admins":
-		return u.Role == store.RoleAdmin
-	}
-	return false
+	return s.pol().SecondFactorRequiredFor(u.Role)
 }
 
 // factors are the second factors an account has.

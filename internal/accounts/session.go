@@ -204,6 +204,16 @@ func (s *Service) current(w http.ResponseWriter, r *http.Request) (*Current, boo
 		httpapi.WriteError(w, http.StatusForbidden, CodeAccountDisabled, "the account is disabled")
 		return nil, false
 	}
+	if !s.pol().AllowsEmail(u.Email) {
+		// The policy changed since the sign-in: the session ends.
+		if err := s.cfg.Store.DeleteSessionByHash(ctx, hash); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.fail(w, err)
+			return nil, false
+		}
+		clearCookie(w)
+		s.domainRefused(w, c, room.SecurityEvent{Kind: room.SecuritySessionRevoked, Actor: u.ID, Subject: u.ID, Email: u.Email})
+		return nil, false
+	}
 	if now.Sub(se.LastSeenAt) >= TouchInterval {
 		if err := s.cfg.Store.TouchSession(ctx, hash, now, c.ip); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.fail(w, err)

@@ -110,6 +110,13 @@ func (s *Service) signin(w http.ResponseWriter, r *http.Request) {
 		s.refusedThrottled(w, c, ev, wait)
 		return
 	}
+	// Then the policy's domains: decided on the email as typed, before
+	// any account is looked up, so the answer tells nothing of accounts.
+	if !s.pol().AllowsEmail(email) {
+		ev.Kind = room.SecuritySigninFailed
+		s.domainRefused(w, c, ev)
+		return
+	}
 	u, err := s.cfg.Store.UserByEmail(ctx, email)
 	known := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

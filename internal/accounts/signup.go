@@ -9,6 +9,7 @@ import (
 
 	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/httpapi"
+	"github.com/conclave-video/conclave/internal/policy"
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/protocol"
@@ -161,6 +162,18 @@ func (s *Service) signup(w http.ResponseWriter, r *http.Request) {
 	if s.addrHeld(w, c, ev) {
 		return
 	}
+	switch s.pol().AllowsSignupFor(email, req.Invite != "") {
+	case policy.ErrEmailDomain:
+		s.cfg.Tracker.AddrFailed(c.key)
+		s.domainRefused(w, c, ev)
+		return
+	case policy.ErrSignupClosed:
+		ev.Outcome, ev.Reason = room.OutcomeRefused, "signup_closed"
+		s.event(c, ev)
+		httpapi.WriteError(w, http.StatusForbidden, protocol.CodeSignupClosed,
+			"accounts are made by invitation only: ask an admin for an invite")
+		return
+	}
 	ctx := r.Context()
 	hctx, cancel := context.WithTimeout(ctx, HashWait)
 	defer cancel()
@@ -198,13 +211,6 @@ func (s *Service) signup(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else {
-		if s.cfg.Accounts.Signup != "open" {
-			ev.Outcome, ev.Reason = room.OutcomeRefused, "signup_closed"
-			s.event(c, ev)
-			httpapi.WriteError(w, http.StatusForbidden, protocol.CodeSignupClosed,
-				"accounts are made by invitation only: ask an admin for an invite")
-			return
-		}
 		u, err = auth.CreateUser(hctx, s.cfg.Store, s.cfg.Hasher, nu, s.now())
 		if errors.Is(err, auth.ErrEmailTaken) {
 			// Without email verification an open signup cannot hide that

@@ -42,8 +42,12 @@ type KeyLookup interface {
 type Verifier struct {
 	Keys        KeyLookup
 	MaxLifetime time.Duration
-	Leeway      time.Duration
-	Now         func() time.Time
+	// Lifetime, when set, gives the longest lifetime at each Verify,
+	// taking MaxLifetime's place: the policy's max_token_lifetime
+	// (docs/policy.md), which can change while the server runs.
+	Lifetime func() time.Duration
+	Leeway   time.Duration
+	Now      func() time.Time
 	// Personal finds personal API tokens and their accounts; nil refuses
 	// every personal token (token_malformed), as signaling does: a
 	// personal token is for the REST API, never a join token.
@@ -216,6 +220,9 @@ func (v *Verifier) checkClaims(c *token.Claims, kid string) error {
 		leeway = DefaultLeeway
 	}
 	maxLife := v.MaxLifetime
+	if v.Lifetime != nil {
+		maxLife = v.Lifetime()
+	}
 	if maxLife <= 0 {
 		maxLife = DefaultMaxLifetime
 	}

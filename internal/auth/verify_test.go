@@ -341,3 +341,20 @@ func TestNewAPIKey(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyLifetimeFromPolicy: Lifetime, read at each Verify, takes
+// MaxLifetime's place, so a policy change applies to the next token.
+func TestVerifyLifetimeFromPolicy(t *testing.T) {
+	f := newFixture(t)
+	limit := time.Hour
+	v := f.verifier()
+	v.Lifetime = func() time.Duration { return limit }
+	raw := f.signEd(t, func(c jwt.MapClaims) { c["exp"] = f.now.Add(30 * time.Minute).Unix() })
+	if _, err := v.Verify(context.Background(), raw); err != nil {
+		t.Fatalf("a 30-minute token under a 1-hour limit: %v", err)
+	}
+	limit = 10 * time.Minute
+	if _, err := v.Verify(context.Background(), raw); Code(err) != CodeLifetime {
+		t.Fatalf("a 30-minute token under a 10-minute limit = %v, want %s", err, CodeLifetime)
+	}
+}

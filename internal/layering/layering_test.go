@@ -73,6 +73,12 @@ func TestLayers(t *testing.T) {
 			},
 		},
 		{
+			pkg: "internal/policy", why: "the policy is read by room, auth and accounts alike: it imports nothing of Conclave but config",
+			deny: func(d string) bool {
+				return strings.HasPrefix(d, module+"/") && d != module+"/internal/config"
+			},
+		},
+		{
 			pkg: "internal/signal", why: "signaling never reaches the store or the REST API",
 			deny: func(d string) bool {
 				return d == module+"/internal/store" || d == module+"/internal/httpapi" || d == module+"/internal/server"

@@ -100,6 +100,10 @@ type roomState struct {
 	// e2ee: the room requires end-to-end encryption (for a room a join
 	// would create, the server default says).
 	e2ee bool
+	// policyE2EE: the organisation's policy requires end-to-end
+	// encryption; policyDeny are the permissions it turns off.
+	policyE2EE bool
+	policyDeny Permissions
 }
 
 // decide is the admission policy: a pure function of the request and the
@@ -143,6 +147,9 @@ func decide(req Request, st roomState) Decision {
 		case st.count >= st.max:
 			return refuse(ErrRoomFull)
 		}
+		if st.policyE2EE && !st.e2ee {
+			return refuse(ErrPolicyE2EE)
+		}
 		if st.e2ee && req.Action == ActionJoin {
 			// The session's keys were announced when it joined; a
 			// resume keeps them.
@@ -155,7 +162,7 @@ func decide(req Request, st roomState) Decision {
 			}
 		}
 		d.Role = roleFor(c.Grants)
-		d.Permissions = d.Role.Permissions() & grantMask(c.Grants)
+		d.Permissions = d.Role.Permissions() & grantMask(c.Grants) &^ st.policyDeny
 		d.Outcome = Admitted
 		return d
 
@@ -238,8 +245,9 @@ func (m *Manager) Decide(req Request) Decision {
 		}
 	}
 	m.mu.Unlock()
-	st := roomState{autoCreate: m.cfg.AutoCreate}
+	st := m.baseState()
 	if r == nil {
+		st.e2ee = m.defaultE2EE() == E2EERequired
 		d := decide(req, st)
 		m.emitDecision(d)
 		return d

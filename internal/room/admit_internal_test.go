@@ -185,3 +185,24 @@ func TestRolePermissions(t *testing.T) {
 		t.Errorf("screen only on the wire: %+v", w)
 	}
 }
+
+// TestDecidePolicy: the policy's part of the pure decision.
+func TestDecidePolicy(t *testing.T) {
+	c := &token.Claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: "CKOWNER0000000", Subject: "alice"}, Room: "r",
+		Grants: token.Grants{Publish: true, Subscribe: true, PublishData: true}}
+	plain := roomState{exists: true, owner: "CKOWNER0000000", max: 2}
+	st := plain
+	st.policyE2EE = true
+	if d := decide(Request{Claims: c, Action: ActionJoin}, st); d.Outcome != Refused || d.Err != ErrPolicyE2EE {
+		t.Fatalf("join of a plain room under require_e2ee: %v %v", d.Outcome, d.Err)
+	}
+	if d := decide(Request{Claims: c, Action: ActionResume}, func() roomState { s := st; s.identityIn = true; return s }()); d.Err != ErrPolicyE2EE {
+		t.Fatalf("resume in a plain room under require_e2ee: %v", d.Err)
+	}
+	st = plain
+	st.policyDeny = Permissions(PublishScreen | PublishData)
+	d := decide(Request{Claims: c, Action: ActionJoin}, st)
+	if d.Outcome != Admitted || d.Permissions.Has(PublishScreen) || d.Permissions.Has(PublishData) || !d.Permissions.Has(PublishVideo) {
+		t.Fatalf("permissions under the policy: %v %b", d.Outcome, d.Permissions)
+	}
+}

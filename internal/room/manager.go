@@ -84,6 +84,9 @@ type Config struct {
 	// or by the REST API without the option). "" is E2EEOff.
 	DefaultE2EE E2EEMode
 	MaxRooms    int
+	// Policy is the organisation's security policy (policy.go); nil
+	// applies none.
+	Policy PolicySource
 	// Store persists rooms; nil keeps them in memory only (tests).
 	Store  Store
 	Logger *slog.Logger
@@ -209,13 +212,17 @@ func (m *Manager) createLocked(s Spec, persist bool) (*Room, error) {
 		s.EmptyTimeout = m.cfg.DefaultEmptyTimeout
 	}
 	if s.E2EE == "" {
-		s.E2EE = m.cfg.DefaultE2EE
-	}
-	if s.E2EE == "" {
-		s.E2EE = E2EEOff
+		s.E2EE = m.defaultE2EE()
 	}
 	if !s.E2EE.Valid() {
 		return nil, fmt.Errorf("room: e2ee mode %q", s.E2EE)
+	}
+	if persist {
+		// A room remembered from before a restart is restored as it
+		// was; joining it is refused while it loosens the policy.
+		if err := m.policyAllowsRoom(s); err != nil {
+			return nil, err
+		}
 	}
 	if s.E2EE == E2EERequired {
 		s.MaxParticipants = min(s.MaxParticipants, MaxE2EEParticipants)
@@ -419,7 +426,9 @@ func (m *Manager) Join(req JoinRequest) (Member, Decision, error) {
 	m.mu.Lock()
 	r := m.rooms[dreq.Room]
 	if r == nil {
-		d := decide(dreq, roomState{autoCreate: m.cfg.AutoCreate, e2ee: m.defaultE2EE() == E2EERequired})
+		st := m.baseState()
+		st.e2ee = m.defaultE2EE() == E2EERequired
+		d := decide(dreq, st)
 		if d.Outcome != Admitted {
 			m.mu.Unlock()
 			m.emitDecision(d)
@@ -437,8 +446,12 @@ func (m *Manager) Join(req JoinRequest) (Member, Decision, error) {
 	return r.join(dreq, req)
 }
 
-// defaultE2EE is the mode a room created without one gets.
+// defaultE2EE is the mode a room created without one gets: required
+// whenever the policy requires it.
 func (m *Manager) defaultE2EE() E2EEMode {
+	if p := m.policy(); p != nil && p.RequireE2EE {
+		return E2EERequired
+	}
 	if m.cfg.DefaultE2EE == "" {
 		return E2EEOff
 	}

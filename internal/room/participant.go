@@ -142,6 +142,9 @@ func (p *Participant) AnnounceTrack(cid string, kind TrackKind, source TrackSour
 	if !p.info.Permissions.Has(source.permission()) {
 		return ErrPermissionDenied
 	}
+	if err := r.manager.policyAllowsSource(source); err != nil {
+		return err
+	}
 	if len(p.pending) >= maxPendingTracks {
 		return ErrTooManyTracks
 	}
@@ -174,6 +177,10 @@ func (p *Participant) Publish(id TrackID, cid string, kind TrackKind, mimeType s
 	if !p.info.Permissions.Has(info.Source.permission()) {
 		r.mu.Unlock()
 		return TrackInfo{}, ErrPermissionDenied
+	}
+	if err := r.manager.policyAllowsSource(info.Source); err != nil {
+		r.mu.Unlock()
+		return TrackInfo{}, err
 	}
 	if r.spec.E2EE == E2EERequired {
 		var err error
@@ -360,6 +367,9 @@ func (p *Participant) SendData(to []ParticipantID, topic string, payload []byte)
 	}
 	if !p.info.Permissions.Has(PublishData) {
 		return ErrPermissionDenied
+	}
+	if err := r.manager.policyAllowsData(topic); err != nil {
+		return err
 	}
 	if r.spec.E2EE == E2EERequired && !looksSealed(payload) {
 		return ErrDataNotEncrypted

@@ -89,7 +89,7 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 	m := r.manager
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	st := roomState{autoCreate: m.cfg.AutoCreate}
+	st := m.baseState()
 	r.stateLocked(&st, req.Claims)
 	d := decide(dreq, st)
 	var keys *E2EEKeys

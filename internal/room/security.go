@@ -40,6 +40,12 @@ const (
 	SecurityAdminRefused  SecurityKind = "admin_refused"
 )
 
+// Security event kinds of the organisation's policy (docs/policy.md):
+// a version applied, or refused (Outcome), with OldVersion and NewVersion.
+const (
+	SecurityPolicyChanged SecurityKind = "policy_changed"
+)
+
 var securityKinds = map[SecurityKind]bool{
 	SecuritySigninSucceeded: true, SecuritySigninFailed: true, SecuritySigninThrottled: true,
 	SecurityAccountLocked: true, SecuritySignedOut: true, SecuritySessionRevoked: true,
@@ -50,6 +56,7 @@ var securityKinds = map[SecurityKind]bool{
 	SecurityUserUpdated: true, SecuritySecondFactorReset: true, SecurityPersonalTokenCreated: true,
 	SecurityPersonalTokenRevoked: true, SecurityCrossOriginRefused: true,
 	SecurityInviteDeleted: true, SecurityAdminRefused: true,
+	SecurityPolicyChanged: true,
 }
 
 // Known reports whether k is one of the kinds above (not SecurityUnknown).
@@ -78,4 +85,8 @@ type SecurityEvent struct {
 	Email     string
 	IP        string
 	UserAgent string
+	// OldVersion and NewVersion are a policy_changed event's: the policy
+	// version in force before, and the one applied or refused (0: the
+	// defaults, or a change refused before it had a number).
+	OldVersion, NewVersion int64
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/guard"
 	"github.com/conclave-video/conclave/internal/httpapi"
+	"github.com/conclave-video/conclave/internal/policy"
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/rtc"
 	"github.com/conclave-video/conclave/internal/sfu"
@@ -74,6 +75,11 @@ type Server struct {
 	purgeStop context.CancelFunc // nil until started
 	purgeDone chan struct{}
 	purgeEnd  bool // stopped: never start again
+
+	// policy is the organisation's security policy in force; policyWatch
+	// keeps it at the newest stored version (policy.go).
+	policy      *policy.Holder
+	policyWatch *policy.Watcher
 
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
 	devKey   atomic.Pointer[token.Key]
@@ -170,23 +176,34 @@ func (s *Server) build(ctx context.Context) (err error) {
 		return err
 	}
 
+	// The policy in force: the newest stored version, or the defaults
+	// seeded from the configuration. A stored version that does not
+	// parse stops the start (docs/policy.md).
+	s.policy = policy.NewHolder(policy.Defaults(cfg))
+	s.policyWatch = &policy.Watcher{Holder: s.policy, Latest: s.latestPolicy, Logger: log.With("component", "policy")}
+	if err := s.policyWatch.Load(ctx); err != nil {
+		return err
+	}
+
 	s.rooms = room.NewManager(room.Config{
 		AutoCreate:             cfg.Rooms.AutoCreate,
 		DefaultMaxParticipants: cfg.Rooms.MaxParticipants,
 		DefaultEmptyTimeout:    cfg.Rooms.EmptyTimeout,
 		DefaultE2EE:            room.E2EEMode(cfg.Rooms.E2EE),
 		MaxRooms:               cfg.Rooms.MaxRooms,
+		Policy:                 s.policy,
 		Store:                  roomStore{s.store},
 		Logger:                 log.With("component", "room"),
 	})
 	s.rooms.Subscribe(room.ListenerFunc(s.countEvent))
+	s.policyWatch.OnChange = s.policyChanged
 	if err := s.restoreRooms(ctx); err != nil {
 		return err
 	}
 
 	// Both verifiers know the server's key: the host join tokens it signs
 	// for an account (the owner claim) are that account's.
-	verifier := &auth.Verifier{Keys: s.store, MaxLifetime: cfg.Tokens.MaxLifetime, ServerKeyID: s.serverKey.ID, Users: s.store}
+	verifier := &auth.Verifier{Keys: s.store, Lifetime: s.tokenLifetime, ServerKeyID: s.serverKey.ID, Users: s.store}
 	s.signal = signal.NewHandler(signal.Config{
 		Verifier:          verifier,
 		TokenErrorCode:    auth.Code,
@@ -207,7 +224,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		OnEvict:                 s.metrics.UnauthenticatedEvicted,
 	})
 	// The REST API also takes personal API tokens; signaling does not.
-	apiVerifier := &auth.Verifier{Keys: s.store, Personal: s.store, MaxLifetime: cfg.Tokens.MaxLifetime,
+	apiVerifier := &auth.Verifier{Keys: s.store, Personal: s.store, Lifetime: s.tokenLifetime,
 		ServerKeyID: s.serverKey.ID, Users: s.store,
 		OnTouchError: func(err error) { log.Warn("personal token: last use not recorded", "err", err) }}
 	api := httpapi.New(httpapi.Config{
@@ -235,6 +252,8 @@ func (s *Server) build(ctx context.Context) (err error) {
 		Tracker:  guard.NewSigninTracker(signinPolicy, nil),
 		Accounts: cfg.Accounts,
 		Events:   s.rooms,
+		Policy:   s.policy,
+		Policies: s.store,
 		Passkeys: passkeys,
 		Logger:   log.With("component", "accounts"),
 
@@ -445,7 +464,15 @@ func (s *Server) startPurge(ctx context.Context) {
 	s.purgeStop, s.purgeDone = cancel, make(chan struct{})
 	go func() {
 		defer close(s.purgeDone)
+		// The policy's watcher shares the purge's life: both read the
+		// store, so both end before it closes.
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			s.policyWatch.Run(pctx)
+		}()
 		s.accounts.RunPurge(pctx, accounts.PurgeInterval)
+		<-watched
 	}()
 }
 

@@ -1,6 +1,6 @@
 // Package store owns Conclave's persistent state: API keys, rooms and
 // accounts (users, their sessions, second factors, passkeys, signup
-// invites and personal tokens).
+// invites and personal tokens), and the versions of the security policy.
 //
 // Store is the interface the rest of the server uses; SQLite (the embedded
 // default) implements it. Schema changes are SQL files in migrations/,
@@ -62,6 +62,7 @@ type Room struct {
 // for concurrent use and never cache: every call reads the database.
 type Store interface {
 	Accounts
+	Policies
 
 	// CreateAPIKey stores a new key; ErrExists if the id is taken. A zero
 	// CreatedAt is stored as the current time.

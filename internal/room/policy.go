@@ -1,0 +1,91 @@
+package room
+
+import (
+	"github.com/conclave-video/conclave/internal/policy"
+	"github.com/conclave-video/conclave/protocol"
+)
+
+// The organisation's security policy (docs/policy.md) in the rooms'
+// decisions: a room that would not require end-to-end encryption where
+// the policy does is neither created nor joined; the permissions the
+// policy turns off (screen sharing; chat and data messages) are taken out
+// of every admitted participant's set and refused again when used, so
+// that a change applies to those already in a room too.
+
+// PolicySource gives the policy in force: implemented by *policy.Holder.
+type PolicySource interface {
+	Current() *policy.Policy
+}
+
+// Refusals of the policy: code policy_violation on both surfaces.
+var (
+	ErrPolicyE2EE        = &Error{protocol.CodePolicyViolation, "", "the organisation's policy requires end-to-end encryption: a room without it is not allowed"}
+	ErrPolicyScreenShare = &Error{protocol.CodePolicyViolation, "", "the organisation's policy does not allow screen sharing"}
+	ErrPolicyChat        = &Error{protocol.CodePolicyViolation, "", "the organisation's policy does not allow chat"}
+	ErrPolicyData        = &Error{protocol.CodePolicyViolation, "", "the organisation's policy does not allow data messages"}
+)
+
+// policy is the policy in force, nil when the manager has none (tests of
+// the rooms alone; the server always gives one).
+func (m *Manager) policy() *policy.Policy {
+	if m.cfg.Policy == nil {
+		return nil
+	}
+	return m.cfg.Policy.Current()
+}
+
+// baseState is the part of a decision's state that is not the room's:
+// auto-creation and the policy.
+func (m *Manager) baseState() roomState {
+	st := roomState{autoCreate: m.cfg.AutoCreate}
+	if p := m.policy(); p != nil {
+		st.policyE2EE = p.RequireE2EE
+		st.policyDeny = policyDeny(p)
+	}
+	return st
+}
+
+// policyDeny is every permission p takes away from everyone.
+func policyDeny(p *policy.Policy) Permissions {
+	var deny Permissions
+	if !p.ScreenShare {
+		deny = deny.With(PublishScreen)
+	}
+	if !p.Chat && !p.DataMessages {
+		deny = deny.With(PublishData)
+	}
+	return deny
+}
+
+// policyAllowsSource reports whether the policy allows publishing from s.
+func (m *Manager) policyAllowsSource(s TrackSource) error {
+	if p := m.policy(); p != nil && !p.ScreenShare && s.permission() == PublishScreen {
+		return ErrPolicyScreenShare
+	}
+	return nil
+}
+
+// policyAllowsData reports whether the policy allows a data message on
+// topic.
+func (m *Manager) policyAllowsData(topic string) error {
+	p := m.policy()
+	switch {
+	case p == nil || p.AllowsData(topic):
+		return nil
+	case topic == policy.ChatTopic:
+		return ErrPolicyChat
+	}
+	return ErrPolicyData
+}
+
+// policyAllowsRoom refuses a new room whose settings loosen the policy.
+func (m *Manager) policyAllowsRoom(s Spec) error {
+	p := m.policy()
+	if p == nil {
+		return nil
+	}
+	if p.RoomMayLoosen(policy.RoomSettings{E2EEOff: s.E2EE == E2EEOff}) != nil {
+		return ErrPolicyE2EE
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package room_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/conclave-video/conclave/internal/config"
+	"github.com/conclave-video/conclave/internal/policy"
+	"github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/protocol"
+)
+
+// policyManager is a manager under a policy the test changes: rules
+// start as policy.Default with e2ee not required (plain clients).
+func policyManager(t *testing.T, change func(*policy.Rules)) (*room.Manager, *policy.Holder) {
+	t.Helper()
+	r := policy.FromConfig(config.Default())
+	r.RequireE2EE = false
+	change(&r)
+	h := policy.NewHolder(&policy.Policy{Rules: r, Source: policy.SourceDefaults})
+	return newManager(t, room.Config{AutoCreate: true, Policy: h}), h
+}
+
+// apply puts a changed copy of the holder's rules in force as a newer
+// version, as a PUT or a stored version does.
+func apply(h *policy.Holder, change func(*policy.Rules)) {
+	cur := h.Current()
+	r := cur.Rules
+	change(&r)
+	h.Install(&policy.Policy{Rules: r, Version: cur.Version + 1, Source: policy.SourceStored})
+}
+
+func TestPolicyRequireE2EE(t *testing.T) {
+	m, h := policyManager(t, func(r *policy.Rules) {})
+	if _, err := m.Create(room.Spec{Name: "plain", Owner: owner, E2EE: room.E2EEOff}); err != nil {
+		t.Fatal(err)
+	}
+	apply(h, func(r *policy.Rules) { r.RequireE2EE = true })
+
+	// A room asking for no encryption is refused, by the REST API and
+	// /v1/meetings alike (both create through Create), with a stable code.
+	_, err := m.Create(room.Spec{Name: "loose", Owner: owner, E2EE: room.E2EEOff})
+	if !errors.Is(err, room.ErrPolicyE2EE) || room.RESTCode(err) != protocol.CodePolicyViolation {
+		t.Fatalf("Create e2ee off under require_e2ee = %v (%s)", err, room.RESTCode(err))
+	}
+	// A room created without saying, or by a join, requires it.
+	info, err := m.Create(room.Spec{Name: "implicit", Owner: owner})
+	if err != nil || info.E2EE != room.E2EERequired {
+		t.Fatalf("Create without a mode = %+v, %v; want required", info, err)
+	}
+	if _, _, err := joinE2EE(t, m, "auto", "alice", nil); !errors.Is(err, room.ErrE2EERequired) {
+		t.Fatalf("auto-created room without keys = %v, want e2ee_required", err)
+	}
+	if _, _, err := joinE2EE(t, m, "auto2", "alice", announce(t, "auto2", "alice")); err != nil {
+		t.Fatalf("auto-create with keys: %v", err)
+	}
+	if got, _ := m.Get("auto2"); got.E2EE != room.E2EERequired {
+		t.Fatalf("auto-created room is %s, want required", got.E2EE)
+	}
+	// The room made before the policy stays, but nobody joins it now.
+	_, _, err = joinE2EE(t, m, "plain", "bob", nil)
+	if !errors.Is(err, room.ErrPolicyE2EE) {
+		t.Fatalf("join of a plain room under require_e2ee = %v", err)
+	}
+}
+
+func TestPolicyScreenShare(t *testing.T) {
+	m, h := policyManager(t, func(r *policy.Rules) {})
+	alice, _ := join(t, m, "r", "alice", allGrants)
+	if err := alice.AnnounceTrack("c1", room.KindVideo, room.SourceScreen, "", false); err != nil {
+		t.Fatalf("screen share allowed: %v", err)
+	}
+	apply(h, func(r *policy.Rules) { r.ScreenShare = false })
+	// Already in the room: refused when used.
+	if err := alice.AnnounceTrack("c2", room.KindVideo, room.SourceScreen, "", false); !errors.Is(err, room.ErrPolicyScreenShare) {
+		t.Fatalf("announce screen under screen_share false = %v", err)
+	}
+	if _, err := alice.Publish("TR_1", "c1", room.KindVideo, "video/VP8", nil); !errors.Is(err, room.ErrPolicyScreenShare) {
+		t.Fatalf("publish of an announced screen track = %v", err)
+	}
+	// Cameras are not screens.
+	if err := alice.AnnounceTrack("c3", room.KindVideo, room.SourceCamera, "", false); err != nil {
+		t.Fatalf("camera under screen_share false: %v", err)
+	}
+	// A newcomer is admitted without the permission.
+	bob, _ := join(t, m, "r", "bob", allGrants)
+	if bob.Permissions().Has(room.PublishScreen) || !bob.Permissions().Has(room.PublishVideo) {
+		t.Fatalf("bob's permissions under screen_share false: %b", bob.Permissions())
+	}
+}
+
+func TestPolicyChatAndData(t *testing.T) {
+	m, h := policyManager(t, func(r *policy.Rules) { r.Chat = false })
+	alice, _ := join(t, m, "r", "alice", allGrants)
+	_, bs := join(t, m, "r", "bob", allGrants)
+	if err := alice.SendData(nil, "chat", []byte("hi")); !errors.Is(err, room.ErrPolicyChat) || room.Code(err) != protocol.CodePolicyViolation {
+		t.Fatalf("chat under chat false = %v", err)
+	}
+	if err := alice.SendData(nil, "cursor", []byte("x")); err != nil {
+		t.Fatalf("data under chat false: %v", err)
+	}
+	apply(h, func(r *policy.Rules) { r.DataMessages = false })
+	if err := alice.SendData(nil, "cursor", []byte("x")); !errors.Is(err, room.ErrPolicyData) {
+		t.Fatalf("data under data_messages false = %v", err)
+	}
+	if n := len(bs.of(room.EventData)); n != 1 {
+		t.Fatalf("bob got %d data messages, want the one allowed", n)
+	}
+	carol, _ := join(t, m, "r", "carol", allGrants)
+	if carol.Permissions().Has(room.PublishData) || carol.Permissions().Wire().PublishData {
+		t.Fatal("a newcomer may publish data with chat and data messages off")
+	}
+}

@@ -1,0 +1,44 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/conclave-video/conclave/internal/policy"
+	"github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/internal/store"
+)
+
+// latestPolicy reads the newest stored policy version for the watcher.
+func (s *Server) latestPolicy(ctx context.Context) (policy.Record, bool, error) {
+	v, err := s.store.LatestPolicyVersion(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return policy.Record{}, false, nil
+	}
+	if err != nil {
+		return policy.Record{}, false, err
+	}
+	return policy.Record{Version: v.Version, Text: v.YAML, Author: v.Author, AppliedAt: v.CreatedAt}, true, nil
+}
+
+// policyChanged publishes a version the watcher put in force (applied on
+// the command line or by another node), or refused, as policy_changed.
+func (s *Server) policyChanged(c policy.Change) {
+	ev := room.SecurityEvent{Kind: room.SecurityPolicyChanged, NewVersion: c.Version, Outcome: room.OutcomeSucceeded}
+	if c.Old != nil {
+		ev.OldVersion = c.Old.Version
+	}
+	if c.Refused != nil {
+		ev.Outcome, ev.Reason = room.OutcomeRefused, "invalid"
+	} else {
+		ev.Actor = c.New.Author
+	}
+	s.rooms.Security(ev)
+}
+
+// tokenLifetime is the policy's max_token_lifetime, read at each token.
+func (s *Server) tokenLifetime() time.Duration { return s.policy.Current().MaxTokenLifetime }
+
+// Policy returns the policy in force (for tests and the command line).
+func (s *Server) Policy() *policy.Policy { return s.policy.Current() }
