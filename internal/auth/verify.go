@@ -57,6 +57,16 @@ type Verifier struct {
 	ServerKeyID string
 	// Users finds the account an owner claim names.
 	Users UserLookup
+	// Revocations refuses revoked tokens (revocations.go): checked last,
+	// on the claims as Verify returns them. nil checks none (tests and
+	// tools that mint and verify their own tokens).
+	Revocations TokenRevocations
+}
+
+// TokenRevocations decides whether verified claims were revoked:
+// *Revocations implements it.
+type TokenRevocations interface {
+	Check(*token.Claims) error
 }
 
 // tokenHeader is the JOSE header as Verify reads it before parsing.
@@ -137,6 +147,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*token.Claims, error
 	}
 	if err := v.checkOwner(ctx, &claims, hdr.Kid); err != nil {
 		return nil, err
+	}
+	if v.Revocations != nil {
+		if err := v.Revocations.Check(&claims); err != nil {
+			return nil, err
+		}
 	}
 	return &claims, nil
 }
@@ -227,6 +242,11 @@ func (v *Verifier) checkClaims(c *token.Claims, kid string) error {
 		return tokenErr(CodeMalformed, "iat claim is required")
 	case c.NotBefore == nil:
 		return tokenErr(CodeMalformed, "nbf claim is required")
+	case c.ID == "":
+		// Every token can be revoked by its jti (revocations.go).
+		return tokenErr(CodeMalformed, "jti claim is required")
+	case ValidateJTI(c.ID) != nil:
+		return tokenErr(CodeMalformed, fmt.Sprintf("jti must be 1 to %d bytes of printable ASCII", MaxJTILen))
 	case !slices.Contains(c.Audience, token.Audience):
 		return tokenErr(CodeAudience, `aud does not include "conclave"`)
 	case c.Issuer != kid:
