@@ -93,6 +93,11 @@ const (
 	CodeResetInvalid   = "reset_invalid"    // 400: the password reset link is unknown, used or expired
 	CodeLastAdmin      = "last_admin"       // 409: the change would leave no active admin
 	CodeTooManyInvites = "too_many_invites" // 409: accounts.MaxOutstandingInvites are unused and unexpired
+
+	// Bans (docs/access.md): banned on both surfaces, ban_not_found on
+	// the REST API only. A revoked token is token_revoked.
+	CodeBanned      = "banned"
+	CodeBanNotFound = "ban_not_found"
 )
 
 // Surface says where a code can appear.
@@ -170,7 +175,7 @@ func Codes() []CodeSpec {
 		{CodeTokenRoom, http.StatusUnauthorized, both, "the `room` claim is invalid"},
 		{CodeTokenIdentity, http.StatusUnauthorized, both, "`sub` is missing or invalid"},
 		{CodeTokenUnknown, http.StatusUnauthorized, REST, "no such personal API token (or its secret is wrong)"},
-		{CodeTokenRevoked, http.StatusUnauthorized, both, "the personal API token was revoked, or the account it (or a token the server issued for it) acts for is disabled"},
+		{CodeTokenRevoked, http.StatusUnauthorized, both, "the token was revoked (by its `jti`, or every token of its identity issued until a removal or revocation), or the personal API token was revoked, or the account it (or a token the server issued for it) acts for is disabled"},
 		{CodeTokenOwner, http.StatusUnauthorized, both, "the `owner` claim in a token not signed by the server's own key, a token of that key without it, or an `owner` that names no account or no room"},
 
 		{CodeInvalidCredentials, http.StatusUnauthorized, REST, "the email and password do not match an account, or a second-step code is wrong"},
@@ -193,6 +198,8 @@ func Codes() []CodeSpec {
 		{CodeResetInvalid, http.StatusBadRequest, REST, "the password reset link is unknown, used or expired"},
 		{CodeLastAdmin, http.StatusConflict, REST, "the change would leave no active admin"},
 		{CodeTooManyInvites, http.StatusConflict, REST, "1,000 signup invites are unused and unexpired: delete some first"},
+		{CodeBanned, http.StatusForbidden, both, "the identity is banned from the room (until the ban ends, or for the room's life)"},
+		{CodeBanNotFound, http.StatusNotFound, REST, "no ban of that identity in the room"},
 	}
 }
 

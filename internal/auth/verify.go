@@ -242,11 +242,6 @@ func (v *Verifier) checkClaims(c *token.Claims, kid string) error {
 		return tokenErr(CodeMalformed, "iat claim is required")
 	case c.NotBefore == nil:
 		return tokenErr(CodeMalformed, "nbf claim is required")
-	case c.ID == "":
-		// Every token can be revoked by its jti (revocations.go).
-		return tokenErr(CodeMalformed, "jti claim is required")
-	case ValidateJTI(c.ID) != nil:
-		return tokenErr(CodeMalformed, fmt.Sprintf("jti must be 1 to %d bytes of printable ASCII", MaxJTILen))
 	case !slices.Contains(c.Audience, token.Audience):
 		return tokenErr(CodeAudience, `aud does not include "conclave"`)
 	case c.Issuer != kid:
@@ -271,6 +266,13 @@ func (v *Verifier) checkClaims(c *token.Claims, kid string) error {
 		return tokenErr(CodeNotYetValid, "token was issued in the future, at "+iat.UTC().Format(time.RFC3339))
 	}
 
+	// Every token can be revoked by its jti (revocations.go).
+	if c.ID == "" {
+		return tokenErr(CodeMalformed, "jti claim is required")
+	}
+	if ValidateJTI(c.ID) != nil {
+		return tokenErr(CodeMalformed, fmt.Sprintf("jti must be 1 to %d bytes of printable ASCII", MaxJTILen))
+	}
 	if c.Subject == "" {
 		return tokenErr(CodeIdentity, "sub (identity) claim is required")
 	}

@@ -75,6 +75,10 @@ type Server struct {
 	purgeDone chan struct{}
 	purgeEnd  bool // stopped: never start again
 
+	// revs is the revocation list and the bans (access.go); its loop
+	// (refresh and purge) runs with the accounts' purge.
+	revs *auth.Revocations
+
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
 	devKey   atomic.Pointer[token.Key]
 	devLimit *guard.Limiter
@@ -170,7 +174,13 @@ func (s *Server) build(ctx context.Context) (err error) {
 		return err
 	}
 
+	if s.revs, err = auth.NewRevocations(ctx, auth.RevocationsConfig{
+		Store: s.store, MaxLifetime: cfg.Tokens.MaxLifetime, Logger: log.With("component", "revocations"),
+	}); err != nil {
+		return err
+	}
 	s.rooms = room.NewManager(room.Config{
+		Access:                 roomAccess{s.revs},
 		AutoCreate:             cfg.Rooms.AutoCreate,
 		DefaultMaxParticipants: cfg.Rooms.MaxParticipants,
 		DefaultEmptyTimeout:    cfg.Rooms.EmptyTimeout,
@@ -186,7 +196,8 @@ func (s *Server) build(ctx context.Context) (err error) {
 
 	// Both verifiers know the server's key: the host join tokens it signs
 	// for an account (the owner claim) are that account's.
-	verifier := &auth.Verifier{Keys: s.store, MaxLifetime: cfg.Tokens.MaxLifetime, ServerKeyID: s.serverKey.ID, Users: s.store}
+	verifier := &auth.Verifier{Keys: s.store, MaxLifetime: cfg.Tokens.MaxLifetime, ServerKeyID: s.serverKey.ID, Users: s.store,
+		Revocations: refusalEvents{s.revs, s.rooms, "signal"}}
 	s.signal = signal.NewHandler(signal.Config{
 		Verifier:          verifier,
 		TokenErrorCode:    auth.Code,
@@ -208,7 +219,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	})
 	// The REST API also takes personal API tokens; signaling does not.
 	apiVerifier := &auth.Verifier{Keys: s.store, Personal: s.store, MaxLifetime: cfg.Tokens.MaxLifetime,
-		ServerKeyID: s.serverKey.ID, Users: s.store,
+		ServerKeyID: s.serverKey.ID, Users: s.store, Revocations: refusalEvents{s.revs, s.rooms, "rest"},
 		OnTouchError: func(err error) { log.Warn("personal token: last use not recorded", "err", err) }}
 	api := httpapi.New(httpapi.Config{
 		Verifier:        apiVerifier,
@@ -433,7 +444,9 @@ func (s *Server) Shutdown(ctx context.Context) {
 	})
 }
 
-// startPurge starts the accounts' purge loop (at once, then every
+// startPurge starts the accounts' purge loop and the revocation list's
+// loop (a refresh every auth.RevocationPollInterval, a purge every
+// auth.RevocationPurgeInterval) (at once, then every
 // accounts.PurgeInterval) for as long as ctx lasts or until Shutdown.
 func (s *Server) startPurge(ctx context.Context) {
 	s.purgeMu.Lock()
@@ -443,9 +456,19 @@ func (s *Server) startPurge(ctx context.Context) {
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	s.purgeStop, s.purgeDone = cancel, make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
 	go func() {
-		defer close(s.purgeDone)
+		defer wg.Done()
 		s.accounts.RunPurge(pctx, accounts.PurgeInterval)
+	}()
+	go func() {
+		defer wg.Done()
+		s.revs.Run(pctx, auth.RevocationPollInterval, auth.RevocationPurgeInterval)
+	}()
+	go func() {
+		wg.Wait()
+		close(s.purgeDone)
 	}()
 }
 
