@@ -100,6 +100,10 @@ const (
 	CodePolicyInvalid   = "policy_invalid"           // 400: the document is not a valid policy (line and reason)
 	CodePolicyConflict  = "policy_conflict"          // 409: the policy changed since the version named
 	CodeEmailDomain     = "email_domain_not_allowed" // 403: the email's domain is not in allowed_email_domains
+	// Bans (docs/access.md): banned on both surfaces, ban_not_found on
+	// the REST API only. A revoked token is token_revoked.
+	CodeBanned      = "banned"
+	CodeBanNotFound = "ban_not_found"
 )
 
 // Surface says where a code can appear.
@@ -177,7 +181,7 @@ func Codes() []CodeSpec {
 		{CodeTokenRoom, http.StatusUnauthorized, both, "the `room` claim is invalid"},
 		{CodeTokenIdentity, http.StatusUnauthorized, both, "`sub` is missing or invalid"},
 		{CodeTokenUnknown, http.StatusUnauthorized, REST, "no such personal API token (or its secret is wrong)"},
-		{CodeTokenRevoked, http.StatusUnauthorized, both, "the personal API token was revoked, or the account it (or a token the server issued for it) acts for is disabled"},
+		{CodeTokenRevoked, http.StatusUnauthorized, both, "the token was revoked (by its `jti`, or every token of its identity issued until a removal or revocation), or the personal API token was revoked, or the account it (or a token the server issued for it) acts for is disabled"},
 		{CodeTokenOwner, http.StatusUnauthorized, both, "the `owner` claim in a token not signed by the server's own key, a token of that key without it, or an `owner` that names no account or no room"},
 
 		{CodeInvalidCredentials, http.StatusUnauthorized, REST, "the email and password do not match an account, or a second-step code is wrong"},
@@ -204,6 +208,8 @@ func Codes() []CodeSpec {
 		{CodePolicyInvalid, http.StatusBadRequest, REST, "the document is not a valid policy; the message gives the line and the reason"},
 		{CodePolicyConflict, http.StatusConflict, REST, "the policy changed since the version the change was based on: read it again"},
 		{CodeEmailDomain, http.StatusForbidden, REST, "the email's domain is not one the policy's `allowed_email_domains` lists"},
+		{CodeBanned, http.StatusForbidden, both, "the identity is banned from the room (until the ban ends, or for the room's life)"},
+		{CodeBanNotFound, http.StatusNotFound, REST, "no ban of that identity in the room"},
 	}
 }
 

@@ -155,6 +155,7 @@ fuzz ./internal/accounts/ FuzzSignupBody
 fuzz ./internal/accounts/ FuzzAdminBody
 fuzz ./internal/policy/ FuzzParse
 fuzz ./internal/httpapi/ FuzzDecodeJSON
+fuzz ./internal/httpapi/ FuzzBanAndRevocationBodies
 fuzz ./internal/rtc/ FuzzValidateOffer
 fuzz ./internal/sfu/ FuzzWritePacket
 fuzz ./internal/sfu/ FuzzKeyframeStart

@@ -7,13 +7,20 @@ import (
 	"io"
 	"time"
 
+	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/token"
 )
 
 const tokencmdUsage = `Usage:
   conclave token create --room R --identity I [--name N] [--ttl 10m]
                         [--grants publish,subscribe,publishData] [--credentials FILE] [--data DIR]
+  conclave token revoke (--jti J | --identity I) [--room R] [--key ID]
+                        [--keep 24h] [--credentials FILE] [--data DIR]
 Grants: publish, subscribe, publishData, roomAdmin, roomCreate, roomList.
+revoke refuses the API key's token with that jti, or every token of the
+identity issued until now (in --room, or in every room); a running server
+enforces it within 2 seconds. --keep is how long the revocation is kept:
+at least the server's tokens.max_lifetime.
 `
 
 // tokencmdDefaultGrants are the grants of a join token when --grants is not
@@ -29,6 +36,8 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch args[0] {
 	case "create":
 		return tokencmdCreate(ctx, args[1:], stdout, stderr)
+	case "revoke":
+		return tokencmdRevoke(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, tokencmdUsage)
 		return nil
@@ -78,5 +87,74 @@ func tokencmdCreate(_ context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("token create: %w", err)
 	}
 	_, err = fmt.Fprintln(stdout, jwt)
+	return err
+}
+
+// tokencmdRevoke revokes tokens of an API key through the store, with
+// the revocation list the server uses; the server's refresh loop picks it
+// up (auth.RevocationPollInterval). It is recorded as by "operator".
+func tokencmdRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("token revoke", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	jti := fs.String("jti", "", "the token's `jti`")
+	identity := fs.String("identity", "", "revoke every token of this `identity` issued until now")
+	room := fs.String("room", "", "only tokens for this `room` (default: every room)")
+	keyID := fs.String("key", "", "the API key `id` that issued the tokens (default: the credentials file's)")
+	keep := fs.Duration("keep", auth.DefaultMaxLifetime, "keep the revocation this `long` (at least tokens.max_lifetime)")
+	credsFlag := fs.String("credentials", "", "credentials `file` (default DIR/credentials.json)")
+	data := fs.String("data", credDefaultDataDir, "data `directory`")
+	pos, err := credParseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(pos) > 0:
+		return usageError{fmt.Sprintf("token revoke: unexpected argument %q", pos[0])}
+	case (*jti == "") == (*identity == ""):
+		return usageError{"token revoke: give either --jti or --identity"}
+	case *room != "" && token.ValidateRoom(*room) != nil:
+		return usageError{"token revoke: --room is not a valid room name"}
+	case *keep <= 0:
+		return usageError{"token revoke: --keep must be positive"}
+	case *jti != "" && auth.ValidateJTI(*jti) != nil:
+		return usageError{fmt.Sprintf("token revoke: --jti is 1 to %d bytes of printable ASCII", auth.MaxJTILen)}
+	case *identity != "" && token.ValidateIdentity(*identity) != nil:
+		return usageError{"token revoke: --identity is not a valid identity"}
+	}
+	if *keyID == "" {
+		_, key, err := token.LoadCredentials(credPath(*credsFlag, *data))
+		if err != nil {
+			return fmt.Errorf("token revoke: no --key, and %w", err)
+		}
+		*keyID = key.ID
+	}
+	if err := token.ValidateKeyID(*keyID); err != nil {
+		return usageError{"token revoke: --key: " + err.Error()}
+	}
+	st, err := credOpenStore(ctx, *data, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	revs, err := auth.NewRevocations(ctx, auth.RevocationsConfig{Store: st, MaxLifetime: *keep})
+	if err != nil {
+		return err
+	}
+	if *jti != "" {
+		if _, err := revs.RevokeToken(ctx, *keyID, *room, *jti, "operator"); err != nil {
+			return fmt.Errorf("token revoke: %w", err)
+		}
+		_, err = fmt.Fprintf(stdout, "revoked token %s of key %s\n", *jti, *keyID)
+		return err
+	}
+	rec, err := revs.RevokeIdentity(ctx, *keyID, *room, *identity, "operator")
+	if err != nil {
+		return fmt.Errorf("token revoke: %w", err)
+	}
+	where := "every room"
+	if *room != "" {
+		where = "room " + *room
+	}
+	_, err = fmt.Fprintf(stdout, "revoked every token of %s issued by key %s until %s, in %s\n", *identity, *keyID, rec.NotBefore.UTC().Format(time.RFC3339), where)
 	return err
 }

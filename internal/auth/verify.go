@@ -61,6 +61,16 @@ type Verifier struct {
 	ServerKeyID string
 	// Users finds the account an owner claim names.
 	Users UserLookup
+	// Revocations refuses revoked tokens (revocations.go): checked last,
+	// on the claims as Verify returns them. nil checks none (tests and
+	// tools that mint and verify their own tokens).
+	Revocations TokenRevocations
+}
+
+// TokenRevocations decides whether verified claims were revoked:
+// *Revocations implements it.
+type TokenRevocations interface {
+	Check(*token.Claims) error
 }
 
 // tokenHeader is the JOSE header as Verify reads it before parsing.
@@ -141,6 +151,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*token.Claims, error
 	}
 	if err := v.checkOwner(ctx, &claims, hdr.Kid); err != nil {
 		return nil, err
+	}
+	if v.Revocations != nil {
+		if err := v.Revocations.Check(&claims); err != nil {
+			return nil, err
+		}
 	}
 	return &claims, nil
 }
@@ -258,6 +273,13 @@ func (v *Verifier) checkClaims(c *token.Claims, kid string) error {
 		return tokenErr(CodeNotYetValid, "token was issued in the future, at "+iat.UTC().Format(time.RFC3339))
 	}
 
+	// Every token can be revoked by its jti (revocations.go).
+	if c.ID == "" {
+		return tokenErr(CodeMalformed, "jti claim is required")
+	}
+	if ValidateJTI(c.ID) != nil {
+		return tokenErr(CodeMalformed, fmt.Sprintf("jti must be 1 to %d bytes of printable ASCII", MaxJTILen))
+	}
 	if c.Subject == "" {
 		return tokenErr(CodeIdentity, "sub (identity) claim is required")
 	}

@@ -27,17 +27,19 @@ type fixture struct {
 	key     token.Key // active
 	revoked token.Key
 	now     time.Time
+	path    string // the store's file
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	s, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "conclave.db"))
+	path := filepath.Join(t.TempDir(), "conclave.db")
+	s, err := store.OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	f := &fixture{store: s, now: time.Now()}
+	f := &fixture{store: s, now: time.Now(), path: path}
 	for i, k := range []*token.Key{&f.key, &f.revoked} {
 		rec, priv, err := NewAPIKey("test key", nil)
 		if err != nil {
@@ -176,7 +178,9 @@ func TestVerify(t *testing.T) {
 		{name: "duplicate grant", raw: f.signRawPayload(t, `{"iss":%q,"sub":"alice","aud":"conclave","iat":%d,"nbf":%d,"exp":%d,"grants":{"publish":false,"publish":true}}`), want: CodeMalformed},
 		{name: "trailing data after the claims", raw: f.signRawPayload(t, `{"iss":%q,"sub":"alice","aud":"conclave","iat":%d,"nbf":%d,"exp":%d,"grants":{}} {}`), want: CodeMalformed},
 		{name: "payload not an object", raw: f.signRawPayload(t, `[%q,%d,%d,%d]`), want: CodeMalformed},
-		{name: "unknown claims are ignored", raw: f.signRawPayload(t, `{"iss":%q,"sub":"alice","aud":"conclave","iat":%d,"nbf":%d,"exp":%d.5,"grants":{"future":1},"x-app":{"a":[1,"b"]}}`)},
+		{name: "unknown claims are ignored", raw: f.signRawPayload(t, `{"iss":%q,"sub":"alice","aud":"conclave","iat":%d,"nbf":%d,"exp":%d.5,"jti":"j1","grants":{"future":1},"x-app":{"a":[1,"b"]}}`)},
+		{name: "no jti", raw: f.signRawPayload(t, `{"iss":%q,"sub":"alice","aud":"conclave","iat":%d,"nbf":%d,"exp":%d,"grants":{}}`), want: CodeMalformed},
+		{name: "jti with a space", raw: f.signRawPayload(t, `{"iss":%q,"sub":"alice","aud":"conclave","iat":%d,"nbf":%d,"exp":%d,"jti":"a b","grants":{}}`), want: CodeMalformed},
 
 		{name: "alg none", raw: sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, f.key.ID, f.claims()), want: CodeAlgorithm},
 		{name: "HS256 with public key as secret", raw: sign(t, jwt.SigningMethodHS256, []byte(pub), f.key.ID, f.claims()), want: CodeAlgorithm},

@@ -70,6 +70,10 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /v1/rooms/{room}/participants", a.authed(a.listParticipants))
 	mux.Handle("DELETE /v1/rooms/{room}/participants/{identity}", a.authed(a.removeParticipant))
 	mux.Handle("POST /v1/rooms/{room}/participants/{identity}/tracks/{track}/mute", a.authed(a.muteTrack))
+	mux.Handle("POST /v1/rooms/{room}/bans", a.authed(a.ban))
+	mux.Handle("GET /v1/rooms/{room}/bans", a.authed(a.listBans))
+	mux.Handle("DELETE /v1/rooms/{room}/bans/{identity}", a.authed(a.unban))
+	mux.Handle("POST /v1/revocations", a.authed(a.revoke))
 }
 
 // Error is the body of every error response.
@@ -91,6 +95,7 @@ const (
 	CodeRoomNotFound        = protocol.CodeRoomNotFound
 	CodeRoomExists          = protocol.CodeRoomExists
 	CodeParticipantNotFound = protocol.CodeParticipantNotFound
+	CodeBanNotFound         = protocol.CodeBanNotFound
 	CodeTrackNotFound       = protocol.CodeTrackNotFound
 	CodeTooManyRooms        = protocol.CodeTooManyRooms
 	CodeBodyTooLarge        = protocol.CodeBodyTooLarge
@@ -320,7 +325,8 @@ func (a *API) removeParticipant(w http.ResponseWriter, r *http.Request, c *token
 		return
 	}
 	identity := room.Identity(r.PathValue("identity"))
-	if err := a.cfg.Rooms.Remove(name, room.KeyID(c.Issuer), identity, room.ReasonRemoved); err != nil {
+	// Removal revokes the identity's tokens for the room (access.go).
+	if err := a.cfg.Rooms.Remove(name, room.KeyID(c.Issuer), identity, actor(c), nil); err != nil {
 		a.roomError(w, err)
 		return
 	}

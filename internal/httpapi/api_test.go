@@ -79,6 +79,7 @@ func newEnv(t *testing.T, cfg envConfig) *env {
 		DefaultMaxParticipants: 50,
 		DefaultEmptyTimeout:    5 * time.Minute,
 		MaxRooms:               cfg.maxRooms,
+		Access:                 &stubAccess{},
 	})
 	t.Cleanup(func() { e.rooms.CloseAll("test_end") })
 	api := httpapi.New(httpapi.Config{

@@ -17,12 +17,16 @@ const (
 	ActionCreateRoom
 	ActionListRooms
 	ActionReadRoom       // read a room's state
-	ActionAdministerRoom // delete it, list its participants, remove or mute them
+	ActionAdministerRoom // delete it, list its participants, remove, ban or mute them
+	// ActionManageAccess: revoke tokens, list bans, lift a ban, in a room
+	// that need not exist now (records are the issuer's own).
+	ActionManageAccess
 )
 
 var actionNames = [...]string{
 	ActionJoin: "join", ActionResume: "resume", ActionCreateRoom: "create_room",
 	ActionListRooms: "list_rooms", ActionReadRoom: "read_room", ActionAdministerRoom: "administer_room",
+	ActionManageAccess: "manage_access",
 }
 
 func (a Action) String() string {
@@ -104,6 +108,8 @@ type roomState struct {
 	// encryption; policyDeny are the permissions it turns off.
 	policyE2EE bool
 	policyDeny Permissions
+	// banned: a ban in force refuses this identity in this owner's room.
+	banned bool
 }
 
 // decide is the admission policy: a pure function of the request and the
@@ -138,6 +144,8 @@ func decide(req Request, st roomState) Decision {
 			return refuse(ErrRoomNotFound)
 		case st.owner != d.Key:
 			return refuse(ErrNotOwner)
+		case st.banned:
+			return refuse(ErrBanned)
 		case req.Action == ActionResume:
 			if !st.identityIn {
 				return refuse(ErrUnknownParticipant)
@@ -149,6 +157,10 @@ func decide(req Request, st roomState) Decision {
 		}
 		if st.policyE2EE && !st.e2ee {
 			return refuse(ErrPolicyE2EE)
+		}
+		if st.banned {
+			// A join that would create the room again.
+			return refuse(ErrBanned)
 		}
 		if st.e2ee && req.Action == ActionJoin {
 			// The session's keys were announced when it joined; a
@@ -182,6 +194,17 @@ func decide(req Request, st roomState) Decision {
 	case ActionListRooms:
 		if !c.Grants.RoomList {
 			return refuse(ErrPermissionDenied)
+		}
+		d.Outcome = Admitted
+		return d
+
+	case ActionManageAccess:
+		if !c.Grants.RoomAdmin {
+			return refuse(ErrPermissionDenied)
+		}
+		if c.Room != "" && RoomName(c.Room) != req.Room {
+			// A room-bound admin acts on its room only, never on all.
+			return refuse(ErrOtherRoom)
 		}
 		d.Outcome = Admitted
 		return d
@@ -271,6 +294,7 @@ func (r *Room) stateLocked(st *roomState, c *token.Claims) {
 	st.e2ee = r.spec.E2EE == E2EERequired
 	if c != nil {
 		_, st.identityIn = r.identities[Identity(c.Subject)]
+		st.banned = r.manager.banned(r.spec.Owner, r.spec.Name, Identity(c.Subject), r.createdAt)
 	}
 }
 

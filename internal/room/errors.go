@@ -43,6 +43,8 @@ var (
 	ErrE2EECodec          = &Error{protocol.CodeTrackNotEncrypted, "", "end-to-end encrypted rooms carry VP8 video and Opus audio only"}
 	ErrDataNotEncrypted   = &Error{protocol.CodeDataNotEncrypted, "", "this room requires end-to-end encryption: data payloads must be sealed"}
 	ErrE2EEOff            = &Error{protocol.CodeE2EEOff, "", "the room does not use end-to-end encryption, or the recipient has no keys"}
+	ErrBanned             = &Error{protocol.CodeBanned, "", "this identity is banned from the room"}
+	ErrBanNotFound        = &Error{protocol.CodeBanNotFound, "", "no ban of that identity in the room"}
 	// ErrUnavailable: the change could not be stored, so it was not made.
 	ErrUnavailable = &Error{protocol.CodeUnavailable, "", "the change could not be stored; try again later"}
 )

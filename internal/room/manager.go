@@ -88,7 +88,10 @@ type Config struct {
 	// applies none.
 	Policy PolicySource
 	// Store persists rooms; nil keeps them in memory only (tests).
-	Store  Store
+	Store Store
+	// Access keeps revocations and bans (access.go); nil bans nobody and
+	// makes Remove and the revocations fail (tests that need neither).
+	Access Access
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -428,6 +431,11 @@ func (m *Manager) Join(req JoinRequest) (Member, Decision, error) {
 	if r == nil {
 		st := m.baseState()
 		st.e2ee = m.defaultE2EE() == E2EERequired
+		if req.Claims != nil {
+			// A timed ban outlives its room: it refuses the join that
+			// would create the room again.
+			st.banned = m.banned(KeyID(req.Claims.Issuer), dreq.Room, Identity(req.Claims.Subject), time.Time{})
+		}
 		d := decide(dreq, st)
 		if d.Outcome != Admitted {
 			m.mu.Unlock()
@@ -465,25 +473,6 @@ func (m *Manager) Participants(name RoomName, owner KeyID) ([]ParticipantInfo, e
 		return nil, err
 	}
 	return r.Participants(), nil
-}
-
-// Remove disconnects the participant with identity from owner's room name.
-func (m *Manager) Remove(name RoomName, owner KeyID, identity Identity, reason LeaveReason) error {
-	r, err := m.ownedRoom(name, owner)
-	if err != nil {
-		return err
-	}
-	r.mu.Lock()
-	p, ok := r.identities[identity]
-	if ok {
-		r.emit(Event{Kind: EventRemoved, Participant: p.infoLocked(), Reason: reason}, p)
-	}
-	r.mu.Unlock()
-	if !ok {
-		return ErrUnknownParticipant
-	}
-	p.Leave(reason)
-	return nil
 }
 
 // MuteTrack mutes (or unmutes) a participant's published track in owner's

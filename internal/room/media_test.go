@@ -356,7 +356,7 @@ func TestSendDataAfterLeaveDeliversNothing(t *testing.T) {
 	alice, _ := join(t, m, "r", "alice", allGrants)
 	_, bs := join(t, m, "r", "bob", allGrants)
 	all := subscribe(t, m)
-	if err := m.Remove("r", owner, "alice", room.ReasonRemoved); err != nil {
+	if err := m.Remove("r", owner, "alice", "host", nil); err != nil {
 		t.Fatal(err)
 	}
 	bs.reset()

@@ -249,7 +249,7 @@ func TestAdministrativeActionsCheckTheOwner(t *testing.T) {
 	if _, err := m.Participants("x", owner); !errors.Is(err, room.ErrNotOwner) {
 		t.Errorf("Participants by another key = %v", err)
 	}
-	if err := m.Remove("x", owner, "b1", room.ReasonRemoved); !errors.Is(err, room.ErrNotOwner) {
+	if err := m.Remove("x", owner, "b1", "host", nil); !errors.Is(err, room.ErrNotOwner) {
 		t.Errorf("Remove by another key = %v", err)
 	}
 	if _, err := m.MuteTrack("x", owner, "b1", "TR_B", true); !errors.Is(err, room.ErrNotOwner) {

@@ -12,6 +12,7 @@ import (
 type Participant struct {
 	room     *Room
 	listener Listener
+	jti      string // of the token it joined with, for a revocation by jti
 
 	// Guarded by room.mu.
 	info    ParticipantInfo

@@ -136,6 +136,9 @@ func claimsBy(key room.KeyID, roomName, identity string, g token.Grants) *token.
 
 func newManager(t *testing.T, cfg room.Config) *room.Manager {
 	t.Helper()
+	if cfg.Access == nil {
+		cfg.Access = newMemAccess(time.Now)
+	}
 	m := room.NewManager(cfg)
 	t.Cleanup(func() { m.CloseAll("test_end") })
 	return m
@@ -380,7 +383,7 @@ func TestRemove(t *testing.T) {
 	as.reset()
 	bs.reset()
 
-	if err := m.Remove("r", owner, "bob", room.ReasonRemoved); err != nil {
+	if err := m.Remove("r", owner, "bob", "host", nil); err != nil {
 		t.Fatal(err)
 	}
 	if c := bs.of(room.EventRemoved); len(c) != 1 || c[0].Reason != room.ReasonRemoved || c[0].Participant.ID != bob.ID() {
@@ -392,10 +395,10 @@ func TestRemove(t *testing.T) {
 	if ps, _ := m.Participants("r", owner); !slices.Equal(idsOf(ps), []room.ParticipantID{alice.ID()}) {
 		t.Fatalf("participants = %v", idsOf(ps))
 	}
-	if err := m.Remove("r", owner, "bob", room.ReasonRemoved); !errors.Is(err, room.ErrUnknownParticipant) {
+	if err := m.Remove("r", owner, "bob", "host", nil); !errors.Is(err, room.ErrUnknownParticipant) {
 		t.Fatalf("remove twice: %v", err)
 	}
-	if err := m.Remove("nope", owner, "alice", room.ReasonRemoved); !errors.Is(err, room.ErrRoomNotFound) {
+	if err := m.Remove("nope", owner, "alice", "host", nil); !errors.Is(err, room.ErrRoomNotFound) {
 		t.Fatalf("remove from unknown room: %v", err)
 	}
 	if len(as.of(room.EventRemoved)) != 0 {

@@ -21,7 +21,16 @@ type Rooms interface {
 	// never act on another room that took its name meanwhile.
 	Delete(RoomName, KeyID, LeaveReason) error
 	Participants(RoomName, KeyID) ([]ParticipantInfo, error)
-	Remove(RoomName, KeyID, Identity, LeaveReason) error
+	// Remove takes an identity out of a room and revokes its tokens
+	// for it; with a BanRequest, it bans the identity too (access.go). The
+	// string names who acted.
+	Remove(RoomName, KeyID, Identity, string, *BanRequest) error
+	// RevokeIdentity and RevokeToken revoke an owner's tokens: of an
+	// identity (in one room, or every room for ""), or one by its jti.
+	RevokeIdentity(KeyID, RoomName, Identity, string) error
+	RevokeToken(owner KeyID, room RoomName, jti, by string) error
+	Unban(KeyID, RoomName, Identity, string) error
+	Bans(KeyID, RoomName) ([]BanInfo, error)
 	MuteTrack(RoomName, KeyID, Identity, TrackID, bool) (TrackInfo, error)
 	// Subscribe adds a listener of every event of every room.
 	Subscribe(Listener) (unsubscribe func())

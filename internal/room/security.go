@@ -46,7 +46,25 @@ const (
 	SecurityPolicyChanged SecurityKind = "policy_changed"
 )
 
+// Security event kinds of removal, bans and revocation (access.go): in
+// the room the Event names ("" for every room of the owner), Actor who
+// acted and Subject the identity. revoked_token_refused is a join,
+// resume or REST call refused for a revoked token (Reason: the
+// surface).
+const (
+	SecurityParticipantRemoved  SecurityKind = "participant_removed"
+	SecurityTokensRevoked       SecurityKind = "identity_tokens_revoked"
+	SecurityTokenRevoked        SecurityKind = "token_revoked"
+	SecurityIdentityBanned      SecurityKind = "identity_banned"
+	SecurityIdentityUnbanned    SecurityKind = "identity_unbanned"
+	SecurityRevokedTokenRefused SecurityKind = "revoked_token_refused"
+	SecurityBannedRefused       SecurityKind = "banned_refused"
+)
+
 var securityKinds = map[SecurityKind]bool{
+	SecurityParticipantRemoved: true, SecurityTokensRevoked: true, SecurityTokenRevoked: true,
+	SecurityIdentityBanned: true, SecurityIdentityUnbanned: true, SecurityRevokedTokenRefused: true,
+	SecurityBannedRefused:   true,
 	SecuritySigninSucceeded: true, SecuritySigninFailed: true, SecuritySigninThrottled: true,
 	SecurityAccountLocked: true, SecuritySignedOut: true, SecuritySessionRevoked: true,
 	SecurityPasswordChanged: true, SecurityPasswordReset: true, SecuritySecondFactorEnabled: true,

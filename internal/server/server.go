@@ -80,6 +80,9 @@ type Server struct {
 	// keeps it at the newest stored version (policy.go).
 	policy      *policy.Holder
 	policyWatch *policy.Watcher
+	// revs is the revocation list and the bans (access.go); its loop
+	// (refresh and purge) runs with the accounts' purge.
+	revs *auth.Revocations
 
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
 	devKey   atomic.Pointer[token.Key]
@@ -185,7 +188,15 @@ func (s *Server) build(ctx context.Context) (err error) {
 		return err
 	}
 
+	if s.revs, err = auth.NewRevocations(ctx, auth.RevocationsConfig{
+		Store: s.store, // A revocation must outlive every token it refuses: the longest
+		// lifetime any policy may allow, or the configured one.
+		MaxLifetime: max(cfg.Tokens.MaxLifetime, policy.MaxTokenLifetimeCap), Logger: log.With("component", "revocations"),
+	}); err != nil {
+		return err
+	}
 	s.rooms = room.NewManager(room.Config{
+		Access:                 roomAccess{s.revs},
 		AutoCreate:             cfg.Rooms.AutoCreate,
 		DefaultMaxParticipants: cfg.Rooms.MaxParticipants,
 		DefaultEmptyTimeout:    cfg.Rooms.EmptyTimeout,
@@ -203,7 +214,8 @@ func (s *Server) build(ctx context.Context) (err error) {
 
 	// Both verifiers know the server's key: the host join tokens it signs
 	// for an account (the owner claim) are that account's.
-	verifier := &auth.Verifier{Keys: s.store, Lifetime: s.tokenLifetime, ServerKeyID: s.serverKey.ID, Users: s.store}
+	verifier := &auth.Verifier{Keys: s.store, Lifetime: s.tokenLifetime, ServerKeyID: s.serverKey.ID, Users: s.store,
+		Revocations: refusalEvents{s.revs, s.rooms, "signal"}}
 	s.signal = signal.NewHandler(signal.Config{
 		Verifier:          verifier,
 		TokenErrorCode:    auth.Code,
@@ -225,7 +237,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	})
 	// The REST API also takes personal API tokens; signaling does not.
 	apiVerifier := &auth.Verifier{Keys: s.store, Personal: s.store, Lifetime: s.tokenLifetime,
-		ServerKeyID: s.serverKey.ID, Users: s.store,
+		ServerKeyID: s.serverKey.ID, Users: s.store, Revocations: refusalEvents{s.revs, s.rooms, "rest"},
 		OnTouchError: func(err error) { log.Warn("personal token: last use not recorded", "err", err) }}
 	api := httpapi.New(httpapi.Config{
 		Verifier:        apiVerifier,
@@ -452,7 +464,9 @@ func (s *Server) Shutdown(ctx context.Context) {
 	})
 }
 
-// startPurge starts the accounts' purge loop (at once, then every
+// startPurge starts the accounts' purge loop and the revocation list's
+// loop (a refresh every auth.RevocationPollInterval, a purge every
+// auth.RevocationPurgeInterval) (at once, then every
 // accounts.PurgeInterval) for as long as ctx lasts or until Shutdown.
 func (s *Server) startPurge(ctx context.Context) {
 	s.purgeMu.Lock()
@@ -462,8 +476,10 @@ func (s *Server) startPurge(ctx context.Context) {
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	s.purgeStop, s.purgeDone = cancel, make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
 	go func() {
-		defer close(s.purgeDone)
+		defer wg.Done()
 		// The policy's watcher shares the purge's life: both read the
 		// store, so both end before it closes.
 		watched := make(chan struct{})
@@ -473,6 +489,14 @@ func (s *Server) startPurge(ctx context.Context) {
 		}()
 		s.accounts.RunPurge(pctx, accounts.PurgeInterval)
 		<-watched
+	}()
+	go func() {
+		defer wg.Done()
+		s.revs.Run(pctx, auth.RevocationPollInterval, auth.RevocationPurgeInterval)
+	}()
+	go func() {
+		wg.Wait()
+		close(s.purgeDone)
 	}()
 }
 

@@ -1,0 +1,117 @@
+package room_test
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/conclave-video/conclave/internal/room"
+)
+
+// memAccess is an in-memory room.Access on a clock the test moves: the
+// server's is auth's revocation list, tested in auth and end to end.
+type memAccess struct {
+	now func() time.Time
+
+	mu         sync.Mutex
+	fail       error
+	identities map[[3]string]time.Time
+	tokens     map[[2]string]string
+	bans       map[[3]string]memBan
+}
+
+type memBan struct {
+	info    room.BanInfo
+	created time.Time
+}
+
+func newMemAccess(now func() time.Time) *memAccess {
+	return &memAccess{now: now, identities: map[[3]string]time.Time{}, tokens: map[[2]string]string{}, bans: map[[3]string]memBan{}}
+}
+
+func (a *memAccess) Banned(owner room.KeyID, name room.RoomName, id room.Identity, created time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b, ok := a.bans[[3]string{string(owner), string(name), string(id)}]
+	if !ok {
+		return false
+	}
+	if b.info.Until == nil {
+		return !created.IsZero() && b.created.Equal(created)
+	}
+	return a.now().Before(*b.info.Until)
+}
+
+func (a *memAccess) Bans(owner room.KeyID, name room.RoomName, created time.Time) []room.BanInfo {
+	a.mu.Lock()
+	var ids []room.Identity
+	for k := range a.bans {
+		if k[0] == string(owner) && k[1] == string(name) {
+			ids = append(ids, room.Identity(k[2]))
+		}
+	}
+	a.mu.Unlock()
+	var out []room.BanInfo
+	for _, id := range ids {
+		if a.Banned(owner, name, id, created) {
+			a.mu.Lock()
+			out = append(out, a.bans[[3]string{string(owner), string(name), string(id)}].info)
+			a.mu.Unlock()
+		}
+	}
+	return out
+}
+
+func (a *memAccess) RevokeIdentity(_ context.Context, owner room.KeyID, name room.RoomName, id room.Identity, _ string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.fail != nil {
+		return a.fail
+	}
+	a.identities[[3]string{string(owner), string(name), string(id)}] = a.now()
+	return nil
+}
+
+func (a *memAccess) RevokeToken(_ context.Context, owner room.KeyID, name room.RoomName, jti, _ string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.fail != nil {
+		return a.fail
+	}
+	a.tokens[[2]string{string(owner), jti}] = string(name)
+	return nil
+}
+
+func (a *memAccess) Ban(_ context.Context, owner room.KeyID, name room.RoomName, created time.Time, id room.Identity, b room.BanRequest, by string) (room.BanInfo, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.fail != nil {
+		return room.BanInfo{}, a.fail
+	}
+	info := room.BanInfo{Identity: id, CreatedAt: a.now(), Reason: b.Reason, By: by}
+	if !b.Until.IsZero() {
+		u := b.Until
+		info.Until = &u
+	}
+	a.bans[[3]string{string(owner), string(name), string(id)}] = memBan{info, created}
+	return info, nil
+}
+
+func (a *memAccess) Unban(_ context.Context, owner room.KeyID, name room.RoomName, id room.Identity) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k := [3]string{string(owner), string(name), string(id)}
+	if _, ok := a.bans[k]; !ok {
+		return room.ErrBanNotFound
+	}
+	delete(a.bans, k)
+	return nil
+}
+
+// revokedAt is the not-before of an identity in a room, if any.
+func (a *memAccess) revokedAt(owner room.KeyID, name room.RoomName, id room.Identity) (time.Time, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, ok := a.identities[[3]string{string(owner), string(name), string(id)}]
+	return t, ok
+}

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/conclave-video/conclave/internal/auth"
+	"github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/internal/store"
+	"github.com/conclave-video/conclave/token"
+)
+
+// roomAccess gives room its revocations and bans: auth's revocation list,
+// in memory in front of the store.
+type roomAccess struct{ revs *auth.Revocations }
+
+var _ room.Access = roomAccess{}
+
+func (a roomAccess) Banned(owner room.KeyID, name room.RoomName, id room.Identity, created time.Time) bool {
+	_, ok := a.revs.Banned(string(owner), string(name), string(id), created)
+	return ok
+}
+
+func (a roomAccess) Bans(owner room.KeyID, name room.RoomName, created time.Time) []room.BanInfo {
+	var out []room.BanInfo
+	for _, b := range a.revs.Bans(string(owner), string(name), created) {
+		out = append(out, banInfo(b))
+	}
+	return out
+}
+
+func banInfo(b store.Ban) room.BanInfo {
+	info := room.BanInfo{Identity: room.Identity(b.Identity), CreatedAt: b.CreatedAt.UTC(), By: b.BannedBy, Reason: b.Reason}
+	if !b.Until.IsZero() {
+		u := b.Until.UTC()
+		info.Until = &u
+	}
+	return info
+}
+
+func (a roomAccess) RevokeIdentity(ctx context.Context, owner room.KeyID, name room.RoomName, id room.Identity, by string) error {
+	_, err := a.revs.RevokeIdentity(ctx, string(owner), string(name), string(id), by)
+	return err
+}
+
+func (a roomAccess) RevokeToken(ctx context.Context, owner room.KeyID, name room.RoomName, jti, by string) error {
+	_, err := a.revs.RevokeToken(ctx, string(owner), string(name), jti, by)
+	return err
+}
+
+func (a roomAccess) Ban(ctx context.Context, owner room.KeyID, name room.RoomName, created time.Time, id room.Identity, b room.BanRequest, by string) (room.BanInfo, error) {
+	rec, err := a.revs.Ban(ctx, store.Ban{
+		Issuer: string(owner), Room: string(name), Identity: string(id), Until: b.Until, RoomCreated: created, Reason: b.Reason, BannedBy: by,
+	})
+	return banInfo(rec), err
+}
+
+func (a roomAccess) Unban(ctx context.Context, owner room.KeyID, name room.RoomName, id room.Identity) error {
+	err := a.revs.Unban(ctx, string(owner), string(name), string(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return room.ErrBanNotFound
+	}
+	return err
+}
+
+// refusalEvents checks tokens against the revocation list and records
+// every refusal as a security event (revoked_token_refused).
+type refusalEvents struct {
+	revs    *auth.Revocations
+	rooms   *room.Manager
+	surface string
+}
+
+func (r refusalEvents) Check(c *token.Claims) error {
+	err := r.revs.Check(c)
+	if err != nil {
+		r.rooms.Security(room.SecurityEvent{Kind: room.SecurityRevokedTokenRefused, Outcome: room.OutcomeRefused,
+			Reason: r.surface, Subject: c.Subject})
+	}
+	return err
+}

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// TokenRevocation refuses one token, by its jti, among the tokens of one
+// issuer (an API key id, or an account's user id).
+type TokenRevocation struct {
+	Issuer string
+	JTI    string
+	// Room is the room the revoking token was bound to, "" for none: a
+	// non-empty Room refuses the jti only in tokens for that room.
+	Room      string
+	RevokedAt time.Time
+	// ExpiresAt is when every token that could carry the jti has
+	// expired; the purge deletes the record then.
+	ExpiresAt time.Time
+	RevokedBy string
+}
+
+// IdentityRevocation refuses every token of an identity, of one issuer,
+// issued at or before NotBefore: in one room, or in every room when Room
+// is "".
+type IdentityRevocation struct {
+	Issuer    string
+	Room      string
+	Identity  string
+	NotBefore time.Time
+	ExpiresAt time.Time
+	RevokedBy string
+}
+
+// Ban refuses every token of an identity in one room of an issuer, until
+// Until, or for the life of the room created at RoomCreated when Until
+// is zero.
+type Ban struct {
+	Issuer      string
+	Room        string
+	Identity    string
+	CreatedAt   time.Time
+	Until       time.Time
+	RoomCreated time.Time
+	BannedBy    string
+	Reason      string
+}
+
+// RevocationSet is every revocation and ban, and the version they are at.
+type RevocationSet struct {
+	Version    int64
+	Tokens     []TokenRevocation
+	Identities []IdentityRevocation
+	Bans       []Ban
+}
+
+// Revocations persists token revocations and bans. Every write raises
+// one version counter, so that a process that keeps them in memory
+// notices another's change by reading RevocationVersion.
+type Revocations interface {
+	// RevokeToken stores r, replacing a revocation of the same issuer
+	// and jti (the later expiry kept).
+	RevokeToken(ctx context.Context, r TokenRevocation) error
+	// RevokeIdentity stores r; an existing revocation of the same issuer,
+	// room and identity keeps the later NotBefore and ExpiresAt.
+	RevokeIdentity(ctx context.Context, r IdentityRevocation) error
+	// PutBan stores b, replacing a ban of the same issuer, room and
+	// identity.
+	PutBan(ctx context.Context, b Ban) error
+	// DeleteBan removes a ban; ErrNotFound if there is none.
+	DeleteBan(ctx context.Context, issuer, room, identity string) error
+	// RevocationVersion is the counter every write raises.
+	RevocationVersion(ctx context.Context) (int64, error)
+	// LoadRevocations reads every record and the version, in one
+	// snapshot.
+	LoadRevocations(ctx context.Context) (RevocationSet, error)
+	// PurgeRevocations deletes token and identity revocations expired
+	// before now, bans that ended before now, and bans for the life of
+	// a room that no longer exists (no stored room of that name created
+	// at that time). It returns how many rows went.
+	PurgeRevocations(ctx context.Context, now time.Time) (int, error)
+}
+
+var _ Revocations = (*SQLite)(nil)

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestRevocationsRoundTripAndVersion(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	s := openTest(t, path)
+	now := time.Unix(1_700_000_000, 0).UTC()
+	v0, err := s.RevocationVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := s.RevokeToken(ctx, TokenRevocation{Issuer: "K1", JTI: "j1", Room: "r1", RevokedAt: now, ExpiresAt: now.Add(time.Hour), RevokedBy: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	// A second revocation of the same jti without a room widens it to
+	// every room and keeps the later expiry.
+	if err := s.RevokeToken(ctx, TokenRevocation{Issuer: "K1", JTI: "j1", RevokedAt: now, ExpiresAt: now.Add(2 * time.Hour), RevokedBy: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	nb := now.Add(time.Minute)
+	if err := s.RevokeIdentity(ctx, IdentityRevocation{Issuer: "K1", Room: "r1", Identity: "bob", NotBefore: nb, ExpiresAt: nb.Add(time.Hour), RevokedBy: "host"}); err != nil {
+		t.Fatal(err)
+	}
+	// An earlier not-before never narrows a later one.
+	if err := s.RevokeIdentity(ctx, IdentityRevocation{Issuer: "K1", Room: "r1", Identity: "bob", NotBefore: now, ExpiresAt: now.Add(time.Hour), RevokedBy: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutBan(ctx, Ban{Issuer: "K1", Room: "r1", Identity: "eve", CreatedAt: now, Until: now.Add(time.Hour), RoomCreated: now, BannedBy: "host", Reason: "spam"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutBan(ctx, Ban{Issuer: "K1", Room: "r1", Identity: "mal", CreatedAt: now, RoomCreated: now, BannedBy: "host"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A second handle, as the CLI opens, sees everything at once.
+	other := openTest(t, path)
+	set, err := other.LoadRevocations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Version != v0+6 {
+		t.Errorf("version = %d, want %d (one per write)", set.Version, v0+6)
+	}
+	if len(set.Tokens) != 1 || set.Tokens[0].Room != "" || !set.Tokens[0].ExpiresAt.Equal(now.Add(2*time.Hour)) {
+		t.Errorf("tokens = %+v", set.Tokens)
+	}
+	if len(set.Identities) != 1 || !set.Identities[0].NotBefore.Equal(nb) || set.Identities[0].RevokedBy != "host" {
+		t.Errorf("identities = %+v", set.Identities)
+	}
+	if len(set.Bans) != 2 {
+		t.Fatalf("bans = %+v", set.Bans)
+	}
+	for _, b := range set.Bans {
+		if b.Identity == "mal" && !b.Until.IsZero() || b.Identity == "eve" && (!b.Until.Equal(now.Add(time.Hour)) || b.Reason != "spam") {
+			t.Errorf("ban = %+v", b)
+		}
+	}
+
+	if err := s.DeleteBan(ctx, "K1", "r1", "eve"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteBan(ctx, "K1", "r1", "eve"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second unban: %v, want ErrNotFound", err)
+	}
+	if v, _ := other.RevocationVersion(ctx); v != v0+7 {
+		t.Errorf("version after unban = %d, want %d", v, v0+7)
+	}
+}
+
+func TestPurgeRevocations(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "c.db"))
+	now := time.Unix(1_700_000_000, 0).UTC()
+	if err := s.CreateAPIKey(ctx, testAPIKey("K1", now)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateRoom(ctx, Room{Name: "live", Owner: "K1", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.RevokeToken(ctx, TokenRevocation{Issuer: "K1", JTI: "old", RevokedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)}))
+	must(s.RevokeToken(ctx, TokenRevocation{Issuer: "K1", JTI: "new", RevokedAt: now, ExpiresAt: now.Add(time.Hour)}))
+	must(s.RevokeIdentity(ctx, IdentityRevocation{Issuer: "K1", Identity: "a", NotBefore: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)}))
+	must(s.RevokeIdentity(ctx, IdentityRevocation{Issuer: "K1", Identity: "b", NotBefore: now, ExpiresAt: now.Add(time.Hour)}))
+	must(s.PutBan(ctx, Ban{Issuer: "K1", Room: "live", Identity: "ended", CreatedAt: now.Add(-2 * time.Hour), Until: now.Add(-time.Hour), RoomCreated: now}))
+	must(s.PutBan(ctx, Ban{Issuer: "K1", Room: "live", Identity: "timed", CreatedAt: now, Until: now.Add(time.Hour), RoomCreated: now}))
+	must(s.PutBan(ctx, Ban{Issuer: "K1", Room: "live", Identity: "roomlife", CreatedAt: now, RoomCreated: now}))
+	must(s.PutBan(ctx, Ban{Issuer: "K1", Room: "gone", Identity: "roomlife", CreatedAt: now, RoomCreated: now}))
+	must(s.PutBan(ctx, Ban{Issuer: "K1", Room: "live", Identity: "earlier", CreatedAt: now, RoomCreated: now.Add(-time.Minute)}))
+
+	v, _ := s.RevocationVersion(ctx)
+	n, err := s.PurgeRevocations(ctx, now)
+	if err != nil || n != 5 {
+		t.Fatalf("purge = %d, %v; want 5 (old jti, identity a, ended ban, the gone room's and the earlier room's)", n, err)
+	}
+	set, err := s.LoadRevocations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Tokens) != 1 || set.Tokens[0].JTI != "new" || len(set.Identities) != 1 || set.Identities[0].Identity != "b" || len(set.Bans) != 2 {
+		t.Errorf("left %+v", set)
+	}
+	if set.Version != v+1 {
+		t.Errorf("version %d, want %d: a purge that deleted rows is a change", set.Version, v+1)
+	}
+	if n, err := s.PurgeRevocations(ctx, now); n != 0 || err != nil {
+		t.Errorf("second purge = %d, %v", n, err)
+	}
+	if v2, _ := s.RevocationVersion(ctx); v2 != v+1 {
+		t.Errorf("an idle purge raised the version")
+	}
+}
