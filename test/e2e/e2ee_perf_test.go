@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/conclave-video/conclave/internal/config"
 	roompkg "github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/internal/store"
+	"github.com/conclave-video/conclave/internal/testkit"
 )
 
 // e2eePerf is the result of e2ee_perf.mjs (see the script for each field).
@@ -81,6 +85,9 @@ type e2eePerfPhase struct {
 // or malformed.
 func TestE2EEFrameRate(t *testing.T) {
 	e := newEnv(t, func(c *config.Config) { c.Rooms.E2EE = "required" })
+	// Rooms require E2EE unless they say otherwise, and the organisation's
+	// policy allows the plain room this test compares with.
+	allowPlainRooms(t, e)
 	plain := room("e2eeperf-plain")
 	if _, err := e.srv.Rooms().Create(roompkg.Spec{
 		Name: roompkg.RoomName(plain), Owner: roompkg.KeyID(e.key.ID), E2EE: roompkg.E2EEOff,
@@ -168,4 +175,23 @@ func e2eePerfTable(r e2eePerf) string {
 	}
 	fmt.Fprintf(&sb, "key operations in Chromium, µs: %v\n", r.Transform.Keys)
 	return sb.String()
+}
+
+// allowPlainRooms stores a policy version that allows rooms without
+// end-to-end encryption (require_e2ee: false) and waits until the server
+// has it in force (its watcher polls the store).
+func allowPlainRooms(t *testing.T, e *env) {
+	t.Helper()
+	prev := int64(0)
+	v, err := e.srv.Store().LatestPolicyVersion(context.Background())
+	switch {
+	case err == nil:
+		prev = v.Version
+	case !errors.Is(err, store.ErrNotFound):
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Store().AddPolicyVersion(context.Background(), prev, store.PolicyVersion{YAML: "require_e2ee: false\n", Author: "operator:test"}); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, "the policy that allows plain rooms in force", func() bool { return !e.srv.Policy().RequireE2EE })
 }
