@@ -93,6 +93,16 @@ func clientSpec(t Type) (payloadSpec, bool) {
 		return payloadSpec{func() any { return new(UnmuteRequest) }, true, validateUnmuteRequest}, true
 	case TypeE2EE:
 		return payloadSpec{func() any { return new(E2EE) }, true, validateClientE2EE}, true
+	case TypeMuteTrack:
+		return payloadSpec{func() any { return new(MuteTrack) }, true, validateMuteTrack}, true
+	case TypeRemoveParticipant:
+		return payloadSpec{func() any { return new(RemoveParticipant) }, true, validateRemoveParticipant}, true
+	case TypeSetRole:
+		return payloadSpec{func() any { return new(SetRole) }, true, validateSetRole}, true
+	case TypeLockMeeting:
+		return payloadSpec{func() any { return new(LockMeeting) }, true, nil}, true
+	case TypeEndMeeting:
+		return payloadSpec{func() any { return new(EndMeeting) }, false, nil}, true
 	}
 	return payloadSpec{}, false
 }
@@ -131,6 +141,12 @@ func serverSpec(t Type) (payloadSpec, bool) {
 		return payloadSpec{func() any { return new(Error) }, true, validateError}, true
 	case TypeE2EE:
 		return payloadSpec{func() any { return new(E2EE) }, true, nil}, true
+	case TypeRoleChanged:
+		return payloadSpec{func() any { return new(RoleChanged) }, true, nil}, true
+	case TypeLockChanged:
+		return payloadSpec{func() any { return new(LockChanged) }, true, nil}, true
+	case TypeMeetingEnding:
+		return payloadSpec{func() any { return new(MeetingEnding) }, true, nil}, true
 	}
 	return payloadSpec{}, false
 }
@@ -454,6 +470,30 @@ func validateCandidate(p any) error {
 
 func validateMute(p any) error {
 	return checkText("track_id", p.(*Mute).TrackID, 1, MaxIDBytes)
+}
+
+func validateMuteTrack(p any) error {
+	m := p.(*MuteTrack)
+	if err := checkText("participant_id", m.ParticipantID, 1, MaxIDBytes); err != nil {
+		return err
+	}
+	return checkText("track_id", m.TrackID, 1, MaxIDBytes)
+}
+
+func validateRemoveParticipant(p any) error {
+	return checkText("participant_id", p.(*RemoveParticipant).ParticipantID, 1, MaxIDBytes)
+}
+
+func validateSetRole(p any) error {
+	s := p.(*SetRole)
+	if err := checkText("participant_id", s.ParticipantID, 1, MaxIDBytes); err != nil {
+		return err
+	}
+	switch s.Role {
+	case RoleHost, RoleModerator, RoleParticipant, RoleViewer:
+		return nil
+	}
+	return protoErr(CodeBadMessage, "role must be host, moderator, participant or viewer")
 }
 
 func validateUnmuteRequest(p any) error {

@@ -18,11 +18,23 @@ const (
 	ActionListRooms
 	ActionReadRoom       // read a room's state
 	ActionAdministerRoom // delete it, list its participants, remove or mute them
+
+	// Actions inside a room, by a participant (its role) or by the room's
+	// owner through the REST API: decided by decideInRoom (moderate.go).
+	ActionPublish    // publish a track of Request.Source
+	ActionSendData   // send a chat or data message
+	ActionMuteOther  // mute or unmute another participant's track
+	ActionRemove     // remove a participant
+	ActionSetRole    // give a participant another role
+	ActionLock       // lock or unlock the meeting
+	ActionEndMeeting // end the meeting for everyone
 )
 
 var actionNames = [...]string{
 	ActionJoin: "join", ActionResume: "resume", ActionCreateRoom: "create_room",
 	ActionListRooms: "list_rooms", ActionReadRoom: "read_room", ActionAdministerRoom: "administer_room",
+	ActionPublish: "publish", ActionSendData: "send_data", ActionMuteOther: "mute_other",
+	ActionRemove: "remove", ActionSetRole: "set_role", ActionLock: "lock", ActionEndMeeting: "end_meeting",
 }
 
 func (a Action) String() string {
@@ -64,6 +76,19 @@ type Request struct {
 	Room RoomName
 	// E2EE is a join's end-to-end encryption announcement, if any.
 	E2EE *E2EEKeys
+
+	// For an action inside a room (ActionPublish and after), Claims are
+	// not used: Actor is who acts, as the room knows it now, so that a
+	// role change takes effect on the next message.
+	Actor Actor
+	// Target is the role of the participant acted on ("": nobody in the
+	// room has the id or identity named); Subject its identity.
+	Target  Role
+	Subject Identity
+	// NewRole is the role ActionSetRole gives.
+	NewRole Role
+	// Source is what ActionPublish publishes.
+	Source TrackSource
 }
 
 // Decision is the one answer to who gets in and what they may do.
@@ -100,12 +125,17 @@ type roomState struct {
 	// e2ee: the room requires end-to-end encryption (for a room a join
 	// would create, the server default says).
 	e2ee bool
+	// locked: a host locked the meeting; nobody new gets in.
+	locked bool
 }
 
 // decide is the admission policy: a pure function of the request and the
 // room's state, so that signaling and the REST API get the same answer and
 // a table test covers it. Deny by default: every path that admits says so.
 func decide(req Request, st roomState) Decision {
+	if req.Action.inRoom() {
+		return decideInRoom(req)
+	}
 	c := req.Claims
 	d := Decision{Action: req.Action, Room: req.Room}
 	refuse := func(err error) Decision { d.Outcome, d.Err = Refused, err; return d }
@@ -134,6 +164,10 @@ func decide(req Request, st roomState) Decision {
 			return refuse(ErrRoomNotFound)
 		case st.owner != d.Key:
 			return refuse(ErrNotOwner)
+		case st.locked && req.Action == ActionJoin:
+			// Whatever the token: a lock admits nobody new. A resume is
+			// the same participant coming back, not someone new.
+			return refuse(ErrMeetingLocked)
 		case req.Action == ActionResume:
 			if !st.identityIn {
 				return refuse(ErrUnknownParticipant)
@@ -198,13 +232,13 @@ func decide(req Request, st roomState) Decision {
 }
 
 // roleFor is the role a join token's grants give: a token that may
-// administer the room joins as its host, one that may publish as a
-// participant, any other as a viewer.
+// administer the room joins as its host, one that may publish media or
+// data as a participant, any other as a viewer (receive only).
 func roleFor(g token.Grants) Role {
 	switch {
 	case g.RoomAdmin:
 		return RoleHost
-	case g.Publish:
+	case g.Publish, g.PublishData:
 		return RoleParticipant
 	}
 	return RoleViewer
@@ -261,6 +295,7 @@ func (r *Room) stateLocked(st *roomState, c *token.Claims) {
 	st.exists, st.closed, st.owner = true, r.closed, r.spec.Owner
 	st.count, st.max = len(r.participants), r.spec.MaxParticipants
 	st.e2ee = r.spec.E2EE == E2EERequired
+	st.locked = r.locked
 	if c != nil {
 		_, st.identityIn = r.identities[Identity(c.Subject)]
 	}

@@ -62,6 +62,10 @@ type Spec struct {
 	// E2EE says whether the room requires end-to-end encryption; ""
 	// takes Config.DefaultE2EE.
 	E2EE E2EEMode
+	// MaxDuration ends the meeting that long after the room was created
+	// (0: none), warning everyone before (duration.go). Config.MaxDuration
+	// bounds it.
+	MaxDuration time.Duration
 }
 
 // Info is a room's public state, as the REST API serves it.
@@ -72,7 +76,12 @@ type Info struct {
 	CreatedAt       time.Time `json:"created_at"`
 	NumParticipants int       `json:"num_participants"`
 	E2EE            E2EEMode  `json:"e2ee"`
-	Owner           KeyID     `json:"-"`
+	// Locked: nobody new is admitted until it is unlocked.
+	Locked bool `json:"locked"`
+	// MaxDuration (seconds, 0: none) and EndsAt: when the meeting ends.
+	MaxDuration int64      `json:"max_duration"`
+	EndsAt      *time.Time `json:"ends_at,omitempty"`
+	Owner       KeyID      `json:"-"`
 }
 
 // Config configures a Manager. Zero limits take config.Default's values.
@@ -85,10 +94,23 @@ type Config struct {
 	DefaultE2EE E2EEMode
 	MaxRooms    int
 	// Store persists rooms; nil keeps them in memory only (tests).
-	Store  Store
-	Logger *slog.Logger
-	Now    func() time.Time
+	Store Store
+	// Removals learns of every participant removed (moderate.go); nil:
+	// nobody listens.
+	Removals Removals
+	Logger   *slog.Logger
+	// Now and AfterFunc are the rooms' clock (time.Now and time.AfterFunc
+	// unless a test drives its own): every timestamp, the empty timeout and
+	// the maximum duration use it.
+	Now       func() time.Time
+	AfterFunc func(time.Duration, func()) Timer
+	// MaxDuration bounds every room's maximum duration (rooms.max_duration):
+	// a room that asks for none, or for more, gets this. 0: no bound.
+	MaxDuration time.Duration
 }
+
+// Timer is a timer of the rooms' clock; *time.Timer is one.
+type Timer interface{ Stop() bool }
 
 // Manager holds every room on this node. It implements Rooms.
 type Manager struct {
@@ -120,6 +142,9 @@ func NewManager(cfg Config) *Manager {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.AfterFunc == nil {
+		cfg.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 	}
 	if cfg.DefaultMaxParticipants <= 0 {
 		cfg.DefaultMaxParticipants = def.MaxParticipants
@@ -174,10 +199,7 @@ func (m *Manager) Restore(s Spec, createdAt time.Time) error {
 	if _, ok := m.rooms[s.Name]; ok {
 		return ErrRoomExists
 	}
-	r, err := m.createLocked(s, false)
-	if err == nil {
-		r.createdAt = createdAt
-	}
+	_, err := m.createLocked(s, false, createdAt)
 	return err
 }
 
@@ -188,7 +210,7 @@ func (m *Manager) Create(s Spec) (Info, error) {
 	if _, ok := m.rooms[s.Name]; ok {
 		return Info{}, ErrRoomExists
 	}
-	r, err := m.createLocked(s, true)
+	r, err := m.createLocked(s, true, time.Time{})
 	if err != nil {
 		return Info{}, err
 	}
@@ -196,9 +218,10 @@ func (m *Manager) Create(s Spec) (Info, error) {
 }
 
 // createLocked makes the room; with persist, the store must take it first.
-// Called with m.mu held, so no other change to the set of rooms can
-// interleave with the store's write.
-func (m *Manager) createLocked(s Spec, persist bool) (*Room, error) {
+// createdAt is when it was created (zero: now): a restored room's maximum
+// duration counts from its first creation. Called with m.mu held, so no
+// other change to the set of rooms can interleave with the store's write.
+func (m *Manager) createLocked(s Spec, persist bool, createdAt time.Time) (*Room, error) {
 	if len(m.rooms) >= m.cfg.MaxRooms {
 		return nil, ErrTooManyRooms
 	}
@@ -220,10 +243,19 @@ func (m *Manager) createLocked(s Spec, persist bool) (*Room, error) {
 	if s.E2EE == E2EERequired {
 		s.MaxParticipants = min(s.MaxParticipants, MaxE2EEParticipants)
 	}
+	if s.MaxDuration < 0 {
+		return nil, fmt.Errorf("room: max duration %s", s.MaxDuration)
+	}
+	if c := m.cfg.MaxDuration; c > 0 && (s.MaxDuration == 0 || s.MaxDuration > c) {
+		s.MaxDuration = c
+	}
+	if createdAt.IsZero() {
+		createdAt = m.cfg.Now()
+	}
 	r := &Room{
 		spec:         s,
 		manager:      m,
-		createdAt:    m.cfg.Now(),
+		createdAt:    createdAt,
 		participants: make(map[ParticipantID]*Participant),
 		identities:   make(map[Identity]*Participant),
 		hostMuted:    make(map[Identity]map[TrackKind]bool),
@@ -239,6 +271,7 @@ func (m *Manager) createLocked(s Spec, persist bool) (*Room, error) {
 	}
 	m.rooms[s.Name] = r
 	r.armEmptyTimer()
+	r.armDuration()
 	if persist {
 		m.publish(Event{Kind: EventRoomCreated, Time: m.now(), Room: s.Name})
 	}
@@ -426,7 +459,7 @@ func (m *Manager) Join(req JoinRequest) (Member, Decision, error) {
 			return nil, d, d.Err
 		}
 		var err error
-		if r, err = m.createLocked(Spec{Name: d.Room, Owner: d.Key}, true); err != nil {
+		if r, err = m.createLocked(Spec{Name: d.Room, Owner: d.Key}, true, time.Time{}); err != nil {
 			m.mu.Unlock()
 			d.Outcome, d.Err, d.Role, d.Permissions = Refused, err, "", 0
 			m.emitDecision(d)
@@ -460,15 +493,15 @@ func (m *Manager) Remove(name RoomName, owner KeyID, identity Identity, reason L
 	if err != nil {
 		return err
 	}
+	a := Actor{Owner: true, Key: owner}
 	r.mu.Lock()
-	p, ok := r.identities[identity]
-	if ok {
-		r.emit(Event{Kind: EventRemoved, Participant: p.infoLocked(), Reason: reason}, p)
+	p, role := r.targetByIdentity(identity)
+	if err := r.decideLocked(Request{Action: ActionRemove, Actor: a, Target: role, Subject: identity}); err != nil {
+		r.mu.Unlock()
+		return err
 	}
+	r.removeLocked(a, p, reason)
 	r.mu.Unlock()
-	if !ok {
-		return ErrUnknownParticipant
-	}
 	p.Leave(reason)
 	return nil
 }
@@ -483,10 +516,11 @@ func (m *Manager) MuteTrack(name RoomName, owner KeyID, identity Identity, track
 		return TrackInfo{}, err
 	}
 	r.mu.Lock()
-	p, ok := r.identities[identity]
+	p, role := r.targetByIdentity(identity)
+	err = r.decideLocked(Request{Action: ActionMuteOther, Actor: Actor{Owner: true, Key: owner}, Target: role, Subject: identity})
 	r.mu.Unlock()
-	if !ok {
-		return TrackInfo{}, ErrUnknownParticipant
+	if err != nil {
+		return TrackInfo{}, err
 	}
 	return p.hostMute(trackID, muted)
 }

@@ -132,10 +132,10 @@ func TestPublishPermissionDenied(t *testing.T) {
 	bob, bs := join(t, m, "r", "bob", subOnly)
 	as.reset()
 	bs.reset()
-	if _, err := bob.Publish("TR_1", "c", room.KindVideo, "video/VP8", newReceiver("TR_1", webrtc.RTPCodecTypeVideo)); !errors.Is(err, room.ErrPermissionDenied) {
+	if _, err := bob.Publish("TR_1", "c", room.KindVideo, "video/VP8", newReceiver("TR_1", webrtc.RTPCodecTypeVideo)); !errors.Is(err, room.ErrRoleDenied) {
 		t.Fatalf("Publish without permission: %v", err)
 	}
-	if err := bob.AnnounceTrack("c", room.KindVideo, room.SourceCamera, "", false); !errors.Is(err, room.ErrPermissionDenied) {
+	if err := bob.AnnounceTrack("c", room.KindVideo, room.SourceCamera, "", false); !errors.Is(err, room.ErrRoleDenied) {
 		t.Fatalf("AnnounceTrack without permission: %v", err)
 	}
 	if len(as.all())+len(bs.all()) != 0 || len(bob.Info().Tracks) != 0 {
@@ -339,7 +339,7 @@ func TestSendData(t *testing.T) {
 	}
 
 	bs.reset()
-	if err := carol.SendData(nil, "chat", []byte("x")); !errors.Is(err, room.ErrPermissionDenied) {
+	if err := carol.SendData(nil, "chat", []byte("x")); !errors.Is(err, room.ErrRoleDenied) {
 		t.Fatalf("SendData without publishData: %v", err)
 	}
 	if len(bs.of(room.EventData)) != 0 {

@@ -14,7 +14,10 @@ type Participant struct {
 	listener Listener
 
 	// Guarded by room.mu.
-	info    ParticipantInfo
+	info ParticipantInfo
+	// grants is every permission the participant's token allows: a role,
+	// at join or changed later, never gives more.
+	grants  Permissions
 	media   Media
 	tracks  map[TrackID]*publication
 	pending map[string]TrackInfo // announced by add_track, by client id
@@ -123,8 +126,19 @@ func runSubscribes(ops []subscribeOp) {
 
 // CanPublish reports whether the participant may publish anything at all
 // (so that an offer is worth applying).
-func (p *Participant) CanPublish() bool {
-	return Permission(p.Permissions())&publishAll != 0
+func (p *Participant) CanPublish() bool { return p.MayOffer() == nil }
+
+// MayOffer decides whether the participant may send an offer that carries
+// media: nil, or the refusal (role_denied for a viewer, permission_denied
+// for a token without the publish grant), recorded as any refusal is.
+func (p *Participant) MayOffer() error {
+	r := p.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p.left {
+		return ErrRoomClosed
+	}
+	return r.decideLocked(Request{Action: ActionPublish, Actor: p.actorLocked()})
 }
 
 // AnnounceTrack records what a track the client is about to publish
@@ -139,8 +153,8 @@ func (p *Participant) AnnounceTrack(cid string, kind TrackKind, source TrackSour
 	if !source.Valid(kind) {
 		return fmt.Errorf("%w: source %s is not a %s source", ErrBadTrack, source, kind)
 	}
-	if !p.info.Permissions.Has(source.permission()) {
-		return ErrPermissionDenied
+	if err := r.decideLocked(Request{Action: ActionPublish, Actor: p.actorLocked(), Source: source}); err != nil {
+		return err
 	}
 	if len(p.pending) >= maxPendingTracks {
 		return ErrTooManyTracks
@@ -171,9 +185,9 @@ func (p *Participant) Publish(id TrackID, cid string, kind TrackKind, mimeType s
 			info.Source = SourceCamera
 		}
 	}
-	if !p.info.Permissions.Has(info.Source.permission()) {
+	if err := r.decideLocked(Request{Action: ActionPublish, Actor: p.actorLocked(), Source: info.Source}); err != nil {
 		r.mu.Unlock()
-		return TrackInfo{}, ErrPermissionDenied
+		return TrackInfo{}, err
 	}
 	if r.spec.E2EE == E2EERequired {
 		var err error
@@ -358,8 +372,8 @@ func (p *Participant) SendData(to []ParticipantID, topic string, payload []byte)
 	if p.left {
 		return ErrRoomClosed
 	}
-	if !p.info.Permissions.Has(PublishData) {
-		return ErrPermissionDenied
+	if err := r.decideLocked(Request{Action: ActionSendData, Actor: p.actorLocked()}); err != nil {
+		return err
 	}
 	if r.spec.E2EE == E2EERequired && !looksSealed(payload) {
 		return ErrDataNotEncrypted

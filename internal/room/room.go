@@ -21,7 +21,13 @@ type Room struct {
 	// They outlive a participant's stay, so that leaving and joining again
 	// cannot escape them, and end with the room.
 	hostMuted  map[Identity]map[TrackKind]bool
-	emptyTimer *time.Timer
+	emptyTimer Timer
+	// locked: a host locked the meeting (moderate.go).
+	locked bool
+	// endsAt is when the maximum duration ends the meeting (zero: never);
+	// endTimers warn and end it (duration.go).
+	endsAt    time.Time
+	endTimers []Timer
 }
 
 // Info returns the room's state.
@@ -36,6 +42,9 @@ func (r *Room) Info() Info {
 		NumParticipants: len(r.participants),
 		E2EE:            r.spec.E2EE,
 		Owner:           r.spec.Owner,
+		Locked:          r.locked,
+		MaxDuration:     int64(r.spec.MaxDuration / time.Second),
+		EndsAt:          r.endsAtPtr(),
 	}
 }
 
@@ -70,7 +79,7 @@ func (r *Room) armEmptyTimer() {
 	if r.emptyTimer != nil {
 		r.emptyTimer.Stop()
 	}
-	r.emptyTimer = time.AfterFunc(r.spec.EmptyTimeout, func() {
+	r.emptyTimer = r.manager.cfg.AfterFunc(r.spec.EmptyTimeout, func() {
 		r.mu.Lock()
 		empty := len(r.participants) == 0 && !r.closed
 		r.mu.Unlock()
@@ -126,6 +135,7 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 			Permissions: d.Permissions,
 			E2EE:        keys,
 		},
+		grants:  grantMask(c.Grants),
 		tracks:  make(map[TrackID]*publication),
 		pending: make(map[string]TrackInfo),
 	}
@@ -137,7 +147,10 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 	}
 	info := p.infoLocked()
 	// The newcomer's own confirmation comes first, with everyone else.
-	p.listener.OnEvent(Event{Kind: EventJoined, Time: m.now(), Room: r.spec.Name, Participant: info, Others: others, E2EE: st.e2ee})
+	p.listener.OnEvent(Event{
+		Kind: EventJoined, Time: m.now(), Room: r.spec.Name, Participant: info, Others: others, E2EE: st.e2ee,
+		Locked: r.locked, EndsAt: r.endsAt,
+	})
 	r.emit(Event{Kind: EventJoined, Participant: info}, r.everyone(p)...)
 	return p, d, nil
 }
@@ -172,6 +185,9 @@ func (r *Room) close(reason LeaveReason) {
 	r.closed = true
 	if r.emptyTimer != nil {
 		r.emptyTimer.Stop()
+	}
+	for _, t := range r.endTimers {
+		t.Stop()
 	}
 	ps := r.everyone(nil)
 	for _, p := range ps {

@@ -1,6 +1,10 @@
 package room
 
-import "github.com/conclave-video/conclave/internal/sfu"
+import (
+	"time"
+
+	"github.com/conclave-video/conclave/internal/sfu"
+)
 
 // Rooms is what signaling and the REST API ask of the rooms: decisions,
 // joins and administration. *Manager implements it for the rooms of one
@@ -23,6 +27,9 @@ type Rooms interface {
 	Participants(RoomName, KeyID) ([]ParticipantInfo, error)
 	Remove(RoomName, KeyID, Identity, LeaveReason) error
 	MuteTrack(RoomName, KeyID, Identity, TrackID, bool) (TrackInfo, error)
+	SetRole(RoomName, KeyID, Identity, Role) (ParticipantInfo, error)
+	SetLocked(RoomName, KeyID, bool) (Info, error)
+	End(RoomName, KeyID) error
 	// Subscribe adds a listener of every event of every room.
 	Subscribe(Listener) (unsubscribe func())
 	// Security gives a security event from outside the rooms (accounts,
@@ -45,6 +52,16 @@ type Member interface {
 	RequestUnmute(TrackID) error
 	SendData(to []ParticipantID, topic string, payload []byte) error
 	SendE2EE(to ParticipantID, payload []byte) error
+	// Meeting is the meeting's lock and end (zero: none), for a resumed
+	// client's snapshot.
+	Meeting() (locked bool, endsAt time.Time)
+	// Moderation: each is decided on the participant's role now.
+	MayOffer() error
+	MuteOther(target ParticipantID, track TrackID, muted bool) error
+	RemoveOther(target ParticipantID) error
+	SetRole(target ParticipantID, role Role) error
+	SetLocked(locked bool) error
+	EndMeeting() error
 	Leave(LeaveReason)
 }
 

@@ -40,6 +40,19 @@ const (
 	SecurityAdminRefused  SecurityKind = "admin_refused"
 )
 
+// Security event kinds of roles and moderation inside a room (moderate.go;
+// the Event carries the Room). Actor is the participant's identity, or
+// "owner:KEY" for the room's owner through the REST API, "server" for a
+// limit; Subject the identity acted on.
+const (
+	SecurityRoleChanged        SecurityKind = "role_changed"        // Reason: "old->new"
+	SecurityParticipantRemoved SecurityKind = "participant_removed" // Reason: the leave reason
+	SecurityMeetingLocked      SecurityKind = "meeting_locked"
+	SecurityMeetingUnlocked    SecurityKind = "meeting_unlocked"
+	SecurityMeetingEnded       SecurityKind = "meeting_ended"  // Reason: meeting_ended or max_duration
+	SecurityActionRefused      SecurityKind = "action_refused" // Reason: "action: code"
+)
+
 var securityKinds = map[SecurityKind]bool{
 	SecuritySigninSucceeded: true, SecuritySigninFailed: true, SecuritySigninThrottled: true,
 	SecurityAccountLocked: true, SecuritySignedOut: true, SecuritySessionRevoked: true,
@@ -50,6 +63,8 @@ var securityKinds = map[SecurityKind]bool{
 	SecurityUserUpdated: true, SecuritySecondFactorReset: true, SecurityPersonalTokenCreated: true,
 	SecurityPersonalTokenRevoked: true, SecurityCrossOriginRefused: true,
 	SecurityInviteDeleted: true, SecurityAdminRefused: true,
+	SecurityRoleChanged: true, SecurityParticipantRemoved: true, SecurityMeetingLocked: true,
+	SecurityMeetingUnlocked: true, SecurityMeetingEnded: true, SecurityActionRefused: true,
 }
 
 // Known reports whether k is one of the kinds above (not SecurityUnknown).
