@@ -127,6 +127,9 @@ type roomState struct {
 	e2ee bool
 	// locked: a host locked the meeting; nobody new gets in.
 	locked bool
+	// role is the role the room last gave the identity, if any: it
+	// replaces the one its token's grants give.
+	role Role
 }
 
 // decide is the admission policy: a pure function of the request and the
@@ -189,6 +192,9 @@ func decide(req Request, st roomState) Decision {
 			}
 		}
 		d.Role = roleFor(c.Grants)
+		if st.role != "" {
+			d.Role = st.role
+		}
 		d.Permissions = d.Role.Permissions() & grantMask(c.Grants)
 		d.Outcome = Admitted
 		return d
@@ -298,6 +304,7 @@ func (r *Room) stateLocked(st *roomState, c *token.Claims) {
 	st.locked = r.locked
 	if c != nil {
 		_, st.identityIn = r.identities[Identity(c.Subject)]
+		st.role = r.roles[Identity(c.Subject)]
 	}
 }
 

@@ -259,6 +259,7 @@ func (m *Manager) createLocked(s Spec, persist bool, createdAt time.Time) (*Room
 		participants: make(map[ParticipantID]*Participant),
 		identities:   make(map[Identity]*Participant),
 		hostMuted:    make(map[Identity]map[TrackKind]bool),
+		roles:        make(map[Identity]Role),
 	}
 	if persist && m.cfg.Store != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -488,13 +489,13 @@ func (m *Manager) Participants(name RoomName, owner KeyID) ([]ParticipantInfo, e
 }
 
 // Remove disconnects the participant with identity from owner's room name.
-func (m *Manager) Remove(name RoomName, owner KeyID, identity Identity, reason LeaveReason) error {
-	r, err := m.ownedRoom(name, owner)
+func (m *Manager) Remove(name RoomName, by *token.Claims, identity Identity, reason LeaveReason) error {
+	r, err := m.ownedRoom(name, KeyID(by.Issuer))
 	if err != nil {
 		return err
 	}
-	a := Actor{Owner: true, Key: owner}
 	r.mu.Lock()
+	a := r.restActorLocked(by)
 	p, role := r.targetByIdentity(identity)
 	if err := r.decideLocked(Request{Action: ActionRemove, Actor: a, Target: role, Subject: identity}); err != nil {
 		r.mu.Unlock()
@@ -510,14 +511,14 @@ func (m *Manager) Remove(name RoomName, owner KeyID, identity Identity, reason L
 // room on behalf of the host (the REST API today). A host's mute is a lock: the publisher
 // cannot lift it, only ask. Lifting it (muted false) does not unmute the
 // track: the publisher is told it may, and does so itself.
-func (m *Manager) MuteTrack(name RoomName, owner KeyID, identity Identity, trackID TrackID, muted bool) (TrackInfo, error) {
-	r, err := m.ownedRoom(name, owner)
+func (m *Manager) MuteTrack(name RoomName, by *token.Claims, identity Identity, trackID TrackID, muted bool) (TrackInfo, error) {
+	r, err := m.ownedRoom(name, KeyID(by.Issuer))
 	if err != nil {
 		return TrackInfo{}, err
 	}
 	r.mu.Lock()
 	p, role := r.targetByIdentity(identity)
-	err = r.decideLocked(Request{Action: ActionMuteOther, Actor: Actor{Owner: true, Key: owner}, Target: role, Subject: identity})
+	err = r.decideLocked(Request{Action: ActionMuteOther, Actor: r.restActorLocked(by), Target: role, Subject: identity})
 	r.mu.Unlock()
 	if err != nil {
 		return TrackInfo{}, err

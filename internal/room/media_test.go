@@ -253,7 +253,7 @@ func TestMuteTrackByAdmin(t *testing.T) {
 	as.reset()
 	bs.reset()
 
-	ti, err := m.MuteTrack("r", owner, "alice", "TR_MIC", true)
+	ti, err := m.MuteTrack("r", adminOf(owner), "alice", "TR_MIC", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestMuteTrackByAdmin(t *testing.T) {
 		{"r", "alice", "TR_NONE", room.ErrUnknownTrack},
 		{"r", "bob", "TR_MIC", room.ErrUnknownTrack}, // bob does not publish it
 	} {
-		if _, err := m.MuteTrack(tt.room, owner, tt.identity, tt.track, false); !errors.Is(err, tt.want) {
+		if _, err := m.MuteTrack(tt.room, adminOf(owner), tt.identity, tt.track, false); !errors.Is(err, tt.want) {
 			t.Errorf("MuteTrack(%q, %q, %q) = %v, want %v", tt.room, tt.identity, tt.track, err, tt.want)
 		}
 	}
@@ -356,7 +356,7 @@ func TestSendDataAfterLeaveDeliversNothing(t *testing.T) {
 	alice, _ := join(t, m, "r", "alice", allGrants)
 	_, bs := join(t, m, "r", "bob", allGrants)
 	all := subscribe(t, m)
-	if err := m.Remove("r", owner, "alice", room.ReasonRemoved); err != nil {
+	if err := m.Remove("r", adminOf(owner), "alice", room.ReasonRemoved); err != nil {
 		t.Fatal(err)
 	}
 	bs.reset()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/internal/sfu"
+	"github.com/conclave-video/conclave/token"
 )
 
 // Actor is who acts inside a room: a participant, with the role and
@@ -244,6 +245,7 @@ func (p *Participant) SetRole(target ParticipantID, role Role) error {
 func (r *Room) setRoleLocked(a Actor, t *Participant, role Role) (ParticipantInfo, func()) {
 	old := t.info.Role
 	t.info.Role = role
+	r.roles[t.info.Identity] = role
 	t.info.Permissions = role.Permissions() & t.grants
 	for cid, pend := range t.pending {
 		if !t.info.Permissions.Has(pend.Source.permission()) {
@@ -384,13 +386,13 @@ type Removals interface {
 
 // SetRole gives the participant with identity in owner's room a role, as
 // the room's owner (REST): see setRoleLocked.
-func (m *Manager) SetRole(name RoomName, owner KeyID, identity Identity, role Role) (ParticipantInfo, error) {
-	r, err := m.ownedRoom(name, owner)
+func (m *Manager) SetRole(name RoomName, by *token.Claims, identity Identity, role Role) (ParticipantInfo, error) {
+	r, err := m.ownedRoom(name, KeyID(by.Issuer))
 	if err != nil {
 		return ParticipantInfo{}, err
 	}
-	a := Actor{Owner: true, Key: owner}
 	r.mu.Lock()
+	a := r.restActorLocked(by)
 	t, old := r.targetByIdentity(identity)
 	if err := r.decideLocked(Request{Action: ActionSetRole, Actor: a, Target: old, Subject: identity, NewRole: role}); err != nil {
 		r.mu.Unlock()
@@ -403,13 +405,13 @@ func (m *Manager) SetRole(name RoomName, owner KeyID, identity Identity, role Ro
 }
 
 // SetLocked locks or unlocks owner's room, as its owner (REST).
-func (m *Manager) SetLocked(name RoomName, owner KeyID, locked bool) (Info, error) {
-	r, err := m.ownedRoom(name, owner)
+func (m *Manager) SetLocked(name RoomName, by *token.Claims, locked bool) (Info, error) {
+	r, err := m.ownedRoom(name, KeyID(by.Issuer))
 	if err != nil {
 		return Info{}, err
 	}
-	a := Actor{Owner: true, Key: owner}
 	r.mu.Lock()
+	a := r.restActorLocked(by)
 	if err := r.decideLocked(Request{Action: ActionLock, Actor: a}); err != nil {
 		r.mu.Unlock()
 		return Info{}, err
@@ -419,19 +421,38 @@ func (m *Manager) SetLocked(name RoomName, owner KeyID, locked bool) (Info, erro
 	return r.Info(), nil
 }
 
-// End ends owner's meeting, as its owner (REST): like Delete, with the
-// reason meeting_ended and a meeting_ended security event.
-func (m *Manager) End(name RoomName, owner KeyID) error {
-	r, err := m.ownedRoom(name, owner)
+// End ends a meeting through the REST API (DELETE /v1/rooms/{room} with
+// room_deleted, POST …/end with meeting_ended): every participant is told
+// and the room is forgotten, with a meeting_ended security event.
+func (m *Manager) End(name RoomName, by *token.Claims, reason LeaveReason) error {
+	r, err := m.ownedRoom(name, KeyID(by.Issuer))
 	if err != nil {
 		return err
 	}
-	a := Actor{Owner: true, Key: owner}
 	r.mu.Lock()
+	a := r.restActorLocked(by)
 	err = r.decideLocked(Request{Action: ActionEndMeeting, Actor: a})
 	r.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	return m.end(r, a, ReasonMeetingEnded)
+	return m.end(r, a, reason)
+}
+
+// restActorLocked is whom a REST call with claims (admitted for
+// ActionAdministerRoom: a roomAdmin token of the room's owner) acts as. A
+// host's own join token carries roomAdmin too, so the token's identity
+// decides: the participant it names, if it is in the room, acting on its
+// role now; the role the room last gave it, if it left; otherwise the
+// room's owner, above every role. So hosts stay peers and a demotion holds
+// on every path. Called with r.mu held.
+func (r *Room) restActorLocked(c *token.Claims) Actor {
+	id := Identity(c.Subject)
+	if p, ok := r.identities[id]; ok && id != "" {
+		return p.actorLocked()
+	}
+	if role, ok := r.roles[id]; ok && id != "" {
+		return Actor{Identity: id, Role: role, Permissions: role.Permissions() & grantMask(c.Grants), Key: KeyID(c.Issuer)}
+	}
+	return Actor{Owner: true, Key: KeyID(c.Issuer)}
 }

@@ -31,7 +31,7 @@ func joinAs(t *testing.T, m *room.Manager, identity string, role room.Role) (*ro
 	}
 	p, rec := join(t, m, "r", identity, g)
 	if role == room.RoleModerator {
-		if _, err := m.SetRole("r", owner, room.Identity(identity), room.RoleModerator); err != nil {
+		if _, err := m.SetRole("r", adminOf(owner), room.Identity(identity), room.RoleModerator); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -140,7 +140,7 @@ func TestRoleMatrix(t *testing.T) {
 						publish(t, target, "TR_T", "ct", room.KindAudio)
 						track = "TR_T"
 						if targetRole != room.RoleHost {
-							if _, err := m.SetRole("r", owner, "target", targetRole); err != nil {
+							if _, err := m.SetRole("r", adminOf(owner), "target", targetRole); err != nil {
 								t.Fatal(err)
 							}
 						}
@@ -199,14 +199,14 @@ func TestSetRoleRank(t *testing.T) {
 	if err := h.SetRole(p.ID(), room.Role("owner")); !errors.Is(err, room.ErrOutranked) && !errors.Is(err, room.ErrBadRole) {
 		t.Fatalf("an unknown role: %v", err)
 	}
-	if _, err := m.SetRole("r", owner, "pat", room.Role("king")); !errors.Is(err, room.ErrBadRole) {
+	if _, err := m.SetRole("r", adminOf(owner), "pat", room.Role("king")); !errors.Is(err, room.ErrBadRole) {
 		t.Fatalf("owner gives an unknown role: %v, want ErrBadRole", err)
 	}
 	// The owner demotes a host.
-	if _, err := m.SetRole("r", owner, "pat", room.RoleParticipant); err != nil {
+	if _, err := m.SetRole("r", adminOf(owner), "pat", room.RoleParticipant); err != nil {
 		t.Fatalf("owner demotes a host: %v", err)
 	}
-	if _, err := m.SetRole("r", owner, "nobody", room.RoleParticipant); !errors.Is(err, room.ErrUnknownParticipant) {
+	if _, err := m.SetRole("r", adminOf(owner), "nobody", room.RoleParticipant); !errors.Is(err, room.ErrUnknownParticipant) {
 		t.Fatalf("owner sets the role of nobody: %v", err)
 	}
 }
@@ -267,7 +267,7 @@ func TestDemotionIsLive(t *testing.T) {
 	}
 
 	// The owner demotes the host: its powers are gone at once.
-	if _, err := m.SetRole("r", owner, "hana", room.RoleParticipant); err != nil {
+	if _, err := m.SetRole("r", adminOf(owner), "hana", room.RoleParticipant); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.RemoveOther(v.ID()); !errors.Is(err, room.ErrRoleDenied) {
@@ -331,7 +331,7 @@ func TestLock(t *testing.T) {
 	if info, _ := m.Get("r"); !info.Locked {
 		t.Fatal("Info does not say locked")
 	}
-	if _, err := m.SetLocked("r", owner, false); err != nil {
+	if _, err := m.SetLocked("r", adminOf(owner), false); err != nil {
 		t.Fatal(err)
 	}
 	join(t, m, "r", "late", allGrants)
@@ -371,7 +371,7 @@ func TestRemoveTellsRemovals(t *testing.T) {
 	if ev := prec.of(room.EventRemoved); len(ev) != 1 || ev[0].Reason != room.ReasonRemoved || ev[0].Actor != h.ID() {
 		t.Fatalf("removed participant heard %v", kinds(prec.all()))
 	}
-	if err := m.Remove("r", owner, "vic", room.ReasonRemoved); err != nil {
+	if err := m.Remove("r", adminOf(owner), "vic", room.ReasonRemoved); err != nil {
 		t.Fatal(err)
 	}
 	q.Leave(room.ReasonLeft)
@@ -438,7 +438,39 @@ func TestEndMeeting(t *testing.T) {
 	if ended != 1 {
 		t.Fatal("no meeting_ended security event")
 	}
-	if err := m.End("r", owner); !errors.Is(err, room.ErrRoomNotFound) {
+	if err := m.End("r", adminOf(owner), room.ReasonMeetingEnded); !errors.Is(err, room.ErrRoomNotFound) {
 		t.Fatalf("End of an ended room: %v", err)
+	}
+}
+
+// TestDemotionOutlivesTheStay: a host's own join token carries roomAdmin,
+// so on the REST API it acts as that host (peers stay out of reach); once
+// the owner demotes it, neither its token on REST nor a new join with the
+// same token gives the host's powers back.
+func TestDemotionOutlivesTheStay(t *testing.T) {
+	m := newManager(t, room.Config{})
+	if _, err := m.Create(room.Spec{Name: "r", Owner: owner}); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := joinAs(t, m, "hana", room.RoleHost)
+	joinAs(t, m, "hugo", room.RoleHost)
+	joinAs(t, m, "pat", room.RoleParticipant)
+	hanaREST := claims("r", "hana", hostGrants)
+	if _, err := m.SetRole("r", hanaREST, "hugo", room.RoleViewer); !errors.Is(err, room.ErrOutranked) {
+		t.Fatalf("a host demotes its peer over REST: %v, want role_rank", err)
+	}
+	if _, err := m.SetRole("r", hanaREST, "pat", room.RoleViewer); err != nil {
+		t.Fatalf("a host demotes a participant over REST: %v", err)
+	}
+	if _, err := m.SetRole("r", adminOf(owner), "hana", room.RoleParticipant); err != nil {
+		t.Fatal(err)
+	}
+	h.Leave(room.ReasonLeft)
+	if _, err := m.SetLocked("r", hanaREST, true); !errors.Is(err, room.ErrRoleDenied) {
+		t.Fatalf("a demoted host that left locks over REST: %v, want role_denied", err)
+	}
+	again, _ := join(t, m, "r", "hana", hostGrants)
+	if got := again.Info(); got.Role != room.RoleParticipant || got.Permissions.Has(room.Remove) {
+		t.Fatalf("a demoted host joined again as %s with %016b", got.Role, got.Permissions)
 	}
 }

@@ -24,6 +24,10 @@ type Room struct {
 	emptyTimer Timer
 	// locked: a host locked the meeting (moderate.go).
 	locked bool
+	// roles holds the role last given to each identity in this room. Like
+	// the host's mutes it outlives a stay: a demoted host that leaves and
+	// joins again with its old token stays demoted.
+	roles map[Identity]Role
 	// endsAt is when the maximum duration ends the meeting (zero: never);
 	// endTimers warn and end it (duration.go).
 	endsAt    time.Time

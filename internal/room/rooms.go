@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/internal/sfu"
+	"github.com/conclave-video/conclave/token"
 )
 
 // Rooms is what signaling and the REST API ask of the rooms: decisions,
@@ -25,11 +26,14 @@ type Rooms interface {
 	// never act on another room that took its name meanwhile.
 	Delete(RoomName, KeyID, LeaveReason) error
 	Participants(RoomName, KeyID) ([]ParticipantInfo, error)
-	Remove(RoomName, KeyID, Identity, LeaveReason) error
-	MuteTrack(RoomName, KeyID, Identity, TrackID, bool) (TrackInfo, error)
-	SetRole(RoomName, KeyID, Identity, Role) (ParticipantInfo, error)
-	SetLocked(RoomName, KeyID, bool) (Info, error)
-	End(RoomName, KeyID) error
+	// The moderation actions of the REST API name the token that asks
+	// (by), already admitted for ActionAdministerRoom: room decides whom
+	// it acts as (restActorLocked, moderate.go).
+	Remove(name RoomName, by *token.Claims, identity Identity, reason LeaveReason) error
+	MuteTrack(name RoomName, by *token.Claims, identity Identity, track TrackID, muted bool) (TrackInfo, error)
+	SetRole(name RoomName, by *token.Claims, identity Identity, role Role) (ParticipantInfo, error)
+	SetLocked(name RoomName, by *token.Claims, locked bool) (Info, error)
+	End(name RoomName, by *token.Claims, reason LeaveReason) error
 	// Subscribe adds a listener of every event of every room.
 	Subscribe(Listener) (unsubscribe func())
 	// Security gives a security event from outside the rooms (accounts,

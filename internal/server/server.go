@@ -176,6 +176,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		DefaultEmptyTimeout:    cfg.Rooms.EmptyTimeout,
 		DefaultE2EE:            room.E2EEMode(cfg.Rooms.E2EE),
 		MaxRooms:               cfg.Rooms.MaxRooms,
+		MaxDuration:            cfg.Rooms.MaxDuration,
 		Store:                  roomStore{s.store},
 		Logger:                 log.With("component", "room"),
 	})
@@ -217,6 +218,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		Logger:          log.With("component", "api"),
 		MaxEmptyTimeout: cfg.Rooms.MaxEmptyTimeout,
 		MaxParticipants: cfg.Rooms.MaxParticipantsCap,
+		MaxDuration:     cfg.Rooms.MaxDuration,
 	})
 
 	hasher, err := auth.NewHasher(auth.DefaultArgon2Params(), cfg.Accounts.MaxConcurrentHashes)

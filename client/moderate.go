@@ -1,0 +1,52 @@
+package client
+
+import (
+	"context"
+
+	"github.com/conclave-video/conclave/protocol"
+)
+
+// Roles a participant can hold (docs/access.md).
+const (
+	RoleHost        = protocol.RoleHost
+	RoleModerator   = protocol.RoleModerator
+	RoleParticipant = protocol.RoleParticipant
+	RoleViewer      = protocol.RoleViewer
+)
+
+// Moderation. Each action is decided by the server on this client's role
+// at the moment it arrives: a refusal comes back as ErrorReceived
+// (role_denied: the role does not allow it; role_rank: the target's role
+// is not below this client's; permission_denied: the token does not grant
+// it; unknown_participant), and success as the room's own event
+// (RoleChanged, LockChanged, ParticipantLeft{removed}, MuteRequested at the
+// publisher, Disconnected{meeting_ended}).
+
+// MuteParticipant mutes (or lifts the mute on) another participant's
+// track, as a host: its publisher cannot unmute it until the mute is
+// lifted.
+func (c *Client) MuteParticipant(ctx context.Context, participantID, trackID string, muted bool) error {
+	return c.send(ctx, protocol.TypeMuteTrack, protocol.MuteTrack{ParticipantID: participantID, TrackID: trackID, Muted: muted})
+}
+
+// RemoveParticipant takes another participant out of the room.
+func (c *Client) RemoveParticipant(ctx context.Context, participantID string) error {
+	return c.send(ctx, protocol.TypeRemoveParticipant, protocol.RemoveParticipant{ParticipantID: participantID})
+}
+
+// SetRole gives another participant a role (RoleHost ... RoleViewer), at
+// most this client's own.
+func (c *Client) SetRole(ctx context.Context, participantID, role string) error {
+	return c.send(ctx, protocol.TypeSetRole, protocol.SetRole{ParticipantID: participantID, Role: role})
+}
+
+// LockMeeting locks the meeting (nobody new is admitted, whatever their
+// token) or unlocks it.
+func (c *Client) LockMeeting(ctx context.Context, locked bool) error {
+	return c.send(ctx, protocol.TypeLockMeeting, protocol.LockMeeting{Locked: locked})
+}
+
+// EndMeeting ends the meeting for everyone.
+func (c *Client) EndMeeting(ctx context.Context) error {
+	return c.send(ctx, protocol.TypeEndMeeting, protocol.EndMeeting{})
+}
