@@ -189,7 +189,9 @@ func TestRoleMatrixOverSignaling(t *testing.T) {
 			for _, tr := range roles {
 				id := targets[tr].c.Self().ID
 				got := act("remove "+tr, func() error { return actor.c.RemoveParticipant(ctx, id) }, func() bool {
-					_, ok := find(actor, func(ev client.ParticipantLeft) bool { return ev.ParticipantID == id && ev.Reason == protocol.ReasonRemoved })
+					_, ok := find(actor, func(ev client.ParticipantLeft) bool {
+						return ev.ParticipantID == id && ev.Reason == protocol.ReasonRemoved
+					})
 					return ok
 				})
 				check("remove", tr, got)
