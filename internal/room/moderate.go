@@ -350,14 +350,19 @@ func (p *Participant) EndMeeting() error {
 }
 
 // end closes r for reason, as an action of a (the server's own for a
-// duration limit): the store forgets it first, and a room the store cannot
-// forget is still closed, so that no limit or host is ever overridden by
-// a full disk (a restart would bring it back empty, its time already
-// counted).
+// duration limit): the store forgets it first. A host's or the owner's end
+// that the store cannot record changes nothing (unavailable: retry); the
+// duration limit closes the room anyway, so that a full disk never
+// prolongs a meeting (a restart would bring it back empty, its time
+// already counted, and end it again).
 func (m *Manager) end(r *Room, a Actor, reason LeaveReason) error {
 	m.mu.Lock()
 	if m.rooms[r.spec.Name] == r {
 		if err := m.forget(r.spec.Name); err != nil {
+			if reason != ReasonMaxDuration {
+				m.mu.Unlock()
+				return err
+			}
 			m.cfg.Logger.Error("ended room stays in the store", "room", r.spec.Name, "err", err)
 		} else {
 			delete(m.rooms, r.spec.Name)
