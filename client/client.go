@@ -482,6 +482,19 @@ func (c *Client) handle(t protocol.Type, msg any) error {
 			c.neg.done(se)
 		}
 		c.emit(ErrorReceived{Err: se})
+	case *protocol.RoleChanged:
+		c.mu.Lock()
+		if m.Participant.ID == c.self.ID {
+			c.self = m.Participant
+		} else if _, ok := c.participants[m.Participant.ID]; ok {
+			c.participants[m.Participant.ID] = m.Participant
+		}
+		c.mu.Unlock()
+		c.emit(RoleChanged{Participant: m.Participant, By: m.By})
+	case *protocol.LockChanged:
+		c.emit(LockChanged{Locked: m.Locked, By: m.By})
+	case *protocol.MeetingEnding:
+		c.emit(MeetingEnding{EndsAt: time.Unix(m.EndsAt, 0), Remaining: time.Duration(m.SecondsLeft) * time.Second})
 	case *protocol.Pong:
 		if b := c.barrier.Load(); b != 0 && m.T == b {
 			c.resendStaleOffer()

@@ -2,6 +2,7 @@ package client
 
 import (
 	"sync"
+	"time"
 
 	"github.com/conclave-video/conclave/protocol"
 	"github.com/pion/webrtc/v4"
@@ -130,6 +131,35 @@ type Disconnected struct {
 	Err    error
 }
 
+// RoleChanged: a participant (this client too: compare with Self().ID) has
+// a new role and permissions, applied by the server at once. By is the
+// participant who changed it ("": the room's owner through the REST API).
+// A participant demoted so it may no longer publish has had its tracks
+// stopped by the server; TrackUnpublished events came first.
+type RoleChanged struct {
+	Participant Participant
+	By          string
+}
+
+// LockChanged: the meeting was locked (nobody new is admitted) or
+// unlocked, by By ("": the room's owner through the REST API).
+type LockChanged struct {
+	Locked bool
+	By     string
+}
+
+// MeetingEnding: the meeting's maximum duration ends it at EndsAt,
+// Remaining from when the server sent this (5 minutes and 1 minute
+// before). At the end the client is disconnected with reason
+// max_duration.
+type MeetingEnding struct {
+	EndsAt    time.Time
+	Remaining time.Duration
+}
+
+func (RoleChanged) isEvent()           {}
+func (LockChanged) isEvent()           {}
+func (MeetingEnding) isEvent()         {}
 func (ParticipantJoined) isEvent()     {}
 func (ParticipantLeft) isEvent()       {}
 func (ParticipantUpdated) isEvent()    {}

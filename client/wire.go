@@ -58,6 +58,12 @@ func decode(b []byte) (protocol.Type, any, error) {
 		p = new(protocol.Pong)
 	case protocol.TypeError:
 		p = new(protocol.Error)
+	case protocol.TypeRoleChanged:
+		p = new(protocol.RoleChanged)
+	case protocol.TypeLockChanged:
+		p = new(protocol.LockChanged)
+	case protocol.TypeMeetingEnding:
+		p = new(protocol.MeetingEnding)
 	default:
 		return env.Type, nil, fmt.Errorf("client: unknown message type %q", env.Type)
 	}

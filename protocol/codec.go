@@ -8,6 +8,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 )
 
 // Limits on client message fields, beyond MaxMessageBytes and MaxDataPayload.
@@ -21,6 +22,8 @@ const (
 	MaxDataRecipients = 100
 	MaxTopicBytes     = 128
 	MaxReasonBytes    = 128
+	MaxBanSeconds     = 365 * 24 * 60 * 60 // a ban's duration; the REST API's bound too
+	MaxBanReasonBytes = 256
 	maxMidBytes       = 64
 	maxUfragBytes     = 256
 )
@@ -93,6 +96,16 @@ func clientSpec(t Type) (payloadSpec, bool) {
 		return payloadSpec{func() any { return new(UnmuteRequest) }, true, validateUnmuteRequest}, true
 	case TypeE2EE:
 		return payloadSpec{func() any { return new(E2EE) }, true, validateClientE2EE}, true
+	case TypeMuteTrack:
+		return payloadSpec{func() any { return new(MuteTrack) }, true, validateMuteTrack}, true
+	case TypeRemoveParticipant:
+		return payloadSpec{func() any { return new(RemoveParticipant) }, true, validateRemoveParticipant}, true
+	case TypeSetRole:
+		return payloadSpec{func() any { return new(SetRole) }, true, validateSetRole}, true
+	case TypeLockMeeting:
+		return payloadSpec{func() any { return new(LockMeeting) }, true, nil}, true
+	case TypeEndMeeting:
+		return payloadSpec{func() any { return new(EndMeeting) }, false, nil}, true
 	}
 	return payloadSpec{}, false
 }
@@ -131,6 +144,12 @@ func serverSpec(t Type) (payloadSpec, bool) {
 		return payloadSpec{func() any { return new(Error) }, true, validateError}, true
 	case TypeE2EE:
 		return payloadSpec{func() any { return new(E2EE) }, true, nil}, true
+	case TypeRoleChanged:
+		return payloadSpec{func() any { return new(RoleChanged) }, true, nil}, true
+	case TypeLockChanged:
+		return payloadSpec{func() any { return new(LockChanged) }, true, nil}, true
+	case TypeMeetingEnding:
+		return payloadSpec{func() any { return new(MeetingEnding) }, true, nil}, true
 	}
 	return payloadSpec{}, false
 }
@@ -454,6 +473,48 @@ func validateCandidate(p any) error {
 
 func validateMute(p any) error {
 	return checkText("track_id", p.(*Mute).TrackID, 1, MaxIDBytes)
+}
+
+func validateMuteTrack(p any) error {
+	m := p.(*MuteTrack)
+	if err := checkText("participant_id", m.ParticipantID, 1, MaxIDBytes); err != nil {
+		return err
+	}
+	return checkText("track_id", m.TrackID, 1, MaxIDBytes)
+}
+
+func validateRemoveParticipant(p any) error {
+	m := p.(*RemoveParticipant)
+	if err := checkText("participant_id", m.ParticipantID, 1, MaxIDBytes); err != nil {
+		return err
+	}
+	if m.Ban == nil {
+		return nil
+	}
+	if m.Ban.Duration < 0 || m.Ban.Duration > MaxBanSeconds {
+		return protoErr(CodeBadMessage, "ban.duration must be 0 (the room's life) to %d seconds", MaxBanSeconds)
+	}
+	if err := checkText("ban.reason", m.Ban.Reason, 0, MaxBanReasonBytes); err != nil {
+		return err
+	}
+	for _, r := range m.Ban.Reason {
+		if (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError {
+			return protoErr(CodeBadMessage, "ban.reason contains a control character")
+		}
+	}
+	return nil
+}
+
+func validateSetRole(p any) error {
+	s := p.(*SetRole)
+	if err := checkText("participant_id", s.ParticipantID, 1, MaxIDBytes); err != nil {
+		return err
+	}
+	switch s.Role {
+	case RoleHost, RoleModerator, RoleParticipant, RoleViewer:
+		return nil
+	}
+	return protoErr(CodeBadMessage, "role must be host, moderator, participant or viewer")
 }
 
 func validateUnmuteRequest(p any) error {

@@ -33,8 +33,12 @@ const (
 	CodeDataNotEncrypted   = "data_not_encrypted"
 	CodeE2EEOff            = "e2ee_off"
 	CodeServerFull         = "server_full"
-	CodeUnavailable        = "unavailable"
-	CodeInternal           = "internal"
+	// Roles and moderation (docs/access.md).
+	CodeRoleDenied    = "role_denied"
+	CodeRoleRank      = "role_rank"
+	CodeMeetingLocked = "meeting_locked"
+	CodeUnavailable   = "unavailable"
+	CodeInternal      = "internal"
 
 	// REST only.
 	CodeUnauthenticated     = "unauthenticated"
@@ -154,6 +158,9 @@ func Codes() []CodeSpec {
 		{CodeTrackNotEncrypted, 0, Signal, "the room requires end-to-end encryption and a track was published without `add_track.e2ee`, or in a codec other than VP8 or Opus; it is not forwarded"},
 		{CodeDataNotEncrypted, 0, Signal, "the room requires end-to-end encryption and a `data` payload is not a sealed message (docs/e2ee.md)"},
 		{CodeE2EEOff, 0, Signal, "an `e2ee` message in a room that does not use end-to-end encryption, or to a participant without keys"},
+		{CodeRoleDenied, http.StatusForbidden, both, "the participant's role does not allow this: a viewer publishing media or sending data, a participant muting, removing, locking, ending or changing roles (docs/access.md); on the REST API, a token whose identity is a participant of the room acts with that participant's role"},
+		{CodeRoleRank, http.StatusForbidden, both, "the target's role is not below the actor's, or the role given is above the actor's: hosts are peers, and only the room's owner acts on a host"},
+		{CodeMeetingLocked, 0, Signal, "the meeting is locked: nobody new is admitted, whatever their token, until a host unlocks it; a resume still works"},
 		{CodeServerFull, 0, Signal, "the node has `signal.max_sessions` sessions, or this connection had not joined yet and was closed to make room for newer ones (`signal.max_unauthenticated`); try again later"},
 		{CodeUnavailable, http.StatusServiceUnavailable, both, "the server cannot store the change right now (disk full, database unavailable); nothing was changed; retry later"},
 		{CodeInternal, http.StatusInternalServerError, both, "a server fault; the details are in the server log"},

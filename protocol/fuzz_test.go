@@ -20,6 +20,13 @@ var clientSeeds = []string{
 	`{"v":1,"type":"leave"}`,
 	`{"v":1,"type":"ping","data":{"t":1700000000000}}`,
 	`{"v":1,"type":"join","data":{"token":"a","token":"b"}}`,
+	`{"v":1,"type":"mute_track","data":{"participant_id":"PA_1","track_id":"TR_1","muted":true}}`,
+	`{"v":1,"type":"remove_participant","data":{"participant_id":"PA_1"}}`,
+	`{"v":1,"type":"remove_participant","data":{"participant_id":"PA_1","ban":{"duration":3600,"reason":"spam"}}}`,
+	`{"v":1,"type":"set_role","data":{"participant_id":"PA_1","role":"viewer"}}`,
+	`{"v":1,"type":"set_role","data":{"participant_id":"PA_1","role":"owner"}}`,
+	`{"v":1,"type":"lock_meeting","data":{"locked":true}}`,
+	`{"v":1,"type":"end_meeting"}`,
 	`{"v":2,"type":"ping"}`,
 }
 
@@ -38,6 +45,9 @@ var serverSeeds = []string{
 	`{"v":1,"type":"leave","data":{"reason":"server_shutdown"}}`,
 	`{"v":1,"type":"pong","data":{"t":7}}`,
 	`{"v":1,"type":"error","data":{"code":"rate_limited","message":"too many messages"}}`,
+	`{"v":1,"type":"role_changed","data":{"participant":{"id":"PA_2","identity":"bob","joined_at":2,"role":"viewer","permissions":{"publish":false,"subscribe":true,"publish_data":false},"tracks":[]},"by":"PA_1"}}`,
+	`{"v":1,"type":"lock_changed","data":{"locked":true,"by":"PA_1"}}`,
+	`{"v":1,"type":"meeting_ending","data":{"ends_at":1767229200,"seconds_left":300}}`,
 }
 
 // fuzzDecode checks the properties both decoders must have: errors are

@@ -77,6 +77,25 @@ const (
 	TypeUnmuteRequest Type = "unmute_request"
 )
 
+// Moderation, client to server: each is decided on the sender's role
+// (docs/access.md). The server answers a refusal with an error
+// (role_denied, role_rank, permission_denied, unknown_participant) and
+// nothing on success: the change itself is announced to everyone.
+const (
+	TypeMuteTrack         Type = "mute_track"
+	TypeRemoveParticipant Type = "remove_participant"
+	TypeSetRole           Type = "set_role"
+	TypeLockMeeting       Type = "lock_meeting"
+	TypeEndMeeting        Type = "end_meeting"
+)
+
+// Moderation, server to client.
+const (
+	TypeRoleChanged   Type = "role_changed"
+	TypeLockChanged   Type = "lock_changed"
+	TypeMeetingEnding Type = "meeting_ending"
+)
+
 // Envelope is one message on the wire.
 type Envelope struct {
 	V    int             `json:"v"`
@@ -115,11 +134,24 @@ const (
 	SourceScreenAudio TrackSource = "screen_audio"
 )
 
-// Permissions are what a participant may do in its room.
+// Permissions are what a participant may do in its room: its role's
+// permission set, narrowed by its token's grants (docs/access.md). Publish
+// is true when it may publish any media at all.
 type Permissions struct {
-	Publish     bool `json:"publish"`
-	Subscribe   bool `json:"subscribe"`
-	PublishData bool `json:"publish_data"`
+	Publish       bool `json:"publish"`
+	Subscribe     bool `json:"subscribe"`
+	PublishData   bool `json:"publish_data"`
+	PublishAudio  bool `json:"publish_audio,omitempty"`
+	PublishVideo  bool `json:"publish_video,omitempty"`
+	PublishScreen bool `json:"publish_screen,omitempty"`
+	Admit         bool `json:"admit,omitempty"`
+	MuteOthers    bool `json:"mute_others,omitempty"`
+	Remove        bool `json:"remove,omitempty"`
+	Ban           bool `json:"ban,omitempty"`
+	Lock          bool `json:"lock,omitempty"`
+	EndMeeting    bool `json:"end_meeting,omitempty"`
+	ChangeRoles   bool `json:"change_roles,omitempty"`
+	ShareInvite   bool `json:"share_invite,omitempty"`
 }
 
 // TrackInfo describes one published track.
@@ -240,6 +272,11 @@ type Joined struct {
 	// E2EE is true when the room requires end-to-end encryption: the
 	// client must encrypt every track and data message.
 	E2EE bool `json:"e2ee,omitempty"`
+	// Locked is true when the meeting is locked (nobody new gets in).
+	Locked bool `json:"locked,omitempty"`
+	// EndsAt is when the meeting's maximum duration ends it (Unix
+	// seconds); 0 for never.
+	EndsAt int64 `json:"ends_at,omitempty"`
 }
 
 // ParticipantJoined announces another participant.
@@ -321,6 +358,73 @@ type E2EE struct {
 	Payload []byte `json:"payload"`
 }
 
+// MuteTrack mutes (or lifts the mute on) another participant's track, as
+// a host's mute: a lock its publisher cannot lift (Mute). It needs the
+// mute_others permission and a target whose role is below the sender's.
+type MuteTrack struct {
+	ParticipantID string `json:"participant_id"`
+	TrackID       string `json:"track_id"`
+	Muted         bool   `json:"muted"`
+}
+
+// RemoveParticipant takes another participant out of the room: it gets
+// leave{removed}, everyone else participant_left{removed}. Every token its
+// identity holds for the room is revoked. With Ban, its future tokens
+// are refused too, which needs the ban permission.
+type RemoveParticipant struct {
+	ParticipantID string     `json:"participant_id"`
+	Ban           *BanOption `json:"ban,omitempty"`
+}
+
+// BanOption bans a removed participant's identity from the room.
+type BanOption struct {
+	// Duration is the ban's length in seconds, at most MaxBanSeconds; 0
+	// or absent bans for the room's life.
+	Duration int64 `json:"duration,omitempty"`
+	// Reason is at most MaxBanReasonBytes, for the record.
+	Reason string `json:"reason,omitempty"`
+}
+
+// SetRole gives another participant a role, at most the sender's own.
+type SetRole struct {
+	ParticipantID string `json:"participant_id"`
+	Role          string `json:"role"`
+}
+
+// LockMeeting locks (nobody new is admitted) or unlocks the meeting.
+type LockMeeting struct {
+	Locked bool `json:"locked"`
+}
+
+// EndMeeting ends the meeting for everyone: each gets
+// leave{meeting_ended}.
+type EndMeeting struct{}
+
+// RoleChanged tells everyone, the participant first, of a participant's
+// new role and permissions, applied at once: a participant demoted so it
+// may no longer publish has had its tracks stopped (track_unpublished
+// came first). By is the participant who changed it ("": the room's owner
+// through the REST API).
+type RoleChanged struct {
+	Participant ParticipantInfo `json:"participant"`
+	By          string          `json:"by,omitempty"`
+}
+
+// LockChanged tells everyone the meeting was locked or unlocked, and by
+// whom ("": the room's owner through the REST API).
+type LockChanged struct {
+	Locked bool   `json:"locked"`
+	By     string `json:"by,omitempty"`
+}
+
+// MeetingEnding warns everyone that the meeting's maximum duration ends it
+// at EndsAt (Unix seconds), SecondsLeft from now: 5 minutes and 1 minute
+// before.
+type MeetingEnding struct {
+	EndsAt      int64 `json:"ends_at"`
+	SecondsLeft int64 `json:"seconds_left"`
+}
+
 // Error reports a problem with a stable code (see Codes).
 type Error struct {
 	Code    string `json:"code"`
@@ -336,4 +440,6 @@ const (
 	ReasonConnectionLost = "connection_lost"
 	ReasonResumed        = "resumed" // the session moved to a new connection
 	ReasonError          = "error"
+	ReasonMeetingEnded   = "meeting_ended" // a host (or the owner) ended the meeting for everyone
+	ReasonMaxDuration    = "max_duration"  // the meeting reached its maximum duration
 )

@@ -78,6 +78,10 @@ type Rooms struct {
 	// ask for when it creates a room.
 	MaxParticipantsCap int           `yaml:"max_participants_cap"`
 	MaxEmptyTimeout    time.Duration `yaml:"max_empty_timeout"`
+	// MaxDuration bounds every meeting's length: a room that asks for no
+	// maximum duration, or a longer one, gets this. 0: no bound (a room
+	// may still ask for one, up to 7 days).
+	MaxDuration time.Duration `yaml:"max_duration"`
 }
 
 // Accounts configures accounts, sign-in and sessions (docs/accounts.md).

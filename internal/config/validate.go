@@ -71,6 +71,9 @@ func (c Config) Validate() error {
 		bad("rooms.max_participants_cap", "must be at least rooms.max_participants (%d), got %d", c.Rooms.MaxParticipants, c.Rooms.MaxParticipantsCap)
 	}
 	positive(bad, "rooms.max_empty_timeout", c.Rooms.MaxEmptyTimeout)
+	if c.Rooms.MaxDuration < 0 || c.Rooms.MaxDuration > 7*24*time.Hour {
+		bad("rooms.max_duration", "must be between 0 (no bound) and 168h, got %s", c.Rooms.MaxDuration)
+	}
 	if c.Rooms.EmptyTimeout < 0 {
 		bad("rooms.empty_timeout", "must not be negative, got %s", c.Rooms.EmptyTimeout)
 	}

@@ -72,9 +72,19 @@ func (a *API) ban(w http.ResponseWriter, r *http.Request, c *token.Claims) {
 		u := b.Until.UTC()
 		info.Until = &u
 	}
-	if err := a.cfg.Rooms.Remove(name, room.KeyID(c.Issuer), info.Identity, actor(c), &b); err != nil {
+	// Room decides whom c acts as: the participant it names (a host may
+	// ban, on the rank rule), or the room's owner.
+	if err := a.cfg.Rooms.Remove(name, c, info.Identity, &b); err != nil {
 		a.roomError(w, err)
 		return
+	}
+	// The ban as room recorded it, naming whom the token acted as.
+	if bans, err := a.cfg.Rooms.Bans(room.KeyID(c.Issuer), name); err == nil {
+		for _, b := range bans {
+			if b.Identity == info.Identity {
+				info = b
+			}
+		}
 	}
 	a.cfg.Logger.Info("identity banned", "room", name, "identity", req.Identity, "key", c.Issuer, "duration", req.Duration)
 	WriteJSON(w, http.StatusCreated, info)

@@ -38,6 +38,9 @@ type Config struct {
 	// MaxEmptyTimeout and MaxParticipants bound what a caller may ask for.
 	MaxEmptyTimeout time.Duration
 	MaxParticipants int
+	// MaxDuration bounds a room's max_duration (rooms.max_duration); 0:
+	// room.MaxDurationCeiling.
+	MaxDuration time.Duration
 }
 
 // API serves /v1.
@@ -54,6 +57,9 @@ func New(cfg Config) *API {
 	}
 	if cfg.MaxParticipants <= 0 {
 		cfg.MaxParticipants = def.MaxParticipantsCap
+	}
+	if cfg.MaxDuration <= 0 {
+		cfg.MaxDuration = room.MaxDurationCeiling
 	}
 	return &API{cfg: cfg}
 }
@@ -74,6 +80,9 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /v1/rooms/{room}/bans", a.authed(a.listBans))
 	mux.Handle("DELETE /v1/rooms/{room}/bans/{identity}", a.authed(a.unban))
 	mux.Handle("POST /v1/revocations", a.authed(a.revoke))
+	mux.Handle("POST /v1/rooms/{room}/participants/{identity}/role", a.authed(a.setRole))
+	mux.Handle("POST /v1/rooms/{room}/lock", a.authed(a.lockRoom))
+	mux.Handle("POST /v1/rooms/{room}/end", a.authed(a.endRoom))
 }
 
 // Error is the body of every error response.
@@ -198,6 +207,9 @@ type CreateRoomRequest struct {
 	// E2EE is "required" or "off"; absent takes the server default
 	// (rooms.e2ee).
 	E2EE string `json:"e2ee,omitempty"`
+	// MaxDuration (seconds) ends the meeting that long after the room
+	// is created; 0 takes the server's bound (rooms.max_duration), if any.
+	MaxDuration int64 `json:"max_duration,omitempty"`
 }
 
 func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims) {
@@ -222,6 +234,10 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims
 			fmt.Sprintf("empty_timeout: 0..%d seconds", int64(a.cfg.MaxEmptyTimeout/time.Second)))
 		return
 	}
+	if maxDur := int64(a.cfg.MaxDuration / time.Second); req.MaxDuration < 0 || req.MaxDuration > maxDur {
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, fmt.Sprintf("max_duration: 0..%d seconds", maxDur))
+		return
+	}
 	mode := room.E2EEMode(req.E2EE)
 	if mode != "" && !mode.Valid() {
 		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "e2ee: required or off")
@@ -238,6 +254,7 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims
 		Owner:           room.KeyID(c.Issuer),
 		MaxParticipants: req.MaxParticipants,
 		EmptyTimeout:    time.Duration(req.EmptyTimeout) * time.Second,
+		MaxDuration:     time.Duration(req.MaxDuration) * time.Second,
 	})
 	if err != nil {
 		a.roomError(w, err)
@@ -293,7 +310,7 @@ func (a *API) deleteRoom(w http.ResponseWriter, r *http.Request, c *token.Claims
 	if !a.allowed(w, c, room.ActionAdministerRoom, name) {
 		return
 	}
-	if err := a.cfg.Rooms.Delete(name, room.KeyID(c.Issuer), room.ReasonRoomDeleted); err != nil {
+	if err := a.cfg.Rooms.End(name, c, room.ReasonRoomDeleted); err != nil {
 		a.roomError(w, err)
 		return
 	}
@@ -325,8 +342,9 @@ func (a *API) removeParticipant(w http.ResponseWriter, r *http.Request, c *token
 		return
 	}
 	identity := room.Identity(r.PathValue("identity"))
-	// Removal revokes the identity's tokens for the room (access.go).
-	if err := a.cfg.Rooms.Remove(name, room.KeyID(c.Issuer), identity, actor(c), nil); err != nil {
+	// Room decides whom c acts as, and revokes the identity's tokens for
+	// the room before it disconnects it (access.go).
+	if err := a.cfg.Rooms.Remove(name, c, identity, nil); err != nil {
 		a.roomError(w, err)
 		return
 	}
@@ -352,12 +370,74 @@ func (a *API) muteTrack(w http.ResponseWriter, r *http.Request, c *token.Claims)
 		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "muted: required (true or false)")
 		return
 	}
-	t, err := a.cfg.Rooms.MuteTrack(name, room.KeyID(c.Issuer), room.Identity(r.PathValue("identity")), room.TrackID(r.PathValue("track")), *req.Muted)
+	t, err := a.cfg.Rooms.MuteTrack(name, c, room.Identity(r.PathValue("identity")), room.TrackID(r.PathValue("track")), *req.Muted)
 	if err != nil {
 		a.roomError(w, err)
 		return
 	}
 	WriteJSON(w, http.StatusOK, t.Wire())
+}
+
+// RoleRequest is the body of POST …/participants/{identity}/role.
+type RoleRequest struct {
+	Role string `json:"role"`
+}
+
+func (a *API) setRole(w http.ResponseWriter, r *http.Request, c *token.Claims) {
+	var req RoleRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	name := room.RoomName(r.PathValue("room"))
+	if !a.allowed(w, c, room.ActionAdministerRoom, name) {
+		return
+	}
+	p, err := a.cfg.Rooms.SetRole(name, c, room.Identity(r.PathValue("identity")), room.Role(req.Role))
+	if err != nil {
+		a.roomError(w, err)
+		return
+	}
+	a.cfg.Logger.Info("role changed", "room", name, "identity", p.Identity, "role", p.Role, "key", c.Issuer)
+	WriteJSON(w, http.StatusOK, p.Wire())
+}
+
+// LockRequest is the body of POST /v1/rooms/{room}/lock.
+type LockRequest struct {
+	Locked *bool `json:"locked"`
+}
+
+func (a *API) lockRoom(w http.ResponseWriter, r *http.Request, c *token.Claims) {
+	var req LockRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	name := room.RoomName(r.PathValue("room"))
+	if !a.allowed(w, c, room.ActionAdministerRoom, name) {
+		return
+	}
+	if req.Locked == nil {
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "locked: required (true or false)")
+		return
+	}
+	info, err := a.cfg.Rooms.SetLocked(name, c, *req.Locked)
+	if err != nil {
+		a.roomError(w, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, info)
+}
+
+func (a *API) endRoom(w http.ResponseWriter, r *http.Request, c *token.Claims) {
+	name := room.RoomName(r.PathValue("room"))
+	if !a.allowed(w, c, room.ActionAdministerRoom, name) {
+		return
+	}
+	if err := a.cfg.Rooms.End(name, c, room.ReasonMeetingEnded); err != nil {
+		a.roomError(w, err)
+		return
+	}
+	a.cfg.Logger.Info("meeting ended", "room", name, "key", c.Issuer)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // roomError answers a refusal from room with its REST code and the status

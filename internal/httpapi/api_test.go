@@ -240,6 +240,9 @@ type roomJSON struct {
 	CreatedAt       time.Time `json:"created_at"`
 	NumParticipants int       `json:"num_participants"`
 	E2EE            string    `json:"e2ee"`
+	Locked          bool      `json:"locked"`
+	MaxDuration     int64     `json:"max_duration"`
+	EndsAt          time.Time `json:"ends_at"`
 }
 
 type roomListJSON struct {
@@ -265,9 +268,20 @@ type participantJSON struct {
 	JoinedAt    int64  `json:"joined_at"`
 	Role        string `json:"role"`
 	Permissions struct {
-		Publish     bool `json:"publish"`
-		Subscribe   bool `json:"subscribe"`
-		PublishData bool `json:"publish_data"`
+		Publish       bool `json:"publish"`
+		Subscribe     bool `json:"subscribe"`
+		PublishData   bool `json:"publish_data"`
+		PublishAudio  bool `json:"publish_audio"`
+		PublishVideo  bool `json:"publish_video"`
+		PublishScreen bool `json:"publish_screen"`
+		Admit         bool `json:"admit"`
+		MuteOthers    bool `json:"mute_others"`
+		Remove        bool `json:"remove"`
+		Ban           bool `json:"ban"`
+		Lock          bool `json:"lock"`
+		EndMeeting    bool `json:"end_meeting"`
+		ChangeRoles   bool `json:"change_roles"`
+		ShareInvite   bool `json:"share_invite"`
 	} `json:"permissions"`
 	Tracks []trackJSON `json:"tracks"`
 }

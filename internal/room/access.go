@@ -5,6 +5,9 @@ import (
 	"errors"
 	"time"
 	"unicode/utf8"
+
+	"github.com/conclave-video/conclave/protocol"
+	"github.com/conclave-video/conclave/token"
 )
 
 // Removal, bans and token revocation (docs/access.md, "Removal, bans and
@@ -48,7 +51,7 @@ type BanInfo struct {
 const (
 	// MaxBanDuration bounds a timed ban; a longer one is for the room's
 	// life.
-	MaxBanDuration = 365 * 24 * time.Hour
+	MaxBanDuration = protocol.MaxBanSeconds * time.Second
 	// MaxBanReasonBytes bounds a ban's reason.
 	MaxBanReasonBytes = 256
 	// accessTimeout bounds one write of a revocation or ban.
@@ -85,55 +88,104 @@ func (m *Manager) banned(owner KeyID, name RoomName, identity Identity, created 
 	return m.cfg.Access != nil && identity != "" && m.cfg.Access.Banned(owner, name, identity, created)
 }
 
-// Remove takes the participant with identity out of owner's room name
-// and revokes every token that identity holds for the room (its
-// not-before becomes now), so that it cannot come back with one; its
-// session, and so its resume secret, ends. With ban, the identity's
-// future tokens for the room are refused too until ban.Until (zero: the
-// room's life), and the identity need not be in the room. by names who
-// acted, for the record. The revocation (and ban) is stored before
-// anyone is disconnected; if the store fails (ErrUnavailable) nothing
-// changed.
+// Remove takes the participant with identity out of the room name, as
+// the REST API asks with the token by (admitted for ActionAdministerRoom:
+// a roomAdmin token of the room's owner). Room decides whom the token acts
+// as (restActorLocked): the participant it names, on its role now, or the
+// owner, above every role. With ban, the identity is banned too, which
+// needs the Ban permission, and need not be in the room. See remove.
+func (m *Manager) Remove(name RoomName, by *token.Claims, identity Identity, ban *BanRequest) error {
+	r, err := m.ownedRoom(name, KeyID(by.Issuer))
+	if err != nil {
+		return err
+	}
+	return r.remove(func() (Actor, Identity, error) { return r.restActorLocked(by), identity, nil }, ban)
+}
+
+// RemoveOther takes another participant out of the room, as signaling's
+// remove_participant asks; with ban, it bans its identity too. See
+// remove.
+func (p *Participant) RemoveOther(target ParticipantID, ban *BanRequest) error {
+	r := p.room
+	return r.remove(func() (Actor, Identity, error) {
+		if p.left {
+			return Actor{}, "", ErrRoomClosed
+		}
+		var identity Identity
+		if t, ok := r.participants[target]; ok {
+			identity = t.info.Identity
+		}
+		return p.actorLocked(), identity, nil
+	}, ban)
+}
+
+// remove is the one removal, whoever asks. The actor and the identity it
+// acts on (whom, called under r.mu; "" for nobody in the room) are decided by the role decision: ActionRemove, plus the Ban
+// permission for a ban, on a target strictly below its role (decideInRoom).
+// Then every token the identity holds for the room is revoked (its
+// not-before becomes now), and with ban its future tokens are refused until
+// ban.Until (zero: the room's life), both through Access before anyone is
+// disconnected: if the store fails (ErrUnavailable) nothing changed and
+// nobody was disconnected. Last, the identity's session, and with it its
+// resume secret, ends.
 //
-// Signaling's remove (a host or moderator, once roles decide it) calls
-// this same method after room has decided the actor may.
-func (m *Manager) Remove(name RoomName, owner KeyID, identity Identity, by string, ban *BanRequest) error {
+// r.moderation is held throughout, so that no role change slips in between
+// the decision and the removal it allowed.
+func (r *Room) remove(whom func() (Actor, Identity, error), ban *BanRequest) error {
+	m := r.manager
 	acc, err := m.access()
 	if err != nil {
 		return err
 	}
-	r, err := m.ownedRoom(name, owner)
+	r.moderation.Lock()
+	defer r.moderation.Unlock()
+
+	r.mu.Lock()
+	a, identity, err := whom()
+	if err != nil {
+		r.mu.Unlock()
+		return err
+	}
+	// The target's role: its role now if it is in the room; for a ban of
+	// an identity that is not, the role the room last gave it, if any.
+	var target Role
+	if t, ok := r.identities[identity]; ok && identity != "" {
+		target = t.info.Role
+	} else if ban != nil && identity != "" {
+		target = r.roles[identity]
+	}
+	err = r.decideLocked(Request{Action: ActionRemove, Actor: a, Target: target, Subject: identity, Ban: ban != nil})
+	r.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	r.mu.Lock()
-	_, present := r.identities[identity]
-	r.mu.Unlock()
-	if !present && ban == nil {
-		return ErrUnknownParticipant
-	}
+
+	by := a.name()
 	ctx, cancel := context.WithTimeout(context.Background(), accessTimeout)
 	defer cancel()
-	if err := acc.RevokeIdentity(ctx, owner, name, identity, by); err != nil {
-		m.cfg.Logger.Error("removal not recorded: store", "room", name, "err", err)
+	if err := acc.RevokeIdentity(ctx, a.Key, r.spec.Name, identity, by); err != nil {
+		m.cfg.Logger.Error("removal not recorded: store", "room", r.spec.Name, "err", err)
 		return wrapUnavailable(err)
 	}
-	m.securityIn(name, SecurityEvent{Kind: SecurityTokensRevoked, Outcome: OutcomeSucceeded, Reason: "removed", Actor: by, Subject: string(identity)})
+	m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityTokensRevoked, Outcome: OutcomeSucceeded, Reason: "removed", Actor: by, Subject: string(identity)})
+	reason := "removed"
 	if ban != nil {
-		if _, err := acc.Ban(ctx, owner, name, r.createdAt, identity, *ban, by); err != nil {
-			m.cfg.Logger.Error("ban not recorded: store", "room", name, "err", err)
+		if _, err := acc.Ban(ctx, a.Key, r.spec.Name, r.createdAt, identity, *ban, by); err != nil {
+			// The revocation stays: it is what a removal is, and it refuses
+			// nothing a later token would need.
+			m.cfg.Logger.Error("ban not recorded: store", "room", r.spec.Name, "err", err)
 			return wrapUnavailable(err)
 		}
-		reason := "room_life"
+		until := "room_life"
 		if !ban.Until.IsZero() {
-			reason = "until"
+			until = "until"
 		}
-		m.securityIn(name, SecurityEvent{Kind: SecurityIdentityBanned, Outcome: OutcomeSucceeded, Reason: reason, Actor: by, Subject: string(identity)})
+		m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityIdentityBanned, Outcome: OutcomeSucceeded, Reason: until, Actor: by, Subject: string(identity)})
+		reason = "banned"
 	}
-	if r.disconnect(func(p *Participant) bool { return p.info.Identity == identity }) == 0 && !present {
-		return nil
+	if r.disconnect(a.ID, func(p *Participant) bool { return p.info.Identity == identity }) > 0 {
+		m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityParticipantRemoved, Outcome: OutcomeSucceeded, Reason: reason, Actor: by, Subject: string(identity)})
 	}
-	m.securityIn(name, SecurityEvent{Kind: SecurityParticipantRemoved, Outcome: OutcomeSucceeded, Actor: by, Subject: string(identity)})
 	return nil
 }
 
@@ -146,14 +198,15 @@ func wrapUnavailable(err error) error {
 	return errors.Join(ErrUnavailable, err)
 }
 
-// disconnect removes the participants match selects (ReasonRemoved) and
+// disconnect removes the participants match selects (ReasonRemoved), as
+// an action of the participant by ("" for the owner or the server), and
 // returns how many.
-func (r *Room) disconnect(match func(*Participant) bool) int {
+func (r *Room) disconnect(by ParticipantID, match func(*Participant) bool) int {
 	r.mu.Lock()
 	var out []*Participant
 	for _, p := range r.participants {
 		if match(p) {
-			r.emit(Event{Kind: EventRemoved, Participant: p.infoLocked(), Reason: ReasonRemoved}, p)
+			r.emit(Event{Kind: EventRemoved, Participant: p.infoLocked(), Reason: ReasonRemoved, Actor: by}, p)
 			out = append(out, p)
 		}
 	}
@@ -194,7 +247,7 @@ func (m *Manager) RevokeIdentity(owner KeyID, name RoomName, identity Identity, 
 	}
 	m.securityIn(name, SecurityEvent{Kind: SecurityTokensRevoked, Outcome: OutcomeSucceeded, Reason: "identity", Actor: by, Subject: string(identity)})
 	for _, r := range m.ownedRooms(owner, name) {
-		if r.disconnect(func(p *Participant) bool { return p.info.Identity == identity }) > 0 {
+		if r.disconnect("", func(p *Participant) bool { return p.info.Identity == identity }) > 0 {
 			m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityParticipantRemoved, Outcome: OutcomeSucceeded, Reason: "revoked", Actor: by, Subject: string(identity)})
 		}
 	}
@@ -216,7 +269,7 @@ func (m *Manager) RevokeToken(owner KeyID, name RoomName, jti, by string) error 
 	}
 	m.securityIn(name, SecurityEvent{Kind: SecurityTokenRevoked, Outcome: OutcomeSucceeded, Reason: "jti", Actor: by})
 	for _, r := range m.ownedRooms(owner, name) {
-		r.disconnect(func(p *Participant) bool { return p.jti == jti })
+		r.disconnect("", func(p *Participant) bool { return p.jti == jti })
 	}
 	return nil
 }

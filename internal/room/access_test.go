@@ -41,7 +41,7 @@ func TestRemoveRevokesAndBans(t *testing.T) {
 	m.Subscribe(all)
 
 	_, bobRec := join(t, m, "r", "bob", joinGrants)
-	if err := m.Remove("r", owner, "bob", "host", nil); err != nil {
+	if err := m.Remove("r", adminOf(owner), "bob", nil); err != nil {
 		t.Fatal(err)
 	}
 	if len(bobRec.of(room.EventRemoved)) != 1 {
@@ -56,7 +56,7 @@ func TestRemoveRevokesAndBans(t *testing.T) {
 		t.Errorf("bob with a fresh token after a removal without ban: %v", err)
 	}
 
-	if err := m.Remove("r", owner, "bob", "host", &room.BanRequest{Until: c.Now().Add(time.Hour), Reason: "spam"}); err != nil {
+	if err := m.Remove("r", adminOf(owner), "bob", &room.BanRequest{Until: c.Now().Add(time.Hour), Reason: "spam"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tryJoin(m, "r", "bob"); !errors.Is(err, room.ErrBanned) || room.Code(err) != "banned" {
@@ -76,7 +76,7 @@ func TestRemoveRevokesAndBans(t *testing.T) {
 	}
 
 	// A ban for the room's life; an absent identity can be banned.
-	if err := m.Remove("r", owner, "eve", "host", &room.BanRequest{}); err != nil {
+	if err := m.Remove("r", adminOf(owner), "eve", &room.BanRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	c.Add(1000 * time.Hour)
@@ -96,7 +96,7 @@ func TestRemoveRevokesAndBans(t *testing.T) {
 		t.Errorf("second unban: %v", err)
 	}
 	// Without a ban, removing someone absent is an error.
-	if err := m.Remove("r", owner, "nobody", "host", nil); !errors.Is(err, room.ErrUnknownParticipant) {
+	if err := m.Remove("r", adminOf(owner), "nobody", nil); !errors.Is(err, room.ErrUnknownParticipant) {
 		t.Errorf("remove absent: %v", err)
 	}
 
@@ -117,10 +117,10 @@ func TestTimedBanOutlivesItsRoom(t *testing.T) {
 	acc := newMemAccess(c.Now)
 	m := newManager(t, room.Config{AutoCreate: true, Access: acc, Now: c.Now})
 	join(t, m, "r", "alice", joinGrants)
-	if err := m.Remove("r", owner, "mal", "host", &room.BanRequest{Until: c.Now().Add(time.Hour)}); err != nil {
+	if err := m.Remove("r", adminOf(owner), "mal", &room.BanRequest{Until: c.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Remove("r", owner, "life", "host", &room.BanRequest{}); err != nil {
+	if err := m.Remove("r", adminOf(owner), "life", &room.BanRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Delete("r", owner, room.ReasonRoomDeleted); err != nil {
@@ -149,7 +149,7 @@ func TestRemoveRecordsBeforeDisconnecting(t *testing.T) {
 	acc.mu.Lock()
 	acc.fail = errors.New("disk full")
 	acc.mu.Unlock()
-	if err := m.Remove("r", owner, "bob", "host", nil); !errors.Is(err, room.ErrUnavailable) {
+	if err := m.Remove("r", adminOf(owner), "bob", nil); !errors.Is(err, room.ErrUnavailable) {
 		t.Fatalf("remove with the store down: %v, want unavailable", err)
 	}
 	if len(rec.of(room.EventRemoved)) != 0 {

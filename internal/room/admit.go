@@ -17,16 +17,28 @@ const (
 	ActionCreateRoom
 	ActionListRooms
 	ActionReadRoom       // read a room's state
-	ActionAdministerRoom // delete it, list its participants, remove, ban or mute them
+	ActionAdministerRoom // delete it, list its participants; then remove, ban or mute as decideInRoom says
 	// ActionManageAccess: revoke tokens, list bans, lift a ban, in a room
 	// that need not exist now (records are the issuer's own).
 	ActionManageAccess
+
+	// Actions inside a room, by a participant (its role) or by the room's
+	// owner through the REST API: decided by decideInRoom (moderate.go).
+	ActionPublish    // publish a track of Request.Source
+	ActionSendData   // send a chat or data message
+	ActionMuteOther  // mute or unmute another participant's track
+	ActionRemove     // remove a participant
+	ActionSetRole    // give a participant another role
+	ActionLock       // lock or unlock the meeting
+	ActionEndMeeting // end the meeting for everyone
 )
 
 var actionNames = [...]string{
 	ActionJoin: "join", ActionResume: "resume", ActionCreateRoom: "create_room",
 	ActionListRooms: "list_rooms", ActionReadRoom: "read_room", ActionAdministerRoom: "administer_room",
 	ActionManageAccess: "manage_access",
+	ActionPublish:      "publish", ActionSendData: "send_data", ActionMuteOther: "mute_other",
+	ActionRemove: "remove", ActionSetRole: "set_role", ActionLock: "lock", ActionEndMeeting: "end_meeting",
 }
 
 func (a Action) String() string {
@@ -68,6 +80,27 @@ type Request struct {
 	Room RoomName
 	// E2EE is a join's end-to-end encryption announcement, if any.
 	E2EE *E2EEKeys
+
+	// For an action inside a room (ActionPublish and after), Claims are
+	// not used: Actor is who acts, as the room knows it now, so that a
+	// role change takes effect on the next message.
+	Actor Actor
+	// Target is the role of the participant acted on ("": nobody in the
+	// room has the id or identity named); Subject its identity.
+	Target  Role
+	Subject Identity
+	// NewRole is the role ActionSetRole gives.
+	NewRole Role
+	// Ban: ActionRemove bans the identity too, which needs the Ban
+	// permission as well as Remove.
+	Ban bool
+	// Source is what ActionPublish publishes.
+	Source TrackSource
+	// Policy is the organisation's policy's answer to an action inside a
+	// room (policy.go): a refusal comes first, whatever the role, so
+	// that the reason given is the policy's and not a permission the
+	// policy took away.
+	Policy error
 }
 
 // Decision is the one answer to who gets in and what they may do.
@@ -110,12 +143,20 @@ type roomState struct {
 	policyDeny Permissions
 	// banned: a ban in force refuses this identity in this owner's room.
 	banned bool
+	// locked: a host locked the meeting; nobody new gets in.
+	locked bool
+	// role is the role the room last gave the identity, if any: it
+	// replaces the one its token's grants give.
+	role Role
 }
 
 // decide is the admission policy: a pure function of the request and the
 // room's state, so that signaling and the REST API get the same answer and
 // a table test covers it. Deny by default: every path that admits says so.
 func decide(req Request, st roomState) Decision {
+	if req.Action.inRoom() {
+		return decideInRoom(req)
+	}
 	c := req.Claims
 	d := Decision{Action: req.Action, Room: req.Room}
 	refuse := func(err error) Decision { d.Outcome, d.Err = Refused, err; return d }
@@ -146,6 +187,10 @@ func decide(req Request, st roomState) Decision {
 			return refuse(ErrNotOwner)
 		case st.banned:
 			return refuse(ErrBanned)
+		case st.locked && req.Action == ActionJoin:
+			// Whatever the token: a lock admits nobody new. A resume is
+			// the same participant coming back, not someone new.
+			return refuse(ErrMeetingLocked)
 		case req.Action == ActionResume:
 			if !st.identityIn {
 				return refuse(ErrUnknownParticipant)
@@ -174,6 +219,9 @@ func decide(req Request, st roomState) Decision {
 			}
 		}
 		d.Role = roleFor(c.Grants)
+		if st.role != "" {
+			d.Role = st.role
+		}
 		d.Permissions = d.Role.Permissions() & grantMask(c.Grants) &^ st.policyDeny
 		d.Outcome = Admitted
 		return d
@@ -206,6 +254,14 @@ func decide(req Request, st roomState) Decision {
 			// A room-bound admin acts on its room only, never on all.
 			return refuse(ErrOtherRoom)
 		}
+		if st.exists && st.owner == d.Key && (st.identityIn || st.role != "") {
+			// The token names a participant of the room (a host's join
+			// token carries roomAdmin too): it acts as that participant,
+			// never as the owner, and revocation, which reaches every
+			// role, is the owner's alone. A host bans through removal,
+			// on the rank rule.
+			return refuse(ErrRoleDenied)
+		}
 		d.Outcome = Admitted
 		return d
 
@@ -228,13 +284,13 @@ func decide(req Request, st roomState) Decision {
 }
 
 // roleFor is the role a join token's grants give: a token that may
-// administer the room joins as its host, one that may publish as a
-// participant, any other as a viewer.
+// administer the room joins as its host, one that may publish media or
+// data as a participant, any other as a viewer (receive only).
 func roleFor(g token.Grants) Role {
 	switch {
 	case g.RoomAdmin:
 		return RoleHost
-	case g.Publish:
+	case g.Publish, g.PublishData:
 		return RoleParticipant
 	}
 	return RoleViewer
@@ -292,9 +348,11 @@ func (r *Room) stateLocked(st *roomState, c *token.Claims) {
 	st.exists, st.closed, st.owner = true, r.closed, r.spec.Owner
 	st.count, st.max = len(r.participants), r.spec.MaxParticipants
 	st.e2ee = r.spec.E2EE == E2EERequired
+	st.locked = r.locked
 	if c != nil {
 		_, st.identityIn = r.identities[Identity(c.Subject)]
 		st.banned = r.manager.banned(r.spec.Owner, r.spec.Name, Identity(c.Subject), r.createdAt)
+		st.role = r.roles[Identity(c.Subject)]
 	}
 }
 

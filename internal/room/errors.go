@@ -45,6 +45,11 @@ var (
 	ErrE2EEOff            = &Error{protocol.CodeE2EEOff, "", "the room does not use end-to-end encryption, or the recipient has no keys"}
 	ErrBanned             = &Error{protocol.CodeBanned, "", "this identity is banned from the room"}
 	ErrBanNotFound        = &Error{protocol.CodeBanNotFound, "", "no ban of that identity in the room"}
+	// Refusals of the role decision (docs/access.md).
+	ErrRoleDenied    = &Error{protocol.CodeRoleDenied, "", "your role in this meeting does not allow this"}
+	ErrOutranked     = &Error{protocol.CodeRoleRank, "", "you can act only on participants whose role is below yours, and give only roles up to your own"}
+	ErrMeetingLocked = &Error{protocol.CodeMeetingLocked, "", "the meeting is locked: nobody new is admitted until a host unlocks it"}
+	ErrBadRole       = &Error{protocol.CodeBadMessage, protocol.CodeInvalidArgument, "role: host, moderator, participant or viewer"}
 	// ErrUnavailable: the change could not be stored, so it was not made.
 	ErrUnavailable = &Error{protocol.CodeUnavailable, "", "the change could not be stored; try again later"}
 )

@@ -41,10 +41,22 @@ const (
 	// EventE2EE: Participant sent an end-to-end encryption message (a key
 	// package or an acknowledgement: opaque Payload) to Recipients (one).
 	EventE2EE
-	// EventSecurity: a security event outside any room (Security): a
-	// sign-in, a lock, a change to an account's credentials or sessions.
-	// Room is empty.
+	// EventSecurity: a security event (Security): outside any room (Room
+	// empty) a sign-in, a lock, a change to an account's credentials or
+	// sessions; in a room a role change, a removal, a lock, an end, a
+	// refused action.
 	EventSecurity
+	// EventRoleChanged: Participant has a new role and permissions, given
+	// by Actor ("": the room's owner through the REST API). The
+	// participant's own listener gets it first.
+	EventRoleChanged
+	// EventMeetingLocked and EventMeetingUnlocked: Actor locked or
+	// unlocked the meeting.
+	EventMeetingLocked
+	EventMeetingUnlocked
+	// EventMeetingEnding: the meeting ends at EndsAt, Remaining from now
+	// (its maximum duration).
+	EventMeetingEnding
 )
 
 var eventNames = [...]string{
@@ -53,6 +65,8 @@ var eventNames = [...]string{
 	EventTrackMuted: "track_muted", EventUnmuteRequested: "unmute_requested", EventData: "data",
 	EventRemoved: "removed", EventRoomCreated: "room_created", EventRoomClosed: "room_closed",
 	EventE2EE: "e2ee", EventSecurity: "security",
+	EventRoleChanged: "role_changed", EventMeetingLocked: "meeting_locked", EventMeetingUnlocked: "meeting_unlocked",
+	EventMeetingEnding: "meeting_ending",
 }
 
 func (k EventKind) String() string {
@@ -86,6 +100,17 @@ type Event struct {
 
 	Decision *Decision
 	Security *SecurityEvent
+
+	// Actor is the participant who acted (a removal, a role change, a
+	// lock); "" for the room's owner through the REST API, or the server.
+	Actor ParticipantID
+	// EndsAt and Remaining: when the meeting ends (EventMeetingEnding;
+	// EndsAt also on a participant's own EventJoined, zero for never).
+	EndsAt    time.Time
+	Remaining time.Duration
+	// Locked is set on a participant's own EventJoined when the meeting
+	// is locked.
+	Locked bool
 }
 
 // Listener receives events. OnEvent is called with the room's state

@@ -60,7 +60,7 @@ func TestJoinedComesFirst(t *testing.T) {
 			if err := alice.SetMuted(id, true); err != nil {
 				t.Error(err)
 			}
-			if _, err := m.MuteTrack("r", owner, "alice", id, true); err != nil {
+			if _, err := m.MuteTrack("r", adminOf(owner), "alice", id, true); err != nil {
 				t.Error(err)
 			}
 			if err := alice.SendData(nil, "chat", []byte("hi")); err != nil {

@@ -62,6 +62,10 @@ type Spec struct {
 	// E2EE says whether the room requires end-to-end encryption; ""
 	// takes Config.DefaultE2EE.
 	E2EE E2EEMode
+	// MaxDuration ends the meeting that long after the room was created
+	// (0: none), warning everyone before (duration.go). Config.MaxDuration
+	// bounds it.
+	MaxDuration time.Duration
 }
 
 // Info is a room's public state, as the REST API serves it.
@@ -72,7 +76,12 @@ type Info struct {
 	CreatedAt       time.Time `json:"created_at"`
 	NumParticipants int       `json:"num_participants"`
 	E2EE            E2EEMode  `json:"e2ee"`
-	Owner           KeyID     `json:"-"`
+	// Locked: nobody new is admitted until it is unlocked.
+	Locked bool `json:"locked"`
+	// MaxDuration (seconds, 0: none) and EndsAt: when the meeting ends.
+	MaxDuration int64      `json:"max_duration"`
+	EndsAt      *time.Time `json:"ends_at,omitempty"`
+	Owner       KeyID      `json:"-"`
 }
 
 // Config configures a Manager. Zero limits take config.Default's values.
@@ -93,8 +102,18 @@ type Config struct {
 	// makes Remove and the revocations fail (tests that need neither).
 	Access Access
 	Logger *slog.Logger
-	Now    func() time.Time
+	// Now and AfterFunc are the rooms' clock (time.Now and time.AfterFunc
+	// unless a test drives its own): every timestamp, the empty timeout and
+	// the maximum duration use it.
+	Now       func() time.Time
+	AfterFunc func(time.Duration, func()) Timer
+	// MaxDuration bounds every room's maximum duration (rooms.max_duration):
+	// a room that asks for none, or for more, gets this. 0: no bound.
+	MaxDuration time.Duration
 }
+
+// Timer is a timer of the rooms' clock; *time.Timer is one.
+type Timer interface{ Stop() bool }
 
 // Manager holds every room on this node. It implements Rooms.
 type Manager struct {
@@ -126,6 +145,9 @@ func NewManager(cfg Config) *Manager {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.AfterFunc == nil {
+		cfg.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 	}
 	if cfg.DefaultMaxParticipants <= 0 {
 		cfg.DefaultMaxParticipants = def.MaxParticipants
@@ -180,10 +202,7 @@ func (m *Manager) Restore(s Spec, createdAt time.Time) error {
 	if _, ok := m.rooms[s.Name]; ok {
 		return ErrRoomExists
 	}
-	r, err := m.createLocked(s, false)
-	if err == nil {
-		r.createdAt = createdAt
-	}
+	_, err := m.createLocked(s, false, createdAt)
 	return err
 }
 
@@ -194,7 +213,7 @@ func (m *Manager) Create(s Spec) (Info, error) {
 	if _, ok := m.rooms[s.Name]; ok {
 		return Info{}, ErrRoomExists
 	}
-	r, err := m.createLocked(s, true)
+	r, err := m.createLocked(s, true, time.Time{})
 	if err != nil {
 		return Info{}, err
 	}
@@ -202,9 +221,10 @@ func (m *Manager) Create(s Spec) (Info, error) {
 }
 
 // createLocked makes the room; with persist, the store must take it first.
-// Called with m.mu held, so no other change to the set of rooms can
-// interleave with the store's write.
-func (m *Manager) createLocked(s Spec, persist bool) (*Room, error) {
+// createdAt is when it was created (zero: now): a restored room's maximum
+// duration counts from its first creation. Called with m.mu held, so no
+// other change to the set of rooms can interleave with the store's write.
+func (m *Manager) createLocked(s Spec, persist bool, createdAt time.Time) (*Room, error) {
 	if len(m.rooms) >= m.cfg.MaxRooms {
 		return nil, ErrTooManyRooms
 	}
@@ -230,13 +250,23 @@ func (m *Manager) createLocked(s Spec, persist bool) (*Room, error) {
 	if s.E2EE == E2EERequired {
 		s.MaxParticipants = min(s.MaxParticipants, MaxE2EEParticipants)
 	}
+	if s.MaxDuration < 0 {
+		return nil, fmt.Errorf("room: max duration %s", s.MaxDuration)
+	}
+	if c := m.maxDuration(); c > 0 && (s.MaxDuration == 0 || s.MaxDuration > c) {
+		s.MaxDuration = c
+	}
+	if createdAt.IsZero() {
+		createdAt = m.cfg.Now()
+	}
 	r := &Room{
 		spec:         s,
 		manager:      m,
-		createdAt:    m.cfg.Now(),
+		createdAt:    createdAt,
 		participants: make(map[ParticipantID]*Participant),
 		identities:   make(map[Identity]*Participant),
 		hostMuted:    make(map[Identity]map[TrackKind]bool),
+		roles:        make(map[Identity]Role),
 	}
 	if persist && m.cfg.Store != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -249,6 +279,7 @@ func (m *Manager) createLocked(s Spec, persist bool) (*Room, error) {
 	}
 	m.rooms[s.Name] = r
 	r.armEmptyTimer()
+	r.armDuration()
 	if persist {
 		m.publish(Event{Kind: EventRoomCreated, Time: m.now(), Room: s.Name})
 	}
@@ -443,7 +474,7 @@ func (m *Manager) Join(req JoinRequest) (Member, Decision, error) {
 			return nil, d, d.Err
 		}
 		var err error
-		if r, err = m.createLocked(Spec{Name: d.Room, Owner: d.Key}, true); err != nil {
+		if r, err = m.createLocked(Spec{Name: d.Room, Owner: d.Key}, true, time.Time{}); err != nil {
 			m.mu.Unlock()
 			d.Outcome, d.Err, d.Role, d.Permissions = Refused, err, "", 0
 			m.emitDecision(d)
@@ -479,16 +510,17 @@ func (m *Manager) Participants(name RoomName, owner KeyID) ([]ParticipantInfo, e
 // room on behalf of the host (the REST API today). A host's mute is a lock: the publisher
 // cannot lift it, only ask. Lifting it (muted false) does not unmute the
 // track: the publisher is told it may, and does so itself.
-func (m *Manager) MuteTrack(name RoomName, owner KeyID, identity Identity, trackID TrackID, muted bool) (TrackInfo, error) {
-	r, err := m.ownedRoom(name, owner)
+func (m *Manager) MuteTrack(name RoomName, by *token.Claims, identity Identity, trackID TrackID, muted bool) (TrackInfo, error) {
+	r, err := m.ownedRoom(name, KeyID(by.Issuer))
 	if err != nil {
 		return TrackInfo{}, err
 	}
 	r.mu.Lock()
-	p, ok := r.identities[identity]
+	p, role := r.targetByIdentity(identity)
+	err = r.decideLocked(Request{Action: ActionMuteOther, Actor: r.restActorLocked(by), Target: role, Subject: identity})
 	r.mu.Unlock()
-	if !ok {
-		return TrackInfo{}, ErrUnknownParticipant
+	if err != nil {
+		return TrackInfo{}, err
 	}
 	return p.hostMute(trackID, muted)
 }

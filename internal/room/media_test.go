@@ -132,10 +132,10 @@ func TestPublishPermissionDenied(t *testing.T) {
 	bob, bs := join(t, m, "r", "bob", subOnly)
 	as.reset()
 	bs.reset()
-	if _, err := bob.Publish("TR_1", "c", room.KindVideo, "video/VP8", newReceiver("TR_1", webrtc.RTPCodecTypeVideo)); !errors.Is(err, room.ErrPermissionDenied) {
+	if _, err := bob.Publish("TR_1", "c", room.KindVideo, "video/VP8", newReceiver("TR_1", webrtc.RTPCodecTypeVideo)); !errors.Is(err, room.ErrRoleDenied) {
 		t.Fatalf("Publish without permission: %v", err)
 	}
-	if err := bob.AnnounceTrack("c", room.KindVideo, room.SourceCamera, "", false); !errors.Is(err, room.ErrPermissionDenied) {
+	if err := bob.AnnounceTrack("c", room.KindVideo, room.SourceCamera, "", false); !errors.Is(err, room.ErrRoleDenied) {
 		t.Fatalf("AnnounceTrack without permission: %v", err)
 	}
 	if len(as.all())+len(bs.all()) != 0 || len(bob.Info().Tracks) != 0 {
@@ -253,7 +253,7 @@ func TestMuteTrackByAdmin(t *testing.T) {
 	as.reset()
 	bs.reset()
 
-	ti, err := m.MuteTrack("r", owner, "alice", "TR_MIC", true)
+	ti, err := m.MuteTrack("r", adminOf(owner), "alice", "TR_MIC", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestMuteTrackByAdmin(t *testing.T) {
 		{"r", "alice", "TR_NONE", room.ErrUnknownTrack},
 		{"r", "bob", "TR_MIC", room.ErrUnknownTrack}, // bob does not publish it
 	} {
-		if _, err := m.MuteTrack(tt.room, owner, tt.identity, tt.track, false); !errors.Is(err, tt.want) {
+		if _, err := m.MuteTrack(tt.room, adminOf(owner), tt.identity, tt.track, false); !errors.Is(err, tt.want) {
 			t.Errorf("MuteTrack(%q, %q, %q) = %v, want %v", tt.room, tt.identity, tt.track, err, tt.want)
 		}
 	}
@@ -339,7 +339,7 @@ func TestSendData(t *testing.T) {
 	}
 
 	bs.reset()
-	if err := carol.SendData(nil, "chat", []byte("x")); !errors.Is(err, room.ErrPermissionDenied) {
+	if err := carol.SendData(nil, "chat", []byte("x")); !errors.Is(err, room.ErrRoleDenied) {
 		t.Fatalf("SendData without publishData: %v", err)
 	}
 	if len(bs.of(room.EventData)) != 0 {
@@ -356,7 +356,7 @@ func TestSendDataAfterLeaveDeliversNothing(t *testing.T) {
 	alice, _ := join(t, m, "r", "alice", allGrants)
 	_, bs := join(t, m, "r", "bob", allGrants)
 	all := subscribe(t, m)
-	if err := m.Remove("r", owner, "alice", "host", nil); err != nil {
+	if err := m.Remove("r", adminOf(owner), "alice", nil); err != nil {
 		t.Fatal(err)
 	}
 	bs.reset()

@@ -29,7 +29,7 @@ func TestHostMuteLock(t *testing.T) {
 	}
 
 	// The host mutes: the track, the receiver and the lock are set.
-	ti, err := m.MuteTrack("r", owner, "alice", "TR_MIC", true)
+	ti, err := m.MuteTrack("r", adminOf(owner), "alice", "TR_MIC", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestHostMuteLock(t *testing.T) {
 
 	// The host lifts the lock: the track stays muted, and the publisher is
 	// told that it may unmute.
-	ti, err = m.MuteTrack("r", owner, "alice", "TR_MIC", false)
+	ti, err = m.MuteTrack("r", adminOf(owner), "alice", "TR_MIC", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestHostMuteOfSelfMutedTrack(t *testing.T) {
 		t.Fatal(err)
 	}
 	as.reset()
-	if _, err := m.MuteTrack("r", owner, "alice", "TR_CAM", true); err != nil {
+	if _, err := m.MuteTrack("r", adminOf(owner), "alice", "TR_CAM", true); err != nil {
 		t.Fatal(err)
 	}
 	if tm := as.of(room.EventTrackMuted); len(tm) != 1 || !tm[0].ByHost || !tm[0].Track.MutedByHost {
@@ -138,7 +138,7 @@ func TestHostMuteOfSelfMutedTrack(t *testing.T) {
 	if err := alice.SetMuted("TR_CAM", false); !errors.Is(err, room.ErrMutedByHost) {
 		t.Fatalf("SetMuted(false) = %v", err)
 	}
-	if ti, err := m.MuteTrack("r", owner, "alice", "TR_CAM", false); err != nil || !ti.Muted || ti.MutedByHost || !recv.Muted() {
+	if ti, err := m.MuteTrack("r", adminOf(owner), "alice", "TR_CAM", false); err != nil || !ti.Muted || ti.MutedByHost || !recv.Muted() {
 		t.Fatalf("lifted: %+v, %v, receiver muted %v", ti, err, recv.Muted())
 	}
 }
@@ -150,7 +150,7 @@ func TestHostMuteSurvivesRepublish(t *testing.T) {
 	m := newManager(t, room.Config{AutoCreate: true})
 	alice, _ := join(t, m, "r", "alice", allGrants)
 	publish(t, alice, "TR_MIC", "mic", room.KindAudio)
-	if _, err := m.MuteTrack("r", owner, "alice", "TR_MIC", true); err != nil {
+	if _, err := m.MuteTrack("r", adminOf(owner), "alice", "TR_MIC", true); err != nil {
 		t.Fatal(err)
 	}
 	alice.Unpublish("TR_MIC")
@@ -165,7 +165,7 @@ func TestHostMuteSurvivesRepublish(t *testing.T) {
 	if cam, camRecv := publish(t, alice, "TR_CAM", "cam", room.KindVideo); cam.Muted || camRecv.Muted() {
 		t.Fatalf("the camera was locked by a microphone mute: %+v", cam)
 	}
-	if _, err := m.MuteTrack("r", owner, "alice", "TR_MIC2", false); err != nil {
+	if _, err := m.MuteTrack("r", adminOf(owner), "alice", "TR_MIC2", false); err != nil {
 		t.Fatal(err)
 	}
 	alice.Unpublish("TR_MIC2")
@@ -183,7 +183,7 @@ func TestHostMuteCannotBeEscaped(t *testing.T) {
 		m := newManager(t, room.Config{AutoCreate: true})
 		alice, _ := join(t, m, "r", "alice", allGrants)
 		publish(t, alice, "TR_MIC", "mic", room.KindAudio)
-		if _, err := m.MuteTrack("r", owner, "alice", "TR_MIC", true); err != nil {
+		if _, err := m.MuteTrack("r", adminOf(owner), "alice", "TR_MIC", true); err != nil {
 			t.Fatal(err)
 		}
 		if err := alice.AnnounceTrack("mic2", room.KindAudio, room.SourceScreenAudio, "", false); err != nil {
@@ -201,7 +201,7 @@ func TestHostMuteCannotBeEscaped(t *testing.T) {
 		if err := alice.SetMuted("TR_B", true); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := m.MuteTrack("r", owner, "alice", "TR_A", true); err != nil {
+		if _, err := m.MuteTrack("r", adminOf(owner), "alice", "TR_A", true); err != nil {
 			t.Fatal(err)
 		}
 		if err := alice.SetMuted("TR_B", false); !errors.Is(err, room.ErrMutedByHost) || !recvB.Muted() {
@@ -213,7 +213,7 @@ func TestHostMuteCannotBeEscaped(t *testing.T) {
 		alice, _ := join(t, m, "r", "alice", allGrants)
 		join(t, m, "r", "bob", allGrants) // keeps the room open
 		publish(t, alice, "TR_MIC", "mic", room.KindAudio)
-		if _, err := m.MuteTrack("r", owner, "alice", "TR_MIC", true); err != nil {
+		if _, err := m.MuteTrack("r", adminOf(owner), "alice", "TR_MIC", true); err != nil {
 			t.Fatal(err)
 		}
 		alice.Leave(room.ReasonLeft)
@@ -224,7 +224,7 @@ func TestHostMuteCannotBeEscaped(t *testing.T) {
 		if tm := as2.of(room.EventTrackMuted); len(tm) != 1 || !tm[0].ByHost || tm[0].Track.ID != "TR_MIC2" {
 			t.Fatalf("the publisher was not told its new track is locked: %+v", tm)
 		}
-		if _, err := m.MuteTrack("r", owner, "alice", "TR_MIC2", false); err != nil {
+		if _, err := m.MuteTrack("r", adminOf(owner), "alice", "TR_MIC2", false); err != nil {
 			t.Fatal(err)
 		}
 		if ti, recv := publish(t, alice2, "TR_MIC3", "mic3", room.KindAudio); ti.MutedByHost || recv.Muted() {
@@ -249,10 +249,10 @@ func TestAdministrativeActionsCheckTheOwner(t *testing.T) {
 	if _, err := m.Participants("x", owner); !errors.Is(err, room.ErrNotOwner) {
 		t.Errorf("Participants by another key = %v", err)
 	}
-	if err := m.Remove("x", owner, "b1", "host", nil); !errors.Is(err, room.ErrNotOwner) {
+	if err := m.Remove("x", adminOf(owner), "b1", nil); !errors.Is(err, room.ErrNotOwner) {
 		t.Errorf("Remove by another key = %v", err)
 	}
-	if _, err := m.MuteTrack("x", owner, "b1", "TR_B", true); !errors.Is(err, room.ErrNotOwner) {
+	if _, err := m.MuteTrack("x", adminOf(owner), "b1", "TR_B", true); !errors.Is(err, room.ErrNotOwner) {
 		t.Errorf("MuteTrack by another key = %v", err)
 	}
 	if ps, err := m.Participants("x", otherOwner); err != nil || len(ps) != 1 {

@@ -15,7 +15,10 @@ type Participant struct {
 	jti      string // of the token it joined with, for a revocation by jti
 
 	// Guarded by room.mu.
-	info    ParticipantInfo
+	info ParticipantInfo
+	// grants is every permission the participant's token allows: a role,
+	// at join or changed later, never gives more.
+	grants  Permissions
 	media   Media
 	tracks  map[TrackID]*publication
 	pending map[string]TrackInfo // announced by add_track, by client id
@@ -124,8 +127,19 @@ func runSubscribes(ops []subscribeOp) {
 
 // CanPublish reports whether the participant may publish anything at all
 // (so that an offer is worth applying).
-func (p *Participant) CanPublish() bool {
-	return Permission(p.Permissions())&publishAll != 0
+func (p *Participant) CanPublish() bool { return p.MayOffer() == nil }
+
+// MayOffer decides whether the participant may send an offer that carries
+// media: nil, or the refusal (role_denied for a viewer, permission_denied
+// for a token without the publish grant), recorded as any refusal is.
+func (p *Participant) MayOffer() error {
+	r := p.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p.left {
+		return ErrRoomClosed
+	}
+	return r.decideLocked(Request{Action: ActionPublish, Actor: p.actorLocked()})
 }
 
 // AnnounceTrack records what a track the client is about to publish
@@ -140,10 +154,7 @@ func (p *Participant) AnnounceTrack(cid string, kind TrackKind, source TrackSour
 	if !source.Valid(kind) {
 		return fmt.Errorf("%w: source %s is not a %s source", ErrBadTrack, source, kind)
 	}
-	if !p.info.Permissions.Has(source.permission()) {
-		return ErrPermissionDenied
-	}
-	if err := r.manager.policyAllowsSource(source); err != nil {
+	if err := r.decideLocked(Request{Action: ActionPublish, Actor: p.actorLocked(), Source: source, Policy: r.manager.policyAllowsSource(source)}); err != nil {
 		return err
 	}
 	if len(p.pending) >= maxPendingTracks {
@@ -175,11 +186,7 @@ func (p *Participant) Publish(id TrackID, cid string, kind TrackKind, mimeType s
 			info.Source = SourceCamera
 		}
 	}
-	if !p.info.Permissions.Has(info.Source.permission()) {
-		r.mu.Unlock()
-		return TrackInfo{}, ErrPermissionDenied
-	}
-	if err := r.manager.policyAllowsSource(info.Source); err != nil {
+	if err := r.decideLocked(Request{Action: ActionPublish, Actor: p.actorLocked(), Source: info.Source, Policy: r.manager.policyAllowsSource(info.Source)}); err != nil {
 		r.mu.Unlock()
 		return TrackInfo{}, err
 	}
@@ -366,10 +373,7 @@ func (p *Participant) SendData(to []ParticipantID, topic string, payload []byte)
 	if p.left {
 		return ErrRoomClosed
 	}
-	if !p.info.Permissions.Has(PublishData) {
-		return ErrPermissionDenied
-	}
-	if err := r.manager.policyAllowsData(topic); err != nil {
+	if err := r.decideLocked(Request{Action: ActionSendData, Actor: p.actorLocked(), Policy: r.manager.policyAllowsData(topic)}); err != nil {
 		return err
 	}
 	if r.spec.E2EE == E2EERequired && !looksSealed(payload) {

@@ -1,6 +1,9 @@
 package room
 
 import (
+	"errors"
+	"time"
+
 	"github.com/conclave-video/conclave/internal/policy"
 	"github.com/conclave-video/conclave/protocol"
 )
@@ -23,6 +26,7 @@ var (
 	ErrPolicyScreenShare = &Error{protocol.CodePolicyViolation, "", "the organisation's policy does not allow screen sharing"}
 	ErrPolicyChat        = &Error{protocol.CodePolicyViolation, "", "the organisation's policy does not allow chat"}
 	ErrPolicyData        = &Error{protocol.CodePolicyViolation, "", "the organisation's policy does not allow data messages"}
+	ErrPolicyDuration    = &Error{protocol.CodePolicyViolation, "", "the organisation's policy does not allow a meeting this long"}
 )
 
 // policy is the policy in force, nil when the manager has none (tests of
@@ -84,8 +88,23 @@ func (m *Manager) policyAllowsRoom(s Spec) error {
 	if p == nil {
 		return nil
 	}
-	if p.RoomMayLoosen(policy.RoomSettings{E2EEOff: s.E2EE == E2EEOff}) != nil {
+	var v *policy.ViolationError
+	if errors.As(p.RoomMayLoosen(policy.RoomSettings{E2EEOff: s.E2EE == E2EEOff, MaxDuration: s.MaxDuration}), &v) {
+		if v.Rule == "max_meeting_duration" {
+			return ErrPolicyDuration
+		}
 		return ErrPolicyE2EE
 	}
 	return nil
+}
+
+// maxDuration bounds every room's maximum duration: the server's
+// (Config.MaxDuration) and the policy's max_meeting_duration, the
+// shorter; 0 for no bound. A room that asks for none gets it.
+func (m *Manager) maxDuration() time.Duration {
+	c := m.cfg.MaxDuration
+	if p := m.policy(); p != nil && p.MaxMeetingDuration > 0 && (c == 0 || p.MaxMeetingDuration < c) {
+		c = p.MaxMeetingDuration
+	}
+	return c
 }

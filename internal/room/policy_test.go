@@ -3,6 +3,7 @@ package room_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/policy"
@@ -109,5 +110,29 @@ func TestPolicyChatAndData(t *testing.T) {
 	carol, _ := join(t, m, "r", "carol", allGrants)
 	if carol.Permissions().Has(room.PublishData) || carol.Permissions().Wire().PublishData {
 		t.Fatal("a newcomer may publish data with chat and data messages off")
+	}
+}
+
+// TestPolicyMaxMeetingDuration: the policy's max_meeting_duration bounds
+// every room: one that asks for none gets it, one that asks for more is
+// refused policy_violation, a shorter one keeps its own; the server's
+// bound applies when it is the shorter.
+func TestPolicyMaxMeetingDuration(t *testing.T) {
+	m, _ := policyManager(t, func(r *policy.Rules) { r.MaxMeetingDuration = time.Hour })
+	info, err := m.Create(room.Spec{Name: "none", Owner: owner})
+	if err != nil || info.MaxDuration != int64(time.Hour/time.Second) || info.EndsAt == nil {
+		t.Fatalf("a room asking for no limit: %+v, %v", info, err)
+	}
+	if _, err := m.Create(room.Spec{Name: "long", Owner: owner, MaxDuration: 2 * time.Hour}); !errors.Is(err, room.ErrPolicyDuration) || room.Code(err) != protocol.CodePolicyViolation {
+		t.Errorf("a room longer than the policy: %v", err)
+	}
+	if info, err := m.Create(room.Spec{Name: "short", Owner: owner, MaxDuration: 10 * time.Minute}); err != nil || info.MaxDuration != 600 {
+		t.Errorf("a shorter room: %+v, %v", info, err)
+	}
+
+	h := policy.NewHolder(&policy.Policy{Rules: policy.FromConfig(config.Default()), Source: policy.SourceDefaults})
+	m2 := newManager(t, room.Config{Policy: h, MaxDuration: 30 * time.Minute})
+	if info, err := m2.Create(room.Spec{Name: "r", Owner: owner, E2EE: room.E2EERequired}); err != nil || info.MaxDuration != 1800 {
+		t.Errorf("the server's shorter bound: %+v, %v", info, err)
 	}
 }

@@ -13,6 +13,9 @@ type Room struct {
 	manager   *Manager
 	createdAt time.Time
 
+	// moderation serialises removals and role changes, so that a removal
+	// acts on the roles it was decided on (access.go). Taken before mu.
+	moderation   sync.Mutex
 	mu           sync.Mutex
 	closed       bool
 	participants map[ParticipantID]*Participant
@@ -21,7 +24,17 @@ type Room struct {
 	// They outlive a participant's stay, so that leaving and joining again
 	// cannot escape them, and end with the room.
 	hostMuted  map[Identity]map[TrackKind]bool
-	emptyTimer *time.Timer
+	emptyTimer Timer
+	// locked: a host locked the meeting (moderate.go).
+	locked bool
+	// roles holds the role last given to each identity in this room. Like
+	// the host's mutes it outlives a stay: a demoted host that leaves and
+	// joins again with its old token stays demoted.
+	roles map[Identity]Role
+	// endsAt is when the maximum duration ends the meeting (zero: never);
+	// endTimers warn and end it (duration.go).
+	endsAt    time.Time
+	endTimers []Timer
 }
 
 // Info returns the room's state.
@@ -36,6 +49,9 @@ func (r *Room) Info() Info {
 		NumParticipants: len(r.participants),
 		E2EE:            r.spec.E2EE,
 		Owner:           r.spec.Owner,
+		Locked:          r.locked,
+		MaxDuration:     int64(r.spec.MaxDuration / time.Second),
+		EndsAt:          r.endsAtPtr(),
 	}
 }
 
@@ -70,7 +86,7 @@ func (r *Room) armEmptyTimer() {
 	if r.emptyTimer != nil {
 		r.emptyTimer.Stop()
 	}
-	r.emptyTimer = time.AfterFunc(r.spec.EmptyTimeout, func() {
+	r.emptyTimer = r.manager.cfg.AfterFunc(r.spec.EmptyTimeout, func() {
 		r.mu.Lock()
 		empty := len(r.participants) == 0 && !r.closed
 		r.mu.Unlock()
@@ -127,6 +143,7 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 			Permissions: d.Permissions,
 			E2EE:        keys,
 		},
+		grants:  grantMask(c.Grants),
 		tracks:  make(map[TrackID]*publication),
 		pending: make(map[string]TrackInfo),
 	}
@@ -138,7 +155,10 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 	}
 	info := p.infoLocked()
 	// The newcomer's own confirmation comes first, with everyone else.
-	p.listener.OnEvent(Event{Kind: EventJoined, Time: m.now(), Room: r.spec.Name, Participant: info, Others: others, E2EE: st.e2ee})
+	p.listener.OnEvent(Event{
+		Kind: EventJoined, Time: m.now(), Room: r.spec.Name, Participant: info, Others: others, E2EE: st.e2ee,
+		Locked: r.locked, EndsAt: r.endsAt,
+	})
 	r.emit(Event{Kind: EventJoined, Participant: info}, r.everyone(p)...)
 	return p, d, nil
 }
@@ -173,6 +193,9 @@ func (r *Room) close(reason LeaveReason) {
 	r.closed = true
 	if r.emptyTimer != nil {
 		r.emptyTimer.Stop()
+	}
+	for _, t := range r.endTimers {
+		t.Stop()
 	}
 	ps := r.everyone(nil)
 	for _, p := range ps {

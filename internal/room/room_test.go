@@ -383,7 +383,7 @@ func TestRemove(t *testing.T) {
 	as.reset()
 	bs.reset()
 
-	if err := m.Remove("r", owner, "bob", "host", nil); err != nil {
+	if err := m.Remove("r", adminOf(owner), "bob", nil); err != nil {
 		t.Fatal(err)
 	}
 	if c := bs.of(room.EventRemoved); len(c) != 1 || c[0].Reason != room.ReasonRemoved || c[0].Participant.ID != bob.ID() {
@@ -395,10 +395,10 @@ func TestRemove(t *testing.T) {
 	if ps, _ := m.Participants("r", owner); !slices.Equal(idsOf(ps), []room.ParticipantID{alice.ID()}) {
 		t.Fatalf("participants = %v", idsOf(ps))
 	}
-	if err := m.Remove("r", owner, "bob", "host", nil); !errors.Is(err, room.ErrUnknownParticipant) {
+	if err := m.Remove("r", adminOf(owner), "bob", nil); !errors.Is(err, room.ErrUnknownParticipant) {
 		t.Fatalf("remove twice: %v", err)
 	}
-	if err := m.Remove("nope", owner, "alice", "host", nil); !errors.Is(err, room.ErrRoomNotFound) {
+	if err := m.Remove("nope", adminOf(owner), "alice", nil); !errors.Is(err, room.ErrRoomNotFound) {
 		t.Fatalf("remove from unknown room: %v", err)
 	}
 	if len(as.of(room.EventRemoved)) != 0 {
@@ -599,4 +599,9 @@ func TestRestore(t *testing.T) {
 	if err := m.Restore(room.Spec{Name: "third", Owner: owner}, createdAt); !errors.Is(err, room.ErrTooManyRooms) {
 		t.Fatalf("restore over MaxRooms: %v", err)
 	}
+}
+
+// adminOf is a REST token of key: roomAdmin, for no identity in any room.
+func adminOf(key room.KeyID) *token.Claims {
+	return claimsBy(key, "", "admin", token.Grants{RoomAdmin: true})
 }

@@ -1,6 +1,11 @@
 package room
 
-import "github.com/conclave-video/conclave/internal/sfu"
+import (
+	"time"
+
+	"github.com/conclave-video/conclave/internal/sfu"
+	"github.com/conclave-video/conclave/token"
+)
 
 // Rooms is what signaling and the REST API ask of the rooms: decisions,
 // joins and administration. *Manager implements it for the rooms of one
@@ -21,17 +26,24 @@ type Rooms interface {
 	// never act on another room that took its name meanwhile.
 	Delete(RoomName, KeyID, LeaveReason) error
 	Participants(RoomName, KeyID) ([]ParticipantInfo, error)
-	// Remove takes an identity out of a room and revokes its tokens
-	// for it; with a BanRequest, it bans the identity too (access.go). The
-	// string names who acted.
-	Remove(RoomName, KeyID, Identity, string, *BanRequest) error
+	// The moderation actions of the REST API name the token that asks
+	// (by), already admitted for ActionAdministerRoom: room decides whom
+	// it acts as (restActorLocked, moderate.go). Remove takes an identity
+	// out of a room and revokes its tokens for it; with a BanRequest it
+	// bans the identity too, which needs the Ban permission (access.go).
+	Remove(name RoomName, by *token.Claims, identity Identity, ban *BanRequest) error
+	MuteTrack(name RoomName, by *token.Claims, identity Identity, track TrackID, muted bool) (TrackInfo, error)
+	SetRole(name RoomName, by *token.Claims, identity Identity, role Role) (ParticipantInfo, error)
+	SetLocked(name RoomName, by *token.Claims, locked bool) (Info, error)
+	End(name RoomName, by *token.Claims, reason LeaveReason) error
 	// RevokeIdentity and RevokeToken revoke an owner's tokens: of an
-	// identity (in one room, or every room for ""), or one by its jti.
+	// identity (in one room, or every room for ""), or one by its jti;
+	// Unban lifts a ban and Bans lists them. These are the owner's
+	// (ActionManageAccess), whatever role a token's identity has.
 	RevokeIdentity(KeyID, RoomName, Identity, string) error
 	RevokeToken(owner KeyID, room RoomName, jti, by string) error
 	Unban(KeyID, RoomName, Identity, string) error
 	Bans(KeyID, RoomName) ([]BanInfo, error)
-	MuteTrack(RoomName, KeyID, Identity, TrackID, bool) (TrackInfo, error)
 	// Subscribe adds a listener of every event of every room.
 	Subscribe(Listener) (unsubscribe func())
 	// Security gives a security event from outside the rooms (accounts,
@@ -54,6 +66,16 @@ type Member interface {
 	RequestUnmute(TrackID) error
 	SendData(to []ParticipantID, topic string, payload []byte) error
 	SendE2EE(to ParticipantID, payload []byte) error
+	// Meeting is the meeting's lock and end (zero: none), for a resumed
+	// client's snapshot.
+	Meeting() (locked bool, endsAt time.Time)
+	// Moderation: each is decided on the participant's role now.
+	MayOffer() error
+	MuteOther(target ParticipantID, track TrackID, muted bool) error
+	RemoveOther(target ParticipantID, ban *BanRequest) error
+	SetRole(target ParticipantID, role Role) error
+	SetLocked(locked bool) error
+	EndMeeting() error
 	Leave(LeaveReason)
 }
 

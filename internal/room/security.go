@@ -46,13 +46,20 @@ const (
 	SecurityPolicyChanged SecurityKind = "policy_changed"
 )
 
-// Security event kinds of removal, bans and revocation (access.go): in
-// the room the Event names ("" for every room of the owner), Actor who
-// acted and Subject the identity. revoked_token_refused is a join,
-// resume or REST call refused for a revoked token (Reason: the
-// surface).
+// Security event kinds of roles, moderation, removal, bans and revocation
+// (moderate.go, access.go; docs/access.md). The Event carries the Room
+// ("" for every room of the owner). Actor is who acted: a participant's
+// identity, "owner:KEY" for the room's owner through the REST API,
+// "server" for a limit; Subject the identity acted on.
+// revoked_token_refused is a join, resume or REST call refused for a
+// revoked token (Reason: the surface).
 const (
-	SecurityParticipantRemoved  SecurityKind = "participant_removed"
+	SecurityRoleChanged         SecurityKind = "role_changed"        // Reason: "old->new"
+	SecurityParticipantRemoved  SecurityKind = "participant_removed" // Reason: removed, banned or revoked
+	SecurityMeetingLocked       SecurityKind = "meeting_locked"
+	SecurityMeetingUnlocked     SecurityKind = "meeting_unlocked"
+	SecurityMeetingEnded        SecurityKind = "meeting_ended"  // Reason: meeting_ended or max_duration
+	SecurityActionRefused       SecurityKind = "action_refused" // Reason: "action: code"
 	SecurityTokensRevoked       SecurityKind = "identity_tokens_revoked"
 	SecurityTokenRevoked        SecurityKind = "token_revoked"
 	SecurityIdentityBanned      SecurityKind = "identity_banned"
@@ -62,7 +69,7 @@ const (
 )
 
 var securityKinds = map[SecurityKind]bool{
-	SecurityParticipantRemoved: true, SecurityTokensRevoked: true, SecurityTokenRevoked: true,
+	SecurityTokensRevoked: true, SecurityTokenRevoked: true,
 	SecurityIdentityBanned: true, SecurityIdentityUnbanned: true, SecurityRevokedTokenRefused: true,
 	SecurityBannedRefused:   true,
 	SecuritySigninSucceeded: true, SecuritySigninFailed: true, SecuritySigninThrottled: true,
@@ -75,6 +82,8 @@ var securityKinds = map[SecurityKind]bool{
 	SecurityPersonalTokenRevoked: true, SecurityCrossOriginRefused: true,
 	SecurityInviteDeleted: true, SecurityAdminRefused: true,
 	SecurityPolicyChanged: true,
+	SecurityRoleChanged:   true, SecurityParticipantRemoved: true, SecurityMeetingLocked: true,
+	SecurityMeetingUnlocked: true, SecurityMeetingEnded: true, SecurityActionRefused: true,
 }
 
 // Known reports whether k is one of the kinds above (not SecurityUnknown).

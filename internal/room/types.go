@@ -41,6 +41,8 @@ const (
 	ReasonServerShutdown LeaveReason = protocol.ReasonServerShutdown
 	ReasonConnectionLost LeaveReason = protocol.ReasonConnectionLost
 	ReasonError          LeaveReason = protocol.ReasonError
+	ReasonMeetingEnded   LeaveReason = protocol.ReasonMeetingEnded
+	ReasonMaxDuration    LeaveReason = protocol.ReasonMaxDuration
 	// ReasonEmptyTimeout closes a room nobody was in for its empty timeout.
 	ReasonEmptyTimeout LeaveReason = "empty_timeout"
 )
@@ -181,9 +183,8 @@ func WireParticipants(ps []ParticipantInfo) []protocol.ParticipantInfo {
 // Permission is one thing a participant may do in a room.
 type Permission uint16
 
-// Permissions a role can hold. Only the first five are exercised by the
-// protocol today; the moderation ones are defined now so that roles are
-// complete when the access-control messages arrive.
+// Permissions a role can hold. Every signaling message and REST action
+// that needs one is checked by the decision (decide, moderate.go).
 const (
 	Subscribe     Permission = 1 << iota // receive others' media
 	PublishAudio                         // publish a microphone
@@ -213,9 +214,20 @@ func (s Permissions) With(p Permission) Permissions { return s | Permissions(p) 
 // participant may publish anything at all.
 func (s Permissions) Wire() protocol.Permissions {
 	return protocol.Permissions{
-		Publish:     Permission(s)&(PublishAudio|PublishVideo|PublishScreen) != 0,
-		Subscribe:   s.Has(Subscribe),
-		PublishData: s.Has(PublishData),
+		Publish:       Permission(s)&(PublishAudio|PublishVideo|PublishScreen) != 0,
+		PublishAudio:  s.Has(PublishAudio),
+		PublishVideo:  s.Has(PublishVideo),
+		PublishScreen: s.Has(PublishScreen),
+		Subscribe:     s.Has(Subscribe),
+		PublishData:   s.Has(PublishData),
+		Admit:         s.Has(Admit),
+		MuteOthers:    s.Has(MuteOthers),
+		Remove:        s.Has(Remove),
+		Ban:           s.Has(Ban),
+		Lock:          s.Has(Lock),
+		EndMeeting:    s.Has(EndMeeting),
+		ChangeRoles:   s.Has(ChangeRoles),
+		ShareInvite:   s.Has(ShareInvite),
 	}
 }
 
@@ -233,18 +245,38 @@ const (
 const publishAll = PublishAudio | PublishVideo | PublishScreen
 
 // Permissions is everything the role allows. A participant's effective
-// permissions are its role's, narrowed by its token's grants.
+// permissions are its role's, narrowed by its token's grants. A viewer
+// receives only: it publishes no media and sends no chat or data.
 func (r Role) Permissions() Permissions {
-	base := Subscribe | PublishData
+	speak := Subscribe | PublishData | publishAll
 	switch r {
 	case RoleHost:
-		return Permissions(base | publishAll | Admit | MuteOthers | Remove | Ban | Lock | EndMeeting | ChangeRoles | ShareInvite)
+		return Permissions(speak | Admit | MuteOthers | Remove | Ban | Lock | EndMeeting | ChangeRoles | ShareInvite)
 	case RoleModerator:
-		return Permissions(base | publishAll | Admit | MuteOthers | Remove | ShareInvite)
+		return Permissions(speak | Admit | MuteOthers | Remove | ShareInvite)
 	case RoleParticipant:
-		return Permissions(base | publishAll)
+		return Permissions(speak)
 	case RoleViewer:
-		return Permissions(base)
+		return Permissions(Subscribe)
+	}
+	return 0
+}
+
+// Valid reports whether r is one of the four roles.
+func (r Role) Valid() bool { return r.rank() > 0 }
+
+// rank orders the roles: an actor acts only on roles strictly below its
+// own (docs/access.md). 0 is no role.
+func (r Role) rank() int {
+	switch r {
+	case RoleHost:
+		return 4
+	case RoleModerator:
+		return 3
+	case RoleParticipant:
+		return 2
+	case RoleViewer:
+		return 1
 	}
 	return 0
 }

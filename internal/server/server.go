@@ -203,6 +203,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		DefaultE2EE:            room.E2EEMode(cfg.Rooms.E2EE),
 		MaxRooms:               cfg.Rooms.MaxRooms,
 		Policy:                 s.policy,
+		MaxDuration:            cfg.Rooms.MaxDuration,
 		Store:                  roomStore{s.store},
 		Logger:                 log.With("component", "room"),
 	})
@@ -246,6 +247,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		Logger:          log.With("component", "api"),
 		MaxEmptyTimeout: cfg.Rooms.MaxEmptyTimeout,
 		MaxParticipants: cfg.Rooms.MaxParticipantsCap,
+		MaxDuration:     cfg.Rooms.MaxDuration,
 	})
 
 	hasher, err := auth.NewHasher(auth.DefaultArgon2Params(), cfg.Accounts.MaxConcurrentHashes)

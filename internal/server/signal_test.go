@@ -393,8 +393,12 @@ func TestSignalRefusesBadInput(t *testing.T) {
 			frames: lit(`{"v":1,"type":"data","data":{"to":["nobody"],"payload":"aGk="}}`), code: protocol.CodeUnknownParticipant,
 		},
 		{
-			name: "offer without the publish grant", join: token.Grants{Subscribe: true},
+			name: "offer without the publish grant", join: token.Grants{Subscribe: true, PublishData: true},
 			frames: lit(`{"v":1,"type":"offer","data":{"pc":"publisher","sdp":"v=0"}}`), code: protocol.CodePermissionDenied,
+		},
+		{
+			name: "offer from a viewer", join: token.Grants{Subscribe: true},
+			frames: lit(`{"v":1,"type":"offer","data":{"pc":"publisher","sdp":"v=0"}}`), code: protocol.CodeRoleDenied,
 		},
 		{
 			name: "second join", join: all,

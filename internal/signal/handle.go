@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-video/conclave/internal/room"
@@ -97,9 +99,14 @@ func (s *session) handle(p room.Member, peer *rtc.Peer, t protocol.Type, payload
 		}
 	case *protocol.SessionDescription:
 		if t == protocol.TypeOffer {
-			if !p.CanPublish() {
-				s.sendError(protocol.CodePermissionDenied, "the token does not grant publishing")
-				return
+			// An offer that sends media needs a role (and token) that may
+			// publish: room decides. One that only receives or stops
+			// (a demoted client taking its tracks down) needs nothing.
+			if offerSends(m.SDP) {
+				if err := p.MayOffer(); err != nil {
+					s.sendRoomError(err)
+					return
+				}
 			}
 			answer, err := peer.HandleOffer(m.SDP)
 			if err != nil {
@@ -143,9 +150,64 @@ func (s *session) handle(p room.Member, peer *rtc.Peer, t protocol.Type, payload
 		if err := p.SendE2EE(room.ParticipantID(m.To), m.Payload); err != nil {
 			s.sendRoomError(err)
 		}
+	case *protocol.MuteTrack:
+		s.moderated(p.MuteOther(room.ParticipantID(m.ParticipantID), room.TrackID(m.TrackID), m.Muted))
+	case *protocol.RemoveParticipant:
+		var ban *room.BanRequest
+		if m.Ban != nil {
+			ban = &room.BanRequest{Reason: m.Ban.Reason}
+			if m.Ban.Duration > 0 {
+				ban.Until = time.Now().Add(time.Duration(m.Ban.Duration) * time.Second)
+			}
+		}
+		s.moderated(p.RemoveOther(room.ParticipantID(m.ParticipantID), ban))
+	case *protocol.SetRole:
+		s.moderated(p.SetRole(room.ParticipantID(m.ParticipantID), room.Role(m.Role)))
+	case *protocol.LockMeeting:
+		s.moderated(p.SetLocked(m.Locked))
+	case *protocol.EndMeeting:
+		s.moderated(p.EndMeeting())
 	default:
 		s.sendError(protocol.CodeUnknownType, "message type not accepted here")
 	}
+}
+
+// moderated reports a moderation action's refusal; success is announced
+// by the room's events.
+func (s *session) moderated(err error) {
+	if err != nil {
+		s.sendRoomError(err)
+	}
+}
+
+// offerSends reports whether an offer would send media to the server: an
+// audio or video section that is sendrecv or sendonly (the default when no
+// direction is given). An offer that does not parse is treated as sending,
+// so that it is decided (and then refused by rtc as bad_sdp).
+func offerSends(raw string) bool {
+	var d sdp.SessionDescription
+	if err := d.UnmarshalString(raw); err != nil {
+		return true
+	}
+	for _, md := range d.MediaDescriptions {
+		if md.MediaName.Media != "audio" && md.MediaName.Media != "video" {
+			continue
+		}
+		if md.MediaName.Port.Value == 0 {
+			continue // rejected or stopped section
+		}
+		sends := true
+		for _, a := range md.Attributes {
+			switch a.Key {
+			case "recvonly", "inactive":
+				sends = false
+			}
+		}
+		if sends {
+			return true
+		}
+	}
+	return false
 }
 
 // sendRoomError reports a refusal from room with its stable code.
@@ -162,10 +224,14 @@ func (l listener) OnEvent(e room.Event) {
 	switch e.Kind {
 	case room.EventJoined:
 		if e.Others != nil { // this participant's own confirmation
-			s.send(protocol.TypeJoined, protocol.Joined{
+			j := protocol.Joined{
 				Room: string(e.Room), Participant: e.Participant.Wire(), Participants: room.WireParticipants(e.Others),
-				ResumeSecret: s.resumeSecret, E2EE: e.E2EE,
-			})
+				ResumeSecret: s.resumeSecret, E2EE: e.E2EE, Locked: e.Locked,
+			}
+			if !e.EndsAt.IsZero() {
+				j.EndsAt = e.EndsAt.Unix()
+			}
+			s.send(protocol.TypeJoined, j)
 			return
 		}
 		s.send(protocol.TypeParticipantJoined, protocol.ParticipantJoined{Participant: e.Participant.Wire()})
@@ -190,6 +256,12 @@ func (l listener) OnEvent(e room.Event) {
 		}
 	case room.EventRemoved:
 		s.Close(string(e.Reason))
+	case room.EventRoleChanged:
+		s.send(protocol.TypeRoleChanged, protocol.RoleChanged{Participant: e.Participant.Wire(), By: string(e.Actor)})
+	case room.EventMeetingLocked, room.EventMeetingUnlocked:
+		s.send(protocol.TypeLockChanged, protocol.LockChanged{Locked: e.Kind == room.EventMeetingLocked, By: string(e.Actor)})
+	case room.EventMeetingEnding:
+		s.send(protocol.TypeMeetingEnding, protocol.MeetingEnding{EndsAt: e.EndsAt.Unix(), SecondsLeft: int64(e.Remaining / time.Second)})
 	}
 }
 

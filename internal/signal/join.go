@@ -183,10 +183,16 @@ func (s *session) replayForResume() {
 	if p == nil {
 		return
 	}
-	s.send(protocol.TypeJoined, protocol.Joined{
+	j := protocol.Joined{
 		Room: string(s.roomName), Participant: p.Info().Wire(), Participants: room.WireParticipants(p.Others()),
 		ResumeSecret: s.resumeSecret, Resumed: true, E2EE: p.Info().E2EE != nil,
-	})
+	}
+	locked, endsAt := p.Meeting()
+	j.Locked = locked
+	if !endsAt.IsZero() {
+		j.EndsAt = endsAt.Unix()
+	}
+	s.send(protocol.TypeJoined, j)
 	for _, b := range kept {
 		select {
 		case s.out <- b:

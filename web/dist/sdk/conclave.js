@@ -486,7 +486,7 @@ async function storeOnce(factory, name, fresh) {
   }
 }
 
-// node_modules/@hpke/common/esm/src/errors.js
+// ../../main/web/node_modules/@hpke/common/esm/src/errors.js
 var HpkeError = class extends Error {
   constructor(e) {
     let message;
@@ -524,7 +524,7 @@ var DeriveKeyPairError = class extends HpkeError {
 var NotSupportedError = class extends HpkeError {
 };
 
-// node_modules/@hpke/common/esm/_dnt.shims.js
+// ../../main/web/node_modules/@hpke/common/esm/_dnt.shims.js
 var dntGlobals = {};
 var dntGlobalThis = createMergeProxy(globalThis, dntGlobals);
 function createMergeProxy(baseObj, extObj) {
@@ -581,7 +581,7 @@ function createMergeProxy(baseObj, extObj) {
   });
 }
 
-// node_modules/@hpke/common/esm/src/algorithm.js
+// ../../main/web/node_modules/@hpke/common/esm/src/algorithm.js
 async function loadSubtleCrypto() {
   if (dntGlobalThis !== void 0 && globalThis.crypto !== void 0) {
     return globalThis.crypto.subtle;
@@ -610,7 +610,7 @@ var NativeAlgorithm = class {
   }
 };
 
-// node_modules/@hpke/common/esm/src/identifiers.js
+// ../../main/web/node_modules/@hpke/common/esm/src/identifiers.js
 var Mode = {
   Base: 0,
   Psk: 1,
@@ -650,7 +650,7 @@ var AeadId = {
   ExportOnly: 65535
 };
 
-// node_modules/@hpke/common/esm/src/consts.js
+// ../../main/web/node_modules/@hpke/common/esm/src/consts.js
 var INPUT_LENGTH_LIMIT = 8192;
 var INFO_LENGTH_LIMIT = 268435456;
 var MINIMUM_PSK_LENGTH = 32;
@@ -659,7 +659,7 @@ var N_0 = 0n;
 var N_1 = 1n;
 var N_2 = 2n;
 
-// node_modules/@hpke/common/esm/src/kdfs/hkdf.js
+// ../../main/web/node_modules/@hpke/common/esm/src/kdfs/hkdf.js
 var HPKE_VERSION = /* @__PURE__ */ new Uint8Array([
   72,
   80,
@@ -829,7 +829,7 @@ var HkdfSha256Native = class extends HkdfNative {
   }
 };
 
-// node_modules/@hpke/common/esm/src/utils/misc.js
+// ../../main/web/node_modules/@hpke/common/esm/src/utils/misc.js
 var isCryptoKeyPair = (x) => typeof x === "object" && x !== null && typeof x.privateKey === "object" && typeof x.publicKey === "object";
 function i2Osp(n, w) {
   if (w <= 0) {
@@ -882,7 +882,7 @@ function xor(a, b) {
   return buf2;
 }
 
-// node_modules/@hpke/common/esm/src/interfaces/dhkemPrimitives.js
+// ../../main/web/node_modules/@hpke/common/esm/src/interfaces/dhkemPrimitives.js
 var KEM_USAGES = ["deriveBits"];
 var LABEL_DKP_PRK = /* @__PURE__ */ new Uint8Array([
   100,
@@ -895,7 +895,7 @@ var LABEL_DKP_PRK = /* @__PURE__ */ new Uint8Array([
 ]);
 var LABEL_SK = /* @__PURE__ */ new Uint8Array([115, 107]);
 
-// node_modules/@hpke/common/esm/src/kems/dhkemPrimitives/ec.js
+// ../../main/web/node_modules/@hpke/common/esm/src/kems/dhkemPrimitives/ec.js
 var EC_P_521_PARAMS = {
   p: (1n << 521n) - 1n,
   b: 0x0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
@@ -904,7 +904,7 @@ var EC_P_521_PARAMS = {
   coordinateSize: 66
 };
 
-// node_modules/@hpke/common/esm/src/xCryptoKey.js
+// ../../main/web/node_modules/@hpke/common/esm/src/xCryptoKey.js
 var XCryptoKey = class {
   constructor(name, key, type, usages = []) {
     Object.defineProperty(this, "key", {
@@ -947,7 +947,7 @@ var XCryptoKey = class {
   }
 };
 
-// node_modules/@hpke/common/esm/src/kems/dhkemPrimitives/xCurve.js
+// ../../main/web/node_modules/@hpke/common/esm/src/kems/dhkemPrimitives/xCurve.js
 var XCurveDhkemPrimitives = class {
   constructor(algName, keySize, curve, hkdf2) {
     Object.defineProperty(this, "_algName", {
@@ -1103,7 +1103,7 @@ var XCurveDhkemPrimitives = class {
   }
 };
 
-// node_modules/@hpke/common/esm/src/utils/noble.js
+// ../../main/web/node_modules/@hpke/common/esm/src/utils/noble.js
 function isBytes(a) {
   return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array";
 }
@@ -1327,7 +1327,7 @@ function oidNist(suffix) {
   };
 }
 
-// node_modules/@hpke/common/esm/src/hash/hash.js
+// ../../main/web/node_modules/@hpke/common/esm/src/hash/hash.js
 function ahash(h) {
   if (typeof h !== "function" || typeof h.create !== "function") {
     throw new Error("Hash must wrapped by utils.createHasher");
@@ -1347,7 +1347,7 @@ function createHasher(hashCons, info = {}) {
   return Object.freeze(hashC);
 }
 
-// node_modules/@hpke/common/esm/src/hash/hmac.js
+// ../../main/web/node_modules/@hpke/common/esm/src/hash/hmac.js
 var _HMAC = class {
   constructor(hash, key) {
     Object.defineProperty(this, "oHash", {
@@ -1449,7 +1449,7 @@ var _HMAC = class {
 var hmac = (hash, key, message) => new _HMAC(hash, key).update(message).digest();
 hmac.create = (hash, key) => new _HMAC(hash, key);
 
-// node_modules/@hpke/common/esm/src/hash/md.js
+// ../../main/web/node_modules/@hpke/common/esm/src/hash/md.js
 function Chi(a, b, c) {
   return a & b ^ ~a & c;
 }
@@ -1613,7 +1613,7 @@ var SHA256_IV = /* @__PURE__ */ Uint32Array.from([
   1541459225
 ]);
 
-// node_modules/@hpke/common/esm/src/hash/u64.js
+// ../../main/web/node_modules/@hpke/common/esm/src/hash/u64.js
 var U32_MASK64 = 0xffffffffn;
 var _32n = 32n;
 function fromBig(n, le = false) {
@@ -1636,7 +1636,7 @@ function split(lst, le = false) {
   return [Ah, Al];
 }
 
-// node_modules/@hpke/common/esm/src/hash/sha2.js
+// ../../main/web/node_modules/@hpke/common/esm/src/hash/sha2.js
 var SHA256_K = /* @__PURE__ */ Uint32Array.from([
   1116352408,
   1899447441,
@@ -1824,7 +1824,7 @@ var sha256 = /* @__PURE__ */ createHasher(
   /* @__PURE__ */ oidNist(1)
 );
 
-// node_modules/@hpke/common/esm/src/hash/sha3.js
+// ../../main/web/node_modules/@hpke/common/esm/src/hash/sha3.js
 var _0n = 0n;
 var _1n = 1n;
 var _2n = 2n;
@@ -1850,7 +1850,7 @@ var IOTAS = split(_SHA3_IOTA, true);
 var SHA3_IOTA_H = IOTAS[0];
 var SHA3_IOTA_L = IOTAS[1];
 
-// node_modules/@hpke/common/esm/src/curve/modular.js
+// ../../main/web/node_modules/@hpke/common/esm/src/curve/modular.js
 function mod(a, b) {
   const result = a % b;
   return result >= N_0 ? result : b + result;
@@ -1864,7 +1864,7 @@ function pow2(x, power, modulo) {
   return res;
 }
 
-// node_modules/@hpke/common/esm/src/curve/curve.js
+// ../../main/web/node_modules/@hpke/common/esm/src/curve/curve.js
 function createKeygen(randomSecretKey, getPublicKey) {
   return function keygen(seed) {
     const secretKey = randomSecretKey(seed);
@@ -1872,7 +1872,7 @@ function createKeygen(randomSecretKey, getPublicKey) {
   };
 }
 
-// node_modules/@hpke/common/esm/src/curve/montgomery.js
+// ../../main/web/node_modules/@hpke/common/esm/src/curve/montgomery.js
 function validateOpts(curve) {
   validateObject(curve, {
     adjustScalarBytes: "function",
@@ -1987,7 +1987,7 @@ function montgomery(curveDef) {
   });
 }
 
-// node_modules/@hpke/chacha20poly1305/esm/src/chacha/utils.js
+// ../../main/web/node_modules/@hpke/chacha20poly1305/esm/src/chacha/utils.js
 function abool(b) {
   if (typeof b !== "boolean")
     throw new Error(`boolean expected, not ${b}`);
@@ -2076,7 +2076,7 @@ function isAligned32(bytes) {
   return bytes.byteOffset % 4 === 0;
 }
 
-// node_modules/@hpke/chacha20poly1305/esm/src/chacha/_arx.js
+// ../../main/web/node_modules/@hpke/chacha20poly1305/esm/src/chacha/_arx.js
 var _utf8ToBytes = (str) => Uint8Array.from(str.split("").map((c) => c.charCodeAt(0)));
 var sigma16 = _utf8ToBytes("expand 16-byte k");
 var sigma32 = _utf8ToBytes("expand 32-byte k");
@@ -2194,7 +2194,7 @@ function createCipher(core, opts) {
   };
 }
 
-// node_modules/@hpke/chacha20poly1305/esm/src/chacha/_poly1305.js
+// ../../main/web/node_modules/@hpke/chacha20poly1305/esm/src/chacha/_poly1305.js
 function u8to16(a, i) {
   return a[i++] & 255 | (a[i++] & 255) << 8;
 }
@@ -2491,7 +2491,7 @@ function wrapConstructorWithKey(hashCons) {
 }
 var poly1305 = /* @__PURE__ */ (() => wrapConstructorWithKey((key) => new Poly1305(key)))();
 
-// node_modules/@hpke/chacha20poly1305/esm/src/chacha/chacha.js
+// ../../main/web/node_modules/@hpke/chacha20poly1305/esm/src/chacha/chacha.js
 function chachaCore(s, k, n, out, cnt, rounds = 20) {
   const y00 = s[0], y01 = s[1], y02 = s[2], y03 = s[3], y04 = k[0], y05 = k[1], y06 = k[2], y07 = k[3], y08 = k[4], y09 = k[5], y10 = k[6], y11 = k[7], y12 = cnt, y13 = n[0], y14 = n[1], y15 = n[2];
   let x00 = y00, x01 = y01, x02 = y02, x03 = y03, x04 = y04, x05 = y05, x06 = y06, x07 = y07, x08 = y08, x09 = y09, x10 = y10, x11 = y11, x12 = y12, x13 = y13, x14 = y14, x15 = y15;
@@ -2636,7 +2636,7 @@ var _poly1305_aead = (xorStream) => (key, nonce, AAD) => {
 };
 var chacha20poly1305 = /* @__PURE__ */ wrapCipher({ blockSize: 64, nonceLength: 12, tagLength: 16 }, _poly1305_aead(chacha20));
 
-// node_modules/@hpke/chacha20poly1305/esm/src/chacha20Poly1305.js
+// ../../main/web/node_modules/@hpke/chacha20poly1305/esm/src/chacha20Poly1305.js
 var Chacha20Poly1305Context = class {
   constructor(key) {
     Object.defineProperty(this, "_key", {
@@ -2698,14 +2698,14 @@ var Chacha20Poly1305 = class {
   }
 };
 
-// node_modules/@hpke/core/esm/src/utils/emitNotSupported.js
+// ../../main/web/node_modules/@hpke/core/esm/src/utils/emitNotSupported.js
 function emitNotSupported() {
   return new Promise((_resolve, reject) => {
     reject(new NotSupportedError("Not supported"));
   });
 }
 
-// node_modules/@hpke/core/esm/src/exporterContext.js
+// ../../main/web/node_modules/@hpke/core/esm/src/exporterContext.js
 var LABEL_SEC = new Uint8Array([115, 101, 99]);
 var ExporterContextImpl = class {
   constructor(api, kdf, exporterSecret) {
@@ -2765,7 +2765,7 @@ var SenderExporterContextImpl = class extends ExporterContextImpl {
   }
 };
 
-// node_modules/@hpke/core/esm/src/encryptionContext.js
+// ../../main/web/node_modules/@hpke/core/esm/src/encryptionContext.js
 var EncryptionContextImpl = class extends ExporterContextImpl {
   constructor(api, kdf, params) {
     super(api, kdf, params.exporterSecret);
@@ -2826,7 +2826,7 @@ var EncryptionContextImpl = class extends ExporterContextImpl {
   }
 };
 
-// node_modules/@hpke/core/esm/src/mutex.js
+// ../../main/web/node_modules/@hpke/core/esm/src/mutex.js
 var __classPrivateFieldGet = function(receiver, state, kind, f) {
   if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a getter");
   if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot read private member from an object whose class did not declare it");
@@ -2856,7 +2856,7 @@ var Mutex = class {
 };
 _Mutex_locked = /* @__PURE__ */ new WeakMap();
 
-// node_modules/@hpke/core/esm/src/recipientContext.js
+// ../../main/web/node_modules/@hpke/core/esm/src/recipientContext.js
 var __classPrivateFieldGet2 = function(receiver, state, kind, f) {
   if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a getter");
   if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot read private member from an object whose class did not declare it");
@@ -2891,7 +2891,7 @@ var RecipientContextImpl = class extends EncryptionContextImpl {
 };
 _RecipientContextImpl_mutex = /* @__PURE__ */ new WeakMap();
 
-// node_modules/@hpke/core/esm/src/senderContext.js
+// ../../main/web/node_modules/@hpke/core/esm/src/senderContext.js
 var __classPrivateFieldGet3 = function(receiver, state, kind, f) {
   if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a getter");
   if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot read private member from an object whose class did not declare it");
@@ -2933,7 +2933,7 @@ var SenderContextImpl = class extends EncryptionContextImpl {
 };
 _SenderContextImpl_mutex = /* @__PURE__ */ new WeakMap();
 
-// node_modules/@hpke/core/esm/src/cipherSuiteNative.js
+// ../../main/web/node_modules/@hpke/core/esm/src/cipherSuiteNative.js
 var LABEL_BASE_NONCE = new Uint8Array([
   98,
   97,
@@ -3206,13 +3206,13 @@ var CipherSuiteNative = class extends NativeAlgorithm {
   }
 };
 
-// node_modules/@hpke/core/esm/src/native.js
+// ../../main/web/node_modules/@hpke/core/esm/src/native.js
 var CipherSuite = class extends CipherSuiteNative {
 };
 var HkdfSha256 = class extends HkdfSha256Native {
 };
 
-// node_modules/@hpke/core/esm/src/kems/dhkemPrimitives/x25519.js
+// ../../main/web/node_modules/@hpke/core/esm/src/kems/dhkemPrimitives/x25519.js
 var PKCS8_ALG_ID_X25519 = new Uint8Array([
   48,
   46,
@@ -3232,7 +3232,7 @@ var PKCS8_ALG_ID_X25519 = new Uint8Array([
   32
 ]);
 
-// node_modules/@hpke/core/esm/src/kems/dhkemPrimitives/x448.js
+// ../../main/web/node_modules/@hpke/core/esm/src/kems/dhkemPrimitives/x448.js
 var PKCS8_ALG_ID_X448 = new Uint8Array([
   48,
   70,
@@ -3252,7 +3252,7 @@ var PKCS8_ALG_ID_X448 = new Uint8Array([
   56
 ]);
 
-// node_modules/mlkem/esm/src/errors.js
+// ../../main/web/node_modules/mlkem/esm/src/errors.js
 var MlKemError = class extends Error {
   constructor(e) {
     let message;
@@ -3268,7 +3268,7 @@ var MlKemError = class extends Error {
   }
 };
 
-// node_modules/mlkem/esm/src/consts.js
+// ../../main/web/node_modules/mlkem/esm/src/consts.js
 var N = 256;
 var Q = 3329;
 var Q_INV = 62209;
@@ -3533,7 +3533,7 @@ var NTT_ZETAS_INV = [
   1441
 ];
 
-// node_modules/mlkem/esm/src/sha3/_u64.js
+// ../../main/web/node_modules/mlkem/esm/src/sha3/_u64.js
 var U32_MASK642 = 0xffffffffn;
 var _32n2 = 32n;
 function fromBig2(n, le = false) {
@@ -3560,7 +3560,7 @@ var rotlSL2 = (h, l, s) => l << s | h >>> 32 - s;
 var rotlBH2 = (h, l, s) => l << s - 32 | h >>> 64 - s;
 var rotlBL2 = (h, l, s) => h << s - 32 | l >>> 64 - s;
 
-// node_modules/mlkem/esm/src/sha3/utils.js
+// ../../main/web/node_modules/mlkem/esm/src/sha3/utils.js
 function isBytes2(a) {
   return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array";
 }
@@ -3640,7 +3640,7 @@ var oidNist2 = (suffix) => ({
   ])
 });
 
-// node_modules/mlkem/esm/src/sha3/sha3.js
+// ../../main/web/node_modules/mlkem/esm/src/sha3/sha3.js
 var _0n2 = 0n;
 var _1n2 = 1n;
 var _2n2 = 2n;
@@ -4119,7 +4119,7 @@ var sha3_2562 = /* @__PURE__ */ genKeccak(
 var genShake = (suffix, blockLen, outputLen, info = {}) => createHasher2((opts = {}) => new Keccak(blockLen, suffix, opts.dkLen === void 0 ? outputLen : opts.dkLen, true), info);
 var shake2562 = /* @__PURE__ */ genShake(31, 136, 32, /* @__PURE__ */ oidNist2(12));
 
-// node_modules/mlkem/esm/_dnt.shims.js
+// ../../main/web/node_modules/mlkem/esm/_dnt.shims.js
 var dntGlobals2 = {};
 var dntGlobalThis2 = createMergeProxy2(globalThis, dntGlobals2);
 function createMergeProxy2(baseObj, extObj) {
@@ -4176,7 +4176,7 @@ function createMergeProxy2(baseObj, extObj) {
   });
 }
 
-// node_modules/mlkem/esm/src/utils.js
+// ../../main/web/node_modules/mlkem/esm/src/utils.js
 function byte(n) {
   return n & 255;
 }
@@ -4226,7 +4226,7 @@ function byteopsLoad32(x, o = 0) {
   return (x[o] | x[o + 1] << 8 | x[o + 2] << 16 | x[o + 3] << 24) >>> 0;
 }
 
-// node_modules/mlkem/esm/src/mlKemBase.js
+// ../../main/web/node_modules/mlkem/esm/src/mlKemBase.js
 var MlKemBase = class {
   /**
    * Creates a new instance of the MlKemBase class.
@@ -5063,7 +5063,7 @@ function nttInverse(r) {
   return r;
 }
 
-// node_modules/mlkem/esm/src/mlKem768.js
+// ../../main/web/node_modules/mlkem/esm/src/mlKem768.js
 var MlKem768 = class extends MlKemBase {
   constructor() {
     super();
@@ -5174,7 +5174,7 @@ var MlKem768 = class extends MlKemBase {
   }
 };
 
-// node_modules/@hpke/dhkem-x25519/esm/src/primitives/x25519.js
+// ../../main/web/node_modules/@hpke/dhkem-x25519/esm/src/primitives/x25519.js
 var _1n3 = 1n;
 var _2n3 = 2n;
 var _3n = 3n;
@@ -5219,7 +5219,7 @@ var x25519 = /* @__PURE__ */ (() => {
   });
 })();
 
-// node_modules/@hpke/dhkem-x25519/esm/src/hkdfSha256.js
+// ../../main/web/node_modules/@hpke/dhkem-x25519/esm/src/hkdfSha256.js
 var HkdfSha2562 = class extends HkdfSha256Native {
   async extract(salt, ikm) {
     await this._setup();
@@ -5235,7 +5235,7 @@ var HkdfSha2562 = class extends HkdfSha256Native {
   }
 };
 
-// node_modules/@hpke/dhkem-x25519/esm/src/dhkemX25519.js
+// ../../main/web/node_modules/@hpke/dhkem-x25519/esm/src/dhkemX25519.js
 var X255192 = class extends XCurveDhkemPrimitives {
   constructor(hkdf2) {
     super("X25519", 32, x25519, hkdf2);
@@ -5249,7 +5249,7 @@ var X255192 = class extends XCurveDhkemPrimitives {
   }
 };
 
-// node_modules/@hpke/hybridkem-x-wing/esm/src/xWing.js
+// ../../main/web/node_modules/@hpke/hybridkem-x-wing/esm/src/xWing.js
 var ALG_NAME = "X-Wing";
 var X25519_BASE = new Uint8Array([
   9,
@@ -7061,6 +7061,20 @@ var Emitter = class {
 };
 
 // sdk/src/messages.ts
+var ROLES = /* @__PURE__ */ new Set(["host", "moderator", "participant", "viewer"]);
+var MODERATION_PERMS = [
+  "publish_audio",
+  "publish_video",
+  "publish_screen",
+  "admit",
+  "mute_others",
+  "remove",
+  "ban",
+  "lock",
+  "end_meeting",
+  "change_roles",
+  "share_invite"
+];
 var isObj = (x) => typeof x === "object" && x !== null && !Array.isArray(x);
 var isStr = (x) => typeof x === "string";
 var isOptStr = (x) => x === void 0 || x === null || typeof x === "string";
@@ -7113,6 +7127,12 @@ function participantInfo(x) {
     },
     tracks
   };
+  const pm = p.permissions;
+  for (const k of MODERATION_PERMS) if (perms[k] === true) pm[k] = true;
+  if (x.role !== void 0 && x.role !== null) {
+    if (!isStr(x.role) || !ROLES.has(x.role)) return null;
+    p.role = x.role;
+  }
   if (isStr(x.name) && x.name !== "") p.name = x.name;
   if (x.e2ee !== void 0 && x.e2ee !== null) {
     const k = x.e2ee;
@@ -7144,7 +7164,11 @@ function checkServerMessage(type, data) {
       if (!isStr(d.room) || !participant || !participants) return null;
       if (!isOptStr(d.resume_secret) || d.resumed !== void 0 && !isBool(d.resumed)) return null;
       if (d.e2ee !== void 0 && !isBool(d.e2ee)) return null;
+      if (d.locked !== void 0 && !isBool(d.locked)) return null;
+      if (d.ends_at !== void 0 && !isNum(d.ends_at)) return null;
       const j = { room: d.room, participant, participants, resumed: d.resumed === true, e2ee: d.e2ee === true };
+      if (d.locked === true) j.locked = true;
+      if (isNum(d.ends_at) && d.ends_at > 0) j.ends_at = d.ends_at;
       if (isStr(d.resume_secret) && d.resume_secret !== "") j.resume_secret = d.resume_secret;
       return { type, data: j };
     }
@@ -7196,6 +7220,17 @@ function checkServerMessage(type, data) {
       return { type, data: isStr(d.reason) && d.reason !== "" ? { reason: d.reason } : {} };
     case "pong":
       return { type, data: { t: isNum(d.t) ? d.t : 0 } };
+    case "role_changed": {
+      const participant = participantInfo(d.participant);
+      if (!participant || !isOptStr(d.by)) return null;
+      return { type, data: { participant, by: isStr(d.by) ? d.by : "" } };
+    }
+    case "lock_changed":
+      if (!isBool(d.locked) || !isOptStr(d.by)) return null;
+      return { type, data: { locked: d.locked, by: isStr(d.by) ? d.by : "" } };
+    case "meeting_ending":
+      if (!isNum(d.ends_at) || !isNum(d.seconds_left)) return null;
+      return { type, data: { ends_at: d.ends_at, seconds_left: d.seconds_left } };
     case "error":
       if (!isStr(d.code)) return null;
       return { type, data: { code: d.code, message: isStr(d.message) ? d.message : "" } };
@@ -8938,6 +8973,8 @@ var Room = class {
   subscriber = null;
   resumeSecret;
   ended = false;
+  _locked = false;
+  _endsAt = 0;
   waiters = [];
   outbox = [];
   localMedia;
@@ -9078,6 +9115,8 @@ var Room = class {
     const resumed = rejoin && j.resumed === true && this.publisher !== null && j.participant.id === this.local.id;
     if (rejoin && !resumed) this.teardownMedia();
     this._name = j.room;
+    this._locked = j.locked === true;
+    this._endsAt = (j.ends_at ?? 0) * 1e3;
     this.resumeSecret = j.resume_secret ?? (resumed ? this.resumeSecret : void 0);
     replaceInPlace(this.local, j.participant);
     if (!this.publisher || !this.subscriber) this.createPCs();
@@ -9253,6 +9292,23 @@ var Room = class {
         }
         this.finish(msg.data.reason ?? "left");
         return;
+      case "role_changed":
+        if (msg.data.participant.id === this.local.id) {
+          replaceInPlace(this.local, msg.data.participant);
+          this.localMedia.syncInfos();
+        } else {
+          this.remoteMedia.upsert(msg.data.participant, true);
+        }
+        this.events.emit("roleChanged", msg.data.participant, msg.data.by ?? "");
+        return;
+      case "lock_changed":
+        this._locked = msg.data.locked;
+        this.events.emit("lockChanged", msg.data.locked, msg.data.by ?? "");
+        return;
+      case "meeting_ending":
+        this._endsAt = msg.data.ends_at * 1e3;
+        this.events.emit("meetingEnding", this._endsAt, msg.data.seconds_left);
+        return;
       case "pong":
         return;
       case "error": {
@@ -9301,6 +9357,40 @@ var Room = class {
   }
   requestUnmute(t) {
     return this.localMedia.requestUnmute(t);
+  }
+  // ------------------------------------------------------------- moderation
+  // Each is decided by the server on this participant's role when it
+  // arrives (docs/access.md). A refusal arrives as an 'error' event
+  // (role_denied, role_rank, permission_denied, unknown_participant);
+  // success as the room's own events (roleChanged, lockChanged,
+  // participantLeft with reason "removed", disconnected "meeting_ended").
+  /** Mutes (or lifts the mute on) another participant's track, as a host: its publisher cannot unmute it. */
+  muteParticipant(participantId, trackId, muted = true) {
+    this.send("mute_track", { participant_id: participantId, track_id: trackId, muted });
+  }
+  /** Takes another participant out of the meeting. */
+  removeParticipant(participantId) {
+    this.send("remove_participant", { participant_id: participantId });
+  }
+  /** Gives another participant a role, at most this participant's own. */
+  setRole(participantId, role) {
+    this.send("set_role", { participant_id: participantId, role });
+  }
+  /** Locks the meeting (nobody new is admitted, whatever their token) or unlocks it. */
+  lockMeeting(locked = true) {
+    this.send("lock_meeting", { locked });
+  }
+  /** Ends the meeting for everyone. */
+  endMeeting() {
+    this.send("end_meeting", {});
+  }
+  /** Whether the meeting is locked. */
+  get locked() {
+    return this._locked;
+  }
+  /** When the meeting's maximum duration ends it (Unix ms), 0 for never. */
+  get endsAt() {
+    return this._endsAt;
   }
   switchDevice(kind, deviceId) {
     return this.localMedia.switchDevice(kind, deviceId);

@@ -7,6 +7,8 @@ export type {
   ReconnectReason,
   TrackInfo,
   ParticipantInfo,
+  Permissions,
+  Role,
   E2EEAnnouncement,
   TransformOptions,
   ConnectOptions,

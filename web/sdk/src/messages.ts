@@ -2,7 +2,7 @@
 // SDK applies to every message the server sends. A message that fails them is
 // logged and ignored; it never throws out of the socket handler.
 
-import type { E2EEAnnouncement, ParticipantInfo, TrackInfo, TrackSource } from './types.js';
+import type { E2EEAnnouncement, ParticipantInfo, Permissions, Role, TrackInfo, TrackSource } from './types.js';
 
 export type PCName = 'publisher' | 'subscriber';
 
@@ -14,7 +14,14 @@ export interface Joined {
   resumed?: boolean;
   /** The room requires end-to-end encryption. */
   e2ee?: boolean;
+  /** The meeting is locked. */
+  locked?: boolean;
+  /** When the meeting's maximum duration ends it, Unix seconds. */
+  ends_at?: number;
 }
+export interface RoleChangedMsg { participant: ParticipantInfo; by?: string }
+export interface LockChangedMsg { locked: boolean; by?: string }
+export interface MeetingEndingMsg { ends_at: number; seconds_left: number }
 export interface ParticipantJoinedMsg { participant: ParticipantInfo }
 export interface ParticipantLeftMsg { participant_id: string; reason: string }
 export interface ParticipantUpdatedMsg { participant: ParticipantInfo }
@@ -50,7 +57,10 @@ export type ServerMessage =
   | { type: 'leave'; data: LeaveMsg }
   | { type: 'pong'; data: PongMsg }
   | { type: 'error'; data: ErrorMsg }
-  | { type: 'e2ee'; data: E2EEMsg };
+  | { type: 'e2ee'; data: E2EEMsg }
+  | { type: 'role_changed'; data: RoleChangedMsg }
+  | { type: 'lock_changed'; data: LockChangedMsg }
+  | { type: 'meeting_ending'; data: MeetingEndingMsg };
 
 /** Client-to-server message types and their payloads. */
 export interface ClientMessages {
@@ -66,7 +76,18 @@ export interface ClientMessages {
   leave: LeaveMsg;
   ping: { t: number };
   e2ee: { to: string; payload: string };
+  mute_track: { participant_id: string; track_id: string; muted: boolean };
+  remove_participant: { participant_id: string };
+  set_role: { participant_id: string; role: Role };
+  lock_meeting: { locked: boolean };
+  end_meeting: Record<string, never>;
 }
+
+const ROLES: ReadonlySet<string> = new Set(['host', 'moderator', 'participant', 'viewer']);
+const MODERATION_PERMS = [
+  'publish_audio', 'publish_video', 'publish_screen', 'admit', 'mute_others', 'remove', 'ban', 'lock',
+  'end_meeting', 'change_roles', 'share_invite',
+] as const;
 
 type Obj = Record<string, unknown>;
 
@@ -124,6 +145,12 @@ function participantInfo(x: unknown): ParticipantInfo | null {
     },
     tracks,
   };
+  const pm: Permissions = p.permissions;
+  for (const k of MODERATION_PERMS) if (perms[k] === true) pm[k] = true;
+  if (x.role !== undefined && x.role !== null) {
+    if (!isStr(x.role) || !ROLES.has(x.role)) return null;
+    p.role = x.role as Role;
+  }
   if (isStr(x.name) && x.name !== '') p.name = x.name;
   if (x.e2ee !== undefined && x.e2ee !== null) {
     const k = x.e2ee;
@@ -162,7 +189,11 @@ export function checkServerMessage(type: string, data: unknown): ServerMessage |
       if (!isStr(d.room) || !participant || !participants) return null;
       if (!isOptStr(d.resume_secret) || (d.resumed !== undefined && !isBool(d.resumed))) return null;
       if (d.e2ee !== undefined && !isBool(d.e2ee)) return null;
+      if (d.locked !== undefined && !isBool(d.locked)) return null;
+      if (d.ends_at !== undefined && !isNum(d.ends_at)) return null;
       const j: Joined = { room: d.room, participant, participants, resumed: d.resumed === true, e2ee: d.e2ee === true };
+      if (d.locked === true) j.locked = true;
+      if (isNum(d.ends_at) && d.ends_at > 0) j.ends_at = d.ends_at;
       if (isStr(d.resume_secret) && d.resume_secret !== '') j.resume_secret = d.resume_secret;
       return { type, data: j };
     }
@@ -214,6 +245,17 @@ export function checkServerMessage(type: string, data: unknown): ServerMessage |
       return { type, data: isStr(d.reason) && d.reason !== '' ? { reason: d.reason } : {} };
     case 'pong':
       return { type, data: { t: isNum(d.t) ? d.t : 0 } };
+    case 'role_changed': {
+      const participant = participantInfo(d.participant);
+      if (!participant || !isOptStr(d.by)) return null;
+      return { type, data: { participant, by: isStr(d.by) ? d.by : '' } };
+    }
+    case 'lock_changed':
+      if (!isBool(d.locked) || !isOptStr(d.by)) return null;
+      return { type, data: { locked: d.locked, by: isStr(d.by) ? d.by : '' } };
+    case 'meeting_ending':
+      if (!isNum(d.ends_at) || !isNum(d.seconds_left)) return null;
+      return { type, data: { ends_at: d.ends_at, seconds_left: d.seconds_left } };
     case 'error':
       if (!isStr(d.code)) return null;
       return { type, data: { code: d.code, message: isStr(d.message) ? d.message : '' } };

@@ -26,6 +26,7 @@ import type {
   LocalTrack,
   ParticipantInfo,
   RemoteTrack,
+  Role,
   RoomEvents,
   TrackInfo,
   TrackSource,
@@ -59,6 +60,8 @@ export class Room {
   private subscriber: Subscriber | null = null;
   private resumeSecret: string | undefined;
   private ended = false;
+  private _locked = false;
+  private _endsAt = 0;
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private outbox: Outgoing[] = [];
   private readonly localMedia: LocalMedia;
@@ -217,6 +220,8 @@ export class Room {
     const resumed = rejoin && j.resumed === true && this.publisher !== null && j.participant.id === this.local.id;
     if (rejoin && !resumed) this.teardownMedia();
     this._name = j.room;
+    this._locked = j.locked === true;
+    this._endsAt = (j.ends_at ?? 0) * 1000;
     this.resumeSecret = j.resume_secret ?? (resumed ? this.resumeSecret : undefined);
     replaceInPlace(this.local, j.participant);
     if (!this.publisher || !this.subscriber) this.createPCs();
@@ -406,6 +411,23 @@ export class Room {
         }
         this.finish(msg.data.reason ?? 'left');
         return;
+      case 'role_changed':
+        if (msg.data.participant.id === this.local.id) {
+          replaceInPlace(this.local, msg.data.participant);
+          this.localMedia.syncInfos();
+        } else {
+          this.remoteMedia.upsert(msg.data.participant, true);
+        }
+        this.events.emit('roleChanged', msg.data.participant, msg.data.by ?? '');
+        return;
+      case 'lock_changed':
+        this._locked = msg.data.locked;
+        this.events.emit('lockChanged', msg.data.locked, msg.data.by ?? '');
+        return;
+      case 'meeting_ending':
+        this._endsAt = msg.data.ends_at * 1000;
+        this.events.emit('meetingEnding', this._endsAt, msg.data.seconds_left);
+        return;
       case 'pong':
         return;
       case 'error': {
@@ -466,6 +488,48 @@ export class Room {
 
   requestUnmute(t: LocalTrack): Promise<void> {
     return this.localMedia.requestUnmute(t);
+  }
+
+  // ------------------------------------------------------------- moderation
+  // Each is decided by the server on this participant's role when it
+  // arrives (docs/access.md). A refusal arrives as an 'error' event
+  // (role_denied, role_rank, permission_denied, unknown_participant);
+  // success as the room's own events (roleChanged, lockChanged,
+  // participantLeft with reason "removed", disconnected "meeting_ended").
+
+  /** Mutes (or lifts the mute on) another participant's track, as a host: its publisher cannot unmute it. */
+  muteParticipant(participantId: string, trackId: string, muted = true): void {
+    this.send('mute_track', { participant_id: participantId, track_id: trackId, muted });
+  }
+
+  /** Takes another participant out of the meeting. */
+  removeParticipant(participantId: string): void {
+    this.send('remove_participant', { participant_id: participantId });
+  }
+
+  /** Gives another participant a role, at most this participant's own. */
+  setRole(participantId: string, role: Role): void {
+    this.send('set_role', { participant_id: participantId, role });
+  }
+
+  /** Locks the meeting (nobody new is admitted, whatever their token) or unlocks it. */
+  lockMeeting(locked = true): void {
+    this.send('lock_meeting', { locked });
+  }
+
+  /** Ends the meeting for everyone. */
+  endMeeting(): void {
+    this.send('end_meeting', {});
+  }
+
+  /** Whether the meeting is locked. */
+  get locked(): boolean {
+    return this._locked;
+  }
+
+  /** When the meeting's maximum duration ends it (Unix ms), 0 for never. */
+  get endsAt(): number {
+    return this._endsAt;
   }
 
   switchDevice(kind: 'audioinput' | 'videoinput', deviceId: string): Promise<void> {

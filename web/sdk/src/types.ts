@@ -26,12 +26,34 @@ export interface E2EEAnnouncement {
   signature: string;
 }
 
+export type Role = 'host' | 'moderator' | 'participant' | 'viewer';
+
+/** What a participant may do: its role's permissions narrowed by its token (docs/access.md). The moderation flags are present when true. */
+export interface Permissions {
+  publish: boolean;
+  subscribe: boolean;
+  publish_data: boolean;
+  publish_audio?: boolean;
+  publish_video?: boolean;
+  publish_screen?: boolean;
+  admit?: boolean;
+  mute_others?: boolean;
+  remove?: boolean;
+  ban?: boolean;
+  lock?: boolean;
+  end_meeting?: boolean;
+  change_roles?: boolean;
+  share_invite?: boolean;
+}
+
 export interface ParticipantInfo {
   id: string;
   identity: string;
   name?: string;
   joined_at: number;
-  permissions: { publish: boolean; subscribe: boolean; publish_data: boolean };
+  /** host, moderator, participant or viewer (docs/access.md) */
+  role?: Role;
+  permissions: Permissions;
   tracks: TrackInfo[];
   /** In a room that requires end-to-end encryption: the participant's announced keys. */
   e2ee?: E2EEAnnouncement;
@@ -125,4 +147,10 @@ export interface RoomEvents {
   error: (code: string, message: string) => void;
   /** the end-to-end encryption state changed: the safety code, a participant's status, the room's mode */
   e2eeChanged: () => void;
+  /** a participant (room.local too) has a new role and permissions, already in force; by: who changed it ('' the room's owner) */
+  roleChanged: (p: ParticipantInfo, by: string) => void;
+  /** the meeting was locked (nobody new gets in) or unlocked; by: who ('' the room's owner) */
+  lockChanged: (locked: boolean, by: string) => void;
+  /** the meeting's maximum duration ends it at endsAt (Unix ms), secondsLeft from now */
+  meetingEnding: (endsAt: number, secondsLeft: number) => void;
 }
