@@ -1,4 +1,4 @@
-// ../../main/web/node_modules/@hpke/common/esm/src/errors.js
+// node_modules/@hpke/common/esm/src/errors.js
 var HpkeError = class extends Error {
   constructor(e) {
     let message;
@@ -36,7 +36,7 @@ var DeriveKeyPairError = class extends HpkeError {
 var NotSupportedError = class extends HpkeError {
 };
 
-// ../../main/web/node_modules/@hpke/common/esm/_dnt.shims.js
+// node_modules/@hpke/common/esm/_dnt.shims.js
 var dntGlobals = {};
 var dntGlobalThis = createMergeProxy(globalThis, dntGlobals);
 function createMergeProxy(baseObj, extObj) {
@@ -93,7 +93,7 @@ function createMergeProxy(baseObj, extObj) {
   });
 }
 
-// ../../main/web/node_modules/@hpke/common/esm/src/algorithm.js
+// node_modules/@hpke/common/esm/src/algorithm.js
 async function loadSubtleCrypto() {
   if (dntGlobalThis !== void 0 && globalThis.crypto !== void 0) {
     return globalThis.crypto.subtle;
@@ -122,7 +122,7 @@ var NativeAlgorithm = class {
   }
 };
 
-// ../../main/web/node_modules/@hpke/common/esm/src/identifiers.js
+// node_modules/@hpke/common/esm/src/identifiers.js
 var Mode = {
   Base: 0,
   Psk: 1,
@@ -162,7 +162,7 @@ var AeadId = {
   ExportOnly: 65535
 };
 
-// ../../main/web/node_modules/@hpke/common/esm/src/consts.js
+// node_modules/@hpke/common/esm/src/consts.js
 var INPUT_LENGTH_LIMIT = 8192;
 var INFO_LENGTH_LIMIT = 268435456;
 var MINIMUM_PSK_LENGTH = 32;
@@ -171,7 +171,7 @@ var N_0 = 0n;
 var N_1 = 1n;
 var N_2 = 2n;
 
-// ../../main/web/node_modules/@hpke/common/esm/src/kdfs/hkdf.js
+// node_modules/@hpke/common/esm/src/kdfs/hkdf.js
 var HPKE_VERSION = /* @__PURE__ */ new Uint8Array([
   72,
   80,
@@ -341,7 +341,7 @@ var HkdfSha256Native = class extends HkdfNative {
   }
 };
 
-// ../../main/web/node_modules/@hpke/common/esm/src/utils/misc.js
+// node_modules/@hpke/common/esm/src/utils/misc.js
 var isCryptoKeyPair = (x) => typeof x === "object" && x !== null && typeof x.privateKey === "object" && typeof x.publicKey === "object";
 function i2Osp(n, w) {
   if (w <= 0) {
@@ -394,7 +394,7 @@ function xor(a, b) {
   return buf2;
 }
 
-// ../../main/web/node_modules/@hpke/common/esm/src/interfaces/dhkemPrimitives.js
+// node_modules/@hpke/common/esm/src/interfaces/dhkemPrimitives.js
 var KEM_USAGES = ["deriveBits"];
 var LABEL_DKP_PRK = /* @__PURE__ */ new Uint8Array([
   100,
@@ -407,7 +407,7 @@ var LABEL_DKP_PRK = /* @__PURE__ */ new Uint8Array([
 ]);
 var LABEL_SK = /* @__PURE__ */ new Uint8Array([115, 107]);
 
-// ../../main/web/node_modules/@hpke/common/esm/src/kems/dhkemPrimitives/ec.js
+// node_modules/@hpke/common/esm/src/kems/dhkemPrimitives/ec.js
 var EC_P_521_PARAMS = {
   p: (1n << 521n) - 1n,
   b: 0x0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
@@ -416,7 +416,7 @@ var EC_P_521_PARAMS = {
   coordinateSize: 66
 };
 
-// ../../main/web/node_modules/@hpke/common/esm/src/xCryptoKey.js
+// node_modules/@hpke/common/esm/src/xCryptoKey.js
 var XCryptoKey = class {
   constructor(name, key, type, usages = []) {
     Object.defineProperty(this, "key", {
@@ -459,7 +459,7 @@ var XCryptoKey = class {
   }
 };
 
-// ../../main/web/node_modules/@hpke/common/esm/src/kems/dhkemPrimitives/xCurve.js
+// node_modules/@hpke/common/esm/src/kems/dhkemPrimitives/xCurve.js
 var XCurveDhkemPrimitives = class {
   constructor(algName, keySize, curve, hkdf) {
     Object.defineProperty(this, "_algName", {
@@ -615,7 +615,7 @@ var XCurveDhkemPrimitives = class {
   }
 };
 
-// ../../main/web/node_modules/@hpke/common/esm/src/utils/noble.js
+// node_modules/@hpke/common/esm/src/utils/noble.js
 function isBytes(a) {
   return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array";
 }
@@ -839,7 +839,7 @@ function oidNist(suffix) {
   };
 }
 
-// ../../main/web/node_modules/@hpke/common/esm/src/hash/hash.js
+// node_modules/@hpke/common/esm/src/hash/hash.js
 function ahash(h) {
   if (typeof h !== "function" || typeof h.create !== "function") {
     throw new Error("Hash must wrapped by utils.createHasher");
@@ -859,7 +859,7 @@ function createHasher(hashCons, info = {}) {
   return Object.freeze(hashC);
 }
 
-// ../../main/web/node_modules/@hpke/common/esm/src/hash/hmac.js
+// node_modules/@hpke/common/esm/src/hash/hmac.js
 var _HMAC = class {
   constructor(hash, key) {
     Object.defineProperty(this, "oHash", {
@@ -961,7 +961,7 @@ var _HMAC = class {
 var hmac = (hash, key, message) => new _HMAC(hash, key).update(message).digest();
 hmac.create = (hash, key) => new _HMAC(hash, key);
 
-// ../../main/web/node_modules/@hpke/common/esm/src/hash/md.js
+// node_modules/@hpke/common/esm/src/hash/md.js
 function Chi(a, b, c) {
   return a & b ^ ~a & c;
 }
@@ -1125,7 +1125,7 @@ var SHA256_IV = /* @__PURE__ */ Uint32Array.from([
   1541459225
 ]);
 
-// ../../main/web/node_modules/@hpke/common/esm/src/hash/u64.js
+// node_modules/@hpke/common/esm/src/hash/u64.js
 var U32_MASK64 = 0xffffffffn;
 var _32n = 32n;
 function fromBig(n, le = false) {
@@ -1148,7 +1148,7 @@ function split(lst, le = false) {
   return [Ah, Al];
 }
 
-// ../../main/web/node_modules/@hpke/common/esm/src/hash/sha2.js
+// node_modules/@hpke/common/esm/src/hash/sha2.js
 var SHA256_K = /* @__PURE__ */ Uint32Array.from([
   1116352408,
   1899447441,
@@ -1336,7 +1336,7 @@ var sha256 = /* @__PURE__ */ createHasher(
   /* @__PURE__ */ oidNist(1)
 );
 
-// ../../main/web/node_modules/@hpke/common/esm/src/hash/sha3.js
+// node_modules/@hpke/common/esm/src/hash/sha3.js
 var _0n = 0n;
 var _1n = 1n;
 var _2n = 2n;
@@ -1362,7 +1362,7 @@ var IOTAS = split(_SHA3_IOTA, true);
 var SHA3_IOTA_H = IOTAS[0];
 var SHA3_IOTA_L = IOTAS[1];
 
-// ../../main/web/node_modules/@hpke/common/esm/src/curve/modular.js
+// node_modules/@hpke/common/esm/src/curve/modular.js
 function mod(a, b) {
   const result = a % b;
   return result >= N_0 ? result : b + result;
@@ -1376,7 +1376,7 @@ function pow2(x, power, modulo) {
   return res;
 }
 
-// ../../main/web/node_modules/@hpke/common/esm/src/curve/curve.js
+// node_modules/@hpke/common/esm/src/curve/curve.js
 function createKeygen(randomSecretKey, getPublicKey) {
   return function keygen(seed) {
     const secretKey = randomSecretKey(seed);
@@ -1384,7 +1384,7 @@ function createKeygen(randomSecretKey, getPublicKey) {
   };
 }
 
-// ../../main/web/node_modules/@hpke/common/esm/src/curve/montgomery.js
+// node_modules/@hpke/common/esm/src/curve/montgomery.js
 function validateOpts(curve) {
   validateObject(curve, {
     adjustScalarBytes: "function",
@@ -1499,7 +1499,7 @@ function montgomery(curveDef) {
   });
 }
 
-// ../../main/web/node_modules/@hpke/chacha20poly1305/esm/src/chacha/utils.js
+// node_modules/@hpke/chacha20poly1305/esm/src/chacha/utils.js
 function abool(b) {
   if (typeof b !== "boolean")
     throw new Error(`boolean expected, not ${b}`);
@@ -1588,7 +1588,7 @@ function isAligned32(bytes) {
   return bytes.byteOffset % 4 === 0;
 }
 
-// ../../main/web/node_modules/@hpke/chacha20poly1305/esm/src/chacha/_arx.js
+// node_modules/@hpke/chacha20poly1305/esm/src/chacha/_arx.js
 var _utf8ToBytes = (str) => Uint8Array.from(str.split("").map((c) => c.charCodeAt(0)));
 var sigma16 = _utf8ToBytes("expand 16-byte k");
 var sigma32 = _utf8ToBytes("expand 32-byte k");
@@ -1706,7 +1706,7 @@ function createCipher(core, opts) {
   };
 }
 
-// ../../main/web/node_modules/@hpke/chacha20poly1305/esm/src/chacha/_poly1305.js
+// node_modules/@hpke/chacha20poly1305/esm/src/chacha/_poly1305.js
 function u8to16(a, i) {
   return a[i++] & 255 | (a[i++] & 255) << 8;
 }
@@ -2003,7 +2003,7 @@ function wrapConstructorWithKey(hashCons) {
 }
 var poly1305 = /* @__PURE__ */ (() => wrapConstructorWithKey((key) => new Poly1305(key)))();
 
-// ../../main/web/node_modules/@hpke/chacha20poly1305/esm/src/chacha/chacha.js
+// node_modules/@hpke/chacha20poly1305/esm/src/chacha/chacha.js
 function chachaCore(s, k, n, out, cnt, rounds = 20) {
   const y00 = s[0], y01 = s[1], y02 = s[2], y03 = s[3], y04 = k[0], y05 = k[1], y06 = k[2], y07 = k[3], y08 = k[4], y09 = k[5], y10 = k[6], y11 = k[7], y12 = cnt, y13 = n[0], y14 = n[1], y15 = n[2];
   let x00 = y00, x01 = y01, x02 = y02, x03 = y03, x04 = y04, x05 = y05, x06 = y06, x07 = y07, x08 = y08, x09 = y09, x10 = y10, x11 = y11, x12 = y12, x13 = y13, x14 = y14, x15 = y15;
@@ -2148,7 +2148,7 @@ var _poly1305_aead = (xorStream) => (key, nonce, AAD) => {
 };
 var chacha20poly1305 = /* @__PURE__ */ wrapCipher({ blockSize: 64, nonceLength: 12, tagLength: 16 }, _poly1305_aead(chacha20));
 
-// ../../main/web/node_modules/@hpke/chacha20poly1305/esm/src/chacha20Poly1305.js
+// node_modules/@hpke/chacha20poly1305/esm/src/chacha20Poly1305.js
 var Chacha20Poly1305Context = class {
   constructor(key) {
     Object.defineProperty(this, "_key", {
@@ -2210,14 +2210,14 @@ var Chacha20Poly1305 = class {
   }
 };
 
-// ../../main/web/node_modules/@hpke/core/esm/src/utils/emitNotSupported.js
+// node_modules/@hpke/core/esm/src/utils/emitNotSupported.js
 function emitNotSupported() {
   return new Promise((_resolve, reject) => {
     reject(new NotSupportedError("Not supported"));
   });
 }
 
-// ../../main/web/node_modules/@hpke/core/esm/src/exporterContext.js
+// node_modules/@hpke/core/esm/src/exporterContext.js
 var LABEL_SEC = new Uint8Array([115, 101, 99]);
 var ExporterContextImpl = class {
   constructor(api, kdf, exporterSecret) {
@@ -2277,7 +2277,7 @@ var SenderExporterContextImpl = class extends ExporterContextImpl {
   }
 };
 
-// ../../main/web/node_modules/@hpke/core/esm/src/encryptionContext.js
+// node_modules/@hpke/core/esm/src/encryptionContext.js
 var EncryptionContextImpl = class extends ExporterContextImpl {
   constructor(api, kdf, params) {
     super(api, kdf, params.exporterSecret);
@@ -2338,7 +2338,7 @@ var EncryptionContextImpl = class extends ExporterContextImpl {
   }
 };
 
-// ../../main/web/node_modules/@hpke/core/esm/src/mutex.js
+// node_modules/@hpke/core/esm/src/mutex.js
 var __classPrivateFieldGet = function(receiver, state, kind, f) {
   if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a getter");
   if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot read private member from an object whose class did not declare it");
@@ -2368,7 +2368,7 @@ var Mutex = class {
 };
 _Mutex_locked = /* @__PURE__ */ new WeakMap();
 
-// ../../main/web/node_modules/@hpke/core/esm/src/recipientContext.js
+// node_modules/@hpke/core/esm/src/recipientContext.js
 var __classPrivateFieldGet2 = function(receiver, state, kind, f) {
   if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a getter");
   if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot read private member from an object whose class did not declare it");
@@ -2403,7 +2403,7 @@ var RecipientContextImpl = class extends EncryptionContextImpl {
 };
 _RecipientContextImpl_mutex = /* @__PURE__ */ new WeakMap();
 
-// ../../main/web/node_modules/@hpke/core/esm/src/senderContext.js
+// node_modules/@hpke/core/esm/src/senderContext.js
 var __classPrivateFieldGet3 = function(receiver, state, kind, f) {
   if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a getter");
   if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot read private member from an object whose class did not declare it");
@@ -2445,7 +2445,7 @@ var SenderContextImpl = class extends EncryptionContextImpl {
 };
 _SenderContextImpl_mutex = /* @__PURE__ */ new WeakMap();
 
-// ../../main/web/node_modules/@hpke/core/esm/src/cipherSuiteNative.js
+// node_modules/@hpke/core/esm/src/cipherSuiteNative.js
 var LABEL_BASE_NONCE = new Uint8Array([
   98,
   97,
@@ -2718,13 +2718,13 @@ var CipherSuiteNative = class extends NativeAlgorithm {
   }
 };
 
-// ../../main/web/node_modules/@hpke/core/esm/src/native.js
+// node_modules/@hpke/core/esm/src/native.js
 var CipherSuite = class extends CipherSuiteNative {
 };
 var HkdfSha256 = class extends HkdfSha256Native {
 };
 
-// ../../main/web/node_modules/@hpke/core/esm/src/kems/dhkemPrimitives/x25519.js
+// node_modules/@hpke/core/esm/src/kems/dhkemPrimitives/x25519.js
 var PKCS8_ALG_ID_X25519 = new Uint8Array([
   48,
   46,
@@ -2744,7 +2744,7 @@ var PKCS8_ALG_ID_X25519 = new Uint8Array([
   32
 ]);
 
-// ../../main/web/node_modules/@hpke/core/esm/src/kems/dhkemPrimitives/x448.js
+// node_modules/@hpke/core/esm/src/kems/dhkemPrimitives/x448.js
 var PKCS8_ALG_ID_X448 = new Uint8Array([
   48,
   70,
@@ -2764,7 +2764,7 @@ var PKCS8_ALG_ID_X448 = new Uint8Array([
   56
 ]);
 
-// ../../main/web/node_modules/mlkem/esm/src/errors.js
+// node_modules/mlkem/esm/src/errors.js
 var MlKemError = class extends Error {
   constructor(e) {
     let message;
@@ -2780,7 +2780,7 @@ var MlKemError = class extends Error {
   }
 };
 
-// ../../main/web/node_modules/mlkem/esm/src/consts.js
+// node_modules/mlkem/esm/src/consts.js
 var N = 256;
 var Q = 3329;
 var Q_INV = 62209;
@@ -3045,7 +3045,7 @@ var NTT_ZETAS_INV = [
   1441
 ];
 
-// ../../main/web/node_modules/mlkem/esm/src/sha3/_u64.js
+// node_modules/mlkem/esm/src/sha3/_u64.js
 var U32_MASK642 = 0xffffffffn;
 var _32n2 = 32n;
 function fromBig2(n, le = false) {
@@ -3072,7 +3072,7 @@ var rotlSL2 = (h, l, s) => l << s | h >>> 32 - s;
 var rotlBH2 = (h, l, s) => l << s - 32 | h >>> 64 - s;
 var rotlBL2 = (h, l, s) => h << s - 32 | l >>> 64 - s;
 
-// ../../main/web/node_modules/mlkem/esm/src/sha3/utils.js
+// node_modules/mlkem/esm/src/sha3/utils.js
 function isBytes2(a) {
   return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array";
 }
@@ -3152,7 +3152,7 @@ var oidNist2 = (suffix) => ({
   ])
 });
 
-// ../../main/web/node_modules/mlkem/esm/src/sha3/sha3.js
+// node_modules/mlkem/esm/src/sha3/sha3.js
 var _0n2 = 0n;
 var _1n2 = 1n;
 var _2n2 = 2n;
@@ -3631,7 +3631,7 @@ var sha3_2562 = /* @__PURE__ */ genKeccak(
 var genShake = (suffix, blockLen, outputLen, info = {}) => createHasher2((opts = {}) => new Keccak(blockLen, suffix, opts.dkLen === void 0 ? outputLen : opts.dkLen, true), info);
 var shake2562 = /* @__PURE__ */ genShake(31, 136, 32, /* @__PURE__ */ oidNist2(12));
 
-// ../../main/web/node_modules/mlkem/esm/_dnt.shims.js
+// node_modules/mlkem/esm/_dnt.shims.js
 var dntGlobals2 = {};
 var dntGlobalThis2 = createMergeProxy2(globalThis, dntGlobals2);
 function createMergeProxy2(baseObj, extObj) {
@@ -3688,7 +3688,7 @@ function createMergeProxy2(baseObj, extObj) {
   });
 }
 
-// ../../main/web/node_modules/mlkem/esm/src/utils.js
+// node_modules/mlkem/esm/src/utils.js
 function byte(n) {
   return n & 255;
 }
@@ -3738,7 +3738,7 @@ function byteopsLoad32(x, o = 0) {
   return (x[o] | x[o + 1] << 8 | x[o + 2] << 16 | x[o + 3] << 24) >>> 0;
 }
 
-// ../../main/web/node_modules/mlkem/esm/src/mlKemBase.js
+// node_modules/mlkem/esm/src/mlKemBase.js
 var MlKemBase = class {
   /**
    * Creates a new instance of the MlKemBase class.
@@ -4575,7 +4575,7 @@ function nttInverse(r) {
   return r;
 }
 
-// ../../main/web/node_modules/mlkem/esm/src/mlKem768.js
+// node_modules/mlkem/esm/src/mlKem768.js
 var MlKem768 = class extends MlKemBase {
   constructor() {
     super();
@@ -4686,7 +4686,7 @@ var MlKem768 = class extends MlKemBase {
   }
 };
 
-// ../../main/web/node_modules/@hpke/dhkem-x25519/esm/src/primitives/x25519.js
+// node_modules/@hpke/dhkem-x25519/esm/src/primitives/x25519.js
 var _1n3 = 1n;
 var _2n3 = 2n;
 var _3n = 3n;
@@ -4731,7 +4731,7 @@ var x25519 = /* @__PURE__ */ (() => {
   });
 })();
 
-// ../../main/web/node_modules/@hpke/dhkem-x25519/esm/src/hkdfSha256.js
+// node_modules/@hpke/dhkem-x25519/esm/src/hkdfSha256.js
 var HkdfSha2562 = class extends HkdfSha256Native {
   async extract(salt, ikm) {
     await this._setup();
@@ -4747,7 +4747,7 @@ var HkdfSha2562 = class extends HkdfSha256Native {
   }
 };
 
-// ../../main/web/node_modules/@hpke/dhkem-x25519/esm/src/dhkemX25519.js
+// node_modules/@hpke/dhkem-x25519/esm/src/dhkemX25519.js
 var X255192 = class extends XCurveDhkemPrimitives {
   constructor(hkdf) {
     super("X25519", 32, x25519, hkdf);
@@ -4761,7 +4761,7 @@ var X255192 = class extends XCurveDhkemPrimitives {
   }
 };
 
-// ../../main/web/node_modules/@hpke/hybridkem-x-wing/esm/src/xWing.js
+// node_modules/@hpke/hybridkem-x-wing/esm/src/xWing.js
 var ALG_NAME = "X-Wing";
 var X25519_BASE = new Uint8Array([
   9,
