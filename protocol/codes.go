@@ -108,6 +108,15 @@ const (
 	// the REST API only. A revoked token is token_revoked.
 	CodeBanned      = "banned"
 	CodeBanNotFound = "ban_not_found"
+	// Meeting invites (docs/access.md, "Invites"): invite_required on
+	// both surfaces, the others on the REST API only.
+	CodeInviteRequired        = "invite_required"          // 403: the room admits host and invite tokens only
+	CodeInviteLinkInvalid     = "invite_link_invalid"      // 400: not an invite link this server signed, or unknown here
+	CodeInviteExpired         = "invite_expired"           // 410: the invite's expiry has passed
+	CodeInviteUsedUp          = "invite_used_up"           // 410: the invite was used as many times as it may be
+	CodeInviteRevoked         = "invite_revoked"           // 410: the invite was revoked
+	CodeInviteEmailDomain     = "invite_email_domain"      // 403: the email given is not at the invite's domain
+	CodeTooManyMeetingInvites = "too_many_meeting_invites" // 409: the room has as many open invites as it may
 )
 
 // Surface says where a code can appear.
@@ -217,6 +226,13 @@ func Codes() []CodeSpec {
 		{CodeEmailDomain, http.StatusForbidden, REST, "the email's domain is not one the policy's `allowed_email_domains` lists"},
 		{CodeBanned, http.StatusForbidden, both, "the identity is banned from the room (until the ban ends, or for the room's life)"},
 		{CodeBanNotFound, http.StatusNotFound, REST, "no ban of that identity in the room"},
+		{CodeInviteRequired, http.StatusForbidden, both, "the room requires an invite: it admits its owner's host tokens and the guest tokens of its invites only"},
+		{CodeInviteLinkInvalid, http.StatusBadRequest, REST, "the meeting invite is not a link this server signed, or it is unknown here"},
+		{CodeInviteExpired, http.StatusGone, REST, "the meeting invite has expired"},
+		{CodeInviteUsedUp, http.StatusGone, REST, "the meeting invite was used as many times as it may be"},
+		{CodeInviteRevoked, http.StatusGone, REST, "the meeting invite was revoked"},
+		{CodeInviteEmailDomain, http.StatusForbidden, REST, "the email given is not at the domain the meeting invite is restricted to"},
+		{CodeTooManyMeetingInvites, http.StatusConflict, REST, "the room has 100 invites that are neither revoked, used up nor expired: revoke some first"},
 	}
 }
 

@@ -29,6 +29,11 @@ type UserLookup interface {
 // and makes an owner token the account's.
 func (v *Verifier) checkOwner(ctx context.Context, c *token.Claims, kid string) error {
 	serverKey := v.ServerKeyID != "" && kid == v.ServerKeyID
+	if c.Invite != "" && (c.Owner == "" || token.ValidateIdentity(c.Invite) != nil) {
+		// The invite claim is the server's, on guest tokens it signs for
+		// an account (checked below like the owner claim): never alone.
+		return tokenErr(CodeOwner, "the invite claim is accepted only with the owner claim, in tokens the server signs itself")
+	}
 	switch {
 	case c.Owner == "" && !serverKey:
 		return nil

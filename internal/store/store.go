@@ -56,6 +56,9 @@ type Room struct {
 	CreatedAt time.Time
 	// E2EE is "required" or "off"; "" is stored as "off".
 	E2EE string
+	// InviteOnly: the room admits its owner's host tokens and its
+	// invites' guest tokens only (docs/access.md, "Invites").
+	InviteOnly bool
 }
 
 // Store persists API keys, rooms and accounts. Implementations are safe
