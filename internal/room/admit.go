@@ -31,6 +31,9 @@ const (
 	ActionSetRole    // give a participant another role
 	ActionLock       // lock or unlock the meeting
 	ActionEndMeeting // end the meeting for everyone
+	// ActionShareInvite: create an invite link giving Request.NewRole
+	// (viewer or participant).
+	ActionShareInvite
 )
 
 var actionNames = [...]string{
@@ -39,6 +42,7 @@ var actionNames = [...]string{
 	ActionManageAccess: "manage_access",
 	ActionPublish:      "publish", ActionSendData: "send_data", ActionMuteOther: "mute_other",
 	ActionRemove: "remove", ActionSetRole: "set_role", ActionLock: "lock", ActionEndMeeting: "end_meeting",
+	ActionShareInvite: "share_invite",
 }
 
 func (a Action) String() string {
@@ -145,6 +149,8 @@ type roomState struct {
 	banned bool
 	// locked: a host locked the meeting; nobody new gets in.
 	locked bool
+	// inviteOnly: the room admits host tokens and invite tokens only.
+	inviteOnly bool
 	// role is the role the room last gave the identity, if any: it
 	// replaces the one its token's grants give.
 	role Role
@@ -177,10 +183,11 @@ func decide(req Request, st roomState) Decision {
 			return refuse(ErrPermissionDenied)
 		}
 		switch {
-		case !st.exists && req.Action == ActionJoin && st.autoCreate && !d.Key.Account():
+		case !st.exists && req.Action == ActionJoin && st.autoCreate && !d.Key.Account() && c.Invite == "":
 			// Join creates it, owned by this key. An account's rooms are
 			// made by /v1/meetings only: a host token still valid after
-			// its meeting ended must not bring the meeting back.
+			// its meeting ended must not bring the meeting back; nor does
+			// a guest's token of an invite.
 		case !st.exists, st.closed:
 			return refuse(ErrRoomNotFound)
 		case st.owner != d.Key:
@@ -191,6 +198,13 @@ func decide(req Request, st roomState) Decision {
 			// Whatever the token: a lock admits nobody new. A resume is
 			// the same participant coming back, not someone new.
 			return refuse(ErrMeetingLocked)
+		case st.inviteOnly && !c.Grants.RoomAdmin && c.Invite == "":
+			// The owner's host tokens (the issuer is the owner, checked
+			// above) and its invites' guest tokens only; the verifier
+			// accepts the invite claim from the server's key alone. A
+			// resume is refused too: a token that could not join cannot
+			// have a session to take over.
+			return refuse(ErrInviteRequired)
 		case req.Action == ActionResume:
 			if !st.identityIn {
 				return refuse(ErrUnknownParticipant)
@@ -349,6 +363,7 @@ func (r *Room) stateLocked(st *roomState, c *token.Claims) {
 	st.count, st.max = len(r.participants), r.spec.MaxParticipants
 	st.e2ee = r.spec.E2EE == E2EERequired
 	st.locked = r.locked
+	st.inviteOnly = r.spec.InviteOnly
 	if c != nil {
 		_, st.identityIn = r.identities[Identity(c.Subject)]
 		st.banned = r.manager.banned(r.spec.Owner, r.spec.Name, Identity(c.Subject), r.createdAt)

@@ -66,6 +66,10 @@ type Spec struct {
 	// (0: none), warning everyone before (duration.go). Config.MaxDuration
 	// bounds it.
 	MaxDuration time.Duration
+	// InviteOnly: the room admits its owner's host tokens (roomAdmin)
+	// and the guest tokens of its invites only (docs/access.md,
+	// "Invites"); any other join is refused with invite_required.
+	InviteOnly bool
 }
 
 // Info is a room's public state, as the REST API serves it.
@@ -81,7 +85,9 @@ type Info struct {
 	// MaxDuration (seconds, 0: none) and EndsAt: when the meeting ends.
 	MaxDuration int64      `json:"max_duration"`
 	EndsAt      *time.Time `json:"ends_at,omitempty"`
-	Owner       KeyID      `json:"-"`
+	// InviteOnly: joins need a host token or an invite's guest token.
+	InviteOnly bool  `json:"invite_only"`
+	Owner      KeyID `json:"-"`
 }
 
 // Config configures a Manager. Zero limits take config.Default's values.

@@ -37,11 +37,11 @@ func (a Actor) name() string {
 
 // inRoom reports whether a is an action inside a room, decided on the
 // actor's role rather than on a token.
-func (a Action) inRoom() bool { return a >= ActionPublish && a <= ActionEndMeeting }
+func (a Action) inRoom() bool { return a >= ActionPublish && a <= ActionShareInvite }
 
 // moderation reports whether a acts on others or on the meeting: each
 // such decision, admitted or refused, is an EventDecision.
-func (a Action) moderation() bool { return a >= ActionMuteOther && a <= ActionEndMeeting }
+func (a Action) moderation() bool { return a >= ActionMuteOther && a <= ActionShareInvite }
 
 // permission is what an action inside a room needs.
 func (a Action) permission(source TrackSource) Permission {
@@ -63,6 +63,8 @@ func (a Action) permission(source TrackSource) Permission {
 		return Lock
 	case ActionEndMeeting:
 		return EndMeeting
+	case ActionShareInvite:
+		return ShareInvite
 	}
 	return ^Permission(0) // nothing holds every bit: deny
 }
@@ -124,6 +126,11 @@ func decideInRoom(req Request) Decision {
 		default:
 			return refuse(ErrUnknownParticipant)
 		}
+	}
+	if req.Action == ActionShareInvite && req.NewRole != RoleViewer && req.NewRole != RoleParticipant {
+		// A guest never arrives with power over others: a moderator or
+		// host is made in the room, by the rank rule.
+		return refuse(ErrInviteRole)
 	}
 	if req.Action == ActionSetRole {
 		if !req.NewRole.Valid() {

@@ -52,6 +52,7 @@ func (r *Room) Info() Info {
 		Locked:          r.locked,
 		MaxDuration:     int64(r.spec.MaxDuration / time.Second),
 		EndsAt:          r.endsAtPtr(),
+		InviteOnly:      r.spec.InviteOnly,
 	}
 }
 

@@ -68,7 +68,18 @@ const (
 	SecurityBannedRefused       SecurityKind = "banned_refused"
 )
 
+// Security event kinds of meeting invites (docs/access.md, "Invites"):
+// Reason is the invite's id, or for a refusal its code; Actor who made,
+// used or revoked it; Subject a guest's new identity; Email the email a
+// guest stated (never verified).
+const (
+	SecurityMeetingInviteCreated  SecurityKind = "meeting_invite_created"
+	SecurityMeetingInviteRedeemed SecurityKind = "meeting_invite_redeemed" // Outcome refused: a refused redemption
+	SecurityMeetingInviteRevoked  SecurityKind = "meeting_invite_revoked"
+)
+
 var securityKinds = map[SecurityKind]bool{
+	SecurityMeetingInviteCreated: true, SecurityMeetingInviteRedeemed: true, SecurityMeetingInviteRevoked: true,
 	SecurityTokensRevoked: true, SecurityTokenRevoked: true,
 	SecurityIdentityBanned: true, SecurityIdentityUnbanned: true, SecurityRevokedTokenRefused: true,
 	SecurityBannedRefused:   true,

@@ -275,6 +275,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		ServerKey:            s.serverKey,
 		Verifier:             apiVerifier,
 		JoinTokenMaxLifetime: cfg.Tokens.MaxLifetime,
+		Invites:              s.store,
 	})
 	if err != nil {
 		return err
@@ -638,6 +639,7 @@ func (rs roomStore) SaveRoom(ctx context.Context, info room.Info) error {
 		Name: string(info.Name), MaxParticipants: info.MaxParticipants,
 		EmptyTimeout: time.Duration(info.EmptyTimeout) * time.Second,
 		Owner:        string(info.Owner), CreatedAt: info.CreatedAt, E2EE: string(info.E2EE),
+		InviteOnly: info.InviteOnly,
 	})
 }
 
@@ -662,7 +664,7 @@ func (s *Server) restoreRooms(ctx context.Context) error {
 		}
 		if err := s.rooms.Restore(room.Spec{
 			Name: room.RoomName(r.Name), Owner: room.KeyID(r.Owner), MaxParticipants: r.MaxParticipants, EmptyTimeout: r.EmptyTimeout,
-			E2EE: room.E2EEMode(r.E2EE),
+			E2EE: room.E2EEMode(r.E2EE), InviteOnly: r.InviteOnly,
 		}, r.CreatedAt); err != nil {
 			s.log.Warn("room not restored", "room", r.Name, "err", err)
 		}
