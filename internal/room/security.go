@@ -69,9 +69,10 @@ const (
 )
 
 // Security event kinds of meeting invites (docs/access.md, "Invites"):
-// Reason is the invite's id, or for a refusal its code; Actor who made,
-// used or revoked it; Subject a guest's new identity; Email the email a
-// guest stated (never verified).
+// Subject is the invite's id; Actor who made or revoked it, or the new
+// identity of the guest who redeemed it; Reason "ROOM ROLE", or for a
+// refused redemption its code; Email the email a guest stated (never
+// verified).
 const (
 	SecurityMeetingInviteCreated  SecurityKind = "meeting_invite_created"
 	SecurityMeetingInviteRedeemed SecurityKind = "meeting_invite_redeemed" // Outcome refused: a refused redemption
