@@ -321,7 +321,9 @@ func (s *Service) deleteMeeting(w http.ResponseWriter, r *http.Request, h host) 
 	if name == "" || !s.allowed(w, h, room.ActionAdministerRoom, name) {
 		return
 	}
-	if err := s.cfg.Rooms.Delete(name, room.KeyID(h.user.ID), room.ReasonRoomDeleted); err != nil {
+	// The same end as the rooms API's: the role decision (the account's
+	// host, or the account as the room's owner) and its events.
+	if err := s.cfg.Rooms.End(name, h.claims, room.ReasonRoomDeleted); err != nil {
 		s.roomError(w, err)
 		return
 	}

@@ -147,6 +147,8 @@ type roomState struct {
 	policyDeny Permissions
 	// banned: a ban in force refuses this identity in this owner's room.
 	banned bool
+	// wasIn: the identity was a participant of the room at some time.
+	wasIn bool
 	// locked: a host locked the meeting; nobody new gets in.
 	locked bool
 	// inviteOnly: the room admits host tokens and invite tokens only.
@@ -268,7 +270,7 @@ func decide(req Request, st roomState) Decision {
 			// A room-bound admin acts on its room only, never on all.
 			return refuse(ErrOtherRoom)
 		}
-		if st.exists && st.owner == d.Key && (st.identityIn || st.role != "") {
+		if st.exists && st.owner == d.Key && (st.identityIn || st.wasIn || st.role != "") {
 			// The token names a participant of the room (a host's join
 			// token carries roomAdmin too): it acts as that participant,
 			// never as the owner, and revocation, which reaches every
@@ -368,6 +370,7 @@ func (r *Room) stateLocked(st *roomState, c *token.Claims) {
 		_, st.identityIn = r.identities[Identity(c.Subject)]
 		st.banned = r.manager.banned(r.spec.Owner, r.spec.Name, Identity(c.Subject), r.createdAt)
 		st.role = r.roles[Identity(c.Subject)]
+		_, st.wasIn = r.lastRole[Identity(c.Subject)]
 	}
 }
 

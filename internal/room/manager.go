@@ -273,6 +273,7 @@ func (m *Manager) createLocked(s Spec, persist bool, createdAt time.Time) (*Room
 		identities:   make(map[Identity]*Participant),
 		hostMuted:    make(map[Identity]map[TrackKind]bool),
 		roles:        make(map[Identity]Role),
+		lastRole:     make(map[Identity]Role),
 	}
 	if persist && m.cfg.Store != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)

@@ -242,6 +242,7 @@ func (r *Room) setRoleLocked(a Actor, t *Participant, role Role) (ParticipantInf
 	old := t.info.Role
 	t.info.Role = role
 	r.roles[t.info.Identity] = role
+	r.lastRole[t.info.Identity] = role
 	t.info.Permissions = role.Permissions() & t.grants &^ r.manager.baseState().policyDeny
 	for cid, pend := range t.pending {
 		if !t.info.Permissions.Has(pend.Source.permission()) {
@@ -435,15 +436,16 @@ func (m *Manager) End(name RoomName, by *token.Claims, reason LeaveReason) error
 // ActionAdministerRoom: a roomAdmin token of the room's owner) acts as. A
 // host's own join token carries roomAdmin too, so the token's identity
 // decides: the participant it names, if it is in the room, acting on its
-// role now; the role the room last gave it, if it left; otherwise the
-// room's owner, above every role. So hosts stay peers and a demotion holds
+// role now; the role it last held in the room, if it left; only an
+// identity that never was in the room acts as the room's owner, above
+// every role. So hosts stay peers and a demotion holds
 // on every path. Called with r.mu held.
 func (r *Room) restActorLocked(c *token.Claims) Actor {
 	id := Identity(c.Subject)
 	if p, ok := r.identities[id]; ok && id != "" {
 		return p.actorLocked()
 	}
-	if role, ok := r.roles[id]; ok && id != "" {
+	if role, ok := r.lastRole[id]; ok && id != "" {
 		return Actor{Identity: id, Role: role, Permissions: role.Permissions() & grantMask(c.Grants), Key: KeyID(c.Issuer)}
 	}
 	return Actor{Owner: true, Key: KeyID(c.Issuer)}

@@ -31,6 +31,10 @@ type Room struct {
 	// the host's mutes it outlives a stay: a demoted host that leaves and
 	// joins again with its old token stays demoted.
 	roles map[Identity]Role
+	// lastRole is the role each identity last held in this room: at
+	// admission, or given since. A REST token of an identity that left
+	// acts with it (restActorLocked), never as the room's owner.
+	lastRole map[Identity]Role
 	// endsAt is when the maximum duration ends the meeting (zero: never);
 	// endTimers warn and end it (duration.go).
 	endsAt    time.Time
@@ -151,6 +155,7 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 	others := r.participantsLocked()
 	r.participants[p.info.ID] = p
 	r.identities[p.info.Identity] = p
+	r.lastRole[p.info.Identity] = p.info.Role
 	if r.emptyTimer != nil {
 		r.emptyTimer.Stop()
 	}
