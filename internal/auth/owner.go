@@ -60,6 +60,11 @@ func (v *Verifier) checkOwner(ctx context.Context, c *token.Claims, kid string) 
 	if u.Status != store.StatusActive {
 		return tokenErr(CodeTokenRevoked, "the account this token acts for is disabled")
 	}
+	if v.AccountCheck != nil {
+		if err := v.AccountCheck(u, &c.Grants); err != nil {
+			return tokenErr(CodeTokenRevoked, "the account this token acts for: "+err.Error())
+		}
+	}
 	c.Issuer = u.ID
 	return nil
 }

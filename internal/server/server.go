@@ -215,7 +215,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 
 	// Both verifiers know the server's key: the host join tokens it signs
 	// for an account (the owner claim) are that account's.
-	verifier := &auth.Verifier{Keys: s.store, Lifetime: s.tokenLifetime, ServerKeyID: s.serverKey.ID, Users: s.store,
+	verifier := &auth.Verifier{Keys: s.store, Lifetime: s.tokenLifetime, ServerKeyID: s.serverKey.ID, Users: s.store, AccountCheck: s.accountCheck,
 		Revocations: refusalEvents{s.revs, s.rooms, "signal"}}
 	s.signal = signal.NewHandler(signal.Config{
 		Verifier:          verifier,
@@ -238,7 +238,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	})
 	// The REST API also takes personal API tokens; signaling does not.
 	apiVerifier := &auth.Verifier{Keys: s.store, Personal: s.store, Lifetime: s.tokenLifetime,
-		ServerKeyID: s.serverKey.ID, Users: s.store, Revocations: refusalEvents{s.revs, s.rooms, "rest"},
+		ServerKeyID: s.serverKey.ID, Users: s.store, AccountCheck: s.accountCheck, Revocations: refusalEvents{s.revs, s.rooms, "rest"},
 		OnTouchError: func(err error) { log.Warn("personal token: last use not recorded", "err", err) }}
 	api := httpapi.New(httpapi.Config{
 		Verifier:        apiVerifier,
