@@ -62,7 +62,9 @@ type Revocations struct {
 }
 
 type (
-	jtiKey struct{ issuer, jti string }
+	// jtiKey names one token revocation: the store's primary key, so
+	// that the copy holds exactly the store's records.
+	jtiKey struct{ issuer, jti, room string }
 	idKey  struct{ issuer, room, identity string }
 )
 
@@ -82,7 +84,7 @@ func newIndex(set store.RevocationSet) *revIndex {
 		bans:       make(map[idKey]store.Ban, len(set.Bans)),
 	}
 	for _, r := range set.Tokens {
-		x.tokens[jtiKey{r.Issuer, r.JTI}] = r
+		x.tokens[jtiKey{r.Issuer, r.JTI, r.Room}] = r
 	}
 	for _, r := range set.Identities {
 		x.identities[idKey{r.Issuer, r.Room, r.Identity}] = r
@@ -141,8 +143,12 @@ func NewRevocations(ctx context.Context, cfg RevocationsConfig) (*Revocations, e
 // or in every room, at or after the token's iat. It reads memory only.
 func (r *Revocations) Check(c *token.Claims) error {
 	x := r.idx.Load()
-	if rec, ok := x.tokens[jtiKey{c.Issuer, c.ID}]; ok && c.ID != "" && (rec.Room == "" || rec.Room == c.Room) {
-		return tokenErr(CodeTokenRevoked, "this token was revoked")
+	if c.ID != "" {
+		_, all := x.tokens[jtiKey{c.Issuer, c.ID, ""}]
+		_, here := x.tokens[jtiKey{c.Issuer, c.ID, c.Room}]
+		if all || here {
+			return tokenErr(CodeTokenRevoked, "this token was revoked")
+		}
 	}
 	if c.IssuedAt == nil {
 		return tokenErr(CodeMalformed, "iat claim is required")
@@ -209,7 +215,9 @@ func (r *Revocations) write(ctx context.Context, put func(context.Context) error
 }
 
 // RevokeToken revokes the token of issuer with jti; room, if not "",
-// limits it to tokens for that room.
+// limits it to tokens for that room. Each (issuer, jti, room) is a record
+// of its own, in the store and in the copy alike: revoking a jti in two
+// rooms refuses it in both.
 func (r *Revocations) RevokeToken(ctx context.Context, issuer, room, jti, by string) (store.TokenRevocation, error) {
 	if err := ValidateJTI(jti); err != nil {
 		return store.TokenRevocation{}, err
@@ -217,13 +225,22 @@ func (r *Revocations) RevokeToken(ctx context.Context, issuer, room, jti, by str
 	now := r.cfg.Now()
 	rec := store.TokenRevocation{Issuer: issuer, JTI: jti, Room: room, RevokedAt: now, ExpiresAt: r.keepUntil(now), RevokedBy: by}
 	err := r.write(ctx, func(ctx context.Context) error { return r.cfg.Store.RevokeToken(ctx, rec) }, func(x *revIndex) {
-		k := jtiKey{issuer, jti}
-		if old, ok := x.tokens[k]; ok && old.Room == "" {
-			rec.Room = ""
+		k := jtiKey{issuer, jti, room}
+		if old, ok := x.tokens[k]; ok {
+			// As the store does: the first record, the later expiry.
+			old.ExpiresAt = later(old.ExpiresAt, rec.ExpiresAt)
+			rec = old
 		}
 		x.tokens[k] = rec
 	})
 	return rec, err
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // RevokeIdentity revokes every token of identity that issuer issued up

@@ -120,6 +120,14 @@ func TestRevocationsByJTI(t *testing.T) {
 	if _, err := v.Verify(ctx, b); err != nil {
 		t.Errorf("another token of the same identity: %v", err)
 	}
+	// The copy holds what the store holds: the jti in r1 and in r2, as a
+	// restarted server reads them.
+	if err := newRevocations(t, f.store, clock).Check(ca); Code(err) != CodeTokenRevoked {
+		t.Errorf("after a reload, the token revoked in r1: %v", err)
+	}
+	if got := len(revs.idx.Load().tokens); got != 3 {
+		t.Errorf("%d token records in the copy, want 3 (r2, OtherKey, r1)", got)
+	}
 	for _, bad := range []string{"", "a b", string(make([]byte, MaxJTILen+1))} {
 		if _, err := revs.RevokeToken(ctx, f.key.ID, "", bad, "x"); err == nil {
 			t.Errorf("jti %q accepted", bad)

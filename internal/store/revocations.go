@@ -10,8 +10,9 @@ import (
 type TokenRevocation struct {
 	Issuer string
 	JTI    string
-	// Room is the room the revoking token was bound to, "" for none: a
-	// non-empty Room refuses the jti only in tokens for that room.
+	// Room limits the revocation to tokens for that room; "" refuses
+	// the jti in every room. The same jti may be revoked in several
+	// rooms: each is a record of its own.
 	Room      string
 	RevokedAt time.Time
 	// ExpiresAt is when every token that could carry the jti has
@@ -58,8 +59,9 @@ type RevocationSet struct {
 // one version counter, so that a process that keeps them in memory
 // notices another's change by reading RevocationVersion.
 type Revocations interface {
-	// RevokeToken stores r, replacing a revocation of the same issuer
-	// and jti (the later expiry kept).
+	// RevokeToken stores r: one record per issuer, jti and room ("" for
+	// every room), so that revoking a jti in two rooms keeps both; a
+	// second revocation of the same three keeps the later expiry.
 	RevokeToken(ctx context.Context, r TokenRevocation) error
 	// RevokeIdentity stores r; an existing revocation of the same issuer,
 	// room and identity keeps the later NotBefore and ExpiresAt.

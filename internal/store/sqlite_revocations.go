@@ -47,8 +47,7 @@ func (s *SQLite) RevokeToken(ctx context.Context, r TokenRevocation) error {
 	return s.revocationTx(ctx, "revoke token", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO token_revocations (issuer, jti, room, revoked_at, expires_at, revoked_by)
 			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (issuer, jti) DO UPDATE SET
-				room = CASE WHEN excluded.room = '' THEN '' ELSE room END,
+			ON CONFLICT (issuer, jti, room) DO UPDATE SET
 				expires_at = max(expires_at, excluded.expires_at)`,
 			r.Issuer, r.JTI, r.Room, toNanos(r.RevokedAt), toNanos(r.ExpiresAt), r.RevokedBy)
 		return err

@@ -21,9 +21,15 @@ func TestRevocationsRoundTripAndVersion(t *testing.T) {
 	if err := s.RevokeToken(ctx, TokenRevocation{Issuer: "K1", JTI: "j1", Room: "r1", RevokedAt: now, ExpiresAt: now.Add(time.Hour), RevokedBy: "admin"}); err != nil {
 		t.Fatal(err)
 	}
-	// A second revocation of the same jti without a room widens it to
-	// every room and keeps the later expiry.
+	// The same jti revoked in every room, and in another room, are
+	// records of their own; the same three again keep the later expiry.
 	if err := s.RevokeToken(ctx, TokenRevocation{Issuer: "K1", JTI: "j1", RevokedAt: now, ExpiresAt: now.Add(2 * time.Hour), RevokedBy: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeToken(ctx, TokenRevocation{Issuer: "K1", JTI: "j1", Room: "r2", RevokedAt: now, ExpiresAt: now.Add(time.Hour), RevokedBy: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeToken(ctx, TokenRevocation{Issuer: "K1", JTI: "j1", Room: "r2", RevokedAt: now, ExpiresAt: now.Add(3 * time.Hour), RevokedBy: "other"}); err != nil {
 		t.Fatal(err)
 	}
 	nb := now.Add(time.Minute)
@@ -47,10 +53,15 @@ func TestRevocationsRoundTripAndVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if set.Version != v0+6 {
-		t.Errorf("version = %d, want %d (one per write)", set.Version, v0+6)
+	if set.Version != v0+8 {
+		t.Errorf("version = %d, want %d (one per write)", set.Version, v0+8)
 	}
-	if len(set.Tokens) != 1 || set.Tokens[0].Room != "" || !set.Tokens[0].ExpiresAt.Equal(now.Add(2*time.Hour)) {
+	byRoom := map[string]TokenRevocation{}
+	for _, r := range set.Tokens {
+		byRoom[r.Room] = r
+	}
+	if len(set.Tokens) != 3 || !byRoom[""].ExpiresAt.Equal(now.Add(2*time.Hour)) || !byRoom["r1"].ExpiresAt.Equal(now.Add(time.Hour)) ||
+		!byRoom["r2"].ExpiresAt.Equal(now.Add(3*time.Hour)) || byRoom["r2"].RevokedBy != "admin" {
 		t.Errorf("tokens = %+v", set.Tokens)
 	}
 	if len(set.Identities) != 1 || !set.Identities[0].NotBefore.Equal(nb) || set.Identities[0].RevokedBy != "host" {
@@ -71,8 +82,8 @@ func TestRevocationsRoundTripAndVersion(t *testing.T) {
 	if err := s.DeleteBan(ctx, "K1", "r1", "eve"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second unban: %v, want ErrNotFound", err)
 	}
-	if v, _ := other.RevocationVersion(ctx); v != v0+7 {
-		t.Errorf("version after unban = %d, want %d", v, v0+7)
+	if v, _ := other.RevocationVersion(ctx); v != v0+9 {
+		t.Errorf("version after unban = %d, want %d", v, v0+9)
 	}
 }
 
