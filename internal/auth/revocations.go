@@ -260,6 +260,42 @@ func (r *Revocations) RevokeIdentity(ctx context.Context, issuer, room, identity
 	return rec, err
 }
 
+// Remove records the removal of identity from issuer's room in one
+// write: every token of the identity issued until now is revoked for the
+// room and, with ban (its issuer, room and identity are these; CreatedAt
+// set to now if zero), the identity is banned too. Both reach the store
+// in one transaction and then the copy, or neither does: a removal never
+// half applies.
+func (r *Revocations) Remove(ctx context.Context, issuer, room, identity, by string, ban *store.Ban) error {
+	if err := token.ValidateIdentity(identity); err != nil {
+		return err
+	}
+	now := r.cfg.Now()
+	rm := store.Removal{Revocation: store.IdentityRevocation{Issuer: issuer, Room: room, Identity: identity,
+		NotBefore: now, ExpiresAt: r.keepUntil(now), RevokedBy: by}}
+	if ban != nil {
+		b := *ban
+		b.Issuer, b.Room, b.Identity = issuer, room, identity
+		if b.CreatedAt.IsZero() {
+			b.CreatedAt = now
+		}
+		if err := ValidateBanReason(b.Reason); err != nil {
+			return err
+		}
+		rm.Ban = &b
+	}
+	return r.write(ctx, func(ctx context.Context) error { return r.cfg.Store.RecordRemoval(ctx, rm) }, func(x *revIndex) {
+		rec := rm.Revocation
+		k := idKey{issuer, room, identity}
+		if old, ok := x.identities[k]; !ok || old.NotBefore.Before(rec.NotBefore) {
+			x.identities[k] = rec
+		}
+		if rm.Ban != nil {
+			x.bans[k] = *rm.Ban
+		}
+	})
+}
+
 // Ban stores b (its CreatedAt set to now if zero) and enforces it at once.
 func (r *Revocations) Ban(ctx context.Context, b store.Ban) (store.Ban, error) {
 	if b.CreatedAt.IsZero() {

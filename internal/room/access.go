@@ -25,9 +25,22 @@ type Access interface {
 	Bans(owner KeyID, room RoomName, roomCreated time.Time) []BanInfo
 	RevokeIdentity(ctx context.Context, owner KeyID, room RoomName, identity Identity, by string) error
 	RevokeToken(ctx context.Context, owner KeyID, room RoomName, jti, by string) error
-	Ban(ctx context.Context, owner KeyID, room RoomName, roomCreated time.Time, identity Identity, b BanRequest, by string) (BanInfo, error)
+	// Remove records a removal: all of it, in one write, or nothing.
+	Remove(ctx context.Context, r Removal) error
 	// Unban returns ErrBanNotFound if there is no such ban.
 	Unban(ctx context.Context, owner KeyID, room RoomName, identity Identity) error
+}
+
+// Removal is what a removal records: every token Identity holds for the
+// room is revoked (its not-before becomes now) and, with Ban, its future
+// tokens are refused too.
+type Removal struct {
+	Owner       KeyID
+	Room        RoomName
+	RoomCreated time.Time
+	Identity    Identity
+	By          string
+	Ban         *BanRequest
 }
 
 // BanRequest asks Remove to ban the identity as well.
@@ -120,14 +133,15 @@ func (p *Participant) RemoveOther(target ParticipantID, ban *BanRequest) error {
 }
 
 // remove is the one removal, whoever asks. The actor and the identity it
-// acts on (whom, called under r.mu; "" for nobody in the room) are decided by the role decision: ActionRemove, plus the Ban
-// permission for a ban, on a target strictly below its role (decideInRoom).
-// Then every token the identity holds for the room is revoked (its
-// not-before becomes now), and with ban its future tokens are refused until
-// ban.Until (zero: the room's life), both through Access before anyone is
-// disconnected: if the store fails (ErrUnavailable) nothing changed and
-// nobody was disconnected. Last, the identity's session, and with it its
-// resume secret, ends.
+// acts on (whom, called under r.mu; "" for nobody in the room) are decided
+// by the role decision: ActionRemove, plus the Ban permission for a ban,
+// on a target strictly below its role (decideInRoom). Then every token the
+// identity holds for the room is revoked (its not-before becomes now), and
+// with ban its future tokens are refused until ban.Until (zero: the room's
+// life): one write through Access, one transaction in the store, before
+// anyone is disconnected. If it fails (ErrUnavailable) nothing was
+// recorded and nobody was disconnected. Last, the identity's session, and
+// with it its resume secret, ends.
 //
 // r.moderation is held throughout, so that no role change slips in between
 // the decision and the removal it allowed.
@@ -163,19 +177,14 @@ func (r *Room) remove(whom func() (Actor, Identity, error), ban *BanRequest) err
 	by := a.name()
 	ctx, cancel := context.WithTimeout(context.Background(), accessTimeout)
 	defer cancel()
-	if err := acc.RevokeIdentity(ctx, a.Key, r.spec.Name, identity, by); err != nil {
-		m.cfg.Logger.Error("removal not recorded: store", "room", r.spec.Name, "err", err)
+	rm := Removal{Owner: a.Key, Room: r.spec.Name, RoomCreated: r.createdAt, Identity: identity, By: by, Ban: ban}
+	if err := acc.Remove(ctx, rm); err != nil {
+		m.cfg.Logger.Error("removal not recorded: store", "room", r.spec.Name, "ban", ban != nil, "err", err)
 		return wrapUnavailable(err)
 	}
 	m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityTokensRevoked, Outcome: OutcomeSucceeded, Reason: "removed", Actor: by, Subject: string(identity)})
 	reason := "removed"
 	if ban != nil {
-		if _, err := acc.Ban(ctx, a.Key, r.spec.Name, r.createdAt, identity, *ban, by); err != nil {
-			// The revocation stays: it is what a removal is, and it refuses
-			// nothing a later token would need.
-			m.cfg.Logger.Error("ban not recorded: store", "room", r.spec.Name, "err", err)
-			return wrapUnavailable(err)
-		}
 		until := "room_life"
 		if !ban.Until.IsZero() {
 			until = "until"

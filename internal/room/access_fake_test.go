@@ -82,19 +82,23 @@ func (a *memAccess) RevokeToken(_ context.Context, owner room.KeyID, name room.R
 	return nil
 }
 
-func (a *memAccess) Ban(_ context.Context, owner room.KeyID, name room.RoomName, created time.Time, id room.Identity, b room.BanRequest, by string) (room.BanInfo, error) {
+func (a *memAccess) Remove(_ context.Context, rm room.Removal) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.fail != nil {
-		return room.BanInfo{}, a.fail
+		return a.fail
 	}
-	info := room.BanInfo{Identity: id, CreatedAt: a.now(), Reason: b.Reason, By: by}
-	if !b.Until.IsZero() {
-		u := b.Until
-		info.Until = &u
+	k := [3]string{string(rm.Owner), string(rm.Room), string(rm.Identity)}
+	a.identities[k] = a.now()
+	if b := rm.Ban; b != nil {
+		info := room.BanInfo{Identity: rm.Identity, CreatedAt: a.now(), Reason: b.Reason, By: rm.By}
+		if !b.Until.IsZero() {
+			u := b.Until
+			info.Until = &u
+		}
+		a.bans[k] = memBan{info, rm.RoomCreated}
 	}
-	a.bans[[3]string{string(owner), string(name), string(id)}] = memBan{info, created}
-	return info, nil
+	return nil
 }
 
 func (a *memAccess) Unban(_ context.Context, owner room.KeyID, name room.RoomName, id room.Identity) error {

@@ -49,11 +49,12 @@ func (a roomAccess) RevokeToken(ctx context.Context, owner room.KeyID, name room
 	return err
 }
 
-func (a roomAccess) Ban(ctx context.Context, owner room.KeyID, name room.RoomName, created time.Time, id room.Identity, b room.BanRequest, by string) (room.BanInfo, error) {
-	rec, err := a.revs.Ban(ctx, store.Ban{
-		Issuer: string(owner), Room: string(name), Identity: string(id), Until: b.Until, RoomCreated: created, Reason: b.Reason, BannedBy: by,
-	})
-	return banInfo(rec), err
+func (a roomAccess) Remove(ctx context.Context, rm room.Removal) error {
+	var ban *store.Ban
+	if b := rm.Ban; b != nil {
+		ban = &store.Ban{Until: b.Until, RoomCreated: rm.RoomCreated, Reason: b.Reason, BannedBy: rm.By}
+	}
+	return a.revs.Remove(ctx, string(rm.Owner), string(rm.Room), string(rm.Identity), rm.By, ban)
 }
 
 func (a roomAccess) Unban(ctx context.Context, owner room.KeyID, name room.RoomName, id room.Identity) error {

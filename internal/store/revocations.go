@@ -47,6 +47,16 @@ type Ban struct {
 	Reason      string
 }
 
+// Removal is what one removal of an identity from a room records, in one
+// transaction: all of it or nothing (docs/access.md, "Removal").
+type Removal struct {
+	// Revocation is the identity's not-before for the room.
+	Revocation IdentityRevocation
+	// Ban, if not nil, bans the identity too (same issuer, room and
+	// identity).
+	Ban *Ban
+}
+
 // RevocationSet is every revocation and ban, and the version they are at.
 type RevocationSet struct {
 	Version    int64
@@ -69,6 +79,10 @@ type Revocations interface {
 	// PutBan stores b, replacing a ban of the same issuer, room and
 	// identity.
 	PutBan(ctx context.Context, b Ban) error
+	// RecordRemoval stores a removal's records as RevokeIdentity and
+	// PutBan would, in one transaction that raises the version once: if
+	// any write fails, none is kept.
+	RecordRemoval(ctx context.Context, r Removal) error
 	// DeleteBan removes a ban; ErrNotFound if there is none.
 	DeleteBan(ctx context.Context, issuer, room, identity string) error
 	// RevocationVersion is the counter every write raises.

@@ -56,26 +56,42 @@ func (s *SQLite) RevokeToken(ctx context.Context, r TokenRevocation) error {
 
 // RevokeIdentity implements Revocations.
 func (s *SQLite) RevokeIdentity(ctx context.Context, r IdentityRevocation) error {
+	if err := checkIdentityRevocation(r); err != nil {
+		return err
+	}
+	return s.revocationTx(ctx, "revoke identity", func(tx *sql.Tx) error { return putIdentityRevocation(ctx, tx, r) })
+}
+
+func checkIdentityRevocation(r IdentityRevocation) error {
 	switch {
 	case r.Issuer == "" || r.Identity == "":
 		return errors.New("store: revoke identity: issuer and identity are required")
 	case r.NotBefore.IsZero() || !r.ExpiresAt.After(r.NotBefore):
 		return errors.New("store: revoke identity: expiry must be after not-before")
 	}
-	return s.revocationTx(ctx, "revoke identity", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO identity_revocations (issuer, room, identity, not_before, expires_at, revoked_by)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (issuer, room, identity) DO UPDATE SET
-				revoked_by = CASE WHEN excluded.not_before > not_before THEN excluded.revoked_by ELSE revoked_by END,
-				not_before = max(not_before, excluded.not_before),
-				expires_at = max(expires_at, excluded.expires_at)`,
-			r.Issuer, r.Room, r.Identity, toNanos(r.NotBefore), toNanos(r.ExpiresAt), r.RevokedBy)
-		return err
-	})
+	return nil
+}
+
+func putIdentityRevocation(ctx context.Context, tx *sql.Tx, r IdentityRevocation) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO identity_revocations (issuer, room, identity, not_before, expires_at, revoked_by)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (issuer, room, identity) DO UPDATE SET
+			revoked_by = CASE WHEN excluded.not_before > not_before THEN excluded.revoked_by ELSE revoked_by END,
+			not_before = max(not_before, excluded.not_before),
+			expires_at = max(expires_at, excluded.expires_at)`,
+		r.Issuer, r.Room, r.Identity, toNanos(r.NotBefore), toNanos(r.ExpiresAt), r.RevokedBy)
+	return err
 }
 
 // PutBan implements Revocations.
 func (s *SQLite) PutBan(ctx context.Context, b Ban) error {
+	if err := checkBan(b); err != nil {
+		return err
+	}
+	return s.revocationTx(ctx, "ban", func(tx *sql.Tx) error { return putBan(ctx, tx, b) })
+}
+
+func checkBan(b Ban) error {
 	switch {
 	case b.Issuer == "" || b.Room == "" || b.Identity == "":
 		return errors.New("store: ban: issuer, room and identity are required")
@@ -84,15 +100,41 @@ func (s *SQLite) PutBan(ctx context.Context, b Ban) error {
 	case !b.Until.IsZero() && !b.Until.After(b.CreatedAt):
 		return errors.New("store: ban: until must be after the ban's creation")
 	}
+	return nil
+}
+
+func putBan(ctx context.Context, tx *sql.Tx, b Ban) error {
 	var until any
 	if !b.Until.IsZero() {
 		until = toNanos(b.Until)
 	}
-	return s.revocationTx(ctx, "ban", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO bans
-			(issuer, room, identity, created_at, until, room_created, banned_by, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			b.Issuer, b.Room, b.Identity, toNanos(b.CreatedAt), until, toNanos(b.RoomCreated), b.BannedBy, b.Reason)
+	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO bans
+		(issuer, room, identity, created_at, until, room_created, banned_by, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.Issuer, b.Room, b.Identity, toNanos(b.CreatedAt), until, toNanos(b.RoomCreated), b.BannedBy, b.Reason)
+	return err
+}
+
+// RecordRemoval implements Revocations.
+func (s *SQLite) RecordRemoval(ctx context.Context, r Removal) error {
+	if err := checkIdentityRevocation(r.Revocation); err != nil {
 		return err
+	}
+	if b := r.Ban; b != nil {
+		if err := checkBan(*b); err != nil {
+			return err
+		}
+		if b.Issuer != r.Revocation.Issuer || b.Room != r.Revocation.Room || b.Identity != r.Revocation.Identity {
+			return errors.New("store: removal: the ban is of another issuer, room or identity")
+		}
+	}
+	return s.revocationTx(ctx, "removal", func(tx *sql.Tx) error {
+		if err := putIdentityRevocation(ctx, tx, r.Revocation); err != nil {
+			return err
+		}
+		if r.Ban != nil {
+			return putBan(ctx, tx, *r.Ban)
+		}
+		return nil
 	})
 }
 

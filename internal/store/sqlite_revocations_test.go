@@ -135,3 +135,30 @@ func TestPurgeRevocations(t *testing.T) {
 		t.Errorf("an idle purge raised the version")
 	}
 }
+
+// TestRecordRemovalIsOneWrite: a removal's revocation and ban are stored
+// together, raising the version once; a ban that does not match the
+// revocation is refused and stores nothing.
+func TestRecordRemovalIsOneWrite(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "c.db"))
+	now := time.Unix(1_700_000_000, 0).UTC()
+	v0, _ := s.RevocationVersion(ctx)
+	rev := IdentityRevocation{Issuer: "K1", Room: "r1", Identity: "mal", NotBefore: now, ExpiresAt: now.Add(time.Hour), RevokedBy: "host"}
+	other := Ban{Issuer: "K1", Room: "r1", Identity: "eve", CreatedAt: now, RoomCreated: now, BannedBy: "host"}
+	if err := s.RecordRemoval(ctx, Removal{Revocation: rev, Ban: &other}); err == nil {
+		t.Fatal("a removal whose ban names another identity was stored")
+	}
+	ban := other
+	ban.Identity = "mal"
+	if err := s.RecordRemoval(ctx, Removal{Revocation: rev, Ban: &ban}); err != nil {
+		t.Fatal(err)
+	}
+	set, err := s.LoadRevocations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Version != v0+1 || len(set.Identities) != 1 || len(set.Bans) != 1 || set.Bans[0].Identity != "mal" {
+		t.Fatalf("after one removal: version %d (from %d), %+v, %+v", set.Version, v0, set.Identities, set.Bans)
+	}
+}
