@@ -117,6 +117,9 @@ const (
 	CodeInviteRevoked         = "invite_revoked"           // 410: the invite was revoked
 	CodeInviteEmailDomain     = "invite_email_domain"      // 403: the email given is not at the invite's domain
 	CodeTooManyMeetingInvites = "too_many_meeting_invites" // 409: the room has as many open invites as it may
+	// A ban asked to revoke the invite of an identity that came by none
+	// (docs/access.md, "Invites"): REST only.
+	CodeNoInvite = "no_invite" // 409
 )
 
 // Surface says where a code can appear.
@@ -197,7 +200,7 @@ func Codes() []CodeSpec {
 		{CodeTokenRoom, http.StatusUnauthorized, both, "the `room` claim is invalid"},
 		{CodeTokenIdentity, http.StatusUnauthorized, both, "`sub` is missing or invalid"},
 		{CodeTokenUnknown, http.StatusUnauthorized, REST, "no such personal API token (or its secret is wrong)"},
-		{CodeTokenRevoked, http.StatusUnauthorized, both, "the token was revoked (by its `jti`, or every token of its identity issued until a removal or revocation), or the personal API token was revoked, or the account it (or a token the server issued for it) acts for is disabled"},
+		{CodeTokenRevoked, http.StatusUnauthorized, both, "the token was revoked (by its `jti`, or every token of its identity issued until a removal or revocation, or the meeting invite a guest token was redeemed from), or the personal API token was revoked, or the account it (or a token the server issued for it) acts for is disabled"},
 		{CodeTokenOwner, http.StatusUnauthorized, both, "the `owner` claim in a token not signed by the server's own key, a token of that key without it, or an `owner` that names no account or no room"},
 
 		{CodeInvalidCredentials, http.StatusUnauthorized, REST, "the email and password do not match an account, or a second-step code is wrong"},
@@ -233,6 +236,7 @@ func Codes() []CodeSpec {
 		{CodeInviteRevoked, http.StatusGone, REST, "the meeting invite was revoked"},
 		{CodeInviteEmailDomain, http.StatusForbidden, REST, "the email given is not at the domain the meeting invite is restricted to"},
 		{CodeTooManyMeetingInvites, http.StatusConflict, REST, "the room has 100 invites that are neither revoked, used up nor expired: revoke some first"},
+		{CodeNoInvite, http.StatusConflict, REST, "a ban with `revoke_invite` names an identity that did not come by an invite to the room; nothing was done"},
 	}
 }
 

@@ -153,9 +153,17 @@ func (s *Service) storeRefusal(w http.ResponseWriter, err error) {
 
 // guestToken signs a guest's join token: the invite's room and role, a
 // fresh random identity, the owner claim (the room's owner, whose token
-// the verifier makes it) and the invite claim (its id, for the lobby).
+// the verifier makes it) and the invite claim (its id, for the lobby, and
+// so that revoking the invite refuses it). It expires when the invite
+// does, if that is sooner than its lifetime: an invite's expiry bounds
+// every way in it gives.
 func (s *Service) guestToken(in store.MeetingInvite, name string, now time.Time) (JoinInfo, error) {
 	ttl := s.guestTokenLifetime()
+	if left := in.ExpiresAt.Sub(now.Truncate(time.Second)); left < ttl {
+		// Invites expire on a whole second and now is before it, so
+		// left is at least a second.
+		ttl = left
+	}
 	identity := GuestIdentityPrefix + string(room.NewName())
 	raw, err := s.cfg.ServerKey.MintAt(token.Options{
 		Identity: identity, Name: name, Room: in.Room, TTL: ttl, Grants: guestGrants(in.Role),

@@ -74,6 +74,9 @@ type revIndex struct {
 	tokens     map[jtiKey]store.TokenRevocation
 	identities map[idKey]store.IdentityRevocation
 	bans       map[idKey]store.Ban
+	// invites are the revoked meeting invites, by id: ids are random and
+	// the invite claim is the server's key's alone, so the id names one.
+	invites map[string]store.RevokedInvite
 }
 
 func newIndex(set store.RevocationSet) *revIndex {
@@ -82,6 +85,10 @@ func newIndex(set store.RevocationSet) *revIndex {
 		tokens:     make(map[jtiKey]store.TokenRevocation, len(set.Tokens)),
 		identities: make(map[idKey]store.IdentityRevocation, len(set.Identities)),
 		bans:       make(map[idKey]store.Ban, len(set.Bans)),
+		invites:    make(map[string]store.RevokedInvite, len(set.Invites)),
+	}
+	for _, in := range set.Invites {
+		x.invites[in.ID] = in
 	}
 	for _, r := range set.Tokens {
 		x.tokens[jtiKey{r.Issuer, r.JTI, r.Room}] = r
@@ -101,6 +108,10 @@ func (x *revIndex) clone() *revIndex {
 		tokens:     make(map[jtiKey]store.TokenRevocation, len(x.tokens)+1),
 		identities: make(map[idKey]store.IdentityRevocation, len(x.identities)+1),
 		bans:       make(map[idKey]store.Ban, len(x.bans)+1),
+		invites:    make(map[string]store.RevokedInvite, len(x.invites)+1),
+	}
+	for k, v := range x.invites {
+		y.invites[k] = v
 	}
 	for k, v := range x.tokens {
 		y.tokens[k] = v
@@ -139,10 +150,16 @@ func NewRevocations(ctx context.Context, cfg RevocationsConfig) (*Revocations, e
 }
 
 // Check refuses a token that a revocation names (token_revoked): its jti
-// among its issuer's revoked ones, or its identity revoked, in its room
-// or in every room, at or after the token's iat. It reads memory only.
+// among its issuer's revoked ones, its identity revoked, in its room or
+// in every room, at or after the token's iat, or the meeting invite it was
+// redeemed from (its invite claim) revoked. It reads memory only.
 func (r *Revocations) Check(c *token.Claims) error {
 	x := r.idx.Load()
+	if c.Invite != "" {
+		if _, ok := x.invites[c.Invite]; ok {
+			return tokenErr(CodeTokenRevoked, "the meeting invite this guest token came from was revoked")
+		}
+	}
 	if c.ID != "" {
 		_, all := x.tokens[jtiKey{c.Issuer, c.ID, ""}]
 		_, here := x.tokens[jtiKey{c.Issuer, c.ID, c.Room}]
@@ -262,17 +279,17 @@ func (r *Revocations) RevokeIdentity(ctx context.Context, issuer, room, identity
 
 // Remove records the removal of identity from issuer's room in one
 // write: every token of the identity issued until now is revoked for the
-// room and, with ban (its issuer, room and identity are these; CreatedAt
-// set to now if zero), the identity is banned too. Both reach the store
-// in one transaction and then the copy, or neither does: a removal never
-// half applies.
-func (r *Revocations) Remove(ctx context.Context, issuer, room, identity, by string, ban *store.Ban) error {
+// room; with ban (its issuer, room and identity are these; CreatedAt set
+// to now if zero) the identity is banned too; with invite, that meeting
+// invite of issuer is revoked. All reach the store in one transaction and
+// then the copy, or none does: a removal never half applies.
+func (r *Revocations) Remove(ctx context.Context, issuer, room, identity, by string, ban *store.Ban, invite string) error {
 	if err := token.ValidateIdentity(identity); err != nil {
 		return err
 	}
 	now := r.cfg.Now()
 	rm := store.Removal{Revocation: store.IdentityRevocation{Issuer: issuer, Room: room, Identity: identity,
-		NotBefore: now, ExpiresAt: r.keepUntil(now), RevokedBy: by}}
+		NotBefore: now, ExpiresAt: r.keepUntil(now), RevokedBy: by}, Invite: invite}
 	if ban != nil {
 		b := *ban
 		b.Issuer, b.Room, b.Identity = issuer, room, identity
@@ -292,6 +309,21 @@ func (r *Revocations) Remove(ctx context.Context, issuer, room, identity, by str
 		}
 		if rm.Ban != nil {
 			x.bans[k] = *rm.Ban
+		}
+		if invite != "" {
+			if _, ok := x.invites[invite]; !ok {
+				x.invites[invite] = store.RevokedInvite{ID: invite, Owner: issuer, RevokedAt: now}
+			}
+		}
+	})
+}
+
+// RevokeInvite revokes owner's meeting invite id at at (store.ErrNotFound
+// if there is none) and refuses the guest tokens redeemed from it at once.
+func (r *Revocations) RevokeInvite(ctx context.Context, owner, id string, at time.Time) error {
+	return r.write(ctx, func(ctx context.Context) error { return r.cfg.Store.RevokeMeetingInvite(ctx, owner, id, at) }, func(x *revIndex) {
+		if _, ok := x.invites[id]; !ok {
+			x.invites[id] = store.RevokedInvite{ID: id, Owner: owner, RevokedAt: at}
 		}
 	})
 }

@@ -249,3 +249,49 @@ func BenchmarkRevocationsCheck(b *testing.B) {
 		}
 	}
 }
+
+// TestRevokedInviteRefusesItsTokens: a revoked meeting invite refuses the
+// guest tokens that carry its id, on this copy at once, on another after
+// a refresh and after a restart; a removal may revoke one in its write.
+func TestRevokedInviteRefusesItsTokens(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	clock := &fakeClock{t: f.now.Truncate(time.Second)}
+	now := clock.Now()
+	for _, id := range []string{"MI_A", "MI_B"} {
+		if err := f.store.CreateMeetingInvite(ctx, store.MeetingInvite{ID: id, Room: "r1", Owner: f.key.ID, CreatedBy: "host",
+			Role: "participant", MaxUses: 5, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	revs, other := newRevocations(t, f.store, clock), newRevocations(t, f.store, clock)
+	guest := func(invite string) *token.Claims {
+		return &token.Claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: f.key.ID, Subject: "guest_x", ID: "j-" + invite,
+			IssuedAt: jwt.NewNumericDate(now)}, Room: "r1", Invite: invite}
+	}
+	if err := revs.RevokeInvite(ctx, f.key.ID, "MI_A", now); err != nil {
+		t.Fatal(err)
+	}
+	if err := revs.Check(guest("MI_A")); Code(err) != CodeTokenRevoked {
+		t.Errorf("a guest token of the revoked invite: %v", err)
+	}
+	if err := revs.Check(guest("MI_B")); err != nil {
+		t.Errorf("a guest token of another invite: %v", err)
+	}
+	if err := revs.RevokeInvite(ctx, f.key.ID, "MI_NONE", now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("revoking an unknown invite: %v", err)
+	}
+	if err := revs.Remove(ctx, f.key.ID, "r1", "guest_y", "host", &store.Ban{RoomCreated: now}, "MI_B"); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := other.Refresh(ctx); !changed || err != nil {
+		t.Fatalf("refresh: %v %v", changed, err)
+	}
+	for _, x := range []*Revocations{revs, other, newRevocations(t, f.store, clock)} {
+		for _, id := range []string{"MI_A", "MI_B"} {
+			if err := x.Check(guest(id)); Code(err) != CodeTokenRevoked {
+				t.Errorf("a guest token of revoked %s: %v", id, err)
+			}
+		}
+	}
+}

@@ -20,6 +20,10 @@ type BanBody struct {
 	// room's life.
 	Duration int64  `json:"duration,omitempty"`
 	Reason   string `json:"reason,omitempty"`
+	// RevokeInvite revokes the meeting invite the identity came by, with
+	// the ban, in the same write: the guest tokens others redeemed from
+	// it are refused too. An identity that came by none: 409 no_invite.
+	RevokeInvite bool `json:"revoke_invite,omitempty"`
 }
 
 // BanList is the body of GET /v1/rooms/{room}/bans.
@@ -65,7 +69,7 @@ func (a *API) ban(w http.ResponseWriter, r *http.Request, c *token.Claims) {
 		return
 	}
 	now := time.Now()
-	b := room.BanRequest{Reason: req.Reason}
+	b := room.BanRequest{Reason: req.Reason, RevokeInvite: req.RevokeInvite}
 	info := room.BanInfo{Identity: room.Identity(req.Identity), CreatedAt: now.UTC(), By: actor(c), Reason: req.Reason}
 	if req.Duration > 0 {
 		b.Until = now.Add(time.Duration(req.Duration) * time.Second)

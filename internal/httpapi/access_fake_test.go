@@ -26,8 +26,8 @@ func (a *stubAccess) RevokeIdentity(_ context.Context, o room.KeyID, r room.Room
 func (a *stubAccess) RevokeToken(context.Context, room.KeyID, room.RoomName, string, string) error {
 	return nil
 }
-func (a *stubAccess) Ban(context.Context, room.KeyID, room.RoomName, time.Time, room.Identity, room.BanRequest, string) (room.BanInfo, error) {
-	return room.BanInfo{}, nil
+func (a *stubAccess) Remove(_ context.Context, rm room.Removal) error {
+	return a.RevokeIdentity(context.Background(), rm.Owner, rm.Room, rm.Identity, rm.By)
 }
 func (a *stubAccess) Unban(context.Context, room.KeyID, room.RoomName, room.Identity) error {
 	return room.ErrBanNotFound

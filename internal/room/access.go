@@ -41,6 +41,8 @@ type Removal struct {
 	Identity    Identity
 	By          string
 	Ban         *BanRequest
+	// Invite is the meeting invite revoked with the ban ("": none).
+	Invite string
 }
 
 // BanRequest asks Remove to ban the identity as well.
@@ -48,6 +50,12 @@ type BanRequest struct {
 	// Until ends the ban; zero bans for the room's life.
 	Until  time.Time
 	Reason string
+	// RevokeInvite revokes, with the ban, the meeting invite the
+	// identity came by (docs/access.md, "Invites"): the other guest
+	// tokens redeemed from it are refused too. An identity that did not
+	// come by an invite is refused with ErrNoInvite, and nothing is
+	// done.
+	RevokeInvite bool
 }
 
 // BanInfo is a ban in force.
@@ -169,6 +177,12 @@ func (r *Room) remove(whom func() (Actor, Identity, error), ban *BanRequest) err
 		target = r.lastRole[identity]
 	}
 	err = r.decideLocked(Request{Action: ActionRemove, Actor: a, Target: target, Subject: identity, Ban: ban != nil})
+	var invite string
+	if err == nil && ban != nil && ban.RevokeInvite {
+		if invite = r.invites[identity]; invite == "" {
+			err = ErrNoInvite
+		}
+	}
 	r.mu.Unlock()
 	if err != nil {
 		return err
@@ -177,7 +191,7 @@ func (r *Room) remove(whom func() (Actor, Identity, error), ban *BanRequest) err
 	by := a.name()
 	ctx, cancel := context.WithTimeout(context.Background(), accessTimeout)
 	defer cancel()
-	rm := Removal{Owner: a.Key, Room: r.spec.Name, RoomCreated: r.createdAt, Identity: identity, By: by, Ban: ban}
+	rm := Removal{Owner: a.Key, Room: r.spec.Name, RoomCreated: r.createdAt, Identity: identity, By: by, Ban: ban, Invite: invite}
 	if err := acc.Remove(ctx, rm); err != nil {
 		m.cfg.Logger.Error("removal not recorded: store", "room", r.spec.Name, "ban", ban != nil, "err", err)
 		return wrapUnavailable(err)
@@ -191,6 +205,9 @@ func (r *Room) remove(whom func() (Actor, Identity, error), ban *BanRequest) err
 		}
 		m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityIdentityBanned, Outcome: OutcomeSucceeded, Reason: until, Actor: by, Subject: string(identity)})
 		reason = "banned"
+	}
+	if invite != "" {
+		m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityMeetingInviteRevoked, Outcome: OutcomeSucceeded, Reason: string(r.spec.Name), Actor: by, Subject: invite})
 	}
 	if r.disconnect(a.ID, func(p *Participant) bool { return p.info.Identity == identity }) > 0 {
 		m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityParticipantRemoved, Outcome: OutcomeSucceeded, Reason: reason, Actor: by, Subject: string(identity)})

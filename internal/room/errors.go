@@ -48,6 +48,7 @@ var (
 	// Invites (docs/access.md, "Invites").
 	ErrInviteRequired = &Error{protocol.CodeInviteRequired, "", "this meeting admits its hosts and the guests of its invites only: open an invite link"}
 	ErrInviteRole     = &Error{protocol.CodeBadMessage, protocol.CodeInvalidArgument, "an invite gives the role viewer or participant"}
+	ErrNoInvite       = &Error{protocol.CodeNoInvite, "", "the identity did not come by an invite to this room: ban it without revoke_invite"}
 	// Refusals of the role decision (docs/access.md).
 	ErrRoleDenied    = &Error{protocol.CodeRoleDenied, "", "your role in this meeting does not allow this"}
 	ErrOutranked     = &Error{protocol.CodeRoleRank, "", "you can act only on participants whose role is below yours, and give only roles up to your own"}

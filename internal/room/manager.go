@@ -274,6 +274,7 @@ func (m *Manager) createLocked(s Spec, persist bool, createdAt time.Time) (*Room
 		hostMuted:    make(map[Identity]map[TrackKind]bool),
 		roles:        make(map[Identity]Role),
 		lastRole:     make(map[Identity]Role),
+		invites:      make(map[Identity]string),
 	}
 	if persist && m.cfg.Store != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)

@@ -35,6 +35,10 @@ type Room struct {
 	// admission, or given since. A REST token of an identity that left
 	// acts with it (restActorLocked), never as the room's owner.
 	lastRole map[Identity]Role
+	// invites holds the meeting invite each guest identity came by (its
+	// token's invite claim), for as long as the room lives, so that a ban
+	// can revoke the invite of a guest who has left.
+	invites map[Identity]string
 	// endsAt is when the maximum duration ends the meeting (zero: never);
 	// endTimers warn and end it (duration.go).
 	endsAt    time.Time
@@ -156,6 +160,9 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 	r.participants[p.info.ID] = p
 	r.identities[p.info.Identity] = p
 	r.lastRole[p.info.Identity] = p.info.Role
+	if c.Invite != "" {
+		r.invites[p.info.Identity] = c.Invite
+	}
 	if r.emptyTimer != nil {
 		r.emptyTimer.Stop()
 	}

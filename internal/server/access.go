@@ -54,7 +54,20 @@ func (a roomAccess) Remove(ctx context.Context, rm room.Removal) error {
 	if b := rm.Ban; b != nil {
 		ban = &store.Ban{Until: b.Until, RoomCreated: rm.RoomCreated, Reason: b.Reason, BannedBy: rm.By}
 	}
-	return a.revs.Remove(ctx, string(rm.Owner), string(rm.Room), string(rm.Identity), rm.By, ban)
+	return a.revs.Remove(ctx, string(rm.Owner), string(rm.Room), string(rm.Identity), rm.By, ban, rm.Invite)
+}
+
+// meetingInvites is the store's meeting invites for the accounts service,
+// with revocation through the revocation list: the guest tokens redeemed
+// from an invite are refused on this node before the revocation is
+// answered (and on others within auth.RevocationPollInterval).
+type meetingInvites struct {
+	store.MeetingInvites
+	revs *auth.Revocations
+}
+
+func (m meetingInvites) RevokeMeetingInvite(ctx context.Context, owner, id string, at time.Time) error {
+	return m.revs.RevokeInvite(ctx, owner, id, at)
 }
 
 func (a roomAccess) Unban(ctx context.Context, owner room.KeyID, name room.RoomName, id room.Identity) error {

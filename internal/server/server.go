@@ -275,7 +275,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		ServerKey:            s.serverKey,
 		Verifier:             apiVerifier,
 		JoinTokenMaxLifetime: cfg.Tokens.MaxLifetime,
-		Invites:              s.store,
+		Invites:              meetingInvites{s.store, s.revs},
 	})
 	if err != nil {
 		return err

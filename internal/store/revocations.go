@@ -55,6 +55,19 @@ type Removal struct {
 	// Ban, if not nil, bans the identity too (same issuer, room and
 	// identity).
 	Ban *Ban
+	// Invite, if not "", is the id of the meeting invite the identity
+	// came by, revoked too (as RevokeMeetingInvite, at the revocation's
+	// NotBefore; an invite of another owner, or purged, is left alone).
+	Invite string
+}
+
+// RevokedInvite is a revoked meeting invite: the guest tokens redeemed
+// from it are refused as revoked tokens are.
+type RevokedInvite struct {
+	ID        string
+	Owner     string
+	RevokedAt time.Time
+	ExpiresAt time.Time
 }
 
 // RevocationSet is every revocation and ban, and the version they are at.
@@ -63,6 +76,8 @@ type RevocationSet struct {
 	Tokens     []TokenRevocation
 	Identities []IdentityRevocation
 	Bans       []Ban
+	// Invites are the meeting invites revoked, until they are purged.
+	Invites []RevokedInvite
 }
 
 // Revocations persists token revocations and bans. Every write raises
@@ -79,12 +94,15 @@ type Revocations interface {
 	// PutBan stores b, replacing a ban of the same issuer, room and
 	// identity.
 	PutBan(ctx context.Context, b Ban) error
-	// RecordRemoval stores a removal's records as RevokeIdentity and
-	// PutBan would, in one transaction that raises the version once: if
-	// any write fails, none is kept.
+	// RecordRemoval stores a removal's records as RevokeIdentity, PutBan
+	// and RevokeMeetingInvite would, in one transaction that raises the
+	// version once: if any write fails, none is kept.
 	RecordRemoval(ctx context.Context, r Removal) error
 	// DeleteBan removes a ban; ErrNotFound if there is none.
 	DeleteBan(ctx context.Context, issuer, room, identity string) error
+	// RevokeMeetingInvite (of MeetingInvites) raises the version too: a
+	// revoked invite refuses the guest tokens redeemed from it.
+	RevokeMeetingInvite(ctx context.Context, owner, id string, at time.Time) error
 	// RevocationVersion is the counter every write raises.
 	RevocationVersion(ctx context.Context) (int64, error)
 	// LoadRevocations reads every record and the version, in one

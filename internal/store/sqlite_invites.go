@@ -103,19 +103,28 @@ func (s *SQLite) ListMeetingInvites(ctx context.Context, owner, room string, sin
 	return out, nil
 }
 
-// RevokeMeetingInvite implements MeetingInvites.
+// RevokeMeetingInvite implements MeetingInvites. It raises the
+// revocation version in the same transaction: a revoked invite refuses
+// the guest tokens redeemed from it (Revocations), on every node.
 func (s *SQLite) RevokeMeetingInvite(ctx context.Context, owner, id string, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE meeting_invites SET revoked_at = coalesce(revoked_at, ?)
+	return s.revocationTx(ctx, "revoke invite", func(tx *sql.Tx) error {
+		n, err := revokeInvite(ctx, tx, owner, id, at)
+		if err == nil && n == 0 {
+			err = ErrNotFound
+		}
+		return err
+	})
+}
+
+// revokeInvite revokes owner's invite id at at, unless it was revoked
+// before, and says how many rows it found (0: no such invite).
+func revokeInvite(ctx context.Context, tx *sql.Tx, owner, id string, at time.Time) (int64, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE meeting_invites SET revoked_at = coalesce(revoked_at, ?)
 		WHERE id = ? AND owner = ?`, toNanos(at), id, owner)
 	if err != nil {
-		return classify(fmt.Errorf("store: revoke invite: %w", err))
+		return 0, err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return classify(fmt.Errorf("store: revoke invite: %w", err))
-	} else if n == 0 {
-		return fmt.Errorf("store: invite: %w", ErrNotFound)
-	}
-	return nil
+	return res.RowsAffected()
 }
 
 // UseMeetingInvite implements MeetingInvites: one conditional UPDATE

@@ -132,7 +132,14 @@ func (s *SQLite) RecordRemoval(ctx context.Context, r Removal) error {
 			return err
 		}
 		if r.Ban != nil {
-			return putBan(ctx, tx, *r.Ban)
+			if err := putBan(ctx, tx, *r.Ban); err != nil {
+				return err
+			}
+		}
+		if r.Invite != "" {
+			if _, err := revokeInvite(ctx, tx, r.Revocation.Issuer, r.Invite, r.Revocation.NotBefore); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -206,6 +213,23 @@ func (s *SQLite) LoadRevocations(ctx context.Context) (RevocationSet, error) {
 			}
 			r.NotBefore, r.ExpiresAt = fromNanos(nb), fromNanos(exp)
 			set.Identities = append(set.Identities, r)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT id, owner, revoked_at, expires_at FROM meeting_invites WHERE revoked_at IS NOT NULL`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var in RevokedInvite
+			var at, exp int64
+			if err := rows.Scan(&in.ID, &in.Owner, &at, &exp); err != nil {
+				_ = rows.Close()
+				return err
+			}
+			in.RevokedAt, in.ExpiresAt = fromNanos(at), fromNanos(exp)
+			set.Invites = append(set.Invites, in)
 		}
 		if err := rows.Close(); err != nil {
 			return err
