@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/token"
 )
 
 // stubAccess records revocations for the API's unit tests; the real list
@@ -29,6 +30,7 @@ func (a *stubAccess) RevokeToken(context.Context, room.KeyID, room.RoomName, str
 func (a *stubAccess) Remove(_ context.Context, rm room.Removal) error {
 	return a.RevokeIdentity(context.Background(), rm.Owner, rm.Room, rm.Identity, rm.By)
 }
+func (a *stubAccess) Revoked(*token.Claims) bool { return false }
 func (a *stubAccess) Unban(context.Context, room.KeyID, room.RoomName, room.Identity) error {
 	return room.ErrBanNotFound
 }

@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -27,6 +28,11 @@ type Access interface {
 	RevokeToken(ctx context.Context, owner KeyID, room RoomName, jti, by string) error
 	// Remove records a removal: all of it, in one write, or nothing.
 	Remove(ctx context.Context, r Removal) error
+	// Revoked reports whether a revocation refuses c (memory only): room
+	// asks again under its lock at a join or resume, so that a token
+	// verified just before its revocation was stored cannot slip in after
+	// the revocation disconnected everyone it names.
+	Revoked(c *token.Claims) bool
 	// Unban returns ErrBanNotFound if there is no such ban.
 	Unban(ctx context.Context, owner KeyID, room RoomName, identity Identity) error
 }
@@ -102,6 +108,11 @@ func (m *Manager) access() (Access, error) {
 }
 
 var errNoAccess = errors.New("room: no revocation list configured")
+
+// revoked reports whether a revocation refuses c.
+func (m *Manager) revoked(c *token.Claims) bool {
+	return m.cfg.Access != nil && c != nil && m.cfg.Access.Revoked(c)
+}
 
 // banned reports whether identity is banned from owner's room, the one
 // created at created (zero: none exists).
@@ -295,7 +306,7 @@ func (m *Manager) RevokeToken(owner KeyID, name RoomName, jti, by string) error 
 	}
 	m.securityIn(name, SecurityEvent{Kind: SecurityTokenRevoked, Outcome: OutcomeSucceeded, Reason: "jti", Actor: by})
 	for _, r := range m.ownedRooms(owner, name) {
-		r.disconnect("", func(p *Participant) bool { return p.jti == jti })
+		r.disconnect("", func(p *Participant) bool { return slices.Contains(p.jtis, jti) })
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/token"
 )
 
 // memAccess is an in-memory room.Access on a clock the test moves: the
@@ -99,6 +100,22 @@ func (a *memAccess) Remove(_ context.Context, rm room.Removal) error {
 		a.bans[k] = memBan{info, rm.RoomCreated}
 	}
 	return nil
+}
+
+// Revoked refuses a token whose jti was revoked (in its room or all), or
+// whose identity's not-before in its room is at or after its iat.
+func (a *memAccess) Revoked(c *token.Claims) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if r, ok := a.tokens[[2]string{c.Issuer, c.ID}]; ok && (r == "" || r == c.Room) {
+		return true
+	}
+	for _, room := range []string{"", c.Room} {
+		if nb, ok := a.identities[[3]string{c.Issuer, room, c.Subject}]; ok && c.IssuedAt != nil && !c.IssuedAt.After(nb) {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *memAccess) Unban(_ context.Context, owner room.KeyID, name room.RoomName, id room.Identity) error {

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/token"
 )
@@ -206,5 +208,57 @@ func TestDecideManageAccess(t *testing.T) {
 		if d.Code() != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, d.Code(), tc.want)
 		}
+	}
+}
+
+// TestRevokedTokenRefusedUnderTheRoomLock: room asks the revocation list
+// again at a join and a resume, under its lock, so that a token the
+// verifier passed just before its revocation was stored (and after the
+// revocation disconnected whom it named) is refused all the same. A
+// resume records its token's jti: revoking that jti disconnects the
+// participant, as revoking the join's does.
+func TestRevokedTokenRefusedUnderTheRoomLock(t *testing.T) {
+	c := &clock{t: time.Unix(1_700_000_000, 0)}
+	acc := newMemAccess(c.Now)
+	m := newManager(t, room.Config{AutoCreate: true, Access: acc, Now: c.Now})
+	issued := func(roomName, identity, jti string) *token.Claims {
+		cl := claims(roomName, identity, joinGrants)
+		cl.ID, cl.IssuedAt = jti, jwt.NewNumericDate(c.Now())
+		return cl
+	}
+	bob, bobRec := join(t, m, "r", "bob", joinGrants)
+
+	// A resume with another token of bob's, then that token revoked.
+	resumed := issued("r", "bob", "jti-resume")
+	if err := bob.Resume(resumed); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	if err := m.RevokeToken(owner, "", "jti-resume", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if len(bobRec.of(room.EventRemoved)) != 1 {
+		t.Fatal("revoking the jti bob resumed with left him in the room")
+	}
+
+	// Revoked in the list but nobody disconnected yet (the verifier
+	// passed the token just before): the join and the resume are refused.
+	carol, _ := join(t, m, "r", "carol", joinGrants)
+	stale := issued("r", "carol", "jti-c")
+	acc.mu.Lock()
+	acc.identities[[3]string{string(owner), "r", "carol"}] = c.Now()
+	acc.mu.Unlock()
+	if err := carol.Resume(stale); !errors.Is(err, room.ErrTokenRevoked) || room.Code(err) != "token_revoked" {
+		t.Errorf("resume with a token revoked since it was verified: %v", err)
+	}
+	late := issued("r", "dave", "jti-d")
+	acc.mu.Lock()
+	acc.tokens[[2]string{string(owner), "jti-d"}] = ""
+	acc.mu.Unlock()
+	if _, _, err := m.Join(room.JoinRequest{Claims: late, Listener: &recorder{}}); !errors.Is(err, room.ErrTokenRevoked) {
+		t.Errorf("join with a token revoked since it was verified: %v", err)
+	}
+	late.Room = "new-room"
+	if _, _, err := m.Join(room.JoinRequest{Claims: late, Listener: &recorder{}}); !errors.Is(err, room.ErrTokenRevoked) {
+		t.Errorf("join creating a room with a revoked token: %v", err)
 	}
 }

@@ -147,6 +147,9 @@ type roomState struct {
 	policyDeny Permissions
 	// banned: a ban in force refuses this identity in this owner's room.
 	banned bool
+	// revoked: a revocation refuses the token (checked again here, under
+	// the room's lock, after the verifier: see Access.Revoked).
+	revoked bool
 	// wasIn: the identity was a participant of the room at some time.
 	wasIn bool
 	// locked: a host locked the meeting; nobody new gets in.
@@ -196,6 +199,8 @@ func decide(req Request, st roomState) Decision {
 			return refuse(ErrNotOwner)
 		case st.banned:
 			return refuse(ErrBanned)
+		case st.revoked:
+			return refuse(ErrTokenRevoked)
 		case st.locked && req.Action == ActionJoin:
 			// Whatever the token: a lock admits nobody new. A resume is
 			// the same participant coming back, not someone new.
@@ -222,6 +227,9 @@ func decide(req Request, st roomState) Decision {
 		if st.banned {
 			// A join that would create the room again.
 			return refuse(ErrBanned)
+		}
+		if st.revoked {
+			return refuse(ErrTokenRevoked)
 		}
 		if st.e2ee && req.Action == ActionJoin {
 			// The session's keys were announced when it joined; a
@@ -343,6 +351,9 @@ func (m *Manager) Decide(req Request) Decision {
 	st := m.baseState()
 	if r == nil {
 		st.e2ee = m.defaultE2EE() == E2EERequired
+		if req.Action == ActionJoin || req.Action == ActionResume {
+			st.revoked = m.revoked(req.Claims)
+		}
 		d := decide(req, st)
 		m.emitDecision(d)
 		return d
@@ -369,6 +380,7 @@ func (r *Room) stateLocked(st *roomState, c *token.Claims) {
 	if c != nil {
 		_, st.identityIn = r.identities[Identity(c.Subject)]
 		st.banned = r.manager.banned(r.spec.Owner, r.spec.Name, Identity(c.Subject), r.createdAt)
+		st.revoked = r.manager.revoked(c)
 		st.role = r.roles[Identity(c.Subject)]
 		_, st.wasIn = r.lastRole[Identity(c.Subject)]
 	}

@@ -44,6 +44,7 @@ var (
 	ErrDataNotEncrypted   = &Error{protocol.CodeDataNotEncrypted, "", "this room requires end-to-end encryption: data payloads must be sealed"}
 	ErrE2EEOff            = &Error{protocol.CodeE2EEOff, "", "the room does not use end-to-end encryption, or the recipient has no keys"}
 	ErrBanned             = &Error{protocol.CodeBanned, "", "this identity is banned from the room"}
+	ErrTokenRevoked       = &Error{protocol.CodeTokenRevoked, "", "this token was revoked"}
 	ErrBanNotFound        = &Error{protocol.CodeBanNotFound, "", "no ban of that identity in the room"}
 	// Invites (docs/access.md, "Invites").
 	ErrInviteRequired = &Error{protocol.CodeInviteRequired, "", "this meeting admits its hosts and the guests of its invites only: open an invite link"}

@@ -474,6 +474,7 @@ func (m *Manager) Join(req JoinRequest) (Member, Decision, error) {
 			// A timed ban outlives its room: it refuses the join that
 			// would create the room again.
 			st.banned = m.banned(KeyID(req.Claims.Issuer), dreq.Room, Identity(req.Claims.Subject), time.Time{})
+			st.revoked = m.revoked(req.Claims)
 		}
 		d := decide(dreq, st)
 		if d.Outcome != Admitted {

@@ -6,15 +6,19 @@ import (
 	"strings"
 
 	"github.com/conclave-video/conclave/internal/sfu"
+	"github.com/conclave-video/conclave/token"
 )
 
 // Participant is one participant's stay in a room. It implements Member.
 type Participant struct {
 	room     *Room
 	listener Listener
-	jti      string // of the token it joined with, for a revocation by jti
 
 	// Guarded by room.mu.
+	// jtis are the tokens the participant was admitted with: the join's
+	// and each resume's (the last MaxSessionTokens), so that revoking any
+	// of them by its jti disconnects it.
+	jtis []string
 	info ParticipantInfo
 	// grants is every permission the participant's token allows: a role,
 	// at join or changed later, never gives more.
@@ -88,6 +92,43 @@ func (p *Participant) Others() []ParticipantInfo {
 		}
 	}
 	return out
+}
+
+// MaxSessionTokens bounds the tokens a participant's stay remembers: its
+// join's and those of its last resumes (the join's is kept).
+const MaxSessionTokens = 16
+
+// Resume decides whether the participant's own client may take its
+// session over on a new connection with the token c: ActionResume on the
+// room's state now (a ban, the invite rule, a revocation stored since the
+// verifier checked c), under the room's lock. Admitted, c's jti is
+// recorded with the participant's others, so that revoking it by its jti
+// disconnects the participant as revoking the join's does. A refusal is
+// a decision event, and the caller answers resume_failed.
+func (p *Participant) Resume(c *token.Claims) error {
+	r := p.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p.left || r.closed || c == nil {
+		return ErrRoomClosed
+	}
+	st := r.manager.baseState()
+	r.stateLocked(&st, c)
+	d := decide(Request{Claims: c, Action: ActionResume}, st)
+	if d.Outcome == Admitted && d.Identity != p.info.Identity {
+		d.Outcome, d.Err = Refused, ErrUnknownParticipant
+	}
+	if d.Outcome != Admitted {
+		r.emit(Event{Kind: EventDecision, Decision: &d})
+		return d.Err
+	}
+	if !slices.Contains(p.jtis, c.ID) {
+		if len(p.jtis) >= MaxSessionTokens {
+			p.jtis = slices.Delete(p.jtis, 1, 2)
+		}
+		p.jtis = append(p.jtis, c.ID)
+	}
+	return nil
 }
 
 // AttachMedia connects the participant's media and subscribes it to every

@@ -142,7 +142,7 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 	p := &Participant{
 		room:     r,
 		listener: req.Listener,
-		jti:      c.ID,
+		jtis:     []string{c.ID},
 		info: ParticipantInfo{
 			ID:          ParticipantID(newID("PA_")),
 			Identity:    d.Identity,

@@ -72,6 +72,10 @@ type Member interface {
 	// Meeting is the meeting's lock and end (zero: none), for a resumed
 	// client's snapshot.
 	Meeting() (locked bool, endsAt time.Time)
+	// Resume decides a resume of this participant's session with the
+	// token c (verified, its identity and room the participant's) and
+	// records its jti.
+	Resume(c *token.Claims) error
 	// Moderation: each is decided on the participant's role now.
 	MayOffer() error
 	MuteOther(target ParticipantID, track TrackID, muted bool) error

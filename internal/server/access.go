@@ -70,6 +70,8 @@ func (m meetingInvites) RevokeMeetingInvite(ctx context.Context, owner, id strin
 	return m.revs.RevokeInvite(ctx, owner, id, at)
 }
 
+func (a roomAccess) Revoked(c *token.Claims) bool { return a.revs.Check(c) != nil }
+
 func (a roomAccess) Unban(ctx context.Context, owner room.KeyID, name room.RoomName, id room.Identity) error {
 	err := a.revs.Unban(ctx, string(owner), string(name), string(id))
 	if errors.Is(err, store.ErrNotFound) {

@@ -139,6 +139,15 @@ func (s *session) resumeOther(claims *token.Claims, r *protocol.Resume, conn *we
 		return false
 	default:
 	}
+	// Room decides again on the participant as it is now, and records
+	// the token, whose jti then disconnects it if revoked.
+	target.mu.Lock()
+	p := target.participant
+	target.mu.Unlock()
+	if p == nil || p.Resume(claims) != nil {
+		s.log().Info("resume refused by the room", "participant", r.ParticipantID)
+		return false
+	}
 	select {
 	case target.resume <- conn:
 	default:
