@@ -220,10 +220,63 @@ func (r *Room) remove(whom func() (Actor, Identity, error), ban *BanRequest) err
 	if invite != "" {
 		m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityMeetingInviteRevoked, Outcome: OutcomeSucceeded, Reason: string(r.spec.Name), Actor: by, Subject: invite})
 	}
-	if r.disconnect(a.ID, func(p *Participant) bool { return p.info.Identity == identity }) > 0 {
+	n, refusal := r.disconnectRemoved(a, identity, ban != nil)
+	if n > 0 {
 		m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityParticipantRemoved, Outcome: OutcomeSucceeded, Reason: reason, Actor: by, Subject: string(identity)})
+		return nil
 	}
-	return nil
+	return refusal
+}
+
+// disconnectRemoved takes the participants with identity out of the room
+// for a removal by a, decided before its records were stored: each is
+// decided again under r.mu, at the moment of the effect, on the actor's
+// role and its own as they are now, so that one that came back with a
+// higher role meanwhile (or an actor that lost its own) is not removed by
+// a decision made on the old roles. A refusal is recorded as any is
+// (action_refused); the stored records stay, as decided (docs/access.md,
+// "Removal"). It returns how many were removed, and the refusal if any.
+func (r *Room) disconnectRemoved(a Actor, identity Identity, ban bool) (int, error) {
+	r.mu.Lock()
+	var out []*Participant
+	var refusal error
+	now := r.actorNowLocked(a)
+	for _, p := range r.participants {
+		if p.info.Identity != identity || identity == "" {
+			continue
+		}
+		req := Request{Action: ActionRemove, Actor: now, Target: p.info.Role, Subject: identity, Ban: ban}
+		if d := decide(req, roomState{}); d.Outcome != Admitted {
+			refusal = r.decideLocked(req)
+			continue
+		}
+		r.emit(Event{Kind: EventRemoved, Participant: p.infoLocked(), Reason: ReasonRemoved, Actor: a.ID}, p)
+		out = append(out, p)
+	}
+	r.mu.Unlock()
+	for _, p := range out {
+		p.Leave(ReasonRemoved)
+	}
+	return len(out), refusal
+}
+
+// actorNowLocked is a as the room knows it now: the owner stays the
+// owner; a participant acts with its role now, or, once it has left, with
+// the role it last held (never more than it had). Called with r.mu held.
+func (r *Room) actorNowLocked(a Actor) Actor {
+	if a.Owner || a.Identity == "" {
+		return a
+	}
+	if p, ok := r.participants[a.ID]; ok && a.ID != "" {
+		return p.actorLocked()
+	}
+	if p, ok := r.identities[a.Identity]; ok {
+		return p.actorLocked()
+	}
+	if role, ok := r.lastRole[a.Identity]; ok {
+		a.Role, a.Permissions = role, a.Permissions&role.Permissions()
+	}
+	return a
 }
 
 // wrapUnavailable is err as room reports a store failure, unless it is

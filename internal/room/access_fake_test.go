@@ -14,6 +14,10 @@ import (
 type memAccess struct {
 	now func() time.Time
 
+	// during, if set, runs inside Remove before it records anything:
+	// what happens in the room while a removal's write is on its way.
+	during func()
+
 	mu         sync.Mutex
 	fail       error
 	identities map[[3]string]time.Time
@@ -84,6 +88,9 @@ func (a *memAccess) RevokeToken(_ context.Context, owner room.KeyID, name room.R
 }
 
 func (a *memAccess) Remove(_ context.Context, rm room.Removal) error {
+	if a.during != nil {
+		a.during()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.fail != nil {

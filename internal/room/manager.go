@@ -525,13 +525,12 @@ func (m *Manager) MuteTrack(name RoomName, by *token.Claims, identity Identity, 
 		return TrackInfo{}, err
 	}
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	p, role := r.targetByIdentity(identity)
-	err = r.decideLocked(Request{Action: ActionMuteOther, Actor: r.restActorLocked(by), Target: role, Subject: identity})
-	r.mu.Unlock()
-	if err != nil {
+	if err := r.decideLocked(Request{Action: ActionMuteOther, Actor: r.restActorLocked(by), Target: role, Subject: identity}); err != nil {
 		return TrackInfo{}, err
 	}
-	return p.hostMute(trackID, muted)
+	return p.hostMuteLocked(trackID, muted)
 }
 
 func newID(prefix string) string {

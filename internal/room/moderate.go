@@ -195,17 +195,15 @@ func (r *Room) targetByIdentity(id Identity) (*Participant, Role) {
 func (p *Participant) MuteOther(target ParticipantID, track TrackID, muted bool) error {
 	r := p.room
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	if p.left {
-		r.mu.Unlock()
 		return ErrRoomClosed
 	}
 	t, role, identity := r.targetByID(target)
-	err := r.decideLocked(Request{Action: ActionMuteOther, Actor: p.actorLocked(), Target: role, Subject: identity})
-	r.mu.Unlock()
-	if err != nil {
+	if err := r.decideLocked(Request{Action: ActionMuteOther, Actor: p.actorLocked(), Target: role, Subject: identity}); err != nil {
 		return err
 	}
-	_, err = t.hostMute(track, muted)
+	_, err := t.hostMuteLocked(track, muted)
 	return err
 }
 
@@ -332,6 +330,10 @@ func (r *Room) setLockedLocked(a Actor, locked bool) {
 // (leave{meeting_ended}) and the room is closed and forgotten.
 func (p *Participant) EndMeeting() error {
 	r := p.room
+	// Held until the meeting has ended, so that no role change comes
+	// between the decision and the end it allowed.
+	r.moderation.Lock()
+	defer r.moderation.Unlock()
 	r.mu.Lock()
 	if p.left {
 		r.mu.Unlock()
@@ -422,6 +424,8 @@ func (m *Manager) End(name RoomName, by *token.Claims, reason LeaveReason) error
 	if err != nil {
 		return err
 	}
+	r.moderation.Lock()
+	defer r.moderation.Unlock()
 	r.mu.Lock()
 	a := r.restActorLocked(by)
 	err = r.decideLocked(Request{Action: ActionEndMeeting, Actor: a})

@@ -546,3 +546,51 @@ func TestHostThatLeftIsNoOwner(t *testing.T) {
 		t.Fatalf("the owner's admin token demotes a host: %v", err)
 	}
 }
+
+// TestRemovalDecidedAgainAtItsEffect: between a removal's decision and
+// its effect the room's records are written, and the room goes on; a
+// target that came back meanwhile with a role at or above the actor's is
+// not removed (role_rank, an action_refused event), and one still below
+// is. Before, the effect disconnected whoever held the identity.
+func TestRemovalDecidedAgainAtItsEffect(t *testing.T) {
+	acc := newMemAccess(time.Now)
+	m := newManager(t, room.Config{AutoCreate: true, Access: acc})
+	all := subscribe(t, m)
+	join(t, m, "r", "hana", token.Grants{Publish: true, Subscribe: true, RoomAdmin: true})
+	mo, _ := join(t, m, "r", "mo", joinGrants)
+	if _, err := m.SetRole("r", adminOf(owner), "mo", room.RoleModerator); err != nil {
+		t.Fatal(err)
+	}
+	tom, _ := join(t, m, "r", "tom", joinGrants)
+	var back *room.Participant
+	var backRec *recorder
+	acc.during = func() {
+		// tom leaves and comes back with a host token.
+		tom.Leave(room.ReasonLeft)
+		back, backRec = join(t, m, "r", "tom", token.Grants{Publish: true, Subscribe: true, RoomAdmin: true})
+	}
+	err := mo.RemoveOther(tom.ID(), nil)
+	if !errors.Is(err, room.ErrOutranked) {
+		t.Fatalf("the moderator's removal of tom, a host by its effect: %v, want role_rank", err)
+	}
+	if len(backRec.of(room.EventRemoved)) != 0 || back.Info().Role != room.RoleHost {
+		t.Fatal("the moderator removed tom, who is now a host")
+	}
+	refused := false
+	for _, e := range all.of(room.EventSecurity) {
+		refused = refused || (e.Security.Kind == room.SecurityActionRefused && e.Security.Subject == "tom")
+	}
+	if !refused {
+		t.Error("no action_refused event for the removal refused at its effect")
+	}
+
+	// Still below at the effect: removed.
+	acc.during = nil
+	pat, patRec := join(t, m, "r", "pat", joinGrants)
+	if err := mo.RemoveOther(pat.ID(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(patRec.of(room.EventRemoved)) != 1 {
+		t.Error("pat was not removed")
+	}
+}

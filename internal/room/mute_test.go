@@ -2,6 +2,8 @@ package room_test
 
 import (
 	"errors"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/conclave-video/conclave/internal/room"
@@ -257,5 +259,77 @@ func TestAdministrativeActionsCheckTheOwner(t *testing.T) {
 	}
 	if ps, err := m.Participants("x", otherOwner); err != nil || len(ps) != 1 {
 		t.Fatalf("the room was touched: %v %v", ps, err)
+	}
+}
+
+// TestModeratorMuteAndPromotionRace: a moderator's mute of a participant
+// races the owner's promotion of that participant to host. The mute is
+// decided and applied in one step: either it takes effect before the
+// promotion (the track muted while its publisher was below the
+// moderator), or it is refused (role_rank). Never is a mute allowed on
+// the old role applied to the new host. Before, the decision and the
+// mute were two steps, and the promotion could come between them.
+func TestModeratorMuteAndPromotionRace(t *testing.T) {
+	m := newManager(t, room.Config{AutoCreate: true})
+	joinAs(t, m, "hana", room.RoleHost)
+	mo, _ := joinAs(t, m, "mo", room.RoleModerator)
+	tom, _ := joinAs(t, m, "tom", room.RoleParticipant)
+	track, _ := publish(t, tom, "TR_A", "a", room.KindAudio)
+
+	// seq orders the room's events: whether tom's host mute came before
+	// or after his promotion.
+	var mu sync.Mutex
+	var order []string
+	m.Subscribe(room.ListenerFunc(func(e room.Event) {
+		if e.Participant.Identity != "tom" {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case e.Kind == room.EventTrackMuted && e.ByHost && e.Track.MutedByHost:
+			order = append(order, "muted as "+string(e.Participant.Role))
+		case e.Kind == room.EventRoleChanged:
+			order = append(order, "role "+string(e.Participant.Role))
+		}
+	}))
+	for i := range 2000 {
+		mu.Lock()
+		order = nil
+		mu.Unlock()
+		var wg sync.WaitGroup
+		var muteErr error
+		start := make(chan struct{})
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			<-start
+			muteErr = mo.MuteOther(tom.ID(), track.ID, true)
+		}()
+		go func() {
+			defer wg.Done()
+			<-start
+			if _, err := m.SetRole("r", adminOf(owner), "tom", room.RoleHost); err != nil {
+				t.Error(err)
+			}
+		}()
+		close(start)
+		wg.Wait()
+		mu.Lock()
+		got := slices.Clone(order)
+		mu.Unlock()
+		if slices.Contains(got, "muted as host") {
+			t.Fatalf("round %d: a moderator's mute took effect on tom as a host (mute %v; events %v)", i, muteErr, got)
+		}
+		if muteErr != nil && !errors.Is(muteErr, room.ErrOutranked) {
+			t.Fatalf("round %d: mute: %v", i, muteErr)
+		}
+		// Back to the start: tom a participant, the mute lifted.
+		if _, err := m.SetRole("r", adminOf(owner), "tom", room.RoleParticipant); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.MuteTrack("r", adminOf(owner), "tom", track.ID, false); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

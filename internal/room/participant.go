@@ -317,16 +317,16 @@ func (p *Participant) SetMuted(trackID TrackID, muted bool) error {
 	return nil
 }
 
-// hostMute sets or lifts the host's mute on a track's kind. The lock is
-// on the participant's identity and the kind (audio: microphone and
-// screen audio; video: camera and screen), for as long as the room lives:
-// every track of that kind, present or published later, rejoin included,
-// is held muted. Lifting it leaves the tracks muted for their publisher
-// to unmute.
-func (p *Participant) hostMute(trackID TrackID, muted bool) (TrackInfo, error) {
+// hostMuteLocked sets or lifts the host's mute on a track's kind. The
+// lock is on the participant's identity and the kind (audio: microphone
+// and screen audio; video: camera and screen), for as long as the room
+// lives: every track of that kind, present or published later, rejoin
+// included, is held muted. Lifting it leaves the tracks muted for their
+// publisher to unmute. Called with r.mu held, in the same critical
+// section as the decision that allowed it, so that no role change can
+// come between them.
+func (p *Participant) hostMuteLocked(trackID TrackID, muted bool) (TrackInfo, error) {
 	r := p.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	t, ok := p.tracks[trackID]
 	if !ok || p.left {
 		return TrackInfo{}, ErrUnknownTrack

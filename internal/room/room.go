@@ -13,8 +13,9 @@ type Room struct {
 	manager   *Manager
 	createdAt time.Time
 
-	// moderation serialises removals and role changes, so that a removal
-	// acts on the roles it was decided on (access.go). Taken before mu.
+	// moderation serialises removals, role changes and ending the
+	// meeting, so that each acts on the roles it was decided on
+	// (access.go, moderate.go). Taken before mu.
 	moderation   sync.Mutex
 	mu           sync.Mutex
 	closed       bool
