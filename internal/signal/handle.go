@@ -180,34 +180,45 @@ func (s *session) moderated(err error) {
 	}
 }
 
-// offerSends reports whether an offer would send media to the server: an
-// audio or video section that is sendrecv or sendonly (the default when no
-// direction is given). An offer that does not parse is treated as sending,
-// so that it is decided (and then refused by rtc as bad_sdp).
+// offerSends reports whether the offer would send media to the server, as
+// pion decides it when it applies the offer (it is pion that then receives
+// the media, so the gate must read the SDP exactly as pion does, or a
+// viewer could publish through the difference): an audio or video section
+// (pion's NewRTPCodecType), whatever its port (pion applies a bundle-only
+// section at port 0, and does not skip port 0 at all), whose direction is
+// sendrecv or sendonly. The direction is pion's getPeerDirection's: the
+// first direction attribute of the section, else the first of the
+// session, else sendrecv, the names compared exactly
+// (NewRTPTransceiverDirection). An offer that does not parse is treated as
+// sending, so that it is decided (and then refused by rtc as bad_sdp).
 func offerSends(raw string) bool {
 	var d sdp.SessionDescription
 	if err := d.UnmarshalString(raw); err != nil {
 		return true
 	}
 	for _, md := range d.MediaDescriptions {
-		if md.MediaName.Media != "audio" && md.MediaName.Media != "video" {
+		if webrtc.NewRTPCodecType(md.MediaName.Media) == 0 {
 			continue
 		}
-		if md.MediaName.Port.Value == 0 {
-			continue // rejected or stopped section
-		}
-		sends := true
-		for _, a := range md.Attributes {
-			switch a.Key {
-			case "recvonly", "inactive":
-				sends = false
-			}
-		}
-		if sends {
+		switch offerDirection(md, &d) {
+		case webrtc.RTPTransceiverDirectionSendrecv, webrtc.RTPTransceiverDirectionSendonly:
 			return true
 		}
 	}
 	return false
+}
+
+// offerDirection is the direction of a media section of an offer as pion
+// reads it.
+func offerDirection(md *sdp.MediaDescription, d *sdp.SessionDescription) webrtc.RTPTransceiverDirection {
+	for _, attrs := range [][]sdp.Attribute{md.Attributes, d.Attributes} {
+		for _, a := range attrs {
+			if dir := webrtc.NewRTPTransceiverDirection(a.Key); dir != webrtc.RTPTransceiverDirectionUnknown {
+				return dir
+			}
+		}
+	}
+	return webrtc.RTPTransceiverDirectionSendrecv
 }
 
 // sendRoomError reports a refusal from room with its stable code.
