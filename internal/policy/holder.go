@@ -15,8 +15,21 @@ import (
 type Holder struct {
 	p atomic.Pointer[Policy]
 	// mu orders installs, so that an older version never replaces a
-	// newer one that a concurrent install put in.
-	mu sync.Mutex
+	// newer one that a concurrent install put in, and the watchers hear
+	// of them in that order.
+	mu       sync.Mutex
+	watchers []func(old, new *Policy)
+}
+
+// Watch registers f to run after every policy Install puts in force
+// (whoever installs it: the admin API or the Watcher), with the one it
+// replaced, one at a time and in the order they went in force: the
+// server applies a new policy to what is already running (live rooms).
+// f must not call Install.
+func (h *Holder) Watch(f func(old, new *Policy)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.watchers = append(h.watchers, f)
 }
 
 // NewHolder returns a Holder with p in force.
@@ -40,6 +53,9 @@ func (h *Holder) Install(p *Policy) (old *Policy, ok bool) {
 		return old, false
 	}
 	h.p.Store(p)
+	for _, f := range h.watchers {
+		f(old, p)
+	}
 	return old, true
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -221,6 +222,20 @@ func TestHolderNeverGoesBack(t *testing.T) {
 	}
 	if _, ok := h.Install(&Policy{Rules: Default()}); ok || h.Current() != v2 {
 		t.Fatal("defaults replaced a stored version")
+	}
+}
+
+// TestHolderWatch: every policy Install puts in force is told to the
+// watchers, with the one it replaced, in order; one refused is not.
+func TestHolderWatch(t *testing.T) {
+	h := NewHolder(&Policy{Rules: Default(), Source: SourceDefaults})
+	var seen []int64
+	h.Watch(func(old, new *Policy) { seen = append(seen, old.Version*10+new.Version) })
+	h.Install(&Policy{Rules: Default(), Version: 1})
+	h.Install(&Policy{Rules: Default(), Version: 3})
+	h.Install(&Policy{Rules: Default(), Version: 2}) // older: refused
+	if want := []int64{1, 13}; !slices.Equal(seen, want) {
+		t.Fatalf("watched %v, want %v (old*10+new)", seen, want)
 	}
 }
 

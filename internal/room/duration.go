@@ -15,7 +15,7 @@ const (
 
 // armDuration starts the timers of the room's maximum duration, counted
 // from its creation: a room restored after a restart keeps its end.
-// Called before r is shared.
+// Called before r is shared, or with r.mu held (shortenLocked).
 func (r *Room) armDuration() {
 	d := r.spec.MaxDuration
 	if d <= 0 {
@@ -52,4 +52,25 @@ func (r *Room) endsAtPtr() *time.Time {
 	}
 	t := r.endsAt
 	return &t
+}
+
+// shortenLocked bounds the meeting to d from its creation if that ends it
+// earlier than now planned (never later): the timers are set again, and
+// everyone is told the new end at once (EventMeetingEnding) and warned
+// again before it, as the warnings fit. Called with r.mu held.
+func (r *Room) shortenLocked(d time.Duration) {
+	end := r.createdAt.Add(d)
+	if !r.endsAt.IsZero() && !end.Before(r.endsAt) {
+		return
+	}
+	for _, t := range r.endTimers {
+		t.Stop()
+	}
+	r.endTimers = nil
+	r.spec.MaxDuration = d
+	r.armDuration()
+	left := max(r.endsAt.Sub(r.manager.now()), 0)
+	r.emit(Event{Kind: EventMeetingEnding, EndsAt: r.endsAt, Remaining: left}, r.everyone(nil)...)
+	r.security(SecurityEvent{Kind: SecurityPolicyMeetingShortened, Outcome: OutcomeSucceeded, Actor: "server",
+		Reason: r.endsAt.UTC().Format(time.RFC3339)})
 }

@@ -57,6 +57,11 @@ const (
 	// EventMeetingEnding: the meeting ends at EndsAt, Remaining from now
 	// (its maximum duration).
 	EventMeetingEnding
+	// EventTrackStopped: the organisation's policy no longer allows
+	// Participant's Track, which was stopped and unpublished (everyone got
+	// EventTrackUnpublished); Err says why. Only its publisher's listener
+	// is told.
+	EventTrackStopped
 )
 
 var eventNames = [...]string{
@@ -66,7 +71,7 @@ var eventNames = [...]string{
 	EventRemoved: "removed", EventRoomCreated: "room_created", EventRoomClosed: "room_closed",
 	EventE2EE: "e2ee", EventSecurity: "security",
 	EventRoleChanged: "role_changed", EventMeetingLocked: "meeting_locked", EventMeetingUnlocked: "meeting_unlocked",
-	EventMeetingEnding: "meeting_ending",
+	EventMeetingEnding: "meeting_ending", EventTrackStopped: "track_stopped",
 }
 
 func (k EventKind) String() string {
@@ -111,6 +116,8 @@ type Event struct {
 	// Locked is set on a participant's own EventJoined when the meeting
 	// is locked.
 	Locked bool
+	// Err is why (EventTrackStopped): a refusal with its stable code.
+	Err error
 }
 
 // Listener receives events. OnEvent is called with the room's state

@@ -242,43 +242,17 @@ func (r *Room) setRoleLocked(a Actor, t *Participant, role Role) (ParticipantInf
 	r.roles[t.info.Identity] = role
 	r.lastRole[t.info.Identity] = role
 	t.info.Permissions = role.Permissions() & t.grants &^ r.manager.baseState().policyDeny
-	for cid, pend := range t.pending {
-		if !t.info.Permissions.Has(pend.Source.permission()) {
-			delete(t.pending, cid)
-		}
-	}
-	var stopped []*publication
-	for _, pub := range t.sortedTracksLocked() {
-		if !t.info.Permissions.Has(pub.info.Source.permission()) {
-			delete(t.tracks, pub.info.ID)
-			stopped = append(stopped, pub)
-		}
-	}
-	var medias []Media
-	if len(stopped) > 0 {
-		for _, o := range r.participants {
-			if o != t && o.media != nil {
-				medias = append(medias, o.media)
-			}
-		}
-	}
-	for _, pub := range stopped {
-		r.emit(Event{Kind: EventTrackUnpublished, Participant: t.infoLocked(), Track: pub.info}, r.everyone(nil)...)
-	}
+	stop := r.stopDisallowedLocked(t, false)
 	info := t.infoLocked()
 	r.emit(Event{Kind: EventRoleChanged, Participant: info, Actor: a.ID}, append([]*Participant{t}, r.everyone(t)...)...)
 	r.security(SecurityEvent{
 		Kind: SecurityRoleChanged, Outcome: OutcomeSucceeded, Reason: fmt.Sprintf("%s->%s", old, role),
 		Actor: a.name(), Subject: string(t.info.Identity),
 	})
-	return info, func() {
-		for _, pub := range stopped {
-			closeReceiver(pub.recv)
-			for _, m := range medias {
-				m.Unsubscribe(string(pub.info.ID))
-			}
-		}
+	if stop == nil {
+		stop = func() {}
 	}
+	return info, stop
 }
 
 func closeReceiver(r *sfu.Receiver) {

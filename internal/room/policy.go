@@ -108,3 +108,111 @@ func (m *Manager) maxDuration() time.Duration {
 	}
 	return c
 }
+
+// ApplyPolicy applies the policy in force to the rooms already running,
+// as the server calls it after every change (hot apply): every
+// participant's permissions become its role's, narrowed by its token and
+// by what the policy takes away, so that what the policy no longer allows
+// ends at once, and what it allows again comes back. A screen share the
+// policy no longer allows is stopped and unpublished: everyone gets
+// EventTrackUnpublished, its publisher EventTrackStopped with
+// ErrPolicyScreenShare. A meeting whose end the policy's (or the
+// server's) bound now puts earlier ends earlier, warned as any meeting
+// is; a looser bound never lengthens one. Each effect is a security
+// event.
+func (m *Manager) ApplyPolicy() {
+	p := m.policy()
+	if p == nil {
+		return
+	}
+	deny, bound := policyDeny(p), m.maxDuration()
+	m.mu.Lock()
+	rooms := make([]*Room, 0, len(m.rooms))
+	for _, r := range m.rooms {
+		rooms = append(rooms, r)
+	}
+	m.mu.Unlock()
+	for _, r := range rooms {
+		r.applyPolicy(deny, bound)
+	}
+}
+
+// applyPolicy is ApplyPolicy for one room.
+func (r *Room) applyPolicy(deny Permissions, bound time.Duration) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	var stops []func()
+	for _, p := range r.participants {
+		perms := p.info.Role.Permissions() & p.grants &^ deny
+		if perms == p.info.Permissions {
+			continue
+		}
+		p.info.Permissions = perms
+		if stop := r.stopDisallowedLocked(p, true); stop != nil {
+			stops = append(stops, stop)
+		}
+		r.emit(Event{Kind: EventUpdated, Participant: p.infoLocked()}, r.everyone(nil)...)
+	}
+	if bound > 0 && (r.spec.MaxDuration == 0 || r.spec.MaxDuration > bound) {
+		r.shortenLocked(bound)
+	}
+	r.mu.Unlock()
+	for _, stop := range stops {
+		stop()
+	}
+}
+
+// stopDisallowedLocked unpublishes p's tracks, and drops its
+// announcements, that its permissions no longer allow (after a role
+// change, or with byPolicy a policy change, which its publisher is told
+// of with the reason, and which is a security event), telling everyone.
+// The returned function (nil: nothing stopped) stops their forwarding and
+// must run after r.mu is released. Called with r.mu held.
+func (r *Room) stopDisallowedLocked(p *Participant, byPolicy bool) func() {
+	for cid, pend := range p.pending {
+		if !p.info.Permissions.Has(pend.Source.permission()) {
+			delete(p.pending, cid)
+		}
+	}
+	var stopped []*publication
+	for _, pub := range p.sortedTracksLocked() {
+		if !p.info.Permissions.Has(pub.info.Source.permission()) {
+			delete(p.tracks, pub.info.ID)
+			stopped = append(stopped, pub)
+		}
+	}
+	if len(stopped) == 0 {
+		return nil
+	}
+	var medias []Media
+	for _, o := range r.participants {
+		if o != p && o.media != nil {
+			medias = append(medias, o.media)
+		}
+	}
+	for _, pub := range stopped {
+		info := p.infoLocked()
+		r.emit(Event{Kind: EventTrackUnpublished, Participant: info, Track: pub.info}, r.everyone(nil)...)
+		if !byPolicy {
+			continue
+		}
+		why := r.manager.policyAllowsSource(pub.info.Source)
+		if why == nil {
+			why = ErrPermissionDenied
+		}
+		r.emit(Event{Kind: EventTrackStopped, Participant: info, Track: pub.info, Err: why}, p)
+		r.security(SecurityEvent{Kind: SecurityPolicyTrackStopped, Outcome: OutcomeSucceeded, Actor: "server",
+			Subject: string(p.info.Identity), Reason: string(pub.info.Source) + " " + string(pub.info.ID)})
+	}
+	return func() {
+		for _, pub := range stopped {
+			closeReceiver(pub.recv)
+			for _, m := range medias {
+				m.Unsubscribe(string(pub.info.ID))
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package room_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -134,5 +135,86 @@ func TestPolicyMaxMeetingDuration(t *testing.T) {
 	m2 := newManager(t, room.Config{Policy: h, MaxDuration: 30 * time.Minute})
 	if info, err := m2.Create(room.Spec{Name: "r", Owner: owner, E2EE: room.E2EERequired}); err != nil || info.MaxDuration != 1800 {
 		t.Errorf("the server's shorter bound: %+v, %v", info, err)
+	}
+}
+
+// TestApplyPolicyToLiveRooms: ApplyPolicy, as the server calls it after a
+// change, reaches the rooms already running. A screen share is stopped
+// (everyone told it is unpublished, its publisher why), the camera stays,
+// and the permission comes back when the policy allows it again. A
+// shorter max_meeting_duration brings the end forward (announced at
+// once, warned again before, then ended); a longer one never pushes it
+// back.
+func TestApplyPolicyToLiveRooms(t *testing.T) {
+	clk := newFakeClock()
+	r := policy.FromConfig(config.Default())
+	r.RequireE2EE, r.MaxMeetingDuration = false, 24*time.Hour
+	h := policy.NewHolder(&policy.Policy{Rules: r, Source: policy.SourceDefaults})
+	cfg := clk.config()
+	cfg.AutoCreate, cfg.Policy = true, h
+	m := newManager(t, cfg)
+	h.Watch(func(_, _ *policy.Policy) { m.ApplyPolicy() })
+	all := subscribe(t, m)
+	if _, err := m.Create(room.Spec{Name: "r", Owner: owner, MaxDuration: 2 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	alice, aliceRec := join(t, m, "r", "alice", allGrants)
+	_, bobRec := join(t, m, "r", "bob", allGrants)
+	if err := alice.AnnounceTrack("s", room.KindVideo, room.SourceScreen, "", false); err != nil {
+		t.Fatal(err)
+	}
+	screen, _ := publish(t, alice, "TR_S", "s", room.KindVideo)
+	camera, _ := publish(t, alice, "TR_C", "c", room.KindVideo)
+
+	apply(h, func(r *policy.Rules) { r.ScreenShare = false; r.MaxMeetingDuration = 30 * time.Minute })
+	unpub := bobRec.of(room.EventTrackUnpublished)
+	if len(unpub) != 1 || unpub[0].Track.ID != screen.ID {
+		t.Fatalf("bob saw unpublished %+v, want only the screen share", unpub)
+	}
+	if st := aliceRec.of(room.EventTrackStopped); len(st) != 1 || room.Code(st[0].Err) != protocol.CodePolicyViolation {
+		t.Fatalf("alice told %+v, want the screen share stopped with policy_violation", st)
+	}
+	if len(bobRec.of(room.EventTrackStopped)) != 0 {
+		t.Error("bob was told of alice's stopped track")
+	}
+	if tracks := alice.Info().Tracks; len(tracks) != 1 || tracks[0].ID != camera.ID {
+		t.Errorf("alice's tracks after the policy: %+v", tracks)
+	}
+	if alice.Permissions().Has(room.PublishScreen) {
+		t.Error("alice keeps the screen permission")
+	}
+	created := clk.Now()
+	ending := bobRec.of(room.EventMeetingEnding)
+	if len(ending) != 1 || !ending[0].EndsAt.Equal(created.Add(30*time.Minute)) || ending[0].Remaining != 30*time.Minute {
+		t.Fatalf("meeting_ending after the policy: %+v", ending)
+	}
+	if info, _ := m.Get("r"); info.MaxDuration != 1800 || !info.EndsAt.Equal(created.Add(30*time.Minute)) {
+		t.Errorf("the room after the policy: %+v", info)
+	}
+
+	// Looser: the permission is back, the end stays.
+	apply(h, func(r *policy.Rules) { r.ScreenShare = true; r.MaxMeetingDuration = 4 * time.Hour })
+	if !alice.Permissions().Has(room.PublishScreen) {
+		t.Error("the screen permission did not come back")
+	}
+	if info, _ := m.Get("r"); !info.EndsAt.Equal(created.Add(30 * time.Minute)) {
+		t.Errorf("a looser policy moved the end to %v", info.EndsAt)
+	}
+	clk.Advance(25 * time.Minute)
+	if n := len(bobRec.of(room.EventMeetingEnding)); n != 2 {
+		t.Errorf("%d meeting_ending events by 5 minutes before the end, want 2", n)
+	}
+	clk.Advance(5 * time.Minute)
+	if len(bobRec.of(room.EventRemoved)) != 1 {
+		t.Error("the meeting did not end at its new end")
+	}
+	var kinds []room.SecurityKind
+	for _, e := range all.of(room.EventSecurity) {
+		kinds = append(kinds, e.Security.Kind)
+	}
+	for _, k := range []room.SecurityKind{room.SecurityPolicyTrackStopped, room.SecurityPolicyMeetingShortened} {
+		if !slices.Contains(kinds, k) {
+			t.Errorf("no %s security event in %v", k, kinds)
+		}
 	}
 }

@@ -41,9 +41,15 @@ const (
 )
 
 // Security event kinds of the organisation's policy (docs/policy.md):
-// a version applied, or refused (Outcome), with OldVersion and NewVersion.
+// a version applied, or refused (Outcome), with OldVersion and NewVersion;
+// and what a version put in force did to the rooms already running
+// (Actor "server"): a track it no longer allows stopped (Subject its
+// publisher's identity, Reason "SOURCE TRACK"), a meeting's end brought
+// forward to its max_meeting_duration (Reason the new end, RFC 3339).
 const (
-	SecurityPolicyChanged SecurityKind = "policy_changed"
+	SecurityPolicyChanged          SecurityKind = "policy_changed"
+	SecurityPolicyTrackStopped     SecurityKind = "policy_track_stopped"
+	SecurityPolicyMeetingShortened SecurityKind = "policy_meeting_shortened"
 )
 
 // Security event kinds of roles, moderation, removal, bans and revocation
@@ -93,8 +99,8 @@ var securityKinds = map[SecurityKind]bool{
 	SecurityUserUpdated: true, SecuritySecondFactorReset: true, SecurityPersonalTokenCreated: true,
 	SecurityPersonalTokenRevoked: true, SecurityCrossOriginRefused: true,
 	SecurityInviteDeleted: true, SecurityAdminRefused: true,
-	SecurityPolicyChanged: true,
-	SecurityRoleChanged:   true, SecurityParticipantRemoved: true, SecurityMeetingLocked: true,
+	SecurityPolicyChanged: true, SecurityPolicyTrackStopped: true, SecurityPolicyMeetingShortened: true,
+	SecurityRoleChanged: true, SecurityParticipantRemoved: true, SecurityMeetingLocked: true,
 	SecurityMeetingUnlocked: true, SecurityMeetingEnded: true, SecurityActionRefused: true,
 }
 

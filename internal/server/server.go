@@ -209,6 +209,9 @@ func (s *Server) build(ctx context.Context) (err error) {
 	})
 	s.rooms.Subscribe(room.ListenerFunc(s.countEvent))
 	s.policyWatch.OnChange = s.policyChanged
+	// Every version put in force, by the admin API or the watcher,
+	// applies to the rooms already running too.
+	s.policy.Watch(func(_, _ *policy.Policy) { s.rooms.ApplyPolicy() })
 	if err := s.restoreRooms(ctx); err != nil {
 		return err
 	}

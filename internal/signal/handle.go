@@ -273,6 +273,10 @@ func (l listener) OnEvent(e room.Event) {
 		s.send(protocol.TypeLockChanged, protocol.LockChanged{Locked: e.Kind == room.EventMeetingLocked, By: string(e.Actor)})
 	case room.EventMeetingEnding:
 		s.send(protocol.TypeMeetingEnding, protocol.MeetingEnding{EndsAt: e.EndsAt.Unix(), SecondsLeft: int64(e.Remaining / time.Second)})
+	case room.EventTrackStopped:
+		// Only to its publisher: why its track was taken down, after
+		// everyone's track_unpublished.
+		s.sendRoomError(e.Err)
 	}
 }
 
