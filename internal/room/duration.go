@@ -57,11 +57,12 @@ func (r *Room) endsAtPtr() *time.Time {
 // shortenLocked bounds the meeting to d from its creation if that ends it
 // earlier than now planned (never later): the timers are set again, and
 // everyone is told the new end at once (EventMeetingEnding) and warned
-// again before it, as the warnings fit. Called with r.mu held.
-func (r *Room) shortenLocked(d time.Duration) {
+// again before it, as the warnings fit. It reports whether it did.
+// Called with r.mu held.
+func (r *Room) shortenLocked(d time.Duration) bool {
 	end := r.createdAt.Add(d)
 	if !r.endsAt.IsZero() && !end.Before(r.endsAt) {
-		return
+		return false
 	}
 	for _, t := range r.endTimers {
 		t.Stop()
@@ -73,4 +74,5 @@ func (r *Room) shortenLocked(d time.Duration) {
 	r.emit(Event{Kind: EventMeetingEnding, EndsAt: r.endsAt, Remaining: left}, r.everyone(nil)...)
 	r.security(SecurityEvent{Kind: SecurityPolicyMeetingShortened, Outcome: OutcomeSucceeded, Actor: "server",
 		Reason: r.endsAt.UTC().Format(time.RFC3339)})
+	return true
 }

@@ -46,11 +46,15 @@ type Media interface {
 	SetTrackMuted(trackID string, muted bool) bool
 }
 
-// Store keeps rooms across restarts. A room is created or deleted only
-// once the store has the change; its error is the caller's.
+// Store keeps rooms across restarts. A room is created or deleted, and
+// locked or unlocked, only once the store has the change; its error is
+// the caller's.
 type Store interface {
 	SaveRoom(ctx context.Context, info Info) error
 	DeleteRoom(ctx context.Context, name RoomName) error
+	// SaveRoomState stores a live room's lock and maximum duration, for
+	// the room of that name created at createdAt only.
+	SaveRoomState(ctx context.Context, name RoomName, createdAt time.Time, locked bool, maxDuration time.Duration) error
 }
 
 // Spec describes a room to create.
@@ -70,6 +74,8 @@ type Spec struct {
 	// and the guest tokens of its invites only (docs/access.md,
 	// "Invites"); any other join is refused with invite_required.
 	InviteOnly bool
+	// Locked: the room starts locked (a room restored locked).
+	Locked bool
 }
 
 // Info is a room's public state, as the REST API serves it.
@@ -272,6 +278,7 @@ func (m *Manager) createLocked(s Spec, persist bool, createdAt time.Time) (*Room
 		participants: make(map[ParticipantID]*Participant),
 		identities:   make(map[Identity]*Participant),
 		hostMuted:    make(map[Identity]map[TrackKind]bool),
+		locked:       s.Locked,
 		roles:        make(map[Identity]Role),
 		lastRole:     make(map[Identity]Role),
 		invites:      make(map[Identity]string),

@@ -1,6 +1,7 @@
 package room
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -273,22 +274,63 @@ func (p *Participant) Meeting() (locked bool, endsAt time.Time) {
 // SetLocked locks or unlocks the meeting.
 func (p *Participant) SetLocked(locked bool) error {
 	r := p.room
+	return r.setLocked(func() (Actor, error) {
+		if p.left {
+			return Actor{}, ErrRoomClosed
+		}
+		return p.actorLocked(), nil
+	}, locked)
+}
+
+// setLocked is the one lock change, whoever asks: the role decision on
+// the actor whom (called under r.mu) names, then the store, then the
+// room. The lock is stored with the room, so a restart keeps it; a
+// change the store cannot take is not made (ErrUnavailable). Lock
+// changes are taken one at a time (r.moderation), so the store and the
+// room see them in the same order, and on the roles they were decided
+// on.
+func (r *Room) setLocked(whom func() (Actor, error), locked bool) error {
+	r.moderation.Lock()
+	defer r.moderation.Unlock()
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if p.left {
-		return ErrRoomClosed
+	a, err := whom()
+	if err == nil {
+		err = r.decideLocked(Request{Action: ActionLock, Actor: a})
 	}
-	if err := r.decideLocked(Request{Action: ActionLock, Actor: p.actorLocked()}); err != nil {
+	same, maxDuration := r.locked == locked, r.spec.MaxDuration
+	r.mu.Unlock()
+	if err != nil || same {
 		return err
 	}
-	r.setLockedLocked(p.actorLocked(), locked)
+	if err := r.saveState(locked, maxDuration); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.setLockedLocked(a, locked)
+	r.mu.Unlock()
+	return nil
+}
+
+// saveState stores the room's lock and maximum duration. Called with
+// r.moderation held, not r.mu.
+func (r *Room) saveState(locked bool, maxDuration time.Duration) error {
+	m := r.manager
+	if m.cfg.Store == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := m.cfg.Store.SaveRoomState(ctx, r.spec.Name, r.createdAt, locked, maxDuration); err != nil {
+		m.cfg.Logger.Error("room state not stored", "room", r.spec.Name, "err", err)
+		return wrapUnavailable(err)
+	}
 	return nil
 }
 
 // setLockedLocked sets the lock and tells everyone; setting it to what it
 // is changes nothing and tells nobody. Called with r.mu held.
 func (r *Room) setLockedLocked(a Actor, locked bool) {
-	if r.locked == locked {
+	if r.locked == locked || r.closed {
 		return
 	}
 	r.locked = locked
@@ -379,14 +421,9 @@ func (m *Manager) SetLocked(name RoomName, by *token.Claims, locked bool) (Info,
 	if err != nil {
 		return Info{}, err
 	}
-	r.mu.Lock()
-	a := r.restActorLocked(by)
-	if err := r.decideLocked(Request{Action: ActionLock, Actor: a}); err != nil {
-		r.mu.Unlock()
+	if err := r.setLocked(func() (Actor, error) { return r.restActorLocked(by), nil }, locked); err != nil {
 		return Info{}, err
 	}
-	r.setLockedLocked(a, locked)
-	r.mu.Unlock()
 	return r.Info(), nil
 }
 

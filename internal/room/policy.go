@@ -137,8 +137,13 @@ func (m *Manager) ApplyPolicy() {
 	}
 }
 
-// applyPolicy is ApplyPolicy for one room.
+// applyPolicy is ApplyPolicy for one room. A shortened maximum duration
+// is stored with the room; if the store fails it is logged, and the
+// meeting ends early all the same (a restart bounds it by the policy
+// again).
 func (r *Room) applyPolicy(deny Permissions, bound time.Duration) {
+	r.moderation.Lock()
+	defer r.moderation.Unlock()
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -156,12 +161,14 @@ func (r *Room) applyPolicy(deny Permissions, bound time.Duration) {
 		}
 		r.emit(Event{Kind: EventUpdated, Participant: p.infoLocked()}, r.everyone(nil)...)
 	}
-	if bound > 0 && (r.spec.MaxDuration == 0 || r.spec.MaxDuration > bound) {
-		r.shortenLocked(bound)
-	}
+	shortened := bound > 0 && (r.spec.MaxDuration == 0 || r.spec.MaxDuration > bound) && r.shortenLocked(bound)
+	locked := r.locked
 	r.mu.Unlock()
 	for _, stop := range stops {
 		stop()
+	}
+	if shortened {
+		_ = r.saveState(locked, bound)
 	}
 }
 

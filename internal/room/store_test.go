@@ -47,6 +47,21 @@ func (s *fakeStore) DeleteRoom(_ context.Context, name room.RoomName) error {
 	return nil
 }
 
+func (s *fakeStore) SaveRoomState(_ context.Context, name room.RoomName, created time.Time, locked bool, d time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failSave {
+		return errDiskFull
+	}
+	info, ok := s.rooms[name]
+	if !ok || !info.CreatedAt.Equal(created) {
+		return room.ErrRoomClosed
+	}
+	info.Locked, info.MaxDuration = locked, int64(d/time.Second)
+	s.rooms[name] = info
+	return nil
+}
+
 func (s *fakeStore) fail(save, del bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -240,4 +255,33 @@ func TestEmptyTimeoutUnstored(t *testing.T) {
 			t.Fatalf("EventRoomClosed = %+v", ev)
 		}
 	})
+}
+
+// TestLockIsStored: a lock change reaches the store before the room, so
+// that a restart keeps it; one the store cannot take is not made
+// (unavailable) and nobody is told of it.
+func TestLockIsStored(t *testing.T) {
+	st := newStore()
+	m := newManager(t, room.Config{AutoCreate: true, Store: st})
+	host, hostRec := join(t, m, "r", "hana", hostGrants)
+	if err := host.SetLocked(true); err != nil {
+		t.Fatal(err)
+	}
+	if info := st.rooms["r"]; !info.Locked {
+		t.Fatalf("stored after the lock: %+v", info)
+	}
+	st.fail(true, false)
+	if err := host.SetLocked(false); !errors.Is(err, room.ErrUnavailable) || room.Code(err) != protocol.CodeUnavailable {
+		t.Fatalf("unlock the store refused: %v", err)
+	}
+	if locked, _ := host.Meeting(); !locked || len(hostRec.of(room.EventMeetingUnlocked)) != 0 {
+		t.Fatal("an unlock the store refused was made")
+	}
+	st.fail(false, false)
+	if _, err := m.SetLocked("r", adminOf(owner), false); err != nil {
+		t.Fatal(err)
+	}
+	if info := st.rooms["r"]; info.Locked {
+		t.Fatalf("stored after the owner's unlock: %+v", info)
+	}
 }

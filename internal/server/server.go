@@ -642,8 +642,17 @@ func (rs roomStore) SaveRoom(ctx context.Context, info room.Info) error {
 		Name: string(info.Name), MaxParticipants: info.MaxParticipants,
 		EmptyTimeout: time.Duration(info.EmptyTimeout) * time.Second,
 		Owner:        string(info.Owner), CreatedAt: info.CreatedAt, E2EE: string(info.E2EE),
-		InviteOnly: info.InviteOnly,
+		InviteOnly: info.InviteOnly, Locked: info.Locked, MaxDuration: time.Duration(info.MaxDuration) * time.Second,
 	})
+}
+
+func (rs roomStore) SaveRoomState(ctx context.Context, name room.RoomName, createdAt time.Time, locked bool, maxDuration time.Duration) error {
+	err := rs.st.SetRoomState(ctx, string(name), createdAt, locked, maxDuration)
+	if errors.Is(err, store.ErrNotFound) {
+		// Forgotten meanwhile: the room is ending.
+		return room.ErrRoomClosed
+	}
+	return err
 }
 
 func (rs roomStore) DeleteRoom(ctx context.Context, name room.RoomName) error {
@@ -667,7 +676,7 @@ func (s *Server) restoreRooms(ctx context.Context) error {
 		}
 		if err := s.rooms.Restore(room.Spec{
 			Name: room.RoomName(r.Name), Owner: room.KeyID(r.Owner), MaxParticipants: r.MaxParticipants, EmptyTimeout: r.EmptyTimeout,
-			E2EE: room.E2EEMode(r.E2EE), InviteOnly: r.InviteOnly,
+			E2EE: room.E2EEMode(r.E2EE), InviteOnly: r.InviteOnly, Locked: r.Locked, MaxDuration: r.MaxDuration,
 		}, r.CreatedAt); err != nil {
 			s.log.Warn("room not restored", "room", r.Name, "err", err)
 		}

@@ -255,17 +255,19 @@ func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 		return fmt.Errorf("store: room %s: negative max participants", r.Name)
 	case r.EmptyTimeout < 0:
 		return fmt.Errorf("store: room %s: negative empty timeout", r.Name)
+	case r.MaxDuration < 0:
+		return fmt.Errorf("store: room %s: negative max duration", r.Name)
 	}
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = time.Now()
 	}
 	keyOwner, userOwner := ownerColumns(r.Owner)
 	res, err := s.db.ExecContext(ctx,
-		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only)
-		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?)
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only, locked, max_duration_ns)
+		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?)
 		 ON CONFLICT (name) DO NOTHING`,
 		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), keyOwner, userOwner, toNanos(r.CreatedAt), e2eeColumn(r.E2EE),
-		r.InviteOnly)
+		r.InviteOnly, r.Locked, int64(r.MaxDuration))
 	if err != nil {
 		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 			return fmt.Errorf("store: room %s: owner %s: %w", r.Name, r.Owner, ErrNotFound)
@@ -280,7 +282,7 @@ func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 	return nil
 }
 
-const roomColumns = `name, max_participants, empty_timeout_ns, coalesce(owner, owner_user, ''), created_at, e2ee, invite_only`
+const roomColumns = `name, max_participants, empty_timeout_ns, coalesce(owner, owner_user, ''), created_at, e2ee, invite_only, locked, max_duration_ns`
 
 // UserOwnerPrefix starts a room owner that is an account (a user id)
 // rather than an API key. API key ids are letters and digits only
@@ -306,14 +308,14 @@ func e2eeColumn(mode string) string {
 
 func scanRoom(row interface{ Scan(...any) error }) (Room, error) {
 	var (
-		r       Room
-		timeout int64
-		created int64
+		r                 Room
+		timeout, duration int64
+		created           int64
 	)
-	if err := row.Scan(&r.Name, &r.MaxParticipants, &timeout, &r.Owner, &created, &r.E2EE, &r.InviteOnly); err != nil {
+	if err := row.Scan(&r.Name, &r.MaxParticipants, &timeout, &r.Owner, &created, &r.E2EE, &r.InviteOnly, &r.Locked, &duration); err != nil {
 		return Room{}, err
 	}
-	r.EmptyTimeout = time.Duration(timeout)
+	r.EmptyTimeout, r.MaxDuration = time.Duration(timeout), time.Duration(duration)
 	r.CreatedAt = fromNanos(created)
 	return r, nil
 }
@@ -330,25 +332,46 @@ func (s *SQLite) PutRoom(ctx context.Context, r Room) error {
 		return fmt.Errorf("store: room %s: negative max participants", r.Name)
 	case r.EmptyTimeout < 0:
 		return fmt.Errorf("store: room %s: negative empty timeout", r.Name)
+	case r.MaxDuration < 0:
+		return fmt.Errorf("store: room %s: negative max duration", r.Name)
 	}
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = time.Now()
 	}
 	keyOwner, userOwner := ownerColumns(r.Owner)
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only)
-		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?)
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only, locked, max_duration_ns)
+		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?)
 		 ON CONFLICT (name) DO UPDATE SET max_participants = excluded.max_participants,
 		   empty_timeout_ns = excluded.empty_timeout_ns, owner = excluded.owner, owner_user = excluded.owner_user,
 		   created_at = excluded.created_at,
-		   e2ee = excluded.e2ee, invite_only = excluded.invite_only`,
+		   e2ee = excluded.e2ee, invite_only = excluded.invite_only,
+		   locked = excluded.locked, max_duration_ns = excluded.max_duration_ns`,
 		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), keyOwner, userOwner, toNanos(r.CreatedAt), e2eeColumn(r.E2EE),
-		r.InviteOnly)
+		r.InviteOnly, r.Locked, int64(r.MaxDuration))
 	if err != nil {
 		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 			return fmt.Errorf("store: room %s: owner %s: %w", r.Name, r.Owner, ErrNotFound)
 		}
 		return classify(fmt.Errorf("store: put room %s: %w", r.Name, err))
+	}
+	return nil
+}
+
+// SetRoomState implements Store.
+func (s *SQLite) SetRoomState(ctx context.Context, name string, createdAt time.Time, locked bool, maxDuration time.Duration) error {
+	if maxDuration < 0 {
+		return fmt.Errorf("store: room %s: negative max duration", name)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE rooms SET locked = ?, max_duration_ns = ? WHERE name = ? AND created_at = ?`,
+		locked, int64(maxDuration), name, toNanos(createdAt))
+	if err != nil {
+		return classify(fmt.Errorf("store: room %s state: %w", name, err))
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return classify(fmt.Errorf("store: room %s state: %w", name, err))
+	} else if n == 0 {
+		return fmt.Errorf("store: room %s created at %s: %w", name, createdAt.UTC().Format(time.RFC3339Nano), ErrNotFound)
 	}
 	return nil
 }

@@ -342,3 +342,39 @@ func TestPutRoom(t *testing.T) {
 		t.Fatalf("a refused PutRoom changed the room: %+v", got)
 	}
 }
+
+// TestRoomState: a room's lock and maximum duration are stored with it,
+// and SetRoomState changes them for the room created at that time only:
+// never a later room of the same name, never a row that is gone.
+func TestRoomState(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "conclave.db"))
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)
+	k := testAPIKey("CK111111111111", t0)
+	if err := s.CreateAPIKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutRoom(ctx, Room{Name: "r", Owner: k.ID, CreatedAt: t0, MaxDuration: 90 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Room(ctx, "r"); err != nil || got.Locked || got.MaxDuration != 90*time.Minute {
+		t.Fatalf("stored: %+v, %v", got, err)
+	}
+	if err := s.SetRoomState(ctx, "r", t0, true, 30*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Room(ctx, "r"); err != nil || !got.Locked || got.MaxDuration != 30*time.Minute {
+		t.Fatalf("after SetRoomState: %+v, %v", got, err)
+	}
+	for _, tc := range []struct {
+		name    string
+		created time.Time
+	}{{"r", t0.Add(time.Nanosecond)}, {"gone", t0}} {
+		if err := s.SetRoomState(ctx, tc.name, tc.created, false, 0); !errors.Is(err, ErrNotFound) {
+			t.Errorf("SetRoomState(%s, %v) = %v, want ErrNotFound", tc.name, tc.created, err)
+		}
+	}
+	if got, _ := s.Room(ctx, "r"); !got.Locked {
+		t.Error("a refused SetRoomState unlocked the room")
+	}
+}

@@ -59,6 +59,11 @@ type Room struct {
 	// InviteOnly: the room admits its owner's host tokens and its
 	// invites' guest tokens only (docs/access.md, "Invites").
 	InviteOnly bool
+	// Locked: a host locked the meeting; MaxDuration is the room's own
+	// maximum duration (0: none). Both change while the room lives
+	// (SetRoomState).
+	Locked      bool
+	MaxDuration time.Duration
 }
 
 // Store persists API keys, rooms and accounts. Implementations are safe
@@ -86,6 +91,11 @@ type Store interface {
 	// settings included); ErrNotFound if the owner key or account does
 	// not exist.
 	PutRoom(ctx context.Context, r Room) error
+	// SetRoomState stores a live room's lock and maximum duration: the
+	// room of that name created at createdAt only, so that a change
+	// racing the room's end never brings back a row, or touches a later
+	// room of the same name; ErrNotFound if there is no such room.
+	SetRoomState(ctx context.Context, name string, createdAt time.Time, locked bool, maxDuration time.Duration) error
 	// Room returns the named room; ErrNotFound if none.
 	Room(ctx context.Context, name string) (Room, error)
 	// ListRooms returns the rooms owned by owner, or all rooms if owner is

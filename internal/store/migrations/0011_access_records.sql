@@ -18,3 +18,11 @@ ALTER TABLE token_revocations_by_room RENAME TO token_revocations;
 CREATE INDEX token_revocations_expires ON token_revocations (expires_at);
 -- The caps on records per issuer and per room count through this index.
 CREATE INDEX token_revocations_room ON token_revocations (issuer, room);
+
+-- Whether a room is locked, and its own maximum duration (nanoseconds, 0:
+-- none of its own), so that a restarted server keeps a locked meeting
+-- locked and a meeting's own shorter end (docs/access.md, "Lock" and
+-- "Maximum duration"). Rooms stored before were unlocked, with no
+-- duration of their own.
+ALTER TABLE rooms ADD COLUMN locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1));
+ALTER TABLE rooms ADD COLUMN max_duration_ns INTEGER NOT NULL DEFAULT 0 CHECK (max_duration_ns >= 0);
