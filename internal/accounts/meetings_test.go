@@ -416,6 +416,9 @@ func (failingRoomStore) SaveRoom(context.Context, room.Info) error {
 func (failingRoomStore) DeleteRoom(context.Context, room.RoomName) error {
 	return context.DeadlineExceeded
 }
+func (failingRoomStore) SaveRoomState(context.Context, room.RoomName, time.Time, bool, time.Duration) error {
+	return context.DeadlineExceeded
+}
 
 // TestMeetingsConfig: the meetings' wiring is all or nothing.
 func TestMeetingsConfig(t *testing.T) {
