@@ -120,6 +120,10 @@ const (
 	// A ban asked to revoke the invite of an identity that came by none
 	// (docs/access.md, "Invites"): REST only.
 	CodeNoInvite = "no_invite" // 409
+	// The revocation list's caps (docs/access.md, "Limits"), on both
+	// surfaces (a removal over signaling is a revocation too).
+	CodeTooManyRevocations = "too_many_revocations" // 409
+	CodeTooManyBans        = "too_many_bans"        // 409
 )
 
 // Surface says where a code can appear.
@@ -150,7 +154,7 @@ func Codes() []CodeSpec {
 		{CodeUnsupportedVersion, 0, Signal, "`v` is not 1"},
 		{CodeUnknownType, 0, Signal, "a type the client may not send (or not at this point)"},
 		{CodeTooLarge, 0, Signal, "the message exceeds 64 KiB, or a data payload exceeds 15 KiB"},
-		{CodeRateLimited, 0, Signal, "too many messages; the message was dropped"},
+		{CodeRateLimited, http.StatusTooManyRequests, Signal | REST, "too many messages (signaling: the message was dropped), or too many removals, bans and revocations of one key or account (REST: refused, `Retry-After` says when to try again)"},
 		{CodeNotJoined, 0, Signal, "the first message was not `join`"},
 		{CodeAlreadyJoined, 0, Signal, "`join` on a connection that has joined"},
 		{CodeJoinTimeout, 0, Signal, "no `join` within the join timeout"},
@@ -237,6 +241,8 @@ func Codes() []CodeSpec {
 		{CodeInviteEmailDomain, http.StatusForbidden, REST, "the email given is not at the domain the meeting invite is restricted to"},
 		{CodeTooManyMeetingInvites, http.StatusConflict, REST, "the room has 100 invites that are neither revoked, used up nor expired: revoke some first"},
 		{CodeNoInvite, http.StatusConflict, REST, "a ban with `revoke_invite` names an identity that did not come by an invite to the room; nothing was done"},
+		{CodeTooManyRevocations, http.StatusConflict, both, "the key or account (100,000) or the room (10,000) has as many revocations in force as it may; nothing was recorded and nobody removed"},
+		{CodeTooManyBans, http.StatusConflict, both, "the key or account (100,000) or the room (10,000) has as many bans in force as it may: lift some first; nothing was recorded and nobody removed"},
 	}
 }
 

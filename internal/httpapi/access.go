@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -43,12 +44,33 @@ type RevocationBody struct {
 // MaxJTIBytes bounds a jti in a revocation (auth.MaxJTILen).
 const MaxJTIBytes = 64
 
+// Rate of the endpoints that write the revocation list (removals, bans,
+// unbans, revocations), per API key or account (the token's issuer): a
+// burst, then a steady rate; past it, 429 rate_limited with Retry-After.
+// MaxAccessWriters bounds the keys tracked at once.
+const (
+	AccessWritesPerSecond = 2
+	AccessWriteBurst      = 30
+	MaxAccessWriters      = 10_000
+)
+
+// accessWrite takes one of the issuer's access writes, or answers
+// rate_limited.
+func (a *API) accessWrite(w http.ResponseWriter, c *token.Claims) bool {
+	if a.accessWrites.Allow(c.Issuer) {
+		return true
+	}
+	w.Header().Set("Retry-After", "1")
+	WriteError(w, http.StatusTooManyRequests, protocol.CodeRateLimited, "too many removals, bans and revocations; try again shortly")
+	return false
+}
+
 // actor names who acted, for the records: the token's identity.
 func actor(c *token.Claims) string { return c.Subject }
 
 func (a *API) ban(w http.ResponseWriter, r *http.Request, c *token.Claims) {
 	var req BanBody
-	if !decode(w, r, &req) {
+	if !decode(w, r, &req) || !a.accessWrite(w, c) {
 		return
 	}
 	name := room.RoomName(r.PathValue("room"))
@@ -111,6 +133,9 @@ func (a *API) listBans(w http.ResponseWriter, r *http.Request, c *token.Claims) 
 }
 
 func (a *API) unban(w http.ResponseWriter, r *http.Request, c *token.Claims) {
+	if !a.accessWrite(w, c) {
+		return
+	}
 	name := room.RoomName(r.PathValue("room"))
 	if !a.allowed(w, c, room.ActionManageAccess, name) {
 		return
@@ -126,7 +151,7 @@ func (a *API) unban(w http.ResponseWriter, r *http.Request, c *token.Claims) {
 
 func (a *API) revoke(w http.ResponseWriter, r *http.Request, c *token.Claims) {
 	var req RevocationBody
-	if !decode(w, r, &req) {
+	if !decode(w, r, &req) || !a.accessWrite(w, c) {
 		return
 	}
 	if (req.JTI == "") == (req.Identity == "") {

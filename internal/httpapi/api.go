@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/internal/config"
+	"github.com/conclave-video/conclave/internal/guard"
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
@@ -44,7 +45,12 @@ type Config struct {
 }
 
 // API serves /v1.
-type API struct{ cfg Config }
+type API struct {
+	cfg Config
+	// accessWrites limits removals, bans and revocations per API key
+	// or account (access.go).
+	accessWrites *guard.Keyed
+}
 
 // New returns the API.
 func New(cfg Config) *API {
@@ -61,7 +67,7 @@ func New(cfg Config) *API {
 	if cfg.MaxDuration <= 0 {
 		cfg.MaxDuration = room.MaxDurationCeiling
 	}
-	return &API{cfg: cfg}
+	return &API{cfg: cfg, accessWrites: guard.NewKeyed(AccessWritesPerSecond, AccessWriteBurst, MaxAccessWriters, nil)}
 }
 
 // MaxBodyBytes bounds a request body.
@@ -346,6 +352,9 @@ func (a *API) listParticipants(w http.ResponseWriter, r *http.Request, c *token.
 }
 
 func (a *API) removeParticipant(w http.ResponseWriter, r *http.Request, c *token.Claims) {
+	if !a.accessWrite(w, c) {
+		return
+	}
 	name := room.RoomName(r.PathValue("room"))
 	if !a.allowed(w, c, room.ActionAdministerRoom, name) {
 		return

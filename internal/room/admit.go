@@ -1,6 +1,7 @@
 package room
 
 import (
+	"errors"
 	"time"
 
 	"github.com/conclave-video/conclave/e2ee"
@@ -368,6 +369,26 @@ func (m *Manager) Decide(req Request) Decision {
 
 func (m *Manager) emitDecision(d Decision) {
 	m.publish(Event{Kind: EventDecision, Time: m.cfg.Now(), Room: d.Room, Decision: &d})
+	m.refusalSecurity(d)
+}
+
+// refusalSecurity records a join or resume refused for a ban, or for a
+// token revoked since the verifier passed it, as a security event,
+// through the refusal throttle (refusals.go).
+func (m *Manager) refusalSecurity(d Decision) {
+	if d.Outcome == Admitted || (d.Action != ActionJoin && d.Action != ActionResume) {
+		return
+	}
+	ev := SecurityEvent{Outcome: OutcomeRefused, Reason: d.Action.String(), Subject: string(d.Identity)}
+	switch {
+	case errors.Is(d.Err, ErrBanned):
+		ev.Kind = SecurityBannedRefused
+	case errors.Is(d.Err, ErrTokenRevoked):
+		ev.Kind = SecurityRevokedTokenRefused
+	default:
+		return
+	}
+	m.SecurityRefused(d.Room, ev)
 }
 
 // stateLocked fills st from r. Called with r.mu held.

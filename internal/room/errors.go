@@ -45,6 +45,9 @@ var (
 	ErrE2EEOff            = &Error{protocol.CodeE2EEOff, "", "the room does not use end-to-end encryption, or the recipient has no keys"}
 	ErrBanned             = &Error{protocol.CodeBanned, "", "this identity is banned from the room"}
 	ErrTokenRevoked       = &Error{protocol.CodeTokenRevoked, "", "this token was revoked"}
+	// The revocation list's caps (docs/access.md, "Limits").
+	ErrTooManyRevocations = &Error{protocol.CodeTooManyRevocations, "", "the key (or the room) has as many revocations in force as it may: nothing was recorded"}
+	ErrTooManyBans        = &Error{protocol.CodeTooManyBans, "", "the key (or the room) has as many bans in force as it may: lift some first; nothing was recorded"}
 	ErrBanNotFound        = &Error{protocol.CodeBanNotFound, "", "no ban of that identity in the room"}
 	// Invites (docs/access.md, "Invites").
 	ErrInviteRequired = &Error{protocol.CodeInviteRequired, "", "this meeting admits its hosts and the guests of its invites only: open an invite link"}

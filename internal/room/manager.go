@@ -138,6 +138,9 @@ type Manager struct {
 	subs  map[*subscription]struct{}
 
 	tamper atomic.Pointer[func(Identity, *E2EEKeys)]
+
+	// refusals throttles refusal security events (refusals.go).
+	refusals refusalThrottle
 }
 
 // SetTestTamperE2EE makes the manager rewrite every participant's

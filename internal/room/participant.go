@@ -120,6 +120,7 @@ func (p *Participant) Resume(c *token.Claims) error {
 	}
 	if d.Outcome != Admitted {
 		r.emit(Event{Kind: EventDecision, Decision: &d})
+		r.manager.refusalSecurity(d)
 		return d.Err
 	}
 	if !slices.Contains(p.jtis, c.ID) {

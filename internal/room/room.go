@@ -131,6 +131,7 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 		}
 	}
 	r.emit(Event{Kind: EventDecision, Decision: &d})
+	m.refusalSecurity(d)
 	if d.Outcome != Admitted {
 		if d.Err == nil {
 			// Lobby and password outcomes need the access-control

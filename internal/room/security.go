@@ -134,4 +134,8 @@ type SecurityEvent struct {
 	// version in force before, and the one applied or refused (0: the
 	// defaults, or a change refused before it had a number).
 	OldVersion, NewVersion int64
+	// Suppressed is, on a throttled refusal's summary (refusals.go), how
+	// many events like this one were counted and not published in the
+	// interval it closes; 0 on every other event.
+	Suppressed int
 }

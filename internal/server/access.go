@@ -41,11 +41,22 @@ func banInfo(b store.Ban) room.BanInfo {
 
 func (a roomAccess) RevokeIdentity(ctx context.Context, owner room.KeyID, name room.RoomName, id room.Identity, by string) error {
 	_, err := a.revs.RevokeIdentity(ctx, string(owner), string(name), string(id), by)
-	return err
+	return capErr(err)
 }
 
 func (a roomAccess) RevokeToken(ctx context.Context, owner room.KeyID, name room.RoomName, jti, by string) error {
 	_, err := a.revs.RevokeToken(ctx, string(owner), string(name), jti, by)
+	return capErr(err)
+}
+
+// capErr is err as room tells a refusal of the revocation list's caps.
+func capErr(err error) error {
+	switch {
+	case errors.Is(err, store.ErrTooManyRevocations):
+		return room.ErrTooManyRevocations
+	case errors.Is(err, store.ErrTooManyBans):
+		return room.ErrTooManyBans
+	}
 	return err
 }
 
@@ -54,7 +65,7 @@ func (a roomAccess) Remove(ctx context.Context, rm room.Removal) error {
 	if b := rm.Ban; b != nil {
 		ban = &store.Ban{Until: b.Until, RoomCreated: rm.RoomCreated, Reason: b.Reason, BannedBy: rm.By}
 	}
-	return a.revs.Remove(ctx, string(rm.Owner), string(rm.Room), string(rm.Identity), rm.By, ban, rm.Invite)
+	return capErr(a.revs.Remove(ctx, string(rm.Owner), string(rm.Room), string(rm.Identity), rm.By, ban, rm.Invite))
 }
 
 // meetingInvites is the store's meeting invites for the accounts service,
@@ -91,7 +102,9 @@ type refusalEvents struct {
 func (r refusalEvents) Check(c *token.Claims) error {
 	err := r.revs.Check(c)
 	if err != nil {
-		r.rooms.Security(room.SecurityEvent{Kind: room.SecurityRevokedTokenRefused, Outcome: room.OutcomeRefused,
+		// Throttled: a flood of refused tokens is one event per identity,
+		// reason and interval, with the count.
+		r.rooms.SecurityRefused(room.RoomName(c.Room), room.SecurityEvent{Kind: room.SecurityRevokedTokenRefused, Outcome: room.OutcomeRefused,
 			Reason: r.surface, Subject: c.Subject})
 	}
 	return err

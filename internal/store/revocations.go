@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -69,6 +70,53 @@ type RevokedInvite struct {
 	RevokedAt time.Time
 	ExpiresAt time.Time
 }
+
+// Caps on the revocation list (docs/access.md, "Limits"): records in
+// force (revocations not expired, bans not ended) per issuer, and per
+// room of an issuer (an identity revocation of every room counts as room
+// ""). A write that would add a record past a cap is refused with
+// ErrTooManyRevocations or ErrTooManyBans and writes nothing; one that
+// replaces a record of the same key is not refused. They bound the store
+// and every server's in-memory copy against a key that revokes or bans
+// without end.
+const (
+	MaxRevocationsPerIssuer = 100_000
+	MaxRevocationsPerRoom   = 10_000
+	MaxBansPerIssuer        = 100_000
+	MaxBansPerRoom          = 10_000
+)
+
+// Errors of the caps.
+var (
+	ErrTooManyRevocations = errors.New("store: too many revocations in force")
+	ErrTooManyBans        = errors.New("store: too many bans in force")
+)
+
+// AccessLimits are the caps a store enforces; zero fields take the
+// Max* constants.
+type AccessLimits struct {
+	RevocationsPerIssuer, RevocationsPerRoom int
+	BansPerIssuer, BansPerRoom               int
+}
+
+func (l AccessLimits) orDefaults() AccessLimits {
+	def := func(v, d int) int {
+		if v <= 0 {
+			return d
+		}
+		return v
+	}
+	return AccessLimits{
+		RevocationsPerIssuer: def(l.RevocationsPerIssuer, MaxRevocationsPerIssuer),
+		RevocationsPerRoom:   def(l.RevocationsPerRoom, MaxRevocationsPerRoom),
+		BansPerIssuer:        def(l.BansPerIssuer, MaxBansPerIssuer),
+		BansPerRoom:          def(l.BansPerRoom, MaxBansPerRoom),
+	}
+}
+
+// WithAccessLimits sets the caps of the revocation list (tests lower
+// them).
+func WithAccessLimits(l AccessLimits) Option { return func(o *options) { o.limits = l } }
 
 // RevocationSet is every revocation and ban, and the version they are at.
 type RevocationSet struct {

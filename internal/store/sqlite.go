@@ -22,7 +22,8 @@ const busyTimeout = 5 * time.Second
 
 // SQLite is the SQLite implementation of Store.
 type SQLite struct {
-	db *sql.DB
+	db     *sql.DB
+	limits AccessLimits
 }
 
 var _ Store = (*SQLite)(nil)
@@ -32,6 +33,7 @@ type Option func(*options)
 
 type options struct {
 	maxPages int
+	limits   AccessLimits
 }
 
 // MaxPages caps the database at n pages of 4 KiB (SQLite's max_page_count,
@@ -80,7 +82,7 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*SQLite, erro
 	if err != nil {
 		return nil, classify(fmt.Errorf("store: open %s: %w", path, err))
 	}
-	s := &SQLite{db: db}
+	s := &SQLite{db: db, limits: o.limits.orDefaults()}
 	if err := ping(ctx, db); err != nil {
 		_ = db.Close()
 		return nil, classify(fmt.Errorf("store: open %s: %w", path, err))

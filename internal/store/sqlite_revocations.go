@@ -22,7 +22,7 @@ func (s *SQLite) revocationTx(ctx context.Context, what string, f func(tx *sql.T
 	}
 	defer func() { _ = tx.Rollback() }()
 	if err := f(tx); err != nil {
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrTooManyRevocations) || errors.Is(err, ErrTooManyBans) {
 			return fmt.Errorf("store: %s: %w", what, err)
 		}
 		return classify(fmt.Errorf("store: %s: %w", what, err))
@@ -45,6 +45,16 @@ func (s *SQLite) RevokeToken(ctx context.Context, r TokenRevocation) error {
 		return errors.New("store: revoke token: expiry must be after the revocation")
 	}
 	return s.revocationTx(ctx, "revoke token", func(tx *sql.Tx) error {
+		var exists bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM token_revocations WHERE issuer = ? AND jti = ? AND room = ?)`,
+			r.Issuer, r.JTI, r.Room).Scan(&exists); err != nil {
+			return err
+		}
+		if !exists {
+			if err := s.revocationRoom(ctx, tx, r.Issuer, r.Room, r.RevokedAt); err != nil {
+				return err
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO token_revocations (issuer, jti, room, revoked_at, expires_at, revoked_by)
 			VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (issuer, jti, room) DO UPDATE SET
@@ -59,7 +69,49 @@ func (s *SQLite) RevokeIdentity(ctx context.Context, r IdentityRevocation) error
 	if err := checkIdentityRevocation(r); err != nil {
 		return err
 	}
-	return s.revocationTx(ctx, "revoke identity", func(tx *sql.Tx) error { return putIdentityRevocation(ctx, tx, r) })
+	return s.revocationTx(ctx, "revoke identity", func(tx *sql.Tx) error { return s.putIdentityRevocation(ctx, tx, r) })
+}
+
+// revocationRoom refuses, with ErrTooManyRevocations, a new revocation of
+// issuer in room at now when the issuer or the room has as many in force
+// as the caps allow. Called inside the write transaction, so the count
+// holds against racing writers.
+func (s *SQLite) revocationRoom(ctx context.Context, tx *sql.Tx, issuer, room string, now time.Time) error {
+	var all, inRoom int
+	err := tx.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM token_revocations WHERE issuer = ?1 AND expires_at > ?3) +
+		(SELECT count(*) FROM identity_revocations WHERE issuer = ?1 AND expires_at > ?3),
+		(SELECT count(*) FROM token_revocations WHERE issuer = ?1 AND room = ?2 AND expires_at > ?3) +
+		(SELECT count(*) FROM identity_revocations WHERE issuer = ?1 AND room = ?2 AND expires_at > ?3)`,
+		issuer, room, toNanos(now)).Scan(&all, &inRoom)
+	if err != nil {
+		return err
+	}
+	if all >= s.limits.RevocationsPerIssuer || inRoom >= s.limits.RevocationsPerRoom {
+		return ErrTooManyRevocations
+	}
+	return nil
+}
+
+// banRoom is revocationRoom for bans.
+func (s *SQLite) banRoom(ctx context.Context, tx *sql.Tx, b Ban) error {
+	var exists bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM bans WHERE issuer = ? AND room = ? AND identity = ?)`,
+		b.Issuer, b.Room, b.Identity).Scan(&exists); err != nil || exists {
+		return err
+	}
+	var all, inRoom int
+	err := tx.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM bans WHERE issuer = ?1 AND (until IS NULL OR until > ?3)),
+		(SELECT count(*) FROM bans WHERE issuer = ?1 AND room = ?2 AND (until IS NULL OR until > ?3))`,
+		b.Issuer, b.Room, toNanos(b.CreatedAt)).Scan(&all, &inRoom)
+	if err != nil {
+		return err
+	}
+	if all >= s.limits.BansPerIssuer || inRoom >= s.limits.BansPerRoom {
+		return ErrTooManyBans
+	}
+	return nil
 }
 
 func checkIdentityRevocation(r IdentityRevocation) error {
@@ -72,7 +124,17 @@ func checkIdentityRevocation(r IdentityRevocation) error {
 	return nil
 }
 
-func putIdentityRevocation(ctx context.Context, tx *sql.Tx, r IdentityRevocation) error {
+func (s *SQLite) putIdentityRevocation(ctx context.Context, tx *sql.Tx, r IdentityRevocation) error {
+	var exists bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM identity_revocations WHERE issuer = ? AND room = ? AND identity = ?)`,
+		r.Issuer, r.Room, r.Identity).Scan(&exists); err != nil {
+		return err
+	}
+	if !exists {
+		if err := s.revocationRoom(ctx, tx, r.Issuer, r.Room, r.NotBefore); err != nil {
+			return err
+		}
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO identity_revocations (issuer, room, identity, not_before, expires_at, revoked_by)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (issuer, room, identity) DO UPDATE SET
@@ -88,7 +150,7 @@ func (s *SQLite) PutBan(ctx context.Context, b Ban) error {
 	if err := checkBan(b); err != nil {
 		return err
 	}
-	return s.revocationTx(ctx, "ban", func(tx *sql.Tx) error { return putBan(ctx, tx, b) })
+	return s.revocationTx(ctx, "ban", func(tx *sql.Tx) error { return s.putBan(ctx, tx, b) })
 }
 
 func checkBan(b Ban) error {
@@ -103,7 +165,10 @@ func checkBan(b Ban) error {
 	return nil
 }
 
-func putBan(ctx context.Context, tx *sql.Tx, b Ban) error {
+func (s *SQLite) putBan(ctx context.Context, tx *sql.Tx, b Ban) error {
+	if err := s.banRoom(ctx, tx, b); err != nil {
+		return err
+	}
 	var until any
 	if !b.Until.IsZero() {
 		until = toNanos(b.Until)
@@ -128,11 +193,11 @@ func (s *SQLite) RecordRemoval(ctx context.Context, r Removal) error {
 		}
 	}
 	return s.revocationTx(ctx, "removal", func(tx *sql.Tx) error {
-		if err := putIdentityRevocation(ctx, tx, r.Revocation); err != nil {
+		if err := s.putIdentityRevocation(ctx, tx, r.Revocation); err != nil {
 			return err
 		}
 		if r.Ban != nil {
-			if err := putBan(ctx, tx, *r.Ban); err != nil {
+			if err := s.putBan(ctx, tx, *r.Ban); err != nil {
 				return err
 			}
 		}

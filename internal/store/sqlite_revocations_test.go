@@ -162,3 +162,76 @@ func TestRecordRemovalIsOneWrite(t *testing.T) {
 		t.Fatalf("after one removal: version %d (from %d), %+v, %+v", set.Version, v0, set.Identities, set.Bans)
 	}
 }
+
+// TestRevocationCaps: past the caps, a new revocation or ban of an
+// issuer, or of one room of it, is refused and stores nothing (a removal
+// neither its revocation nor its ban); replacing a record is not refused,
+// and expired records do not count.
+func TestRevocationCaps(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "c.db"),
+		WithAccessLimits(AccessLimits{RevocationsPerIssuer: 3, RevocationsPerRoom: 2, BansPerIssuer: 2, BansPerRoom: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Unix(1_700_000_000, 0).UTC()
+	tok := func(room, jti string) TokenRevocation {
+		return TokenRevocation{Issuer: "K1", JTI: jti, Room: room, RevokedAt: now, ExpiresAt: now.Add(time.Hour)}
+	}
+	id := func(room, identity string) IdentityRevocation {
+		return IdentityRevocation{Issuer: "K1", Room: room, Identity: identity, NotBefore: now, ExpiresAt: now.Add(time.Hour)}
+	}
+	if err := s.RevokeToken(ctx, tok("r1", "j1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeIdentity(ctx, id("r1", "bob")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeToken(ctx, tok("r1", "j2")); !errors.Is(err, ErrTooManyRevocations) {
+		t.Fatalf("a third revocation in r1 (cap 2): %v", err)
+	}
+	if err := s.RevokeIdentity(ctx, id("r1", "bob")); err != nil {
+		t.Fatalf("replacing a revocation at the cap: %v", err)
+	}
+	if err := s.RevokeToken(ctx, tok("r2", "j3")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeToken(ctx, tok("r3", "j4")); !errors.Is(err, ErrTooManyRevocations) {
+		t.Fatalf("a fourth revocation of K1 (cap 3): %v", err)
+	}
+	if err := s.RevokeToken(ctx, TokenRevocation{Issuer: "K2", JTI: "j", RevokedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatalf("another issuer: %v", err)
+	}
+	// Expired records do not count.
+	later := now.Add(2 * time.Hour)
+	if err := s.RevokeToken(ctx, TokenRevocation{Issuer: "K1", JTI: "j5", Room: "r1", RevokedAt: later, ExpiresAt: later.Add(time.Hour)}); err != nil {
+		t.Fatalf("after the others expired: %v", err)
+	}
+
+	ban := func(room, identity string) *Ban {
+		return &Ban{Issuer: "K3", Room: room, Identity: identity, CreatedAt: now, RoomCreated: now}
+	}
+	rm := func(room, identity string) Removal {
+		return Removal{Revocation: IdentityRevocation{Issuer: "K3", Room: room, Identity: identity, NotBefore: now, ExpiresAt: now.Add(time.Hour)},
+			Ban: ban(room, identity)}
+	}
+	if err := s.RecordRemoval(ctx, rm("r1", "mal")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordRemoval(ctx, rm("r1", "eve")); !errors.Is(err, ErrTooManyBans) {
+		t.Fatalf("a second ban in r1 (cap 1): %v", err)
+	}
+	set, err := s.LoadRevocations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range set.Identities {
+		if r.Identity == "eve" {
+			t.Error("the refused removal stored its revocation")
+		}
+	}
+	if err := s.PutBan(ctx, *ban("r1", "mal")); err != nil {
+		t.Fatalf("replacing a ban at the cap: %v", err)
+	}
+}

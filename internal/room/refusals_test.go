@@ -1,0 +1,65 @@
+package room_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/conclave-video/conclave/internal/room"
+)
+
+// TestRefusalEventsThrottled: refusal security events of one kind, room,
+// identity and reason are published once per interval; the others are
+// counted and reported by one more event at the interval's end
+// (Suppressed). Another identity has its own; past MaxRefusalKeys the
+// rest share one key.
+func TestRefusalEventsThrottled(t *testing.T) {
+	clk := newFakeClock()
+	m := newManager(t, clk.config())
+	all := subscribe(t, m)
+	ev := func(subject string) room.SecurityEvent {
+		return room.SecurityEvent{Kind: room.SecurityBannedRefused, Outcome: room.OutcomeRefused, Reason: "join", Subject: subject}
+	}
+	published := func() []room.SecurityEvent {
+		var out []room.SecurityEvent
+		for _, e := range all.of(room.EventSecurity) {
+			out = append(out, *e.Security)
+		}
+		return out
+	}
+	for range 50 {
+		m.SecurityRefused("r", ev("mal"))
+	}
+	m.SecurityRefused("r", ev("eve"))
+	if got := published(); len(got) != 2 || got[0].Subject != "mal" || got[0].Suppressed != 0 || got[1].Subject != "eve" {
+		t.Fatalf("published %+v, want one for mal and one for eve", got)
+	}
+	clk.Advance(room.RefusalEventInterval)
+	got := published()
+	if len(got) != 3 || got[2].Subject != "mal" || got[2].Suppressed != 49 {
+		t.Fatalf("after the interval: %+v, want mal's summary of 49", got)
+	}
+	// A quiet key reports nothing more, and its next refusal is published.
+	clk.Advance(2 * room.RefusalEventInterval)
+	m.SecurityRefused("r", ev("eve"))
+	if got := published(); len(got) != 4 || got[3].Subject != "eve" || got[3].Suppressed != 0 {
+		t.Fatalf("eve after a quiet interval: %+v", got)
+	}
+
+	// Past the cap of keys, the rest share one.
+	all.reset()
+	for i := range room.MaxRefusalKeys + 10 {
+		m.SecurityRefused("r", ev(fmt.Sprintf("flood-%d", i)))
+	}
+	got = published()
+	if n := len(got); n > room.MaxRefusalKeys+1 {
+		t.Fatalf("%d events for %d identities, want at most %d", n, room.MaxRefusalKeys+10, room.MaxRefusalKeys+1)
+	}
+	if last := got[len(got)-1]; last.Reason != "overflow" || last.Subject != "" {
+		t.Errorf("the last event %+v, want the overflow key's", last)
+	}
+	clk.Advance(time.Minute)
+	if last := published()[len(published())-1]; last.Reason != "overflow" || last.Suppressed < 1 {
+		t.Errorf("the overflow key's summary: %+v", last)
+	}
+}
