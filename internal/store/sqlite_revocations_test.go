@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"net/url"
 	"path/filepath"
 	"testing"
 	"time"
@@ -233,5 +236,53 @@ func TestRevocationCaps(t *testing.T) {
 	}
 	if err := s.PutBan(ctx, *ban("r1", "mal")); err != nil {
 		t.Fatalf("replacing a ban at the cap: %v", err)
+	}
+}
+
+// TestMigrateAccessRecords: a database from before migration 0011 keeps
+// its token revocations, now one record per (issuer, jti, room), and its
+// rooms, unlocked and with no duration of their own.
+func TestMigrateAccessRecords(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "conclave.db")
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts := []string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`}
+	for _, m := range ms {
+		if m.version < 11 {
+			stmts = append(stmts, m.sql, fmt.Sprintf(`INSERT INTO schema_migrations VALUES (%d, '%s', 0)`, m.version, m.name))
+		}
+	}
+	now := time.Unix(1_700_000_000, 0).UTC()
+	stmts = append(stmts,
+		fmt.Sprintf(`INSERT INTO token_revocations VALUES ('K1', 'j1', 'r1', %d, %d, 'admin'), ('K1', 'j2', '', %d, %d, 'admin')`,
+			toNanos(now), toNanos(now.Add(time.Hour)), toNanos(now), toNanos(now.Add(time.Hour))),
+		fmt.Sprintf(`INSERT INTO rooms (name, max_participants, empty_timeout_ns, created_at) VALUES ('old', 5, 60000000000, %d)`, toNanos(now)))
+	for _, q := range stmts {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	_ = db.Close()
+
+	s := openTest(t, path)
+	set, err := s.LoadRevocations(ctx)
+	if err != nil || len(set.Tokens) != 2 {
+		t.Fatalf("token revocations after the migration: %+v, %v", set.Tokens, err)
+	}
+	if err := s.RevokeToken(ctx, TokenRevocation{Issuer: "K1", JTI: "j1", Room: "r2", RevokedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if set, _ := s.LoadRevocations(ctx); len(set.Tokens) != 3 {
+		t.Errorf("j1 revoked in a second room: %+v, want a record of its own", set.Tokens)
+	}
+	if r, err := s.Room(ctx, "old"); err != nil || r.Locked || r.MaxDuration != 0 {
+		t.Errorf("a room from before: %+v, %v", r, err)
 	}
 }
