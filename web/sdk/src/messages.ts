@@ -77,7 +77,7 @@ export interface ClientMessages {
   ping: { t: number };
   e2ee: { to: string; payload: string };
   mute_track: { participant_id: string; track_id: string; muted: boolean };
-  remove_participant: { participant_id: string };
+  remove_participant: { participant_id: string; ban?: { duration?: number; reason?: string } };
   set_role: { participant_id: string; role: Role };
   lock_meeting: { locked: boolean };
   end_meeting: Record<string, never>;

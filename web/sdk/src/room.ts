@@ -502,9 +502,14 @@ export class Room {
     this.send('mute_track', { participant_id: participantId, track_id: trackId, muted });
   }
 
-  /** Takes another participant out of the meeting. */
-  removeParticipant(participantId: string): void {
-    this.send('remove_participant', { participant_id: participantId });
+  /**
+   * Takes another participant out of the meeting. With ban, its identity
+   * is also refused for duration seconds (0 or absent: the room's life;
+   * at most a year), whatever token it comes back with; reason is at most
+   * 256 bytes.
+   */
+  removeParticipant(participantId: string, ban?: { duration?: number; reason?: string }): void {
+    this.send('remove_participant', ban ? { participant_id: participantId, ban } : { participant_id: participantId });
   }
 
   /** Gives another participant a role, at most this participant's own. */
