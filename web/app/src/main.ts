@@ -1,6 +1,6 @@
-// Conclave meeting app: join → preview → meeting → left, and the account
-// pages reached by the URL's fragment (#signin, #invite=…, #reset=…,
-// #account, #admin). Each page is a render function that returns its own
+// Conclave meeting app: join → preview → meeting → left, the guest page
+// of a meeting invite (#join=…), and the account pages reached by the
+// URL's fragment (#signin, #invite=…, #reset=…, #account, #admin). Each page is a render function that returns its own
 // clean-up; this file moves between them and owns the one thing they share,
 // the session (room, name, token).
 
@@ -12,6 +12,7 @@ import { renderSignin } from './account-signin.js';
 import { renderGone, renderReset, renderSignup } from './account-signup.js';
 import { renderAdmin } from './admin.js';
 import { byId, h } from './dom.js';
+import { renderGuest, type GuestPass } from './guest.js';
 import { renderJoin } from './join.js';
 import { renderLeft } from './left.js';
 import { renderMeeting } from './meeting.js';
@@ -27,7 +28,7 @@ declare global {
   }
 }
 
-type PageState = 'join' | 'preview' | 'meeting' | 'left' | 'account';
+type PageState = 'join' | 'guest' | 'preview' | 'meeting' | 'left' | 'account';
 
 interface Session {
   room: string;
@@ -37,6 +38,8 @@ interface Session {
   credsUsed: boolean;
   /** A meeting the signed-in account hosts: later joins ask /v1/meetings for a fresh host token. */
   hosted?: boolean;
+  /** A guest of an invite: every join presents the guest token it was given (guest.ts). */
+  guest?: boolean;
 }
 
 const root = byId('app');
@@ -101,6 +104,26 @@ function hosted(j: HostJoin): void {
   showPreview();
 }
 
+/** The guest page of an invite link; invite is '' after a reload. */
+function showGuest(invite: string): void {
+  show('guest', 'Join a meeting', () =>
+    renderGuest(root, {
+      invite,
+      name: loadPrefs().name,
+      onReady: (p: GuestPass) => {
+        session = { room: p.room, name: p.name, creds: { url: '', token: p.token }, credsUsed: false, guest: true };
+        savePrefs({ name: p.name });
+        showPreview();
+      },
+    }),
+  );
+}
+
+/** The address of the meeting: a guest's stays #join, so that a reload comes back to the guest page. */
+function meetingUrl(s: Session): string {
+  return s.guest ? `${location.pathname}#join` : `/?room=${encodeURIComponent(s.room)}`;
+}
+
 function showPreview(): void {
   const s = session;
   if (!s) return showJoin();
@@ -109,12 +132,13 @@ function showPreview(): void {
       room: s.room,
       name: s.name,
       onEnter: (choice) => enter(choice),
-      onBack: () => showJoin(),
+      onBack: () => (s.guest ? showGuest('') : showJoin()),
     }),
   );
 }
 
 async function credentials(s: Session): Promise<JoinCredentials> {
+  if (s.guest) return s.creds;
   if (!s.credsUsed) {
     s.credsUsed = true;
     return s.creds;
@@ -138,11 +162,12 @@ async function enter(choice: MediaChoice): Promise<void> {
   }
   window.conclaveRoom = room;
   s.room = room.name || s.room;
-  history.replaceState(null, '', `/?room=${encodeURIComponent(s.room)}`);
+  history.replaceState(null, '', meetingUrl(s));
   show('meeting', s.room, () =>
     renderMeeting(root, headerSlot, {
       room,
       choice,
+      token: () => creds.token,
       onEnd: (reason, media) => {
         if (lastChoice) lastChoice = { ...lastChoice, ...media };
         showLeft(reason);
@@ -180,6 +205,8 @@ function route(r: Route): void {
       return page('Your account', () => renderAccount(root, accounts));
     case 'admin':
       return page('Administration', () => renderAdmin(root, accounts));
+    case 'guest':
+      return showGuest(r.invite);
   }
 }
 
