@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conclave-video/conclave/internal/accounts"
 	"github.com/conclave-video/conclave/internal/config"
 	roompkg "github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/store"
@@ -288,5 +289,68 @@ func TestAccessPolicyAdmin(t *testing.T) {
 	}
 	if rl := part("reloaded"); num(t, rl, "version") != 2 || str(rl, "yaml") != str(r, "theirs") || !strings.Contains(str(rl, "text"), "by operator:e2e") {
 		t.Errorf("after loading the newest version: %v", rl)
+	}
+}
+
+// TestAccessGuest: the guest page of invite links. An expired, a revoked
+// and a tampered link are refused in words; a link for one email domain
+// asks for an email and takes only that domain's; its guest joins and
+// media flows both ways; a removed guest of a single-use link cannot
+// return, neither with the link again in its tab (its guest token is
+// refused) nor in a new tab (the link is used up).
+func TestAccessGuest(t *testing.T) {
+	e := newEnv(t)
+	acct := e.newAccount("lee@example.org", "Lee Host", store.RoleMember)
+	steps := e.roomSteps()
+	steps["expired-invite"] = func(data json.RawMessage) (any, error) {
+		var req struct {
+			Room string `json:"room"`
+		}
+		if err := json.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		info, err := e.srv.Rooms().Get(roompkg.RoomName(req.Room))
+		if err != nil {
+			return nil, err
+		}
+		// Stored an hour ago for ten minutes, its link signed by the server.
+		past := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+		const id = "MI_EXPIREDAAAAAAAAAAAAAAAAAAA"
+		if err := e.srv.Store().CreateMeetingInvite(context.Background(), store.MeetingInvite{ID: id, Room: req.Room,
+			Owner: string(info.Owner), CreatedBy: string(info.Owner), Role: "participant", MaxUses: 5, CreatedAt: past,
+			ExpiresAt: past.Add(10 * time.Minute)}, 100); err != nil {
+			return nil, err
+		}
+		tok, err := accounts.SignInvite(e.srv.ServerKey(), id, req.Room, past.Add(10*time.Minute))
+		if err != nil {
+			return nil, err
+		}
+		return map[string]string{"link": e.baseURL + "/#join=" + tok}, nil
+	}
+	r := e.scenario("access_guest", room("guest"), acct.env(), steps)
+	part := func(k string) map[string]any { m, _ := r[k].(map[string]any); return m }
+	str := func(k string) string { s, _ := r[k].(string); return strings.TrimSpace(s) }
+
+	for k, code := range map[string]string{"expired": "invite_expired", "revoked": "invite_revoked", "tampered": "invite_link_invalid", "noEmail": "invite_email_domain", "usedUp": "invite_used_up"} {
+		p := part(k)
+		if p["code"] != code || p["text"] != appText(t, code) || p["role"] != "alert" {
+			t.Errorf("%s: the guest page said %v, want %s: %q, as an alert", k, p, code, appText(t, code))
+		}
+	}
+	if r["emailShown"] != true || str("otherDomain") != appText(t, "invite_email_domain") {
+		t.Errorf("the domain invite: email field shown %v; another domain's email: %q", r["emailShown"], str("otherDomain"))
+	}
+	if num(t, r, "toHost") <= 0 || num(t, r, "toGuest") <= 0 {
+		t.Errorf("video decoded: host from guest %v, guest from host %v", r["toHost"], r["toGuest"])
+	}
+	if str("removed") != appText(t, "removed") || !strings.HasSuffix(str("removedNotice"), "was removed from the meeting.") {
+		t.Errorf("removal: the guest saw %q, the others %q", str("removed"), str("removedNotice"))
+	}
+	if str("kept") != "You joined from this tab as Pat Guest." || str("reopened") != appText(t, "token_revoked") {
+		t.Errorf("the link reopened in the removed guest's tab: %q, then %q", str("kept"), str("reopened"))
+	}
+	roles := part("inRoom")
+	if _, in := roles[str("patIdentity")]; in || roles[str("guestIdentity")] != "participant" || len(roles) != 2 {
+		t.Errorf("participants on the server at the end: %v (want the host and %s only)", roles, str("guestIdentity"))
 	}
 }
