@@ -29,7 +29,8 @@ export class HostPanel {
 
   constructor(private readonly deps: HostDeps) {
     const { room } = deps;
-    this.lock = button('Lock meeting', { id: 'lock-button', 'aria-pressed': 'false' });
+    // Its words say what a press does; data-locked styles the locked state.
+    this.lock = button('Lock meeting', { id: 'lock-button' });
     this.end = button('End for all', { id: 'end-button' }, 'danger');
     this.invite = button('Invite people', { id: 'invite-people', 'aria-expanded': 'false', 'aria-controls': 'invite-panel' });
     this.slot = h('div', { class: 'section-slot' });
@@ -68,7 +69,7 @@ export class HostPanel {
     this.el.hidden = !p.lock && !p.end_meeting && !p.share_invite;
     const text = room.locked ? 'Unlock meeting' : 'Lock meeting';
     if (this.lock.textContent !== text) this.lock.textContent = text;
-    this.lock.setAttribute('aria-pressed', String(room.locked));
+    this.lock.dataset.locked = String(room.locked);
   }
 
   private confirmEnd(): void {

@@ -49,7 +49,7 @@ export function inviteSummary(i: MeetingInvite): string {
   const uses = i.max_uses === 1 ? 'one person' : `up to ${i.max_uses} people`;
   const role = i.role === 'viewer' ? 'as viewers (they watch and listen)' : 'as participants';
   const domain = i.email_domain ? `, who give an email address at ${i.email_domain}` : '';
-  return `For ${uses}${domain}, ${role}, until ${when(i.expires_at)}. Each waits for a host to let them in where the meeting has a lobby.`;
+  return `For ${uses}${domain}, ${role}, until ${when(i.expires_at)}. Where the meeting has a lobby, each waits there until a host or moderator lets them in.`;
 }
 
 export interface InvitePanelDeps {
