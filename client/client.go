@@ -96,6 +96,7 @@ type Client struct {
 
 	mu           sync.Mutex
 	room         string
+	lobby        []protocol.LobbyGuestInfo // guests waiting at join, if it may admit
 	self         Participant
 	participants map[string]Participant
 	resumeSecret string // from joined; never logged
@@ -157,7 +158,7 @@ func Connect(ctx context.Context, serverURL, token string, opts ...Option) (*Cli
 		}
 		return nil, err
 	}
-	c.room, c.self, c.resumeSecret = j.Room, j.Participant, j.ResumeSecret
+	c.room, c.self, c.resumeSecret, c.lobby = j.Room, j.Participant, j.ResumeSecret, j.Lobby
 	var others []Participant
 	for _, p := range j.Participants {
 		if p.ID != c.self.ID {
@@ -216,6 +217,9 @@ func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
 // waits for the server's answer. A refusal is a *ServerError.
 func (c *Client) joinOn(ctx context.Context, conn *websocket.Conn, resume *protocol.Resume) (*protocol.Joined, error) {
 	j := protocol.Join{Token: c.token, Resume: resume}
+	if resume == nil {
+		j.Password = c.opts.password
+	}
 	if c.announce != nil && resume == nil {
 		// A resumed session keeps the keys it announced.
 		j.E2EE = announcement(c.announce)
@@ -230,28 +234,44 @@ func (c *Client) joinOn(ctx context.Context, conn *websocket.Conn, resume *proto
 	if err != nil {
 		return nil, fmt.Errorf("client: sending join: %w", err)
 	}
-	_, b, err = conn.Read(ctx)
+	for {
+		j, lobby, err := c.readJoined(ctx, conn)
+		if err != nil || lobby == nil {
+			return j, err
+		}
+		if c.opts.onLobby == nil {
+			return nil, &ServerError{Code: string(protocol.TypeLobby), Message: "the join waits in the lobby (see WithLobby)"}
+		}
+		c.opts.onLobby(*lobby)
+	}
+}
+
+// readJoined reads the join's answer: joined, a lobby status, or a refusal.
+func (c *Client) readJoined(ctx context.Context, conn *websocket.Conn) (*protocol.Joined, *protocol.LobbyStatus, error) {
+	_, b, err := conn.Read(ctx)
 	if err != nil {
 		var ce websocket.CloseError
 		if errors.As(err, &ce) && ce.Reason == protocol.CodeResumeFailed {
 			// The session ended just as this connection was handed to it.
-			return nil, &ServerError{Code: protocol.CodeResumeFailed, Message: "the session ended"}
+			return nil, nil, &ServerError{Code: protocol.CodeResumeFailed, Message: "the session ended"}
 		}
-		return nil, fmt.Errorf("client: waiting for joined: %w", err)
+		return nil, nil, fmt.Errorf("client: waiting for joined: %w", err)
 	}
 	t, msg, err := decode(b)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	switch m := msg.(type) {
 	case *protocol.Joined:
-		return m, nil
+		return m, nil, nil
+	case *protocol.LobbyStatus:
+		return nil, m, nil
 	case *protocol.Error:
-		return nil, &ServerError{Code: m.Code, Message: m.Message}
+		return nil, nil, &ServerError{Code: m.Code, Message: m.Message}
 	case *protocol.Leave:
-		return nil, &ServerError{Code: m.Reason, Message: "server closed the session"}
+		return nil, nil, &ServerError{Code: m.Reason, Message: "server closed the session"}
 	default:
-		return nil, fmt.Errorf("client: expected joined, got %s", t)
+		return nil, nil, fmt.Errorf("client: expected joined, got %s", t)
 	}
 }
 
@@ -493,6 +513,10 @@ func (c *Client) handle(t protocol.Type, msg any) error {
 		c.emit(RoleChanged{Participant: m.Participant, By: m.By})
 	case *protocol.LockChanged:
 		c.emit(LockChanged{Locked: m.Locked, By: m.By})
+	case *protocol.LobbyGuest:
+		c.emit(LobbyGuestWaiting{Guest: m.Guest})
+	case *protocol.LobbyGuestLeft:
+		c.emit(LobbyGuestLeft{ID: m.ID, Reason: m.Reason})
 	case *protocol.MeetingEnding:
 		c.emit(MeetingEnding{EndsAt: time.Unix(m.EndsAt, 0), Remaining: time.Duration(m.SecondsLeft) * time.Second})
 	case *protocol.Pong:

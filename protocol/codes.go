@@ -108,6 +108,14 @@ const (
 	// the REST API only. A revoked token is token_revoked.
 	CodeBanned      = "banned"
 	CodeBanNotFound = "ban_not_found"
+	// The room password and the lobby (docs/access.md, "Lobby and
+	// password"), on both surfaces; too_many_attempts is theirs too.
+	CodePasswordRequired = "password_required"
+	CodePasswordWrong    = "password_wrong"
+	CodeLobbyDenied      = "lobby_denied"
+	CodeLobbyFull        = "lobby_full"
+	CodeLobbyTimeout     = "lobby_timeout"
+	CodeGuestNotFound    = "guest_not_found"
 )
 
 // Surface says where a code can appear.
@@ -192,7 +200,7 @@ func Codes() []CodeSpec {
 		{CodeTokenOwner, http.StatusUnauthorized, both, "the `owner` claim in a token not signed by the server's own key, a token of that key without it, or an `owner` that names no account or no room"},
 
 		{CodeInvalidCredentials, http.StatusUnauthorized, REST, "the email and password do not match an account, or a second-step code is wrong"},
-		{CodeTooManyAttempts, http.StatusTooManyRequests, REST, "throttled or locked after failed attempts; `Retry-After` says when to try again"},
+		{CodeTooManyAttempts, http.StatusTooManyRequests, both, "throttled or locked after failed attempts (sign-in; a room password from this address or for this room); `Retry-After` (REST) or the message says when to try again"},
 		{CodeAccountDisabled, http.StatusForbidden, REST, "the account is disabled"},
 		{CodeSecondFactorRequired, http.StatusForbidden, REST, "the policy requires a second factor this account has not enrolled"},
 		{CodeTicketInvalid, http.StatusUnauthorized, REST, "the sign-in ticket is unknown, used up or expired: sign in again"},
@@ -217,6 +225,12 @@ func Codes() []CodeSpec {
 		{CodeEmailDomain, http.StatusForbidden, REST, "the email's domain is not one the policy's `allowed_email_domains` lists"},
 		{CodeBanned, http.StatusForbidden, both, "the identity is banned from the room (until the ban ends, or for the room's life)"},
 		{CodeBanNotFound, http.StatusNotFound, REST, "no ban of that identity in the room"},
+		{CodePasswordRequired, 0, Signal, "the room has a password and this join must give it (`join.password`)"},
+		{CodePasswordWrong, 0, Signal, "the `join`'s password is not the room's; wrong attempts are throttled"},
+		{CodeLobbyDenied, 0, Signal, "a host or moderator refused this guest in the lobby"},
+		{CodeLobbyFull, 0, Signal, "the room's lobby, or the server's, holds as many guests as it may; try again later"},
+		{CodeLobbyTimeout, 0, Signal, "nobody admitted this guest within the lobby's maximum wait"},
+		{CodeGuestNotFound, http.StatusNotFound, both, "no guest with that id waits in the room's lobby"},
 	}
 }
 

@@ -27,6 +27,13 @@ var clientSeeds = []string{
 	`{"v":1,"type":"set_role","data":{"participant_id":"PA_1","role":"owner"}}`,
 	`{"v":1,"type":"lock_meeting","data":{"locked":true}}`,
 	`{"v":1,"type":"end_meeting"}`,
+	`{"v":1,"type":"join","data":{"token":"eyJhbGciOiJFZERTQSJ9.e30.sig","password":"correct horse"}}`,
+	`{"v":1,"type":"join","data":{"token":"t","password":"short"}}`,
+	`{"v":1,"type":"admit_guest","data":{"id":"LB_1"}}`,
+	`{"v":1,"type":"admit_guest","data":{"all":true}}`,
+	`{"v":1,"type":"deny_guest","data":{"id":"LB_1","all":true}}`,
+	`{"v":1,"type":"set_password","data":{"password":"correct horse"}}`,
+	`{"v":1,"type":"set_password","data":{"password":""}}`,
 	`{"v":2,"type":"ping"}`,
 }
 
@@ -48,6 +55,9 @@ var serverSeeds = []string{
 	`{"v":1,"type":"role_changed","data":{"participant":{"id":"PA_2","identity":"bob","joined_at":2,"role":"viewer","permissions":{"publish":false,"subscribe":true,"publish_data":false},"tracks":[]},"by":"PA_1"}}`,
 	`{"v":1,"type":"lock_changed","data":{"locked":true,"by":"PA_1"}}`,
 	`{"v":1,"type":"meeting_ending","data":{"ends_at":1767229200,"seconds_left":300}}`,
+	`{"v":1,"type":"lobby","data":{"status":"waiting_for_host","position":1}}`,
+	`{"v":1,"type":"lobby_guest","data":{"guest":{"id":"LB_1","identity":"g","name":"Guest","invite":true,"since":1}}}`,
+	`{"v":1,"type":"lobby_guest_left","data":{"id":"LB_1","reason":"admitted"}}`,
 }
 
 // fuzzDecode checks the properties both decoders must have: errors are

@@ -243,6 +243,9 @@ type roomJSON struct {
 	Locked          bool      `json:"locked"`
 	MaxDuration     int64     `json:"max_duration"`
 	EndsAt          time.Time `json:"ends_at"`
+	Password        bool      `json:"password"`
+	Lobby           bool      `json:"lobby"`
+	LobbyWaiting    int       `json:"lobby_waiting"`
 }
 
 type roomListJSON struct {

@@ -155,6 +155,10 @@ func (r *Room) remove(whom func() (Actor, Identity, error), ban *BanRequest) err
 		target = r.roles[identity]
 	}
 	err = r.decideLocked(Request{Action: ActionRemove, Actor: a, Target: target, Subject: identity, Ban: ban != nil})
+	if err == nil {
+		// Coming back, it waits in the lobby again.
+		delete(r.admitted, identity)
+	}
 	r.mu.Unlock()
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/internal/sfu"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -37,11 +38,11 @@ func (a Actor) name() string {
 
 // inRoom reports whether a is an action inside a room, decided on the
 // actor's role rather than on a token.
-func (a Action) inRoom() bool { return a >= ActionPublish && a <= ActionEndMeeting }
+func (a Action) inRoom() bool { return a >= ActionPublish && a <= ActionSetPassword }
 
 // moderation reports whether a acts on others or on the meeting: each
 // such decision, admitted or refused, is an EventDecision.
-func (a Action) moderation() bool { return a >= ActionMuteOther && a <= ActionEndMeeting }
+func (a Action) moderation() bool { return a >= ActionMuteOther && a <= ActionSetPassword }
 
 // permission is what an action inside a room needs.
 func (a Action) permission(source TrackSource) Permission {
@@ -63,6 +64,11 @@ func (a Action) permission(source TrackSource) Permission {
 		return Lock
 	case ActionEndMeeting:
 		return EndMeeting
+	case ActionAdmitGuest, ActionDenyGuest:
+		return Admit
+	case ActionSetPassword:
+		// Who may get in is the lock's question: the same permission.
+		return Lock
 	}
 	return ^Permission(0) // nothing holds every bit: deny
 }
@@ -265,6 +271,12 @@ func (r *Room) setRoleLocked(a Actor, t *Participant, role Role) (ParticipantInf
 		Kind: SecurityRoleChanged, Outcome: OutcomeSucceeded, Reason: fmt.Sprintf("%s->%s", old, role),
 		Actor: a.name(), Subject: string(t.info.Identity),
 	})
+	if t.info.Permissions.Has(Admit) && !old.Permissions().Has(Admit) {
+		for _, g := range r.lobbyLocked() {
+			t.listener.OnEvent(Event{Kind: EventLobbyGuest, Time: r.manager.now(), Room: r.spec.Name, Guest: &g})
+		}
+	}
+	r.lobbyStatusLocked()
 	return info, func() {
 		for _, pub := range stopped {
 			closeReceiver(pub.recv)
@@ -318,6 +330,10 @@ func (r *Room) setLockedLocked(a Actor, locked bool) {
 	}
 	r.emit(Event{Kind: kind, Actor: a.ID}, r.everyone(nil)...)
 	r.security(SecurityEvent{Kind: sk, Outcome: OutcomeSucceeded, Actor: a.name()})
+	if locked {
+		// A lock admits nobody new: those waiting too.
+		r.denyAllLocked(a, ErrMeetingLocked, protocol.LobbyLocked)
+	}
 }
 
 // EndMeeting ends the meeting for everyone: every participant is told

@@ -1,0 +1,159 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/conclave-video/conclave/client"
+	"github.com/conclave-video/conclave/internal/testkit"
+	"github.com/conclave-video/conclave/protocol"
+	"github.com/conclave-video/conclave/token"
+)
+
+var hostGrants = token.Grants{Publish: true, Subscribe: true, PublishData: true, RoomAdmin: true}
+
+// guestResult is a guest's Connect, run while it waits in the lobby.
+type guestResult struct {
+	c   *client.Client
+	err error
+}
+
+func (e *env) guest(ctx context.Context, tok string, opts ...client.Option) (<-chan protocol.LobbyStatus, <-chan guestResult) {
+	status := make(chan protocol.LobbyStatus, 16)
+	done := make(chan guestResult, 1)
+	opts = append(opts, client.WithTLSConfig(e.TLS), client.WithLobby(func(s protocol.LobbyStatus) { status <- s }))
+	go func() {
+		c, err := client.Connect(ctx, e.Srv.URL(), tok, opts...)
+		done <- guestResult{c, err}
+	}()
+	return status, done
+}
+
+// waitGuest returns the next guest the host sees arrive.
+func waitGuest(ctx context.Context, t *testing.T, host *client.Client) protocol.LobbyGuestInfo {
+	t.Helper()
+	for {
+		select {
+		case ev := <-host.Events():
+			if g, ok := ev.(client.LobbyGuestWaiting); ok {
+				return g.Guest
+			}
+		case <-ctx.Done():
+			t.Fatal("no guest arrived in the lobby")
+		}
+	}
+}
+
+// TestLobbyAndPassword: through a real server with Go clients, a guest
+// arriving before any host waits ("waiting_for_host") and is not admitted
+// when the host arrives; the host sees it and admits it; another is
+// denied; admit-all lets two in; a lock refuses waiting guests; the room
+// password is asked of guests only, wrong ones are throttled, and the
+// room never shows it.
+func TestLobbyAndPassword(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*testkit.DefaultWait())
+	defer cancel()
+	admin := e.adminToken(e.Key, "")
+	const pw = "correct horse battery"
+	if status, body := e.api("POST", "/v1/rooms", admin, map[string]any{"name": "lob", "lobby": "on", "password": pw}); status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	if status, body := e.api("GET", "/v1/rooms/lob", admin, nil); status != http.StatusOK || strings.Contains(body, pw) ||
+		strings.Contains(body, "argon2") || !strings.Contains(body, `"password":true`) || !strings.Contains(body, `"lobby":true`) {
+		t.Fatalf("room: %d %s", status, body)
+	}
+
+	// Password: missing, wrong, then right (and the guest waits).
+	if code := e.connectCode(ctx, mintToken(t, e.Key, "lob", "g0", joinAll)); code != protocol.CodePasswordRequired {
+		t.Fatalf("no password: %q", code)
+	}
+	_, early := e.guest(ctx, mintToken(t, e.Key, "lob", "early", joinAll), client.WithPassword("wrong password!"))
+	if r := <-early; serverCode(r.err) != protocol.CodePasswordWrong {
+		t.Fatalf("wrong password: %v", r.err)
+	}
+	st, early := e.guest(ctx, mintToken(t, e.Key, "lob", "early", joinAll), client.WithPassword(pw))
+	if s := <-st; s.Status != protocol.LobbyWaitingForHost || s.Position != 1 {
+		t.Fatalf("early guest: %+v", s)
+	}
+
+	// The host needs no password and skips the lobby; the early guest
+	// is not admitted by its arrival.
+	hostTok := mintToken(t, e.Key, "lob", "host", hostGrants)
+	host, err := client.Connect(ctx, e.Srv.URL(), hostTok, client.WithTLSConfig(e.TLS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	waiting := host.Lobby()
+	if len(waiting) != 1 || waiting[0].Identity != "early" {
+		t.Fatalf("host's lobby at join: %+v", waiting)
+	}
+	if s := <-st; s.Status != protocol.LobbyWaiting {
+		t.Fatalf("after the host arrived: %+v", s)
+	}
+	select {
+	case r := <-early:
+		t.Fatalf("the early guest got in without being admitted: %v", r.err)
+	default:
+	}
+	if err := host.AdmitGuest(ctx, waiting[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	r := <-early
+	if r.err != nil {
+		t.Fatalf("admitted guest: %v", r.err)
+	}
+	r.c.Close()
+
+	// Deny.
+	_, denied := e.guest(ctx, mintToken(t, e.Key, "lob", "bad", joinAll), client.WithPassword(pw))
+	g := waitGuest(ctx, t, host)
+	if err := host.DenyGuest(ctx, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-denied; serverCode(r.err) != protocol.CodeLobbyDenied {
+		t.Fatalf("denied guest: %v", r.err)
+	}
+
+	// Admit all, over REST.
+	_, a1 := e.guest(ctx, mintToken(t, e.Key, "lob", "a1", joinAll), client.WithPassword(pw))
+	waitGuest(ctx, t, host)
+	_, a2 := e.guest(ctx, mintToken(t, e.Key, "lob", "a2", joinAll), client.WithPassword(pw))
+	waitGuest(ctx, t, host)
+	if status, body := e.api("POST", "/v1/rooms/lob/lobby/admit", admin, map[string]any{"all": true}); status != http.StatusNoContent {
+		t.Fatalf("admit all: %d %s", status, body)
+	}
+	for _, ch := range []<-chan guestResult{a1, a2} {
+		r := <-ch
+		if r.err != nil {
+			t.Fatalf("admit all: %v", r.err)
+		}
+		r.c.Close()
+	}
+
+	// A lock refuses those waiting.
+	_, locked := e.guest(ctx, mintToken(t, e.Key, "lob", "late", joinAll), client.WithPassword(pw))
+	waitGuest(ctx, t, host)
+	if err := host.LockMeeting(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-locked; serverCode(r.err) != protocol.CodeMeetingLocked {
+		t.Fatalf("waiting guest at lock: %v", r.err)
+	}
+
+	// Throttle: the free wrong tries from this address, then too_many_attempts.
+	if err := host.LockMeeting(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	for i := 0; i < 8 && last != protocol.CodeTooManyAttempts; i++ {
+		_, ch := e.guest(ctx, mintToken(t, e.Key, "lob", "guesser", joinAll), client.WithPassword("guess number "+string(rune('a'+i))))
+		last = serverCode((<-ch).err)
+	}
+	if last != protocol.CodeTooManyAttempts {
+		t.Fatalf("guessing: last %q, want too_many_attempts", last)
+	}
+}
