@@ -116,6 +116,15 @@ const (
 	CodeLobbyFull        = "lobby_full"
 	CodeLobbyTimeout     = "lobby_timeout"
 	CodeGuestNotFound    = "guest_not_found"
+	// Meeting invites (docs/access.md, "Invites"): invite_required on
+	// both surfaces, the others on the REST API only.
+	CodeInviteRequired        = "invite_required"          // 403: the room admits host and invite tokens only
+	CodeInviteLinkInvalid     = "invite_link_invalid"      // 400: not an invite link this server signed, or unknown here
+	CodeInviteExpired         = "invite_expired"           // 410: the invite's expiry has passed
+	CodeInviteUsedUp          = "invite_used_up"           // 410: the invite was used as many times as it may be
+	CodeInviteRevoked         = "invite_revoked"           // 410: the invite was revoked
+	CodeInviteEmailDomain     = "invite_email_domain"      // 403: the email given is not at the invite's domain
+	CodeTooManyMeetingInvites = "too_many_meeting_invites" // 409: the room has as many open invites as it may
 )
 
 // Surface says where a code can appear.
@@ -231,6 +240,13 @@ func Codes() []CodeSpec {
 		{CodeLobbyFull, 0, Signal, "the room's lobby, or the server's, holds as many guests as it may; try again later"},
 		{CodeLobbyTimeout, 0, Signal, "nobody admitted this guest within the lobby's maximum wait"},
 		{CodeGuestNotFound, http.StatusNotFound, both, "no guest with that id waits in the room's lobby"},
+		{CodeInviteRequired, http.StatusForbidden, both, "the room requires an invite: it admits its owner's host tokens and the guest tokens of its invites only"},
+		{CodeInviteLinkInvalid, http.StatusBadRequest, REST, "the meeting invite is not a link this server signed, or it is unknown here"},
+		{CodeInviteExpired, http.StatusGone, REST, "the meeting invite has expired"},
+		{CodeInviteUsedUp, http.StatusGone, REST, "the meeting invite was used as many times as it may be"},
+		{CodeInviteRevoked, http.StatusGone, REST, "the meeting invite was revoked"},
+		{CodeInviteEmailDomain, http.StatusForbidden, REST, "the email given is not at the domain the meeting invite is restricted to"},
+		{CodeTooManyMeetingInvites, http.StatusConflict, REST, "the room has 100 invites that are neither revoked, used up nor expired: revoke some first"},
 	}
 }
 

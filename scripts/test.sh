@@ -153,6 +153,7 @@ fuzz ./internal/accounts/ FuzzPasskeyFinishBody
 fuzz ./internal/accounts/ FuzzTokenAndMeetingBodies
 fuzz ./internal/accounts/ FuzzSignupBody
 fuzz ./internal/accounts/ FuzzAdminBody
+fuzz ./internal/accounts/ FuzzRedeemInvite
 fuzz ./internal/policy/ FuzzParse
 fuzz ./internal/httpapi/ FuzzDecodeJSON
 fuzz ./internal/httpapi/ FuzzBanAndRevocationBodies

@@ -56,6 +56,12 @@ type Claims struct {
 	// that key, and then treats the token as the account's; a token of
 	// any other key that carries it is refused (token_owner).
 	Owner string `json:"owner,omitempty"`
+	// Invite is the id of the meeting invite a guest token was issued
+	// for: the server sets it, with Owner, on the guest join tokens it
+	// signs when an invite link is redeemed, so that a host sees who came
+	// by invite. Like Owner, a server accepts it only in tokens signed by
+	// its own key.
+	Invite string `json:"invite,omitempty"`
 }
 
 // Key is an API key able to sign tokens. It prints redacted in every fmt verb
@@ -122,6 +128,9 @@ type Options struct {
 	// Owner sets the owner claim. Only the Conclave server's own key may
 	// sign a token with one (Claims.Owner); leave it empty.
 	Owner string
+	// Invite sets the invite claim (Claims.Invite), with Owner: the
+	// server's alone.
+	Invite string
 }
 
 // Mint signs a token with k. It sets iss = k.ID, kid = k.ID, sub =
@@ -169,6 +178,14 @@ func (k Key) mint(o Options, now time.Time) (string, error) {
 			return "", fmt.Errorf("token: owner: %w", err)
 		}
 	}
+	if o.Invite != "" {
+		if o.Owner == "" {
+			return "", errors.New("token: invite: only with an owner")
+		}
+		if err := ValidateIdentity(o.Invite); err != nil {
+			return "", fmt.Errorf("token: invite: %w", err)
+		}
+	}
 	var jti [16]byte
 	_, _ = rand.Read(jti[:]) // crypto/rand.Read never fails
 
@@ -187,6 +204,7 @@ func (k Key) mint(o Options, now time.Time) (string, error) {
 		Name:   o.Name,
 		Grants: o.Grants,
 		Owner:  o.Owner,
+		Invite: o.Invite,
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	t.Header["kid"] = k.ID

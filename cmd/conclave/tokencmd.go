@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/internal/auth"
+	"github.com/conclave-video/conclave/internal/policy"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -100,7 +101,7 @@ func tokencmdRevoke(ctx context.Context, args []string, stdout, stderr io.Writer
 	identity := fs.String("identity", "", "revoke every token of this `identity` issued until now")
 	room := fs.String("room", "", "only tokens for this `room` (default: every room)")
 	keyID := fs.String("key", "", "the API key `id` that issued the tokens (default: the credentials file's)")
-	keep := fs.Duration("keep", auth.DefaultMaxLifetime, "keep the revocation this `long` (at least tokens.max_lifetime)")
+	keep := fs.Duration("keep", policy.MaxTokenLifetimeCap, "keep the revocation this `long` (at least the longest token lifetime in force; the default is the longest any policy allows, as the server keeps its own)")
 	credsFlag := fs.String("credentials", "", "credentials `file` (default DIR/credentials.json)")
 	data := fs.String("data", credDefaultDataDir, "data `directory`")
 	pos, err := credParseFlags(fs, args)

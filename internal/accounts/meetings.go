@@ -1,8 +1,6 @@
 package accounts
 
 import (
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"net/http"
@@ -31,24 +29,10 @@ const (
 	// reconnection presents the token again, so it must outlast a long
 	// meeting; the app asks for a new one when it has expired.
 	HostTokenLifetime = 8 * time.Hour
-	// MeetingNameBytes is how many random bytes make a generated meeting
-	// name (128 bits: unguessable).
-	MeetingNameBytes = 16
 )
 
 // hostGrants are a host's: join with everything, and administer the room.
 var hostGrants = token.Grants{Publish: true, Subscribe: true, PublishData: true, RoomAdmin: true}
-
-// meetingNameEncoding writes generated names in lower-case base32 (a-z,
-// 2-7), inside the room-name alphabet and easy to read aloud.
-var meetingNameEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-// newMeetingName returns 26 random characters: 128 bits.
-func newMeetingName() room.RoomName {
-	b := make([]byte, MeetingNameBytes)
-	rand.Read(b)
-	return room.RoomName(meetingNameEncoding.EncodeToString(b))
-}
 
 // checkMeetingsConfig: Rooms, ServerKey and Verifier go together.
 func checkMeetingsConfig(cfg Config) error {
@@ -259,7 +243,7 @@ func (s *Service) createMeeting(w http.ResponseWriter, r *http.Request, h host) 
 	if !decode(w, r, &req) {
 		return
 	}
-	name := newMeetingName()
+	name := room.NewName()
 	if req.Name != "" {
 		if token.ValidateRoom(req.Name) != nil {
 			invalidArgument(w, "name: 1-128 characters of A-Z a-z 0-9 _ . - (not . or ..)")
@@ -337,7 +321,9 @@ func (s *Service) deleteMeeting(w http.ResponseWriter, r *http.Request, h host) 
 	if name == "" || !s.allowed(w, h, room.ActionAdministerRoom, name) {
 		return
 	}
-	if err := s.cfg.Rooms.Delete(name, room.KeyID(h.user.ID), room.ReasonRoomDeleted); err != nil {
+	// The same end as the rooms API's: the role decision (the account's
+	// host, or the account as the room's owner) and its events.
+	if err := s.cfg.Rooms.End(name, h.claims, room.ReasonRoomDeleted); err != nil {
 		s.roomError(w, err)
 		return
 	}

@@ -50,7 +50,7 @@ func (s *Service) RunPurge(ctx context.Context, interval time.Duration) {
 		case err != nil && ctx.Err() == nil:
 			s.log.Error("accounts: purge failed; retrying next round", "err", err, "next_in", interval)
 		case err == nil && p != (store.Purged{}):
-			s.log.Info("accounts: purged", "sessions", p.Sessions, "invites", p.Invites, "resets", p.Resets, "personal_tokens", p.Tokens)
+			s.log.Info("accounts: purged", "sessions", p.Sessions, "invites", p.Invites, "resets", p.Resets, "personal_tokens", p.Tokens, "meeting_invites", p.MeetingInvites)
 		}
 		select {
 		case <-ctx.Done():

@@ -104,6 +104,12 @@ type Config struct {
 	ServerKey            token.Key
 	Verifier             httpapi.TokenVerifier
 	JoinTokenMaxLifetime time.Duration
+
+	// Meeting invites (invites.go), with the meetings' three: nil, and
+	// invites are not served. RoomPasswords checks a room's password at
+	// redemption; nil: rooms have none.
+	Invites       store.MeetingInvites
+	RoomPasswords RoomPasswords
 }
 
 // Service serves /v1/auth.
@@ -185,6 +191,7 @@ func (s *Service) Register(mux *http.ServeMux) {
 	// Personal API tokens (tokens.go) and meetings (meetings.go).
 	s.registerTokens(mux)
 	s.registerMeetings(mux)
+	s.registerInvites(mux)
 	s.registerPolicy(mux)
 
 	// Passkeys (passkeys.go): sign-in without a session, registration

@@ -29,6 +29,11 @@ type UserLookup interface {
 // and makes an owner token the account's.
 func (v *Verifier) checkOwner(ctx context.Context, c *token.Claims, kid string) error {
 	serverKey := v.ServerKeyID != "" && kid == v.ServerKeyID
+	if c.Invite != "" && (c.Owner == "" || token.ValidateIdentity(c.Invite) != nil) {
+		// The invite claim is the server's, on guest tokens it signs for
+		// an account (checked below like the owner claim): never alone.
+		return tokenErr(CodeOwner, "the invite claim is accepted only with the owner claim, in tokens the server signs itself")
+	}
 	switch {
 	case c.Owner == "" && !serverKey:
 		return nil
@@ -36,6 +41,8 @@ func (v *Verifier) checkOwner(ctx context.Context, c *token.Claims, kid string) 
 		return tokenErr(CodeOwner, "a token signed by the server's own key must carry the owner claim")
 	case !serverKey:
 		return tokenErr(CodeOwner, "the owner claim is accepted only in tokens the server signs itself, not in tokens of key "+kid)
+	case c.Invite != "" && !strings.HasPrefix(c.Owner, store.UserOwnerPrefix):
+		return v.checkKeyOwner(ctx, c)
 	case !strings.HasPrefix(c.Owner, store.UserOwnerPrefix) || token.ValidateIdentity(c.Owner) != nil:
 		return tokenErr(CodeOwner, "the owner claim is not an account id")
 	case c.Room == "":
@@ -53,6 +60,31 @@ func (v *Verifier) checkOwner(ctx context.Context, c *token.Claims, kid string) 
 	if u.Status != store.StatusActive {
 		return tokenErr(CodeTokenRevoked, "the account this token acts for is disabled")
 	}
+	if v.AccountCheck != nil {
+		if err := v.AccountCheck(u, &c.Grants); err != nil {
+			return tokenErr(CodeTokenRevoked, "the account this token acts for: "+err.Error())
+		}
+	}
 	c.Issuer = u.ID
+	return nil
+}
+
+// checkKeyOwner makes a guest token of an invite to a room an API key
+// owns (the owner claim is then the key's id) that key's: the key must
+// exist and not be revoked, as for the tokens it signs itself.
+func (v *Verifier) checkKeyOwner(ctx context.Context, c *token.Claims) error {
+	if token.ValidateKeyID(c.Owner) != nil || c.Room == "" {
+		return tokenErr(CodeOwner, "the owner claim is not an account or API key id")
+	}
+	k, err := v.Keys.APIKey(ctx, c.Owner)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return tokenErr(CodeTokenRevoked, "the API key this token acts for no longer exists")
+	case err != nil:
+		return fmt.Errorf("auth: token owner: %w", err)
+	case k.Revoked():
+		return tokenErr(CodeTokenRevoked, "the API key this token acts for is revoked")
+	}
+	c.Issuer = k.ID
 	return nil
 }

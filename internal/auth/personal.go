@@ -170,5 +170,10 @@ func (v *Verifier) verifyPersonal(ctx context.Context, raw string, now time.Time
 			set(&c.Grants)
 		}
 	}
+	if v.AccountCheck != nil {
+		if err := v.AccountCheck(u, &c.Grants); err != nil {
+			return nil, tokenErr(CodeTokenRevoked, "personal API token "+recID+": "+err.Error())
+		}
+	}
 	return c, nil
 }

@@ -25,7 +25,7 @@ const userIDChars = 26
 const userIDAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 // NewUserID returns a new account id: "US_" and 26 random base32 characters.
-func NewUserID() string { return "US_" + randomChars(userIDAlphabet, userIDChars) }
+func NewUserID() string { return store.UserOwnerPrefix + randomChars(userIDAlphabet, userIDChars) }
 
 // ErrEmailInvalid is returned for an email that is not an address.
 var ErrEmailInvalid = errors.New("auth: the email is not an address (name@domain)")

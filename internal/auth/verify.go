@@ -61,6 +61,11 @@ type Verifier struct {
 	ServerKeyID string
 	// Users finds the account an owner claim names.
 	Users UserLookup
+	// AccountCheck, if set, applies the organisation's rules to the
+	// account a personal token or a server-issued token acts for, at each
+	// verification: it may narrow the grants, and an error refuses the
+	// token (token_revoked, with the error's text).
+	AccountCheck func(u store.User, g *token.Grants) error
 	// Revocations refuses revoked tokens (revocations.go): checked last,
 	// on the claims as Verify returns them. nil checks none (tests and
 	// tools that mint and verify their own tokens).

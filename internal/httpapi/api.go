@@ -205,7 +205,9 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) bool
 
 // CreateRoomRequest is the body of POST /v1/rooms.
 type CreateRoomRequest struct {
-	Name            string `json:"name"`
+	// Name is the room's name; absent or "" makes an unguessable one
+	// (room.NewName: 128 random bits).
+	Name            string `json:"name,omitempty"`
 	MaxParticipants int    `json:"max_participants,omitempty"`
 	EmptyTimeout    int64  `json:"empty_timeout,omitempty"` // seconds
 	// E2EE is "required" or "off"; absent takes the server default
@@ -218,6 +220,9 @@ type CreateRoomRequest struct {
 	// "off" (absent: the default, docs/access.md).
 	Password string `json:"password,omitempty"`
 	Lobby    string `json:"lobby,omitempty"`
+	// InviteOnly: joins need the owner's host token (roomAdmin) or the
+	// guest token of one of the room's invites (docs/access.md).
+	InviteOnly bool `json:"invite_only,omitempty"`
 }
 
 func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims) {
@@ -225,11 +230,14 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims
 	if !decode(w, r, &req) {
 		return
 	}
-	if err := token.ValidateRoom(req.Name); err != nil || req.Name == "" {
-		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "name: 1-128 characters of A-Z a-z 0-9 _ . - (not . or ..)")
-		return
+	name := room.NewName()
+	if req.Name != "" {
+		if err := token.ValidateRoom(req.Name); err != nil {
+			WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "name: 1-128 characters of A-Z a-z 0-9 _ . - (not . or ..)")
+			return
+		}
+		name = room.RoomName(req.Name)
 	}
-	name := room.RoomName(req.Name)
 	if !a.allowed(w, c, room.ActionCreateRoom, name) {
 		return
 	}
@@ -274,6 +282,7 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims
 		MaxParticipants: req.MaxParticipants,
 		EmptyTimeout:    time.Duration(req.EmptyTimeout) * time.Second,
 		MaxDuration:     time.Duration(req.MaxDuration) * time.Second,
+		InviteOnly:      req.InviteOnly,
 	})
 	if err != nil {
 		a.roomError(w, err)

@@ -242,6 +242,7 @@ type roomJSON struct {
 	E2EE            string    `json:"e2ee"`
 	Locked          bool      `json:"locked"`
 	MaxDuration     int64     `json:"max_duration"`
+	InviteOnly      bool      `json:"invite_only"`
 	EndsAt          time.Time `json:"ends_at"`
 	Password        bool      `json:"password"`
 	Lobby           bool      `json:"lobby"`
@@ -574,8 +575,6 @@ func TestCreateRoomValidation(t *testing.T) {
 		code        string
 		msgContains string
 	}{
-		{"empty name", `{"name":""}`, 400, "invalid_argument", "name"},
-		{"missing name", `{"max_participants":3}`, 400, "invalid_argument", "name"},
 		{"space in name", `{"name":"my room"}`, 400, "invalid_argument", "name"},
 		{"slash in name", `{"name":"a/b"}`, 400, "invalid_argument", "name"},
 		{"non-ASCII name", `{"name":"café"}`, 400, "invalid_argument", "name"},

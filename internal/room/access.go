@@ -147,12 +147,12 @@ func (r *Room) remove(whom func() (Actor, Identity, error), ban *BanRequest) err
 		return err
 	}
 	// The target's role: its role now if it is in the room; for a ban of
-	// an identity that is not, the role the room last gave it, if any.
+	// an identity that is not, the role it last held in the room, if any.
 	var target Role
 	if t, ok := r.identities[identity]; ok && identity != "" {
 		target = t.info.Role
 	} else if ban != nil && identity != "" {
-		target = r.roles[identity]
+		target = r.lastRole[identity]
 	}
 	err = r.decideLocked(Request{Action: ActionRemove, Actor: a, Target: target, Subject: identity, Ban: ban != nil})
 	if err == nil {

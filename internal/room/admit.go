@@ -35,6 +35,9 @@ const (
 	ActionAdmitGuest // admit a guest from the lobby
 	ActionDenyGuest  // refuse a guest in the lobby
 	ActionSetPassword
+	// ActionShareInvite: create an invite link giving Request.NewRole
+	// (viewer or participant).
+	ActionShareInvite
 )
 
 var actionNames = [...]string{
@@ -44,6 +47,7 @@ var actionNames = [...]string{
 	ActionPublish:      "publish", ActionSendData: "send_data", ActionMuteOther: "mute_other",
 	ActionRemove: "remove", ActionSetRole: "set_role", ActionLock: "lock", ActionEndMeeting: "end_meeting",
 	ActionAdmitGuest: "admit_guest", ActionDenyGuest: "deny_guest", ActionSetPassword: "set_password",
+	ActionShareInvite: "share_invite",
 }
 
 func (a Action) String() string {
@@ -162,8 +166,12 @@ type roomState struct {
 	policyDeny Permissions
 	// banned: a ban in force refuses this identity in this owner's room.
 	banned bool
+	// wasIn: the identity was a participant of the room at some time.
+	wasIn bool
 	// locked: a host locked the meeting; nobody new gets in.
 	locked bool
+	// inviteOnly: the room admits host tokens and invite tokens only.
+	inviteOnly bool
 	// role is the role the room last gave the identity, if any: it
 	// replaces the one its token's grants give.
 	role Role
@@ -204,10 +212,11 @@ func decide(req Request, st roomState) Decision {
 			return refuse(ErrPermissionDenied)
 		}
 		switch {
-		case !st.exists && req.Action == ActionJoin && st.autoCreate && !d.Key.Account():
+		case !st.exists && req.Action == ActionJoin && st.autoCreate && !d.Key.Account() && c.Invite == "":
 			// Join creates it, owned by this key. An account's rooms are
 			// made by /v1/meetings only: a host token still valid after
-			// its meeting ended must not bring the meeting back.
+			// its meeting ended must not bring the meeting back; nor does
+			// a guest's token of an invite.
 		case !st.exists, st.closed:
 			return refuse(ErrRoomNotFound)
 		case st.owner != d.Key:
@@ -218,6 +227,13 @@ func decide(req Request, st roomState) Decision {
 			// Whatever the token: a lock admits nobody new. A resume is
 			// the same participant coming back, not someone new.
 			return refuse(ErrMeetingLocked)
+		case st.inviteOnly && !c.Grants.RoomAdmin && c.Invite == "":
+			// The owner's host tokens (the issuer is the owner, checked
+			// above) and its invites' guest tokens only; the verifier
+			// accepts the invite claim from the server's key alone. A
+			// resume is refused too: a token that could not join cannot
+			// have a session to take over.
+			return refuse(ErrInviteRequired)
 		case req.Action == ActionResume:
 			if !st.identityIn {
 				return refuse(ErrUnknownParticipant)
@@ -304,7 +320,7 @@ func decide(req Request, st roomState) Decision {
 			// A room-bound admin acts on its room only, never on all.
 			return refuse(ErrOtherRoom)
 		}
-		if st.exists && st.owner == d.Key && (st.identityIn || st.role != "") {
+		if st.exists && st.owner == d.Key && (st.identityIn || st.wasIn || st.role != "") {
 			// The token names a participant of the room (a host's join
 			// token carries roomAdmin too): it acts as that participant,
 			// never as the owner, and revocation, which reaches every
@@ -402,12 +418,14 @@ func (r *Room) stateLocked(st *roomState, c *token.Claims) {
 	st.locked = r.locked
 	st.passwordHash, st.lobby = r.spec.PasswordHash, r.spec.Lobby == LobbyOn
 	st.lobbyFull = len(r.lobby) >= MaxLobbyPerRoom || r.manager.lobbyTotal.Load() >= MaxLobbyTotal
+	st.inviteOnly = r.spec.InviteOnly
 	if c != nil {
 		_, st.identityIn = r.identities[Identity(c.Subject)]
 		st.identityIn = st.identityIn || r.waiting(Identity(c.Subject)) != nil
 		st.admitted = r.admitted[Identity(c.Subject)]
 		st.banned = r.manager.banned(r.spec.Owner, r.spec.Name, Identity(c.Subject), r.createdAt)
 		st.role = r.roles[Identity(c.Subject)]
+		_, st.wasIn = r.lastRole[Identity(c.Subject)]
 	}
 }
 

@@ -45,6 +45,9 @@ var (
 	ErrE2EEOff            = &Error{protocol.CodeE2EEOff, "", "the room does not use end-to-end encryption, or the recipient has no keys"}
 	ErrBanned             = &Error{protocol.CodeBanned, "", "this identity is banned from the room"}
 	ErrBanNotFound        = &Error{protocol.CodeBanNotFound, "", "no ban of that identity in the room"}
+	// Invites (docs/access.md, "Invites").
+	ErrInviteRequired = &Error{protocol.CodeInviteRequired, "", "this meeting admits its hosts and the guests of its invites only: open an invite link"}
+	ErrInviteRole     = &Error{protocol.CodeBadMessage, protocol.CodeInvalidArgument, "an invite gives the role viewer or participant"}
 	// Refusals of the role decision (docs/access.md).
 	ErrRoleDenied    = &Error{protocol.CodeRoleDenied, "", "your role in this meeting does not allow this"}
 	ErrOutranked     = &Error{protocol.CodeRoleRank, "", "you can act only on participants whose role is below yours, and give only roles up to your own"}

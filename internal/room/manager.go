@@ -75,6 +75,10 @@ type Spec struct {
 	// Lobby says whether guests wait in a lobby; "" takes the default:
 	// on when the policy's lobby_for_guests is (docs/access.md).
 	Lobby LobbyMode
+	// InviteOnly: the room admits its owner's host tokens (roomAdmin)
+	// and the guest tokens of its invites only (docs/access.md,
+	// "Invites"); any other join is refused with invite_required.
+	InviteOnly bool
 }
 
 // Info is a room's public state, as the REST API serves it.
@@ -92,9 +96,11 @@ type Info struct {
 	EndsAt      *time.Time `json:"ends_at,omitempty"`
 	// Password: the room has one (never the password or its hash);
 	// Lobby: guests wait in its lobby; LobbyWaiting: how many do now.
-	Password     bool   `json:"password"`
-	Lobby        bool   `json:"lobby"`
-	LobbyWaiting int    `json:"lobby_waiting"`
+	Password     bool `json:"password"`
+	Lobby        bool `json:"lobby"`
+	LobbyWaiting int  `json:"lobby_waiting"`
+	// InviteOnly: joins need a host token or an invite's guest token.
+	InviteOnly   bool   `json:"invite_only"`
 	Owner        KeyID  `json:"-"`
 	PasswordHash string `json:"-"`
 }
@@ -306,6 +312,7 @@ func (m *Manager) createLocked(s Spec, persist bool, createdAt time.Time) (*Room
 		hostMuted:    make(map[Identity]map[TrackKind]bool),
 		roles:        make(map[Identity]Role),
 		admitted:     make(map[Identity]bool),
+		lastRole:     make(map[Identity]Role),
 	}
 	if persist && m.cfg.Store != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)

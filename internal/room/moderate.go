@@ -38,11 +38,11 @@ func (a Actor) name() string {
 
 // inRoom reports whether a is an action inside a room, decided on the
 // actor's role rather than on a token.
-func (a Action) inRoom() bool { return a >= ActionPublish && a <= ActionSetPassword }
+func (a Action) inRoom() bool { return a >= ActionPublish && a <= ActionShareInvite }
 
 // moderation reports whether a acts on others or on the meeting: each
 // such decision, admitted or refused, is an EventDecision.
-func (a Action) moderation() bool { return a >= ActionMuteOther && a <= ActionSetPassword }
+func (a Action) moderation() bool { return a >= ActionMuteOther && a <= ActionShareInvite }
 
 // permission is what an action inside a room needs.
 func (a Action) permission(source TrackSource) Permission {
@@ -69,6 +69,8 @@ func (a Action) permission(source TrackSource) Permission {
 	case ActionSetPassword:
 		// Who may get in is the lock's question: the same permission.
 		return Lock
+	case ActionShareInvite:
+		return ShareInvite
 	}
 	return ^Permission(0) // nothing holds every bit: deny
 }
@@ -130,6 +132,11 @@ func decideInRoom(req Request) Decision {
 		default:
 			return refuse(ErrUnknownParticipant)
 		}
+	}
+	if req.Action == ActionShareInvite && req.NewRole != RoleViewer && req.NewRole != RoleParticipant {
+		// A guest never arrives with power over others: a moderator or
+		// host is made in the room, by the rank rule.
+		return refuse(ErrInviteRole)
 	}
 	if req.Action == ActionSetRole {
 		if !req.NewRole.Valid() {
@@ -241,6 +248,7 @@ func (r *Room) setRoleLocked(a Actor, t *Participant, role Role) (ParticipantInf
 	old := t.info.Role
 	t.info.Role = role
 	r.roles[t.info.Identity] = role
+	r.lastRole[t.info.Identity] = role
 	t.info.Permissions = role.Permissions() & t.grants &^ r.manager.baseState().policyDeny
 	for cid, pend := range t.pending {
 		if !t.info.Permissions.Has(pend.Source.permission()) {
@@ -444,15 +452,16 @@ func (m *Manager) End(name RoomName, by *token.Claims, reason LeaveReason) error
 // ActionAdministerRoom: a roomAdmin token of the room's owner) acts as. A
 // host's own join token carries roomAdmin too, so the token's identity
 // decides: the participant it names, if it is in the room, acting on its
-// role now; the role the room last gave it, if it left; otherwise the
-// room's owner, above every role. So hosts stay peers and a demotion holds
+// role now; the role it last held in the room, if it left; only an
+// identity that never was in the room acts as the room's owner, above
+// every role. So hosts stay peers and a demotion holds
 // on every path. Called with r.mu held.
 func (r *Room) restActorLocked(c *token.Claims) Actor {
 	id := Identity(c.Subject)
 	if p, ok := r.identities[id]; ok && id != "" {
 		return p.actorLocked()
 	}
-	if role, ok := r.roles[id]; ok && id != "" {
+	if role, ok := r.lastRole[id]; ok && id != "" {
 		return Actor{Identity: id, Role: role, Permissions: role.Permissions() & grantMask(c.Grants), Key: KeyID(c.Issuer)}
 	}
 	return Actor{Owner: true, Key: KeyID(c.Issuer)}

@@ -518,3 +518,31 @@ func TestDemotionOutlivesTheStay(t *testing.T) {
 		t.Fatalf("a demoted host joined again as %s with %016b", got.Role, got.Permissions)
 	}
 }
+
+// A host that left acts over REST with the role it last held, never as the
+// room's owner: it cannot demote, remove or ban its peer host, nor manage
+// the room's revocations; only an identity that never was in the room acts
+// as the owner.
+func TestHostThatLeftIsNoOwner(t *testing.T) {
+	m := newManager(t, room.Config{})
+	if _, err := m.Create(room.Spec{Name: "r", Owner: owner}); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := joinAs(t, m, "hana", room.RoleHost)
+	joinAs(t, m, "hugo", room.RoleHost)
+	h.Leave(room.ReasonLeft)
+	hanaREST := claims("r", "hana", hostGrants)
+	if _, err := m.SetRole("r", hanaREST, "hugo", room.RoleViewer); !errors.Is(err, room.ErrOutranked) {
+		t.Fatalf("a host that left demotes its peer over REST: %v, want role_rank", err)
+	}
+	if err := m.Remove("r", hanaREST, "hugo", nil); !errors.Is(err, room.ErrOutranked) {
+		t.Fatalf("a host that left removes its peer over REST: %v, want role_rank", err)
+	}
+	if d := m.Decide(room.Request{Action: room.ActionManageAccess, Room: "r", Claims: hanaREST}); d.Outcome == room.Admitted {
+		t.Fatal("a host that left manages the room's revocations as its owner")
+	}
+	// An admin token of an identity the room never saw is the owner's.
+	if _, err := m.SetRole("r", claims("r", "ops", hostGrants), "hugo", room.RoleParticipant); err != nil {
+		t.Fatalf("the owner's admin token demotes a host: %v", err)
+	}
+}

@@ -38,6 +38,10 @@ type Room struct {
 	// waiting for the room's life, unless removed (lobby.go).
 	lobby    []*waiter
 	admitted map[Identity]bool
+	// lastRole is the role each identity last held in this room: at
+	// admission, or given since. A REST token of an identity that left
+	// acts with it (restActorLocked), never as the room's owner.
+	lastRole map[Identity]Role
 	// endsAt is when the maximum duration ends the meeting (zero: never);
 	// endTimers warn and end it (duration.go).
 	endsAt    time.Time
@@ -63,6 +67,7 @@ func (r *Room) Info() Info {
 		PasswordHash:    r.spec.PasswordHash,
 		Lobby:           r.spec.Lobby == LobbyOn,
 		LobbyWaiting:    len(r.lobby),
+		InviteOnly:      r.spec.InviteOnly,
 	}
 }
 
@@ -172,6 +177,7 @@ func (r *Room) addLocked(d Decision, st roomState, req JoinRequest) *Participant
 	others := r.participantsLocked()
 	r.participants[p.info.ID] = p
 	r.identities[p.info.Identity] = p
+	r.lastRole[p.info.Identity] = p.info.Role
 	if r.emptyTimer != nil {
 		r.emptyTimer.Stop()
 	}

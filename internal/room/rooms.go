@@ -36,6 +36,9 @@ type Rooms interface {
 	SetRole(name RoomName, by *token.Claims, identity Identity, role Role) (ParticipantInfo, error)
 	SetLocked(name RoomName, by *token.Claims, locked bool) (Info, error)
 	End(name RoomName, by *token.Claims, reason LeaveReason) error
+	// ShareInvite decides whether by may create an invite to the room
+	// giving role (invite.go), and returns the room.
+	ShareInvite(name RoomName, by *token.Claims, role Role) (Info, error)
 	// RevokeIdentity and RevokeToken revoke an owner's tokens: of an
 	// identity (in one room, or every room for ""), or one by its jti;
 	// Unban lifts a ban and Bans lists them. These are the owner's

@@ -80,9 +80,21 @@ const (
 	SecurityLobbyDenied           SecurityKind = "lobby_denied"
 )
 
+// Security event kinds of meeting invites (docs/access.md, "Invites"):
+// Subject is the invite's id; Actor who made or revoked it, or the new
+// identity of the guest who redeemed it; Reason "ROOM ROLE", or for a
+// refused redemption its code; Email the email a guest stated (never
+// verified).
+const (
+	SecurityMeetingInviteCreated  SecurityKind = "meeting_invite_created"
+	SecurityMeetingInviteRedeemed SecurityKind = "meeting_invite_redeemed" // Outcome refused: a refused redemption
+	SecurityMeetingInviteRevoked  SecurityKind = "meeting_invite_revoked"
+)
+
 var securityKinds = map[SecurityKind]bool{
 	SecurityRoomPasswordSet: true, SecurityRoomPasswordFailed: true, SecurityRoomPasswordThrottled: true,
 	SecurityLobbyAdmitted: true, SecurityLobbyDenied: true,
+	SecurityMeetingInviteCreated: true, SecurityMeetingInviteRedeemed: true, SecurityMeetingInviteRevoked: true,
 	SecurityTokensRevoked: true, SecurityTokenRevoked: true,
 	SecurityIdentityBanned: true, SecurityIdentityUnbanned: true, SecurityRevokedTokenRefused: true,
 	SecurityBannedRefused:   true,

@@ -27,7 +27,9 @@ type (
 )
 
 // AccountPrefix starts the user id of an account; API key ids are letters
-// and digits only, so no API key id can start with it.
+// and digits only, so no API key id can start with it. It is the store's
+// UserOwnerPrefix (room does not import the store; a test in internal/auth
+// checks that the two agree).
 const AccountPrefix = "US_"
 
 // Account reports whether k names an account rather than an API key.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -926,6 +927,7 @@ func TestLeavingTheDirectPath(t *testing.T) {
 		t.Fatal("the new subscription is on the direct path")
 	}
 	directBefore := rig.stats.PacketsDirect()
+	droppedBefore := rig.stats.PacketsDropped()
 	testkit.Eventually(t, "the new DownTrack to be bound", func() bool { return rig.recv.DownTracks() == 1 && down.Receiver() == rig.recv })
 	// pion reports a track when its first packet arrives.
 	sent := rig.publish(t, 7000, 40)
@@ -944,7 +946,16 @@ func TestLeavingTheDirectPath(t *testing.T) {
 			checkReceived(t, second, p, sent)
 			seen[p.SequenceNumber]++
 		case <-timeout:
-			t.Fatalf("gave up waiting for packets: the client received %d of %d on pion's path", len(seen), len(sent))
+			var missing []uint16
+			for seq := range sent {
+				if seen[seq] == 0 {
+					missing = append(missing, seq)
+				}
+			}
+			slices.Sort(missing)
+			// Whether the server dropped the packet or the network lost it.
+			t.Fatalf("gave up waiting for packets: the client received %d of %d on pion's path; missing %v; the server dropped %d",
+				len(seen), len(sent), missing, rig.stats.PacketsDropped()-droppedBefore)
 		}
 	}
 	if got := rig.stats.PacketsDirect(); got != directBefore {

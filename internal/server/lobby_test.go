@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -44,6 +45,24 @@ func waitGuest(ctx context.Context, t *testing.T, host *client.Client) protocol.
 			t.Fatal("no guest arrived in the lobby")
 		}
 	}
+}
+
+// joinAdmitted joins with tok as a guest who waits in the lobby until
+// host admits it, and returns the guest's client and its lobby entry as
+// the host saw it.
+func (e *env) joinAdmitted(ctx context.Context, t *testing.T, host *client.Client, tok string, opts ...client.Option) (*client.Client, protocol.LobbyGuestInfo) {
+	t.Helper()
+	_, done := e.guest(ctx, tok, append(opts, client.WithLogger(slog.New(slog.DiscardHandler)), client.WithEventBuffer(256))...)
+	g := waitGuest(ctx, t, host)
+	if err := host.AdmitGuest(ctx, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("admitted guest %s: %v", g.Identity, r.err)
+	}
+	t.Cleanup(func() { _ = r.c.Close() })
+	return r.c, g
 }
 
 // TestLobbyAndPassword: through a real server with Go clients, a guest

@@ -8,6 +8,7 @@ import (
 	"github.com/conclave-video/conclave/internal/policy"
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/store"
+	"github.com/conclave-video/conclave/token"
 )
 
 // latestPolicy reads the newest stored policy version for the watcher.
@@ -42,3 +43,19 @@ func (s *Server) tokenLifetime() time.Duration { return s.policy.Current().MaxTo
 
 // Policy returns the policy in force (for tests and the command line).
 func (s *Server) Policy() *policy.Policy { return s.policy.Current() }
+
+// accountCheck applies the policy in force to the account a personal API
+// token or a server-issued token acts for, at each verification: an email
+// domain the policy no longer allows refuses the token, and an account
+// the policy does not let create rooms loses the roomCreate grant (so a
+// personal token cannot do what POST /v1/meetings refuses).
+func (s *Server) accountCheck(u store.User, g *token.Grants) error {
+	p := s.policy.Current()
+	if !p.AllowsEmail(u.Email) {
+		return errors.New("the policy does not allow its email domain")
+	}
+	if !p.MayCreateRooms(string(u.Role)) {
+		g.RoomCreate = false
+	}
+	return nil
+}

@@ -169,6 +169,18 @@ func TestPolicyRules(t *testing.T) {
 		version = pr.Version
 	}
 
+	// Personal API tokens made before the rules change: the policy in
+	// force applies to them at each use.
+	personal := func(do func(method, path, body string, out any) (int, []byte)) string {
+		t.Helper()
+		var tr accounts.CreateTokenResponse
+		if status, body := do("POST", "/v1/auth/tokens", `{"name":"script","grants":["roomCreate","roomList"]}`, &tr); status != http.StatusCreated {
+			t.Fatalf("personal token: %d %s", status, body)
+		}
+		return tr.Secret
+	}
+	memberToken, outsiderToken := personal(member.do), personal(outsider.do)
+
 	t.Run("require_e2ee", func(t *testing.T) {
 		apply("require_e2ee: true\n")
 		if status, b := member.do("POST", "/v1/meetings", `{"e2ee":"off"}`, nil); status != http.StatusForbidden || errorCode(string(b)) != protocol.CodePolicyViolation {
@@ -194,6 +206,12 @@ func TestPolicyRules(t *testing.T) {
 			t.Fatalf("a member's meeting under create_rooms admins: %d %s", status, b)
 		}
 		admin.createMeeting(`{}`)
+		// Nor through the rooms API with a personal token: the account
+		// loses the roomCreate grant while the rule holds.
+		r := e.do("POST", "/v1/rooms", `{"name":"bypass"}`, "Authorization", "Bearer "+memberToken, "Content-Type", "application/json")
+		if r.status != http.StatusForbidden || errorCode(r.body) != protocol.CodePermissionDenied {
+			t.Fatalf("a member's personal token creates a room under create_rooms admins: %d %s", r.status, r.body)
+		}
 	})
 
 	t.Run("max_token_lifetime", func(t *testing.T) {
@@ -231,6 +249,14 @@ func TestPolicyRules(t *testing.T) {
 		}
 		if status, b := member.do("GET", "/v1/auth/me", "", nil); status != http.StatusOK {
 			t.Fatalf("a member of the allowed domain: %d %s", status, b)
+		}
+		// Its personal API token stops working too.
+		r := e.do("GET", "/v1/rooms", "", "Authorization", "Bearer "+outsiderToken)
+		if r.status != http.StatusUnauthorized || errorCode(r.body) != protocol.CodeTokenRevoked {
+			t.Fatalf("an outsider's personal token: %d %s", r.status, r.body)
+		}
+		if r := e.do("GET", "/v1/rooms", "", "Authorization", "Bearer "+memberToken); r.status != http.StatusOK {
+			t.Fatalf("a member's personal token: %d %s", r.status, r.body)
 		}
 	})
 

@@ -220,7 +220,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 
 	// Both verifiers know the server's key: the host join tokens it signs
 	// for an account (the owner claim) are that account's.
-	verifier := &auth.Verifier{Keys: s.store, Lifetime: s.tokenLifetime, ServerKeyID: s.serverKey.ID, Users: s.store,
+	verifier := &auth.Verifier{Keys: s.store, Lifetime: s.tokenLifetime, ServerKeyID: s.serverKey.ID, Users: s.store, AccountCheck: s.accountCheck,
 		Revocations: refusalEvents{s.revs, s.rooms, "signal"}}
 	s.signal = signal.NewHandler(signal.Config{
 		Verifier:          verifier,
@@ -243,7 +243,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	})
 	// The REST API also takes personal API tokens; signaling does not.
 	apiVerifier := &auth.Verifier{Keys: s.store, Personal: s.store, Lifetime: s.tokenLifetime,
-		ServerKeyID: s.serverKey.ID, Users: s.store, Revocations: refusalEvents{s.revs, s.rooms, "rest"},
+		ServerKeyID: s.serverKey.ID, Users: s.store, AccountCheck: s.accountCheck, Revocations: refusalEvents{s.revs, s.rooms, "rest"},
 		OnTouchError: func(err error) { log.Warn("personal token: last use not recorded", "err", err) }}
 	api := httpapi.New(httpapi.Config{
 		Verifier:        apiVerifier,
@@ -276,6 +276,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		ServerKey:            s.serverKey,
 		Verifier:             apiVerifier,
 		JoinTokenMaxLifetime: cfg.Tokens.MaxLifetime,
+		Invites:              s.store,
 	})
 	if err != nil {
 		return err
@@ -639,7 +640,7 @@ func (rs roomStore) SaveRoom(ctx context.Context, info room.Info) error {
 		Name: string(info.Name), MaxParticipants: info.MaxParticipants,
 		EmptyTimeout: time.Duration(info.EmptyTimeout) * time.Second,
 		Owner:        string(info.Owner), CreatedAt: info.CreatedAt, E2EE: string(info.E2EE),
-		PasswordHash: info.PasswordHash, Lobby: lobbyMode(info.Lobby),
+		InviteOnly: info.InviteOnly, PasswordHash: info.PasswordHash, Lobby: lobbyMode(info.Lobby),
 	})
 }
 
@@ -680,7 +681,7 @@ func (s *Server) restoreRooms(ctx context.Context) error {
 		}
 		if err := s.rooms.Restore(room.Spec{
 			Name: room.RoomName(r.Name), Owner: room.KeyID(r.Owner), MaxParticipants: r.MaxParticipants, EmptyTimeout: r.EmptyTimeout,
-			E2EE: room.E2EEMode(r.E2EE), PasswordHash: r.PasswordHash, Lobby: restoredLobby(r.Lobby),
+			E2EE: room.E2EEMode(r.E2EE), InviteOnly: r.InviteOnly, PasswordHash: r.PasswordHash, Lobby: restoredLobby(r.Lobby),
 		}, r.CreatedAt); err != nil {
 			s.log.Warn("room not restored", "room", r.Name, "err", err)
 		}

@@ -317,7 +317,8 @@ type PasswordReset struct {
 //   - signup invites used, or expired unused, at or before KeepBefore;
 //   - password resets that expired (ExpiresAt not after Now);
 //   - personal API tokens revoked, or expired, at or before KeepBefore
-//     (until then the account's list can still show them).
+//     (until then the account's list can still show them);
+//   - meeting invites that expired at or before KeepBefore.
 type PurgeCutoffs struct {
 	Now        time.Time
 	IdleBefore time.Time
@@ -326,5 +327,5 @@ type PurgeCutoffs struct {
 
 // Purged counts what Purge removed.
 type Purged struct {
-	Sessions, Invites, Resets, Tokens int
+	Sessions, Invites, Resets, Tokens, MeetingInvites int
 }

@@ -167,7 +167,7 @@ const userColumns = `id, email, display_name, role, status, password_hash, passw
 // userValues checks u and returns its columns' values in userColumns'
 // order.
 func userValues(u User) ([]any, error) {
-	if err := checkID("user", "US_", u.ID); err != nil {
+	if err := checkID("user", UserOwnerPrefix, u.ID); err != nil {
 		return nil, err
 	}
 	if err := checkEmail(u.Email); err != nil {

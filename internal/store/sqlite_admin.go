@@ -290,5 +290,10 @@ func (s *SQLite) Purge(ctx context.Context, c PurgeCutoffs) (Purged, error) {
 		}
 		*st.n = int(n)
 	}
+	n, err := s.PurgeMeetingInvites(ctx, c.KeepBefore)
+	if err != nil {
+		return p, fmt.Errorf("store: purge: %w", err)
+	}
+	p.MeetingInvites = n
 	return p, nil
 }

@@ -303,11 +303,29 @@ func TestPurge(t *testing.T) {
 			}
 		}
 	}
+	meetingInvites := map[string]bool{ // id -> gone
+		"MI_live":        false,
+		"MI_expired":     false, // still listed for a while
+		"MI_expiredlong": true,
+	}
+	for id := range meetingInvites {
+		expires := now.Add(time.Hour)
+		switch id {
+		case "MI_expired":
+			expires = now.Add(-time.Hour)
+		case "MI_expiredlong":
+			expires = now.Add(-keep)
+		}
+		in := MeetingInvite{ID: id, Room: "r", Owner: u.ID, CreatedBy: "owner:" + u.ID, Role: "viewer", MaxUses: 1, CreatedAt: expires.Add(-time.Hour), ExpiresAt: expires}
+		if err := s.CreateMeetingInvite(ctx, in, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
 	p, err := s.Purge(ctx, PurgeCutoffs{Now: now, IdleBefore: now.Add(-idle), KeepBefore: now.Add(-keep)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p != (Purged{Sessions: 2, Invites: 2, Resets: 1, Tokens: 2}) {
+	if p != (Purged{Sessions: 2, Invites: 2, Resets: 1, Tokens: 2, MeetingInvites: 1}) {
 		t.Fatalf("purged %+v", p)
 	}
 	for id, v := range sessions {
@@ -332,6 +350,12 @@ func TestPurge(t *testing.T) {
 		_, err := s.PersonalToken(ctx, id)
 		if gone := errors.Is(err, ErrNotFound); gone != v.gone {
 			t.Errorf("personal token %s: gone %v, want %v (%v)", id, gone, v.gone, err)
+		}
+	}
+	for id, wantGone := range meetingInvites {
+		_, err := s.MeetingInvite(ctx, id)
+		if gone := errors.Is(err, ErrNotFound); gone != wantGone {
+			t.Errorf("meeting invite %s: gone %v, want %v (%v)", id, gone, wantGone, err)
 		}
 	}
 	if _, err := s.Purge(ctx, PurgeCutoffs{}); err == nil {

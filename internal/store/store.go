@@ -60,6 +60,9 @@ type Room struct {
 	// Lobby "on", or "" for off.
 	PasswordHash string
 	Lobby        string
+	// InviteOnly: the room admits its owner's host tokens and its
+	// invites' guest tokens only (docs/access.md, "Invites").
+	InviteOnly bool
 }
 
 // Store persists API keys, rooms and accounts. Implementations are safe

@@ -62,6 +62,8 @@
 //   CONCLAVE_JOINBENCH_TRIES  tries per regime (default 3, for CI; 10 or more for figures)
 //   CONCLAVE_JOINBENCH_OUT    the JSON written (default artifacts/joinbench.json)
 //   CONCLAVE_JOINBENCH_E2EE   1: the rooms require end-to-end encryption (the Go test's server)
+//   CONCLAVE_JOINBENCH_PROFILE a directory: a CPU profile (.cpuprofile, Chrome DevTools' format) of
+//                             the newcomer's page from connect() to alice's first frame, per host and mdns try
 //
 // CONCLAVE_JOINBENCH_OUT gets medians, minima and maxima per regime and
 // measure, and every try's numbers; the result line names the file. Nothing
@@ -84,6 +86,24 @@ if (!Number.isInteger(tries) || tries < 1) {
 const camera = JSON.parse(process.env.CONCLAVE_JOINBENCH_CAMERA || '{}');
 const outFile = path.resolve(process.env.CONCLAVE_JOINBENCH_OUT || path.join(env.artifacts, 'joinbench.json'));
 const e2ee = process.env.CONCLAVE_JOINBENCH_E2EE === '1';
+const profileDir = process.env.CONCLAVE_JOINBENCH_PROFILE ? path.resolve(process.env.CONCLAVE_JOINBENCH_PROFILE) : '';
+
+// profile starts sampling the page's JavaScript (every 100 µs) and returns
+// a function that stops it and writes the profile as <label>.cpuprofile;
+// without CONCLAVE_JOINBENCH_PROFILE both do nothing.
+async function profile(p, label) {
+  if (!profileDir) return async () => {};
+  const cdp = await p.page.context().newCDPSession(p.page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  await cdp.send('Profiler.start');
+  return async () => {
+    const { profile: prof } = await cdp.send('Profiler.stop');
+    await mkdir(profileDir, { recursive: true });
+    await writeFile(path.join(profileDir, `${label}.cpuprofile`), JSON.stringify(prof));
+    await cdp.detach();
+  };
+}
 const REGIMES = ['host', 'mdns', 'app'];
 const MEASURES = ['connect', 'socketOpen', 'joinSent', 'subscribed', 'forward', 'published', 'reverse', 'forwardKey', 'reverseKey'];
 
@@ -414,6 +434,7 @@ async function leave(alice, p) {
 // trySDK is one try of the host or mdns regime.
 async function trySDK(alice, browser, label, opts) {
   const p = await sdkPage(browser, label, opts);
+  const stopProfile = await profile(p, label);
   const t = await p.page.evaluate(async (cam) => {
     const t = { start: window.benchNow() };
     const room = await window.conclaveSDK.connect('', window.benchToken);
@@ -434,6 +455,7 @@ async function trySDK(alice, browser, label, opts) {
     const r = window.benchSeen[id];
     return r && r.frame && window.benchPublished && r;
   }, LIMIT.media, alice.id));
+  await stopProfile();
   const published = await p.page.evaluate(() => window.benchPublished);
   if (typeof published !== 'number') throw new Error(`${label}: publishing failed: ${published}`);
   const rev = await explained(p, alice.waitFor(`the first frame of ${label}`, (id) => {

@@ -8,6 +8,7 @@ import { RemoteAudio } from './audio.js';
 import { ControlBar } from './controls.js';
 import { h, notify } from './dom.js';
 import { icon } from './icons.js';
+import { createInviteLink } from './invite-link.js';
 import { MediaActions } from './media-actions.js';
 import { DisplayNames } from './names.js';
 import { SidePanels } from './panels.js';
@@ -163,10 +164,11 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
   }
 
   async function copyInvite(): Promise<void> {
-    const link = `${location.origin}/?room=${encodeURIComponent(room.name)}`;
+    const guest = await createInviteLink(room.name);
+    const link = guest ?? `${location.origin}/?room=${encodeURIComponent(room.name)}`;
     try {
       await navigator.clipboard.writeText(link);
-      notify('Invite link copied. It contains the room name only, no token.');
+      notify(guest ? 'Guest invite link copied: up to 50 guests, for one day.' : 'Invite link copied. It contains the room name only, no token.');
     } catch {
       notify(`Invite link: ${link}`, 'info', 15000);
     }

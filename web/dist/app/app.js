@@ -2273,6 +2273,27 @@ function paintMedia(btn, off, key, v) {
   if (text && text.textContent !== v.text) text.textContent = v.text;
 }
 
+// app/src/invite-link.ts
+var APP_INVITE = { role: "participant", max_uses: 50, expires_in: 86400 };
+async function createInviteLink(room) {
+  let res;
+  try {
+    res = await fetch(`/v1/meetings/${encodeURIComponent(room)}/invites`, {
+      method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify(APP_INVITE),
+      cache: "no-store",
+      credentials: "same-origin",
+      redirect: "error"
+    });
+  } catch {
+    return null;
+  }
+  if (res.status !== 201) return null;
+  const data = await res.json().catch(() => null);
+  return typeof data?.token === "string" && data.token.startsWith("cmi1.") ? `${location.origin}/#join=${data.token}` : null;
+}
+
 // app/src/media-actions.ts
 import { DeviceError } from "/sdk/conclave.js";
 
@@ -3637,10 +3658,11 @@ function renderMeeting(root2, headerSlot2, opts) {
     setConn();
   }
   async function copyInvite() {
-    const link = `${location.origin}/?room=${encodeURIComponent(room.name)}`;
+    const guest = await createInviteLink(room.name);
+    const link = guest ?? `${location.origin}/?room=${encodeURIComponent(room.name)}`;
     try {
       await navigator.clipboard.writeText(link);
-      notify("Invite link copied. It contains the room name only, no token.");
+      notify(guest ? "Guest invite link copied: up to 50 guests, for one day." : "Invite link copied. It contains the room name only, no token.");
     } catch {
       notify(`Invite link: ${link}`, "info", 15e3);
     }

@@ -1,0 +1,168 @@
+package accounts
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/conclave-video/conclave/internal/httpapi"
+	"github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/internal/store"
+	"github.com/conclave-video/conclave/protocol"
+	"github.com/conclave-video/conclave/token"
+)
+
+// redeemInvite: POST /v1/invites/redeem, no session. Anyone with the link
+// gets a guest join token for its room, once per use. The order keeps
+// cheap refusals first and the one write last: the address's throttle,
+// the body, the signature (no store read for a forged token), the stored
+// invite's state, the email domain, the room, the room password (its
+// seam), then the use, counted atomically, after the guest token is
+// signed, so that a counted use always has its token. Every refusal is a
+// meeting_invite_redeemed security event with outcome refused and the
+// code as its reason; those that could be guessing (a link this server
+// did not sign, a wrong email domain, a wrong password) count as failures
+// of the address, whose tries are then delayed like sign-ins'.
+func (s *Service) redeemInvite(w http.ResponseWriter, r *http.Request) {
+	c := clientOf(r)
+	if wait := s.cfg.Tracker.AddrWait(c.key); wait > 0 {
+		s.event(c, room.SecurityEvent{Kind: room.SecurityMeetingInviteRedeemed, Outcome: room.OutcomeRefused,
+			Reason: protocol.CodeTooManyAttempts})
+		retryAfter(w, wait)
+		return
+	}
+	var req RedeemInviteRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	refuse := func(id, code, msg string, guess bool) {
+		if guess {
+			s.cfg.Tracker.AddrFailed(c.key)
+		}
+		s.event(c, room.SecurityEvent{Kind: room.SecurityMeetingInviteRedeemed, Outcome: room.OutcomeRefused,
+			Reason: code, Subject: id, Email: canonicalEmail(truncateUTF8(req.Email, MaxGuestEmailBytes))})
+		httpapi.WriteCode(w, code, msg)
+	}
+	name := guestName(req.Name)
+	if name == "" {
+		invalidArgument(w, "name: 1-128 bytes of text, no control characters")
+		return
+	}
+	pub, _ := s.cfg.ServerKey.Private.Public().(ed25519.PublicKey)
+	p, err := parseInvite(req.Invite, pub)
+	if err != nil {
+		refuse("", protocol.CodeInviteLinkInvalid, "this is not a valid invite link", true)
+		return
+	}
+	now := s.now()
+	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
+	defer cancel()
+	in, err := s.cfg.Invites.MeetingInvite(ctx, p.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && in.Room != p.Room):
+		// Signed here but gone: purged after its expiry, or a database
+		// that is not the one it was made in.
+		refuse(p.ID, protocol.CodeInviteLinkInvalid, "this invite is not known here", false)
+		return
+	case err != nil:
+		s.storeRefusal(w, err)
+		return
+	}
+	if code, msg := inviteState(in, now); code != "" {
+		refuse(in.ID, code, msg, false)
+		return
+	}
+	if in.EmailDomain != "" {
+		// Stated, not verified: see docs/access.md, "Invites".
+		if d := emailDomain(req.Email); d == "" || d != in.EmailDomain {
+			refuse(in.ID, protocol.CodeInviteEmailDomain, "this invite is for guests with an email address at a particular domain: give yours", true)
+			return
+		}
+	}
+	info, err := s.cfg.Rooms.Get(room.RoomName(in.Room))
+	if err != nil || string(info.Owner) != in.Owner {
+		refuse(in.ID, protocol.CodeRoomNotFound, "the meeting of this invite is not running", false)
+		return
+	}
+	if s.cfg.RoomPasswords != nil {
+		if err := s.cfg.RoomPasswords.CheckRoomPassword(ctx, info.Name, info.Owner, req.Password, c.key); err != nil {
+			refuse(in.ID, room.RESTCode(err), room.Message(err), true)
+			return
+		}
+	}
+	join, err := s.guestToken(in, name, now)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	used, err := s.cfg.Invites.UseMeetingInvite(ctx, in.ID, now)
+	if err != nil {
+		if code, msg := useRefusal(err); code != "" {
+			refuse(in.ID, code, msg, false)
+			return
+		}
+		s.storeRefusal(w, err)
+		return
+	}
+	s.event(c, room.SecurityEvent{Kind: room.SecurityMeetingInviteRedeemed, Actor: join.Identity, Subject: in.ID,
+		Reason: in.Room + " " + in.Role, Email: canonicalEmail(truncateUTF8(req.Email, MaxGuestEmailBytes))})
+	s.log.Info("invite redeemed", "room", in.Room, "invite", in.ID, "uses", used.Uses, "guest", join.Identity)
+	writeJSON(w, RedeemInviteResponse{Room: in.Room, Role: in.Role, Invite: in.ID, Join: join})
+}
+
+// inviteState is the refusal of an invite that cannot be used at now, or
+// "" when it can (the use itself is decided by the store).
+func inviteState(in store.MeetingInvite, now time.Time) (code, msg string) {
+	switch {
+	case in.Revoked():
+		return protocol.CodeInviteRevoked, "this invite was revoked"
+	case !now.Before(in.ExpiresAt):
+		return protocol.CodeInviteExpired, "this invite has expired"
+	case in.Uses >= in.MaxUses:
+		return protocol.CodeInviteUsedUp, "this invite has been used as many times as it may be"
+	}
+	return "", ""
+}
+
+// useRefusal is the refusal of a use the store did not count.
+func useRefusal(err error) (code, msg string) {
+	switch {
+	case errors.Is(err, store.ErrInviteRevoked):
+		return protocol.CodeInviteRevoked, "this invite was revoked"
+	case errors.Is(err, store.ErrInviteExpired):
+		return protocol.CodeInviteExpired, "this invite has expired"
+	case errors.Is(err, store.ErrInviteUsedUp):
+		return protocol.CodeInviteUsedUp, "this invite has been used as many times as it may be"
+	case errors.Is(err, store.ErrNotFound):
+		return protocol.CodeInviteLinkInvalid, "this invite is not known here"
+	}
+	return "", ""
+}
+
+// storeRefusal answers a store failure.
+func (s *Service) storeRefusal(w http.ResponseWriter, err error) {
+	if errors.Is(err, store.ErrUnavailable) {
+		s.log.Error("accounts: invites: store unavailable", "err", err)
+		httpapi.WriteCode(w, protocol.CodeUnavailable, "the invite could not be used now; try again later")
+		return
+	}
+	s.fail(w, err)
+}
+
+// guestToken signs a guest's join token: the invite's room and role, a
+// fresh random identity, the owner claim (the room's owner, whose token
+// the verifier makes it) and the invite claim (its id, for the lobby).
+func (s *Service) guestToken(in store.MeetingInvite, name string, now time.Time) (JoinInfo, error) {
+	ttl := s.guestTokenLifetime()
+	identity := GuestIdentityPrefix + string(room.NewName())
+	raw, err := s.cfg.ServerKey.MintAt(token.Options{
+		Identity: identity, Name: name, Room: in.Room, TTL: ttl, Grants: guestGrants(in.Role),
+		Owner: in.Owner, Invite: in.ID,
+	}, now)
+	if err != nil {
+		return JoinInfo{}, err
+	}
+	return JoinInfo{Token: raw, Identity: identity, Name: name, ExpiresAt: now.Truncate(time.Second).Add(ttl).UTC()}, nil
+}
