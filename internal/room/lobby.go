@@ -241,8 +241,11 @@ func (r *Room) admitters() []*Participant {
 // those who may admit. Called with r.mu held.
 func (r *Room) enqueueLocked(d Decision, req JoinRequest) LobbyID {
 	m := r.manager
+	// Invite comes from the token's invite claim, which the verifier
+	// accepts only in the guest tokens the server signs when it redeems
+	// one of its invite links (docs/access.md, "Invites").
 	w := &waiter{req: req, guest: LobbyGuest{
-		ID: LobbyID(newID("LB_")), Identity: d.Identity, Name: req.Claims.Name, Invite: req.Invite, Since: m.now(),
+		ID: LobbyID(newID("LB_")), Identity: d.Identity, Name: req.Claims.Name, Invite: req.Claims.Invite != "", Since: m.now(),
 	}}
 	r.lobby = append(r.lobby, w)
 	m.lobbyTotal.Add(1)

@@ -483,8 +483,6 @@ type JoinRequest struct {
 	// client's address as guard.AddrKey counts it, for the throttle.
 	Password string
 	Addr     string
-	// Invite: the join came through an invite link (shown to hosts).
-	Invite bool
 	// OnAdmit is called, under the room's lock (queue, act elsewhere),
 	// when a join that waited in the lobby is admitted: the
 	// participant's own EventJoined has been delivered. A join without

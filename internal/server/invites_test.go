@@ -74,7 +74,10 @@ func TestInviteGuestJoins(t *testing.T) {
 	if red.Room != name || red.Role != "viewer" || !strings.HasPrefix(red.Join.Identity, accounts.GuestIdentityPrefix) {
 		t.Fatalf("redeemed %+v", red)
 	}
-	guest, _ := e.joinAdmitted(ctx, t, host, red.Join.Token)
+	guest, entry := e.joinAdmitted(ctx, t, host, red.Join.Token)
+	if !entry.Invite || entry.Name != "Guest Gail" || entry.Identity != red.Join.Identity {
+		t.Fatalf("the host's lobby shows the guest as %+v, want it to have come with an invite", entry)
+	}
 	self := guest.Self()
 	if self.Role != protocol.RoleViewer || self.Name != "Guest Gail" || self.Identity != red.Join.Identity || self.Permissions.Publish {
 		t.Fatalf("guest joined as %+v", self)

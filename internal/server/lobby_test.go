@@ -107,7 +107,7 @@ func TestLobbyAndPassword(t *testing.T) {
 	}
 	defer host.Close()
 	waiting := host.Lobby()
-	if len(waiting) != 1 || waiting[0].Identity != "early" {
+	if len(waiting) != 1 || waiting[0].Identity != "early" || waiting[0].Invite {
 		t.Fatalf("host's lobby at join: %+v", waiting)
 	}
 	if s := <-st; s.Status != protocol.LobbyWaiting {
