@@ -109,7 +109,9 @@ const (
 	CodeBanned      = "banned"
 	CodeBanNotFound = "ban_not_found"
 	// The room password and the lobby (docs/access.md, "Lobby and
-	// password"), on both surfaces; too_many_attempts is theirs too.
+	// password"): the password's codes on both surfaces (a join, an
+	// invite's redemption), the lobby's on signaling but guest_not_found;
+	// too_many_attempts is theirs too.
 	CodePasswordRequired = "password_required"
 	CodePasswordWrong    = "password_wrong"
 	CodeLobbyDenied      = "lobby_denied"
@@ -234,8 +236,8 @@ func Codes() []CodeSpec {
 		{CodeEmailDomain, http.StatusForbidden, REST, "the email's domain is not one the policy's `allowed_email_domains` lists"},
 		{CodeBanned, http.StatusForbidden, both, "the identity is banned from the room (until the ban ends, or for the room's life)"},
 		{CodeBanNotFound, http.StatusNotFound, REST, "no ban of that identity in the room"},
-		{CodePasswordRequired, 0, Signal, "the room has a password and this join must give it (`join.password`)"},
-		{CodePasswordWrong, 0, Signal, "the `join`'s password is not the room's; wrong attempts are throttled"},
+		{CodePasswordRequired, http.StatusForbidden, both, "the room has a password and this guest must give it (`join.password`; `password` of an invite's redemption)"},
+		{CodePasswordWrong, http.StatusForbidden, both, "the password given is not the room's; wrong attempts are throttled"},
 		{CodeLobbyDenied, 0, Signal, "a host or moderator refused this guest in the lobby"},
 		{CodeLobbyFull, 0, Signal, "the room's lobby, or the server's, holds as many guests as it may; try again later"},
 		{CodeLobbyTimeout, 0, Signal, "nobody admitted this guest within the lobby's maximum wait"},

@@ -2,6 +2,7 @@ package room
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -86,10 +87,29 @@ type Passwords interface {
 	Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error)
 }
 
+// throttledError refuses a password try made too soon: too_many_attempts,
+// and how long to wait (RetryAfter).
+type throttledError struct {
+	err  *Error
+	wait time.Duration
+}
+
+func (e *throttledError) Error() string { return e.err.Error() }
+func (e *throttledError) Unwrap() error { return e.err }
+
 // errThrottled refuses a password try made too soon.
 func errThrottled(wait time.Duration) error {
 	secs := int64((wait + time.Second - 1) / time.Second)
-	return &Error{protocol.CodeTooManyAttempts, "", fmt.Sprintf("too many wrong passwords; try again in %d s", secs)}
+	return &throttledError{&Error{protocol.CodeTooManyAttempts, "", fmt.Sprintf("too many wrong passwords; try again in %d s", secs)}, wait}
+}
+
+// RetryAfter is how long a too_many_attempts refusal asks to wait before
+// the next try; 0 for any other error.
+func RetryAfter(err error) time.Duration {
+	if e, ok := errors.AsType[*throttledError](err); ok {
+		return e.wait
+	}
+	return 0
 }
 
 // errRoomClosedFor is what a guest waiting in a room that closes is told.
@@ -157,33 +177,89 @@ func (m *Manager) checkPassword(req JoinRequest, dreq *Request) error {
 		return nil // decide refuses another owner's token first
 	}
 	dreq.PasswordGiven = true
-	roomKey := string(owner) + "/" + c.Room
-	ev := SecurityEvent{Outcome: OutcomeRefused, Subject: c.Subject, IP: req.Addr}
-	if w := max(m.pwAddr.Wait(req.Addr), m.pwRoom.Wait(roomKey)); w > 0 {
-		dreq.PasswordWait = w
-		ev.Kind = SecurityRoomPasswordThrottled
-		m.securityIn(r.spec.Name, ev)
-		return nil
-	}
-	if m.cfg.Passwords == nil {
-		return ErrNoPasswords
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), passwordTimeout)
 	defer cancel()
-	ok, _, err := m.cfg.Passwords.Verify(ctx, req.Password, hash)
+	ok, wait, err := m.tryPassword(ctx, r, hash, req.Password, c.Subject, req.Addr)
+	switch {
+	case err != nil:
+		return err
+	case wait > 0:
+		dreq.PasswordWait = wait
+	case ok:
+		dreq.PasswordMatched = hash
+	}
+	return nil
+}
+
+// CheckRoomPassword checks password for owner's room name before a
+// guest's token is issued (an invite's redemption, accounts.RoomPasswords):
+// nil when the room has no password or password is it; otherwise
+// ErrPasswordRequired, ErrPasswordWrong or a too_many_attempts refusal
+// (RetryAfter), with the same throttles and security events as a join's.
+// A guest's join asks for the password again: a token issued before the
+// password changed must not get around the new one.
+func (m *Manager) CheckRoomPassword(ctx context.Context, name RoomName, owner KeyID, password, addr string) error {
+	r, err := m.ownedRoom(name, owner)
 	if err != nil {
-		return wrapUnavailable(err)
+		return err
+	}
+	r.mu.Lock()
+	hash := r.spec.PasswordHash
+	r.mu.Unlock()
+	switch {
+	case hash == "":
+		return nil
+	case password == "":
+		return ErrPasswordRequired
+	case !protocol.ValidRoomPassword(password):
+		// Never the room's: no hash spent on it, but a wrong try.
+		password = ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, passwordTimeout)
+	defer cancel()
+	ok, wait, err := m.tryPassword(ctx, r, hash, password, "", addr)
+	switch {
+	case err != nil:
+		return err
+	case wait > 0:
+		return errThrottled(wait)
+	case !ok:
+		return ErrPasswordWrong
+	}
+	return nil
+}
+
+// tryPassword checks password ("": wrong without hashing) against hash,
+// the password of r, unless addr or the room must wait after wrong ones:
+// then it returns how long, and checks nothing. A wrong one counts against
+// both; a right one resets addr. Each refusal is a security event with
+// subject (the identity, if known) and addr.
+func (m *Manager) tryPassword(ctx context.Context, r *Room, hash, password, subject, addr string) (ok bool, wait time.Duration, err error) {
+	roomKey := string(r.spec.Owner) + "/" + string(r.spec.Name)
+	ev := SecurityEvent{Outcome: OutcomeRefused, Subject: subject, IP: addr}
+	if w := max(m.pwAddr.Wait(addr), m.pwRoom.Wait(roomKey)); w > 0 {
+		ev.Kind = SecurityRoomPasswordThrottled
+		m.securityIn(r.spec.Name, ev)
+		return false, w, nil
+	}
+	if password != "" {
+		if m.cfg.Passwords == nil {
+			return false, 0, ErrNoPasswords
+		}
+		ok, _, err = m.cfg.Passwords.Verify(ctx, password, hash)
+		if err != nil {
+			return false, 0, wrapUnavailable(err)
+		}
 	}
 	if ok {
-		dreq.PasswordMatched = hash
-		m.pwAddr.Reset(req.Addr)
-		return nil
+		m.pwAddr.Reset(addr)
+		return true, 0, nil
 	}
-	m.pwAddr.Failed(req.Addr)
+	m.pwAddr.Failed(addr)
 	m.pwRoom.Failed(roomKey)
 	ev.Kind = SecurityRoomPasswordFailed
 	m.securityIn(r.spec.Name, ev)
-	return nil
+	return false, 0, nil
 }
 
 // waiter is one guest in a room's lobby.

@@ -1,9 +1,13 @@
 package room_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -58,5 +62,85 @@ func TestLobbyInviteFlag(t *testing.T) {
 		if g.Invite != want[g.Identity] {
 			t.Errorf("Lobby lists %+v, want invite %v", g, want[g.Identity])
 		}
+	}
+}
+
+// fakePasswords stands in for argon2id: the "hash" is the password with
+// a prefix, so that a test runs fast and can tell what was hashed.
+type fakePasswords struct{}
+
+func (fakePasswords) Hash(_ context.Context, pw string) (string, error) { return "fake$" + pw, nil }
+
+func (fakePasswords) Verify(_ context.Context, pw, encoded string) (bool, bool, error) {
+	return encoded == "fake$"+pw, false, nil
+}
+
+// TestCheckRoomPassword: an invite's redemption checks the room password
+// with the joins' throttles: none given, a wrong one (a room_password_failed
+// event, counted against the address and the room), then, past the free
+// tries, too_many_attempts with how long to wait, and no check at all;
+// another address is still checked; a room without a password asks none.
+func TestCheckRoomPassword(t *testing.T) {
+	clk := newFakeClock()
+	cfg := clk.config()
+	cfg.Passwords = fakePasswords{}
+	m := newManager(t, cfg)
+	all := subscribe(t, m)
+	const pw = "correct horse battery"
+	info, err := m.Create(room.Spec{Name: "r", Owner: owner, Password: pw})
+	if err != nil || !info.Password || info.PasswordHash != "fake$"+pw {
+		t.Fatalf("create: %+v %v", info, err)
+	}
+	if _, err := m.Create(room.Spec{Name: "open", Owner: owner}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	check := func(name room.RoomName, password, addr string) error {
+		return m.CheckRoomPassword(ctx, name, owner, password, addr)
+	}
+	if err := check("open", "", "192.0.2.1"); err != nil {
+		t.Fatalf("a room without a password: %v", err)
+	}
+	if err := check("r", "", "192.0.2.1"); !errors.Is(err, room.ErrPasswordRequired) {
+		t.Fatalf("no password: %v", err)
+	}
+	if err := check("r", pw, "192.0.2.1"); err != nil {
+		t.Fatalf("the password: %v", err)
+	}
+	if err := m.CheckRoomPassword(ctx, "r", otherOwner, pw, "192.0.2.1"); !errors.Is(err, room.ErrNotOwner) {
+		t.Fatalf("another owner's room: %v", err)
+	}
+	// Five free failures, then the sixth makes the address wait.
+	for i := range 6 {
+		if err := check("r", fmt.Sprintf("wrong guess %d", i), "192.0.2.66"); !errors.Is(err, room.ErrPasswordWrong) {
+			t.Fatalf("wrong try %d: %v", i, err)
+		}
+	}
+	err = check("r", pw, "192.0.2.66")
+	if room.Code(err) != protocol.CodeTooManyAttempts || room.RetryAfter(err) <= 0 {
+		t.Fatalf("a try past the free ones, with the right password: %v (retry after %v)", err, room.RetryAfter(err))
+	}
+	if err := check("r", pw, "192.0.2.7"); err != nil {
+		t.Fatalf("another address: %v", err)
+	}
+	clk.Advance(room.RetryAfter(err))
+	if err := check("r", pw, "192.0.2.66"); err != nil {
+		t.Fatalf("after the wait: %v", err)
+	}
+
+	var failed, throttled int
+	for _, e := range all.of(room.EventSecurity) {
+		switch e.Security.Kind {
+		case room.SecurityRoomPasswordFailed:
+			failed++
+			if e.Security.IP != "192.0.2.66" || e.Room != "r" {
+				t.Errorf("room_password_failed %+v", e.Security)
+			}
+		case room.SecurityRoomPasswordThrottled:
+			throttled++
+		}
+	}
+	if failed != 6 || throttled != 1 {
+		t.Fatalf("security events: %d room_password_failed, %d room_password_throttled; want 6 and 1", failed, throttled)
 	}
 }

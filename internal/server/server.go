@@ -277,6 +277,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		Verifier:             apiVerifier,
 		JoinTokenMaxLifetime: cfg.Tokens.MaxLifetime,
 		Invites:              s.store,
+		RoomPasswords:        s.rooms,
 	})
 	if err != nil {
 		return err
