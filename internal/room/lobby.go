@@ -74,11 +74,15 @@ const (
 	pwForget               = 15 * time.Minute
 )
 
-// Throttle policies of wrong room passwords.
-var (
-	PasswordAddrThrottle = guard.ThrottlePolicy{Free: pwAddrFree, Base: pwBase, Max: pwAddrMax, Forget: pwForget}
-	PasswordRoomThrottle = guard.ThrottlePolicy{Free: pwRoomFree, Base: pwBase, Max: pwRoomMax, Forget: pwForget}
-)
+// passwordAddrThrottle and passwordRoomThrottle are the throttle
+// policies of wrong room passwords (functions: no package variables).
+func passwordAddrThrottle() guard.ThrottlePolicy {
+	return guard.ThrottlePolicy{Free: pwAddrFree, Base: pwBase, Max: pwAddrMax, Forget: pwForget}
+}
+
+func passwordRoomThrottle() guard.ThrottlePolicy {
+	return guard.ThrottlePolicy{Free: pwRoomFree, Base: pwBase, Max: pwRoomMax, Forget: pwForget}
+}
 
 // Passwords hashes room passwords and checks them: implemented by
 // *auth.Hasher (argon2id, with a bound on concurrent hashes).

@@ -188,7 +188,7 @@ func NewManager(cfg Config) *Manager {
 		cfg.MaxRooms = def.MaxRooms
 	}
 	return &Manager{cfg: cfg, rooms: make(map[RoomName]*Room), subs: make(map[*subscription]struct{}),
-		pwAddr: guard.NewThrottle(PasswordAddrThrottle, cfg.Now), pwRoom: guard.NewThrottle(PasswordRoomThrottle, cfg.Now)}
+		pwAddr: guard.NewThrottle(passwordAddrThrottle(), cfg.Now), pwRoom: guard.NewThrottle(passwordRoomThrottle(), cfg.Now)}
 }
 
 // Subscribe adds l to the listeners that see every event of every room
