@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -96,7 +97,7 @@ type Client struct {
 
 	mu           sync.Mutex
 	room         string
-	lobby        []protocol.LobbyGuestInfo // guests waiting at join, if it may admit
+	lobby        []protocol.LobbyGuestInfo // guests waiting now, if it may admit
 	self         Participant
 	participants map[string]Participant
 	resumeSecret string // from joined; never logged
@@ -506,6 +507,11 @@ func (c *Client) handle(t protocol.Type, msg any) error {
 		c.mu.Lock()
 		if m.Participant.ID == c.self.ID {
 			c.self = m.Participant
+			if !m.Participant.Permissions.Admit {
+				// A role that may not admit sees no lobby; one that now
+				// may is sent the guests waiting as lobby_guest.
+				c.lobby = nil
+			}
 		} else if _, ok := c.participants[m.Participant.ID]; ok {
 			c.participants[m.Participant.ID] = m.Participant
 		}
@@ -514,8 +520,14 @@ func (c *Client) handle(t protocol.Type, msg any) error {
 	case *protocol.LockChanged:
 		c.emit(LockChanged{Locked: m.Locked, By: m.By})
 	case *protocol.LobbyGuest:
+		c.mu.Lock()
+		c.lobby = append(slices.DeleteFunc(c.lobby, func(g protocol.LobbyGuestInfo) bool { return g.ID == m.Guest.ID }), m.Guest)
+		c.mu.Unlock()
 		c.emit(LobbyGuestWaiting{Guest: m.Guest})
 	case *protocol.LobbyGuestLeft:
+		c.mu.Lock()
+		c.lobby = slices.DeleteFunc(c.lobby, func(g protocol.LobbyGuestInfo) bool { return g.ID == m.ID })
+		c.mu.Unlock()
 		c.emit(LobbyGuestLeft{ID: m.ID, Reason: m.Reason})
 	case *protocol.MeetingEnding:
 		c.emit(MeetingEnding{EndsAt: time.Unix(m.EndsAt, 0), Remaining: time.Duration(m.SecondsLeft) * time.Second})

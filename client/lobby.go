@@ -8,9 +8,12 @@ import (
 
 // The lobby and the room password (docs/access.md, "Lobby and password").
 // A client with the admit permission sees guests arrive (LobbyGuestWaiting;
-// those already waiting are in Joined's lobby, see Lobby) and leave
+// those already waiting at its join are in Lobby at once) and leave
 // (LobbyGuestLeft), and admits or denies them; one with the lock
 // permission sets the password. Refusals come back as ErrorReceived.
+// After a resume, the server's snapshot of the lobby replaces the list,
+// and the guests that arrived or left meanwhile are announced as events
+// (those that left with reason "left": the real one is not known).
 
 // LobbyGuestWaiting: a guest began to wait in the lobby.
 type LobbyGuestWaiting struct{ Guest protocol.LobbyGuestInfo }
@@ -22,7 +25,8 @@ type LobbyGuestLeft struct{ ID, Reason string }
 func (LobbyGuestWaiting) isEvent() {}
 func (LobbyGuestLeft) isEvent()    {}
 
-// Lobby is the guests who waited when this client joined, if it may admit.
+// Lobby is the guests waiting now, in order of arrival, if this client
+// may admit them.
 func (c *Client) Lobby() []protocol.LobbyGuestInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -501,6 +501,18 @@ func (m *Manager) Lobby(name RoomName, owner KeyID) ([]LobbyGuest, error) {
 	return r.lobbyLocked(), nil
 }
 
+// WaitingGuests is the lobby as p may see it: the guests waiting if p
+// may admit them, else nil.
+func (p *Participant) WaitingGuests() []LobbyGuest {
+	r := p.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p.left || !p.info.Permissions.Has(Admit) {
+		return nil
+	}
+	return r.lobbyLocked()
+}
+
 // LeaveLobby takes the guest id out of room name's lobby: its session
 // ended. A guest already admitted or refused is not there.
 func (m *Manager) LeaveLobby(name RoomName, id LobbyID) {

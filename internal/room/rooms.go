@@ -80,6 +80,9 @@ type Member interface {
 	// Meeting is the meeting's lock and end (zero: none), for a resumed
 	// client's snapshot.
 	Meeting() (locked bool, endsAt time.Time)
+	// WaitingGuests is the room's lobby, for a resumed client's snapshot:
+	// the guests waiting if the participant may admit them, else nil.
+	WaitingGuests() []LobbyGuest
 	// Moderation: each is decided on the participant's role now.
 	MayOffer() error
 	MuteOther(target ParticipantID, track TrackID, muted bool) error

@@ -4,10 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/conclave-video/conclave/client"
+	roompkg "github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
@@ -175,4 +177,52 @@ func TestLobbyAndPassword(t *testing.T) {
 	if last != protocol.CodeTooManyAttempts {
 		t.Fatalf("guessing: last %q, want too_many_attempts", last)
 	}
+}
+
+// TestLobbyAcrossResume: a host whose signaling connection is cut while
+// guests come and go finds, once resumed, the lobby as it is (the resumed
+// joined carries it), with an event for each difference.
+func TestLobbyAcrossResume(t *testing.T) {
+	e := newEnv(t)
+	u, err := url.Parse(e.Srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
+	defer cancel()
+	admin := e.adminToken(e.Key, "")
+	if status, body := e.api("POST", "/v1/rooms", admin, map[string]any{"name": "held", "lobby": "on"}); status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	proxy := newCutProxy(t, u.Host)
+	host, err := client.Connect(ctx, "https://"+proxy.addr(), mintToken(t, e.Key, "held", "host", hostGrants),
+		client.WithTLSConfig(e.TLS), client.WithLogger(slog.New(slog.DiscardHandler)), client.WithEventBuffer(256))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	hrec := record(host)
+
+	leaverCtx, leave := context.WithCancel(ctx)
+	e.guest(leaverCtx, mintToken(t, e.Key, "held", "leaver", joinAll))
+	leaver := wait(t, hrec, "the first guest", func(ev client.LobbyGuestWaiting) bool { return ev.Guest.Identity == "leaver" }).Guest
+
+	// Cut, and keep the host out while one guest leaves and another comes.
+	proxy.refusing.Store(true)
+	proxy.cut()
+	wait(t, hrec, "Reconnecting", func(client.Reconnecting) bool { return true })
+	leave()
+	e.guest(ctx, mintToken(t, e.Key, "held", "newcomer", joinAll))
+	testkit.Eventually(t, "the lobby to hold the newcomer alone", func() bool {
+		gs, err := e.Srv.Rooms().Lobby("held", roompkg.KeyID(e.Key.ID))
+		return err == nil && len(gs) == 1 && gs[0].Identity == "newcomer"
+	})
+	proxy.refusing.Store(false)
+	wait(t, hrec, "Reconnected", func(client.Reconnected) bool { return true })
+
+	if gs := host.Lobby(); len(gs) != 1 || gs[0].Identity != "newcomer" {
+		t.Fatalf("the host's lobby after the resume: %+v", gs)
+	}
+	wait(t, hrec, "the newcomer", func(ev client.LobbyGuestWaiting) bool { return ev.Guest.Identity == "newcomer" })
+	wait(t, hrec, "the leaver gone", func(ev client.LobbyGuestLeft) bool { return ev.ID == leaver.ID })
 }

@@ -203,7 +203,8 @@ func (s *session) replayForResume() {
 		case b := <-s.out:
 			switch peekType(b) {
 			case protocol.TypeParticipantJoined, protocol.TypeParticipantLeft, protocol.TypeParticipantUpdated,
-				protocol.TypeTrackPublished, protocol.TypeTrackUnpublished, protocol.TypePong:
+				protocol.TypeTrackPublished, protocol.TypeTrackUnpublished, protocol.TypePong,
+				protocol.TypeLobbyGuest, protocol.TypeLobbyGuestLeft:
 				// The snapshot below supersedes these.
 			case protocol.TypeOffer:
 				offerQueued = true
@@ -229,6 +230,9 @@ func (s *session) replayForResume() {
 	j.Locked = locked
 	if !endsAt.IsZero() {
 		j.EndsAt = endsAt.Unix()
+	}
+	for _, g := range p.WaitingGuests() {
+		j.Lobby = append(j.Lobby, g.Wire())
 	}
 	s.send(protocol.TypeJoined, j)
 	for _, b := range kept {
