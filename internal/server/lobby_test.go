@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/conclave-video/conclave/client"
+	"github.com/conclave-video/conclave/internal/auth"
 	roompkg "github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/protocol"
@@ -165,10 +166,50 @@ func TestLobbyAndPassword(t *testing.T) {
 		t.Fatalf("waiting guest at lock: %v", r.err)
 	}
 
-	// Throttle: the free wrong tries from this address, then too_many_attempts.
 	if err := host.LockMeeting(ctx, false); err != nil {
 		t.Fatal(err)
 	}
+
+	// The store keeps an argon2id hash of the password, and of the one a
+	// host sets over signaling, never the password.
+	storedHash := func() string {
+		t.Helper()
+		row, err := e.Srv.Store().Room(ctx, "lob")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return row.PasswordHash
+	}
+	hasher, err := auth.NewHasher(auth.DefaultArgon2Params(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := storedHash()
+	if ok, _, err := hasher.Verify(ctx, pw, first); !ok || err != nil || !strings.HasPrefix(first, "$argon2id$") || strings.Contains(first, pw) {
+		t.Fatalf("stored hash %q of the password given at creation: %v %v", first, ok, err)
+	}
+	const pw2 = "another passphrase, set in the meeting"
+	if err := host.SetPassword(ctx, pw2); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, "the new password's hash in the store", func() bool { return storedHash() != first })
+	second := storedHash()
+	if ok, _, err := hasher.Verify(ctx, pw2, second); !ok || err != nil || !strings.HasPrefix(second, "$argon2id$") || strings.Contains(second, pw2) {
+		t.Fatalf("stored hash %q of the password set in the meeting: %v %v", second, ok, err)
+	}
+	if ok, _, _ := hasher.Verify(ctx, pw, second); ok {
+		t.Fatal("the old password still verifies")
+	}
+	for path, b := range e.dataFiles() {
+		if strings.Contains(string(b), pw) || strings.Contains(string(b), pw2) {
+			t.Errorf("%s holds a room password", path)
+		}
+	}
+	if code := e.connectCode(ctx, mintToken(t, e.Key, "lob", "oldpw", joinAll)); code != protocol.CodePasswordRequired {
+		t.Fatalf("no password after the change: %q", code)
+	}
+
+	// Throttle: the free wrong tries from this address, then too_many_attempts.
 	var last string
 	for i := 0; i < 8 && last != protocol.CodeTooManyAttempts; i++ {
 		_, ch := e.guest(ctx, mintToken(t, e.Key, "lob", "guesser", joinAll), client.WithPassword("guess number "+string(rune('a'+i))))

@@ -88,6 +88,7 @@ func TestMeetingPassword(t *testing.T) {
 	for _, c := range []struct{ password, code string }{
 		{"", protocol.CodePasswordRequired},
 		{"not the passphrase", protocol.CodePasswordWrong},
+		{strings.Repeat("x", 4096), protocol.CodePasswordWrong}, // never a room password: refused unhashed
 	} {
 		if status, _, code := e.redeem(map[string]string{"invite": inv.Token, "name": "Gus", "password": c.password}); status != http.StatusForbidden || code != c.code {
 			t.Errorf("redeem with password %q: %d %s, want 403 %s", c.password, status, code, c.code)
