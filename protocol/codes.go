@@ -162,7 +162,7 @@ func Codes() []CodeSpec {
 		{CodeAlreadyJoined, 0, Signal, "`join` on a connection that has joined"},
 		{CodeJoinTimeout, 0, Signal, "no `join` within the join timeout"},
 		{CodeIdentityInUse, 0, Signal, "another live session holds this identity in the room"},
-		{CodeRoomFull, 0, Signal, "the room has reached its participant limit, or the node hosts as many rooms as it may"},
+		{CodeRoomFull, http.StatusConflict, both, "the room has reached its participant limit, or the node hosts as many rooms as it may; on the REST API, admitting a guest from the lobby into a full room"},
 		{CodeRoomNotFound, http.StatusNotFound, both, "the room does not exist (and is not auto-created) or was closed"},
 		{CodePermissionDenied, http.StatusForbidden, both, "the token does not grant this (a grant, this room, a room of another API key)"},
 		{CodeBadSDP, 0, Signal, "an offer or answer is empty, too large, or cannot be applied"},

@@ -64,6 +64,7 @@ var (
 	ErrLobbyFull        = &Error{protocol.CodeLobbyFull, "", "too many guests are waiting; try again later"}
 	ErrLobbyTimeout     = &Error{protocol.CodeLobbyTimeout, "", "nobody let you in within the time allowed"}
 	ErrGuestNotFound    = &Error{protocol.CodeGuestNotFound, "", "no such guest waits in the lobby"}
+	ErrWaitRevoked      = &Error{protocol.CodeTokenRevoked, "", "the token this guest waits with was revoked"}
 	// ErrUnavailable: the change could not be stored, so it was not made.
 	ErrUnavailable = &Error{protocol.CodeUnavailable, "", "the change could not be stored; try again later"}
 )

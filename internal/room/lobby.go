@@ -388,6 +388,19 @@ func (r *Room) denyLocked(w *waiter, a Actor, err error, reason string) {
 		Subject: string(w.guest.Identity)})
 }
 
+// denyWaiting refuses, as a, the guests whose token match selects: a ban
+// or a revocation reaches those who wait as it reaches those in the room
+// (an admission would otherwise let in a token the server now refuses).
+func (r *Room) denyWaiting(a Actor, match func(*token.Claims) bool, err error, reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, w := range slices.Clone(r.lobby) {
+		if match(w.req.Claims) {
+			r.denyLocked(w, a, err, reason)
+		}
+	}
+}
+
 // denyAllLocked refuses every guest waiting.
 func (r *Room) denyAllLocked(a Actor, err error, reason string) {
 	for _, w := range slices.Clone(r.lobby) {
@@ -397,7 +410,9 @@ func (r *Room) denyAllLocked(a Actor, err error, reason string) {
 
 // admitLocked admits w, deciding its join again as it is now (a ban, the
 // lock, the room's capacity): a room that is full keeps it waiting and
-// refuses the admission; any other refusal is the guest's.
+// refuses the admission (ErrRoomFull); any other refusal is the guest's,
+// who is told, and the admitter sees it as lobby_guest_left with the
+// refusal's code: the admission itself returns nil.
 func (r *Room) admitLocked(w *waiter, a Actor) error {
 	m := r.manager
 	i := slices.Index(r.lobby, w)
@@ -412,7 +427,7 @@ func (r *Room) admitLocked(w *waiter, a Actor) error {
 			return d.Err
 		}
 		r.denyLocked(w, a, d.Err, d.Code())
-		return d.Err
+		return nil
 	}
 	r.lobby = slices.Insert(r.lobby, i, w)
 	r.dropLocked(w, protocol.LobbyAdmitted)

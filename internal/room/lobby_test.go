@@ -144,3 +144,70 @@ func TestCheckRoomPassword(t *testing.T) {
 		t.Fatalf("security events: %d room_password_failed, %d room_password_throttled; want 6 and 1", failed, throttled)
 	}
 }
+
+// TestLobbyAdmissionRefusals: an admission decides the join again. A full
+// room keeps the guest waiting and refuses the admitter room_full; a ban
+// or a revocation of a waiting guest's token refuses the guest at once,
+// so that no admission can let in a token the server now refuses.
+func TestLobbyAdmissionRefusals(t *testing.T) {
+	m := newManager(t, room.Config{})
+	if _, err := m.Create(room.Spec{Name: "r", Owner: owner, Lobby: room.LobbyOn, MaxParticipants: 2}); err != nil {
+		t.Fatal(err)
+	}
+	host, hostEvents := join(t, m, "r", "host", hostGrants)
+
+	first, _, firstIn := wait(t, m, claims("r", "first", allGrants))
+	second, secondEvents, _ := wait(t, m, claims("r", "second", allGrants))
+	c := claims("r", "by-jti", allGrants)
+	c.ID = "JTI-1"
+	_, jtiEvents, _ := wait(t, m, c)
+	_, idEvents, _ := wait(t, m, claims("r", "by-identity", allGrants))
+	if err := host.AdmitGuest(first, false); err != nil {
+		t.Fatalf("admit into the last place: %v", err)
+	}
+	if got := <-firstIn.ch; got.Info().Identity != "first" {
+		t.Fatalf("admitted %+v", got.Info())
+	}
+	if err := host.AdmitGuest(second, false); !errors.Is(err, room.ErrRoomFull) {
+		t.Fatalf("admit into a full room: %v", err)
+	}
+	if list, _ := m.Lobby("r", owner); len(list) != 3 || list[0].ID != second || len(secondEvents.of(room.EventLobbyDenied)) != 0 {
+		t.Fatalf("after a full room, the lobby is %+v", list)
+	}
+
+	denied := func(rec *recorder, code string) {
+		t.Helper()
+		ds := rec.of(room.EventLobbyDenied)
+		if len(ds) != 1 || room.Code(ds[0].Err) != code {
+			t.Fatalf("the guest's refusals: %+v, want one %s", ds, code)
+		}
+	}
+	// A revocation by jti.
+	if err := m.RevokeToken(owner, "r", "JTI-1", "test"); err != nil {
+		t.Fatal(err)
+	}
+	denied(jtiEvents, protocol.CodeTokenRevoked)
+	// A revocation of the identity.
+	if err := m.RevokeIdentity(owner, "r", "by-identity", "test"); err != nil {
+		t.Fatal(err)
+	}
+	denied(idEvents, protocol.CodeTokenRevoked)
+	// A ban.
+	if err := m.Remove("r", adminOf(owner), "second", &room.BanRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	denied(secondEvents, protocol.CodeBanned)
+	if list, _ := m.Lobby("r", owner); len(list) != 0 {
+		t.Fatalf("the lobby after the refusals: %+v", list)
+	}
+	left := map[string]string{}
+	for _, e := range hostEvents.of(room.EventLobbyGuestLeft) {
+		left[string(e.Guest.Identity)] = e.LobbyReason
+	}
+	want := map[string]string{"first": "admitted", "by-jti": "token_revoked", "by-identity": "token_revoked", "second": "banned"}
+	for id, reason := range want {
+		if left[id] != reason {
+			t.Errorf("the host saw %s leave the lobby with %q, want %q", id, left[id], reason)
+		}
+	}
+}

@@ -267,3 +267,45 @@ func TestLobbyAcrossResume(t *testing.T) {
 	wait(t, hrec, "the newcomer", func(ev client.LobbyGuestWaiting) bool { return ev.Guest.Identity == "newcomer" })
 	wait(t, hrec, "the leaver gone", func(ev client.LobbyGuestLeft) bool { return ev.ID == leaver.ID })
 }
+
+// TestLobbyRESTAdmitFullRoom: over REST, an admission into a full room is
+// 409 room_full (never a server error) and the guest keeps waiting.
+func TestLobbyRESTAdmitFullRoom(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*testkit.DefaultWait())
+	defer cancel()
+	admin := e.adminToken(e.Key, "")
+	if status, body := e.api("POST", "/v1/rooms", admin, map[string]any{"name": "small", "lobby": "on", "max_participants": 2}); status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	host, err := client.Connect(ctx, e.Srv.URL(), mintToken(t, e.Key, "small", "host", hostGrants), client.WithTLSConfig(e.TLS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	_, firstDone := e.guest(ctx, mintToken(t, e.Key, "small", "first", joinAll))
+	first := waitGuest(ctx, t, host)
+	_, secondDone := e.guest(ctx, mintToken(t, e.Key, "small", "second", joinAll))
+	second := waitGuest(ctx, t, host)
+
+	if status, body := e.api("POST", "/v1/rooms/small/lobby/admit", admin, map[string]any{"id": first.ID}); status != http.StatusNoContent {
+		t.Fatalf("admit into the last place: %d %s", status, body)
+	}
+	if r := <-firstDone; r.err != nil {
+		t.Fatalf("the first guest: %v", r.err)
+	} else {
+		defer r.c.Close()
+	}
+	status, body := e.api("POST", "/v1/rooms/small/lobby/admit", admin, map[string]any{"id": second.ID})
+	if status != http.StatusConflict || errorCode(body) != protocol.CodeRoomFull {
+		t.Fatalf("admit into a full room: %d %s", status, body)
+	}
+	if status, body := e.api("GET", "/v1/rooms/small/lobby", admin, nil); status != http.StatusOK || !strings.Contains(body, second.ID) {
+		t.Fatalf("the lobby after a full room: %d %s", status, body)
+	}
+	select {
+	case r := <-secondDone:
+		t.Fatalf("the second guest's wait ended: %v", r.err)
+	default:
+	}
+}
