@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -47,7 +48,9 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 	j := payload.(*protocol.Join)
 	claims, err := s.h.cfg.Verifier.Verify(ctx, j.Token)
 	if err != nil {
-		code, msg := s.h.cfg.TokenErrorCode(err), err.Error()
+		code := s.h.cfg.TokenErrorCode(err)
+		// The message is for people: the code travels in its own field.
+		msg := strings.TrimPrefix(err.Error(), code+": ")
 		if code == "" {
 			// Not the token's fault: the store failed.
 			s.log().Error("token verification", "err", err)
