@@ -160,7 +160,8 @@ func (a *API) authed(h handler) http.Handler {
 				return
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="conclave", error="invalid_token"`)
-			WriteError(w, http.StatusUnauthorized, code, err.Error())
+			// The message is for people: the code travels in its own field.
+			WriteError(w, http.StatusUnauthorized, code, strings.TrimPrefix(err.Error(), code+": "))
 			return
 		}
 		h(w, r, claims)

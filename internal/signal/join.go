@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -49,7 +50,9 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 	j := payload.(*protocol.Join)
 	claims, err := s.h.cfg.Verifier.Verify(ctx, j.Token)
 	if err != nil {
-		code, msg := s.h.cfg.TokenErrorCode(err), err.Error()
+		code := s.h.cfg.TokenErrorCode(err)
+		// The message is for people: the code travels in its own field.
+		msg := strings.TrimPrefix(err.Error(), code+": ")
 		if code == "" {
 			// Not the token's fault: the store failed.
 			s.log().Error("token verification", "err", err)
