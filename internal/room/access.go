@@ -155,6 +155,10 @@ func (r *Room) remove(whom func() (Actor, Identity, error), ban *BanRequest) err
 		target = r.lastRole[identity]
 	}
 	err = r.decideLocked(Request{Action: ActionRemove, Actor: a, Target: target, Subject: identity, Ban: ban != nil})
+	if err == nil {
+		// Coming back, it waits in the lobby again.
+		delete(r.admitted, identity)
+	}
 	r.mu.Unlock()
 	if err != nil {
 		return err
@@ -182,6 +186,7 @@ func (r *Room) remove(whom func() (Actor, Identity, error), ban *BanRequest) err
 		}
 		m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityIdentityBanned, Outcome: OutcomeSucceeded, Reason: until, Actor: by, Subject: string(identity)})
 		reason = "banned"
+		r.denyWaiting(a, func(c *token.Claims) bool { return Identity(c.Subject) == identity }, ErrBanned, protocol.CodeBanned)
 	}
 	if r.disconnect(a.ID, func(p *Participant) bool { return p.info.Identity == identity }) > 0 {
 		m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityParticipantRemoved, Outcome: OutcomeSucceeded, Reason: reason, Actor: by, Subject: string(identity)})
@@ -250,6 +255,7 @@ func (m *Manager) RevokeIdentity(owner KeyID, name RoomName, identity Identity, 
 		if r.disconnect("", func(p *Participant) bool { return p.info.Identity == identity }) > 0 {
 			m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityParticipantRemoved, Outcome: OutcomeSucceeded, Reason: "revoked", Actor: by, Subject: string(identity)})
 		}
+		r.denyWaiting(Actor{}, func(c *token.Claims) bool { return Identity(c.Subject) == identity }, ErrWaitRevoked, protocol.CodeTokenRevoked)
 	}
 	return nil
 }
@@ -270,6 +276,7 @@ func (m *Manager) RevokeToken(owner KeyID, name RoomName, jti, by string) error 
 	m.securityIn(name, SecurityEvent{Kind: SecurityTokenRevoked, Outcome: OutcomeSucceeded, Reason: "jti", Actor: by})
 	for _, r := range m.ownedRooms(owner, name) {
 		r.disconnect("", func(p *Participant) bool { return p.jti == jti })
+		r.denyWaiting(Actor{}, func(c *token.Claims) bool { return jti != "" && c.ID == jti }, ErrWaitRevoked, protocol.CodeTokenRevoked)
 	}
 	return nil
 }

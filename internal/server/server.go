@@ -195,7 +195,12 @@ func (s *Server) build(ctx context.Context) (err error) {
 	}); err != nil {
 		return err
 	}
+	hasher, err := auth.NewHasher(auth.DefaultArgon2Params(), cfg.Accounts.MaxConcurrentHashes)
+	if err != nil {
+		return err
+	}
 	s.rooms = room.NewManager(room.Config{
+		Passwords:              hasher,
 		Access:                 roomAccess{s.revs},
 		AutoCreate:             cfg.Rooms.AutoCreate,
 		DefaultMaxParticipants: cfg.Rooms.MaxParticipants,
@@ -250,10 +255,6 @@ func (s *Server) build(ctx context.Context) (err error) {
 		MaxDuration:     cfg.Rooms.MaxDuration,
 	})
 
-	hasher, err := auth.NewHasher(auth.DefaultArgon2Params(), cfg.Accounts.MaxConcurrentHashes)
-	if err != nil {
-		return err
-	}
 	signinPolicy := guard.DefaultSigninPolicy
 	signinPolicy.LockFor = cfg.Accounts.LockDuration
 	passkeys, err := s.passkeys()
@@ -276,6 +277,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		Verifier:             apiVerifier,
 		JoinTokenMaxLifetime: cfg.Tokens.MaxLifetime,
 		Invites:              s.store,
+		RoomPasswords:        s.rooms,
 	})
 	if err != nil {
 		return err
@@ -639,8 +641,24 @@ func (rs roomStore) SaveRoom(ctx context.Context, info room.Info) error {
 		Name: string(info.Name), MaxParticipants: info.MaxParticipants,
 		EmptyTimeout: time.Duration(info.EmptyTimeout) * time.Second,
 		Owner:        string(info.Owner), CreatedAt: info.CreatedAt, E2EE: string(info.E2EE),
-		InviteOnly: info.InviteOnly,
+		InviteOnly: info.InviteOnly, PasswordHash: info.PasswordHash, Lobby: lobbyMode(info.Lobby),
 	})
+}
+
+// restoredLobby is a stored room's lobby as it was: "" was off, never
+// today's default.
+func restoredLobby(s string) room.LobbyMode {
+	if s == string(room.LobbyOn) {
+		return room.LobbyOn
+	}
+	return room.LobbyOff
+}
+
+func lobbyMode(on bool) string {
+	if on {
+		return string(room.LobbyOn)
+	}
+	return string(room.LobbyOff)
 }
 
 func (rs roomStore) DeleteRoom(ctx context.Context, name room.RoomName) error {
@@ -664,7 +682,7 @@ func (s *Server) restoreRooms(ctx context.Context) error {
 		}
 		if err := s.rooms.Restore(room.Spec{
 			Name: room.RoomName(r.Name), Owner: room.KeyID(r.Owner), MaxParticipants: r.MaxParticipants, EmptyTimeout: r.EmptyTimeout,
-			E2EE: room.E2EEMode(r.E2EE), InviteOnly: r.InviteOnly,
+			E2EE: room.E2EEMode(r.E2EE), InviteOnly: r.InviteOnly, PasswordHash: r.PasswordHash, Lobby: restoredLobby(r.Lobby),
 		}, r.CreatedAt); err != nil {
 			s.log.Warn("room not restored", "room", r.Name, "err", err)
 		}

@@ -261,11 +261,11 @@ func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 	}
 	keyOwner, userOwner := ownerColumns(r.Owner)
 	res, err := s.db.ExecContext(ctx,
-		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only)
-		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?)
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only, password_hash, lobby)
+		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?)
 		 ON CONFLICT (name) DO NOTHING`,
 		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), keyOwner, userOwner, toNanos(r.CreatedAt), e2eeColumn(r.E2EE),
-		r.InviteOnly)
+		r.InviteOnly, r.PasswordHash, lobbyColumn(r.Lobby))
 	if err != nil {
 		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 			return fmt.Errorf("store: room %s: owner %s: %w", r.Name, r.Owner, ErrNotFound)
@@ -280,7 +280,7 @@ func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 	return nil
 }
 
-const roomColumns = `name, max_participants, empty_timeout_ns, coalesce(owner, owner_user, ''), created_at, e2ee, invite_only`
+const roomColumns = `name, max_participants, empty_timeout_ns, coalesce(owner, owner_user, ''), created_at, e2ee, invite_only, password_hash, lobby`
 
 // UserOwnerPrefix starts a room owner that is an account (a user id)
 // rather than an API key. API key ids are letters and digits only
@@ -294,6 +294,14 @@ func ownerColumns(owner string) (key, user string) {
 		return "", owner
 	}
 	return owner, ""
+}
+
+// lobbyColumn is the stored form of a room's lobby mode.
+func lobbyColumn(mode string) string {
+	if mode == "" {
+		return "off"
+	}
+	return mode
 }
 
 // e2eeColumn is the stored form of a room's E2EE mode.
@@ -310,11 +318,14 @@ func scanRoom(row interface{ Scan(...any) error }) (Room, error) {
 		timeout int64
 		created int64
 	)
-	if err := row.Scan(&r.Name, &r.MaxParticipants, &timeout, &r.Owner, &created, &r.E2EE, &r.InviteOnly); err != nil {
+	if err := row.Scan(&r.Name, &r.MaxParticipants, &timeout, &r.Owner, &created, &r.E2EE, &r.InviteOnly, &r.PasswordHash, &r.Lobby); err != nil {
 		return Room{}, err
 	}
 	r.EmptyTimeout = time.Duration(timeout)
 	r.CreatedAt = fromNanos(created)
+	if r.Lobby == "off" {
+		r.Lobby = ""
+	}
 	return r, nil
 }
 
@@ -336,14 +347,15 @@ func (s *SQLite) PutRoom(ctx context.Context, r Room) error {
 	}
 	keyOwner, userOwner := ownerColumns(r.Owner)
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only)
-		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?)
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only, password_hash, lobby)
+		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?)
 		 ON CONFLICT (name) DO UPDATE SET max_participants = excluded.max_participants,
 		   empty_timeout_ns = excluded.empty_timeout_ns, owner = excluded.owner, owner_user = excluded.owner_user,
 		   created_at = excluded.created_at,
-		   e2ee = excluded.e2ee, invite_only = excluded.invite_only`,
+		   e2ee = excluded.e2ee, invite_only = excluded.invite_only,
+		   password_hash = excluded.password_hash, lobby = excluded.lobby`,
 		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), keyOwner, userOwner, toNanos(r.CreatedAt), e2eeColumn(r.E2EE),
-		r.InviteOnly)
+		r.InviteOnly, r.PasswordHash, lobbyColumn(r.Lobby))
 	if err != nil {
 		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 			return fmt.Errorf("store: room %s: owner %s: %w", r.Name, r.Owner, ErrNotFound)
