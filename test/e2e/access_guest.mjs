@@ -8,7 +8,7 @@
 //     the same link opened again in its tab joins with the guest token it
 //     had and is refused; in a new tab the link is used up.
 import { scenario, flowing, log, step, LIMIT } from './lib.mjs';
-import { enter, hostMeeting, makeInvite, menuAction, openPeople, row, waitNotice } from './access_lib.mjs';
+import { admitted, enter, hostMeeting, makeInvite, menuAction, openPeople, row, waitNotice } from './access_lib.mjs';
 
 // refusal opens link in p, gives a name and returns what the guest page says.
 async function refusal(p, link, name) {
@@ -51,7 +51,7 @@ scenario('access_guest', async (ctx) => {
   await g.page.fill('#guest-email', 'robin@example.org');
   await g.page.click('#guest-continue');
   await enter(g);
-  await g.inMeeting();
+  await admitted(g, 'Robin Guest', host);
   log('the guest of the domain invite is in');
 
   // Media both ways, honestly: decoded video and received audio.
@@ -67,7 +67,7 @@ scenario('access_guest', async (ctx) => {
   await pat.page.fill('#guest-name', 'Pat Guest');
   await pat.page.click('#guest-continue');
   await enter(pat);
-  await pat.inMeeting();
+  await admitted(pat, 'Pat Guest', host);
   await openPeople(host);
   await host.waitFor('Pat in the host’s list', (sel) => !!document.querySelector(sel), LIMIT.page, row(pat.id));
   await menuAction(host, pat.id, 'remove');

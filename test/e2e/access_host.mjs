@@ -12,7 +12,7 @@
 //     a reload are refused; the others are told. The host ends the
 //     meeting for all.
 import { scenario, log, step, LIMIT } from './lib.mjs';
-import { controlsSeen, enter, guestJoins, hostMeeting, makeInvite, menuAction, openInvite, row, waitNotice } from './access_lib.mjs';
+import { admitted, controlsSeen, enter, guestJoins, hostMeeting, makeInvite, menuAction, openInvite, row, waitNotice } from './access_lib.mjs';
 
 scenario('access_host', async (ctx) => {
   const host = await (await ctx.browser()).page('host');
@@ -22,7 +22,7 @@ scenario('access_host', async (ctx) => {
 
   const guests = await ctx.browser();
   const sam = await guests.page('sam');
-  const urlAfterOpen = await guestJoins(sam, invite.link, 'Sam Guest');
+  const urlAfterOpen = await guestJoins(sam, invite.link, 'Sam Guest', host);
   await host.waitFor('Sam in the host’s list', (sel) => !!document.querySelector(sel), LIMIT.page, row(sam.id));
   const samSees = await controlsSeen(sam);
   const hostSees = await controlsSeen(host);
@@ -71,7 +71,7 @@ scenario('access_host', async (ctx) => {
   await sam.waitFor('the lock gone on Sam', () => document.querySelector('#meeting-lock').hidden);
   const unlocked = await step('server-room', { room });
   await kim.page.click('#enter-button');
-  await kim.inMeeting();
+  await admitted(kim, 'Kim Late', host);
   log('lock shown to all and refused Kim; unlocked, Kim is in');
 
   // Remove and ban: Sam is out and stays out.

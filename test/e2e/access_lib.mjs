@@ -18,10 +18,13 @@ export async function enter(p) {
   await p.page.click('#enter-button');
 }
 
-// hostMeeting signs the account in and starts a new meeting as its host.
-export async function hostMeeting(p) {
-  await signIn(p, account.email, account.password);
-  await signedInAs(p, account.name);
+// hostMeeting signs the account in (unless signedIn) and starts a new
+// meeting as its host.
+export async function hostMeeting(p, { signedIn = false } = {}) {
+  if (!signedIn) {
+    await signIn(p, account.email, account.password);
+    await signedInAs(p, account.name);
+  }
   await p.waitFor('New meeting', 'body[data-state="join"] #new-meeting');
   await p.page.click('#new-meeting');
   await enter(p);
@@ -69,12 +72,31 @@ export async function openInvite(p, link, name) {
   return url;
 }
 
-// guestJoins opens the link, names the guest and joins the meeting.
-export async function guestJoins(p, link, name) {
+// guestJoins opens the link, names the guest and joins the meeting; when
+// the meeting holds the guest in its lobby, host admits it.
+export async function guestJoins(p, link, name, host) {
   const url = await openInvite(p, link, name);
   await enter(p);
-  await p.inMeeting();
+  await admitted(p, name, host);
   return url;
+}
+
+// admitted waits until p is in the meeting; if p waits in the lobby
+// instead, host admits it from its waiting list.
+export async function admitted(p, name, host) {
+  await p.waitFor('the meeting or the lobby', () => ['meeting', 'lobby'].includes(document.body.dataset.state));
+  if ((await p.page.evaluate(() => document.body.dataset.state)) === 'lobby') await admit(host, name);
+  await p.inMeeting();
+}
+
+// lobbyGuest is the selector of a waiting guest's row on a host's page.
+export const lobbyGuest = (name) => `#lobby-list li:has(.item-name:text-is("${name}"))`;
+
+// admit presses Admit for the guest of that name in host's waiting list.
+export async function admit(host, name) {
+  await openPeople(host);
+  await host.waitFor(`${name} in the waiting list`, lobbyGuest(name));
+  await host.page.click(`${lobbyGuest(name)} [data-action="admit"]`);
 }
 
 // row is the selector of a participant's row in the list.

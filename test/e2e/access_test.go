@@ -94,7 +94,7 @@ func (e *env) roomSteps() map[string]stepFunc {
 			if err != nil {
 				return map[string]any{"exists": false}, nil
 			}
-			return map[string]any{"exists": true, "locked": info.Locked, "participants": info.NumParticipants}, nil
+			return map[string]any{"exists": true, "locked": info.Locked, "participants": info.NumParticipants, "password": info.Password, "lobby": info.Lobby}, nil
 		},
 		"server-roles": func(data json.RawMessage) (any, error) {
 			name, err := read(data)
@@ -352,5 +352,69 @@ func TestAccessGuest(t *testing.T) {
 	roles := part("inRoom")
 	if _, in := roles[str("patIdentity")]; in || roles[str("guestIdentity")] != "participant" || len(roles) != 2 {
 		t.Errorf("participants on the server at the end: %v (want the host and %s only)", roles, str("guestIdentity"))
+	}
+}
+
+// TestAccessLobby is the guest path in the app: a member's
+// meeting with a password; a guest opens its invite link, is asked the
+// password (a wrong one refused), waits in the lobby, shows in the host's
+// waiting list as having come with an invite, is admitted from the host's
+// page, and media flows both ways; a denied guest sees the denial; with
+// no host in, guests wait "for the host", in line, and the host back
+// admits them all; a removed guest's reload is refused.
+func TestAccessLobby(t *testing.T) {
+	e := newEnv(t)
+	acct := e.newAccount("lee@example.org", "Lee Host", store.RoleMember)
+	r := e.scenario("access_lobby", room("lobby"), acct.env(), e.roomSteps())
+	part := func(k string) map[string]any { m, _ := r[k].(map[string]any); return m }
+	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return strings.TrimSpace(s) }
+
+	if str(r, "passwordState") != "This meeting has a password." {
+		t.Errorf("the host's password control says %q", str(r, "passwordState"))
+	}
+	if before, after := part("roomBefore"), part("roomAfter"); before["password"] != true || before["lobby"] != true || after["password"] != false || str(r, "clearedState") != "This meeting has no password." {
+		t.Errorf("the room's password on the server: %v, then after removing it %v (the page: %q)", before, after, str(r, "clearedState"))
+	}
+	asked := part("anaAsked")
+	if str(asked, "asked") != appText(t, "password_required") || str(asked, "wrong") != appText(t, "password_wrong") {
+		t.Errorf("the guest page asked %q, and after a wrong password said %q", str(asked, "asked"), str(asked, "wrong"))
+	}
+	if w := part("anaWaiting"); w["status"] != "waiting" || num(t, w, "position") != 1 || w["title"] != "Waiting to be let in" {
+		t.Errorf("the guest's lobby page: %v", w)
+	}
+	if str(r, "waitingNotice") != "Ana Guest is waiting to join." || str(r, "badge") != "1" {
+		t.Errorf("the host was told %q, badge %q", str(r, "waitingNotice"), str(r, "badge"))
+	}
+	listed, _ := r["listed"].([]any)
+	if len(listed) != 1 || str(listed[0].(map[string]any), "name") != "Ana Guest" || !strings.HasPrefix(str(listed[0].(map[string]any), "meta"), "Came with an invite link") {
+		t.Errorf("the host's waiting list: %v", listed)
+	}
+	for _, k := range []string{"toHost", "toAna", "toHostAudio", "toAnaAudio"} {
+		if num(t, r, k) <= 0 {
+			t.Errorf("media after admission: %s = %v", k, r[k])
+		}
+	}
+	if d := part("denied"); d["status"] != "refused" || d["reason"] != "lobby_denied" || d["title"] != "You were not let in" || str(d, "detail") != appText(t, "lobby_denied") {
+		t.Errorf("the denied guest's page: %v", d)
+	}
+	fh := part("forHost")
+	ben, _ := fh["ben"].(map[string]any)
+	cleo, _ := fh["cleo"].(map[string]any)
+	if ben["title"] != "Waiting for the host" || cleo["title"] != "Waiting for the host" || num(t, cleo, "position") != 2 || !strings.Contains(str(cleo, "detail"), "number 2 in line") {
+		t.Errorf("with no host in: Ben %v, Cleo %v", ben, cleo)
+	}
+	if s := part("anaSees"); s["panel"] != false || s["badge"] != false {
+		t.Errorf("a participant sees the waiting list: %v", s)
+	}
+	if order, _ := r["order"].([]any); len(order) != 2 || order[0] != "Ben Guest" || order[1] != "Cleo Guest" {
+		t.Errorf("the waiting list's order: %v", r["order"])
+	}
+	if r["passwordAgain"] != true || str(r, "reloaded") != appText(t, "token_revoked") {
+		t.Errorf("the removed guest's reload: password asked %v, then %q", r["passwordAgain"], str(r, "reloaded"))
+	}
+	ids := part("identities")
+	roles := part("roles")
+	if _, in := roles[str(ids, "ana")]; in || roles[str(ids, "ben")] != "participant" || roles[str(ids, "cleo")] != "participant" {
+		t.Errorf("participants on the server at the end: %v (guests %v)", roles, ids)
 	}
 }

@@ -3,8 +3,10 @@
 // browser sends: routeOf (account-nav.ts) takes it out of the address bar
 // at once, and it goes to the server only in the body of
 // POST /v1/invites/redeem, with the display name the guest types (and an
-// email when the invite is for one domain). The answer is a guest join
-// token; the app then goes on to the preview and joins with it.
+// email when the invite is for one domain, and the room password when the
+// meeting has one). The answer is a guest join token; the app then goes on
+// to the preview and joins with it, giving the password again in the join
+// (the server checks it there too). The password stays in memory only.
 //
 // The guest token is kept for this tab (sessionStorage, until it
 // expires), so that a reload or the same link opened again in this tab
@@ -27,6 +29,8 @@ export interface GuestPass {
   token: string;
   /** When the token expires, Unix ms. */
   expiresAt: number;
+  /** The meeting asked for its password (never the password itself). */
+  password?: boolean;
 }
 
 const PASS_KEY = 'conclave.guest.v1';
@@ -75,8 +79,23 @@ export interface GuestOptions {
   invite: string;
   /** The display name to offer. */
   name: string;
-  /** The guest has a token: go on to the preview. */
-  onReady: (p: GuestPass) => void;
+  /** A join with the kept guest token was refused for the password: the sentence to show. */
+  passwordError?: string;
+  /** The guest has a token (and the room password it typed, or ''): go on to the preview. */
+  onReady: (p: GuestPass, password: string) => void;
+}
+
+/** The room password's field, hidden until the meeting asks for it. */
+function passwordField(): ReturnType<typeof field<HTMLInputElement>> {
+  const f = field('Meeting password', input({ id: 'guest-password', type: 'password', autocomplete: 'off', maxlength: 128 }),
+    'The host gave it to you apart from the link.');
+  f.wrap.hidden = true;
+  return f;
+}
+
+/** A code that means the meeting wants its password. */
+function asksPassword(code: string): boolean {
+  return code === 'password_required' || code === 'password_wrong';
 }
 
 export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
@@ -91,12 +110,24 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
   root.replaceChildren(h('div', { class: 'page page-guest' }, card));
 
   if (pass) {
-    const again = h('button', { type: 'button', class: 'btn btn-primary', id: 'guest-join' }, 'Join again');
-    card.append(
-      h('p', { id: 'guest-kept' }, `You joined from this tab as ${pass.name}.`),
-      h('div', { class: 'actions' }, again));
-    again.addEventListener('click', () => opts.onReady(pass));
-    again.focus();
+    const pw = passwordField();
+    const err = formError();
+    err.id = 'guest-error';
+    const again = h('button', { type: 'submit', class: 'btn btn-primary', id: 'guest-join' }, 'Join again');
+    const form = h('form', { class: 'guest-form', novalidate: true, 'aria-labelledby': 'guest-title' },
+      h('p', { id: 'guest-kept' }, `You joined from this tab as ${pass.name}.`), pw.wrap, err, h('div', { class: 'actions' }, again));
+    card.append(form);
+    pw.wrap.hidden = !pass.password && !opts.passwordError;
+    if (opts.passwordError) err.show(opts.passwordError);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (!pw.wrap.hidden && pw.input.value === '') {
+        pw.setError('Enter the meeting’s password.');
+        return pw.input.focus();
+      }
+      opts.onReady(pass, pw.wrap.hidden ? '' : pw.input.value);
+    });
+    (pw.wrap.hidden ? again : pw.input).focus();
     return () => {};
   }
   if (!opts.invite || !peek) {
@@ -112,12 +143,13 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
   const email = field('Your email address', input({ id: 'guest-email', type: 'email', autocomplete: 'email', maxlength: 254 }),
     'This invite is for people with an email address at a particular domain.');
   email.wrap.hidden = true;
+  const pw = passwordField();
   const err = formError();
   err.id = 'guest-error';
   const go = h('button', { type: 'submit', class: 'btn btn-primary', id: 'guest-continue' }, 'Continue');
   const form = h('form', { class: 'guest-form', novalidate: true, 'aria-labelledby': 'guest-title' },
     h('p', { class: 'hint' }, `The link works until ${when(new Date(peek.exp * 1000).toISOString())}.`),
-    name.wrap, email.wrap, err, h('div', { class: 'actions' }, go));
+    name.wrap, email.wrap, pw.wrap, err, h('div', { class: 'actions' }, go));
   card.append(form);
 
   let alive = true;
@@ -133,6 +165,11 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
       email.setError(em.includes('@') ? '' : 'Enter your email address.');
       if (!em.includes('@')) return email.input.focus();
     }
+    const password = pw.wrap.hidden ? '' : pw.input.value;
+    if (!pw.wrap.hidden) {
+      pw.setError(password === '' ? 'Enter the meeting’s password.' : '');
+      if (password === '') return pw.input.focus();
+    }
     busy = true;
     go.disabled = true;
     go.setAttribute('aria-busy', 'true');
@@ -140,12 +177,14 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
     err.show('');
     const body: Record<string, string> = { invite: opts.invite, name: n };
     if (em) body.email = em;
+    if (password) body.password = password;
     api<Redemption>('POST', '/v1/invites/redeem', body).then(
       (r) => {
         if (!alive) return;
         const p: GuestPass = { invite: r.invite_id, room: r.room, name: r.join.name || n, token: r.join.token, expiresAt: Date.parse(r.join.expires_at) || Date.now() + 3600_000 };
+        if (password) p.password = true;
         saveGuestPass(p);
-        opts.onReady(p);
+        opts.onReady(p, password);
       },
       (e: unknown) => {
         if (!alive) return;
@@ -159,6 +198,10 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
         if (code === 'invite_email_domain') {
           email.wrap.hidden = false;
           email.input.focus();
+        } else if (asksPassword(code)) {
+          pw.wrap.hidden = false;
+          pw.input.value = '';
+          pw.input.focus();
         }
       },
     );

@@ -9,6 +9,7 @@ import { ControlBar } from './controls.js';
 import { h, notify } from './dom.js';
 import { HostPanel, LockBadge } from './host.js';
 import { icon } from './icons.js';
+import { LobbyList } from './lobby-list.js';
 import { MediaActions } from './media-actions.js';
 import { PersonActions } from './moderation.js';
 import { DisplayNames } from './names.js';
@@ -76,6 +77,7 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     send();
   };
   const host = new HostPanel({ room, token: opts.token, act });
+  const lobby = new LobbyList(room, act);
   const inviteLabel = h('span', {}, 'Copy invite link');
   const inviteButton = (label: HTMLElement) => h('button', { type: 'button', class: 'btn btn-ghost invite-btn' }, icon('link'), label);
   const panelInvite = inviteButton(h('span', {}, 'Copy invite link'));
@@ -87,7 +89,7 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
       send: (text) => room.sendChat(text),
       canSend: () => room.local.permissions.publish_data && room.state === 'connected',
     },
-    peopleExtra: h('div', { class: 'panel-extra' }, panelInvite, host.el),
+    peopleExtra: h('div', { class: 'panel-extra' }, lobby.el, panelInvite, host.el),
     actionsFor: () => new PersonActions(room, act),
     security: { markVerified, safetyCode: () => room.safetyCode() },
     controls,
@@ -177,6 +179,8 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     panels.security.render(v.security);
     security.paint(v.security.e2ee, v.flagged);
     host.update();
+    lobby.render();
+    controls.setWaiting(lobby.count);
     lockBadge.paint(room.locked);
     // Whoever may share invites makes guest links; the others copy the room's address.
     const share = !!room.local.permissions.share_invite;
@@ -315,6 +319,21 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
       notify(locked ? `${byName(by)} locked the meeting: nobody new can join.` : `${byName(by)} unlocked the meeting: people with a link or token can join again.`, 'info', 6000);
       schedule();
     }),
+    on('lobbyGuestWaiting', (g) => {
+      notify(`${g.name || 'A guest'} is waiting to join.`, 'info', 10000, {
+        label: 'Show',
+        run: () => {
+          panels.set('people', false);
+          render();
+          lobby.reveal();
+        },
+      });
+      schedule();
+    }),
+    on('lobbyGuestLeft', (g, reason) => {
+      if (reason === 'left' || reason === 'timeout') notify(`${g.name || 'A guest'} stopped waiting.`, 'info', 4000);
+      schedule();
+    }),
     on('meetingEnding', (_endsAt, secondsLeft) => {
       const minutes = Math.max(1, Math.round(secondsLeft / 60));
       notify(`The meeting reaches its maximum duration and ends in ${minutes} minute${minutes === 1 ? '' : 's'}.`, 'warn', 15000);
@@ -362,6 +381,11 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
   };
   window.addEventListener('pagehide', onPageHide);
 
+  // "Waiting N minutes" in the lobby list moves on by itself.
+  const waitingClock = window.setInterval(() => {
+    if (lobby.count > 0) schedule();
+  }, 30_000);
+
   render();
   setConn();
   void media.publishInitial(opts.choice);
@@ -370,6 +394,7 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
   return () => {
     disposed = true;
     window.clearTimeout(forgetReturning);
+    window.clearInterval(waitingClock);
     for (const off of offs) off();
     settings.dispose();
     status.dispose();

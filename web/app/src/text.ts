@@ -36,6 +36,12 @@ const LEAVE_REASONS: Record<string, string> = {
   banned: 'You are banned from this meeting.',
   token_revoked: 'You were removed from this meeting: the link or token you joined with no longer lets you in.',
   invite_required: 'This meeting admits its hosts and the guests of its invites only: open the invite link you were sent.',
+  lobby_denied: 'A host or moderator did not let you in.',
+  lobby_timeout: 'Nobody let you in while you waited, and the lobby’s waiting time ran out.',
+  lobby_full: 'Too many people are waiting to join this meeting right now. Try again in a while.',
+  password_required: 'This meeting has a password: enter it to join.',
+  password_wrong: 'That is not the meeting’s password.',
+  too_many_attempts: 'Too many wrong passwords. Wait a little, then try again.',
   policy_violation: 'The organisation’s policy does not allow this meeting to be joined this way.',
   room_deleted: 'The meeting room was closed.',
   room_not_found: 'This room does not exist or has been closed.',
@@ -138,6 +144,8 @@ const ACCOUNT_ERRORS: Record<string, string> = {
   invite_used_up: 'This invite link has been used as many times as it may be. Ask the host for a new one.',
   invite_revoked: 'This invite link was withdrawn by the meeting’s host. Ask them for a new one.',
   invite_email_domain: 'This invite is only for people with an email address at a particular domain: enter yours.',
+  password_required: 'This meeting has a password: enter it to join.',
+  password_wrong: 'That is not the meeting’s password.',
   too_many_meeting_invites: 'This meeting has as many open invite links as it may. Revoke some first.',
   role_denied: 'Your role in this meeting does not allow this.',
   role_rank: 'This needs a higher role than yours.',
@@ -193,6 +201,8 @@ const MODERATION_ERRORS: Record<string, string> = {
   unknown_track: 'That microphone or camera is no longer on.',
   unavailable: 'The server could not record that just now, so nothing changed. Try again.',
   policy_violation: 'The organisation’s policy does not allow that.',
+  guest_not_found: 'That guest is no longer waiting.',
+  room_full: 'The meeting is full: nobody more can be let in now.',
 };
 
 /** The sentence for a refused moderation action, or '' when code is not one. */
