@@ -346,7 +346,7 @@ func TestAccessGuest(t *testing.T) {
 	if str("removed") != appText(t, "removed") || !strings.HasSuffix(str("removedNotice"), "was removed from the meeting.") {
 		t.Errorf("removal: the guest saw %q, the others %q", str("removed"), str("removedNotice"))
 	}
-	if str("kept") != "You joined from this tab as Pat Guest." || str("reopened") != appText(t, "token_revoked") {
+	if str("kept") != "You opened this invite in this tab as Pat Guest." || str("reopened") != appText(t, "token_revoked") {
 		t.Errorf("the link reopened in the removed guest's tab: %q, then %q", str("kept"), str("reopened"))
 	}
 	roles := part("inRoom")

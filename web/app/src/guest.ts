@@ -14,9 +14,8 @@
 // who was removed is then refused again (token_revoked), rather than
 // coming back as a new guest.
 
-import { api, type Redemption } from './account-api.js';
+import { api, ApiError, type Redemption } from './account-api.js';
 import { errorText, field, formError, input, when } from './account-ui.js';
-import { ApiError } from './account-api.js';
 import { h } from './dom.js';
 import { NAME_MAX } from './text.js';
 
@@ -115,7 +114,7 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
     err.id = 'guest-error';
     const again = h('button', { type: 'submit', class: 'btn btn-primary', id: 'guest-join' }, 'Join again');
     const form = h('form', { class: 'guest-form', novalidate: true, 'aria-labelledby': 'guest-title' },
-      h('p', { id: 'guest-kept' }, `You joined from this tab as ${pass.name}.`), pw.wrap, err, h('div', { class: 'actions' }, again));
+      h('p', { id: 'guest-kept' }, `You opened this invite in this tab as ${pass.name}.`), pw.wrap, err, h('div', { class: 'actions' }, again));
     card.append(form);
     pw.wrap.hidden = !pass.password && !opts.passwordError;
     if (opts.passwordError) err.show(opts.passwordError);

@@ -138,7 +138,7 @@ const ACCOUNT_ERRORS: Record<string, string> = {
   token_owner: 'This host token was not made by this server for one of your meetings. Start the meeting again from your account.',
   token_revoked: 'This token was revoked, or the account it acts for is disabled.',
   not_found: 'It is not there any more (it may have been removed meanwhile). Reload the page.',
-  room_not_found: 'This meeting is not running (it has not started yet, or it has ended). Try again when the host has started it.',
+  room_not_found: 'This meeting is not running: it has not started, or it has ended.',
   invite_link_invalid: 'This is not a valid invite link for this server. Check that you copied all of it, or ask for a new one.',
   invite_expired: 'This invite link has expired. Ask the host for a new one.',
   invite_used_up: 'This invite link has been used as many times as it may be. Ask the host for a new one.',
