@@ -6,8 +6,10 @@
 //     both ways (decoded video, received audio).
 //   - A guest of a single-use link whom the host removes cannot return:
 //     the same link opened again in its tab joins with the guest token it
-//     had and is refused; in a new tab the link is used up.
+//     had and is refused; in a new tab (a phone-sized one, which the page
+//     fits) the link is used up.
 import { scenario, flowing, log, step, LIMIT } from './lib.mjs';
+import { noOverflow } from './accounts_lib.mjs';
 import { admitted, enter, hostMeeting, makeInvite, menuAction, openPeople, row, waitNotice } from './access_lib.mjs';
 
 // refusal opens link in p, gives a name and returns what the guest page says.
@@ -86,7 +88,9 @@ scenario('access_guest', async (ctx) => {
   const reopened = await pat.page.textContent('#enter-error');
   // The link in a new tab: a new redemption, and the link is used up.
   const fresh = await guests.page('pat-again');
+  await fresh.page.setViewportSize({ width: 360, height: 740 });
   const usedUp = await refusal(fresh, single.link, 'Pat Guest');
+  await noOverflow(fresh, 'the guest page on a phone');
   const inRoom = await step('server-roles', { room });
   log('the removed guest cannot return');
 
