@@ -9427,9 +9427,14 @@ var Room = class {
   muteParticipant(participantId, trackId, muted = true) {
     this.send("mute_track", { participant_id: participantId, track_id: trackId, muted });
   }
-  /** Takes another participant out of the meeting. */
-  removeParticipant(participantId) {
-    this.send("remove_participant", { participant_id: participantId });
+  /**
+   * Takes another participant out of the meeting. With ban, its identity
+   * is also refused for duration seconds (0 or absent: the room's life;
+   * at most a year), whatever token it comes back with; reason is at most
+   * 256 bytes.
+   */
+  removeParticipant(participantId, ban) {
+    this.send("remove_participant", ban ? { participant_id: participantId, ban } : { participant_id: participantId });
   }
   /** Gives another participant a role, at most this participant's own. */
   setRole(participantId, role) {
