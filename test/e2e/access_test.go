@@ -28,11 +28,12 @@ func appText(t *testing.T, key string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(key) + `: '((?:[^'\\]|\\.)*)',`).FindAllSubmatch(b, -1)
-	if len(m) == 0 {
+	// The first table that has the key: the leave reasons come first.
+	m := regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(key) + `: '((?:[^'\\]|\\.)*)',`).FindSubmatch(b)
+	if m == nil {
 		t.Fatalf("text.ts has no sentence for %s", key)
 	}
-	return string(m[0][1])
+	return string(m[1])
 }
 
 // moderationText is a sentence of text.ts's moderation table.
