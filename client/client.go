@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -96,6 +97,7 @@ type Client struct {
 
 	mu           sync.Mutex
 	room         string
+	lobby        []protocol.LobbyGuestInfo // guests waiting now, if it may admit
 	self         Participant
 	participants map[string]Participant
 	resumeSecret string // from joined; never logged
@@ -157,7 +159,7 @@ func Connect(ctx context.Context, serverURL, token string, opts ...Option) (*Cli
 		}
 		return nil, err
 	}
-	c.room, c.self, c.resumeSecret = j.Room, j.Participant, j.ResumeSecret
+	c.room, c.self, c.resumeSecret, c.lobby = j.Room, j.Participant, j.ResumeSecret, j.Lobby
 	var others []Participant
 	for _, p := range j.Participants {
 		if p.ID != c.self.ID {
@@ -216,6 +218,9 @@ func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
 // waits for the server's answer. A refusal is a *ServerError.
 func (c *Client) joinOn(ctx context.Context, conn *websocket.Conn, resume *protocol.Resume) (*protocol.Joined, error) {
 	j := protocol.Join{Token: c.token, Resume: resume}
+	if resume == nil {
+		j.Password = c.opts.password
+	}
 	if c.announce != nil && resume == nil {
 		// A resumed session keeps the keys it announced.
 		j.E2EE = announcement(c.announce)
@@ -230,28 +235,44 @@ func (c *Client) joinOn(ctx context.Context, conn *websocket.Conn, resume *proto
 	if err != nil {
 		return nil, fmt.Errorf("client: sending join: %w", err)
 	}
-	_, b, err = conn.Read(ctx)
+	for {
+		j, lobby, err := c.readJoined(ctx, conn)
+		if err != nil || lobby == nil {
+			return j, err
+		}
+		if c.opts.onLobby == nil {
+			return nil, &ServerError{Code: string(protocol.TypeLobby), Message: "the join waits in the lobby (see WithLobby)"}
+		}
+		c.opts.onLobby(*lobby)
+	}
+}
+
+// readJoined reads the join's answer: joined, a lobby status, or a refusal.
+func (c *Client) readJoined(ctx context.Context, conn *websocket.Conn) (*protocol.Joined, *protocol.LobbyStatus, error) {
+	_, b, err := conn.Read(ctx)
 	if err != nil {
 		var ce websocket.CloseError
 		if errors.As(err, &ce) && ce.Reason == protocol.CodeResumeFailed {
 			// The session ended just as this connection was handed to it.
-			return nil, &ServerError{Code: protocol.CodeResumeFailed, Message: "the session ended"}
+			return nil, nil, &ServerError{Code: protocol.CodeResumeFailed, Message: "the session ended"}
 		}
-		return nil, fmt.Errorf("client: waiting for joined: %w", err)
+		return nil, nil, fmt.Errorf("client: waiting for joined: %w", err)
 	}
 	t, msg, err := decode(b)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	switch m := msg.(type) {
 	case *protocol.Joined:
-		return m, nil
+		return m, nil, nil
+	case *protocol.LobbyStatus:
+		return nil, m, nil
 	case *protocol.Error:
-		return nil, &ServerError{Code: m.Code, Message: m.Message}
+		return nil, nil, &ServerError{Code: m.Code, Message: m.Message}
 	case *protocol.Leave:
-		return nil, &ServerError{Code: m.Reason, Message: "server closed the session"}
+		return nil, nil, &ServerError{Code: m.Reason, Message: "server closed the session"}
 	default:
-		return nil, fmt.Errorf("client: expected joined, got %s", t)
+		return nil, nil, fmt.Errorf("client: expected joined, got %s", t)
 	}
 }
 
@@ -486,6 +507,11 @@ func (c *Client) handle(t protocol.Type, msg any) error {
 		c.mu.Lock()
 		if m.Participant.ID == c.self.ID {
 			c.self = m.Participant
+			if !m.Participant.Permissions.Admit {
+				// A role that may not admit sees no lobby; one that now
+				// may is sent the guests waiting as lobby_guest.
+				c.lobby = nil
+			}
 		} else if _, ok := c.participants[m.Participant.ID]; ok {
 			c.participants[m.Participant.ID] = m.Participant
 		}
@@ -493,6 +519,16 @@ func (c *Client) handle(t protocol.Type, msg any) error {
 		c.emit(RoleChanged{Participant: m.Participant, By: m.By})
 	case *protocol.LockChanged:
 		c.emit(LockChanged{Locked: m.Locked, By: m.By})
+	case *protocol.LobbyGuest:
+		c.mu.Lock()
+		c.lobby = append(slices.DeleteFunc(c.lobby, func(g protocol.LobbyGuestInfo) bool { return g.ID == m.Guest.ID }), m.Guest)
+		c.mu.Unlock()
+		c.emit(LobbyGuestWaiting{Guest: m.Guest})
+	case *protocol.LobbyGuestLeft:
+		c.mu.Lock()
+		c.lobby = slices.DeleteFunc(c.lobby, func(g protocol.LobbyGuestInfo) bool { return g.ID == m.ID })
+		c.mu.Unlock()
+		c.emit(LobbyGuestLeft{ID: m.ID, Reason: m.Reason})
 	case *protocol.MeetingEnding:
 		c.emit(MeetingEnding{EndsAt: time.Unix(m.EndsAt, 0), Remaining: time.Duration(m.SecondsLeft) * time.Second})
 	case *protocol.Pong:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/conclave-video/conclave/e2ee"
 	"github.com/conclave-video/conclave/pionlog"
+	"github.com/conclave-video/conclave/protocol"
 )
 
 // DefaultEventBuffer is the capacity of the Events channel unless
@@ -32,7 +33,22 @@ type options struct {
 	e2eeIdentity  *e2ee.Identity
 	e2eeFile      string
 	e2eeRequired  bool
+	password      string
+	onLobby       func(protocol.LobbyStatus)
 }
+
+// WithPassword gives the room's password in the join (never in the URL):
+// a room with one asks it of every guest (password_required,
+// password_wrong, too_many_attempts).
+func WithPassword(pw string) Option { return func(o *options) { o.password = pw } }
+
+// WithLobby makes Connect wait while the server holds the join in the
+// room's lobby, calling f with each status (waiting or waiting_for_host,
+// and the position), until a host admits it (Connect returns the client)
+// or denies it (a *ServerError with lobby_denied, lobby_timeout or
+// meeting_locked). Connect's context bounds the wait. Without it, a
+// lobby answer is a *ServerError with code "lobby".
+func WithLobby(f func(protocol.LobbyStatus)) Option { return func(o *options) { o.onLobby = f } }
 
 // WithE2EE gives the client its end-to-end encryption identity (docs/e2ee.md):
 // it announces its keys in join, and in a room that requires end-to-end

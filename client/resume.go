@@ -269,7 +269,33 @@ func (c *Client) applySnapshot(j *protocol.Joined) []Event {
 		delete(c.participants, id)
 		left = append(left, ParticipantLeft{ParticipantID: id, Reason: protocol.ReasonLeft})
 	}
-	return append(append(left, joined...), updated...)
+	return append(append(append(left, joined...), updated...), c.lobbySnapshotLocked(j.Lobby)...)
+}
+
+// lobbySnapshotLocked replaces the lobby with a resumed joined's and
+// returns the events of the differences. Called with c.mu held.
+func (c *Client) lobbySnapshotLocked(now []protocol.LobbyGuestInfo) []Event {
+	var out []Event
+	had := make(map[string]bool, len(c.lobby))
+	for _, g := range c.lobby {
+		had[g.ID] = true
+	}
+	seen := make(map[string]bool, len(now))
+	for _, g := range now {
+		seen[g.ID] = true
+	}
+	for _, g := range c.lobby {
+		if !seen[g.ID] {
+			out = append(out, LobbyGuestLeft{ID: g.ID, Reason: protocol.LobbyLeft})
+		}
+	}
+	for _, g := range now {
+		if !had[g.ID] {
+			out = append(out, LobbyGuestWaiting{Guest: g})
+		}
+	}
+	c.lobby = append([]protocol.LobbyGuestInfo(nil), now...)
+	return out
 }
 
 // sameParticipant compares two descriptions, tracks in any order.

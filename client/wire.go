@@ -64,6 +64,12 @@ func decode(b []byte) (protocol.Type, any, error) {
 		p = new(protocol.LockChanged)
 	case protocol.TypeMeetingEnding:
 		p = new(protocol.MeetingEnding)
+	case protocol.TypeLobby:
+		p = new(protocol.LobbyStatus)
+	case protocol.TypeLobbyGuest:
+		p = new(protocol.LobbyGuest)
+	case protocol.TypeLobbyGuestLeft:
+		p = new(protocol.LobbyGuestLeft)
 	default:
 		return env.Type, nil, fmt.Errorf("client: unknown message type %q", env.Type)
 	}

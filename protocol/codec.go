@@ -106,6 +106,12 @@ func clientSpec(t Type) (payloadSpec, bool) {
 		return payloadSpec{func() any { return new(LockMeeting) }, true, nil}, true
 	case TypeEndMeeting:
 		return payloadSpec{func() any { return new(EndMeeting) }, false, nil}, true
+	case TypeAdmitGuest:
+		return payloadSpec{func() any { return new(AdmitGuest) }, true, validateAdmitGuest}, true
+	case TypeDenyGuest:
+		return payloadSpec{func() any { return new(DenyGuest) }, true, validateDenyGuest}, true
+	case TypeSetPassword:
+		return payloadSpec{func() any { return new(SetPassword) }, true, validateSetPassword}, true
 	}
 	return payloadSpec{}, false
 }
@@ -150,6 +156,12 @@ func serverSpec(t Type) (payloadSpec, bool) {
 		return payloadSpec{func() any { return new(LockChanged) }, true, nil}, true
 	case TypeMeetingEnding:
 		return payloadSpec{func() any { return new(MeetingEnding) }, true, nil}, true
+	case TypeLobby:
+		return payloadSpec{func() any { return new(LobbyStatus) }, true, nil}, true
+	case TypeLobbyGuest:
+		return payloadSpec{func() any { return new(LobbyGuest) }, true, nil}, true
+	case TypeLobbyGuestLeft:
+		return payloadSpec{func() any { return new(LobbyGuestLeft) }, true, nil}, true
 	}
 	return payloadSpec{}, false
 }
@@ -389,6 +401,9 @@ func validateJoin(p any) error {
 		if err := k.Validate(); err != nil {
 			return err
 		}
+	}
+	if j.Password != "" && !ValidRoomPassword(j.Password) {
+		return protoErr(CodeBadMessage, "password: %d to %d bytes of text without control characters", MinRoomPasswordChars, MaxRoomPasswordBytes)
 	}
 	if r := j.Resume; r != nil {
 		if err := checkText("resume.participant_id", r.ParticipantID, 1, MaxIDBytes); err != nil {

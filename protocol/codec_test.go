@@ -311,6 +311,7 @@ func TestProtocolDocExamples(t *testing.T) {
 		TypeJoin, TypeAddTrack, TypeLeave, TypePing, TypeJoined, TypeParticipantJoined, TypeParticipantLeft,
 		TypeParticipantUpdated, TypeTrackPublished, TypeTrackUnpublished, TypePong, TypeError,
 		TypeOffer, TypeAnswer, TypeCandidate, TypeMute, TypeData, TypeUnmuteRequest,
+		TypeLobby, TypeLobbyGuest, TypeLobbyGuestLeft, TypeAdmitGuest, TypeDenyGuest, TypeSetPassword,
 	} {
 		if !seen[typ] {
 			t.Errorf("docs/protocol.md has no valid example of %s", typ)

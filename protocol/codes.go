@@ -108,6 +108,16 @@ const (
 	// the REST API only. A revoked token is token_revoked.
 	CodeBanned      = "banned"
 	CodeBanNotFound = "ban_not_found"
+	// The room password and the lobby (docs/access.md, "Lobby and
+	// password"): the password's codes on both surfaces (a join, an
+	// invite's redemption), the lobby's on signaling but guest_not_found;
+	// too_many_attempts is theirs too.
+	CodePasswordRequired = "password_required"
+	CodePasswordWrong    = "password_wrong"
+	CodeLobbyDenied      = "lobby_denied"
+	CodeLobbyFull        = "lobby_full"
+	CodeLobbyTimeout     = "lobby_timeout"
+	CodeGuestNotFound    = "guest_not_found"
 	// Meeting invites (docs/access.md, "Invites"): invite_required on
 	// both surfaces, the others on the REST API only.
 	CodeInviteRequired        = "invite_required"          // 403: the room admits host and invite tokens only
@@ -159,7 +169,7 @@ func Codes() []CodeSpec {
 		{CodeAlreadyJoined, 0, Signal, "`join` on a connection that has joined"},
 		{CodeJoinTimeout, 0, Signal, "no `join` within the join timeout"},
 		{CodeIdentityInUse, 0, Signal, "another live session holds this identity in the room"},
-		{CodeRoomFull, 0, Signal, "the room has reached its participant limit, or the node hosts as many rooms as it may"},
+		{CodeRoomFull, http.StatusConflict, both, "the room has reached its participant limit, or the node hosts as many rooms as it may; on the REST API, admitting a guest from the lobby into a full room"},
 		{CodeRoomNotFound, http.StatusNotFound, both, "the room does not exist (and is not auto-created) or was closed"},
 		{CodePermissionDenied, http.StatusForbidden, both, "the token does not grant this (a grant, this room, a room of another API key)"},
 		{CodeBadSDP, 0, Signal, "an offer or answer is empty, too large, or cannot be applied"},
@@ -208,7 +218,7 @@ func Codes() []CodeSpec {
 		{CodeTokenOwner, http.StatusUnauthorized, both, "the `owner` claim in a token not signed by the server's own key, a token of that key without it, or an `owner` that names no account or no room"},
 
 		{CodeInvalidCredentials, http.StatusUnauthorized, REST, "the email and password do not match an account, or a second-step code is wrong"},
-		{CodeTooManyAttempts, http.StatusTooManyRequests, REST, "throttled or locked after failed attempts; `Retry-After` says when to try again"},
+		{CodeTooManyAttempts, http.StatusTooManyRequests, both, "throttled or locked after failed attempts (sign-in; a room password from this address or for this room); `Retry-After` (REST) or the message says when to try again"},
 		{CodeAccountDisabled, http.StatusForbidden, REST, "the account is disabled"},
 		{CodeSecondFactorRequired, http.StatusForbidden, REST, "the policy requires a second factor this account has not enrolled"},
 		{CodeTicketInvalid, http.StatusUnauthorized, REST, "the sign-in ticket is unknown, used up or expired: sign in again"},
@@ -233,6 +243,12 @@ func Codes() []CodeSpec {
 		{CodeEmailDomain, http.StatusForbidden, REST, "the email's domain is not one the policy's `allowed_email_domains` lists"},
 		{CodeBanned, http.StatusForbidden, both, "the identity is banned from the room (until the ban ends, or for the room's life)"},
 		{CodeBanNotFound, http.StatusNotFound, REST, "no ban of that identity in the room"},
+		{CodePasswordRequired, http.StatusForbidden, both, "the room has a password and this guest must give it (`join.password`; `password` of an invite's redemption)"},
+		{CodePasswordWrong, http.StatusForbidden, both, "the password given is not the room's; wrong attempts are throttled"},
+		{CodeLobbyDenied, 0, Signal, "a host or moderator refused this guest in the lobby"},
+		{CodeLobbyFull, 0, Signal, "the room's lobby, or the server's, holds as many guests as it may; try again later"},
+		{CodeLobbyTimeout, 0, Signal, "nobody admitted this guest within the lobby's maximum wait"},
+		{CodeGuestNotFound, http.StatusNotFound, both, "no guest with that id waits in the room's lobby"},
 		{CodeInviteRequired, http.StatusForbidden, both, "the room requires an invite: it admits its owner's host tokens and the guest tokens of its invites only"},
 		{CodeInviteLinkInvalid, http.StatusBadRequest, REST, "the meeting invite is not a link this server signed, or it is unknown here"},
 		{CodeInviteExpired, http.StatusGone, REST, "the meeting invite has expired"},

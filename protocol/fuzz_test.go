@@ -3,6 +3,7 @@ package protocol
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -27,6 +28,27 @@ var clientSeeds = []string{
 	`{"v":1,"type":"set_role","data":{"participant_id":"PA_1","role":"owner"}}`,
 	`{"v":1,"type":"lock_meeting","data":{"locked":true}}`,
 	`{"v":1,"type":"end_meeting"}`,
+	`{"v":1,"type":"join","data":{"token":"eyJhbGciOiJFZERTQSJ9.e30.sig","password":"correct horse"}}`,
+	`{"v":1,"type":"join","data":{"token":"t","password":"short"}}`,
+	`{"v":1,"type":"admit_guest","data":{"id":"LB_1"}}`,
+	`{"v":1,"type":"admit_guest","data":{"all":true}}`,
+	`{"v":1,"type":"deny_guest","data":{"id":"LB_1","all":true}}`,
+	`{"v":1,"type":"set_password","data":{"password":"correct horse"}}`,
+	`{"v":1,"type":"set_password","data":{"password":""}}`,
+	`{"v":1,"type":"join","data":{"token":"t","password":"eight\u0000ch"}}`,
+	`{"v":1,"type":"join","data":{"token":"t","password":"caf\u00e9 au lait \u2028"}}`,
+	`{"v":1,"type":"join","data":{"token":"t","password":"` + strings.Repeat("p", MaxRoomPasswordBytes+1) + `"}}`,
+	`{"v":1,"type":"join","data":{"token":"t","resume":{"participant_id":"PA_1","secret":"s"},"password":"correct horse"}}`,
+	`{"v":1,"type":"admit_guest","data":{}}`,
+	`{"v":1,"type":"admit_guest"}`,
+	`{"v":1,"type":"admit_guest","data":{"id":"","all":false}}`,
+	`{"v":1,"type":"admit_guest","data":{"id":"` + strings.Repeat("L", MaxIDBytes+1) + `"}}`,
+	`{"v":1,"type":"deny_guest","data":{"all":true}}`,
+	`{"v":1,"type":"deny_guest","data":{"id":"LB_1","id":"LB_2"}}`,
+	`{"v":1,"type":"set_password","data":{"password":"` + strings.Repeat("\u00e9", 64) + `"}}`,
+	`{"v":1,"type":"set_password","data":{"password":"` + strings.Repeat("\u00e9", 65) + `"}}`,
+	`{"v":1,"type":"set_password","data":{"password":"abcdefg\u0085"}}`,
+	`{"v":1,"type":"set_password","data":{"password":null}}`,
 	`{"v":2,"type":"ping"}`,
 }
 
@@ -48,6 +70,13 @@ var serverSeeds = []string{
 	`{"v":1,"type":"role_changed","data":{"participant":{"id":"PA_2","identity":"bob","joined_at":2,"role":"viewer","permissions":{"publish":false,"subscribe":true,"publish_data":false},"tracks":[]},"by":"PA_1"}}`,
 	`{"v":1,"type":"lock_changed","data":{"locked":true,"by":"PA_1"}}`,
 	`{"v":1,"type":"meeting_ending","data":{"ends_at":1767229200,"seconds_left":300}}`,
+	`{"v":1,"type":"lobby","data":{"status":"waiting_for_host","position":1}}`,
+	`{"v":1,"type":"lobby_guest","data":{"guest":{"id":"LB_1","identity":"g","name":"Guest","invite":true,"since":1}}}`,
+	`{"v":1,"type":"lobby_guest_left","data":{"id":"LB_1","reason":"admitted"}}`,
+	`{"v":1,"type":"lobby","data":{"status":"waiting","position":0}}`,
+	`{"v":1,"type":"lobby_guest","data":{"guest":{"id":"LB_2","identity":"h","since":-1}}}`,
+	`{"v":1,"type":"lobby_guest_left","data":{"id":"","reason":""}}`,
+	`{"v":1,"type":"joined","data":{"room":"r","participant":{"id":"PA_1","identity":"host","joined_at":1,"role":"host","permissions":{"publish":true,"subscribe":true,"publish_data":true,"admit":true},"tracks":[]},"participants":[],"lobby":[{"id":"LB_1","identity":"g","name":"Gail","invite":true,"since":1},{"id":"LB_2","identity":"w","since":2}]}}`,
 }
 
 // fuzzDecode checks the properties both decoders must have: errors are

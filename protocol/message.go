@@ -215,6 +215,9 @@ type Join struct {
 	// E2EE announces the client's keys. A room that requires end-to-end
 	// encryption refuses a join without it (e2ee_required).
 	E2EE *E2EEKeys `json:"e2ee,omitempty"`
+	// Password is the room's password, for a join the room asks it of
+	// (password_required). It travels only here, never in a URL.
+	Password string `json:"password,omitempty"`
 }
 
 // Resume names the session to take over and proves the right to.
@@ -277,6 +280,9 @@ type Joined struct {
 	// EndsAt is when the meeting's maximum duration ends it (Unix
 	// seconds); 0 for never.
 	EndsAt int64 `json:"ends_at,omitempty"`
+	// Lobby lists the guests waiting, for a participant that may admit
+	// them (the admit permission); later arrivals come as lobby_guest.
+	Lobby []LobbyGuestInfo `json:"lobby,omitempty"`
 }
 
 // ParticipantJoined announces another participant.

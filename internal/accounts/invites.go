@@ -47,12 +47,14 @@ const (
 	GuestIdentityPrefix = "guest_"
 )
 
-// RoomPasswords checks a room's password at redemption (the room
-// password feature; docs/access.md). Nil: no room has a password, and
-// a password sent is ignored.
+// RoomPasswords checks a room's password at redemption (docs/access.md,
+// "Lobby and password"): implemented by *room.Manager, with the same
+// throttles (per address, per room) as a join's password. Nil: a
+// password sent is ignored, and the join asks for it.
 type RoomPasswords interface {
 	// CheckRoomPassword returns nil when the room has no password or
-	// password is it; otherwise a *room.Error (its code is answered).
+	// password is it; otherwise a *room.Error (its code is answered;
+	// room.RetryAfter says how long a too_many_attempts asks to wait).
 	CheckRoomPassword(ctx context.Context, name room.RoomName, owner room.KeyID, password, addr string) error
 }
 

@@ -51,6 +51,13 @@ type CreateMeetingRequest struct {
 	Name string `json:"name,omitempty"`
 	// E2EE is "required" or "off"; absent takes the server default.
 	E2EE string `json:"e2ee,omitempty"`
+	// Password is the room's password (docs/access.md, "Lobby and
+	// password"): the rooms keep only its argon2id hash, and no answer
+	// carries it. Lobby is "on" or "off"; absent takes the policy's
+	// lobby_for_guests. Either may make the room stricter than the
+	// policy, never looser (policy_violation).
+	Password string `json:"password,omitempty"`
+	Lobby    string `json:"lobby,omitempty"`
 }
 
 // JoinInfo is a host join token and what it says.
@@ -256,6 +263,16 @@ func (s *Service) createMeeting(w http.ResponseWriter, r *http.Request, h host) 
 		invalidArgument(w, "e2ee: required or off")
 		return
 	}
+	if req.Password != "" && !protocol.ValidRoomPassword(req.Password) {
+		invalidArgument(w, fmt.Sprintf("password: %d to %d bytes of text without control characters",
+			protocol.MinRoomPasswordChars, protocol.MaxRoomPasswordBytes))
+		return
+	}
+	lobby := room.LobbyMode(req.Lobby)
+	if lobby != "" && !lobby.Valid() {
+		invalidArgument(w, "lobby: on or off")
+		return
+	}
 	if !s.pol().MayCreateRooms(h.user.Role) {
 		httpapi.WriteError(w, http.StatusForbidden, protocol.CodePolicyViolation,
 			"the organisation's policy lets admins alone create meetings")
@@ -270,7 +287,8 @@ func (s *Service) createMeeting(w http.ResponseWriter, r *http.Request, h host) 
 		s.fail(w, err)
 		return
 	}
-	info, err := s.cfg.Rooms.Create(room.Spec{Name: name, Owner: room.KeyID(h.user.ID), E2EE: mode})
+	info, err := s.cfg.Rooms.Create(room.Spec{Name: name, Owner: room.KeyID(h.user.ID), E2EE: mode,
+		Password: req.Password, Lobby: lobby})
 	if err != nil {
 		s.roomError(w, err)
 		return

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/conclave-video/conclave/internal/httpapi"
@@ -88,7 +89,17 @@ func (s *Service) redeemInvite(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.cfg.RoomPasswords != nil {
 		if err := s.cfg.RoomPasswords.CheckRoomPassword(ctx, info.Name, info.Owner, req.Password, c.key); err != nil {
-			refuse(in.ID, room.RESTCode(err), room.Message(err), true)
+			code := room.RESTCode(err)
+			if code == protocol.CodeInternal {
+				s.fail(w, err)
+				return
+			}
+			if wait := room.RetryAfter(err); wait > 0 {
+				w.Header().Set("Retry-After", strconv.FormatInt(max(int64((wait+time.Second-1)/time.Second), 1), 10))
+			}
+			// Only a wrong password is a guess; the room's own throttle
+			// counted it too.
+			refuse(in.ID, code, room.Message(err), code == protocol.CodePasswordWrong)
 			return
 		}
 	}

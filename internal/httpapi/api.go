@@ -89,6 +89,10 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("POST /v1/rooms/{room}/participants/{identity}/role", a.authed(a.setRole))
 	mux.Handle("POST /v1/rooms/{room}/lock", a.authed(a.lockRoom))
 	mux.Handle("POST /v1/rooms/{room}/end", a.authed(a.endRoom))
+	mux.Handle("POST /v1/rooms/{room}/password", a.authed(a.setPassword))
+	mux.Handle("GET /v1/rooms/{room}/lobby", a.authed(a.listLobby))
+	mux.Handle("POST /v1/rooms/{room}/lobby/admit", a.authed(a.admitGuest(true)))
+	mux.Handle("POST /v1/rooms/{room}/lobby/deny", a.authed(a.admitGuest(false)))
 }
 
 // Error is the body of every error response.
@@ -162,7 +166,8 @@ func (a *API) authed(h handler) http.Handler {
 				return
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="conclave", error="invalid_token"`)
-			WriteError(w, http.StatusUnauthorized, code, err.Error())
+			// The message is for people: the code travels in its own field.
+			WriteError(w, http.StatusUnauthorized, code, strings.TrimPrefix(err.Error(), code+": "))
 			return
 		}
 		h(w, r, claims)
@@ -218,6 +223,10 @@ type CreateRoomRequest struct {
 	// MaxDuration (seconds) ends the meeting that long after the room
 	// is created; 0 takes the server's bound (rooms.max_duration), if any.
 	MaxDuration int64 `json:"max_duration,omitempty"`
+	// Password is the room's password (stored hashed); Lobby "on" or
+	// "off" (absent: the default, docs/access.md).
+	Password string `json:"password,omitempty"`
+	Lobby    string `json:"lobby,omitempty"`
 	// InviteOnly: joins need the owner's host token (roomAdmin) or the
 	// guest token of one of the room's invites (docs/access.md).
 	InviteOnly bool `json:"invite_only,omitempty"`
@@ -262,7 +271,18 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims
 			fmt.Sprintf("max_participants: at most %d in a room that requires end-to-end encryption", room.MaxE2EEParticipants))
 		return
 	}
+	if req.Password != "" && !protocol.ValidRoomPassword(req.Password) {
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "password: 8 to 128 bytes of text without control characters")
+		return
+	}
+	lobby := room.LobbyMode(req.Lobby)
+	if lobby != "" && !lobby.Valid() {
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "lobby: on or off")
+		return
+	}
 	info, err := a.cfg.Rooms.Create(room.Spec{
+		Password:        req.Password,
+		Lobby:           lobby,
 		E2EE:            mode,
 		Name:            name,
 		Owner:           room.KeyID(c.Issuer),

@@ -244,6 +244,9 @@ type roomJSON struct {
 	MaxDuration     int64     `json:"max_duration"`
 	InviteOnly      bool      `json:"invite_only"`
 	EndsAt          time.Time `json:"ends_at"`
+	Password        bool      `json:"password"`
+	Lobby           bool      `json:"lobby"`
+	LobbyWaiting    int       `json:"lobby_waiting"`
 }
 
 type roomListJSON struct {

@@ -160,6 +160,9 @@ func TestPersonalTokenRefused(t *testing.T) {
 			if !strings.Contains(r.header.Get("WWW-Authenticate"), `error="invalid_token"`) {
 				t.Errorf("WWW-Authenticate %q", r.header.Get("WWW-Authenticate"))
 			}
+			if msg == "" || strings.HasPrefix(msg, c.code) {
+				t.Errorf("message %q: want words for people, the code is in its own field", msg)
+			}
 			if i := strings.LastIndexByte(c.tok, '_'); i > 0 && strings.Contains(msg, c.tok[i+1:]) {
 				t.Errorf("the message shows the secret: %s", msg)
 			}

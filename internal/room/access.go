@@ -190,9 +190,13 @@ func (r *Room) remove(whom func() (Actor, Identity, error), ban *BanRequest) err
 	err = r.decideLocked(Request{Action: ActionRemove, Actor: a, Target: target, Subject: identity, Ban: ban != nil})
 	var invite string
 	if err == nil && ban != nil && ban.RevokeInvite {
-		if invite = r.invites[identity]; invite == "" {
+		if invite = r.inviteOfLocked(identity); invite == "" {
 			err = ErrNoInvite
 		}
+	}
+	if err == nil {
+		// Coming back, it waits in the lobby again.
+		delete(r.admitted, identity)
 	}
 	r.mu.Unlock()
 	if err != nil {
@@ -216,9 +220,11 @@ func (r *Room) remove(whom func() (Actor, Identity, error), ban *BanRequest) err
 		}
 		m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityIdentityBanned, Outcome: OutcomeSucceeded, Reason: until, Actor: by, Subject: string(identity)})
 		reason = "banned"
+		r.denyWaiting(a, func(c *token.Claims) bool { return Identity(c.Subject) == identity }, ErrBanned, protocol.CodeBanned)
 	}
 	if invite != "" {
 		m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityMeetingInviteRevoked, Outcome: OutcomeSucceeded, Reason: string(r.spec.Name), Actor: by, Subject: invite})
+		r.denyWaiting(a, func(c *token.Claims) bool { return c.Invite == invite }, ErrWaitRevoked, protocol.CodeTokenRevoked)
 	}
 	n, refusal := r.disconnectRemoved(a, identity, ban != nil)
 	if n > 0 {
@@ -277,6 +283,29 @@ func (r *Room) actorNowLocked(a Actor) Actor {
 		a.Role, a.Permissions = role, a.Permissions&role.Permissions()
 	}
 	return a
+}
+
+// InviteRevoked refuses the guests waiting in owner's rooms with a guest
+// token of the meeting invite id, which was just revoked: such a token is
+// refused from now on (the revocation list holds the invite), so they are
+// told now rather than when someone tries to admit them.
+func (m *Manager) InviteRevoked(owner KeyID, id string) {
+	for _, r := range m.ownedRooms(owner, "") {
+		r.denyWaiting(Actor{}, func(c *token.Claims) bool { return id != "" && c.Invite == id }, ErrWaitRevoked, protocol.CodeTokenRevoked)
+	}
+}
+
+// inviteOfLocked is the meeting invite identity came by: its token's
+// invite claim, when it is or was in the room, or waits in its lobby.
+// Called with r.mu held.
+func (r *Room) inviteOfLocked(id Identity) string {
+	if inv := r.invites[id]; inv != "" {
+		return inv
+	}
+	if w := r.waiting(id); w != nil && w.req.Claims != nil {
+		return w.req.Claims.Invite
+	}
+	return ""
 }
 
 // wrapUnavailable is err as room reports a store failure, unless it is
@@ -340,6 +369,7 @@ func (m *Manager) RevokeIdentity(owner KeyID, name RoomName, identity Identity, 
 		if r.disconnect("", func(p *Participant) bool { return p.info.Identity == identity }) > 0 {
 			m.securityIn(r.spec.Name, SecurityEvent{Kind: SecurityParticipantRemoved, Outcome: OutcomeSucceeded, Reason: "revoked", Actor: by, Subject: string(identity)})
 		}
+		r.denyWaiting(Actor{}, func(c *token.Claims) bool { return Identity(c.Subject) == identity }, ErrWaitRevoked, protocol.CodeTokenRevoked)
 	}
 	return nil
 }
@@ -360,6 +390,7 @@ func (m *Manager) RevokeToken(owner KeyID, name RoomName, jti, by string) error 
 	m.securityIn(name, SecurityEvent{Kind: SecurityTokenRevoked, Outcome: OutcomeSucceeded, Reason: "jti", Actor: by})
 	for _, r := range m.ownedRooms(owner, name) {
 		r.disconnect("", func(p *Participant) bool { return slices.Contains(p.jtis, jti) })
+		r.denyWaiting(Actor{}, func(c *token.Claims) bool { return jti != "" && c.ID == jti }, ErrWaitRevoked, protocol.CodeTokenRevoked)
 	}
 	return nil
 }

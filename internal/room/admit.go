@@ -1,6 +1,7 @@
 package room
 
 import (
+	"crypto/subtle"
 	"errors"
 	"time"
 
@@ -32,6 +33,9 @@ const (
 	ActionSetRole    // give a participant another role
 	ActionLock       // lock or unlock the meeting
 	ActionEndMeeting // end the meeting for everyone
+	ActionAdmitGuest // admit a guest from the lobby
+	ActionDenyGuest  // refuse a guest in the lobby
+	ActionSetPassword
 	// ActionShareInvite: create an invite link giving Request.NewRole
 	// (viewer or participant).
 	ActionShareInvite
@@ -43,6 +47,7 @@ var actionNames = [...]string{
 	ActionManageAccess: "manage_access",
 	ActionPublish:      "publish", ActionSendData: "send_data", ActionMuteOther: "mute_other",
 	ActionRemove: "remove", ActionSetRole: "set_role", ActionLock: "lock", ActionEndMeeting: "end_meeting",
+	ActionAdmitGuest: "admit_guest", ActionDenyGuest: "deny_guest", ActionSetPassword: "set_password",
 	ActionShareInvite: "share_invite",
 }
 
@@ -60,9 +65,11 @@ type Outcome uint8
 const (
 	Refused Outcome = iota
 	Admitted
-	// WaitInLobby and PasswordRequired are for the access-control
-	// features (lobby, room password); no policy produces them yet, and
-	// every caller treats an outcome it does not handle as a refusal.
+	// WaitInLobby: the join waits in the room's lobby until someone
+	// with the admit permission admits or denies it (lobby.go).
+	// PasswordRequired: the join gave no password, or a wrong one (Err
+	// says which). Every caller treats an outcome it does not handle as
+	// a refusal.
 	WaitInLobby
 	PasswordRequired
 )
@@ -101,6 +108,16 @@ type Request struct {
 	Ban bool
 	// Source is what ActionPublish publishes.
 	Source TrackSource
+	// A join's password check, made before the decision (checkPassword,
+	// lobby.go: argon2id is too slow to run under a room's lock):
+	// PasswordGiven, the hash it matched (""), or how long its address or
+	// the room must wait after wrong ones.
+	PasswordGiven   bool
+	PasswordMatched string
+	PasswordWait    time.Duration
+	// FromLobby: a host or moderator admits this join from the lobby,
+	// where it already gave the password.
+	FromLobby bool
 	// Policy is the organisation's policy's answer to an action inside a
 	// room (policy.go): a refusal comes first, whatever the role, so
 	// that the reason given is the policy's and not a permission the
@@ -120,6 +137,8 @@ type Decision struct {
 	Permissions Permissions
 	// Err is the refusal (an *Error), nil when admitted.
 	Err error
+	// Lobby names the guest's wait, for WaitInLobby.
+	Lobby LobbyID
 }
 
 // Code is the refusal's stable code, "" when admitted.
@@ -160,6 +179,14 @@ type roomState struct {
 	// role is the role the room last gave the identity, if any: it
 	// replaces the one its token's grants give.
 	role Role
+	// passwordHash is the room's password hash ("": none); lobby whether
+	// guests wait in its lobby; admitted whether a host already admitted
+	// this identity in this room; lobbyFull whether the room's lobby, or
+	// the server's, is full.
+	passwordHash string
+	lobby        bool
+	admitted     bool
+	lobbyFull    bool
 }
 
 // decide is the admission policy: a pure function of the request and the
@@ -248,6 +275,29 @@ func decide(req Request, st roomState) Decision {
 			d.Role = st.role
 		}
 		d.Permissions = d.Role.Permissions() & grantMask(c.Grants) &^ st.policyDeny
+		if req.Action == ActionJoin && d.Role.guest() && !req.FromLobby {
+			// A guest: anyone who would join below moderator. It gives the
+			// room's password first, then waits in the lobby.
+			if st.passwordHash != "" {
+				switch {
+				case req.PasswordWait > 0:
+					return refuse(errThrottled(req.PasswordWait))
+				case subtle.ConstantTimeCompare([]byte(req.PasswordMatched), []byte(st.passwordHash)) != 1:
+					d.Outcome, d.Err = PasswordRequired, ErrPasswordRequired
+					if req.PasswordGiven {
+						d.Err = ErrPasswordWrong
+					}
+					return d
+				}
+			}
+			if st.lobby && !st.admitted {
+				if st.lobbyFull {
+					return refuse(ErrLobbyFull)
+				}
+				d.Outcome = WaitInLobby
+				return d
+			}
+		}
 		d.Outcome = Admitted
 		return d
 
@@ -355,6 +405,7 @@ func (m *Manager) Decide(req Request) Decision {
 		if req.Action == ActionJoin || req.Action == ActionResume {
 			st.revoked = m.revoked(req.Claims)
 		}
+		st.lobby = req.Claims != nil && m.defaultLobby(KeyID(req.Claims.Issuer)) == LobbyOn
 		d := decide(req, st)
 		m.emitDecision(d)
 		return d
@@ -397,9 +448,13 @@ func (r *Room) stateLocked(st *roomState, c *token.Claims) {
 	st.count, st.max = len(r.participants), r.spec.MaxParticipants
 	st.e2ee = r.spec.E2EE == E2EERequired
 	st.locked = r.locked
+	st.passwordHash, st.lobby = r.spec.PasswordHash, r.spec.Lobby == LobbyOn
+	st.lobbyFull = len(r.lobby) >= MaxLobbyPerRoom || r.manager.lobbyTotal.Load() >= MaxLobbyTotal
 	st.inviteOnly = r.spec.InviteOnly
 	if c != nil {
 		_, st.identityIn = r.identities[Identity(c.Subject)]
+		st.identityIn = st.identityIn || r.waiting(Identity(c.Subject)) != nil
+		st.admitted = r.admitted[Identity(c.Subject)]
 		st.banned = r.manager.banned(r.spec.Owner, r.spec.Name, Identity(c.Subject), r.createdAt)
 		st.revoked = r.manager.revoked(c)
 		st.role = r.roles[Identity(c.Subject)]

@@ -58,6 +58,18 @@ var (
 	ErrOutranked     = &Error{protocol.CodeRoleRank, "", "you can act only on participants whose role is below yours, and give only roles up to your own"}
 	ErrMeetingLocked = &Error{protocol.CodeMeetingLocked, "", "the meeting is locked: nobody new is admitted until a host unlocks it"}
 	ErrBadRole       = &Error{protocol.CodeBadMessage, protocol.CodeInvalidArgument, "role: host, moderator, participant or viewer"}
+	// The room password and the lobby (lobby.go).
+	ErrPasswordRequired = &Error{protocol.CodePasswordRequired, "", "this room has a password: join with it"}
+	ErrPasswordWrong    = &Error{protocol.CodePasswordWrong, "", "that is not the room's password"}
+	ErrBadPassword      = &Error{protocol.CodeBadMessage, protocol.CodeInvalidArgument, "password: 8 to 128 bytes of text without control characters"}
+	ErrNoPasswords      = &Error{protocol.CodeInternal, "", "room passwords are not configured"}
+	ErrPolicyPassword   = &Error{protocol.CodePolicyViolation, "", "the organisation's policy requires a password on every room open to guests"}
+	ErrPolicyLobby      = &Error{protocol.CodePolicyViolation, "", "the organisation's policy requires a lobby for guests"}
+	ErrLobbyDenied      = &Error{protocol.CodeLobbyDenied, "", "a host refused you entry"}
+	ErrLobbyFull        = &Error{protocol.CodeLobbyFull, "", "too many guests are waiting; try again later"}
+	ErrLobbyTimeout     = &Error{protocol.CodeLobbyTimeout, "", "nobody let you in within the time allowed"}
+	ErrGuestNotFound    = &Error{protocol.CodeGuestNotFound, "", "no such guest waits in the lobby"}
+	ErrWaitRevoked      = &Error{protocol.CodeTokenRevoked, "", "the token this guest waits with was revoked"}
 	// ErrUnavailable: the change could not be stored, so it was not made.
 	ErrUnavailable = &Error{protocol.CodeUnavailable, "", "the change could not be stored; try again later"}
 )

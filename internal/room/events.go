@@ -57,6 +57,18 @@ const (
 	// EventMeetingEnding: the meeting ends at EndsAt, Remaining from now
 	// (its maximum duration).
 	EventMeetingEnding
+	// EventLobbyStatus: to a guest who waits, its place (Guest,
+	// LobbyPosition) and whether anyone who may admit it is in
+	// (LobbyHostPresent).
+	EventLobbyStatus
+	// EventLobbyGuest: Guest began to wait; to those who may admit.
+	EventLobbyGuest
+	// EventLobbyGuestLeft: Guest no longer waits (LobbyReason); to those
+	// who may admit.
+	EventLobbyGuestLeft
+	// EventLobbyDenied: to the guest: it was refused (Err). Its session
+	// must close.
+	EventLobbyDenied
 	// EventTrackStopped: the organisation's policy no longer allows
 	// Participant's Track, which was stopped and unpublished (everyone got
 	// EventTrackUnpublished); Err says why. Only its publisher's listener
@@ -71,7 +83,10 @@ var eventNames = [...]string{
 	EventRemoved: "removed", EventRoomCreated: "room_created", EventRoomClosed: "room_closed",
 	EventE2EE: "e2ee", EventSecurity: "security",
 	EventRoleChanged: "role_changed", EventMeetingLocked: "meeting_locked", EventMeetingUnlocked: "meeting_unlocked",
-	EventMeetingEnding: "meeting_ending", EventTrackStopped: "track_stopped",
+	EventMeetingEnding: "meeting_ending",
+	EventLobbyStatus:   "lobby_status", EventLobbyGuest: "lobby_guest", EventLobbyGuestLeft: "lobby_guest_left",
+	EventLobbyDenied:  "lobby_denied",
+	EventTrackStopped: "track_stopped",
 }
 
 func (k EventKind) String() string {
@@ -116,8 +131,16 @@ type Event struct {
 	// Locked is set on a participant's own EventJoined when the meeting
 	// is locked.
 	Locked bool
-	// Err is why (EventTrackStopped): a refusal with its stable code.
-	Err error
+	// Lobby: Guest, its position and status, why it left, why it was
+	// refused; Lobby on an admitter's own EventJoined: who waits. Err is
+	// also why a track was stopped (EventTrackStopped): a refusal with
+	// its stable code.
+	Guest            *LobbyGuest
+	LobbyPosition    int
+	LobbyHostPresent bool
+	LobbyReason      string
+	Err              error
+	Lobby            []LobbyGuest
 }
 
 // Listener receives events. OnEvent is called with the room's state

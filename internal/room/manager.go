@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/internal/config"
+	"github.com/conclave-video/conclave/internal/guard"
 	"github.com/conclave-video/conclave/internal/sfu"
 	"github.com/conclave-video/conclave/token"
 )
@@ -70,6 +71,14 @@ type Spec struct {
 	// (0: none), warning everyone before (duration.go). Config.MaxDuration
 	// bounds it.
 	MaxDuration time.Duration
+	// Password, when not "", is the room's password at creation: Create
+	// hashes it (PasswordHash) and forgets it. PasswordHash is what the
+	// store keeps (argon2id, PHC form).
+	Password     string
+	PasswordHash string
+	// Lobby says whether guests wait in a lobby; "" takes the default:
+	// on when the policy's lobby_for_guests is (docs/access.md).
+	Lobby LobbyMode
 	// InviteOnly: the room admits its owner's host tokens (roomAdmin)
 	// and the guest tokens of its invites only (docs/access.md,
 	// "Invites"); any other join is refused with invite_required.
@@ -91,9 +100,15 @@ type Info struct {
 	// MaxDuration (seconds, 0: none) and EndsAt: when the meeting ends.
 	MaxDuration int64      `json:"max_duration"`
 	EndsAt      *time.Time `json:"ends_at,omitempty"`
+	// Password: the room has one (never the password or its hash);
+	// Lobby: guests wait in its lobby; LobbyWaiting: how many do now.
+	Password     bool `json:"password"`
+	Lobby        bool `json:"lobby"`
+	LobbyWaiting int  `json:"lobby_waiting"`
 	// InviteOnly: joins need a host token or an invite's guest token.
-	InviteOnly bool  `json:"invite_only"`
-	Owner      KeyID `json:"-"`
+	InviteOnly   bool   `json:"invite_only"`
+	Owner        KeyID  `json:"-"`
+	PasswordHash string `json:"-"`
 }
 
 // Config configures a Manager. Zero limits take config.Default's values.
@@ -122,6 +137,9 @@ type Config struct {
 	// MaxDuration bounds every room's maximum duration (rooms.max_duration):
 	// a room that asks for none, or for more, gets this. 0: no bound.
 	MaxDuration time.Duration
+	// Passwords hashes and checks room passwords (auth.Hasher, which
+	// bounds how many hashes run at once); nil refuses rooms with one.
+	Passwords Passwords
 }
 
 // Timer is a timer of the rooms' clock; *time.Timer is one.
@@ -138,6 +156,11 @@ type Manager struct {
 	subs  map[*subscription]struct{}
 
 	tamper atomic.Pointer[func(Identity, *E2EEKeys)]
+
+	// Wrong room passwords, throttled by address and by room (lobby.go);
+	// lobbyTotal counts the guests waiting in every room.
+	pwAddr, pwRoom *guard.Throttle
+	lobbyTotal     atomic.Int64
 
 	// refusals throttles refusal security events (refusals.go).
 	refusals refusalThrottle
@@ -173,7 +196,8 @@ func NewManager(cfg Config) *Manager {
 	if cfg.MaxRooms <= 0 {
 		cfg.MaxRooms = def.MaxRooms
 	}
-	return &Manager{cfg: cfg, rooms: make(map[RoomName]*Room), subs: make(map[*subscription]struct{})}
+	return &Manager{cfg: cfg, rooms: make(map[RoomName]*Room), subs: make(map[*subscription]struct{}),
+		pwAddr: guard.NewThrottle(passwordAddrThrottle(), cfg.Now), pwRoom: guard.NewThrottle(passwordRoomThrottle(), cfg.Now)}
 }
 
 // Subscribe adds l to the listeners that see every event of every room
@@ -223,6 +247,14 @@ func (m *Manager) Restore(s Spec, createdAt time.Time) error {
 
 // Create makes a new room, once the store has it.
 func (m *Manager) Create(s Spec) (Info, error) {
+	if s.Password != "" {
+		// Hashed before any lock is taken: argon2id is slow on purpose.
+		h, err := m.hashPassword(s.Password)
+		if err != nil {
+			return Info{}, err
+		}
+		s.Password, s.PasswordHash = "", h
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.rooms[s.Name]; ok {
@@ -255,6 +287,12 @@ func (m *Manager) createLocked(s Spec, persist bool, createdAt time.Time) (*Room
 	if !s.E2EE.Valid() {
 		return nil, fmt.Errorf("room: e2ee mode %q", s.E2EE)
 	}
+	if s.Lobby == "" {
+		s.Lobby = m.defaultLobby(s.Owner)
+	}
+	if !s.Lobby.Valid() {
+		return nil, fmt.Errorf("room: lobby mode %q", s.Lobby)
+	}
 	if persist {
 		// A room remembered from before a restart is restored as it
 		// was; joining it is refused while it loosens the policy.
@@ -283,6 +321,7 @@ func (m *Manager) createLocked(s Spec, persist bool, createdAt time.Time) (*Room
 		hostMuted:    make(map[Identity]map[TrackKind]bool),
 		locked:       s.Locked,
 		roles:        make(map[Identity]Role),
+		admitted:     make(map[Identity]bool),
 		lastRole:     make(map[Identity]Role),
 		invites:      make(map[Identity]string),
 	}
@@ -425,7 +464,7 @@ func (m *Manager) deleteIfEmpty(r *Room) bool {
 	defer m.mu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if m.rooms[r.spec.Name] != r || len(r.participants) != 0 || r.closed {
+	if m.rooms[r.spec.Name] != r || len(r.participants) != 0 || len(r.lobby) != 0 || r.closed {
 		return false
 	}
 	if err := m.forget(r.spec.Name); err != nil {
@@ -451,6 +490,16 @@ func (m *Manager) CloseAll(reason LeaveReason) {
 
 // JoinRequest asks to enter a room.
 type JoinRequest struct {
+	// Password is the room password the join gives ("": none); Addr the
+	// client's address as guard.AddrKey counts it, for the throttle.
+	Password string
+	Addr     string
+	// OnAdmit is called, under the room's lock (queue, act elsewhere),
+	// when a join that waited in the lobby is admitted: the
+	// participant's own EventJoined has been delivered. A join without
+	// it cannot wait, and is refused where it would.
+	OnAdmit func(Member)
+
 	// Claims are the join token's verified claims: the room, identity,
 	// name and grants all come from them.
 	Claims *token.Claims
@@ -475,11 +524,16 @@ func (m *Manager) Join(req JoinRequest) (Member, Decision, error) {
 	if req.Claims != nil {
 		dreq.Room = RoomName(req.Claims.Room)
 	}
+	if err := m.checkPassword(req, &dreq); err != nil {
+		return nil, Decision{Action: ActionJoin}, err
+	}
 	m.mu.Lock()
 	r := m.rooms[dreq.Room]
 	if r == nil {
 		st := m.baseState()
 		st.e2ee = m.defaultE2EE() == E2EERequired
+		st.lobby = req.Claims != nil && m.defaultLobby(KeyID(req.Claims.Issuer)) == LobbyOn
+		st.lobbyFull = m.lobbyTotal.Load() >= MaxLobbyTotal
 		if req.Claims != nil {
 			// A timed ban outlives its room: it refuses the join that
 			// would create the room again.
@@ -487,7 +541,10 @@ func (m *Manager) Join(req JoinRequest) (Member, Decision, error) {
 			st.revoked = m.revoked(req.Claims)
 		}
 		d := decide(dreq, st)
-		if d.Outcome != Admitted {
+		if d.Outcome != Admitted && (d.Outcome != WaitInLobby || req.OnAdmit == nil) {
+			if d.Err == nil {
+				d.Outcome, d.Err = Refused, ErrPermissionDenied
+			}
 			m.mu.Unlock()
 			m.emitDecision(d)
 			return nil, d, d.Err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/internal/sfu"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -64,6 +65,11 @@ func (a Action) permission(source TrackSource) Permission {
 		return Lock
 	case ActionEndMeeting:
 		return EndMeeting
+	case ActionAdmitGuest, ActionDenyGuest:
+		return Admit
+	case ActionSetPassword:
+		// Who may get in is the lock's question: the same permission.
+		return Lock
 	case ActionShareInvite:
 		return ShareInvite
 	}
@@ -250,6 +256,12 @@ func (r *Room) setRoleLocked(a Actor, t *Participant, role Role) (ParticipantInf
 		Kind: SecurityRoleChanged, Outcome: OutcomeSucceeded, Reason: fmt.Sprintf("%s->%s", old, role),
 		Actor: a.name(), Subject: string(t.info.Identity),
 	})
+	if t.info.Permissions.Has(Admit) && !old.Permissions().Has(Admit) {
+		for _, g := range r.lobbyLocked() {
+			t.listener.OnEvent(Event{Kind: EventLobbyGuest, Time: r.manager.now(), Room: r.spec.Name, Guest: &g})
+		}
+	}
+	r.lobbyStatusLocked()
 	if stop == nil {
 		stop = func() {}
 	}
@@ -340,6 +352,10 @@ func (r *Room) setLockedLocked(a Actor, locked bool) {
 	}
 	r.emit(Event{Kind: kind, Actor: a.ID}, r.everyone(nil)...)
 	r.security(SecurityEvent{Kind: sk, Outcome: OutcomeSucceeded, Actor: a.name()})
+	if locked {
+		// A lock admits nobody new: those waiting too.
+		r.denyAllLocked(a, ErrMeetingLocked, protocol.LobbyLocked)
+	}
 }
 
 // EndMeeting ends the meeting for everyone: every participant is told

@@ -510,7 +510,8 @@ func (p *Participant) Leave(reason LeaveReason) {
 		}
 	}
 	r.emit(Event{Kind: EventLeft, Participant: info, Reason: reason}, r.everyone(nil)...)
-	if len(r.participants) == 0 && !r.closed {
+	r.lobbyStatusLocked()
+	if len(r.participants) == 0 && len(r.lobby) == 0 && !r.closed {
 		r.armEmptyTimer()
 	}
 	r.mu.Unlock()

@@ -89,9 +89,16 @@ func (m *Manager) policyAllowsRoom(s Spec) error {
 		return nil
 	}
 	var v *policy.ViolationError
-	if errors.As(p.RoomMayLoosen(policy.RoomSettings{E2EEOff: s.E2EE == E2EEOff, MaxDuration: s.MaxDuration}), &v) {
-		if v.Rule == "max_meeting_duration" {
+	rs := policy.RoomSettings{E2EEOff: s.E2EE == E2EEOff, MaxDuration: s.MaxDuration,
+		OpenToGuests: openToGuests(s.Owner), LobbyOff: s.Lobby == LobbyOff, Password: s.PasswordHash != ""}
+	if errors.As(p.RoomMayLoosen(rs), &v) {
+		switch v.Rule {
+		case "max_meeting_duration":
 			return ErrPolicyDuration
+		case "lobby_for_guests":
+			return ErrPolicyLobby
+		case "password_for_guest_rooms":
+			return ErrPolicyPassword
 		}
 		return ErrPolicyE2EE
 	}

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/conclave-video/conclave/protocol"
 )
 
 // Room is one meeting.
@@ -32,6 +34,11 @@ type Room struct {
 	// the host's mutes it outlives a stay: a demoted host that leaves and
 	// joins again with its old token stays demoted.
 	roles map[Identity]Role
+	// lobby holds the guests waiting, in order of arrival; admitted the
+	// identities a host admitted from it, which join again without
+	// waiting for the room's life, unless removed (lobby.go).
+	lobby    []*waiter
+	admitted map[Identity]bool
 	// lastRole is the role each identity last held in this room: at
 	// admission, or given since. A REST token of an identity that left
 	// acts with it (restActorLocked), never as the room's owner.
@@ -61,6 +68,10 @@ func (r *Room) Info() Info {
 		Locked:          r.locked,
 		MaxDuration:     int64(r.spec.MaxDuration / time.Second),
 		EndsAt:          r.endsAtPtr(),
+		Password:        r.spec.PasswordHash != "",
+		PasswordHash:    r.spec.PasswordHash,
+		Lobby:           r.spec.Lobby == LobbyOn,
+		LobbyWaiting:    len(r.lobby),
 		InviteOnly:      r.spec.InviteOnly,
 	}
 }
@@ -98,7 +109,7 @@ func (r *Room) armEmptyTimer() {
 	}
 	r.emptyTimer = r.manager.cfg.AfterFunc(r.spec.EmptyTimeout, func() {
 		r.mu.Lock()
-		empty := len(r.participants) == 0 && !r.closed
+		empty := len(r.participants) == 0 && len(r.lobby) == 0 && !r.closed
 		r.mu.Unlock()
 		if !empty {
 			return
@@ -118,8 +129,29 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 	st := m.baseState()
 	r.stateLocked(&st, req.Claims)
 	d := decide(dreq, st)
+	if d.Outcome == WaitInLobby && req.OnAdmit != nil {
+		r.emit(Event{Kind: EventDecision, Decision: &d})
+		d.Lobby = r.enqueueLocked(d, req)
+		return nil, d, nil
+	}
+	r.emit(Event{Kind: EventDecision, Decision: &d})
+	m.refusalSecurity(d)
+	if d.Outcome != Admitted {
+		if d.Err == nil {
+			// A lobby outcome for a join that cannot wait.
+			d.Outcome, d.Err = Refused, ErrPermissionDenied
+		}
+		return nil, d, d.Err
+	}
+	return r.addLocked(d, st, req), d, nil
+}
+
+// addLocked adds the participant d admitted, and tells it and everyone.
+// Called with r.mu held.
+func (r *Room) addLocked(d Decision, st roomState, req JoinRequest) *Participant {
+	m := r.manager
 	var keys *E2EEKeys
-	if st.e2ee && d.Outcome == Admitted {
+	if st.e2ee {
 		// Kept only where used, and copied: the request's bytes are the
 		// caller's.
 		keys = &E2EEKeys{
@@ -129,16 +161,6 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 		if f := m.tamper.Load(); f != nil && *f != nil {
 			(*f)(d.Identity, keys)
 		}
-	}
-	r.emit(Event{Kind: EventDecision, Decision: &d})
-	m.refusalSecurity(d)
-	if d.Outcome != Admitted {
-		if d.Err == nil {
-			// Lobby and password outcomes need the access-control
-			// features; until then they deny.
-			d.Err = ErrPermissionDenied
-		}
-		return nil, d, d.Err
 	}
 	c := req.Claims
 	p := &Participant{
@@ -170,12 +192,17 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 	}
 	info := p.infoLocked()
 	// The newcomer's own confirmation comes first, with everyone else.
-	p.listener.OnEvent(Event{
+	own := Event{
 		Kind: EventJoined, Time: m.now(), Room: r.spec.Name, Participant: info, Others: others, E2EE: st.e2ee,
 		Locked: r.locked, EndsAt: r.endsAt,
-	})
+	}
+	if info.Permissions.Has(Admit) {
+		own.Lobby = r.lobbyLocked()
+	}
+	p.listener.OnEvent(own)
 	r.emit(Event{Kind: EventJoined, Participant: info}, r.everyone(p)...)
-	return p, d, nil
+	r.lobbyStatusLocked()
+	return p
 }
 
 // Participants returns every participant's state, by join time.
@@ -212,6 +239,7 @@ func (r *Room) close(reason LeaveReason) {
 	for _, t := range r.endTimers {
 		t.Stop()
 	}
+	r.denyAllLocked(Actor{}, errRoomClosedFor(reason), protocol.LobbyClosed)
 	ps := r.everyone(nil)
 	for _, p := range ps {
 		r.emit(Event{Kind: EventRemoved, Participant: p.infoLocked(), Reason: reason}, p)

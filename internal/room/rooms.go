@@ -47,6 +47,14 @@ type Rooms interface {
 	RevokeToken(owner KeyID, room RoomName, jti, by string) error
 	Unban(KeyID, RoomName, Identity, string) error
 	Bans(KeyID, RoomName) ([]BanInfo, error)
+	// The lobby and the password (lobby.go): AdmitGuest admits (or
+	// denies) a guest or all, SetPassword sets or clears the password,
+	// as the REST token by acts; Lobby lists the guests waiting;
+	// LeaveLobby takes out a guest whose session ended.
+	AdmitGuest(name RoomName, by *token.Claims, admit bool, id LobbyID, all bool) error
+	SetPassword(name RoomName, by *token.Claims, password string) (Info, error)
+	Lobby(RoomName, KeyID) ([]LobbyGuest, error)
+	LeaveLobby(RoomName, LobbyID)
 	// Subscribe adds a listener of every event of every room.
 	Subscribe(Listener) (unsubscribe func())
 	// Security gives a security event from outside the rooms (accounts,
@@ -72,6 +80,9 @@ type Member interface {
 	// Meeting is the meeting's lock and end (zero: none), for a resumed
 	// client's snapshot.
 	Meeting() (locked bool, endsAt time.Time)
+	// WaitingGuests is the room's lobby, for a resumed client's snapshot:
+	// the guests waiting if the participant may admit them, else nil.
+	WaitingGuests() []LobbyGuest
 	// Resume decides a resume of this participant's session with the
 	// token c (verified, its identity and room the participant's) and
 	// records its jti.
@@ -82,6 +93,9 @@ type Member interface {
 	RemoveOther(target ParticipantID, ban *BanRequest) error
 	SetRole(target ParticipantID, role Role) error
 	SetLocked(locked bool) error
+	AdmitGuest(id LobbyID, all bool) error
+	DenyGuest(id LobbyID, all bool) error
+	SetPassword(password string) error
 	EndMeeting() error
 	Leave(LeaveReason)
 }

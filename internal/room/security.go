@@ -74,6 +74,18 @@ const (
 	SecurityBannedRefused       SecurityKind = "banned_refused"
 )
 
+// Security event kinds of the room password and the lobby (lobby.go;
+// docs/access.md, "Lobby and password"). Subject is the identity, IP its
+// address (password attempts); Actor who admitted, denied or set.
+// lobby_denied's Reason: denied, timeout, locked, or a code.
+const (
+	SecurityRoomPasswordSet       SecurityKind = "room_password_set" // Reason: set or cleared
+	SecurityRoomPasswordFailed    SecurityKind = "room_password_failed"
+	SecurityRoomPasswordThrottled SecurityKind = "room_password_throttled"
+	SecurityLobbyAdmitted         SecurityKind = "lobby_admitted"
+	SecurityLobbyDenied           SecurityKind = "lobby_denied"
+)
+
 // Security event kinds of meeting invites (docs/access.md, "Invites"):
 // Subject is the invite's id; Actor who made or revoked it, or the new
 // identity of the guest who redeemed it; Reason "ROOM ROLE", or for a
@@ -86,6 +98,8 @@ const (
 )
 
 var securityKinds = map[SecurityKind]bool{
+	SecurityRoomPasswordSet: true, SecurityRoomPasswordFailed: true, SecurityRoomPasswordThrottled: true,
+	SecurityLobbyAdmitted: true, SecurityLobbyDenied: true,
 	SecurityMeetingInviteCreated: true, SecurityMeetingInviteRedeemed: true, SecurityMeetingInviteRevoked: true,
 	SecurityTokensRevoked: true, SecurityTokenRevoked: true,
 	SecurityIdentityBanned: true, SecurityIdentityUnbanned: true, SecurityRevokedTokenRefused: true,

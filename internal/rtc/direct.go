@@ -338,6 +338,7 @@ func (p *Peer) decidePath() {
 		p.applyPath(s.down)
 	}
 	if path == nil {
+		p.engine.cfg.Stats.CountPionPathConnection()
 		p.engine.cfg.Logger.Debug("subscriber media takes pion's SRTP path", "participant", p.id, "err", err)
 	}
 }
@@ -391,6 +392,7 @@ func (p *Peer) leaveDirectPath() {
 		return
 	}
 	p.direct = nil // what is subscribed from now on takes pion's path
+	p.engine.cfg.Stats.CountPionPathConnection()
 	ids := make([]string, 0, len(p.downs))
 	receivers := make([]*sfu.Receiver, 0, len(p.downs))
 	for id, s := range p.downs {

@@ -589,6 +589,9 @@ func TestDirectPathEndToEnd(t *testing.T) {
 	if !rig.down.Direct() {
 		t.Fatal("DownTrack.Direct() = false: the subscriber's media does not take the direct path")
 	}
+	if n := rig.stats.PionPathConnections(); n != 0 {
+		t.Errorf("PionPathConnections = %d on the direct path, want 0", n)
+	}
 	rig.peer.mu.Lock()
 	path := rig.peer.direct
 	rig.peer.mu.Unlock()
@@ -657,6 +660,9 @@ func TestPassiveAnswerKeepsPionPath(t *testing.T) {
 	rig.peer.mu.Unlock()
 	if path != nil {
 		t.Fatal("a direct path was set up")
+	}
+	if n := rig.stats.PionPathConnections(); n != 1 {
+		t.Errorf("PionPathConnections = %d, want 1", n)
 	}
 	rig.peer.secrets.mu.Lock()
 	ms := rig.peer.secrets.masterSecret
@@ -925,6 +931,9 @@ func TestLeavingTheDirectPath(t *testing.T) {
 	})
 	if down.Direct() {
 		t.Fatal("the new subscription is on the direct path")
+	}
+	if n := rig.stats.PionPathConnections(); n != 1 {
+		t.Errorf("PionPathConnections = %d after leaving the direct path, want 1", n)
 	}
 	directBefore := rig.stats.PacketsDirect()
 	droppedBefore := rig.stats.PacketsDropped()

@@ -74,11 +74,17 @@ func (a roomAccess) Remove(ctx context.Context, rm room.Removal) error {
 // answered (and on others within auth.RevocationPollInterval).
 type meetingInvites struct {
 	store.MeetingInvites
-	revs *auth.Revocations
+	revs  *auth.Revocations
+	rooms *room.Manager
 }
 
 func (m meetingInvites) RevokeMeetingInvite(ctx context.Context, owner, id string, at time.Time) error {
-	return m.revs.RevokeInvite(ctx, owner, id, at)
+	if err := m.revs.RevokeInvite(ctx, owner, id, at); err != nil {
+		return err
+	}
+	// Its guests waiting in a lobby are refused now.
+	m.rooms.InviteRevoked(room.KeyID(owner), id)
+	return nil
 }
 
 func (a roomAccess) Revoked(c *token.Claims) bool { return a.revs.Check(c) != nil }

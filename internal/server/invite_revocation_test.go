@@ -47,7 +47,8 @@ func TestInviteRevocationReachesRedeemedTokens(t *testing.T) {
 	alice := e.signedIn("alice@example.org")
 	m := alice.createMeeting(`{"e2ee":"off"}`)
 	name := string(m.Room.Name)
-	if _, err := e.join(ctx, m.Join.Token); err != nil {
+	host, err := e.join(ctx, m.Join.Token)
+	if err != nil {
 		t.Fatal(err)
 	}
 	redeem := func(inv accounts.CreateMeetingInviteResponse, guest string) accounts.RedeemInviteResponse {
@@ -67,14 +68,23 @@ func TestInviteRevocationReachesRedeemedTokens(t *testing.T) {
 
 	// Revoking an invite refuses what was redeemed from it.
 	inv := alice.invite(name, `{"max_uses":3}`)
-	inside, waiting := redeem(inv, "Ina"), redeem(inv, "Wes")
+	inside, waiting, lobbied := redeem(inv, "Ina"), redeem(inv, "Wes"), redeem(inv, "Lou")
 	raw := e.dialRaw(ctx, t)
-	j := joinedOn(t, raw, joinFrame(inside.Join.Token))
+	raw.mustSend(joinFrame(inside.Join.Token))
+	if err := host.AdmitGuest(ctx, waitGuest(ctx, t, host).ID); err != nil {
+		t.Fatal(err)
+	}
+	j := joinedOn(t, raw, "")
+	_, louDone := e.guest(ctx, lobbied.Join.Token)
+	waitGuest(ctx, t, host)
 	if status, b := alice.do("DELETE", "/v1/meetings/"+name+"/invites/"+inv.Invite.ID, "", nil); status != http.StatusNoContent {
 		t.Fatalf("revoke: %d %s", status, b)
 	}
 	if code := e.connectCode(ctx, waiting.Join.Token); code != protocol.CodeTokenRevoked {
 		t.Errorf("a guest token of the revoked invite joins: %q, want token_revoked", code)
+	}
+	if r := testkit.Receive(t, louDone, "the guest waiting in the lobby to be refused"); serverCode(r.err) != protocol.CodeTokenRevoked {
+		t.Errorf("the guest waiting with a token of the revoked invite: %v, want token_revoked", r.err)
 	}
 	raw.expectOpen()
 	_ = raw.ws.CloseNow()
@@ -85,9 +95,7 @@ func TestInviteRevocationReachesRedeemedTokens(t *testing.T) {
 	// Ban with revoke_invite: the guest's invite goes with it.
 	inv2 := alice.invite(name, `{"max_uses":3}`)
 	mal, other := redeem(inv2, "Mal"), redeem(inv2, "Otto")
-	if _, err := e.join(ctx, mal.Join.Token); err != nil {
-		t.Fatal(err)
-	}
+	e.joinAdmitted(ctx, t, host, mal.Join.Token)
 	status, body := e.api(http.MethodPost, "/v1/rooms/"+name+"/bans", m.Join.Token, `{"identity":"`+mal.Join.Identity+`","revoke_invite":true,"reason":"spam"}`)
 	if status != http.StatusCreated {
 		t.Fatalf("ban with revoke_invite: %d %s", status, body)

@@ -48,7 +48,9 @@ func (e *env) redeem(body any) (int, accounts.RedeemInviteResponse, string) {
 // TestInviteGuestJoins: a signed-in host makes an invite for its
 // meeting; a guest with no account redeems it with a display name and
 // joins with the guest token, in the invite's role, as a fresh identity
-// the token names; a single-use invite is refused the second time.
+// the token names, after waiting in the meeting's lobby (the policy's
+// lobby_for_guests) until the host admits it; a single-use invite is
+// refused the second time.
 func TestInviteGuestJoins(t *testing.T) {
 	e := newEnv(t, func(c *config.Config) { c.Rooms.AutoCreate = false })
 	ctx, cancel := context.WithTimeout(context.Background(), testkit.DefaultWait())
@@ -72,9 +74,9 @@ func TestInviteGuestJoins(t *testing.T) {
 	if red.Room != name || red.Role != "viewer" || !strings.HasPrefix(red.Join.Identity, accounts.GuestIdentityPrefix) {
 		t.Fatalf("redeemed %+v", red)
 	}
-	guest, err := e.join(ctx, red.Join.Token)
-	if err != nil {
-		t.Fatalf("guest join: %v", err)
+	guest, entry := e.joinAdmitted(ctx, t, host, red.Join.Token)
+	if !entry.Invite || entry.Name != "Guest Gail" || entry.Identity != red.Join.Identity {
+		t.Fatalf("the host's lobby shows the guest as %+v, want it to have come with an invite", entry)
 	}
 	self := guest.Self()
 	if self.Role != protocol.RoleViewer || self.Name != "Guest Gail" || self.Identity != red.Join.Identity || self.Permissions.Publish {
@@ -90,9 +92,9 @@ func TestInviteGuestJoins(t *testing.T) {
 	// A participant invite gives a participant.
 	inv2 := alice.invite(name, `{"max_uses":2}`)
 	_, red2, _ := e.redeem(map[string]string{"invite": inv2.Token, "name": "Pat"})
-	p, err := e.join(ctx, red2.Join.Token)
-	if err != nil || p.Self().Role != protocol.RoleParticipant || !p.Self().Permissions.Publish {
-		t.Fatalf("participant guest: %v", err)
+	p, _ := e.joinAdmitted(ctx, t, host, red2.Join.Token)
+	if p.Self().Role != protocol.RoleParticipant || !p.Self().Permissions.Publish {
+		t.Fatalf("participant guest: %+v", p.Self())
 	}
 
 	// The guest token's claims: the account's, the invite's.
@@ -139,7 +141,8 @@ func TestInviteRefusals(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), testkit.DefaultWait())
 	defer cancel()
 	alice := e.signedIn("alice@example.org")
-	name := string(alice.createMeeting(`{"e2ee":"off"}`).Room.Name)
+	meeting := alice.createMeeting(`{"e2ee":"off"}`)
+	name := string(meeting.Room.Name)
 
 	// Revoked.
 	inv := alice.invite(name, `{"max_uses":5}`)
@@ -198,9 +201,11 @@ func TestInviteRefusals(t *testing.T) {
 	// account may not either.
 	pinv := alice.invite(name, `{}`)
 	_, pred, _ := e.redeem(map[string]string{"invite": pinv.Token, "name": "Pat"})
-	if _, err := e.join(ctx, pred.Join.Token); err != nil {
+	host, err := e.join(ctx, meeting.Join.Token)
+	if err != nil {
 		t.Fatal(err)
 	}
+	e.joinAdmitted(ctx, t, host, pred.Join.Token)
 	status, body := e.api("POST", "/v1/meetings/"+name+"/invites", pred.Join.Token, `{}`)
 	if status != http.StatusForbidden || errorCode(body) != protocol.CodeRoleDenied {
 		t.Errorf("participant shares: %d %s", status, body)

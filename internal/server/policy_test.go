@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/internal/accounts"
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/room"
@@ -276,6 +277,96 @@ func TestPolicyRules(t *testing.T) {
 		}
 		if status, b := signup("new3@example.org"); status != http.StatusCreated {
 			t.Fatalf("open signup: %d %s", status, b)
+		}
+	})
+
+	// The guest rules bind an account's meetings (open to guests through
+	// invites), not an API key's rooms (docs/access.md, "Lobby and
+	// password").
+	t.Run("lobby_for_guests", func(t *testing.T) {
+		apply("require_e2ee: false\nlobby_for_guests: true\n")
+		if status, b := member.do("POST", "/v1/meetings", `{"lobby":"off"}`, nil); status != http.StatusForbidden || errorCode(string(b)) != protocol.CodePolicyViolation {
+			t.Fatalf("a meeting with its lobby off: %d %s", status, b)
+		}
+		m := member.createMeeting(`{}`)
+		if !m.Room.Lobby {
+			t.Fatalf("a meeting made without a lobby option: %+v", m.Room)
+		}
+		host, err := e.join(ctx, m.Join.Token)
+		if err != nil {
+			t.Fatalf("the host skips the lobby: %v", err)
+		}
+		inv := member.invite(string(m.Room.Name), `{}`)
+		_, red, code := e.redeem(map[string]string{"invite": inv.Token, "name": "Guest"})
+		if code != "" {
+			t.Fatalf("redeem: %s", code)
+		}
+		status, done := e.guest(ctx, red.Join.Token)
+		if s := <-status; s.Status != protocol.LobbyWaiting || s.Position != 1 {
+			t.Fatalf("the guest's status: %+v", s)
+		}
+		g := waitGuest(ctx, t, host)
+		if err := host.AdmitGuest(ctx, g.ID); err != nil {
+			t.Fatal(err)
+		}
+		if r := <-done; r.err != nil {
+			t.Fatalf("the admitted guest: %v", r.err)
+		} else {
+			r.c.Close()
+		}
+
+		// Turned off, a new meeting has no lobby unless it asks for one.
+		apply("require_e2ee: false\nlobby_for_guests: false\n")
+		m = member.createMeeting(`{}`)
+		if m.Room.Lobby {
+			t.Fatalf("a meeting under lobby_for_guests false: %+v", m.Room)
+		}
+		inv = member.invite(string(m.Room.Name), `{}`)
+		_, red, _ = e.redeem(map[string]string{"invite": inv.Token, "name": "Guest"})
+		if _, err := e.join(ctx, red.Join.Token); err != nil {
+			t.Fatalf("a guest of a meeting without a lobby: %v", err)
+		}
+		if m := member.createMeeting(`{"lobby":"on"}`); !m.Room.Lobby {
+			t.Fatalf("a meeting that asks for a lobby: %+v", m.Room)
+		}
+	})
+
+	t.Run("password_for_guest_rooms", func(t *testing.T) {
+		apply("require_e2ee: false\npassword_for_guest_rooms: true\n")
+		if status, b := member.do("POST", "/v1/meetings", `{}`, nil); status != http.StatusForbidden || errorCode(string(b)) != protocol.CodePolicyViolation {
+			t.Fatalf("a meeting without a password: %d %s", status, b)
+		}
+		const pw = "a password for guests"
+		m := member.createMeeting(`{"password":"` + pw + `"}`)
+		if !m.Room.Password || !m.Room.Lobby {
+			t.Fatalf("a meeting with a password: %+v", m.Room)
+		}
+		// Clearing it is refused, on both surfaces.
+		status, body := e.api("POST", "/v1/rooms/"+string(m.Room.Name)+"/password", m.Join.Token, map[string]any{"password": ""})
+		if status != http.StatusForbidden || errorCode(body) != protocol.CodePolicyViolation {
+			t.Fatalf("clearing the password over REST: %d %s", status, body)
+		}
+		host, err := e.join(ctx, m.Join.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hrec := record(host)
+		if err := host.SetPassword(ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+		wait(t, hrec, "the refusal to clear the password", func(ev client.ErrorReceived) bool { return ev.Err.Code == protocol.CodePolicyViolation })
+		if info, err := e.Srv.Rooms().Get(m.Room.Name); err != nil || !info.Password {
+			t.Fatalf("the meeting after the refusals: %+v %v", info, err)
+		}
+		// A guest gives it.
+		inv := member.invite(string(m.Room.Name), `{}`)
+		if status, _, code := e.redeem(map[string]string{"invite": inv.Token, "name": "Guest"}); status != http.StatusForbidden || code != protocol.CodePasswordRequired {
+			t.Fatalf("redeem without the password: %d %s", status, code)
+		}
+		// An API key's room is its application's: the rule does not bind it.
+		adminTok := e.adminToken(e.Key, "")
+		if status, body := e.api("POST", "/v1/rooms", adminTok, map[string]any{"name": "app-room"}); status != http.StatusCreated {
+			t.Fatalf("an API key's room without a password: %d %s", status, body)
 		}
 	})
 

@@ -195,7 +195,12 @@ func (s *Server) build(ctx context.Context) (err error) {
 	}); err != nil {
 		return err
 	}
+	hasher, err := auth.NewHasher(auth.DefaultArgon2Params(), cfg.Accounts.MaxConcurrentHashes)
+	if err != nil {
+		return err
+	}
 	s.rooms = room.NewManager(room.Config{
+		Passwords:              hasher,
 		Access:                 roomAccess{s.revs},
 		AutoCreate:             cfg.Rooms.AutoCreate,
 		DefaultMaxParticipants: cfg.Rooms.MaxParticipants,
@@ -253,10 +258,6 @@ func (s *Server) build(ctx context.Context) (err error) {
 		MaxDuration:     cfg.Rooms.MaxDuration,
 	})
 
-	hasher, err := auth.NewHasher(auth.DefaultArgon2Params(), cfg.Accounts.MaxConcurrentHashes)
-	if err != nil {
-		return err
-	}
 	signinPolicy := guard.DefaultSigninPolicy
 	signinPolicy.LockFor = cfg.Accounts.LockDuration
 	passkeys, err := s.passkeys()
@@ -278,7 +279,8 @@ func (s *Server) build(ctx context.Context) (err error) {
 		ServerKey:            s.serverKey,
 		Verifier:             apiVerifier,
 		JoinTokenMaxLifetime: cfg.Tokens.MaxLifetime,
-		Invites:              meetingInvites{s.store, s.revs},
+		Invites:              meetingInvites{s.store, s.revs, s.rooms},
+		RoomPasswords:        s.rooms,
 	})
 	if err != nil {
 		return err
@@ -642,7 +644,8 @@ func (rs roomStore) SaveRoom(ctx context.Context, info room.Info) error {
 		Name: string(info.Name), MaxParticipants: info.MaxParticipants,
 		EmptyTimeout: time.Duration(info.EmptyTimeout) * time.Second,
 		Owner:        string(info.Owner), CreatedAt: info.CreatedAt, E2EE: string(info.E2EE),
-		InviteOnly: info.InviteOnly, Locked: info.Locked, MaxDuration: time.Duration(info.MaxDuration) * time.Second,
+		InviteOnly: info.InviteOnly, PasswordHash: info.PasswordHash, Lobby: lobbyMode(info.Lobby),
+		Locked: info.Locked, MaxDuration: time.Duration(info.MaxDuration) * time.Second,
 	})
 }
 
@@ -653,6 +656,22 @@ func (rs roomStore) SaveRoomState(ctx context.Context, name room.RoomName, creat
 		return room.ErrRoomClosed
 	}
 	return err
+}
+
+// restoredLobby is a stored room's lobby as it was: "" was off, never
+// today's default.
+func restoredLobby(s string) room.LobbyMode {
+	if s == string(room.LobbyOn) {
+		return room.LobbyOn
+	}
+	return room.LobbyOff
+}
+
+func lobbyMode(on bool) string {
+	if on {
+		return string(room.LobbyOn)
+	}
+	return string(room.LobbyOff)
 }
 
 func (rs roomStore) DeleteRoom(ctx context.Context, name room.RoomName) error {
@@ -676,7 +695,8 @@ func (s *Server) restoreRooms(ctx context.Context) error {
 		}
 		if err := s.rooms.Restore(room.Spec{
 			Name: room.RoomName(r.Name), Owner: room.KeyID(r.Owner), MaxParticipants: r.MaxParticipants, EmptyTimeout: r.EmptyTimeout,
-			E2EE: room.E2EEMode(r.E2EE), InviteOnly: r.InviteOnly, Locked: r.Locked, MaxDuration: r.MaxDuration,
+			E2EE: room.E2EEMode(r.E2EE), InviteOnly: r.InviteOnly, PasswordHash: r.PasswordHash, Lobby: restoredLobby(r.Lobby),
+			Locked: r.Locked, MaxDuration: r.MaxDuration,
 		}, r.CreatedAt); err != nil {
 			s.log.Warn("room not restored", "room", r.Name, "err", err)
 		}

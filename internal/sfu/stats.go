@@ -14,6 +14,7 @@ type Stats struct {
 	packetsDropped       atomic.Uint64
 	packetsRetransmitted atomic.Uint64
 	packetsDirect        atomic.Uint64
+	pionPathConnections  atomic.Uint64
 }
 
 // PacketsForwarded counts packets written to subscribers: one per
@@ -47,3 +48,12 @@ func (s *Stats) PacketsRetransmitted() uint64 { return s.packetsRetransmitted.Lo
 // PacketsDirect counts the forwarded packets (of PacketsForwarded) that
 // took a DirectWriter rather than pion's write path.
 func (s *Stats) PacketsDirect() uint64 { return s.packetsDirect.Load() }
+
+// PionPathConnections counts subscriber connections whose media takes
+// pion's write path: decided so when the connection came up (no DTLS keys
+// to derive, or a selected pair the media socket cannot reach, such as
+// ICE-TCP), or moved there when their pair left UDP.
+func (s *Stats) PionPathConnections() uint64 { return s.pionPathConnections.Load() }
+
+// CountPionPathConnection adds one to PionPathConnections.
+func (s *Stats) CountPionPathConnection() { s.pionPathConnections.Add(1) }

@@ -167,6 +167,12 @@ func (s *session) handle(p room.Member, peer *rtc.Peer, t protocol.Type, payload
 		s.moderated(p.SetLocked(m.Locked))
 	case *protocol.EndMeeting:
 		s.moderated(p.EndMeeting())
+	case *protocol.AdmitGuest:
+		s.moderated(p.AdmitGuest(room.LobbyID(m.ID), m.All))
+	case *protocol.DenyGuest:
+		s.moderated(p.DenyGuest(room.LobbyID(m.ID), m.All))
+	case *protocol.SetPassword:
+		s.moderated(p.SetPassword(m.Password))
 	default:
 		s.sendError(protocol.CodeUnknownType, "message type not accepted here")
 	}
@@ -239,6 +245,9 @@ func (l listener) OnEvent(e room.Event) {
 				Room: string(e.Room), Participant: e.Participant.Wire(), Participants: room.WireParticipants(e.Others),
 				ResumeSecret: s.resumeSecret, E2EE: e.E2EE, Locked: e.Locked,
 			}
+			for _, g := range e.Lobby {
+				j.Lobby = append(j.Lobby, g.Wire())
+			}
 			if !e.EndsAt.IsZero() {
 				j.EndsAt = e.EndsAt.Unix()
 			}
@@ -271,6 +280,19 @@ func (l listener) OnEvent(e room.Event) {
 		s.send(protocol.TypeRoleChanged, protocol.RoleChanged{Participant: e.Participant.Wire(), By: string(e.Actor)})
 	case room.EventMeetingLocked, room.EventMeetingUnlocked:
 		s.send(protocol.TypeLockChanged, protocol.LockChanged{Locked: e.Kind == room.EventMeetingLocked, By: string(e.Actor)})
+	case room.EventLobbyStatus:
+		st := protocol.LobbyWaitingForHost
+		if e.LobbyHostPresent {
+			st = protocol.LobbyWaiting
+		}
+		s.send(protocol.TypeLobby, protocol.LobbyStatus{Status: st, Position: e.LobbyPosition})
+	case room.EventLobbyGuest:
+		s.send(protocol.TypeLobbyGuest, protocol.LobbyGuest{Guest: e.Guest.Wire()})
+	case room.EventLobbyGuestLeft:
+		s.send(protocol.TypeLobbyGuestLeft, protocol.LobbyGuestLeft{ID: string(e.Guest.ID), Reason: e.LobbyReason})
+	case room.EventLobbyDenied:
+		s.sendError(room.Code(e.Err), room.Message(e.Err))
+		s.Close(room.Code(e.Err))
 	case room.EventMeetingEnding:
 		s.send(protocol.TypeMeetingEnding, protocol.MeetingEnding{EndsAt: e.EndsAt.Unix(), SecondsLeft: int64(e.Remaining / time.Second)})
 	case room.EventTrackStopped:

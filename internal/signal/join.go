@@ -6,10 +6,13 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"github.com/conclave-video/conclave/internal/guard"
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
@@ -47,7 +50,9 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 	j := payload.(*protocol.Join)
 	claims, err := s.h.cfg.Verifier.Verify(ctx, j.Token)
 	if err != nil {
-		code, msg := s.h.cfg.TokenErrorCode(err), err.Error()
+		code := s.h.cfg.TokenErrorCode(err)
+		// The message is for people: the code travels in its own field.
+		msg := strings.TrimPrefix(err.Error(), code+": ")
 		if code == "" {
 			// Not the token's fault: the store failed.
 			s.log().Error("token verification", "err", err)
@@ -76,7 +81,8 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 
 	s.roomName, s.identity, s.owner = room.RoomName(claims.Room), room.Identity(claims.Subject), room.KeyID(claims.Issuer)
 	s.resumeSecret = newSecret()
-	jreq := room.JoinRequest{Claims: claims, Listener: listener{s}}
+	jreq := room.JoinRequest{Claims: claims, Listener: listener{s}, Password: j.Password, Addr: addrKey(s.remote),
+		OnAdmit: s.admitted}
 	if k := j.E2EE; k != nil {
 		jreq.E2EE = &room.E2EEKeys{IdentityKey: k.IdentityKey, KEMKey: k.KEMKey, Signature: k.Signature}
 	}
@@ -87,7 +93,42 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 		s.log().Info("join refused", "room", claims.Room, "identity", claims.Subject, "code", room.Code(err))
 		return false
 	}
-	s.logp.Store(s.log().With("room", claims.Room, "participant", p.ID(), "role", d.Role))
+	if d.Outcome == room.WaitInLobby {
+		// The connection stays, reading pings and a leave, until a host
+		// admits (admitted) or denies the guest.
+		s.mu.Lock()
+		s.lobby = d.Lobby
+		s.mu.Unlock()
+		s.log().Info("waiting in the lobby", "room", claims.Room, "identity", claims.Subject)
+		return true
+	}
+	return s.attach(p, d.Role)
+}
+
+// admitted is a lobby guest's admission: called under the room's lock, it
+// only records the participant and sets its media up elsewhere.
+func (s *session) admitted(m room.Member) {
+	s.mu.Lock()
+	ended := s.ended
+	if !ended {
+		s.participant = m
+	}
+	s.mu.Unlock()
+	if ended {
+		go m.Leave(room.ReasonConnectionLost)
+		return
+	}
+	go func() {
+		defer close(s.ready)
+		if !s.attach(m, m.Info().Role) {
+			s.Close(protocol.ReasonError)
+		}
+	}()
+}
+
+// attach sets up an admitted participant's media and makes it live.
+func (s *session) attach(p room.Member, role room.Role) bool {
+	s.logp.Store(s.log().With("room", s.roomName, "participant", p.ID(), "role", role))
 	peer, err := s.h.cfg.Engine.NewPeer(string(p.ID()), peerHandler{s, p})
 	if err != nil {
 		p.Leave(room.ReasonError)
@@ -174,7 +215,8 @@ func (s *session) replayForResume() {
 		case b := <-s.out:
 			switch peekType(b) {
 			case protocol.TypeParticipantJoined, protocol.TypeParticipantLeft, protocol.TypeParticipantUpdated,
-				protocol.TypeTrackPublished, protocol.TypeTrackUnpublished, protocol.TypePong:
+				protocol.TypeTrackPublished, protocol.TypeTrackUnpublished, protocol.TypePong,
+				protocol.TypeLobbyGuest, protocol.TypeLobbyGuestLeft:
 				// The snapshot below supersedes these.
 			case protocol.TypeOffer:
 				offerQueued = true
@@ -201,6 +243,9 @@ func (s *session) replayForResume() {
 	if !endsAt.IsZero() {
 		j.EndsAt = endsAt.Unix()
 	}
+	for _, g := range p.WaitingGuests() {
+		j.Lobby = append(j.Lobby, g.Wire())
+	}
 	s.send(protocol.TypeJoined, j)
 	for _, b := range kept {
 		select {
@@ -220,6 +265,15 @@ func peekType(b []byte) protocol.Type {
 	}
 	_ = json.Unmarshal(b, &e)
 	return e.Type
+}
+
+// addrKey is the address a remote "ip:port" is throttled under.
+func addrKey(remote string) string {
+	ap, err := netip.ParseAddrPort(remote)
+	if err != nil {
+		return remote
+	}
+	return guard.AddrKey(ap.Addr())
 }
 
 // newSecret returns 32 random bytes, base64url: a resume secret.

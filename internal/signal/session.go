@@ -272,7 +272,11 @@ type session struct {
 	ended       bool
 	conn        *websocket.Conn // the current connection
 	participant room.Member
-	peer        *rtc.Peer
+	// lobby names the guest's wait while it is in the lobby; ready is
+	// closed once an admitted guest's media is set up.
+	lobby room.LobbyID
+	ready chan struct{}
+	peer  *rtc.Peer
 
 	// The session's place in the connection budgets (budget.go); guarded
 	// by h.mu. evicted: closed to make room for a newer connection.
@@ -292,6 +296,7 @@ func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
 		out:     make(chan []byte, outQueue),
 		closing: make(chan struct{}),
 		resume:  make(chan *websocket.Conn, 1),
+		ready:   make(chan struct{}),
 		epoch:   time.Now(),
 	}
 	s.logp.Store(h.cfg.Logger.With("remote", remote))
@@ -465,10 +470,13 @@ func (s *session) leaveRoom() {
 	s.mu.Lock()
 	already := s.ended
 	s.ended = true
-	p, peer := s.participant, s.peer
+	p, peer, lobby := s.participant, s.peer, s.lobby
 	s.mu.Unlock()
 	if already {
 		return
+	}
+	if p == nil && lobby != "" {
+		s.h.cfg.Rooms.LeaveLobby(s.roomName, lobby)
 	}
 	if p != nil {
 		p.Leave(room.LeaveReason(s.reason))
@@ -604,6 +612,27 @@ func (b *e2eeBudget) pair(to string) *guard.Limiter {
 	return l
 }
 
+// lobbyWait returns the participant and its media once a guest is
+// admitted: at once if they are ready, after they are if the admission
+// has begun (the client may answer joined before the media is set up),
+// nil while it still waits.
+func (s *session) lobbyWait(t protocol.Type) (room.Member, *rtc.Peer) {
+	s.mu.Lock()
+	p := s.participant
+	s.mu.Unlock()
+	if p == nil || t == protocol.TypePing {
+		return nil, nil
+	}
+	select {
+	case <-s.ready:
+	case <-s.closing:
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.participant, s.peer
+}
+
 func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bool) {
 	if !resumed && !s.join(ctx, conn) {
 		return
@@ -657,6 +686,12 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bo
 				}
 				continue
 			}
+			if p == nil {
+				if p, peer = s.lobbyWait(t); p == nil {
+					s.sendError(protocol.CodeNotJoined, "waiting in the lobby: only ping and leave until admitted")
+					continue
+				}
+			}
 			s.handle(p, peer, t, payload)
 			continue
 		}
@@ -682,6 +717,17 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bo
 		if t == protocol.TypeLeave {
 			s.Close(protocol.ReasonLeft)
 			return
+		}
+		if p == nil {
+			// In the lobby: only pings, until admitted.
+			if p, peer = s.lobbyWait(t); p == nil {
+				if t == protocol.TypePing {
+					s.send(protocol.TypePong, protocol.Pong(*payload.(*protocol.Ping)))
+				} else {
+					s.sendError(protocol.CodeNotJoined, "waiting in the lobby: only ping and leave until admitted")
+				}
+				continue
+			}
 		}
 		s.handle(p, peer, t, payload)
 	}

@@ -265,11 +265,11 @@ func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 	}
 	keyOwner, userOwner := ownerColumns(r.Owner)
 	res, err := s.db.ExecContext(ctx,
-		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only, locked, max_duration_ns)
-		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?)
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only, password_hash, lobby, locked, max_duration_ns)
+		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (name) DO NOTHING`,
 		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), keyOwner, userOwner, toNanos(r.CreatedAt), e2eeColumn(r.E2EE),
-		r.InviteOnly, r.Locked, int64(r.MaxDuration))
+		r.InviteOnly, r.PasswordHash, lobbyColumn(r.Lobby), r.Locked, int64(r.MaxDuration))
 	if err != nil {
 		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 			return fmt.Errorf("store: room %s: owner %s: %w", r.Name, r.Owner, ErrNotFound)
@@ -284,7 +284,7 @@ func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 	return nil
 }
 
-const roomColumns = `name, max_participants, empty_timeout_ns, coalesce(owner, owner_user, ''), created_at, e2ee, invite_only, locked, max_duration_ns`
+const roomColumns = `name, max_participants, empty_timeout_ns, coalesce(owner, owner_user, ''), created_at, e2ee, invite_only, password_hash, lobby, locked, max_duration_ns`
 
 // UserOwnerPrefix starts a room owner that is an account (a user id)
 // rather than an API key. API key ids are letters and digits only
@@ -298,6 +298,14 @@ func ownerColumns(owner string) (key, user string) {
 		return "", owner
 	}
 	return owner, ""
+}
+
+// lobbyColumn is the stored form of a room's lobby mode.
+func lobbyColumn(mode string) string {
+	if mode == "" {
+		return "off"
+	}
+	return mode
 }
 
 // e2eeColumn is the stored form of a room's E2EE mode.
@@ -314,11 +322,15 @@ func scanRoom(row interface{ Scan(...any) error }) (Room, error) {
 		timeout, duration int64
 		created           int64
 	)
-	if err := row.Scan(&r.Name, &r.MaxParticipants, &timeout, &r.Owner, &created, &r.E2EE, &r.InviteOnly, &r.Locked, &duration); err != nil {
+	if err := row.Scan(&r.Name, &r.MaxParticipants, &timeout, &r.Owner, &created, &r.E2EE, &r.InviteOnly, &r.PasswordHash, &r.Lobby,
+		&r.Locked, &duration); err != nil {
 		return Room{}, err
 	}
 	r.EmptyTimeout, r.MaxDuration = time.Duration(timeout), time.Duration(duration)
 	r.CreatedAt = fromNanos(created)
+	if r.Lobby == "off" {
+		r.Lobby = ""
+	}
 	return r, nil
 }
 
@@ -342,15 +354,16 @@ func (s *SQLite) PutRoom(ctx context.Context, r Room) error {
 	}
 	keyOwner, userOwner := ownerColumns(r.Owner)
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only, locked, max_duration_ns)
-		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?)
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only, password_hash, lobby, locked, max_duration_ns)
+		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (name) DO UPDATE SET max_participants = excluded.max_participants,
 		   empty_timeout_ns = excluded.empty_timeout_ns, owner = excluded.owner, owner_user = excluded.owner_user,
 		   created_at = excluded.created_at,
 		   e2ee = excluded.e2ee, invite_only = excluded.invite_only,
+		   password_hash = excluded.password_hash, lobby = excluded.lobby,
 		   locked = excluded.locked, max_duration_ns = excluded.max_duration_ns`,
 		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), keyOwner, userOwner, toNanos(r.CreatedAt), e2eeColumn(r.E2EE),
-		r.InviteOnly, r.Locked, int64(r.MaxDuration))
+		r.InviteOnly, r.PasswordHash, lobbyColumn(r.Lobby), r.Locked, int64(r.MaxDuration))
 	if err != nil {
 		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 			return fmt.Errorf("store: room %s: owner %s: %w", r.Name, r.Owner, ErrNotFound)

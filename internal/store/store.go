@@ -56,6 +56,10 @@ type Room struct {
 	CreatedAt time.Time
 	// E2EE is "required" or "off"; "" is stored as "off".
 	E2EE string
+	// PasswordHash is the room password's argon2id hash ("": none);
+	// Lobby "on", or "" for off.
+	PasswordHash string
+	Lobby        string
 	// InviteOnly: the room admits its owner's host tokens and its
 	// invites' guest tokens only (docs/access.md, "Invites").
 	InviteOnly bool

@@ -14,6 +14,7 @@ type ForwardingStats interface {
 	PLIsSent() uint64
 	PacketsDropped() uint64
 	PacketsDirect() uint64
+	PionPathConnections() uint64
 }
 
 // Metrics are the collectors the rest of the server updates. Gauges are set
@@ -89,6 +90,8 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 		counter("conclave_forward_dropped_packets_total", "RTP packets dropped instead of forwarded.", fwd.PacketsDropped),
 		counter("conclave_forwarded_direct_packets_total",
 			"Forwarded RTP packets sealed and sent by the direct SRTP path rather than pion's write path.", fwd.PacketsDirect),
+		counter("conclave_subscriber_pion_path_total",
+			"Subscriber connections whose media takes pion's write path (no direct SRTP path to their selected pair, e.g. ICE-TCP).", fwd.PionPathConnections),
 	)
 	return m
 }
@@ -121,9 +124,10 @@ func (m *Metrics) RoomEvent(kind string) {
 
 type noForwarding struct{}
 
-func (noForwarding) PacketsForwarded() uint64 { return 0 }
-func (noForwarding) BytesForwarded() uint64   { return 0 }
-func (noForwarding) NACKsReceived() uint64    { return 0 }
-func (noForwarding) PLIsSent() uint64         { return 0 }
-func (noForwarding) PacketsDropped() uint64   { return 0 }
-func (noForwarding) PacketsDirect() uint64    { return 0 }
+func (noForwarding) PacketsForwarded() uint64    { return 0 }
+func (noForwarding) BytesForwarded() uint64      { return 0 }
+func (noForwarding) NACKsReceived() uint64       { return 0 }
+func (noForwarding) PLIsSent() uint64            { return 0 }
+func (noForwarding) PacketsDropped() uint64      { return 0 }
+func (noForwarding) PacketsDirect() uint64       { return 0 }
+func (noForwarding) PionPathConnections() uint64 { return 0 }

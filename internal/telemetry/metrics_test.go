@@ -12,18 +12,19 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-type fakeForwarding struct{ packets, bytes, nacks, plis, dropped, direct uint64 }
+type fakeForwarding struct{ packets, bytes, nacks, plis, dropped, direct, pionPath uint64 }
 
-func (f *fakeForwarding) PacketsForwarded() uint64 { return f.packets }
-func (f *fakeForwarding) BytesForwarded() uint64   { return f.bytes }
-func (f *fakeForwarding) NACKsReceived() uint64    { return f.nacks }
-func (f *fakeForwarding) PLIsSent() uint64         { return f.plis }
-func (f *fakeForwarding) PacketsDropped() uint64   { return f.dropped }
-func (f *fakeForwarding) PacketsDirect() uint64    { return f.direct }
+func (f *fakeForwarding) PacketsForwarded() uint64    { return f.packets }
+func (f *fakeForwarding) BytesForwarded() uint64      { return f.bytes }
+func (f *fakeForwarding) NACKsReceived() uint64       { return f.nacks }
+func (f *fakeForwarding) PLIsSent() uint64            { return f.plis }
+func (f *fakeForwarding) PacketsDropped() uint64      { return f.dropped }
+func (f *fakeForwarding) PacketsDirect() uint64       { return f.direct }
+func (f *fakeForwarding) PionPathConnections() uint64 { return f.pionPath }
 
 func TestMetricsExposition(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	fwd := &fakeForwarding{packets: 10, bytes: 12000, nacks: 3, plis: 2, dropped: 1, direct: 9}
+	fwd := &fakeForwarding{packets: 10, bytes: 12000, nacks: 3, plis: 2, dropped: 1, direct: 9, pionPath: 4}
 	m := NewMetrics(reg, fwd)
 	m.Rooms.Set(2)
 	m.Participants.Set(5)
@@ -53,6 +54,9 @@ conclave_forward_dropped_packets_total 1
 # HELP conclave_forwarded_direct_packets_total Forwarded RTP packets sealed and sent by the direct SRTP path rather than pion's write path.
 # TYPE conclave_forwarded_direct_packets_total counter
 conclave_forwarded_direct_packets_total 9
+# HELP conclave_subscriber_pion_path_total Subscriber connections whose media takes pion's write path (no direct SRTP path to their selected pair, e.g. ICE-TCP).
+# TYPE conclave_subscriber_pion_path_total counter
+conclave_subscriber_pion_path_total 4
 # HELP conclave_rooms Rooms open on this node.
 # TYPE conclave_rooms gauge
 conclave_rooms 2
@@ -72,7 +76,7 @@ conclave_signal_errors_total{code="rate_limited"} 2
 `
 	names := []string{
 		"conclave_forwarded_packets_total", "conclave_forwarded_bytes_total", "conclave_nacks_total",
-		"conclave_plis_total", "conclave_forward_dropped_packets_total", "conclave_forwarded_direct_packets_total", "conclave_rooms",
+		"conclave_plis_total", "conclave_forward_dropped_packets_total", "conclave_forwarded_direct_packets_total", "conclave_subscriber_pion_path_total", "conclave_rooms",
 		"conclave_participants", "conclave_tracks_published", "conclave_subscriptions",
 		"conclave_signal_errors_total",
 	}

@@ -334,9 +334,18 @@ func TestMeeting(t *testing.T) {
 	}
 	// Chromium answers the subscriber offer as the DTLS client, so the
 	// server seals every forwarded packet itself (the direct SRTP path) and
-	// the pages above decoded exactly that.
-	if st := e.srv.Stats(); st.PacketsForwarded() == 0 || st.PacketsDirect() != st.PacketsForwarded() {
-		t.Errorf("forwarded %d packets, %d on the direct SRTP path; want all", st.PacketsForwarded(), st.PacketsDirect())
+	// the pages above decoded exactly that. A connection whose ICE pair
+	// left UDP on the media socket (Chromium may switch pairs when a
+	// starved machine misses consent checks) moves to pion's path, and is
+	// counted: only then may some packets have gone that way.
+	st := e.srv.Stats()
+	switch moved := st.PionPathConnections(); {
+	case st.PacketsDirect() == 0:
+		t.Errorf("forwarded %d packets, none on the direct SRTP path", st.PacketsForwarded())
+	case moved == 0 && st.PacketsDirect() != st.PacketsForwarded():
+		t.Errorf("forwarded %d packets, %d on the direct SRTP path, and no connection took pion's path; want all direct", st.PacketsForwarded(), st.PacketsDirect())
+	case moved > 0:
+		t.Logf("%d subscriber connections took pion's path; %d of %d packets went direct", moved, st.PacketsDirect(), st.PacketsForwarded())
 	}
 	if fi, err := os.Stat(filepath.Join(repoRoot, "test", "e2e", "artifacts", "four-person-meeting.png")); err != nil || fi.Size() < 10_000 {
 		t.Errorf("screenshot: %v", err)

@@ -13,13 +13,15 @@ export class ApiError extends Error {
     message: string,
     /** Seconds, from Retry-After (429), or 0. */
     readonly retryAfter = 0,
+    /** The server's own message (e.g. the line and reason of an invalid policy). */
+    readonly serverMessage = '',
   ) {
     super(message);
     this.name = 'ApiError';
   }
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** Dispatched on window when a call finds the session gone (signed out elsewhere, expired). */
 export const SESSION_ENDED = 'conclave-session-ended';
@@ -27,10 +29,13 @@ export const SESSION_ENDED = 'conclave-session-ended';
 /**
  * Calls the API; resolves with the JSON answer (undefined for 204), or
  * rejects with an ApiError whose message is a sentence for the user.
+ * With bearer (a join token: the meeting's invite calls) the call is
+ * authenticated by it alone, without the session cookie.
  */
-export async function api<T = unknown>(method: Method, path: string, body?: unknown): Promise<T> {
+export async function api<T = unknown>(method: Method, path: string, body?: unknown, bearer = ''): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  const init: RequestInit = { method, headers, cache: 'no-store', credentials: 'same-origin', redirect: 'error' };
+  const init: RequestInit = { method, headers, cache: 'no-store', credentials: bearer ? 'omit' : 'same-origin', redirect: 'error' };
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
   if (method !== 'GET') {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body ?? {});
@@ -53,10 +58,10 @@ export async function api<T = unknown>(method: Method, path: string, body?: unkn
   const code = typeof err?.code === 'string' ? err.code : res.status === 404 ? 'not_found' : 'http_' + res.status;
   const serverMessage = typeof err?.message === 'string' ? err.message : '';
   // Only unauthenticated means the session is gone: a wrong password is a 401 too.
-  if (code === 'unauthenticated' && path !== '/v1/auth/me') window.dispatchEvent(new Event(SESSION_ENDED));
+  if (code === 'unauthenticated' && path !== '/v1/auth/me' && !bearer) window.dispatchEvent(new Event(SESSION_ENDED));
   const retry = Number.parseInt(res.headers.get('Retry-After') ?? '', 10);
   const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : 0;
-  throw new ApiError(res.status, code, accountErrorText(code, serverMessage, retryAfter), retryAfter);
+  throw new ApiError(res.status, code, accountErrorText(code, serverMessage, retryAfter), retryAfter, serverMessage);
 }
 
 // --- Shapes (docs/accounts.md; internal/accounts) ---
@@ -154,6 +159,38 @@ export interface JoinGrant {
   identity: string;
   name: string;
   expires_at: string;
+}
+
+/** A meeting invite as the API shows it (docs/api.md): no secret. */
+export interface MeetingInvite {
+  id: string;
+  room: string;
+  role: string;
+  max_uses: number;
+  uses: number;
+  email_domain?: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at?: string;
+}
+
+/** The answer of POST /v1/invites/redeem: a guest join token. */
+export interface Redemption {
+  room: string;
+  role: string;
+  invite_id: string;
+  join: JoinGrant;
+}
+
+/** GET and PUT /v1/policy (docs/policy.md, "API"). */
+export interface PolicyState {
+  version: number;
+  source: 'stored' | 'defaults' | string;
+  author?: string;
+  applied_at?: string;
+  effective: string;
+  yaml: string;
 }
 
 export interface Meeting {

@@ -5,7 +5,7 @@
 
 import { api, needsSecondFactor, type JoinGrant, type Meeting } from './account-api.js';
 import type { Accounts } from './account-nav.js';
-import { button, errorText, formError, withBusy } from './account-ui.js';
+import { button, errorText, field, formError, input, withBusy } from './account-ui.js';
 import { h } from './dom.js';
 
 export interface HostJoin {
@@ -30,10 +30,18 @@ export function meetingsCard(acc: Accounts, onJoin: (j: HostJoin) => void): HTML
   const err = formError();
   err.id = 'new-meeting-error';
   const create = button('New meeting', { id: 'new-meeting' }, 'primary');
+  // Guests of the meeting give it, apart from their invite link; the
+  // server keeps only its hash (docs/access.md, "Lobby and password").
+  const pw = field('Meeting password (optional)', input({ id: 'new-meeting-password', type: 'password', autocomplete: 'new-password', maxlength: 128 }),
+    'Guests must give it to join; 8 characters or more. You can set or change it in the meeting too.');
   const list = h('ul', { class: 'acct-list', id: 'meeting-list', 'aria-label': 'Your meetings', hidden: true });
   create.addEventListener('click', () => {
+    const password = pw.input.value;
+    const bad = password !== '' && Array.from(password).length < 8;
+    pw.setError(bad ? 'Use at least 8 characters, or leave it empty.' : '');
+    if (bad) return pw.input.focus();
     void withBusy(create, 'Creating…', err, async () => {
-      const r = await api<{ room: Meeting; join: JoinGrant }>('POST', '/v1/meetings', {});
+      const r = await api<{ room: Meeting; join: JoinGrant }>('POST', '/v1/meetings', password ? { password } : {});
       onJoin({ room: r.room.name, join: r.join });
     });
   });
@@ -57,6 +65,7 @@ export function meetingsCard(acc: Accounts, onJoin: (j: HostJoin) => void): HTML
   return h('section', { class: 'card join-card meetings-card', 'aria-labelledby': 'meetings-title' },
     h('h2', { id: 'meetings-title' }, `Host a meeting, ${u.name || u.email}`),
     h('p', { class: 'hint' }, 'Start a new meeting with you as its host.'),
+    pw.wrap,
     err,
     h('div', { class: 'actions actions-left' }, create),
     list);

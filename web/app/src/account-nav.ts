@@ -13,7 +13,9 @@ export type Route =
   | { page: 'reset'; token: string }
   | { page: 'account' }
   | { page: 'admin' }
-  | { page: 'gone'; what: 'invite' | 'reset' };
+  | { page: 'gone'; what: 'invite' | 'reset' }
+  /** A meeting invite link (#join=…); invite is '' once it has left the address bar. */
+  | { page: 'guest'; invite: string };
 
 /** The shared state of the account pages. */
 export class Accounts {
@@ -153,6 +155,11 @@ export function routeOf(hash: string): Route {
     history.replaceState(null, '', `${location.pathname}${location.search}#${page}`);
     return token ? { page, token } : { page: 'gone', what };
   };
+  if (frag.startsWith('join=')) {
+    const invite = frag.slice('join='.length).trim();
+    history.replaceState(null, '', `${location.pathname}#join`);
+    return { page: 'guest', invite };
+  }
   if (frag.startsWith('invite=')) return take('invite=', 'invite', 'signup');
   if (frag.startsWith('reset=')) return take('reset=', 'reset', 'reset');
   switch (frag) {
@@ -162,6 +169,8 @@ export function routeOf(hash: string): Route {
       return { page: 'account' };
     case 'admin':
       return { page: 'admin' };
+    case 'join':
+      return { page: 'guest', invite: '' };
     case 'signup':
       return { page: 'gone', what: 'invite' };
     case 'reset':

@@ -1,8 +1,10 @@
 // The administration page (#admin): invite people (a link to copy, with
-// its options), the invites still open, and the accounts: role,
-// disable/enable, a password reset link, resetting second factors.
+// its options), the invites still open, the accounts (role,
+// disable/enable, a password reset link, resetting second factors) and
+// the organisation's security policy (admin-policy.ts).
 
 import { api, type Invite, type UserRecord } from './account-api.js';
+import { policySection } from './admin-policy.js';
 import type { Accounts } from './account-nav.js';
 import { button, confirmInline, copyBox, errorText, field, formError, input, page, section, when, withBusy } from './account-ui.js';
 import { h, notify } from './dom.js';
@@ -43,6 +45,7 @@ export function renderAdmin(root: HTMLElement, acc: Accounts): () => void {
     inviteSection(reloadInvites),
     section('admin-invites', 'Open invites', invites),
     section('admin-users', 'Accounts', users),
+    policySection(me.id),
   );
   void reloadInvites();
   void loadUsers(users, me.id);

@@ -45,6 +45,7 @@ export class ControlBar {
   readonly people: HTMLButtonElement;
   readonly leave: HTMLButtonElement;
   private readonly badge: HTMLElement;
+  private readonly waitingBadge: HTMLElement;
 
   constructor(actions: ControlActions) {
     // The mic and camera buttons are toggles whose aria-pressed="true" means
@@ -60,6 +61,8 @@ export class ControlBar {
     this.badge = h('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
     this.chat.append(this.badge);
     this.people = ctrl('participants-button', 'Participants', 'Participants', 'p', 'people');
+    this.waitingBadge = h('span', { class: 'badge badge-waiting', id: 'waiting-badge', hidden: true, 'aria-hidden': 'true' });
+    this.people.append(this.waitingBadge);
     this.leave = ctrl('leave-button', 'Leave meeting', 'Leave', null, 'leave', 'ctrl-leave');
     for (const b of [this.mic, this.camera, this.screen, this.chat, this.people]) setPressed(b, false);
 
@@ -111,6 +114,13 @@ export class ControlBar {
   setPanel(which: 'chat' | 'people' | 'security' | null): void {
     setPressed(this.chat, which === 'chat');
     setPressed(this.people, which === 'people');
+  }
+
+  /** How many guests wait in the lobby, for those who may admit them. */
+  setWaiting(n: number): void {
+    this.waitingBadge.hidden = n === 0;
+    this.waitingBadge.textContent = n > 9 ? '9+' : String(n);
+    this.people.setAttribute('aria-label', n > 0 ? `Participants, ${n} waiting to join` : 'Participants');
   }
 
   setUnread(n: number): void {

@@ -1,10 +1,10 @@
-// Conclave meeting app: join → preview → meeting → left, and the account
-// pages reached by the URL's fragment (#signin, #invite=…, #reset=…,
-// #account, #admin). Each page is a render function that returns its own
+// Conclave meeting app: join → preview → meeting → left, the guest page
+// of a meeting invite (#join=…), and the account pages reached by the
+// URL's fragment (#signin, #invite=…, #reset=…, #account, #admin). Each page is a render function that returns its own
 // clean-up; this file moves between them and owns the one thing they share,
 // the session (room, name, token).
 
-import { connect, type Room } from '../../sdk/src/index.js';
+import { connect, type LobbyStatus, type Room } from '../../sdk/src/index.js';
 import { renderAccount } from './account.js';
 import { hostToken, meetingsCard, type HostJoin } from './account-meetings.js';
 import { Accounts, routeOf, type Route } from './account-nav.js';
@@ -12,12 +12,14 @@ import { renderSignin } from './account-signin.js';
 import { renderGone, renderReset, renderSignup } from './account-signup.js';
 import { renderAdmin } from './admin.js';
 import { byId, h } from './dom.js';
+import { renderGuest, type GuestPass } from './guest.js';
 import { renderJoin } from './join.js';
 import { renderLeft } from './left.js';
+import { renderLobby, type LobbyView } from './lobby.js';
 import { renderMeeting } from './meeting.js';
 import { loadPrefs, savePrefs } from './prefs.js';
 import { renderPreview, type MediaChoice } from './preview.js';
-import { connectError, ROOM_PATTERN } from './text.js';
+import { connectError, connectErrorText, ROOM_PATTERN } from './text.js';
 import { detectTokenSource, fetchDevToken, type JoinCredentials, type TokenSource } from './token.js';
 
 declare global {
@@ -27,7 +29,7 @@ declare global {
   }
 }
 
-type PageState = 'join' | 'preview' | 'meeting' | 'left' | 'account';
+type PageState = 'join' | 'guest' | 'preview' | 'lobby' | 'meeting' | 'left' | 'account';
 
 interface Session {
   room: string;
@@ -37,6 +39,10 @@ interface Session {
   credsUsed: boolean;
   /** A meeting the signed-in account hosts: later joins ask /v1/meetings for a fresh host token. */
   hosted?: boolean;
+  /** A guest of an invite: every join presents the guest token it was given (guest.ts). */
+  guest?: boolean;
+  /** The room password the guest typed, for the joins (memory only). */
+  password?: string;
 }
 
 const root = byId('app');
@@ -101,6 +107,27 @@ function hosted(j: HostJoin): void {
   showPreview();
 }
 
+/** The guest page of an invite link; invite is '' after a reload. */
+function showGuest(invite: string, passwordError?: string): void {
+  show('guest', 'Join a meeting', () =>
+    renderGuest(root, {
+      invite,
+      name: loadPrefs().name,
+      passwordError,
+      onReady: (p: GuestPass, password: string) => {
+        session = { room: p.room, name: p.name, creds: { url: '', token: p.token }, credsUsed: false, guest: true, password };
+        savePrefs({ name: p.name });
+        showPreview();
+      },
+    }),
+  );
+}
+
+/** The address of the meeting: a guest's stays #join, so that a reload comes back to the guest page. */
+function meetingUrl(s: Session): string {
+  return s.guest ? `${location.pathname}#join` : `/?room=${encodeURIComponent(s.room)}`;
+}
+
 function showPreview(): void {
   const s = session;
   if (!s) return showJoin();
@@ -109,12 +136,13 @@ function showPreview(): void {
       room: s.room,
       name: s.name,
       onEnter: (choice) => enter(choice),
-      onBack: () => showJoin(),
+      onBack: () => (s.guest ? showGuest('') : showJoin()),
     }),
   );
 }
 
 async function credentials(s: Session): Promise<JoinCredentials> {
+  if (s.guest) return s.creds;
   if (!s.credsUsed) {
     s.credsUsed = true;
     return s.creds;
@@ -130,19 +158,51 @@ async function enter(choice: MediaChoice): Promise<void> {
   if (!s) throw new Error('No meeting selected.');
   lastChoice = { cameraOn: choice.cameraOn, micOn: choice.micOn, cameraId: choice.cameraId, micId: choice.micId };
   const creds = await credentials(s);
+  // A guest of a room with a lobby waits in it: connect() stays pending
+  // and reports each status; the lobby page shows them.
+  const abort = new AbortController();
+  const wait: { view: LobbyView | null } = { view: null };
+  const onLobby = (st: LobbyStatus) => {
+    if (wait.view) return wait.view.update(st);
+    show('lobby', 'Waiting to join', () => {
+      wait.view = renderLobby(root, {
+        room: s.room, name: s.name, video: choice.video,
+        onLeave: () => abort.abort(),
+        onRetry: () => showPreview(),
+        onHome: () => showJoin(),
+      }, st);
+      return () => wait.view?.dispose();
+    });
+  };
   let room: Room;
   try {
-    room = await connect(creds.url, creds.token, { reconnect: true });
+    room = await connect(creds.url, creds.token, { reconnect: true, password: s.password || undefined, signal: abort.signal, onLobby });
   } catch (err) {
+    const code = typeof (err as { code?: unknown } | null)?.code === 'string' ? (err as { code: string }).code : '';
+    if (wait.view) {
+      // Refused (or left) while waiting: the preview is gone, so is its camera.
+      choice.video?.stop();
+      choice.audio?.stop();
+      wait.view.refused(abort.signal.aborted ? 'client_left' : code || 'error');
+      return;
+    }
+    if (s.guest && (code === 'password_required' || code === 'password_wrong')) {
+      choice.video?.stop();
+      choice.audio?.stop();
+      s.password = undefined;
+      showGuest('', connectErrorText(err));
+      return;
+    }
     throw connectError(err);
   }
   window.conclaveRoom = room;
   s.room = room.name || s.room;
-  history.replaceState(null, '', `/?room=${encodeURIComponent(s.room)}`);
+  history.replaceState(null, '', meetingUrl(s));
   show('meeting', s.room, () =>
     renderMeeting(root, headerSlot, {
       room,
       choice,
+      token: () => creds.token,
       onEnd: (reason, media) => {
         if (lastChoice) lastChoice = { ...lastChoice, ...media };
         showLeft(reason);
@@ -180,6 +240,8 @@ function route(r: Route): void {
       return page('Your account', () => renderAccount(root, accounts));
     case 'admin':
       return page('Administration', () => renderAdmin(root, accounts));
+    case 'guest':
+      return showGuest(r.invite);
   }
 }
 

@@ -7,9 +7,11 @@ import type { ConnectionQuality, Room } from '../../sdk/src/index.js';
 import { RemoteAudio } from './audio.js';
 import { ControlBar } from './controls.js';
 import { h, notify } from './dom.js';
+import { HostPanel, LockBadge } from './host.js';
 import { icon } from './icons.js';
-import { createInviteLink } from './invite-link.js';
+import { LobbyList } from './lobby-list.js';
 import { MediaActions } from './media-actions.js';
+import { PersonActions } from './moderation.js';
 import { DisplayNames } from './names.js';
 import { SidePanels } from './panels.js';
 import type { MediaChoice } from './preview.js';
@@ -17,6 +19,7 @@ import { errorSender, KeyWarnings, SecurityIndicator } from './security.js';
 import { SettingsPanel } from './settings.js';
 import { installShortcuts } from './shortcuts.js';
 import { ConnectionStatus } from './status.js';
+import { moderationErrorText } from './text.js';
 import { TileGrid } from './tiles.js';
 import { localTrack, meetingView } from './view.js';
 
@@ -26,7 +29,12 @@ export interface MeetingOptions {
   choice: MediaChoice;
   /** Called once, when the meeting ends for any reason ("client_left" when we left), with our mic/camera state then. */
   onEnd: (reason: string, media: { micOn: boolean; cameraOn: boolean }) => void;
+  /** The join token the Room was connected with: the invite calls carry it (invite-link.ts). */
+  token: () => string;
 }
+
+/** How long after a moderation action a refusal is taken to be its answer. */
+const ACTION_ANSWER_MS = 15_000;
 
 export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: MeetingOptions): () => void {
   const { room } = opts;
@@ -47,7 +55,8 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
   const wanted = { micOn: opts.choice.micOn, cameraOn: opts.choice.cameraOn };
 
   const security = new SecurityIndicator(() => panels.toggle('security'));
-  const status = new ConnectionStatus(headerSlot, room.name, security.el);
+  const lockBadge = new LockBadge();
+  const status = new ConnectionStatus(headerSlot, room.name, lockBadge.el, security.el);
   const setConn = () => status.set(room.state, quality.get(room.local.id));
   const audio = new RemoteAudio();
   const grid = new TileGrid();
@@ -61,8 +70,17 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     leave: () => void leave(),
   });
   const settings = new SettingsPanel(room, controls.settings, schedule);
-  const inviteButton = () => h('button', { type: 'button', class: 'btn btn-ghost invite-btn' }, icon('link'), 'Copy invite link');
-  const panelInvite = inviteButton();
+  // The last moderation action sent, to name it when the server refuses it.
+  let lastAction = { what: '', at: 0 };
+  const act = (what: string, send: () => void) => {
+    lastAction = { what, at: Date.now() };
+    send();
+  };
+  const host = new HostPanel({ room, token: opts.token, act });
+  const lobby = new LobbyList(room, act);
+  const inviteLabel = h('span', {}, 'Copy invite link');
+  const inviteButton = (label: HTMLElement) => h('button', { type: 'button', class: 'btn btn-ghost invite-btn' }, icon('link'), label);
+  const panelInvite = inviteButton(h('span', {}, 'Copy invite link'));
   panelInvite.id = 'invite-button';
   const panels = new SidePanels({
     chat: {
@@ -71,14 +89,15 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
       send: (text) => room.sendChat(text),
       canSend: () => room.local.permissions.publish_data && room.state === 'connected',
     },
-    peopleExtra: h('div', { class: 'panel-extra' }, panelInvite),
+    peopleExtra: h('div', { class: 'panel-extra' }, lobby.el, panelInvite, host.el),
+    actionsFor: () => new PersonActions(room, act),
     security: { markVerified, safetyCode: () => room.safetyCode() },
     controls,
     securityButton: security,
     page: () => root.querySelector('.page-meeting'),
   });
   const keyWarnings = new KeyWarnings({ label: 'Details', run: () => panels.set('security') });
-  const waiting = h('div', { class: 'waiting', hidden: true }, h('p', {}, 'You are the only one here.'), inviteButton());
+  const waiting = h('div', { class: 'waiting', hidden: true }, h('p', {}, 'You are the only one here.'), inviteButton(inviteLabel));
 
   root.replaceChildren(
     h(
@@ -159,19 +178,38 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     panels.chat.refreshPermission();
     panels.security.render(v.security);
     security.paint(v.security.e2ee, v.flagged);
+    host.update();
+    lobby.render();
+    controls.setWaiting(lobby.count);
+    lockBadge.paint(room.locked);
+    // Whoever may share invites makes guest links; the others copy the room's address.
+    const share = !!room.local.permissions.share_invite;
+    panelInvite.hidden = share;
+    inviteLabel.textContent = share ? 'Invite people' : 'Copy invite link';
     keyWarnings.check(v.security.keys);
     setConn();
   }
 
   async function copyInvite(): Promise<void> {
-    const guest = await createInviteLink(room.name);
-    const link = guest ?? `${location.origin}/?room=${encodeURIComponent(room.name)}`;
+    // Guest links have options: they are made in "Invite people".
+    if (room.local.permissions.share_invite) {
+      panels.set('people', false);
+      host.showInvites(true);
+      return;
+    }
+    const link = `${location.origin}/?room=${encodeURIComponent(room.name)}`;
     try {
       await navigator.clipboard.writeText(link);
-      notify(guest ? 'Guest invite link copied: up to 50 guests, for one day.' : 'Invite link copied. It contains the room name only, no token.');
+      notify('Invite link copied. It contains the room name only, no token.');
     } catch {
       notify(`Invite link: ${link}`, 'info', 15000);
     }
+  }
+
+  /** Who did something, as a notice names them ('' is the room's owner, through the server API). */
+  function byName(by: string): string {
+    if (by === room.local.id) return 'You';
+    return by ? nameOf(by) : 'The meeting’s owner';
   }
 
   offs.push(
@@ -210,7 +248,9 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     }),
     on('participantLeft', (p, reason) => {
       quality.delete(p.id);
-      if (room.state !== 'connected' || reason === 'server_shutdown') {
+      if (reason === 'removed') {
+        notify(`${names.of(p.id)} was removed from the meeting.`, 'info', 5000);
+      } else if (room.state !== 'connected' || reason === 'server_shutdown') {
         returning.add(p.identity);
         returningIds.set(p.identity, p.id);
       } else {
@@ -264,13 +304,51 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
     }),
     on('disconnected', (reason) => end(reason)),
     on('chat', (m) => panels.chat.receive(m)),
+    on('roleChanged', (p, by) => {
+      const role = p.role ?? 'participant';
+      const article = role === 'participant' ? 'a participant' : `a ${role}`;
+      if (p.id === room.local.id) {
+        const what = role === 'viewer' ? ' You can watch and listen; your microphone and camera are off.' : '';
+        notify(`${byName(by)} made you ${article}.${what}`, 'info', 8000);
+      } else {
+        notify(`${byName(by)} made ${nameOf(p.id)} ${article}.`, 'info', 4000);
+      }
+      schedule();
+    }),
+    on('lockChanged', (locked, by) => {
+      notify(locked ? `${byName(by)} locked the meeting: nobody new can join.` : `${byName(by)} unlocked the meeting: people with a link or token can join again.`, 'info', 6000);
+      schedule();
+    }),
+    on('lobbyGuestWaiting', (g) => {
+      notify(`${g.name || 'A guest'} is waiting to join.`, 'info', 10000, {
+        label: 'Show',
+        run: () => {
+          panels.set('people', false);
+          render();
+          lobby.reveal();
+        },
+      });
+      schedule();
+    }),
+    on('lobbyGuestLeft', (g, reason) => {
+      if (reason === 'left' || reason === 'timeout') notify(`${g.name || 'A guest'} stopped waiting.`, 'info', 4000);
+      schedule();
+    }),
+    on('meetingEnding', (_endsAt, secondsLeft) => {
+      const minutes = Math.max(1, Math.round(secondsLeft / 60));
+      notify(`The meeting reaches its maximum duration and ends in ${minutes} minute${minutes === 1 ? '' : 's'}.`, 'warn', 15000);
+    }),
     on('e2eeChanged', schedule),
     on('error', (code, message) => {
       if (code === 'data_undecryptable' || code === 'e2ee_key_package') e2eeError(code, message);
       else if (code === 'track_not_encrypted' || code === 'data_not_encrypted') notify('The server refused to pass on something that was not end-to-end encrypted.', 'warn');
       else if (code === 'rate_limited') notify('You are sending too fast; a message was dropped.', 'warn');
       else if (code === 'muted_by_host') notify('The host muted you: ask them to let you unmute.', 'warn');
-      else notify(`The server refused an action (${code}${message ? `: ${message}` : ''}).`, 'warn');
+      else if (moderationErrorText(code)) {
+        const recent = lastAction.what && Date.now() - lastAction.at < ACTION_ANSWER_MS;
+        notify(recent ? `Could not ${lastAction.what}. ${moderationErrorText(code)}` : moderationErrorText(code), 'warn', 10000);
+        lastAction = { what: '', at: 0 };
+      } else notify(`The server refused an action (${code}${message ? `: ${message}` : ''}).`, 'warn');
     }),
   );
 
@@ -303,6 +381,11 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
   };
   window.addEventListener('pagehide', onPageHide);
 
+  // "Waiting N minutes" in the lobby list moves on by itself.
+  const waitingClock = window.setInterval(() => {
+    if (lobby.count > 0) schedule();
+  }, 30_000);
+
   render();
   setConn();
   void media.publishInitial(opts.choice);
@@ -311,6 +394,7 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
   return () => {
     disposed = true;
     window.clearTimeout(forgetReturning);
+    window.clearInterval(waitingClock);
     for (const off of offs) off();
     settings.dispose();
     status.dispose();

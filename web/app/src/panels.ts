@@ -5,6 +5,7 @@
 import { ChatPanel, type ChatDeps } from './chat.js';
 import type { ControlBar } from './controls.js';
 import { h } from './dom.js';
+import type { PersonActions } from './moderation.js';
 import { PeoplePanel } from './people.js';
 import { SecurityPanel, type SecurityDeps, type SecurityIndicator } from './security.js';
 
@@ -14,6 +15,8 @@ export interface SidePanelsOptions {
   chat: ChatDeps;
   /** Goes above the participant list. */
   peopleExtra: HTMLElement;
+  /** The actions menu of a participant's row (moderation.ts). */
+  actionsFor: (id: string) => PersonActions;
   security: SecurityDeps;
   controls: ControlBar;
   /** The header button that opens the security panel. */
@@ -39,7 +42,7 @@ export class SidePanels {
     this.chatClose = close('Close chat');
     this.chat = new ChatPanel(opts.chat, this.chatClose);
     this.peopleClose = close('Close participants');
-    this.people = new PeoplePanel(this.peopleClose, opts.peopleExtra);
+    this.people = new PeoplePanel(this.peopleClose, opts.peopleExtra, opts.actionsFor);
     this.securityClose = close('Close security');
     this.security = new SecurityPanel(opts.security, this.securityClose);
     this.chat.onUnreadChange = (n) => opts.controls.setUnread(n);

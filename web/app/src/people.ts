@@ -2,10 +2,12 @@
 // and, in an end-to-end encrypted meeting, a badge for keys that are
 // verified or flagged (the security panel says more).
 
-import type { ConnectionQuality } from '../../sdk/src/index.js';
+import type { ConnectionQuality, Role, TrackInfo } from '../../sdk/src/index.js';
 import { h, hueOf, initials } from './dom.js';
 import { icon, swapIcon } from './icons.js';
+import type { PersonActions } from './moderation.js';
 import { KEY_TEXT, type KeyState } from './security.js';
+import { ROLE_TEXT } from './text.js';
 import { QUALITY_TEXT } from './tiles.js';
 
 export interface PersonState {
@@ -19,6 +21,10 @@ export interface PersonState {
   quality: ConnectionQuality | null;
   /** Their keys' state in an end-to-end encrypted meeting; null for us and in a plain one. */
   key: KeyState | null;
+  role: Role | undefined;
+  /** Their microphone and camera tracks, for a host's mute. */
+  mic: TrackInfo | null;
+  camera: TrackInfo | null;
 }
 
 interface Row {
@@ -30,6 +36,8 @@ interface Row {
   share: HTMLElement;
   quality: HTMLElement;
   key: HTMLElement;
+  role: HTMLElement;
+  actions: PersonActions | null;
 }
 
 export class PeoplePanel {
@@ -38,15 +46,20 @@ export class PeoplePanel {
   private readonly title: HTMLElement;
   private readonly rows = new Map<string, Row>();
 
-  constructor(closeButton: HTMLButtonElement, extra: HTMLElement) {
+  constructor(
+    closeButton: HTMLButtonElement,
+    extra: HTMLElement,
+    /** The actions menu of a row (moderation.ts), for the participant of that id. */
+    private readonly actionsFor: ((id: string) => PersonActions) | null = null,
+  ) {
     this.list = h('ul', { id: 'participant-list', class: 'people-list' });
     this.title = h('h2', { id: 'people-title' }, 'Participants');
     this.el = h(
       'aside',
       { id: 'participants-panel', class: 'panel', 'aria-labelledby': 'people-title', hidden: true },
       h('div', { class: 'panel-head' }, this.title, closeButton),
-      extra,
-      this.list,
+      // The host's controls can be tall: they scroll with the list.
+      h('div', { class: 'people-scroll' }, extra, this.list),
     );
   }
 
@@ -90,15 +103,19 @@ export class PeoplePanel {
     const share = h('span', { class: 'person-state person-share', role: 'img', 'aria-label': 'Sharing screen', title: 'Sharing screen' }, icon('screen'));
     const quality = h('span', { class: 'quality', role: 'img' });
     const key = h('span', { class: 'person-key', role: 'img', hidden: true }, icon('warning'));
+    const role = h('span', { class: 'person-role', hidden: true });
+    const actions = p.local ? null : (this.actionsFor?.(p.id) ?? null);
     const li = h(
       'li',
       { 'data-participant-id': p.id, 'data-identity': p.identity, class: 'person' },
       avatar,
-      h('span', { class: 'person-label' }, name, p.local ? h('span', { class: 'person-you' }, ' (you)') : null),
+      h('span', { class: 'person-label' }, name, p.local ? h('span', { class: 'person-you' }, ' (you)') : null, role),
       key,
       h('span', { class: 'person-states' }, share, mic, cam, quality),
+      actions?.toggle,
+      actions?.menu,
     );
-    return { li, name, avatar, mic, cam, share, quality, key };
+    return { li, name, avatar, mic, cam, share, quality, key, role, actions };
   }
 
   private updateRow(r: Row, p: PersonState): void {
@@ -113,6 +130,12 @@ export class PeoplePanel {
     setState(r.cam, p.cameraOff ? 'cameraOff' : 'camera', p.cameraOff ? 'Camera off' : 'Camera on', p.cameraOff);
     r.share.hidden = !p.sharing;
     setKey(r.key, p.key);
+    // Participants are the usual case: only the other roles are named.
+    const role = p.role && p.role !== 'participant' ? ROLE_TEXT[p.role] : '';
+    r.li.dataset.role = p.role ?? 'participant';
+    r.role.hidden = role === '';
+    if (r.role.textContent !== role) r.role.textContent = role;
+    r.actions?.update({ id: p.id, identity: p.identity, name: p.name, role: p.role, local: p.local, mic: p.mic, camera: p.camera });
     r.quality.hidden = p.quality === null;
     if (p.quality) {
       r.quality.dataset.quality = p.quality;

@@ -29,7 +29,20 @@ export function deviceErrorText(device: DeviceKind, kind: DeviceErrorKind | unde
 const LEAVE_REASONS: Record<string, string> = {
   client_left: 'You left the meeting.',
   left: 'You left the meeting.',
-  removed: 'A room admin removed you from the meeting.',
+  removed: 'A host or moderator removed you from the meeting. The link or token you joined with no longer lets you in.',
+  meeting_ended: 'The host ended the meeting for everyone.',
+  max_duration: 'The meeting reached its maximum duration and ended.',
+  meeting_locked: 'This meeting is locked: nobody new can join until a host unlocks it.',
+  banned: 'You are banned from this meeting.',
+  token_revoked: 'You were removed from this meeting: the link or token you joined with no longer lets you in.',
+  invite_required: 'This meeting admits its hosts and the guests of its invites only: open the invite link you were sent.',
+  lobby_denied: 'A host or moderator did not let you in.',
+  lobby_timeout: 'Nobody let you in while you waited, and the lobby’s waiting time ran out.',
+  lobby_full: 'Too many people are waiting to join this meeting right now. Try again in a while.',
+  password_required: 'This meeting has a password: enter it to join.',
+  password_wrong: 'That is not the meeting’s password.',
+  too_many_attempts: 'Too many wrong passwords. Wait a little, then try again.',
+  policy_violation: 'The organisation’s policy does not allow this meeting to be joined this way.',
   room_deleted: 'The meeting room was closed.',
   room_not_found: 'This room does not exist or has been closed.',
   server_shutdown: 'The server is restarting.',
@@ -39,6 +52,7 @@ const LEAVE_REASONS: Record<string, string> = {
   identity_in_use: 'You are already in this meeting from another tab or device.',
   room_full: 'The room is full.',
   permission_denied: 'Your join token does not allow joining this room.',
+  role_denied: 'Your role in this meeting does not allow this.',
   rate_limited: 'Too many messages were sent; the server ended the session.',
   e2ee_required: 'This room requires end-to-end encryption, which this browser cannot do. Try a current Chrome, Edge, Firefox or Safari.',
   e2ee_downgrade: 'The server answered that this meeting is no longer end-to-end encrypted, so you were disconnected rather than continue without it.',
@@ -124,6 +138,20 @@ const ACCOUNT_ERRORS: Record<string, string> = {
   token_owner: 'This host token was not made by this server for one of your meetings. Start the meeting again from your account.',
   token_revoked: 'This token was revoked, or the account it acts for is disabled.',
   not_found: 'It is not there any more (it may have been removed meanwhile). Reload the page.',
+  room_not_found: 'This meeting is not running: it has not started, or it has ended.',
+  invite_link_invalid: 'This is not a valid invite link for this server. Check that you copied all of it, or ask for a new one.',
+  invite_expired: 'This invite link has expired. Ask the host for a new one.',
+  invite_used_up: 'This invite link has been used as many times as it may be. Ask the host for a new one.',
+  invite_revoked: 'This invite link was withdrawn by the meeting’s host. Ask them for a new one.',
+  invite_email_domain: 'This invite is only for people with an email address at a particular domain: enter yours.',
+  password_required: 'This meeting has a password: enter it to join.',
+  password_wrong: 'That is not the meeting’s password.',
+  too_many_meeting_invites: 'This meeting has as many open invite links as it may. Revoke some first.',
+  role_denied: 'Your role in this meeting does not allow this.',
+  role_rank: 'This needs a higher role than yours.',
+  policy_violation: 'The organisation’s policy does not allow this.',
+  policy_invalid: 'This is not a valid policy.',
+  policy_conflict: 'Someone changed the policy since you opened it. Load the newest version, then make your change again.',
   invalid_argument: 'The server could not accept what was sent.',
   body_too_large: 'What was sent is too large.',
   unavailable: 'The server is busy. Try again in a moment.',
@@ -162,3 +190,30 @@ export function passkeyErrorText(err: unknown): string {
       return 'The passkey did not work in this browser. Try again, or use another way.';
   }
 }
+
+// --- Moderation (docs/access.md, "Refusals") ---
+
+const MODERATION_ERRORS: Record<string, string> = {
+  role_denied: 'Your role in this meeting does not allow that.',
+  role_rank: 'The server refused: you can act only on people whose role is below yours (hosts are peers).',
+  permission_denied: 'Your join token does not allow that.',
+  unknown_participant: 'That person is no longer in the meeting.',
+  unknown_track: 'That microphone or camera is no longer on.',
+  unavailable: 'The server could not record that just now, so nothing changed. Try again.',
+  policy_violation: 'The organisation’s policy does not allow that.',
+  guest_not_found: 'That guest is no longer waiting.',
+  room_full: 'The meeting is full: nobody more can be let in now.',
+};
+
+/** The sentence for a refused moderation action, or '' when code is not one. */
+export function moderationErrorText(code: string): string {
+  return MODERATION_ERRORS[code] ?? '';
+}
+
+/** A role as people read it. */
+export const ROLE_TEXT: Record<string, string> = {
+  host: 'Host',
+  moderator: 'Moderator',
+  participant: 'Participant',
+  viewer: 'Viewer',
+};

@@ -80,7 +80,10 @@ export function meetingView(room: Room, names: DisplayNames, quality: ReadonlyMa
     track: own.cameraOff || !cam ? null : cam.track, micMuted: own.micMuted, cameraOff: own.cameraOff,
     hostMuted: own.micLocked || own.cameraLocked, quality: q(me.id),
   });
-  persons.push({ id: me.id, identity: me.identity, name: myName, local: true, micMuted: own.micMuted, cameraOff: own.cameraOff, sharing: own.sharing, quality: q(me.id), key: null });
+  persons.push({
+    id: me.id, identity: me.identity, name: myName, local: true, micMuted: own.micMuted, cameraOff: own.cameraOff, sharing: own.sharing, quality: q(me.id), key: null,
+    role: me.role, mic: null, camera: null,
+  });
   const e2ee = room.e2ee;
   const keys: KeyView[] = [];
 
@@ -111,7 +114,10 @@ export function meetingView(room: Room, names: DisplayNames, quality: ReadonlyMa
       key = { id: p.id, identity: p.identity, name, ...keyState(status), identityKey: status?.identityKey ?? '' };
       keys.push(key);
     }
-    persons.push({ id: p.id, identity: p.identity, name, local: false, ...st, sharing: !!(screenInfo || screenRt), quality: q(p.id), key: key?.state ?? null });
+    persons.push({
+      id: p.id, identity: p.identity, name, local: false, ...st, sharing: !!(screenInfo || screenRt), quality: q(p.id), key: key?.state ?? null,
+      role: p.role, mic: p.tracks.find((t) => t.source === 'microphone') ?? null, camera: p.tracks.find((t) => t.source === 'camera') ?? null,
+    });
     for (const r of rts) if (r.track.kind === 'audio') audio.set(r.info.id || r.track.id, r.track);
   }
   return {

@@ -22,7 +22,20 @@ function deviceErrorText(device, kind) {
 var LEAVE_REASONS = {
   client_left: "You left the meeting.",
   left: "You left the meeting.",
-  removed: "A room admin removed you from the meeting.",
+  removed: "A host or moderator removed you from the meeting. The link or token you joined with no longer lets you in.",
+  meeting_ended: "The host ended the meeting for everyone.",
+  max_duration: "The meeting reached its maximum duration and ended.",
+  meeting_locked: "This meeting is locked: nobody new can join until a host unlocks it.",
+  banned: "You are banned from this meeting.",
+  token_revoked: "You were removed from this meeting: the link or token you joined with no longer lets you in.",
+  invite_required: "This meeting admits its hosts and the guests of its invites only: open the invite link you were sent.",
+  lobby_denied: "A host or moderator did not let you in.",
+  lobby_timeout: "Nobody let you in while you waited, and the lobby’s waiting time ran out.",
+  lobby_full: "Too many people are waiting to join this meeting right now. Try again in a while.",
+  password_required: "This meeting has a password: enter it to join.",
+  password_wrong: "That is not the meeting’s password.",
+  too_many_attempts: "Too many wrong passwords. Wait a little, then try again.",
+  policy_violation: "The organisation’s policy does not allow this meeting to be joined this way.",
   room_deleted: "The meeting room was closed.",
   room_not_found: "This room does not exist or has been closed.",
   server_shutdown: "The server is restarting.",
@@ -32,6 +45,7 @@ var LEAVE_REASONS = {
   identity_in_use: "You are already in this meeting from another tab or device.",
   room_full: "The room is full.",
   permission_denied: "Your join token does not allow joining this room.",
+  role_denied: "Your role in this meeting does not allow this.",
   rate_limited: "Too many messages were sent; the server ended the session.",
   e2ee_required: "This room requires end-to-end encryption, which this browser cannot do. Try a current Chrome, Edge, Firefox or Safari.",
   e2ee_downgrade: "The server answered that this meeting is no longer end-to-end encrypted, so you were disconnected rather than continue without it.",
@@ -106,6 +120,20 @@ var ACCOUNT_ERRORS = {
   token_owner: "This host token was not made by this server for one of your meetings. Start the meeting again from your account.",
   token_revoked: "This token was revoked, or the account it acts for is disabled.",
   not_found: "It is not there any more (it may have been removed meanwhile). Reload the page.",
+  room_not_found: "This meeting is not running: it has not started, or it has ended.",
+  invite_link_invalid: "This is not a valid invite link for this server. Check that you copied all of it, or ask for a new one.",
+  invite_expired: "This invite link has expired. Ask the host for a new one.",
+  invite_used_up: "This invite link has been used as many times as it may be. Ask the host for a new one.",
+  invite_revoked: "This invite link was withdrawn by the meeting’s host. Ask them for a new one.",
+  invite_email_domain: "This invite is only for people with an email address at a particular domain: enter yours.",
+  password_required: "This meeting has a password: enter it to join.",
+  password_wrong: "That is not the meeting’s password.",
+  too_many_meeting_invites: "This meeting has as many open invite links as it may. Revoke some first.",
+  role_denied: "Your role in this meeting does not allow this.",
+  role_rank: "This needs a higher role than yours.",
+  policy_violation: "The organisation’s policy does not allow this.",
+  policy_invalid: "This is not a valid policy.",
+  policy_conflict: "Someone changed the policy since you opened it. Load the newest version, then make your change again.",
   invalid_argument: "The server could not accept what was sent.",
   body_too_large: "What was sent is too large.",
   unavailable: "The server is busy. Try again in a moment.",
@@ -140,24 +168,47 @@ function passkeyErrorText(err) {
       return "The passkey did not work in this browser. Try again, or use another way.";
   }
 }
+var MODERATION_ERRORS = {
+  role_denied: "Your role in this meeting does not allow that.",
+  role_rank: "The server refused: you can act only on people whose role is below yours (hosts are peers).",
+  permission_denied: "Your join token does not allow that.",
+  unknown_participant: "That person is no longer in the meeting.",
+  unknown_track: "That microphone or camera is no longer on.",
+  unavailable: "The server could not record that just now, so nothing changed. Try again.",
+  policy_violation: "The organisation’s policy does not allow that.",
+  guest_not_found: "That guest is no longer waiting.",
+  room_full: "The meeting is full: nobody more can be let in now."
+};
+function moderationErrorText(code) {
+  return MODERATION_ERRORS[code] ?? "";
+}
+var ROLE_TEXT = {
+  host: "Host",
+  moderator: "Moderator",
+  participant: "Participant",
+  viewer: "Viewer"
+};
 
 // app/src/account-api.ts
 var ApiError = class extends Error {
-  constructor(status, code, message, retryAfter = 0) {
+  constructor(status, code, message, retryAfter = 0, serverMessage = "") {
     super(message);
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter;
+    this.serverMessage = serverMessage;
     this.name = "ApiError";
   }
   status;
   code;
   retryAfter;
+  serverMessage;
 };
 var SESSION_ENDED = "conclave-session-ended";
-async function api(method, path, body) {
+async function api(method, path, body, bearer = "") {
   const headers = { Accept: "application/json" };
-  const init = { method, headers, cache: "no-store", credentials: "same-origin", redirect: "error" };
+  const init = { method, headers, cache: "no-store", credentials: bearer ? "omit" : "same-origin", redirect: "error" };
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
   if (method !== "GET") {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body ?? {});
@@ -178,10 +229,10 @@ async function api(method, path, body) {
   const err = data?.error;
   const code = typeof err?.code === "string" ? err.code : res.status === 404 ? "not_found" : "http_" + res.status;
   const serverMessage = typeof err?.message === "string" ? err.message : "";
-  if (code === "unauthenticated" && path !== "/v1/auth/me") window.dispatchEvent(new Event(SESSION_ENDED));
+  if (code === "unauthenticated" && path !== "/v1/auth/me" && !bearer) window.dispatchEvent(new Event(SESSION_ENDED));
   const retry = Number.parseInt(res.headers.get("Retry-After") ?? "", 10);
   const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : 0;
-  throw new ApiError(res.status, code, accountErrorText(code, serverMessage, retryAfter), retryAfter);
+  throw new ApiError(res.status, code, accountErrorText(code, serverMessage, retryAfter), retryAfter, serverMessage);
 }
 async function loadMe() {
   try {
@@ -444,7 +495,7 @@ function grouped(secret) {
 function totpSection(acc, changed) {
   const body = h("div", { class: "section-body" });
   const sec = section("acct-totp", "Authenticator app", body);
-  const draw = () => {
+  const draw2 = () => {
     const me = acc.me;
     if (!me) return;
     const enabled = me.user.second_factors.totp;
@@ -463,7 +514,7 @@ function totpSection(acc, changed) {
         notify("The authenticator app is removed.");
         await acc.refresh();
         changed();
-        draw();
+        draw2();
       }, cancel) : passwordPrompt("Setting up the app needs your password.", "Continue", async (password) => {
         const e = await api("POST", "/v1/auth/totp/enroll", { password });
         slot.replaceChildren(enrolment(e, acc, slot, cancel, changed));
@@ -472,8 +523,8 @@ function totpSection(acc, changed) {
     });
     body.replaceChildren(status, h("div", { class: "actions actions-left" }, act), slot);
   };
-  draw();
-  return { el: sec, redraw: draw };
+  draw2();
+  return { el: sec, redraw: draw2 };
 }
 function enrolment(e, acc, slot, cancel, changed) {
   const code = field("Code from the app", input({ id: "totp-code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 10, required: true }), "The 6 digits the app now shows for Conclave.");
@@ -523,7 +574,7 @@ function enrolment(e, acc, slot, cancel, changed) {
 function recoverySection(acc) {
   const body = h("div", { class: "section-body" });
   const sec = section("acct-recovery", "Recovery codes", body);
-  const draw = () => {
+  const draw2 = () => {
     const me = acc.me;
     if (!me) return;
     const f = me.user.second_factors;
@@ -543,14 +594,14 @@ function recoverySection(acc) {
       slot.replaceChildren(passwordPrompt("New codes replace the old ones, which stop working. This needs your password.", "Make new codes", async (password) => {
         const r = await api("POST", "/v1/auth/recovery-codes", { password });
         await acc.refresh();
-        slot.replaceChildren(recoveryCodesBox(r.recovery_codes, () => draw()));
+        slot.replaceChildren(recoveryCodesBox(r.recovery_codes, () => draw2()));
         slot.querySelector("#recovery-title")?.focus();
       }, cancel));
     });
     body.replaceChildren(status, h("div", { class: "actions actions-left" }, make), slot);
   };
-  draw();
-  return { el: sec, redraw: draw };
+  draw2();
+  return { el: sec, redraw: draw2 };
 }
 
 // app/src/account-passkey.ts
@@ -628,9 +679,9 @@ function passkeysSection(acc, changed) {
     } catch (e) {
       loadError = errorText(e);
     }
-    draw();
+    draw2();
   };
-  const draw = () => {
+  const draw2 = () => {
     const intro = h("p", {}, "A passkey signs you in with your fingerprint, face, device PIN or a security key. Nobody can phish it, and it replaces both your password and a code.");
     if (!acc.passkeysAvailable) {
       body.replaceChildren(intro, h(
@@ -769,9 +820,9 @@ function passkeysSection(acc, changed) {
     });
     return form;
   };
-  draw();
+  draw2();
   void load();
-  return { el: sec, redraw: draw };
+  return { el: sec, redraw: draw2 };
 }
 
 // app/src/account-sessions.ts
@@ -1056,10 +1107,19 @@ function meetingsCard(acc, onJoin) {
   const err = formError();
   err.id = "new-meeting-error";
   const create2 = button("New meeting", { id: "new-meeting" }, "primary");
+  const pw = field(
+    "Meeting password (optional)",
+    input({ id: "new-meeting-password", type: "password", autocomplete: "new-password", maxlength: 128 }),
+    "Guests must give it to join; 8 characters or more. You can set or change it in the meeting too."
+  );
   const list = h("ul", { class: "acct-list", id: "meeting-list", "aria-label": "Your meetings", hidden: true });
   create2.addEventListener("click", () => {
+    const password = pw.input.value;
+    const bad = password !== "" && Array.from(password).length < 8;
+    pw.setError(bad ? "Use at least 8 characters, or leave it empty." : "");
+    if (bad) return pw.input.focus();
     void withBusy(create2, "Creating…", err, async () => {
-      const r = await api("POST", "/v1/meetings", {});
+      const r = await api("POST", "/v1/meetings", password ? { password } : {});
       onJoin({ room: r.room.name, join: r.join });
     });
   });
@@ -1084,6 +1144,7 @@ function meetingsCard(acc, onJoin) {
     { class: "card join-card meetings-card", "aria-labelledby": "meetings-title" },
     h("h2", { id: "meetings-title" }, `Host a meeting, ${u.name || u.email}`),
     h("p", { class: "hint" }, "Start a new meeting with you as its host."),
+    pw.wrap,
     err,
     h("div", { class: "actions actions-left" }, create2),
     list
@@ -1207,6 +1268,11 @@ function routeOf(hash) {
     history.replaceState(null, "", `${location.pathname}${location.search}#${page2}`);
     return token ? { page: page2, token } : { page: "gone", what };
   };
+  if (frag.startsWith("join=")) {
+    const invite = frag.slice("join=".length).trim();
+    history.replaceState(null, "", `${location.pathname}#join`);
+    return { page: "guest", invite };
+  }
   if (frag.startsWith("invite=")) return take("invite=", "invite", "signup");
   if (frag.startsWith("reset=")) return take("reset=", "reset", "reset");
   switch (frag) {
@@ -1216,6 +1282,8 @@ function routeOf(hash) {
       return { page: "account" };
     case "admin":
       return { page: "admin" };
+    case "join":
+      return { page: "guest", invite: "" };
     case "signup":
       return { page: "gone", what: "invite" };
     case "reset":
@@ -1530,6 +1598,140 @@ function renderReset(root2, acc, token) {
   };
 }
 
+// app/src/admin-policy.ts
+var POLICY_MAX_BYTES = 64 << 10;
+function errorLine(message) {
+  const m = /\bline (\d+)\b/.exec(message);
+  return m ? Number(m[1]) : 0;
+}
+function policyErrorText(message) {
+  const m = message.replace(/^policy:\s*/, "").trim();
+  return m.charAt(0).toUpperCase() + m.slice(1) + (/[.!?)]$/.test(m) && !/\)$/.test(m) ? "" : ".");
+}
+function policySection(selfID) {
+  const body = h("div", { class: "section-body" }, h("p", { class: "loading", role: "status" }, "Loading the policy…"));
+  const el = section("admin-policy", "Security policy", body);
+  const load = async () => {
+    try {
+      draw(body, await api("GET", "/v1/policy"), selfID, load);
+    } catch (e) {
+      body.replaceChildren(h("p", { class: "form-error", role: "alert", id: "policy-load-error" }, errorText(e)));
+    }
+  };
+  void load();
+  return el;
+}
+function draw(body, p, selfID, reload) {
+  const who = p.author === selfID ? "you" : p.author || "someone";
+  const facts = p.source === "stored" ? `Version ${p.version}, applied ${when(p.applied_at)} by ${who}.` : "No version is stored yet: the defaults are in force, with what the server’s configuration sets.";
+  const text = h("textarea", {
+    id: "policy-yaml",
+    class: "code-input",
+    rows: 16,
+    spellcheck: "false",
+    autocomplete: "off",
+    wrap: "off",
+    "aria-describedby": "policy-hint policy-error",
+    "aria-labelledby": "policy-yaml-label"
+  });
+  text.value = p.yaml || p.effective;
+  const gutter = h("div", { class: "code-lines", "aria-hidden": "true" });
+  const error = h("p", { id: "policy-error", class: "form-error", role: "alert", hidden: true });
+  const slot = h("div", { class: "section-slot" });
+  const apply = button("Apply", { id: "policy-apply" }, "primary");
+  const revert = button("Undo my changes", { id: "policy-revert" });
+  let bad = 0;
+  const paintLines = () => {
+    const n = text.value.split("\n").length;
+    if (gutter.childElementCount !== n) gutter.replaceChildren(...Array.from({ length: n }, (_, i) => h("span", {}, String(i + 1))));
+    gutter.querySelector(".is-error")?.classList.remove("is-error");
+    if (bad > 0) gutter.children[bad - 1]?.classList.add("is-error");
+    gutter.scrollTop = text.scrollTop;
+  };
+  const showError = (msg, line = 0) => {
+    error.textContent = msg;
+    error.hidden = msg === "";
+    bad = line;
+    if (line > 0) error.dataset.line = String(line);
+    else delete error.dataset.line;
+    text.setAttribute("aria-invalid", String(msg !== ""));
+    paintLines();
+  };
+  const selectLine = (line) => {
+    const lines = text.value.split("\n");
+    const start2 = lines.slice(0, line - 1).reduce((a, l) => a + l.length + 1, 0);
+    text.focus();
+    text.setSelectionRange(start2, start2 + (lines[line - 1]?.length ?? 0));
+  };
+  text.addEventListener("input", () => {
+    if (bad > 0) showError("");
+    paintLines();
+  });
+  text.addEventListener("scroll", () => {
+    gutter.scrollTop = text.scrollTop;
+  });
+  revert.addEventListener("click", () => {
+    text.value = p.yaml || p.effective;
+    showError("");
+    slot.replaceChildren();
+    text.focus();
+  });
+  apply.addEventListener("click", () => {
+    const doc = text.value;
+    if (new TextEncoder().encode(doc).length > POLICY_MAX_BYTES) {
+      showError(`The document is larger than ${POLICY_MAX_BYTES / 1024} KiB.`);
+      return;
+    }
+    confirmInline(slot, `Apply this policy as version ${p.version + 1}? It is in force at once, for every meeting and account.`, "Apply the policy", async () => {
+      try {
+        const next = await api("PUT", "/v1/policy", { yaml: doc, version: p.version });
+        slot.replaceChildren();
+        draw(body, next, selfID, reload);
+        const done = body.querySelector("#policy-status");
+        if (done) done.textContent = `Version ${next.version} is in force.`;
+      } catch (e) {
+        slot.replaceChildren();
+        if (e instanceof ApiError && e.code === "policy_invalid") {
+          const msg = (e.serverMessage || e.message).trim();
+          const line = errorLine(msg);
+          showError(`${policyErrorText(msg)} Nothing was changed: the policy in force stays.`, line);
+          if (line > 0) selectLine(line);
+          return;
+        }
+        if (e instanceof ApiError && e.code === "policy_conflict") {
+          const load = button("Load the newest version", { id: "policy-reload" });
+          load.addEventListener("click", () => void reload());
+          showError(`${e.message} Loading it replaces your text: copy what you need first.`);
+          slot.replaceChildren(h("div", { class: "actions actions-left" }, load));
+          return;
+        }
+        showError(errorText(e));
+      }
+    }, apply);
+  });
+  body.replaceChildren(
+    h("p", { id: "policy-facts", "data-version": String(p.version), "data-source": p.source }, facts),
+    h("p", { id: "policy-status", role: "status", class: "hint" }),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { id: "policy-yaml-label", for: "policy-yaml" }, "Policy (YAML)"),
+      h("div", { class: "code-editor" }, gutter, text),
+      h("p", { id: "policy-hint", class: "hint" }, "One mapping of the rules in docs/policy.md; a rule left out takes its default. An invalid policy is refused with the line and the reason, and the one in force stays."),
+      error
+    ),
+    h("div", { class: "actions actions-left" }, apply, revert),
+    slot,
+    h(
+      "details",
+      { class: "policy-effective" },
+      h("summary", {}, "The policy in force, every rule written out"),
+      h("pre", { id: "policy-effective" }, p.effective)
+    )
+  );
+  paintLines();
+}
+
 // app/src/admin.ts
 var EMAIL_MAX3 = 254;
 var INVITE_EXPIRIES = [
@@ -1565,7 +1767,8 @@ function renderAdmin(root2, acc) {
     "Administration",
     inviteSection(reloadInvites),
     section("admin-invites", "Open invites", invites),
-    section("admin-users", "Accounts", users)
+    section("admin-users", "Accounts", users),
+    policySection(me.id)
   );
   void reloadInvites();
   void loadUsers(users, me.id);
@@ -1720,6 +1923,182 @@ function userRow(u, self, reload) {
     h("div", { class: "item-actions" }, role, toggle, reset, reset2fa),
     slot
   );
+}
+
+// app/src/guest.ts
+var PASS_KEY = "conclave.guest.v1";
+var PASS_MARGIN_MS = 6e4;
+function peekInvite(token) {
+  const m = /^cmi1\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+$/.exec(token.trim());
+  if (!m || token.length > 512) return null;
+  try {
+    const b64 = m[1].replace(/-/g, "+").replace(/_/g, "/");
+    const v = JSON.parse(atob(b64 + "=".repeat((4 - b64.length % 4) % 4)));
+    if (typeof v.id !== "string" || typeof v.room !== "string" || typeof v.exp !== "number") return null;
+    return { id: v.id, room: v.room, exp: v.exp };
+  } catch {
+    return null;
+  }
+}
+function loadGuestPass() {
+  try {
+    const v = JSON.parse(sessionStorage.getItem(PASS_KEY) ?? "null");
+    if (!v || typeof v.token !== "string" || typeof v.invite !== "string" || typeof v.room !== "string" || typeof v.name !== "string" || typeof v.expiresAt !== "number") return null;
+    if (v.expiresAt - PASS_MARGIN_MS < Date.now()) {
+      sessionStorage.removeItem(PASS_KEY);
+      return null;
+    }
+    return v;
+  } catch {
+    return null;
+  }
+}
+function saveGuestPass(p) {
+  try {
+    sessionStorage.setItem(PASS_KEY, JSON.stringify(p));
+  } catch {
+  }
+}
+function passwordField() {
+  const f = field(
+    "Meeting password",
+    input({ id: "guest-password", type: "password", autocomplete: "off", maxlength: 128 }),
+    "The host gave it to you apart from the link."
+  );
+  f.wrap.hidden = true;
+  return f;
+}
+function asksPassword(code) {
+  return code === "password_required" || code === "password_wrong";
+}
+function renderGuest(root2, opts) {
+  const peek = opts.invite ? peekInvite(opts.invite) : null;
+  const kept = loadGuestPass();
+  const pass = kept && (!opts.invite || peek && peek.id === kept.invite) ? kept : null;
+  const room = peek?.room ?? pass?.room ?? "";
+  const heading = h("h1", { id: "guest-title", tabindex: -1 }, "Join a meeting");
+  const card = h(
+    "section",
+    { class: "card join-card guest-card", "aria-labelledby": "guest-title" },
+    heading,
+    room ? h("p", {}, "You are invited to the meeting ", h("strong", { class: "room-name", id: "guest-room" }, room), ".") : null
+  );
+  root2.replaceChildren(h("div", { class: "page page-guest" }, card));
+  if (pass) {
+    const pw2 = passwordField();
+    const err2 = formError();
+    err2.id = "guest-error";
+    const again = h("button", { type: "submit", class: "btn btn-primary", id: "guest-join" }, "Join again");
+    const form2 = h(
+      "form",
+      { class: "guest-form", novalidate: true, "aria-labelledby": "guest-title" },
+      h("p", { id: "guest-kept" }, `You opened this invite in this tab as ${pass.name}.`),
+      pw2.wrap,
+      err2,
+      h("div", { class: "actions" }, again)
+    );
+    card.append(form2);
+    pw2.wrap.hidden = !pass.password && !opts.passwordError;
+    if (opts.passwordError) err2.show(opts.passwordError);
+    form2.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (!pw2.wrap.hidden && pw2.input.value === "") {
+        pw2.setError("Enter the meeting’s password.");
+        return pw2.input.focus();
+      }
+      opts.onReady(pass, pw2.wrap.hidden ? "" : pw2.input.value);
+    });
+    (pw2.wrap.hidden ? again : pw2.input).focus();
+    return () => {
+    };
+  }
+  if (!opts.invite || !peek) {
+    card.append(h("p", { class: opts.invite ? "form-error" : "", role: opts.invite ? "alert" : null, id: "guest-gone" }, opts.invite ? "This is not a valid invite link. Check that you copied all of it, or ask for a new one." : "For your safety the invite link was removed from the address bar when it was opened, so reloading the page cannot use it again. Open the invite link you received once more."));
+    heading.focus();
+    return () => {
+    };
+  }
+  const name = field("Your name", input({ id: "guest-name", autocomplete: "name", required: true, maxlength: NAME_MAX, spellcheck: "false" }), "Shown to the others in the meeting.");
+  name.input.value = opts.name;
+  const email = field(
+    "Your email address",
+    input({ id: "guest-email", type: "email", autocomplete: "email", maxlength: 254 }),
+    "This invite is for people with an email address at a particular domain."
+  );
+  email.wrap.hidden = true;
+  const pw = passwordField();
+  const err = formError();
+  err.id = "guest-error";
+  const go = h("button", { type: "submit", class: "btn btn-primary", id: "guest-continue" }, "Continue");
+  const form = h(
+    "form",
+    { class: "guest-form", novalidate: true, "aria-labelledby": "guest-title" },
+    h("p", { class: "hint" }, `The link works until ${when(new Date(peek.exp * 1e3).toISOString())}.`),
+    name.wrap,
+    email.wrap,
+    pw.wrap,
+    err,
+    h("div", { class: "actions" }, go)
+  );
+  card.append(form);
+  let alive = true;
+  let busy = false;
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (busy) return;
+    const n = name.input.value.trim();
+    name.setError(n === "" ? "Enter your name." : "");
+    if (n === "") return name.input.focus();
+    const em = email.input.value.trim();
+    if (!email.wrap.hidden) {
+      email.setError(em.includes("@") ? "" : "Enter your email address.");
+      if (!em.includes("@")) return email.input.focus();
+    }
+    const password = pw.wrap.hidden ? "" : pw.input.value;
+    if (!pw.wrap.hidden) {
+      pw.setError(password === "" ? "Enter the meeting’s password." : "");
+      if (password === "") return pw.input.focus();
+    }
+    busy = true;
+    go.disabled = true;
+    go.setAttribute("aria-busy", "true");
+    go.textContent = "Checking the invite…";
+    err.show("");
+    const body = { invite: opts.invite, name: n };
+    if (em) body.email = em;
+    if (password) body.password = password;
+    api("POST", "/v1/invites/redeem", body).then(
+      (r) => {
+        if (!alive) return;
+        const p = { invite: r.invite_id, room: r.room, name: r.join.name || n, token: r.join.token, expiresAt: Date.parse(r.join.expires_at) || Date.now() + 36e5 };
+        if (password) p.password = true;
+        saveGuestPass(p);
+        opts.onReady(p, password);
+      },
+      (e2) => {
+        if (!alive) return;
+        busy = false;
+        go.disabled = false;
+        go.removeAttribute("aria-busy");
+        go.textContent = "Continue";
+        const code = e2 instanceof ApiError ? e2.code : "";
+        err.dataset.code = code;
+        err.show(errorText(e2));
+        if (code === "invite_email_domain") {
+          email.wrap.hidden = false;
+          email.input.focus();
+        } else if (asksPassword(code)) {
+          pw.wrap.hidden = false;
+          pw.input.value = "";
+          pw.input.focus();
+        }
+      }
+    );
+  });
+  (name.input.value ? go : name.input).focus();
+  return () => {
+    alive = false;
+  };
 }
 
 // app/src/token.ts
@@ -2049,6 +2428,65 @@ function renderLeft(root2, opts) {
   };
 }
 
+// app/src/lobby.ts
+function statusText(s) {
+  const line = s.position > 1 ? ` You are number ${s.position} in line.` : "";
+  return s.status === "waiting_for_host" ? { title: "Waiting for the host", detail: `Nobody who can let you in has joined yet. You will be let in when a host or moderator arrives and admits you.${line}` } : { title: "Waiting to be let in", detail: `The host knows you are here and will let you in soon.${line}` };
+}
+function renderLobby(root2, opts, first) {
+  const heading = h("h1", { id: "lobby-title", tabindex: -1 });
+  const detail = h("p", { id: "lobby-detail" });
+  const status = h("div", { id: "lobby-status", role: "status", "aria-live": "polite" }, h("span", { class: "spinner", "aria-hidden": "true" }), detail);
+  const video = h("video", { id: "lobby-video", autoplay: true, playsinline: true, class: "mirror" });
+  video.muted = true;
+  if (opts.video && opts.video.readyState === "live") video.srcObject = new MediaStream([opts.video]);
+  const leave = h("button", { type: "button", class: "btn btn-ghost", id: "lobby-leave" }, "Leave");
+  const actions = h("div", { class: "actions" }, leave);
+  const card = h(
+    "section",
+    { class: "card lobby-card", "aria-labelledby": "lobby-title", "data-status": first.status },
+    heading,
+    h("p", { class: "hint" }, "Meeting ", h("strong", { class: "room-name" }, opts.room), opts.name ? ` · you join as ${opts.name}` : ""),
+    opts.video ? h("div", { class: "lobby-stage" }, video) : null,
+    status,
+    actions
+  );
+  root2.replaceChildren(h("div", { class: "page page-lobby" }, card));
+  leave.addEventListener("click", () => {
+    leave.disabled = true;
+    opts.onLeave();
+  });
+  const update = (s) => {
+    const t = statusText(s);
+    card.dataset.status = s.status;
+    card.dataset.position = String(s.position);
+    if (heading.textContent !== t.title) heading.textContent = t.title;
+    if (detail.textContent !== t.detail) detail.textContent = t.detail;
+  };
+  update(first);
+  heading.focus();
+  return {
+    update,
+    refused(code) {
+      card.dataset.status = "refused";
+      card.dataset.reason = code;
+      video.srcObject = null;
+      card.querySelector(".lobby-stage")?.remove();
+      heading.textContent = code === "client_left" ? "You left the lobby" : "You were not let in";
+      status.replaceChildren(h("p", { id: "lobby-reason", "data-reason": code }, code === "client_left" ? "You stopped waiting to join the meeting." : leaveReasonText(code)));
+      const retry = h("button", { type: "button", class: "btn btn-primary", id: "lobby-retry" }, "Ask again");
+      const home = h("button", { type: "button", class: "btn btn-ghost", id: "lobby-home" }, "Join another room");
+      retry.addEventListener("click", () => opts.onRetry());
+      home.addEventListener("click", () => opts.onHome());
+      actions.replaceChildren(home, retry);
+      heading.focus();
+    },
+    dispose() {
+      video.srcObject = null;
+    }
+  };
+}
+
 // app/src/audio.ts
 var RemoteAudio = class {
   /** The hidden box holding the <audio> elements. */
@@ -2189,6 +2627,7 @@ var ControlBar = class {
   people;
   leave;
   badge;
+  waitingBadge;
   constructor(actions) {
     this.mic = ctrl("mic-button", "Mute microphone", "Mute", "m", "mic");
     this.camera = ctrl("camera-button", "Stop camera", "Stop camera", "v", "camera");
@@ -2198,6 +2637,8 @@ var ControlBar = class {
     this.badge = h("span", { class: "badge", hidden: true, "aria-hidden": "true" });
     this.chat.append(this.badge);
     this.people = ctrl("participants-button", "Participants", "Participants", "p", "people");
+    this.waitingBadge = h("span", { class: "badge badge-waiting", id: "waiting-badge", hidden: true, "aria-hidden": "true" });
+    this.people.append(this.waitingBadge);
     this.leave = ctrl("leave-button", "Leave meeting", "Leave", null, "leave", "ctrl-leave");
     for (const b of [this.mic, this.camera, this.screen, this.chat, this.people]) setPressed(b, false);
     this.el = h(
@@ -2237,6 +2678,12 @@ var ControlBar = class {
     setPressed(this.chat, which === "chat");
     setPressed(this.people, which === "people");
   }
+  /** How many guests wait in the lobby, for those who may admit them. */
+  setWaiting(n) {
+    this.waitingBadge.hidden = n === 0;
+    this.waitingBadge.textContent = n > 9 ? "9+" : String(n);
+    this.people.setAttribute("aria-label", n > 0 ? `Participants, ${n} waiting to join` : "Participants");
+  }
   setUnread(n) {
     this.badge.hidden = n === 0;
     this.badge.textContent = n > 9 ? "9+" : String(n);
@@ -2274,25 +2721,396 @@ function paintMedia(btn, off, key, v) {
 }
 
 // app/src/invite-link.ts
-var APP_INVITE = { role: "participant", max_uses: 50, expires_in: 86400 };
-async function createInviteLink(room) {
-  let res;
-  try {
-    res = await fetch(`/v1/meetings/${encodeURIComponent(room)}/invites`, {
-      method: "POST",
-      headers: { Accept: "application/json", "Content-Type": "application/json" },
-      body: JSON.stringify(APP_INVITE),
-      cache: "no-store",
-      credentials: "same-origin",
-      redirect: "error"
-    });
-  } catch {
-    return null;
-  }
-  if (res.status !== 201) return null;
-  const data = await res.json().catch(() => null);
-  return typeof data?.token === "string" && data.token.startsWith("cmi1.") ? `${location.origin}/#join=${data.token}` : null;
+var INVITE_EXPIRIES2 = [
+  { seconds: 3600, label: "1 hour" },
+  { seconds: 86400, label: "1 day" },
+  { seconds: 7 * 86400, label: "7 days" },
+  { seconds: 30 * 86400, label: "30 days" }
+];
+var MAX_INVITE_USES = 1e3;
+function guestLink(token) {
+  return `${location.origin}/#join=${token}`;
 }
+function invitesPath(room) {
+  return `/v1/meetings/${encodeURIComponent(room)}/invites`;
+}
+async function createInvite(room, req, bearer) {
+  const r = await api("POST", invitesPath(room), req, bearer);
+  if (typeof r?.token !== "string" || !r.token.startsWith("cmi1.")) throw new Error("The server sent no invite link.");
+  return { invite: r.invite, link: guestLink(r.token) };
+}
+function inviteSummary(i) {
+  const uses = i.max_uses === 1 ? "one person" : `up to ${i.max_uses} people`;
+  const role = i.role === "viewer" ? "as viewers (they watch and listen)" : "as participants";
+  const domain = i.email_domain ? `, who give an email address at ${i.email_domain}` : "";
+  return `For ${uses}${domain}, ${role}, until ${when(i.expires_at)}. Where the meeting has a lobby, each waits there until a host or moderator lets them in.`;
+}
+var InvitePanel = class {
+  constructor(deps) {
+    this.deps = deps;
+    const role = field("They join as", h(
+      "select",
+      { id: "invite-role" },
+      h("option", { value: "participant", selected: true }, "Participants: speak and show video"),
+      h("option", { value: "viewer" }, "Viewers: watch and listen only")
+    ));
+    const uses = field(
+      "How many people can use it",
+      input({ id: "invite-uses", type: "number", min: 1, max: MAX_INVITE_USES, step: 1, inputmode: "numeric", value: "1" }),
+      `1 to ${MAX_INVITE_USES}. Each use lets one more guest in.`
+    );
+    uses.input.value = "1";
+    const expiry = field("Link works for", h(
+      "select",
+      { id: "invite-expiry" },
+      ...INVITE_EXPIRIES2.map((x) => h("option", { value: String(x.seconds), selected: x.seconds === 86400 }, x.label))
+    ));
+    const domain = field(
+      "Email domain (optional)",
+      input({ id: "invite-domain", autocomplete: "off", maxlength: 253, placeholder: "example.org" }),
+      "Guests must give an email address at this domain. It is what they state: Conclave sends no email to check it."
+    );
+    const err = formError();
+    err.id = "invite-error";
+    const create2 = h("button", { type: "submit", class: "btn btn-primary", id: "invite-create" }, "Create invite link");
+    const form = h(
+      "form",
+      { class: "inline-form invite-form", novalidate: true, "aria-label": "New invite link" },
+      role.wrap,
+      uses.wrap,
+      expiry.wrap,
+      domain.wrap,
+      err,
+      h("div", { class: "actions actions-left" }, create2)
+    );
+    this.result = h("div", { class: "section-slot", id: "invite-result" });
+    this.list = h("div", { class: "invite-open", id: "invite-open" });
+    this.el = h("div", { class: "invite-panel", id: "invite-panel", hidden: true }, form, this.result, this.list);
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const n = Number(uses.input.value);
+      const ok = Number.isInteger(n) && n >= 1 && n <= MAX_INVITE_USES;
+      uses.setError(ok ? "" : `Enter a whole number from 1 to ${MAX_INVITE_USES}.`);
+      const d = domain.input.value.trim().toLowerCase().replace(/^@/, "");
+      const dOk = d === "" || /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(d);
+      domain.setError(dOk ? "" : "Enter a domain name such as example.org, without the part before “@”.");
+      if (!ok) return uses.input.focus();
+      if (!dOk) return domain.input.focus();
+      const req = { role: role.input.value === "viewer" ? "viewer" : "participant", max_uses: n, expires_in: Number(expiry.input.value) };
+      if (d) req.email_domain = d;
+      void withBusy(create2, "Creating…", err, async () => {
+        const { invite, link } = await createInvite(this.deps.room(), req, this.deps.token());
+        this.showLink(invite, link);
+        await this.load();
+      });
+    });
+  }
+  deps;
+  el;
+  result;
+  list;
+  get open() {
+    return !this.el.hidden;
+  }
+  setOpen(open) {
+    this.el.hidden = !open;
+    if (open) {
+      void this.load();
+      this.el.querySelector("#invite-role")?.focus();
+    }
+  }
+  showLink(invite, link) {
+    this.result.replaceChildren(h(
+      "div",
+      { class: "one-time", role: "group", "aria-labelledby": "invite-link-title" },
+      h("h4", { id: "invite-link-title", tabindex: -1 }, "Invite link"),
+      h("p", { id: "invite-link-summary" }, inviteSummary(invite), " Send it over a channel you trust: whoever holds it can use it."),
+      copyBox("Invite link", link, "guest-link")
+    ));
+    navigator.clipboard.writeText(link).then(
+      () => notify("Invite link copied."),
+      () => this.result.querySelector(".guest-link")?.select()
+    );
+    this.result.querySelector("#invite-link-title")?.focus();
+  }
+  /** Lists the room's links that still work, with "Revoke". */
+  async load() {
+    let invites;
+    try {
+      invites = (await api("GET", invitesPath(this.deps.room()), void 0, this.deps.token())).invites ?? [];
+    } catch (e) {
+      this.list.replaceChildren(h("p", { class: "form-error", role: "alert" }, `The open links could not be listed: ${errorText(e)}`));
+      return;
+    }
+    const now = Date.now();
+    const open = invites.filter((i) => !i.revoked_at && i.uses < i.max_uses && new Date(i.expires_at).getTime() > now);
+    if (open.length === 0) {
+      this.list.replaceChildren();
+      return;
+    }
+    this.list.replaceChildren(h("h4", {}, "Links that still work"), h("ul", { class: "acct-list", id: "invite-list", "aria-label": "Invite links that still work" }, ...open.map((i) => {
+      const err = formError();
+      const revoke = button("Revoke", { class: "btn btn-ghost btn-small", "aria-label": `Revoke the link made ${when(i.created_at)}` });
+      revoke.addEventListener("click", () => void withBusy(revoke, "Revoking…", err, async () => {
+        await api("DELETE", `${invitesPath(this.deps.room())}/${encodeURIComponent(i.id)}`, {}, this.deps.token());
+        notify("The link no longer works.");
+        await this.load();
+      }));
+      return h(
+        "li",
+        { class: "acct-item", "data-invite": i.id },
+        h(
+          "div",
+          { class: "item-main" },
+          h("span", { class: "item-name" }, `${i.role === "viewer" ? "Viewers" : "Participants"} · ${i.uses} of ${i.max_uses} used`),
+          h("span", { class: "item-meta" }, `${i.email_domain ? `@${i.email_domain} · ` : ""}until ${when(i.expires_at)}`)
+        ),
+        h("div", { class: "item-actions" }, revoke),
+        err
+      );
+    })));
+  }
+};
+
+// app/src/host.ts
+var HostPanel = class {
+  constructor(deps) {
+    this.deps = deps;
+    const { room } = deps;
+    this.lock = button("Lock meeting", { id: "lock-button" });
+    this.end = button("End for all", { id: "end-button" }, "danger");
+    this.invite = button("Invite people", { id: "invite-people", "aria-expanded": "false", "aria-controls": "invite-panel" });
+    this.password = button("Room password", { id: "password-button", "aria-expanded": "false" });
+    this.slot = h("div", { class: "section-slot" });
+    this.invites = new InvitePanel({ room: () => room.name, token: deps.token });
+    this.el = h(
+      "section",
+      { class: "host-panel", id: "host-panel", "aria-labelledby": "host-title", hidden: true },
+      h("h3", { id: "host-title" }, "Meeting controls"),
+      h("div", { class: "host-actions" }, this.invite, this.lock, this.password, this.end),
+      this.slot,
+      this.invites.el
+    );
+    this.lock.addEventListener("click", () => {
+      const locked = !room.locked;
+      deps.act(locked ? "lock the meeting" : "unlock the meeting", () => room.lockMeeting(locked));
+    });
+    this.end.addEventListener("click", () => this.confirmEnd());
+    this.password.addEventListener("click", () => {
+      if (this.slot.querySelector("#room-password")) this.slot.replaceChildren();
+      else void this.passwordForm();
+      this.password.setAttribute("aria-expanded", String(!!this.slot.querySelector("#room-password")));
+    });
+    this.invite.addEventListener("click", () => this.showInvites(!this.invites.open));
+  }
+  deps;
+  el;
+  invites;
+  lock;
+  end;
+  invite;
+  password;
+  slot;
+  /** Opens (or closes) "Invite people"; false when this participant may not share invites. */
+  showInvites(open) {
+    if (!this.deps.room.local.permissions.share_invite) return false;
+    this.invites.setOpen(open);
+    this.invite.setAttribute("aria-expanded", String(open));
+    return true;
+  }
+  /** Shows what the participant's permissions allow, and the lock's state. */
+  update() {
+    const { room } = this.deps;
+    const p = room.local.permissions;
+    this.lock.hidden = !p.lock;
+    this.end.hidden = !p.end_meeting;
+    this.password.hidden = !p.lock;
+    this.invite.hidden = !p.share_invite;
+    if (!p.share_invite && this.invites.open) this.showInvites(false);
+    if (!p.end_meeting && !p.lock) this.slot.replaceChildren();
+    this.el.hidden = !p.lock && !p.end_meeting && !p.share_invite;
+    const text = room.locked ? "Unlock meeting" : "Lock meeting";
+    if (this.lock.textContent !== text) this.lock.textContent = text;
+    this.lock.dataset.locked = String(room.locked);
+  }
+  /**
+   * Sets or removes the room password through the REST API (its answer
+   * says the change is stored; signaling's set_password has none), with
+   * this participant's join token: the room decides on its role now.
+   */
+  async passwordForm() {
+    const { room } = this.deps;
+    const path = `/v1/rooms/${encodeURIComponent(room.name)}`;
+    const state2 = h("p", { id: "password-state" }, "Checking whether the meeting has a password…");
+    const pw = field(
+      "New password",
+      input({ id: "room-password", type: "password", autocomplete: "new-password", minlength: 8, maxlength: 128 }),
+      "At least 8 characters. Guests who join from now on must give it; those already in stay. Share it apart from the invite link."
+    );
+    const err = formError();
+    err.id = "password-error";
+    const set = h("button", { type: "submit", class: "btn btn-primary btn-small", id: "password-set" }, "Set password");
+    const clear = button("Remove the password", { id: "password-clear", class: "btn btn-ghost btn-small" });
+    const close = button("Close", { class: "btn btn-ghost btn-small" });
+    const form = h(
+      "form",
+      { class: "inline-form", novalidate: true, "aria-label": "Room password" },
+      state2,
+      pw.wrap,
+      err,
+      h("div", { class: "actions actions-left" }, set, clear, close)
+    );
+    this.slot.replaceChildren(form);
+    close.addEventListener("click", () => {
+      this.slot.replaceChildren();
+      this.password.setAttribute("aria-expanded", "false");
+      this.password.focus();
+    });
+    const show2 = (has) => {
+      state2.dataset.password = String(!!has);
+      state2.textContent = has ? "This meeting has a password." : "This meeting has no password.";
+      clear.hidden = !has;
+    };
+    const send = (password, button2, busy) => withBusy(button2, busy, err, async () => {
+      const info = await api("POST", `${path}/password`, { password }, this.deps.token());
+      show2(info?.password);
+      pw.input.value = "";
+      notify(password ? "The password is set: guests who join from now on must give it." : "The meeting no longer has a password.");
+    });
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const v = pw.input.value;
+      const n = Array.from(v).length;
+      const ok = n >= 8 && new TextEncoder().encode(v).length <= 128 && !/[\u0000-\u001f\u007f]/.test(v);
+      pw.setError(ok ? "" : "Use 8 to 128 characters, without line breaks.");
+      if (!ok) return pw.input.focus();
+      void send(v, set, "Setting…");
+    });
+    clear.addEventListener("click", () => void send("", clear, "Removing…"));
+    pw.input.focus();
+    try {
+      show2((await api("GET", path, void 0, this.deps.token()))?.password);
+    } catch (e) {
+      state2.textContent = `Whether the meeting has a password could not be read: ${errorText(e)}`;
+      clear.hidden = false;
+    }
+  }
+  confirmEnd() {
+    this.password.setAttribute("aria-expanded", "false");
+    const yes = button("End the meeting", { id: "end-confirm" }, "danger");
+    const no = button("Cancel");
+    this.slot.replaceChildren(h(
+      "div",
+      { class: "confirm", role: "group", "aria-label": "End the meeting for everyone?" },
+      h("p", {}, "End the meeting for everyone? Everyone is disconnected and the meeting closes."),
+      h("div", { class: "actions actions-left" }, yes, no)
+    ));
+    no.addEventListener("click", () => {
+      this.slot.replaceChildren();
+      this.end.focus();
+    });
+    yes.addEventListener("click", () => {
+      this.slot.replaceChildren();
+      this.deps.act("end the meeting", () => this.deps.room.endMeeting());
+    });
+    no.focus();
+  }
+};
+var LockBadge = class {
+  el;
+  constructor() {
+    this.el = h(
+      "span",
+      { id: "meeting-lock", class: "lock-badge", hidden: true, title: "Nobody new can join until a host unlocks the meeting" },
+      icon("lock"),
+      h("span", {}, "Locked")
+    );
+  }
+  paint(locked) {
+    this.el.hidden = !locked;
+    this.el.dataset.locked = String(locked);
+  }
+};
+
+// app/src/lobby-list.ts
+function waited(since, now = Date.now()) {
+  const m = Math.floor(Math.max(0, now - since) / 6e4);
+  return m < 1 ? "just now" : m === 1 ? "1 minute" : `${m} minutes`;
+}
+var LobbyList = class {
+  constructor(room, act) {
+    this.room = room;
+    this.act = act;
+    this.title = h("h3", { id: "lobby-list-title" }, "Waiting to join");
+    this.list = h("ul", { class: "lobby-guests", id: "lobby-list", "aria-labelledby": "lobby-list-title" });
+    const admitAll = button("Admit all", { id: "lobby-admit-all", class: "btn btn-primary btn-small" });
+    const denyAll = button("Deny all", { id: "lobby-deny-all", class: "btn btn-ghost btn-small" });
+    this.all = h("div", { class: "host-actions" }, admitAll, denyAll);
+    this.el = h(
+      "section",
+      { class: "host-panel lobby-panel", id: "lobby-panel", "aria-labelledby": "lobby-list-title", hidden: true },
+      this.title,
+      this.list,
+      this.all
+    );
+    admitAll.addEventListener("click", () => this.act("admit everyone waiting", () => this.room.admitAll()));
+    denyAll.addEventListener("click", () => this.act("turn away everyone waiting", () => this.room.denyAll()));
+  }
+  room;
+  act;
+  el;
+  title;
+  list;
+  all;
+  rows = /* @__PURE__ */ new Map();
+  /** How many wait (0 when this participant may not admit). */
+  get count() {
+    return this.room.local.permissions.admit ? this.room.lobby.size : 0;
+  }
+  /** Brings the list into view and puts the focus on the first Admit. */
+  reveal() {
+    this.el.scrollIntoView({ block: "nearest" });
+    this.list.querySelector('[data-action="admit"]')?.focus();
+  }
+  render() {
+    const guests = this.room.local.permissions.admit ? [...this.room.lobby.values()].sort((a, b) => a.since - b.since) : [];
+    this.el.hidden = guests.length === 0;
+    this.title.textContent = `Waiting to join (${guests.length})`;
+    this.all.hidden = guests.length < 2;
+    const seen = /* @__PURE__ */ new Set();
+    for (const g of guests) {
+      seen.add(g.id);
+      let r = this.rows.get(g.id);
+      if (!r) {
+        r = this.makeRow(g);
+        this.rows.set(g.id, r);
+      }
+      const meta = `${g.invite ? "Came with an invite link" : "Came with a join token"} · waiting ${waited(g.since)}`;
+      if (r.meta.textContent !== meta) r.meta.textContent = meta;
+      this.list.appendChild(r.li);
+    }
+    for (const [id, r] of this.rows) {
+      if (seen.has(id)) continue;
+      r.li.remove();
+      this.rows.delete(id);
+    }
+  }
+  makeRow(g) {
+    const who = g.name || "A guest without a name";
+    const admit = button("Admit", { class: "btn btn-primary btn-small", "data-action": "admit", "aria-label": `Admit ${who}` });
+    const deny = button("Deny", { class: "btn btn-ghost btn-small", "data-action": "deny", "aria-label": `Deny ${who}` });
+    admit.addEventListener("click", () => this.act(`admit ${who}`, () => this.room.admit(g.id)));
+    deny.addEventListener("click", () => this.act(`turn ${who} away`, () => this.room.deny(g.id)));
+    const meta = h("span", { class: "item-meta" });
+    const li = h(
+      "li",
+      { class: "lobby-guest", "data-guest": g.id, "data-invite": String(g.invite) },
+      h("div", { class: "item-main" }, h("span", { class: "item-name" }, who), meta),
+      h("div", { class: "item-actions" }, admit, deny)
+    );
+    return { li, meta };
+  }
+};
 
 // app/src/media-actions.ts
 import { DeviceError } from "/sdk/conclave.js";
@@ -2626,7 +3444,20 @@ function meetingView(room, names, quality) {
     hostMuted: own.micLocked || own.cameraLocked,
     quality: q(me.id)
   });
-  persons.push({ id: me.id, identity: me.identity, name: myName, local: true, micMuted: own.micMuted, cameraOff: own.cameraOff, sharing: own.sharing, quality: q(me.id), key: null });
+  persons.push({
+    id: me.id,
+    identity: me.identity,
+    name: myName,
+    local: true,
+    micMuted: own.micMuted,
+    cameraOff: own.cameraOff,
+    sharing: own.sharing,
+    quality: q(me.id),
+    key: null,
+    role: me.role,
+    mic: null,
+    camera: null
+  });
   const e2ee = room.e2ee;
   const keys = [];
   const audio = /* @__PURE__ */ new Map();
@@ -2671,7 +3502,19 @@ function meetingView(room, names, quality) {
       key = { id: p.id, identity: p.identity, name, ...keyState(status), identityKey: status?.identityKey ?? "" };
       keys.push(key);
     }
-    persons.push({ id: p.id, identity: p.identity, name, local: false, ...st, sharing: !!(screenInfo || screenRt), quality: q(p.id), key: key?.state ?? null });
+    persons.push({
+      id: p.id,
+      identity: p.identity,
+      name,
+      local: false,
+      ...st,
+      sharing: !!(screenInfo || screenRt),
+      quality: q(p.id),
+      key: key?.state ?? null,
+      role: p.role,
+      mic: p.tracks.find((t) => t.source === "microphone") ?? null,
+      camera: p.tracks.find((t) => t.source === "camera") ?? null
+    });
     for (const r of rts) if (r.track.kind === "audio") audio.set(r.info.id || r.track.id, r.track);
   }
   return {
@@ -2838,6 +3681,175 @@ var MediaActions = class {
     this.changed();
   }
 };
+
+// app/src/moderation.ts
+var RANK = { viewer: 0, participant: 1, moderator: 2, host: 3 };
+var ROLES = ["host", "moderator", "participant", "viewer"];
+function rankOf(role) {
+  return RANK[role ?? "participant"] ?? RANK.participant;
+}
+var GUEST_PREFIX = "guest_";
+var BAN_DURATIONS = [
+  { seconds: 3600, label: "for 1 hour" },
+  { seconds: 86400, label: "for 1 day" },
+  { seconds: 7 * 86400, label: "for 7 days" },
+  { seconds: 0, label: "for as long as this meeting lasts" }
+];
+function allowed(room, t) {
+  const me = room.local;
+  const mine = rankOf(me.role);
+  const none = { mute: false, roles: [], remove: false, ban: false };
+  if (t.local || rankOf(t.role) >= mine) return none;
+  const p = me.permissions;
+  return {
+    mute: !!p.mute_others,
+    roles: p.change_roles ? ROLES.filter((r) => RANK[r] <= mine && r !== (t.role ?? "participant")) : [],
+    remove: !!p.remove,
+    ban: !!p.ban
+  };
+}
+var PersonActions = class {
+  constructor(room, act) {
+    this.room = room;
+    this.act = act;
+    this.toggle = h("button", { type: "button", class: "icon-btn person-more", "aria-expanded": "false", hidden: true }, "⋯");
+    this.mic = button("Mute microphone", { class: "btn btn-ghost btn-small", "data-action": "mute-mic" });
+    this.camera = button("Stop camera", { class: "btn btn-ghost btn-small", "data-action": "mute-camera" });
+    for (const r of ROLES) this.roles.set(r, button(`Make ${ROLE_TEXT[r].toLowerCase()}`, { class: "btn btn-ghost btn-small", "data-action": `role-${r}` }));
+    this.remove = button("Remove from meeting", { class: "btn btn-ghost btn-small", "data-action": "remove" });
+    this.ban = button("Remove and ban…", { class: "btn btn-ghost btn-small", "data-action": "ban" });
+    this.items = h("div", { class: "person-menu-items" }, this.mic, this.camera, ...this.roles.values(), this.remove, this.ban);
+    this.slot = h("div", { class: "section-slot" });
+    this.menu = h("div", { class: "person-menu", role: "group", hidden: true }, this.items, this.slot);
+    this.toggle.addEventListener("click", () => this.setOpen(this.toggle.getAttribute("aria-expanded") !== "true"));
+    this.menu.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape") return;
+      e.stopPropagation();
+      this.setOpen(false);
+      this.toggle.focus();
+    });
+    this.mic.addEventListener("click", () => this.mute("microphone"));
+    this.camera.addEventListener("click", () => this.mute("camera"));
+    for (const [r, b] of this.roles) {
+      b.addEventListener("click", () => {
+        const t = this.target;
+        if (!t) return;
+        this.close();
+        this.act(`make ${t.name} ${r === "participant" ? "a participant" : `a ${r}`}`, () => this.room.setRole(t.id, r));
+      });
+    }
+    this.remove.addEventListener("click", () => this.confirmRemove());
+    this.ban.addEventListener("click", () => this.confirmBan());
+  }
+  room;
+  act;
+  toggle;
+  menu;
+  items;
+  slot;
+  mic;
+  camera;
+  roles = /* @__PURE__ */ new Map();
+  remove;
+  ban;
+  target = null;
+  /** Shows the button and the items t allows; hides all when there are none. */
+  update(t) {
+    this.target = t;
+    const a = allowed(this.room, t);
+    const any = a.mute || a.roles.length > 0 || a.remove || a.ban;
+    this.toggle.hidden = !any;
+    this.toggle.setAttribute("aria-label", `Actions for ${t.name}`);
+    this.toggle.title = `Actions for ${t.name}`;
+    this.menu.setAttribute("aria-label", `Actions for ${t.name}`);
+    if (!any) {
+      this.setOpen(false);
+      return;
+    }
+    paintMute(this.mic, a.mute ? t.mic : null, "Mute microphone", "Let them unmute");
+    paintMute(this.camera, a.mute ? t.camera : null, "Stop camera", "Let them start camera");
+    for (const [r, b] of this.roles) b.hidden = !a.roles.includes(r);
+    this.remove.hidden = !a.remove;
+    this.ban.hidden = !a.ban;
+  }
+  setOpen(open) {
+    if (open === !this.menu.hidden) return;
+    this.menu.hidden = !open;
+    this.toggle.setAttribute("aria-expanded", String(open));
+    if (!open) this.slot.replaceChildren();
+    else {
+      this.menu.scrollIntoView({ block: "nearest" });
+      this.items.querySelector("button:not([hidden])")?.focus();
+    }
+  }
+  close() {
+    this.setOpen(false);
+    this.toggle.focus();
+  }
+  mute(source2) {
+    const t = this.target;
+    const track = source2 === "microphone" ? t?.mic : t?.camera;
+    if (!t || !track) return;
+    const lift = !!track.muted_by_host;
+    const what = source2 === "microphone" ? lift ? `let ${t.name} unmute` : `mute ${t.name}` : lift ? `let ${t.name} start their camera` : `stop the camera of ${t.name}`;
+    this.close();
+    this.act(what, () => this.room.muteParticipant(t.id, track.id, !lift));
+  }
+  confirmRemove() {
+    const t = this.target;
+    if (!t) return;
+    const yes = button("Remove", { "data-action": "confirm-remove" }, "danger");
+    const no = button("Cancel");
+    this.slot.replaceChildren(h(
+      "div",
+      { class: "confirm", role: "group", "aria-label": `Remove ${t.name}?` },
+      h("p", {}, `Remove ${t.name} from the meeting? The link or token they joined with stops working.`),
+      h("div", { class: "actions actions-left" }, yes, no)
+    ));
+    no.addEventListener("click", () => this.slot.replaceChildren());
+    yes.addEventListener("click", () => {
+      this.close();
+      this.act(`remove ${t.name}`, () => this.room.removeParticipant(t.id));
+    });
+    no.focus();
+  }
+  confirmBan() {
+    const t = this.target;
+    if (!t) return;
+    const duration = h(
+      "select",
+      { class: "select-small", "aria-label": `How long ${t.name} is banned`, "data-field": "ban-duration" },
+      ...BAN_DURATIONS.map((d) => h("option", { value: String(d.seconds) }, d.label))
+    );
+    const yes = button("Remove and ban", { "data-action": "confirm-ban" }, "danger");
+    const no = button("Cancel");
+    this.slot.replaceChildren(h(
+      "div",
+      { class: "confirm", role: "group", "aria-label": `Ban ${t.name}?` },
+      h("p", {}, `Remove ${t.name} and refuse them, whatever token they come back with:`),
+      duration,
+      guestNote(t),
+      h("div", { class: "actions actions-left" }, yes, no)
+    ));
+    no.addEventListener("click", () => this.slot.replaceChildren());
+    yes.addEventListener("click", () => {
+      const seconds = Number(duration.value);
+      this.close();
+      this.act(`ban ${t.name}`, () => this.room.removeParticipant(t.id, { duration: seconds }));
+    });
+    duration.focus();
+  }
+};
+function guestNote(t) {
+  if (!t.identity.startsWith(GUEST_PREFIX)) return null;
+  return h("p", { class: "hint" }, "Someone who came with an invite link can use it again as a new guest while it has uses left: revoke the link under “Invite people” to keep them out.");
+}
+function paintMute(b, track, mute, lift) {
+  b.hidden = !track;
+  if (!track) return;
+  const text = track.muted_by_host ? lift : mute;
+  if (b.textContent !== text) b.textContent = text;
+}
 
 // app/src/names.ts
 var DisplayNames = class {
@@ -3140,21 +4152,23 @@ var TileGrid = class {
 
 // app/src/people.ts
 var PeoplePanel = class {
-  el;
-  list;
-  title;
-  rows = /* @__PURE__ */ new Map();
-  constructor(closeButton, extra) {
+  constructor(closeButton, extra, actionsFor = null) {
+    this.actionsFor = actionsFor;
     this.list = h("ul", { id: "participant-list", class: "people-list" });
     this.title = h("h2", { id: "people-title" }, "Participants");
     this.el = h(
       "aside",
       { id: "participants-panel", class: "panel", "aria-labelledby": "people-title", hidden: true },
       h("div", { class: "panel-head" }, this.title, closeButton),
-      extra,
-      this.list
+      // The host's controls can be tall: they scroll with the list.
+      h("div", { class: "people-scroll" }, extra, this.list)
     );
   }
+  actionsFor;
+  el;
+  list;
+  title;
+  rows = /* @__PURE__ */ new Map();
   get open() {
     return !this.el.hidden;
   }
@@ -3192,15 +4206,19 @@ var PeoplePanel = class {
     const share = h("span", { class: "person-state person-share", role: "img", "aria-label": "Sharing screen", title: "Sharing screen" }, icon("screen"));
     const quality = h("span", { class: "quality", role: "img" });
     const key = h("span", { class: "person-key", role: "img", hidden: true }, icon("warning"));
+    const role = h("span", { class: "person-role", hidden: true });
+    const actions = p.local ? null : this.actionsFor?.(p.id) ?? null;
     const li = h(
       "li",
       { "data-participant-id": p.id, "data-identity": p.identity, class: "person" },
       avatar,
-      h("span", { class: "person-label" }, name, p.local ? h("span", { class: "person-you" }, " (you)") : null),
+      h("span", { class: "person-label" }, name, p.local ? h("span", { class: "person-you" }, " (you)") : null, role),
       key,
-      h("span", { class: "person-states" }, share, mic, cam, quality)
+      h("span", { class: "person-states" }, share, mic, cam, quality),
+      actions?.toggle,
+      actions?.menu
     );
-    return { li, name, avatar, mic, cam, share, quality, key };
+    return { li, name, avatar, mic, cam, share, quality, key, role, actions };
   }
   updateRow(r, p) {
     if (r.name.textContent !== p.name) {
@@ -3214,6 +4232,11 @@ var PeoplePanel = class {
     setState(r.cam, p.cameraOff ? "cameraOff" : "camera", p.cameraOff ? "Camera off" : "Camera on", p.cameraOff);
     r.share.hidden = !p.sharing;
     setKey(r.key, p.key);
+    const role = p.role && p.role !== "participant" ? ROLE_TEXT[p.role] : "";
+    r.li.dataset.role = p.role ?? "participant";
+    r.role.hidden = role === "";
+    if (r.role.textContent !== role) r.role.textContent = role;
+    r.actions?.update({ id: p.id, identity: p.identity, name: p.name, role: p.role, local: p.local, mic: p.mic, camera: p.camera });
     r.quality.hidden = p.quality === null;
     if (p.quality) {
       r.quality.dataset.quality = p.quality;
@@ -3255,7 +4278,7 @@ var SidePanels = class {
     this.chatClose = close("Close chat");
     this.chat = new ChatPanel(opts.chat, this.chatClose);
     this.peopleClose = close("Close participants");
-    this.people = new PeoplePanel(this.peopleClose, opts.peopleExtra);
+    this.people = new PeoplePanel(this.peopleClose, opts.peopleExtra, opts.actionsFor);
     this.securityClose = close("Close security");
     this.security = new SecurityPanel(opts.security, this.securityClose);
     this.chat.onUnreadChange = (n) => opts.controls.setUnread(n);
@@ -3534,6 +4557,7 @@ var ConnectionStatus = class {
 };
 
 // app/src/meeting.ts
+var ACTION_ANSWER_MS = 15e3;
 function renderMeeting(root2, headerSlot2, opts) {
   const { room } = opts;
   const quality = /* @__PURE__ */ new Map();
@@ -3547,7 +4571,8 @@ function renderMeeting(root2, headerSlot2, opts) {
   let leaving = false;
   const wanted = { micOn: opts.choice.micOn, cameraOn: opts.choice.cameraOn };
   const security = new SecurityIndicator(() => panels.toggle("security"));
-  const status = new ConnectionStatus(headerSlot2, room.name, security.el);
+  const lockBadge = new LockBadge();
+  const status = new ConnectionStatus(headerSlot2, room.name, lockBadge.el, security.el);
   const setConn = () => status.set(room.state, quality.get(room.local.id));
   const audio = new RemoteAudio();
   const grid = new TileGrid();
@@ -3561,8 +4586,16 @@ function renderMeeting(root2, headerSlot2, opts) {
     leave: () => void leave()
   });
   const settings = new SettingsPanel(room, controls.settings, schedule);
-  const inviteButton = () => h("button", { type: "button", class: "btn btn-ghost invite-btn" }, icon("link"), "Copy invite link");
-  const panelInvite = inviteButton();
+  let lastAction = { what: "", at: 0 };
+  const act = (what, send) => {
+    lastAction = { what, at: Date.now() };
+    send();
+  };
+  const host = new HostPanel({ room, token: opts.token, act });
+  const lobby = new LobbyList(room, act);
+  const inviteLabel = h("span", {}, "Copy invite link");
+  const inviteButton = (label) => h("button", { type: "button", class: "btn btn-ghost invite-btn" }, icon("link"), label);
+  const panelInvite = inviteButton(h("span", {}, "Copy invite link"));
   panelInvite.id = "invite-button";
   const panels = new SidePanels({
     chat: {
@@ -3571,14 +4604,15 @@ function renderMeeting(root2, headerSlot2, opts) {
       send: (text) => room.sendChat(text),
       canSend: () => room.local.permissions.publish_data && room.state === "connected"
     },
-    peopleExtra: h("div", { class: "panel-extra" }, panelInvite),
+    peopleExtra: h("div", { class: "panel-extra" }, lobby.el, panelInvite, host.el),
+    actionsFor: () => new PersonActions(room, act),
     security: { markVerified, safetyCode: () => room.safetyCode() },
     controls,
     securityButton: security,
     page: () => root2.querySelector(".page-meeting")
   });
   const keyWarnings = new KeyWarnings({ label: "Details", run: () => panels.set("security") });
-  const waiting = h("div", { class: "waiting", hidden: true }, h("p", {}, "You are the only one here."), inviteButton());
+  const waiting = h("div", { class: "waiting", hidden: true }, h("p", {}, "You are the only one here."), inviteButton(inviteLabel));
   root2.replaceChildren(
     h(
       "div",
@@ -3654,18 +4688,33 @@ function renderMeeting(root2, headerSlot2, opts) {
     panels.chat.refreshPermission();
     panels.security.render(v.security);
     security.paint(v.security.e2ee, v.flagged);
+    host.update();
+    lobby.render();
+    controls.setWaiting(lobby.count);
+    lockBadge.paint(room.locked);
+    const share = !!room.local.permissions.share_invite;
+    panelInvite.hidden = share;
+    inviteLabel.textContent = share ? "Invite people" : "Copy invite link";
     keyWarnings.check(v.security.keys);
     setConn();
   }
   async function copyInvite() {
-    const guest = await createInviteLink(room.name);
-    const link = guest ?? `${location.origin}/?room=${encodeURIComponent(room.name)}`;
+    if (room.local.permissions.share_invite) {
+      panels.set("people", false);
+      host.showInvites(true);
+      return;
+    }
+    const link = `${location.origin}/?room=${encodeURIComponent(room.name)}`;
     try {
       await navigator.clipboard.writeText(link);
-      notify(guest ? "Guest invite link copied: up to 50 guests, for one day." : "Invite link copied. It contains the room name only, no token.");
+      notify("Invite link copied. It contains the room name only, no token.");
     } catch {
       notify(`Invite link: ${link}`, "info", 15e3);
     }
+  }
+  function byName(by) {
+    if (by === room.local.id) return "You";
+    return by ? nameOf(by) : "The meeting’s owner";
   }
   offs.push(
     installShortcuts({
@@ -3701,7 +4750,9 @@ function renderMeeting(root2, headerSlot2, opts) {
     }),
     on("participantLeft", (p, reason) => {
       quality.delete(p.id);
-      if (room.state !== "connected" || reason === "server_shutdown") {
+      if (reason === "removed") {
+        notify(`${names.of(p.id)} was removed from the meeting.`, "info", 5e3);
+      } else if (room.state !== "connected" || reason === "server_shutdown") {
         returning.add(p.identity);
         returningIds.set(p.identity, p.id);
       } else {
@@ -3754,13 +4805,51 @@ function renderMeeting(root2, headerSlot2, opts) {
     }),
     on("disconnected", (reason) => end(reason)),
     on("chat", (m) => panels.chat.receive(m)),
+    on("roleChanged", (p, by) => {
+      const role = p.role ?? "participant";
+      const article = role === "participant" ? "a participant" : `a ${role}`;
+      if (p.id === room.local.id) {
+        const what = role === "viewer" ? " You can watch and listen; your microphone and camera are off." : "";
+        notify(`${byName(by)} made you ${article}.${what}`, "info", 8e3);
+      } else {
+        notify(`${byName(by)} made ${nameOf(p.id)} ${article}.`, "info", 4e3);
+      }
+      schedule();
+    }),
+    on("lockChanged", (locked, by) => {
+      notify(locked ? `${byName(by)} locked the meeting: nobody new can join.` : `${byName(by)} unlocked the meeting: people with a link or token can join again.`, "info", 6e3);
+      schedule();
+    }),
+    on("lobbyGuestWaiting", (g) => {
+      notify(`${g.name || "A guest"} is waiting to join.`, "info", 1e4, {
+        label: "Show",
+        run: () => {
+          panels.set("people", false);
+          render();
+          lobby.reveal();
+        }
+      });
+      schedule();
+    }),
+    on("lobbyGuestLeft", (g, reason) => {
+      if (reason === "left" || reason === "timeout") notify(`${g.name || "A guest"} stopped waiting.`, "info", 4e3);
+      schedule();
+    }),
+    on("meetingEnding", (_endsAt, secondsLeft) => {
+      const minutes = Math.max(1, Math.round(secondsLeft / 60));
+      notify(`The meeting reaches its maximum duration and ends in ${minutes} minute${minutes === 1 ? "" : "s"}.`, "warn", 15e3);
+    }),
     on("e2eeChanged", schedule),
     on("error", (code, message) => {
       if (code === "data_undecryptable" || code === "e2ee_key_package") e2eeError(code, message);
       else if (code === "track_not_encrypted" || code === "data_not_encrypted") notify("The server refused to pass on something that was not end-to-end encrypted.", "warn");
       else if (code === "rate_limited") notify("You are sending too fast; a message was dropped.", "warn");
       else if (code === "muted_by_host") notify("The host muted you: ask them to let you unmute.", "warn");
-      else notify(`The server refused an action (${code}${message ? `: ${message}` : ""}).`, "warn");
+      else if (moderationErrorText(code)) {
+        const recent = lastAction.what && Date.now() - lastAction.at < ACTION_ANSWER_MS;
+        notify(recent ? `Could not ${lastAction.what}. ${moderationErrorText(code)}` : moderationErrorText(code), "warn", 1e4);
+        lastAction = { what: "", at: 0 };
+      } else notify(`The server refused an action (${code}${message ? `: ${message}` : ""}).`, "warn");
     })
   );
   async function leave() {
@@ -3788,6 +4877,9 @@ function renderMeeting(root2, headerSlot2, opts) {
     });
   };
   window.addEventListener("pagehide", onPageHide);
+  const waitingClock = window.setInterval(() => {
+    if (lobby.count > 0) schedule();
+  }, 3e4);
   render();
   setConn();
   void media.publishInitial(opts.choice);
@@ -3795,6 +4887,7 @@ function renderMeeting(root2, headerSlot2, opts) {
   return () => {
     disposed = true;
     window.clearTimeout(forgetReturning);
+    window.clearInterval(waitingClock);
     for (const off of offs) off();
     settings.dispose();
     status.dispose();
@@ -4060,13 +5153,13 @@ function renderPreview(root2, opts) {
   const wanted = (kind) => kind === "camera" ? cameraOn : micOn;
   async function ready(kind) {
     await startup;
-    let waited = false;
+    let waited2 = false;
     while (!disposed && wanted(kind) && !hasTrack(kind) && inflight[kind]) {
-      waited = true;
+      waited2 = true;
       await inflight[kind];
     }
     if (disposed || !wanted(kind) || hasTrack(kind)) return "";
-    if (!(waited && lastError[kind])) await acquire(kind);
+    if (!(waited2 && lastError[kind])) await acquire(kind);
     if (disposed || !wanted(kind) || hasTrack(kind)) return "";
     return lastError[kind] || deviceErrorText(kind, void 0);
   }
@@ -4198,6 +5291,25 @@ function hosted(j) {
   history.replaceState(null, "", `/?room=${encodeURIComponent(j.room)}`);
   showPreview();
 }
+function showGuest(invite, passwordError) {
+  show(
+    "guest",
+    "Join a meeting",
+    () => renderGuest(root, {
+      invite,
+      name: loadPrefs().name,
+      passwordError,
+      onReady: (p, password) => {
+        session = { room: p.room, name: p.name, creds: { url: "", token: p.token }, credsUsed: false, guest: true, password };
+        savePrefs({ name: p.name });
+        showPreview();
+      }
+    })
+  );
+}
+function meetingUrl(s) {
+  return s.guest ? `${location.pathname}#join` : `/?room=${encodeURIComponent(s.room)}`;
+}
 function showPreview() {
   const s = session;
   if (!s) return showJoin();
@@ -4208,11 +5320,12 @@ function showPreview() {
       room: s.room,
       name: s.name,
       onEnter: (choice) => enter(choice),
-      onBack: () => showJoin()
+      onBack: () => s.guest ? showGuest("") : showJoin()
     })
   );
 }
 async function credentials(s) {
+  if (s.guest) return s.creds;
   if (!s.credsUsed) {
     s.credsUsed = true;
     return s.creds;
@@ -4226,21 +5339,52 @@ async function enter(choice) {
   if (!s) throw new Error("No meeting selected.");
   lastChoice = { cameraOn: choice.cameraOn, micOn: choice.micOn, cameraId: choice.cameraId, micId: choice.micId };
   const creds = await credentials(s);
+  const abort = new AbortController();
+  const wait = { view: null };
+  const onLobby = (st) => {
+    if (wait.view) return wait.view.update(st);
+    show("lobby", "Waiting to join", () => {
+      wait.view = renderLobby(root, {
+        room: s.room,
+        name: s.name,
+        video: choice.video,
+        onLeave: () => abort.abort(),
+        onRetry: () => showPreview(),
+        onHome: () => showJoin()
+      }, st);
+      return () => wait.view?.dispose();
+    });
+  };
   let room;
   try {
-    room = await connect(creds.url, creds.token, { reconnect: true });
+    room = await connect(creds.url, creds.token, { reconnect: true, password: s.password || void 0, signal: abort.signal, onLobby });
   } catch (err) {
+    const code = typeof err?.code === "string" ? err.code : "";
+    if (wait.view) {
+      choice.video?.stop();
+      choice.audio?.stop();
+      wait.view.refused(abort.signal.aborted ? "client_left" : code || "error");
+      return;
+    }
+    if (s.guest && (code === "password_required" || code === "password_wrong")) {
+      choice.video?.stop();
+      choice.audio?.stop();
+      s.password = void 0;
+      showGuest("", connectErrorText(err));
+      return;
+    }
     throw connectError(err);
   }
   window.conclaveRoom = room;
   s.room = room.name || s.room;
-  history.replaceState(null, "", `/?room=${encodeURIComponent(s.room)}`);
+  history.replaceState(null, "", meetingUrl(s));
   show(
     "meeting",
     s.room,
     () => renderMeeting(root, headerSlot, {
       room,
       choice,
+      token: () => creds.token,
       onEnd: (reason, media) => {
         if (lastChoice) lastChoice = { ...lastChoice, ...media };
         showLeft(reason);
@@ -4277,6 +5421,8 @@ function route(r) {
       return page2("Your account", () => renderAccount(root, accounts));
     case "admin":
       return page2("Administration", () => renderAdmin(root, accounts));
+    case "guest":
+      return showGuest(r.invite);
   }
 }
 async function start() {

@@ -7152,6 +7152,24 @@ function participantList(x) {
   }
   return out;
 }
+function lobbyGuest(x) {
+  if (!isObj(x) || !isStr(x.id) || x.id === "" || !isStr(x.identity) || !isOptStr(x.name) || !isNum(x.since)) return null;
+  if (x.invite !== void 0 && x.invite !== null && !isBool(x.invite)) return null;
+  const g = { id: x.id, identity: x.identity, invite: x.invite === true, since: x.since * 1e3 };
+  if (isStr(x.name) && x.name !== "") g.name = x.name;
+  return g;
+}
+function lobbyList(x) {
+  if (x === null || x === void 0) return [];
+  if (!Array.isArray(x)) return null;
+  const out = [];
+  for (const raw of x) {
+    const g = lobbyGuest(raw);
+    if (!g) return null;
+    out.push(g);
+  }
+  return out;
+}
 function pcName(x) {
   return x === "publisher" || x === "subscriber";
 }
@@ -7166,8 +7184,11 @@ function checkServerMessage(type, data) {
       if (d.e2ee !== void 0 && !isBool(d.e2ee)) return null;
       if (d.locked !== void 0 && !isBool(d.locked)) return null;
       if (d.ends_at !== void 0 && !isNum(d.ends_at)) return null;
+      const lobby = lobbyList(d.lobby);
+      if (!lobby) return null;
       const j = { room: d.room, participant, participants, resumed: d.resumed === true, e2ee: d.e2ee === true };
       if (d.locked === true) j.locked = true;
+      if (lobby.length > 0) j.lobby = lobby;
       if (isNum(d.ends_at) && d.ends_at > 0) j.ends_at = d.ends_at;
       if (isStr(d.resume_secret) && d.resume_secret !== "") j.resume_secret = d.resume_secret;
       return { type, data: j };
@@ -7231,6 +7252,16 @@ function checkServerMessage(type, data) {
     case "meeting_ending":
       if (!isNum(d.ends_at) || !isNum(d.seconds_left)) return null;
       return { type, data: { ends_at: d.ends_at, seconds_left: d.seconds_left } };
+    case "lobby":
+      if (d.status !== "waiting" && d.status !== "waiting_for_host" || !isNum(d.position)) return null;
+      return { type, data: { status: d.status, position: d.position } };
+    case "lobby_guest": {
+      const guest = lobbyGuest(d.guest);
+      return guest ? { type, data: { guest } } : null;
+    }
+    case "lobby_guest_left":
+      if (!isStr(d.id) || d.id === "" || !isStr(d.reason)) return null;
+      return { type, data: { id: d.id, reason: d.reason } };
     case "error":
       if (!isStr(d.code)) return null;
       return { type, data: { code: d.code, message: isStr(d.message) ? d.message : "" } };
@@ -7515,6 +7546,14 @@ async function openAndJoin(host, resume, apply) {
           }
           resolve();
           return;
+        case "lobby":
+          clearTimeout(timer);
+          try {
+            host.onLobby?.(msg.data);
+          } catch (err) {
+            console.error("conclave: the onLobby callback threw", err);
+          }
+          return;
         case "error":
           errCode = msg.data.code;
           errMessage = msg.data.message;
@@ -7534,6 +7573,7 @@ async function openAndJoin(host, resume, apply) {
     };
     const join = { token: host.token };
     if (resume) join.resume = resume;
+    else if (host.password) join.password = host.password;
     if (e2ee) join.e2ee = e2ee;
     if (!socket.send("join", join)) finish(new JoinFailure("network", "could not send join", true));
   });
@@ -8975,6 +9015,7 @@ var Room = class {
   ended = false;
   _locked = false;
   _endsAt = 0;
+  _lobby = /* @__PURE__ */ new Map();
   waiters = [];
   outbox = [];
   localMedia;
@@ -9096,6 +9137,8 @@ var Room = class {
         connecting: () => this._state === "connecting",
         ended: () => this.ended,
         announcement: this.e2eeCtl ? () => this.e2eeCtl.announcement() : void 0,
+        password: this.opts.password,
+        onLobby: this.opts.onLobby,
         adopt: (socket) => {
           this.socket = socket;
           socket.onMessage = (m) => this.handle(m);
@@ -9117,6 +9160,8 @@ var Room = class {
     this._name = j.room;
     this._locked = j.locked === true;
     this._endsAt = (j.ends_at ?? 0) * 1e3;
+    this._lobby.clear();
+    for (const g of j.lobby ?? []) this._lobby.set(g.id, g);
     this.resumeSecret = j.resume_secret ?? (resumed ? this.resumeSecret : void 0);
     replaceInPlace(this.local, j.participant);
     if (!this.publisher || !this.subscriber) this.createPCs();
@@ -9296,6 +9341,7 @@ var Room = class {
         if (msg.data.participant.id === this.local.id) {
           replaceInPlace(this.local, msg.data.participant);
           this.localMedia.syncInfos();
+          if (this.local.permissions.admit !== true) this._lobby.clear();
         } else {
           this.remoteMedia.upsert(msg.data.participant, true);
         }
@@ -9308,6 +9354,19 @@ var Room = class {
       case "meeting_ending":
         this._endsAt = msg.data.ends_at * 1e3;
         this.events.emit("meetingEnding", this._endsAt, msg.data.seconds_left);
+        return;
+      case "lobby_guest":
+        this._lobby.set(msg.data.guest.id, msg.data.guest);
+        this.events.emit("lobbyGuestWaiting", msg.data.guest);
+        return;
+      case "lobby_guest_left": {
+        const g = this._lobby.get(msg.data.id);
+        if (!g) return;
+        this._lobby.delete(msg.data.id);
+        this.events.emit("lobbyGuestLeft", g, msg.data.reason);
+        return;
+      }
+      case "lobby":
         return;
       case "pong":
         return;
@@ -9368,9 +9427,14 @@ var Room = class {
   muteParticipant(participantId, trackId, muted = true) {
     this.send("mute_track", { participant_id: participantId, track_id: trackId, muted });
   }
-  /** Takes another participant out of the meeting. */
-  removeParticipant(participantId) {
-    this.send("remove_participant", { participant_id: participantId });
+  /**
+   * Takes another participant out of the meeting. With ban, its identity
+   * is also refused for duration seconds (0 or absent: the room's life;
+   * at most a year), whatever token it comes back with; reason is at most
+   * 256 bytes.
+   */
+  removeParticipant(participantId, ban) {
+    this.send("remove_participant", ban ? { participant_id: participantId, ban } : { participant_id: participantId });
   }
   /** Gives another participant a role, at most this participant's own. */
   setRole(participantId, role) {
@@ -9383,6 +9447,50 @@ var Room = class {
   /** Ends the meeting for everyone. */
   endMeeting() {
     this.send("end_meeting", {});
+  }
+  // ------------------------------------------------------------- lobby and password
+  // Decided by the server like the moderation above: admit and deny need
+  // the admit permission (a host or moderator), the password the lock
+  // permission. A refusal is an 'error' event (role_denied,
+  // permission_denied, guest_not_found, room_full when an admission would
+  // overfill the room, policy_violation when clearing a password the
+  // policy requires); success is lobbyGuestLeft with reason "admitted" or
+  // "denied", and the admitted guest's participantJoined.
+  /** The guests waiting in the lobby, by id, when this participant may admit them (empty otherwise). */
+  get lobby() {
+    return this._lobby;
+  }
+  /** Admits the waiting guest with this id. */
+  admit(guestId) {
+    if (typeof guestId !== "string" || guestId === "") throw new TypeError("admit: a guest id is required");
+    this.send("admit_guest", { id: guestId });
+  }
+  /** Refuses the waiting guest with this id: its connect() rejects with lobby_denied. */
+  deny(guestId) {
+    if (typeof guestId !== "string" || guestId === "") throw new TypeError("deny: a guest id is required");
+    this.send("deny_guest", { id: guestId });
+  }
+  /** Admits every guest waiting. */
+  admitAll() {
+    this.send("admit_guest", { all: true });
+  }
+  /** Refuses every guest waiting. */
+  denyAll() {
+    this.send("deny_guest", { all: true });
+  }
+  /**
+   * Sets the room password guests must give from now on (8 to 128 bytes of
+   * text without control characters; the server keeps only its hash).
+   * Those already in stay. A password the server refuses is an 'error'
+   * event (bad_message).
+   */
+  setPassword(password) {
+    if (typeof password !== "string" || password === "") throw new TypeError("setPassword: a password is required (clearPassword() removes it)");
+    this.send("set_password", { password });
+  }
+  /** Removes the room password. */
+  clearPassword() {
+    this.send("set_password", { password: "" });
   }
   /** Whether the meeting is locked. */
   get locked() {

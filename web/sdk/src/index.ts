@@ -16,6 +16,9 @@ export type {
   LocalTrack,
   ChatMessage,
   RoomEvents,
+  LobbyStatus,
+  LobbyGuest,
+  LobbyLeftReason,
 } from './types.js';
 export { connect, Room } from './room.js';
 export type { E2EEParticipantStatus, E2EEStats } from './e2ee-room.js';

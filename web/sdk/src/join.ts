@@ -3,7 +3,7 @@
 
 import { JoinFailure, RETRYABLE_CODES } from './errors.js';
 import type { ClientMessages, Joined } from './messages.js';
-import type { E2EEAnnouncement } from './types.js';
+import type { E2EEAnnouncement, LobbyStatus } from './types.js';
 import { abortError, SignalSocket } from './signal.js';
 
 const JOIN_TIMEOUT_MS = 10_000;
@@ -25,12 +25,18 @@ export interface JoinHost {
   adopt(socket: SignalSocket): void;
   /** The end-to-end encryption announcement to join with, if any. */
   announcement?: () => Promise<E2EEAnnouncement | undefined>;
+  /** The room password a join (not a resume) gives, if any. */
+  readonly password?: string;
+  /** Each status of a join that waits in the room's lobby. */
+  onLobby?: (s: LobbyStatus) => void;
 }
 
 /**
  * Opens a socket and joins (or resumes). `apply` runs synchronously inside
  * the handler of `joined`, so messages that follow it are handled with the
- * new state in place.
+ * new state in place. A join the server holds in the room's lobby waits,
+ * without the join timeout (the server bounds the wait), until `joined` or
+ * a refusal.
  */
 export async function openAndJoin(host: JoinHost, resume: ResumeRequest | undefined, apply: (j: Joined) => void): Promise<void> {
   const signal = host.signal;
@@ -94,6 +100,14 @@ export async function openAndJoin(host: JoinHost, resume: ResumeRequest | undefi
           }
           resolve();
           return;
+        case 'lobby':
+          clearTimeout(timer);
+          try {
+            host.onLobby?.(msg.data);
+          } catch (err) {
+            console.error('conclave: the onLobby callback threw', err);
+          }
+          return;
         case 'error':
           errCode = msg.data.code;
           errMessage = msg.data.message;
@@ -113,6 +127,7 @@ export async function openAndJoin(host: JoinHost, resume: ResumeRequest | undefi
     };
     const join: ClientMessages['join'] = { token: host.token };
     if (resume) join.resume = resume;
+    else if (host.password) join.password = host.password;
     if (e2ee) join.e2ee = e2ee;
     if (!socket.send('join', join)) finish(new JoinFailure('network', 'could not send join', true));
   });

@@ -2,7 +2,16 @@
 // SDK applies to every message the server sends. A message that fails them is
 // logged and ignored; it never throws out of the socket handler.
 
-import type { E2EEAnnouncement, ParticipantInfo, Permissions, Role, TrackInfo, TrackSource } from './types.js';
+import type {
+  E2EEAnnouncement,
+  LobbyGuest,
+  LobbyStatus,
+  ParticipantInfo,
+  Permissions,
+  Role,
+  TrackInfo,
+  TrackSource,
+} from './types.js';
 
 export type PCName = 'publisher' | 'subscriber';
 
@@ -18,10 +27,14 @@ export interface Joined {
   locked?: boolean;
   /** When the meeting's maximum duration ends it, Unix seconds. */
   ends_at?: number;
+  /** The guests waiting in the lobby, for a participant that may admit them. */
+  lobby?: LobbyGuest[];
 }
 export interface RoleChangedMsg { participant: ParticipantInfo; by?: string }
 export interface LockChangedMsg { locked: boolean; by?: string }
 export interface MeetingEndingMsg { ends_at: number; seconds_left: number }
+export interface LobbyGuestMsg { guest: LobbyGuest }
+export interface LobbyGuestLeftMsg { id: string; reason: string }
 export interface ParticipantJoinedMsg { participant: ParticipantInfo }
 export interface ParticipantLeftMsg { participant_id: string; reason: string }
 export interface ParticipantUpdatedMsg { participant: ParticipantInfo }
@@ -60,11 +73,14 @@ export type ServerMessage =
   | { type: 'e2ee'; data: E2EEMsg }
   | { type: 'role_changed'; data: RoleChangedMsg }
   | { type: 'lock_changed'; data: LockChangedMsg }
-  | { type: 'meeting_ending'; data: MeetingEndingMsg };
+  | { type: 'meeting_ending'; data: MeetingEndingMsg }
+  | { type: 'lobby'; data: LobbyStatus }
+  | { type: 'lobby_guest'; data: LobbyGuestMsg }
+  | { type: 'lobby_guest_left'; data: LobbyGuestLeftMsg };
 
 /** Client-to-server message types and their payloads. */
 export interface ClientMessages {
-  join: { token: string; resume?: { participant_id: string; secret: string }; e2ee?: E2EEAnnouncement };
+  join: { token: string; resume?: { participant_id: string; secret: string }; e2ee?: E2EEAnnouncement; password?: string };
   add_track: { cid: string; kind: 'audio' | 'video'; source: TrackSource; name?: string; e2ee?: boolean };
   offer: SessionDescriptionMsg;
   answer: SessionDescriptionMsg;
@@ -77,10 +93,13 @@ export interface ClientMessages {
   ping: { t: number };
   e2ee: { to: string; payload: string };
   mute_track: { participant_id: string; track_id: string; muted: boolean };
-  remove_participant: { participant_id: string };
+  remove_participant: { participant_id: string; ban?: { duration?: number; reason?: string } };
   set_role: { participant_id: string; role: Role };
   lock_meeting: { locked: boolean };
   end_meeting: Record<string, never>;
+  admit_guest: { id: string } | { all: true };
+  deny_guest: { id: string } | { all: true };
+  set_password: { password: string };
 }
 
 const ROLES: ReadonlySet<string> = new Set(['host', 'moderator', 'participant', 'viewer']);
@@ -172,6 +191,26 @@ function participantList(x: unknown): ParticipantInfo[] | null {
   return out;
 }
 
+function lobbyGuest(x: unknown): LobbyGuest | null {
+  if (!isObj(x) || !isStr(x.id) || x.id === '' || !isStr(x.identity) || !isOptStr(x.name) || !isNum(x.since)) return null;
+  if (x.invite !== undefined && x.invite !== null && !isBool(x.invite)) return null;
+  const g: LobbyGuest = { id: x.id, identity: x.identity, invite: x.invite === true, since: x.since * 1000 };
+  if (isStr(x.name) && x.name !== '') g.name = x.name;
+  return g;
+}
+
+function lobbyList(x: unknown): LobbyGuest[] | null {
+  if (x === null || x === undefined) return [];
+  if (!Array.isArray(x)) return null;
+  const out: LobbyGuest[] = [];
+  for (const raw of x) {
+    const g = lobbyGuest(raw);
+    if (!g) return null;
+    out.push(g);
+  }
+  return out;
+}
+
 function pcName(x: unknown): x is PCName {
   return x === 'publisher' || x === 'subscriber';
 }
@@ -191,8 +230,11 @@ export function checkServerMessage(type: string, data: unknown): ServerMessage |
       if (d.e2ee !== undefined && !isBool(d.e2ee)) return null;
       if (d.locked !== undefined && !isBool(d.locked)) return null;
       if (d.ends_at !== undefined && !isNum(d.ends_at)) return null;
+      const lobby = lobbyList(d.lobby);
+      if (!lobby) return null;
       const j: Joined = { room: d.room, participant, participants, resumed: d.resumed === true, e2ee: d.e2ee === true };
       if (d.locked === true) j.locked = true;
+      if (lobby.length > 0) j.lobby = lobby;
       if (isNum(d.ends_at) && d.ends_at > 0) j.ends_at = d.ends_at;
       if (isStr(d.resume_secret) && d.resume_secret !== '') j.resume_secret = d.resume_secret;
       return { type, data: j };
@@ -256,6 +298,16 @@ export function checkServerMessage(type: string, data: unknown): ServerMessage |
     case 'meeting_ending':
       if (!isNum(d.ends_at) || !isNum(d.seconds_left)) return null;
       return { type, data: { ends_at: d.ends_at, seconds_left: d.seconds_left } };
+    case 'lobby':
+      if ((d.status !== 'waiting' && d.status !== 'waiting_for_host') || !isNum(d.position)) return null;
+      return { type, data: { status: d.status, position: d.position } };
+    case 'lobby_guest': {
+      const guest = lobbyGuest(d.guest);
+      return guest ? { type, data: { guest } } : null;
+    }
+    case 'lobby_guest_left':
+      if (!isStr(d.id) || d.id === '' || !isStr(d.reason)) return null;
+      return { type, data: { id: d.id, reason: d.reason } };
     case 'error':
       if (!isStr(d.code)) return null;
       return { type, data: { code: d.code, message: isStr(d.message) ? d.message : '' } };

@@ -23,6 +23,7 @@ import { transformSupported } from './transform.js';
 import type {
   ConnectionState,
   ConnectOptions,
+  LobbyGuest,
   LocalTrack,
   ParticipantInfo,
   RemoteTrack,
@@ -62,6 +63,7 @@ export class Room {
   private ended = false;
   private _locked = false;
   private _endsAt = 0;
+  private readonly _lobby = new Map<string, LobbyGuest>();
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private outbox: Outgoing[] = [];
   private readonly localMedia: LocalMedia;
@@ -198,6 +200,8 @@ export class Room {
         connecting: () => this._state === 'connecting',
         ended: () => this.ended,
         announcement: this.e2eeCtl ? () => this.e2eeCtl!.announcement() : undefined,
+        password: this.opts.password,
+        onLobby: this.opts.onLobby,
         adopt: (socket) => {
           this.socket = socket;
           socket.onMessage = (m) => this.handle(m);
@@ -222,6 +226,9 @@ export class Room {
     this._name = j.room;
     this._locked = j.locked === true;
     this._endsAt = (j.ends_at ?? 0) * 1000;
+    // The server's snapshot of the lobby replaces ours (a resume too).
+    this._lobby.clear();
+    for (const g of j.lobby ?? []) this._lobby.set(g.id, g);
     this.resumeSecret = j.resume_secret ?? (resumed ? this.resumeSecret : undefined);
     replaceInPlace(this.local, j.participant);
     if (!this.publisher || !this.subscriber) this.createPCs();
@@ -415,6 +422,9 @@ export class Room {
         if (msg.data.participant.id === this.local.id) {
           replaceInPlace(this.local, msg.data.participant);
           this.localMedia.syncInfos();
+          // A role that may not admit sees no lobby; one that now may is
+          // sent the guests waiting as lobby_guest messages.
+          if (this.local.permissions.admit !== true) this._lobby.clear();
         } else {
           this.remoteMedia.upsert(msg.data.participant, true);
         }
@@ -427,6 +437,20 @@ export class Room {
       case 'meeting_ending':
         this._endsAt = msg.data.ends_at * 1000;
         this.events.emit('meetingEnding', this._endsAt, msg.data.seconds_left);
+        return;
+      case 'lobby_guest':
+        this._lobby.set(msg.data.guest.id, msg.data.guest);
+        this.events.emit('lobbyGuestWaiting', msg.data.guest);
+        return;
+      case 'lobby_guest_left': {
+        const g = this._lobby.get(msg.data.id);
+        if (!g) return;
+        this._lobby.delete(msg.data.id);
+        this.events.emit('lobbyGuestLeft', g, msg.data.reason);
+        return;
+      }
+      case 'lobby':
+        // Only a guest that waits is told its status: before joined.
         return;
       case 'pong':
         return;
@@ -502,9 +526,14 @@ export class Room {
     this.send('mute_track', { participant_id: participantId, track_id: trackId, muted });
   }
 
-  /** Takes another participant out of the meeting. */
-  removeParticipant(participantId: string): void {
-    this.send('remove_participant', { participant_id: participantId });
+  /**
+   * Takes another participant out of the meeting. With ban, its identity
+   * is also refused for duration seconds (0 or absent: the room's life;
+   * at most a year), whatever token it comes back with; reason is at most
+   * 256 bytes.
+   */
+  removeParticipant(participantId: string, ban?: { duration?: number; reason?: string }): void {
+    this.send('remove_participant', ban ? { participant_id: participantId, ban } : { participant_id: participantId });
   }
 
   /** Gives another participant a role, at most this participant's own. */
@@ -520,6 +549,58 @@ export class Room {
   /** Ends the meeting for everyone. */
   endMeeting(): void {
     this.send('end_meeting', {});
+  }
+
+  // ------------------------------------------------------------- lobby and password
+  // Decided by the server like the moderation above: admit and deny need
+  // the admit permission (a host or moderator), the password the lock
+  // permission. A refusal is an 'error' event (role_denied,
+  // permission_denied, guest_not_found, room_full when an admission would
+  // overfill the room, policy_violation when clearing a password the
+  // policy requires); success is lobbyGuestLeft with reason "admitted" or
+  // "denied", and the admitted guest's participantJoined.
+
+  /** The guests waiting in the lobby, by id, when this participant may admit them (empty otherwise). */
+  get lobby(): ReadonlyMap<string, LobbyGuest> {
+    return this._lobby;
+  }
+
+  /** Admits the waiting guest with this id. */
+  admit(guestId: string): void {
+    if (typeof guestId !== 'string' || guestId === '') throw new TypeError('admit: a guest id is required');
+    this.send('admit_guest', { id: guestId });
+  }
+
+  /** Refuses the waiting guest with this id: its connect() rejects with lobby_denied. */
+  deny(guestId: string): void {
+    if (typeof guestId !== 'string' || guestId === '') throw new TypeError('deny: a guest id is required');
+    this.send('deny_guest', { id: guestId });
+  }
+
+  /** Admits every guest waiting. */
+  admitAll(): void {
+    this.send('admit_guest', { all: true });
+  }
+
+  /** Refuses every guest waiting. */
+  denyAll(): void {
+    this.send('deny_guest', { all: true });
+  }
+
+  /**
+   * Sets the room password guests must give from now on (8 to 128 bytes of
+   * text without control characters; the server keeps only its hash).
+   * Those already in stay. A password the server refuses is an 'error'
+   * event (bad_message).
+   */
+  setPassword(password: string): void {
+    if (typeof password !== 'string' || password === '') throw new TypeError('setPassword: a password is required (clearPassword() removes it)');
+    this.send('set_password', { password });
+  }
+
+  /** Removes the room password. */
+  clearPassword(): void {
+    this.send('set_password', { password: '' });
   }
 
   /** Whether the meeting is locked. */

@@ -59,6 +59,29 @@ export interface ParticipantInfo {
   e2ee?: E2EEAnnouncement;
 }
 
+/** A guest's place in the room's lobby (docs/access.md, "Lobby and password"). */
+export interface LobbyStatus {
+  /** 'waiting': a host or moderator is in and sees this guest; 'waiting_for_host': nobody who may admit is in yet */
+  status: 'waiting' | 'waiting_for_host';
+  /** 1-based, in order of arrival */
+  position: number;
+}
+
+/** A guest waiting in the lobby, as a participant who may admit it (the admit permission) sees it. */
+export interface LobbyGuest {
+  /** what admit(id) and deny(id) take */
+  id: string;
+  identity: string;
+  name?: string;
+  /** it came with an invite link */
+  invite: boolean;
+  /** when it began to wait, Unix ms */
+  since: number;
+}
+
+/** Why a guest no longer waits; a newer server may send others. */
+export type LobbyLeftReason = 'admitted' | 'denied' | 'left' | 'timeout' | 'locked' | 'closed';
+
 export interface TransformOptions {
   /**
    * A Worker that handles RTCRtpScriptTransform events ("rtctransform"). Every
@@ -85,6 +108,21 @@ export interface ConnectOptions {
   transform?: TransformOptions;
   iceServers?: RTCIceServer[];
   signal?: AbortSignal;
+  /**
+   * The room password, for a guest of a room that has one: sent in join
+   * (and a fresh re-join), never in a URL; a resume needs none. Without it
+   * such a room refuses the join (password_required); a wrong one is
+   * password_wrong, and too many are too_many_attempts.
+   */
+  password?: string;
+  /**
+   * Called each time the server tells a guest waiting in the room's lobby
+   * its status ('lobby' messages): connect() resolves when a host or
+   * moderator admits it, and rejects with lobby_denied, lobby_timeout,
+   * meeting_locked or room_not_found when it is refused. The wait has no
+   * client-side timeout (the server bounds it); abort it with `signal`.
+   */
+  onLobby?: (status: LobbyStatus) => void;
 }
 
 export interface RemoteTrack {
@@ -153,4 +191,8 @@ export interface RoomEvents {
   lockChanged: (locked: boolean, by: string) => void;
   /** the meeting's maximum duration ends it at endsAt (Unix ms), secondsLeft from now */
   meetingEnding: (endsAt: number, secondsLeft: number) => void;
+  /** a guest began to wait in the lobby (to participants with the admit permission; room.lobby has it already) */
+  lobbyGuestWaiting: (g: LobbyGuest) => void;
+  /** a guest no longer waits (room.lobby no longer has it): admitted, denied, left, timeout, locked or closed */
+  lobbyGuestLeft: (g: LobbyGuest, reason: LobbyLeftReason | string) => void;
 }
