@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/store"
 )
 
@@ -325,5 +326,35 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	l, err := New(Config{Store: f.st, KeyID: "k", Key: testKey})
 	if err != nil || l.cfg.CheckpointRecords != DefaultCheckpointRecords || !l.PublicKey().Equal(testKey.Public().(ed25519.PublicKey)) {
 		t.Fatalf("New with defaults: %v", err)
+	}
+}
+
+// The configuration's audit keys are held to this package's limits.
+func TestConfigMatchesLimits(t *testing.T) {
+	d := config.Default().Audit
+	if d.CheckpointRecords != DefaultCheckpointRecords || d.CheckpointInterval != DefaultCheckpointInterval || d.Retention != 0 {
+		t.Errorf("config defaults %+v differ from the package's", d)
+	}
+	for _, a := range []config.Audit{
+		{CheckpointRecords: MaxCheckpointRecords, CheckpointInterval: MinCheckpointInterval, Retention: MinRetention},
+		{CheckpointRecords: 1, CheckpointInterval: MaxCheckpointInterval},
+	} {
+		c := config.Default()
+		c.Audit = a
+		if err := c.Validate(); err != nil {
+			t.Errorf("%+v at the limits: %v", a, err)
+		}
+	}
+	for _, a := range []config.Audit{
+		{CheckpointRecords: MaxCheckpointRecords + 1, CheckpointInterval: time.Minute},
+		{CheckpointRecords: 1, CheckpointInterval: MinCheckpointInterval - 1},
+		{CheckpointRecords: 1, CheckpointInterval: MaxCheckpointInterval + 1},
+		{CheckpointRecords: 1, CheckpointInterval: time.Minute, Retention: MinRetention - 1},
+	} {
+		c := config.Default()
+		c.Audit = a
+		if err := c.Validate(); err == nil {
+			t.Errorf("%+v beyond the limits: valid", a)
+		}
 	}
 }
