@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -229,4 +230,30 @@ func TestPruneRefusesATamperedLog(t *testing.T) {
 		t.Fatalf("Prune of a tampered log = %d, %v", n, err)
 	}
 	f.wantProblem(3, 0)
+}
+
+// testdata/export-v1.jsonl is a vector for outside verifiers
+// (docs/audit.md): it verifies with testdata/export-v1.pubkey, and with
+// one byte changed it does not.
+func TestExportVector(t *testing.T) {
+	data, err := os.ReadFile("testdata/export-v1.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := os.ReadFile("testdata/export-v1.pubkey")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := ParsePublicKey(string(pk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, hdr, err := VerifyExport(bytes.NewReader(data), []ed25519.PublicKey{pub})
+	if err != nil || rep.Records != 2 || rep.SignedThrough != 2 || hdr.Format != ExportFormat {
+		t.Fatalf("the vector: %+v %+v %v", rep, hdr, err)
+	}
+	bad := bytes.Replace(data, []byte(`"actor":"alice"`), []byte(`"actor":"alicf"`), 1)
+	if _, _, err := VerifyExport(bytes.NewReader(bad), []ed25519.PublicKey{pub}); !errors.Is(err, ErrTampered) {
+		t.Fatalf("the vector changed: %v", err)
+	}
 }
