@@ -55,7 +55,9 @@ func Export(ctx context.Context, st store.AuditLog, w io.Writer, since, now time
 		if err := writeLine(bw, headerLine(Header{Format: ExportFormat, Since: since, ExportedAt: now})); err != nil {
 			return err
 		}
-		first, err := r.FirstAuditSeqSince(ctx, since)
+		// Every record is after 1970: an earlier since (the zero time)
+		// means all of them, and has no Unix nanoseconds to compare.
+		first, err := r.FirstAuditSeqSince(ctx, later(since, time.Unix(0, 0)))
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		} else if err != nil {
@@ -118,6 +120,13 @@ func Export(ctx context.Context, st store.AuditLog, w io.Writer, since, now time
 		return n, fmt.Errorf("audit: export: %w", err)
 	}
 	return n, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
 }
 
 func writeLine(w *bufio.Writer, v any) error {

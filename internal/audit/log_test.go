@@ -107,13 +107,15 @@ func TestAppendRefusesInvalidEntries(t *testing.T) {
 		many[string(rune('a'+i%26))+strings.Repeat("k", i)] = "v"
 	}
 	for name, e := range map[string]Entry{
-		"no action":       {Actor: "a"},
-		"long actor":      {Action: "x", Actor: long},
-		"bad utf-8":       {Action: "x", Target: "\xff"},
-		"empty key":       {Action: "x", Details: map[string]string{"": "v"}},
-		"long value":      {Action: "x", Details: map[string]string{"k": strings.Repeat("v", MaxDetailValueBytes+1)}},
-		"too many keys":   {Action: "x", Details: many},
-		"bad utf-8 value": {Action: "x", Details: map[string]string{"k": "\xc3"}},
+		"no action":        {Actor: "a"},
+		"long actor":       {Action: "x", Actor: long},
+		"bad utf-8":        {Action: "x", Target: "\xff"},
+		"empty key":        {Action: "x", Details: map[string]string{"": "v"}},
+		"long value":       {Action: "x", Details: map[string]string{"k": strings.Repeat("v", MaxDetailValueBytes+1)}},
+		"too many keys":    {Action: "x", Details: many},
+		"bad utf-8 value":  {Action: "x", Details: map[string]string{"k": "\xc3"}},
+		"time before 1970": {Action: "x", Time: time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC)},
+		"time after 2261":  {Action: "x", Time: time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)},
 	} {
 		if _, err := f.log.Append(context.Background(), entry(1), e); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: Append = %v, want ErrInvalid", name, err)

@@ -135,6 +135,9 @@ func (e *Entry) Validate() error {
 	if e.Action == "" {
 		return fmt.Errorf("%w: no action", ErrInvalid)
 	}
+	if !e.Time.IsZero() && (e.Time.Year() < 1970 || e.Time.Year() > 2261) {
+		return fmt.Errorf("%w: time %s is not one Unix nanoseconds hold", ErrInvalid, e.Time)
+	}
 	return checkDetails(e.Details)
 }
 
