@@ -1,5 +1,5 @@
 // Command conclave is the Conclave server and its operator tools: serve,
-// apikey, token, room, user, policy, loadtest and version.
+// apikey, token, room, user, policy, audit, loadtest and version.
 package main
 
 import (
@@ -13,9 +13,6 @@ import (
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 const usage = `conclave — self-hosted, end-to-end secure video conferencing
 
 Usage:
@@ -25,8 +22,9 @@ Usage:
   conclave room create|list|get|delete|participants|remove|mute ...
   conclave user create|list|disable|enable|reset-password|reset-2fa ... [--data DIR]
   conclave policy show [--config FILE] [--data DIR] | validate FILE | apply FILE [--data DIR]
+  conclave audit verify|export|pubkey|verify-export ... [--data DIR]
   conclave loadtest --url U --credentials F --rooms R --publishers P --subscribers S --duration D
-  conclave version
+  conclave version [--sbom]
 
 Run "conclave COMMAND --help" for a command's flags.
 `
@@ -79,11 +77,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runUser(ctx, rest, stdout, stderr)
 	case "policy":
 		return runPolicy(ctx, rest, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, stdout, stderr)
 	case "loadtest":
 		return runLoadtest(ctx, rest, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "conclave", version)
-		return nil
+		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -45,6 +45,8 @@ type Config struct {
 	// Accounts configures sign-in to Conclave itself (docs/accounts.md).
 	Accounts Accounts `yaml:"accounts"`
 	Log      Log      `yaml:"log"`
+	// Audit configures the audit log (audit.go).
+	Audit Audit `yaml:"audit"`
 }
 
 // TLS configures the HTTPS certificate. With CertFile and KeyFile empty the
@@ -199,7 +201,8 @@ func Default() Config {
 			InviteMaxLifetime:   30 * 24 * time.Hour,
 			TokenMaxLifetime:    365 * 24 * time.Hour,
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Log:   Log{Level: "info", Format: "text"},
+		Audit: defaultAudit(),
 	}
 }
 

@@ -148,6 +148,7 @@ func (c Config) Validate() error {
 	default:
 		bad("log.format", "must be text or json, got %q", c.Log.Format)
 	}
+	c.Audit.validate(bad)
 	return errors.Join(errs...)
 }
 

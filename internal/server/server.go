@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/conclave-video/conclave/internal/accounts"
+	"github.com/conclave-video/conclave/internal/audit"
 	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/guard"
@@ -83,6 +84,9 @@ type Server struct {
 	// revs is the revocation list and the bans (access.go); its loop
 	// (refresh and purge) runs with the accounts' purge.
 	revs *auth.Revocations
+
+	// audit writes the audit log (audit.go).
+	audit *audit.Sink
 
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
 	devKey   atomic.Pointer[token.Key]
@@ -213,6 +217,10 @@ func (s *Server) build(ctx context.Context) (err error) {
 		Logger:                 log.With("component", "room"),
 	})
 	s.rooms.Subscribe(room.ListenerFunc(s.countEvent))
+	if err := s.newAudit(reg); err != nil {
+		return err
+	}
+	s.rooms.Subscribe(s.audit)
 	s.policyWatch.OnChange = s.policyChanged
 	// Every version put in force, by the admin API or the watcher,
 	// applies to the rooms already running too.
@@ -533,6 +541,9 @@ func (s *Server) closeResources() {
 	if s.udp != nil {
 		_ = s.udp.Close()
 	}
+	if s.audit != nil {
+		s.audit.Close()
+	}
 	if s.store != nil {
 		_ = s.store.Close()
 	}
@@ -613,6 +624,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.storeWritable(); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("store cannot write\n"))
+		return
+	}
+	if s.audit.Err() != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("audit log cannot write\n"))
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
