@@ -117,6 +117,9 @@ section "go vet"
 go vet ./...
 echo "ok"
 
+section "govulncheck (offline database)"
+scripts/vulncheck.sh
+
 section "go test -race"
 # Includes the real-browser tests (test/e2e): Chromium and web/node_modules
 # are installed above. They run one scenario at a time and wait on
@@ -158,6 +161,9 @@ fuzz ./internal/policy/ FuzzParse
 fuzz ./internal/httpapi/ FuzzDecodeJSON
 fuzz ./internal/httpapi/ FuzzBanAndRevocationBodies
 fuzz ./internal/rtc/ FuzzValidateOffer
+fuzz ./internal/rtc/ FuzzGCMSeal
+fuzz ./internal/signal/ FuzzOfferSends
+fuzz ./internal/audit/ FuzzParseLine
 fuzz ./internal/sfu/ FuzzWritePacket
 fuzz ./internal/sfu/ FuzzKeyframeStart
 fuzz ./internal/loadtest/ FuzzKeyframeDetector
