@@ -28,6 +28,46 @@ type UserLookup interface {
 // checkOwner applies the owner rules to verified claims signed by kid,
 // and makes an owner token the account's.
 func (v *Verifier) checkOwner(ctx context.Context, c *token.Claims, kid string) error {
+	if c.Member != "" && (c.Invite == "" || c.Member != c.Subject || !strings.HasPrefix(c.Member, store.UserOwnerPrefix)) {
+		// The member claim is the server's, on the guest token it signs
+		// for a signed-in member who redeems an invite: the identity is
+		// the member's user id, and never without the invite claim
+		// (checked below like the owner claim).
+		return tokenErr(CodeOwner, "the member claim is accepted only with the invite claim, for the member's own identity, in tokens the server signs itself")
+	}
+	if err := v.checkOwnerClaim(ctx, c, kid); err != nil || c.Member == "" {
+		return err
+	}
+	return v.checkMember(ctx, c)
+}
+
+// checkMember refuses a member's token once its account is gone,
+// disabled, or refused by the organisation's rules (AccountCheck), as a
+// host token is: a member's lobby skip never outlives its account.
+func (v *Verifier) checkMember(ctx context.Context, c *token.Claims) error {
+	if v.Users == nil {
+		return errors.New("auth: verifier has a server key id but no user lookup")
+	}
+	u, err := v.Users.User(ctx, c.Member)
+	if errors.Is(err, store.ErrNotFound) {
+		return tokenErr(CodeTokenRevoked, "the member account of this token no longer exists")
+	}
+	if err != nil {
+		return fmt.Errorf("auth: token member: %w", err)
+	}
+	if u.Status != store.StatusActive {
+		return tokenErr(CodeTokenRevoked, "the member account of this token is disabled")
+	}
+	if v.AccountCheck != nil {
+		g := c.Grants // the member's rules narrow nothing of a guest's grants
+		if err := v.AccountCheck(u, &g); err != nil {
+			return tokenErr(CodeTokenRevoked, "the member account of this token: "+err.Error())
+		}
+	}
+	return nil
+}
+
+func (v *Verifier) checkOwnerClaim(ctx context.Context, c *token.Claims, kid string) error {
 	serverKey := v.ServerKeyID != "" && kid == v.ServerKeyID
 	if c.Invite != "" && (c.Owner == "" || token.ValidateIdentity(c.Invite) != nil) {
 		// The invite claim is the server's, on guest tokens it signs for

@@ -96,3 +96,66 @@ func TestOwnerClaim(t *testing.T) {
 		t.Fatalf("no user lookup: %v", err)
 	}
 }
+
+// TestMemberClaim: a member's guest token (the server's key, owner,
+// invite and member claims, the member's user id as its identity) is
+// accepted while the member's account is active; a member claim without
+// an invite, for another identity, of a non-account id, or signed by an
+// ordinary key is refused token_owner, and a disabled or unknown member
+// token_revoked.
+func TestMemberClaim(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rec, priv, err := NewAPIKey("app", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.CreateAPIKey(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	other := token.Key{ID: rec.ID, Private: priv}
+	newUser := func(email string) store.User {
+		u := store.User{ID: NewUserID(), Email: email, Role: store.RoleMember, Status: store.StatusActive,
+			PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG", CreatedAt: f.now, UpdatedAt: f.now}
+		if err := f.store.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	owner, carol := newUser("owner@example.org"), newUser("carol@example.org")
+	v := f.verifier()
+	v.ServerKeyID, v.Users = f.key.ID, f.store
+	member := func(k token.Key, identity, member, invite string) string {
+		return f.mint(t, k, token.Options{Identity: identity, Room: "m1", TTL: 10 * time.Minute, Owner: owner.ID,
+			Invite: invite, Member: member, Grants: token.Grants{Publish: true, Subscribe: true, PublishData: true}})
+	}
+	c, err := v.Verify(ctx, member(f.key, carol.ID, carol.ID, "MI_1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Member != carol.ID || c.Subject != carol.ID || c.Issuer != owner.ID || c.Invite != "MI_1" {
+		t.Fatalf("claims %+v", c)
+	}
+	for _, tc := range []struct {
+		name, raw, code string
+	}{
+		{"member without an invite", f.signEd(t, func(c jwt.MapClaims) {
+			c["sub"], c["owner"], c["member"], c["room"] = carol.ID, owner.ID, carol.ID, "m1"
+		}), CodeOwner},
+		{"member for another identity", member(f.key, "guest_x", carol.ID, "MI_1"), CodeOwner},
+		{"member that is not an account id", member(f.key, "CKKEY", "CKKEY", "MI_1"), CodeOwner},
+		{"member with no account", member(f.key, "US_NOBODY", "US_NOBODY", "MI_1"), CodeTokenRevoked},
+		{"member claim of an ordinary key's token", member(other, carol.ID, carol.ID, "MI_1"), CodeOwner},
+	} {
+		if _, err := v.Verify(ctx, tc.raw); Code(err) != tc.code {
+			t.Errorf("%s: %v, want %s", tc.name, err, tc.code)
+		}
+	}
+	raw := member(f.key, carol.ID, carol.ID, "MI_1")
+	if _, err := f.store.UpdateUser(ctx, carol.ID, func(u *store.User) error { u.Status = store.StatusDisabled; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(ctx, raw); Code(err) != CodeTokenRevoked {
+		t.Fatalf("disabled member: %v", err)
+	}
+}

@@ -50,6 +50,7 @@ func fields() []field {
 		}},
 		{"lobby_for_guests", func(n *yaml.Node, r *Rules) string { return readBool(n, &r.LobbyForGuests) }},
 		{"password_for_guest_rooms", func(n *yaml.Node, r *Rules) string { return readBool(n, &r.PasswordForGuestRooms) }},
+		{"members_skip_lobby", func(n *yaml.Node, r *Rules) string { return readBool(n, &r.MembersSkipLobby) }},
 		{"max_token_lifetime", func(n *yaml.Node, r *Rules) string {
 			return readDuration(n, &r.MaxTokenLifetime, MinTokenLifetime, MaxTokenLifetimeCap)
 		}},
@@ -307,6 +308,8 @@ func Marshal(r Rules) []byte {
 			fmt.Fprint(&b, r.LobbyForGuests)
 		case "password_for_guest_rooms":
 			fmt.Fprint(&b, r.PasswordForGuestRooms)
+		case "members_skip_lobby":
+			fmt.Fprint(&b, r.MembersSkipLobby)
 		case "max_token_lifetime":
 			b.WriteString(formatDuration(r.MaxTokenLifetime))
 		case "max_meeting_duration":

@@ -73,12 +73,15 @@ const (
 // Rules are the policy's rules: what a document says, complete (a key the
 // document leaves out has its default, Default).
 type Rules struct {
-	RequireE2EE           bool          `yaml:"require_e2ee"`
-	RequireSecondFactor   SecondFactor  `yaml:"require_second_factor"`
-	LobbyForGuests        bool          `yaml:"lobby_for_guests"`
-	PasswordForGuestRooms bool          `yaml:"password_for_guest_rooms"`
-	MaxTokenLifetime      time.Duration `yaml:"max_token_lifetime"`
-	MaxMeetingDuration    time.Duration `yaml:"max_meeting_duration"`
+	RequireE2EE           bool         `yaml:"require_e2ee"`
+	RequireSecondFactor   SecondFactor `yaml:"require_second_factor"`
+	LobbyForGuests        bool         `yaml:"lobby_for_guests"`
+	PasswordForGuestRooms bool         `yaml:"password_for_guest_rooms"`
+	// MembersSkipLobby: a signed-in member of the organisation who opens
+	// an invite joins without waiting in the lobby.
+	MembersSkipLobby   bool          `yaml:"members_skip_lobby"`
+	MaxTokenLifetime   time.Duration `yaml:"max_token_lifetime"`
+	MaxMeetingDuration time.Duration `yaml:"max_meeting_duration"`
 	// AllowedEmailDomains are the domains whose addresses may sign up and
 	// sign in, lower-case; empty allows every domain.
 	AllowedEmailDomains []string `yaml:"allowed_email_domains"`
@@ -125,6 +128,7 @@ func Default() Rules {
 		RequireSecondFactor:   SecondFactorAdmins,
 		LobbyForGuests:        true,
 		PasswordForGuestRooms: false,
+		MembersSkipLobby:      true,
 		MaxTokenLifetime:      24 * time.Hour,
 		MaxMeetingDuration:    24 * time.Hour,
 		Signup:                SignupInvite,

@@ -18,6 +18,7 @@ require_e2ee: true
 require_second_factor: hosts
 lobby_for_guests: true
 password_for_guest_rooms: true
+members_skip_lobby: false
 max_token_lifetime: 8h
 max_meeting_duration: 4h
 allowed_email_domains: [example.org, Example.NET]
@@ -78,6 +79,7 @@ func TestParseErrors(t *testing.T) {
 		{"repeated key", "chat: true\nscreen_share: true\nchat: false\n", 3, "chat", "twice"},
 		{"bool as string", "chat: \"true\"\n", 1, "chat", "true or false"},
 		{"bool as yes", "\n\nscreen_share: yes\n", 3, "screen_share", "true or false"},
+		{"members_skip_lobby not a bool", "members_skip_lobby: guests\n", 1, "members_skip_lobby", "true or false"},
 		{"enum", "signup: closed\n", 1, "signup", "invite, open"},
 		{"second factor", "chat: true\nrequire_second_factor: admin\n", 2, "require_second_factor", "none, admins, hosts, everyone"},
 		{"creators", "create_rooms: [admins]\n", 1, "create_rooms", "admins, members"},
