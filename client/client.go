@@ -519,6 +519,8 @@ func (c *Client) handle(t protocol.Type, msg any) error {
 		c.emit(RoleChanged{Participant: m.Participant, By: m.By})
 	case *protocol.LockChanged:
 		c.emit(LockChanged{Locked: m.Locked, By: m.By})
+	case *protocol.LobbyChanged:
+		c.emit(LobbyChanged{On: m.On, By: m.By})
 	case *protocol.LobbyGuest:
 		c.mu.Lock()
 		c.lobby = append(slices.DeleteFunc(c.lobby, func(g protocol.LobbyGuestInfo) bool { return g.ID == m.Guest.ID }), m.Guest)

@@ -148,6 +148,13 @@ type LockChanged struct {
 	By     string
 }
 
+// LobbyChanged: the room's lobby was turned on or off, by By ("": the
+// room's owner through the REST API).
+type LobbyChanged struct {
+	On bool
+	By string
+}
+
 // MeetingEnding: the meeting's maximum duration ends it at EndsAt,
 // Remaining from when the server sent this (5 minutes and 1 minute
 // before). At the end the client is disconnected with reason
@@ -159,6 +166,7 @@ type MeetingEnding struct {
 
 func (RoleChanged) isEvent()           {}
 func (LockChanged) isEvent()           {}
+func (LobbyChanged) isEvent()          {}
 func (MeetingEnding) isEvent()         {}
 func (ParticipantJoined) isEvent()     {}
 func (ParticipantLeft) isEvent()       {}

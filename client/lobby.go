@@ -53,6 +53,13 @@ func (c *Client) DenyAll(ctx context.Context) error {
 	return c.send(ctx, protocol.TypeDenyGuest, protocol.DenyGuest{All: true})
 }
 
+// SetLobby turns the room's lobby on or off (the lock permission, a
+// host's). Success comes as a LobbyChanged event; turning it off admits
+// nobody who already waits.
+func (c *Client) SetLobby(ctx context.Context, on bool) error {
+	return c.send(ctx, protocol.TypeSetLobby, protocol.SetLobby{On: &on})
+}
+
 // SetPassword sets the room's password, or clears it with "".
 func (c *Client) SetPassword(ctx context.Context, password string) error {
 	return c.send(ctx, protocol.TypeSetPassword, protocol.SetPassword{Password: password})

@@ -62,6 +62,8 @@ func decode(b []byte) (protocol.Type, any, error) {
 		p = new(protocol.RoleChanged)
 	case protocol.TypeLockChanged:
 		p = new(protocol.LockChanged)
+	case protocol.TypeLobbyChanged:
+		p = new(protocol.LobbyChanged)
 	case protocol.TypeMeetingEnding:
 		p = new(protocol.MeetingEnding)
 	case protocol.TypeLobby:

@@ -112,6 +112,8 @@ func clientSpec(t Type) (payloadSpec, bool) {
 		return payloadSpec{func() any { return new(DenyGuest) }, true, validateDenyGuest}, true
 	case TypeSetPassword:
 		return payloadSpec{func() any { return new(SetPassword) }, true, validateSetPassword}, true
+	case TypeSetLobby:
+		return payloadSpec{func() any { return new(SetLobby) }, true, validateSetLobby}, true
 	}
 	return payloadSpec{}, false
 }
@@ -154,6 +156,8 @@ func serverSpec(t Type) (payloadSpec, bool) {
 		return payloadSpec{func() any { return new(RoleChanged) }, true, nil}, true
 	case TypeLockChanged:
 		return payloadSpec{func() any { return new(LockChanged) }, true, nil}, true
+	case TypeLobbyChanged:
+		return payloadSpec{func() any { return new(LobbyChanged) }, true, nil}, true
 	case TypeMeetingEnding:
 		return payloadSpec{func() any { return new(MeetingEnding) }, true, nil}, true
 	case TypeLobby:

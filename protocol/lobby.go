@@ -29,6 +29,12 @@ const (
 	TypeAdmitGuest  Type = "admit_guest"
 	TypeDenyGuest   Type = "deny_guest"
 	TypeSetPassword Type = "set_password"
+	// TypeSetLobby turns the room's lobby on or off (the lock
+	// permission); everyone is told with lobby_changed.
+	TypeSetLobby Type = "set_lobby"
+	// TypeLobbyChanged (server to client, everyone): the room's lobby
+	// was turned on or off.
+	TypeLobbyChanged Type = "lobby_changed"
 )
 
 // Lobby statuses (LobbyStatus.Status).
@@ -62,6 +68,9 @@ type LobbyGuestInfo struct {
 	Name     string `json:"name,omitempty"`
 	// Invite: the guest came with an invite link.
 	Invite bool `json:"invite,omitempty"`
+	// Member: a signed-in member of the organisation (it waits because
+	// the policy's members_skip_lobby is off).
+	Member bool `json:"member,omitempty"`
 	// Since is when it began to wait (Unix seconds).
 	Since int64 `json:"since"`
 }
@@ -93,6 +102,26 @@ type DenyGuest struct {
 // SetPassword sets the room's password, or clears it with "".
 type SetPassword struct {
 	Password string `json:"password"`
+}
+
+// SetLobby turns the room's lobby on or off. On is required: a message
+// that does not say which changes nothing (bad_message).
+type SetLobby struct {
+	On *bool `json:"on"`
+}
+
+// LobbyChanged tells everyone the room's lobby was turned on or off, and
+// by whom ("" for the room's owner through the REST API).
+type LobbyChanged struct {
+	On bool   `json:"on"`
+	By string `json:"by,omitempty"`
+}
+
+func validateSetLobby(p any) error {
+	if p.(*SetLobby).On == nil {
+		return protoErr(CodeBadMessage, "on: true or false is required")
+	}
+	return nil
 }
 
 // ValidRoomPassword reports whether s may be a room password.

@@ -194,6 +194,9 @@ type ParticipantInfo struct {
 	// E2EE is the participant's announced keys, in a room that requires
 	// end-to-end encryption.
 	E2EE *E2EEKeys `json:"e2ee,omitempty"`
+	// Member: a signed-in member of the organisation who came by an
+	// invite (docs/access.md, "Lobby and password").
+	Member bool `json:"member,omitempty"`
 }
 
 // E2EEKeys is a participant's end-to-end encryption announcement: its
@@ -277,6 +280,9 @@ type Joined struct {
 	E2EE bool `json:"e2ee,omitempty"`
 	// Locked is true when the meeting is locked (nobody new gets in).
 	Locked bool `json:"locked,omitempty"`
+	// LobbyOn is true when guests wait in the room's lobby (set_lobby
+	// changes it; lobby_changed tells everyone).
+	LobbyOn bool `json:"lobby_on,omitempty"`
 	// EndsAt is when the meeting's maximum duration ends it (Unix
 	// seconds); 0 for never.
 	EndsAt int64 `json:"ends_at,omitempty"`

@@ -92,10 +92,13 @@ type MeetingInviteList struct {
 	Invites []MeetingInvite `json:"invites"`
 }
 
-// RedeemInviteRequest is the body of POST /v1/invites/redeem.
+// RedeemInviteRequest is the body of POST /v1/invites/redeem. Name is
+// required of a guest; a signed-in member (the session cookie) is named
+// by its account, and Name is used only when the account has no display
+// name.
 type RedeemInviteRequest struct {
 	Invite   string `json:"invite"`
-	Name     string `json:"name"`
+	Name     string `json:"name,omitempty"`
 	Email    string `json:"email,omitempty"`
 	Password string `json:"password,omitempty"`
 }
@@ -106,6 +109,9 @@ type RedeemInviteResponse struct {
 	Role   string   `json:"role"`
 	Invite string   `json:"invite_id"`
 	Join   JoinInfo `json:"join"`
+	// Member: the token is a signed-in member's (its identity the
+	// account's user id, the member claim set), not a guest's.
+	Member bool `json:"member,omitempty"`
 }
 
 func inviteOf(in store.MeetingInvite) MeetingInvite {

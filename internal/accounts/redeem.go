@@ -46,7 +46,17 @@ func (s *Service) redeemInvite(w http.ResponseWriter, r *http.Request) {
 			Reason: code, Subject: id, Email: canonicalEmail(truncateUTF8(req.Email, MaxGuestEmailBytes))})
 		httpapi.WriteCode(w, code, msg)
 	}
+	mem, isMember, err := s.memberOf(r)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
 	name := guestName(req.Name)
+	if isMember {
+		if n := hostName(mem); n != "" {
+			name = n
+		}
+	}
 	if name == "" {
 		invalidArgument(w, "name: 1-128 bytes of text, no control characters")
 		return
@@ -74,6 +84,10 @@ func (s *Service) redeemInvite(w http.ResponseWriter, r *http.Request) {
 	if code, msg := inviteState(in, now); code != "" {
 		refuse(in.ID, code, msg, false)
 		return
+	}
+	if isMember {
+		// A member's address is its account's, not one it states.
+		req.Email = mem.Email
 	}
 	if in.EmailDomain != "" {
 		// Stated, not verified: see docs/access.md, "Invites".
@@ -103,7 +117,11 @@ func (s *Service) redeemInvite(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	join, err := s.guestToken(in, name, now)
+	var memberID string
+	if isMember {
+		memberID = mem.ID
+	}
+	join, err := s.guestToken(in, name, memberID, now)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -120,7 +138,7 @@ func (s *Service) redeemInvite(w http.ResponseWriter, r *http.Request) {
 	s.event(c, room.SecurityEvent{Kind: room.SecurityMeetingInviteRedeemed, Actor: join.Identity, Subject: in.ID,
 		Reason: in.Room + " " + in.Role, Email: canonicalEmail(truncateUTF8(req.Email, MaxGuestEmailBytes))})
 	s.log.Info("invite redeemed", "room", in.Room, "invite", in.ID, "uses", used.Uses, "guest", join.Identity)
-	writeJSON(w, RedeemInviteResponse{Room: in.Room, Role: in.Role, Invite: in.ID, Join: join})
+	writeJSON(w, RedeemInviteResponse{Room: in.Room, Role: in.Role, Invite: in.ID, Join: join, Member: isMember})
 }
 
 // inviteState is the refusal of an invite that cannot be used at now, or
@@ -168,7 +186,12 @@ func (s *Service) storeRefusal(w http.ResponseWriter, err error) {
 // so that revoking the invite refuses it). It expires when the invite
 // does, if that is sooner than its lifetime: an invite's expiry bounds
 // every way in it gives.
-func (s *Service) guestToken(in store.MeetingInvite, name string, now time.Time) (JoinInfo, error) {
+//
+// A signed-in member's token (member, its user id) has the member's user
+// id as its identity, the same at every redemption, so that a ban of the
+// member in the room holds whatever link it comes by, and the member
+// claim, which the policy's members_skip_lobby reads.
+func (s *Service) guestToken(in store.MeetingInvite, name, member string, now time.Time) (JoinInfo, error) {
 	ttl := s.guestTokenLifetime()
 	if left := in.ExpiresAt.Sub(now.Truncate(time.Second)); left < ttl {
 		// Invites expire on a whole second and now is before it, so
@@ -176,12 +199,64 @@ func (s *Service) guestToken(in store.MeetingInvite, name string, now time.Time)
 		ttl = left
 	}
 	identity := GuestIdentityPrefix + string(room.NewName())
+	if member != "" {
+		identity = member
+	}
 	raw, err := s.cfg.ServerKey.MintAt(token.Options{
 		Identity: identity, Name: name, Room: in.Room, TTL: ttl, Grants: guestGrants(in.Role),
-		Owner: in.Owner, Invite: in.ID,
+		Owner: in.Owner, Invite: in.ID, Member: member,
 	}, now)
 	if err != nil {
 		return JoinInfo{}, err
 	}
 	return JoinInfo{Token: raw, Identity: identity, Name: name, ExpiresAt: now.Truncate(time.Second).Add(ttl).UTC()}, nil
+}
+
+// memberOf is the signed-in member a redemption comes from: the session
+// cookie's account, if the session is live (not expired, not idle), the
+// account active, its email domain one the policy allows, and its second
+// factor enrolled if the policy requires one. Without
+// one, or with a cookie that names no such session, the redemption is a
+// guest's (anyone with the link may redeem it as a guest): nothing is
+// refused, changed or cleared here, the session routes do that.
+func (s *Service) memberOf(r *http.Request) (store.User, bool, error) {
+	hash, ok := cookieHash(r)
+	if !ok {
+		return store.User{}, false, nil
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
+	defer cancel()
+	se, err := s.cfg.Store.SessionByHash(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, false, nil
+	}
+	if err != nil {
+		return store.User{}, false, err
+	}
+	now := s.now()
+	if !now.Before(se.ExpiresAt) || now.Sub(se.LastSeenAt) >= s.cfg.Accounts.SessionIdle {
+		return store.User{}, false, nil
+	}
+	u, err := s.cfg.Store.User(ctx, se.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, false, nil
+	}
+	if err != nil {
+		return store.User{}, false, err
+	}
+	if u.Status != store.StatusActive || !s.pol().AllowsEmail(u.Email) {
+		return store.User{}, false, nil
+	}
+	if s.secondFactorRequired(u) {
+		// As the signed-in routes' gate: an account the policy requires
+		// a second factor of is a member once it has one.
+		f, err := s.factorsOf(ctx, u)
+		if err != nil {
+			return store.User{}, false, err
+		}
+		if !f.any() {
+			return store.User{}, false, nil
+		}
+	}
+	return u, true, nil
 }

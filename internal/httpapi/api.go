@@ -93,6 +93,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /v1/rooms/{room}/lobby", a.authed(a.listLobby))
 	mux.Handle("POST /v1/rooms/{room}/lobby/admit", a.authed(a.admitGuest(true)))
 	mux.Handle("POST /v1/rooms/{room}/lobby/deny", a.authed(a.admitGuest(false)))
+	mux.Handle("POST /v1/rooms/{room}/lobby/settings", a.authed(a.setLobby))
 }
 
 // Error is the body of every error response.

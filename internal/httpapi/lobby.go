@@ -88,3 +88,30 @@ func (a *API) admitGuest(admit bool) handler {
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
+
+// LobbySettingsRequest is the body of POST /v1/rooms/{room}/lobby/settings:
+// whether guests wait in the room's lobby. On is required.
+type LobbySettingsRequest struct {
+	On *bool `json:"on"`
+}
+
+func (a *API) setLobby(w http.ResponseWriter, r *http.Request, c *token.Claims) {
+	var req LobbySettingsRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	name := room.RoomName(r.PathValue("room"))
+	if !a.allowed(w, c, room.ActionAdministerRoom, name) {
+		return
+	}
+	if req.On == nil {
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "on: required (true or false)")
+		return
+	}
+	info, err := a.cfg.Rooms.SetLobby(name, c, *req.On)
+	if err != nil {
+		a.roomError(w, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, info)
+}

@@ -39,6 +39,8 @@ const (
 	// ActionShareInvite: create an invite link giving Request.NewRole
 	// (viewer or participant).
 	ActionShareInvite
+	// ActionSetLobby: turn the room's lobby on or off.
+	ActionSetLobby
 )
 
 var actionNames = [...]string{
@@ -48,7 +50,7 @@ var actionNames = [...]string{
 	ActionPublish:      "publish", ActionSendData: "send_data", ActionMuteOther: "mute_other",
 	ActionRemove: "remove", ActionSetRole: "set_role", ActionLock: "lock", ActionEndMeeting: "end_meeting",
 	ActionAdmitGuest: "admit_guest", ActionDenyGuest: "deny_guest", ActionSetPassword: "set_password",
-	ActionShareInvite: "share_invite",
+	ActionShareInvite: "share_invite", ActionSetLobby: "set_lobby",
 }
 
 func (a Action) String() string {
@@ -139,6 +141,10 @@ type Decision struct {
 	Err error
 	// Lobby names the guest's wait, for WaitInLobby.
 	Lobby LobbyID
+	// LobbySkipped says why an admitted join did not wait in the room's
+	// lobby, which would have held it ("member": the policy's
+	// members_skip_lobby); "" when it would not have waited anyway.
+	LobbySkipped string
 }
 
 // Code is the refusal's stable code, "" when admitted.
@@ -187,6 +193,10 @@ type roomState struct {
 	lobby        bool
 	admitted     bool
 	lobbyFull    bool
+	// membersSkip: the policy's members_skip_lobby; a join whose token
+	// carries the member claim (the server's, for a signed-in member of
+	// the organisation who redeemed an invite) does not wait.
+	membersSkip bool
 }
 
 // decide is the admission policy: a pure function of the request and the
@@ -289,6 +299,13 @@ func decide(req Request, st roomState) Decision {
 					}
 					return d
 				}
+			}
+			if st.lobby && !st.admitted && c.Member != "" && st.membersSkip {
+				// A signed-in member of the organisation: the lobby is
+				// for people without an account. The password above
+				// still applied.
+				d.Outcome, d.LobbySkipped = Admitted, "member"
+				return d
 			}
 			if st.lobby && !st.admitted {
 				if st.lobbyFull {

@@ -206,3 +206,49 @@ func TestDecidePolicy(t *testing.T) {
 		t.Fatalf("permissions under the policy: %v %b", d.Outcome, d.Permissions)
 	}
 }
+
+// TestDecideMemberSkipsLobby: a join whose token carries the member
+// claim skips the room's lobby when the policy's members_skip_lobby is
+// on (LobbySkipped "member"), and waits when it is off; the password
+// still applies to it; a guest without the claim waits either way; the
+// lock, a ban and capacity still refuse a member first.
+func TestDecideMemberSkipsLobby(t *testing.T) {
+	const key KeyID = "US_OWNER"
+	claims := func(member string) *token.Claims {
+		return &token.Claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: string(key), Subject: "US_CAROL"}, Room: "r",
+			Grants: token.Grants{Publish: true, Subscribe: true, PublishData: true}, Invite: "MI_1", Member: member}
+	}
+	lobby := roomState{exists: true, owner: key, max: 5, count: 1, lobby: true, membersSkip: true}
+	with := func(f func(*roomState)) roomState { st := lobby; f(&st); return st }
+	for _, tt := range []struct {
+		name    string
+		c       *token.Claims
+		st      roomState
+		pw      bool // gives the room's password, matched
+		want    Outcome
+		err     error
+		skipped string
+	}{
+		{"member skips", claims("US_CAROL"), lobby, false, Admitted, nil, "member"},
+		{"member waits with the rule off", claims("US_CAROL"), with(func(s *roomState) { s.membersSkip = false }), false, WaitInLobby, nil, ""},
+		{"guest waits", claims(""), lobby, false, WaitInLobby, nil, ""},
+		{"member in a room without a lobby", claims("US_CAROL"), with(func(s *roomState) { s.lobby = false }), false, Admitted, nil, ""},
+		{"member still gives the password", claims("US_CAROL"), with(func(s *roomState) { s.passwordHash = "h" }), false, PasswordRequired, ErrPasswordRequired, ""},
+		{"member with the password", claims("US_CAROL"), with(func(s *roomState) { s.passwordHash = "h" }), true, Admitted, nil, "member"},
+		{"member and the lock", claims("US_CAROL"), with(func(s *roomState) { s.locked = true }), false, Refused, ErrMeetingLocked, ""},
+		{"member banned", claims("US_CAROL"), with(func(s *roomState) { s.banned = true }), false, Refused, ErrBanned, ""},
+		{"member and a full room", claims("US_CAROL"), with(func(s *roomState) { s.count = 5 }), false, Refused, ErrRoomFull, ""},
+		{"member revoked", claims("US_CAROL"), with(func(s *roomState) { s.revoked = true }), false, Refused, ErrTokenRevoked, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := Request{Action: ActionJoin, Claims: tt.c}
+			if tt.pw {
+				req.PasswordGiven, req.PasswordMatched = true, "h"
+			}
+			d := decide(req, tt.st)
+			if d.Outcome != tt.want || !errors.Is(d.Err, tt.err) || (tt.err == nil) != (d.Err == nil) || d.LobbySkipped != tt.skipped {
+				t.Fatalf("decide = %v, %v, skipped %q; want %v, %v, %q", d.Outcome, d.Err, d.LobbySkipped, tt.want, tt.err, tt.skipped)
+			}
+		})
+	}
+}

@@ -74,6 +74,9 @@ const (
 	// EventTrackUnpublished); Err says why. Only its publisher's listener
 	// is told.
 	EventTrackStopped
+	// EventLobbyChanged: Actor turned the room's lobby on or off
+	// (LobbyOn); to everyone.
+	EventLobbyChanged
 )
 
 var eventNames = [...]string{
@@ -86,7 +89,7 @@ var eventNames = [...]string{
 	EventMeetingEnding: "meeting_ending",
 	EventLobbyStatus:   "lobby_status", EventLobbyGuest: "lobby_guest", EventLobbyGuestLeft: "lobby_guest_left",
 	EventLobbyDenied:  "lobby_denied",
-	EventTrackStopped: "track_stopped",
+	EventTrackStopped: "track_stopped", EventLobbyChanged: "lobby_changed",
 }
 
 func (k EventKind) String() string {
@@ -131,6 +134,9 @@ type Event struct {
 	// Locked is set on a participant's own EventJoined when the meeting
 	// is locked.
 	Locked bool
+	// LobbyOn is whether the room's lobby is on: on a participant's own
+	// EventJoined, and EventLobbyChanged.
+	LobbyOn bool
 	// Lobby: Guest, its position and status, why it left, why it was
 	// refused; Lobby on an admitter's own EventJoined: who waits. Err is
 	// also why a track was stopped (EventTrackStopped): a refusal with

@@ -39,12 +39,13 @@ type LobbyGuest struct {
 	Identity Identity  `json:"identity"`
 	Name     string    `json:"name,omitempty"`
 	Invite   bool      `json:"invite"`
+	Member   bool      `json:"member"`
 	Since    time.Time `json:"since"`
 }
 
 // Wire is the guest as the protocol carries it.
 func (g LobbyGuest) Wire() protocol.LobbyGuestInfo {
-	return protocol.LobbyGuestInfo{ID: string(g.ID), Identity: string(g.Identity), Name: g.Name, Invite: g.Invite, Since: g.Since.Unix()}
+	return protocol.LobbyGuestInfo{ID: string(g.ID), Identity: string(g.Identity), Name: g.Name, Invite: g.Invite, Member: g.Member, Since: g.Since.Unix()}
 }
 
 // Limits of the lobby and of password attempts.
@@ -325,7 +326,7 @@ func (r *Room) enqueueLocked(d Decision, req JoinRequest) LobbyID {
 	// accepts only in the guest tokens the server signs when it redeems
 	// one of its invite links (docs/access.md, "Invites").
 	w := &waiter{req: req, guest: LobbyGuest{
-		ID: LobbyID(newID("LB_")), Identity: d.Identity, Name: req.Claims.Name, Invite: req.Claims.Invite != "", Since: m.now(),
+		ID: LobbyID(newID("LB_")), Identity: d.Identity, Name: req.Claims.Name, Invite: req.Claims.Invite != "", Member: req.Claims.Member != "", Since: m.now(),
 	}}
 	r.lobby = append(r.lobby, w)
 	m.lobbyTotal.Add(1)
@@ -611,5 +612,80 @@ func (r *Room) setPassword(actor func() Actor, _ Actor, pw string) error {
 	}
 	r.security(SecurityEvent{Kind: SecurityRoomPasswordSet, Outcome: OutcomeSucceeded, Reason: reason, Actor: a.name()})
 	r.mu.Unlock()
+	return nil
+}
+
+// SetLobby turns the room's lobby on or off, as p.
+func (p *Participant) SetLobby(on bool) error {
+	return p.room.setLobby(func() (Actor, error) {
+		if p.left {
+			return Actor{}, ErrRoomClosed
+		}
+		return p.actorLocked(), nil
+	}, on)
+}
+
+// SetLobby turns owner's room's lobby on or off, as the REST token by
+// acts.
+func (m *Manager) SetLobby(name RoomName, by *token.Claims, on bool) (Info, error) {
+	r, err := m.ownedRoom(name, KeyID(by.Issuer))
+	if err != nil {
+		return Info{}, err
+	}
+	if err := r.setLobby(func() (Actor, error) { return r.restActorLocked(by), nil }, on); err != nil {
+		return Info{}, err
+	}
+	return r.Info(), nil
+}
+
+// setLobby is the one lobby change, whoever asks: the decision
+// (ActionSetLobby: the lock permission; the policy first: a room open to
+// guests under lobby_for_guests cannot turn it off), then the store, and
+// only then the room: a change the store cannot take is not made
+// (ErrUnavailable). Turning it to what it is changes nothing and tells
+// nobody. Turning it off admits nobody: the guests waiting stay until
+// admitted or denied (docs/access.md). r.moderation keeps two changes
+// from crossing.
+func (r *Room) setLobby(whom func() (Actor, error), on bool) error {
+	m := r.manager
+	r.moderation.Lock()
+	defer r.moderation.Unlock()
+	mode := LobbyOff
+	if on {
+		mode = LobbyOn
+	}
+	r.mu.Lock()
+	a, err := whom()
+	if err == nil {
+		var pol error
+		if p := m.policy(); !on && p != nil && p.LobbyForGuests && openToGuests(r.spec.Owner) {
+			pol = ErrPolicyLobby
+		}
+		err = r.decideLocked(Request{Action: ActionSetLobby, Actor: a, Policy: pol})
+	}
+	same := r.spec.Lobby == mode
+	r.mu.Unlock()
+	if err != nil || same {
+		return err
+	}
+	if m.cfg.Store != nil {
+		info := r.Info()
+		info.Lobby = on
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		err := m.cfg.Store.SaveRoom(ctx, info)
+		cancel()
+		if err != nil {
+			m.cfg.Logger.Error("room lobby not stored", "room", r.spec.Name, "err", err)
+			return wrapUnavailable(err)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil
+	}
+	r.spec.Lobby = mode
+	r.emit(Event{Kind: EventLobbyChanged, Actor: a.ID, LobbyOn: on}, r.everyone(nil)...)
+	r.security(SecurityEvent{Kind: SecurityLobbyChanged, Outcome: OutcomeSucceeded, Reason: string(mode), Actor: a.name()})
 	return nil
 }

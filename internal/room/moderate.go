@@ -39,11 +39,11 @@ func (a Actor) name() string {
 
 // inRoom reports whether a is an action inside a room, decided on the
 // actor's role rather than on a token.
-func (a Action) inRoom() bool { return a >= ActionPublish && a <= ActionShareInvite }
+func (a Action) inRoom() bool { return a >= ActionPublish && a <= ActionSetLobby }
 
 // moderation reports whether a acts on others or on the meeting: each
 // such decision, admitted or refused, is an EventDecision.
-func (a Action) moderation() bool { return a >= ActionMuteOther && a <= ActionShareInvite }
+func (a Action) moderation() bool { return a >= ActionMuteOther && a <= ActionSetLobby }
 
 // permission is what an action inside a room needs.
 func (a Action) permission(source TrackSource) Permission {
@@ -67,7 +67,7 @@ func (a Action) permission(source TrackSource) Permission {
 		return EndMeeting
 	case ActionAdmitGuest, ActionDenyGuest:
 		return Admit
-	case ActionSetPassword:
+	case ActionSetPassword, ActionSetLobby:
 		// Who may get in is the lock's question: the same permission.
 		return Lock
 	case ActionShareInvite:

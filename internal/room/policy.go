@@ -45,6 +45,8 @@ func (m *Manager) baseState() roomState {
 	if p := m.policy(); p != nil {
 		st.policyE2EE = p.RequireE2EE
 		st.policyDeny = policyDeny(p)
+		// Without a policy (tests, tools), nobody skips a lobby.
+		st.membersSkip = p.MembersSkipLobby
 	}
 	return st
 }

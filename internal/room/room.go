@@ -143,6 +143,10 @@ func (r *Room) join(dreq Request, req JoinRequest) (Member, Decision, error) {
 		}
 		return nil, d, d.Err
 	}
+	if d.LobbySkipped != "" {
+		r.security(SecurityEvent{Kind: SecurityLobbySkipped, Outcome: OutcomeSucceeded, Reason: d.LobbySkipped,
+			Subject: string(d.Identity)})
+	}
 	return r.addLocked(d, st, req), d, nil
 }
 
@@ -175,6 +179,7 @@ func (r *Room) addLocked(d Decision, st roomState, req JoinRequest) *Participant
 			Role:        d.Role,
 			Permissions: d.Permissions,
 			E2EE:        keys,
+			Member:      c.Member != "",
 		},
 		grants:  grantMask(c.Grants),
 		tracks:  make(map[TrackID]*publication),
@@ -194,7 +199,7 @@ func (r *Room) addLocked(d Decision, st roomState, req JoinRequest) *Participant
 	// The newcomer's own confirmation comes first, with everyone else.
 	own := Event{
 		Kind: EventJoined, Time: m.now(), Room: r.spec.Name, Participant: info, Others: others, E2EE: st.e2ee,
-		Locked: r.locked, EndsAt: r.endsAt,
+		Locked: r.locked, EndsAt: r.endsAt, LobbyOn: r.spec.Lobby == LobbyOn,
 	}
 	if info.Permissions.Has(Admit) {
 		own.Lobby = r.lobbyLocked()

@@ -53,6 +53,9 @@ type Rooms interface {
 	// LeaveLobby takes out a guest whose session ended.
 	AdmitGuest(name RoomName, by *token.Claims, admit bool, id LobbyID, all bool) error
 	SetPassword(name RoomName, by *token.Claims, password string) (Info, error)
+	// SetLobby turns the room's lobby on or off, as the REST token by
+	// acts.
+	SetLobby(name RoomName, by *token.Claims, on bool) (Info, error)
 	Lobby(RoomName, KeyID) ([]LobbyGuest, error)
 	LeaveLobby(RoomName, LobbyID)
 	// Subscribe adds a listener of every event of every room.
@@ -96,6 +99,7 @@ type Member interface {
 	AdmitGuest(id LobbyID, all bool) error
 	DenyGuest(id LobbyID, all bool) error
 	SetPassword(password string) error
+	SetLobby(on bool) error
 	EndMeeting() error
 	Leave(LeaveReason)
 }

@@ -84,6 +84,12 @@ const (
 	SecurityRoomPasswordThrottled SecurityKind = "room_password_throttled"
 	SecurityLobbyAdmitted         SecurityKind = "lobby_admitted"
 	SecurityLobbyDenied           SecurityKind = "lobby_denied"
+	// lobby_skipped: a join the room's lobby would have held went in
+	// (Subject the identity, Reason why: "member", the policy's
+	// members_skip_lobby). lobby_changed: Actor turned the room's lobby
+	// on or off (Reason "on" or "off").
+	SecurityLobbySkipped SecurityKind = "lobby_skipped"
+	SecurityLobbyChanged SecurityKind = "lobby_changed"
 )
 
 // Security event kinds of meeting invites (docs/access.md, "Invites"):
@@ -99,7 +105,7 @@ const (
 
 var securityKinds = map[SecurityKind]bool{
 	SecurityRoomPasswordSet: true, SecurityRoomPasswordFailed: true, SecurityRoomPasswordThrottled: true,
-	SecurityLobbyAdmitted: true, SecurityLobbyDenied: true,
+	SecurityLobbyAdmitted: true, SecurityLobbyDenied: true, SecurityLobbySkipped: true, SecurityLobbyChanged: true,
 	SecurityMeetingInviteCreated: true, SecurityMeetingInviteRedeemed: true, SecurityMeetingInviteRevoked: true,
 	SecurityTokensRevoked: true, SecurityTokenRevoked: true,
 	SecurityIdentityBanned: true, SecurityIdentityUnbanned: true, SecurityRevokedTokenRefused: true,

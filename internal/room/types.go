@@ -122,6 +122,9 @@ type ParticipantInfo struct {
 	// E2EE is the participant's announced keys, kept in a room that
 	// requires end-to-end encryption; nil elsewhere.
 	E2EE *E2EEKeys
+	// Member: a signed-in member of the organisation, who came by an
+	// invite (its token's member claim, the server's alone).
+	Member bool
 }
 
 // E2EEKeys is a participant's end-to-end encryption announcement
@@ -166,6 +169,7 @@ func (p ParticipantInfo) Wire() protocol.ParticipantInfo {
 		Permissions: p.Permissions.Wire(),
 		Tracks:      make([]protocol.TrackInfo, len(p.Tracks)),
 		E2EE:        p.E2EE.Wire(),
+		Member:      p.Member,
 	}
 	for i, t := range p.Tracks {
 		w.Tracks[i] = t.Wire()

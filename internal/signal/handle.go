@@ -173,6 +173,8 @@ func (s *session) handle(p room.Member, peer *rtc.Peer, t protocol.Type, payload
 		s.moderated(p.DenyGuest(room.LobbyID(m.ID), m.All))
 	case *protocol.SetPassword:
 		s.moderated(p.SetPassword(m.Password))
+	case *protocol.SetLobby:
+		s.moderated(p.SetLobby(*m.On))
 	default:
 		s.sendError(protocol.CodeUnknownType, "message type not accepted here")
 	}
@@ -243,7 +245,7 @@ func (l listener) OnEvent(e room.Event) {
 		if e.Others != nil { // this participant's own confirmation
 			j := protocol.Joined{
 				Room: string(e.Room), Participant: e.Participant.Wire(), Participants: room.WireParticipants(e.Others),
-				ResumeSecret: s.resumeSecret, E2EE: e.E2EE, Locked: e.Locked,
+				ResumeSecret: s.resumeSecret, E2EE: e.E2EE, Locked: e.Locked, LobbyOn: e.LobbyOn,
 			}
 			for _, g := range e.Lobby {
 				j.Lobby = append(j.Lobby, g.Wire())
@@ -280,6 +282,8 @@ func (l listener) OnEvent(e room.Event) {
 		s.send(protocol.TypeRoleChanged, protocol.RoleChanged{Participant: e.Participant.Wire(), By: string(e.Actor)})
 	case room.EventMeetingLocked, room.EventMeetingUnlocked:
 		s.send(protocol.TypeLockChanged, protocol.LockChanged{Locked: e.Kind == room.EventMeetingLocked, By: string(e.Actor)})
+	case room.EventLobbyChanged:
+		s.send(protocol.TypeLobbyChanged, protocol.LobbyChanged{On: e.LobbyOn, By: string(e.Actor)})
 	case room.EventLobbyStatus:
 		st := protocol.LobbyWaitingForHost
 		if e.LobbyHostPresent {
