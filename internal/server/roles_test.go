@@ -69,8 +69,9 @@ var roles = []string{protocol.RoleHost, protocol.RoleModerator, protocol.RolePar
 // test does not trust the code it checks.
 var (
 	roleMay = map[string][]string{
-		protocol.RoleHost:        {"mute", "set_role", "remove", "lock", "end"},
-		protocol.RoleModerator:   {"mute", "remove"},
+		protocol.RoleHost: {"mute", "set_role", "remove", "lock", "end",
+			"admit", "deny", "set_password", "set_lobby", "share_invite"},
+		protocol.RoleModerator:   {"mute", "remove", "admit", "deny", "share_invite"},
 		protocol.RoleParticipant: {},
 		protocol.RoleViewer:      {},
 	}
@@ -113,7 +114,10 @@ func eventCount(r *recorder) int {
 // matrix says: role_denied, role_rank, or the change itself (seen by its
 // target or by everyone). A mute that the decision allows reaches the
 // track lookup, and the targets publish nothing: its answer is
-// unknown_track, which no refusal of the decision gives.
+// unknown_track, which no refusal of the decision gives; so does an
+// admission or denial of a guest who does not wait (guest_not_found).
+// set_password is seen in the room's state, set_lobby by everyone
+// (lobby_changed).
 func TestRoleMatrixOverSignaling(t *testing.T) {
 	e := newEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*testkit.DefaultWait())
@@ -149,6 +153,9 @@ func TestRoleMatrixOverSignaling(t *testing.T) {
 				want := expected(actorRole, action, target)
 				if action == "mute" && want == "" {
 					want = protocol.CodeUnknownTrack
+				}
+				if (action == "admit" || action == "deny") && want == "" {
+					want = protocol.CodeGuestNotFound
 				}
 				if got != want {
 					t.Errorf("%s %s %s: got %q, want %q", actorRole, action, target, got, want)
@@ -186,6 +193,41 @@ func TestRoleMatrixOverSignaling(t *testing.T) {
 					t.Fatalf("unlock: %d %s", status, body)
 				}
 			}
+			got = act("admit", func() error { return actor.c.AdmitGuest(ctx, "LB_NONE") }, never)
+			check("admit", "", got)
+			got = act("deny", func() error { return actor.c.DenyGuest(ctx, "LB_NONE") }, never)
+			check("deny", "", got)
+			admin := e.adminToken(e.Key, room)
+			hasPassword := func() bool {
+				_, body := e.api("GET", "/v1/rooms/"+room, admin, nil)
+				var info struct{ Password bool }
+				return json.Unmarshal([]byte(body), &info) == nil && info.Password
+			}
+			got = act("set_password", func() error { return actor.c.SetPassword(ctx, "a room password") }, hasPassword)
+			check("set_password", "", got)
+			if got == "" {
+				if status, body := e.api("POST", "/v1/rooms/"+room+"/password", admin, `{"password":""}`); status != http.StatusOK {
+					t.Fatalf("clear the password: %d %s", status, body)
+				}
+			}
+			got = act("set_lobby", func() error { return actor.c.SetLobby(ctx, true) }, func() bool {
+				_, ok := find(targets[protocol.RoleViewer], func(ev client.LobbyChanged) bool { return ev.On })
+				return ok
+			})
+			check("set_lobby", "", got)
+			if got == "" {
+				if status, body := e.api("POST", "/v1/rooms/"+room+"/lobby/settings", admin, `{"on":false}`); status != http.StatusOK {
+					t.Fatalf("lobby off: %d %s", status, body)
+				}
+			}
+			// Invites are made through the REST API, with the actor's own
+			// join token.
+			status, body := e.api("POST", "/v1/meetings/"+room+"/invites", e.roleToken(room, "actor", actorRole), `{}`)
+			got = ""
+			if status != http.StatusCreated {
+				got = jsonErrCode(body)
+			}
+			check("share_invite", "", got)
 			for _, tr := range roles {
 				id := targets[tr].c.Self().ID
 				got := act("remove "+tr, func() error { return actor.c.RemoveParticipant(ctx, id) }, func() bool {
@@ -220,6 +262,45 @@ func TestRoleActionsOverREST(t *testing.T) {
 	// No roomAdmin grant; an identity nobody removes, since a removal
 	// revokes the removed identity's tokens.
 	member := e.roleToken(room, "bystander", protocol.RoleParticipant)
+	// Creating an invite link with each role's own join token: the role
+	// decides (share_invite: hosts and moderators).
+	for _, tr := range roles {
+		status, body := e.api("POST", "/v1/meetings/"+room+"/invites", e.roleToken(room, "t-"+tr, tr), `{}`)
+		want := expected(tr, "share_invite", "")
+		if got := jsonErrCode(body); (want == "" && status != http.StatusCreated) || (want != "" && (status != http.StatusForbidden || got != want)) {
+			t.Errorf("%s creates an invite: %d %s, want %q", tr, status, body, want)
+		}
+	}
+	// The lobby and the password: the owner may (an admission or denial
+	// of nobody waiting reaches the lobby: guest_not_found), a token
+	// without roomAdmin or of another room may not.
+	for _, c := range []struct{ path, body, code string }{
+		{"/lobby/admit", `{"id":"LB_NONE"}`, protocol.CodeGuestNotFound},
+		{"/lobby/deny", `{"all":true}`, ""},
+		{"/password", `{"password":"a room password"}`, ""},
+		{"/password", `{"password":""}`, ""},
+		{"/lobby/settings", `{"on":true}`, ""},
+		{"/lobby/settings", `{"on":false}`, ""},
+	} {
+		path := "/v1/rooms/" + room + c.path
+		for _, tok := range []string{member, otherRoom} {
+			if status, body := e.api("POST", path, tok, c.body); status != http.StatusForbidden || !jsonCode(body, protocol.CodePermissionDenied) {
+				t.Errorf("POST %s %s without the power: %d %s", path, c.body, status, body)
+			}
+		}
+		status, body := e.api("POST", path, admin, c.body)
+		if got := jsonErrCode(body); got != c.code || (c.code == "" && status/100 != 2) {
+			t.Errorf("owner POST %s %s: %d %s, want %q", path, c.body, status, body, c.code)
+		}
+	}
+	// A host's own join token acts as the host; a moderator's and the
+	// others' (no roomAdmin) are not REST admins at all.
+	if status, body := e.api("POST", "/v1/rooms/"+room+"/lobby/settings", e.roleToken(room, "t-host", protocol.RoleHost), `{"on":true}`); status != http.StatusOK {
+		t.Errorf("a host turns the lobby on over REST: %d %s", status, body)
+	}
+	if status, body := e.api("POST", "/v1/rooms/"+room+"/lobby/settings", admin, `{"on":false}`); status != http.StatusOK {
+		t.Errorf("the owner turns it off: %d %s", status, body)
+	}
 	type call struct{ method, path, body string }
 	calls := func(tr string) []call {
 		p := "/v1/rooms/" + room + "/participants/t-" + tr
@@ -289,6 +370,14 @@ func TestRoleActionsOverREST(t *testing.T) {
 	if status, _ := e.api("GET", "/v1/rooms/"+room, admin, nil); status != http.StatusNotFound {
 		t.Errorf("the ended room answers %d", status)
 	}
+}
+
+func jsonErrCode(body string) string {
+	var b struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	_ = json.Unmarshal([]byte(body), &b)
+	return b.Error.Code
 }
 
 func jsonCode(body, code string) bool {
