@@ -49,6 +49,12 @@ var clientSeeds = []string{
 	`{"v":1,"type":"set_password","data":{"password":"` + strings.Repeat("\u00e9", 65) + `"}}`,
 	`{"v":1,"type":"set_password","data":{"password":"abcdefg\u0085"}}`,
 	`{"v":1,"type":"set_password","data":{"password":null}}`,
+	`{"v":1,"type":"set_lobby","data":{"on":true}}`,
+	`{"v":1,"type":"set_lobby","data":{"on":false}}`,
+	`{"v":1,"type":"set_lobby","data":{}}`,
+	`{"v":1,"type":"set_lobby","data":{"on":null}}`,
+	`{"v":1,"type":"set_lobby","data":{"on":"on"}}`,
+	`{"v":1,"type":"set_lobby"}`,
 	`{"v":2,"type":"ping"}`,
 }
 
@@ -69,6 +75,8 @@ var serverSeeds = []string{
 	`{"v":1,"type":"error","data":{"code":"rate_limited","message":"too many messages"}}`,
 	`{"v":1,"type":"role_changed","data":{"participant":{"id":"PA_2","identity":"bob","joined_at":2,"role":"viewer","permissions":{"publish":false,"subscribe":true,"publish_data":false},"tracks":[]},"by":"PA_1"}}`,
 	`{"v":1,"type":"lock_changed","data":{"locked":true,"by":"PA_1"}}`,
+	`{"v":1,"type":"lobby_changed","data":{"on":true,"by":"PA_1"}}`,
+	`{"v":1,"type":"lobby_changed","data":{"on":false}}`,
 	`{"v":1,"type":"meeting_ending","data":{"ends_at":1767229200,"seconds_left":300}}`,
 	`{"v":1,"type":"lobby","data":{"status":"waiting_for_host","position":1}}`,
 	`{"v":1,"type":"lobby_guest","data":{"guest":{"id":"LB_1","identity":"g","name":"Guest","invite":true,"since":1}}}`,

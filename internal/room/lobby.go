@@ -615,6 +615,14 @@ func (r *Room) setPassword(actor func() Actor, _ Actor, pw string) error {
 	return nil
 }
 
+// LobbyOn reports whether the room's lobby is on.
+func (p *Participant) LobbyOn() bool {
+	r := p.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.spec.Lobby == LobbyOn
+}
+
 // SetLobby turns the room's lobby on or off, as p.
 func (p *Participant) SetLobby(on bool) error {
 	return p.room.setLobby(func() (Actor, error) {

@@ -83,6 +83,8 @@ type Member interface {
 	// Meeting is the meeting's lock and end (zero: none), for a resumed
 	// client's snapshot.
 	Meeting() (locked bool, endsAt time.Time)
+	// LobbyOn is whether the room's lobby is on, for the same snapshot.
+	LobbyOn() bool
 	// WaitingGuests is the room's lobby, for a resumed client's snapshot:
 	// the guests waiting if the participant may admit them, else nil.
 	WaitingGuests() []LobbyGuest

@@ -79,6 +79,18 @@ func TestLobbySignalBadInput(t *testing.T) {
 	}
 	frames["set_password unknown field"] = `{"v":1,"type":"set_password","data":{"password":"abcdefgh","old":"x"}}`
 	frames["set_password no data"] = `{"v":1,"type":"set_password"}`
+	for name, data := range map[string]string{
+		"no data":       ``,
+		"empty":         `,"data":{}`,
+		"on null":       `,"data":{"on":null}`,
+		"on as text":    `,"data":{"on":"true"}`,
+		"on as number":  `,"data":{"on":1}`,
+		"on in a case":  `,"data":{"On":true}`,
+		"unknown field": `,"data":{"on":true,"lobby":"on"}`,
+		"an array":      `,"data":[true]`,
+	} {
+		frames["set_lobby "+name] = `{"v":1,"type":"set_lobby"` + data + `}`
+	}
 	for name, f := range frames {
 		t.Run(name, func(t *testing.T) {
 			host.mustSend(f)
@@ -106,6 +118,7 @@ func TestLobbySignalBadInput(t *testing.T) {
 		`{"v":1,"type":"deny_guest","data":{"id":"LB_1"}}`,
 		`{"v":1,"type":"set_password","data":{"password":"abcdefgh"}}`,
 		`{"v":1,"type":"set_password","data":{"password":""}}`,
+		`{"v":1,"type":"set_lobby","data":{"on":false}}`,
 	} {
 		p.mustSend(f)
 		p.expectError(protocol.CodeRoleDenied)
@@ -118,13 +131,14 @@ func TestLobbySignalBadInput(t *testing.T) {
 	for _, f := range []string{
 		`{"v":1,"type":"admit_guest","data":{"all":true}}`,
 		`{"v":1,"type":"set_password","data":{"password":""}}`,
+		`{"v":1,"type":"set_lobby","data":{"on":false}}`,
 		`{"v":1,"type":"data","data":{"payload":"aGk="}}`,
 	} {
 		g.mustSend(f)
 		g.expectError(protocol.CodeNotJoined)
 		g.expectOpen()
 	}
-	if info, err := e.Srv.Rooms().Get("bad"); err != nil || info.Password || info.LobbyWaiting != 1 {
+	if info, err := e.Srv.Rooms().Get("bad"); err != nil || info.Password || !info.Lobby || info.LobbyWaiting != 1 {
 		t.Fatalf("the room after the bad input: %+v %v", info, err)
 	}
 }
@@ -160,6 +174,9 @@ func TestLobbyRESTBadInput(t *testing.T) {
 	}
 	for _, body := range []string{``, `{}`, `{"password":null}`, `[]`, `{"password":"abcdefgh","x":1}`, `{"password":"abcdefgh"}{}`, `{"Password":"abcdefgh"}`} {
 		bad = append(bad, call{"POST", "/v1/rooms/rest/password", body})
+	}
+	for _, body := range []string{``, `{}`, `{"on":null}`, `{"on":"true"}`, `{"on":1}`, `{"On":true}`, `{"on":true,"x":1}`, `[]`, `{"on":true}{}`, `true`} {
+		bad = append(bad, call{"POST", "/v1/rooms/rest/lobby/settings", body})
 	}
 	for _, path := range []string{"/v1/rooms/rest/lobby/admit", "/v1/rooms/rest/lobby/deny"} {
 		for _, body := range []string{``, `{}`, `{"id":"LB_1","all":true}`, `{"id":""}`, `{"all":false}`, `{"id":5}`,
@@ -201,6 +218,8 @@ func TestLobbyRESTBadInput(t *testing.T) {
 		{call{"POST", "/v1/rooms/rest/lobby/deny", `{"id":"LB_NOBODY"}`}, http.StatusNotFound, protocol.CodeGuestNotFound},
 		{call{"POST", "/v1/rooms/nowhere/lobby/admit", `{"all":true}`}, http.StatusNotFound, protocol.CodeRoomNotFound},
 		{call{"POST", "/v1/rooms/nowhere/password", `{"password":"abcdefgh"}`}, http.StatusNotFound, protocol.CodeRoomNotFound},
+		{call{"POST", "/v1/rooms/nowhere/lobby/settings", `{"on":true}`}, http.StatusNotFound, protocol.CodeRoomNotFound},
+		{call{"POST", "/v1/rooms/" + string(meeting.Room.Name) + "/lobby/settings", `{"on":false}`}, http.StatusForbidden, protocol.CodePermissionDenied},
 		{call{"GET", "/v1/rooms/nowhere/lobby", ``}, http.StatusNotFound, protocol.CodeRoomNotFound},
 		// A room of the member's account, named with the API key's token.
 		{call{"GET", "/v1/rooms/" + string(meeting.Room.Name) + "/lobby", ``}, http.StatusForbidden, protocol.CodePermissionDenied},

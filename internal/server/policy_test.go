@@ -331,6 +331,104 @@ func TestPolicyRules(t *testing.T) {
 		}
 	})
 
+	// members_skip_lobby: a signed-in member who redeems an invite with
+	// its session joins without waiting; with the rule off it waits like
+	// a guest; a guest waits either way; a disabled member's token is
+	// refused; the host sees the member as one.
+	t.Run("members_skip_lobby", func(t *testing.T) {
+		apply("require_e2ee: false\nlobby_for_guests: true\n")
+		skips := &securityKinds{kind: room.SecurityLobbySkipped}
+		t.Cleanup(e.Srv.Rooms().Subscribe(skips))
+		carol := e.signedIn("carol@example.org")
+		m := member.createMeeting(`{}`)
+		name := string(m.Room.Name)
+		host, err := e.join(ctx, m.Join.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hrec := record(host)
+		redeemAs := func(who interface {
+			do(method, path, body string, v any) (int, []byte)
+		}) accounts.RedeemInviteResponse {
+			t.Helper()
+			inv := member.invite(name, `{}`)
+			var out accounts.RedeemInviteResponse
+			if status, b := who.do("POST", "/v1/invites/redeem", `{"invite":"`+inv.Token+`"}`, &out); status != http.StatusOK {
+				t.Fatalf("a member redeems: %d %s", status, b)
+			}
+			return out
+		}
+		red := redeemAs(carol)
+		if !red.Member || red.Join.Identity != carol.user.ID || red.Join.Name != carol.user.DisplayName {
+			t.Fatalf("a member's redemption: %+v", red)
+		}
+		c, err := e.join(ctx, red.Join.Token)
+		if err != nil {
+			t.Fatalf("the member skips the lobby: %v", err)
+		}
+		if !c.Self().Member {
+			t.Fatalf("the member's own info: %+v", c.Self())
+		}
+		wait(t, hrec, "the member, flagged", func(ev client.ParticipantJoined) bool {
+			return ev.Participant.Identity == carol.user.ID && ev.Participant.Member
+		})
+		testkit.Eventually(t, "lobby_skipped", func() bool { return skips.has(carol.user.ID, "member") })
+		_ = c.Close()
+		testkit.Eventually(t, "the member to leave", func() bool { return !inRoom(e, name, carol.user.ID) })
+
+		// A guest, with no session, still waits.
+		inv := member.invite(name, `{}`)
+		_, gred, code := e.redeem(map[string]string{"invite": inv.Token, "name": "Guest"})
+		if code != "" || gred.Member {
+			t.Fatalf("a guest's redemption: %s %+v", code, gred)
+		}
+		status, done := e.guest(ctx, gred.Join.Token)
+		if s := <-status; s.Status != protocol.LobbyWaiting {
+			t.Fatalf("the guest's status: %+v", s)
+		}
+		g := wait(t, hrec, "the guest", func(ev client.LobbyGuestWaiting) bool { return ev.Guest.Identity == gred.Join.Identity }).Guest
+		if g.Member {
+			t.Fatalf("a guest shown as a member: %+v", g)
+		}
+		if err := host.DenyGuest(ctx, g.ID); err != nil {
+			t.Fatal(err)
+		}
+		if r := <-done; r.err == nil {
+			t.Fatal("the denied guest got in")
+		}
+
+		// With the rule off, the member waits, shown as a member.
+		apply("require_e2ee: false\nlobby_for_guests: true\nmembers_skip_lobby: false\n")
+		dave := e.signedIn("dave@example.org")
+		red = redeemAs(dave)
+		_, done = e.guest(ctx, red.Join.Token)
+		g = wait(t, hrec, "the waiting member", func(ev client.LobbyGuestWaiting) bool { return ev.Guest.Identity == dave.user.ID }).Guest
+		if !g.Member || g.Identity != dave.user.ID {
+			t.Fatalf("the waiting member: %+v", g)
+		}
+		if err := host.AdmitGuest(ctx, g.ID); err != nil {
+			t.Fatal(err)
+		}
+		if r := <-done; r.err != nil {
+			t.Fatalf("the admitted member: %v", r.err)
+		} else {
+			r.c.Close()
+		}
+
+		// A disabled member's token is refused.
+		apply("require_e2ee: false\nlobby_for_guests: true\n")
+		red = redeemAs(carol)
+		if _, err := e.Srv.Store().UpdateUser(context.Background(), carol.user.ID, func(u *store.User) error {
+			u.Status = store.StatusDisabled
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.join(ctx, red.Join.Token); serverCode(err) != protocol.CodeTokenRevoked {
+			t.Fatalf("a disabled member joins: %v", err)
+		}
+	})
+
 	t.Run("password_for_guest_rooms", func(t *testing.T) {
 		apply("require_e2ee: false\npassword_for_guest_rooms: true\n")
 		if status, b := member.do("POST", "/v1/meetings", `{}`, nil); status != http.StatusForbidden || errorCode(string(b)) != protocol.CodePolicyViolation {
@@ -384,4 +482,31 @@ func TestPolicyRules(t *testing.T) {
 			t.Fatalf("a member without a second factor under hosts: %d %s", status, b)
 		}
 	})
+}
+
+// securityKinds records the security events of one kind.
+type securityKinds struct {
+	kind room.SecurityKind
+	mu   sync.Mutex
+	evs  []room.SecurityEvent
+}
+
+func (s *securityKinds) OnEvent(e room.Event) {
+	if e.Kind == room.EventSecurity && e.Security.Kind == s.kind {
+		s.mu.Lock()
+		s.evs = append(s.evs, *e.Security)
+		s.mu.Unlock()
+	}
+}
+
+// has reports whether an event with subject and reason came.
+func (s *securityKinds) has(subject, reason string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.evs {
+		if e.Subject == subject && e.Reason == reason {
+			return true
+		}
+	}
+	return false
 }

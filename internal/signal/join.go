@@ -239,7 +239,7 @@ func (s *session) replayForResume() {
 		ResumeSecret: s.resumeSecret, Resumed: true, E2EE: p.Info().E2EE != nil,
 	}
 	locked, endsAt := p.Meeting()
-	j.Locked = locked
+	j.Locked, j.LobbyOn = locked, p.LobbyOn()
 	if !endsAt.IsZero() {
 		j.EndsAt = endsAt.Unix()
 	}
