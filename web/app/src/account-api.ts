@@ -181,6 +181,8 @@ export interface Redemption {
   role: string;
   invite_id: string;
   join: JoinGrant;
+  /** The token is a signed-in member's, not a guest's. */
+  member?: boolean;
 }
 
 /** GET and PUT /v1/policy (docs/policy.md, "API"). */

@@ -8,6 +8,14 @@
 // to the preview and joins with it, giving the password again in the join
 // (the server checks it there too). The password stays in memory only.
 //
+// A signed-in member of the organisation (this browser has a session)
+// is not asked for a name: the page says "Joining as NAME (member)" and
+// redeems with the session cookie, and the server signs a token that is
+// the member's (its account's name and id; with the policy's
+// members_skip_lobby it joins without waiting in the lobby). Should the
+// server not take the session as a member's (it ended meanwhile), the
+// name is asked as of any guest.
+//
 // The guest token is kept for this tab (sessionStorage, until it
 // expires), so that a reload or the same link opened again in this tab
 // joins with it instead of spending another use of the invite: a guest
@@ -78,6 +86,8 @@ export interface GuestOptions {
   invite: string;
   /** The display name to offer. */
   name: string;
+  /** This browser's signed-in account: it redeems as a member, under its own name. */
+  member?: { name: string };
   /** A join with the kept guest token was refused for the password: the sentence to show. */
   passwordError?: string;
   /** The guest has a token (and the room password it typed, or ''): go on to the preview. */
@@ -139,6 +149,10 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
 
   const name = field('Your name', input({ id: 'guest-name', autocomplete: 'name', required: true, maxlength: NAME_MAX, spellcheck: 'false' }), 'Shown to the others in the meeting.');
   name.input.value = opts.name;
+  let asMember = !!opts.member;
+  const memberLine = h('p', { id: 'guest-member' }, `Joining as ${opts.member?.name || 'yourself'} (member)`);
+  memberLine.hidden = !asMember;
+  name.wrap.hidden = asMember;
   const email = field('Your email address', input({ id: 'guest-email', type: 'email', autocomplete: 'email', maxlength: 254 }),
     'This invite is for people with an email address at a particular domain.');
   email.wrap.hidden = true;
@@ -148,7 +162,7 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
   const go = h('button', { type: 'submit', class: 'btn btn-primary', id: 'guest-continue' }, 'Continue');
   const form = h('form', { class: 'guest-form', novalidate: true, 'aria-labelledby': 'guest-title' },
     h('p', { class: 'hint' }, `The link works until ${when(new Date(peek.exp * 1000).toISOString())}.`),
-    name.wrap, email.wrap, pw.wrap, err, h('div', { class: 'actions' }, go));
+    memberLine, name.wrap, email.wrap, pw.wrap, err, h('div', { class: 'actions' }, go));
   card.append(form);
 
   let alive = true;
@@ -156,9 +170,11 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     if (busy) return;
-    const n = name.input.value.trim();
-    name.setError(n === '' ? 'Enter your name.' : '');
-    if (n === '') return name.input.focus();
+    const n = asMember ? '' : name.input.value.trim();
+    if (!asMember) {
+      name.setError(n === '' ? 'Enter your name.' : '');
+      if (n === '') return name.input.focus();
+    }
     const em = email.input.value.trim();
     if (!email.wrap.hidden) {
       email.setError(em.includes('@') ? '' : 'Enter your email address.');
@@ -174,7 +190,8 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
     go.setAttribute('aria-busy', 'true');
     go.textContent = 'Checking the invite…';
     err.show('');
-    const body: Record<string, string> = { invite: opts.invite, name: n };
+    // A member's redemption carries no name: the session cookie says who.
+    const body: Record<string, string> = asMember ? { invite: opts.invite } : { invite: opts.invite, name: n };
     if (em) body.email = em;
     if (password) body.password = password;
     api<Redemption>('POST', '/v1/invites/redeem', body).then(
@@ -194,7 +211,14 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
         const code = e instanceof ApiError ? e.code : '';
         err.dataset.code = code;
         err.show(errorText(e));
-        if (code === 'invite_email_domain') {
+        if (asMember && code === 'invalid_argument') {
+          // The server did not take the session as a member's: ask the name.
+          asMember = false;
+          memberLine.hidden = true;
+          name.wrap.hidden = false;
+          err.show('Your session has ended: join as a guest with your name, or sign in again.');
+          name.input.focus();
+        } else if (code === 'invite_email_domain') {
           email.wrap.hidden = false;
           email.input.focus();
         } else if (asksPassword(code)) {
@@ -205,7 +229,7 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
       },
     );
   });
-  (name.input.value ? go : name.input).focus();
+  (asMember || name.input.value ? go : name.input).focus();
   return () => {
     alive = false;
   };

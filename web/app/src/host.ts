@@ -1,5 +1,6 @@
 // The meeting-wide controls of those whose role allows them, above the
-// participant list: lock and unlock, the room password, end the meeting
+// participant list: lock and unlock, the lobby on and off, the room
+// password, end the meeting
 // for everyone (after a confirmation), and "Invite people"
 // (invite-link.ts). Each shows only
 // with its permission (the joined message's, kept current by
@@ -25,6 +26,7 @@ export class HostPanel {
   readonly el: HTMLElement;
   readonly invites: InvitePanel;
   private readonly lock: HTMLButtonElement;
+  private readonly lobby: HTMLButtonElement;
   private readonly end: HTMLButtonElement;
   private readonly invite: HTMLButtonElement;
   private readonly password: HTMLButtonElement;
@@ -34,6 +36,8 @@ export class HostPanel {
     const { room } = deps;
     // Its words say what a press does; data-locked styles the locked state.
     this.lock = button('Lock meeting', { id: 'lock-button' });
+    // As the lock: its words say what a press does; data-lobby is the state.
+    this.lobby = button('Turn lobby on', { id: 'lobby-button', title: 'Whether guests wait until a host or moderator admits them' });
     this.end = button('End for all', { id: 'end-button' }, 'danger');
     this.invite = button('Invite people', { id: 'invite-people', 'aria-expanded': 'false', 'aria-controls': 'invite-panel' });
     this.password = button('Room password', { id: 'password-button', 'aria-expanded': 'false' });
@@ -41,13 +45,18 @@ export class HostPanel {
     this.invites = new InvitePanel({ room: () => room.name, token: deps.token });
     this.el = h('section', { class: 'host-panel', id: 'host-panel', 'aria-labelledby': 'host-title', hidden: true },
       h('h3', { id: 'host-title' }, 'Meeting controls'),
-      h('div', { class: 'host-actions' }, this.invite, this.lock, this.password, this.end),
+      h('div', { class: 'host-actions' }, this.invite, this.lock, this.lobby, this.password, this.end),
       this.slot,
       this.invites.el);
 
     this.lock.addEventListener('click', () => {
       const locked = !room.locked;
       deps.act(locked ? 'lock the meeting' : 'unlock the meeting', () => room.lockMeeting(locked));
+    });
+    this.lobby.addEventListener('click', () => {
+      // Turning it off admits nobody who already waits (docs/access.md).
+      const on = !room.lobbyOn;
+      deps.act(on ? 'turn the lobby on' : 'turn the lobby off', () => room.setLobby(on));
     });
     this.end.addEventListener('click', () => this.confirmEnd());
     this.password.addEventListener('click', () => {
@@ -72,6 +81,7 @@ export class HostPanel {
     const { room } = this.deps;
     const p = room.local.permissions;
     this.lock.hidden = !p.lock;
+    this.lobby.hidden = !p.lock;
     this.end.hidden = !p.end_meeting;
     this.password.hidden = !p.lock;
     this.invite.hidden = !p.share_invite;
@@ -81,6 +91,9 @@ export class HostPanel {
     const text = room.locked ? 'Unlock meeting' : 'Lock meeting';
     if (this.lock.textContent !== text) this.lock.textContent = text;
     this.lock.dataset.locked = String(room.locked);
+    const lobbyText = room.lobbyOn ? 'Turn lobby off' : 'Turn lobby on';
+    if (this.lobby.textContent !== lobbyText) this.lobby.textContent = lobbyText;
+    this.lobby.dataset.lobby = String(room.lobbyOn);
   }
 
   /**

@@ -61,7 +61,8 @@ export class LobbyList {
         r = this.makeRow(g);
         this.rows.set(g.id, r);
       }
-      const meta = `${g.invite ? 'Came with an invite link' : 'Came with a join token'} · waiting ${waited(g.since)}`;
+      const how = g.member ? 'A signed-in member, with an invite link' : g.invite ? 'Came with an invite link' : 'Came with a join token';
+      const meta = `${how} · waiting ${waited(g.since)}`;
       if (r.meta.textContent !== meta) r.meta.textContent = meta;
       this.list.appendChild(r.li);
     }
@@ -79,7 +80,7 @@ export class LobbyList {
     admit.addEventListener('click', () => this.act(`admit ${who}`, () => this.room.admit(g.id)));
     deny.addEventListener('click', () => this.act(`turn ${who} away`, () => this.room.deny(g.id)));
     const meta = h('span', { class: 'item-meta' });
-    const li = h('li', { class: 'lobby-guest', 'data-guest': g.id, 'data-invite': String(g.invite) },
+    const li = h('li', { class: 'lobby-guest', 'data-guest': g.id, 'data-invite': String(g.invite), 'data-member': String(g.member) },
       h('div', { class: 'item-main' }, h('span', { class: 'item-name' }, who), meta),
       h('div', { class: 'item-actions' }, admit, deny));
     return { li, meta };

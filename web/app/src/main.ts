@@ -113,6 +113,7 @@ function showGuest(invite: string, passwordError?: string): void {
     renderGuest(root, {
       invite,
       name: loadPrefs().name,
+      member: accounts.user ? { name: accounts.user.name } : undefined,
       passwordError,
       onReady: (p: GuestPass, password: string) => {
         session = { room: p.room, name: p.name, creds: { url: '', token: p.token }, credsUsed: false, guest: true, password };

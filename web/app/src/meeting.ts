@@ -319,6 +319,11 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
       notify(locked ? `${byName(by)} locked the meeting: nobody new can join.` : `${byName(by)} unlocked the meeting: people with a link or token can join again.`, 'info', 6000);
       schedule();
     }),
+    on('lobbyChanged', (on, by) => {
+      notify(on ? `${byName(by)} turned the lobby on: guests who join now wait to be admitted.`
+        : `${byName(by)} turned the lobby off: guests who join now come straight in; those waiting still need admitting.`, 'info', 6000);
+      schedule();
+    }),
     on('lobbyGuestWaiting', (g) => {
       notify(`${g.name || 'A guest'} is waiting to join.`, 'info', 10000, {
         label: 'Show',

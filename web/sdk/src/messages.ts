@@ -25,6 +25,8 @@ export interface Joined {
   e2ee?: boolean;
   /** The meeting is locked. */
   locked?: boolean;
+  /** Guests wait in the room's lobby. */
+  lobby_on?: boolean;
   /** When the meeting's maximum duration ends it, Unix seconds. */
   ends_at?: number;
   /** The guests waiting in the lobby, for a participant that may admit them. */
@@ -32,6 +34,7 @@ export interface Joined {
 }
 export interface RoleChangedMsg { participant: ParticipantInfo; by?: string }
 export interface LockChangedMsg { locked: boolean; by?: string }
+export interface LobbyChangedMsg { on: boolean; by?: string }
 export interface MeetingEndingMsg { ends_at: number; seconds_left: number }
 export interface LobbyGuestMsg { guest: LobbyGuest }
 export interface LobbyGuestLeftMsg { id: string; reason: string }
@@ -73,6 +76,7 @@ export type ServerMessage =
   | { type: 'e2ee'; data: E2EEMsg }
   | { type: 'role_changed'; data: RoleChangedMsg }
   | { type: 'lock_changed'; data: LockChangedMsg }
+  | { type: 'lobby_changed'; data: LobbyChangedMsg }
   | { type: 'meeting_ending'; data: MeetingEndingMsg }
   | { type: 'lobby'; data: LobbyStatus }
   | { type: 'lobby_guest'; data: LobbyGuestMsg }
@@ -100,6 +104,7 @@ export interface ClientMessages {
   admit_guest: { id: string } | { all: true };
   deny_guest: { id: string } | { all: true };
   set_password: { password: string };
+  set_lobby: { on: boolean };
 }
 
 const ROLES: ReadonlySet<string> = new Set(['host', 'moderator', 'participant', 'viewer']);
@@ -171,6 +176,8 @@ function participantInfo(x: unknown): ParticipantInfo | null {
     p.role = x.role as Role;
   }
   if (isStr(x.name) && x.name !== '') p.name = x.name;
+  if (x.member !== undefined && x.member !== null && !isBool(x.member)) return null;
+  if (x.member === true) p.member = true;
   if (x.e2ee !== undefined && x.e2ee !== null) {
     const k = x.e2ee;
     if (!isObj(k) || !isStr(k.identity_key) || !isStr(k.kem_key) || !isStr(k.signature)) return null;
@@ -194,7 +201,8 @@ function participantList(x: unknown): ParticipantInfo[] | null {
 function lobbyGuest(x: unknown): LobbyGuest | null {
   if (!isObj(x) || !isStr(x.id) || x.id === '' || !isStr(x.identity) || !isOptStr(x.name) || !isNum(x.since)) return null;
   if (x.invite !== undefined && x.invite !== null && !isBool(x.invite)) return null;
-  const g: LobbyGuest = { id: x.id, identity: x.identity, invite: x.invite === true, since: x.since * 1000 };
+  if (x.member !== undefined && x.member !== null && !isBool(x.member)) return null;
+  const g: LobbyGuest = { id: x.id, identity: x.identity, invite: x.invite === true, member: x.member === true, since: x.since * 1000 };
   if (isStr(x.name) && x.name !== '') g.name = x.name;
   return g;
 }
@@ -229,11 +237,13 @@ export function checkServerMessage(type: string, data: unknown): ServerMessage |
       if (!isOptStr(d.resume_secret) || (d.resumed !== undefined && !isBool(d.resumed))) return null;
       if (d.e2ee !== undefined && !isBool(d.e2ee)) return null;
       if (d.locked !== undefined && !isBool(d.locked)) return null;
+      if (d.lobby_on !== undefined && !isBool(d.lobby_on)) return null;
       if (d.ends_at !== undefined && !isNum(d.ends_at)) return null;
       const lobby = lobbyList(d.lobby);
       if (!lobby) return null;
       const j: Joined = { room: d.room, participant, participants, resumed: d.resumed === true, e2ee: d.e2ee === true };
       if (d.locked === true) j.locked = true;
+      if (d.lobby_on === true) j.lobby_on = true;
       if (lobby.length > 0) j.lobby = lobby;
       if (isNum(d.ends_at) && d.ends_at > 0) j.ends_at = d.ends_at;
       if (isStr(d.resume_secret) && d.resume_secret !== '') j.resume_secret = d.resume_secret;
@@ -295,6 +305,9 @@ export function checkServerMessage(type: string, data: unknown): ServerMessage |
     case 'lock_changed':
       if (!isBool(d.locked) || !isOptStr(d.by)) return null;
       return { type, data: { locked: d.locked, by: isStr(d.by) ? d.by : '' } };
+    case 'lobby_changed':
+      if (!isBool(d.on) || !isOptStr(d.by)) return null;
+      return { type, data: { on: d.on, by: isStr(d.by) ? d.by : '' } };
     case 'meeting_ending':
       if (!isNum(d.ends_at) || !isNum(d.seconds_left)) return null;
       return { type, data: { ends_at: d.ends_at, seconds_left: d.seconds_left } };

@@ -62,6 +62,7 @@ export class Room {
   private resumeSecret: string | undefined;
   private ended = false;
   private _locked = false;
+  private _lobbyOn = false;
   private _endsAt = 0;
   private readonly _lobby = new Map<string, LobbyGuest>();
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
@@ -225,6 +226,7 @@ export class Room {
     if (rejoin && !resumed) this.teardownMedia();
     this._name = j.room;
     this._locked = j.locked === true;
+    this._lobbyOn = j.lobby_on === true;
     this._endsAt = (j.ends_at ?? 0) * 1000;
     // The server's snapshot of the lobby replaces ours (a resume too).
     this._lobby.clear();
@@ -434,6 +436,10 @@ export class Room {
         this._locked = msg.data.locked;
         this.events.emit('lockChanged', msg.data.locked, msg.data.by ?? '');
         return;
+      case 'lobby_changed':
+        this._lobbyOn = msg.data.on;
+        this.events.emit('lobbyChanged', msg.data.on, msg.data.by ?? '');
+        return;
       case 'meeting_ending':
         this._endsAt = msg.data.ends_at * 1000;
         this.events.emit('meetingEnding', this._endsAt, msg.data.seconds_left);
@@ -601,6 +607,23 @@ export class Room {
   /** Removes the room password. */
   clearPassword(): void {
     this.send('set_password', { password: '' });
+  }
+
+  /**
+   * Turns the room's lobby on (guests from now on wait until admitted) or
+   * off (they walk in; those already waiting stay until admitted or
+   * denied). Needs the lock permission; success is a 'lobbyChanged' event,
+   * a refusal an 'error' event (role_denied, policy_violation when the
+   * organisation's policy requires a lobby for this room, unavailable).
+   */
+  setLobby(on: boolean): void {
+    if (typeof on !== 'boolean') throw new TypeError('setLobby: on must be true or false');
+    this.send('set_lobby', { on });
+  }
+
+  /** Whether guests wait in the room's lobby. */
+  get lobbyOn(): boolean {
+    return this._lobbyOn;
   }
 
   /** Whether the meeting is locked. */

@@ -57,6 +57,8 @@ export interface ParticipantInfo {
   tracks: TrackInfo[];
   /** In a room that requires end-to-end encryption: the participant's announced keys. */
   e2ee?: E2EEAnnouncement;
+  /** a signed-in member of the organisation who came by an invite */
+  member?: boolean;
 }
 
 /** A guest's place in the room's lobby (docs/access.md, "Lobby and password"). */
@@ -75,6 +77,8 @@ export interface LobbyGuest {
   name?: string;
   /** it came with an invite link */
   invite: boolean;
+  /** a signed-in member of the organisation (it waits because the policy's members_skip_lobby is off) */
+  member: boolean;
   /** when it began to wait, Unix ms */
   since: number;
 }
@@ -189,6 +193,8 @@ export interface RoomEvents {
   roleChanged: (p: ParticipantInfo, by: string) => void;
   /** the meeting was locked (nobody new gets in) or unlocked; by: who ('' the room's owner) */
   lockChanged: (locked: boolean, by: string) => void;
+  /** the room's lobby was turned on or off; by: who ('' the room's owner). Turning it off admits nobody who waits. */
+  lobbyChanged: (on: boolean, by: string) => void;
   /** the meeting's maximum duration ends it at endsAt (Unix ms), secondsLeft from now */
   meetingEnding: (endsAt: number, secondsLeft: number) => void;
   /** a guest began to wait in the lobby (to participants with the admit permission; room.lobby has it already) */

@@ -19,11 +19,24 @@ test('lobby messages: well-formed ones are normalised, malformed ones refused', 
     type: 'lobby', data: { status: 'waiting_for_host', position: 2 },
   });
   assert.deepEqual(checkServerMessage('lobby_guest', { guest: { id: 'LB_1', identity: 'g', name: 'Gail', invite: true, since: 10 } }), {
-    type: 'lobby_guest', data: { guest: { id: 'LB_1', identity: 'g', name: 'Gail', invite: true, since: 10_000 } },
+    type: 'lobby_guest', data: { guest: { id: 'LB_1', identity: 'g', name: 'Gail', invite: true, member: false, since: 10_000 } },
   });
   assert.deepEqual(checkServerMessage('lobby_guest', { guest: { id: 'LB_2', identity: 'w', since: 3 } }), {
-    type: 'lobby_guest', data: { guest: { id: 'LB_2', identity: 'w', invite: false, since: 3000 } },
+    type: 'lobby_guest', data: { guest: { id: 'LB_2', identity: 'w', invite: false, member: false, since: 3000 } },
   });
+  assert.deepEqual(checkServerMessage('lobby_guest', { guest: { id: 'LB_3', identity: 'US_M', invite: true, member: true, since: 3 } }), {
+    type: 'lobby_guest', data: { guest: { id: 'LB_3', identity: 'US_M', invite: true, member: true, since: 3000 } },
+  });
+  assert.deepEqual(checkServerMessage('lobby_changed', { on: true, by: 'PA_1' }), {
+    type: 'lobby_changed', data: { on: true, by: 'PA_1' },
+  });
+  assert.deepEqual(checkServerMessage('lobby_changed', { on: false }), {
+    type: 'lobby_changed', data: { on: false, by: '' },
+  });
+  const mj = checkServerMessage('joined', { room: 'r', participant: { ...participant, member: true }, participants: [], lobby_on: true });
+  assert.ok(mj !== null && mj !== 'unknown' && mj.type === 'joined');
+  assert.equal((mj.data as Joined).lobby_on, true);
+  assert.equal((mj.data as Joined).participant.member, true);
   assert.deepEqual(checkServerMessage('lobby_guest_left', { id: 'LB_1', reason: 'admitted' }), {
     type: 'lobby_guest_left', data: { id: 'LB_1', reason: 'admitted' },
   });
@@ -35,6 +48,12 @@ test('lobby messages: well-formed ones are normalised, malformed ones refused', 
     ['lobby_guest', { guest: { id: '', identity: 'g', since: 1 } }],
     ['lobby_guest', { guest: { id: 'LB_1', identity: 'g', since: 1, invite: 'yes' } }],
     ['lobby_guest', { guest: { id: 'LB_1', identity: 'g' } }],
+    ['lobby_guest', { guest: { id: 'LB_1', identity: 'g', since: 1, member: 'yes' } }],
+    ['lobby_changed', {}],
+    ['lobby_changed', { on: 'true' }],
+    ['lobby_changed', { on: true, by: 5 }],
+    ['joined', { room: 'r', participant, participants: [], lobby_on: 'yes' }],
+    ['joined', { room: 'r', participant: { ...participant, member: 1 }, participants: [] }],
     ['lobby_guest_left', { id: 'LB_1' }],
     ['lobby_guest_left', { id: '', reason: 'left' }],
     ['joined', { room: 'r', participant, participants: [], lobby: {} }],
@@ -46,7 +65,7 @@ test('lobby messages: well-formed ones are normalised, malformed ones refused', 
     room: 'r', participant, participants: [], lobby: [{ id: 'LB_1', identity: 'g', invite: true, since: 5 }],
   });
   assert.ok(j !== null && j !== 'unknown' && j.type === 'joined');
-  assert.deepEqual((j.data as Joined).lobby, [{ id: 'LB_1', identity: 'g', invite: true, since: 5000 }]);
+  assert.deepEqual((j.data as Joined).lobby, [{ id: 'LB_1', identity: 'g', invite: true, member: false, since: 5000 }]);
 });
 
 /** A WebSocket the test drives: it opens at once and records what is sent. */
