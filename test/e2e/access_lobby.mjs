@@ -9,6 +9,9 @@
 //     in line; the host comes back, sees both and admits all.
 //   - The host removes Ana: a reload offers to join again as the same
 //     guest, asks the password, and the server refuses her.
+//   - Mia, a signed-in member of the organisation, opens the link: she is
+//     not asked her name ("Joining as Mia Member (member)"), gives the
+//     password, and is in the meeting without waiting (members_skip_lobby).
 //   - The host removes the meeting's password.
 import { scenario, flowing, log, step, LIMIT } from './lib.mjs';
 import { account, enter, hostMeeting, lobbyGuest, menuAction, makeInvite, openPeople, row, waitNotice } from './access_lib.mjs';
@@ -114,6 +117,25 @@ scenario('access_lobby', async (ctx) => {
   await host.waitFor('the waiting list gone', () => document.querySelector('#lobby-panel').hidden && document.querySelector('#waiting-badge').hidden);
   log('Ben and Cleo waited for the host and were admitted together');
 
+  // Mia, a signed-in member: no name asked, the password still, no lobby.
+  const mia = await (await ctx.browser()).page('mia');
+  await signIn(mia, process.env.CONCLAVE_MEMBER_EMAIL, process.env.CONCLAVE_MEMBER_PASSWORD);
+  await signedInAs(mia, process.env.CONCLAVE_MEMBER_NAME);
+  await mia.page.goto('about:blank');
+  await mia.page.goto(link, { waitUntil: 'load' });
+  await mia.waitFor('the member line', '#guest-member:not([hidden])');
+  const memberLine = await mia.page.textContent('#guest-member');
+  const nameAsked = await mia.page.isVisible('#guest-name');
+  await mia.page.click('#guest-continue');
+  await mia.waitFor('the password asked', '#guest-password:visible');
+  await mia.page.fill('#guest-password', PASSWORD);
+  await mia.page.click('#guest-continue');
+  await enter(mia);
+  await mia.inMeeting();
+  const miaWaitedBadge = await host.page.isVisible('#waiting-badge');
+  const lobbyButton = await host.page.textContent('#lobby-button');
+  log('Mia, a member, joined without waiting');
+
   // Ana removed: a reload cannot bring her back.
   await menuAction(host, ana.id, 'remove');
   await host.page.click(`${row(ana.id)} [data-action="confirm-remove"]`);
@@ -141,6 +163,7 @@ scenario('access_lobby', async (ctx) => {
     room, passwordState, anaAsked, anaWaiting, waitingNotice, badge, listed, toHost: toHost.video[1].framesDecoded, toAna: toAna.video[1].framesDecoded,
     toHostAudio: toHost.audio[1].totalSamplesReceived, toAnaAudio: toAna.audio[1].totalSamplesReceived,
     denied, forHost, anaSees, order, passwordAgain, reloaded, roles, roomBefore, roomAfter, clearedState,
-    identities: { ana: ana.identity, ben: ben.identity, cleo: cleo.identity },
+    identities: { ana: ana.identity, ben: ben.identity, cleo: cleo.identity, mia: mia.identity },
+    memberLine, nameAsked, miaWaitedBadge, lobbyButton,
   };
 });

@@ -366,7 +366,10 @@ func TestAccessGuest(t *testing.T) {
 func TestAccessLobby(t *testing.T) {
 	e := newEnv(t)
 	acct := e.newAccount("lee@example.org", "Lee Host", store.RoleMember)
-	r := e.scenario("access_lobby", room("lobby"), acct.env(), e.roomSteps())
+	mia := e.newAccount("mia@example.org", "Mia Member", store.RoleMember)
+	env := acct.env()
+	env["CONCLAVE_MEMBER_EMAIL"], env["CONCLAVE_MEMBER_PASSWORD"], env["CONCLAVE_MEMBER_NAME"] = mia.Email, mia.Password, mia.DisplayName
+	r := e.scenario("access_lobby", room("lobby"), env, e.roomSteps())
 	part := func(k string) map[string]any { m, _ := r[k].(map[string]any); return m }
 	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return strings.TrimSpace(s) }
 
@@ -415,6 +418,16 @@ func TestAccessLobby(t *testing.T) {
 	}
 	ids := part("identities")
 	roles := part("roles")
+	// A signed-in member who opens the link is named by its account, gives
+	// the password and joins without waiting; its identity is its user id.
+	if str(r, "memberLine") != "Joining as Mia Member (member)" || r["nameAsked"] != false || r["miaWaitedBadge"] != false ||
+		str(ids, "mia") != mia.ID || roles[mia.ID] != "participant" {
+		t.Errorf("the member: %q, name asked %v, waiting badge %v, identity %q (user %s), role %q",
+			str(r, "memberLine"), r["nameAsked"], r["miaWaitedBadge"], str(ids, "mia"), mia.ID, roles[mia.ID])
+	}
+	if str(r, "lobbyButton") != "Turn lobby off" {
+		t.Errorf("the host's lobby switch says %q", str(r, "lobbyButton"))
+	}
 	if _, in := roles[str(ids, "ana")]; in || roles[str(ids, "ben")] != "participant" || roles[str(ids, "cleo")] != "participant" {
 		t.Errorf("participants on the server at the end: %v (guests %v)", roles, ids)
 	}
