@@ -2020,6 +2020,10 @@ function renderGuest(root2, opts) {
   }
   const name = field("Your name", input({ id: "guest-name", autocomplete: "name", required: true, maxlength: NAME_MAX, spellcheck: "false" }), "Shown to the others in the meeting.");
   name.input.value = opts.name;
+  let asMember = !!opts.member;
+  const memberLine = h("p", { id: "guest-member" }, `Joining as ${opts.member?.name || "yourself"} (member)`);
+  memberLine.hidden = !asMember;
+  name.wrap.hidden = asMember;
   const email = field(
     "Your email address",
     input({ id: "guest-email", type: "email", autocomplete: "email", maxlength: 254 }),
@@ -2034,6 +2038,7 @@ function renderGuest(root2, opts) {
     "form",
     { class: "guest-form", novalidate: true, "aria-labelledby": "guest-title" },
     h("p", { class: "hint" }, `The link works until ${when(new Date(peek.exp * 1e3).toISOString())}.`),
+    memberLine,
     name.wrap,
     email.wrap,
     pw.wrap,
@@ -2046,9 +2051,11 @@ function renderGuest(root2, opts) {
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     if (busy) return;
-    const n = name.input.value.trim();
-    name.setError(n === "" ? "Enter your name." : "");
-    if (n === "") return name.input.focus();
+    const n = asMember ? "" : name.input.value.trim();
+    if (!asMember) {
+      name.setError(n === "" ? "Enter your name." : "");
+      if (n === "") return name.input.focus();
+    }
     const em = email.input.value.trim();
     if (!email.wrap.hidden) {
       email.setError(em.includes("@") ? "" : "Enter your email address.");
@@ -2064,7 +2071,7 @@ function renderGuest(root2, opts) {
     go.setAttribute("aria-busy", "true");
     go.textContent = "Checking the invite…";
     err.show("");
-    const body = { invite: opts.invite, name: n };
+    const body = asMember ? { invite: opts.invite } : { invite: opts.invite, name: n };
     if (em) body.email = em;
     if (password) body.password = password;
     api("POST", "/v1/invites/redeem", body).then(
@@ -2084,7 +2091,13 @@ function renderGuest(root2, opts) {
         const code = e2 instanceof ApiError ? e2.code : "";
         err.dataset.code = code;
         err.show(errorText(e2));
-        if (code === "invite_email_domain") {
+        if (asMember && code === "invalid_argument") {
+          asMember = false;
+          memberLine.hidden = true;
+          name.wrap.hidden = false;
+          err.show("Your session has ended: join as a guest with your name, or sign in again.");
+          name.input.focus();
+        } else if (code === "invite_email_domain") {
           email.wrap.hidden = false;
           email.input.focus();
         } else if (asksPassword(code)) {
@@ -2095,7 +2108,7 @@ function renderGuest(root2, opts) {
       }
     );
   });
-  (name.input.value ? go : name.input).focus();
+  (asMember || name.input.value ? go : name.input).focus();
   return () => {
     alive = false;
   };
@@ -2878,6 +2891,7 @@ var HostPanel = class {
     this.deps = deps;
     const { room } = deps;
     this.lock = button("Lock meeting", { id: "lock-button" });
+    this.lobby = button("Turn lobby on", { id: "lobby-button", title: "Whether guests wait until a host or moderator admits them" });
     this.end = button("End for all", { id: "end-button" }, "danger");
     this.invite = button("Invite people", { id: "invite-people", "aria-expanded": "false", "aria-controls": "invite-panel" });
     this.password = button("Room password", { id: "password-button", "aria-expanded": "false" });
@@ -2887,13 +2901,17 @@ var HostPanel = class {
       "section",
       { class: "host-panel", id: "host-panel", "aria-labelledby": "host-title", hidden: true },
       h("h3", { id: "host-title" }, "Meeting controls"),
-      h("div", { class: "host-actions" }, this.invite, this.lock, this.password, this.end),
+      h("div", { class: "host-actions" }, this.invite, this.lock, this.lobby, this.password, this.end),
       this.slot,
       this.invites.el
     );
     this.lock.addEventListener("click", () => {
       const locked = !room.locked;
       deps.act(locked ? "lock the meeting" : "unlock the meeting", () => room.lockMeeting(locked));
+    });
+    this.lobby.addEventListener("click", () => {
+      const on = !room.lobbyOn;
+      deps.act(on ? "turn the lobby on" : "turn the lobby off", () => room.setLobby(on));
     });
     this.end.addEventListener("click", () => this.confirmEnd());
     this.password.addEventListener("click", () => {
@@ -2907,6 +2925,7 @@ var HostPanel = class {
   el;
   invites;
   lock;
+  lobby;
   end;
   invite;
   password;
@@ -2923,6 +2942,7 @@ var HostPanel = class {
     const { room } = this.deps;
     const p = room.local.permissions;
     this.lock.hidden = !p.lock;
+    this.lobby.hidden = !p.lock;
     this.end.hidden = !p.end_meeting;
     this.password.hidden = !p.lock;
     this.invite.hidden = !p.share_invite;
@@ -2932,6 +2952,9 @@ var HostPanel = class {
     const text = room.locked ? "Unlock meeting" : "Lock meeting";
     if (this.lock.textContent !== text) this.lock.textContent = text;
     this.lock.dataset.locked = String(room.locked);
+    const lobbyText = room.lobbyOn ? "Turn lobby off" : "Turn lobby on";
+    if (this.lobby.textContent !== lobbyText) this.lobby.textContent = lobbyText;
+    this.lobby.dataset.lobby = String(room.lobbyOn);
   }
   /**
    * Sets or removes the room password through the REST API (its answer
@@ -3085,7 +3108,8 @@ var LobbyList = class {
         r = this.makeRow(g);
         this.rows.set(g.id, r);
       }
-      const meta = `${g.invite ? "Came with an invite link" : "Came with a join token"} · waiting ${waited(g.since)}`;
+      const how = g.member ? "A signed-in member, with an invite link" : g.invite ? "Came with an invite link" : "Came with a join token";
+      const meta = `${how} · waiting ${waited(g.since)}`;
       if (r.meta.textContent !== meta) r.meta.textContent = meta;
       this.list.appendChild(r.li);
     }
@@ -3104,7 +3128,7 @@ var LobbyList = class {
     const meta = h("span", { class: "item-meta" });
     const li = h(
       "li",
-      { class: "lobby-guest", "data-guest": g.id, "data-invite": String(g.invite) },
+      { class: "lobby-guest", "data-guest": g.id, "data-invite": String(g.invite), "data-member": String(g.member) },
       h("div", { class: "item-main" }, h("span", { class: "item-name" }, who), meta),
       h("div", { class: "item-actions" }, admit, deny)
     );
@@ -4820,6 +4844,10 @@ function renderMeeting(root2, headerSlot2, opts) {
       notify(locked ? `${byName(by)} locked the meeting: nobody new can join.` : `${byName(by)} unlocked the meeting: people with a link or token can join again.`, "info", 6e3);
       schedule();
     }),
+    on("lobbyChanged", (on2, by) => {
+      notify(on2 ? `${byName(by)} turned the lobby on: guests who join now wait to be admitted.` : `${byName(by)} turned the lobby off: guests who join now come straight in; those waiting still need admitting.`, "info", 6e3);
+      schedule();
+    }),
     on("lobbyGuestWaiting", (g) => {
       notify(`${g.name || "A guest"} is waiting to join.`, "info", 1e4, {
         label: "Show",
@@ -5298,6 +5326,7 @@ function showGuest(invite, passwordError) {
     () => renderGuest(root, {
       invite,
       name: loadPrefs().name,
+      member: accounts.user ? { name: accounts.user.name } : void 0,
       passwordError,
       onReady: (p, password) => {
         session = { room: p.room, name: p.name, creds: { url: "", token: p.token }, credsUsed: false, guest: true, password };

@@ -7134,6 +7134,8 @@ function participantInfo(x) {
     p.role = x.role;
   }
   if (isStr(x.name) && x.name !== "") p.name = x.name;
+  if (x.member !== void 0 && x.member !== null && !isBool(x.member)) return null;
+  if (x.member === true) p.member = true;
   if (x.e2ee !== void 0 && x.e2ee !== null) {
     const k = x.e2ee;
     if (!isObj(k) || !isStr(k.identity_key) || !isStr(k.kem_key) || !isStr(k.signature)) return null;
@@ -7155,7 +7157,8 @@ function participantList(x) {
 function lobbyGuest(x) {
   if (!isObj(x) || !isStr(x.id) || x.id === "" || !isStr(x.identity) || !isOptStr(x.name) || !isNum(x.since)) return null;
   if (x.invite !== void 0 && x.invite !== null && !isBool(x.invite)) return null;
-  const g = { id: x.id, identity: x.identity, invite: x.invite === true, since: x.since * 1e3 };
+  if (x.member !== void 0 && x.member !== null && !isBool(x.member)) return null;
+  const g = { id: x.id, identity: x.identity, invite: x.invite === true, member: x.member === true, since: x.since * 1e3 };
   if (isStr(x.name) && x.name !== "") g.name = x.name;
   return g;
 }
@@ -7183,11 +7186,13 @@ function checkServerMessage(type, data) {
       if (!isOptStr(d.resume_secret) || d.resumed !== void 0 && !isBool(d.resumed)) return null;
       if (d.e2ee !== void 0 && !isBool(d.e2ee)) return null;
       if (d.locked !== void 0 && !isBool(d.locked)) return null;
+      if (d.lobby_on !== void 0 && !isBool(d.lobby_on)) return null;
       if (d.ends_at !== void 0 && !isNum(d.ends_at)) return null;
       const lobby = lobbyList(d.lobby);
       if (!lobby) return null;
       const j = { room: d.room, participant, participants, resumed: d.resumed === true, e2ee: d.e2ee === true };
       if (d.locked === true) j.locked = true;
+      if (d.lobby_on === true) j.lobby_on = true;
       if (lobby.length > 0) j.lobby = lobby;
       if (isNum(d.ends_at) && d.ends_at > 0) j.ends_at = d.ends_at;
       if (isStr(d.resume_secret) && d.resume_secret !== "") j.resume_secret = d.resume_secret;
@@ -7249,6 +7254,9 @@ function checkServerMessage(type, data) {
     case "lock_changed":
       if (!isBool(d.locked) || !isOptStr(d.by)) return null;
       return { type, data: { locked: d.locked, by: isStr(d.by) ? d.by : "" } };
+    case "lobby_changed":
+      if (!isBool(d.on) || !isOptStr(d.by)) return null;
+      return { type, data: { on: d.on, by: isStr(d.by) ? d.by : "" } };
     case "meeting_ending":
       if (!isNum(d.ends_at) || !isNum(d.seconds_left)) return null;
       return { type, data: { ends_at: d.ends_at, seconds_left: d.seconds_left } };
@@ -9014,6 +9022,7 @@ var Room = class {
   resumeSecret;
   ended = false;
   _locked = false;
+  _lobbyOn = false;
   _endsAt = 0;
   _lobby = /* @__PURE__ */ new Map();
   waiters = [];
@@ -9159,6 +9168,7 @@ var Room = class {
     if (rejoin && !resumed) this.teardownMedia();
     this._name = j.room;
     this._locked = j.locked === true;
+    this._lobbyOn = j.lobby_on === true;
     this._endsAt = (j.ends_at ?? 0) * 1e3;
     this._lobby.clear();
     for (const g of j.lobby ?? []) this._lobby.set(g.id, g);
@@ -9351,6 +9361,10 @@ var Room = class {
         this._locked = msg.data.locked;
         this.events.emit("lockChanged", msg.data.locked, msg.data.by ?? "");
         return;
+      case "lobby_changed":
+        this._lobbyOn = msg.data.on;
+        this.events.emit("lobbyChanged", msg.data.on, msg.data.by ?? "");
+        return;
       case "meeting_ending":
         this._endsAt = msg.data.ends_at * 1e3;
         this.events.emit("meetingEnding", this._endsAt, msg.data.seconds_left);
@@ -9491,6 +9505,21 @@ var Room = class {
   /** Removes the room password. */
   clearPassword() {
     this.send("set_password", { password: "" });
+  }
+  /**
+   * Turns the room's lobby on (guests from now on wait until admitted) or
+   * off (they walk in; those already waiting stay until admitted or
+   * denied). Needs the lock permission; success is a 'lobbyChanged' event,
+   * a refusal an 'error' event (role_denied, policy_violation when the
+   * organisation's policy requires a lobby for this room, unavailable).
+   */
+  setLobby(on) {
+    if (typeof on !== "boolean") throw new TypeError("setLobby: on must be true or false");
+    this.send("set_lobby", { on });
+  }
+  /** Whether guests wait in the room's lobby. */
+  get lobbyOn() {
+    return this._lobbyOn;
   }
   /** Whether the meeting is locked. */
   get locked() {
