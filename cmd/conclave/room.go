@@ -22,14 +22,22 @@ import (
 
 const roomUsage = `Usage:
   conclave room create NAME [--max-participants N] [--empty-timeout 5m] [--e2ee required|off]
+                            [--max-duration 2h] [--lobby on|off] [--invite-only] [--password-stdin]
   conclave room list
   conclave room get NAME
   conclave room delete NAME
   conclave room participants NAME
   conclave room remove NAME IDENTITY
   conclave room mute NAME IDENTITY TRACK_ID [--unmute]
+  conclave room lock NAME [--unlock]
+  conclave room password NAME (--password-stdin | --clear)
+  conclave room ban NAME IDENTITY [--duration 24h] [--reason TEXT] [--revoke-invite]
+  conclave room end NAME
 Common flags: --data DIR, --credentials FILE, --url URL, --json
 `
+
+// roomStdin is where --password-stdin reads the room password.
+var roomStdin io.Reader = os.Stdin
 
 // runRoom wraps the server API's room endpoints. It signs a one-minute
 // admin token with the CLI credentials for each call.
@@ -49,11 +57,21 @@ func runRoom(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	emptyTimeout := fs.Duration("empty-timeout", 0, "close the room after it is empty this long (create)")
 	e2ee := fs.String("e2ee", "", "`required` or off: end-to-end encryption (create; default: the server's rooms.e2ee)")
 	unmute := fs.Bool("unmute", false, "unmute instead of mute (mute)")
-	if err := fs.Parse(reorderFlags(args[1:])); err != nil {
+	maxDuration := fs.Duration("max-duration", 0, "end the meeting this long after it was created (create)")
+	lobby := fs.String("lobby", "", "`on` or off: guests wait until a host admits them (create)")
+	inviteOnly := fs.Bool("invite-only", false, "admit only the owner's hosts and invite guests (create)")
+	passwordStdin := fs.Bool("password-stdin", false, "read the room password from one line of standard input (create, password)")
+	clearPassword := fs.Bool("clear", false, "remove the room password (password)")
+	unlock := fs.Bool("unlock", false, "unlock instead of lock (lock)")
+	banFor := fs.Duration("duration", 0, "how long the ban lasts, at most a year; 0: the room's life (ban)")
+	reason := fs.String("reason", "", "why, kept with the ban (ban)")
+	revokeInvite := fs.Bool("revoke-invite", false, "also revoke the invite link the banned guest came with (ban)")
+	if err := fs.Parse(reorderFlags(fs, args[1:])); err != nil {
 		return err
 	}
 	pos := fs.Args()
-	want := map[string]int{"create": 1, "list": 0, "get": 1, "delete": 1, "participants": 1, "remove": 2, "mute": 3}
+	want := map[string]int{"create": 1, "list": 0, "get": 1, "delete": 1, "participants": 1, "remove": 2, "mute": 3,
+		"lock": 1, "password": 1, "ban": 2, "end": 1}
 	n, ok := want[sub]
 	if !ok {
 		fmt.Fprint(stderr, roomUsage)
@@ -62,6 +80,19 @@ func runRoom(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(pos) != n {
 		fmt.Fprint(stderr, roomUsage)
 		return usageError{fmt.Sprintf("room %s: want %d argument(s), got %d", sub, n, len(pos))}
+	}
+
+	if sub == "password" && *passwordStdin == *clearPassword {
+		fmt.Fprint(stderr, roomUsage)
+		return usageError{"room password: give --password-stdin or --clear"}
+	}
+	var password string
+	if *passwordStdin {
+		p, err := readPasswordLine(roomStdin)
+		if err != nil {
+			return err
+		}
+		password = p
 	}
 
 	if *credsPath == "" {
@@ -96,6 +127,18 @@ func runRoom(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if *e2ee != "" {
 			b["e2ee"] = *e2ee // the server says what it accepts
 		}
+		if *lobby != "" {
+			b["lobby"] = *lobby
+		}
+		if *maxDuration != 0 {
+			b["max_duration"] = int64(maxDuration.Seconds())
+		}
+		if *inviteOnly {
+			b["invite_only"] = true
+		}
+		if *passwordStdin {
+			b["password"] = password
+		}
 		body = b
 		grants.RoomCreate = true
 	case "list":
@@ -117,6 +160,28 @@ func runRoom(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		method, path, room = http.MethodPost, "/v1/rooms/"+esc(pos[0])+"/participants/"+esc(pos[1])+"/tracks/"+esc(pos[2])+"/mute", pos[0]
 		body = map[string]bool{"muted": !*unmute}
 		grants.RoomAdmin = true
+	case "lock":
+		method, path, room = http.MethodPost, "/v1/rooms/"+esc(pos[0])+"/lock", pos[0]
+		body = map[string]bool{"locked": !*unlock}
+		grants.RoomAdmin = true
+	case "password":
+		method, path, room = http.MethodPost, "/v1/rooms/"+esc(pos[0])+"/password", pos[0]
+		body = map[string]string{"password": password} // "" with --clear
+		grants.RoomAdmin = true
+	case "ban":
+		method, path, room = http.MethodPost, "/v1/rooms/"+esc(pos[0])+"/bans", pos[0]
+		b := map[string]any{"identity": pos[1], "duration": int64(banFor.Seconds())}
+		if *reason != "" {
+			b["reason"] = *reason
+		}
+		if *revokeInvite {
+			b["revoke_invite"] = true
+		}
+		body = b
+		grants.RoomAdmin = true
+	case "end":
+		method, path, room = http.MethodPost, "/v1/rooms/"+esc(pos[0])+"/end", pos[0]
+		grants.RoomAdmin = true
 	}
 	out, err := c.do(ctx, method, path, room, grants, body)
 	if err != nil {
@@ -129,10 +194,19 @@ func runRoom(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return printRoomResult(stdout, sub, out, pos)
 }
 
-// reorderFlags lets flags follow positional arguments ("room create NAME --max-participants 5").
-func reorderFlags(args []string) []string {
+// reorderFlags lets flags follow positional arguments ("room create NAME
+// --max-participants 5"). A flag takes the next argument as its value
+// unless fs defines it as a boolean flag or it carries "=value".
+func reorderFlags(fs *flag.FlagSet, args []string) []string {
+	isBool := func(a string) bool {
+		f := fs.Lookup(strings.TrimLeft(a, "-"))
+		if f == nil {
+			return false // fs.Parse says it is unknown
+		}
+		b, ok := f.Value.(interface{ IsBoolFlag() bool })
+		return ok && b.IsBoolFlag()
+	}
 	var flags, pos []string
-	boolFlags := map[string]bool{"--json": true, "-json": true, "--unmute": true, "-unmute": true}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -141,7 +215,7 @@ func reorderFlags(args []string) []string {
 		}
 		if strings.HasPrefix(a, "-") && len(a) > 1 {
 			flags = append(flags, a)
-			if !strings.Contains(a, "=") && !boolFlags[a] && i+1 < len(args) {
+			if !strings.Contains(a, "=") && !isBool(a) && i+1 < len(args) {
 				flags = append(flags, args[i+1])
 				i++
 			}
@@ -241,6 +315,12 @@ type roomJSON struct {
 	CreatedAt       time.Time `json:"created_at"`
 	NumParticipants int       `json:"num_participants"`
 	E2EE            string    `json:"e2ee"`
+	Locked          bool      `json:"locked"`
+	MaxDuration     int64     `json:"max_duration"`
+	Password        bool      `json:"password"`
+	Lobby           bool      `json:"lobby"`
+	LobbyWaiting    int       `json:"lobby_waiting"`
+	InviteOnly      bool      `json:"invite_only"`
 }
 
 type participantJSON struct {
@@ -266,6 +346,12 @@ func printRoomResult(w io.Writer, sub string, out []byte, pos []string) error {
 		}
 		fmt.Fprintf(tw, "name\t%s\nmax participants\t%d\nempty timeout\t%s\ne2ee\t%s\nparticipants\t%d\ncreated\t%s\n",
 			r.Name, r.MaxParticipants, time.Duration(r.EmptyTimeout)*time.Second, r.E2EE, r.NumParticipants, r.CreatedAt.Format(time.RFC3339))
+		maxDuration := "none"
+		if r.MaxDuration > 0 {
+			maxDuration = (time.Duration(r.MaxDuration) * time.Second).String()
+		}
+		fmt.Fprintf(tw, "max duration\t%s\nlocked\t%s\npassword\t%s\nlobby\t%s (%d waiting)\ninvite only\t%s\n",
+			maxDuration, yesNo(r.Locked), yesNo(r.Password), onOff(r.Lobby), r.LobbyWaiting, yesNo(r.InviteOnly))
 	case "list":
 		var l struct{ Rooms []roomJSON }
 		if err := json.Unmarshal(out, &l); err != nil {
@@ -296,6 +382,40 @@ func printRoomResult(w io.Writer, sub string, out []byte, pos []string) error {
 		fmt.Fprintf(tw, "room %s deleted; its participants were disconnected\n", pos[0])
 	case "remove":
 		fmt.Fprintf(tw, "%s removed from room %s\n", pos[1], pos[0])
+	case "lock":
+		var r struct{ Locked bool }
+		if err := json.Unmarshal(out, &r); err != nil {
+			return err
+		}
+		state := "unlocked: it admits newcomers again"
+		if r.Locked {
+			state = "locked: it admits nobody new"
+		}
+		fmt.Fprintf(tw, "room %s is %s\n", pos[0], state)
+	case "password":
+		var r struct{ Password bool }
+		if err := json.Unmarshal(out, &r); err != nil {
+			return err
+		}
+		state := "has no password"
+		if r.Password {
+			state = "has a password: guests give it to join"
+		}
+		fmt.Fprintf(tw, "room %s %s\n", pos[0], state)
+	case "ban":
+		var b struct {
+			Until *time.Time `json:"until"`
+		}
+		if err := json.Unmarshal(out, &b); err != nil {
+			return err
+		}
+		until := "for the room's life"
+		if b.Until != nil {
+			until = "until " + b.Until.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s banned from room %s %s\n", pos[1], pos[0], until)
+	case "end":
+		fmt.Fprintf(tw, "the meeting in room %s ended; everyone was disconnected\n", pos[0])
 	case "mute":
 		var t struct{ Muted bool }
 		if err := json.Unmarshal(out, &t); err != nil {
@@ -308,4 +428,18 @@ func printRoomResult(w io.Writer, sub string, out []byte, pos []string) error {
 		fmt.Fprintf(tw, "track %s of %s in room %s is %s\n", pos[2], pos[1], pos[0], state)
 	}
 	return nil
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }

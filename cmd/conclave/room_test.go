@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -66,15 +67,47 @@ func TestRoomCommands(t *testing.T) {
 	mustRoom("alice removed from room standup", "remove", "standup", "alice")
 	testkit.Receive(t, c.Done(), "the removed client to be disconnected")
 
+	// The access controls: a room made with a password, a lobby, a
+	// maximum duration and invite-only; its password changed and
+	// cleared; locked and unlocked; a ban; the meeting ended.
+	roomStdin = strings.NewReader("correct horse battery\n")
+	t.Cleanup(func() { roomStdin = os.Stdin })
+	out := mustRoom("password          yes", "create", "guarded", "--password-stdin", "--lobby", "on", "--max-duration", "2h", "--invite-only")
+	for _, want := range []string{"lobby             on (0 waiting)", "invite only       yes", "max duration      2h0m0s", "locked            no"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("room create printed:\n%s\nwant %q", out, want)
+		}
+	}
+	if strings.Contains(out, "correct horse") {
+		t.Error("the CLI printed the room password")
+	}
+	mustRoom("room guarded has no password", "password", "guarded", "--clear")
+	roomStdin = strings.NewReader("another good one\n")
+	mustRoom("room guarded has a password", "password", "guarded", "--password-stdin")
+	mustRoom("room guarded is locked", "lock", "guarded")
+	mustRoom("locked            yes", "get", "guarded")
+	mustRoom("room guarded is unlocked", "lock", "guarded", "--unlock")
+	mustRoom("mallory banned from room guarded until", "ban", "guarded", "mallory", "--duration", "1h", "--reason", "spam")
+	if out, err := room("ban", "guarded", "mallory", "--duration", "1h", "--revoke-invite"); err == nil || !strings.Contains(err.Error(), "no_invite") {
+		t.Errorf("ban with --revoke-invite of an identity without an invite: %v\n%s", err, out)
+	}
+	mustRoom("the meeting in room guarded ended", "end", "guarded")
+	if out, err := room("get", "guarded"); err == nil || !strings.Contains(err.Error(), "room_not_found") {
+		t.Errorf("get after end: %v\n%s", err, out)
+	}
+
 	mustRoom("room standup deleted", "delete", "standup")
-	out, err := room("get", "standup")
+	out, err = room("get", "standup")
 	var apiErr *apiError
 	if !errors.As(err, &apiErr) || apiErr.Code != "room_not_found" || apiErr.Status != 404 {
 		t.Errorf("get after delete: %v\n%s", err, out)
 	}
 
+	if _, err := room("get", "standup", "--no-such-flag"); err == nil || !strings.Contains(err.Error(), "no-such-flag") {
+		t.Errorf("an unknown flag: %v", err)
+	}
 	// Usage mistakes are usage errors (exit status 2), not calls.
-	for _, args := range [][]string{{}, {"frobnicate"}, {"create"}, {"remove", "standup"}} {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"create"}, {"remove", "standup"}, {"password", "standup"}, {"password", "standup", "--clear", "--password-stdin"}, {"ban", "standup"}} {
 		var u usageError
 		if _, err := room(args...); !errors.As(err, &u) {
 			t.Errorf("room %v: %v, want a usage error", args, err)
