@@ -134,6 +134,10 @@ scenario('access_lobby', async (ctx) => {
   await mia.inMeeting();
   const miaWaitedBadge = await host.page.isVisible('#waiting-badge');
   const lobbyButton = await host.page.textContent('#lobby-button');
+  // The host's list names her a member: she is no guest without an account.
+  await host.waitFor('Mia named a member', `${row(mia.id)} .person-role:not([hidden])`);
+  const miaLabel = await host.page.textContent(`${row(mia.id)} .person-role`);
+  const anaLabel = await host.page.textContent(`${row(ana.id)} .person-role`);
   log('Mia, a member, joined without waiting');
 
   // Ana removed: a reload cannot bring her back.
@@ -164,6 +168,6 @@ scenario('access_lobby', async (ctx) => {
     toHostAudio: toHost.audio[1].totalSamplesReceived, toAnaAudio: toAna.audio[1].totalSamplesReceived,
     denied, forHost, anaSees, order, passwordAgain, reloaded, roles, roomBefore, roomAfter, clearedState,
     identities: { ana: ana.identity, ben: ben.identity, cleo: cleo.identity, mia: mia.identity },
-    memberLine, nameAsked, miaWaitedBadge, lobbyButton,
+    memberLine, nameAsked, miaWaitedBadge, lobbyButton, miaLabel, anaLabel,
   };
 });

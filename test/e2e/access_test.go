@@ -425,6 +425,9 @@ func TestAccessLobby(t *testing.T) {
 		t.Errorf("the member: %q, name asked %v, waiting badge %v, identity %q (user %s), role %q",
 			str(r, "memberLine"), r["nameAsked"], r["miaWaitedBadge"], str(ids, "mia"), mia.ID, roles[mia.ID])
 	}
+	if str(r, "miaLabel") != "Member" || str(r, "anaLabel") != "" {
+		t.Errorf("the host's people list labels the member %q and the guest %q; want \"Member\" and nothing", str(r, "miaLabel"), str(r, "anaLabel"))
+	}
 	if str(r, "lobbyButton") != "Turn lobby off" {
 		t.Errorf("the host's lobby switch says %q", str(r, "lobbyButton"))
 	}

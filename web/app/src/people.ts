@@ -22,6 +22,8 @@ export interface PersonState {
   /** Their keys' state in an end-to-end encrypted meeting; null for us and in a plain one. */
   key: KeyState | null;
   role: Role | undefined;
+  /** A signed-in member of the organisation (who came by an invite), not a guest without an account. */
+  member: boolean;
   /** Their microphone and camera tracks, for a host's mute. */
   mic: TrackInfo | null;
   camera: TrackInfo | null;
@@ -131,7 +133,8 @@ export class PeoplePanel {
     r.share.hidden = !p.sharing;
     setKey(r.key, p.key);
     // Participants are the usual case: only the other roles are named.
-    const role = p.role && p.role !== 'participant' ? ROLE_TEXT[p.role] : '';
+    const named = p.role && p.role !== 'participant' ? ROLE_TEXT[p.role] : '';
+    const role = p.member ? (named ? `${named} · member` : 'Member') : named;
     r.li.dataset.role = p.role ?? 'participant';
     r.role.hidden = role === '';
     if (r.role.textContent !== role) r.role.textContent = role;

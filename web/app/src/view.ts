@@ -82,7 +82,7 @@ export function meetingView(room: Room, names: DisplayNames, quality: ReadonlyMa
   });
   persons.push({
     id: me.id, identity: me.identity, name: myName, local: true, micMuted: own.micMuted, cameraOff: own.cameraOff, sharing: own.sharing, quality: q(me.id), key: null,
-    role: me.role, mic: null, camera: null,
+    role: me.role, member: me.member === true, mic: null, camera: null,
   });
   const e2ee = room.e2ee;
   const keys: KeyView[] = [];
@@ -116,7 +116,7 @@ export function meetingView(room: Room, names: DisplayNames, quality: ReadonlyMa
     }
     persons.push({
       id: p.id, identity: p.identity, name, local: false, ...st, sharing: !!(screenInfo || screenRt), quality: q(p.id), key: key?.state ?? null,
-      role: p.role, mic: p.tracks.find((t) => t.source === 'microphone') ?? null, camera: p.tracks.find((t) => t.source === 'camera') ?? null,
+      role: p.role, member: p.member === true, mic: p.tracks.find((t) => t.source === 'microphone') ?? null, camera: p.tracks.find((t) => t.source === 'camera') ?? null,
     });
     for (const r of rts) if (r.track.kind === 'audio') audio.set(r.info.id || r.track.id, r.track);
   }

@@ -3479,6 +3479,7 @@ function meetingView(room, names, quality) {
     quality: q(me.id),
     key: null,
     role: me.role,
+    member: me.member === true,
     mic: null,
     camera: null
   });
@@ -3536,6 +3537,7 @@ function meetingView(room, names, quality) {
       quality: q(p.id),
       key: key?.state ?? null,
       role: p.role,
+      member: p.member === true,
       mic: p.tracks.find((t) => t.source === "microphone") ?? null,
       camera: p.tracks.find((t) => t.source === "camera") ?? null
     });
@@ -4256,7 +4258,8 @@ var PeoplePanel = class {
     setState(r.cam, p.cameraOff ? "cameraOff" : "camera", p.cameraOff ? "Camera off" : "Camera on", p.cameraOff);
     r.share.hidden = !p.sharing;
     setKey(r.key, p.key);
-    const role = p.role && p.role !== "participant" ? ROLE_TEXT[p.role] : "";
+    const named = p.role && p.role !== "participant" ? ROLE_TEXT[p.role] : "";
+    const role = p.member ? named ? `${named} · member` : "Member" : named;
     r.li.dataset.role = p.role ?? "participant";
     r.role.hidden = role === "";
     if (r.role.textContent !== role) r.role.textContent = role;
