@@ -134,6 +134,11 @@ const (
 	// surfaces (a removal over signaling is a revocation too).
 	CodeTooManyRevocations = "too_many_revocations" // 409
 	CodeTooManyBans        = "too_many_bans"        // 409
+	// The traffic defence (docs/security.md, "Brute force and floods"):
+	// any HTTP request, the signaling upgrade included, before it is
+	// served.
+	CodeAddressBlocked     = "address_blocked"      // 429: the client's address is blocked after repeated failures
+	CodeTooManyConnections = "too_many_connections" // 429: the client's address has as many open connections as it may
 )
 
 // Surface says where a code can appear.
@@ -259,6 +264,8 @@ func Codes() []CodeSpec {
 		{CodeNoInvite, http.StatusConflict, REST, "a ban with `revoke_invite` names an identity that did not come by an invite to the room; nothing was done"},
 		{CodeTooManyRevocations, http.StatusConflict, both, "the key or account (100,000) or the room (10,000) has as many revocations in force as it may; nothing was recorded and nobody removed"},
 		{CodeTooManyBans, http.StatusConflict, both, "the key or account (100,000) or the room (10,000) has as many bans in force as it may: lift some first; nothing was recorded and nobody removed"},
+		{CodeAddressBlocked, http.StatusTooManyRequests, REST, "the client's address is blocked after repeated failures (sign-in, tokens, room passwords, invites); every request and the signaling upgrade are refused until `Retry-After` says"},
+		{CodeTooManyConnections, http.StatusTooManyRequests, REST, "the client's address has `guard.max_connections_per_ip` requests and WebSocket connections open (behind a trusted proxy; without one, further connections are closed before TLS)"},
 	}
 }
 

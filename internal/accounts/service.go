@@ -110,6 +110,10 @@ type Config struct {
 	// redemption; nil: rooms have none.
 	Invites       store.MeetingInvites
 	RoomPasswords RoomPasswords
+
+	// Blocks are the traffic defence's blocks (blocks.go): nil, and
+	// /v1/blocks is not served and no account is throttled.
+	Blocks Blocks
 }
 
 // Service serves /v1/auth.
@@ -215,6 +219,10 @@ func (s *Service) Register(mux *http.ServeMux) {
 	mux.Handle("POST /v1/users/invites", s.admin(s.createInvite))
 	mux.Handle("GET /v1/users/invites", s.admin(s.listInvites))
 	mux.Handle("DELETE /v1/users/invites/{id}", s.admin(s.deleteInvite))
+	if s.cfg.Blocks != nil {
+		mux.Handle("GET /v1/blocks", s.admin(s.listBlocks))
+		mux.Handle("DELETE /v1/blocks/{id}", s.admin(s.deleteBlock))
+	}
 	mux.Handle("POST /v1/auth/signup/check", s.unsafe(http.HandlerFunc(s.signupCheck)))
 	mux.Handle("POST /v1/auth/signup", s.unsafe(http.HandlerFunc(s.signup)))
 	mux.Handle("POST /v1/auth/password/reset/check", s.unsafe(http.HandlerFunc(s.resetCheck)))

@@ -110,6 +110,16 @@ func (s *Service) signin(w http.ResponseWriter, r *http.Request) {
 		s.refusedThrottled(w, c, ev, wait)
 		return
 	}
+	// An account many addresses failed on is throttled for everyone
+	// (guard.account_addresses), known or not, so the answer tells
+	// nothing of accounts either.
+	if s.cfg.Blocks != nil {
+		if wait, ok := s.cfg.Blocks.AccountThrottled(email); ok {
+			ev.Reason = "account_throttled"
+			s.refusedThrottled(w, c, ev, wait)
+			return
+		}
+	}
 	// Then the policy's domains: decided on the email as typed, before
 	// any account is looked up, so the answer tells nothing of accounts.
 	if !s.pol().AllowsEmail(email) {

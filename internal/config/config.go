@@ -47,6 +47,8 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 	// Audit configures the audit log (audit.go).
 	Audit Audit `yaml:"audit"`
+	// Guard configures the traffic defence (guard.go).
+	Guard Guard `yaml:"guard"`
 }
 
 // TLS configures the HTTPS certificate. With CertFile and KeyFile empty the
@@ -147,6 +149,11 @@ type HTTP struct {
 	// (httpapi.CORS: exact origins, no credentials); the server's own origin
 	// always is.
 	AllowedOrigins []string `yaml:"allowed_origins"`
+	// TrustedProxies are the reverse proxies (CIDRs or addresses) whose
+	// X-Forwarded-For is believed: for a request from one of them, the
+	// client is the rightmost address in it that is not a trusted proxy
+	// (guard.Prefixes.ClientIP). Empty: the TCP peer is the client.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 // Log configures logging.
@@ -203,6 +210,7 @@ func Default() Config {
 		},
 		Log:   Log{Level: "info", Format: "text"},
 		Audit: defaultAudit(),
+		Guard: defaultGuard(),
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -87,6 +88,8 @@ type Server struct {
 
 	// audit writes the audit log (audit.go).
 	audit *audit.Sink
+	// guard is the traffic defence (guard.go).
+	guard *defense
 
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
 	devKey   atomic.Pointer[token.Key]
@@ -141,7 +144,6 @@ func (s *Server) build(ctx context.Context) (err error) {
 	if s.httpLn, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return fmt.Errorf("addr: %w", err)
 	}
-	s.httpLn = tls.NewListener(s.httpLn, TLSConfig(cert))
 	if err := s.listenMedia(); err != nil {
 		return err
 	}
@@ -221,6 +223,15 @@ func (s *Server) build(ctx context.Context) (err error) {
 		return err
 	}
 	s.rooms.Subscribe(s.audit)
+	if err := s.newDefense(ctx, reg); err != nil {
+		return err
+	}
+	s.rooms.Subscribe(s.guard)
+	// A peer with guard.max_connections_per_ip connections open has its
+	// next ones closed before TLS (trusted proxies are counted per client
+	// request instead, in s.guard.handler).
+	s.httpLn = tls.NewListener(guard.LimitListener(s.httpLn, s.guard.conns, s.guard.exempt,
+		func(netip.Addr) { s.guard.refused.WithLabelValues("connections").Inc() }), TLSConfig(cert))
 	s.policyWatch.OnChange = s.policyChanged
 	// Every version put in force, by the admin API or the watcher,
 	// applies to the rooms already running too.
@@ -247,6 +258,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		MaxSessions:       cfg.Signal.MaxSessions,
 		AllowedOrigins:    cfg.HTTP.AllowedOrigins,
 		OnError:           s.metrics.SignalError,
+		OnTokenRefused:    s.guard.tokenRefused,
 
 		MaxUnauthenticated:      cfg.Signal.MaxUnauthenticated,
 		MaxUnauthenticatedPerIP: cfg.Signal.MaxUnauthenticatedPerIP,
@@ -289,6 +301,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		JoinTokenMaxLifetime: cfg.Tokens.MaxLifetime,
 		Invites:              meetingInvites{s.store, s.revs, s.rooms},
 		RoomPasswords:        s.rooms,
+		Blocks:               s.guard,
 	})
 	if err != nil {
 		return err
@@ -309,12 +322,12 @@ func (s *Server) build(ctx context.Context) (err error) {
 	}
 	app.register(mux)
 	s.http = &http.Server{
-		Handler:           httpapi.SecurityHeaders(cfg.HTTP.FrameAncestors, httpapi.CORS(cfg.HTTP.AllowedOrigins, mux)),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
+		Handler:           httpapi.SecurityHeaders(cfg.HTTP.FrameAncestors, httpapi.CORS(cfg.HTTP.AllowedOrigins, s.guard.handler(mux))),
+		ReadHeaderTimeout: httpReadHeaderTimeout,
+		ReadTimeout:       httpReadTimeout,
+		WriteTimeout:      httpWriteTimeout,
+		IdleTimeout:       httpIdleTimeout,
+		MaxHeaderBytes:    httpMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 
@@ -540,6 +553,10 @@ func (s *Server) closeResources() {
 	}
 	if s.udp != nil {
 		_ = s.udp.Close()
+	}
+	if s.guard != nil {
+		// Before the audit log: the blocks queued are announced to it.
+		s.guard.close()
 	}
 	if s.audit != nil {
 		s.audit.Close()

@@ -58,6 +58,9 @@ func (s *session) join(ctx context.Context, conn *websocket.Conn) bool {
 			s.log().Error("token verification", "err", err)
 			code, msg = protocol.CodeInternal, "the token could not be checked; try again"
 		}
+		if code != protocol.CodeInternal {
+			s.h.cfg.OnTokenRefused(s.remote, code)
+		}
 		s.sendError(code, msg)
 		s.Close(protocol.ReasonError)
 		s.log().Info("join refused", "code", code)

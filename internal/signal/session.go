@@ -59,6 +59,10 @@ type Config struct {
 	AllowedOrigins []string
 	// OnError counts an error sent to a client, by code.
 	OnError func(code string)
+	// OnTokenRefused is told of a join whose token was refused (remote
+	// the client's address as the request carried it, code why), so that
+	// repeated refusals can block the address (internal/guard).
+	OnTokenRefused func(remote, code string)
 	// OnEvict counts an unauthenticated connection closed to make room,
 	// by reason (EvictPerIP, EvictBudget).
 	OnEvict func(reason string)
@@ -112,6 +116,9 @@ func NewHandler(cfg Config) *Handler {
 	}
 	if cfg.OnError == nil {
 		cfg.OnError = func(string) {}
+	}
+	if cfg.OnTokenRefused == nil {
+		cfg.OnTokenRefused = func(string, string) {}
 	}
 	if cfg.OnEvict == nil {
 		cfg.OnEvict = func(string) {}

@@ -1,0 +1,69 @@
+package accounts
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/conclave-video/conclave/internal/guard"
+	"github.com/conclave-video/conclave/internal/httpapi"
+	"github.com/conclave-video/conclave/internal/store"
+	"github.com/conclave-video/conclave/protocol"
+)
+
+// Blocks are the traffic defence's blocks, for the admin API
+// (docs/api.md, "Blocks") and the sign-in's account throttle.
+type Blocks interface {
+	// ListBlocks returns the blocks in force.
+	ListBlocks() []guard.Block
+	// Unblock lifts the block id in force, by actor from ip (its
+	// security event says so); false when none with that id is.
+	Unblock(id, actor, ip string) bool
+	// AccountThrottled reports whether sign-in to the account (its
+	// canonical email) is throttled, and for how much longer.
+	AccountThrottled(email string) (time.Duration, bool)
+}
+
+// BlockView is one block in GET /v1/blocks: of an address (Address
+// set: the address, an IPv6 one by its /64) or of an account (Account:
+// its email; Addresses: how many distinct addresses failed on it).
+type BlockView struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	Address   string    `json:"address,omitempty"`
+	Account   string    `json:"account,omitempty"`
+	Level     int       `json:"level"`
+	Since     time.Time `json:"since"`
+	Until     time.Time `json:"until"`
+	Reason    string    `json:"reason"`
+	Addresses int       `json:"addresses,omitempty"`
+}
+
+// BlockList is the answer of GET /v1/blocks.
+type BlockList struct {
+	Blocks []BlockView `json:"blocks"`
+}
+
+func (s *Service) listBlocks(w http.ResponseWriter, _ *http.Request, _ *Current) {
+	list := BlockList{Blocks: []BlockView{}}
+	for _, b := range s.cfg.Blocks.ListBlocks() {
+		v := BlockView{ID: b.ID, Kind: string(b.Kind), Level: b.Level, Since: b.Since.UTC(), Until: b.Until.UTC(), Reason: b.Reason}
+		if b.Kind == guard.BlockAccount {
+			v.Account, v.Addresses = b.Key, b.Addrs
+		} else {
+			v.Address = b.Key
+		}
+		list.Blocks = append(list.Blocks, v)
+	}
+	httpapi.WriteJSON(w, http.StatusOK, list)
+}
+
+func (s *Service) deleteBlock(w http.ResponseWriter, r *http.Request, cur *Current) {
+	id := r.PathValue("id")
+	if len(id) > store.MaxIDBytes || !(strings.HasPrefix(id, "BA_") || strings.HasPrefix(id, "BU_")) ||
+		!s.cfg.Blocks.Unblock(id, cur.User.ID, cur.client.ip) {
+		httpapi.WriteError(w, http.StatusNotFound, protocol.CodeNotFound, "no such block in force")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
