@@ -1,0 +1,468 @@
+package server_test
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conclave-video/conclave/internal/accounts"
+	"github.com/conclave-video/conclave/internal/auth"
+	"github.com/conclave-video/conclave/internal/config"
+	"github.com/conclave-video/conclave/internal/store"
+	"github.com/conclave-video/conclave/internal/testkit"
+)
+
+// guardEnv is a server behind a trusted proxy on loopback: requests that
+// carry X-Forwarded-For come from the address it names, so one test can
+// be many clients.
+func guardEnv(t *testing.T, mutate ...func(*config.Config)) *env {
+	t.Helper()
+	return newEnv(t, append([]func(*config.Config){func(c *config.Config) {
+		c.HTTP.TrustedProxies = []string{"127.0.0.1"}
+		c.Guard.Failures = 10
+		c.Accounts.RequireSecondFactor = "none"
+	}}, mutate...)...)
+}
+
+// signinFrom tries a sign-in from the client address ip.
+func (e *env) signinFrom(ip, email, password string) httpResult {
+	e.t.Helper()
+	return e.do("POST", "/v1/auth/signin", `{"email":"`+email+`","password":"`+password+`"}`,
+		"Content-Type", "application/json", "X-Forwarded-For", ip)
+}
+
+// auditHas waits for an audit record of action that matches.
+func auditHas(t *testing.T, e *env, what, action string, match func(store.AuditRecord) bool) store.AuditRecord {
+	t.Helper()
+	var got store.AuditRecord
+	testkit.Eventually(t, what, func() bool {
+		for _, rec := range auditRecords(t, e.Srv.Store()) {
+			if rec.Action == action && (match == nil || match(rec)) {
+				got = rec
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
+// TestBruteForceBlocksAddress: 100 wrong sign-ins from one address get
+// 401 exactly guard.failures times, then 429 address_blocked with
+// Retry-After, for sign-in and everything else, the signaling upgrade
+// included; the block is a security event in the audit log; other
+// addresses are unaffected.
+func TestBruteForceBlocksAddress(t *testing.T) {
+	e := guardEnv(t, func(c *config.Config) {
+		c.Guard.AuthBurst = 1000 // the bucket is TestRateLimits'
+	})
+	const attacker, other = "203.0.113.66", "198.51.100.20"
+	unauthorized, blocked := 0, 0
+	for i := range 100 {
+		r := e.signinFrom(attacker, fmt.Sprintf("victim%d@example.org", i), "wrong password")
+		switch {
+		case r.status == http.StatusUnauthorized && blocked == 0:
+			unauthorized++
+		case r.status == http.StatusTooManyRequests && errorCode(r.body) == "address_blocked":
+			blocked++
+			if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra < 1 {
+				t.Fatalf("Retry-After %q", r.header.Get("Retry-After"))
+			}
+		default:
+			t.Fatalf("sign-in %d: %d %s", i, r.status, r.body)
+		}
+	}
+	if unauthorized != 10 || blocked != 90 {
+		t.Fatalf("%d answered, %d blocked; want 10 and 90", unauthorized, blocked)
+	}
+	// Blocked across everything: the API, the app, the signaling upgrade.
+	for _, p := range []string{"/v1/rooms", "/", "/v1/signal"} {
+		if r := e.do("GET", p, "", "X-Forwarded-For", attacker); r.status != http.StatusTooManyRequests || errorCode(r.body) != "address_blocked" {
+			t.Fatalf("GET %s from the blocked address: %d %s", p, r.status, r.body)
+		}
+	}
+	// Another address is served as before.
+	if r := e.signinFrom(other, "someone@example.org", "wrong password"); r.status != http.StatusUnauthorized {
+		t.Fatalf("another address: %d %s", r.status, r.body)
+	}
+	m := e.signedInFrom(other, "member@example.org")
+	if m == nil {
+		t.Fatal("a member at another address could not sign in")
+	}
+
+	rec := auditHas(t, e, "the block in the audit log", "address_blocked", func(r store.AuditRecord) bool { return r.IP == attacker })
+	if rec.Actor != "server" || !strings.HasPrefix(rec.Target, "BA_") {
+		t.Errorf("the block's record: %+v", rec)
+	}
+	if got := e.Metrics()[`conclave_guard_refused_total{reason="address_blocked"}`]; got < 93 {
+		t.Errorf("refusals of the blocked address counted: %v", got)
+	}
+
+}
+
+// TestBlockExpires: a short first block ends by itself, failures count
+// again, and the address's second block is the next, longer, step.
+func TestBlockExpires(t *testing.T) {
+	e := guardEnv(t, func(c *config.Config) {
+		c.Guard.BlockSteps = []string{"1s", "1h"}
+		c.Guard.AuthBurst = 1000
+	})
+	const attacker = "203.0.113.67"
+	for i := range 10 {
+		e.signinFrom(attacker, fmt.Sprintf("victim%d@example.org", i), "wrong password")
+	}
+	auditHas(t, e, "the first block", "address_blocked", func(r store.AuditRecord) bool { return r.IP == attacker })
+	testkit.Eventually(t, "the block to expire", func() bool {
+		return e.signinFrom(attacker, "expiry@example.org", "wrong password").status == http.StatusUnauthorized
+	})
+	var last httpResult
+	for i := range 20 {
+		if last = e.signinFrom(attacker, fmt.Sprintf("again%d@example.org", i), "wrong password"); errorCode(last.body) == "address_blocked" {
+			break
+		}
+	}
+	if ra, _ := strconv.Atoi(last.header.Get("Retry-After")); errorCode(last.body) != "address_blocked" || ra < 60 {
+		t.Fatalf("the second block: %d %s, Retry-After %q", last.status, last.body, last.header.Get("Retry-After"))
+	}
+}
+
+// signedInFrom is signedIn from the client address ip.
+func (e *env) signedInFrom(ip, email string) *member {
+	e.t.Helper()
+	m := e.newMember(email)
+	if status, body := m.doFrom(ip, "POST", "/v1/auth/signin", `{"email":"`+email+`","password":"`+meetingPassword+`"}`, nil); status != http.StatusOK {
+		e.t.Fatalf("sign-in from %s: %d %s", ip, status, body)
+	}
+	return m
+}
+
+// TestDistributedAttackThrottlesAccount: one wrong sign-in on one account
+// from each of 20 addresses throttles the account, with a high-severity
+// account_throttled event in the audit log; even the right password,
+// from an address that never failed, is then refused; another account
+// is not.
+func TestDistributedAttackThrottlesAccount(t *testing.T) {
+	e := guardEnv(t)
+	victim := e.newMember("victim@example.org")
+	bystander := e.newMember("bystander@example.org")
+	for i := range 20 {
+		r := e.signinFrom(fmt.Sprintf("203.0.113.%d", i+1), "victim@example.org", "guess "+strconv.Itoa(i))
+		if r.status != http.StatusUnauthorized && r.status != http.StatusTooManyRequests {
+			t.Fatalf("guess %d: %d %s", i, r.status, r.body)
+		}
+		if errorCode(r.body) == "address_blocked" {
+			t.Fatalf("guess %d: an address blocked after one failure", i)
+		}
+	}
+	rec := auditHas(t, e, "the alert in the audit log", "account_throttled", nil)
+	if !strings.Contains(rec.Details, `"severity":"high"`) || !strings.Contains(rec.Details, `"email":"victim@example.org"`) ||
+		!strings.Contains(rec.Details, "20 addresses") {
+		t.Errorf("the alert's record: %+v", rec)
+	}
+	status, body := victim.doFrom("198.51.100.77", "POST", "/v1/auth/signin", `{"email":"victim@example.org","password":"`+meetingPassword+`"}`, nil)
+	if status != http.StatusTooManyRequests || !strings.Contains(string(body), "too_many_attempts") {
+		t.Fatalf("the throttled account's right password: %d %s", status, body)
+	}
+	status, body = bystander.doFrom("198.51.100.77", "POST", "/v1/auth/signin", `{"email":"bystander@example.org","password":"`+meetingPassword+`"}`, nil)
+	if status != http.StatusOK {
+		t.Fatalf("another account: %d %s", status, body)
+	}
+}
+
+// TestAllowListNeverBlocked: an address on guard.allow fails 60 times and
+// is never blocked.
+func TestAllowListNeverBlocked(t *testing.T) {
+	e := guardEnv(t, func(c *config.Config) { c.Guard.Allow = []string{"192.0.2.0/24"} })
+	for i := range 60 {
+		r := e.signinFrom("192.0.2.10", fmt.Sprintf("x%d@example.org", i), "wrong")
+		if errorCode(r.body) == "address_blocked" {
+			t.Fatalf("the allow-listed address was blocked after %d failures", i)
+		}
+	}
+	r := e.do("GET", "/v1/rooms", "", "X-Forwarded-For", "192.0.2.10")
+	if r.status == http.StatusTooManyRequests {
+		t.Fatalf("the allow-listed address is refused: %d %s", r.status, r.body)
+	}
+	// The same failures from elsewhere do block.
+	for i := range 10 {
+		e.signinFrom("203.0.113.5", fmt.Sprintf("x%d@example.org", i), "wrong")
+	}
+	if r := e.signinFrom("203.0.113.5", "x@example.org", "wrong"); errorCode(r.body) != "address_blocked" {
+		t.Fatalf("an address not on the list: %d %s", r.status, r.body)
+	}
+}
+
+// TestUnblockAPI: an admin lists the blocks (address and account) and
+// lifts one; the address is served again at once; a member may do
+// neither; both are security events.
+func TestUnblockAPI(t *testing.T) {
+	e := guardEnv(t)
+	admin := e.signedInFrom("198.51.100.1", "admin@example.org")
+	if _, err := e.Srv.Store().UpdateUser(context.Background(), admin.user.ID, func(u *store.User) error {
+		u.Role = store.RoleAdmin
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	plain := e.signedInFrom("198.51.100.2", "plain@example.org")
+	for i := range 10 {
+		e.signinFrom("203.0.113.9", fmt.Sprintf("x%d@example.org", i), "wrong")
+	}
+	if r := e.signinFrom("203.0.113.9", "x@example.org", "wrong"); errorCode(r.body) != "address_blocked" {
+		t.Fatalf("not blocked: %d %s", r.status, r.body)
+	}
+	if status, body := plain.doFrom("198.51.100.2", "GET", "/v1/blocks", "", nil); status != http.StatusForbidden {
+		t.Fatalf("a member's GET /v1/blocks: %d %s", status, body)
+	}
+	var list accounts.BlockList
+	if status, body := admin.doFrom("198.51.100.1", "GET", "/v1/blocks", "", &list); status != http.StatusOK {
+		t.Fatalf("GET /v1/blocks: %d %s", status, body)
+	}
+	if len(list.Blocks) != 1 || list.Blocks[0].Address != "203.0.113.9" || list.Blocks[0].Kind != "address" ||
+		list.Blocks[0].Level != 1 || !list.Blocks[0].Until.After(time.Now()) {
+		t.Fatalf("blocks: %+v", list.Blocks)
+	}
+	id := list.Blocks[0].ID
+	if status, _ := plain.doFrom("198.51.100.2", "DELETE", "/v1/blocks/"+id, "", nil); status != http.StatusForbidden {
+		t.Fatalf("a member's DELETE: %d", status)
+	}
+	if status, body := admin.doFrom("198.51.100.1", "DELETE", "/v1/blocks/BA_0000000000000000", "", nil); status != http.StatusNotFound {
+		t.Fatalf("DELETE of an unknown block: %d %s", status, body)
+	}
+	if status, body := admin.doFrom("198.51.100.1", "DELETE", "/v1/blocks/"+id, "", nil); status != http.StatusNoContent {
+		t.Fatalf("DELETE /v1/blocks/{id}: %d %s", status, body)
+	}
+	if r := e.signinFrom("203.0.113.9", "x@example.org", "wrong"); r.status != http.StatusUnauthorized {
+		t.Fatalf("after the unblock: %d %s", r.status, r.body)
+	}
+	if status, _ := admin.doFrom("198.51.100.1", "DELETE", "/v1/blocks/"+id, "", nil); status != http.StatusNotFound {
+		t.Fatalf("a second DELETE: %d", status)
+	}
+	rec := auditHas(t, e, "the unblock in the audit log", "block_lifted", nil)
+	if rec.Actor != admin.user.ID || rec.Target != id || rec.IP != "198.51.100.1" {
+		t.Errorf("the unblock's record: %+v", rec)
+	}
+	auditHas(t, e, "a member's refusal in the audit log", "admin_refused", func(r store.AuditRecord) bool { return r.Actor == plain.user.ID })
+}
+
+// TestBlockSurvivesRestart: a block stored by one server is in force in
+// the next one on the same data directory.
+func TestBlockSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	setDir := func(c *config.Config) { c.DataDir = dir }
+	t.Run("before", func(t *testing.T) {
+		e := guardEnv(t, setDir)
+		for i := range 10 {
+			e.signinFrom("203.0.113.30", fmt.Sprintf("x%d@example.org", i), "wrong")
+		}
+		auditHas(t, e, "the block in the audit log", "address_blocked", nil)
+	})
+	e := guardEnv(t, setDir)
+	if r := e.signinFrom("203.0.113.30", "x@example.org", "wrong"); errorCode(r.body) != "address_blocked" {
+		t.Fatalf("after a restart: %d %s", r.status, r.body)
+	}
+}
+
+// TestConnectionFlood: one address holding guard.max_connections_per_ip
+// connections has its next ones closed before TLS, while another
+// address is served; a closed connection frees its place.
+func TestConnectionFlood(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Guard.MaxConnectionsPerIP = 4 })
+	addr := strings.TrimPrefix(e.Srv.URL(), "https://")
+	dial := func(from string) (*tls.Conn, error) {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 10 * time.Second}
+		return tls.DialWithDialer(d, "tcp", addr, e.TLS.Clone())
+	}
+	var held []*tls.Conn
+	for i := range 4 {
+		c, err := dial("127.0.0.1")
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		held = append(held, c)
+		defer c.Close()
+	}
+	for i := range 20 {
+		if c, err := dial("127.0.0.1"); err == nil {
+			c.Close()
+			t.Fatalf("connection %d past the cap was served", 5+i)
+		}
+	}
+	// Another address is served meanwhile.
+	other := e.HTTPClient()
+	other.Transport.(*http.Transport).DialContext = (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}).DialContext
+	res, err := other.Get(e.Srv.URL() + "/healthz")
+	if err != nil {
+		t.Fatalf("another address: %v", err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("another address: %d", res.StatusCode)
+	}
+	if got := e.Metrics()[`conclave_guard_refused_total{reason="connections"}`]; got < 20 {
+		t.Errorf("refusals counted: %v", got)
+	}
+	held[0].Close()
+	testkit.Eventually(t, "a place freed by a closed connection", func() bool {
+		c, err := dial("127.0.0.1")
+		if err != nil {
+			return false
+		}
+		c.Close()
+		return true
+	})
+}
+
+// TestProxiedConnectionCap: behind a trusted proxy the cap counts each
+// client's open requests (here WebSocket upgrades held open): the one
+// past the cap gets 429 too_many_connections, another client does not.
+func TestProxiedConnectionCap(t *testing.T) {
+	e := guardEnv(t, func(c *config.Config) { c.Guard.MaxConnectionsPerIP = 2 })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	open := func(ip string) (int, string) {
+		req, _ := http.NewRequestWithContext(ctx, "GET", e.Srv.URL()+"/v1/signal", nil)
+		req.Header.Set("X-Forwarded-For", ip)
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", "websocket")
+		req.Header.Set("Sec-WebSocket-Version", "13")
+		req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+		req.Header.Set("Origin", e.Srv.URL())
+		res, err := e.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != http.StatusSwitchingProtocols {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			return res.StatusCode, string(b)
+		}
+		t.Cleanup(func() { res.Body.Close() })
+		return res.StatusCode, ""
+	}
+	for i := range 2 {
+		if status, body := open("203.0.113.40"); status != http.StatusSwitchingProtocols {
+			t.Fatalf("upgrade %d: %d %s", i, status, body)
+		}
+	}
+	if status, body := open("203.0.113.40"); status != http.StatusTooManyRequests || errorCode(body) != "too_many_connections" {
+		t.Fatalf("past the cap: %d %s", status, body)
+	}
+	if status, body := open("203.0.113.41"); status != http.StatusSwitchingProtocols {
+		t.Fatalf("another client: %d %s", status, body)
+	}
+}
+
+// TestForwardedForSpoofing: without a trusted proxy, a client's
+// X-Forwarded-For changes nothing: failures count against its own
+// address whatever it claims.
+func TestForwardedForSpoofing(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Guard.Failures = 5 })
+	for i := range 5 {
+		e.signinFrom(fmt.Sprintf("203.0.113.%d", i), "x@example.org", "wrong")
+	}
+	r := e.signinFrom("198.51.100.99", "x@example.org", "wrong")
+	if errorCode(r.body) != "address_blocked" {
+		t.Fatalf("a client rotating X-Forwarded-For escaped its block: %d %s", r.status, r.body)
+	}
+	rec := auditHas(t, e, "the block", "address_blocked", nil)
+	if rec.IP != "127.0.0.1" {
+		t.Fatalf("blocked %q, want the TCP peer", rec.IP)
+	}
+}
+
+// newMember creates an account (password meetingPassword) that is not
+// signed in yet.
+func (e *env) newMember(email string) *member {
+	e.t.Helper()
+	h, err := auth.NewHasher(auth.DefaultArgon2Params(), 1)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	u, err := auth.CreateUser(context.Background(), e.Srv.Store(), h,
+		auth.NewUser{Email: email, DisplayName: "Member " + email, Role: store.RoleMember, Password: meetingPassword}, time.Now())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	hc := e.HTTPClient()
+	hc.Jar = jar
+	return &member{e: e, user: u, hc: hc}
+}
+
+// doFrom is member.do from the client address ip (X-Forwarded-For,
+// believed from the loopback proxy).
+func (m *member) doFrom(ip, method, path, body string, v any) (int, []byte) {
+	m.e.t.Helper()
+	req, err := http.NewRequest(method, m.e.Srv.URL()+path, strings.NewReader(body))
+	if err != nil {
+		m.e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", m.e.Srv.URL())
+	req.Header.Set("X-Forwarded-For", ip)
+	res, err := m.hc.Do(req)
+	if err != nil {
+		m.e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if v != nil && res.StatusCode/100 == 2 {
+		if err := json.Unmarshal(b, v); err != nil {
+			m.e.t.Fatalf("%s %s: %v: %s", method, path, err, b)
+		}
+	}
+	return res.StatusCode, b
+}
+
+// TestRateLimits: an address past guard.auth_burst credential attempts
+// gets 429 rate_limited with Retry-After, not an answer; another address
+// is served; one credential past guard.identity_burst requests is
+// limited whatever address it comes from.
+func TestRateLimits(t *testing.T) {
+	e := guardEnv(t, func(c *config.Config) {
+		c.Guard.AuthBurst, c.Guard.AuthRate = 5, 0.001
+		c.Guard.IdentityBurst, c.Guard.IdentityRate = 8, 0.001
+		c.Guard.Failures = 1000
+	})
+	for i := range 5 {
+		if r := e.signinFrom("203.0.113.50", fmt.Sprintf("x%d@example.org", i), "wrong"); r.status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d %s", i, r.status, r.body)
+		}
+	}
+	r := e.signinFrom("203.0.113.50", "x@example.org", "wrong")
+	if r.status != http.StatusTooManyRequests || errorCode(r.body) != "rate_limited" || r.header.Get("Retry-After") == "" {
+		t.Fatalf("past the burst: %d %s %v", r.status, r.body, r.header)
+	}
+	if r := e.signinFrom("203.0.113.51", "y@example.org", "wrong"); r.status != http.StatusUnauthorized {
+		t.Fatalf("another address: %d %s", r.status, r.body)
+	}
+	tok := e.adminToken(e.Key, "")
+	limited := false
+	for i := range 12 {
+		r := e.do("GET", "/v1/rooms", "", "Authorization", "Bearer "+tok, "X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i))
+		if r.status == http.StatusTooManyRequests && errorCode(r.body) == "rate_limited" {
+			if i < 8 {
+				t.Fatalf("limited after %d requests", i)
+			}
+			limited = true
+			break
+		}
+	}
+	if !limited {
+		t.Fatal("one credential from many addresses was never limited")
+	}
+}
