@@ -1,9 +1,11 @@
 // The administration page (#admin): invite people (a link to copy, with
 // its options), the invites still open, the accounts (role,
 // disable/enable, a password reset link, resetting second factors) and
-// the organisation's security policy (admin-policy.ts).
+// the organisation's security policy (admin-policy.ts) and the blocked
+// addresses and accounts (admin-blocks.ts).
 
 import { api, type Invite, type UserRecord } from './account-api.js';
+import { blocksSection } from './admin-blocks.js';
 import { policySection } from './admin-policy.js';
 import type { Accounts } from './account-nav.js';
 import { button, confirmInline, copyBox, errorText, field, formError, input, page, section, when, withBusy } from './account-ui.js';
@@ -46,6 +48,7 @@ export function renderAdmin(root: HTMLElement, acc: Accounts): () => void {
     section('admin-invites', 'Open invites', invites),
     section('admin-users', 'Accounts', users),
     policySection(me.id),
+    blocksSection(),
   );
   void reloadInvites();
   void loadUsers(users, me.id);

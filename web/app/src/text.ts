@@ -157,14 +157,16 @@ const ACCOUNT_ERRORS: Record<string, string> = {
   unavailable: 'The server is busy. Try again in a moment.',
   internal: 'The server had a problem. Try again; if it persists, tell an administrator.',
   network: 'The server could not be reached. Check the connection and try again.',
+  address_blocked: 'This network address is blocked after repeated failures. Try again later.',
+  rate_limited: 'Too many requests. Wait a moment, then try again.',
+  too_many_connections: 'Too many connections from this network address. Close other tabs, then try again.',
 };
 
 /** The sentence for an accounts API error code (the server's own message for invalid_argument). */
 export function accountErrorText(code: string, serverMessage = '', retryAfter = 0): string {
-  if (code === 'too_many_attempts' && retryAfter > 0) {
-    const wait = retryAfter < 90 ? `${retryAfter} seconds` : `${Math.ceil(retryAfter / 60)} minutes`;
-    return `Too many attempts. Try again in ${wait}.`;
-  }
+  const wait = retryAfter < 90 ? `${retryAfter} seconds` : `${Math.ceil(retryAfter / 60)} minutes`;
+  if (code === 'too_many_attempts' && retryAfter > 0) return `Too many attempts. Try again in ${wait}.`;
+  if (code === 'address_blocked' && retryAfter > 0) return `This network address is blocked after repeated failures. Try again in ${wait}.`;
   if (code === 'invalid_argument' && serverMessage) {
     const m = serverMessage.trim();
     return m.charAt(0).toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? '' : '.');

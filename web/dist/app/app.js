@@ -138,13 +138,15 @@ var ACCOUNT_ERRORS = {
   body_too_large: "What was sent is too large.",
   unavailable: "The server is busy. Try again in a moment.",
   internal: "The server had a problem. Try again; if it persists, tell an administrator.",
-  network: "The server could not be reached. Check the connection and try again."
+  network: "The server could not be reached. Check the connection and try again.",
+  address_blocked: "This network address is blocked after repeated failures. Try again later.",
+  rate_limited: "Too many requests. Wait a moment, then try again.",
+  too_many_connections: "Too many connections from this network address. Close other tabs, then try again."
 };
 function accountErrorText(code, serverMessage = "", retryAfter = 0) {
-  if (code === "too_many_attempts" && retryAfter > 0) {
-    const wait = retryAfter < 90 ? `${retryAfter} seconds` : `${Math.ceil(retryAfter / 60)} minutes`;
-    return `Too many attempts. Try again in ${wait}.`;
-  }
+  const wait = retryAfter < 90 ? `${retryAfter} seconds` : `${Math.ceil(retryAfter / 60)} minutes`;
+  if (code === "too_many_attempts" && retryAfter > 0) return `Too many attempts. Try again in ${wait}.`;
+  if (code === "address_blocked" && retryAfter > 0) return `This network address is blocked after repeated failures. Try again in ${wait}.`;
   if (code === "invalid_argument" && serverMessage) {
     const m = serverMessage.trim();
     return m.charAt(0).toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? "" : ".");
@@ -1598,6 +1600,59 @@ function renderReset(root2, acc, token) {
   };
 }
 
+// app/src/admin-blocks.ts
+function blockSubject(b) {
+  return b.kind === "account" ? `Account ${b.account ?? ""}` : `Address ${b.address ?? ""}`;
+}
+function blockFacts(b) {
+  const why = b.kind === "account" ? `${b.addresses ?? "many"} addresses failed to sign in to it` : `repeated failures (${b.reason.split(" ")[0] || "unknown"}); block number ${b.level}`;
+  return `${why} · since ${when(b.since)} · until ${when(b.until)}`;
+}
+function blocksSection() {
+  const body = h("div", { class: "section-body" }, h("p", { class: "loading", role: "status" }, "Loading the blocks…"));
+  const reload = h("button", { type: "button", class: "btn btn-ghost btn-small", id: "blocks-reload" }, "Reload");
+  const el = section("admin-blocks", "Blocked addresses and accounts", h("div", { class: "actions actions-left" }, reload), body);
+  const load = () => loadBlocks(body);
+  reload.addEventListener("click", () => void load());
+  void load();
+  return el;
+}
+async function loadBlocks(body) {
+  let list;
+  try {
+    list = (await api("GET", "/v1/blocks")).blocks ?? [];
+  } catch (e) {
+    body.replaceChildren(h("p", { class: "form-error", role: "alert", id: "blocks-error" }, errorText(e)));
+    return;
+  }
+  if (list.length === 0) {
+    body.replaceChildren(h("p", { id: "blocks-none" }, "Nothing is blocked."));
+    return;
+  }
+  body.replaceChildren(h("ul", { class: "acct-list", id: "block-list", "aria-label": "Blocks in force" }, ...list.map((b) => {
+    const slot = h("div", { class: "section-slot" });
+    const subject = blockSubject(b);
+    const lift = button("Unblock", { class: "btn btn-ghost btn-small", "aria-label": `Unblock ${subject}`, "data-block": b.id });
+    lift.addEventListener("click", () => confirmInline(slot, `Unblock ${subject}? Its next block, if it keeps failing, is longer.`, "Unblock", async () => {
+      await api("DELETE", `/v1/blocks/${encodeURIComponent(b.id)}`, {});
+      notify(`${subject} unblocked.`);
+      await loadBlocks(body);
+    }, lift));
+    return h(
+      "li",
+      { class: "acct-item" },
+      h(
+        "div",
+        { class: "item-main" },
+        h("span", { class: "item-name" }, subject),
+        h("span", { class: "item-meta" }, blockFacts(b))
+      ),
+      h("div", { class: "item-actions" }, lift),
+      slot
+    );
+  })));
+}
+
 // app/src/admin-policy.ts
 var POLICY_MAX_BYTES = 64 << 10;
 function errorLine(message) {
@@ -1768,7 +1823,8 @@ function renderAdmin(root2, acc) {
     inviteSection(reloadInvites),
     section("admin-invites", "Open invites", invites),
     section("admin-users", "Accounts", users),
-    policySection(me.id)
+    policySection(me.id),
+    blocksSection()
   );
   void reloadInvites();
   void loadUsers(users, me.id);
