@@ -3,10 +3,9 @@ package config
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"strings"
 	"time"
-
-	"github.com/conclave-video/conclave/internal/guard"
 )
 
 // Guard configures the traffic defence (docs/security.md, "Brute force
@@ -78,8 +77,24 @@ func (g Guard) Steps() []time.Duration {
 	return out
 }
 
+// checkCIDRs checks a list of CIDRs or single addresses
+// (http.trusted_proxies, guard.allow) as guard.ParsePrefixes reads them;
+// config imports nothing of Conclave, so it checks the syntax itself.
+func checkCIDRs(list []string) error {
+	for i, s := range list {
+		s = strings.TrimSpace(s)
+		if _, err := netip.ParsePrefix(s); err == nil {
+			continue
+		}
+		if a, err := netip.ParseAddr(s); err != nil || a.Zone() != "" {
+			return fmt.Errorf("[%d]: %q is not an address or CIDR", i, s)
+		}
+	}
+	return nil
+}
+
 func (g Guard) validate(bad func(key, format string, args ...any)) {
-	if _, err := guard.ParsePrefixes(g.Allow); err != nil {
+	if err := checkCIDRs(g.Allow); err != nil {
 		bad("guard.allow", "%v", err)
 	}
 	if g.Failures < 1 {

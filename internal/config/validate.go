@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/conclave-video/conclave/internal/guard"
 )
 
 // Validate checks every value and reports all problems at once; each error
@@ -151,7 +149,7 @@ func (c Config) Validate() error {
 		bad("log.format", "must be text or json, got %q", c.Log.Format)
 	}
 	c.Audit.validate(bad)
-	if _, err := guard.ParsePrefixes(c.HTTP.TrustedProxies); err != nil {
+	if err := checkCIDRs(c.HTTP.TrustedProxies); err != nil {
 		bad("http.trusted_proxies", "%v", err)
 	}
 	c.Guard.validate(bad)
