@@ -79,13 +79,19 @@ func BlockID(kind BlockKind, key string) string {
 	return prefix + hex.EncodeToString(h[:8])
 }
 
+// evictBatch: a full Blocker forgets MaxEntries/evictBatch unblocked
+// addresses at once.
+const evictBatch = 100
+
 // Blocker counts failures by address and by account and holds the blocks
 // they lead to, in memory. It keeps at most MaxEntries addresses and as
-// many accounts: past that, entries neither blocked nor with a failure
-// inside Window go first, then the entry whose last failure is oldest
-// (an unblocked one before any blocked one); if every entry is an active
-// block, the block that ends soonest is forgotten. It is safe for
-// concurrent use.
+// many accounts. Past that, addresses with nothing that still matters go
+// first (no block in force or recent enough to lengthen the next, no
+// failure inside Window); then, if none is, one in evictBatch of the
+// unblocked addresses, chosen arbitrarily (their counts start again);
+// only when every entry is a block in force is the one that ends soonest
+// forgotten. Accounts: those not throttled go first, then the throttle
+// that ends soonest. It is safe for concurrent use.
 type Blocker struct {
 	pol BlockPolicy
 	now func() time.Time
@@ -244,17 +250,27 @@ func (b *Blocker) makeRoomLocked(now time.Time) {
 	if len(b.addrs) < b.pol.MaxEntries {
 		return
 	}
+	// Still full of recent failures: forget a batch of unblocked entries,
+	// whichever the map gives first, so that the scan above runs once per
+	// batch and not once per new address.
+	drop := max(1, b.pol.MaxEntries/evictBatch)
+	for k, e := range b.addrs {
+		if drop == 0 {
+			break
+		}
+		if !now.Before(e.block.Until) {
+			delete(b.addrs, k)
+			drop--
+		}
+	}
+	if len(b.addrs) < b.pol.MaxEntries {
+		return
+	}
 	var victim string
-	var vBlocked bool
 	var vAt time.Time
 	for k, e := range b.addrs {
-		blocked := now.Before(e.block.Until)
-		at := e.block.Until
-		if !blocked && len(e.failures) > 0 {
-			at = e.failures[len(e.failures)-1]
-		}
-		if victim == "" || (vBlocked && !blocked) || (vBlocked == blocked && at.Before(vAt)) {
-			victim, vBlocked, vAt = k, blocked, at
+		if victim == "" || e.block.Until.Before(vAt) {
+			victim, vAt = k, e.block.Until
 		}
 	}
 	delete(b.addrs, victim)

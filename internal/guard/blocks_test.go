@@ -191,8 +191,9 @@ func TestRestore(t *testing.T) {
 	}
 }
 
-// TestBlockerBounded: past MaxEntries addresses, idle ones are forgotten
-// first, then the oldest unblocked, and blocks last.
+// TestBlockerBounded: past MaxEntries addresses, unblocked ones are
+// forgotten before blocks, and blocks (the soonest ending) only when
+// nothing else is left.
 func TestBlockerBounded(t *testing.T) {
 	clk := newBlockClock()
 	p := testPolicy()
@@ -207,7 +208,7 @@ func TestBlockerBounded(t *testing.T) {
 	p2.AddrFailed(addr("198.51.100.2"), "x") // blocked
 	clk.advance(time.Second)
 	p2.AddrFailed(addr("198.51.100.3"), "x")
-	p2.AddrFailed(addr("198.51.100.4"), "x") // evicts .1, the oldest unblocked
+	p2.AddrFailed(addr("198.51.100.4"), "x") // evicts .1 or .3, never the block
 	if n, _ := p2.Tracked(); n != 3 {
 		t.Fatalf("%d tracked, want 3", n)
 	}
