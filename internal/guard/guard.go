@@ -1,6 +1,11 @@
-// Package guard owns Conclave's defences against abuse: rate limits,
-// brute-force detection, blocks and security events. For now it holds the
-// token-bucket rate limiter used per signaling connection.
+// Package guard owns Conclave's defences against abuse: the client's
+// address (ClientIP, trusting X-Forwarded-For only from configured
+// proxies), token-bucket rate limits (Limiter, Keyed), sign-in and
+// failure throttles (SigninTracker, Throttle), brute-force blocks of
+// addresses and throttles of accounts (Blocker), and caps on open
+// connections (Conns, LimitListener). It decides nothing about rooms and
+// does no I/O: the server wires it in front of every handler and stores
+// its blocks.
 package guard
 
 import (
