@@ -19,6 +19,7 @@ import (
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/internal/testkit"
+	"github.com/conclave-video/conclave/token"
 )
 
 // guardEnv is a server behind a trusted proxy on loopback: requests that
@@ -464,5 +465,37 @@ func TestRateLimits(t *testing.T) {
 	}
 	if !limited {
 		t.Fatal("one credential from many addresses was never limited")
+	}
+}
+
+// TestRefusedJoinTokensBlock: join tokens refused over signaling count
+// against the address like refused sign-ins: after guard.failures of
+// them the next signaling upgrade is refused before any WebSocket, and
+// the API too.
+func TestRefusedJoinTokensBlock(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Guard.Failures = 5 })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
+	defer cancel()
+	other := e.NewKey("other")
+	forged, err := other.Mint(token.Options{Identity: "mallory", Room: "r", TTL: time.Minute, Grants: token.Grants{Publish: true, Subscribe: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := forged[:len(forged)-4] + "AAAA" // a broken signature
+	for i := range 5 {
+		if code := e.connectCode(ctx, bad); code != "token_signature" {
+			t.Fatalf("join %d: %q, want token_signature", i, code)
+		}
+	}
+	testkit.Eventually(t, "the address blocked", func() bool {
+		r := e.do("GET", "/v1/signal", "")
+		return r.status == http.StatusTooManyRequests && errorCode(r.body) == "address_blocked"
+	})
+	if r := e.do("GET", "/v1/rooms", "", "Authorization", "Bearer "+e.adminToken(e.Key, "")); errorCode(r.body) != "address_blocked" {
+		t.Fatalf("the API from the blocked address: %d %s", r.status, r.body)
+	}
+	rec := auditHas(t, e, "the block", "address_blocked", nil)
+	if !strings.Contains(rec.Details, "token_refused") {
+		t.Errorf("the block's record: %+v", rec)
 	}
 }
