@@ -14,11 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/internal/accounts"
 	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/internal/testkit"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -498,4 +500,27 @@ func TestRefusedJoinTokensBlock(t *testing.T) {
 	if !strings.Contains(rec.Details, "token_refused") {
 		t.Errorf("the block's record: %+v", rec)
 	}
+}
+
+// TestWrongRoomPasswordsBlock: wrong room passwords given over signaling
+// count against the address (through their security events): after
+// guard.failures of them the address is blocked everywhere.
+func TestWrongRoomPasswordsBlock(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Guard.Failures = 3 })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
+	defer cancel()
+	admin := e.adminToken(e.Key, "")
+	if status, body := e.api("POST", "/v1/rooms", admin, map[string]any{"name": "locked-pw", "password": "correct horse battery"}); status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	for i := range 3 {
+		_, done := e.guest(ctx, mintToken(t, e.Key, "locked-pw", fmt.Sprintf("g%d", i), joinAll), client.WithPassword("wrong password!"))
+		if r := <-done; serverCode(r.err) != protocol.CodePasswordWrong {
+			t.Fatalf("guess %d: %v", i, r.err)
+		}
+	}
+	testkit.Eventually(t, "the address blocked", func() bool {
+		return errorCode(e.do("GET", "/v1/signal", "").body) == "address_blocked"
+	})
+	auditHas(t, e, "the block", "address_blocked", func(r store.AuditRecord) bool { return strings.Contains(r.Details, "room_password_failed") })
 }
