@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/conclave-video/conclave/internal/config"
@@ -122,7 +123,7 @@ func (a *auditor) add(f Finding) { a.findings = append(a.findings, f) }
 func (a *auditor) addDev(f Finding) {
 	if a.dev {
 		f.Severity, f.ImpliedByDev = Info, true
-		f.Message += " (implied by dev mode)"
+		f.Message = strings.TrimSuffix(f.Message, ".") + " (implied by dev mode)."
 	}
 	a.add(f)
 }
