@@ -4,8 +4,8 @@
 // its audit log and the binary itself — each reported as a Finding with a
 // stable id, a severity, a sentence and the fix.
 //
-// It reads and never changes: the data directory, the database and the
-// policy are looked at as they are. docs/operations.md ("Self-audit")
+// It changes nothing it judges (the database is opened as every operator
+// command opens it, and never created). docs/operations.md ("Self-audit")
 // lists every check.
 package doctor
 
