@@ -143,10 +143,10 @@ func (c doctorCmd) printText(rep doctor.Report) error {
 	if len(rep.Findings) > 0 {
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "%d findings: %d high, %d medium, %d low, %d info.\n", len(rep.Findings),
+	fmt.Fprintf(&b, "Findings: %d (%d high, %d medium, %d low, %d info).\n", len(rep.Findings),
 		rep.Count(doctor.High), rep.Count(doctor.Medium), rep.Count(doctor.Low), rep.Count(doctor.Info))
 	if rep.Dev {
-		fmt.Fprintf(&b, "%d findings are implied by dev mode and reported as info; ", implied)
+		fmt.Fprintf(&b, "Implied by dev mode and reported as info: %d; ", implied)
 		if rep.Count(doctor.High) == 0 {
 			b.WriteString("there is no high finding besides them.\n")
 		} else {

@@ -423,7 +423,7 @@ func TestDoctorDevDefault(t *testing.T) {
 	}
 
 	text, err := run("--dev")
-	if err != nil || !strings.Contains(text, "3 findings are implied by dev mode and reported as info; there is no high finding besides them.") ||
+	if err != nil || !strings.Contains(text, "Implied by dev mode and reported as info: 3; there is no high finding besides them.") ||
 		!strings.Contains(text, "(implied by dev mode)") {
 		t.Errorf("doctor --dev (err %v):\n%s", err, text)
 	}
