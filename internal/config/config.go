@@ -49,6 +49,8 @@ type Config struct {
 	Audit Audit `yaml:"audit"`
 	// Guard configures the traffic defence (guard.go).
 	Guard Guard `yaml:"guard"`
+	// Doctor configures the security self-audit (doctor.go).
+	Doctor Doctor `yaml:"doctor"`
 }
 
 // TLS configures the HTTPS certificate. With CertFile and KeyFile empty the
@@ -208,9 +210,10 @@ func Default() Config {
 			InviteMaxLifetime:   30 * 24 * time.Hour,
 			TokenMaxLifetime:    365 * 24 * time.Hour,
 		},
-		Log:   Log{Level: "info", Format: "text"},
-		Audit: defaultAudit(),
-		Guard: defaultGuard(),
+		Log:    Log{Level: "info", Format: "text"},
+		Audit:  defaultAudit(),
+		Guard:  defaultGuard(),
+		Doctor: defaultDoctor(),
 	}
 }
 

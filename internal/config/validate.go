@@ -153,6 +153,7 @@ func (c Config) Validate() error {
 		bad("http.trusted_proxies", "%v", err)
 	}
 	c.Guard.validate(bad)
+	c.Doctor.validate(bad)
 	return errors.Join(errs...)
 }
 
