@@ -122,6 +122,7 @@ var securityKinds = map[SecurityKind]bool{
 	SecurityPolicyChanged: true, SecurityPolicyTrackStopped: true, SecurityPolicyMeetingShortened: true,
 	SecurityRoleChanged: true, SecurityParticipantRemoved: true, SecurityMeetingLocked: true,
 	SecurityMeetingUnlocked: true, SecurityMeetingEnded: true, SecurityActionRefused: true,
+	SecurityBitrateLimited: true, SecurityBitrateExceeded: true, SecuritySignalFlood: true,
 }
 
 // Known reports whether k is one of the kinds above (not SecurityUnknown).
