@@ -2,9 +2,9 @@ package room
 
 import (
 	"fmt"
-	"time"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/conclave-video/conclave/internal/sfu"
 	"github.com/conclave-video/conclave/token"
