@@ -175,13 +175,13 @@ func TestBitrateCap(t *testing.T) {
 
 	m := e.Metrics()
 	for name, min := range map[string]float64{
-		"conclave_bitrate_exceeded_total": 1,
-		"conclave_bitrate_limited_total":  1,
+		"conclave_bitrate_exceeded_total":                                           1,
+		"conclave_bitrate_limited_total":                                            1,
 		`conclave_security_events_total{kind="bitrate_exceeded",outcome="refused"}`: 1,
 		`conclave_security_events_total{kind="bitrate_limited",outcome="refused"}`:  1,
-		"conclave_publish_bitrate_bits_count":                                      1,
-		"conclave_subscriber_loss_ratio_count":                                     1,
-		"conclave_subscriber_rtt_seconds_count":                                    1,
+		"conclave_publish_bitrate_bits_count":                                       1,
+		"conclave_subscriber_loss_ratio_count":                                      1,
+		"conclave_subscriber_rtt_seconds_count":                                     1,
 	} {
 		if m[name] < min {
 			t.Errorf("%s = %v, want at least %v", name, m[name], min)
