@@ -60,3 +60,29 @@ func TestQualityFromReceiverReports(t *testing.T) {
 		t.Fatalf("Quality = %+v; want loss 0 and RTT about 200ms", q)
 	}
 }
+
+// FuzzSubscriberRTCP: whatever RTCP a subscriber sends, reading it never
+// panics and Quality stays in range.
+func FuzzSubscriberRTCP(f *testing.F) {
+	rr, _ := (&rtcp.ReceiverReport{SSRC: 1, Reports: []rtcp.ReceptionReport{{SSRC: 42, FractionLost: 12, LastSenderReport: 0xFFFF0000, Delay: 0xFFFFFFFF}}}).Marshal()
+	sr, _ := (&rtcp.SenderReport{SSRC: 1, Reports: []rtcp.ReceptionReport{{SSRC: 42, FractionLost: 255, LastSenderReport: 1}}}).Marshal()
+	f.Add(rr)
+	f.Add(sr)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pkts, err := rtcp.Unmarshal(b)
+		if err != nil {
+			return
+		}
+		r := NewReceiver(ReceiverConfig{TrackID: "cam", StreamID: "alice", Kind: webrtc.RTPCodecTypeVideo, Codec: vp8Codec})
+		defer r.Close()
+		d := r.NewDownTrack("bob")
+		if _, err := d.Bind(&fakeContext{id: "ctx", ssrc: 42, codecs: []webrtc.RTPCodecParameters{vp8Codec}, w: discardWriter{}}); err != nil {
+			t.Fatal(err)
+		}
+		d.handleRTCP(pkts)
+		q := d.Quality()
+		if q.Loss < 0 || q.Loss >= 1 || q.RTT < 0 || (q.HasRTT && q.RTT > 1<<16*time.Second) {
+			t.Fatalf("Quality = %+v", q)
+		}
+	})
+}
