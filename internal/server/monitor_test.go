@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-video/conclave/client"
@@ -35,6 +37,31 @@ func publishAudio(ctx context.Context, t *testing.T, c *client.Client, id string
 	go func() {
 		_ = media.NewPayloadSource(media.PayloadOptions{Size: size, Rate: rate, ClockRate: 48000, Prefix: []byte{}}).Run(ctx, tr)
 	}()
+}
+
+// rembWatch is an interceptor that records the bitrate of the last REMB
+// its connection received.
+type rembWatch struct {
+	interceptor.NoOp
+	bitrate atomic.Int64
+}
+
+func (w *rembWatch) NewInterceptor(string) (interceptor.Interceptor, error) { return w, nil }
+
+func (w *rembWatch) BindRTCPReader(reader interceptor.RTCPReader) interceptor.RTCPReader {
+	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		n, a, err := reader.Read(b, a)
+		if err == nil {
+			if pkts, perr := rtcp.Unmarshal(b[:n]); perr == nil {
+				for _, p := range pkts {
+					if r, ok := p.(*rtcp.ReceiverEstimatedMaximumBitrate); ok {
+						w.bitrate.Store(int64(r.Bitrate))
+					}
+				}
+			}
+		}
+		return n, a, err
+	})
 }
 
 // watch reads every track c subscribes to, and its RTCP as a browser
@@ -119,13 +146,31 @@ func TestBitrateCap(t *testing.T) {
 	publishAudio(ctx, t, light, "mic-light", 120, 50) // about 60 kbit/s
 	// The watcher only receives.
 	watcher := watch(ctx, e.Connect(ctx, t, "capped", "watcher"))
-	// About 900 kbit/s of video and 60 of audio.
-	heavy := startMediaClient(ctx, t, e, "capped", "heavy")
+	// About 900 kbit/s of video, from a client that watches its RTCP for
+	// the server's REMB.
+	var remb rembWatch
+	hc := e.Connect(ctx, t, "capped", "heavy", client.WithInterceptors(func(me *webrtc.MediaEngine, ir *interceptor.Registry) error {
+		if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
+			return err
+		}
+		ir.Add(&remb)
+		return nil
+	}))
+	heavy := &mediaClient{c: hc, rec: record(hc), tracks: make(map[string]*received)}
+	video, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "cam-heavy", "stream-heavy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hc.Publish(ctx, video, client.SourceCamera); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = media.NewPayloadSource(media.PayloadOptions{Size: 1100, Rate: 100}).Run(ctx, video) }()
 
 	limited := wait(t, heavy.rec, "bitrate_limited", func(ev client.ErrorReceived) bool {
 		return ev.Err.Code == protocol.CodeBitrateLimited
 	})
 	t.Logf("heavy: %v", limited.Err)
+	testkit.Eventually(t, "a REMB at the cap to the heavy publisher", func() bool { return remb.bitrate.Load() == capBits })
 	wait(t, heavy.rec, "disconnected for its bitrate", func(ev client.Disconnected) bool {
 		return ev.Reason == protocol.CodeBitrateExceeded
 	})
