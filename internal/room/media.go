@@ -142,3 +142,15 @@ func (m *Manager) MediaStats(name RoomName, owner KeyID) ([]ParticipantMedia, er
 	}
 	return out, nil
 }
+
+// SignalFlooded records that the participant's signaling connection was
+// cut off for flooding, from ip, as a security event of its room. The
+// cut-off itself is signaling's (a per-connection message budget); the
+// session's close takes the participant out.
+func (p *Participant) SignalFlooded(ip string) {
+	r := p.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.security(SecurityEvent{Kind: SecuritySignalFlood, Outcome: OutcomeRefused, Reason: "rate_limited",
+		Actor: "server", Subject: string(p.info.Identity), IP: ip})
+}

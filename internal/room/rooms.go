@@ -108,6 +108,9 @@ type Member interface {
 	// ReportMedia records the participant's media figures and decides
 	// on the room's bitrate cap (media.go).
 	ReportMedia(MediaReport) MediaVerdict
+	// SignalFlooded records that its signaling connection was cut off
+	// for flooding (media.go).
+	SignalFlooded(ip string)
 	Leave(LeaveReason)
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/conclave-video/conclave/client/media"
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/httpapi"
+	roompkg "github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
@@ -37,6 +38,27 @@ func publishAudio(ctx context.Context, t *testing.T, c *client.Client, id string
 	go func() {
 		_ = media.NewPayloadSource(media.PayloadOptions{Size: size, Rate: rate, ClockRate: 48000, Prefix: []byte{}}).Run(ctx, tr)
 	}()
+}
+
+// floodEvent holds the last signal_flood event seen.
+type floodEvent struct {
+	mu sync.Mutex
+	ev *roompkg.Event
+}
+
+func (f *floodEvent) set(ev roompkg.Event) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ev = &ev
+}
+
+func (f *floodEvent) get() (roompkg.Event, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ev == nil {
+		return roompkg.Event{}, false
+	}
+	return *f.ev, true
 }
 
 // rembWatch is an interceptor that records the bitrate of the last REMB
@@ -257,6 +279,12 @@ func TestSignalFloodKeepsOthersMedia(t *testing.T) {
 	})
 	_ = pub
 
+	var flood floodEvent
+	defer e.Srv.Rooms().Subscribe(roompkg.ListenerFunc(func(ev roompkg.Event) {
+		if ev.Kind == roompkg.EventSecurity && ev.Security.Kind == roompkg.SecuritySignalFlood {
+			flood.set(ev)
+		}
+	}))()
 	all := token.Grants{Publish: true, Subscribe: true, PublishData: true}
 	r := e.dialRaw(ctx, t)
 	r.join(mintToken(t, e.Key, room, "flooder", all))
@@ -294,4 +322,7 @@ func TestSignalFloodKeepsOthersMedia(t *testing.T) {
 		return m["conclave_signal_floods_total"] == 1 &&
 			m[`conclave_security_events_total{kind="signal_flood",outcome="refused"}`] == 1
 	})
+	if ev, ok := flood.get(); !ok || ev.Room != room || ev.Security.Subject != "flooder" || ev.Security.IP != "127.0.0.1" {
+		t.Fatalf("signal_flood event = %+v (%v)", ev, ok)
+	}
 }

@@ -64,6 +64,15 @@ func (s *session) flooded() {
 	if host, _, err := net.SplitHostPort(s.remote); err == nil {
 		ip = host
 	}
+	s.mu.Lock()
+	p := s.participant
+	s.mu.Unlock()
+	if p != nil {
+		p.SignalFlooded(ip)
+		return
+	}
+	// A guest still in the lobby has no participant: the event is the
+	// server's.
 	s.h.cfg.Rooms.Security(room.SecurityEvent{
 		Kind: room.SecuritySignalFlood, Outcome: room.OutcomeRefused, Reason: protocol.CodeRateLimited,
 		Actor: "server", Subject: string(s.identity), IP: ip,
