@@ -160,27 +160,20 @@ func (p *Peer) sample(now time.Time) {
 		}
 	}
 	p.sampleMu.Unlock()
-	p.lastSample.Store(&s)
 	if o, ok := p.handler.(MediaObserver); ok {
 		o.MediaSampled(s)
 	}
-}
-
-// LastSample returns the Peer's latest media sample (zero before the
-// first).
-func (p *Peer) LastSample() MediaSample {
-	if s := p.lastSample.Load(); s != nil {
-		return *s
-	}
-	return MediaSample{}
 }
 
 // LimitBitrate asks the publisher to send at most bitsPerSecond in all:
 // an RTCP REMB for the SSRCs of its tracks on the publisher connection.
 // Browsers built on libwebrtc take a REMB as an upper bound on their
 // send-side estimate; a publisher that ignores it is the room's to
-// disconnect (docs/sfu.md, "Bitrate cap").
-func (p *Peer) LimitBitrate(bitsPerSecond uint64) error {
+// disconnect (docs/sfu.md, "Bitrate cap"). It never blocks: the write
+// (which over ICE-TCP could wait on a client that stops reading) runs on
+// its own goroutine, one at a time per Peer, and a request made while one
+// is in flight is dropped (the next sample asks again).
+func (p *Peer) LimitBitrate(bitsPerSecond uint64) {
 	p.mu.Lock()
 	pub := p.pub
 	ssrcs := make([]uint32, 0, len(p.tracks))
@@ -188,10 +181,14 @@ func (p *Peer) LimitBitrate(bitsPerSecond uint64) error {
 		ssrcs = append(ssrcs, t.SSRC)
 	}
 	p.mu.Unlock()
-	if pub == nil || len(ssrcs) == 0 {
-		return nil
+	if pub == nil || len(ssrcs) == 0 || !p.limiting.CompareAndSwap(false, true) {
+		return
 	}
-	return pub.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{
-		Bitrate: float32(bitsPerSecond), SSRCs: ssrcs,
-	}})
+	go func() {
+		defer p.limiting.Store(false)
+		// Fails only before DTLS is up or after close.
+		_ = pub.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{
+			Bitrate: float32(bitsPerSecond), SSRCs: ssrcs,
+		}})
+	}()
 }

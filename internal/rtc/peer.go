@@ -96,10 +96,10 @@ type Peer struct {
 	tracks   map[string]*PublishedTrack
 
 	// The monitor's (monitor.go): each track's counters at the last
-	// sample, guarded by sampleMu, and the last sample.
-	sampleMu   sync.Mutex
-	counters   map[string]trackCounters
-	lastSample atomic.Pointer[MediaSample]
+	// sample, guarded by sampleMu.
+	sampleMu sync.Mutex
+	counters map[string]trackCounters
+	limiting atomic.Bool // a REMB write is in flight (LimitBitrate)
 }
 
 type subscription struct {

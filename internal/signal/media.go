@@ -27,7 +27,7 @@ func (h peerHandler) MediaSampled(ms rtc.MediaSample) {
 	peer := h.s.peer
 	h.s.mu.Unlock()
 	if peer != nil {
-		_ = peer.LimitBitrate(uint64(v.Cap)) // fails only before DTLS is up or after close
+		peer.LimitBitrate(uint64(v.Cap))
 	}
 	if v.First {
 		h.s.sendError(protocol.CodeBitrateLimited, fmt.Sprintf(
