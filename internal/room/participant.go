@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/conclave-video/conclave/internal/sfu"
 	"github.com/conclave-video/conclave/token"
@@ -27,6 +28,10 @@ type Participant struct {
 	tracks  map[TrackID]*publication
 	pending map[string]TrackInfo // announced by add_track, by client id
 	left    bool
+	// The media monitor's (media.go): the last report, and since when
+	// the participant publishes above the cap (zero: it does not).
+	mediaReport MediaReport
+	overSince   time.Time
 }
 
 type publication struct {

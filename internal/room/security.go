@@ -123,6 +123,7 @@ var securityKinds = map[SecurityKind]bool{
 	SecurityRoleChanged: true, SecurityParticipantRemoved: true, SecurityMeetingLocked: true,
 	SecurityMeetingUnlocked: true, SecurityMeetingEnded: true, SecurityActionRefused: true,
 	SecurityAddressBlocked: true, SecurityAccountThrottled: true, SecurityBlockLifted: true,
+	SecurityBitrateLimited: true, SecurityBitrateExceeded: true, SecuritySignalFlood: true,
 }
 
 // Known reports whether k is one of the kinds above (not SecurityUnknown).

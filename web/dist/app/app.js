@@ -3157,6 +3157,7 @@ var LobbyList = class {
     this.title.textContent = `Waiting to join (${guests.length})`;
     this.all.hidden = guests.length < 2;
     const seen = /* @__PURE__ */ new Set();
+    let prev = null;
     for (const g of guests) {
       seen.add(g.id);
       let r = this.rows.get(g.id);
@@ -3167,7 +3168,9 @@ var LobbyList = class {
       const how = g.member ? "A signed-in member, with an invite link" : g.invite ? "Came with an invite link" : "Came with a join token";
       const meta = `${how} · waiting ${waited(g.since)}`;
       if (r.meta.textContent !== meta) r.meta.textContent = meta;
-      this.list.appendChild(r.li);
+      const want = prev ? prev.nextElementSibling : this.list.firstElementChild;
+      if (want !== r.li) this.list.insertBefore(r.li, want);
+      prev = r.li;
     }
     for (const [id, r] of this.rows) {
       if (seen.has(id)) continue;
