@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -228,8 +229,22 @@ func (d *defense) OnEvent(e room.Event) {
 	}
 }
 
+// staleCodes are refusals of a credential that was once good: an
+// expired or revoked token, a session that ended, a ticket that timed
+// out. A client retrying with one is not guessing (a browser's reconnect
+// loop, a whole office behind one address), so they do not count as
+// failures; forged, malformed and wrong credentials do.
+var staleCodes = map[string]bool{
+	protocol.CodeTokenExpired: true, protocol.CodeTokenNotYetValid: true, protocol.CodeTokenRevoked: true,
+	protocol.CodeTokenRevokedKey: true, protocol.CodeUnauthenticated: true, protocol.CodeTicketInvalid: true,
+}
+
 // tokenRefused is signaling's report of a refused join token.
-func (d *defense) tokenRefused(remote, code string) { d.addrFailed(remote, "token_refused "+code) }
+func (d *defense) tokenRefused(remote, code string) {
+	if !staleCodes[code] {
+		d.addrFailed(remote, "token_refused "+code)
+	}
+}
 
 // exempt reports whether a TCP peer is not counted per connection: a
 // trusted proxy (its clients are counted per request) or the allow-list.
@@ -282,7 +297,9 @@ func (d *defense) handler(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		if sw.status == http.StatusUnauthorized && (cred != "" || r.Method != http.MethodGet) {
-			d.addrFailed(r.RemoteAddr, "unauthorized "+r.Method+" "+r.URL.Path)
+			if code := sw.code(); !staleCodes[code] {
+				d.addrFailed(r.RemoteAddr, "unauthorized "+code+" "+r.Method+" "+r.URL.Path)
+			}
 		}
 	})
 }
@@ -326,11 +343,28 @@ func refuse(w http.ResponseWriter, status int, code, msg string, wait time.Durat
 	httpapi.WriteError(w, status, code, msg)
 }
 
-// statusWriter remembers the status a handler answered. It passes
-// hijacking (the WebSocket upgrade) and flushing through.
+// statusWriter remembers the status a handler answered, and the start of
+// a 401's body for its error code. It passes hijacking (the WebSocket
+// upgrade) and flushing through.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	head   []byte // a 401's body, up to maxErrorHead bytes
+}
+
+// maxErrorHead bounds what statusWriter keeps of a 401's body: an error
+// body's code comes first and is short.
+const maxErrorHead = 512
+
+// code is the stable error code of the 401 answered, "" if unreadable.
+func (w *statusWriter) code() string {
+	var v struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(w.head, &v)
+	return v.Error.Code
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -343,6 +377,9 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+	}
+	if w.status == http.StatusUnauthorized && len(w.head) < maxErrorHead {
+		w.head = append(w.head, b[:min(len(b), maxErrorHead-len(w.head))]...)
 	}
 	return w.ResponseWriter.Write(b)
 }

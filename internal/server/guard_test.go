@@ -524,3 +524,28 @@ func TestWrongRoomPasswordsBlock(t *testing.T) {
 	})
 	auditHas(t, e, "the block", "address_blocked", func(r store.AuditRecord) bool { return strings.Contains(r.Details, "room_password_failed") })
 }
+
+// TestStaleCredentialsDoNotBlock: a client retrying an expired token, on
+// signaling and on the API, is not guessing: it is refused each time and
+// never blocked.
+func TestStaleCredentialsDoNotBlock(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Guard.Failures = 3 })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
+	defer cancel()
+	expired, err := e.Key.MintAt(token.Options{Identity: "late", Room: "r", TTL: time.Minute,
+		Grants: token.Grants{Publish: true, Subscribe: true, RoomList: true}}, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		if code := e.connectCode(ctx, expired); code != protocol.CodeTokenExpired {
+			t.Fatalf("join %d: %q", i, code)
+		}
+		if r := e.do("GET", "/v1/rooms", "", "Authorization", "Bearer "+expired); errorCode(r.body) != protocol.CodeTokenExpired {
+			t.Fatalf("API %d: %d %s", i, r.status, r.body)
+		}
+	}
+	if r := e.do("GET", "/v1/rooms", "", "Authorization", "Bearer "+e.adminToken(e.Key, "")); r.status != http.StatusOK {
+		t.Fatalf("after stale retries: %d %s", r.status, r.body)
+	}
+}
