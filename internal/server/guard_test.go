@@ -279,7 +279,10 @@ func TestBlockSurvivesRestart(t *testing.T) {
 // connections has its next ones closed before TLS, while another
 // address is served; a closed connection frees its place.
 func TestConnectionFlood(t *testing.T) {
-	e := newEnv(t, func(c *config.Config) { c.Guard.MaxConnectionsPerIP = 4 })
+	e := newEnv(t, func(c *config.Config) {
+		c.Guard.Allow = nil // loopback is the client here
+		c.Guard.MaxConnectionsPerIP = 4
+	})
 	addr := strings.TrimPrefix(e.Srv.URL(), "https://")
 	dial := func(from string) (*tls.Conn, error) {
 		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 10 * time.Second}
@@ -370,7 +373,10 @@ func TestProxiedConnectionCap(t *testing.T) {
 // X-Forwarded-For changes nothing: failures count against its own
 // address whatever it claims.
 func TestForwardedForSpoofing(t *testing.T) {
-	e := newEnv(t, func(c *config.Config) { c.Guard.Failures = 5 })
+	e := newEnv(t, func(c *config.Config) {
+		c.Guard.Allow = nil // loopback is the client here
+		c.Guard.Failures = 5
+	})
 	for i := range 5 {
 		e.signinFrom(fmt.Sprintf("203.0.113.%d", i), "x@example.org", "wrong")
 	}
@@ -475,7 +481,10 @@ func TestRateLimits(t *testing.T) {
 // them the next signaling upgrade is refused before any WebSocket, and
 // the API too.
 func TestRefusedJoinTokensBlock(t *testing.T) {
-	e := newEnv(t, func(c *config.Config) { c.Guard.Failures = 5 })
+	e := newEnv(t, func(c *config.Config) {
+		c.Guard.Allow = nil // loopback is the client here
+		c.Guard.Failures = 5
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
 	defer cancel()
 	other := e.NewKey("other")
@@ -506,7 +515,10 @@ func TestRefusedJoinTokensBlock(t *testing.T) {
 // count against the address (through their security events): after
 // guard.failures of them the address is blocked everywhere.
 func TestWrongRoomPasswordsBlock(t *testing.T) {
-	e := newEnv(t, func(c *config.Config) { c.Guard.Failures = 3 })
+	e := newEnv(t, func(c *config.Config) {
+		c.Guard.Allow = nil // loopback is the client here
+		c.Guard.Failures = 3
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
 	defer cancel()
 	admin := e.adminToken(e.Key, "")
@@ -529,7 +541,10 @@ func TestWrongRoomPasswordsBlock(t *testing.T) {
 // signaling and on the API, is not guessing: it is refused each time and
 // never blocked.
 func TestStaleCredentialsDoNotBlock(t *testing.T) {
-	e := newEnv(t, func(c *config.Config) { c.Guard.Failures = 3 })
+	e := newEnv(t, func(c *config.Config) {
+		c.Guard.Allow = nil // loopback is the client here
+		c.Guard.Failures = 3
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
 	defer cancel()
 	expired, err := e.Key.MintAt(token.Options{Identity: "late", Room: "r", TTL: time.Minute,
