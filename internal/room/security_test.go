@@ -35,3 +35,29 @@ func TestSecurityEvents(t *testing.T) {
 		t.Error("Known or String disagree with the kinds' list")
 	}
 }
+
+// TestSecuritySeverities: every known kind has its own entry in the
+// severity table (none falls to the default), and names round-trip.
+func TestSecuritySeverities(t *testing.T) {
+	for _, k := range room.Kinds() {
+		if !room.SeverityKnown(k) {
+			t.Errorf("kind %q has no severity in the table", k)
+		}
+	}
+	for _, k := range []room.SecurityKind{room.SecurityAddressBlocked, room.SecurityAccountThrottled, room.SecurityE2EEIdentityChanged} {
+		if k.Severity() != room.SeverityHigh {
+			t.Errorf("%s is %s, want high", k, k.Severity())
+		}
+	}
+	if room.SecuritySigninSucceeded.Severity() != room.SeverityInfo {
+		t.Error("a sign-in is not info")
+	}
+	for _, s := range []room.Severity{room.SeverityInfo, room.SeverityNotice, room.SeverityWarning, room.SeverityHigh} {
+		if got, ok := room.ParseSeverity(s.String()); !ok || got != s {
+			t.Errorf("ParseSeverity(%q) = %v, %v", s, got, ok)
+		}
+	}
+	if _, ok := room.ParseSeverity("critical"); ok {
+		t.Error("ParseSeverity took an unknown name")
+	}
+}
