@@ -47,6 +47,8 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 	// Audit configures the audit log (audit.go).
 	Audit Audit `yaml:"audit"`
+	// Webhooks receive security events (webhooks.go); YAML only.
+	Webhooks []Webhook `yaml:"webhooks"`
 }
 
 // TLS configures the HTTPS certificate. With CertFile and KeyFile empty the
