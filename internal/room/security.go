@@ -121,6 +121,11 @@ const (
 	SecurityAddressUnblocked    SecurityKind = "address_unblocked"
 	SecurityAccountThrottled    SecurityKind = "account_throttled"
 	SecurityE2EEIdentityChanged SecurityKind = "e2ee_identity_changed"
+	// admin_room_action: an admin of the organisation acted on a room
+	// through the admin API (Actor the admin's account, Reason "end" or
+	// "remove", Subject the identity removed); the room's own event
+	// (meeting_ended, participant_removed) follows, as its owner's.
+	SecurityAdminRoomAction SecurityKind = "admin_room_action"
 )
 
 // Severity ranks a security event for those who watch (webhooks filter
@@ -189,6 +194,7 @@ var severities = map[SecurityKind]Severity{
 	SecurityAPIKeyCreated:        SeverityWarning, SecurityAPIKeyRevoked: SeverityNotice,
 	SecurityAddressBlocked: SeverityHigh, SecurityAddressUnblocked: SeverityNotice,
 	SecurityAccountThrottled: SeverityHigh, SecurityE2EEIdentityChanged: SeverityHigh,
+	SecurityAdminRoomAction: SeverityWarning,
 }
 
 // Severity is k's severity (the table above); a kind outside it is a
@@ -231,6 +237,7 @@ var securityKinds = map[SecurityKind]bool{
 	SecurityMeetingUnlocked: true, SecurityMeetingEnded: true, SecurityActionRefused: true,
 	SecurityAPIKeyCreated: true, SecurityAPIKeyRevoked: true, SecurityAddressBlocked: true,
 	SecurityAddressUnblocked: true, SecurityAccountThrottled: true, SecurityE2EEIdentityChanged: true,
+	SecurityAdminRoomAction: true,
 }
 
 // Known reports whether k is one of the kinds above (not SecurityUnknown).

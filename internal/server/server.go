@@ -38,6 +38,7 @@ import (
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/internal/telemetry"
 	"github.com/conclave-video/conclave/internal/udpbatch"
+	"github.com/conclave-video/conclave/internal/webhooks"
 	"github.com/conclave-video/conclave/token"
 	"github.com/conclave-video/conclave/web"
 )
@@ -87,6 +88,10 @@ type Server struct {
 
 	// audit writes the audit log (audit.go).
 	audit *audit.Sink
+	// webhooks delivers security events (nil: none configured), secLog
+	// logs them (security.go).
+	webhooks *webhooks.Dispatcher
+	secLog   *slog.Logger
 
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
 	devKey   atomic.Pointer[token.Key]
@@ -104,7 +109,8 @@ func newServer(ctx context.Context, cfg config.Config, log *slog.Logger, storeOp
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, stats: new(sfu.Stats), ready: make(chan struct{}), storeOpts: storeOpts}
+	s := &Server{cfg: cfg, log: log, stats: new(sfu.Stats), ready: make(chan struct{}), storeOpts: storeOpts,
+		secLog: log.With("component", "security")}
 	if err := s.build(ctx); err != nil {
 		s.closeResources()
 		return nil, err
@@ -221,6 +227,9 @@ func (s *Server) build(ctx context.Context) (err error) {
 		return err
 	}
 	s.rooms.Subscribe(s.audit)
+	if err := s.newWebhooks(); err != nil {
+		return err
+	}
 	s.policyWatch.OnChange = s.policyChanged
 	// Every version put in force, by the admin API or the watcher,
 	// applies to the rooms already running too.
@@ -299,6 +308,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	mux := http.NewServeMux()
 	api.Register(mux)
 	accts.Register(mux)
+	s.registerAdmin(mux, accts)
 	mux.Handle("GET /v1/signal", s.signal)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -541,6 +551,9 @@ func (s *Server) closeResources() {
 	if s.udp != nil {
 		_ = s.udp.Close()
 	}
+	if s.webhooks != nil {
+		s.webhooks.Close()
+	}
 	if s.audit != nil {
 		s.audit.Close()
 	}
@@ -643,6 +656,8 @@ func (s *Server) countEvent(e room.Event) {
 		return
 	case room.EventSecurity:
 		s.metrics.SecurityEvent(string(e.Security.Kind), e.Security.Outcome)
+		s.metrics.SecurityEventSeverity(string(e.Security.Kind), e.Security.Severity().String())
+		s.logSecurity(e)
 		return
 	}
 	s.metrics.RoomEvent(e.Kind.String())
