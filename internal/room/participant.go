@@ -27,6 +27,9 @@ type Participant struct {
 	tracks  map[TrackID]*publication
 	pending map[string]TrackInfo // announced by add_track, by client id
 	left    bool
+	// identityReports counts the e2ee_identity_changed reports made
+	// (e2ee_report.go).
+	identityReports int
 }
 
 type publication struct {
