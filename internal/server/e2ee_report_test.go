@@ -54,6 +54,23 @@ func TestE2EEIdentityChangedReport(t *testing.T) {
 		t.Error("an identity key change is not high")
 	}
 
+	// The Go SDK's report goes the same way.
+	c := e.connectE2EE(ctx, t, name, "erin")
+	if err := c.ReportIdentityChanged(ctx, "frank", key); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ReportIdentityChanged(ctx, "frank", key[:8]); err == nil {
+		t.Error("the SDK sent a short key")
+	}
+	testkit.Eventually(t, "the SDK's report in the audit log", func() bool {
+		for _, rec := range auditRecords(t, e.Srv.Store()) {
+			if rec.Action == string(room.SecurityE2EEIdentityChanged) && rec.Actor == "erin" && rec.Target == "frank" {
+				return true
+			}
+		}
+		return false
+	})
+
 	// The budget: MaxIdentityReports in all, then rate_limited.
 	for i := 1; i < room.MaxIdentityReports; i++ {
 		report(fmt.Sprintf("peer-%d", i), key)
