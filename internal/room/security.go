@@ -126,6 +126,10 @@ const (
 	// "remove", Subject the identity removed); the room's own event
 	// (meeting_ended, participant_removed) follows, as its owner's.
 	SecurityAdminRoomAction SecurityKind = "admin_room_action"
+	// token_refused: a join token or API token refused for its own fault
+	// (Reason "SURFACE: CODE", e.g. "rest: token_expired"); a revoked
+	// one is revoked_token_refused.
+	SecurityTokenRefused SecurityKind = "token_refused"
 )
 
 // Severity ranks a security event for those who watch (webhooks filter
@@ -194,7 +198,7 @@ var severities = map[SecurityKind]Severity{
 	SecurityAPIKeyCreated:        SeverityWarning, SecurityAPIKeyRevoked: SeverityNotice,
 	SecurityAddressBlocked: SeverityHigh, SecurityAddressUnblocked: SeverityNotice,
 	SecurityAccountThrottled: SeverityHigh, SecurityE2EEIdentityChanged: SeverityHigh,
-	SecurityAdminRoomAction: SeverityWarning,
+	SecurityAdminRoomAction: SeverityWarning, SecurityTokenRefused: SeverityNotice,
 }
 
 // Severity is k's severity (the table above); a kind outside it is a
@@ -237,7 +241,7 @@ var securityKinds = map[SecurityKind]bool{
 	SecurityMeetingUnlocked: true, SecurityMeetingEnded: true, SecurityActionRefused: true,
 	SecurityAPIKeyCreated: true, SecurityAPIKeyRevoked: true, SecurityAddressBlocked: true,
 	SecurityAddressUnblocked: true, SecurityAccountThrottled: true, SecurityE2EEIdentityChanged: true,
-	SecurityAdminRoomAction: true,
+	SecurityAdminRoomAction: true, SecurityTokenRefused: true,
 }
 
 // Known reports whether k is one of the kinds above (not SecurityUnknown).

@@ -90,3 +90,28 @@ func TestE2EEIdentityChangedReport(t *testing.T) {
 		base64.StdEncoding.EncodeToString(key)))
 	plain.expectError(protocol.CodeE2EEOff)
 }
+
+// TestTokenRefusedEvent: a REST call and a join with a token that does
+// not verify are each a token_refused security event naming the surface
+// and the code.
+func TestTokenRefusedEvent(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
+	defer cancel()
+	if r := e.do("GET", "/v1/rooms", "", "Authorization", "Bearer not-a-token"); r.status != 401 {
+		t.Fatalf("a bad token: %d", r.status)
+	}
+	r := e.dialRaw(ctx, t)
+	r.mustSend(`{"v":1,"type":"join","data":{"token":"not-a-token"}}`)
+	testkit.Eventually(t, "both refusals in the audit log", func() bool {
+		seen := map[string]bool{}
+		for _, rec := range auditRecords(t, e.Srv.Store()) {
+			for _, surface := range []string{"rest", "signal"} {
+				if rec.Action == string(room.SecurityTokenRefused) && strings.Contains(rec.Details, `"reason":"`+surface+`: `) {
+					seen[surface] = true
+				}
+			}
+		}
+		return seen["rest"] && seen["signal"]
+	})
+}

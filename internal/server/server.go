@@ -243,7 +243,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	verifier := &auth.Verifier{Keys: s.store, Lifetime: s.tokenLifetime, ServerKeyID: s.serverKey.ID, Users: s.store, AccountCheck: s.accountCheck,
 		Revocations: refusalEvents{s.revs, s.rooms, "signal"}}
 	s.signal = signal.NewHandler(signal.Config{
-		Verifier:          verifier,
+		Verifier:          refusedTokens{verifier, s.rooms, "signal"},
 		TokenErrorCode:    auth.Code,
 		Rooms:             s.rooms,
 		Engine:            s.engine,
@@ -266,7 +266,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		ServerKeyID: s.serverKey.ID, Users: s.store, AccountCheck: s.accountCheck, Revocations: refusalEvents{s.revs, s.rooms, "rest"},
 		OnTouchError: func(err error) { log.Warn("personal token: last use not recorded", "err", err) }}
 	api := httpapi.New(httpapi.Config{
-		Verifier:        apiVerifier,
+		Verifier:        refusedTokens{apiVerifier, s.rooms, "rest"},
 		TokenErrorCode:  auth.Code,
 		Rooms:           s.rooms,
 		Logger:          log.With("component", "api"),
