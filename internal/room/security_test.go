@@ -1,6 +1,8 @@
 package room_test
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/conclave-video/conclave/internal/room"
@@ -59,5 +61,27 @@ func TestSecuritySeverities(t *testing.T) {
 	}
 	if _, ok := room.ParseSeverity("critical"); ok {
 		t.Error("ParseSeverity took an unknown name")
+	}
+}
+
+// TestSeverityDoc: docs/webhooks.md lists every kind in the row of its
+// severity.
+func TestSeverityDoc(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/webhooks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(doc), "\n") {
+		for _, s := range []string{"info", "notice", "warning", "high"} {
+			if strings.HasPrefix(line, "| `"+s+"` | `") {
+				rows[s] = line
+			}
+		}
+	}
+	for _, k := range append(room.Kinds(), room.SecurityUnknown) {
+		if !strings.Contains(rows[k.Severity().String()], "`"+string(k)+"`") {
+			t.Errorf("docs/webhooks.md does not list %s as %s", k, k.Severity())
+		}
 	}
 }
