@@ -21,6 +21,7 @@ import (
 	"github.com/conclave-video/conclave/internal/server"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/internal/testkit"
+	"github.com/conclave-video/conclave/internal/testkit/testserver"
 	"github.com/conclave-video/conclave/internal/webhooks"
 	"github.com/conclave-video/conclave/webhook"
 )
@@ -246,5 +247,36 @@ func TestWebhookSecretRefused(t *testing.T) {
 		if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), hookSecret) || strings.Contains(err.Error(), "short-secret") {
 			t.Errorf("%s: %v", file, err)
 		}
+	}
+}
+
+// TestSecurityEventLogLine: a failed sign-in is one structured log line,
+// component security, with its kind and severity, and neither the email
+// nor the password.
+func TestSecurityEventLogLine(t *testing.T) {
+	var log lockedBuffer
+	e := &env{Server: testserver.StartWithLog(t, &log), t: t}
+	const password = "a password typed in the wrong place"
+	r := e.do("POST", "/v1/auth/signin", `{"email":"someone@example.org","password":"`+password+`"}`, "Content-Type", "application/json")
+	if r.status != http.StatusUnauthorized {
+		t.Fatalf("sign-in: %d %s", r.status, r.body)
+	}
+	var line string
+	testkit.Eventually(t, "the security event's log line", func() bool {
+		for _, l := range strings.Split(string(log.Bytes()), "\n") {
+			if strings.Contains(l, "security event") && strings.Contains(l, "kind=signin_failed") {
+				line = l
+				return true
+			}
+		}
+		return false
+	})
+	for _, want := range []string{"component=security", "severity=notice", "outcome=refused", "ip=127.0.0.1"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log line %q lacks %s", line, want)
+		}
+	}
+	if strings.Contains(string(log.Bytes()), "someone@example.org") || strings.Contains(string(log.Bytes()), password) {
+		t.Error("the log holds the email or the password")
 	}
 }
