@@ -1,5 +1,5 @@
 // Command conclave is the Conclave server and its operator tools: serve,
-// apikey, token, room, user, policy, audit, loadtest and version.
+// apikey, token, room, user, policy, audit, doctor, loadtest and version.
 package main
 
 import (
@@ -23,6 +23,7 @@ Usage:
   conclave user create|list|disable|enable|reset-password|reset-2fa ... [--data DIR]
   conclave policy show [--config FILE] [--data DIR] | validate FILE | apply FILE [--data DIR]
   conclave audit verify|export|pubkey|verify-export ... [--data DIR]
+  conclave doctor [--config FILE] [--data DIR] [--dev] [--json]
   conclave loadtest --url U --credentials F --rooms R --publishers P --subscribers S --duration D
   conclave version [--sbom]
 
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runPolicy(ctx, rest, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, rest, stdout, stderr)
 	case "loadtest":
 		return runLoadtest(ctx, rest, stdout, stderr)
 	case "version", "--version":

@@ -47,6 +47,8 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 	// Audit configures the audit log (audit.go).
 	Audit Audit `yaml:"audit"`
+	// Doctor configures the security self-audit (doctor.go).
+	Doctor Doctor `yaml:"doctor"`
 	// Webhooks receive security events (webhooks.go); YAML only.
 	Webhooks []Webhook `yaml:"webhooks"`
 }
@@ -203,8 +205,9 @@ func Default() Config {
 			InviteMaxLifetime:   30 * 24 * time.Hour,
 			TokenMaxLifetime:    365 * 24 * time.Hour,
 		},
-		Log:   Log{Level: "info", Format: "text"},
-		Audit: defaultAudit(),
+		Log:    Log{Level: "info", Format: "text"},
+		Audit:  defaultAudit(),
+		Doctor: defaultDoctor(),
 	}
 }
 

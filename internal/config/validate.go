@@ -149,6 +149,7 @@ func (c Config) Validate() error {
 		bad("log.format", "must be text or json, got %q", c.Log.Format)
 	}
 	c.Audit.validate(bad)
+	c.Doctor.validate(bad)
 	validateWebhooks(c.Webhooks, bad)
 	return errors.Join(errs...)
 }

@@ -94,7 +94,9 @@ type Server struct {
 	secLog   *slog.Logger
 
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
-	devKey   atomic.Pointer[token.Key]
+	devKey atomic.Pointer[token.Key]
+	// registry holds every metric the admin listener exports.
+	registry *prometheus.Registry
 	devLimit *guard.Limiter
 }
 
@@ -158,6 +160,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	}
 
 	reg := prometheus.NewRegistry()
+	s.registry = reg
 	s.metrics = telemetry.NewMetrics(reg, s.stats)
 	reg.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
