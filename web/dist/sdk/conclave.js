@@ -6924,11 +6924,13 @@ var RoomE2EE = class _RoomE2EE {
     const st = storage();
     const seen = st?.getItem(SEEN_PREFIX + id.identity) ?? null;
     const verified = st?.getItem(VERIFIED_PREFIX + id.identity) ?? null;
+    const changed = seen !== null && seen !== id.key;
+    if (changed && m.verified) this.reportChanged(id);
     return {
       valid: m.verified,
       error: m.error,
       hasKey: m.hasKey,
-      changed: seen !== null && seen !== id.key,
+      changed,
       verified: verified !== null && verified === id.key,
       identityKey: id.key
     };
@@ -7006,11 +7008,21 @@ var RoomE2EE = class _RoomE2EE {
       const seen = st.getItem(SEEN_PREFIX + id.identity);
       if (seen === null) {
         st.setItem(SEEN_PREFIX + id.identity, id.key);
-      } else if (seen !== id.key && !this.reported.has(id.identity + " " + id.key)) {
-        this.reported.add(id.identity + " " + id.key);
-        this.host.reportIdentityChanged?.(id.identity, toBase64(fromHex(id.key)));
+      } else if (seen !== id.key) {
+        this.reportChanged(id);
       }
     }
+  }
+  /**
+   * A verified announcement of another key than the one this browser saw:
+   * the operator hears of it too (the server records who reported it),
+   * once per identity and key on this connection.
+   */
+  reportChanged(id) {
+    const k = id.identity + " " + id.key;
+    if (this.reported.has(k)) return;
+    this.reported.add(k);
+    this.host.reportIdentityChanged?.(id.identity, toBase64(fromHex(id.key)));
   }
   flush(out) {
     for (const o of out) this.host.send(o.to, toBase64(o.payload));
