@@ -123,8 +123,9 @@ const (
 	SecurityE2EEIdentityChanged SecurityKind = "e2ee_identity_changed"
 	// admin_room_action: an admin of the organisation acted on a room
 	// through the admin API (Actor the admin's account, Reason "end" or
-	// "remove", Subject the identity removed); the room's own event
-	// (meeting_ended, participant_removed) follows, as its owner's.
+	// "remove", and ": CODE" when refused; Subject the room ended or the
+	// identity removed), after the room's own event (meeting_ended,
+	// participant_removed), which names the room's owner.
 	SecurityAdminRoomAction SecurityKind = "admin_room_action"
 	// token_refused: a join token or API token refused for its own fault
 	// (Reason "SURFACE: CODE", e.g. "rest: token_expired"); a revoked

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -194,27 +196,15 @@ func (s *Server) securityEvents(w http.ResponseWriter, r *http.Request, _ accoun
 		}
 		query.Since = t
 	}
-	for _, p := range []struct {
-		key string
-		dst *int64
-		max int64
-	}{{"before", &query.Before, 1 << 62}, {"limit", nil, audit.MaxRecentLimit}} {
-		v := q.Get(p.key)
-		if v == "" {
-			continue
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 || n > p.max {
-			httpapi.WriteError(w, http.StatusBadRequest, protocol.CodeInvalidArgument,
-				fmt.Sprintf("%s: want a whole number from 1 to %d", p.key, p.max))
-			return
-		}
-		if p.dst != nil {
-			*p.dst = n
-		} else {
-			query.Limit = int(n)
-		}
+	var ok bool
+	if query.Before, ok = queryInt(w, q, "before", 0, math.MaxInt64); !ok {
+		return
 	}
+	limit, ok := queryInt(w, q, "limit", DefaultEventsLimit, audit.MaxRecentLimit)
+	if !ok {
+		return
+	}
+	query.Limit = int(limit)
 	recs, next, err := audit.Recent(r.Context(), s.store, query)
 	if err != nil {
 		s.log.Error("security events: audit log not read", "err", err)
@@ -229,6 +219,21 @@ func (s *Server) securityEvents(w http.ResponseWriter, r *http.Request, _ accoun
 		})
 	}
 	httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+// queryInt reads the query parameter key: def when absent, else a whole
+// number from 1 to most; on a bad one it writes the answer.
+func queryInt(w http.ResponseWriter, q url.Values, key string, def, most int64) (int64, bool) {
+	v := q.Get(key)
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 || n > most {
+		httpapi.WriteError(w, http.StatusBadRequest, protocol.CodeInvalidArgument, fmt.Sprintf("%s: want a whole number from 1 to %d", key, most))
+		return 0, false
+	}
+	return n, true
 }
 
 // AdminRoom is a live room as GET /v1/admin/rooms gives it: its
@@ -277,7 +282,7 @@ func (s *Server) adminRooms(w http.ResponseWriter, _ *http.Request, _ accounts.A
 // asOwner is the claims an admin's action on a room acts with: its
 // owner's key, no identity, so room decides as for its owner through
 // the REST API (restActorLocked). The admin is named by the
-// admin_room_action event published first.
+// admin_room_action event that follows (adminActed).
 func (s *Server) asOwner(w http.ResponseWriter, name room.RoomName) (*token.Claims, bool) {
 	info, err := s.rooms.Get(name)
 	if err != nil {
@@ -295,13 +300,8 @@ func (s *Server) adminEndRoom(w http.ResponseWriter, r *http.Request, a accounts
 	if !ok {
 		return
 	}
-	s.rooms.Security(room.SecurityEvent{Kind: room.SecurityAdminRoomAction, Outcome: room.OutcomeSucceeded, Reason: "end",
-		Actor: a.ID, IP: a.IP, UserAgent: a.UserAgent, Subject: string(name)})
-	if err := s.rooms.End(name, c, room.ReasonMeetingEnded); err != nil {
-		s.adminRoomError(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.rooms.End(name, c, room.ReasonMeetingEnded)
+	s.adminActed(w, a, "end", string(name), err)
 }
 
 func (s *Server) adminRemove(w http.ResponseWriter, r *http.Request, a accounts.AdminCaller) {
@@ -310,9 +310,21 @@ func (s *Server) adminRemove(w http.ResponseWriter, r *http.Request, a accounts.
 	if !ok {
 		return
 	}
-	s.rooms.Security(room.SecurityEvent{Kind: room.SecurityAdminRoomAction, Outcome: room.OutcomeSucceeded, Reason: "remove",
-		Actor: a.ID, IP: a.IP, UserAgent: a.UserAgent, Subject: string(identity)})
-	if err := s.rooms.Remove(name, c, identity, nil); err != nil {
+	err := s.rooms.Remove(name, c, identity, nil)
+	s.adminActed(w, a, "remove", string(identity), err)
+}
+
+// adminActed publishes the admin_room_action event of an admin's action
+// (Reason the action, and for a refusal its code) and answers: 204, or
+// the room's refusal.
+func (s *Server) adminActed(w http.ResponseWriter, a accounts.AdminCaller, action, subject string, err error) {
+	ev := room.SecurityEvent{Kind: room.SecurityAdminRoomAction, Outcome: room.OutcomeSucceeded, Reason: action,
+		Actor: a.ID, IP: a.IP, UserAgent: a.UserAgent, Subject: subject}
+	if err != nil {
+		ev.Outcome, ev.Reason = room.OutcomeRefused, action+": "+room.RESTCode(err)
+	}
+	s.rooms.Security(ev)
+	if err != nil {
 		s.adminRoomError(w, err)
 		return
 	}

@@ -7,6 +7,7 @@
 package webhooks
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -19,7 +20,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -327,28 +327,22 @@ func (d *Dispatcher) deliver(rc *receiver, dl *delivery) {
 	}
 }
 
-// backoff is the delay after the n-th failed attempt: RetryMin doubled
-// n-1 times, capped at RetryMax, of which a random half is taken off
-// (so that receivers coming back are not hit by every sender at once).
-func backoff(min time.Duration, n int) time.Duration {
-	d := min
+// backoff is the delay after the n-th failed attempt: first doubled
+// n-1 times, capped at RetryMax, of which a random part up to half is
+// taken off (so that receivers coming back are not hit by every sender at
+// once).
+func backoff(first time.Duration, n int) time.Duration {
+	d := first
 	for i := 1; i < n && d < RetryMax; i++ {
 		d *= 2
 	}
-	d = max(min, minDur(d, RetryMax))
+	d = min(d, RetryMax)
 	half := int64(d / 2)
 	j, err := rand.Int(rand.Reader, big.NewInt(half+1))
 	if err != nil {
 		return d
 	}
 	return time.Duration(half + j.Int64())
-}
-
-func minDur(a, b time.Duration) time.Duration {
-	if a < b {
-		return a
-	}
-	return b
 }
 
 // attempt POSTs dl once, signed now. retry says whether a failure may
@@ -359,7 +353,7 @@ func (d *Dispatcher) attempt(rc *receiver, dl *delivery) (a Attempt, retry bool)
 	a.At = now.UTC()
 	ctx, cancel := context.WithTimeout(d.ctx, AttemptTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rc.URL, strings.NewReader(string(dl.body)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rc.URL, bytes.NewReader(dl.body))
 	if err != nil {
 		a.Error = "request: " + err.Error()
 		return a, false
