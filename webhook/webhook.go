@@ -66,6 +66,10 @@ var (
 	ErrBadSignature  = errors.New("webhook: no signature matches")
 	ErrReplayed      = errors.New("webhook: this delivery id was seen already")
 	ErrTooLarge      = errors.New("webhook: the body is too large")
+	// ErrNoSecret: the Verifier has no secret of MinSecretBytes or more
+	// (an unset environment variable must not make every signature made
+	// with an empty key pass).
+	ErrNoSecret = errors.New("webhook: the verifier has no secret of at least 32 bytes")
 )
 
 // Sign is the signature of a delivery: "v1=" and the hex HMAC-SHA256,
@@ -158,7 +162,8 @@ func validID(id string) bool {
 // Verifier checks deliveries. Its zero value is not usable: set Secrets.
 type Verifier struct {
 	// Secrets are the shared secrets; a delivery signed with any of them
-	// is accepted (more than one while rotating).
+	// is accepted (more than one while rotating). A secret shorter than
+	// MinSecretBytes is never used.
 	Secrets [][]byte
 	// Tolerance is how far the timestamp may be from Now (0:
 	// DefaultTolerance).
@@ -199,14 +204,21 @@ func (v *Verifier) Verify(h http.Header, body []byte) (Signed, error) {
 	if d := now().Sub(at); d > tol || d < -tol {
 		return s, ErrStale
 	}
-	ok := false
+	ok, usable := false, false
 	for _, secret := range v.Secrets {
+		if len(secret) < MinSecretBytes {
+			continue
+		}
+		usable = true
 		want := mac(secret, s.ID, s.Timestamp, body)
 		for _, got := range s.Signatures {
 			if hmac.Equal(got, want) {
 				ok = true
 			}
 		}
+	}
+	if !usable {
+		return s, ErrNoSecret
 	}
 	if !ok {
 		return s, ErrBadSignature

@@ -118,6 +118,20 @@ func TestMemorySeenExpires(t *testing.T) {
 	}
 }
 
+// TestNoSecret: an empty or short secret (an unset variable) verifies
+// nothing, not even a delivery signed with that same empty key.
+func TestNoSecret(t *testing.T) {
+	body := []byte(`{}`)
+	h := http.Header{}
+	webhook.SetHeaders(h, nil, "e1", time.Now(), body)
+	for _, secrets := range [][][]byte{nil, {nil}, {[]byte("short")}} {
+		v := &webhook.Verifier{Secrets: secrets}
+		if _, err := v.Verify(h, body); !errors.Is(err, webhook.ErrNoSecret) {
+			t.Errorf("secrets %q: %v, want ErrNoSecret", secrets, err)
+		}
+	}
+}
+
 func TestVerifyRequest(t *testing.T) {
 	v := &webhook.Verifier{Secrets: [][]byte{secret}}
 	body := bytes.Repeat([]byte("a"), webhook.MaxBodyBytes+1)
