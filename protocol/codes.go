@@ -33,6 +33,11 @@ const (
 	CodeDataNotEncrypted   = "data_not_encrypted"
 	CodeE2EEOff            = "e2ee_off"
 	CodeServerFull         = "server_full"
+	// Media monitoring (docs/sfu.md, "Bitrate cap"): bitrate_limited is
+	// an error message (the session goes on), bitrate_exceeded a leave
+	// reason.
+	CodeBitrateLimited  = "bitrate_limited"
+	CodeBitrateExceeded = "bitrate_exceeded"
 	// Roles and moderation (docs/access.md).
 	CodeRoleDenied    = "role_denied"
 	CodeRoleRank      = "role_rank"
@@ -188,6 +193,8 @@ func Codes() []CodeSpec {
 		{CodeRoleRank, http.StatusForbidden, both, "the target's role is not below the actor's, or the role given is above the actor's: hosts are peers, and only the room's owner acts on a host"},
 		{CodeMeetingLocked, 0, Signal, "the meeting is locked: nobody new is admitted, whatever their token, until a host unlocks it; a resume still works"},
 		{CodeServerFull, 0, Signal, "the node has `signal.max_sessions` sessions, or this connection had not joined yet and was closed to make room for newer ones (`signal.max_unauthenticated`); try again later"},
+		{CodeBitrateLimited, 0, Signal, "the participant publishes more than the room's `max_publish_bitrate`; the server has sent a REMB asking for less, and the client must lower its encoders' bitrate below the cap in the message, or be disconnected with `bitrate_exceeded`"},
+		{CodeBitrateExceeded, 0, Signal, "leave reason: the participant kept publishing above the room's `max_publish_bitrate` for the grace period (`rooms.bitrate_grace`) after `bitrate_limited`"},
 		{CodeUnavailable, http.StatusServiceUnavailable, both, "the server cannot store the change right now (disk full, database unavailable); nothing was changed; retry later"},
 		{CodeInternal, http.StatusInternalServerError, both, "a server fault; the details are in the server log"},
 

@@ -467,4 +467,7 @@ const (
 	ReasonError          = "error"
 	ReasonMeetingEnded   = "meeting_ended" // a host (or the owner) ended the meeting for everyone
 	ReasonMaxDuration    = "max_duration"  // the meeting reached its maximum duration
+	// ReasonBitrateExceeded: the participant kept publishing above the
+	// room's bitrate cap (CodeBitrateExceeded).
+	ReasonBitrateExceeded = CodeBitrateExceeded
 )

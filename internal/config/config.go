@@ -88,6 +88,13 @@ type Rooms struct {
 	// maximum duration, or a longer one, gets this. 0: no bound (a room
 	// may still ask for one, up to 7 days).
 	MaxDuration time.Duration `yaml:"max_duration"`
+	// MaxPublishBitrate caps what one participant publishes, all its
+	// tracks together, in bits per second, and bounds a room's own
+	// max_publish_bitrate; 0: no cap. BitrateGrace is how long a
+	// publisher may stay above the cap after being told to lower before
+	// it is disconnected (docs/sfu.md, "Bitrate cap").
+	MaxPublishBitrate int64         `yaml:"max_publish_bitrate"`
+	BitrateGrace      time.Duration `yaml:"bitrate_grace"`
 }
 
 // Accounts configures accounts, sign-in and sessions (docs/accounts.md).
@@ -178,6 +185,9 @@ func Default() Config {
 
 			MaxParticipantsCap: 1000,
 			MaxEmptyTimeout:    24 * time.Hour,
+
+			MaxPublishBitrate: 8_000_000,
+			BitrateGrace:      10 * time.Second,
 		},
 		Signal: Signal{
 			JoinTimeout:       5 * time.Second,

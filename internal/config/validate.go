@@ -71,6 +71,12 @@ func (c Config) Validate() error {
 		bad("rooms.max_participants_cap", "must be at least rooms.max_participants (%d), got %d", c.Rooms.MaxParticipants, c.Rooms.MaxParticipantsCap)
 	}
 	positive(bad, "rooms.max_empty_timeout", c.Rooms.MaxEmptyTimeout)
+	if c.Rooms.MaxPublishBitrate < 0 || c.Rooms.MaxPublishBitrate > 1_000_000_000 {
+		bad("rooms.max_publish_bitrate", "must be between 0 (no cap) and 1000000000 bit/s, got %d", c.Rooms.MaxPublishBitrate)
+	}
+	if c.Rooms.BitrateGrace < 2*time.Second || c.Rooms.BitrateGrace > 5*time.Minute {
+		bad("rooms.bitrate_grace", "must be between 2s (one media sample) and 5m, got %s", c.Rooms.BitrateGrace)
+	}
 	if c.Rooms.MaxDuration < 0 || c.Rooms.MaxDuration > 7*24*time.Hour {
 		bad("rooms.max_duration", "must be between 0 (no bound) and 168h, got %s", c.Rooms.MaxDuration)
 	}

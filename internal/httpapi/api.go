@@ -80,6 +80,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /v1/rooms/{room}", a.authed(a.getRoom))
 	mux.Handle("DELETE /v1/rooms/{room}", a.authed(a.deleteRoom))
 	mux.Handle("GET /v1/rooms/{room}/participants", a.authed(a.listParticipants))
+	mux.Handle("GET /v1/rooms/{room}/stats", a.authed(a.roomStats))
 	mux.Handle("DELETE /v1/rooms/{room}/participants/{identity}", a.authed(a.removeParticipant))
 	mux.Handle("POST /v1/rooms/{room}/participants/{identity}/tracks/{track}/mute", a.authed(a.muteTrack))
 	mux.Handle("POST /v1/rooms/{room}/bans", a.authed(a.ban))
@@ -231,6 +232,9 @@ type CreateRoomRequest struct {
 	// InviteOnly: joins need the owner's host token (roomAdmin) or the
 	// guest token of one of the room's invites (docs/access.md).
 	InviteOnly bool `json:"invite_only,omitempty"`
+	// MaxPublishBitrate caps each participant's publishing, bits per
+	// second; 0 or more than rooms.max_publish_bitrate takes that.
+	MaxPublishBitrate int64 `json:"max_publish_bitrate,omitempty"`
 }
 
 func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims) {
@@ -262,6 +266,10 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims
 		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, fmt.Sprintf("max_duration: 0..%d seconds", maxDur))
 		return
 	}
+	if req.MaxPublishBitrate < 0 || req.MaxPublishBitrate > maxPublishBitrate {
+		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, fmt.Sprintf("max_publish_bitrate: 0..%d bit/s", int64(maxPublishBitrate)))
+		return
+	}
 	mode := room.E2EEMode(req.E2EE)
 	if mode != "" && !mode.Valid() {
 		WriteError(w, http.StatusBadRequest, CodeInvalidArgument, "e2ee: required or off")
@@ -291,6 +299,8 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request, c *token.Claims
 		EmptyTimeout:    time.Duration(req.EmptyTimeout) * time.Second,
 		MaxDuration:     time.Duration(req.MaxDuration) * time.Second,
 		InviteOnly:      req.InviteOnly,
+
+		MaxPublishBitrate: req.MaxPublishBitrate,
 	})
 	if err != nil {
 		a.roomError(w, err)

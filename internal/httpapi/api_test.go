@@ -247,6 +247,8 @@ type roomJSON struct {
 	Password        bool      `json:"password"`
 	Lobby           bool      `json:"lobby"`
 	LobbyWaiting    int       `json:"lobby_waiting"`
+	// MaxPublishBitrate: bits per second (docs/sfu.md, "Bitrate cap").
+	MaxPublishBitrate int64 `json:"max_publish_bitrate"`
 }
 
 type roomListJSON struct {
@@ -443,6 +445,8 @@ func endpoints() []endpoint {
 			token.Grants{RoomCreate: true, RoomList: true, Publish: true, Subscribe: true, PublishData: true}},
 		{"participants", "GET", func(r string) string { return "/v1/rooms/" + r + "/participants" }, none,
 			token.Grants{RoomCreate: true, RoomList: true, Publish: true, Subscribe: true, PublishData: true}},
+		{"stats", "GET", func(r string) string { return "/v1/rooms/" + r + "/stats" }, none,
+			token.Grants{RoomCreate: true, RoomList: true, Publish: true, Subscribe: true, PublishData: true}},
 		{"remove", "DELETE", func(r string) string { return "/v1/rooms/" + r + "/participants/alice" }, none,
 			token.Grants{RoomCreate: true, RoomList: true, Publish: true, Subscribe: true, PublishData: true}},
 		{"mute", "POST", func(r string) string { return "/v1/rooms/" + r + "/participants/alice/tracks/TR_CAM/mute" },
@@ -583,6 +587,8 @@ func TestCreateRoomValidation(t *testing.T) {
 		{"max_participants over 1000", `{"name":"r1","max_participants":1001}`, 400, "invalid_argument", "max_participants"},
 		{"max_participants over int", `{"name":"r1","max_participants":1e30}`, 400, "invalid_argument", "max_participants"},
 		{"negative empty_timeout", `{"name":"r1","empty_timeout":-1}`, 400, "invalid_argument", "empty_timeout"},
+		{"negative max_publish_bitrate", `{"name":"r1","max_publish_bitrate":-1}`, 400, "invalid_argument", "max_publish_bitrate"},
+		{"max_publish_bitrate over 1 Gbit/s", `{"name":"r1","max_publish_bitrate":1000000001}`, 400, "invalid_argument", "max_publish_bitrate"},
 		{"unknown e2ee mode", `{"name":"r1","e2ee":"maybe"}`, 400, "invalid_argument", "e2ee"},
 		{"e2ee as a boolean", `{"name":"r1","e2ee":true}`, 400, "invalid_argument", "e2ee"},
 		{"e2ee room over 200", `{"name":"r1","e2ee":"required","max_participants":201}`, 400, "invalid_argument", "max_participants"},

@@ -85,6 +85,10 @@ type Spec struct {
 	InviteOnly bool
 	// Locked: the room starts locked (a room restored locked).
 	Locked bool
+	// MaxPublishBitrate caps what each participant publishes, in bits
+	// per second; 0 or more than Config.MaxPublishBitrate takes that
+	// (media.go).
+	MaxPublishBitrate int64
 }
 
 // Info is a room's public state, as the REST API serves it.
@@ -106,9 +110,12 @@ type Info struct {
 	Lobby        bool `json:"lobby"`
 	LobbyWaiting int  `json:"lobby_waiting"`
 	// InviteOnly: joins need a host token or an invite's guest token.
-	InviteOnly   bool   `json:"invite_only"`
-	Owner        KeyID  `json:"-"`
-	PasswordHash string `json:"-"`
+	InviteOnly bool `json:"invite_only"`
+	// MaxPublishBitrate: each participant's publishing cap, bits per
+	// second (0: none).
+	MaxPublishBitrate int64  `json:"max_publish_bitrate"`
+	Owner             KeyID  `json:"-"`
+	PasswordHash      string `json:"-"`
 }
 
 // Config configures a Manager. Zero limits take config.Default's values.
@@ -140,6 +147,12 @@ type Config struct {
 	// Passwords hashes and checks room passwords (auth.Hasher, which
 	// bounds how many hashes run at once); nil refuses rooms with one.
 	Passwords Passwords
+	// MaxPublishBitrate is every participant's publishing cap in bits per
+	// second (rooms.max_publish_bitrate), and the bound of a room's own;
+	// 0: no cap. BitrateGrace is how long a participant may stay above
+	// it after being told to lower before it is disconnected (media.go).
+	MaxPublishBitrate int64
+	BitrateGrace      time.Duration
 }
 
 // Timer is a timer of the rooms' clock; *time.Timer is one.
@@ -308,6 +321,12 @@ func (m *Manager) createLocked(s Spec, persist bool, createdAt time.Time) (*Room
 	}
 	if c := m.maxDuration(); c > 0 && (s.MaxDuration == 0 || s.MaxDuration > c) {
 		s.MaxDuration = c
+	}
+	if s.MaxPublishBitrate < 0 {
+		return nil, fmt.Errorf("room: max publish bitrate %d", s.MaxPublishBitrate)
+	}
+	if c := m.cfg.MaxPublishBitrate; c > 0 && (s.MaxPublishBitrate == 0 || s.MaxPublishBitrate > c) {
+		s.MaxPublishBitrate = c
 	}
 	if createdAt.IsZero() {
 		createdAt = m.cfg.Now()

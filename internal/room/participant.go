@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/conclave-video/conclave/internal/sfu"
 	"github.com/conclave-video/conclave/token"
@@ -30,6 +31,10 @@ type Participant struct {
 	// identityReports counts the e2ee_identity_changed reports made
 	// (e2ee_report.go).
 	identityReports int
+	// The media monitor's (media.go): the last report, and since when
+	// the participant publishes above the cap (zero: it does not).
+	mediaReport MediaReport
+	overSince   time.Time
 }
 
 type publication struct {

@@ -73,6 +73,8 @@ func (r *Room) Info() Info {
 		Lobby:           r.spec.Lobby == LobbyOn,
 		LobbyWaiting:    len(r.lobby),
 		InviteOnly:      r.spec.InviteOnly,
+
+		MaxPublishBitrate: r.spec.MaxPublishBitrate,
 	}
 }
 

@@ -26,6 +26,8 @@ type Rooms interface {
 	// never act on another room that took its name meanwhile.
 	Delete(RoomName, KeyID, LeaveReason) error
 	Participants(RoomName, KeyID) ([]ParticipantInfo, error)
+	// MediaStats is each participant's last media report (media.go).
+	MediaStats(RoomName, KeyID) ([]ParticipantMedia, error)
 	// The moderation actions of the REST API name the token that asks
 	// (by), already admitted for ActionAdministerRoom: room decides whom
 	// it acts as (restActorLocked, moderate.go). Remove takes an identity
@@ -104,6 +106,12 @@ type Member interface {
 	SetPassword(password string) error
 	SetLobby(on bool) error
 	EndMeeting() error
+	// ReportMedia records the participant's media figures and decides
+	// on the room's bitrate cap (media.go).
+	ReportMedia(MediaReport) MediaVerdict
+	// SignalFlooded records that its signaling connection was cut off
+	// for flooding (media.go).
+	SignalFlooded(ip string)
 	Leave(LeaveReason)
 }
 

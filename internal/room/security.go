@@ -200,6 +200,7 @@ var severities = map[SecurityKind]Severity{
 	SecurityAddressBlocked: SeverityHigh, SecurityAddressUnblocked: SeverityNotice,
 	SecurityAccountThrottled: SeverityHigh, SecurityE2EEIdentityChanged: SeverityHigh,
 	SecurityAdminRoomAction: SeverityWarning, SecurityTokenRefused: SeverityNotice,
+	SecurityBitrateLimited: SeverityNotice, SecurityBitrateExceeded: SeverityWarning, SecuritySignalFlood: SeverityWarning,
 }
 
 // Severity is k's severity (the table above); a kind outside it is a
@@ -243,6 +244,7 @@ var securityKinds = map[SecurityKind]bool{
 	SecurityAPIKeyCreated: true, SecurityAPIKeyRevoked: true, SecurityAddressBlocked: true,
 	SecurityAddressUnblocked: true, SecurityAccountThrottled: true, SecurityE2EEIdentityChanged: true,
 	SecurityAdminRoomAction: true, SecurityTokenRefused: true,
+	SecurityBitrateLimited: true, SecurityBitrateExceeded: true, SecuritySignalFlood: true,
 }
 
 // Known reports whether k is one of the kinds above (not SecurityUnknown).

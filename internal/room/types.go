@@ -45,6 +45,9 @@ const (
 	ReasonError          LeaveReason = protocol.ReasonError
 	ReasonMeetingEnded   LeaveReason = protocol.ReasonMeetingEnded
 	ReasonMaxDuration    LeaveReason = protocol.ReasonMaxDuration
+	// ReasonBitrateExceeded: the participant kept publishing above the
+	// room's bitrate cap (media.go).
+	ReasonBitrateExceeded LeaveReason = protocol.ReasonBitrateExceeded
 	// ReasonEmptyTimeout closes a room nobody was in for its empty timeout.
 	ReasonEmptyTimeout LeaveReason = "empty_timeout"
 )

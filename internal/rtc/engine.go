@@ -43,8 +43,11 @@ type Config struct {
 	DisconnectTimeout time.Duration
 	// PLIInterval is the minimum gap between keyframe requests upstream.
 	PLIInterval time.Duration
-	Stats       *sfu.Stats
-	Logger      *slog.Logger
+	// SampleInterval is how often each Peer's media is sampled for its
+	// MediaObserver (DefaultSampleInterval).
+	SampleInterval time.Duration
+	Stats          *sfu.Stats
+	Logger         *slog.Logger
 }
 
 // relayAcceptanceWait is how long the controlling side waits before
@@ -63,6 +66,7 @@ type Engine struct {
 	// path is used only then.
 	udp     *udpbatch.Conn
 	reports reporter
+	monitor monitor
 }
 
 // NewEngine builds the WebRTC APIs: one for publisher PeerConnections
@@ -85,6 +89,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	if cfg.PLIInterval <= 0 {
 		cfg.PLIInterval = 500 * time.Millisecond
+	}
+	if cfg.SampleInterval <= 0 {
+		cfg.SampleInterval = DefaultSampleInterval
 	}
 
 	logs := pionlog.Factory(cfg.Logger)
@@ -140,6 +147,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, publisher: pubAPI, subSettings: se, subMedia: subMedia}
+	e.monitor.interval = cfg.SampleInterval
 	e.udp, _ = cfg.UDP.(*udpbatch.Conn)
 	return e, nil
 }

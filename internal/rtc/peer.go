@@ -44,6 +44,7 @@ type PublishedTrack struct {
 	CID      string // the id the client gave it in its SDP
 	Kind     webrtc.RTPCodecType
 	MimeType string
+	SSRC     uint32 // the publisher's media SSRC
 	Receiver *sfu.Receiver
 }
 
@@ -93,6 +94,12 @@ type Peer struct {
 	pubCands []webrtc.ICECandidateInit // arrived before the remote description
 	subCands []webrtc.ICECandidateInit
 	tracks   map[string]*PublishedTrack
+
+	// The monitor's (monitor.go): each track's counters at the last
+	// sample, guarded by sampleMu.
+	sampleMu sync.Mutex
+	counters map[string]trackCounters
+	limiting atomic.Bool // a REMB write is in flight (LimitBitrate)
 }
 
 type subscription struct {
@@ -130,6 +137,7 @@ func (e *Engine) NewPeer(id string, h Handler) (*Peer, error) {
 	p.watch(Subscriber, p.sub)
 	p.sub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(p.pairChanged)
 	e.reports.add(p)
+	e.monitor.add(p)
 	return p, nil
 }
 
@@ -192,6 +200,7 @@ func (p *Peer) onTrack(pc *webrtc.PeerConnection, remote *webrtc.TrackRemote, re
 		CID:      remote.ID(),
 		Kind:     remote.Kind(),
 		MimeType: codec.MimeType,
+		SSRC:     uint32(remote.SSRC()),
 	}
 	t.Receiver = sfu.NewReceiver(sfu.ReceiverConfig{
 		TrackID:     t.ID,
@@ -580,6 +589,7 @@ func (p *Peer) Close() {
 	}
 	_ = p.sub.Close()
 	p.engine.reports.remove(p)
+	p.engine.monitor.remove(p)
 	if p.secrets != nil {
 		p.secrets.wipe()
 	}

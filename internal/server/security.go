@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -253,6 +255,9 @@ type AdminParticipant struct {
 	Addr     string    `json:"addr,omitempty"`
 	Member   bool      `json:"member"`
 	Tracks   int       `json:"tracks"`
+	// Bitrate is what it publishes, all tracks together, bits per
+	// second, as the media monitor last sampled it (0: nothing yet).
+	Bitrate float64 `json:"bitrate"`
 }
 
 // AdminRooms is the answer of GET /v1/admin/rooms.
@@ -263,15 +268,20 @@ type AdminRooms struct {
 func (s *Server) adminRooms(w http.ResponseWriter, _ *http.Request, _ accounts.AdminCaller) {
 	out := AdminRooms{Rooms: []AdminRoom{}}
 	for _, info := range s.rooms.List("") {
-		ps, err := s.rooms.Participants(info.Name, info.Owner)
+		ps, err := s.rooms.MediaStats(info.Name, info.Owner)
 		if err != nil {
 			continue // closed meanwhile
 		}
+		slices.SortFunc(ps, func(a, b room.ParticipantMedia) int {
+			return cmp.Or(cmp.Compare(a.Participant.JoinedAt, b.Participant.JoinedAt), cmp.Compare(a.Participant.ID, b.Participant.ID))
+		})
 		ar := AdminRoom{Info: info, Participants: make([]AdminParticipant, 0, len(ps))}
-		for _, p := range ps {
+		for _, pm := range ps {
+			p := pm.Participant
 			ar.Participants = append(ar.Participants, AdminParticipant{
 				ID: string(p.ID), Identity: string(p.Identity), Name: p.Name, Role: string(p.Role),
 				JoinedAt: time.Unix(p.JoinedAt, 0).UTC(), Addr: p.Addr, Member: p.Member, Tracks: len(p.Tracks),
+				Bitrate: pm.Media.Bitrate,
 			})
 		}
 		out.Rooms = append(out.Rooms, ar)

@@ -222,6 +222,8 @@ func (s *Server) build(ctx context.Context) (err error) {
 		MaxRooms:               cfg.Rooms.MaxRooms,
 		Policy:                 s.policy,
 		MaxDuration:            cfg.Rooms.MaxDuration,
+		MaxPublishBitrate:      cfg.Rooms.MaxPublishBitrate,
+		BitrateGrace:           cfg.Rooms.BitrateGrace,
 		Store:                  roomStore{s.store},
 		Logger:                 log.With("component", "room"),
 	})
@@ -263,6 +265,8 @@ func (s *Server) build(ctx context.Context) (err error) {
 		MaxUnauthenticated:      cfg.Signal.MaxUnauthenticated,
 		MaxUnauthenticatedPerIP: cfg.Signal.MaxUnauthenticatedPerIP,
 		OnEvict:                 s.metrics.UnauthenticatedEvicted,
+		OnFlood:                 s.metrics.SignalFloods.Inc,
+		OnMedia:                 s.observeMedia,
 	})
 	// The REST API also takes personal API tokens; signaling does not.
 	apiVerifier := &auth.Verifier{Keys: s.store, Personal: s.store, Lifetime: s.tokenLifetime,
@@ -661,9 +665,29 @@ func (s *Server) countEvent(e room.Event) {
 		s.metrics.SecurityEvent(string(e.Security.Kind), e.Security.Outcome)
 		s.metrics.SecurityEventSeverity(string(e.Security.Kind), e.Security.Severity().String())
 		s.logSecurity(e)
+		switch e.Security.Kind {
+		case room.SecurityBitrateLimited:
+			s.metrics.BitrateLimited.Inc()
+		case room.SecurityBitrateExceeded:
+			s.metrics.BitrateExceeded.Inc()
+		}
 		return
 	}
 	s.metrics.RoomEvent(e.Kind.String())
+}
+
+// observeMedia gives one participant's media report to the metrics.
+func (s *Server) observeMedia(rep room.MediaReport) {
+	var loss, rtt []float64
+	for _, sub := range rep.Subscriptions {
+		if sub.Reported {
+			loss = append(loss, sub.Loss)
+		}
+		if sub.HasRTT {
+			rtt = append(rtt, sub.RTT)
+		}
+	}
+	s.metrics.MediaSample(len(rep.Tracks) > 0, rep.Bitrate, loss, rtt)
 }
 
 // roomStore keeps rooms in the store for room.Manager: a room is created

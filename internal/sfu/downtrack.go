@@ -46,6 +46,10 @@ type DownTrack struct {
 	rtxOut   rtp.Header // the header re-sent to the subscriber
 	rtxBuf   []byte
 	rtxPlain []byte // the re-sent packet, marshalled, for a DirectWriter
+
+	// quality is what the subscriber's last receiver report said (see
+	// Quality); 0 before one.
+	quality atomic.Uint64
 }
 
 var _ webrtc.TrackLocal = (*DownTrack)(nil)
@@ -190,6 +194,12 @@ func (d *DownTrack) handleRTCP(pkts []rtcp.Packet) {
 			if p.MediaSSRC == b.ssrc {
 				d.handleNACK(b, p)
 			}
+		case *rtcp.ReceiverReport:
+			d.handleReports(b, p.Reports, time.Now())
+		case *rtcp.SenderReport:
+			// A subscriber that also sends media reports in its
+			// sender reports.
+			d.handleReports(b, p.Reports, time.Now())
 		}
 	}
 }

@@ -128,6 +128,12 @@ type Receiver struct {
 	highestOut atomic.Uint64
 	last       atomic.Uint64 // RTP timestamp << 32 | milliseconds since epoch (mod 2^32)
 
+	// What the publisher sent: every RTP packet parsed, forwarded or not
+	// (muted, duplicate, no subscriber), and its bytes. Sampled off the
+	// hot path for the publisher's bitrate (see Received).
+	inPackets atomic.Uint64
+	inOctets  atomic.Uint64
+
 	tracks atomic.Pointer[[]*binding] // bound DownTracks; replaced, never mutated
 
 	mu  sync.Mutex // serialises changes to tracks and src
@@ -210,6 +216,8 @@ func (r *Receiver) WritePacket(b []byte) error {
 		r.stats.packetsDropped.Add(1)
 		return fmt.Errorf("sfu: parse rtp: %w", err)
 	}
+	r.inPackets.Add(1)
+	r.inOctets.Add(uint64(len(b)))
 	payload, err := splitPadding(&r.hdr, b, hdrLen)
 	if err != nil {
 		r.stats.packetsDropped.Add(1)
@@ -533,6 +541,14 @@ func (r *Receiver) NewDownTrack(subscriberID string) *DownTrack {
 
 // DownTracks returns the number of DownTracks currently bound.
 func (r *Receiver) DownTracks() int { return len(*r.tracks.Load()) }
+
+// Received returns how many RTP packets, and bytes of them (header,
+// payload and padding, as the publisher sent them after SRTP), the
+// publisher has sent on this track: every packet that parsed, whether it
+// was forwarded or not. Rates come from sampling these (rtc's monitor).
+func (r *Receiver) Received() (packets, octets uint64) {
+	return r.inPackets.Load(), r.inOctets.Load()
+}
 
 // Stats returns the counters the Receiver updates.
 func (r *Receiver) Stats() *Stats { return r.stats }

@@ -62,6 +62,10 @@ type Config struct {
 	// OnEvict counts an unauthenticated connection closed to make room,
 	// by reason (EvictPerIP, EvictBudget).
 	OnEvict func(reason string)
+	// OnFlood counts a session cut off for flooding (its security event
+	// goes to Rooms.Security); OnMedia sees every media report (media.go).
+	OnFlood func()
+	OnMedia func(room.MediaReport)
 }
 
 // Handler serves /v1/signal.
@@ -115,6 +119,12 @@ func NewHandler(cfg Config) *Handler {
 	}
 	if cfg.OnEvict == nil {
 		cfg.OnEvict = func(string) {}
+	}
+	if cfg.OnFlood == nil {
+		cfg.OnFlood = func() {}
+	}
+	if cfg.OnMedia == nil {
+		cfg.OnMedia = func(room.MediaReport) {}
 	}
 	return &Handler{cfg: cfg, origins: originSet(cfg.AllowedOrigins),
 		sessions: make(map[*session]struct{}), live: make(map[room.ParticipantID]*session),
@@ -704,6 +714,7 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn, resumed bo
 			refused++
 			if refused > 2*s.h.cfg.Burst {
 				s.sendError(protocol.CodeRateLimited, "too many messages; disconnecting")
+				s.flooded()
 				s.Close(protocol.CodeRateLimited)
 				return
 			}

@@ -39,6 +39,19 @@ type Metrics struct {
 	// dropped).
 	SecuritySeverity *prometheus.CounterVec
 	Webhooks         *prometheus.CounterVec
+
+	// Media monitoring (docs/operations.md): node-wide distributions,
+	// one observation per participant (bitrate) or subscription (loss,
+	// RTT) per sample. No room or participant labels: their names are
+	// chosen by users, so their number has no bound a time series
+	// database could hold; per-participant figures are in the REST API's
+	// room stats.
+	PublishBitrate  prometheus.Histogram
+	SubscriberLoss  prometheus.Histogram
+	SubscriberRTT   prometheus.Histogram
+	BitrateLimited  prometheus.Counter
+	BitrateExceeded prometheus.Counter
+	SignalFloods    prometheus.Counter
 }
 
 // NewMetrics creates the metrics and registers them, with the process and Go
@@ -86,6 +99,33 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 			Help: "Webhook results, by receiver and result: delivered, retried (an attempt failed), failed (given up), dropped (the queue was full).",
 		}, []string{"webhook", "result"}),
 	}
+	m.PublishBitrate = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "conclave_publish_bitrate_bits",
+		Help:    "What each publishing participant sends, all its tracks together, in bits per second; one observation per participant per sample.",
+		Buckets: []float64{64e3, 250e3, 500e3, 1e6, 2e6, 4e6, 8e6, 16e6, 32e6},
+	})
+	m.SubscriberLoss = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "conclave_subscriber_loss_ratio",
+		Help:    "Fraction of packets lost on the way to a subscriber, from its last receiver report; one observation per subscription per sample.",
+		Buckets: []float64{0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5},
+	})
+	m.SubscriberRTT = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "conclave_subscriber_rtt_seconds",
+		Help:    "Round-trip time to a subscriber (receiver report LSR/DLSR); one observation per subscription per sample.",
+		Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6},
+	})
+	m.BitrateLimited = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "conclave_bitrate_limited_total",
+		Help: "Times a publisher went above its room's max_publish_bitrate and was told to lower.",
+	})
+	m.BitrateExceeded = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "conclave_bitrate_exceeded_total",
+		Help: "Publishers disconnected for staying above their room's max_publish_bitrate past the grace period.",
+	})
+	m.SignalFloods = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "conclave_signal_floods_total",
+		Help: "Signaling connections cut off for flooding (more than twice the burst of messages refused within a second).",
+	})
 	for _, r := range []string{"per_ip", "budget"} {
 		m.UnauthEvicted.WithLabelValues(r) // exported at 0 from the start
 	}
@@ -98,6 +138,7 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 		collectors.NewGoCollector(),
 		m.Rooms, m.Participants, m.TracksPublished, m.Subscriptions, m.SignalErrors, m.UnauthEvicted, m.Decisions, m.RoomEvents, m.Security,
 		m.SecuritySeverity, m.Webhooks,
+		m.PublishBitrate, m.SubscriberLoss, m.SubscriberRTT, m.BitrateLimited, m.BitrateExceeded, m.SignalFloods,
 		counter("conclave_forwarded_packets_total", "RTP packets forwarded to subscribers.", fwd.PacketsForwarded),
 		counter("conclave_forwarded_bytes_total", "RTP bytes forwarded to subscribers.", fwd.BytesForwarded),
 		counter("conclave_nacks_total", "NACKs received from subscribers.", fwd.NACKsReceived),
@@ -145,6 +186,21 @@ func (m *Metrics) WebhookResult(webhook, result string) {
 // RoomEvent counts one event out of the rooms, by kind.
 func (m *Metrics) RoomEvent(kind string) {
 	m.RoomEvents.WithLabelValues(kind).Inc()
+}
+
+// MediaSample observes one participant's media sample: its publishing
+// bitrate if it publishes, and each reported subscription's loss and RTT.
+// publishing says it has tracks; loss and rtt hold the reported figures.
+func (m *Metrics) MediaSample(publishing bool, bitrate float64, loss, rtt []float64) {
+	if publishing {
+		m.PublishBitrate.Observe(bitrate)
+	}
+	for _, l := range loss {
+		m.SubscriberLoss.Observe(l)
+	}
+	for _, r := range rtt {
+		m.SubscriberRTT.Observe(r)
+	}
 }
 
 type noForwarding struct{}

@@ -18,6 +18,7 @@ interface AdminParticipant {
   addr?: string;
   member: boolean;
   tracks: number;
+  bitrate: number;
 }
 
 interface AdminRoom {
@@ -91,7 +92,7 @@ function drawRooms(body: HTMLElement, rooms: AdminRoom[], reload: () => Promise<
       return h('li', { class: 'acct-item' },
         h('div', { class: 'item-main' },
           h('span', { class: 'item-name' }, who),
-          h('span', { class: 'item-meta' }, `${p.role}${p.member ? ' · member' : ''} · from ${p.addr || 'unknown address'} · ${p.tracks} track${p.tracks === 1 ? '' : 's'} · joined ${when(p.joined_at)}`)),
+          h('span', { class: 'item-meta' }, `${p.role}${p.member ? ' · member' : ''} · from ${p.addr || 'unknown address'} · ${p.tracks} track${p.tracks === 1 ? '' : 's'}${p.bitrate > 0 ? ` · ${kbps(p.bitrate)}` : ''} · joined ${when(p.joined_at)}`)),
         h('div', { class: 'item-actions' }, remove), pslot);
     }));
     return h('li', { class: 'acct-item' },
@@ -100,6 +101,11 @@ function drawRooms(body: HTMLElement, rooms: AdminRoom[], reload: () => Promise<
         h('span', { class: 'item-meta' }, `${r.participants.length} in the room${r.locked ? ' · locked' : ''}${r.e2ee === 'required' ? ' · end-to-end encrypted' : ''} · since ${when(r.created_at)}`)),
       h('div', { class: 'item-actions' }, end), slot, people);
   })));
+}
+
+/** A bitrate as people read it. */
+function kbps(bits: number): string {
+  return bits >= 1e6 ? `${(bits / 1e6).toFixed(1)} Mbit/s` : `${Math.round(bits / 1e3)} kbit/s`;
 }
 
 /** One event as a line: what, to whom, by whom, from where. */

@@ -54,6 +54,9 @@ export class LobbyList {
     this.title.textContent = `Waiting to join (${guests.length})`;
     this.all.hidden = guests.length < 2;
     const seen = new Set<string>();
+    // Rows move only when out of place: moving an element, even to where
+    // it is, takes the keyboard focus off its Admit button.
+    let prev: Element | null = null;
     for (const g of guests) {
       seen.add(g.id);
       let r = this.rows.get(g.id);
@@ -64,7 +67,9 @@ export class LobbyList {
       const how = g.member ? 'A signed-in member, with an invite link' : g.invite ? 'Came with an invite link' : 'Came with a join token';
       const meta = `${how} · waiting ${waited(g.since)}`;
       if (r.meta.textContent !== meta) r.meta.textContent = meta;
-      this.list.appendChild(r.li);
+      const want: Element | null = prev ? prev.nextElementSibling : this.list.firstElementChild;
+      if (want !== r.li) this.list.insertBefore(r.li, want);
+      prev = r.li;
     }
     for (const [id, r] of this.rows) {
       if (seen.has(id)) continue;

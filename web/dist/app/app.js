@@ -1777,7 +1777,7 @@ function drawRooms(body, rooms, reload) {
           "div",
           { class: "item-main" },
           h("span", { class: "item-name" }, who),
-          h("span", { class: "item-meta" }, `${p.role}${p.member ? " · member" : ""} · from ${p.addr || "unknown address"} · ${p.tracks} track${p.tracks === 1 ? "" : "s"} · joined ${when(p.joined_at)}`)
+          h("span", { class: "item-meta" }, `${p.role}${p.member ? " · member" : ""} · from ${p.addr || "unknown address"} · ${p.tracks} track${p.tracks === 1 ? "" : "s"}${p.bitrate > 0 ? ` · ${kbps(p.bitrate)}` : ""} · joined ${when(p.joined_at)}`)
         ),
         h("div", { class: "item-actions" }, remove),
         pslot
@@ -1797,6 +1797,9 @@ function drawRooms(body, rooms, reload) {
       people
     );
   })));
+}
+function kbps(bits) {
+  return bits >= 1e6 ? `${(bits / 1e6).toFixed(1)} Mbit/s` : `${Math.round(bits / 1e3)} kbit/s`;
 }
 function eventText(ev) {
   const parts = [ev.kind.replace(/_/g, " ")];
@@ -3225,6 +3228,7 @@ var LobbyList = class {
     this.title.textContent = `Waiting to join (${guests.length})`;
     this.all.hidden = guests.length < 2;
     const seen = /* @__PURE__ */ new Set();
+    let prev = null;
     for (const g of guests) {
       seen.add(g.id);
       let r = this.rows.get(g.id);
@@ -3235,7 +3239,9 @@ var LobbyList = class {
       const how = g.member ? "A signed-in member, with an invite link" : g.invite ? "Came with an invite link" : "Came with a join token";
       const meta = `${how} · waiting ${waited(g.since)}`;
       if (r.meta.textContent !== meta) r.meta.textContent = meta;
-      this.list.appendChild(r.li);
+      const want = prev ? prev.nextElementSibling : this.list.firstElementChild;
+      if (want !== r.li) this.list.insertBefore(r.li, want);
+      prev = r.li;
     }
     for (const [id, r] of this.rows) {
       if (seen.has(id)) continue;
