@@ -171,6 +171,7 @@ fuzz ./internal/signal/ FuzzOfferSends
 fuzz ./internal/audit/ FuzzParseLine
 fuzz ./internal/sfu/ FuzzWritePacket
 fuzz ./internal/sfu/ FuzzKeyframeStart
+fuzz ./internal/sfu/ FuzzSubscriberRTCP
 fuzz ./internal/loadtest/ FuzzKeyframeDetector
 fuzz ./e2ee/ FuzzOpen
 fuzz ./e2ee/ FuzzKeyPackage
