@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -303,4 +304,16 @@ func (c *Client) e2eeSnapshot(evs []Event) (report func()) {
 			c.reportUnverified(id)
 		}
 	}
+}
+
+// ReportIdentityChanged tells the server that the peer identity now
+// announces identityKey, which is not the identity key the application
+// knew for it (docs/e2ee.md): the server records it as a security event
+// for the operator. Nobody in the room is told. A refusal comes back as
+// an error event (e2ee_off, rate_limited).
+func (c *Client) ReportIdentityChanged(ctx context.Context, identity string, identityKey []byte) error {
+	if len(identityKey) != protocol.E2EEIdentityKeySize {
+		return fmt.Errorf("client: an identity key is %d bytes, not %d", protocol.E2EEIdentityKeySize, len(identityKey))
+	}
+	return c.send(ctx, protocol.TypeE2EEIdentityChanged, protocol.E2EEIdentityChanged{Identity: identity, IdentityKey: identityKey})
 }

@@ -96,6 +96,8 @@ func clientSpec(t Type) (payloadSpec, bool) {
 		return payloadSpec{func() any { return new(UnmuteRequest) }, true, validateUnmuteRequest}, true
 	case TypeE2EE:
 		return payloadSpec{func() any { return new(E2EE) }, true, validateClientE2EE}, true
+	case TypeE2EEIdentityChanged:
+		return payloadSpec{func() any { return new(E2EEIdentityChanged) }, true, validateIdentityChanged}, true
 	case TypeMuteTrack:
 		return payloadSpec{func() any { return new(MuteTrack) }, true, validateMuteTrack}, true
 	case TypeRemoveParticipant:
@@ -567,6 +569,17 @@ func validateClientData(p any) error {
 func normalizeData(p any) error {
 	if d := p.(*Data); len(d.To) == 0 {
 		d.To = nil
+	}
+	return nil
+}
+
+func validateIdentityChanged(p any) error {
+	m := p.(*E2EEIdentityChanged)
+	if err := checkText("identity", m.Identity, 1, MaxIDBytes); err != nil {
+		return err
+	}
+	if len(m.IdentityKey) != E2EEIdentityKeySize {
+		return protoErr(CodeBadMessage, "identity_key is %d bytes, want %d", len(m.IdentityKey), E2EEIdentityKeySize)
 	}
 	return nil
 }

@@ -312,7 +312,7 @@ func TestProtocolDocExamples(t *testing.T) {
 		TypeParticipantUpdated, TypeTrackPublished, TypeTrackUnpublished, TypePong, TypeError,
 		TypeOffer, TypeAnswer, TypeCandidate, TypeMute, TypeData, TypeUnmuteRequest,
 		TypeLobby, TypeLobbyGuest, TypeLobbyGuestLeft, TypeAdmitGuest, TypeDenyGuest, TypeSetPassword,
-		TypeSetLobby, TypeLobbyChanged,
+		TypeSetLobby, TypeLobbyChanged, TypeE2EEIdentityChanged,
 	} {
 		if !seen[typ] {
 			t.Errorf("docs/protocol.md has no valid example of %s", typ)

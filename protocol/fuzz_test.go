@@ -28,6 +28,8 @@ var clientSeeds = []string{
 	`{"v":1,"type":"set_role","data":{"participant_id":"PA_1","role":"owner"}}`,
 	`{"v":1,"type":"lock_meeting","data":{"locked":true}}`,
 	`{"v":1,"type":"end_meeting"}`,
+	`{"v":1,"type":"e2ee_identity_changed","data":{"identity":"bob","identity_key":"AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="}}`,
+	`{"v":1,"type":"e2ee_identity_changed","data":{"identity":"","identity_key":"AQID"}}`,
 	`{"v":1,"type":"join","data":{"token":"eyJhbGciOiJFZERTQSJ9.e30.sig","password":"correct horse"}}`,
 	`{"v":1,"type":"join","data":{"token":"t","password":"short"}}`,
 	`{"v":1,"type":"admit_guest","data":{"id":"LB_1"}}`,

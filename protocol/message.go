@@ -75,6 +75,10 @@ const (
 const (
 	// TypeUnmuteRequest asks the host to lift a mute it imposed.
 	TypeUnmuteRequest Type = "unmute_request"
+	// TypeE2EEIdentityChanged reports that a peer's identity key is not
+	// the one this client knew (docs/e2ee.md): the server records a
+	// security event, and answers only with an error.
+	TypeE2EEIdentityChanged Type = "e2ee_identity_changed"
 )
 
 // Moderation, client to server: each is decided on the sender's role
@@ -348,6 +352,15 @@ type Mute struct {
 // publisher is then sent mute{muted:false} and may unmute itself.
 type UnmuteRequest struct {
 	TrackID string `json:"track_id"`
+}
+
+// E2EEIdentityChanged is a client's report that the peer Identity now
+// announces IdentityKey (32 bytes), which is not the key the client knew
+// for it. The server keeps the key's fingerprint in a security event
+// (e2ee_identity_changed, severity high); nobody else is told.
+type E2EEIdentityChanged struct {
+	Identity    string `json:"identity"`
+	IdentityKey []byte `json:"identity_key"`
 }
 
 // Data is an application message relayed by the server. From a client, To

@@ -172,6 +172,7 @@ fuzz ./internal/audit/ FuzzParseLine
 fuzz ./internal/sfu/ FuzzWritePacket
 fuzz ./internal/sfu/ FuzzKeyframeStart
 fuzz ./internal/sfu/ FuzzSubscriberRTCP
+fuzz ./webhook/ FuzzParseHeaders
 fuzz ./internal/loadtest/ FuzzKeyframeDetector
 fuzz ./e2ee/ FuzzOpen
 fuzz ./e2ee/ FuzzKeyPackage

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/internal/auth"
+	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/token"
 )
@@ -104,6 +105,9 @@ func apikeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "API key created.\n  key id:      %s\n  name:        %s\n  private key: %s\n  credentials: %s (mode 0600)\n",
 		rec.ID, rec.Name, creds.PrivateKey, credsPath)
 	fmt.Fprintln(stdout, "The private key is shown only this once; the server stores only the public key.")
+	if err := recordAPIKey(ctx, st, *data, room.SecurityAPIKeyCreated, rec.ID, rec.Name, stderr); err != nil {
+		return fmt.Errorf("apikey create: %w", err)
+	}
 	return nil
 }
 
@@ -157,6 +161,9 @@ func apikeyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("apikey revoke: no API key %q", id)
 		}
+		return fmt.Errorf("apikey revoke: %w", err)
+	}
+	if err := recordAPIKey(ctx, st, *data, room.SecurityAPIKeyRevoked, id, "", stderr); err != nil {
 		return fmt.Errorf("apikey revoke: %w", err)
 	}
 	fmt.Fprintf(stdout, "API key %s revoked; tokens it signed are refused from now on.\n", id)

@@ -147,6 +147,23 @@ func (s *Service) admin(h sessionHandler) http.Handler {
 	}, complete)
 }
 
+// AdminCaller is the admin an Admin handler serves: the account's id and
+// the client's address and user agent, for the security events its
+// actions emit.
+type AdminCaller struct {
+	ID, IP, UserAgent string
+}
+
+// Admin serves h to an admin only, as the /v1/users routes are (an
+// admin's session with the policy satisfied; anyone else 401 or 403 and
+// an admin_refused event): for the server's own admin routes
+// (/v1/webhooks/deliveries, /v1/security/events, /v1/admin/rooms).
+func (s *Service) Admin(h func(http.ResponseWriter, *http.Request, AdminCaller)) http.Handler {
+	return s.admin(func(w http.ResponseWriter, r *http.Request, cur *Current) {
+		h(w, r, AdminCaller{ID: cur.User.ID, IP: cur.client.ip, UserAgent: cur.client.userAgent})
+	})
+}
+
 // subject reads the {id} of a /v1/users/{id} route and loads that account.
 // An admin acts on others only: their own password and second factors are
 // changed through /v1/auth, which asks for the current password, so a

@@ -34,8 +34,7 @@ func FromEvent(e room.Event) (Entry, bool) {
 		}
 		en.Action, en.Actor, en.Target, en.IP = string(s.Kind), s.Actor, s.Subject, s.IP
 		en.Details = details(
-			"outcome", s.Outcome, "reason", s.Reason, "email", s.Email, "user_agent", Clip(s.UserAgent, maxUserAgent),
-			"severity", s.Kind.Severity())
+			"outcome", s.Outcome, "reason", s.Reason, "email", s.Email, "user_agent", Clip(s.UserAgent, maxUserAgent))
 		if s.OldVersion != 0 || s.NewVersion != 0 {
 			en.Details["old_version"] = strconv.FormatInt(s.OldVersion, 10)
 			en.Details["new_version"] = strconv.FormatInt(s.NewVersion, 10)

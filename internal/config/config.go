@@ -51,6 +51,8 @@ type Config struct {
 	Guard Guard `yaml:"guard"`
 	// Doctor configures the security self-audit (doctor.go).
 	Doctor Doctor `yaml:"doctor"`
+	// Webhooks receive security events (webhooks.go); YAML only.
+	Webhooks []Webhook `yaml:"webhooks"`
 }
 
 // TLS configures the HTTPS certificate. With CertFile and KeyFile empty the

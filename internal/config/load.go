@@ -94,6 +94,9 @@ func decodeNode(n *yaml.Node, v reflect.Value, path string) error {
 	for n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
+	if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct {
+		return decodeList(n, v, path)
+	}
 	if v.Kind() != reflect.Struct || v.Type() == durationType {
 		if err := n.Decode(v.Addr().Interface()); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
@@ -136,6 +139,24 @@ func decodeNode(n *yaml.Node, v reflect.Value, path string) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// decodeList decodes a list of mappings, each key checked as a struct's.
+func decodeList(n *yaml.Node, v reflect.Value, path string) error {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return fmt.Errorf("%s: line %d: want a list", path, n.Line)
+	}
+	list := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, item := range n.Content {
+		if err := decodeNode(item, list.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			return err
+		}
+	}
+	v.Set(list)
 	return nil
 }
 
@@ -188,6 +209,9 @@ func envFields() map[string]envField {
 			if f.Type.Kind() == reflect.Struct && f.Type != durationType {
 				walk(f.Type, path, idx)
 				continue
+			}
+			if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct {
+				continue // a list of mappings (webhooks): the YAML file only
 			}
 			name := EnvPrefix + strings.ToUpper(strings.Join(path, "_"))
 			if prev, dup := out[name]; dup {

@@ -160,6 +160,7 @@ func (c Config) Validate() error {
 	}
 	c.Guard.validate(bad)
 	c.Doctor.validate(bad)
+	validateWebhooks(c.Webhooks, bad)
 	return errors.Join(errs...)
 }
 

@@ -28,6 +28,9 @@ type Participant struct {
 	tracks  map[TrackID]*publication
 	pending map[string]TrackInfo // announced by add_track, by client id
 	left    bool
+	// identityReports counts the e2ee_identity_changed reports made
+	// (e2ee_report.go).
+	identityReports int
 	// The media monitor's (media.go): the last report, and since when
 	// the participant publishes above the cap (zero: it does not).
 	mediaReport MediaReport

@@ -182,6 +182,7 @@ func (r *Room) addLocked(d Decision, st roomState, req JoinRequest) *Participant
 			Permissions: d.Permissions,
 			E2EE:        keys,
 			Member:      c.Member != "",
+			Addr:        req.Addr,
 		},
 		grants:  grantMask(c.Grants),
 		tracks:  make(map[TrackID]*publication),

@@ -82,6 +82,7 @@ type Member interface {
 	RequestUnmute(TrackID) error
 	SendData(to []ParticipantID, topic string, payload []byte) error
 	SendE2EE(to ParticipantID, payload []byte) error
+	ReportIdentityChanged(peer Identity, identityKey []byte) error
 	// Meeting is the meeting's lock and end (zero: none), for a resumed
 	// client's snapshot.
 	Meeting() (locked bool, endsAt time.Time)

@@ -103,6 +103,125 @@ const (
 	SecurityMeetingInviteRevoked  SecurityKind = "meeting_invite_revoked"
 )
 
+// Security event kinds of API keys, of addresses and accounts the guard
+// blocks, and of end-to-end encryption:
+//   - api_key_created, api_key_revoked: Subject the key's id, Actor
+//     "operator" (the command line writes them to the audit log itself
+//     when no server runs: they are then in the log, not on the stream).
+//   - address_blocked, address_unblocked: IP the address; Reason how
+//     long, or who unblocked. account_throttled: Subject the account
+//     failed against from many addresses.
+//   - e2ee_identity_changed: a client reported that a peer's identity
+//     key is not the one it knew (Actor the reporter, Subject the peer,
+//     Reason the new key's fingerprint as the client gave it).
+const (
+	SecurityAPIKeyCreated       SecurityKind = "api_key_created"
+	SecurityAPIKeyRevoked       SecurityKind = "api_key_revoked"
+	SecurityAddressBlocked      SecurityKind = "address_blocked"
+	SecurityAddressUnblocked    SecurityKind = "address_unblocked"
+	SecurityAccountThrottled    SecurityKind = "account_throttled"
+	SecurityE2EEIdentityChanged SecurityKind = "e2ee_identity_changed"
+	// admin_room_action: an admin of the organisation acted on a room
+	// through the admin API (Actor the admin's account, Reason "end" or
+	// "remove", and ": CODE" when refused; Subject the room ended or the
+	// identity removed), after the room's own event (meeting_ended,
+	// participant_removed), which names the room's owner.
+	SecurityAdminRoomAction SecurityKind = "admin_room_action"
+	// token_refused: a join token or API token refused for its own fault
+	// (Reason "SURFACE: CODE", e.g. "rest: token_expired"); a revoked
+	// one is revoked_token_refused.
+	SecurityTokenRefused SecurityKind = "token_refused"
+)
+
+// Severity ranks a security event for those who watch (webhooks filter
+// by it, metrics count by it). It is a fixed function of the kind
+// (Severities; docs/webhooks.md lists them), never of the event, so a
+// receiver can rely on it.
+type Severity uint8
+
+// Severities, lowest first.
+const (
+	SeverityInfo    Severity = iota + 1 // routine: a sign-in, a role given
+	SeverityNotice                      // worth a look: a refusal, a credential changed
+	SeverityWarning                     // possibly an attack: a lock, a throttle, a ban
+	SeverityHigh                        // act now: a block, an identity key changed, a policy refused
+)
+
+var severityNames = [...]string{SeverityInfo: "info", SeverityNotice: "notice", SeverityWarning: "warning", SeverityHigh: "high"}
+
+func (s Severity) String() string {
+	if int(s) < len(severityNames) && severityNames[s] != "" {
+		return severityNames[s]
+	}
+	return "unknown"
+}
+
+// ParseSeverity is the Severity named s ("info", "notice", "warning",
+// "high").
+func ParseSeverity(s string) (Severity, bool) {
+	for i, n := range severityNames {
+		if n != "" && n == s {
+			return Severity(i), true
+		}
+	}
+	return 0, false
+}
+
+// severities is the fixed table kind -> severity. Every known kind has
+// one (a test checks); SecurityUnknown is a warning: something emitted
+// a kind nobody listed.
+var severities = map[SecurityKind]Severity{
+	SecuritySigninSucceeded: SeverityInfo, SecuritySigninFailed: SeverityNotice,
+	SecuritySigninThrottled: SeverityWarning, SecurityAccountLocked: SeverityWarning,
+	SecuritySignedOut: SeverityInfo, SecuritySessionRevoked: SeverityNotice,
+	SecurityPasswordChanged: SeverityNotice, SecurityPasswordReset: SeverityWarning,
+	SecuritySecondFactorEnabled: SeverityNotice, SecuritySecondFactorDisabled: SeverityWarning,
+	SecurityRecoveryCodesCreated: SeverityNotice, SecurityRecoveryCodeUsed: SeverityWarning,
+	SecurityPasskeyAdded: SeverityNotice, SecurityPasskeyRenamed: SeverityInfo, SecurityPasskeyRemoved: SeverityNotice,
+	SecurityUserCreated: SeverityNotice, SecurityUserInvited: SeverityInfo, SecurityInviteRedeemed: SeverityNotice,
+	SecurityUserUpdated: SeverityNotice, SecuritySecondFactorReset: SeverityWarning,
+	SecurityPersonalTokenCreated: SeverityNotice, SecurityPersonalTokenRevoked: SeverityNotice,
+	SecurityCrossOriginRefused: SeverityWarning, SecurityUnknown: SeverityWarning,
+	SecurityInviteDeleted: SeverityInfo, SecurityAdminRefused: SeverityWarning,
+	SecurityPolicyChanged: SeverityWarning, SecurityPolicyTrackStopped: SeverityNotice,
+	SecurityPolicyMeetingShortened: SeverityNotice,
+	SecurityRoleChanged:            SeverityInfo, SecurityParticipantRemoved: SeverityNotice,
+	SecurityMeetingLocked: SeverityInfo, SecurityMeetingUnlocked: SeverityInfo, SecurityMeetingEnded: SeverityInfo,
+	SecurityActionRefused: SeverityNotice, SecurityTokensRevoked: SeverityNotice, SecurityTokenRevoked: SeverityNotice,
+	SecurityIdentityBanned: SeverityWarning, SecurityIdentityUnbanned: SeverityNotice,
+	SecurityRevokedTokenRefused: SeverityWarning, SecurityBannedRefused: SeverityWarning,
+	SecurityRoomPasswordSet: SeverityInfo, SecurityRoomPasswordFailed: SeverityNotice,
+	SecurityRoomPasswordThrottled: SeverityWarning,
+	SecurityLobbyAdmitted:         SeverityInfo, SecurityLobbyDenied: SeverityNotice, SecurityLobbySkipped: SeverityInfo,
+	SecurityLobbyChanged:         SeverityInfo,
+	SecurityMeetingInviteCreated: SeverityInfo, SecurityMeetingInviteRedeemed: SeverityInfo,
+	SecurityMeetingInviteRevoked: SeverityInfo,
+	SecurityAPIKeyCreated:        SeverityWarning, SecurityAPIKeyRevoked: SeverityNotice,
+	SecurityAddressBlocked: SeverityHigh, SecurityAddressUnblocked: SeverityNotice,
+	SecurityAccountThrottled: SeverityHigh, SecurityE2EEIdentityChanged: SeverityHigh,
+	SecurityAdminRoomAction: SeverityWarning, SecurityTokenRefused: SeverityNotice,
+	SecurityBitrateLimited: SeverityNotice, SecurityBitrateExceeded: SeverityWarning, SecuritySignalFlood: SeverityWarning,
+}
+
+// Severity is k's severity (the table above); a kind outside it is a
+// warning.
+func (k SecurityKind) Severity() Severity {
+	if s, ok := severities[k]; ok {
+		return s
+	}
+	return SeverityWarning
+}
+
+// Kinds lists every known kind, for those that must enumerate them
+// (docs, tests, configuration checks).
+func Kinds() []SecurityKind {
+	out := make([]SecurityKind, 0, len(securityKinds))
+	for k := range securityKinds {
+		out = append(out, k)
+	}
+	return out
+}
+
 var securityKinds = map[SecurityKind]bool{
 	SecurityRoomPasswordSet: true, SecurityRoomPasswordFailed: true, SecurityRoomPasswordThrottled: true,
 	SecurityLobbyAdmitted: true, SecurityLobbyDenied: true, SecurityLobbySkipped: true, SecurityLobbyChanged: true,
@@ -122,12 +241,17 @@ var securityKinds = map[SecurityKind]bool{
 	SecurityPolicyChanged: true, SecurityPolicyTrackStopped: true, SecurityPolicyMeetingShortened: true,
 	SecurityRoleChanged: true, SecurityParticipantRemoved: true, SecurityMeetingLocked: true,
 	SecurityMeetingUnlocked: true, SecurityMeetingEnded: true, SecurityActionRefused: true,
-	SecurityAddressBlocked: true, SecurityAccountThrottled: true, SecurityBlockLifted: true,
+	SecurityAPIKeyCreated: true, SecurityAPIKeyRevoked: true, SecurityAddressBlocked: true,
+	SecurityAddressUnblocked: true, SecurityAccountThrottled: true, SecurityE2EEIdentityChanged: true,
+	SecurityAdminRoomAction: true, SecurityTokenRefused: true,
 	SecurityBitrateLimited: true, SecurityBitrateExceeded: true, SecuritySignalFlood: true,
 }
 
 // Known reports whether k is one of the kinds above (not SecurityUnknown).
 func (k SecurityKind) Known() bool { return securityKinds[k] }
+
+// Severity is the event's severity: its kind's (SecurityKind.Severity).
+func (e SecurityEvent) Severity() Severity { return e.Kind.Severity() }
 
 // Security event outcomes.
 const (
@@ -161,3 +285,7 @@ type SecurityEvent struct {
 	// interval it closes; 0 on every other event.
 	Suppressed int
 }
+
+// SeverityKnown reports whether k has its own entry in the severity
+// table.
+func SeverityKnown(k SecurityKind) bool { _, ok := severities[k]; return ok }

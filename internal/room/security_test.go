@@ -1,6 +1,8 @@
 package room_test
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/conclave-video/conclave/internal/room"
@@ -33,5 +35,53 @@ func TestSecurityEvents(t *testing.T) {
 	}
 	if !room.SecurityPasskeyAdded.Known() || room.SecurityUnknown.Known() || room.EventSecurity.String() != "security" {
 		t.Error("Known or String disagree with the kinds' list")
+	}
+}
+
+// TestSecuritySeverities: every known kind has its own entry in the
+// severity table (none falls to the default), and names round-trip.
+func TestSecuritySeverities(t *testing.T) {
+	for _, k := range room.Kinds() {
+		if !room.SeverityKnown(k) {
+			t.Errorf("kind %q has no severity in the table", k)
+		}
+	}
+	for _, k := range []room.SecurityKind{room.SecurityAddressBlocked, room.SecurityAccountThrottled, room.SecurityE2EEIdentityChanged} {
+		if k.Severity() != room.SeverityHigh {
+			t.Errorf("%s is %s, want high", k, k.Severity())
+		}
+	}
+	if room.SecuritySigninSucceeded.Severity() != room.SeverityInfo {
+		t.Error("a sign-in is not info")
+	}
+	for _, s := range []room.Severity{room.SeverityInfo, room.SeverityNotice, room.SeverityWarning, room.SeverityHigh} {
+		if got, ok := room.ParseSeverity(s.String()); !ok || got != s {
+			t.Errorf("ParseSeverity(%q) = %v, %v", s, got, ok)
+		}
+	}
+	if _, ok := room.ParseSeverity("critical"); ok {
+		t.Error("ParseSeverity took an unknown name")
+	}
+}
+
+// TestSeverityDoc: docs/webhooks.md lists every kind in the row of its
+// severity.
+func TestSeverityDoc(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/webhooks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(doc), "\n") {
+		for _, s := range []string{"info", "notice", "warning", "high"} {
+			if strings.HasPrefix(line, "| `"+s+"` | `") {
+				rows[s] = line
+			}
+		}
+	}
+	for _, k := range append(room.Kinds(), room.SecurityUnknown) {
+		if !strings.Contains(rows[k.Severity().String()], "`"+string(k)+"`") {
+			t.Errorf("docs/webhooks.md does not list %s as %s", k, k.Severity())
+		}
 	}
 }

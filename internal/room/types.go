@@ -128,6 +128,10 @@ type ParticipantInfo struct {
 	// Member: a signed-in member of the organisation, who came by an
 	// invite (its token's member claim, the server's alone).
 	Member bool
+	// Addr is the address the participant joined from (JoinRequest's).
+	// It is never on the wire (Wire leaves it out): the admin API's
+	// alone.
+	Addr string
 }
 
 // E2EEKeys is a participant's end-to-end encryption announcement

@@ -8,6 +8,7 @@ import (
 	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/store"
+	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
 
@@ -114,4 +115,26 @@ func (r refusalEvents) Check(c *token.Claims) error {
 			Reason: r.surface, Subject: c.Subject})
 	}
 	return err
+}
+
+// refusedTokens is a token verifier that records every token it refuses
+// for the token's fault (expired, bad signature, unknown key, ...) as a
+// token_refused security event, throttled as refusals are (Reason: the
+// surface and the code). A revoked token has its own event
+// (refusalEvents); a store failure is no refusal.
+type refusedTokens struct {
+	v       *auth.Verifier
+	rooms   *room.Manager
+	surface string
+}
+
+func (r refusedTokens) Verify(ctx context.Context, raw string) (*token.Claims, error) {
+	c, err := r.v.Verify(ctx, raw)
+	if err != nil {
+		if code := auth.Code(err); code != "" && code != protocol.CodeTokenRevoked {
+			r.rooms.SecurityRefused("", room.SecurityEvent{Kind: room.SecurityTokenRefused, Outcome: room.OutcomeRefused,
+				Reason: r.surface + ": " + code})
+		}
+	}
+	return c, err
 }

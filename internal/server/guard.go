@@ -410,7 +410,7 @@ func (d *defense) Unblock(id, actor, ip string) bool {
 	}
 	d.later(func() {
 		d.store(blk)
-		ev := room.SecurityEvent{Kind: room.SecurityBlockLifted, Outcome: room.OutcomeSucceeded, Actor: actor, Subject: blk.ID,
+		ev := room.SecurityEvent{Kind: room.SecurityAddressUnblocked, Outcome: room.OutcomeSucceeded, Actor: actor, Subject: blk.ID,
 			IP: ip, Reason: string(blk.Kind) + " " + blk.Key}
 		d.s.log.Info("guard: block lifted", "id", blk.ID, "by", actor)
 		d.s.rooms.Security(ev)

@@ -18,6 +18,7 @@ import (
 	"github.com/conclave-video/conclave/internal/accounts"
 	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/config"
+	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/protocol"
@@ -167,7 +168,10 @@ func TestDistributedAttackThrottlesAccount(t *testing.T) {
 		}
 	}
 	rec := auditHas(t, e, "the alert in the audit log", "account_throttled", nil)
-	if !strings.Contains(rec.Details, `"severity":"high"`) || !strings.Contains(rec.Details, `"email":"victim@example.org"`) ||
+	if room.SecurityAccountThrottled.Severity() != room.SeverityHigh {
+		t.Errorf("account_throttled is %v, want high", room.SecurityAccountThrottled.Severity())
+	}
+	if !strings.Contains(rec.Details, `"email":"victim@example.org"`) ||
 		!strings.Contains(rec.Details, "20 addresses") {
 		t.Errorf("the alert's record: %+v", rec)
 	}
@@ -250,7 +254,7 @@ func TestUnblockAPI(t *testing.T) {
 	if status, _ := admin.doFrom("198.51.100.1", "DELETE", "/v1/blocks/"+id, "", nil); status != http.StatusNotFound {
 		t.Fatalf("a second DELETE: %d", status)
 	}
-	rec := auditHas(t, e, "the unblock in the audit log", "block_lifted", nil)
+	rec := auditHas(t, e, "the unblock in the audit log", "address_unblocked", nil)
 	if rec.Actor != admin.user.ID || rec.Target != id || rec.IP != "198.51.100.1" {
 		t.Errorf("the unblock's record: %+v", rec)
 	}

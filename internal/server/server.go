@@ -39,6 +39,7 @@ import (
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/internal/telemetry"
 	"github.com/conclave-video/conclave/internal/udpbatch"
+	"github.com/conclave-video/conclave/internal/webhooks"
 	"github.com/conclave-video/conclave/token"
 	"github.com/conclave-video/conclave/web"
 )
@@ -90,6 +91,10 @@ type Server struct {
 	audit *audit.Sink
 	// guard is the traffic defence (guard.go).
 	guard *defense
+	// webhooks delivers security events (nil: none configured), secLog
+	// logs them (security.go).
+	webhooks *webhooks.Dispatcher
+	secLog   *slog.Logger
 
 	// Dev mode only: the key POST /dev/token signs with, and its limit.
 	devKey atomic.Pointer[token.Key]
@@ -109,7 +114,8 @@ func newServer(ctx context.Context, cfg config.Config, log *slog.Logger, storeOp
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, stats: new(sfu.Stats), ready: make(chan struct{}), storeOpts: storeOpts}
+	s := &Server{cfg: cfg, log: log, stats: new(sfu.Stats), ready: make(chan struct{}), storeOpts: storeOpts,
+		secLog: log.With("component", "security")}
 	if err := s.build(ctx); err != nil {
 		s.closeResources()
 		return nil, err
@@ -237,6 +243,9 @@ func (s *Server) build(ctx context.Context) (err error) {
 	// request instead, in s.guard.handler).
 	s.httpLn = tls.NewListener(guard.LimitListener(s.httpLn, s.guard.conns, s.guard.exempt,
 		func(netip.Addr) { s.guard.refused.WithLabelValues("connections").Inc() }), TLSConfig(cert))
+	if err := s.newWebhooks(); err != nil {
+		return err
+	}
 	s.policyWatch.OnChange = s.policyChanged
 	// Every version put in force, by the admin API or the watcher,
 	// applies to the rooms already running too.
@@ -250,7 +259,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	verifier := &auth.Verifier{Keys: s.store, Lifetime: s.tokenLifetime, ServerKeyID: s.serverKey.ID, Users: s.store, AccountCheck: s.accountCheck,
 		Revocations: refusalEvents{s.revs, s.rooms, "signal"}}
 	s.signal = signal.NewHandler(signal.Config{
-		Verifier:          verifier,
+		Verifier:          refusedTokens{verifier, s.rooms, "signal"},
 		TokenErrorCode:    auth.Code,
 		Rooms:             s.rooms,
 		Engine:            s.engine,
@@ -276,7 +285,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		ServerKeyID: s.serverKey.ID, Users: s.store, AccountCheck: s.accountCheck, Revocations: refusalEvents{s.revs, s.rooms, "rest"},
 		OnTouchError: func(err error) { log.Warn("personal token: last use not recorded", "err", err) }}
 	api := httpapi.New(httpapi.Config{
-		Verifier:        apiVerifier,
+		Verifier:        refusedTokens{apiVerifier, s.rooms, "rest"},
 		TokenErrorCode:  auth.Code,
 		Rooms:           s.rooms,
 		Logger:          log.With("component", "api"),
@@ -319,6 +328,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	mux := http.NewServeMux()
 	api.Register(mux)
 	accts.Register(mux)
+	s.registerAdmin(mux, accts)
 	mux.Handle("GET /v1/signal", s.signal)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -562,8 +572,12 @@ func (s *Server) closeResources() {
 		_ = s.udp.Close()
 	}
 	if s.guard != nil {
-		// Before the audit log: the blocks queued are announced to it.
+		// Before the audit log and webhooks: the blocks queued are
+		// announced to them.
 		s.guard.close()
+	}
+	if s.webhooks != nil {
+		s.webhooks.Close()
 	}
 	if s.audit != nil {
 		s.audit.Close()
@@ -667,6 +681,8 @@ func (s *Server) countEvent(e room.Event) {
 		return
 	case room.EventSecurity:
 		s.metrics.SecurityEvent(string(e.Security.Kind), e.Security.Outcome)
+		s.metrics.SecurityEventSeverity(string(e.Security.Kind), e.Security.Severity().String())
+		s.logSecurity(e)
 		switch e.Security.Kind {
 		case room.SecurityBitrateLimited:
 			s.metrics.BitrateLimited.Inc()

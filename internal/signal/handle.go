@@ -150,6 +150,10 @@ func (s *session) handle(p room.Member, peer *rtc.Peer, t protocol.Type, payload
 		if err := p.SendE2EE(room.ParticipantID(m.To), m.Payload); err != nil {
 			s.sendRoomError(err)
 		}
+	case *protocol.E2EEIdentityChanged:
+		if err := p.ReportIdentityChanged(room.Identity(m.Identity), m.IdentityKey); err != nil {
+			s.sendRoomError(err)
+		}
 	case *protocol.MuteTrack:
 		s.moderated(p.MuteOther(room.ParticipantID(m.ParticipantID), room.TrackID(m.TrackID), m.Muted))
 	case *protocol.RemoveParticipant:

@@ -33,6 +33,12 @@ type Metrics struct {
 	Decisions     *prometheus.CounterVec
 	RoomEvents    *prometheus.CounterVec
 	Security      *prometheus.CounterVec
+	// SecuritySeverity counts security events by severity (a fixed
+	// function of the kind: docs/webhooks.md); Webhooks counts webhook
+	// results by receiver and result (delivered, retried, failed,
+	// dropped).
+	SecuritySeverity *prometheus.CounterVec
+	Webhooks         *prometheus.CounterVec
 
 	// Media monitoring (docs/operations.md): node-wide distributions,
 	// one observation per participant (bitrate) or subscription (loss,
@@ -84,6 +90,14 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 			Name: "conclave_security_events_total",
 			Help: "Security events outside the rooms (sign-ins, failures, locks, credential and session changes; docs/accounts.md), by kind and outcome.",
 		}, []string{"kind", "outcome"}),
+		SecuritySeverity: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "conclave_security_events_by_severity_total",
+			Help: "Security events, by kind and severity (info, notice, warning, high).",
+		}, []string{"kind", "severity"}),
+		Webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "conclave_webhook_deliveries_total",
+			Help: "Webhook results, by receiver and result: delivered, retried (an attempt failed), failed (given up), dropped (the queue was full).",
+		}, []string{"webhook", "result"}),
 	}
 	m.PublishBitrate = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "conclave_publish_bitrate_bits",
@@ -123,6 +137,7 @@ func NewMetrics(reg *prometheus.Registry, fwd ForwardingStats) *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 		m.Rooms, m.Participants, m.TracksPublished, m.Subscriptions, m.SignalErrors, m.UnauthEvicted, m.Decisions, m.RoomEvents, m.Security,
+		m.SecuritySeverity, m.Webhooks,
 		m.PublishBitrate, m.SubscriberLoss, m.SubscriberRTT, m.BitrateLimited, m.BitrateExceeded, m.SignalFloods,
 		counter("conclave_forwarded_packets_total", "RTP packets forwarded to subscribers.", fwd.PacketsForwarded),
 		counter("conclave_forwarded_bytes_total", "RTP bytes forwarded to subscribers.", fwd.BytesForwarded),
@@ -156,6 +171,16 @@ func (m *Metrics) Decision(action, outcome, code string) {
 // SecurityEvent counts one security event, by kind and outcome.
 func (m *Metrics) SecurityEvent(kind, outcome string) {
 	m.Security.WithLabelValues(kind, outcome).Inc()
+}
+
+// SecurityEventSeverity counts one security event, by kind and severity.
+func (m *Metrics) SecurityEventSeverity(kind, severity string) {
+	m.SecuritySeverity.WithLabelValues(kind, severity).Inc()
+}
+
+// WebhookResult counts one webhook result of a receiver.
+func (m *Metrics) WebhookResult(webhook, result string) {
+	m.Webhooks.WithLabelValues(webhook, result).Inc()
 }
 
 // RoomEvent counts one event out of the rooms, by kind.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -10,6 +11,8 @@ import (
 	"github.com/conclave-video/conclave/e2ee"
 	"github.com/conclave-video/conclave/internal/config"
 	roompkg "github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/internal/store"
+	"github.com/conclave-video/conclave/internal/testkit"
 )
 
 // The meeting app's end-to-end encryption screens (test/e2e/e2ee_app.mjs): the
@@ -28,6 +31,24 @@ func TestE2EEApp(t *testing.T) {
 	if res["code1"] == res["code2"] {
 		t.Fatalf("the safety code did not change when carol left: %v", res)
 	}
+	// Alice's browser reported carol's changed key: the server recorded it.
+	testkit.Eventually(t, "the browser's e2ee_identity_changed in the audit log", func() bool {
+		var recs []store.AuditRecord
+		err := e.srv.Store().ReadAudit(context.Background(), func(r store.AuditReader) error {
+			var err error
+			recs, err = r.AuditRecords(context.Background(), 0, 100000)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range recs {
+			if rec.Action == string(roompkg.SecurityE2EEIdentityChanged) && rec.Actor != "" && rec.Target != "" && rec.Actor != rec.Target {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // TestE2EEAppPlain: a plain room says it is not end-to-end encrypted.

@@ -1,12 +1,14 @@
 // The administration page (#admin): invite people (a link to copy, with
 // its options), the invites still open, the accounts (role,
-// disable/enable, a password reset link, resetting second factors) and
-// the organisation's security policy (admin-policy.ts) and the blocked
-// addresses and accounts (admin-blocks.ts).
+// disable/enable, a password reset link, resetting second factors),
+// the organisation's security policy (admin-policy.ts), the live rooms
+// and recent security events (admin-watch.ts), and the blocked addresses
+// and accounts (admin-blocks.ts).
 
 import { api, type Invite, type UserRecord } from './account-api.js';
 import { blocksSection } from './admin-blocks.js';
 import { policySection } from './admin-policy.js';
+import { liveRoomsSection, securityEventsSection } from './admin-watch.js';
 import type { Accounts } from './account-nav.js';
 import { button, confirmInline, copyBox, errorText, field, formError, input, page, section, when, withBusy } from './account-ui.js';
 import { h, notify } from './dom.js';
@@ -48,6 +50,8 @@ export function renderAdmin(root: HTMLElement, acc: Accounts): () => void {
     section('admin-invites', 'Open invites', invites),
     section('admin-users', 'Accounts', users),
     policySection(me.id),
+    liveRoomsSection(),
+    securityEventsSection(),
     blocksSection(),
   );
   void reloadInvites();

@@ -139,6 +139,12 @@ function toHex(b) {
   for (const c of b) s += c.toString(16).padStart(2, "0");
   return s;
 }
+function fromHex(s) {
+  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) throw new E2eeError("invalid", "not a hex string");
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
 function equalBytes(a, b) {
   if (a.length !== b.length) return false;
   let d = 0;
@@ -6771,6 +6777,8 @@ var RoomE2EE = class _RoomE2EE {
   statsId = 0;
   statsWaiters = /* @__PURE__ */ new Map();
   identities = /* @__PURE__ */ new Map();
+  /** Identity and key pairs reported changed on this connection. */
+  reported = /* @__PURE__ */ new Set();
   /**
    * Every use of the Session runs in arrival order, one at a time: a chat
    * message that follows its sender's key package waits for the package
@@ -6916,11 +6924,13 @@ var RoomE2EE = class _RoomE2EE {
     const st = storage();
     const seen = st?.getItem(SEEN_PREFIX + id.identity) ?? null;
     const verified = st?.getItem(VERIFIED_PREFIX + id.identity) ?? null;
+    const changed = seen !== null && seen !== id.key;
+    if (changed && m.verified) this.reportChanged(id);
     return {
       valid: m.verified,
       error: m.error,
       hasKey: m.hasKey,
-      changed: seen !== null && seen !== id.key,
+      changed,
       verified: verified !== null && verified === id.key,
       identityKey: id.key
     };
@@ -6994,10 +7004,25 @@ var RoomE2EE = class _RoomE2EE {
     if (!st) return;
     for (const pid of ids) {
       const id = this.identities.get(pid);
-      if (id && this.session.verified(pid) && st.getItem(SEEN_PREFIX + id.identity) === null) {
+      if (!id || !this.session.verified(pid)) continue;
+      const seen = st.getItem(SEEN_PREFIX + id.identity);
+      if (seen === null) {
         st.setItem(SEEN_PREFIX + id.identity, id.key);
+      } else if (seen !== id.key) {
+        this.reportChanged(id);
       }
     }
+  }
+  /**
+   * A verified announcement of another key than the one this browser saw:
+   * the operator hears of it too (the server records who reported it),
+   * once per identity and key on this connection.
+   */
+  reportChanged(id) {
+    const k = id.identity + " " + id.key;
+    if (this.reported.has(k)) return;
+    this.reported.add(k);
+    this.host.reportIdentityChanged?.(id.identity, toBase64(fromHex(id.key)));
   }
   flush(out) {
     for (const o of out) this.host.send(o.to, toBase64(o.payload));
@@ -9042,7 +9067,8 @@ var Room = class {
       {
         send: (to, payload) => this.send("e2ee", { to, payload }),
         changed: () => this.events.emit("e2eeChanged"),
-        error: (code, message) => this.events.emit("error", code, message)
+        error: (code, message) => this.events.emit("error", code, message),
+        reportIdentityChanged: (identity, identityKey) => this.send("e2ee_identity_changed", { identity, identity_key: identityKey })
       },
       token,
       opts.e2eeWorkerUrl ?? new URL("./e2ee-worker.js", import.meta.url)

@@ -7,6 +7,7 @@ import { fromBase64, toBase64 } from './base64.js';
 import {
   announcementFromJSON,
   announcementToJSON,
+  fromHex,
   generateKemKey,
   loadIdentity,
   newSession,
@@ -92,6 +93,12 @@ export interface E2EEHost {
   changed(): void;
   /** A failure worth the app's attention (undecryptable data, a refused key package). */
   error(code: string, message: string): void;
+  /**
+   * Tells the server that identity now announces identityKey (base64),
+   * not the key this browser saw before (e2ee_identity_changed: the
+   * operator's security event). Once per identity and key per connection.
+   */
+  reportIdentityChanged?(identity: string, identityKey: string): void;
 }
 
 /**
@@ -110,6 +117,8 @@ export class RoomE2EE {
   private statsId = 0;
   private readonly statsWaiters = new Map<number, (s: FrameCryptoStats) => void>();
   private readonly identities = new Map<string, { identity: string; key: string }>();
+  /** Identity and key pairs reported changed on this connection. */
+  private readonly reported = new Set<string>();
   /**
    * Every use of the Session runs in arrival order, one at a time: a chat
    * message that follows its sender's key package waits for the package
@@ -278,11 +287,13 @@ export class RoomE2EE {
     const st = storage();
     const seen = st?.getItem(SEEN_PREFIX + id.identity) ?? null;
     const verified = st?.getItem(VERIFIED_PREFIX + id.identity) ?? null;
+    const changed = seen !== null && seen !== id.key;
+    if (changed && m.verified) this.reportChanged(id);
     return {
       valid: m.verified,
       error: m.error,
       hasKey: m.hasKey,
-      changed: seen !== null && seen !== id.key,
+      changed,
       verified: verified !== null && verified === id.key,
       identityKey: id.key,
     };
@@ -363,10 +374,26 @@ export class RoomE2EE {
     if (!st) return;
     for (const pid of ids) {
       const id = this.identities.get(pid);
-      if (id && this.session!.verified(pid) && st.getItem(SEEN_PREFIX + id.identity) === null) {
+      if (!id || !this.session!.verified(pid)) continue;
+      const seen = st.getItem(SEEN_PREFIX + id.identity);
+      if (seen === null) {
         st.setItem(SEEN_PREFIX + id.identity, id.key);
+      } else if (seen !== id.key) {
+        this.reportChanged(id);
       }
     }
+  }
+
+  /**
+   * A verified announcement of another key than the one this browser saw:
+   * the operator hears of it too (the server records who reported it),
+   * once per identity and key on this connection.
+   */
+  private reportChanged(id: { identity: string; key: string }): void {
+    const k = id.identity + ' ' + id.key;
+    if (this.reported.has(k)) return;
+    this.reported.add(k);
+    this.host.reportIdentityChanged?.(id.identity, toBase64(fromHex(id.key)));
   }
 
   private flush(out: Outbound[]): void {

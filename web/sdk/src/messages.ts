@@ -96,6 +96,7 @@ export interface ClientMessages {
   leave: LeaveMsg;
   ping: { t: number };
   e2ee: { to: string; payload: string };
+  e2ee_identity_changed: { identity: string; identity_key: string };
   mute_track: { participant_id: string; track_id: string; muted: boolean };
   remove_participant: { participant_id: string; ban?: { duration?: number; reason?: string } };
   set_role: { participant_id: string; role: Role };

@@ -86,6 +86,7 @@ export class Room {
               send: (to, payload) => this.send('e2ee', { to, payload }),
               changed: () => this.events.emit('e2eeChanged'),
               error: (code, message) => this.events.emit('error', code, message),
+              reportIdentityChanged: (identity, identityKey) => this.send('e2ee_identity_changed', { identity, identity_key: identityKey }),
             },
             token,
             opts.e2eeWorkerUrl ?? new URL('./e2ee-worker.js', import.meta.url),
