@@ -125,7 +125,7 @@ func clientSpec(t Type) (payloadSpec, bool) {
 func serverSpec(t Type) (payloadSpec, bool) {
 	switch t {
 	case TypeJoined:
-		return payloadSpec{func() any { return new(Joined) }, true, nil}, true
+		return payloadSpec{func() any { return new(Joined) }, true, normalizeJoined}, true
 	case TypeParticipantJoined:
 		return payloadSpec{func() any { return new(ParticipantJoined) }, true, nil}, true
 	case TypeParticipantLeft:
@@ -647,6 +647,15 @@ func checkText(field, s string, minLen, maxLen int) error {
 		if r < 0x20 || r == 0x7f {
 			return protoErr(CodeBadMessage, "%s contains a control character", field)
 		}
+	}
+	return nil
+}
+
+// normalizeJoined reads an empty waiting list as none, as the encoder
+// (omitempty) writes it: "lobby": [] and no lobby are the same message.
+func normalizeJoined(p any) error {
+	if j := p.(*Joined); len(j.Lobby) == 0 {
+		j.Lobby = nil
 	}
 	return nil
 }
