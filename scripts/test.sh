@@ -173,6 +173,7 @@ fuzz ./internal/sfu/ FuzzWritePacket
 fuzz ./internal/sfu/ FuzzKeyframeStart
 fuzz ./internal/sfu/ FuzzSubscriberRTCP
 fuzz ./webhook/ FuzzParseHeaders
+fuzz ./internal/guard/ FuzzClientIP
 fuzz ./internal/loadtest/ FuzzKeyframeDetector
 fuzz ./e2ee/ FuzzOpen
 fuzz ./e2ee/ FuzzKeyPackage
