@@ -7,13 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"testing"
 	"time"
 
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/internal/accounts"
-	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/internal/testkit"
@@ -34,22 +32,7 @@ type member struct {
 // through /v1/auth/signin, as the app does.
 func (e *env) signedIn(email string) *member {
 	e.t.Helper()
-	h, err := auth.NewHasher(auth.DefaultArgon2Params(), 1)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	u, err := auth.CreateUser(context.Background(), e.Srv.Store(), h,
-		auth.NewUser{Email: email, DisplayName: "Host " + email, Role: store.RoleMember, Password: meetingPassword}, time.Now())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	hc := e.HTTPClient()
-	hc.Jar = jar
-	m := &member{e: e, user: u, hc: hc}
+	m := e.newMember(email)
 	if status, body := m.do("POST", "/v1/auth/signin", `{"email":"`+email+`","password":"`+meetingPassword+`"}`, nil); status != http.StatusOK {
 		e.t.Fatalf("sign-in: %d %s", status, body)
 	}
