@@ -16,6 +16,10 @@ type Participant struct {
 	listener Listener
 
 	// Guarded by room.mu.
+	// seq is the participant's place in the room's join order: JoinedAt
+	// counts whole seconds, and people who join in the same second are
+	// still listed in the order they came (the app numbers namesakes so).
+	seq uint64
 	// jtis are the tokens the participant was admitted with: the join's
 	// and each resume's (the last MaxSessionTokens), so that revoking any
 	// of them by its jti disconnects it.

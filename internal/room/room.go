@@ -12,6 +12,7 @@ import (
 // Room is one meeting.
 type Room struct {
 	spec      Spec
+	joins     uint64 // participants admitted so far (r.mu): the next one's seq
 	manager   *Manager
 	createdAt time.Time
 
@@ -169,7 +170,9 @@ func (r *Room) addLocked(d Decision, st roomState, req JoinRequest) *Participant
 		}
 	}
 	c := req.Claims
+	r.joins++
 	p := &Participant{
+		seq:      r.joins,
 		room:     r,
 		listener: req.Listener,
 		jtis:     []string{c.ID},
@@ -221,16 +224,16 @@ func (r *Room) Participants() []ParticipantInfo {
 }
 
 func (r *Room) participantsLocked() []ParticipantInfo {
-	out := make([]ParticipantInfo, 0, len(r.participants))
+	ps := make([]*Participant, 0, len(r.participants))
 	for _, p := range r.participants {
+		ps = append(ps, p)
+	}
+	// In join order, which JoinedAt (whole seconds) cannot tell apart.
+	sort.Slice(ps, func(i, j int) bool { return ps[i].seq < ps[j].seq })
+	out := make([]ParticipantInfo, 0, len(ps))
+	for _, p := range ps {
 		out = append(out, p.infoLocked())
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].JoinedAt != out[j].JoinedAt {
-			return out[i].JoinedAt < out[j].JoinedAt
-		}
-		return out[i].ID < out[j].ID
-	})
 	return out
 }
 

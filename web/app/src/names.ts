@@ -28,9 +28,15 @@ export class DisplayNames {
     this.assigned.set(p.id, { ...a });
   }
 
-  /** Notes the participants present now (the local one included). */
+  /** Notes the participants present now: the local one first, then the others in the order the room gave them. */
   update(present: Iterable<ParticipantInfo>): void {
-    const sorted = [...present].sort((a, b) => a.joined_at - b.joined_at || a.id.localeCompare(b.id));
+    // joined_at counts whole seconds: people who joined in the same second
+    // keep the order given, which is the server's join order (joined lists
+    // them so, later arrivals come after), except that we come last among
+    // them, having joined after everyone listed when we joined.
+    const list = [...present];
+    const local = list[0]?.id;
+    const sorted = list.sort((a, b) => a.joined_at - b.joined_at || (a.id === local ? 1 : 0) - (b.id === local ? 1 : 0));
     this.present = new Set(sorted.map((p) => p.id));
     // The numbers present people already hold, per name.
     const used = new Map<string, Set<number>>();

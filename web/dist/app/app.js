@@ -4080,9 +4080,11 @@ var DisplayNames = class {
     }
     this.assigned.set(p.id, { ...a });
   }
-  /** Notes the participants present now (the local one included). */
+  /** Notes the participants present now: the local one first, then the others in the order the room gave them. */
   update(present) {
-    const sorted = [...present].sort((a, b) => a.joined_at - b.joined_at || a.id.localeCompare(b.id));
+    const list = [...present];
+    const local = list[0]?.id;
+    const sorted = list.sort((a, b) => a.joined_at - b.joined_at || (a.id === local ? 1 : 0) - (b.id === local ? 1 : 0));
     this.present = new Set(sorted.map((p) => p.id));
     const used = /* @__PURE__ */ new Map();
     const usedFor = (base) => {
