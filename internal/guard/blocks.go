@@ -266,14 +266,7 @@ func (b *Blocker) makeRoomLocked(now time.Time) {
 	if len(b.addrs) < b.pol.MaxEntries {
 		return
 	}
-	var victim string
-	var vAt time.Time
-	for k, e := range b.addrs {
-		if victim == "" || e.block.Until.Before(vAt) {
-			victim, vAt = k, e.block.Until
-		}
-	}
-	delete(b.addrs, victim)
+	evictSoonest(b.addrs, func(e *entry) time.Time { return e.block.Until })
 }
 
 func (b *Blocker) makeAcctRoomLocked(now time.Time) {
@@ -288,14 +281,19 @@ func (b *Blocker) makeAcctRoomLocked(now time.Time) {
 	if len(b.accts) < b.pol.MaxEntries {
 		return
 	}
+	evictSoonest(b.accts, func(e *acctEntry) time.Time { return e.block.Until })
+}
+
+// evictSoonest forgets the entry of m whose block ends first.
+func evictSoonest[E any](m map[string]E, until func(E) time.Time) {
 	var victim string
 	var vAt time.Time
-	for k, e := range b.accts {
-		if victim == "" || e.block.Until.Before(vAt) {
-			victim, vAt = k, e.block.Until
+	for k, e := range m {
+		if victim == "" || until(e).Before(vAt) {
+			victim, vAt = k, until(e)
 		}
 	}
-	delete(b.accts, victim)
+	delete(m, victim)
 }
 
 // idle reports whether e holds nothing that matters any more: no block in
