@@ -69,4 +69,3 @@ func (l *Limiter) full() bool {
 	defer l.mu.Unlock()
 	return l.tokens+t.Sub(l.last).Seconds()*l.rate >= l.burst
 }
-
