@@ -197,7 +197,7 @@ var severities = map[SecurityKind]Severity{
 	SecurityRevokedTokenRefused: SeverityWarning, SecurityBannedRefused: SeverityWarning,
 	SecurityRoomPasswordSet: SeverityInfo, SecurityRoomPasswordFailed: SeverityNotice,
 	SecurityRoomPasswordThrottled: SeverityWarning, SecurityJoinThrottled: SeverityWarning,
-	SecurityLobbyAdmitted:         SeverityInfo, SecurityLobbyDenied: SeverityNotice, SecurityLobbySkipped: SeverityInfo,
+	SecurityLobbyAdmitted: SeverityInfo, SecurityLobbyDenied: SeverityNotice, SecurityLobbySkipped: SeverityInfo,
 	SecurityLobbyChanged:         SeverityInfo,
 	SecurityMeetingInviteCreated: SeverityInfo, SecurityMeetingInviteRedeemed: SeverityInfo,
 	SecurityMeetingInviteRevoked: SeverityInfo,
@@ -230,7 +230,7 @@ func Kinds() []SecurityKind {
 var securityKinds = map[SecurityKind]bool{
 	SecurityRoomPasswordSet: true, SecurityRoomPasswordFailed: true, SecurityRoomPasswordThrottled: true,
 	SecurityLobbyAdmitted: true, SecurityLobbyDenied: true, SecurityLobbySkipped: true, SecurityLobbyChanged: true,
-	SecurityJoinThrottled: true,
+	SecurityJoinThrottled:        true,
 	SecurityMeetingInviteCreated: true, SecurityMeetingInviteRedeemed: true, SecurityMeetingInviteRevoked: true,
 	SecurityTokensRevoked: true, SecurityTokenRevoked: true,
 	SecurityIdentityBanned: true, SecurityIdentityUnbanned: true, SecurityRevokedTokenRefused: true,
