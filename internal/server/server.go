@@ -230,7 +230,11 @@ func (s *Server) build(ctx context.Context) (err error) {
 		Logger:                 log.With("component", "room"),
 		// The rooms' own limits count with the guard's (set up below,
 		// before anyone can join).
-		Limited: func(reason string) { s.guard.refused.WithLabelValues(reason).Inc() },
+		Limited: func(reason string) {
+			if s.guard != nil {
+				s.guard.refused.WithLabelValues(reason).Inc()
+			}
+		},
 	})
 	s.rooms.Subscribe(room.ListenerFunc(s.countEvent))
 	if err := s.newAudit(reg); err != nil {
