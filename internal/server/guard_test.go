@@ -279,6 +279,48 @@ func TestBlockSurvivesRestart(t *testing.T) {
 	}
 }
 
+// TestUnblockSurvivesRestart: an unblock the API acknowledges (204) is
+// stored before it is answered, so the next server on the same data
+// directory does not put the block back; one that cannot be stored is a
+// 503 and the block stays.
+func TestUnblockSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	setDir := func(c *config.Config) { c.DataDir = dir }
+	t.Run("before", func(t *testing.T) {
+		e := guardEnv(t, setDir)
+		admin := e.signedInFrom("198.51.100.1", "admin@example.org")
+		if _, err := e.Srv.Store().UpdateUser(context.Background(), admin.user.ID, func(u *store.User) error {
+			u.Role = store.RoleAdmin
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 {
+			e.signinFrom("203.0.113.31", fmt.Sprintf("x%d@example.org", i), "wrong")
+		}
+		var list accounts.BlockList
+		if status, body := admin.doFrom("198.51.100.1", "GET", "/v1/blocks", "", &list); status != http.StatusOK || len(list.Blocks) != 1 {
+			t.Fatalf("GET /v1/blocks: %d %s", status, body)
+		}
+		// An unblock that cannot be stored is refused, and the block stays.
+		lift := e.storeFault(t, "guard_blocks")
+		if status, body := admin.doFrom("198.51.100.1", "DELETE", "/v1/blocks/"+list.Blocks[0].ID, "", nil); status != http.StatusServiceUnavailable || errorCode(string(body)) != "unavailable" {
+			t.Fatalf("DELETE on a full disk: %d %s, want 503 unavailable", status, body)
+		}
+		if r := e.signinFrom("203.0.113.31", "x@example.org", "wrong"); errorCode(r.body) != "address_blocked" {
+			t.Fatalf("after a refused unblock: %d %s, want still blocked", r.status, r.body)
+		}
+		lift()
+		if status, body := admin.doFrom("198.51.100.1", "DELETE", "/v1/blocks/"+list.Blocks[0].ID, "", nil); status != http.StatusNoContent {
+			t.Fatalf("DELETE /v1/blocks/{id}: %d %s", status, body)
+		}
+	})
+	e := guardEnv(t, setDir)
+	if r := e.signinFrom("203.0.113.31", "x@example.org", "wrong"); r.status != http.StatusUnauthorized {
+		t.Fatalf("after the unblock and a restart: %d %s, want 401 (not blocked)", r.status, r.body)
+	}
+}
+
 // TestConnectionFlood: one address holding guard.max_connections_per_ip
 // connections has its next ones closed before TLS, while another
 // address is served; a closed connection frees its place.

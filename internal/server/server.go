@@ -505,6 +505,10 @@ func (s *Server) Shutdown(ctx context.Context) {
 			_ = s.admin.Shutdown(ctx)
 		}
 		s.stopPurge()
+		// The last request has been answered: the refusals still being
+		// counted are published now, while the audit log and webhooks
+		// take them.
+		s.rooms.FlushRefusals()
 		s.closeResources()
 		s.log.Info("stopped")
 	})
