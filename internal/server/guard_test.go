@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -23,6 +24,7 @@ import (
 	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
+	"github.com/conclave-video/conclave/webhook"
 )
 
 // guardEnv is a server behind a trusted proxy on loopback: requests that
@@ -63,10 +65,12 @@ func auditHas(t *testing.T, e *env, what, action string, match func(store.AuditR
 // TestBruteForceBlocksAddress: 100 wrong sign-ins from one address get
 // 401 exactly guard.failures times, then 429 address_blocked with
 // Retry-After, for sign-in and everything else, the signaling upgrade
-// included; the block is a security event in the audit log; other
-// addresses are unaffected.
+// included; the block is a security event in the audit log and reaches
+// a real webhook receiver, signed validly, whose helper then refuses a
+// replay of it; other addresses are unaffected.
 func TestBruteForceBlocksAddress(t *testing.T) {
-	e := guardEnv(t, func(c *config.Config) {
+	rc := newHookReceiver(t, 0)
+	e := guardEnv(t, hookConfig(t, rc), func(c *config.Config) {
 		c.Guard.AuthBurst = 1000 // the bucket is TestRateLimits'
 	})
 	const attacker, other = "203.0.113.66", "198.51.100.20"
@@ -111,6 +115,20 @@ func TestBruteForceBlocksAddress(t *testing.T) {
 		t.Errorf("refusals of the blocked address counted: %v", got)
 	}
 
+	// The webhook: the receiver verified the signature before keeping it.
+	var ev webhook.Event
+	var req hookRequest
+	testkit.Eventually(t, "the block delivered to the webhook", func() bool {
+		var ok bool
+		ev, req, _, ok = rc.find("address_blocked")
+		return ok
+	})
+	if ev.Severity != "high" || ev.IP != attacker || ev.Subject != rec.Target {
+		t.Errorf("delivered event: %+v, want severity high, ip %s, subject %s", ev, attacker, rec.Target)
+	}
+	if _, err := rc.verifier.Verify(req.header, req.body); !errors.Is(err, webhook.ErrReplayed) {
+		t.Errorf("a replay of the delivery: %v, want ErrReplayed", err)
+	}
 }
 
 // TestBlockExpires: a short first block ends by itself, failures count
