@@ -393,6 +393,64 @@ func TestConnectionFlood(t *testing.T) {
 	})
 }
 
+// TestConnectionFloodKeepsOthersMedia: while one address floods the
+// server with connections (past guard.max_connections_per_ip, each
+// closed before TLS), two clients from another address in one room keep
+// their signaling and their media.
+func TestConnectionFloodKeepsOthersMedia(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) {
+		c.Guard.Allow = nil // loopback is the client here
+		c.Guard.MaxConnectionsPerIP = 4
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 4*testkit.DefaultWait())
+	defer cancel()
+	const room = "besieged"
+	pub := startMediaClient(ctx, t, e, room, "pub")
+	watcher := startMediaClient(ctx, t, e, room, "watcher")
+	_ = pub
+	intact := func() int64 {
+		var n int64
+		for _, c := range watcher.counts() {
+			n += c[0]
+		}
+		return n
+	}
+	testkit.Eventually(t, "the watcher to receive pub's media", func() bool {
+		return len(watcher.counts()) == 2 && intact() > 50
+	})
+
+	addr := strings.TrimPrefix(e.Srv.URL(), "https://")
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.3")}, Timeout: 10 * time.Second}
+	atFlood := intact()
+	refused := 0
+	for i := range 200 {
+		c, err := tls.DialWithDialer(d, "tcp", addr, e.TLS.Clone())
+		if err != nil {
+			refused++
+			continue
+		}
+		if i >= 4 {
+			c.Close()
+			t.Fatalf("flood connection %d past the cap was served", i+1)
+		}
+		defer c.Close()
+	}
+	if refused != 196 {
+		t.Fatalf("%d of 200 flood connections refused, want 196", refused)
+	}
+	testkit.Eventually(t, "media to keep reaching the watcher through the flood", func() bool {
+		return intact() > atFlood+50
+	})
+	for _, c := range watcher.counts() {
+		if c[1] != 0 {
+			t.Fatalf("the watcher received corrupt packets: %v", watcher.counts())
+		}
+	}
+	if !inRoom(e, room, "pub") || !inRoom(e, room, "watcher") {
+		t.Fatal("pub or watcher left the room during the flood")
+	}
+}
+
 // TestProxiedConnectionCap: behind a trusted proxy the cap counts each
 // client's open requests (here WebSocket upgrades held open): the one
 // past the cap gets 429 too_many_connections, another client does not.
