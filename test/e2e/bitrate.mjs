@@ -6,7 +6,8 @@
 //   - alice (CONCLAVE_ROOM): the SDK gets bitrate_limited, emits
 //     bitrateLimited with the cap and bounds her senders' encodings; after
 //     the grace period she is still in the room and the server measures
-//     her, publishing, under the cap.
+//     her, publishing, under the cap. A screen share published then
+//     starts under the cap, which her senders share again.
 //   - carol (CONCLAVE_CONTROL_ROOM): the same, but setParameters does
 //     nothing on her page, as if the SDK did not lower the encoders; she
 //     is disconnected with bitrate_exceeded.
@@ -117,6 +118,38 @@ scenario('bitrate', async (ctx) => {
   const aliceState = await alice.page.evaluate(() => ({ state: window.conclaveRoom.state, disconnected: window.__bitrate.disconnected }));
   if (aliceState.state !== 'connected') throw new Error(`alice's room is ${JSON.stringify(aliceState)} after the grace period`);
   log('alice measured under the cap:', JSON.stringify(under));
+
+  // A track published later starts under the cap, and the cap is shared
+  // again: alice shares her screen.
+  await alice.page.evaluate(() => window.conclaveRoom.publishScreen().then(() => true));
+  const shared = await until("the cap shared among alice's senders", LIMIT.page, async () => {
+    const senders = await alice.page.evaluate(() => window.conclaveRoom.localTracks().map((t) => ({
+      source: t.source, kind: t.track.kind, maxBitrate: t.sender.getParameters().encodings.map((e) => e.maxBitrate ?? null),
+    })));
+    const video = senders.filter((x) => x.kind === 'video');
+    if (video.length !== 2) throw new Error(`video senders: ${JSON.stringify(senders)}`);
+    const all = senders.flatMap((x) => x.maxBitrate);
+    if (all.some((b) => b === null) || video.some((x) => !(x.maxBitrate[0] < bounded.maxBitrate[0]))) throw new Error(JSON.stringify(senders));
+    const total = all.reduce((a, b) => a + b, 0);
+    if (!(total < limited.limited * 0.9)) throw new Error(`the senders' bounds add up to ${total}: ${JSON.stringify(senders)}`);
+    return senders;
+  });
+  log('with a screen share:', JSON.stringify(shared));
+  const sharedAt = Date.now();
+  const withScreen = [];
+  await until('two samples of alice with her screen, under the cap', LIMIT.media, async () => {
+    const s = await step('stats', { room: process.env.CONCLAVE_ROOM });
+    const me = participant(s, alice.identity);
+    if (!me) throw new Error(`alice is not in the room: ${JSON.stringify(s)}`);
+    const at = Date.parse(me.sampled_at || '');
+    const screen = (me.tracks || []).filter((t) => t.kind === 'video').length === 2;
+    if (!(at > sharedAt + 2000) || !screen) return false;
+    if (withScreen.length && withScreen[withScreen.length - 1].at === at) return false;
+    if (!(me.bitrate <= s.max_publish_bitrate)) throw new Error(`alice with her screen measured at ${me.bitrate} bit/s`);
+    withScreen.push({ at, bitrate: me.bitrate });
+    return withScreen.length >= 2;
+  }, 500);
+  log('alice with her screen, measured:', JSON.stringify(withScreen));
 
   // carol, who could not lower her encoder, is disconnected.
   const controlReason = await until('carol disconnected', LIMIT.media, async () => {
