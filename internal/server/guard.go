@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -102,7 +103,7 @@ func (s *Server) newDefense(ctx context.Context, reg *prometheus.Registry) error
 			Forget: inviteFailForget}, nil),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "conclave_guard_refused_total",
-			Help: "Connections and requests the traffic defence refused, by reason (address_blocked, connections, rate_api, rate_auth, rate_join, rate_identity, rate_join_identity, rate_invite, invite_failures).",
+			Help: "Connections and requests the traffic defence refused, by reason (address_blocked, connections, rate_api, rate_auth, rate_join, rate_identity, rate_join_identity, rate_invite, invite_failures, forwarded_for).",
 		}, []string{"reason"}),
 		storeFailed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "conclave_guard_store_failures_total",
@@ -282,8 +283,14 @@ func (d *defense) exempt(a netip.Addr) bool { return d.proxies.Contains(a) || d.
 func (d *defense) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		peer, _ := guard.PeerAddr(r.RemoteAddr)
-		client, ok := d.proxies.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"))
-		if !ok {
+		client, err := d.proxies.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"))
+		switch {
+		case errors.Is(err, guard.ErrForwardedFor):
+			d.refused.WithLabelValues("forwarded_for").Inc()
+			httpapi.WriteError(w, http.StatusBadRequest, protocol.CodeInvalidArgument,
+				"X-Forwarded-For from a trusted proxy names no client address: the proxy must append the client's address")
+			return
+		case err != nil:
 			next.ServeHTTP(w, r)
 			return
 		}

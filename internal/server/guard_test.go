@@ -559,6 +559,38 @@ func (m *member) doFrom(ip, method, path, body string, v any) (int, []byte) {
 	return res.StatusCode, b
 }
 
+// TestForwardedForGarbage: from a trusted proxy, an X-Forwarded-For
+// whose client entry is not an address (a proxy that passes the client's
+// header on) is refused with 400 invalid_argument and never charged to
+// the proxy: however many such requests fail, the proxy's own address,
+// and every client behind it, stays unblocked.
+func TestForwardedForGarbage(t *testing.T) {
+	e := guardEnv(t, func(c *config.Config) {
+		c.Guard.Allow = nil // the proxy is loopback
+		c.Guard.AuthBurst = 1000
+	})
+	for i := range 40 {
+		r := e.do("POST", "/v1/auth/signin", `{"email":"x@example.org","password":"wrong"}`,
+			"Content-Type", "application/json", "X-Forwarded-For", "203.0.113.151, garbage")
+		if r.status != http.StatusBadRequest || errorCode(r.body) != "invalid_argument" {
+			t.Fatalf("request %d with a garbage client entry: %d %s", i, r.status, r.body)
+		}
+	}
+	if r := e.do("GET", "/v1/rooms", "", "Authorization", "Bearer not-a-token", "X-Forwarded-For", "nonsense"); r.status != http.StatusBadRequest {
+		t.Fatalf("a bad token with a garbage header: %d %s, want 400 before the token is read", r.status, r.body)
+	}
+	// The proxy's own request (no header) and a client behind it are served.
+	if r := e.do("GET", "/healthz", ""); r.status != http.StatusOK {
+		t.Fatalf("the proxy's own request: %d %s", r.status, r.body)
+	}
+	if r := e.signinFrom("198.51.100.31", "x@example.org", "wrong"); r.status != http.StatusUnauthorized {
+		t.Fatalf("a client behind the proxy: %d %s", r.status, r.body)
+	}
+	if got := e.Metrics()[`conclave_guard_refused_total{reason="forwarded_for"}`]; got != 41 {
+		t.Errorf("refusals counted: %v, want 41", got)
+	}
+}
+
 // TestRateLimits: an address past guard.auth_burst credential attempts
 // gets 429 rate_limited with Retry-After, not an answer; another address
 // is served; one credential past guard.identity_burst requests is
