@@ -228,18 +228,18 @@ func (d *defense) OnEvent(e room.Event) {
 	case room.SecuritySigninFailed, room.SecuritySigninThrottled:
 		// Every try on an account counts against it, the ones refused
 		// while it is locked or delayed too: that is what many addresses
-		// guessing one password look like. A try from an address the
-		// sign-in throttle holds, made anyway, counts against the address
-		// (its wrong guesses already did, as 401s).
-		if ev.Reason == "account_throttled" {
-			return
-		}
-		if a, ok := guard.PeerAddr(ev.IP); ok && ev.Email != "" {
+		// guessing one password look like (a try on an account already
+		// throttled for that adds nothing). A try refused because its
+		// address or its account must wait, made anyway, is guessing:
+		// it counts against the address too (a wrong password already
+		// did, as a 401), so that one address hammering one account is
+		// blocked like one trying many.
+		if a, ok := guard.PeerAddr(ev.IP); ok && ev.Email != "" && ev.Reason != "account_throttled" {
 			if blk, ok := d.blocker.AccountFailed(a, ev.Email, string(ev.Kind)); ok {
 				d.blocked(blk, "")
 			}
 		}
-		if ev.Kind == room.SecuritySigninThrottled && ev.Reason == "address" {
+		if ev.Kind == room.SecuritySigninThrottled {
 			d.addrFailed(ev.IP, string(ev.Kind))
 		}
 	case room.SecurityRoomPasswordFailed:

@@ -131,6 +131,39 @@ func TestBruteForceBlocksAddress(t *testing.T) {
 	}
 }
 
+// TestBruteForceOneAccountBlocksAddress: 100 sign-ins on one account from
+// one address: the account's own delay answers most of them with 429,
+// and those tries, made anyway, count against the address too, so the
+// address is blocked after guard.failures of them, like one that tries
+// many accounts.
+func TestBruteForceOneAccountBlocksAddress(t *testing.T) {
+	e := guardEnv(t, func(c *config.Config) {
+		c.Guard.AuthBurst = 1000 // the bucket is TestRateLimits'
+	})
+	e.newMember("victim@example.org")
+	const attacker = "203.0.113.70"
+	var codes []string
+	blockedAt := 0
+	for i := range 100 {
+		r := e.signinFrom(attacker, "victim@example.org", "wrong password")
+		code := errorCode(r.body)
+		codes = append(codes, code)
+		if code == "address_blocked" {
+			blockedAt = i + 1
+			break
+		}
+	}
+	if blockedAt != 11 {
+		t.Fatalf("blocked at try %d, want 11 (guard.failures 10); answers %v", blockedAt, codes)
+	}
+	auditHas(t, e, "the block", "address_blocked", func(r store.AuditRecord) bool { return r.IP == attacker })
+	// The account's owner, from another address, is held by the account's
+	// delay but not blocked.
+	if r := e.signinFrom("198.51.100.70", "victim@example.org", "wrong password"); errorCode(r.body) == "address_blocked" {
+		t.Fatalf("another address: %d %s", r.status, r.body)
+	}
+}
+
 // TestBlockExpires: a short first block ends by itself, failures count
 // again, and the address's second block is the next, longer, step.
 func TestBlockExpires(t *testing.T) {
