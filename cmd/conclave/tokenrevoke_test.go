@@ -58,11 +58,13 @@ func TestTokenRevokeReachesRunningServer(t *testing.T) {
 		t.Errorf("printed %q", out.String())
 	}
 	testkit.Eventually(t, "the server to refuse bob's revoked token", func() bool { return code(bob) == protocol.CodeTokenRevoked })
-	// Once bob's first session has left (identity_in_use until then).
+	// Once bob's first session has left (identity_in_use until then; a
+	// busy machine's polling may reach bob's join limit meanwhile, and
+	// then waits for it to refill).
 	later := mint("bob", time.Now().Add(time.Second))
 	testkit.Eventually(t, "bob's token issued after the revocation to be admitted", func() bool {
 		c := code(later)
-		if c != "" && c != protocol.CodeIdentityInUse {
+		if c != "" && c != protocol.CodeIdentityInUse && c != protocol.CodeRateLimited {
 			t.Fatalf("bob's token issued after the revocation: %s", c)
 		}
 		return c == ""
