@@ -105,7 +105,7 @@ func apikeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "API key created.\n  key id:      %s\n  name:        %s\n  private key: %s\n  credentials: %s (mode 0600)\n",
 		rec.ID, rec.Name, creds.PrivateKey, credsPath)
 	fmt.Fprintln(stdout, "The private key is shown only this once; the server stores only the public key.")
-	if err := recordAPIKey(ctx, st, *data, room.SecurityAPIKeyCreated, rec.ID, rec.Name, stderr); err != nil {
+	if err := recordOperator(ctx, st, *data, room.SecurityEvent{Kind: room.SecurityAPIKeyCreated, Subject: rec.ID}, map[string]string{"name": rec.Name}, stderr); err != nil {
 		return fmt.Errorf("apikey create: %w", err)
 	}
 	return nil
@@ -163,7 +163,7 @@ func apikeyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		return fmt.Errorf("apikey revoke: %w", err)
 	}
-	if err := recordAPIKey(ctx, st, *data, room.SecurityAPIKeyRevoked, id, "", stderr); err != nil {
+	if err := recordOperator(ctx, st, *data, room.SecurityEvent{Kind: room.SecurityAPIKeyRevoked, Subject: id}, nil, stderr); err != nil {
 		return fmt.Errorf("apikey revoke: %w", err)
 	}
 	fmt.Fprintf(stdout, "API key %s revoked; tokens it signed are refused from now on.\n", id)

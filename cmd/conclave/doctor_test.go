@@ -297,6 +297,10 @@ func TestDoctorFindsEachWeakness(t *testing.T) {
 			applyPolicy(t, in, "require_second_factor: none\n")
 			return ""
 		}, "policy.admin_second_factor", doctor.Medium},
+		{"a stored policy the server would refuse", func(t *testing.T, in *doctorInstall) string {
+			applyPolicy(t, in, "no_such_rule: true\n")
+			return "version 1"
+		}, "policy.invalid", doctor.High},
 		{"E2EE not required", func(t *testing.T, in *doctorInstall) string {
 			applyPolicy(t, in, "require_e2ee: false\n")
 			return ""

@@ -118,7 +118,7 @@ func (c policyCmd) show(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	p, err := effectivePolicy(ctx, st, cfg)
+	p, err := policy.Effective(ctx, store.LatestPolicy(st), cfg)
 	if err != nil {
 		return err
 	}
@@ -141,19 +141,6 @@ func (c policyCmd) show(ctx context.Context, args []string) error {
 		}
 	}
 	return nil
-}
-
-// effectivePolicy is the policy in force for a server on st with cfg: the
-// newest stored version, or the defaults seeded from cfg.
-func effectivePolicy(ctx context.Context, st store.Policies, cfg config.Config) (*policy.Policy, error) {
-	v, err := st.LatestPolicyVersion(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		return policy.Defaults(cfg), nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return policy.FromRecord(policy.Record{Version: v.Version, Text: v.YAML, Author: v.Author, AppliedAt: v.CreatedAt})
 }
 
 // readPolicyFile reads and parses path; an invalid file's error names the

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/conclave-video/conclave/internal/auth"
+	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/store"
 )
 
@@ -147,7 +148,7 @@ func (c userCmd) create(ctx context.Context, args []string) error {
 		return fmt.Errorf("user create: %w", userError(err, canonical))
 	}
 	fmt.Fprintf(c.stdout, "created %s %s (%s)\n", u.ID, u.Email, u.Role)
-	return nil
+	return c.record(ctx, st, *data, "user create", room.SecurityEvent{Kind: room.SecurityUserCreated, Subject: u.ID, Email: u.Email, Reason: "role_" + u.Role})
 }
 
 func (c userCmd) list(ctx context.Context, args []string) error {
@@ -225,7 +226,7 @@ func (c userCmd) setStatus(ctx context.Context, args []string, enable bool) erro
 			return fmt.Errorf("user enable: %w", err)
 		}
 		fmt.Fprintf(c.stdout, "enabled %s %s; it can sign in again\n", u.ID, u.Email)
-		return nil
+		return c.record(ctx, st, *data, "user enable", room.SecurityEvent{Kind: room.SecurityUserUpdated, Subject: u.ID, Email: u.Email, Reason: store.StatusActive})
 	}
 	sessions, tokens, err := auth.DisableUser(ctx, st, u.ID, c.now())
 	if err != nil {
@@ -233,7 +234,7 @@ func (c userCmd) setStatus(ctx context.Context, args []string, enable bool) erro
 	}
 	fmt.Fprintf(c.stdout, "disabled %s %s; ended %s, revoked %s\n", u.ID, u.Email,
 		plural(sessions, "session"), plural(tokens, "personal API token"))
-	return nil
+	return c.record(ctx, st, *data, "user disable", room.SecurityEvent{Kind: room.SecurityUserUpdated, Subject: u.ID, Email: u.Email, Reason: store.StatusDisabled})
 }
 
 func (c userCmd) resetPassword(ctx context.Context, args []string) error {
@@ -261,7 +262,7 @@ func (c userCmd) resetPassword(ctx context.Context, args []string) error {
 		return fmt.Errorf("user reset-password: %w", userError(err, u.Email))
 	}
 	fmt.Fprintf(c.stdout, "password of %s %s reset; ended %s\n", u.ID, u.Email, plural(sessions, "session"))
-	return nil
+	return c.record(ctx, st, *data, "user reset-password", room.SecurityEvent{Kind: room.SecurityPasswordReset, Subject: u.ID, Email: u.Email, Reason: "operator_set"})
 }
 
 func (c userCmd) reset2FA(ctx context.Context, args []string) error {
@@ -285,6 +286,14 @@ func (c userCmd) reset2FA(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "second factors of %s %s removed: %s, %s, %s; ended %s\n", u.ID, u.Email,
 		totp, plural(r.RecoveryCodes, "recovery code"), plural(r.Passkeys, "passkey"), plural(r.Sessions, "session"))
+	return c.record(ctx, st, *data, "user reset-2fa", room.SecurityEvent{Kind: room.SecuritySecondFactorReset, Subject: u.ID, Email: u.Email})
+}
+
+// record puts a change the command made in the audit log (recordOperator).
+func (c userCmd) record(ctx context.Context, st *store.SQLite, data, cmd string, ev room.SecurityEvent) error {
+	if err := recordOperator(ctx, st, data, ev, nil, c.stderr); err != nil {
+		return fmt.Errorf("%s: %w", cmd, err)
+	}
 	return nil
 }
 

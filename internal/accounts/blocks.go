@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -17,8 +18,10 @@ type Blocks interface {
 	// ListBlocks returns the blocks in force.
 	ListBlocks() []guard.Block
 	// Unblock lifts the block id in force, by actor from ip (its
-	// security event says so); false when none with that id is.
-	Unblock(id, actor, ip string) bool
+	// security event says so), once it is stored lifted; false when none
+	// with that id is, an error when it could not be stored (the block
+	// stays).
+	Unblock(ctx context.Context, id, actor, ip string) (bool, error)
 	// AccountThrottled reports whether sign-in to the account (its
 	// canonical email) is throttled, and for how much longer.
 	AccountThrottled(email string) (time.Duration, bool)
@@ -66,8 +69,19 @@ func (s *Service) listBlocks(w http.ResponseWriter, _ *http.Request, _ *Current)
 
 func (s *Service) deleteBlock(w http.ResponseWriter, r *http.Request, cur *Current) {
 	id := r.PathValue("id")
-	if len(id) > store.MaxIDBytes || !(strings.HasPrefix(id, "BA_") || strings.HasPrefix(id, "BU_")) ||
-		!s.cfg.Blocks.Unblock(id, cur.User.ID, cur.client.ip) {
+	if len(id) > store.MaxIDBytes || !(strings.HasPrefix(id, "BA_") || strings.HasPrefix(id, "BU_")) {
+		httpapi.WriteError(w, http.StatusNotFound, protocol.CodeNotFound, "no such block in force")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
+	defer cancel()
+	ok, err := s.cfg.Blocks.Unblock(ctx, id, cur.User.ID, cur.client.ip)
+	switch {
+	case err != nil:
+		s.log.Error("accounts: block not lifted: it could not be stored", "id", id, "err", err)
+		httpapi.WriteCode(w, protocol.CodeUnavailable, "the block could not be lifted now (storage); it stays in force: try again")
+		return
+	case !ok:
 		httpapi.WriteError(w, http.StatusNotFound, protocol.CodeNotFound, "no such block in force")
 		return
 	}

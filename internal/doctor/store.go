@@ -56,24 +56,22 @@ func (a *auditor) store(ctx context.Context) error {
 	return a.auditLog(ctx, st)
 }
 
-// effectivePolicy is what the server would put in force: the newest stored
-// version, or the defaults seeded from the configuration.
+// effectivePolicy is what the server would put in force
+// (policy.Effective); a newest version that does not parse is a finding,
+// and the defaults are judged instead.
 func effectivePolicy(ctx context.Context, st store.Policies, a *auditor) (*policy.Policy, error) {
-	v, err := st.LatestPolicyVersion(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		return policy.Defaults(a.o.Config), nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("doctor: policy: %w", err)
-	}
-	p, err := policy.FromRecord(policy.Record{Version: v.Version, Text: v.YAML, Author: v.Author, AppliedAt: v.CreatedAt})
-	if err != nil {
+	p, err := policy.Effective(ctx, store.LatestPolicy(st), a.o.Config)
+	var bad *policy.StoredVersionError
+	switch {
+	case errors.As(err, &bad):
 		// The server would refuse to start with it.
 		a.add(Finding{ID: "policy.invalid", Severity: High,
-			Subject: fmt.Sprintf("version %d", v.Version),
-			Message: fmt.Sprintf("The newest stored policy does not parse (%v): the server does not start with it.", err),
+			Subject: fmt.Sprintf("version %d", bad.Version),
+			Message: fmt.Sprintf("The newest stored policy does not parse (%v): the server does not start with it.", bad.Err),
 			Fix:     "Apply a valid policy: conclave policy validate FILE, then conclave policy apply FILE."})
 		return policy.Defaults(a.o.Config), nil
+	case err != nil:
+		return nil, fmt.Errorf("doctor: %w", err)
 	}
 	return p, nil
 }

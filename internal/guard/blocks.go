@@ -331,6 +331,24 @@ func (b *Blocker) List() []Block {
 	return out
 }
 
+// Find returns the block id in force, if any.
+func (b *Blocker) Find(id string) (Block, bool) {
+	now := b.now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.addrs {
+		if e.block.ID == id && now.Before(e.block.Until) {
+			return e.block, true
+		}
+	}
+	for _, e := range b.accts {
+		if e.block.ID == id && now.Before(e.block.Until) {
+			return e.block, true
+		}
+	}
+	return Block{}, false
+}
+
 // Unblock lifts the block id in force, by actor; it reports the block
 // lifted, or false when none with that id is in force. The address keeps
 // its level, so that its next block is longer.

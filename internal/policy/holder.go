@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/conclave-video/conclave/internal/config"
 )
 
 // Holder holds the policy in force. Current is one atomic load: every
@@ -123,10 +125,35 @@ func (w *Watcher) Load(ctx context.Context) error {
 	}
 	p, err := FromRecord(rec)
 	if err != nil {
-		return fmt.Errorf("policy: stored version %d: %w", rec.Version, err)
+		return &StoredVersionError{Version: rec.Version, Err: err}
 	}
 	w.Holder.Install(p)
 	return nil
+}
+
+// StoredVersionError is the newest stored version not parsing: the
+// server does not start with it.
+type StoredVersionError struct {
+	Version int64
+	Err     error
+}
+
+func (e *StoredVersionError) Error() string {
+	return fmt.Sprintf("policy: stored version %d: %v", e.Version, e.Err)
+}
+
+func (e *StoredVersionError) Unwrap() error { return e.Err }
+
+// Effective is the policy a server with cfg puts in force at its start,
+// read as the server reads it (Watcher.Load): the newest stored version,
+// or the defaults seeded from cfg when none is stored. A newest version
+// that does not parse is a *StoredVersionError.
+func Effective(ctx context.Context, latest Latest, cfg config.Config) (*Policy, error) {
+	w := Watcher{Holder: NewHolder(Defaults(cfg)), Latest: latest}
+	if err := w.Load(ctx); err != nil {
+		return nil, err
+	}
+	return w.Holder.Current(), nil
 }
 
 // Run polls until ctx ends.

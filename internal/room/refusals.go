@@ -95,6 +95,30 @@ func (m *Manager) flushRefusals(k refusalKey, name RoomName) {
 	m.publish(Event{Kind: EventSecurity, Time: now, Room: name, Security: &ev})
 }
 
+// FlushRefusals publishes at once every count still waiting for its
+// interval's end, and starts new windows: the server calls it at shutdown,
+// after the last request, so that the counts reach the audit log before
+// it closes. The timers that were to publish them then find nothing.
+func (m *Manager) FlushRefusals() {
+	now := m.cfg.Now()
+	t := &m.refusals
+	var due []Event
+	t.mu.Lock()
+	for k, w := range t.m {
+		if w.suppressed == 0 {
+			continue
+		}
+		ev := w.last
+		ev.Suppressed = w.suppressed
+		t.m[k] = &refusalWindow{start: now}
+		due = append(due, Event{Kind: EventSecurity, Time: now, Room: k.room, Security: &ev})
+	}
+	t.mu.Unlock()
+	for _, e := range due {
+		m.publish(e)
+	}
+}
+
 // purgeLocked forgets the windows that are over with nothing to report.
 // Called with t.mu held.
 func (t *refusalThrottle) purgeLocked(now time.Time) {

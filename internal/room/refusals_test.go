@@ -63,3 +63,29 @@ func TestRefusalEventsThrottled(t *testing.T) {
 		t.Errorf("the overflow key's summary: %+v", last)
 	}
 }
+
+// TestFlushRefusals: at shutdown the counts still waiting for their
+// interval are published at once, and the interval's timer then adds
+// nothing: no count is lost, and none is reported twice.
+func TestFlushRefusals(t *testing.T) {
+	clk := newFakeClock()
+	m := newManager(t, clk.config())
+	all := subscribe(t, m)
+	ev := room.SecurityEvent{Kind: room.SecurityRevokedTokenRefused, Outcome: room.OutcomeRefused, Reason: "signal", Subject: "mal"}
+	for range 5 {
+		m.SecurityRefused("r", ev)
+	}
+	m.SecurityRefused("q", ev) // another room: its own window, nothing suppressed
+	if n := len(all.of(room.EventSecurity)); n != 2 {
+		t.Fatalf("%d events before the flush, want 2 (the first of each window)", n)
+	}
+	m.FlushRefusals()
+	got := all.of(room.EventSecurity)
+	if len(got) != 3 || got[2].Room != "r" || got[2].Security.Suppressed != 4 {
+		t.Fatalf("after the flush: %d events, last %+v; want r's count of 4", len(got), got[len(got)-1])
+	}
+	clk.Advance(room.RefusalEventInterval)
+	if n := len(all.of(room.EventSecurity)); n != 3 {
+		t.Errorf("%d events after the interval, want still 3: the flushed count is not reported again", n)
+	}
+}

@@ -57,7 +57,8 @@ type defense struct {
 
 	api, auth, join, identity *guard.Keyed
 
-	refused *prometheus.CounterVec
+	refused     *prometheus.CounterVec
+	storeFailed prometheus.Counter
 
 	mu     sync.Mutex
 	closed bool
@@ -95,6 +96,10 @@ func (s *Server) newDefense(ctx context.Context, reg *prometheus.Registry) error
 			Name: "conclave_guard_refused_total",
 			Help: "Connections and requests the traffic defence refused, by reason (address_blocked, connections, rate_api, rate_auth, rate_join, rate_identity).",
 		}, []string{"reason"}),
+		storeFailed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "conclave_guard_store_failures_total",
+			Help: "Blocks put in force that could not be stored (they end at a restart).",
+		}),
 		queue: make(chan func(), guardQueue),
 		done:  make(chan struct{}),
 	}
@@ -103,7 +108,7 @@ func (s *Server) newDefense(ctx context.Context, reg *prometheus.Registry) error
 	for _, r := range []string{"address_blocked", "connections", "rate_api", "rate_auth", "rate_join", "rate_identity"} {
 		d.refused.WithLabelValues(r)
 	}
-	reg.MustRegister(d.refused, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	reg.MustRegister(d.refused, d.storeFailed, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "conclave_guard_blocks", Help: "Blocks in force (addresses and accounts).",
 	}, func() float64 { return float64(len(d.blocker.List())) }))
 
@@ -176,13 +181,21 @@ func (d *defense) blocked(blk guard.Block, ip string) {
 	})
 }
 
+// store keeps a new block across restarts. The block is in force in
+// memory already (a request must not wait on the store to be refused);
+// one that cannot be stored is logged and counted, and ends at a restart.
 func (d *defense) store(blk guard.Block) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := d.s.store.PutGuardBlock(ctx, store.GuardBlock{ID: blk.ID, Kind: string(blk.Kind), Key: blk.Key, Level: blk.Level,
-		Since: blk.Since, Until: blk.Until, Reason: blk.Reason, Addrs: blk.Addrs}); err != nil {
+	if err := d.put(ctx, blk); err != nil {
+		d.storeFailed.Inc()
 		d.s.log.Error("guard: block not stored; it ends at a restart", "id", blk.ID, "err", err)
 	}
+}
+
+func (d *defense) put(ctx context.Context, blk guard.Block) error {
+	return d.s.store.PutGuardBlock(ctx, store.GuardBlock{ID: blk.ID, Kind: string(blk.Kind), Key: blk.Key, Level: blk.Level,
+		Since: blk.Since, Until: blk.Until, Reason: blk.Reason, Addrs: blk.Addrs})
 }
 
 // addrFailed counts a failure from the client address ip ("a.b.c.d" or
@@ -406,21 +419,31 @@ func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // ListBlocks implements accounts.Blocks.
 func (d *defense) ListBlocks() []guard.Block { return d.blocker.List() }
 
-// Unblock implements accounts.Blocks: the block lifted is stored and
+// Unblock implements accounts.Blocks: the block lifted is stored before
+// it is lifted (an unblock the API acknowledges survives a restart; one
+// that cannot be stored is an error, and the block stays), then
 // announced, actor and ip its admin's.
-func (d *defense) Unblock(id, actor, ip string) bool {
-	blk, ok := d.blocker.Unblock(id, actor)
+func (d *defense) Unblock(ctx context.Context, id, actor, ip string) (bool, error) {
+	blk, ok := d.blocker.Find(id)
 	if !ok {
-		return false
+		return false, nil
+	}
+	blk.Until = time.Now()
+	if err := d.put(ctx, blk); err != nil {
+		return false, err
+	}
+	lifted, ok := d.blocker.Unblock(id, actor)
+	if !ok {
+		// It ended meanwhile; what was stored says so too.
+		return false, nil
 	}
 	d.later(func() {
-		d.store(blk)
-		ev := room.SecurityEvent{Kind: room.SecurityAddressUnblocked, Outcome: room.OutcomeSucceeded, Actor: actor, Subject: blk.ID,
-			IP: ip, Reason: string(blk.Kind) + " " + blk.Key}
-		d.s.log.Info("guard: block lifted", "id", blk.ID, "by", actor)
+		ev := room.SecurityEvent{Kind: room.SecurityAddressUnblocked, Outcome: room.OutcomeSucceeded, Actor: actor, Subject: lifted.ID,
+			IP: ip, Reason: string(lifted.Kind) + " " + lifted.Key}
+		d.s.log.Info("guard: block lifted", "id", lifted.ID, "by", actor)
 		d.s.rooms.Security(ev)
 	})
-	return true
+	return true, nil
 }
 
 // AccountThrottled implements accounts.Blocks.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -23,6 +24,7 @@ import (
 	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
+	"github.com/conclave-video/conclave/webhook"
 )
 
 // guardEnv is a server behind a trusted proxy on loopback: requests that
@@ -63,10 +65,12 @@ func auditHas(t *testing.T, e *env, what, action string, match func(store.AuditR
 // TestBruteForceBlocksAddress: 100 wrong sign-ins from one address get
 // 401 exactly guard.failures times, then 429 address_blocked with
 // Retry-After, for sign-in and everything else, the signaling upgrade
-// included; the block is a security event in the audit log; other
-// addresses are unaffected.
+// included; the block is a security event in the audit log and reaches
+// a real webhook receiver, signed validly, whose helper then refuses a
+// replay of it; other addresses are unaffected.
 func TestBruteForceBlocksAddress(t *testing.T) {
-	e := guardEnv(t, func(c *config.Config) {
+	rc := newHookReceiver(t, 0)
+	e := guardEnv(t, hookConfig(t, rc), func(c *config.Config) {
 		c.Guard.AuthBurst = 1000 // the bucket is TestRateLimits'
 	})
 	const attacker, other = "203.0.113.66", "198.51.100.20"
@@ -111,6 +115,20 @@ func TestBruteForceBlocksAddress(t *testing.T) {
 		t.Errorf("refusals of the blocked address counted: %v", got)
 	}
 
+	// The webhook: the receiver verified the signature before keeping it.
+	var ev webhook.Event
+	var req hookRequest
+	testkit.Eventually(t, "the block delivered to the webhook", func() bool {
+		var ok bool
+		ev, req, _, ok = rc.find("address_blocked")
+		return ok
+	})
+	if ev.Severity != "high" || ev.IP != attacker || ev.Subject != rec.Target {
+		t.Errorf("delivered event: %+v, want severity high, ip %s, subject %s", ev, attacker, rec.Target)
+	}
+	if _, err := rc.verifier.Verify(req.header, req.body); !errors.Is(err, webhook.ErrReplayed) {
+		t.Errorf("a replay of the delivery: %v, want ErrReplayed", err)
+	}
 }
 
 // TestBlockExpires: a short first block ends by itself, failures count
@@ -282,6 +300,48 @@ func TestBlockSurvivesRestart(t *testing.T) {
 	}
 }
 
+// TestUnblockSurvivesRestart: an unblock the API acknowledges (204) is
+// stored before it is answered, so the next server on the same data
+// directory does not put the block back; one that cannot be stored is a
+// 503 and the block stays.
+func TestUnblockSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	setDir := func(c *config.Config) { c.DataDir = dir }
+	t.Run("before", func(t *testing.T) {
+		e := guardEnv(t, setDir)
+		admin := e.signedInFrom("198.51.100.1", "admin@example.org")
+		if _, err := e.Srv.Store().UpdateUser(context.Background(), admin.user.ID, func(u *store.User) error {
+			u.Role = store.RoleAdmin
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 {
+			e.signinFrom("203.0.113.31", fmt.Sprintf("x%d@example.org", i), "wrong")
+		}
+		var list accounts.BlockList
+		if status, body := admin.doFrom("198.51.100.1", "GET", "/v1/blocks", "", &list); status != http.StatusOK || len(list.Blocks) != 1 {
+			t.Fatalf("GET /v1/blocks: %d %s", status, body)
+		}
+		// An unblock that cannot be stored is refused, and the block stays.
+		lift := e.storeFault(t, "guard_blocks")
+		if status, body := admin.doFrom("198.51.100.1", "DELETE", "/v1/blocks/"+list.Blocks[0].ID, "", nil); status != http.StatusServiceUnavailable || errorCode(string(body)) != "unavailable" {
+			t.Fatalf("DELETE on a full disk: %d %s, want 503 unavailable", status, body)
+		}
+		if r := e.signinFrom("203.0.113.31", "x@example.org", "wrong"); errorCode(r.body) != "address_blocked" {
+			t.Fatalf("after a refused unblock: %d %s, want still blocked", r.status, r.body)
+		}
+		lift()
+		if status, body := admin.doFrom("198.51.100.1", "DELETE", "/v1/blocks/"+list.Blocks[0].ID, "", nil); status != http.StatusNoContent {
+			t.Fatalf("DELETE /v1/blocks/{id}: %d %s", status, body)
+		}
+	})
+	e := guardEnv(t, setDir)
+	if r := e.signinFrom("203.0.113.31", "x@example.org", "wrong"); r.status != http.StatusUnauthorized {
+		t.Fatalf("after the unblock and a restart: %d %s, want 401 (not blocked)", r.status, r.body)
+	}
+}
+
 // TestConnectionFlood: one address holding guard.max_connections_per_ip
 // connections has its next ones closed before TLS, while another
 // address is served; a closed connection frees its place.
@@ -334,6 +394,64 @@ func TestConnectionFlood(t *testing.T) {
 		c.Close()
 		return true
 	})
+}
+
+// TestConnectionFloodKeepsOthersMedia: while one address floods the
+// server with connections (past guard.max_connections_per_ip, each
+// closed before TLS), two clients from another address in one room keep
+// their signaling and their media.
+func TestConnectionFloodKeepsOthersMedia(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) {
+		c.Guard.Allow = nil // loopback is the client here
+		c.Guard.MaxConnectionsPerIP = 4
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 4*testkit.DefaultWait())
+	defer cancel()
+	const room = "besieged"
+	pub := startMediaClient(ctx, t, e, room, "pub")
+	watcher := startMediaClient(ctx, t, e, room, "watcher")
+	_ = pub
+	intact := func() int64 {
+		var n int64
+		for _, c := range watcher.counts() {
+			n += c[0]
+		}
+		return n
+	}
+	testkit.Eventually(t, "the watcher to receive pub's media", func() bool {
+		return len(watcher.counts()) == 2 && intact() > 50
+	})
+
+	addr := strings.TrimPrefix(e.Srv.URL(), "https://")
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.3")}, Timeout: 10 * time.Second}
+	atFlood := intact()
+	refused := 0
+	for i := range 200 {
+		c, err := tls.DialWithDialer(d, "tcp", addr, e.TLS.Clone())
+		if err != nil {
+			refused++
+			continue
+		}
+		if i >= 4 {
+			c.Close()
+			t.Fatalf("flood connection %d past the cap was served", i+1)
+		}
+		defer c.Close()
+	}
+	if refused != 196 {
+		t.Fatalf("%d of 200 flood connections refused, want 196", refused)
+	}
+	testkit.Eventually(t, "media to keep reaching the watcher through the flood", func() bool {
+		return intact() > atFlood+50
+	})
+	for _, c := range watcher.counts() {
+		if c[1] != 0 {
+			t.Fatalf("the watcher received corrupt packets: %v", watcher.counts())
+		}
+	}
+	if !inRoom(e, room, "pub") || !inRoom(e, room, "watcher") {
+		t.Fatal("pub or watcher left the room during the flood")
+	}
 }
 
 // TestProxiedConnectionCap: behind a trusted proxy the cap counts each

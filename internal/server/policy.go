@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"time"
 
@@ -10,18 +9,6 @@ import (
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/token"
 )
-
-// latestPolicy reads the newest stored policy version for the watcher.
-func (s *Server) latestPolicy(ctx context.Context) (policy.Record, bool, error) {
-	v, err := s.store.LatestPolicyVersion(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		return policy.Record{}, false, nil
-	}
-	if err != nil {
-		return policy.Record{}, false, err
-	}
-	return policy.Record{Version: v.Version, Text: v.YAML, Author: v.Author, AppliedAt: v.CreatedAt}, true, nil
-}
 
 // policyChanged publishes a version the watcher put in force (applied on
 // the command line or by another node), or refused, as policy_changed.

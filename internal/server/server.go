@@ -198,7 +198,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	// seeded from the configuration. A stored version that does not
 	// parse stops the start (docs/policy.md).
 	s.policy = policy.NewHolder(policy.Defaults(cfg))
-	s.policyWatch = &policy.Watcher{Holder: s.policy, Latest: s.latestPolicy, Logger: log.With("component", "policy")}
+	s.policyWatch = &policy.Watcher{Holder: s.policy, Latest: store.LatestPolicy(s.store), Logger: log.With("component", "policy")}
 	if err := s.policyWatch.Load(ctx); err != nil {
 		return err
 	}
@@ -505,6 +505,10 @@ func (s *Server) Shutdown(ctx context.Context) {
 			_ = s.admin.Shutdown(ctx)
 		}
 		s.stopPurge()
+		// The last request has been answered: the refusals still being
+		// counted are published now, while the audit log and webhooks
+		// take them.
+		s.rooms.FlushRefusals()
 		s.closeResources()
 		s.log.Info("stopped")
 	})

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 	"unicode/utf8"
+
+	"github.com/conclave-video/conclave/internal/policy"
 )
 
 // The organisation's security policy (docs/policy.md): every version,
@@ -23,6 +25,21 @@ const (
 	MaxPolicyBytes       = 64 << 10
 	MaxPolicyAuthorBytes = 256
 )
+
+// LatestPolicy reads st's newest version as internal/policy reads
+// versions (its Watcher, and policy.Effective).
+func LatestPolicy(st Policies) policy.Latest {
+	return func(ctx context.Context) (policy.Record, bool, error) {
+		v, err := st.LatestPolicyVersion(ctx)
+		if errors.Is(err, ErrNotFound) {
+			return policy.Record{}, false, nil
+		}
+		if err != nil {
+			return policy.Record{}, false, err
+		}
+		return policy.Record{Version: v.Version, Text: v.YAML, Author: v.Author, AppliedAt: v.CreatedAt}, true, nil
+	}
+}
 
 // PolicyVersion is one stored version of the policy.
 type PolicyVersion struct {

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/conclave-video/conclave/internal/audit"
+	"github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/internal/store"
+)
+
+// recordOperator writes a change the command line made (an API key
+// created or revoked, an account created, disabled, enabled, or its
+// password or second factors reset) to the audit log itself: the command
+// line changes the database directly, so no running server sees it (no
+// webhook, no metric; docs/webhooks.md). The record is the one the server
+// keeps of the same security event (audit.FromEvent), with actor
+// "operator", outcome succeeded and "via": "command line"; extra adds
+// details. The log's appends are serialized across processes by the
+// store's write transaction, so a server writing at the same time is no
+// harm. Without a server key (the server never started) the change is
+// made, and the warning says it is not in the log; a failing append is an
+// error, the change being made already.
+func recordOperator(ctx context.Context, st *store.SQLite, dataDir string, ev room.SecurityEvent, extra map[string]string, stderr io.Writer) error {
+	key, err := serverKey(dataDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "warning: not recorded in the audit log: %v\n", err)
+		return nil
+	}
+	lg, err := audit.New(audit.Config{Store: st, KeyID: key.ID, Key: key.Private})
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	ev.Actor, ev.Outcome = "operator", room.OutcomeSucceeded
+	en, ok := audit.FromEvent(room.Event{Kind: room.EventSecurity, Security: &ev})
+	if !ok {
+		return fmt.Errorf("audit log: %s is not an event the log keeps", ev.Kind)
+	}
+	if en.Details == nil {
+		en.Details = map[string]string{}
+	}
+	en.Details["via"] = "command line"
+	for k, v := range extra {
+		if v != "" {
+			en.Details[k] = audit.Clip(v, audit.MaxDetailValueBytes)
+		}
+	}
+	if _, err := lg.Append(ctx, en); err != nil {
+		return fmt.Errorf("the change is made but not recorded in the audit log: %w", err)
+	}
+	return nil
+}
