@@ -114,7 +114,7 @@ func TestGrafanaDashboard(t *testing.T) {
 		"conclave_publish_bitrate_bits", "conclave_subscriber_loss_ratio", "conclave_subscriber_rtt_seconds",
 		"conclave_bitrate_exceeded_total", "conclave_signal_floods_total",
 		"conclave_guard_blocks", "conclave_guard_refused_total", "conclave_security_events_by_severity_total",
-		"conclave_webhook_deliveries_total", "conclave_bitrate_limited_total",
+		"conclave_webhook_deliveries_total", "conclave_bitrate_limited_total", "conclave_guard_store_failures_total",
 	} {
 		if !queried[want] {
 			t.Errorf("the dashboard has no panel over %s", want)
