@@ -5,10 +5,12 @@
 // the address is blocked; the block appears in "Blocked addresses and
 // accounts" without a reload (the page reads again by itself), with the
 // address, its level, the failure that tipped it and a time left that
-// counts down; the events list shows the failures and the block with
-// their severities. A Go client publishing real VP8 and Opus is listed
+// counts down; failures on one account from several addresses show it
+// throttled; the events list shows the failures, the block and the
+// throttle with their severities. A Go client publishing real VP8 and Opus is listed
 // under "Live rooms" with its address and a bitrate above zero. "Unblock"
-// lifts the block (the Go side then signs in from the address) and
+// lifts the block (the Go side then signs in from the address), then the
+// account's, and
 // "Remove" takes the publisher out. A member who opens #admin sees
 // neither the blocks nor the rooms.
 import { scenario, log, step, until, LIMIT } from './lib.mjs';
@@ -56,8 +58,20 @@ scenario('admin_blocks', async (ctx) => {
   await a.screenshot('admin-blocks.png');
   log('the block shown', block);
 
+  // Failures on one account from several addresses throttle it.
+  await step('distributed');
+  await a.waitFor('the account throttled listed', () => [...document.querySelectorAll('#block-list .acct-item .item-name')].some((e) => e.textContent.startsWith('Account ')));
+  const throttled = {
+    name: await a.page.$eval('#block-list .acct-item:has(.item-name:has-text("Account ")) .item-name', (e) => e.textContent),
+    meta: await a.page.$eval('#block-list .acct-item:has(.item-name:has-text("Account ")) .item-meta', (e) => e.textContent),
+  };
+  log("the account throttled shown", throttled);
+
   // The events list reads again by itself too.
-  await a.waitFor('the block among the events', (ip) => [...document.querySelectorAll('#event-list .item-name')].some((e) => e.textContent.startsWith('HIGH · address blocked') && e.textContent.includes(ip)), LIMIT.page, ATTACKER);
+  await a.waitFor('the block and the throttle among the events', (ip) => {
+    const evs = [...document.querySelectorAll('#event-list .item-name')].map((e) => e.textContent);
+    return evs.some((t) => t.startsWith('HIGH · address blocked') && t.includes(ip)) && evs.some((t) => t.startsWith('HIGH · account throttled'));
+  }, LIMIT.page, ATTACKER);
   const events = await texts(a, '#event-list .item-name');
 
   // The publisher, with its address and what it sends.
@@ -71,9 +85,14 @@ scenario('admin_blocks', async (ctx) => {
   // Unblock, confirmed in place.
   await a.page.getByRole('button', { name: `Unblock Address ${ATTACKER}` }).click();
   await a.page.getByRole('button', { name: 'Unblock', exact: true }).click();
-  await a.waitFor('the block gone', '#blocks-none');
+  await a.waitFor('the address\'s block gone', (ip) => ![...document.querySelectorAll('#block-list .item-name')].some((e) => e.textContent.includes(ip)), LIMIT.page, ATTACKER);
   const afterUnblock = await step('signin-again');
   log('unblocked; a sign-in from the address', afterUnblock);
+  await a.page.getByRole('button', { name: /^Unblock Account / }).click();
+  await a.page.getByRole('button', { name: 'Unblock', exact: true }).click();
+  await a.waitFor('"Nothing is blocked." again', '#blocks-none');
+  const targetAfterUnblock = await step('target-signin');
+  log('the account unblocked; its owner signs in', targetAfterUnblock);
 
   // Remove the publisher, confirmed in place.
   await a.page.getByRole('button', { name: /^Remove Go publisher \(go-publisher\) from / }).click();
@@ -100,5 +119,5 @@ scenario('admin_blocks', async (ctx) => {
   }));
   log('the member refused');
 
-  return { attack, block, events, people, peopleNames, afterUnblock, afterRemove, memberNav, memberSees };
+  return { attack, block, account: throttled, targetAfterUnblock, events, people, peopleNames, afterUnblock, afterRemove, memberNav, memberSees };
 });

@@ -30,6 +30,10 @@ const attacker = "203.0.113.7"
 // burst, so that nothing but the block refuses the attacker.
 const adminBlockFailures = 5
 
+// adminBlockSpread is guard.account_addresses in TestAdminBlocks: this
+// many addresses failing on one account throttle it.
+const adminBlockSpread = 3
+
 // TestAdminBlocks: an attack as the administrator sees it on #admin. The
 // server trusts loopback as its proxy and does not allow-list it, so the
 // sign-ins the Go side sends with X-Forwarded-For come from the attacker's
@@ -37,7 +41,9 @@ const adminBlockFailures = 5
 // without a reload (address, level, the failure that tipped it, a time
 // left counting down) and the events with their severities; a Go client
 // publishing real media is listed with its address and a bitrate;
-// "Unblock" lets the address sign in again, checked over HTTP; "Remove"
+// the account failed on from several addresses shown throttled;
+// "Unblock" lets the address sign in again, and then the account's
+// owner, both checked over HTTP; "Remove"
 // takes the publisher out; a member's #admin shows none of it.
 func TestAdminBlocks(t *testing.T) {
 	e := newEnv(t, func(c *config.Config) {
@@ -46,9 +52,11 @@ func TestAdminBlocks(t *testing.T) {
 		c.Guard.Allow = nil
 		c.Guard.Failures = adminBlockFailures
 		c.Guard.BlockSteps = []string{"10m"}
+		c.Guard.AccountAddresses = adminBlockSpread
 	})
 	adm := e.newAccount("ada@example.org", "Ada Admin", store.RoleAdmin)
 	mem := e.newAccount("mia@example.org", "Mia Member", store.RoleMember)
+	target := e.newAccount("tom@example.org", "Tom Target", store.RoleMember)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const roomName = "attacked"
@@ -123,6 +131,21 @@ func TestAdminBlocks(t *testing.T) {
 			}
 			return map[string]any{"failures": codes, "then": code}, nil
 		},
+		// One wrong password on the target's account from each of
+		// adminBlockSpread addresses: the account is throttled.
+		"distributed": func(json.RawMessage) (any, error) {
+			for i := range adminBlockSpread {
+				ip := fmt.Sprintf("198.51.100.%d", 10+i)
+				if status, code := signinFrom(ip, target.Email, "wrong password"); status != http.StatusUnauthorized {
+					return nil, fmt.Errorf("a failure from %s: %d %s, want 401", ip, status, code)
+				}
+			}
+			return nil, nil
+		},
+		"target-signin": func(json.RawMessage) (any, error) {
+			status, code := signinFrom("198.51.100.99", target.Email, target.Password)
+			return map[string]any{"status": status, "code": code}, nil
+		},
 		"signin-again": func(json.RawMessage) (any, error) {
 			status, code := signinFrom(attacker, mem.Email, mem.Password)
 			return map[string]any{"status": status, "code": code}, nil
@@ -165,6 +188,13 @@ func TestAdminBlocks(t *testing.T) {
 	if block["reloaded"] != false {
 		t.Error("the page was reloaded to show the block")
 	}
+	acct, _ := r["account"].(map[string]any)
+	if name, _ := acct["name"].(string); !strings.HasPrefix(name, "Account "+target.Email) {
+		t.Errorf("the throttled account's subject: %q", name)
+	}
+	if meta, _ := acct["meta"].(string); !strings.HasPrefix(meta, fmt.Sprintf("%d addresses failed to sign in to it", adminBlockSpread)) {
+		t.Errorf("the throttled account's facts: %q", meta)
+	}
 
 	events, _ := r["events"].([]any)
 	var failed, blocked int
@@ -180,6 +210,15 @@ func TestAdminBlocks(t *testing.T) {
 	if failed < adminBlockFailures || blocked != 1 {
 		t.Errorf("events shown: %d sign-in failures and %d blocks from %s, want %d and 1: %v", failed, blocked, attacker, adminBlockFailures, events)
 	}
+	throttled := false
+	for _, ev := range events {
+		if s, _ := ev.(string); strings.HasPrefix(s, "HIGH · account throttled") {
+			throttled = true
+		}
+	}
+	if !throttled {
+		t.Errorf("the account throttled is not among the events shown: %v", events)
+	}
 
 	people, _ := r["people"].([]any)
 	if len(people) != 1 {
@@ -192,6 +231,9 @@ func TestAdminBlocks(t *testing.T) {
 
 	if got, _ := r["afterUnblock"].(map[string]any)["status"].(float64); got != http.StatusOK {
 		t.Errorf("a sign-in from %s after Unblock: %v", attacker, r["afterUnblock"])
+	}
+	if got, _ := r["targetAfterUnblock"].(map[string]any)["status"].(float64); got != http.StatusOK {
+		t.Errorf("the throttled account's owner signing in after Unblock: %v", r["targetAfterUnblock"])
 	}
 	if ids, _ := r["afterRemove"].(map[string]any)["identities"].([]any); len(ids) != 0 {
 		t.Errorf("after Remove the rooms hold %v", ids)
