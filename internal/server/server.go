@@ -143,7 +143,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		return err
 	}
 
-	cert, err := s.certificate()
+	tlsCfg, err := s.tlsConfig()
 	if err != nil {
 		return err
 	}
@@ -242,7 +242,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	// next ones closed before TLS (trusted proxies are counted per client
 	// request instead, in s.guard.handler).
 	s.httpLn = tls.NewListener(guard.LimitListener(s.httpLn, s.guard.conns, s.guard.exempt,
-		func(netip.Addr) { s.guard.refused.WithLabelValues("connections").Inc() }), TLSConfig(cert))
+		func(netip.Addr) { s.guard.refused.WithLabelValues("connections").Inc() }), tlsCfg)
 	if err := s.newWebhooks(); err != nil {
 		return err
 	}
@@ -390,20 +390,25 @@ func (s *Server) passkeys() (*auth.Passkeys, error) {
 	return p, nil
 }
 
-func (s *Server) certificate() (tls.Certificate, error) {
+// tlsConfig is the HTTPS listener's TLS configuration: the configured
+// certificate, reloaded when its files change (certReloader), or the
+// data directory's self-signed one.
+func (s *Server) tlsConfig() (*tls.Config, error) {
 	c := s.cfg.TLS
 	if c.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		r, err := newCertReloader(c.CertFile, c.KeyFile, s.log.With("component", "tls"), nil)
 		if err != nil {
-			return tls.Certificate{}, fmt.Errorf("tls.cert_file: %w", err)
+			return nil, err
 		}
-		return cert, nil
+		cfg := TLSConfig(tls.Certificate{})
+		cfg.Certificates, cfg.GetCertificate = nil, r.GetCertificate
+		return cfg, nil
 	}
 	cert, err := LoadOrCreateCertificate(filepath.Join(s.cfg.DataDir, "tls"), c.Hosts, time.Now())
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("tls: self-signed certificate: %w", err)
+		return nil, fmt.Errorf("tls: self-signed certificate: %w", err)
 	}
-	return cert, nil
+	return TLSConfig(cert), nil
 }
 
 // listenMedia binds UDP and TCP on the same port number. With rtc_port 0

@@ -6142,7 +6142,8 @@ var FrameCrypto = class {
     framesEncrypted: 0,
     framesDecrypted: 0,
     framesNotEncrypted: 0,
-    framesDropped: newDropCounts()
+    framesDropped: newDropCounts(),
+    framesEmpty: 0
   };
   /** Applies an update from the Session. */
   apply(u) {
@@ -6212,6 +6213,10 @@ var FrameCrypto = class {
   }
   /** Decrypts one frame from sender; throws (E2eeError) for a frame to drop. */
   async decrypt(sender, codec, frame) {
+    if (frame.length === 0) {
+      this.counts.framesEmpty++;
+      throw new E2eeError("header", "an empty frame");
+    }
     try {
       const { header, frame: out } = await openFrameWith(codec, frame, (kid) => {
         const k = splitKeyId(kid) ? this.ring.get(sender, Number(kid)) : null;
@@ -6970,6 +6975,7 @@ var RoomE2EE = class _RoomE2EE {
       framesEncrypted: fc?.framesEncrypted ?? 0,
       framesDecrypted: fc?.framesDecrypted ?? 0,
       framesDropped: { ...fc?.framesDropped ?? {} },
+      framesEmpty: fc?.framesEmpty ?? 0,
       dataSealed: s.dataSealed,
       dataOpened: s.dataOpened,
       dataDropped: { ...s.dataDropped },

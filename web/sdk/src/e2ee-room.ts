@@ -45,6 +45,8 @@ export interface E2EEStats {
   framesDecrypted: number;
   /** Frames dropped (never decoded), by reason. */
   framesDropped: Record<string, number>;
+  /** Received frames of no bytes, dropped (nothing to decrypt; not an alarm). */
+  framesEmpty: number;
   dataSealed: number;
   dataOpened: number;
   dataDropped: Record<string, number>;
@@ -335,6 +337,7 @@ export class RoomE2EE {
       framesEncrypted: fc?.framesEncrypted ?? 0,
       framesDecrypted: fc?.framesDecrypted ?? 0,
       framesDropped: { ...(fc?.framesDropped ?? {}) },
+      framesEmpty: fc?.framesEmpty ?? 0,
       dataSealed: s.dataSealed,
       dataOpened: s.dataOpened,
       dataDropped: { ...s.dataDropped },

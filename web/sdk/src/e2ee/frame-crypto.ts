@@ -37,6 +37,12 @@ export interface FrameCryptoStats {
   framesNotEncrypted: number;
   /** Frames that did not decrypt, and so were dropped, by reason. */
   framesDropped: DropCounts;
+  /**
+   * Received frames of no bytes, dropped: they carry nothing to decrypt
+   * or decode (Chromium hands the receiver one when an audio track starts).
+   * Kept apart from framesDropped, whose counts are an alarm.
+   */
+  framesEmpty: number;
 }
 
 interface SendState {
@@ -53,6 +59,7 @@ export class FrameCrypto {
     framesDecrypted: 0,
     framesNotEncrypted: 0,
     framesDropped: newDropCounts(),
+    framesEmpty: 0,
   };
 
   /** Applies an update from the Session. */
@@ -130,6 +137,10 @@ export class FrameCrypto {
 
   /** Decrypts one frame from sender; throws (E2eeError) for a frame to drop. */
   async decrypt(sender: string, codec: Codec, frame: Uint8Array): Promise<Uint8Array> {
+    if (frame.length === 0) {
+      this.counts.framesEmpty++;
+      throw new E2eeError('header', 'an empty frame');
+    }
     try {
       const { header, frame: out } = await openFrameWith(codec, frame, (kid) => {
         const k = splitKeyId(kid) ? this.ring.get(sender, Number(kid)) : null;

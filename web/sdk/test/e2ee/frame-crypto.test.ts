@@ -144,6 +144,16 @@ test('tampered frames and clear prefixes fail authentication and are counted', a
   const s = rx.stats();
   assert.equal(s.framesDecrypted, 1);
   const dropped = Object.values(s.framesDropped).reduce((a, b) => a + b, 0);
-  assert.equal(dropped, 8);
+  assert.equal(dropped, 7);
+  assert.equal(s.framesEmpty, 1);
   assert.ok(s.framesDropped.auth >= 5);
+});
+
+test('an empty received frame is dropped and counted apart from the drops that are an alarm', async () => {
+  const rx = new FrameCrypto();
+  await assert.rejects(rx.decrypt('A', 'opus', new Uint8Array(0)), isCode('header'));
+  await assert.rejects(rx.decrypt('A', 'opus', new Uint8Array([0xff])), isCode('header')); // a header cut short
+  const s = rx.stats();
+  assert.equal(s.framesEmpty, 1);
+  assert.equal(s.framesDropped.malformed, 1, 'a truncated frame is still malformed');
 });
