@@ -15,6 +15,19 @@ import (
 	"github.com/conclave-video/conclave/token"
 )
 
+// InviteLimits are the traffic defence's limits of one meeting invite's
+// redemptions, from whatever addresses (docs/security.md, "Brute force
+// and floods").
+type InviteLimits interface {
+	// InviteTry takes a try of invite id from the client address ip, or
+	// refuses it: the code (rate_limited, too_many_attempts) and how long
+	// to wait. The refusal's security event is the limit's.
+	InviteTry(id, ip string) (code string, wait time.Duration)
+	// InviteFailed counts a failed guess against invite id (a wrong room
+	// password or email domain).
+	InviteFailed(id string)
+}
+
 // redeemInvite: POST /v1/invites/redeem, no session. Anyone with the link
 // gets a guest join token for its room, once per use. The order keeps
 // cheap refusals first and the one write last: the address's throttle,
@@ -25,7 +38,9 @@ import (
 // meeting_invite_redeemed security event with outcome refused and the
 // code as its reason; those that could be guessing (a link this server
 // did not sign, a wrong email domain, a wrong password) count as failures
-// of the address, whose tries are then delayed like sign-ins'.
+// of the address, whose tries are then delayed like sign-ins'. Once the
+// link's signature verifies, the invite's own limits apply (InviteLimits):
+// a wrong email domain or password counts against the invite too.
 func (s *Service) redeemInvite(w http.ResponseWriter, r *http.Request) {
 	c := clientOf(r)
 	if wait := s.cfg.Tracker.AddrWait(c.key); wait > 0 {
@@ -41,6 +56,9 @@ func (s *Service) redeemInvite(w http.ResponseWriter, r *http.Request) {
 	refuse := func(id, code, msg string, guess bool) {
 		if guess {
 			s.cfg.Tracker.AddrFailed(c.key)
+			if id != "" && s.cfg.InviteLimits != nil {
+				s.cfg.InviteLimits.InviteFailed(id)
+			}
 		}
 		s.event(c, room.SecurityEvent{Kind: room.SecurityMeetingInviteRedeemed, Outcome: room.OutcomeRefused,
 			Reason: code, Subject: id, Email: canonicalEmail(truncateUTF8(req.Email, MaxGuestEmailBytes))})
@@ -66,6 +84,12 @@ func (s *Service) redeemInvite(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		refuse("", protocol.CodeInviteLinkInvalid, "this is not a valid invite link", true)
 		return
+	}
+	if s.cfg.InviteLimits != nil {
+		if code, wait := s.cfg.InviteLimits.InviteTry(p.ID, c.ip); code != "" {
+			inviteLimited(w, code, wait)
+			return
+		}
 	}
 	now := s.now()
 	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
@@ -139,6 +163,18 @@ func (s *Service) redeemInvite(w http.ResponseWriter, r *http.Request) {
 		Reason: in.Room + " " + in.Role, Email: canonicalEmail(truncateUTF8(req.Email, MaxGuestEmailBytes))})
 	s.log.Info("invite redeemed", "room", in.Room, "invite", in.ID, "uses", used.Uses, "guest", join.Identity)
 	writeJSON(w, RedeemInviteResponse{Room: in.Room, Role: in.Role, Invite: in.ID, Join: join, Member: isMember})
+}
+
+// inviteLimited answers a try the invite's limits refused: 429 with
+// Retry-After.
+func inviteLimited(w http.ResponseWriter, code string, wait time.Duration) {
+	secs := max(int64((wait+time.Second-1)/time.Second), 1)
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	msg := "this invite is being tried too often: try again in " + strconv.FormatInt(secs, 10) + " s"
+	if code == protocol.CodeTooManyAttempts {
+		msg = "too many failed attempts with this invite: try again in " + strconv.FormatInt(secs, 10) + " s"
+	}
+	httpapi.WriteError(w, http.StatusTooManyRequests, code, msg)
 }
 
 // inviteState is the refusal of an invite that cannot be used at now, or

@@ -114,6 +114,9 @@ type Config struct {
 	// Blocks are the traffic defence's blocks (blocks.go): nil, and
 	// /v1/blocks is not served and no account is throttled.
 	Blocks Blocks
+	// InviteLimits limits the redemptions of each meeting invite
+	// (redeem.go): nil, and only the address's limits apply.
+	InviteLimits InviteLimits
 }
 
 // Service serves /v1/auth.

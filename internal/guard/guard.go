@@ -42,8 +42,19 @@ func NewLimiter(ratePerSec float64, burst int, now func() time.Time) *Limiter {
 	return &Limiter{now: now, rate: ratePerSec, burst: float64(burst), tokens: float64(burst), last: now()}
 }
 
+// MaxWait bounds the wait Take reports: a bucket that never refills (a
+// rate of zero) asks for this.
+const MaxWait = time.Hour
+
 // Allow reports whether one event may happen now, and if so takes a token.
 func (l *Limiter) Allow() bool {
+	ok, _ := l.Take()
+	return ok
+}
+
+// Take is Allow that also says, when it refuses, how long until the next
+// token (at most MaxWait).
+func (l *Limiter) Take() (ok bool, wait time.Duration) {
 	t := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -53,8 +64,21 @@ func (l *Limiter) Allow() bool {
 		l.last = t
 	}
 	if l.tokens < 1 {
-		return false
+		return false, l.untilOne()
 	}
 	l.tokens--
-	return true
+	return true, 0
+}
+
+// untilOne is how long until the bucket holds a whole token. Called with
+// l.mu held.
+func (l *Limiter) untilOne() time.Duration { return waitFor(1-l.tokens, l.rate) }
+
+// waitFor is how long a bucket refilling at rate takes to gain tokens, at
+// most MaxWait.
+func waitFor(tokens, rate float64) time.Duration {
+	if rate <= 0 || tokens/rate >= MaxWait.Seconds() {
+		return MaxWait
+	}
+	return time.Duration(tokens / rate * float64(time.Second))
 }

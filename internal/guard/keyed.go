@@ -33,6 +33,14 @@ func NewKeyed(ratePerSec float64, burst, maxKeys int, now func() time.Time) *Key
 // Allow reports whether key may act now, and if so takes one of its
 // tokens.
 func (k *Keyed) Allow(key string) bool {
+	ok, _ := k.Take(key)
+	return ok
+}
+
+// Take is Allow that also says, when it refuses, how long key should wait
+// before trying again (at most MaxWait; a key refused because the map is
+// full is told the time one token takes).
+func (k *Keyed) Take(key string) (ok bool, wait time.Duration) {
 	k.mu.Lock()
 	l, ok := k.m[key]
 	if !ok {
@@ -45,13 +53,13 @@ func (k *Keyed) Allow(key string) bool {
 		}
 		if len(k.m) >= k.maxKeys {
 			k.mu.Unlock()
-			return false
+			return false, waitFor(1, k.rate)
 		}
 		l = NewLimiter(k.rate, k.burst, k.now)
 		k.m[key] = l
 	}
 	k.mu.Unlock()
-	return l.Allow()
+	return l.Take()
 }
 
 // full reports whether the bucket has filled up again.

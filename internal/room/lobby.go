@@ -63,11 +63,13 @@ const (
 	passwordTimeout = 10 * time.Second
 )
 
-// Wrong room passwords are throttled per address and per room: five free
-// tries from an address, then 1 s doubling to 5 min; twenty for a room
-// from anywhere, then 1 s doubling to 1 min (short, so that a guesser
-// cannot keep a room's own guests out for long). Both are forgotten after
-// 15 minutes without a failure; a right password resets its address.
+// Wrong room passwords are throttled per address, per identity and per
+// room: five free tries from an address, or by an identity (the token's
+// issuer and subject, from whatever addresses), then 1 s doubling to
+// 5 min; twenty for a room from anywhere, then 1 s doubling to 1 min
+// (short, so that a guesser cannot keep a room's own guests out for
+// long). All are forgotten after 15 minutes without a failure; a right
+// password resets its address and its identity.
 const (
 	pwAddrFree, pwRoomFree = 5, 20
 	pwBase                 = time.Second
@@ -75,8 +77,9 @@ const (
 	pwForget               = 15 * time.Minute
 )
 
-// passwordAddrThrottle and passwordRoomThrottle are the throttle
-// policies of wrong room passwords (functions: no package variables).
+// passwordAddrThrottle (addresses and identities) and
+// passwordRoomThrottle are the throttle policies of wrong room passwords
+// (functions: no package variables).
 func passwordAddrThrottle() guard.ThrottlePolicy {
 	return guard.ThrottlePolicy{Free: pwAddrFree, Base: pwBase, Max: pwAddrMax, Forget: pwForget}
 }
@@ -235,14 +238,25 @@ func (m *Manager) CheckRoomPassword(ctx context.Context, name RoomName, owner Ke
 }
 
 // tryPassword checks password ("": wrong without hashing) against hash,
-// the password of r, unless addr or the room must wait after wrong ones:
-// then it returns how long, and checks nothing. A wrong one counts against
-// both; a right one resets addr. Each refusal is a security event with
-// subject (the identity, if known) and addr.
+// the password of r, unless addr, the identity subject (of r's owner; ""
+// for none known) or the room must wait after wrong ones: then it returns
+// how long, and checks nothing. A wrong one counts against all three; a
+// right one resets addr and subject. Each refusal is a security event
+// with subject and addr.
 func (m *Manager) tryPassword(ctx context.Context, r *Room, hash, password, subject, addr string) (ok bool, wait time.Duration, err error) {
 	roomKey := string(r.spec.Owner) + "/" + string(r.spec.Name)
+	identKey := ""
+	if subject != "" {
+		// The room's owner issued the token (checkPassword): its
+		// identities are the ones a ban keys on.
+		identKey = string(r.spec.Owner) + "\x00" + subject
+	}
 	ev := SecurityEvent{Outcome: OutcomeRefused, Subject: subject, IP: addr}
-	if w := max(m.pwAddr.Wait(addr), m.pwRoom.Wait(roomKey)); w > 0 {
+	w := max(m.pwAddr.Wait(addr), m.pwRoom.Wait(roomKey))
+	if identKey != "" {
+		w = max(w, m.pwIdent.Wait(identKey))
+	}
+	if w > 0 {
 		ev.Kind = SecurityRoomPasswordThrottled
 		m.securityIn(r.spec.Name, ev)
 		return false, w, nil
@@ -258,10 +272,16 @@ func (m *Manager) tryPassword(ctx context.Context, r *Room, hash, password, subj
 	}
 	if ok {
 		m.pwAddr.Reset(addr)
+		if identKey != "" {
+			m.pwIdent.Reset(identKey)
+		}
 		return true, 0, nil
 	}
 	m.pwAddr.Failed(addr)
 	m.pwRoom.Failed(roomKey)
+	if identKey != "" {
+		m.pwIdent.Failed(identKey)
+	}
 	ev.Kind = SecurityRoomPasswordFailed
 	m.securityIn(r.spec.Name, ev)
 	return false, 0, nil

@@ -153,6 +153,9 @@ type Config struct {
 	// it after being told to lower before it is disconnected (media.go).
 	MaxPublishBitrate int64
 	BitrateGrace      time.Duration
+	// Limited is told of every refusal of the rooms' own rate limits, by
+	// reason (LimitJoinIdentity), for metrics; nil: nobody.
+	Limited func(reason string)
 }
 
 // Timer is a timer of the rooms' clock; *time.Timer is one.
@@ -170,10 +173,13 @@ type Manager struct {
 
 	tamper atomic.Pointer[func(Identity, *E2EEKeys)]
 
-	// Wrong room passwords, throttled by address and by room (lobby.go);
-	// lobbyTotal counts the guests waiting in every room.
-	pwAddr, pwRoom *guard.Throttle
-	lobbyTotal     atomic.Int64
+	// Wrong room passwords, throttled by address, by identity and by
+	// room (lobby.go); lobbyTotal counts the guests waiting in every room.
+	pwAddr, pwIdent, pwRoom *guard.Throttle
+	lobbyTotal              atomic.Int64
+
+	// joins limits the joins of each identity (joinlimit.go).
+	joins *guard.Keyed
 
 	// refusals throttles refusal security events (refusals.go).
 	refusals refusalThrottle
@@ -210,7 +216,9 @@ func NewManager(cfg Config) *Manager {
 		cfg.MaxRooms = def.MaxRooms
 	}
 	return &Manager{cfg: cfg, rooms: make(map[RoomName]*Room), subs: make(map[*subscription]struct{}),
-		pwAddr: guard.NewThrottle(passwordAddrThrottle(), cfg.Now), pwRoom: guard.NewThrottle(passwordRoomThrottle(), cfg.Now)}
+		pwAddr: guard.NewThrottle(passwordAddrThrottle(), cfg.Now), pwIdent: guard.NewThrottle(passwordAddrThrottle(), cfg.Now),
+		pwRoom: guard.NewThrottle(passwordRoomThrottle(), cfg.Now),
+		joins:  guard.NewKeyed(1/JoinIntervalPerIdentity.Seconds(), JoinBurstPerIdentity, MaxJoinIdentities, cfg.Now)}
 }
 
 // Subscribe adds l to the listeners that see every event of every room
@@ -538,6 +546,9 @@ func (m *Manager) Join(req JoinRequest) (Member, Decision, error) {
 	if req.Listener == nil {
 		// A participant nobody hears would hold its identity as a ghost.
 		return nil, Decision{Action: ActionJoin}, errors.New("room: join without a listener")
+	}
+	if d, ok := m.limitJoin(req); !ok {
+		return nil, d, d.Err
 	}
 	dreq := Request{Claims: req.Claims, Action: ActionJoin, E2EE: req.E2EE}
 	if req.Claims != nil {

@@ -90,6 +90,11 @@ const (
 	// on or off (Reason "on" or "off").
 	SecurityLobbySkipped SecurityKind = "lobby_skipped"
 	SecurityLobbyChanged SecurityKind = "lobby_changed"
+	// join_throttled: a join refused because its identity joined too
+	// often (joinlimit.go; Subject the identity, IP the address of the
+	// first refusal in the interval, Reason rate_limited), through the
+	// refusal throttle.
+	SecurityJoinThrottled SecurityKind = "join_throttled"
 )
 
 // Security event kinds of meeting invites (docs/access.md, "Invites"):
@@ -191,8 +196,8 @@ var severities = map[SecurityKind]Severity{
 	SecurityIdentityBanned: SeverityWarning, SecurityIdentityUnbanned: SeverityNotice,
 	SecurityRevokedTokenRefused: SeverityWarning, SecurityBannedRefused: SeverityWarning,
 	SecurityRoomPasswordSet: SeverityInfo, SecurityRoomPasswordFailed: SeverityNotice,
-	SecurityRoomPasswordThrottled: SeverityWarning,
-	SecurityLobbyAdmitted:         SeverityInfo, SecurityLobbyDenied: SeverityNotice, SecurityLobbySkipped: SeverityInfo,
+	SecurityRoomPasswordThrottled: SeverityWarning, SecurityJoinThrottled: SeverityWarning,
+	SecurityLobbyAdmitted: SeverityInfo, SecurityLobbyDenied: SeverityNotice, SecurityLobbySkipped: SeverityInfo,
 	SecurityLobbyChanged:         SeverityInfo,
 	SecurityMeetingInviteCreated: SeverityInfo, SecurityMeetingInviteRedeemed: SeverityInfo,
 	SecurityMeetingInviteRevoked: SeverityInfo,
@@ -225,6 +230,7 @@ func Kinds() []SecurityKind {
 var securityKinds = map[SecurityKind]bool{
 	SecurityRoomPasswordSet: true, SecurityRoomPasswordFailed: true, SecurityRoomPasswordThrottled: true,
 	SecurityLobbyAdmitted: true, SecurityLobbyDenied: true, SecurityLobbySkipped: true, SecurityLobbyChanged: true,
+	SecurityJoinThrottled:        true,
 	SecurityMeetingInviteCreated: true, SecurityMeetingInviteRedeemed: true, SecurityMeetingInviteRevoked: true,
 	SecurityTokensRevoked: true, SecurityTokenRevoked: true,
 	SecurityIdentityBanned: true, SecurityIdentityUnbanned: true, SecurityRevokedTokenRefused: true,

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/conclave-video/conclave/internal/auth"
+	"github.com/conclave-video/conclave/internal/guard"
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/protocol"
@@ -120,8 +121,10 @@ func (r refusalEvents) Check(c *token.Claims) error {
 // refusedTokens is a token verifier that records every token it refuses
 // for the token's fault (expired, bad signature, unknown key, ...) as a
 // token_refused security event, throttled as refusals are (Reason: the
-// surface and the code). A revoked token has its own event
-// (refusalEvents); a store failure is no refusal.
+// surface and the code; IP: the client address the request's context
+// carries, guard.WithClientAddr, set by the traffic defence for every
+// request, the signaling upgrade's included). A revoked token has its own
+// event (refusalEvents); a store failure is no refusal.
 type refusedTokens struct {
 	v       *auth.Verifier
 	rooms   *room.Manager
@@ -132,8 +135,11 @@ func (r refusedTokens) Verify(ctx context.Context, raw string) (*token.Claims, e
 	c, err := r.v.Verify(ctx, raw)
 	if err != nil {
 		if code := auth.Code(err); code != "" && code != protocol.CodeTokenRevoked {
-			r.rooms.SecurityRefused("", room.SecurityEvent{Kind: room.SecurityTokenRefused, Outcome: room.OutcomeRefused,
-				Reason: r.surface + ": " + code})
+			ev := room.SecurityEvent{Kind: room.SecurityTokenRefused, Outcome: room.OutcomeRefused, Reason: r.surface + ": " + code}
+			if a, ok := guard.ClientAddr(ctx); ok {
+				ev.IP = a.String()
+			}
+			r.rooms.SecurityRefused("", ev)
 		}
 	}
 	return c, err

@@ -57,6 +57,11 @@ type defense struct {
 
 	api, auth, join, identity *guard.Keyed
 
+	// invites limits the redemptions of each meeting invite, and
+	// inviteFails throttles the failed guesses against one (invitelimit.go).
+	invites     *guard.Keyed
+	inviteFails *guard.Throttle
+
 	refused     *prometheus.CounterVec
 	storeFailed prometheus.Counter
 
@@ -92,9 +97,12 @@ func (s *Server) newDefense(ctx context.Context, reg *prometheus.Registry) error
 		auth:     guard.NewKeyed(g.AuthRate, g.AuthBurst, guardMaxBuckets, nil),
 		join:     guard.NewKeyed(g.JoinRate, g.JoinBurst, guardMaxBuckets, nil),
 		identity: guard.NewKeyed(g.IdentityRate, g.IdentityBurst, guardMaxBuckets, nil),
+		invites:  guard.NewKeyed(1/inviteInterval.Seconds(), inviteBurst, guardMaxBuckets, nil),
+		inviteFails: guard.NewThrottle(guard.ThrottlePolicy{Free: inviteFreeFailures, Base: inviteFailBase, Max: inviteFailMax,
+			Forget: inviteFailForget}, nil),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "conclave_guard_refused_total",
-			Help: "Connections and requests the traffic defence refused, by reason (address_blocked, connections, rate_api, rate_auth, rate_join, rate_identity).",
+			Help: "Connections and requests the traffic defence refused, by reason (address_blocked, connections, rate_api, rate_auth, rate_join, rate_identity, rate_join_identity, rate_invite, invite_failures).",
 		}, []string{"reason"}),
 		storeFailed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "conclave_guard_store_failures_total",
@@ -241,7 +249,9 @@ func (d *defense) OnEvent(e room.Event) {
 	case room.SecurityRoomPasswordFailed:
 		d.addrFailed(ev.IP, string(ev.Kind))
 	case room.SecurityMeetingInviteRedeemed:
-		if ev.Reason != protocol.CodeTooManyAttempts && ev.Reason != protocol.CodeAddressBlocked {
+		// A throttled try is no guess, nor is one refused for its
+		// invite's limit: the address may be a guest's, new to it.
+		if ev.Reason != protocol.CodeTooManyAttempts && ev.Reason != protocol.CodeAddressBlocked && ev.Reason != protocol.CodeRateLimited {
 			d.addrFailed(ev.IP, string(ev.Kind))
 		}
 	}
@@ -283,6 +293,7 @@ func (d *defense) handler(next http.Handler) http.Handler {
 			return
 		}
 		r.RemoteAddr = netip.AddrPortFrom(client, 0).String()
+		r = r.WithContext(guard.WithClientAddr(r.Context(), client))
 		if d.allow.Contains(client) {
 			next.ServeHTTP(w, r)
 			return

@@ -228,6 +228,13 @@ func (s *Server) build(ctx context.Context) (err error) {
 		BitrateGrace:           cfg.Rooms.BitrateGrace,
 		Store:                  roomStore{s.store},
 		Logger:                 log.With("component", "room"),
+		// The rooms' own limits count with the guard's (set up below,
+		// before anyone can join).
+		Limited: func(reason string) {
+			if s.guard != nil {
+				s.guard.refused.WithLabelValues(reason).Inc()
+			}
+		},
 	})
 	s.rooms.Subscribe(room.ListenerFunc(s.countEvent))
 	if err := s.newAudit(reg); err != nil {
@@ -318,6 +325,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		Invites:              meetingInvites{s.store, s.revs, s.rooms},
 		RoomPasswords:        s.rooms,
 		Blocks:               s.guard,
+		InviteLimits:         s.guard,
 	})
 	if err != nil {
 		return err
