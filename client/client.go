@@ -491,6 +491,13 @@ func (c *Client) handle(t protocol.Type, msg any) error {
 		c.leaveReason = m.Reason
 		c.mu.Unlock()
 	case *protocol.Error:
+		if m.Code == protocol.CodeBitrateLimited {
+			// Not a refusal and not what ends a session: the
+			// application has the grace period to lower its encoders.
+			c.log.Warn("publishing above the room's bitrate cap", "max_bitrate", m.MaxBitrate)
+			c.emit(BitrateLimited{MaxBitrate: m.MaxBitrate, Message: m.Message})
+			return nil
+		}
 		se := &ServerError{Code: m.Code, Message: m.Message}
 		c.mu.Lock()
 		c.lastError = se

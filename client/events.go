@@ -105,6 +105,20 @@ type UnmuteAllowed struct{ TrackID string }
 // the session arrive as Disconnected instead.
 type ErrorReceived struct{ Err *ServerError }
 
+// BitrateLimited: this client publishes more, all its tracks together,
+// than the room's max_publish_bitrate (error bitrate_limited). The
+// application must lower its encoders so the total stays under MaxBitrate
+// (bits per second; aim at about 90 %, headers and audio counted) within
+// the server's grace period (rooms.bitrate_grace, 10 s by default), or be
+// disconnected with Disconnected{Reason: "bitrate_exceeded"}. The client
+// encodes nothing itself, so it cannot lower the rate for you. It arrives
+// once per episode: after the rate went back under the cap, a new excess
+// is reported again.
+type BitrateLimited struct {
+	MaxBitrate int64
+	Message    string
+}
+
 // Reconnecting: the signaling connection dropped unexpectedly (a read error
 // or no answer to pings) and the client is resuming the session on a new
 // one. Media keeps flowing meanwhile. Err says what ended the connection.
@@ -180,6 +194,7 @@ func (ParticipantUnverified) isEvent() {}
 func (MuteRequested) isEvent()         {}
 func (UnmuteAllowed) isEvent()         {}
 func (ErrorReceived) isEvent()         {}
+func (BitrateLimited) isEvent()        {}
 func (Reconnecting) isEvent()          {}
 func (Reconnected) isEvent()           {}
 func (Disconnected) isEvent()          {}

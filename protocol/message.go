@@ -450,10 +450,13 @@ type MeetingEnding struct {
 	SecondsLeft int64 `json:"seconds_left"`
 }
 
-// Error reports a problem with a stable code (see Codes).
+// Error reports a problem with a stable code (see Codes). MaxBitrate is
+// set with CodeBitrateLimited only: the room's cap in bits per second,
+// which everything the participant publishes together must stay under.
 type Error struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Code       string `json:"code"`
+	Message    string `json:"message"`
+	MaxBitrate int64  `json:"max_bitrate,omitempty"`
 }
 
 // Reasons a participant left, carried in ParticipantLeft.Reason and Leave.Reason.

@@ -188,10 +188,11 @@ func TestBitrateCap(t *testing.T) {
 	}
 	go func() { _ = media.NewPayloadSource(media.PayloadOptions{Size: 1100, Rate: 100}).Run(ctx, video) }()
 
-	limited := wait(t, heavy.rec, "bitrate_limited", func(ev client.ErrorReceived) bool {
-		return ev.Err.Code == protocol.CodeBitrateLimited
-	})
-	t.Logf("heavy: %v", limited.Err)
+	limited := wait(t, heavy.rec, "bitrate_limited", func(ev client.BitrateLimited) bool { return true })
+	t.Logf("heavy: %s", limited.Message)
+	if limited.MaxBitrate != capBits {
+		t.Errorf("bitrate_limited carries a cap of %d, want %d", limited.MaxBitrate, capBits)
+	}
 	testkit.Eventually(t, "a REMB at the cap to the heavy publisher", func() bool { return remb.bitrate.Load() == capBits })
 	wait(t, heavy.rec, "disconnected for its bitrate", func(ev client.Disconnected) bool {
 		return ev.Reason == protocol.CodeBitrateExceeded
@@ -199,7 +200,7 @@ func TestBitrateCap(t *testing.T) {
 	waitGone(t, e, "capped", "heavy")
 
 	// The light publisher never hears of the cap.
-	if _, ok := find(lightRec, func(ev client.ErrorReceived) bool { return ev.Err.Code == protocol.CodeBitrateLimited }); ok {
+	if _, ok := find(lightRec, func(ev client.BitrateLimited) bool { return true }); ok {
 		t.Fatal("the light publisher was told to lower its bitrate")
 	}
 	var last httpapi.RoomStats

@@ -84,3 +84,57 @@ func TestRoomLockAndDurationSurviveRestart(t *testing.T) {
 		t.Errorf("after the unlock: %q", code)
 	}
 }
+
+// TestRoomBitrateCapSurvivesRestart: a room created with its own
+// max_publish_bitrate, lower than the server's, keeps it on a server
+// restarted on the same data directory (the REST view and the cap the
+// room enforces, which stats report), and a restarted server with a lower
+// ceiling bounds it by that. Before, the restored room took the server's
+// rooms.max_publish_bitrate.
+func TestRoomBitrateCapSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	setDir := func(c *config.Config) { c.DataDir = dir }
+	const name = "capped"
+	var key token.Key
+	capOf := func(t *testing.T, e *env, admin, path string) int64 {
+		t.Helper()
+		status, body := e.api(http.MethodGet, path, admin, nil)
+		var info struct {
+			MaxPublishBitrate int64 `json:"max_publish_bitrate"`
+		}
+		if status != http.StatusOK || json.Unmarshal([]byte(body), &info) != nil {
+			t.Fatalf("get %s: %d %s", path, status, body)
+		}
+		return info.MaxPublishBitrate
+	}
+	t.Run("before", func(t *testing.T) {
+		e := &env{Server: testserver.Start(t, setDir), t: t}
+		key = e.Key
+		admin := e.adminToken(key, "")
+		if status, body := e.api(http.MethodPost, "/v1/rooms", admin, `{"name":"`+name+`","max_publish_bitrate":300000}`); status != http.StatusCreated {
+			t.Fatalf("create: %d %s", status, body)
+		}
+		if got := capOf(t, e, admin, "/v1/rooms/"+name); got != 300_000 {
+			t.Fatalf("before the restart: max_publish_bitrate %d, want 300000", got)
+		}
+	})
+
+	t.Run("restarted", func(t *testing.T) {
+		e := &env{Server: testserver.Start(t, setDir), t: t}
+		admin := e.adminToken(key, "")
+		if got := capOf(t, e, admin, "/v1/rooms/"+name); got != 300_000 {
+			t.Errorf("after a restart: max_publish_bitrate %d, want 300000", got)
+		}
+		if got := capOf(t, e, admin, "/v1/rooms/"+name+"/stats"); got != 300_000 {
+			t.Errorf("after a restart: the room's stats report a cap of %d, want 300000", got)
+		}
+		if got, err := e.Srv.Store().Room(context.Background(), name); err != nil || got.MaxPublishBitrate != 300_000 {
+			t.Errorf("stored after the restart: %+v, %v", got, err)
+		}
+	})
+
+	e := &env{Server: testserver.Start(t, setDir, func(c *config.Config) { c.Rooms.MaxPublishBitrate = 200_000 }), t: t}
+	if got := capOf(t, e, e.adminToken(key, ""), "/v1/rooms/"+name); got != 200_000 {
+		t.Errorf("restarted with a ceiling of 200000: max_publish_bitrate %d", got)
+	}
+}

@@ -739,6 +739,7 @@ func (rs roomStore) SaveRoom(ctx context.Context, info room.Info) error {
 		Owner:        string(info.Owner), CreatedAt: info.CreatedAt, E2EE: string(info.E2EE),
 		InviteOnly: info.InviteOnly, PasswordHash: info.PasswordHash, Lobby: lobbyMode(info.Lobby),
 		Locked: info.Locked, MaxDuration: time.Duration(info.MaxDuration) * time.Second,
+		MaxPublishBitrate: info.MaxPublishBitrate,
 	})
 }
 
@@ -789,7 +790,7 @@ func (s *Server) restoreRooms(ctx context.Context) error {
 		if err := s.rooms.Restore(room.Spec{
 			Name: room.RoomName(r.Name), Owner: room.KeyID(r.Owner), MaxParticipants: r.MaxParticipants, EmptyTimeout: r.EmptyTimeout,
 			E2EE: room.E2EEMode(r.E2EE), InviteOnly: r.InviteOnly, PasswordHash: r.PasswordHash, Lobby: restoredLobby(r.Lobby),
-			Locked: r.Locked, MaxDuration: r.MaxDuration,
+			Locked: r.Locked, MaxDuration: r.MaxDuration, MaxPublishBitrate: r.MaxPublishBitrate,
 		}, r.CreatedAt); err != nil {
 			s.log.Warn("room not restored", "room", r.Name, "err", err)
 		}

@@ -259,17 +259,19 @@ func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 		return fmt.Errorf("store: room %s: negative empty timeout", r.Name)
 	case r.MaxDuration < 0:
 		return fmt.Errorf("store: room %s: negative max duration", r.Name)
+	case r.MaxPublishBitrate < 0:
+		return fmt.Errorf("store: room %s: negative max publish bitrate", r.Name)
 	}
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = time.Now()
 	}
 	keyOwner, userOwner := ownerColumns(r.Owner)
 	res, err := s.db.ExecContext(ctx,
-		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only, password_hash, lobby, locked, max_duration_ns)
-		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only, password_hash, lobby, locked, max_duration_ns, max_publish_bitrate)
+		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (name) DO NOTHING`,
 		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), keyOwner, userOwner, toNanos(r.CreatedAt), e2eeColumn(r.E2EE),
-		r.InviteOnly, r.PasswordHash, lobbyColumn(r.Lobby), r.Locked, int64(r.MaxDuration))
+		r.InviteOnly, r.PasswordHash, lobbyColumn(r.Lobby), r.Locked, int64(r.MaxDuration), r.MaxPublishBitrate)
 	if err != nil {
 		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 			return fmt.Errorf("store: room %s: owner %s: %w", r.Name, r.Owner, ErrNotFound)
@@ -284,7 +286,7 @@ func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 	return nil
 }
 
-const roomColumns = `name, max_participants, empty_timeout_ns, coalesce(owner, owner_user, ''), created_at, e2ee, invite_only, password_hash, lobby, locked, max_duration_ns`
+const roomColumns = `name, max_participants, empty_timeout_ns, coalesce(owner, owner_user, ''), created_at, e2ee, invite_only, password_hash, lobby, locked, max_duration_ns, max_publish_bitrate`
 
 // UserOwnerPrefix starts a room owner that is an account (a user id)
 // rather than an API key. API key ids are letters and digits only
@@ -323,7 +325,7 @@ func scanRoom(row interface{ Scan(...any) error }) (Room, error) {
 		created           int64
 	)
 	if err := row.Scan(&r.Name, &r.MaxParticipants, &timeout, &r.Owner, &created, &r.E2EE, &r.InviteOnly, &r.PasswordHash, &r.Lobby,
-		&r.Locked, &duration); err != nil {
+		&r.Locked, &duration, &r.MaxPublishBitrate); err != nil {
 		return Room{}, err
 	}
 	r.EmptyTimeout, r.MaxDuration = time.Duration(timeout), time.Duration(duration)
@@ -348,22 +350,25 @@ func (s *SQLite) PutRoom(ctx context.Context, r Room) error {
 		return fmt.Errorf("store: room %s: negative empty timeout", r.Name)
 	case r.MaxDuration < 0:
 		return fmt.Errorf("store: room %s: negative max duration", r.Name)
+	case r.MaxPublishBitrate < 0:
+		return fmt.Errorf("store: room %s: negative max publish bitrate", r.Name)
 	}
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = time.Now()
 	}
 	keyOwner, userOwner := ownerColumns(r.Owner)
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only, password_hash, lobby, locked, max_duration_ns)
-		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO rooms (name, max_participants, empty_timeout_ns, owner, owner_user, created_at, e2ee, invite_only, password_hash, lobby, locked, max_duration_ns, max_publish_bitrate)
+		 VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (name) DO UPDATE SET max_participants = excluded.max_participants,
 		   empty_timeout_ns = excluded.empty_timeout_ns, owner = excluded.owner, owner_user = excluded.owner_user,
 		   created_at = excluded.created_at,
 		   e2ee = excluded.e2ee, invite_only = excluded.invite_only,
 		   password_hash = excluded.password_hash, lobby = excluded.lobby,
-		   locked = excluded.locked, max_duration_ns = excluded.max_duration_ns`,
+		   locked = excluded.locked, max_duration_ns = excluded.max_duration_ns,
+		   max_publish_bitrate = excluded.max_publish_bitrate`,
 		r.Name, r.MaxParticipants, int64(r.EmptyTimeout), keyOwner, userOwner, toNanos(r.CreatedAt), e2eeColumn(r.E2EE),
-		r.InviteOnly, r.PasswordHash, lobbyColumn(r.Lobby), r.Locked, int64(r.MaxDuration))
+		r.InviteOnly, r.PasswordHash, lobbyColumn(r.Lobby), r.Locked, int64(r.MaxDuration), r.MaxPublishBitrate)
 	if err != nil {
 		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 			return fmt.Errorf("store: room %s: owner %s: %w", r.Name, r.Owner, ErrNotFound)

@@ -282,7 +282,7 @@ func TestMigrateAccessRecords(t *testing.T) {
 	if set, _ := s.LoadRevocations(ctx); len(set.Tokens) != 3 {
 		t.Errorf("j1 revoked in a second room: %+v, want a record of its own", set.Tokens)
 	}
-	if r, err := s.Room(ctx, "old"); err != nil || r.Locked || r.MaxDuration != 0 {
+	if r, err := s.Room(ctx, "old"); err != nil || r.Locked || r.MaxDuration != 0 || r.MaxPublishBitrate != 0 {
 		t.Errorf("a room from before: %+v, %v", r, err)
 	}
 }

@@ -343,9 +343,10 @@ func TestPutRoom(t *testing.T) {
 	}
 }
 
-// TestRoomState: a room's lock and maximum duration are stored with it,
-// and SetRoomState changes them for the room created at that time only:
-// never a later room of the same name, never a row that is gone.
+// TestRoomState: a room's lock, maximum duration and bitrate cap are
+// stored with it, and SetRoomState changes the lock and duration for the
+// room created at that time only: never a later room of the same name,
+// never a row that is gone.
 func TestRoomState(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, filepath.Join(t.TempDir(), "conclave.db"))
@@ -354,16 +355,19 @@ func TestRoomState(t *testing.T) {
 	if err := s.CreateAPIKey(ctx, k); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutRoom(ctx, Room{Name: "r", Owner: k.ID, CreatedAt: t0, MaxDuration: 90 * time.Minute}); err != nil {
+	if err := s.PutRoom(ctx, Room{Name: "r", Owner: k.ID, CreatedAt: t0, MaxDuration: 90 * time.Minute, MaxPublishBitrate: 300_000}); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.Room(ctx, "r"); err != nil || got.Locked || got.MaxDuration != 90*time.Minute {
+	if got, err := s.Room(ctx, "r"); err != nil || got.Locked || got.MaxDuration != 90*time.Minute || got.MaxPublishBitrate != 300_000 {
 		t.Fatalf("stored: %+v, %v", got, err)
+	}
+	if err := s.PutRoom(ctx, Room{Name: "r", Owner: k.ID, CreatedAt: t0, MaxPublishBitrate: -1}); err == nil {
+		t.Fatal("PutRoom took a negative max publish bitrate")
 	}
 	if err := s.SetRoomState(ctx, "r", t0, true, 30*time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.Room(ctx, "r"); err != nil || !got.Locked || got.MaxDuration != 30*time.Minute {
+	if got, err := s.Room(ctx, "r"); err != nil || !got.Locked || got.MaxDuration != 30*time.Minute || got.MaxPublishBitrate != 300_000 {
 		t.Fatalf("after SetRoomState: %+v, %v", got, err)
 	}
 	for _, tc := range []struct {

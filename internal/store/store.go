@@ -68,6 +68,10 @@ type Room struct {
 	// (SetRoomState).
 	Locked      bool
 	MaxDuration time.Duration
+	// MaxPublishBitrate is the room's cap on what each participant
+	// publishes, bits per second, as in force when it was created (0:
+	// none of its own); a restart bounds it again by the server's.
+	MaxPublishBitrate int64
 }
 
 // Store persists API keys, rooms and accounts. Implementations are safe

@@ -344,6 +344,9 @@ export function renderMeeting(root: HTMLElement, headerSlot: HTMLElement, opts: 
       notify(`The meeting reaches its maximum duration and ends in ${minutes} minute${minutes === 1 ? '' : 's'}.`, 'warn', 15000);
     }),
     on('e2eeChanged', schedule),
+    on('bitrateLimited', (maxBitrate) => {
+      notify(`This meeting allows at most ${Math.round(maxBitrate / 1000)} kbit/s from each participant: your video quality was lowered to stay under it.`, 'info', 10000);
+    }),
     on('error', (code, message) => {
       if (code === 'data_undecryptable' || code === 'e2ee_key_package') e2eeError(code, message);
       else if (code === 'track_not_encrypted' || code === 'data_not_encrypted') notify('The server refused to pass on something that was not end-to-end encrypted.', 'warn');

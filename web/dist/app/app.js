@@ -5126,6 +5126,9 @@ function renderMeeting(root2, headerSlot2, opts) {
       notify(`The meeting reaches its maximum duration and ends in ${minutes} minute${minutes === 1 ? "" : "s"}.`, "warn", 15e3);
     }),
     on("e2eeChanged", schedule),
+    on("bitrateLimited", (maxBitrate) => {
+      notify(`This meeting allows at most ${Math.round(maxBitrate / 1e3)} kbit/s from each participant: your video quality was lowered to stay under it.`, "info", 1e4);
+    }),
     on("error", (code, message) => {
       if (code === "data_undecryptable" || code === "e2ee_key_package") e2eeError(code, message);
       else if (code === "track_not_encrypted" || code === "data_not_encrypted") notify("The server refused to pass on something that was not end-to-end encrypted.", "warn");

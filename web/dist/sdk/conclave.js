@@ -7301,9 +7301,13 @@ function checkServerMessage(type, data) {
     case "lobby_guest_left":
       if (!isStr(d.id) || d.id === "" || !isStr(d.reason)) return null;
       return { type, data: { id: d.id, reason: d.reason } };
-    case "error":
+    case "error": {
       if (!isStr(d.code)) return null;
-      return { type, data: { code: d.code, message: isStr(d.message) ? d.message : "" } };
+      if (d.max_bitrate !== void 0 && (!isNum(d.max_bitrate) || d.max_bitrate <= 0)) return null;
+      const m = { code: d.code, message: isStr(d.message) ? d.message : "" };
+      if (isNum(d.max_bitrate)) m.max_bitrate = d.max_bitrate;
+      return { type, data: m };
+    }
     default:
       return "unknown";
   }
@@ -7713,6 +7717,49 @@ function getLocalMedia(opts) {
   return getUserMedia(c);
 }
 
+// sdk/src/bitrate.ts
+var CAP_MARGIN = 0.9;
+var AUDIO_MAX_BITRATE = 4e4;
+var AUDIO_MIN_BITRATE = 8e3;
+var AUDIO_HEADERS = 16e3;
+var VIDEO_HEADER_SHARE = 0.05;
+var VIDEO_MIN_BITRATE = 3e4;
+function allocate(cap, audioSenders, videoSenders) {
+  const budget = Math.floor(cap * CAP_MARGIN);
+  let audio = 0;
+  if (audioSenders > 0) {
+    const share = Math.floor(budget / 4 / audioSenders) - AUDIO_HEADERS;
+    audio = Math.min(AUDIO_MAX_BITRATE, Math.max(AUDIO_MIN_BITRATE, share));
+  }
+  let video = 0;
+  if (videoSenders > 0) {
+    const left = budget - audioSenders * (audio + AUDIO_HEADERS);
+    video = Math.max(VIDEO_MIN_BITRATE, Math.floor(left / videoSenders / (1 + VIDEO_HEADER_SHARE)));
+  }
+  return { audio, video };
+}
+async function capSender(sender, maxBitrate) {
+  const params = sender.getParameters();
+  const encodings = params.encodings ?? [];
+  if (encodings.length === 0) return true;
+  const each = Math.max(1, Math.floor(maxBitrate / encodings.length));
+  if (encodings.every((e) => e.maxBitrate === each)) return true;
+  for (const e of encodings) e.maxBitrate = each;
+  try {
+    await sender.setParameters(params);
+    return true;
+  } catch (err) {
+    console.warn("conclave: the browser refused a maxBitrate for the bitrate cap", err);
+    return false;
+  }
+}
+async function applyCap(cap, senders) {
+  const a = senders.filter((s) => s.kind === "audio").length;
+  const alloc = allocate(cap, a, senders.length - a);
+  const done = await Promise.all(senders.map((s) => capSender(s.sender, s.kind === "audio" ? alloc.audio : alloc.video)));
+  return done.every(Boolean);
+}
+
 // sdk/src/level.ts
 var sharedContext;
 function audioContext() {
@@ -7803,6 +7850,10 @@ var LocalMedia = class {
   locals = /* @__PURE__ */ new Map();
   micMeter = null;
   preferred = {};
+  /** The room's bitrate cap once the server said we were above it (0: not limited). */
+  maxBitrate = 0;
+  /** setParameters calls on one sender must not overlap: they run one after another. */
+  capping = Promise.resolve();
   async publishCamera(opts) {
     this.host.assertActive();
     this.assertCanPublish();
@@ -7896,6 +7947,7 @@ var LocalMedia = class {
       throw err;
     }
     if (!this.locals.has(lt)) throw conclaveError("disconnected", "the track was unpublished while publishing");
+    void this.applyCap();
     if (source === "screen" || source === "screen_audio") {
       const onEnded = () => {
         if (!this.locals.has(lt)) return;
@@ -7920,7 +7972,7 @@ var LocalMedia = class {
     const announce2 = { cid: st.cid, kind: st.kind, source: lt.source };
     if (e2ee) announce2.e2ee = true;
     this.host.send("add_track", announce2);
-    const tr = publisher.addTrack(lt.track, st.stream);
+    const tr = publisher.addTrack(lt.track, st.stream, this.firstMaxBitrate(lt, st));
     st.transceiver = tr;
     lt.sender = tr.sender;
     if (e2ee && st.kind === "video") preferVP8(tr);
@@ -7949,6 +8001,7 @@ var LocalMedia = class {
         }
       }
     }
+    void this.applyCap();
     if (t.info) this.host.local.tracks = this.host.local.tracks.filter((x) => x.id !== t.info?.id);
     this.host.events.emit("localTrackUnpublished", t);
   }
@@ -8117,7 +8170,44 @@ var LocalMedia = class {
         console.warn("conclave: could not republish a track", err);
       }
     }
-    publisher.negotiate().catch((err) => console.warn("conclave: republishing failed", err));
+    publisher.negotiate().then(() => this.applyCap()).catch((err) => console.warn("conclave: republishing failed", err));
+  }
+  // ------------------------------------------------------------- bitrate cap
+  /**
+   * The server found us above the room's bitrate cap (error
+   * bitrate_limited): every sender is bounded under it from now on, for
+   * tracks published later and on a new publisher connection too.
+   */
+  limitBitrate(cap) {
+    if (!(cap > 0)) return Promise.resolve();
+    this.maxBitrate = cap;
+    return this.applyCap();
+  }
+  /** The room's bitrate cap this session keeps to (0: none yet). */
+  bitrateCap() {
+    return this.maxBitrate;
+  }
+  /** Shares the cap among the senders as they are now (bitrate.ts). */
+  applyCap() {
+    if (this.maxBitrate <= 0) return this.capping;
+    this.capping = this.capping.then(async () => {
+      const senders = [...this.locals.values()].filter((st) => st.transceiver !== null).map((st) => ({ kind: st.kind, sender: st.transceiver.sender }));
+      await applyCap(this.maxBitrate, senders);
+    });
+    return this.capping;
+  }
+  /** A new sender's maxBitrate under the cap, counting it among the others (undefined: no cap). */
+  firstMaxBitrate(lt, st) {
+    if (this.maxBitrate <= 0) return void 0;
+    let audio = st.kind === "audio" ? 1 : 0;
+    let video = st.kind === "video" ? 1 : 0;
+    for (const [other, ost] of this.locals) {
+      if (other === lt) continue;
+      if (ost.kind === "audio") audio++;
+      else video++;
+    }
+    const alloc = allocate(this.maxBitrate, audio, video);
+    return st.kind === "audio" ? alloc.audio : alloc.video;
   }
   /** Stops every local track and the level meter (the room is closing). */
   stopAll() {
@@ -8257,9 +8347,15 @@ var Publisher = class {
   running = null;
   pendingAnswer = null;
   unwatch;
-  /** Adds a send-only transceiver for a track. The caller announces it (add_track) first. */
-  addTrack(track, stream) {
-    return this.pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+  /**
+   * Adds a send-only transceiver for a track. The caller announces it
+   * (add_track) first. maxBitrate bounds its encoder from the first frame
+   * (the room's bitrate cap, bitrate.ts).
+   */
+  addTrack(track, stream, maxBitrate) {
+    const init = { direction: "sendonly", streams: [stream] };
+    if (maxBitrate !== void 0 && maxBitrate > 0) init.sendEncodings = [{ maxBitrate }];
+    return this.pc.addTransceiver(track, init);
   }
   removeTrack(sender) {
     if (this.closed) return;
@@ -9418,6 +9514,12 @@ var Room = class {
         return;
       case "error": {
         const { code, message } = msg.data;
+        if (code === "bitrate_limited" && msg.data.max_bitrate !== void 0) {
+          const cap = msg.data.max_bitrate;
+          this.localMedia.limitBitrate(cap).catch((err) => console.warn("conclave: could not lower the bitrate", err));
+          this.events.emit("bitrateLimited", cap);
+          return;
+        }
         if ((code === "bad_sdp" || code === "permission_denied") && this.publisher?.offerInFlight) {
           this.publisher.failInFlight(code, message);
         }

@@ -9,6 +9,7 @@ import {
   videoConstraints,
   type VideoCaptureOptions,
 } from './devices.js';
+import { allocate, applyCap } from './bitrate.js';
 import type { Emitter } from './emitter.js';
 import { conclaveError } from './errors.js';
 import { LevelMeter } from './level.js';
@@ -77,6 +78,10 @@ export class LocalMedia {
   private readonly locals = new Map<LocalTrack, LocalState>();
   private micMeter: { track: MediaStreamTrack; meter: LevelMeter } | null = null;
   private readonly preferred: { audioinput?: string; videoinput?: string } = {};
+  /** The room's bitrate cap once the server said we were above it (0: not limited). */
+  private maxBitrate = 0;
+  /** setParameters calls on one sender must not overlap: they run one after another. */
+  private capping: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: LocalMediaHost) {}
 
@@ -178,6 +183,7 @@ export class LocalMedia {
       throw err;
     }
     if (!this.locals.has(lt)) throw conclaveError('disconnected', 'the track was unpublished while publishing');
+    void this.applyCap();
     if (source === 'screen' || source === 'screen_audio') {
       const onEnded = () => {
         if (!this.locals.has(lt)) return;
@@ -203,7 +209,7 @@ export class LocalMedia {
     const announce: ClientMessages['add_track'] = { cid: st.cid, kind: st.kind, source: lt.source };
     if (e2ee) announce.e2ee = true;
     this.host.send('add_track', announce);
-    const tr = publisher.addTrack(lt.track, st.stream);
+    const tr = publisher.addTrack(lt.track, st.stream, this.firstMaxBitrate(lt, st));
     st.transceiver = tr;
     lt.sender = tr.sender;
     if (e2ee && st.kind === 'video') preferVP8(tr);
@@ -233,6 +239,8 @@ export class LocalMedia {
         }
       }
     }
+    // What is left may have more of the cap.
+    void this.applyCap();
     if (t.info) this.host.local.tracks = this.host.local.tracks.filter((x) => x.id !== t.info?.id);
     this.host.events.emit('localTrackUnpublished', t);
   }
@@ -422,7 +430,54 @@ export class LocalMedia {
         console.warn('conclave: could not republish a track', err);
       }
     }
-    publisher.negotiate().catch((err) => console.warn('conclave: republishing failed', err));
+    publisher
+      .negotiate()
+      .then(() => this.applyCap())
+      .catch((err) => console.warn('conclave: republishing failed', err));
+  }
+
+  // ------------------------------------------------------------- bitrate cap
+
+  /**
+   * The server found us above the room's bitrate cap (error
+   * bitrate_limited): every sender is bounded under it from now on, for
+   * tracks published later and on a new publisher connection too.
+   */
+  limitBitrate(cap: number): Promise<void> {
+    if (!(cap > 0)) return Promise.resolve();
+    this.maxBitrate = cap;
+    return this.applyCap();
+  }
+
+  /** The room's bitrate cap this session keeps to (0: none yet). */
+  bitrateCap(): number {
+    return this.maxBitrate;
+  }
+
+  /** Shares the cap among the senders as they are now (bitrate.ts). */
+  private applyCap(): Promise<void> {
+    if (this.maxBitrate <= 0) return this.capping;
+    this.capping = this.capping.then(async () => {
+      const senders = [...this.locals.values()]
+        .filter((st) => st.transceiver !== null)
+        .map((st) => ({ kind: st.kind, sender: (st.transceiver as RTCRtpTransceiver).sender }));
+      await applyCap(this.maxBitrate, senders);
+    });
+    return this.capping;
+  }
+
+  /** A new sender's maxBitrate under the cap, counting it among the others (undefined: no cap). */
+  private firstMaxBitrate(lt: LocalTrack, st: LocalState): number | undefined {
+    if (this.maxBitrate <= 0) return undefined;
+    let audio = st.kind === 'audio' ? 1 : 0;
+    let video = st.kind === 'video' ? 1 : 0;
+    for (const [other, ost] of this.locals) {
+      if (other === lt) continue;
+      if (ost.kind === 'audio') audio++;
+      else video++;
+    }
+    const alloc = allocate(this.maxBitrate, audio, video);
+    return st.kind === 'audio' ? alloc.audio : alloc.video;
   }
 
   /** Stops every local track and the level meter (the room is closing). */

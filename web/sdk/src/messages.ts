@@ -55,7 +55,8 @@ export interface MuteMsg { track_id: string; muted: boolean }
 export interface DataMsg { from?: string; to?: string[]; topic?: string; payload: string }
 export interface LeaveMsg { reason?: string }
 export interface PongMsg { t: number }
-export interface ErrorMsg { code: string; message: string }
+/** max_bitrate: with bitrate_limited only, the room's cap in bits per second. */
+export interface ErrorMsg { code: string; message: string; max_bitrate?: number }
 export interface E2EEMsg { from?: string; to?: string; payload: string }
 
 export type ServerMessage =
@@ -322,9 +323,13 @@ export function checkServerMessage(type: string, data: unknown): ServerMessage |
     case 'lobby_guest_left':
       if (!isStr(d.id) || d.id === '' || !isStr(d.reason)) return null;
       return { type, data: { id: d.id, reason: d.reason } };
-    case 'error':
+    case 'error': {
       if (!isStr(d.code)) return null;
-      return { type, data: { code: d.code, message: isStr(d.message) ? d.message : '' } };
+      if (d.max_bitrate !== undefined && (!isNum(d.max_bitrate) || d.max_bitrate <= 0)) return null;
+      const m: ErrorMsg = { code: d.code, message: isStr(d.message) ? d.message : '' };
+      if (isNum(d.max_bitrate)) m.max_bitrate = d.max_bitrate;
+      return { type, data: m };
+    }
     default:
       return 'unknown';
   }

@@ -34,9 +34,15 @@ export class Publisher {
     this.unwatch = watchIce(this.pc, onIceTrouble);
   }
 
-  /** Adds a send-only transceiver for a track. The caller announces it (add_track) first. */
-  addTrack(track: MediaStreamTrack, stream: MediaStream): RTCRtpTransceiver {
-    return this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+  /**
+   * Adds a send-only transceiver for a track. The caller announces it
+   * (add_track) first. maxBitrate bounds its encoder from the first frame
+   * (the room's bitrate cap, bitrate.ts).
+   */
+  addTrack(track: MediaStreamTrack, stream: MediaStream, maxBitrate?: number): RTCRtpTransceiver {
+    const init: RTCRtpTransceiverInit = { direction: 'sendonly', streams: [stream] };
+    if (maxBitrate !== undefined && maxBitrate > 0) init.sendEncodings = [{ maxBitrate }];
+    return this.pc.addTransceiver(track, init);
   }
 
   removeTrack(sender: RTCRtpSender): void {

@@ -463,6 +463,14 @@ export class Room {
         return;
       case 'error': {
         const { code, message } = msg.data;
+        if (code === 'bitrate_limited' && msg.data.max_bitrate !== undefined) {
+          // Not a refusal: the encoders are lowered under the cap before
+          // the server's grace period ends (docs/sfu.md, "Bitrate cap").
+          const cap = msg.data.max_bitrate;
+          this.localMedia.limitBitrate(cap).catch((err) => console.warn('conclave: could not lower the bitrate', err));
+          this.events.emit('bitrateLimited', cap);
+          return;
+        }
         if ((code === 'bad_sdp' || code === 'permission_denied') && this.publisher?.offerInFlight) {
           this.publisher.failInFlight(code, message);
         }

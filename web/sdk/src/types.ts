@@ -187,6 +187,11 @@ export interface RoomEvents {
   chat: (m: ChatMessage) => void;
   /** non-fatal errors: the server's, and "data_undecryptable" / "e2ee_key_package" for end-to-end encryption */
   error: (code: string, message: string) => void;
+  /**
+   * we published above the room's bitrate cap (maxBitrate, bits per second, all our tracks together): the SDK has
+   * lowered every sender's encoder under it, for tracks published later too; the app may tell the user
+   */
+  bitrateLimited: (maxBitrate: number) => void;
   /** the end-to-end encryption state changed: the safety code, a participant's status, the room's mode */
   e2eeChanged: () => void;
   /** a participant (room.local too) has a new role and permissions, already in force; by: who changed it ('' the room's owner) */
