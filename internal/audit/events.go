@@ -35,6 +35,11 @@ func FromEvent(e room.Event) (Entry, bool) {
 		en.Action, en.Actor, en.Target, en.IP = string(s.Kind), s.Actor, s.Subject, s.IP
 		en.Details = details(
 			"outcome", s.Outcome, "reason", s.Reason, "email", s.Email, "user_agent", Clip(s.UserAgent, maxUserAgent))
+		if s.Suppressed > 0 {
+			// A throttled refusal's summary: how many like it the
+			// interval counted without recording each.
+			en.Details["suppressed"] = strconv.Itoa(s.Suppressed)
+		}
 		if s.OldVersion != 0 || s.NewVersion != 0 {
 			en.Details["old_version"] = strconv.FormatInt(s.OldVersion, 10)
 			en.Details["new_version"] = strconv.FormatInt(s.NewVersion, 10)

@@ -30,6 +30,10 @@ func TestFromEvent(t *testing.T) {
 			Kind: room.SecurityPolicyChanged, Outcome: room.OutcomeSucceeded, Actor: "usr_1", NewVersion: 3, OldVersion: 2,
 		}}, &Entry{Time: at, Action: "policy_changed", Actor: "usr_1", Details: map[string]string{
 			"outcome": "succeeded", "old_version": "2", "new_version": "3"}}},
+		{"a throttled refusal's count", room.Event{Kind: room.EventSecurity, Time: at, Security: &room.SecurityEvent{
+			Kind: room.SecurityTokenRefused, Outcome: room.OutcomeRefused, Reason: "rest: token_malformed", IP: "192.0.2.9", Suppressed: 57,
+		}}, &Entry{Time: at, Action: "token_refused", IP: "192.0.2.9", Details: map[string]string{
+			"outcome": "refused", "reason": "rest: token_malformed", "suppressed": "57"}}},
 		{"a removal in a room", room.Event{Kind: room.EventSecurity, Time: at, Room: "standup", Security: &room.SecurityEvent{
 			Kind: room.SecurityParticipantRemoved, Outcome: room.OutcomeSucceeded, Actor: "alice", Subject: "bob", Reason: "banned",
 		}}, &Entry{Time: at, Action: "participant_removed", Actor: "alice", Target: "bob", Room: "standup", Details: map[string]string{

@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -65,17 +66,23 @@ func PeerAddr(remoteAddr string) (netip.Addr, bool) {
 // (xff: the header's lines, in order) is read from the right, past every
 // trusted proxy, and the first address that is not one is the client.
 // Entries left of it were written by the client itself and are never
-// believed. An entry that is not an address stops the walk: the client is
-// then the last trusted hop, since nothing it forwarded can be read. A
-// chain of trusted proxies only gives its leftmost entry. ok is false
-// when the peer itself cannot be read.
-func (ps Prefixes) ClientIP(remoteAddr string, xff []string) (netip.Addr, bool) {
+// believed. A chain of trusted proxies only gives its leftmost entry, and
+// a trusted proxy without the header is its own client.
+//
+// An entry that is not an address, read before the client was found, is
+// ErrForwardedFor: a proxy that appends (the only kind to trust) never
+// writes one, so the request came through one that passes the client's
+// header on, and whoever sent it could name any address; taking the
+// proxy's own address instead would let one such client get the proxy,
+// and everyone behind it, blocked. ErrPeer: the peer itself cannot be
+// read.
+func (ps Prefixes) ClientIP(remoteAddr string, xff []string) (netip.Addr, error) {
 	peer, ok := PeerAddr(remoteAddr)
 	if !ok {
-		return netip.Addr{}, false
+		return netip.Addr{}, ErrPeer
 	}
 	if !ps.Contains(peer) {
-		return peer, true
+		return peer, nil
 	}
 	client := peer
 	hops := 0
@@ -90,20 +97,26 @@ func (ps Prefixes) ClientIP(remoteAddr string, xff []string) (netip.Addr, bool) 
 			}
 			hops++
 			if hops > MaxForwardedHops {
-				return client, true
+				return client, nil
 			}
 			a, ok := forwardedAddr(strings.TrimSpace(entry))
 			if !ok {
-				return client, true
+				return netip.Addr{}, ErrForwardedFor
 			}
 			client = a
 			if !ps.Contains(a) {
-				return a, true
+				return a, nil
 			}
 		}
 	}
-	return client, true
+	return client, nil
 }
+
+// The errors of ClientIP.
+var (
+	ErrPeer         = errors.New("guard: the peer's address cannot be read")
+	ErrForwardedFor = errors.New("guard: X-Forwarded-For from a trusted proxy has an entry that is not an address where the client's should be")
+)
 
 // forwardedAddr reads one X-Forwarded-For entry: an address, or an
 // address with a port as some proxies write it.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -102,7 +103,7 @@ func (s *Server) newDefense(ctx context.Context, reg *prometheus.Registry) error
 			Forget: inviteFailForget}, nil),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "conclave_guard_refused_total",
-			Help: "Connections and requests the traffic defence refused, by reason (address_blocked, connections, rate_api, rate_auth, rate_join, rate_identity, rate_join_identity, rate_invite, invite_failures).",
+			Help: "Connections and requests the traffic defence refused, by reason (address_blocked, connections, rate_api, rate_auth, rate_join, rate_identity, rate_join_identity, rate_invite, invite_failures, forwarded_for).",
 		}, []string{"reason"}),
 		storeFailed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "conclave_guard_store_failures_total",
@@ -232,18 +233,18 @@ func (d *defense) OnEvent(e room.Event) {
 	case room.SecuritySigninFailed, room.SecuritySigninThrottled:
 		// Every try on an account counts against it, the ones refused
 		// while it is locked or delayed too: that is what many addresses
-		// guessing one password look like. A try from an address the
-		// sign-in throttle holds, made anyway, counts against the address
-		// (its wrong guesses already did, as 401s).
-		if ev.Reason == "account_throttled" {
-			return
-		}
-		if a, ok := guard.PeerAddr(ev.IP); ok && ev.Email != "" {
+		// guessing one password look like (a try on an account already
+		// throttled for that adds nothing). A try refused because its
+		// address or its account must wait, made anyway, is guessing:
+		// it counts against the address too (a wrong password already
+		// did, as a 401), so that one address hammering one account is
+		// blocked like one trying many.
+		if a, ok := guard.PeerAddr(ev.IP); ok && ev.Email != "" && ev.Reason != "account_throttled" {
 			if blk, ok := d.blocker.AccountFailed(a, ev.Email, string(ev.Kind)); ok {
 				d.blocked(blk, "")
 			}
 		}
-		if ev.Kind == room.SecuritySigninThrottled && ev.Reason == "address" {
+		if ev.Kind == room.SecuritySigninThrottled {
 			d.addrFailed(ev.IP, string(ev.Kind))
 		}
 	case room.SecurityRoomPasswordFailed:
@@ -287,8 +288,14 @@ func (d *defense) exempt(a netip.Addr) bool { return d.proxies.Contains(a) || d.
 func (d *defense) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		peer, _ := guard.PeerAddr(r.RemoteAddr)
-		client, ok := d.proxies.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"))
-		if !ok {
+		client, err := d.proxies.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"))
+		switch {
+		case errors.Is(err, guard.ErrForwardedFor):
+			d.refused.WithLabelValues("forwarded_for").Inc()
+			httpapi.WriteError(w, http.StatusBadRequest, protocol.CodeInvalidArgument,
+				"X-Forwarded-For from a trusted proxy names no client address: the proxy must append the client's address")
+			return
+		case err != nil:
 			next.ServeHTTP(w, r)
 			return
 		}

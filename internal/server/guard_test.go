@@ -131,6 +131,39 @@ func TestBruteForceBlocksAddress(t *testing.T) {
 	}
 }
 
+// TestBruteForceOneAccountBlocksAddress: 100 sign-ins on one account from
+// one address: the account's own delay answers most of them with 429,
+// and those tries, made anyway, count against the address too, so the
+// address is blocked after guard.failures of them, like one that tries
+// many accounts.
+func TestBruteForceOneAccountBlocksAddress(t *testing.T) {
+	e := guardEnv(t, func(c *config.Config) {
+		c.Guard.AuthBurst = 1000 // the bucket is TestRateLimits'
+	})
+	e.newMember("victim@example.org")
+	const attacker = "203.0.113.70"
+	var codes []string
+	blockedAt := 0
+	for i := range 100 {
+		r := e.signinFrom(attacker, "victim@example.org", "wrong password")
+		code := errorCode(r.body)
+		codes = append(codes, code)
+		if code == "address_blocked" {
+			blockedAt = i + 1
+			break
+		}
+	}
+	if blockedAt != 11 {
+		t.Fatalf("blocked at try %d, want 11 (guard.failures 10); answers %v", blockedAt, codes)
+	}
+	auditHas(t, e, "the block", "address_blocked", func(r store.AuditRecord) bool { return r.IP == attacker })
+	// The account's owner, from another address, is held by the account's
+	// delay but not blocked.
+	if r := e.signinFrom("198.51.100.70", "victim@example.org", "wrong password"); errorCode(r.body) == "address_blocked" {
+		t.Fatalf("another address: %d %s", r.status, r.body)
+	}
+}
+
 // TestBlockExpires: a short first block ends by itself, failures count
 // again, and the address's second block is the next, longer, step.
 func TestBlockExpires(t *testing.T) {
@@ -560,6 +593,38 @@ func (m *member) doFrom(ip, method, path, body string, v any) (int, []byte) {
 		}
 	}
 	return res.StatusCode, b
+}
+
+// TestForwardedForGarbage: from a trusted proxy, an X-Forwarded-For
+// whose client entry is not an address (a proxy that passes the client's
+// header on) is refused with 400 invalid_argument and never charged to
+// the proxy: however many such requests fail, the proxy's own address,
+// and every client behind it, stays unblocked.
+func TestForwardedForGarbage(t *testing.T) {
+	e := guardEnv(t, func(c *config.Config) {
+		c.Guard.Allow = nil // the proxy is loopback
+		c.Guard.AuthBurst = 1000
+	})
+	for i := range 40 {
+		r := e.do("POST", "/v1/auth/signin", `{"email":"x@example.org","password":"wrong"}`,
+			"Content-Type", "application/json", "X-Forwarded-For", "203.0.113.151, garbage")
+		if r.status != http.StatusBadRequest || errorCode(r.body) != "invalid_argument" {
+			t.Fatalf("request %d with a garbage client entry: %d %s", i, r.status, r.body)
+		}
+	}
+	if r := e.do("GET", "/v1/rooms", "", "Authorization", "Bearer not-a-token", "X-Forwarded-For", "nonsense"); r.status != http.StatusBadRequest {
+		t.Fatalf("a bad token with a garbage header: %d %s, want 400 before the token is read", r.status, r.body)
+	}
+	// The proxy's own request (no header) and a client behind it are served.
+	if r := e.do("GET", "/healthz", ""); r.status != http.StatusOK {
+		t.Fatalf("the proxy's own request: %d %s", r.status, r.body)
+	}
+	if r := e.signinFrom("198.51.100.31", "x@example.org", "wrong"); r.status != http.StatusUnauthorized {
+		t.Fatalf("a client behind the proxy: %d %s", r.status, r.body)
+	}
+	if got := e.Metrics()[`conclave_guard_refused_total{reason="forwarded_for"}`]; got != 41 {
+		t.Errorf("refusals counted: %v, want 41", got)
+	}
 }
 
 // TestRateLimits: an address past guard.auth_burst credential attempts
