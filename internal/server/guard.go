@@ -458,6 +458,12 @@ func (d *defense) Unblock(ctx context.Context, id, actor, ip string) (bool, erro
 	d.later(func() {
 		ev := room.SecurityEvent{Kind: room.SecurityAddressUnblocked, Outcome: room.OutcomeSucceeded, Actor: actor, Subject: lifted.ID,
 			IP: ip, Reason: string(lifted.Kind) + " " + lifted.Key}
+		if lifted.Kind == guard.BlockAccount {
+			// An account's key is the email a sign-in named (perhaps a
+			// password typed into the wrong field): it goes where emails
+			// go, never into the reason that log lines and webhooks carry.
+			ev.Reason, ev.Email = string(lifted.Kind), lifted.Key
+		}
 		d.s.log.Info("guard: block lifted", "id", lifted.ID, "by", actor)
 		d.s.rooms.Security(ev)
 	})
