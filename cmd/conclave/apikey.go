@@ -84,6 +84,9 @@ func apikeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	if err := operatorAuditReady(*data); err != nil {
+		return fmt.Errorf("apikey create: %w", err)
+	}
 	st, err := credOpenStore(ctx, *data, stderr)
 	if err != nil {
 		return err
@@ -152,6 +155,9 @@ func apikeyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usageError{"apikey revoke: want exactly one key ID"}
 	}
 	id := pos[0]
+	if err := operatorAuditReady(*data); err != nil {
+		return fmt.Errorf("apikey revoke: %w", err)
+	}
 	st, err := credOpenStore(ctx, *data, stderr)
 	if err != nil {
 		return err

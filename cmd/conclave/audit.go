@@ -119,7 +119,7 @@ func serverKey(dataDir string) (token.Key, error) {
 	path := filepath.Join(dataDir, server.ServerKeyFile)
 	_, key, err := token.LoadCredentials(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return token.Key{}, fmt.Errorf("audit: no server key %s: the server makes it at its first start", path)
+		return token.Key{}, fmt.Errorf("audit: no server key %s: the server makes it at its first start: %w", path, fs.ErrNotExist)
 	}
 	if err != nil {
 		return token.Key{}, fmt.Errorf("audit: server key: %w", err)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 
 	"github.com/conclave-video/conclave/internal/audit"
 	"github.com/conclave-video/conclave/internal/room"
@@ -21,7 +23,9 @@ import (
 // store's write transaction, so a server writing at the same time is no
 // harm. Without a server key (the server never started) the change is
 // made, and the warning says it is not in the log; a failing append is an
-// error, the change being made already.
+// error, the change being made already. A server key that exists but
+// cannot be used refuses the change before it is made
+// (operatorAuditReady).
 func recordOperator(ctx context.Context, st *store.SQLite, dataDir string, ev room.SecurityEvent, extra map[string]string, stderr io.Writer) error {
 	key, err := serverKey(dataDir)
 	if err != nil {
@@ -48,6 +52,18 @@ func recordOperator(ctx context.Context, st *store.SQLite, dataDir string, ev ro
 	}
 	if _, err := lg.Append(ctx, en); err != nil {
 		return fmt.Errorf("the change is made but not recorded in the audit log: %w", err)
+	}
+	return nil
+}
+
+// operatorAuditReady is called before a command changes anything: a
+// server key file that exists but cannot be used (open to others,
+// damaged) would leave the change out of the audit log, so the command
+// refuses and changes nothing. No key file at all is the server never
+// started: the change is made, with recordOperator's warning.
+func operatorAuditReady(dataDir string) error {
+	if _, err := serverKey(dataDir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("nothing was changed: the audit log could not record it: %w", err)
 	}
 	return nil
 }

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/conclave-video/conclave/internal/server"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/internal/testkit/testserver"
 )
@@ -116,6 +120,30 @@ func reasonOf(details string) string {
 		return "!" + err.Error()
 	}
 	return d["reason"]
+}
+
+// TestOperatorRefusedWithUnusableServerKey: a server key file the
+// command line cannot use (open to others) would leave a change out of the
+// audit log, so the change is refused and nothing is changed.
+func TestOperatorRefusedWithUnusableServerKey(t *testing.T) {
+	s := testserver.Start(t)
+	data := s.Config.DataDir
+	keyFile := filepath.Join(data, server.ServerKeyFile)
+	if err := os.Chmod(keyFile, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chmod(keyFile, 0o600) })
+	_, _, err := userRun(t, cheapHasher(t), userTestPassword+"\n", "create", "--email", "unrecorded@example.org", "--password-stdin", "--data", data)
+	if err == nil || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("user create with an unusable server key: %v", err)
+	}
+	if _, err := s.Srv.Store().UserByEmail(context.Background(), "unrecorded@example.org"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the account was made anyway: %v", err)
+	}
+	if _, err := apikeyRun(t, apikeyCmd, "create", "--name", "unrecorded", "--data", data, "--credentials", t.TempDir()+"/c.json"); err == nil ||
+		!strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("apikey create with an unusable server key: %v", err)
+	}
 }
 
 // TestAPIKeyWithoutServerKey: before the server's first start there is

@@ -124,6 +124,9 @@ func (c userCmd) create(ctx context.Context, args []string) error {
 	if *admin {
 		role = store.RoleAdmin
 	}
+	if err := operatorAuditReady(*data); err != nil {
+		return fmt.Errorf("user create: %w", err)
+	}
 	st, err := credOpenStore(ctx, *data, c.stderr)
 	if err != nil {
 		return err
@@ -182,7 +185,8 @@ func (c userCmd) list(ctx context.Context, args []string) error {
 	return tw.Flush()
 }
 
-// target opens the store and finds the account the --email flag names.
+// target opens the store and finds the account the --email flag names,
+// for a command that changes it (operatorAuditReady first).
 func (c userCmd) target(ctx context.Context, fs *flag.FlagSet, data, email string) (*store.SQLite, store.User, error) {
 	if email == "" {
 		return nil, store.User{}, usageError{fs.Name() + ": --email is required"}
@@ -190,6 +194,9 @@ func (c userCmd) target(ctx context.Context, fs *flag.FlagSet, data, email strin
 	canonical, err := auth.CanonicalEmail(email)
 	if err != nil {
 		return nil, store.User{}, usageError{fs.Name() + ": --email: not an address (name@domain)"}
+	}
+	if err := operatorAuditReady(data); err != nil {
+		return nil, store.User{}, fmt.Errorf("%s: %w", fs.Name(), err)
 	}
 	st, err := credOpenStore(ctx, data, c.stderr)
 	if err != nil {

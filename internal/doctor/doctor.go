@@ -134,7 +134,7 @@ func (a *auditor) devMode() {
 		return
 	}
 	a.addDev(Finding{ID: "dev.mode", Severity: High,
-		Message: "Development mode is on: POST /dev/token hands join tokens to whoever can reach the server.",
+		Message: "Development mode is on: POST /dev/token hands join tokens to any process on this machine (loopback peers), with no sign-in.",
 		Fix:     "Run production servers without --dev (and without dev: true or CONCLAVE_DEV)."})
 	if c.DevListenAny {
 		// Not implied by dev mode: a further choice to expose it.

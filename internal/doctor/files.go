@@ -85,7 +85,7 @@ func renewFix(generated bool) string {
 	if generated {
 		return "Restart the server: it makes a new self-signed certificate for an expired one (better: configure tls.cert_file from a CA)."
 	}
-	return "Renew the certificate (automate it, e.g. with ACME) and restart the server."
+	return "Renew the certificate (automate it, e.g. with ACME) by writing the new files over tls.cert_file and tls.key_file: the server serves them within 10 s, without a restart."
 }
 
 func firstCertificate(pemBytes []byte) (*x509.Certificate, error) {
