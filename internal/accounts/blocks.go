@@ -40,6 +40,10 @@ type BlockView struct {
 	Until     time.Time `json:"until"`
 	Reason    string    `json:"reason"`
 	Addresses int       `json:"addresses,omitempty"`
+	// SecondsLeft is how long it still holds, by the server's clock,
+	// rounded up: the page counts down from it, right on a client whose
+	// clock is off.
+	SecondsLeft int64 `json:"seconds_left"`
 }
 
 // BlockList is the answer of GET /v1/blocks.
@@ -49,8 +53,10 @@ type BlockList struct {
 
 func (s *Service) listBlocks(w http.ResponseWriter, _ *http.Request, _ *Current) {
 	list := BlockList{Blocks: []BlockView{}}
+	now := time.Now()
 	for _, b := range s.cfg.Blocks.ListBlocks() {
-		v := BlockView{ID: b.ID, Kind: string(b.Kind), Level: b.Level, Since: b.Since.UTC(), Until: b.Until.UTC(), Reason: b.Reason}
+		v := BlockView{ID: b.ID, Kind: string(b.Kind), Level: b.Level, Since: b.Since.UTC(), Until: b.Until.UTC(), Reason: b.Reason,
+			SecondsLeft: int64(max(b.Until.Sub(now)+time.Second-1, 0) / time.Second)}
 		if b.Kind == guard.BlockAccount {
 			v.Account, v.Addresses = b.Key, b.Addrs
 		} else {

@@ -18,8 +18,9 @@ const dashboardFile = "../../deploy/grafana/conclave.json"
 // imports, and every metric it queries is one the server registers (a
 // renamed or misspelt metric would leave a panel silently empty). It
 // covers what an operator watches: rooms, participants, forwarding,
-// NACK/PLI, drops, signal errors, security events, decisions and audit
-// failures.
+// NACK/PLI, drops, signal errors, security events, decisions, audit
+// failures, and an attack: blocks, refusals, sign-in failures, webhook
+// failures, floods and publishers over the bitrate cap.
 func TestGrafanaDashboard(t *testing.T) {
 	b, err := os.ReadFile(dashboardFile)
 	if err != nil {
@@ -76,7 +77,16 @@ func TestGrafanaDashboard(t *testing.T) {
 	// The metric names a PromQL expression uses: Conclave's and those
 	// of the Go and process collectors the server registers.
 	metricRef := regexp.MustCompile(`\b(?:conclave|process|go)_[a-zA-Z0-9_:]+`)
-	registered := testserver.Start(t).Srv.MetricNames()
+	ts := testserver.Start(t)
+	registered := ts.Srv.MetricNames()
+	// The refusal reasons are exported at 0 before any refusal, so the
+	// "Refusals by reason" panel shows a quiet server as 0, not "no data".
+	exported := ts.Metrics()
+	for _, reason := range []string{"address_blocked", "connections", "rate_api", "rate_auth", "rate_join", "rate_identity"} {
+		if v, ok := exported[`conclave_guard_refused_total{reason="`+reason+`"}`]; !ok || v != 0 {
+			t.Errorf("conclave_guard_refused_total{reason=%q} on a fresh server: %v (exported: %v)", reason, v, ok)
+		}
+	}
 	if !slices.Contains(registered, "conclave_rooms") || !slices.Contains(registered, "conclave_audit_failures_total") {
 		t.Fatalf("MetricNames misses metrics the server registers: %v", registered)
 	}
@@ -103,6 +113,8 @@ func TestGrafanaDashboard(t *testing.T) {
 		"conclave_access_decisions_total", "conclave_audit_failures_total",
 		"conclave_publish_bitrate_bits", "conclave_subscriber_loss_ratio", "conclave_subscriber_rtt_seconds",
 		"conclave_bitrate_exceeded_total", "conclave_signal_floods_total",
+		"conclave_guard_blocks", "conclave_guard_refused_total", "conclave_security_events_by_severity_total",
+		"conclave_webhook_deliveries_total", "conclave_bitrate_limited_total", "conclave_guard_store_failures_total",
 	} {
 		if !queried[want] {
 			t.Errorf("the dashboard has no panel over %s", want)

@@ -112,6 +112,11 @@ func (s *Server) newDefense(ctx context.Context, reg *prometheus.Registry) error
 		queue: make(chan func(), guardQueue),
 		done:  make(chan struct{}),
 	}
+	// Every reason is exported at 0 from the start: a dashboard shows a
+	// quiet server as 0, not as "no data".
+	for _, r := range []string{"address_blocked", "connections", "rate_api", "rate_auth", "rate_join", "rate_identity"} {
+		d.refused.WithLabelValues(r)
+	}
 	reg.MustRegister(d.refused, d.storeFailed, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "conclave_guard_blocks", Help: "Blocks in force (addresses and accounts).",
 	}, func() float64 { return float64(len(d.blocker.List())) }))

@@ -324,6 +324,9 @@ func TestUnblockAPI(t *testing.T) {
 		list.Blocks[0].Level != 1 || !list.Blocks[0].Until.After(time.Now()) {
 		t.Fatalf("blocks: %+v", list.Blocks)
 	}
+	if b := list.Blocks[0]; b.SecondsLeft < 1 || b.SecondsLeft > int64(b.Until.Sub(b.Since)/time.Second) {
+		t.Errorf("seconds_left %d of a block from %v to %v", b.SecondsLeft, b.Since, b.Until)
+	}
 	id := list.Blocks[0].ID
 	if status, _ := plain.doFrom("198.51.100.2", "DELETE", "/v1/blocks/"+id, "", nil); status != http.StatusForbidden {
 		t.Fatalf("a member's DELETE: %d", status)

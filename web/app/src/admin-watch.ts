@@ -3,11 +3,14 @@
 // from, and "End meeting" and "Remove" (each confirmed in place, each
 // through the room's own decision); the recent security events from the
 // audit log, newest first, a page at a time; and each webhook's
-// deliveries. Nothing refreshes by itself: "Refresh" reads again.
+// deliveries. The rooms and the first page of events read again every
+// few seconds (admin-refresh.ts) while the admin is not acting in them;
+// "Refresh" reads at once.
 
 import { api } from './account-api.js';
 import { button, confirmInline, errorText, formError, section, when, withBusy } from './account-ui.js';
 import { h, notify } from './dom.js';
+import { autoRefresh, EVENTS_REFRESH_MS, WATCH_REFRESH_MS } from './admin-refresh.js';
 
 interface AdminParticipant {
   id: string;
@@ -64,7 +67,9 @@ export function liveRoomsSection(): HTMLElement {
   };
   refresh.addEventListener('click', () => void load());
   void load();
-  return section('admin-rooms', 'Live rooms', h('div', { class: 'actions actions-left' }, refresh), body);
+  const el = section('admin-rooms', 'Live rooms', h('div', { class: 'actions actions-left' }, refresh), body);
+  autoRefresh(el, body, WATCH_REFRESH_MS, load);
+  return el;
 }
 
 function drawRooms(body: HTMLElement, rooms: AdminRoom[], reload: () => Promise<void>): void {
@@ -92,7 +97,7 @@ function drawRooms(body: HTMLElement, rooms: AdminRoom[], reload: () => Promise<
       return h('li', { class: 'acct-item' },
         h('div', { class: 'item-main' },
           h('span', { class: 'item-name' }, who),
-          h('span', { class: 'item-meta' }, `${p.role}${p.member ? ' · member' : ''} · from ${p.addr || 'unknown address'} · ${p.tracks} track${p.tracks === 1 ? '' : 's'}${p.bitrate > 0 ? ` · ${kbps(p.bitrate)}` : ''} · joined ${when(p.joined_at)}`)),
+          h('span', { class: 'item-meta' }, `${p.role}${p.member ? ' · member' : ''} · from ${p.addr || 'unknown address'} · ${p.tracks} track${p.tracks === 1 ? '' : 's'}${p.tracks > 0 || p.bitrate > 0 ? ` · sending ${kbps(p.bitrate)}` : ''} · joined ${when(p.joined_at)}`)),
         h('div', { class: 'item-actions' }, remove), pslot);
     }));
     return h('li', { class: 'acct-item' },
@@ -127,8 +132,10 @@ export function securityEventsSection(): HTMLElement {
   const more = button('Show older events', { id: 'events-more' });
   const refresh = button('Refresh', { id: 'events-refresh', class: 'btn btn-ghost btn-small' });
   let before = 0;
-  const page = async (): Promise<void> => {
+  let paged = false; // older pages shown: no reading again by itself
+  const page = async (fresh = false): Promise<void> => {
     const r = await api<{ events: SecurityEvent[]; next_before?: number }>('GET', before ? `/v1/security/events?before=${before}` : '/v1/security/events');
+    if (fresh) ul.replaceChildren();
     for (const ev of r.events ?? []) {
       ul.appendChild(h('li', { class: `acct-item event-${ev.severity}` },
         h('div', { class: 'item-main' },
@@ -140,10 +147,10 @@ export function securityEventsSection(): HTMLElement {
     if (ul.children.length === 0) ul.appendChild(h('li', { class: 'acct-item' }, 'No security events in the last day.'));
   };
   const load = async (): Promise<void> => {
-    ul.replaceChildren();
     before = 0;
+    paged = false;
     try {
-      await page();
+      await page(true);
       const w = await api<{ webhooks: WebhookStatus[] }>('GET', '/v1/webhooks/deliveries');
       hooks.replaceChildren(...(w.webhooks ?? []).map((s) => h('p', { class: s.failed || s.dropped ? 'form-error' : 'item-meta' },
         `Webhook ${s.name}: ${s.delivered} delivered, ${s.failed} failed, ${s.dropped} dropped${s.last_failed_at ? ` (last failure ${when(s.last_failed_at)})` : ''}.`)));
@@ -151,8 +158,15 @@ export function securityEventsSection(): HTMLElement {
       err.show(errorText(e));
     }
   };
-  more.addEventListener('click', () => void withBusy(more, 'Loading…', err, page));
+  more.addEventListener('click', () => {
+    paged = true;
+    void withBusy(more, 'Loading…', err, () => page());
+  });
   refresh.addEventListener('click', () => void load());
   void load();
-  return section('admin-events', 'Security events', h('div', { class: 'actions actions-left' }, refresh), hooks, ul, err, h('div', { class: 'actions actions-left' }, more));
+  const el = section('admin-events', 'Security events', h('div', { class: 'actions actions-left' }, refresh), hooks, ul, err, h('div', { class: 'actions actions-left' }, more));
+  autoRefresh(el, ul, EVENTS_REFRESH_MS, async () => {
+    if (!paged) await load();
+  });
+  return el;
 }

@@ -1600,35 +1600,88 @@ function renderReset(root2, acc, token) {
   };
 }
 
+// app/src/admin-refresh.ts
+var WATCH_REFRESH_MS = 5e3;
+var EVENTS_REFRESH_MS = 1e4;
+function autoRefresh(el, busy, ms, run) {
+  let running = false;
+  const timer = window.setInterval(() => {
+    if (!el.isConnected) {
+      window.clearInterval(timer);
+      return;
+    }
+    if (running || document.hidden || busy.querySelector(".confirm") || busy.contains(document.activeElement)) return;
+    running = true;
+    void run().finally(() => {
+      running = false;
+    });
+  }, ms);
+}
+function timeLeft(seconds) {
+  const s = Math.max(0, Math.ceil(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ""}`;
+  const m = Math.floor(s / 60);
+  return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ""}`;
+}
+
 // app/src/admin-blocks.ts
 function blockSubject(b) {
   return b.kind === "account" ? `Account ${b.account ?? ""}` : `Address ${b.address ?? ""}`;
 }
 function blockFacts(b) {
-  const why = b.kind === "account" ? `${b.addresses ?? "many"} addresses failed to sign in to it` : `repeated failures (${b.reason.split(" ")[0] || "unknown"}); block number ${b.level}`;
+  const why = b.kind === "account" ? `${b.addresses ?? "many"} addresses failed to sign in to it; the last: ${b.reason || "unknown"}` : `block ${b.level} after repeated failures; the last: ${b.reason || "unknown"}`;
   return `${why} · since ${when(b.since)} · until ${when(b.until)}`;
 }
 function blocksSection() {
   const body = h("div", { class: "section-body" }, h("p", { class: "loading", role: "status" }, "Loading the blocks…"));
   const reload = h("button", { type: "button", class: "btn btn-ghost btn-small", id: "blocks-reload" }, "Reload");
-  const el = section("admin-blocks", "Blocked addresses and accounts", h("div", { class: "actions actions-left" }, reload), body);
-  const load = () => loadBlocks(body);
+  const hint = h("p", { class: "hint" }, "The list reads again every few seconds while this page is open.");
+  const el = section("admin-blocks", "Blocked addresses and accounts", hint, h("div", { class: "actions actions-left" }, reload), body);
+  const seen = /* @__PURE__ */ new Set();
+  let first = true;
+  const load = async () => {
+    const fresh = await loadBlocks(body, load);
+    if (fresh && !first) {
+      for (const b of fresh) if (!seen.has(b.id)) notify(`${blockSubject(b)} is blocked.`, "warn");
+    }
+    if (fresh) {
+      seen.clear();
+      for (const b of fresh) seen.add(b.id);
+      first = false;
+    }
+  };
   reload.addEventListener("click", () => void load());
   void load();
+  autoRefresh(el, body, WATCH_REFRESH_MS, load);
+  const tick = window.setInterval(() => {
+    if (!el.isConnected) {
+      window.clearInterval(tick);
+      return;
+    }
+    let ended = false;
+    for (const span of body.querySelectorAll(".block-left")) {
+      const left = (Number(span.dataset.end) - performance.now()) / 1e3;
+      if (left <= 0) ended = true;
+      span.textContent = `${timeLeft(left)} left`;
+    }
+    if (ended && !body.querySelector(".confirm")) void load();
+  }, 1e3);
   return el;
 }
-async function loadBlocks(body) {
+async function loadBlocks(body, reload) {
   let list;
   try {
     list = (await api("GET", "/v1/blocks")).blocks ?? [];
   } catch (e) {
     body.replaceChildren(h("p", { class: "form-error", role: "alert", id: "blocks-error" }, errorText(e)));
-    return;
+    return null;
   }
   if (list.length === 0) {
     body.replaceChildren(h("p", { id: "blocks-none" }, "Nothing is blocked."));
-    return;
+    return list;
   }
+  const now = performance.now();
   body.replaceChildren(h("ul", { class: "acct-list", id: "block-list", "aria-label": "Blocks in force" }, ...list.map((b) => {
     const slot = h("div", { class: "section-slot" });
     const subject = blockSubject(b);
@@ -1636,21 +1689,24 @@ async function loadBlocks(body) {
     lift.addEventListener("click", () => confirmInline(slot, `Unblock ${subject}? Its next block, if it keeps failing, is longer.`, "Unblock", async () => {
       await api("DELETE", `/v1/blocks/${encodeURIComponent(b.id)}`, {});
       notify(`${subject} unblocked.`);
-      await loadBlocks(body);
+      slot.replaceChildren();
+      await reload();
     }, lift));
+    const left = b.seconds_left ?? Math.max(0, (new Date(b.until).getTime() - Date.now()) / 1e3);
     return h(
       "li",
-      { class: "acct-item" },
+      { class: "acct-item", "data-block": b.id },
       h(
         "div",
         { class: "item-main" },
-        h("span", { class: "item-name" }, subject),
+        h("span", { class: "item-name" }, subject, " ", h("span", { class: "acct-badge acct-badge-warn block-left", "data-end": String(now + left * 1e3) }, `${timeLeft(left)} left`)),
         h("span", { class: "item-meta" }, blockFacts(b))
       ),
       h("div", { class: "item-actions" }, lift),
       slot
     );
   })));
+  return list;
 }
 
 // app/src/admin-policy.ts
@@ -1801,7 +1857,9 @@ function liveRoomsSection() {
   };
   refresh.addEventListener("click", () => void load());
   void load();
-  return section("admin-rooms", "Live rooms", h("div", { class: "actions actions-left" }, refresh), body);
+  const el = section("admin-rooms", "Live rooms", h("div", { class: "actions actions-left" }, refresh), body);
+  autoRefresh(el, body, WATCH_REFRESH_MS, load);
+  return el;
 }
 function drawRooms(body, rooms, reload) {
   if (rooms.length === 0) {
@@ -1832,7 +1890,7 @@ function drawRooms(body, rooms, reload) {
           "div",
           { class: "item-main" },
           h("span", { class: "item-name" }, who),
-          h("span", { class: "item-meta" }, `${p.role}${p.member ? " · member" : ""} · from ${p.addr || "unknown address"} · ${p.tracks} track${p.tracks === 1 ? "" : "s"}${p.bitrate > 0 ? ` · ${kbps(p.bitrate)}` : ""} · joined ${when(p.joined_at)}`)
+          h("span", { class: "item-meta" }, `${p.role}${p.member ? " · member" : ""} · from ${p.addr || "unknown address"} · ${p.tracks} track${p.tracks === 1 ? "" : "s"}${p.tracks > 0 || p.bitrate > 0 ? ` · sending ${kbps(p.bitrate)}` : ""} · joined ${when(p.joined_at)}`)
         ),
         h("div", { class: "item-actions" }, remove),
         pslot
@@ -1873,8 +1931,10 @@ function securityEventsSection() {
   const more = button("Show older events", { id: "events-more" });
   const refresh = button("Refresh", { id: "events-refresh", class: "btn btn-ghost btn-small" });
   let before = 0;
-  const page2 = async () => {
+  let paged = false;
+  const page2 = async (fresh = false) => {
     const r = await api("GET", before ? `/v1/security/events?before=${before}` : "/v1/security/events");
+    if (fresh) ul.replaceChildren();
     for (const ev of r.events ?? []) {
       ul.appendChild(h(
         "li",
@@ -1892,10 +1952,10 @@ function securityEventsSection() {
     if (ul.children.length === 0) ul.appendChild(h("li", { class: "acct-item" }, "No security events in the last day."));
   };
   const load = async () => {
-    ul.replaceChildren();
     before = 0;
+    paged = false;
     try {
-      await page2();
+      await page2(true);
       const w = await api("GET", "/v1/webhooks/deliveries");
       hooks.replaceChildren(...(w.webhooks ?? []).map((s) => h(
         "p",
@@ -1906,10 +1966,17 @@ function securityEventsSection() {
       err.show(errorText(e));
     }
   };
-  more.addEventListener("click", () => void withBusy(more, "Loading…", err, page2));
+  more.addEventListener("click", () => {
+    paged = true;
+    void withBusy(more, "Loading…", err, () => page2());
+  });
   refresh.addEventListener("click", () => void load());
   void load();
-  return section("admin-events", "Security events", h("div", { class: "actions actions-left" }, refresh), hooks, ul, err, h("div", { class: "actions actions-left" }, more));
+  const el = section("admin-events", "Security events", h("div", { class: "actions actions-left" }, refresh), hooks, ul, err, h("div", { class: "actions actions-left" }, more));
+  autoRefresh(el, ul, EVENTS_REFRESH_MS, async () => {
+    if (!paged) await load();
+  });
+  return el;
 }
 
 // app/src/admin.ts
