@@ -46,6 +46,11 @@ const (
 	guardQueue      = 1024
 )
 
+// refusalReasons are the reasons conclave_guard_refused_total counts
+// under, each exported from the start (0 until the first).
+var refusalReasons = []string{"address_blocked", "connections", "forwarded_for", "rate_api", "rate_auth", "rate_join",
+	"rate_identity", room.LimitJoinIdentity, "rate_invite", "invite_failures"}
+
 // defense is the traffic defence wired into the server: the client
 // address of every request, blocks, rate limits and connection caps
 // (docs/security.md, "Brute force and floods").
@@ -103,7 +108,7 @@ func (s *Server) newDefense(ctx context.Context, reg *prometheus.Registry) error
 			Forget: inviteFailForget}, nil),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "conclave_guard_refused_total",
-			Help: "Connections and requests the traffic defence refused, by reason (address_blocked, connections, rate_api, rate_auth, rate_join, rate_identity, rate_join_identity, rate_invite, invite_failures, forwarded_for).",
+			Help: "Connections and requests the traffic defence refused, by reason (" + strings.Join(refusalReasons, ", ") + ").",
 		}, []string{"reason"}),
 		storeFailed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "conclave_guard_store_failures_total",
@@ -114,7 +119,7 @@ func (s *Server) newDefense(ctx context.Context, reg *prometheus.Registry) error
 	}
 	// Every reason is exported at 0 from the start: a dashboard shows a
 	// quiet server as 0, not as "no data".
-	for _, r := range []string{"address_blocked", "connections", "rate_api", "rate_auth", "rate_join", "rate_identity"} {
+	for _, r := range refusalReasons {
 		d.refused.WithLabelValues(r)
 	}
 	reg.MustRegister(d.refused, d.storeFailed, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
