@@ -34,14 +34,7 @@ func TestAPIKeyAudited(t *testing.T) {
 	if _, err := apikeyRun(t, apikeyCmd, "revoke", id[1], "--data", data); err != nil {
 		t.Fatal(err)
 	}
-	var recs []store.AuditRecord
-	err = s.Srv.Store().ReadAudit(context.Background(), func(r store.AuditReader) error {
-		recs, err = r.AuditRecords(context.Background(), 0, 10000)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := auditRecords(t, s)
 	seen := map[string]bool{}
 	for _, r := range recs {
 		if strings.Contains(r.Details, sk[1]) {
@@ -83,14 +76,7 @@ func TestUserCommandsAudited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recs []store.AuditRecord
-	err = s.Srv.Store().ReadAudit(context.Background(), func(r store.AuditReader) error {
-		recs, err = r.AuditRecords(context.Background(), 0, 10000)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := auditRecords(t, s)
 	var got []string
 	for _, r := range recs {
 		if r.Target != u.ID {
@@ -111,6 +97,21 @@ func TestUserCommandsAudited(t *testing.T) {
 	if _, _, err := auditRun("verify", "--data", data); err != nil {
 		t.Fatalf("audit verify after the command line's records: %v", err)
 	}
+}
+
+// auditRecords reads every record of the running server's audit log.
+func auditRecords(t *testing.T, s *testserver.Server) []store.AuditRecord {
+	t.Helper()
+	var recs []store.AuditRecord
+	err := s.Srv.Store().ReadAudit(context.Background(), func(r store.AuditReader) error {
+		var err error
+		recs, err = r.AuditRecords(context.Background(), 0, 10000)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
 }
 
 // reasonOf is the reason in a record's details ("" for none).

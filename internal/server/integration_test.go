@@ -103,6 +103,15 @@ func (m *mediaClient) consume(ctx context.Context) {
 	}
 }
 
+// totals are the intact and corrupt packets received on every track.
+func (m *mediaClient) totals() (intact, corrupt int64) {
+	for _, c := range m.counts() {
+		intact += c[0]
+		corrupt += c[1]
+	}
+	return intact, corrupt
+}
+
 func (m *mediaClient) counts() map[string][2]int64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
