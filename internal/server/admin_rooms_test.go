@@ -47,6 +47,10 @@ func TestAdminRooms(t *testing.T) {
 		if p.Addr != "127.0.0.1" || p.ID == "" {
 			t.Errorf("participant %+v: want its address", p)
 		}
+		// Neither receives media: no receiver report, no figures.
+		if p.Loss != nil || p.RTT != nil {
+			t.Errorf("participant %s receiving nothing has loss %v and RTT %v", p.Identity, p.Loss, p.RTT)
+		}
 	}
 
 	if status, b := admin.do("DELETE", "/v1/admin/rooms/watched/participants/bob", "", nil); status != http.StatusNoContent {

@@ -258,6 +258,30 @@ type AdminParticipant struct {
 	// Bitrate is what it publishes, all tracks together, bits per
 	// second, as the media monitor last sampled it (0: nothing yet).
 	Bitrate float64 `json:"bitrate"`
+	// Loss and RTT are the worst of what it receives, over the
+	// subscriptions its last RTCP receiver reports described: the
+	// highest fraction lost (0 to 1) and the longest round trip
+	// (seconds). Absent until a report gives them (a participant that
+	// receives nothing has none).
+	Loss *float64 `json:"loss,omitempty"`
+	RTT  *float64 `json:"rtt,omitempty"`
+}
+
+// worstReception is the highest loss and the longest round trip among
+// subs, each nil when no subscription reported one.
+func worstReception(subs []room.SubscriptionMedia) (loss, rtt *float64) {
+	for _, s := range subs {
+		if !s.Reported {
+			continue
+		}
+		if loss == nil || s.Loss > *loss {
+			loss = &s.Loss
+		}
+		if s.HasRTT && (rtt == nil || s.RTT > *rtt) {
+			rtt = &s.RTT
+		}
+	}
+	return loss, rtt
 }
 
 // AdminRooms is the answer of GET /v1/admin/rooms.
@@ -278,10 +302,11 @@ func (s *Server) adminRooms(w http.ResponseWriter, _ *http.Request, _ accounts.A
 		ar := AdminRoom{Info: info, Participants: make([]AdminParticipant, 0, len(ps))}
 		for _, pm := range ps {
 			p := pm.Participant
+			loss, rtt := worstReception(pm.Media.Subscriptions)
 			ar.Participants = append(ar.Participants, AdminParticipant{
 				ID: string(p.ID), Identity: string(p.Identity), Name: p.Name, Role: string(p.Role),
 				JoinedAt: time.Unix(p.JoinedAt, 0).UTC(), Addr: p.Addr, Member: p.Member, Tracks: len(p.Tracks),
-				Bitrate: pm.Media.Bitrate,
+				Bitrate: pm.Media.Bitrate, Loss: loss, RTT: rtt,
 			})
 		}
 		out.Rooms = append(out.Rooms, ar)
