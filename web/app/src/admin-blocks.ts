@@ -31,11 +31,32 @@ export function blockSubject(b: BlockRecord): string {
   return b.kind === 'account' ? `Account ${b.account ?? ''}` : `Address ${b.address ?? ''}`;
 }
 
+/**
+ * The failure that tipped a block, as a phrase ("a failed sign-in"):
+ * the guard records it as an event kind or as "unauthorized CODE
+ * METHOD PATH" (docs/security.md); anything else is shown as it came.
+ */
+export function failureText(reason: string): string {
+  const fixed: Record<string, string> = {
+    signin_failed: 'a failed sign-in',
+    signin_throttled: 'a sign-in tried while it had to wait',
+    room_password_failed: 'a wrong meeting password',
+    meeting_invite_redeemed: 'a refused meeting invite',
+  };
+  if (!reason) return 'not recorded';
+  if (fixed[reason]) return fixed[reason];
+  const tok = /^token_refused (\S+)$/.exec(reason);
+  if (tok) return `a refused token (${tok[1]})`;
+  const req = /^unauthorized (\S*) (\S+) (\S+)$/.exec(reason);
+  if (req) return `an unauthorized ${req[2]} ${req[3]}${req[1] ? ` (${req[1]})` : ''}`;
+  return reason;
+}
+
 /** Why, as the list says it: the block's level and the failure that tipped it. */
 export function blockFacts(b: BlockRecord): string {
   const why = b.kind === 'account'
-    ? `${b.addresses ?? 'many'} addresses failed to sign in to it; the last: ${b.reason || 'unknown'}`
-    : `block ${b.level} after repeated failures; the last: ${b.reason || 'unknown'}`;
+    ? `${b.addresses ?? 'many'} addresses failed to sign in to it; the last was ${failureText(b.reason)}`
+    : `block ${b.level} after repeated failures; the last was ${failureText(b.reason)}`;
   return `${why} · since ${when(b.since)} · until ${when(b.until)}`;
 }
 

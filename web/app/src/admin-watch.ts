@@ -10,7 +10,8 @@
 import { api } from './account-api.js';
 import { button, confirmInline, errorText, formError, section, when, withBusy } from './account-ui.js';
 import { h, notify } from './dom.js';
-import { autoRefresh, EVENTS_REFRESH_MS, WATCH_REFRESH_MS } from './admin-refresh.js';
+import { failureText } from './admin-blocks.js';
+import { autoRefresh, EVENTS_REFRESH_MS, timeLeft, WATCH_REFRESH_MS } from './admin-refresh.js';
 
 interface AdminParticipant {
   id: string;
@@ -22,7 +23,14 @@ interface AdminParticipant {
   member: boolean;
   tracks: number;
   bitrate: number;
+  /** The worst fraction lost (0 to 1) in what it receives, once reported. */
+  loss?: number;
+  /** The longest round trip of what it receives, seconds, once measured. */
+  rtt?: number;
 }
+
+/** Loss above this (a fraction) is marked: media that loses more than 5 % of its packets visibly breaks up. */
+export const LOSS_HIGH = 0.05;
 
 interface AdminRoom {
   name: string;
@@ -94,10 +102,11 @@ function drawRooms(body: HTMLElement, rooms: AdminRoom[], reload: () => Promise<
         notify('Participant removed.');
         await reload();
       }, remove));
-      return h('li', { class: 'acct-item' },
+      const lossy = p.loss !== undefined && p.loss > LOSS_HIGH;
+      return h('li', { class: `acct-item${lossy ? ' loss-high' : ''}` },
         h('div', { class: 'item-main' },
-          h('span', { class: 'item-name' }, who),
-          h('span', { class: 'item-meta' }, `${p.role}${p.member ? ' · member' : ''} · from ${p.addr || 'unknown address'} · ${p.tracks} track${p.tracks === 1 ? '' : 's'}${p.tracks > 0 || p.bitrate > 0 ? ` · sending ${kbps(p.bitrate)}` : ''} · joined ${when(p.joined_at)}`)),
+          h('span', { class: 'item-name' }, who, ...(lossy ? [' ', h('span', { class: 'acct-badge acct-badge-warn loss-mark' }, `High loss: ${percent(p.loss ?? 0)}`)] : [])),
+          h('span', { class: 'item-meta' }, `${p.role}${p.member ? ' · member' : ''} · from ${p.addr || 'unknown address'} · ${p.tracks} track${p.tracks === 1 ? '' : 's'}${p.tracks > 0 || p.bitrate > 0 ? ` · sending ${kbps(p.bitrate)}` : ''}${reception(p)} · joined ${when(p.joined_at)}`)),
         h('div', { class: 'item-actions' }, remove), pslot);
     }));
     return h('li', { class: 'acct-item' },
@@ -113,8 +122,61 @@ function kbps(bits: number): string {
   return bits >= 1e6 ? `${(bits / 1e6).toFixed(1)} Mbit/s` : `${Math.round(bits / 1e3)} kbit/s`;
 }
 
+/** A fraction as a percentage: one decimal under 10 %. */
+function percent(f: number): string {
+  const p = f * 100;
+  return `${p > 0 && p < 10 ? p.toFixed(1) : Math.round(p)} %`;
+}
+
+/** What a participant receives, as its receiver reports last described it: " · loss 0.4 % · RTT 12 ms", or nothing before a report. */
+function reception(p: AdminParticipant): string {
+  let s = '';
+  if (p.loss !== undefined) s += ` · loss ${percent(p.loss)}`;
+  if (p.rtt !== undefined) s += ` · RTT ${Math.round(p.rtt * 1000)} ms`;
+  return s;
+}
+
+/** A Go duration as the guard writes it ("10m0s") as people read it ("10 min"). */
+function duration(d: string): string {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(d);
+  if (!m || d === '') return d;
+  return timeLeft(Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0));
+}
+
+/**
+ * The guard's events as sentences (their reasons are written for the
+ * log: "unauthorized invalid_credentials POST /v1/auth/signin 10m0s"):
+ * the address or account they are about rather than the block's id, and
+ * for an unblock the admin's own address apart from the one lifted. An
+ * account is named by the email it was failed on, as GET /v1/blocks
+ * gives it in the list beside. Null for the other kinds.
+ */
+function guardEventText(ev: SecurityEvent): string | null {
+  const reason = ev.details?.reason ?? '';
+  const account = ev.details?.email ? `Account ${ev.details.email}` : 'An account';
+  switch (ev.kind) {
+    case 'address_blocked': {
+      const m = /^(.*?) ?(\S+)$/.exec(reason);
+      const [why, dur] = m ? [m[1], m[2]] : ['', ''];
+      return `${ev.ip ? `Address ${ev.ip}` : 'An address'} blocked${dur ? ` for ${duration(dur)}` : ''} after repeated failures; the last was ${failureText(why)}`;
+    }
+    case 'account_throttled': {
+      const m = /^(.*?) ?(\S+) from (\d+) addresses$/.exec(reason);
+      if (!m) return `${account} throttled after failed sign-ins from many addresses`;
+      return `${account} throttled for ${duration(m[2])}: ${m[3]} addresses failed to sign in to it; the last was ${failureText(m[1])}`;
+    }
+    case 'address_unblocked': {
+      const what = reason.startsWith('account') ? account : `Address ${reason.replace(/^address /, '')}`;
+      return `${what} unblocked by ${ev.actor || 'someone unknown'}${ev.ip ? ` (from ${ev.ip})` : ''}`;
+    }
+  }
+  return null;
+}
+
 /** One event as a line: what, to whom, by whom, from where. */
 export function eventText(ev: SecurityEvent): string {
+  const guard = guardEventText(ev);
+  if (guard !== null) return guard;
   const parts = [ev.kind.replace(/_/g, ' ')];
   if (ev.subject) parts.push(`subject ${ev.subject}`);
   if (ev.actor) parts.push(`by ${ev.actor}`);

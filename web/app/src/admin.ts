@@ -1,9 +1,10 @@
 // The administration page (#admin): invite people (a link to copy, with
 // its options), the invites still open, the accounts (role,
 // disable/enable, a password reset link, resetting second factors),
-// the organisation's security policy (admin-policy.ts), the live rooms
-// and recent security events (admin-watch.ts), and the blocked addresses
-// and accounts (admin-blocks.ts).
+// the organisation's security policy (admin-policy.ts), then, in the
+// order an attack reads, the blocked addresses and accounts
+// (admin-blocks.ts), the recent security events and the live rooms
+// (admin-watch.ts).
 
 import { api, type Invite, type UserRecord } from './account-api.js';
 import { blocksSection } from './admin-blocks.js';
@@ -50,9 +51,11 @@ export function renderAdmin(root: HTMLElement, acc: Accounts): () => void {
     section('admin-invites', 'Open invites', invites),
     section('admin-users', 'Accounts', users),
     policySection(me.id),
-    liveRoomsSection(),
-    securityEventsSection(),
+    // An attack reads top to bottom: what is blocked, what happened,
+    // the rooms.
     blocksSection(),
+    securityEventsSection(),
+    liveRoomsSection(),
   );
   void reloadInvites();
   void loadUsers(users, me.id);

@@ -1629,8 +1629,23 @@ function timeLeft(seconds) {
 function blockSubject(b) {
   return b.kind === "account" ? `Account ${b.account ?? ""}` : `Address ${b.address ?? ""}`;
 }
+function failureText(reason) {
+  const fixed = {
+    signin_failed: "a failed sign-in",
+    signin_throttled: "a sign-in tried while it had to wait",
+    room_password_failed: "a wrong meeting password",
+    meeting_invite_redeemed: "a refused meeting invite"
+  };
+  if (!reason) return "not recorded";
+  if (fixed[reason]) return fixed[reason];
+  const tok = /^token_refused (\S+)$/.exec(reason);
+  if (tok) return `a refused token (${tok[1]})`;
+  const req = /^unauthorized (\S*) (\S+) (\S+)$/.exec(reason);
+  if (req) return `an unauthorized ${req[2]} ${req[3]}${req[1] ? ` (${req[1]})` : ""}`;
+  return reason;
+}
 function blockFacts(b) {
-  const why = b.kind === "account" ? `${b.addresses ?? "many"} addresses failed to sign in to it; the last: ${b.reason || "unknown"}` : `block ${b.level} after repeated failures; the last: ${b.reason || "unknown"}`;
+  const why = b.kind === "account" ? `${b.addresses ?? "many"} addresses failed to sign in to it; the last was ${failureText(b.reason)}` : `block ${b.level} after repeated failures; the last was ${failureText(b.reason)}`;
   return `${why} · since ${when(b.since)} · until ${when(b.until)}`;
 }
 function blocksSection() {
@@ -1844,6 +1859,7 @@ function draw(body, p, selfID, reload) {
 }
 
 // app/src/admin-watch.ts
+var LOSS_HIGH = 0.05;
 function liveRoomsSection() {
   const body = h("div", { class: "section-body" });
   const refresh = button("Refresh", { id: "rooms-refresh", class: "btn btn-ghost btn-small" });
@@ -1883,14 +1899,15 @@ function drawRooms(body, rooms, reload) {
         notify("Participant removed.");
         await reload();
       }, remove));
+      const lossy = p.loss !== void 0 && p.loss > LOSS_HIGH;
       return h(
         "li",
-        { class: "acct-item" },
+        { class: `acct-item${lossy ? " loss-high" : ""}` },
         h(
           "div",
           { class: "item-main" },
-          h("span", { class: "item-name" }, who),
-          h("span", { class: "item-meta" }, `${p.role}${p.member ? " · member" : ""} · from ${p.addr || "unknown address"} · ${p.tracks} track${p.tracks === 1 ? "" : "s"}${p.tracks > 0 || p.bitrate > 0 ? ` · sending ${kbps(p.bitrate)}` : ""} · joined ${when(p.joined_at)}`)
+          h("span", { class: "item-name" }, who, ...lossy ? [" ", h("span", { class: "acct-badge acct-badge-warn loss-mark" }, `High loss: ${percent(p.loss ?? 0)}`)] : []),
+          h("span", { class: "item-meta" }, `${p.role}${p.member ? " · member" : ""} · from ${p.addr || "unknown address"} · ${p.tracks} track${p.tracks === 1 ? "" : "s"}${p.tracks > 0 || p.bitrate > 0 ? ` · sending ${kbps(p.bitrate)}` : ""}${reception(p)} · joined ${when(p.joined_at)}`)
         ),
         h("div", { class: "item-actions" }, remove),
         pslot
@@ -1914,7 +1931,45 @@ function drawRooms(body, rooms, reload) {
 function kbps(bits) {
   return bits >= 1e6 ? `${(bits / 1e6).toFixed(1)} Mbit/s` : `${Math.round(bits / 1e3)} kbit/s`;
 }
+function percent(f) {
+  const p = f * 100;
+  return `${p > 0 && p < 10 ? p.toFixed(1) : Math.round(p)} %`;
+}
+function reception(p) {
+  let s = "";
+  if (p.loss !== void 0) s += ` · loss ${percent(p.loss)}`;
+  if (p.rtt !== void 0) s += ` · RTT ${Math.round(p.rtt * 1e3)} ms`;
+  return s;
+}
+function duration(d) {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(d);
+  if (!m || d === "") return d;
+  return timeLeft(Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0));
+}
+function guardEventText(ev) {
+  const reason = ev.details?.reason ?? "";
+  const account = ev.details?.email ? `Account ${ev.details.email}` : "An account";
+  switch (ev.kind) {
+    case "address_blocked": {
+      const m = /^(.*?) ?(\S+)$/.exec(reason);
+      const [why, dur] = m ? [m[1], m[2]] : ["", ""];
+      return `${ev.ip ? `Address ${ev.ip}` : "An address"} blocked${dur ? ` for ${duration(dur)}` : ""} after repeated failures; the last was ${failureText(why)}`;
+    }
+    case "account_throttled": {
+      const m = /^(.*?) ?(\S+) from (\d+) addresses$/.exec(reason);
+      if (!m) return `${account} throttled after failed sign-ins from many addresses`;
+      return `${account} throttled for ${duration(m[2])}: ${m[3]} addresses failed to sign in to it; the last was ${failureText(m[1])}`;
+    }
+    case "address_unblocked": {
+      const what = reason.startsWith("account") ? account : `Address ${reason.replace(/^address /, "")}`;
+      return `${what} unblocked by ${ev.actor || "someone unknown"}${ev.ip ? ` (from ${ev.ip})` : ""}`;
+    }
+  }
+  return null;
+}
 function eventText(ev) {
+  const guard = guardEventText(ev);
+  if (guard !== null) return guard;
   const parts = [ev.kind.replace(/_/g, " ")];
   if (ev.subject) parts.push(`subject ${ev.subject}`);
   if (ev.actor) parts.push(`by ${ev.actor}`);
@@ -2016,9 +2071,11 @@ function renderAdmin(root2, acc) {
     section("admin-invites", "Open invites", invites),
     section("admin-users", "Accounts", users),
     policySection(me.id),
-    liveRoomsSection(),
+    // An attack reads top to bottom: what is blocked, what happened,
+    // the rooms.
+    blocksSection(),
     securityEventsSection(),
-    blocksSection()
+    liveRoomsSection()
   );
   void reloadInvites();
   void loadUsers(users, me.id);
@@ -4095,7 +4152,7 @@ var PersonActions = class {
   confirmBan() {
     const t = this.target;
     if (!t) return;
-    const duration = h(
+    const duration2 = h(
       "select",
       { class: "select-small", "aria-label": `How long ${t.name} is banned`, "data-field": "ban-duration" },
       ...BAN_DURATIONS.map((d) => h("option", { value: String(d.seconds) }, d.label))
@@ -4106,17 +4163,17 @@ var PersonActions = class {
       "div",
       { class: "confirm", role: "group", "aria-label": `Ban ${t.name}?` },
       h("p", {}, `Remove ${t.name} and refuse them, whatever token they come back with:`),
-      duration,
+      duration2,
       guestNote(t),
       h("div", { class: "actions actions-left" }, yes, no)
     ));
     no.addEventListener("click", () => this.slot.replaceChildren());
     yes.addEventListener("click", () => {
-      const seconds = Number(duration.value);
+      const seconds = Number(duration2.value);
       this.close();
       this.act(`ban ${t.name}`, () => this.room.removeParticipant(t.id, { duration: seconds }));
     });
-    duration.focus();
+    duration2.focus();
   }
 };
 function guestNote(t) {
