@@ -7,8 +7,12 @@
 // address, its level, the failure that tipped it and a time left that
 // counts down; failures on one account from several addresses show it
 // throttled; the events list shows the failures, the block and the
-// throttle with their severities. A Go client publishing real VP8 and Opus is listed
-// under "Live rooms" with its address and a bitrate above zero. "Unblock"
+// throttle with their severities, as sentences about the address and the
+// account. A Go client publishing real VP8 and Opus is listed
+// under "Live rooms" with its address and a bitrate above zero, and two
+// Go clients receiving it with their loss and RTT, the one reporting a
+// quarter lost marked "High loss". The blocks, the events and the rooms
+// come in that order. "Unblock"
 // lifts the block (the Go side then signs in from the address), then the
 // account's, and
 // "Remove" takes the publisher out. A member who opens #admin sees
@@ -70,17 +74,28 @@ scenario('admin_blocks', async (ctx) => {
   // The events list reads again by itself too.
   await a.waitFor('the block and the throttle among the events', (ip) => {
     const evs = [...document.querySelectorAll('#event-list .item-name')].map((e) => e.textContent);
-    return evs.some((t) => t.startsWith('HIGH · address blocked') && t.includes(ip)) && evs.some((t) => t.startsWith('HIGH · account throttled'));
+    return evs.some((t) => t.startsWith(`HIGH · Address ${ip} blocked`)) && evs.some((t) => t.startsWith('HIGH · Account '));
   }, LIMIT.page, ATTACKER);
   const events = await texts(a, '#event-list .item-name');
+  const order = await a.page.$$eval('.page-admin section.acct-section', (els) => els.map((e) => e.id));
+  await a.page.$eval('#admin-events', (el) => el.scrollIntoView({ block: 'start' }));
+  await a.screenshot('admin-events.png');
 
   // The publisher, with its address and what it sends.
   await a.waitFor('the publisher with a bitrate', () => [...document.querySelectorAll('#room-list .acct-sublist .acct-item')].some((li) => /go-publisher/.test(li.textContent) && /sending [1-9][0-9.]* (kbit|Mbit)\/s/.test(li.textContent)), LIMIT.media);
-  const people = await texts(a, '#room-list .acct-sublist .acct-item .item-meta');
-  const peopleNames = await texts(a, '#room-list .acct-sublist .acct-item .item-name');
+  // The receivers' loss and RTT, once their reports came.
+  await a.waitFor('the receivers\' loss and RTT', () => {
+    const li = (id) => [...document.querySelectorAll('#room-list .acct-sublist .acct-item')].find((e) => e.querySelector('.item-name').textContent.includes(`(${id})`));
+    const rtt = (id) => / · RTT [0-9]+ ms/.test(li(id)?.textContent ?? '');
+    return li('go-lossy')?.querySelector('.loss-mark') && rtt('go-lossy') && rtt('go-watcher');
+  }, LIMIT.media);
+  const people = Object.fromEntries(await a.page.$$eval('#room-list .acct-sublist .acct-item', (els) => els.map((li) => {
+    const name = li.querySelector('.item-name').textContent;
+    return [/\(([^)]+)\)/.exec(name)?.[1] ?? name, { name, meta: li.querySelector('.item-meta').textContent, marked: li.classList.contains('loss-high') && !!li.querySelector('.loss-mark') }];
+  })));
   await a.page.$eval('#admin-rooms', (el) => el.scrollIntoView({ block: 'start' }));
   await a.screenshot('admin-rooms-bitrate.png');
-  log('the publisher shown', people);
+  log('the participants shown', people);
 
   // Unblock, confirmed in place.
   await a.page.getByRole('button', { name: `Unblock Address ${ATTACKER}` }).click();
@@ -93,6 +108,11 @@ scenario('admin_blocks', async (ctx) => {
   await a.waitFor('"Nothing is blocked." again', '#blocks-none');
   const targetAfterUnblock = await step('target-signin');
   log('the account unblocked; its owner signs in', targetAfterUnblock);
+  await a.waitFor('both unblocks among the events', (ip) => {
+    const evs = [...document.querySelectorAll('#event-list .item-name')].map((e) => e.textContent);
+    return evs.some((t) => t.startsWith(`NOTICE · Address ${ip} unblocked`)) && evs.some((t) => /^NOTICE · Account .* unblocked/.test(t));
+  }, LIMIT.page, ATTACKER);
+  const unblockEvents = await texts(a, '#event-list .item-name');
 
   // Remove the publisher, confirmed in place.
   await a.page.getByRole('button', { name: /^Remove Go publisher \(go-publisher\) from / }).click();
@@ -119,5 +139,5 @@ scenario('admin_blocks', async (ctx) => {
   }));
   log('the member refused');
 
-  return { attack, block, account: throttled, targetAfterUnblock, events, people, peopleNames, afterUnblock, afterRemove, memberNav, memberSees };
+  return { attack, block, account: throttled, targetAfterUnblock, events, unblockEvents, order, people, afterUnblock, afterRemove, memberNav, memberSees };
 });

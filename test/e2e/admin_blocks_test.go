@@ -9,10 +9,13 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-video/conclave/client"
@@ -34,13 +37,40 @@ const adminBlockFailures = 5
 // many addresses failing on one account throttle it.
 const adminBlockSpread = 3
 
+// reportedLoss makes a subscriber's RTCP receiver reports claim a fixed
+// fraction of every track's packets lost (in 256ths, as RTCP counts), so
+// that the loss the server measures is known: as a client on a bad
+// network reports it, and as one on a perfect one.
+type reportedLoss struct {
+	interceptor.NoOp
+	fraction uint8
+}
+
+func (l *reportedLoss) NewInterceptor(string) (interceptor.Interceptor, error) { return l, nil }
+
+func (l *reportedLoss) BindRTCPWriter(w interceptor.RTCPWriter) interceptor.RTCPWriter {
+	return interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, a interceptor.Attributes) (int, error) {
+		for _, p := range pkts {
+			if rr, ok := p.(*rtcp.ReceiverReport); ok {
+				for i := range rr.Reports {
+					rr.Reports[i].FractionLost = l.fraction
+				}
+			}
+		}
+		return w.Write(pkts, a)
+	})
+}
+
 // TestAdminBlocks: an attack as the administrator sees it on #admin. The
 // server trusts loopback as its proxy and does not allow-list it, so the
 // sign-ins the Go side sends with X-Forwarded-For come from the attacker's
 // address and get it blocked; the page, open before, shows the block
 // without a reload (address, level, the failure that tipped it, a time
 // left counting down) and the events with their severities; a Go client
-// publishing real media is listed with its address and a bitrate;
+// publishing real media is listed with its address and a bitrate, and
+// two Go clients receiving it with their loss and round trip, the one
+// whose reports claim a quarter lost marked for it, the one that claims
+// none not; the blocks, the events and the rooms in that order;
 // the account failed on from several addresses shown throttled;
 // "Unblock" lets the address sign in again, and then the account's
 // owner, both checked over HTTP; "Remove"
@@ -112,6 +142,54 @@ func TestAdminBlocks(t *testing.T) {
 	publish(video, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "go-video", client.SourceCamera)
 	publish(audio, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "go-audio", client.SourceMicrophone)
 
+	// Two Go clients receiving it, their receiver reports claiming a
+	// quarter of the packets lost (64/256) and none: reading the tracks
+	// and their RTCP (the sender reports a receiver report's LSR names,
+	// for the RTT) as a browser does.
+	receive := func(identity, name string, fraction uint8) {
+		tok, err := e.key.Mint(token.Options{Identity: identity, Name: name, Room: roomName, TTL: 10 * time.Minute,
+			Grants: token.Grants{Subscribe: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := client.Connect(ctx, e.srv.URL(), tok, client.WithTLSConfig(e.tls), client.WithLogger(slog.New(slog.DiscardHandler)),
+			client.WithInterceptors(func(me *webrtc.MediaEngine, ir *interceptor.Registry) error {
+				// First, so that the receiver reports the default set
+				// makes pass through it.
+				ir.Add(&reportedLoss{fraction: fraction})
+				return webrtc.RegisterDefaultInterceptors(me, ir)
+			}))
+		if err != nil {
+			t.Fatalf("go client %s: %v", identity, err)
+		}
+		t.Cleanup(func() { _ = rc.Close() })
+		go func() {
+			for ev := range rc.Events() {
+				sub, ok := ev.(client.TrackSubscribed)
+				if !ok {
+					continue
+				}
+				go func() {
+					for {
+						if _, _, err := sub.Receiver.ReadRTCP(); err != nil {
+							return
+						}
+					}
+				}()
+				go func() {
+					buf := make([]byte, 1500)
+					for {
+						if _, _, err := sub.Remote.Read(buf); err != nil {
+							return
+						}
+					}
+				}()
+			}
+		}()
+	}
+	receive("go-lossy", "Go lossy", 64)
+	receive("go-watcher", "Go watcher", 0)
+
 	steps := map[string]stepFunc{
 		// Failed sign-ins from the attacker, each to another unknown
 		// email (no account's own throttle), until the address is
@@ -176,7 +254,7 @@ func TestAdminBlocks(t *testing.T) {
 	if !strings.HasPrefix(name, "Address "+attacker) {
 		t.Errorf("the block's subject: %q", name)
 	}
-	if !strings.Contains(meta, "block 1 ") || !strings.Contains(meta, "unauthorized") || !strings.Contains(meta, "/v1/auth/signin") {
+	if !strings.HasPrefix(meta, "block 1 after repeated failures; the last was an unauthorized POST /v1/auth/signin (") {
 		t.Errorf("the block's level and reason: %q", meta)
 	}
 	// A 10 min block, seen a little after it began (a busy machine may
@@ -192,41 +270,77 @@ func TestAdminBlocks(t *testing.T) {
 	if name, _ := acct["name"].(string); !strings.HasPrefix(name, "Account "+target.Email) {
 		t.Errorf("the throttled account's subject: %q", name)
 	}
-	if meta, _ := acct["meta"].(string); !strings.HasPrefix(meta, fmt.Sprintf("%d addresses failed to sign in to it", adminBlockSpread)) {
+	if meta, _ := acct["meta"].(string); !strings.HasPrefix(meta, fmt.Sprintf("%d addresses failed to sign in to it; the last was a failed sign-in ·", adminBlockSpread)) {
 		t.Errorf("the throttled account's facts: %q", meta)
 	}
 
+	// The guard's events as sentences, about the address or the
+	// account, never the block's internal id.
 	events, _ := r["events"].([]any)
-	var failed, blocked int
+	var failed, blocked, throttled int
 	for _, ev := range events {
 		s, _ := ev.(string)
 		if strings.HasPrefix(s, "NOTICE · signin failed") && strings.Contains(s, "from "+attacker) {
 			failed++
 		}
-		if strings.HasPrefix(s, "HIGH · address blocked") && strings.Contains(s, "from "+attacker) {
+		if strings.HasPrefix(s, "HIGH · Address "+attacker+" blocked for 10 min after repeated failures; the last was an unauthorized POST /v1/auth/signin (") {
 			blocked++
 		}
-	}
-	if failed < adminBlockFailures || blocked != 1 {
-		t.Errorf("events shown: %d sign-in failures and %d blocks from %s, want %d and 1: %v", failed, blocked, attacker, adminBlockFailures, events)
-	}
-	throttled := false
-	for _, ev := range events {
-		if s, _ := ev.(string); strings.HasPrefix(s, "HIGH · account throttled") {
-			throttled = true
+		if strings.HasPrefix(s, "HIGH · Account "+target.Email+" throttled for ") &&
+			strings.HasSuffix(s, fmt.Sprintf(": %d addresses failed to sign in to it; the last was a failed sign-in", adminBlockSpread)) {
+			throttled++
+		}
+		if strings.Contains(s, "BA_") || strings.Contains(s, "signin_failed") {
+			t.Errorf("an event shows an internal id or kind: %q", s)
 		}
 	}
-	if !throttled {
-		t.Errorf("the account throttled is not among the events shown: %v", events)
+	if failed < adminBlockFailures || blocked != 1 || throttled != 1 {
+		t.Errorf("events shown: %d sign-in failures and %d blocks from %s, %d throttles of %s, want %d, 1 and 1: %v",
+			failed, blocked, attacker, throttled, target.Email, adminBlockFailures, events)
+	}
+	unblocked, _ := r["unblockEvents"].([]any)
+	var liftedAddr, liftedAcct bool
+	for _, ev := range unblocked {
+		s, _ := ev.(string)
+		// The admin's own address apart from the one lifted.
+		liftedAddr = liftedAddr || s == fmt.Sprintf("NOTICE · Address %s unblocked by %s (from 127.0.0.1)", attacker, adm.ID)
+		liftedAcct = liftedAcct || s == fmt.Sprintf("NOTICE · Account %s unblocked by %s (from 127.0.0.1)", target.Email, adm.ID)
+	}
+	if !liftedAddr || !liftedAcct {
+		t.Errorf("the unblocks among the events: address %v, account %v: %v", liftedAddr, liftedAcct, unblocked)
 	}
 
-	people, _ := r["people"].([]any)
-	if len(people) != 1 {
+	// What an attack reads top to bottom.
+	order, _ := r["order"].([]any)
+	at := map[string]int{}
+	for i, id := range order {
+		s, _ := id.(string)
+		at[s] = i
+	}
+	if b, ok := at["admin-blocks"]; !ok || at["admin-events"] != b+1 || at["admin-rooms"] != b+2 {
+		t.Errorf("the sections in order %v: want the blocks, the events, the rooms, one after the other", order)
+	}
+
+	people, _ := r["people"].(map[string]any)
+	if len(people) != 3 {
 		t.Fatalf("participants shown: %v", people)
 	}
-	p, _ := people[0].(string)
-	if !strings.Contains(p, "from 127.0.0.1") || !regexp.MustCompile(`2 tracks · sending [1-9][0-9.]* (kbit|Mbit)/s`).MatchString(p) {
-		t.Errorf("the publisher as shown: %q, want its address, its 2 tracks and a bitrate", p)
+	shown := func(identity string) (name, meta string, marked bool) {
+		p, _ := people[identity].(map[string]any)
+		name, _ = p["name"].(string)
+		meta, _ = p["meta"].(string)
+		marked, _ = p["marked"].(bool)
+		return
+	}
+	if _, p, marked := shown("go-publisher"); !strings.Contains(p, "from 127.0.0.1") || !regexp.MustCompile(`2 tracks · sending [1-9][0-9.]* (kbit|Mbit)/s · joined`).MatchString(p) || marked {
+		t.Errorf("the publisher as shown: %q (marked %v), want its address, its 2 tracks and a bitrate, and no loss or RTT: it receives nothing", p, marked)
+	}
+	rtt := regexp.MustCompile(` · RTT [0-9]+ ms · joined`)
+	if name, p, marked := shown("go-lossy"); !marked || !strings.Contains(name, "High loss: 25 %") || !strings.Contains(p, " · loss 25 %") || !rtt.MatchString(p) {
+		t.Errorf("the receiver reporting a quarter lost as shown: %q, %q (marked %v), want loss 25 %%, an RTT and the mark", name, p, marked)
+	}
+	if name, p, marked := shown("go-watcher"); marked || strings.Contains(name, "High loss") || !strings.Contains(p, " · loss 0 %") || !rtt.MatchString(p) {
+		t.Errorf("the receiver reporting nothing lost as shown: %q, %q (marked %v), want loss 0 %%, an RTT and no mark", name, p, marked)
 	}
 
 	if got, _ := r["afterUnblock"].(map[string]any)["status"].(float64); got != http.StatusOK {
@@ -235,8 +349,8 @@ func TestAdminBlocks(t *testing.T) {
 	if got, _ := r["targetAfterUnblock"].(map[string]any)["status"].(float64); got != http.StatusOK {
 		t.Errorf("the throttled account's owner signing in after Unblock: %v", r["targetAfterUnblock"])
 	}
-	if ids, _ := r["afterRemove"].(map[string]any)["identities"].([]any); len(ids) != 0 {
-		t.Errorf("after Remove the rooms hold %v", ids)
+	if ids, _ := r["afterRemove"].(map[string]any)["identities"].([]any); len(ids) != 2 || slices.Contains(ids, any("go-publisher")) {
+		t.Errorf("after Remove the rooms hold %v, want the two receivers", ids)
 	}
 
 	if r["memberNav"] != false {
