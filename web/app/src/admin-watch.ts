@@ -1,6 +1,7 @@
 // The admin page's watch sections (docs/webhooks.md): the live rooms on
-// this server, with their participants and the addresses they joined
-// from, and "End meeting" and "Remove" (each confirmed in place, each
+// this server, with their participants, the addresses they joined
+// from, what they send, and their loss and RTT (marked when the loss is
+// high), and "End meeting" and "Remove" (each confirmed in place, each
 // through the room's own decision); the recent security events from the
 // audit log, newest first, a page at a time; and each webhook's
 // deliveries. The rooms and the first page of events read again every
