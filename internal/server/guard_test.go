@@ -262,9 +262,11 @@ func TestDistributedAttackThrottlesAccount(t *testing.T) {
 	if reasonOf(un.Details) != "account" || !strings.Contains(un.Details, `"email":"victim@example.org"`) {
 		t.Errorf("the unblock's record: %+v, want reason account and the email apart", un)
 	}
-	status, body = victim.doFrom("198.51.100.77", "POST", "/v1/auth/signin", `{"email":"victim@example.org","password":"`+meetingPassword+`"}`, nil)
-	if status != http.StatusOK {
-		t.Fatalf("the right password after the unblock: %d %s", status, body)
+	// Lifted (the account's own delay after twenty wrong passwords,
+	// docs/accounts.md, may still hold its owner a while: that is not the
+	// guard's).
+	if status, body := admin.doFrom("198.51.100.1", "GET", "/v1/blocks", "", &list); status != http.StatusOK || len(list.Blocks) != 0 {
+		t.Fatalf("GET /v1/blocks after the unblock: %d %s", status, body)
 	}
 }
 
