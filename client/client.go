@@ -46,10 +46,18 @@ var (
 )
 
 // ServerError is an error message from the server, with its stable code
-// (protocol.Code...).
+// (protocol.Code...). RetryAfter is the wait the server asks for before
+// trying again (error.retry_after, with rate_limited or too_many_attempts
+// only): 0 when it gave none.
 type ServerError struct {
-	Code    string
-	Message string
+	Code       string
+	Message    string
+	RetryAfter time.Duration
+}
+
+// serverError is the ServerError of an error message.
+func serverError(m *protocol.Error) *ServerError {
+	return &ServerError{Code: m.Code, Message: m.Message, RetryAfter: time.Duration(m.RetryAfter) * time.Second}
 }
 
 func (e *ServerError) Error() string {
@@ -268,7 +276,7 @@ func (c *Client) readJoined(ctx context.Context, conn *websocket.Conn) (*protoco
 	case *protocol.LobbyStatus:
 		return nil, m, nil
 	case *protocol.Error:
-		return nil, nil, &ServerError{Code: m.Code, Message: m.Message}
+		return nil, nil, serverError(m)
 	case *protocol.Leave:
 		return nil, nil, &ServerError{Code: m.Reason, Message: "server closed the session"}
 	default:
@@ -498,7 +506,7 @@ func (c *Client) handle(t protocol.Type, msg any) error {
 			c.emit(BitrateLimited{MaxBitrate: m.MaxBitrate, Message: m.Message})
 			return nil
 		}
-		se := &ServerError{Code: m.Code, Message: m.Message}
+		se := serverError(m)
 		c.mu.Lock()
 		c.lastError = se
 		c.mu.Unlock()

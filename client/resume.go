@@ -39,6 +39,18 @@ func resumeBackoff(n int) time.Duration {
 	return min(d, resumeBackoffMax)
 }
 
+// resumeWait is the wait before attempt n, after last refused or failed
+// the one before: the backoff, or longer if the server asked for a longer
+// wait (a *ServerError's RetryAfter). Trying sooner would only be refused
+// again, and counted against the identity.
+func resumeWait(n int, last error) time.Duration {
+	d := resumeBackoff(n)
+	if se, ok := errors.AsType[*ServerError](last); ok {
+		d = max(d, se.RetryAfter)
+	}
+	return d
+}
+
 // canResume reports whether a lost connection should be resumed rather than
 // end the session: resume is enabled, the server gave a secret, and neither
 // the application (Leave, Close) nor the server (leave{reason}) ended the
@@ -102,7 +114,7 @@ func (c *Client) reconnect(cause error) {
 	c.mu.Unlock()
 	last := cause
 	for attempt := 0; ; attempt++ {
-		wait := resumeBackoff(attempt)
+		wait := resumeWait(attempt, last)
 		if time.Until(deadline) < wait {
 			last = fmt.Errorf("client: no resume within %s: %w", ResumeTimeout, last)
 			break

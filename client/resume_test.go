@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -404,5 +405,79 @@ func TestResumeBackoff(t *testing.T) {
 	}
 	if got := resumeBackoff(100); got != resumeBackoffMax {
 		t.Errorf("resumeBackoff(100) = %s", got)
+	}
+}
+
+func TestResumeWait(t *testing.T) {
+	limited := &ServerError{Code: protocol.CodeRateLimited, RetryAfter: 5 * time.Second}
+	for _, tt := range []struct {
+		n    int
+		last error
+		want time.Duration
+	}{
+		{0, errors.New("connection reset"), resumeBackoffFirst},
+		{3, &ServerError{Code: protocol.CodeInternal}, resumeBackoffMax},
+		{0, limited, 5 * time.Second},
+		{0, fmt.Errorf("client: resume: %w", limited), 5 * time.Second},
+		// A wait shorter than the backoff does not hurry the client.
+		{10, &ServerError{Code: protocol.CodeRateLimited, RetryAfter: time.Second}, resumeBackoffMax},
+	} {
+		if got := resumeWait(tt.n, tt.last); got != tt.want {
+			t.Errorf("resumeWait(%d, %v) = %s, want %s", tt.n, tt.last, got, tt.want)
+		}
+	}
+}
+
+// TestResumeWaitsRetryAfter: a resume refused rate_limited with a
+// retry_after is tried again no sooner than that, and then succeeds.
+func TestResumeWaitsRetryAfter(t *testing.T) {
+	s := newScriptedServer(t)
+	c, sc := joinScripted(t, s, nil)
+	sc.drop()
+	expectEvent[Reconnecting](t, c)
+	sc2 := s.accept(t)
+	sc2.expect(protocol.TypeJoin, nil)
+	const wait = 2 * time.Second
+	refused := time.Now()
+	sc2.send(protocol.TypeError, protocol.Error{Code: protocol.CodeRateLimited, Message: "try again in 2 s",
+		RetryAfter: int64(wait / time.Second)})
+	sc2.send(protocol.TypeLeave, protocol.Leave{Reason: protocol.ReasonError})
+	sc3 := s.accept(t)
+	// A lower bound only: a slow machine makes the gap longer, never shorter.
+	if gap := time.Since(refused); gap < wait {
+		t.Errorf("the client tried again %s after a refusal that asked for %s", gap, wait)
+	}
+	var j protocol.Join
+	sc3.expect(protocol.TypeJoin, &j)
+	if j.Resume == nil || j.Resume.ParticipantID != "p1" {
+		t.Fatalf("second attempt %+v, want a resume", j)
+	}
+	sc3.send(protocol.TypeJoined, protocol.Joined{Room: "r1", Participant: participant("p1"), Resumed: true,
+		Participants: []Participant{participant("p1")}, ResumeSecret: "s3cret"})
+	expectEvent[Reconnected](t, c)
+}
+
+// TestConnectRefusedRetryAfter: a join refused with a wait returns a
+// *ServerError carrying it.
+func TestConnectRefusedRetryAfter(t *testing.T) {
+	s := newScriptedServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.DefaultWait())
+	defer cancel()
+	res := make(chan error, 1)
+	go func() {
+		c, err := Connect(ctx, s.URL, "tok")
+		if c != nil {
+			_ = c.Close()
+		}
+		res <- err
+	}()
+	sc := s.accept(t)
+	sc.expect(protocol.TypeJoin, nil)
+	sc.send(protocol.TypeError, protocol.Error{Code: protocol.CodeTooManyAttempts, Message: "too many wrong passwords; try again in 7 s", RetryAfter: 7})
+	sc.send(protocol.TypeLeave, protocol.Leave{Reason: protocol.ReasonError})
+	err := testkit.Receive(t, res, "Connect to return")
+	se, ok := errors.AsType[*ServerError](err)
+	if !ok || se.Code != protocol.CodeTooManyAttempts || se.RetryAfter != 7*time.Second {
+		t.Fatalf("Connect: %v (%#v), want too_many_attempts with RetryAfter 7s", err, se)
 	}
 }

@@ -24,8 +24,11 @@ const (
 	MaxReasonBytes    = 128
 	MaxBanSeconds     = 365 * 24 * 60 * 60 // a ban's duration; the REST API's bound too
 	MaxBanReasonBytes = 256
-	maxMidBytes       = 64
-	maxUfragBytes     = 256
+	// MaxRetryAfterSeconds bounds error.retry_after: a client never
+	// waits longer than a day on the server's word.
+	MaxRetryAfterSeconds = 24 * 60 * 60
+	maxMidBytes          = 64
+	maxUfragBytes        = 256
 )
 
 // MaxServerMessageBytes bounds one server message as read by a client. It
@@ -621,8 +624,14 @@ func validateLeave(p any) error {
 }
 
 func validateError(p any) error {
-	if p.(*Error).Code == "" {
+	e := p.(*Error)
+	switch {
+	case e.Code == "":
 		return protoErr(CodeBadMessage, "code is required")
+	case e.RetryAfter < 0 || e.RetryAfter > MaxRetryAfterSeconds:
+		return protoErr(CodeBadMessage, "retry_after must be 1 to %d seconds", MaxRetryAfterSeconds)
+	case e.RetryAfter > 0 && e.Code != CodeRateLimited && e.Code != CodeTooManyAttempts:
+		return protoErr(CodeBadMessage, "retry_after comes with rate_limited or too_many_attempts only")
 	}
 	return nil
 }

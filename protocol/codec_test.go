@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -191,6 +192,9 @@ func TestDecodeServer(t *testing.T) {
 		{"leave", msg(TypeLeave, `{"reason":"removed"}`), &Leave{Reason: ReasonRemoved}},
 		{"pong", msg(TypePong, `{"t":5}`), &Pong{T: 5}},
 		{"error", msg(TypeError, `{"code":"rate_limited","message":"slow down"}`), &Error{Code: CodeRateLimited, Message: "slow down"}},
+		{"error with retry_after", msg(TypeError, `{"code":"rate_limited","message":"wait","retry_after":3}`), &Error{Code: CodeRateLimited, Message: "wait", RetryAfter: 3}},
+		{"too_many_attempts with retry_after", msg(TypeError, `{"code":"too_many_attempts","message":"wait","retry_after":86400}`), &Error{Code: CodeTooManyAttempts, Message: "wait", RetryAfter: MaxRetryAfterSeconds}},
+		{"error with retry_after 0", msg(TypeError, `{"code":"rate_limited","message":"x","retry_after":0}`), &Error{Code: CodeRateLimited, Message: "x"}},
 	}
 	for _, tt := range valid {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,6 +226,11 @@ func TestDecodeServer(t *testing.T) {
 		{"nested repeated field", msg(TypeJoined, `{"room":"r","participant":{"id":"a","id":"b"},"participants":[]}`), CodeBadMessage},
 		{"field repeated in list", msg(TypeJoined, `{"room":"r","participant":{},"participants":[{"tracks":[{"id":"a","id":"b"}]}]}`), CodeBadMessage},
 		{"error without code", msg(TypeError, `{"message":"x"}`), CodeBadMessage},
+		{"negative retry_after", msg(TypeError, `{"code":"rate_limited","message":"x","retry_after":-1}`), CodeBadMessage},
+		{"retry_after over a day", msg(TypeError, `{"code":"rate_limited","message":"x","retry_after":86401}`), CodeBadMessage},
+		{"fractional retry_after", msg(TypeError, `{"code":"rate_limited","message":"x","retry_after":1.5}`), CodeBadMessage},
+		{"string retry_after", msg(TypeError, `{"code":"rate_limited","message":"x","retry_after":"3"}`), CodeBadMessage},
+		{"retry_after with another code", msg(TypeError, `{"code":"room_full","message":"x","retry_after":3}`), CodeBadMessage},
 		{"too large", msg(TypeData, fmt.Sprintf(`{"payload":%q}`, b64(MaxServerMessageBytes))), CodeTooLarge},
 	}
 	for _, tt := range rejects {
@@ -316,6 +325,26 @@ func TestProtocolDocExamples(t *testing.T) {
 	} {
 		if !seen[typ] {
 			t.Errorf("docs/protocol.md has no valid example of %s", typ)
+		}
+	}
+}
+
+func TestRetryAfterSeconds(t *testing.T) {
+	for _, tt := range []struct {
+		wait time.Duration
+		want int64
+	}{
+		{0, 0},
+		{-time.Second, 0},
+		{time.Nanosecond, 1},
+		{time.Second, 1},
+		{time.Second + time.Millisecond, 2},
+		{2999 * time.Millisecond, 3},
+		{MaxRetryAfterSeconds * time.Second, MaxRetryAfterSeconds},
+		{1 << 62, MaxRetryAfterSeconds},
+	} {
+		if got := RetryAfterSeconds(tt.wait); got != tt.want {
+			t.Errorf("RetryAfterSeconds(%v) = %d, want %d", tt.wait, got, tt.want)
 		}
 	}
 }

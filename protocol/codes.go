@@ -174,7 +174,7 @@ func Codes() []CodeSpec {
 		{CodeUnsupportedVersion, 0, Signal, "`v` is not 1"},
 		{CodeUnknownType, 0, Signal, "a type the client may not send (or not at this point)"},
 		{CodeTooLarge, 0, Signal, "the message exceeds 64 KiB, or a data payload exceeds 15 KiB"},
-		{CodeRateLimited, http.StatusTooManyRequests, Signal | REST, "too many messages (signaling: the message was dropped); a `join` refused because its identity joined too often (20 at once, then one every 3 s: the message says when to try again); too many removals, bans and revocations of one key or account, or too many redemptions of one meeting invite (REST: refused, `Retry-After` says when to try again)"},
+		{CodeRateLimited, http.StatusTooManyRequests, Signal | REST, "too many messages (signaling: the message was dropped); a `join` refused because its identity joined too often (20 at once, then one every 3 s: `retry_after` says when to try again); too many removals, bans and revocations of one key or account, or too many redemptions of one meeting invite (REST: refused, `Retry-After` says when to try again)"},
 		{CodeNotJoined, 0, Signal, "the first message was not `join`"},
 		{CodeAlreadyJoined, 0, Signal, "`join` on a connection that has joined"},
 		{CodeJoinTimeout, 0, Signal, "no `join` within the join timeout"},
@@ -230,7 +230,7 @@ func Codes() []CodeSpec {
 		{CodeTokenOwner, http.StatusUnauthorized, both, "the `owner` claim in a token not signed by the server's own key, a token of that key without it, or an `owner` that names no account or no room"},
 
 		{CodeInvalidCredentials, http.StatusUnauthorized, REST, "the email and password do not match an account, or a second-step code is wrong"},
-		{CodeTooManyAttempts, http.StatusTooManyRequests, both, "throttled or locked after failed attempts (sign-in; a room password from this address, by this identity or for this room; a meeting invite after failed guesses against it); `Retry-After` (REST) or the message says when to try again"},
+		{CodeTooManyAttempts, http.StatusTooManyRequests, both, "throttled or locked after failed attempts (sign-in; a room password from this address, by this identity or for this room; a meeting invite after failed guesses against it); `Retry-After` (REST) or `retry_after` (signaling) says when to try again"},
 		{CodeAccountDisabled, http.StatusForbidden, REST, "the account is disabled"},
 		{CodeSecondFactorRequired, http.StatusForbidden, REST, "the policy requires a second factor this account has not enrolled"},
 		{CodeTicketInvalid, http.StatusUnauthorized, REST, "the sign-in ticket is unknown, used up or expired: sign in again"},

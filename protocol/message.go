@@ -11,7 +11,10 @@
 // every message with an example.
 package protocol
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Version is the protocol version carried in every envelope.
 const Version = 1
@@ -453,10 +456,28 @@ type MeetingEnding struct {
 // Error reports a problem with a stable code (see Codes). MaxBitrate is
 // set with CodeBitrateLimited only: the room's cap in bits per second,
 // which everything the participant publishes together must stay under.
+// RetryAfter is set with CodeRateLimited and CodeTooManyAttempts only,
+// when the refusal has a known wait: the whole seconds (1 to
+// MaxRetryAfterSeconds, rounded up) before trying again is worth it; 0 is
+// none.
 type Error struct {
 	Code       string `json:"code"`
 	Message    string `json:"message"`
 	MaxBitrate int64  `json:"max_bitrate,omitempty"`
+	RetryAfter int64  `json:"retry_after,omitempty"`
+}
+
+// RetryAfterSeconds is a wait as Error.RetryAfter carries it: whole
+// seconds rounded up, at least 1 and at most MaxRetryAfterSeconds; 0 for
+// no wait.
+func RetryAfterSeconds(wait time.Duration) int64 {
+	switch {
+	case wait <= 0:
+		return 0
+	case wait >= MaxRetryAfterSeconds*time.Second:
+		return MaxRetryAfterSeconds
+	}
+	return int64((wait + time.Second - 1) / time.Second)
 }
 
 // Reasons a participant left, carried in ParticipantLeft.Reason and Leave.Reason.

@@ -40,6 +40,16 @@ func identityEnv(t *testing.T) *env {
 // the connection stays open until the test ends.
 func (e *env) joinFrom(ctx context.Context, t *testing.T, ip, tok, password string) (code, msg string) {
 	t.Helper()
+	if m := e.joinRefusal(ctx, t, ip, tok, password); m != nil {
+		return m.Code, m.Message
+	}
+	return "", ""
+}
+
+// joinRefusal is joinFrom's join, returning the whole error the server
+// answers, decoded as strictly as a client does (nil once joined).
+func (e *env) joinRefusal(ctx context.Context, t *testing.T, ip, tok, password string) *protocol.Error {
+	t.Helper()
 	h := http.Header{}
 	if ip != "" {
 		h.Set("X-Forwarded-For", ip)
@@ -64,19 +74,15 @@ func (e *env) joinFrom(ctx context.Context, t *testing.T, ip, tok, password stri
 		if err != nil {
 			t.Fatalf("no answer to the join from %s: %v", ip, err)
 		}
-		var env protocol.Envelope
-		if err := json.Unmarshal(b, &env); err != nil {
-			t.Fatalf("envelope %q: %v", b, err)
+		typ, p, err := protocol.DecodeServer(b)
+		if err != nil {
+			t.Fatalf("server message %q: %v", b, err)
 		}
-		switch env.Type {
+		switch typ {
 		case protocol.TypeJoined:
-			return "", ""
+			return nil
 		case protocol.TypeError:
-			var m protocol.Error
-			if err := json.Unmarshal(env.Data, &m); err != nil {
-				t.Fatalf("error %s: %v", env.Data, err)
-			}
-			return m.Code, m.Message
+			return p.(*protocol.Error)
 		}
 	}
 }
@@ -101,16 +107,19 @@ func TestJoinLimitPerIdentity(t *testing.T) {
 	}
 	// Alice stays; her next joins are refused identity_in_use, and count.
 	n := 1
-	var msg string
+	var refusal *protocol.Error
 	for {
 		n++
-		code, m := e.joinFrom(ctx, t, addr, alice, "")
-		if code == protocol.CodeRateLimited {
-			msg = m
+		m := e.joinRefusal(ctx, t, addr, alice, "")
+		if m == nil {
+			t.Fatalf("join %d: joined while alice is in the room", n)
+		}
+		if m.Code == protocol.CodeRateLimited {
+			refusal = m
 			break
 		}
-		if code != protocol.CodeIdentityInUse {
-			t.Fatalf("join %d: %q %s", n, code, m)
+		if m.Code != protocol.CodeIdentityInUse || m.RetryAfter != 0 {
+			t.Fatalf("join %d: %+v", n, m)
 		}
 		if n > 200 {
 			t.Fatal("alice's joins were never limited")
@@ -122,8 +131,16 @@ func TestJoinLimitPerIdentity(t *testing.T) {
 	if n <= room.JoinBurstPerIdentity || n > room.JoinBurstPerIdentity+earned+1 {
 		t.Fatalf("limited at join %d, want %d (+%d refilled)", n, room.JoinBurstPerIdentity+1, earned)
 	}
-	if !strings.Contains(msg, "try again in") {
-		t.Errorf("the refusal's message gives no wait: %q", msg)
+	if !strings.Contains(refusal.Message, "try again in") {
+		t.Errorf("the refusal's message gives no wait: %q", refusal.Message)
+	}
+	// The wait is for the next join token: at most one interval, rounded
+	// up to whole seconds, and never 0 (which would invite a tight loop).
+	if most := int64(room.JoinIntervalPerIdentity / time.Second); refusal.RetryAfter < 1 || refusal.RetryAfter > most {
+		t.Errorf("retry_after %d s, want 1 to %d", refusal.RetryAfter, most)
+	}
+	if want := fmt.Sprintf("try again in %d s", refusal.RetryAfter); !strings.Contains(refusal.Message, want) {
+		t.Errorf("retry_after %d and the message %q disagree", refusal.RetryAfter, refusal.Message)
 	}
 	bob := mintToken(t, e.Key, "busy", "bob", joinAll)
 	if code, m := e.joinFrom(ctx, t, addr, bob, ""); code != "" {
@@ -162,8 +179,9 @@ func TestPasswordGuessesPerIdentity(t *testing.T) {
 	if code, m := e.joinFrom(ctx, t, "198.51.100.15", mallory, "wrong guess 5"); code != protocol.CodePasswordWrong {
 		t.Fatalf("guess 5: %q %s", code, m)
 	}
-	if code, m := e.joinFrom(ctx, t, "198.51.100.16", mallory, pw); code != protocol.CodeTooManyAttempts || !strings.Contains(m, "try again in") {
-		t.Fatalf("the identity from a fresh address: %q %s", code, m)
+	if m := e.joinRefusal(ctx, t, "198.51.100.16", mallory, pw); m == nil || m.Code != protocol.CodeTooManyAttempts ||
+		!strings.Contains(m.Message, fmt.Sprintf("try again in %d s", m.RetryAfter)) || m.RetryAfter < 1 {
+		t.Fatalf("the identity from a fresh address: %+v", m)
 	}
 	carol := mintToken(t, e.Key, "vault", "carol", joinAll)
 	if code, m := e.joinFrom(ctx, t, "198.51.100.17", carol, pw); code != "" {

@@ -233,9 +233,13 @@ func offerDirection(md *sdp.MediaDescription, d *sdp.SessionDescription) webrtc.
 	return webrtc.RTPTransceiverDirectionSendrecv
 }
 
-// sendRoomError reports a refusal from room with its stable code.
+// sendRoomError reports a refusal from room with its stable code, and
+// the wait it asks for (retry_after) when it has one.
 func (s *session) sendRoomError(err error) {
-	s.sendError(room.Code(err), room.Message(err))
+	code := room.Code(err)
+	s.h.cfg.OnError(code)
+	s.send(protocol.TypeError, protocol.Error{Code: code, Message: room.Message(err),
+		RetryAfter: protocol.RetryAfterSeconds(room.RetryAfter(err))})
 }
 
 // listener turns the participant's room events into messages to its
@@ -299,7 +303,7 @@ func (l listener) OnEvent(e room.Event) {
 	case room.EventLobbyGuestLeft:
 		s.send(protocol.TypeLobbyGuestLeft, protocol.LobbyGuestLeft{ID: string(e.Guest.ID), Reason: e.LobbyReason})
 	case room.EventLobbyDenied:
-		s.sendError(room.Code(e.Err), room.Message(e.Err))
+		s.sendRoomError(e.Err)
 		s.Close(room.Code(e.Err))
 	case room.EventMeetingEnding:
 		s.send(protocol.TypeMeetingEnding, protocol.MeetingEnding{EndsAt: e.EndsAt.Unix(), SecondsLeft: int64(e.Remaining / time.Second)})

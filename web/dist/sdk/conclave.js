@@ -21,15 +21,20 @@ function fromBase64(s) {
 
 // sdk/src/errors.ts
 var JoinFailure = class extends Error {
-  constructor(code, message, retryable) {
+  constructor(code, message, retryable, retryAfter) {
     super(`${code}: ${message}`);
     this.code = code;
-    this.retryable = retryable;
+    this.retryAfter = retryAfter;
     this.name = "ConclaveError";
+    this.retryable = retryable || code === "too_many_attempts" && retryAfter !== void 0;
   }
   code;
+  retryAfter;
   retryable;
 };
+function joinRefused(code, message, retryAfter) {
+  return new JoinFailure(code, message, RETRYABLE_CODES.has(code), retryAfter);
+}
 var RETRYABLE_CODES = /* @__PURE__ */ new Set([
   "network",
   "timeout",
@@ -40,10 +45,11 @@ var RETRYABLE_CODES = /* @__PURE__ */ new Set([
   "join_timeout"
 ]);
 var FRESH_JOIN_CODES = /* @__PURE__ */ new Set(["resume_failed", "token_expired"]);
-function conclaveError(code, message) {
+function conclaveError(code, message, retryAfter) {
   const err = new Error(`${code}: ${message}`);
   err.name = "ConclaveError";
   err.code = code;
+  if (retryAfter !== void 0) err.retryAfter = retryAfter;
   return err;
 }
 
@@ -7092,6 +7098,8 @@ var Emitter = class {
 };
 
 // sdk/src/messages.ts
+var MAX_RETRY_AFTER_S = 86400;
+var RETRY_AFTER_CODES = /* @__PURE__ */ new Set(["rate_limited", "too_many_attempts"]);
 var ROLES = /* @__PURE__ */ new Set(["host", "moderator", "participant", "viewer"]);
 var MODERATION_PERMS = [
   "publish_audio",
@@ -7304,8 +7312,10 @@ function checkServerMessage(type, data) {
     case "error": {
       if (!isStr(d.code)) return null;
       if (d.max_bitrate !== void 0 && (!isNum(d.max_bitrate) || d.max_bitrate <= 0)) return null;
+      if (d.retry_after !== void 0 && (!Number.isInteger(d.retry_after) || d.retry_after < 0 || d.retry_after > MAX_RETRY_AFTER_S || d.retry_after !== 0 && !RETRY_AFTER_CODES.has(d.code))) return null;
       const m = { code: d.code, message: isStr(d.message) ? d.message : "" };
       if (isNum(d.max_bitrate)) m.max_bitrate = d.max_bitrate;
+      if (isNum(d.retry_after) && d.retry_after > 0) m.retry_after = d.retry_after;
       return { type, data: m };
     }
     default:
@@ -7554,6 +7564,7 @@ async function openAndJoin(host, resume, apply) {
   await new Promise((resolve, reject) => {
     let errCode;
     let errMessage = "";
+    let errRetryAfter;
     let done = false;
     const finish = (err) => {
       if (done) return;
@@ -7600,10 +7611,11 @@ async function openAndJoin(host, resume, apply) {
         case "error":
           errCode = msg.data.code;
           errMessage = msg.data.message;
+          errRetryAfter = msg.data.retry_after;
           return;
         case "leave": {
           const code = errCode ?? msg.data.reason ?? "error";
-          finish(new JoinFailure(code, errMessage || `the server refused the join (${code})`, RETRYABLE_CODES.has(code)));
+          finish(joinRefused(code, errMessage || `the server refused the join (${code})`, errRetryAfter));
           return;
         }
         default:
@@ -7612,7 +7624,7 @@ async function openAndJoin(host, resume, apply) {
     };
     socket.onClose = () => {
       const code = errCode ?? "network";
-      finish(new JoinFailure(code, errMessage || "the connection closed during join", RETRYABLE_CODES.has(code)));
+      finish(joinRefused(code, errMessage || "the connection closed during join", errRetryAfter));
     };
     const join = { token: host.token };
     if (resume) join.resume = resume;
@@ -8487,6 +8499,9 @@ var Publisher = class {
 // sdk/src/reconnect.ts
 var ICE_RESTART_SPACING_MS = 3e3;
 var ICE_RESTART_RECHECK_MS = 1e4;
+function reconnectDelay(attempt, retryAfterMs) {
+  return Math.max(backoffDelay(attempt), retryAfterMs);
+}
 var Reconnector = class {
   constructor(host) {
     this.host = host;
@@ -8510,9 +8525,10 @@ var Reconnector = class {
     const deadline = Date.now() + RECONNECT_GIVE_UP_MS;
     let tryResume = host.resumeSecret() !== void 0 && host.localId() !== "";
     let failure = "network";
+    let retryAfterMs = 0;
     try {
       for (let attempt = 0; !host.ended(); attempt++) {
-        const delay = backoffDelay(attempt);
+        const delay = reconnectDelay(attempt, retryAfterMs);
         if (Date.now() + delay > deadline) break;
         host.events.emit("reconnectAttempt", attempt + 1, delay);
         await new Promise((r) => setTimeout(r, delay));
@@ -8537,6 +8553,7 @@ var Reconnector = class {
         } catch (err) {
           if (err instanceof JoinFailure) {
             failure = err.code;
+            retryAfterMs = (err.retryAfter ?? 0) * 1e3;
             if (!err.retryable) {
               host.finish(err.code);
               return;
@@ -9258,7 +9275,7 @@ var Room = class {
       this.ended = true;
       this.teardown();
       this._state = "disconnected";
-      if (err instanceof JoinFailure) throw conclaveError(err.code, err.message.slice(err.code.length + 2));
+      if (err instanceof JoinFailure) throw conclaveError(err.code, err.message.slice(err.code.length + 2), err.retryAfter);
       throw err;
     }
     this.setState("connected");

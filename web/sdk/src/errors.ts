@@ -1,16 +1,30 @@
 // The SDK's error shapes: ConclaveError (API.md) and the join failures the
 // join and reconnect logic tell apart.
 
-/** Join failures; retryable ones are retried within the reconnect window. */
+/**
+ * Join failures; retryable ones are retried within the reconnect window, no
+ * sooner than retryAfter seconds (the server's error.retry_after) if given.
+ */
 export class JoinFailure extends Error {
+  readonly retryable: boolean;
   constructor(
     readonly code: string,
     message: string,
-    readonly retryable: boolean,
+    retryable: boolean,
+    readonly retryAfter?: number,
   ) {
     super(`${code}: ${message}`);
     this.name = 'ConclaveError';
+    // A throttled room password (too_many_attempts) says when it will be
+    // checked again: the password that got this client in is worth that
+    // wait, within the reconnect window.
+    this.retryable = retryable || (code === 'too_many_attempts' && retryAfter !== undefined);
   }
+}
+
+/** A refusal's JoinFailure: retryable by its code (RETRYABLE_CODES), with the server's wait. */
+export function joinRefused(code: string, message: string, retryAfter?: number): JoinFailure {
+  return new JoinFailure(code, message, RETRYABLE_CODES.has(code), retryAfter);
 }
 
 /**
@@ -26,9 +40,15 @@ export const RETRYABLE_CODES: ReadonlySet<string> = new Set([
 /** Resume refusals after which the SDK joins afresh with the same token. */
 export const FRESH_JOIN_CODES: ReadonlySet<string> = new Set(['resume_failed', 'token_expired']);
 
-export function conclaveError(code: string, message: string): Error {
-  const err = new Error(`${code}: ${message}`) as Error & { code: string };
+/**
+ * A ConclaveError: `code` is the stable code; `retryAfter`, when the server
+ * gave one (rate_limited, too_many_attempts), the seconds to wait before
+ * trying again.
+ */
+export function conclaveError(code: string, message: string, retryAfter?: number): Error {
+  const err = new Error(`${code}: ${message}`) as Error & { code: string; retryAfter?: number };
   err.name = 'ConclaveError';
   err.code = code;
+  if (retryAfter !== undefined) err.retryAfter = retryAfter;
   return err;
 }

@@ -1,7 +1,7 @@
 // Opening a signaling connection and joining (or resuming) over it, up to the
 // server's `joined`.
 
-import { JoinFailure, RETRYABLE_CODES } from './errors.js';
+import { JoinFailure, joinRefused } from './errors.js';
 import type { ClientMessages, Joined } from './messages.js';
 import type { E2EEAnnouncement, LobbyStatus } from './types.js';
 import { abortError, SignalSocket } from './signal.js';
@@ -65,6 +65,7 @@ export async function openAndJoin(host: JoinHost, resume: ResumeRequest | undefi
   await new Promise<void>((resolve, reject) => {
     let errCode: string | undefined;
     let errMessage = '';
+    let errRetryAfter: number | undefined;
     let done = false;
     const finish = (err?: Error) => {
       if (done) return;
@@ -111,10 +112,11 @@ export async function openAndJoin(host: JoinHost, resume: ResumeRequest | undefi
         case 'error':
           errCode = msg.data.code;
           errMessage = msg.data.message;
+          errRetryAfter = msg.data.retry_after;
           return;
         case 'leave': {
           const code = errCode ?? msg.data.reason ?? 'error';
-          finish(new JoinFailure(code, errMessage || `the server refused the join (${code})`, RETRYABLE_CODES.has(code)));
+          finish(joinRefused(code, errMessage || `the server refused the join (${code})`, errRetryAfter));
           return;
         }
         default:
@@ -123,7 +125,7 @@ export async function openAndJoin(host: JoinHost, resume: ResumeRequest | undefi
     };
     socket.onClose = () => {
       const code = errCode ?? 'network';
-      finish(new JoinFailure(code, errMessage || 'the connection closed during join', RETRYABLE_CODES.has(code)));
+      finish(joinRefused(code, errMessage || 'the connection closed during join', errRetryAfter));
     };
     const join: ClientMessages['join'] = { token: host.token };
     if (resume) join.resume = resume;

@@ -55,8 +55,16 @@ export interface MuteMsg { track_id: string; muted: boolean }
 export interface DataMsg { from?: string; to?: string[]; topic?: string; payload: string }
 export interface LeaveMsg { reason?: string }
 export interface PongMsg { t: number }
-/** max_bitrate: with bitrate_limited only, the room's cap in bits per second. */
-export interface ErrorMsg { code: string; message: string; max_bitrate?: number }
+/**
+ * max_bitrate: with bitrate_limited only, the room's cap in bits per second.
+ * retry_after: with rate_limited or too_many_attempts only, the whole seconds
+ * (1 to MAX_RETRY_AFTER_S) to wait before trying again.
+ */
+export interface ErrorMsg { code: string; message: string; max_bitrate?: number; retry_after?: number }
+
+/** The longest wait the SDK takes from error.retry_after (docs/protocol.md): a day. */
+export const MAX_RETRY_AFTER_S = 86_400;
+const RETRY_AFTER_CODES: ReadonlySet<string> = new Set(['rate_limited', 'too_many_attempts']);
 export interface E2EEMsg { from?: string; to?: string; payload: string }
 
 export type ServerMessage =
@@ -326,8 +334,13 @@ export function checkServerMessage(type: string, data: unknown): ServerMessage |
     case 'error': {
       if (!isStr(d.code)) return null;
       if (d.max_bitrate !== undefined && (!isNum(d.max_bitrate) || d.max_bitrate <= 0)) return null;
+      // As strict as the Go decoder: a whole number of seconds, bounded,
+      // and only with the codes that have a wait.
+      if (d.retry_after !== undefined && (!Number.isInteger(d.retry_after) || (d.retry_after as number) < 0 ||
+        (d.retry_after as number) > MAX_RETRY_AFTER_S || (d.retry_after !== 0 && !RETRY_AFTER_CODES.has(d.code)))) return null;
       const m: ErrorMsg = { code: d.code, message: isStr(d.message) ? d.message : '' };
       if (isNum(d.max_bitrate)) m.max_bitrate = d.max_bitrate;
+      if (isNum(d.retry_after) && d.retry_after > 0) m.retry_after = d.retry_after;
       return { type, data: m };
     }
     default:

@@ -32,6 +32,14 @@ export interface ReconnectHost {
   finish(reason: string): void;
 }
 
+/**
+ * The wait before reconnect attempt `attempt` (from 0): the backoff, or the
+ * wait the last refusal asked for if that is longer.
+ */
+export function reconnectDelay(attempt: number, retryAfterMs: number): number {
+  return Math.max(backoffDelay(attempt), retryAfterMs);
+}
+
 export class Reconnector {
   private running = false;
   private readonly lastIceRestart = { publisher: 0, subscriber: 0 };
@@ -54,9 +62,12 @@ export class Reconnector {
     const deadline = Date.now() + RECONNECT_GIVE_UP_MS;
     let tryResume = host.resumeSecret() !== undefined && host.localId() !== '';
     let failure = 'network';
+    // The wait the last refusal asked for (error.retry_after): trying
+    // sooner would only be refused again, and counted against us.
+    let retryAfterMs = 0;
     try {
       for (let attempt = 0; !host.ended(); attempt++) {
-        const delay = backoffDelay(attempt);
+        const delay = reconnectDelay(attempt, retryAfterMs);
         if (Date.now() + delay > deadline) break;
         host.events.emit('reconnectAttempt', attempt + 1, delay);
         await new Promise((r) => setTimeout(r, delay));
@@ -83,6 +94,7 @@ export class Reconnector {
         } catch (err) {
           if (err instanceof JoinFailure) {
             failure = err.code;
+            retryAfterMs = (err.retryAfter ?? 0) * 1000;
             if (!err.retryable) {
               host.finish(err.code);
               return;

@@ -185,7 +185,7 @@ export class Room {
       this.ended = true;
       this.teardown();
       this._state = 'disconnected';
-      if (err instanceof JoinFailure) throw conclaveError(err.code, err.message.slice(err.code.length + 2));
+      if (err instanceof JoinFailure) throw conclaveError(err.code, err.message.slice(err.code.length + 2), err.retryAfter);
       throw err;
     }
     this.setState('connected');
