@@ -17,8 +17,8 @@ import (
 // (short, as the room's own password throttle: a guesser must not keep
 // the real guests out for long), forgotten after inviteFailForget.
 const (
-	inviteBurst        = 10
-	inviteInterval     = 2 * time.Second
+	inviteBurst        = 100
+	inviteInterval     = 100 * time.Millisecond
 	inviteFreeFailures = 5
 	inviteFailBase     = time.Second
 	inviteFailMax      = time.Minute
