@@ -21,6 +21,13 @@
 // joins with it instead of spending another use of the invite: a guest
 // who was removed is then refused again (token_revoked), rather than
 // coming back as a new guest.
+//
+// An invite's redemptions are rate limited (a webinar's opening rush): on
+// 429 rate_limited the page says that many people are joining, counts
+// down the server's Retry-After in a polite live region and tries again
+// by itself (AUTO_RETRIES times at most, then the button is the guest's),
+// with what the guest typed. A throttle of failed guesses
+// (too_many_attempts) shows its wait too, but the guest tries again.
 
 import { api, ApiError, type Redemption } from './account-api.js';
 import { errorText, field, formError, input, when } from './account-ui.js';
@@ -41,6 +48,17 @@ export interface GuestPass {
 }
 
 const PASS_KEY = 'conclave.guest.v1';
+/**
+ * The invite's redemptions are rate limited (429 rate_limited, a webinar's
+ * opening rush): the page counts down the server's Retry-After and tries
+ * again by itself, at most AUTO_RETRIES times in a row, then leaves the
+ * guest the button. A wait longer than AUTO_RETRY_MAX_S seconds is shown
+ * but not retried by itself.
+ */
+const AUTO_RETRIES = 3;
+const AUTO_RETRY_MAX_S = 60;
+/** A 429 without a usable Retry-After waits this long (seconds). */
+const DEFAULT_WAIT_S = 2;
 /** A pass this close to its expiry is not offered: the join would fail midway. */
 const PASS_MARGIN_MS = 60_000;
 
@@ -159,17 +177,59 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
   const pw = passwordField();
   const err = formError();
   err.id = 'guest-error';
+  // The wait the server asked for, counted down: a polite live region, in
+  // the page from the start so that its first sentence is announced.
+  const waitLine = h('p', { id: 'guest-wait', class: 'hint', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
   const go = h('button', { type: 'submit', class: 'btn btn-primary', id: 'guest-continue' }, 'Continue');
   const form = h('form', { class: 'guest-form', novalidate: true, 'aria-labelledby': 'guest-title' },
     h('p', { class: 'hint' }, `The link works until ${when(new Date(peek.exp * 1000).toISOString())}.`),
-    memberLine, name.wrap, email.wrap, pw.wrap, err, h('div', { class: 'actions' }, go));
+    memberLine, name.wrap, email.wrap, pw.wrap, err, waitLine, h('div', { class: 'actions' }, go));
   card.append(form);
 
   let alive = true;
   let busy = false;
+  /** The countdown's timer, 0 when none runs. */
+  let timer = 0;
+  /** Tries made by the page itself since the guest last pressed Continue. */
+  let autoTries = 0;
+  let auto = false;
+  const stopWait = (): void => {
+    if (timer) clearInterval(timer);
+    timer = 0;
+  };
+  const seconds = (n: number): string => (n === 1 ? '1 second' : `${n} seconds`);
+  /**
+   * Counts down secs seconds with the button disabled, saying sentence(n)
+   * each second; then runs done.
+   */
+  const countDown = (secs: number, sentence: (n: number) => string, done: () => void): void => {
+    stopWait();
+    let left = secs;
+    go.disabled = true;
+    go.textContent = 'Please wait…';
+    waitLine.textContent = sentence(left);
+    timer = window.setInterval(() => {
+      if (!alive) return stopWait();
+      left -= 1;
+      if (left > 0) {
+        waitLine.textContent = sentence(left);
+        return;
+      }
+      stopWait();
+      done();
+    }, 1000);
+  };
+  const buttonBack = (): void => {
+    go.disabled = false;
+    go.textContent = 'Continue';
+  };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    if (busy) return;
+    if (busy || (timer && !auto)) return;
+    if (!auto) autoTries = 0;
+    auto = false;
+    stopWait();
+    buttonBack();
     const n = asMember ? '' : name.input.value.trim();
     if (!asMember) {
       name.setError(n === '' ? 'Enter your name.' : '');
@@ -210,7 +270,35 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
         go.textContent = 'Continue';
         const code = e instanceof ApiError ? e.code : '';
         err.dataset.code = code;
+        waitLine.textContent = '';
+        const secs = e instanceof ApiError && e.status === 429 ? e.retryAfter || DEFAULT_WAIT_S : 0;
+        if (code === 'rate_limited' && secs > 0) {
+          // Many guests at once: wait as asked, then try again, keeping what was typed.
+          err.show('');
+          if (autoTries < AUTO_RETRIES && secs <= AUTO_RETRY_MAX_S) {
+            autoTries++;
+            countDown(secs, (n) => `Many people are joining this meeting right now. Trying again in ${seconds(n)}…`, () => {
+              waitLine.textContent = 'Trying again now…';
+              auto = true;
+              form.requestSubmit();
+            });
+          } else {
+            countDown(secs, (n) => `Many people are joining this meeting right now. You can try again in ${seconds(n)}.`, () => {
+              waitLine.textContent = 'Many people are joining this meeting right now. Press Continue to try again.';
+              buttonBack();
+              go.focus();
+            });
+          }
+          return;
+        }
         err.show(errorText(e));
+        if (code === 'too_many_attempts' && secs > 0) {
+          // Failed guesses throttled: the guest tries again, once the wait is over.
+          countDown(secs, (n) => `You can try again in ${seconds(n)}.`, () => {
+            waitLine.textContent = 'You can try again now.';
+            buttonBack();
+          });
+        }
         if (asMember && code === 'invalid_argument') {
           // The server did not take the session as a member's: ask the name.
           asMember = false;
@@ -232,5 +320,6 @@ export function renderGuest(root: HTMLElement, opts: GuestOptions): () => void {
   (asMember || name.input.value ? go : name.input).focus();
   return () => {
     alive = false;
+    stopWait();
   };
 }

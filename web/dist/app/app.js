@@ -2234,6 +2234,9 @@ function userRow(u, self, reload) {
 
 // app/src/guest.ts
 var PASS_KEY = "conclave.guest.v1";
+var AUTO_RETRIES = 3;
+var AUTO_RETRY_MAX_S = 60;
+var DEFAULT_WAIT_S = 2;
 var PASS_MARGIN_MS = 6e4;
 function peekInvite(token) {
   const m = /^cmi1\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+$/.exec(token.trim());
@@ -2340,6 +2343,7 @@ function renderGuest(root2, opts) {
   const pw = passwordField();
   const err = formError();
   err.id = "guest-error";
+  const waitLine = h("p", { id: "guest-wait", class: "hint", role: "status", "aria-live": "polite", "aria-atomic": "true" });
   const go = h("button", { type: "submit", class: "btn btn-primary", id: "guest-continue" }, "Continue");
   const form = h(
     "form",
@@ -2350,14 +2354,48 @@ function renderGuest(root2, opts) {
     email.wrap,
     pw.wrap,
     err,
+    waitLine,
     h("div", { class: "actions" }, go)
   );
   card.append(form);
   let alive = true;
   let busy = false;
+  let timer = 0;
+  let autoTries = 0;
+  let auto = false;
+  const stopWait = () => {
+    if (timer) clearInterval(timer);
+    timer = 0;
+  };
+  const seconds = (n) => n === 1 ? "1 second" : `${n} seconds`;
+  const countDown = (secs, sentence, done) => {
+    stopWait();
+    let left = secs;
+    go.disabled = true;
+    go.textContent = "Please wait…";
+    waitLine.textContent = sentence(left);
+    timer = window.setInterval(() => {
+      if (!alive) return stopWait();
+      left -= 1;
+      if (left > 0) {
+        waitLine.textContent = sentence(left);
+        return;
+      }
+      stopWait();
+      done();
+    }, 1e3);
+  };
+  const buttonBack = () => {
+    go.disabled = false;
+    go.textContent = "Continue";
+  };
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    if (busy) return;
+    if (busy || timer && !auto) return;
+    if (!auto) autoTries = 0;
+    auto = false;
+    stopWait();
+    buttonBack();
     const n = asMember ? "" : name.input.value.trim();
     if (!asMember) {
       name.setError(n === "" ? "Enter your name." : "");
@@ -2397,7 +2435,33 @@ function renderGuest(root2, opts) {
         go.textContent = "Continue";
         const code = e2 instanceof ApiError ? e2.code : "";
         err.dataset.code = code;
+        waitLine.textContent = "";
+        const secs = e2 instanceof ApiError && e2.status === 429 ? e2.retryAfter || DEFAULT_WAIT_S : 0;
+        if (code === "rate_limited" && secs > 0) {
+          err.show("");
+          if (autoTries < AUTO_RETRIES && secs <= AUTO_RETRY_MAX_S) {
+            autoTries++;
+            countDown(secs, (n2) => `Many people are joining this meeting right now. Trying again in ${seconds(n2)}…`, () => {
+              waitLine.textContent = "Trying again now…";
+              auto = true;
+              form.requestSubmit();
+            });
+          } else {
+            countDown(secs, (n2) => `Many people are joining this meeting right now. You can try again in ${seconds(n2)}.`, () => {
+              waitLine.textContent = "Many people are joining this meeting right now. Press Continue to try again.";
+              buttonBack();
+              go.focus();
+            });
+          }
+          return;
+        }
         err.show(errorText(e2));
+        if (code === "too_many_attempts" && secs > 0) {
+          countDown(secs, (n2) => `You can try again in ${seconds(n2)}.`, () => {
+            waitLine.textContent = "You can try again now.";
+            buttonBack();
+          });
+        }
         if (asMember && code === "invalid_argument") {
           asMember = false;
           memberLine.hidden = true;
@@ -2418,6 +2482,7 @@ function renderGuest(root2, opts) {
   (asMember || name.input.value ? go : name.input).focus();
   return () => {
     alive = false;
+    stopWait();
   };
 }
 
