@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -328,6 +331,7 @@ func TestAccessGuest(t *testing.T) {
 		}
 		return map[string]string{"link": e.baseURL + "/#join=" + tok}, nil
 	}
+	drain := e.inviteDrainSteps(steps)
 	r := e.scenario("access_guest", room("guest"), acct.env(), steps)
 	part := func(k string) map[string]any { m, _ := r[k].(map[string]any); return m }
 	str := func(k string) string { s, _ := r[k].(string); return strings.TrimSpace(s) }
@@ -350,9 +354,30 @@ func TestAccessGuest(t *testing.T) {
 	if str("kept") != "You opened this invite in this tab as Pat Guest." || str("reopened") != appText(t, "token_revoked") {
 		t.Errorf("the link reopened in the removed guest's tab: %q, then %q", str("kept"), str("reopened"))
 	}
+	// The rush: the invite drained to 429 by the Go side; the page waited
+	// by itself and got in without a second click.
+	rush := part("rush")
+	if rush == nil {
+		t.Fatalf("no rush in the result")
+	}
+	if d := drain(); d.limited == 0 || d.redeemed < inviteRushBurst {
+		t.Errorf("the drain: %d redeemed, %d refused rate_limited (want the burst of %d, then refusals)", d.redeemed, d.limited, inviteRushBurst)
+	}
+	if txt, _ := rush["text"].(string); !regexp.MustCompile(`^Many people are joining this meeting right now\. Trying again in \d+ seconds?…$`).MatchString(txt) {
+		t.Errorf("the countdown said %q", txt)
+	}
+	if rush["live"] != "polite" || rush["role"] != "status" || rush["disabled"] != true || rush["error"] != "" {
+		t.Errorf("the countdown's line: %v (want a polite status, the button disabled, no error)", rush)
+	}
+	if n, _ := rush["requests"].(float64); n < 2 || rush["clicks"] != float64(1) {
+		t.Errorf("the guest pressed Continue %v times; the page redeemed %v times (want once, and at least twice)", rush["clicks"], rush["requests"])
+	}
+	if rush["name"] != "Rush Guest" {
+		t.Errorf("the rush guest joined as %v", rush["name"])
+	}
 	roles := part("inRoom")
-	if _, in := roles[str("patIdentity")]; in || roles[str("guestIdentity")] != "participant" || len(roles) != 2 {
-		t.Errorf("participants on the server at the end: %v (want the host and %s only)", roles, str("guestIdentity"))
+	if _, in := roles[str("patIdentity")]; in || roles[str("guestIdentity")] != "participant" || roles[str("rushIdentity")] != "participant" || len(roles) != 3 {
+		t.Errorf("participants on the server at the end: %v (want the host, %s and %s only)", roles, str("guestIdentity"), str("rushIdentity"))
 	}
 }
 
@@ -434,4 +459,128 @@ func TestAccessLobby(t *testing.T) {
 	if _, in := roles[str(ids, "ana")]; in || roles[str(ids, "ben")] != "participant" || roles[str(ids, "cleo")] != "participant" {
 		t.Errorf("participants on the server at the end: %v (guests %v)", roles, ids)
 	}
+}
+
+// inviteRushBurst is inviteBurst of internal/server (invitelimit.go): the
+// redemptions an invite takes at once before 429 rate_limited.
+const inviteRushBurst = 100
+
+// drainResult is what the Go side's redemptions of the rush invite got.
+type drainResult struct{ redeemed, limited int }
+
+// inviteDrainSteps adds the steps of the invite rush to steps:
+// "drain-invite" makes an invite of the room with uses enough, redeems it
+// over HTTPS (as guests would) until the server answers 429
+// rate_limited, and goes on redeeming, taking every redemption the
+// invite earns back, until "stop-drain"; it answers with the invite's
+// link. The returned func stops the drain (if running) and says what it
+// got.
+func (e *env) inviteDrainSteps(steps map[string]stepFunc) func() drainResult {
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: e.tls}, Timeout: 30 * time.Second}
+	var (
+		mu      sync.Mutex
+		res     drainResult
+		stop    = make(chan struct{})
+		stopped sync.Once
+		wg      sync.WaitGroup
+	)
+	end := func() drainResult {
+		stopped.Do(func() { close(stop) })
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		return res
+	}
+	e.t.Cleanup(func() { end() })
+	redeem := func(tok string) (int, string, error) {
+		body, _ := json.Marshal(map[string]string{"invite": tok, "name": "Rush Crowd"})
+		req, err := http.NewRequest("POST", e.baseURL+"/v1/invites/redeem", bytes.NewReader(body))
+		if err != nil {
+			return 0, "", err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", e.baseURL)
+		r, err := client.Do(req)
+		if err != nil {
+			return 0, "", err
+		}
+		defer r.Body.Close()
+		var out struct {
+			Error struct {
+				Code string `json:"code"`
+			} `json:"error"`
+		}
+		b, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(b, &out)
+		return r.StatusCode, out.Error.Code, nil
+	}
+	steps["drain-invite"] = func(data json.RawMessage) (any, error) {
+		var req struct {
+			Room string `json:"room"`
+		}
+		if err := json.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		info, err := e.srv.Rooms().Get(roompkg.RoomName(req.Room))
+		if err != nil {
+			return nil, err
+		}
+		now := time.Now().UTC().Truncate(time.Second)
+		const id = "MI_RUSHAAAAAAAAAAAAAAAAAAAAAA"
+		if err := e.srv.Store().CreateMeetingInvite(context.Background(), store.MeetingInvite{ID: id, Room: req.Room,
+			Owner: string(info.Owner), CreatedBy: string(info.Owner), Role: "participant", MaxUses: 5000, CreatedAt: now,
+			ExpiresAt: now.Add(time.Hour)}, 100); err != nil {
+			return nil, err
+		}
+		tok, err := accounts.SignInvite(e.srv.ServerKey(), id, req.Room, now.Add(time.Hour))
+		if err != nil {
+			return nil, err
+		}
+		limited := make(chan struct{})
+		var once sync.Once
+		failed := make(chan error, 1)
+		// Two redeemers back to back: a redemption the invite earns back
+		// (one every 100 ms) is theirs, almost always before the page's.
+		for range 2 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					status, code, err := redeem(tok)
+					mu.Lock()
+					switch {
+					case err == nil && status == http.StatusOK:
+						res.redeemed++
+					case err == nil && status == http.StatusTooManyRequests && code == "rate_limited":
+						res.limited++
+						once.Do(func() { close(limited) })
+					default:
+						mu.Unlock()
+						select {
+						case failed <- fmt.Errorf("a redemption of the rush invite: %d %s %v", status, code, err):
+						default:
+						}
+						return
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		select {
+		case <-limited:
+			return map[string]string{"link": e.baseURL + "/#join=" + tok}, nil
+		case err := <-failed:
+			return nil, err
+		case <-time.After(time.Minute):
+			return nil, errors.New("the rush invite was never refused rate_limited")
+		}
+	}
+	steps["stop-drain"] = func(json.RawMessage) (any, error) {
+		d := end()
+		return map[string]int{"redeemed": d.redeemed, "limited": d.limited}, nil
+	}
+	return end
 }
