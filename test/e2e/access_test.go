@@ -465,6 +465,10 @@ func TestAccessLobby(t *testing.T) {
 // redemptions an invite takes at once before 429 rate_limited.
 const inviteRushBurst = 100
 
+// rushRedeemers is how many redemptions of the rush invite the Go side
+// keeps in flight at once.
+const rushRedeemers = 4
+
 // drainResult is what the Go side's redemptions of the rush invite got.
 type drainResult struct{ redeemed, limited int }
 
@@ -539,9 +543,9 @@ func (e *env) inviteDrainSteps(steps map[string]stepFunc) func() drainResult {
 		limited := make(chan struct{})
 		var once sync.Once
 		failed := make(chan error, 1)
-		// Two redeemers back to back: a redemption the invite earns back
-		// (one every 100 ms) is theirs, almost always before the page's.
-		for range 2 {
+		// Redeemers back to back: a redemption the invite earns back (one
+		// every 100 ms) is theirs, most often before the page's.
+		for range rushRedeemers {
 			wg.Go(func() {
 				for {
 					select {
