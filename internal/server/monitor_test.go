@@ -283,7 +283,6 @@ func TestSignalFloodKeepsOthersMedia(t *testing.T) {
 	all := token.Grants{Publish: true, Subscribe: true, PublishData: true}
 	r := e.dialRaw(ctx, t)
 	r.join(mintToken(t, e.Key, room, "flooder", all))
-	atFlood := intact()
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for i := range 2000 {
@@ -300,15 +299,18 @@ func TestSignalFloodKeepsOthersMedia(t *testing.T) {
 	}
 	wg.Wait()
 	waitGone(t, e, room, "flooder")
+	// The flood may be cut off before a packet could arrive (its 2,000
+	// messages leave in milliseconds): what must hold is that the
+	// watcher's media goes on, whole, and that it is still in the room.
 	atCut := intact()
-	if atCut <= atFlood {
-		t.Errorf("no media reached the watcher during the flood (%d packets before, %d at the cut-off)", atFlood, atCut)
-	}
 	testkit.Eventually(t, "media to keep reaching the watcher after the cut-off", func() bool {
 		return intact() > atCut+50
 	})
 	if _, corrupt := watcher.totals(); corrupt != 0 {
 		t.Fatalf("the watcher received corrupt packets: %v", watcher.counts())
+	}
+	if !inRoom(e, room, "pub") || !inRoom(e, room, "watcher") {
+		t.Fatal("pub or watcher left the room with the flooder")
 	}
 	testkit.Eventually(t, "the flood's metric and security event", func() bool {
 		m := e.Metrics()
