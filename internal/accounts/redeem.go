@@ -133,7 +133,7 @@ func (s *Service) redeemInvite(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if wait := room.RetryAfter(err); wait > 0 {
-				w.Header().Set("Retry-After", strconv.FormatInt(max(int64((wait+time.Second-1)/time.Second), 1), 10))
+				httpapi.SetRetryAfter(w, wait)
 			}
 			// Only a wrong password is a guess; the room's own throttle
 			// counted it too.
@@ -168,8 +168,7 @@ func (s *Service) redeemInvite(w http.ResponseWriter, r *http.Request) {
 // inviteLimited answers a try the invite's limits refused: 429 with
 // Retry-After.
 func inviteLimited(w http.ResponseWriter, code string, wait time.Duration) {
-	secs := max(int64((wait+time.Second-1)/time.Second), 1)
-	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	secs := httpapi.SetRetryAfter(w, wait)
 	msg := "this invite is being tried too often: try again in " + strconv.FormatInt(secs, 10) + " s"
 	if code == protocol.CodeTooManyAttempts {
 		msg = "too many failed attempts with this invite: try again in " + strconv.FormatInt(secs, 10) + " s"

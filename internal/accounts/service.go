@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -289,8 +288,7 @@ func truncateUTF8(s string, n int) string {
 // retryAfter writes 429 too_many_attempts with Retry-After in whole
 // seconds, rounded up.
 func retryAfter(w http.ResponseWriter, wait time.Duration) {
-	secs := int64((wait + time.Second - 1) / time.Second)
-	w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+	httpapi.SetRetryAfter(w, wait)
 	httpapi.WriteError(w, http.StatusTooManyRequests, CodeTooManyAttempts, "too many attempts: try again later")
 }
 

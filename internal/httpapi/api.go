@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -131,6 +132,14 @@ func WriteCode(w http.ResponseWriter, code, msg string) {
 		w.Header().Set("Retry-After", "5")
 	}
 	WriteError(w, protocol.HTTPStatus(code), code, msg)
+}
+
+// SetRetryAfter sets Retry-After to wait in whole seconds, rounded up,
+// at least 1 (protocol.RetryAfterSeconds), and returns them.
+func SetRetryAfter(w http.ResponseWriter, wait time.Duration) int64 {
+	secs := max(protocol.RetryAfterSeconds(wait), 1)
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	return secs
 }
 
 // WriteError writes the error body every Conclave endpoint uses:

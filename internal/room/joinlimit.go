@@ -34,9 +34,8 @@ const LimitJoinIdentity = "rate_join_identity"
 // errJoinRate refuses a join over its identity's limit: rate_limited, and
 // how long to wait (RetryAfter, and the message).
 func errJoinRate(wait time.Duration) error {
-	secs := int64((wait + time.Second - 1) / time.Second)
 	return &throttledError{&Error{protocol.CodeRateLimited, "",
-		fmt.Sprintf("too many joins with this identity; try again in %d s", max(secs, 1))}, wait}
+		fmt.Sprintf("too many joins with this identity; try again in %d s", protocol.RetryAfterSeconds(wait))}, wait}
 }
 
 // joinKey is the key c's joins are counted under ("" for none: a join

@@ -107,8 +107,8 @@ func (e *throttledError) Unwrap() error { return e.err }
 
 // errThrottled refuses a password try made too soon.
 func errThrottled(wait time.Duration) error {
-	secs := int64((wait + time.Second - 1) / time.Second)
-	return &throttledError{&Error{protocol.CodeTooManyAttempts, "", fmt.Sprintf("too many wrong passwords; try again in %d s", secs)}, wait}
+	return &throttledError{&Error{protocol.CodeTooManyAttempts, "",
+		fmt.Sprintf("too many wrong passwords; try again in %d s", protocol.RetryAfterSeconds(wait))}, wait}
 }
 
 // RetryAfter is how long a too_many_attempts refusal asks to wait before

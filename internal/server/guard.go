@@ -379,8 +379,7 @@ func credential(r *http.Request) string {
 
 // refuse answers a refusal of the guard with Retry-After.
 func refuse(w http.ResponseWriter, status int, code, msg string, wait time.Duration) {
-	secs := int64((wait + time.Second - 1) / time.Second)
-	w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+	httpapi.SetRetryAfter(w, wait)
 	httpapi.WriteError(w, status, code, msg)
 }
 

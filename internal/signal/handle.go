@@ -236,9 +236,7 @@ func offerDirection(md *sdp.MediaDescription, d *sdp.SessionDescription) webrtc.
 // sendRoomError reports a refusal from room with its stable code, and
 // the wait it asks for (retry_after) when it has one.
 func (s *session) sendRoomError(err error) {
-	code := room.Code(err)
-	s.h.cfg.OnError(code)
-	s.send(protocol.TypeError, protocol.Error{Code: code, Message: room.Message(err),
+	s.sendErr(protocol.Error{Code: room.Code(err), Message: room.Message(err),
 		RetryAfter: protocol.RetryAfterSeconds(room.RetryAfter(err))})
 }
 

@@ -32,8 +32,7 @@ func (h peerHandler) MediaSampled(ms rtc.MediaSample) {
 	if v.First {
 		// The cap travels as a number too: a client sets its encoders
 		// from it, never from the sentence.
-		h.s.h.cfg.OnError(protocol.CodeBitrateLimited)
-		h.s.send(protocol.TypeError, protocol.Error{Code: protocol.CodeBitrateLimited, MaxBitrate: v.Cap, Message: fmt.Sprintf(
+		h.s.sendErr(protocol.Error{Code: protocol.CodeBitrateLimited, MaxBitrate: v.Cap, Message: fmt.Sprintf(
 			"publishing %.0f bit/s, above this room's cap of %d bit/s: lower your bitrate or be disconnected", rep.Bitrate, v.Cap)})
 	}
 }

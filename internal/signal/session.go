@@ -348,8 +348,13 @@ func (s *session) send(t protocol.Type, payload any) {
 }
 
 func (s *session) sendError(code, msg string) {
-	s.h.cfg.OnError(code)
-	s.send(protocol.TypeError, protocol.Error{Code: code, Message: msg})
+	s.sendErr(protocol.Error{Code: code, Message: msg})
+}
+
+// sendErr sends e, counted by its code.
+func (s *session) sendErr(e protocol.Error) {
+	s.h.cfg.OnError(e.Code)
+	s.send(protocol.TypeError, e)
 }
 
 // run serves the session's connections until it ends. A joined session
