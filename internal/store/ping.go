@@ -33,6 +33,11 @@ func (s *SQLite) CheckWrite(ctx context.Context) (err error) {
 			}
 		}
 	}()
+	unlock, err := s.lockWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: takes the write lock
 	if err != nil {
 		return err

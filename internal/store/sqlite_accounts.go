@@ -52,6 +52,11 @@ func changed(res sql.Result, err error) (int64, error) {
 // is waited for up to busyTimeout. fn's error is returned as is; op names
 // the operation in the errors of BEGIN and COMMIT.
 func (s *SQLite) writeTx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+	unlock, err := s.lockWrite(ctx)
+	if err != nil {
+		return fmt.Errorf("store: %s: begin: %w", op, err)
+	}
+	defer unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return classify(fmt.Errorf("store: %s: begin: %w", op, err))
@@ -280,6 +285,11 @@ func (s *SQLite) CreateUser(ctx context.Context, u User) error {
 	if err != nil {
 		return fmt.Errorf("store: create user: %w", err)
 	}
+	unlock, err := s.lockWrite(ctx)
+	if err != nil {
+		return fmt.Errorf("store: create user: %w", err)
+	}
+	defer unlock()
 	return insertUser(ctx, s.db, u.ID, values)
 }
 
@@ -418,7 +428,7 @@ func (s *SQLite) CreateSignupInvite(ctx context.Context, in SignupInvite) error 
 	if err != nil {
 		return fmt.Errorf("store: create signup invite: %w", err)
 	}
-	n, err := changed(s.db.ExecContext(ctx,
+	n, err := changed(s.exec(ctx,
 		`INSERT INTO signup_invites (id, token_hash, email, role, created_by, created_at, expires_at, used_at, used_by)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT DO NOTHING`, values...))
@@ -562,7 +572,7 @@ func (s *SQLite) RedeemSignupInvite(ctx context.Context, tokenHash []byte, at ti
 
 // DeleteSignupInvite implements Accounts.
 func (s *SQLite) DeleteSignupInvite(ctx context.Context, id string) error {
-	n, err := changed(s.db.ExecContext(ctx, `DELETE FROM signup_invites WHERE id = ?`, id))
+	n, err := changed(s.exec(ctx, `DELETE FROM signup_invites WHERE id = ?`, id))
 	if err != nil {
 		return classify(fmt.Errorf("store: delete signup invite %s: %w", id, err))
 	}

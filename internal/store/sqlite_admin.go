@@ -284,7 +284,7 @@ func (s *SQLite) Purge(ctx context.Context, c PurgeCutoffs) (Purged, error) {
 		{&p.Tokens, `DELETE FROM personal_tokens WHERE revoked_at <= ? OR expires_at <= ?`, []any{keep, keep}},
 	}
 	for _, st := range steps {
-		n, err := changed(s.db.ExecContext(ctx, st.query, st.args...))
+		n, err := changed(s.exec(ctx, st.query, st.args...))
 		if err != nil {
 			return p, classify(fmt.Errorf("store: purge: %w", err))
 		}

@@ -19,6 +19,11 @@ func (s *SQLite) WriteAudit(ctx context.Context, f func(AuditTx) error) (err err
 			err = classify(err)
 		}
 	}()
+	unlock, err := s.lockWrite(ctx)
+	if err != nil {
+		return fmt.Errorf("store: audit: %w", err)
+	}
+	defer unlock()
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: audit: %w", err)

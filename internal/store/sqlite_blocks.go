@@ -24,7 +24,7 @@ const MaxGuardBlocks = 100_000
 
 // PutGuardBlock stores b, replacing the row of the same id.
 func (s *SQLite) PutGuardBlock(ctx context.Context, b GuardBlock) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO guard_blocks (id, kind, key, level, since, until, reason, addrs)
+	_, err := s.exec(ctx, `INSERT INTO guard_blocks (id, kind, key, level, since, until, reason, addrs)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, key = excluded.key, level = excluded.level,
 			since = excluded.since, until = excluded.until, reason = excluded.reason, addrs = excluded.addrs`,
@@ -63,7 +63,7 @@ func (s *SQLite) GuardBlocks(ctx context.Context, since time.Time) ([]GuardBlock
 // PurgeGuardBlocks deletes the rows whose block ended at or before
 // before, and reports how many.
 func (s *SQLite) PurgeGuardBlocks(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM guard_blocks WHERE until <= ?`, toNanos(before))
+	res, err := s.exec(ctx, `DELETE FROM guard_blocks WHERE until <= ?`, toNanos(before))
 	if err != nil {
 		return 0, classify(fmt.Errorf("store: purge guard blocks: %w", err))
 	}

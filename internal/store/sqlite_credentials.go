@@ -71,7 +71,7 @@ func (s *SQLite) CreateSession(ctx context.Context, se Session) error {
 	if err != nil {
 		return fmt.Errorf("store: create session: %w", err)
 	}
-	n, err := changed(s.db.ExecContext(ctx,
+	n, err := changed(s.exec(ctx,
 		`INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT DO NOTHING`, values...))
 	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) {
@@ -109,7 +109,7 @@ func (s *SQLite) TouchSession(ctx context.Context, idHash []byte, at time.Time, 
 	}
 	// SET expressions see the row as it was: the IP changes only with a
 	// touch not older than the last.
-	n, err := changed(s.db.ExecContext(ctx,
+	n, err := changed(s.exec(ctx,
 		`UPDATE sessions SET
 		   ip = CASE WHEN ?2 <> '' AND ?1 >= last_seen_at THEN ?2 ELSE ip END,
 		   last_seen_at = max(last_seen_at, ?1)
@@ -147,7 +147,7 @@ func (s *SQLite) ListSessions(ctx context.Context, userID string) ([]Session, er
 
 // DeleteSession implements Accounts.
 func (s *SQLite) DeleteSession(ctx context.Context, userID, id string) error {
-	n, err := changed(s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ?`, id, userID))
+	n, err := changed(s.exec(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ?`, id, userID))
 	if err != nil {
 		return classify(fmt.Errorf("store: delete session %s: %w", id, err))
 	}
@@ -159,7 +159,7 @@ func (s *SQLite) DeleteSession(ctx context.Context, userID, id string) error {
 
 // DeleteSessionByHash implements Accounts.
 func (s *SQLite) DeleteSessionByHash(ctx context.Context, idHash []byte) error {
-	n, err := changed(s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash))
+	n, err := changed(s.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash))
 	if err != nil {
 		return classify(fmt.Errorf("store: delete session by id hash: %w", err))
 	}
@@ -175,7 +175,7 @@ func (s *SQLite) DeleteUserSessions(ctx context.Context, userID string, keep []b
 	if len(keep) > 0 {
 		k = keep
 	}
-	n, err := changed(s.db.ExecContext(ctx,
+	n, err := changed(s.exec(ctx,
 		`DELETE FROM sessions WHERE user_id = ?1 AND (?2 IS NULL OR id_hash <> ?2)`, userID, k))
 	if err != nil {
 		return 0, classify(fmt.Errorf("store: delete sessions of %s: %w", userID, err))
@@ -222,7 +222,7 @@ func (s *SQLite) SetRecoveryCodes(ctx context.Context, userID string, hashes [][
 
 // UseRecoveryCode implements Accounts.
 func (s *SQLite) UseRecoveryCode(ctx context.Context, userID string, hash []byte) error {
-	n, err := changed(s.db.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = ? AND code_hash = ?`, userID, hash))
+	n, err := changed(s.exec(ctx, `DELETE FROM recovery_codes WHERE user_id = ? AND code_hash = ?`, userID, hash))
 	if err != nil {
 		return classify(fmt.Errorf("store: use recovery code of %s: %w", userID, err))
 	}
@@ -288,7 +288,7 @@ func (s *SQLite) CreatePasskey(ctx context.Context, p Passkey) error {
 	if err != nil {
 		return fmt.Errorf("store: create passkey: %w", err)
 	}
-	n, err := changed(s.db.ExecContext(ctx,
+	n, err := changed(s.exec(ctx,
 		`INSERT INTO passkeys (`+passkeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT DO NOTHING`, p.ID, p.UserID, p.CredentialID, p.Credential, p.Name, created, lastUsed))
 	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) {
@@ -344,7 +344,7 @@ func (s *SQLite) UpdatePasskey(ctx context.Context, p Passkey) error {
 	if err != nil {
 		return fmt.Errorf("store: update passkey %s: %w", p.ID, err)
 	}
-	n, err := changed(s.db.ExecContext(ctx,
+	n, err := changed(s.exec(ctx,
 		`UPDATE passkeys SET credential = ?, name = ?, last_used_at = ? WHERE id = ? AND user_id = ?`,
 		p.Credential, p.Name, lastUsed, p.ID, p.UserID))
 	if err != nil {
@@ -358,7 +358,7 @@ func (s *SQLite) UpdatePasskey(ctx context.Context, p Passkey) error {
 
 // DeletePasskey implements Accounts.
 func (s *SQLite) DeletePasskey(ctx context.Context, userID, id string) error {
-	n, err := changed(s.db.ExecContext(ctx, `DELETE FROM passkeys WHERE id = ? AND user_id = ?`, id, userID))
+	n, err := changed(s.exec(ctx, `DELETE FROM passkeys WHERE id = ? AND user_id = ?`, id, userID))
 	if err != nil {
 		return classify(fmt.Errorf("store: delete passkey %s: %w", id, err))
 	}
@@ -370,7 +370,7 @@ func (s *SQLite) DeletePasskey(ctx context.Context, userID, id string) error {
 
 // DeleteUserPasskeys implements Accounts.
 func (s *SQLite) DeleteUserPasskeys(ctx context.Context, userID string) (int, error) {
-	n, err := changed(s.db.ExecContext(ctx, `DELETE FROM passkeys WHERE user_id = ?`, userID))
+	n, err := changed(s.exec(ctx, `DELETE FROM passkeys WHERE user_id = ?`, userID))
 	if err != nil {
 		return 0, classify(fmt.Errorf("store: delete passkeys of %s: %w", userID, err))
 	}
@@ -471,7 +471,7 @@ func (s *SQLite) CreatePersonalToken(ctx context.Context, t PersonalToken) error
 	if err != nil {
 		return fmt.Errorf("store: create personal token: %w", err)
 	}
-	n, err := changed(s.db.ExecContext(ctx,
+	n, err := changed(s.exec(ctx,
 		`INSERT INTO personal_tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT DO NOTHING`, values...))
 	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) {
@@ -526,7 +526,7 @@ func (s *SQLite) TouchPersonalToken(ctx context.Context, id string, at time.Time
 	if err != nil {
 		return fmt.Errorf("store: touch personal token %s: %w", id, err)
 	}
-	n, err := changed(s.db.ExecContext(ctx,
+	n, err := changed(s.exec(ctx,
 		`UPDATE personal_tokens SET last_used_at = max(coalesce(last_used_at, ?1), ?1) WHERE id = ?2`, atNanos, id))
 	if err != nil {
 		return classify(fmt.Errorf("store: touch personal token %s: %w", id, err))
@@ -543,7 +543,7 @@ func (s *SQLite) RevokePersonalToken(ctx context.Context, userID, id string, at 
 	if err != nil {
 		return fmt.Errorf("store: revoke personal token %s: %w", id, err)
 	}
-	n, err := changed(s.db.ExecContext(ctx,
+	n, err := changed(s.exec(ctx,
 		`UPDATE personal_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND user_id = ?`, atNanos, id, userID))
 	if err != nil {
 		return classify(fmt.Errorf("store: revoke personal token %s: %w", id, err))
@@ -560,7 +560,7 @@ func (s *SQLite) RevokeUserPersonalTokens(ctx context.Context, userID string, at
 	if err != nil {
 		return 0, fmt.Errorf("store: revoke personal tokens of %s: %w", userID, err)
 	}
-	n, err := changed(s.db.ExecContext(ctx,
+	n, err := changed(s.exec(ctx,
 		`UPDATE personal_tokens SET revoked_at = ?1
 		 WHERE user_id = ?2 AND revoked_at IS NULL AND expires_at > ?1`, atNanos, userID))
 	if err != nil {

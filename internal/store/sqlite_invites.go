@@ -45,7 +45,7 @@ func (s *SQLite) CreateMeetingInvite(ctx context.Context, in MeetingInvite, maxO
 		return errors.New("store: create invite: the cap must be positive")
 	}
 	now := toNanos(in.CreatedAt)
-	res, err := s.db.ExecContext(ctx, `INSERT INTO meeting_invites
+	res, err := s.exec(ctx, `INSERT INTO meeting_invites
 		(id, room, owner, created_by, role, max_uses, uses, email_domain, created_at, expires_at)
 		SELECT ?, ?, ?, ?, ?, ?, 0, ?, ?, ?
 		WHERE (SELECT count(*) FROM meeting_invites WHERE owner = ? AND room = ?
@@ -131,9 +131,14 @@ func revokeInvite(ctx context.Context, tx *sql.Tx, owner, id string, at time.Tim
 // counts the use, so that two racing guests can never both take the last
 // one; only when it changes nothing is the row read to say why.
 func (s *SQLite) UseMeetingInvite(ctx context.Context, id string, at time.Time) (MeetingInvite, error) {
+	unlock, err := s.lockWrite(ctx)
+	if err != nil {
+		return MeetingInvite{}, fmt.Errorf("store: use invite: %w", err)
+	}
 	in, err := scanMeetingInvite(s.db.QueryRowContext(ctx, `UPDATE meeting_invites SET uses = uses + 1
 		WHERE id = ? AND revoked_at IS NULL AND uses < max_uses AND expires_at > ?
 		RETURNING `+meetingInviteColumns, id, toNanos(at)))
+	unlock()
 	if err == nil {
 		return in, nil
 	}
@@ -154,7 +159,7 @@ func (s *SQLite) UseMeetingInvite(ctx context.Context, id string, at time.Time) 
 
 // PurgeMeetingInvites implements MeetingInvites.
 func (s *SQLite) PurgeMeetingInvites(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM meeting_invites WHERE expires_at <= ?`, toNanos(before))
+	res, err := s.exec(ctx, `DELETE FROM meeting_invites WHERE expires_at <= ?`, toNanos(before))
 	if err != nil {
 		return 0, classify(fmt.Errorf("store: purge invites: %w", err))
 	}

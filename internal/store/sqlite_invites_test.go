@@ -139,3 +139,67 @@ func TestRoomInviteOnlyStored(t *testing.T) {
 		t.Errorf("a %+v %v, b %+v %v", a, err, b, err2)
 	}
 }
+
+// TestWriteGate: a write that waits behind another of this process's
+// writes goes on when that one ends, and one whose context ends first
+// gives up with the context's error, leaving the gate free.
+func TestWriteGate(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "c.db"))
+	now := time.Unix(1_700_000_000, 0).UTC()
+	if err := s.CreateMeetingInvite(ctx, testMeetingInvite("MI_G", now, 10), 100); err != nil {
+		t.Fatal(err)
+	}
+	holding, release := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- s.WriteAudit(ctx, func(AuditTx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	short, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.UseMeetingInvite(short, "MI_G", now); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a write whose context ended while it waited: %v", err)
+	}
+	used := make(chan error, 1)
+	go func() {
+		_, err := s.UseMeetingInvite(ctx, "MI_G", now)
+		used <- err
+	}()
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-used; err != nil {
+		t.Fatalf("the waiting write: %v", err)
+	}
+	if in, err := s.MeetingInvite(ctx, "MI_G"); err != nil || in.Uses != 1 {
+		t.Fatalf("uses %d, %v", in.Uses, err)
+	}
+}
+
+// BenchmarkInviteRush: 100 guests redeem one invite at once; one
+// operation is the whole rush. docs/performance.md records the figures.
+func BenchmarkInviteRush(b *testing.B) {
+	ctx := context.Background()
+	s := openTest(b, filepath.Join(b.TempDir(), "c.db"))
+	now := time.Now()
+	if err := s.CreateMeetingInvite(ctx, testMeetingInvite("MI_R", now, 1<<30), 100); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Go(func() {
+				if _, err := s.UseMeetingInvite(ctx, "MI_R", now.Add(time.Second)); err != nil {
+					b.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+}

@@ -16,6 +16,11 @@ func bumpRevocations(ctx context.Context, tx *sql.Tx) error {
 
 // revocationTx runs f and raises the version in one write transaction.
 func (s *SQLite) revocationTx(ctx context.Context, what string, f func(tx *sql.Tx) error) error {
+	unlock, err := s.lockWrite(ctx)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return classify(fmt.Errorf("store: %s: %w", what, err))
@@ -330,6 +335,11 @@ func (s *SQLite) LoadRevocations(ctx context.Context) (RevocationSet, error) {
 // in memory drop them too.
 func (s *SQLite) PurgeRevocations(ctx context.Context, now time.Time) (int, error) {
 	n := 0
+	unlock, err := s.lockWrite(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: purge revocations: %w", err)
+	}
+	defer unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, classify(fmt.Errorf("store: purge revocations: %w", err))

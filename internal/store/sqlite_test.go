@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-func openTest(t *testing.T, path string) *SQLite {
+func openTest(t testing.TB, path string) *SQLite {
 	t.Helper()
 	s, err := OpenSQLite(context.Background(), path)
 	if err != nil {
