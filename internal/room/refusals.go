@@ -8,11 +8,11 @@ import (
 // Refusal security events (revoked_token_refused, banned_refused) are
 // throttled, so that a flood of refused joins cannot flood the event
 // stream and what listens to it (metrics, the audit log): for each kind,
-// room, identity and reason, the first in an interval is published at
+// room, identity, reason and client address, the first in an interval is published at
 // once and the others in that interval are counted; at the interval's
 // end one more event like the last carries the count (Suppressed). The
 // set of those being counted is bounded: past MaxRefusalKeys, every other
-// refusal of a kind is counted under one shared key (Subject "",
+// refusal of a kind is counted under one shared key (Subject and IP "",
 // Reason "overflow").
 const (
 	RefusalEventInterval = time.Minute
@@ -23,6 +23,7 @@ type refusalKey struct {
 	kind            SecurityKind
 	room            RoomName
 	subject, reason string
+	ip              string
 }
 
 type refusalWindow struct {
@@ -44,7 +45,7 @@ func (m *Manager) SecurityRefused(name RoomName, ev SecurityEvent) {
 		ev.Kind = SecurityUnknown
 	}
 	now := m.cfg.Now()
-	k := refusalKey{ev.Kind, name, ev.Subject, ev.Reason}
+	k := refusalKey{ev.Kind, name, ev.Subject, ev.Reason, ev.IP}
 	t := &m.refusals
 	t.mu.Lock()
 	if t.m == nil {
@@ -55,7 +56,7 @@ func (m *Manager) SecurityRefused(name RoomName, ev SecurityEvent) {
 		t.purgeLocked(now)
 		if len(t.m) >= MaxRefusalKeys {
 			k = refusalKey{kind: ev.Kind, reason: "overflow"}
-			ev.Subject, ev.Reason = "", "overflow"
+			ev.Subject, ev.Reason, ev.IP = "", "overflow", ""
 			w, ok = t.m[k]
 		}
 	}

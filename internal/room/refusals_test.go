@@ -31,18 +31,23 @@ func TestRefusalEventsThrottled(t *testing.T) {
 		m.SecurityRefused("r", ev("mal"))
 	}
 	m.SecurityRefused("r", ev("eve"))
-	if got := published(); len(got) != 2 || got[0].Subject != "mal" || got[0].Suppressed != 0 || got[1].Subject != "eve" {
-		t.Fatalf("published %+v, want one for mal and one for eve", got)
+	// The same refusal from another address is that address's first.
+	other := ev("mal")
+	other.IP = "198.51.100.7"
+	m.SecurityRefused("r", other)
+	if got := published(); len(got) != 3 || got[0].Subject != "mal" || got[0].Suppressed != 0 || got[1].Subject != "eve" ||
+		got[2].IP != "198.51.100.7" {
+		t.Fatalf("published %+v, want one for mal, one for eve and one for mal from 198.51.100.7", got)
 	}
 	clk.Advance(room.RefusalEventInterval)
 	got := published()
-	if len(got) != 3 || got[2].Subject != "mal" || got[2].Suppressed != 49 {
+	if len(got) != 4 || got[3].Subject != "mal" || got[3].Suppressed != 49 || got[3].IP != "" {
 		t.Fatalf("after the interval: %+v, want mal's summary of 49", got)
 	}
 	// A quiet key reports nothing more, and its next refusal is published.
 	clk.Advance(2 * room.RefusalEventInterval)
 	m.SecurityRefused("r", ev("eve"))
-	if got := published(); len(got) != 4 || got[3].Subject != "eve" || got[3].Suppressed != 0 {
+	if got := published(); len(got) != 5 || got[4].Subject != "eve" || got[4].Suppressed != 0 {
 		t.Fatalf("eve after a quiet interval: %+v", got)
 	}
 

@@ -136,6 +136,12 @@ const (
 	// (Reason "SURFACE: CODE", e.g. "rest: token_expired"); a revoked
 	// one is revoked_token_refused.
 	SecurityTokenRefused SecurityKind = "token_refused"
+	// forwarded_for_refused: a request from a trusted proxy whose
+	// X-Forwarded-For names no client address where the proxy appends
+	// it (IP the proxy's address): a proxy misconfigured, or a client
+	// trying to pass as another, and either way a 400 for every client
+	// behind that proxy.
+	SecurityForwardedForRefused SecurityKind = "forwarded_for_refused"
 )
 
 // Severity ranks a security event for those who watch (webhooks filter
@@ -205,7 +211,8 @@ var severities = map[SecurityKind]Severity{
 	SecurityAddressBlocked: SeverityHigh, SecurityAddressUnblocked: SeverityNotice,
 	SecurityAccountThrottled: SeverityHigh, SecurityE2EEIdentityChanged: SeverityHigh,
 	SecurityAdminRoomAction: SeverityWarning, SecurityTokenRefused: SeverityNotice,
-	SecurityBitrateLimited: SeverityNotice, SecurityBitrateExceeded: SeverityWarning, SecuritySignalFlood: SeverityWarning,
+	SecurityForwardedForRefused: SeverityWarning,
+	SecurityBitrateLimited:      SeverityNotice, SecurityBitrateExceeded: SeverityWarning, SecuritySignalFlood: SeverityWarning,
 }
 
 // Severity is k's severity (the table above); a kind outside it is a
@@ -249,7 +256,7 @@ var securityKinds = map[SecurityKind]bool{
 	SecurityMeetingUnlocked: true, SecurityMeetingEnded: true, SecurityActionRefused: true,
 	SecurityAPIKeyCreated: true, SecurityAPIKeyRevoked: true, SecurityAddressBlocked: true,
 	SecurityAddressUnblocked: true, SecurityAccountThrottled: true, SecurityE2EEIdentityChanged: true,
-	SecurityAdminRoomAction: true, SecurityTokenRefused: true,
+	SecurityAdminRoomAction: true, SecurityTokenRefused: true, SecurityForwardedForRefused: true,
 	SecurityBitrateLimited: true, SecurityBitrateExceeded: true, SecuritySignalFlood: true,
 }
 

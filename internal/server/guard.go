@@ -297,6 +297,8 @@ func (d *defense) handler(next http.Handler) http.Handler {
 		switch {
 		case errors.Is(err, guard.ErrForwardedFor):
 			d.refused.WithLabelValues("forwarded_for").Inc()
+			d.s.rooms.SecurityRefused("", room.SecurityEvent{Kind: room.SecurityForwardedForRefused,
+				Outcome: room.OutcomeRefused, Actor: "server", IP: peer.String()})
 			httpapi.WriteError(w, http.StatusBadRequest, protocol.CodeInvalidArgument,
 				"X-Forwarded-For from a trusted proxy names no client address: the proxy must append the client's address")
 			return

@@ -622,7 +622,8 @@ func (m *member) doFrom(ip, method, path, body string, v any) (int, []byte) {
 // whose client entry is not an address (a proxy that passes the client's
 // header on) is refused with 400 invalid_argument and never charged to
 // the proxy: however many such requests fail, the proxy's own address,
-// and every client behind it, stays unblocked.
+// and every client behind it, stays unblocked. The refusal is a
+// security event naming the proxy.
 func TestForwardedForGarbage(t *testing.T) {
 	e := guardEnv(t, func(c *config.Config) {
 		c.Guard.Allow = nil // the proxy is loopback
@@ -648,6 +649,9 @@ func TestForwardedForGarbage(t *testing.T) {
 	if got := e.Metrics()[`conclave_guard_refused_total{reason="forwarded_for"}`]; got != 41 {
 		t.Errorf("refusals counted: %v, want 41", got)
 	}
+	auditHas(t, e, "the refusal as a security event naming the proxy", string(room.SecurityForwardedForRefused), func(r store.AuditRecord) bool {
+		return r.IP == "127.0.0.1"
+	})
 }
 
 // TestRateLimits: an address past guard.auth_burst credential attempts

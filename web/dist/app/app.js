@@ -1960,6 +1960,8 @@ function guardEventText(ev) {
       if (!m) return `${account} throttled after failed sign-ins from many addresses`;
       return `${account} throttled for ${duration(m[2])}: ${m[3]} addresses failed to sign in to it; the last was ${failureText(m[1])}`;
     }
+    case "forwarded_for_refused":
+      return `Requests through proxy ${ev.ip || "unknown"} refused: their X-Forwarded-For names no client address (a misconfigured proxy, or a client trying to pass as another)`;
     case "address_unblocked": {
       const what = reason.startsWith("account") ? account : `Address ${reason.replace(/^address /, "")}`;
       return `${what} unblocked by ${ev.actor || "someone unknown"}${ev.ip ? ` (from ${ev.ip})` : ""}`;
