@@ -70,12 +70,13 @@ export function renderLeft(root: HTMLElement, opts: LeftOptions): () => void {
     rejoin.textContent = 'Rejoin';
   };
 
-  const scheduleRetry = () => {
+  /** Schedules a rejoin, no sooner than minMs (the server's wait) from now. */
+  const scheduleRetry = (minMs = 0) => {
     if (Date.now() - since > RETRY_FOR_MS) {
       stopRetrying();
       return;
     }
-    const delay = retryDelay(attempt++);
+    const delay = Math.max(retryDelay(attempt++), minMs);
     const at = Date.now() + delay;
     const paint = () => {
       const s = Math.max(0, Math.ceil((at - Date.now()) / 1000));
@@ -109,7 +110,7 @@ export function renderLeft(root: HTMLElement, opts: LeftOptions): () => void {
       const e = err instanceof JoinError ? err : new JoinError(err instanceof Error ? err.message : String(err), false);
       error.textContent = e.message;
       error.hidden = false;
-      if (e.retryable) scheduleRetry();
+      if (e.retryable) scheduleRetry(e.retryAfter * 1000);
       else stopRetrying();
     }
   };

@@ -6,7 +6,7 @@ import { DeviceError, getLocalMedia, LevelMeter, listDevices } from '../../sdk/s
 import { h, hueOf, initials, setPressed } from './dom.js';
 import { icon, swapIcon } from './icons.js';
 import { loadPrefs, savePrefs } from './prefs.js';
-import { deviceErrorText, type DeviceKind } from './text.js';
+import { deviceErrorText, type DeviceKind, JoinError, waitText } from './text.js';
 
 export interface MediaChoice {
   cameraOn: boolean;
@@ -336,6 +336,27 @@ export function renderPreview(root: HTMLElement, opts: PreviewOptions): () => vo
   }
 
   let entering = false;
+  let holdTimer = 0;
+  /** Keeps the join button disabled, counting down, until at. */
+  const holdUntil = (at: number): void => {
+    const paint = (): void => {
+      const left = Math.ceil((at - Date.now()) / 1000);
+      if (disposed || left <= 0) {
+        window.clearInterval(holdTimer);
+        holdTimer = 0;
+        if (disposed) return;
+        enterButton.disabled = false;
+        enterButton.textContent = 'Try again';
+        entering = false;
+        return;
+      }
+      const text = `Try again in ${waitText(left)}`;
+      if (enterButton.textContent !== text) enterButton.textContent = text;
+    };
+    enterButton.disabled = true;
+    holdTimer = window.setInterval(paint, 250);
+    paint();
+  };
   enterButton.addEventListener('click', async () => {
     if (entering) return;
     entering = true;
@@ -370,8 +391,14 @@ export function renderPreview(root: HTMLElement, opts: PreviewOptions): () => vo
       setLocked(false);
       enterError.textContent = err instanceof Error ? err.message : String(err);
       enterError.hidden = false;
-      enterButton.disabled = false;
       enterButton.removeAttribute('aria-busy');
+      const wait = err instanceof JoinError && err.retryable ? err.retryAfter : 0;
+      if (wait > 0) {
+        // Trying before the server's wait is over would be refused, and counted.
+        holdUntil(Date.now() + wait * 1000);
+        return;
+      }
+      enterButton.disabled = false;
       enterButton.textContent = 'Try again';
       entering = false;
     }
@@ -387,6 +414,7 @@ export function renderPreview(root: HTMLElement, opts: PreviewOptions): () => vo
 
   return () => {
     disposed = true;
+    window.clearInterval(holdTimer);
     navigator.mediaDevices?.removeEventListener('devicechange', onDeviceChange);
     stopMeter();
     if (!handedOver) {

@@ -77,27 +77,62 @@ export function retryable(reason: string): boolean {
   return RETRY_CODES.has(reason);
 }
 
-/** Why joining failed, for the user; retryable when trying again later may work. */
+/**
+ * Why joining failed, for the user; retryable when trying again later may
+ * work, and retryAfter the seconds the server asked to wait first (0: none).
+ */
 export class JoinError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    readonly retryAfter = 0,
   ) {
     super(message);
     this.name = 'JoinError';
   }
 }
 
-/** A failed connect() as a JoinError: SDK errors carry a code. */
+/** The server's wait (error.retry_after) an SDK error carries, in whole seconds; 0 for none. */
+function retryAfterOf(err: unknown): number {
+  const v = (err as { retryAfter?: unknown } | null)?.retryAfter;
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : 0;
+}
+
+/**
+ * A failed connect() as a JoinError: SDK errors carry a code, and a
+ * throttled join the wait after which it is worth trying again.
+ */
 export function connectError(err: unknown): JoinError {
   const code = (err as { code?: unknown } | null)?.code;
-  return new JoinError(connectErrorText(err), typeof code === 'string' && RETRY_CODES.has(code));
+  const wait = retryAfterOf(err);
+  const later = typeof code === 'string' && (RETRY_CODES.has(code) || (code === 'too_many_attempts' && wait > 0));
+  return new JoinError(connectErrorText(err), later, wait);
+}
+
+/** A wait in seconds as people read it: "1 second", "40 seconds", "3 minutes". */
+export function waitText(seconds: number): string {
+  if (seconds === 1) return '1 second';
+  return seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
+}
+
+/**
+ * Joins refused for now, not for good: the sentence with the wait, or null
+ * for the other codes. (As a leave reason, rate_limited means a session cut
+ * off for flooding; refusing a join, it is the join limit.)
+ */
+function joinLaterText(code: string, wait: number): string | null {
+  const then = wait > 0 ? ` Try again in ${waitText(wait)}.` : ' Wait a little, then try again.';
+  if (code === 'rate_limited') return `Too many joins from this address or with this identity in a short time.${then}`;
+  if (code === 'too_many_attempts') return `Too many wrong passwords for this meeting.${then}`;
+  return null;
 }
 
 /** Error text for a failed connect(): SDK errors may carry a server code. */
 export function connectErrorText(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
+  const later = joinLaterText(code, retryAfterOf(err));
+  if (later) return later;
   if (code && LEAVE_REASONS[code]) return LEAVE_REASONS[code];
   if (code.startsWith('token')) return 'The join token is invalid or has expired.';
   const msg = typeof e?.message === 'string' ? e.message : String(err);
@@ -164,7 +199,7 @@ const ACCOUNT_ERRORS: Record<string, string> = {
 
 /** The sentence for an accounts API error code (the server's own message for invalid_argument). */
 export function accountErrorText(code: string, serverMessage = '', retryAfter = 0): string {
-  const wait = retryAfter < 90 ? `${retryAfter} seconds` : `${Math.ceil(retryAfter / 60)} minutes`;
+  const wait = waitText(retryAfter);
   if (code === 'too_many_attempts' && retryAfter > 0) return `Too many attempts. Try again in ${wait}.`;
   if (code === 'address_blocked' && retryAfter > 0) return `This network address is blocked after repeated failures. Try again in ${wait}.`;
   if (code === 'invalid_argument' && serverMessage) {

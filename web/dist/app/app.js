@@ -69,20 +69,40 @@ function retryable(reason) {
   return RETRY_CODES.has(reason);
 }
 var JoinError = class extends Error {
-  constructor(message, retryable2) {
+  constructor(message, retryable2, retryAfter = 0) {
     super(message);
     this.retryable = retryable2;
+    this.retryAfter = retryAfter;
     this.name = "JoinError";
   }
   retryable;
+  retryAfter;
 };
+function retryAfterOf(err) {
+  const v = err?.retryAfter;
+  return typeof v === "number" && Number.isInteger(v) && v > 0 ? v : 0;
+}
 function connectError(err) {
   const code = err?.code;
-  return new JoinError(connectErrorText(err), typeof code === "string" && RETRY_CODES.has(code));
+  const wait = retryAfterOf(err);
+  const later = typeof code === "string" && (RETRY_CODES.has(code) || code === "too_many_attempts" && wait > 0);
+  return new JoinError(connectErrorText(err), later, wait);
+}
+function waitText(seconds) {
+  if (seconds === 1) return "1 second";
+  return seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
+}
+function joinLaterText(code, wait) {
+  const then = wait > 0 ? ` Try again in ${waitText(wait)}.` : " Wait a little, then try again.";
+  if (code === "rate_limited") return `Too many joins from this address or with this identity in a short time.${then}`;
+  if (code === "too_many_attempts") return `Too many wrong passwords for this meeting.${then}`;
+  return null;
 }
 function connectErrorText(err) {
   const e = err;
   const code = typeof e?.code === "string" ? e.code : "";
+  const later = joinLaterText(code, retryAfterOf(err));
+  if (later) return later;
   if (code && LEAVE_REASONS[code]) return LEAVE_REASONS[code];
   if (code.startsWith("token")) return "The join token is invalid or has expired.";
   const msg = typeof e?.message === "string" ? e.message : String(err);
@@ -144,7 +164,7 @@ var ACCOUNT_ERRORS = {
   too_many_connections: "Too many connections from this network address. Close other tabs, then try again."
 };
 function accountErrorText(code, serverMessage = "", retryAfter = 0) {
-  const wait = retryAfter < 90 ? `${retryAfter} seconds` : `${Math.ceil(retryAfter / 60)} minutes`;
+  const wait = waitText(retryAfter);
   if (code === "too_many_attempts" && retryAfter > 0) return `Too many attempts. Try again in ${wait}.`;
   if (code === "address_blocked" && retryAfter > 0) return `This network address is blocked after repeated failures. Try again in ${wait}.`;
   if (code === "invalid_argument" && serverMessage) {
@@ -2759,12 +2779,12 @@ function renderLeft(root2, opts) {
     stop.hidden = true;
     rejoin.textContent = "Rejoin";
   };
-  const scheduleRetry = () => {
+  const scheduleRetry = (minMs = 0) => {
     if (Date.now() - since > RETRY_FOR_MS) {
       stopRetrying();
       return;
     }
-    const delay = retryDelay(attempt++);
+    const delay = Math.max(retryDelay(attempt++), minMs);
     const at = Date.now() + delay;
     const paint = () => {
       const s = Math.max(0, Math.ceil((at - Date.now()) / 1e3));
@@ -2797,7 +2817,7 @@ function renderLeft(root2, opts) {
       const e = err instanceof JoinError ? err : new JoinError(err instanceof Error ? err.message : String(err), false);
       error.textContent = e.message;
       error.hidden = false;
-      if (e.retryable) scheduleRetry();
+      if (e.retryable) scheduleRetry(e.retryAfter * 1e3);
       else stopRetrying();
     }
   };
@@ -5592,6 +5612,26 @@ function renderPreview(root2, opts) {
     return failed;
   }
   let entering = false;
+  let holdTimer = 0;
+  const holdUntil = (at) => {
+    const paint = () => {
+      const left = Math.ceil((at - Date.now()) / 1e3);
+      if (disposed || left <= 0) {
+        window.clearInterval(holdTimer);
+        holdTimer = 0;
+        if (disposed) return;
+        enterButton.disabled = false;
+        enterButton.textContent = "Try again";
+        entering = false;
+        return;
+      }
+      const text = `Try again in ${waitText(left)}`;
+      if (enterButton.textContent !== text) enterButton.textContent = text;
+    };
+    enterButton.disabled = true;
+    holdTimer = window.setInterval(paint, 250);
+    paint();
+  };
   enterButton.addEventListener("click", async () => {
     if (entering) return;
     entering = true;
@@ -5624,8 +5664,13 @@ function renderPreview(root2, opts) {
       setLocked(false);
       enterError.textContent = err instanceof Error ? err.message : String(err);
       enterError.hidden = false;
-      enterButton.disabled = false;
       enterButton.removeAttribute("aria-busy");
+      const wait = err instanceof JoinError && err.retryable ? err.retryAfter : 0;
+      if (wait > 0) {
+        holdUntil(Date.now() + wait * 1e3);
+        return;
+      }
+      enterButton.disabled = false;
       enterButton.textContent = "Try again";
       entering = false;
     }
@@ -5639,6 +5684,7 @@ function renderPreview(root2, opts) {
   enterButton.focus();
   return () => {
     disposed = true;
+    window.clearInterval(holdTimer);
     navigator.mediaDevices?.removeEventListener("devicechange", onDeviceChange);
     stopMeter();
     if (!handedOver) {
