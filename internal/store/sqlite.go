@@ -97,9 +97,11 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*SQLite, erro
 	return s, nil
 }
 
-// lockWrite waits, in turn and no longer than ctx allows, until none of
-// this process's other writes is under way, and returns the function that
-// lets the next one go. Every write takes it first. SQLite lets one
+// lockWrite waits, in turn and no longer than ctx allows or busyTimeout
+// (as SQLite would have: past it the answer is ErrUnavailable, as
+// SQLITE_BUSY is), until none of this process's other writes is under
+// way, and returns the function that lets the next one go. Every write
+// takes it first. SQLite lets one
 // writer at a time hold its write lock and makes the others poll for it,
 // asleep up to 100 ms between polls; in a rush of writers (a webinar's
 // guests redeeming one invite at once) they spent most of their time
@@ -110,10 +112,22 @@ func (s *SQLite) lockWrite(ctx context.Context) (unlock func(), err error) {
 	select {
 	case s.writer <- struct{}{}:
 		return func() { <-s.writer }, nil
+	default:
+	}
+	t := time.NewTimer(busyTimeout)
+	defer t.Stop()
+	select {
+	case s.writer <- struct{}{}:
+		return func() { <-s.writer }, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-t.C:
+		return nil, errWriteBusy
 	}
 }
+
+// errWriteBusy: a write waited busyTimeout for the ones before it.
+var errWriteBusy = &unavailableError{errors.New("store: the database is busy: the writes before this one took longer than the busy timeout")}
 
 // exec runs one writing statement, through the write gate.
 func (s *SQLite) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {

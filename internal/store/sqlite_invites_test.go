@@ -141,8 +141,9 @@ func TestRoomInviteOnlyStored(t *testing.T) {
 }
 
 // TestWriteGate: a write that waits behind another of this process's
-// writes goes on when that one ends, and one whose context ends first
-// gives up with the context's error, leaving the gate free.
+// writes goes on when that one ends; one whose context ends first gives
+// up with the context's error, and one that waits past the busy timeout
+// with ErrUnavailable, both leaving the gate as it was.
 func TestWriteGate(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, filepath.Join(t.TempDir(), "c.db"))
@@ -164,6 +165,11 @@ func TestWriteGate(t *testing.T) {
 	cancel()
 	if _, err := s.UseMeetingInvite(short, "MI_G", now); !errors.Is(err, context.Canceled) {
 		t.Fatalf("a write whose context ended while it waited: %v", err)
+	}
+	// Without a deadline of its own, a write waits the busy timeout, as
+	// it would for SQLite's lock, and then is told the store is busy.
+	if _, err := s.UseMeetingInvite(ctx, "MI_G", now); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("a write that waited past the busy timeout: %v", err)
 	}
 	used := make(chan error, 1)
 	go func() {
