@@ -7750,6 +7750,10 @@ function allocate(cap, audioSenders, videoSenders) {
   }
   return { audio, video };
 }
+function allocateFor(cap, kinds) {
+  const audio = kinds.filter((k) => k === "audio").length;
+  return allocate(cap, audio, kinds.length - audio);
+}
 async function capSender(sender, maxBitrate) {
   const params = sender.getParameters();
   const encodings = params.encodings ?? [];
@@ -7766,8 +7770,7 @@ async function capSender(sender, maxBitrate) {
   }
 }
 async function applyCap(cap, senders) {
-  const a = senders.filter((s) => s.kind === "audio").length;
-  const alloc = allocate(cap, a, senders.length - a);
+  const alloc = allocateFor(cap, senders.map((s) => s.kind));
   const done = await Promise.all(senders.map((s) => capSender(s.sender, s.kind === "audio" ? alloc.audio : alloc.video)));
   return done.every(Boolean);
 }
@@ -8211,14 +8214,8 @@ var LocalMedia = class {
   /** A new sender's maxBitrate under the cap, counting it among the others (undefined: no cap). */
   firstMaxBitrate(lt, st) {
     if (this.maxBitrate <= 0) return void 0;
-    let audio = st.kind === "audio" ? 1 : 0;
-    let video = st.kind === "video" ? 1 : 0;
-    for (const [other, ost] of this.locals) {
-      if (other === lt) continue;
-      if (ost.kind === "audio") audio++;
-      else video++;
-    }
-    const alloc = allocate(this.maxBitrate, audio, video);
+    const kinds = [st.kind, ...[...this.locals].filter(([other]) => other !== lt).map(([, ost]) => ost.kind)];
+    const alloc = allocateFor(this.maxBitrate, kinds);
     return st.kind === "audio" ? alloc.audio : alloc.video;
   }
   /** Stops every local track and the level meter (the room is closing). */

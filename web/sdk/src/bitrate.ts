@@ -46,6 +46,12 @@ export function allocate(cap: number, audioSenders: number, videoSenders: number
   return { audio, video };
 }
 
+/** allocate for senders of these kinds. */
+export function allocateFor(cap: number, kinds: ReadonlyArray<'audio' | 'video'>): Allocation {
+  const audio = kinds.filter((k) => k === 'audio').length;
+  return allocate(cap, audio, kinds.length - audio);
+}
+
 /** The part of RTCRtpSender the cap needs. */
 export type CappableSender = Pick<RTCRtpSender, 'getParameters' | 'setParameters'>;
 
@@ -76,8 +82,7 @@ export async function capSender(sender: CappableSender, maxBitrate: number): Pro
  * any sender refused.
  */
 export async function applyCap(cap: number, senders: Array<{ kind: 'audio' | 'video'; sender: CappableSender }>): Promise<boolean> {
-  const a = senders.filter((s) => s.kind === 'audio').length;
-  const alloc = allocate(cap, a, senders.length - a);
+  const alloc = allocateFor(cap, senders.map((s) => s.kind));
   const done = await Promise.all(senders.map((s) => capSender(s.sender, s.kind === 'audio' ? alloc.audio : alloc.video)));
   return done.every(Boolean);
 }

@@ -9,7 +9,7 @@ import {
   videoConstraints,
   type VideoCaptureOptions,
 } from './devices.js';
-import { allocate, applyCap } from './bitrate.js';
+import { allocateFor, applyCap } from './bitrate.js';
 import type { Emitter } from './emitter.js';
 import { conclaveError } from './errors.js';
 import { LevelMeter } from './level.js';
@@ -469,14 +469,8 @@ export class LocalMedia {
   /** A new sender's maxBitrate under the cap, counting it among the others (undefined: no cap). */
   private firstMaxBitrate(lt: LocalTrack, st: LocalState): number | undefined {
     if (this.maxBitrate <= 0) return undefined;
-    let audio = st.kind === 'audio' ? 1 : 0;
-    let video = st.kind === 'video' ? 1 : 0;
-    for (const [other, ost] of this.locals) {
-      if (other === lt) continue;
-      if (ost.kind === 'audio') audio++;
-      else video++;
-    }
-    const alloc = allocate(this.maxBitrate, audio, video);
+    const kinds = [st.kind, ...[...this.locals].filter(([other]) => other !== lt).map(([, ost]) => ost.kind)];
+    const alloc = allocateFor(this.maxBitrate, kinds);
     return st.kind === 'audio' ? alloc.audio : alloc.video;
   }
 

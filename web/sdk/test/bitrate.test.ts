@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   allocate,
+  allocateFor,
   applyCap,
   AUDIO_HEADERS,
   AUDIO_MAX_BITRATE,
@@ -85,6 +86,11 @@ test('applyCap shares the cap between audio and video senders', async () => {
   assert.equal(cam.params.encodings[0]?.maxBitrate, want.video);
   // A refused sender is reported.
   assert.equal(await applyCap(300_000, [{ kind: 'video', sender: fakeSender([{}], true) }]), false);
+});
+
+test('allocateFor counts the senders of each kind', () => {
+  assert.deepEqual(allocateFor(500_000, ['video', 'audio', 'video']), allocate(500_000, 1, 2));
+  assert.deepEqual(allocateFor(500_000, []), { audio: 0, video: 0 });
 });
 
 test('bitrate_limited: the cap is read from max_bitrate, a malformed one refused', () => {
