@@ -30,28 +30,36 @@ scenario('join_wait', async (ctx) => {
     return { error: err.textContent, status: st.textContent };
   };
 
-  // The preview. A join that gets in before the drain takes the token
-  // it needed is left, and tried again.
-  for (let attempt = 1; !out.preview; attempt++) {
+  // refused leaves the meeting (with leave), starts the drain, then a
+  // join (with join), and returns the refusal it gets (read). A join that
+  // gets in before the drain takes the token it needed is left, and
+  // tried again.
+  const refused = async (what, leave, join, read) => {
+    for (let attempt = 1; ; attempt++) {
+      await leave();
+      await step('drain-joins');
+      await join();
+      const got = await outcome(`${what} refused, or the meeting`, read);
+      if (!got.joined) return got;
+      await step('stop-drain');
+      if (attempt === 3) throw new Error(`${what}: three joins got in despite the drain`);
+      log(`${what}: got in before the drain; again`);
+      await p.inMeeting();
+    }
+  };
+
+  // The preview.
+  out.preview = await refused('the preview', async () => {
     await p.page.click('#leave-button');
     await p.waitFor('the page after leaving', 'body[data-state="left"] #home-button');
     await p.page.click('#home-button');
     await p.waitFor('the meeting listed', (r) => [...document.querySelectorAll('#meeting-list .item-name')].some((e) => e.textContent === r), undefined, room);
-    await step('drain-joins');
+  }, async () => {
     await p.page.locator('#meeting-list li', { hasText: room }).getByRole('button', { name: `Join ${room} as host` }).click();
     await p.waitFor('the preview page', 'body[data-state="preview"]');
     await p.waitFor('"Join now" enabled', '#enter-button:not([disabled])');
     await p.page.click('#enter-button');
-    const got = await outcome('the preview refused, or the meeting', previewRefusal);
-    if (!got.joined) {
-      out.preview = got;
-      break;
-    }
-    await step('stop-drain');
-    if (attempt === 3) throw new Error('three joins from the preview got in despite the drain');
-    log('the join got in before the drain; again');
-    await p.inMeeting();
-  }
+  }, previewRefusal);
   log(`preview: ${JSON.stringify(out.preview)}`);
   await step('stop-drain');
   // After the wait the button is back; pressed, it joins (or, if the
@@ -67,21 +75,10 @@ scenario('join_wait', async (ctx) => {
   log('joined from the preview after the wait');
 
   // The page after leaving.
-  for (let attempt = 1; !out.left; attempt++) {
+  out.left = await refused('the rejoin', async () => {
     await p.page.click('#leave-button');
     await p.waitFor('the page after leaving', 'body[data-state="left"] #rejoin-button');
-    await step('drain-joins');
-    await p.page.click('#rejoin-button');
-    const got = await outcome('the rejoin refused with a countdown, or the meeting', leftRefusal);
-    if (!got.joined) {
-      out.left = got;
-      break;
-    }
-    await step('stop-drain');
-    if (attempt === 3) throw new Error('three rejoins got in despite the drain');
-    log('the rejoin got in before the drain; again');
-    await p.inMeeting();
-  }
+  }, () => p.page.click('#rejoin-button'), leftRefusal);
   log(`left page: ${JSON.stringify(out.left)}`);
   await step('stop-drain');
   await p.inMeeting(4 * LIMIT.page);
