@@ -49,7 +49,7 @@ func FromEvent(e room.Event) (Entry, bool) {
 		if d == nil || d.Outcome == room.Admitted && (d.Action == room.ActionListRooms || d.Action == room.ActionReadRoom) {
 			return Entry{}, false
 		}
-		en.Action, en.Actor = ActionDecision, string(d.Identity)
+		en.Action, en.Actor, en.IP = ActionDecision, string(d.Identity), d.Addr
 		if d.Room != "" {
 			en.Room = string(d.Room)
 		}

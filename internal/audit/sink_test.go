@@ -43,8 +43,8 @@ func TestFromEvent(t *testing.T) {
 		}}, &Entry{Time: at, Action: "decision", Actor: "eve", Room: "standup", Details: map[string]string{
 			"action": "join", "outcome": "refused", "code": room.Code(room.ErrPermissionDenied), "key": "CK1"}}},
 		{"an admitted join", room.Event{Kind: room.EventDecision, Time: at, Decision: &room.Decision{
-			Action: room.ActionJoin, Outcome: room.Admitted, Room: "standup", Identity: "bob", Role: "host",
-		}}, &Entry{Time: at, Action: "decision", Actor: "bob", Room: "standup", Details: map[string]string{
+			Action: room.ActionJoin, Outcome: room.Admitted, Room: "standup", Identity: "bob", Role: "host", Addr: "198.51.100.4",
+		}}, &Entry{Time: at, Action: "decision", Actor: "bob", IP: "198.51.100.4", Room: "standup", Details: map[string]string{
 			"action": "join", "outcome": "admitted", "role": "host"}}},
 		{"an admitted read", room.Event{Kind: room.EventDecision, Decision: &room.Decision{Action: room.ActionListRooms, Outcome: room.Admitted}}, nil},
 		{"a refused read", room.Event{Kind: room.EventDecision, Decision: &room.Decision{Action: room.ActionListRooms, Outcome: room.Refused, Err: room.ErrPermissionDenied}},

@@ -94,6 +94,9 @@ type Request struct {
 	Room RoomName
 	// E2EE is a join's end-to-end encryption announcement, if any.
 	E2EE *E2EEKeys
+	// Addr is a join's client address (JoinRequest.Addr), "" when not
+	// known; the Decision carries it into the record.
+	Addr string
 
 	// For an action inside a room (ActionPublish and after), Claims are
 	// not used: Actor is who acts, as the room knows it now, so that a
@@ -134,6 +137,9 @@ type Decision struct {
 	Room     RoomName
 	Identity Identity
 	Key      KeyID
+	// Addr is the client address a join came from, when known (the
+	// audit record's ip).
+	Addr string
 	// Role and Permissions are set when admitted to a room.
 	Role        Role
 	Permissions Permissions
@@ -207,7 +213,7 @@ func decide(req Request, st roomState) Decision {
 		return decideInRoom(req)
 	}
 	c := req.Claims
-	d := Decision{Action: req.Action, Room: req.Room}
+	d := Decision{Action: req.Action, Room: req.Room, Addr: req.Addr}
 	refuse := func(err error) Decision { d.Outcome, d.Err = Refused, err; return d }
 	if c == nil {
 		return refuse(ErrPermissionDenied)
@@ -447,7 +453,7 @@ func (m *Manager) refusalSecurity(d Decision) {
 	if d.Outcome == Admitted || (d.Action != ActionJoin && d.Action != ActionResume) {
 		return
 	}
-	ev := SecurityEvent{Outcome: OutcomeRefused, Reason: d.Action.String(), Subject: string(d.Identity)}
+	ev := SecurityEvent{Outcome: OutcomeRefused, Reason: d.Action.String(), Subject: string(d.Identity), IP: d.Addr}
 	switch {
 	case errors.Is(d.Err, ErrBanned):
 		ev.Kind = SecurityBannedRefused

@@ -440,7 +440,7 @@ func (r *Room) admitLocked(w *waiter, a Actor) error {
 	r.lobby = slices.Delete(r.lobby, i, i+1)
 	st := m.baseState()
 	r.stateLocked(&st, w.req.Claims)
-	d := decide(Request{Claims: w.req.Claims, Action: ActionJoin, E2EE: w.req.E2EE, FromLobby: true}, st)
+	d := decide(Request{Claims: w.req.Claims, Action: ActionJoin, E2EE: w.req.E2EE, FromLobby: true, Addr: w.req.Addr}, st)
 	r.emit(Event{Kind: EventDecision, Decision: &d})
 	if d.Outcome != Admitted {
 		r.lobby = slices.Insert(r.lobby, i, w)

@@ -550,7 +550,7 @@ func (m *Manager) Join(req JoinRequest) (Member, Decision, error) {
 	if d, ok := m.limitJoin(req); !ok {
 		return nil, d, d.Err
 	}
-	dreq := Request{Claims: req.Claims, Action: ActionJoin, E2EE: req.E2EE}
+	dreq := Request{Claims: req.Claims, Action: ActionJoin, E2EE: req.E2EE, Addr: req.Addr}
 	if req.Claims != nil {
 		dreq.Room = RoomName(req.Claims.Room)
 	}

@@ -191,6 +191,9 @@ func TestPasswordGuessesPerIdentity(t *testing.T) {
 	auditHas(t, e, "room_password_throttled for mallory", string(room.SecurityRoomPasswordThrottled), func(r store.AuditRecord) bool {
 		return r.Target == "mallory" && r.IP == "198.51.100.16"
 	})
+	auditHas(t, e, "carol's join admitted, with her address", "decision", func(r store.AuditRecord) bool {
+		return r.Actor == "carol" && r.IP == "198.51.100.17" && strings.Contains(r.Details, `"admitted"`)
+	})
 }
 
 // redeemFrom redeems an invite as a guest from the client address ip.
