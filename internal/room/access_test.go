@@ -221,6 +221,7 @@ func TestRevokedTokenRefusedUnderTheRoomLock(t *testing.T) {
 	c := &clock{t: time.Unix(1_700_000_000, 0)}
 	acc := newMemAccess(c.Now)
 	m := newManager(t, room.Config{AutoCreate: true, Access: acc, Now: c.Now})
+	all := subscribe(t, m)
 	issued := func(roomName, identity, jti string) *token.Claims {
 		cl := claims(roomName, identity, joinGrants)
 		cl.ID, cl.IssuedAt = jti, jwt.NewNumericDate(c.Now())
@@ -230,7 +231,7 @@ func TestRevokedTokenRefusedUnderTheRoomLock(t *testing.T) {
 
 	// A resume with another token of bob's, then that token revoked.
 	resumed := issued("r", "bob", "jti-resume")
-	if err := bob.Resume(resumed); err != nil {
+	if err := bob.Resume(resumed, "198.51.100.2"); err != nil {
 		t.Fatalf("resume: %v", err)
 	}
 	if err := m.RevokeToken(owner, "", "jti-resume", "admin"); err != nil {
@@ -247,8 +248,17 @@ func TestRevokedTokenRefusedUnderTheRoomLock(t *testing.T) {
 	acc.mu.Lock()
 	acc.identities[[3]string{string(owner), "r", "carol"}] = c.Now()
 	acc.mu.Unlock()
-	if err := carol.Resume(stale); !errors.Is(err, room.ErrTokenRevoked) || room.Code(err) != "token_revoked" {
+	if err := carol.Resume(stale, "198.51.100.3"); !errors.Is(err, room.ErrTokenRevoked) || room.Code(err) != "token_revoked" {
 		t.Errorf("resume with a token revoked since it was verified: %v", err)
+	}
+	var resumeAddr []string
+	for _, e := range all.of(room.EventDecision) {
+		if e.Decision.Action == room.ActionResume && e.Decision.Outcome == room.Refused {
+			resumeAddr = append(resumeAddr, e.Decision.Addr)
+		}
+	}
+	if len(resumeAddr) != 1 || resumeAddr[0] != "198.51.100.3" {
+		t.Errorf("the refused resume's decisions have the addresses %q, want the client's", resumeAddr)
 	}
 	late := issued("r", "dave", "jti-d")
 	acc.mu.Lock()

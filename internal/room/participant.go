@@ -116,8 +116,9 @@ const MaxSessionTokens = 16
 // verifier checked c), under the room's lock. Admitted, c's jti is
 // recorded with the participant's others, so that revoking it by its jti
 // disconnects the participant as revoking the join's does. A refusal is
-// a decision event, and the caller answers resume_failed.
-func (p *Participant) Resume(c *token.Claims) error {
+// a decision event with addr, the client's address, and the caller
+// answers resume_failed.
+func (p *Participant) Resume(c *token.Claims, addr string) error {
 	r := p.room
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -126,7 +127,7 @@ func (p *Participant) Resume(c *token.Claims) error {
 	}
 	st := r.manager.baseState()
 	r.stateLocked(&st, c)
-	d := decide(Request{Claims: c, Action: ActionResume}, st)
+	d := decide(Request{Claims: c, Action: ActionResume, Addr: addr}, st)
 	if d.Outcome == Admitted && d.Identity != p.info.Identity {
 		d.Outcome, d.Err = Refused, ErrUnknownParticipant
 	}

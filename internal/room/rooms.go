@@ -92,9 +92,9 @@ type Member interface {
 	// the guests waiting if the participant may admit them, else nil.
 	WaitingGuests() []LobbyGuest
 	// Resume decides a resume of this participant's session with the
-	// token c (verified, its identity and room the participant's) and
-	// records its jti.
-	Resume(c *token.Claims) error
+	// token c (verified, its identity and room the participant's) from
+	// the client address addr ("" if not known), and records its jti.
+	Resume(c *token.Claims, addr string) error
 	// Moderation: each is decided on the participant's role now.
 	MayOffer() error
 	MuteOther(target ParticipantID, track TrackID, muted bool) error

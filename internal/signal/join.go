@@ -188,7 +188,7 @@ func (s *session) resumeOther(claims *token.Claims, r *protocol.Resume, conn *we
 	target.mu.Lock()
 	p := target.participant
 	target.mu.Unlock()
-	if p == nil || p.Resume(claims) != nil {
+	if p == nil || p.Resume(claims, addrKey(s.remote)) != nil {
 		s.log().Info("resume refused by the room", "participant", r.ParticipantID)
 		return false
 	}
