@@ -8,9 +8,10 @@ import (
 // Refusal security events (revoked_token_refused, banned_refused) are
 // throttled, so that a flood of refused joins cannot flood the event
 // stream and what listens to it (metrics, the audit log): for each kind,
-// room, identity, reason and client address, the first in an interval is published at
-// once and the others in that interval are counted; at the interval's
-// end one more event like the last carries the count (Suppressed). The
+// room, identity, reason and client address, the first in an interval is
+// published at once and the others in that interval are counted; at the
+// interval's end one more event like the last carries the count
+// (Suppressed). The
 // set of those being counted is bounded: past MaxRefusalKeys, every other
 // refusal of a kind is counted under one shared key (Subject and IP "",
 // Reason "overflow").

@@ -210,9 +210,8 @@ var severities = map[SecurityKind]Severity{
 	SecurityAPIKeyCreated:        SeverityWarning, SecurityAPIKeyRevoked: SeverityNotice,
 	SecurityAddressBlocked: SeverityHigh, SecurityAddressUnblocked: SeverityNotice,
 	SecurityAccountThrottled: SeverityHigh, SecurityE2EEIdentityChanged: SeverityHigh,
-	SecurityAdminRoomAction: SeverityWarning, SecurityTokenRefused: SeverityNotice,
-	SecurityForwardedForRefused: SeverityWarning,
-	SecurityBitrateLimited:      SeverityNotice, SecurityBitrateExceeded: SeverityWarning, SecuritySignalFlood: SeverityWarning,
+	SecurityAdminRoomAction: SeverityWarning, SecurityTokenRefused: SeverityNotice, SecurityForwardedForRefused: SeverityWarning,
+	SecurityBitrateLimited: SeverityNotice, SecurityBitrateExceeded: SeverityWarning, SecuritySignalFlood: SeverityWarning,
 }
 
 // Severity is k's severity (the table above); a kind outside it is a
