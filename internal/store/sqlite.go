@@ -97,17 +97,16 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*SQLite, erro
 	return s, nil
 }
 
-// lockWrite waits, in turn and no longer than ctx allows or busyTimeout
-// (as SQLite would have: past it the answer is ErrUnavailable, as
-// SQLITE_BUSY is), until none of this process's other writes is under
-// way, and returns the function that lets the next one go. Every write
-// takes it first. SQLite lets one
-// writer at a time hold its write lock and makes the others poll for it,
-// asleep up to 100 ms between polls; in a rush of writers (a webinar's
-// guests redeeming one invite at once) they spent most of their time
-// asleep, and a hundred took seconds where in turn they take
-// milliseconds. busy_timeout still covers the other processes (the
-// command line) that share the file.
+// lockWrite waits, in turn, until none of this process's other writes is
+// under way, and returns the function that lets the next one go; every
+// write takes it first. It waits no longer than ctx allows, nor than
+// busyTimeout, as SQLite would have: past it the answer is ErrUnavailable,
+// as SQLITE_BUSY is. SQLite lets one writer at a time hold its write lock
+// and makes the others poll for it, asleep up to 100 ms between polls: in
+// a rush of writers (a webinar's guests redeeming one invite at once) they
+// spent most of their time asleep, and a hundred took seconds where in
+// turn they take milliseconds. busy_timeout still covers the other
+// processes (the command line) that share the file.
 func (s *SQLite) lockWrite(ctx context.Context) (unlock func(), err error) {
 	select {
 	case s.writer <- struct{}{}:
