@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -23,6 +24,14 @@ const (
 // identity file that exists but does not hold an Ed25519 key in PKCS #8
 // PEM. The file is left as it is.
 var ErrIdentityFile = errors.New("e2ee: identity file is not an Ed25519 PKCS #8 PEM key")
+
+// ErrIdentityFileMode: the identity file may be read or written by group
+// or others.
+var ErrIdentityFileMode = errors.New("e2ee: identity file is open to group or others")
+
+// maxIdentityFile bounds what is read of an identity file: a PEM
+// Ed25519 key is about 120 bytes.
+const maxIdentityFile = 64 << 10
 
 // Identity is a participant's long-term Ed25519 identity key. It signs the
 // participant's announcements, key packages and data messages. It cannot be
@@ -53,7 +62,8 @@ func IdentityFromSeed(seed []byte) (*Identity, error) {
 // LoadOrCreateIdentity reads the identity in the PKCS #8 PEM file at path,
 // or, if there is no such file, creates one with a fresh identity and mode
 // 0600. It never overwrites a file: a file it cannot parse is an error
-// (ErrIdentityFile), not replaced. The new file is written in full to a
+// (ErrIdentityFile), and so is one group or others may read or write
+// (ErrIdentityFileMode); neither is replaced or changed. The new file is written in full to a
 // temporary file beside it and then linked into place, so a crash leaves
 // either no identity file or a complete one; two processes racing to create
 // it end with the same identity.
@@ -82,9 +92,27 @@ func LoadOrCreateIdentity(path string) (*Identity, error) {
 }
 
 func loadIdentity(path string) (*Identity, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		// The private key is the identity: one others could read is
+		// no longer the participant's alone. Refused, never changed.
+		return nil, fmt.Errorf("%w: %s may be read or changed by others (mode %04o): chmod 600 it, or make a new identity if others may have read it",
+			ErrIdentityFileMode, path, perm)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxIdentityFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxIdentityFile {
+		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrIdentityFile, path, maxIdentityFile)
 	}
 	block, rest := pem.Decode(data)
 	if block == nil || block.Type != "PRIVATE KEY" || len(bytes.TrimSpace(rest)) != 0 {

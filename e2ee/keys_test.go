@@ -65,6 +65,28 @@ func TestLoadOrCreateIdentityNeverOverwrites(t *testing.T) {
 	if _, err := LoadOrCreateIdentity(filepath.Join(t.TempDir(), "no", "such", "dir", "id.pem")); err == nil {
 		t.Fatal("created an identity in a directory that does not exist")
 	}
+	// A good key others may read is refused as it is, its mode unchanged.
+	path := filepath.Join(t.TempDir(), "identity.pem")
+	if _, err := LoadOrCreateIdentity(path); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []os.FileMode{0o640, 0o604, 0o620} {
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadOrCreateIdentity(path); !errors.Is(err, ErrIdentityFileMode) || !strings.Contains(err.Error(), "chmod 600") {
+			t.Fatalf("mode %04o: %v, want ErrIdentityFileMode", mode, err)
+		}
+		if fi := must(os.Stat(path)); fi.Mode().Perm() != mode {
+			t.Fatalf("the mode was changed to %04o", fi.Mode().Perm())
+		}
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadOrCreateIdentity(path); err != nil {
+		t.Fatalf("mode 0600 again: %v", err)
+	}
 }
 
 // Processes racing to create the file all end with the one identity that

@@ -69,9 +69,14 @@ type Outbound struct {
 type MemberStatus struct {
 	ID       string
 	Identity string
-	Verified bool
-	Err      error // why the announcement does not verify; nil if it does
-	HasKey   bool  // a key package from it has been installed
+	// IdentityKey is the identity key the member announces (verified or
+	// not): what an application that remembers its peers' keys compares
+	// with the one it saw before, and reports with
+	// client.ReportIdentityChanged when they differ.
+	IdentityKey []byte
+	Verified    bool
+	Err         error // why the announcement does not verify; nil if it does
+	HasKey      bool  // a key package from it has been installed
 }
 
 // DropCounts counts frames or messages dropped, by reason.
@@ -546,7 +551,8 @@ func (s *Session) Members() []MemberStatus {
 	out := make([]MemberStatus, 0, len(s.members))
 	for _, id := range slices.Sorted(maps.Keys(s.members)) {
 		m := s.members[id]
-		out = append(out, MemberStatus{ID: id, Identity: m.Identity, Verified: m.err == nil, Err: m.err, HasKey: len(m.epochs) > 0})
+		out = append(out, MemberStatus{ID: id, Identity: m.Identity, IdentityKey: slices.Clone(m.Announcement.IdentityKey),
+			Verified: m.err == nil, Err: m.err, HasKey: len(m.epochs) > 0})
 	}
 	return out
 }

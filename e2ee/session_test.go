@@ -201,6 +201,15 @@ func TestSessionStartEveryoneDecryptsEveryone(t *testing.T) {
 			if !m.Verified || !m.HasKey || m.Err != nil {
 				t.Errorf("%s sees %+v", p.id, m)
 			}
+			var announced []byte
+			for _, q := range r.parties {
+				if q.id == m.ID {
+					announced = q.member.Announcement.IdentityKey
+				}
+			}
+			if len(announced) == 0 || !bytes.Equal(m.IdentityKey, announced) {
+				t.Errorf("%s sees %s's identity key %x, want the one announced, %x", p.id, m.ID, m.IdentityKey, announced)
+			}
 		}
 		if p.s.Stats().Switches != 0 {
 			t.Errorf("%s switched keys %d times with nobody leaving", p.id, p.s.Stats().Switches)

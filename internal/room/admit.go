@@ -282,8 +282,15 @@ func decide(req Request, st roomState) Decision {
 				return refuse(ErrE2EERequired)
 			}
 			a := e2ee.Announcement{IdentityKey: req.E2EE.IdentityKey, KEMKey: req.E2EE.KEMKey, Signature: req.E2EE.Signature}
-			if a.Verify(c.Room, c.Subject) != nil {
+			switch err := a.Verify(c.Room, c.Subject); {
+			case err == nil:
+			case a.CheckSizes() != nil:
+				return refuse(ErrE2EESizes)
+			case errors.Is(err, e2ee.ErrAnnouncementSignature):
 				return refuse(ErrE2EEKeys)
+			default:
+				// Signed, but the KEM key does not parse.
+				return refuse(ErrE2EEKEMKey)
 			}
 		}
 		d.Role = roleFor(c.Grants)

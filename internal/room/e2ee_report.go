@@ -1,6 +1,7 @@
 package room
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 
@@ -19,13 +20,25 @@ const MaxIdentityReports = 16
 // ErrTooManyReports refuses a report past MaxIdentityReports.
 var ErrTooManyReports = &Error{protocol.CodeRateLimited, "", "this session has reported as many identity key changes as it may"}
 
+// Reports refused: in a room without end-to-end encryption, and those the
+// room can refute (the peer is not in the room, or does not announce the
+// key reported).
+var (
+	ErrE2EEOffReport           = &Error{protocol.CodeE2EEOff, "", "the room does not use end-to-end encryption: it has no identity keys to report"}
+	ErrReportedPeerAbsent      = &Error{protocol.CodeUnknownParticipant, "", "the identity reported is not in the room"}
+	ErrReportedKeyNotAnnounced = &Error{protocol.CodeBadMessage, "", "the identity key reported is not the one this peer announces"}
+)
+
 // ReportIdentityChanged records that this participant's client saw the
 // peer identity announce identityKey, which is not the key it knew: an
 // e2ee_identity_changed security event (Actor the reporter, Subject the
 // peer, Reason the key's fingerprint, "sha256:" and the first 16 bytes
-// of its SHA-256 in hex). The room must require end-to-end encryption.
-// Whether the report is true the server cannot tell: it records who
-// said what, for the operator to look at.
+// of its SHA-256 in hex; IP the reporter's address). The room must
+// require end-to-end encryption, and the peer must be in it announcing
+// identityKey: a report of anyone else, or of a key nobody announces, is
+// refused and not recorded. Whether the peer announced another key
+// before, the server cannot tell: it records who said what, for the
+// operator to look at.
 func (p *Participant) ReportIdentityChanged(peer Identity, identityKey []byte) error {
 	r := p.room
 	r.mu.Lock()
@@ -35,19 +48,38 @@ func (p *Participant) ReportIdentityChanged(peer Identity, identityKey []byte) e
 	}
 	if r.spec.E2EE != E2EERequired || p.info.E2EE == nil {
 		r.mu.Unlock()
-		return ErrE2EEOff
+		return ErrE2EEOffReport
 	}
 	if p.identityReports >= MaxIdentityReports {
 		r.mu.Unlock()
 		return ErrTooManyReports
 	}
+	if err := r.announcesLocked(peer, identityKey); err != nil {
+		r.mu.Unlock()
+		return err
+	}
 	p.identityReports++
-	reporter, name := p.info.Identity, r.spec.Name
+	reporter, addr, name := p.info.Identity, p.info.Addr, r.spec.Name
 	r.mu.Unlock()
 	sum := sha256.Sum256(identityKey)
 	r.manager.SecurityRefused(name, SecurityEvent{
 		Kind: SecurityE2EEIdentityChanged, Outcome: OutcomeSucceeded,
-		Actor: string(reporter), Subject: string(peer), Reason: "sha256:" + hex.EncodeToString(sum[:16]),
+		Actor: string(reporter), Subject: string(peer), IP: addr, Reason: "sha256:" + hex.EncodeToString(sum[:16]),
 	})
 	return nil
+}
+
+// announcesLocked checks that peer is in r announcing identityKey.
+// Called with r.mu held.
+func (r *Room) announcesLocked(peer Identity, identityKey []byte) error {
+	for _, q := range r.participants {
+		if q.info.Identity != peer || q.left {
+			continue
+		}
+		if q.info.E2EE == nil || !bytes.Equal(q.info.E2EE.IdentityKey, identityKey) {
+			return ErrReportedKeyNotAnnounced
+		}
+		return nil
+	}
+	return ErrReportedPeerAbsent
 }

@@ -2,6 +2,8 @@ package room_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"encoding/binary"
 	"errors"
 	"testing"
 
@@ -28,6 +30,20 @@ func announce(t *testing.T, roomName, identity string) *room.E2EEKeys {
 		t.Fatal(err)
 	}
 	return &room.E2EEKeys{IdentityKey: a.IdentityKey, KEMKey: a.KEMKey, Signature: a.Signature}
+}
+
+// signedWithKEM is an announcement for identity in roomName with kem as
+// its KEM key, whatever it holds, signed as docs/e2ee.md lays it out.
+func signedWithKEM(roomName, identity string, kem []byte) *room.E2EEKeys {
+	priv := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+	pub := priv.Public().(ed25519.PublicKey)
+	var msg []byte
+	for _, f := range []string{"conclave e2ee announce v1", roomName, identity} {
+		msg = binary.BigEndian.AppendUint16(msg, uint16(len(f)))
+		msg = append(msg, f...)
+	}
+	msg = append(append(msg, pub...), kem...)
+	return &room.E2EEKeys{IdentityKey: pub, KEMKey: kem, Signature: ed25519.Sign(priv, msg)}
 }
 
 func joinE2EE(t *testing.T, m *room.Manager, roomName, identity string, keys *room.E2EEKeys) (*room.Participant, *recorder, error) {
@@ -66,14 +82,24 @@ func TestE2EEAdmission(t *testing.T) {
 		{"signed for another room", otherRoom, room.ErrE2EEKeys},
 		{"signed for another identity", otherIdentity, room.ErrE2EEKeys},
 		{"signature altered", badSig, room.ErrE2EEKeys},
-		{"truncated KEM key", &room.E2EEKeys{IdentityKey: good.IdentityKey, KEMKey: good.KEMKey[:100], Signature: good.Signature}, room.ErrE2EEKeys},
+		{"truncated KEM key", &room.E2EEKeys{IdentityKey: good.IdentityKey, KEMKey: good.KEMKey[:100], Signature: good.Signature}, room.ErrE2EESizes},
+		{"a signed KEM key that is no X-Wing key", signedWithKEM("r", "alice", bytes.Repeat([]byte{0xff}, len(good.KEMKey))), room.ErrE2EEKEMKey},
+		{"control: the same layout with a real KEM key", signedWithKEM("r", "alice", good.KEMKey), nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rec.reset()
-			if _, _, err := joinE2EE(t, m, "r", "alice", tt.keys); !errors.Is(err, tt.want) {
+			p, _, err := joinE2EE(t, m, "r", "alice", tt.keys)
+			if !errors.Is(err, tt.want) {
 				t.Fatalf("join = %v, want %v", err, tt.want)
 			}
 			ds := rec.of(room.EventDecision)
+			if tt.want == nil {
+				p.Leave(room.ReasonLeft)
+				if len(ds) != 1 || ds[0].Decision.Outcome != room.Admitted {
+					t.Fatalf("decision events = %+v, want one admission", ds)
+				}
+				return
+			}
 			if len(ds) != 1 || ds[0].Decision.Outcome != room.Refused || !errors.Is(ds[0].Decision.Err, tt.want) {
 				t.Fatalf("decision events = %+v, want one refusal with %v", ds, tt.want)
 			}

@@ -39,6 +39,8 @@ var (
 	ErrMutedByHost        = &Error{protocol.CodeMutedByHost, "", "the host muted this track; send unmute_request to ask for it to be lifted"}
 	ErrE2EERequired       = &Error{protocol.CodeE2EERequired, "", "this room requires end-to-end encryption: join with e2ee keys"}
 	ErrE2EEKeys           = &Error{protocol.CodeE2EEKeys, "", "the e2ee announcement's signature does not verify for this room and identity"}
+	ErrE2EESizes          = &Error{protocol.CodeE2EEKeys, "", "the e2ee announcement's fields do not have their sizes (32, 1,216 and 64 bytes)"}
+	ErrE2EEKEMKey         = &Error{protocol.CodeE2EEKeys, "", "the e2ee announcement's KEM key is not an X-Wing public key"}
 	ErrTrackNotEncrypted  = &Error{protocol.CodeTrackNotEncrypted, "", "this room requires end-to-end encryption: announce the track with add_track e2ee=true"}
 	ErrE2EECodec          = &Error{protocol.CodeTrackNotEncrypted, "", "end-to-end encrypted rooms carry VP8 video and Opus audio only"}
 	ErrDataNotEncrypted   = &Error{protocol.CodeDataNotEncrypted, "", "this room requires end-to-end encryption: data payloads must be sealed"}

@@ -49,8 +49,8 @@ func (e *env) connectE2EE(ctx context.Context, t *testing.T, room, identity stri
 }
 
 // joinE2EE joins with tok and an announcement of fresh keys for room and
-// identity, and waits for joined.
-func (r *rawConn) joinE2EE(tok, room, identity string) {
+// identity, waits for joined, and returns the identity key announced.
+func (r *rawConn) joinE2EE(tok, room, identity string) []byte {
 	r.t.Helper()
 	id, err := e2ee.NewIdentity()
 	if err != nil {
@@ -77,7 +77,7 @@ func (r *rawConn) joinE2EE(tok, room, identity string) {
 		}
 		switch env.Type {
 		case protocol.TypeJoined:
-			return
+			return a.IdentityKey
 		case protocol.TypeError:
 			r.t.Fatalf("join refused: %s", env.Data)
 		}

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -16,9 +17,11 @@ import (
 
 // TestE2EEIdentityChangedReport: a client's report that a peer's
 // identity key changed is recorded as a high-severity security event in
-// the audit log (reporter, peer, the key's fingerprint); a malformed
-// report, one in a room without end-to-end encryption and one past the
-// session's budget are refused.
+// the audit log (reporter, peer, the key's fingerprint, the reporter's
+// address); a malformed report, one of an identity not in the room, one
+// of a key the peer does not announce, one in a room without end-to-end
+// encryption and one past the session's budget are refused and not
+// recorded.
 func TestE2EEIdentityChangedReport(t *testing.T) {
 	e := newEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*testkit.DefaultWait())
@@ -27,24 +30,28 @@ func TestE2EEIdentityChangedReport(t *testing.T) {
 	e.createE2EERoom(name)
 	r := e.dialRaw(ctx, t)
 	r.joinE2EE(e.JoinToken(name, "alice"), name, "alice")
+	bob := e.dialRaw(ctx, t)
+	bobKey := bob.joinE2EE(e.JoinToken(name, "bob"), name, "bob")
 
-	key := make([]byte, 32)
-	key[0] = 9
 	report := func(identity string, k []byte) {
 		r.mustSend(fmt.Sprintf(`{"v":1,"type":"e2ee_identity_changed","data":{"identity":%q,"identity_key":%q}}`,
 			identity, base64.StdEncoding.EncodeToString(k)))
 	}
-	report("bob", key[:31])
+	report("bob", bobKey[:31])
 	r.expectError(protocol.CodeBadMessage)
-	report("bob", key)
+	report("ghost", bobKey)
+	r.expectError(protocol.CodeUnknownParticipant)
+	other := bytes.Repeat([]byte{9}, len(bobKey))
+	report("bob", other)
+	r.expectError(protocol.CodeBadMessage)
+	report("bob", bobKey)
 	r.expectOpen()
 
-	sum := sha256.Sum256(key)
-	want := "sha256:" + hex.EncodeToString(sum[:16])
+	want := fingerprint(bobKey)
 	testkit.Eventually(t, "the report in the audit log", func() bool {
 		for _, rec := range auditRecords(t, e.Srv.Store()) {
 			if rec.Action == string(room.SecurityE2EEIdentityChanged) && rec.Actor == "alice" && rec.Target == "bob" &&
-				rec.Room == name && strings.Contains(rec.Details, want) {
+				rec.Room == name && rec.IP != "" && strings.Contains(rec.Details, want) {
 				return true
 			}
 		}
@@ -56,30 +63,30 @@ func TestE2EEIdentityChangedReport(t *testing.T) {
 
 	// The Go SDK's report goes the same way.
 	c := e.connectE2EE(ctx, t, name, "erin")
-	if err := c.ReportIdentityChanged(ctx, "frank", key); err != nil {
+	if err := c.ReportIdentityChanged(ctx, "bob", bobKey); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.ReportIdentityChanged(ctx, "frank", key[:8]); err == nil {
+	if err := c.ReportIdentityChanged(ctx, "bob", bobKey[:8]); err == nil {
 		t.Error("the SDK sent a short key")
 	}
 	testkit.Eventually(t, "the SDK's report in the audit log", func() bool {
 		for _, rec := range auditRecords(t, e.Srv.Store()) {
-			if rec.Action == string(room.SecurityE2EEIdentityChanged) && rec.Actor == "erin" && rec.Target == "frank" {
+			if rec.Action == string(room.SecurityE2EEIdentityChanged) && rec.Actor == "erin" && rec.Target == "bob" {
 				return true
 			}
 		}
 		return false
 	})
 
-	// The budget: MaxIdentityReports in all, then rate_limited.
+	// The budget: MaxIdentityReports accepted in all, then rate_limited.
 	for i := 1; i < room.MaxIdentityReports; i++ {
-		report(fmt.Sprintf("peer-%d", i), key)
+		report("bob", bobKey)
 	}
-	report("one-too-many", key)
+	report("bob", bobKey)
 	r.expectError(protocol.CodeRateLimited)
 	for _, rec := range auditRecords(t, e.Srv.Store()) {
-		if rec.Target == "one-too-many" {
-			t.Fatalf("a report past the budget was recorded: %+v", rec)
+		if rec.Action == string(room.SecurityE2EEIdentityChanged) && (rec.Target == "ghost" || strings.Contains(rec.Details, fingerprint(other))) {
+			t.Fatalf("a refused report was recorded: %+v", rec)
 		}
 	}
 
@@ -87,8 +94,14 @@ func TestE2EEIdentityChangedReport(t *testing.T) {
 	plain := e.dialRaw(ctx, t)
 	plain.join(e.JoinToken("plain-room", "carol"))
 	plain.mustSend(fmt.Sprintf(`{"v":1,"type":"e2ee_identity_changed","data":{"identity":"dave","identity_key":%q}}`,
-		base64.StdEncoding.EncodeToString(key)))
+		base64.StdEncoding.EncodeToString(bobKey)))
 	plain.expectError(protocol.CodeE2EEOff)
+}
+
+// fingerprint is what a report of key is recorded with.
+func fingerprint(key []byte) string {
+	sum := sha256.Sum256(key)
+	return "sha256:" + hex.EncodeToString(sum[:16])
 }
 
 // TestTokenRefusedEvent: a REST call and a join with a token that does
