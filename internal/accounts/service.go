@@ -296,11 +296,18 @@ func invalidArgument(w http.ResponseWriter, msg string) {
 	httpapi.WriteError(w, http.StatusBadRequest, protocol.CodeInvalidArgument, msg)
 }
 
-// fail answers err: 503 when hashing or the store is busy, else 500.
+// fail answers err: 503 unavailable (Retry-After) when hashing or the
+// store is busy, or the store cannot take the change (a full disk), else
+// 500.
 func (s *Service) fail(w http.ResponseWriter, err error) {
-	if errors.Is(err, auth.ErrBusy) || errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, auth.ErrBusy) || errors.Is(err, context.DeadlineExceeded):
 		s.log.Warn("accounts: busy", "err", err)
 		httpapi.WriteCode(w, protocol.CodeUnavailable, "the server is busy: try again shortly")
+		return
+	case errors.Is(err, store.ErrUnavailable):
+		s.log.Error("accounts: store unavailable", "err", err)
+		httpapi.WriteCode(w, protocol.CodeUnavailable, "the change could not be stored now: try again shortly")
 		return
 	}
 	s.log.Error("accounts", "err", err)
