@@ -108,7 +108,7 @@ func apikeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "API key created.\n  key id:      %s\n  name:        %s\n  private key: %s\n  credentials: %s (mode 0600)\n",
 		rec.ID, rec.Name, creds.PrivateKey, credsPath)
 	fmt.Fprintln(stdout, "The private key is shown only this once; the server stores only the public key.")
-	if err := recordOperator(ctx, st, *data, room.SecurityEvent{Kind: room.SecurityAPIKeyCreated, Subject: rec.ID}, map[string]string{"name": rec.Name}, stderr); err != nil {
+	if err := recordOperator(ctx, st, *data, room.SecurityEvent{Kind: room.SecurityAPIKeyCreated, Subject: rec.ID}, map[string]string{"name": rec.Name}); err != nil {
 		return fmt.Errorf("apikey create: %w", err)
 	}
 	return nil
@@ -169,7 +169,7 @@ func apikeyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		return fmt.Errorf("apikey revoke: %w", err)
 	}
-	if err := recordOperator(ctx, st, *data, room.SecurityEvent{Kind: room.SecurityAPIKeyRevoked, Subject: id}, nil, stderr); err != nil {
+	if err := recordOperator(ctx, st, *data, room.SecurityEvent{Kind: room.SecurityAPIKeyRevoked, Subject: id}, nil); err != nil {
 		return fmt.Errorf("apikey revoke: %w", err)
 	}
 	fmt.Fprintf(stdout, "API key %s revoked; tokens it signed are refused from now on.\n", id)

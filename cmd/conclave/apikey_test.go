@@ -127,8 +127,10 @@ func TestAPIKeyTokenLifecycle(t *testing.T) {
 		t.Fatalf("after revoke: %v, want %s", err, auth.CodeRevokedKey)
 	}
 	out, _ = apikeyRun(t, apikeyCmd, "list", "--data", data)
-	if strings.Contains(out, "  -") {
-		t.Fatalf("list still shows the key active:\n%s", out)
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, keyID) && strings.HasSuffix(strings.TrimSpace(line), " -") {
+			t.Fatalf("list still shows the key active:\n%s", out)
+		}
 	}
 	if _, err := apikeyRun(t, apikeyCmd, "revoke", "CKNOSUCHKEY000", "--data", data); err == nil {
 		t.Fatal("revoking an unknown key succeeded")

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 
 	"github.com/conclave-video/conclave/internal/audit"
 	"github.com/conclave-video/conclave/internal/room"
+	"github.com/conclave-video/conclave/internal/server"
 	"github.com/conclave-video/conclave/internal/store"
 )
 
@@ -21,16 +21,15 @@ import (
 // "operator", outcome succeeded and "via": "command line"; extra adds
 // details. The log's appends are serialized across processes by the
 // store's write transaction, so a server writing at the same time is no
-// harm. Without a server key (the server never started) the change is
-// made, and the warning says it is not in the log; a failing append is an
-// error, the change being made already. A server key that exists but
-// cannot be used refuses the change before it is made
-// (operatorAuditReady).
-func recordOperator(ctx context.Context, st *store.SQLite, dataDir string, ev room.SecurityEvent, extra map[string]string, stderr io.Writer) error {
-	key, err := serverKey(dataDir)
+// harm. Without a server key (the server never started) it makes the
+// key as the server would (server.LoadServerKey), and the server then
+// uses it; a failing append is an error, the change being made already.
+// A server key that exists but cannot be used refuses the change before
+// it is made (operatorAuditReady).
+func recordOperator(ctx context.Context, st *store.SQLite, dataDir string, ev room.SecurityEvent, extra map[string]string) error {
+	key, err := server.LoadServerKey(ctx, st, dataDir)
 	if err != nil {
-		fmt.Fprintf(stderr, "warning: not recorded in the audit log: %v\n", err)
-		return nil
+		return fmt.Errorf("the change is made but not recorded in the audit log: %w", err)
 	}
 	lg, err := audit.New(audit.Config{Store: st, KeyID: key.ID, Key: key.Private})
 	if err != nil {
@@ -60,7 +59,7 @@ func recordOperator(ctx context.Context, st *store.SQLite, dataDir string, ev ro
 // server key file that exists but cannot be used (open to others,
 // damaged) would leave the change out of the audit log, so the command
 // refuses and changes nothing. No key file at all is the server never
-// started: the change is made, with recordOperator's warning.
+// started: recordOperator makes it.
 func operatorAuditReady(dataDir string) error {
 	if _, err := serverKey(dataDir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("nothing was changed: the audit log could not record it: %w", err)

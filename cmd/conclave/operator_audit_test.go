@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/server"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/internal/testkit/testserver"
@@ -147,15 +148,50 @@ func TestOperatorRefusedWithUnusableServerKey(t *testing.T) {
 	}
 }
 
-// TestAPIKeyWithoutServerKey: before the server's first start there is
-// no key to sign the log with: the key is made, and a warning says it is
-// not in the audit log.
-func TestAPIKeyWithoutServerKey(t *testing.T) {
+// TestFirstChangesBeforeTheServerStarts: before the server's first
+// start there is no server key; `user create` (how the first admin is
+// made) and `apikey create` make it as the server would (mode 0600), and
+// record their changes with it; `audit verify` verifies them, and a
+// server started on the directory then uses that key.
+func TestFirstChangesBeforeTheServerStarts(t *testing.T) {
 	data := t.TempDir()
+	if err := os.Chmod(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := userRun(t, cheapHasher(t), userTestPassword+"\n", "create", "--admin", "--email", "first@example.org", "--password-stdin", "--data", data); err != nil || stderr != "" {
+		t.Fatalf("user create: %v\n%s", err, stderr)
+	}
 	var out, errOut bytes.Buffer
-	err := runAPIKey(context.Background(), []string{"create", "--name", "early", "--data", data}, &out, &errOut)
-	o := out.String()
-	if err != nil || !strings.Contains(o, "API key created") || !strings.Contains(errOut.String(), "not recorded in the audit log") {
-		t.Fatalf("create: %v\n%s\n%s", err, o, errOut.String())
+	if err := runAPIKey(context.Background(), []string{"create", "--name", "early", "--data", data, "--credentials", t.TempDir() + "/c.json"}, &out, &errOut); err != nil ||
+		!strings.Contains(out.String(), "API key created") || errOut.String() != "" {
+		t.Fatalf("apikey create: %v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	fi, err := os.Stat(filepath.Join(data, server.ServerKeyFile))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the server key file: %v %v", fi, err)
+	}
+	if o, stderr, err := auditRun("verify", "--data", data); err != nil {
+		t.Fatalf("audit verify: %v\n%s\n%s", err, o, stderr)
+	}
+	st := userStore(t, data)
+	var actions []string
+	err = st.ReadAudit(context.Background(), func(r store.AuditReader) error {
+		recs, err := r.AuditRecords(context.Background(), 0, 100)
+		for _, rec := range recs {
+			actions = append(actions, rec.Actor+" "+rec.Action)
+		}
+		return err
+	})
+	if err != nil || strings.Join(actions, ", ") != "operator user_created, operator api_key_created" {
+		t.Fatalf("the audit log: %q, %v", actions, err)
+	}
+	key, err := serverKey(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	s := testserver.Start(t, func(c *config.Config) { c.DataDir = data })
+	if got := s.Srv.ServerKey().ID; got != key.ID {
+		t.Fatalf("the server uses key %s, not the one the command line made, %s", got, key.ID)
 	}
 }

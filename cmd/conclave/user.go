@@ -298,7 +298,7 @@ func (c userCmd) reset2FA(ctx context.Context, args []string) error {
 
 // record puts a change the command made in the audit log (recordOperator).
 func (c userCmd) record(ctx context.Context, st *store.SQLite, data, cmd string, ev room.SecurityEvent) error {
-	if err := recordOperator(ctx, st, data, ev, nil, c.stderr); err != nil {
+	if err := recordOperator(ctx, st, data, ev, nil); err != nil {
 		return fmt.Errorf("%s: %w", cmd, err)
 	}
 	return nil

@@ -142,29 +142,83 @@ func TestSinkSignsOnItsInterval(t *testing.T) {
 	})
 }
 
-// A store that fails: every entry is counted as lost, logged at error
-// level, and Err reports it until an append succeeds.
-func TestSinkReportsFailures(t *testing.T) {
+// A store that fails: the entries wait and are tried again, Err and Sync
+// report the failure, logged once at error level; once the store takes
+// writes again they are written, nothing lost, and that is logged too.
+func TestSinkRetriesAFailingStore(t *testing.T) {
 	f := newFixture(t, 1000)
 	var logged syncBuffer
 	s := NewSink(SinkConfig{Log: f.log, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	defer s.Close()
 	f.exec(`CREATE TRIGGER refuse BEFORE INSERT ON audit_records BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`)
 	s.Add(entry(1))
-	testkit.Eventually(t, "the failure counted", func() bool { return s.Failed() == 1 })
-	if !errors.Is(s.Err(), ErrNotWriting) || !strings.Contains(logged.String(), "level=ERROR") || !strings.Contains(logged.String(), "disk on fire") {
-		t.Fatalf("err %v; logged:\n%s", s.Err(), logged.String())
+	testkit.Eventually(t, "the failure reported", func() bool { return errors.Is(s.Err(), ErrNotWriting) })
+	s.Add(entry(2))
+	testkit.Eventually(t, "both entries waiting", func() bool { return s.Waiting() == 2 })
+	if err := s.Sync(context.Background()); !errors.Is(err, ErrNotWriting) {
+		t.Fatalf("Sync while the store fails: %v", err)
+	}
+	if s.Failed() != 0 || s.Appended() != 0 {
+		t.Fatalf("failed %d, appended %d while waiting", s.Failed(), s.Appended())
+	}
+	if n := strings.Count(logged.String(), "disk on fire"); n != 1 || !strings.Contains(logged.String(), "level=ERROR") {
+		t.Fatalf("the failure logged %d times:\n%s", n, logged.String())
 	}
 	f.exec(`DROP TRIGGER refuse`)
-	s.Add(entry(2))
-	testkit.Eventually(t, "an append again", func() bool { return s.Appended() == 1 })
-	if s.Err() != nil {
-		t.Fatalf("Err after a good append: %v", s.Err())
+	testkit.Eventually(t, "the waiting entries written by a retry", func() bool { return s.Appended() == 2 })
+	if s.Err() != nil || s.Failed() != 0 || s.Waiting() != 0 || !strings.Contains(logged.String(), "takes records again") {
+		t.Fatalf("after the retry: err %v, failed %d, waiting %d; logged:\n%s", s.Err(), s.Failed(), s.Waiting(), logged.String())
+	}
+	if rep := f.mustVerify(); rep.Records != 2 {
+		t.Fatalf("records after the retry: %+v", rep)
 	}
 	// An invalid entry is lost and counted, not queued.
 	s.Add(Entry{Action: strings.Repeat("x", MaxFieldBytes+1)})
-	if s.Failed() != 2 {
+	if s.Failed() != 1 {
 		t.Fatalf("failed %d after an invalid entry", s.Failed())
+	}
+}
+
+// Sync returns once what was added before it is written: the records are
+// in the store when it returns, with nothing queued at once.
+func TestSinkSync(t *testing.T) {
+	f := newFixture(t, 1000)
+	s := NewSink(SinkConfig{Log: f.log, CheckpointInterval: time.Hour})
+	defer s.Close()
+	if err := s.Sync(context.Background()); err != nil {
+		t.Fatalf("Sync with nothing queued: %v", err)
+	}
+	for i := range 20 {
+		s.Add(entry(i + 1))
+		if err := s.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if rep := f.mustVerify(); rep.Records != int64(i+1) {
+			t.Fatalf("after Sync %d: %d records stored", i+1, rep.Records)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Sync(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("Sync with an ended context: %v", err)
+	}
+	s.Close()
+	if err := s.Sync(context.Background()); !errors.Is(err, ErrNotWriting) {
+		t.Fatalf("Sync after Close: %v", err)
+	}
+}
+
+// A store still failing when the sink closes: what waits is lost, and
+// counted.
+func TestSinkLosesWhatWaitsAtClose(t *testing.T) {
+	f := newFixture(t, 1000)
+	s := NewSink(SinkConfig{Log: f.log})
+	f.exec(`CREATE TRIGGER refuse BEFORE INSERT ON audit_records BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`)
+	s.Add(entry(1))
+	testkit.Eventually(t, "the entry waiting", func() bool { return s.Waiting() == 1 })
+	s.Close()
+	if s.Failed() != 1 || s.Appended() != 0 || !errors.Is(s.Err(), ErrNotWriting) {
+		t.Fatalf("after Close: failed %d, appended %d, err %v", s.Failed(), s.Appended(), s.Err())
 	}
 }
 

@@ -33,8 +33,12 @@ func (s *Server) newAudit(reg *prometheus.Registry) error {
 		}, func() float64 { return float64(s.audit.Appended()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "conclave_audit_failures_total",
-			Help: "Events not written to the audit log (the store failing, or the queue full); each failure is also logged at error level.",
+			Help: "Events lost to the audit log (the queue full, or the store still refusing them when the server stopped); each loss is also logged at error level.",
 		}, func() float64 { return float64(s.audit.Failed()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "conclave_audit_waiting_records",
+			Help: "Audit records the store refused, held in memory and tried again until it takes them (0 when all is written).",
+		}, func() float64 { return float64(s.audit.Waiting()) }),
 	)
 	return nil
 }

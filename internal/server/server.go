@@ -139,7 +139,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	if s.store, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "conclave.db"), s.storeOpts...); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	if s.serverKey, err = loadServerKey(ctx, s.store, cfg.DataDir); err != nil {
+	if s.serverKey, err = LoadServerKey(ctx, s.store, cfg.DataDir); err != nil {
 		return err
 	}
 
@@ -347,7 +347,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 	}
 	app.register(mux)
 	s.http = &http.Server{
-		Handler:           httpapi.SecurityHeaders(cfg.HTTP.FrameAncestors, httpapi.CORS(cfg.HTTP.AllowedOrigins, s.guard.handler(mux))),
+		Handler:           httpapi.SecurityHeaders(cfg.HTTP.FrameAncestors, httpapi.CORS(cfg.HTTP.AllowedOrigins, s.guard.handler(s.recorded(mux)))),
 		ReadHeaderTimeout: httpReadHeaderTimeout,
 		ReadTimeout:       httpReadTimeout,
 		WriteTimeout:      httpWriteTimeout,

@@ -30,13 +30,16 @@ const (
 	ServerKeyName = "conclave server"
 )
 
-// loadServerKey returns the server key from DATA/server-key.json, making
+// LoadServerKey returns the server key from DATA/server-key.json, making
 // the file if there is none, and makes sure the store knows its public half
 // (registering it again if the database was reset). A file that cannot be
 // used (open to others, damaged, a key the store knows with another public
 // key, a revoked key) is an error and is left as it is: it may be the only
-// copy of a private key that tokens in use were signed with.
-func loadServerKey(ctx context.Context, st store.Store, dataDir string) (token.Key, error) {
+// copy of a private key that tokens in use were signed with. The server
+// calls it at its start, and the command line before it records a change
+// in the audit log, so that the first account, made before the server's
+// first start, is on record too, signed with the key the server then uses.
+func LoadServerKey(ctx context.Context, st store.Store, dataDir string) (token.Key, error) {
 	path := filepath.Join(dataDir, ServerKeyFile)
 	_, key, err := token.LoadCredentials(path)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -37,7 +37,7 @@ func TestServerKeyMadeOnceAndReused(t *testing.T) {
 	path := filepath.Join(dir, ServerKeyFile)
 	st := openKeyStore(t, dir)
 
-	key, err := loadServerKey(ctx, st, dir)
+	key, err := LoadServerKey(ctx, st, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestServerKeyMadeOnceAndReused(t *testing.T) {
 	}
 
 	// Restart: same key, same file.
-	again, err := loadServerKey(ctx, st, dir)
+	again, err := LoadServerKey(ctx, st, dir)
 	if err != nil || again.ID != key.ID || !again.Private.Equal(key.Private) {
 		t.Fatalf("second start: %v, %v", again.ID, err)
 	}
@@ -88,7 +88,7 @@ func TestServerKeyMadeOnceAndReused(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := openKeyStore(t, dir)
-	again, err = loadServerKey(ctx, fresh, dir)
+	again, err = LoadServerKey(ctx, fresh, dir)
 	if err != nil || again.ID != key.ID {
 		t.Fatalf("after a reset: %v, %v", again.ID, err)
 	}
@@ -156,7 +156,7 @@ func TestServerKeyUnusableFileKept(t *testing.T) {
 			tc.setup(t, st, path)
 			before, _ := os.ReadFile(path)
 			fiBefore, _ := os.Stat(path)
-			_, err := loadServerKey(ctx, st, dir)
+			_, err := LoadServerKey(ctx, st, dir)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
@@ -178,7 +178,7 @@ func TestServerKeyRevokedStopsServer(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	st := openKeyStore(t, dir)
-	key, err := loadServerKey(ctx, st, dir)
+	key, err := LoadServerKey(ctx, st, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
