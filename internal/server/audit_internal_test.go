@@ -17,8 +17,11 @@ import (
 	"github.com/conclave-video/conclave/internal/testkit"
 )
 
-// An audit log that cannot be written: /readyz says so, the failure is
-// counted and logged at error level; once appends succeed again, ready.
+// An audit log that cannot be written: /readyz says so, the record waits
+// (counted in conclave_audit_waiting_records) and the failure is logged
+// at error level; once the store takes writes again, the waiting record
+// is written by a retry and the server is ready again by itself, with no
+// new event.
 func TestReadyzReportsAuditFailure(t *testing.T) {
 	cfg := config.DefaultDev()
 	cfg.Addr, cfg.RTCPort, cfg.AdminAddr, cfg.DataDir = "127.0.0.1:0", 0, "127.0.0.1:0", t.TempDir()
@@ -64,7 +67,7 @@ func TestReadyzReportsAuditFailure(t *testing.T) {
 		code, body := get("/readyz")
 		return code == http.StatusServiceUnavailable && body == "audit log cannot write\n"
 	})
-	if _, metrics := get("/metrics"); !strings.Contains(metrics, "conclave_audit_failures_total 1\n") {
+	if _, metrics := get("/metrics"); !strings.Contains(metrics, "conclave_audit_waiting_records 1\n") || !strings.Contains(metrics, "conclave_audit_failures_total 0\n") {
 		t.Errorf("metrics:\n%s", grepLines(metrics, "conclave_audit"))
 	}
 	if !strings.Contains(logged.String(), "level=ERROR") || !strings.Contains(logged.String(), "refused by the test") {
@@ -74,10 +77,12 @@ func TestReadyzReportsAuditFailure(t *testing.T) {
 	if _, err := db.Exec(`DROP TRIGGER refuse`); err != nil {
 		t.Fatal(err)
 	}
-	event()
 	testkit.Eventually(t, "ready again", func() bool { code, _ := get("/readyz"); return code == http.StatusOK })
-	if _, metrics := get("/metrics"); !strings.Contains(metrics, "conclave_audit_records_total 1\n") {
+	if _, metrics := get("/metrics"); !strings.Contains(metrics, "conclave_audit_records_total 1\n") || !strings.Contains(metrics, "conclave_audit_waiting_records 0\n") {
 		t.Errorf("metrics:\n%s", grepLines(metrics, "conclave_audit"))
+	}
+	if !strings.Contains(logged.String(), "the store takes records again") {
+		t.Errorf("the recovery not logged:\n%s", logged.String())
 	}
 }
 
