@@ -44,6 +44,10 @@ type Guard struct {
 	// (an API key, a personal token, a session's account) makes to /v1.
 	IdentityRate  float64 `yaml:"identity_rate"`
 	IdentityBurst int     `yaml:"identity_burst"`
+	// InviteRate and InviteBurst bound the redemptions of one meeting
+	// invite, whatever addresses they come from.
+	InviteRate  float64 `yaml:"invite_rate"`
+	InviteBurst int     `yaml:"invite_burst"`
 }
 
 // Limits of the guard keys.
@@ -62,6 +66,7 @@ func defaultGuard() Guard {
 		AuthRate: 1, AuthBurst: 20,
 		JoinRate: 5, JoinBurst: 50,
 		IdentityRate: 50, IdentityBurst: 200,
+		InviteRate: 10, InviteBurst: 100,
 	}
 }
 
@@ -129,7 +134,7 @@ func (g Guard) validate(bad func(key, format string, args ...any)) {
 		key   string
 		rate  float64
 		burst int
-	}{{"api", g.APIRate, g.APIBurst}, {"auth", g.AuthRate, g.AuthBurst}, {"join", g.JoinRate, g.JoinBurst}, {"identity", g.IdentityRate, g.IdentityBurst}} {
+	}{{"api", g.APIRate, g.APIBurst}, {"auth", g.AuthRate, g.AuthBurst}, {"join", g.JoinRate, g.JoinBurst}, {"identity", g.IdentityRate, g.IdentityBurst}, {"invite", g.InviteRate, g.InviteBurst}} {
 		if !(r.rate > 0) || math.IsInf(r.rate, 0) {
 			bad("guard."+r.key+"_rate", "must be a positive number, got %v", r.rate)
 		}

@@ -103,7 +103,7 @@ func (s *Server) newDefense(ctx context.Context, reg *prometheus.Registry) error
 		auth:     guard.NewKeyed(g.AuthRate, g.AuthBurst, guardMaxBuckets, nil),
 		join:     guard.NewKeyed(g.JoinRate, g.JoinBurst, guardMaxBuckets, nil),
 		identity: guard.NewKeyed(g.IdentityRate, g.IdentityBurst, guardMaxBuckets, nil),
-		invites:  guard.NewKeyed(1/inviteInterval.Seconds(), inviteBurst, guardMaxBuckets, nil),
+		invites:  guard.NewKeyed(g.InviteRate, g.InviteBurst, guardMaxBuckets, nil),
 		inviteFails: guard.NewThrottle(guard.ThrottlePolicy{Free: inviteFreeFailures, Base: inviteFailBase, Max: inviteFailMax,
 			Forget: inviteFailForget}, nil),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{

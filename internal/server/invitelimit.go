@@ -10,15 +10,14 @@ import (
 
 // Limits of one meeting invite's redemptions (docs/security.md, "Brute
 // force and floods"), whatever addresses they come from: a token bucket
-// of inviteBurst tries, one more every inviteInterval (one leaked link
-// hammered from many addresses); and its failed guesses (a wrong room
-// password, a wrong email domain) throttled like an account's:
-// inviteFreeFailures free, then inviteFailBase doubling to inviteFailMax
-// (short, as the room's own password throttle: a guesser must not keep
-// the real guests out for long), forgotten after inviteFailForget.
+// of guard.invite_burst tries, refilled at guard.invite_rate a second
+// (one leaked link hammered from many addresses); and its failed guesses
+// (a wrong room password, a wrong email domain) throttled like an
+// account's: inviteFreeFailures free, then inviteFailBase doubling to
+// inviteFailMax (short, as the room's own password throttle: a guesser
+// must not keep the real guests out for long), forgotten after
+// inviteFailForget.
 const (
-	inviteBurst        = 100
-	inviteInterval     = 100 * time.Millisecond
 	inviteFreeFailures = 5
 	inviteFailBase     = time.Second
 	inviteFailMax      = time.Minute
