@@ -137,7 +137,7 @@ func (s *Server) build(ctx context.Context) (err error) {
 		return fmt.Errorf("data_dir: %w", err)
 	}
 	if s.store, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "conclave.db"), s.storeOpts...); err != nil {
-		return fmt.Errorf("store: %w", err)
+		return err // "store: open PATH: …"
 	}
 	if s.serverKey, err = LoadServerKey(ctx, s.store, cfg.DataDir); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,5 +150,14 @@ func TestWriteLockHeldTooLong(t *testing.T) {
 	}
 	if err := st.CheckWrite(ctx); err != nil {
 		t.Errorf("probe once the lock is released: %v", err)
+	}
+}
+
+// TestOpenOnAFullDiskSaysWhy: a database that cannot be made for want of
+// space is ErrUnavailable, and the error says what to look at.
+func TestOpenOnAFullDiskSaysWhy(t *testing.T) {
+	_, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "c.db"), store.MaxPages(1))
+	if !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), "is the file system full") {
+		t.Fatalf("open with no room: %v", err)
 	}
 }

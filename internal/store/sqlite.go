@@ -88,11 +88,11 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*SQLite, erro
 	s := &SQLite{db: db, limits: o.limits.orDefaults(), writer: make(chan struct{}, 1)}
 	if err := ping(ctx, db); err != nil {
 		_ = db.Close()
-		return nil, classify(fmt.Errorf("store: open %s: %w", path, err))
+		return nil, classify(fmt.Errorf("store: open %s: %w%s", path, err, openHint(err)))
 	}
 	if err := migrate(ctx, db); err != nil {
 		_ = db.Close()
-		return nil, classify(fmt.Errorf("store: migrate %s: %w", path, err))
+		return nil, classify(fmt.Errorf("store: migrate %s: %w%s", path, err, openHint(err)))
 	}
 	return s, nil
 }
@@ -157,6 +157,21 @@ func ping(ctx context.Context, db *sql.DB) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// openHint is what to look at when SQLite cannot open the database for
+// want of space or of write access (a full file system often shows as a
+// disk I/O error growing the shared-memory file), "" otherwise.
+func openHint(err error) string {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return ""
+	}
+	switch se.Code() & 0xFF {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN:
+		return " (is the file system full, read-only, or not this user's to write?)"
+	}
+	return ""
 }
 
 // unavailableError marks a storage failure: it is ErrUnavailable and the
