@@ -16,7 +16,6 @@ import (
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/store"
-	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
@@ -30,17 +29,9 @@ func TestRevocationCapsOverREST(t *testing.T) {
 	cfg := config.DefaultDev()
 	cfg.Addr, cfg.RTCPort, cfg.AdminAddr, cfg.DataDir = "127.0.0.1:0", 0, "", t.TempDir()
 	cfg.Rooms.E2EE = "off"
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s, err := newServer(ctx, cfg, slog.New(slog.DiscardHandler), []store.Option{
+	ctx := context.Background()
+	s, _ := runServer(t, cfg, nil, []store.Option{
 		store.WithAccessLimits(store.AccessLimits{RevocationsPerIssuer: 4, RevocationsPerRoom: 3, BansPerIssuer: 5, BansPerRoom: 1})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	defer func() { cancel(); testkit.Receive(t, done, "the server to stop") }()
-	<-s.ready
 
 	rec, priv, err := auth.NewAPIKey("caps", rand.Reader)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/store"
 	"github.com/conclave-video/conclave/internal/store/storetest"
-	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/protocol"
 )
 
@@ -30,23 +28,8 @@ func TestAccountWritesOnAFullDisk(t *testing.T) {
 	disk := storetest.NewFullDisk(t)
 	cfg := config.DefaultDev()
 	cfg.Addr, cfg.RTCPort, cfg.AdminAddr, cfg.DataDir = "127.0.0.1:0", 0, "", disk.Dir
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := newServer(ctx, cfg, slog.New(slog.DiscardHandler), disk.Options)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(testkit.DefaultWait()):
-			t.Error("server did not stop")
-		}
-	}()
-	<-s.ready
+	s, _ := runServer(t, cfg, nil, disk.Options)
+	ctx := context.Background()
 
 	const email, password = "pat@example.org", "correct horse battery staple 42"
 	h, err := auth.NewHasher(auth.DefaultArgon2Params(), 1)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"io"
@@ -26,19 +25,7 @@ func TestReadyzReportsAuditFailure(t *testing.T) {
 	cfg := config.DefaultDev()
 	cfg.Addr, cfg.RTCPort, cfg.AdminAddr, cfg.DataDir = "127.0.0.1:0", 0, "127.0.0.1:0", t.TempDir()
 	var logged syncWriter
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := newServer(ctx, cfg, slog.New(slog.NewTextHandler(&logged, nil)), nil)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		testkit.Receive(t, done, "the server to stop")
-	})
-	<-s.ready
+	s, _ := runServer(t, cfg, slog.New(slog.NewTextHandler(&logged, nil)), nil)
 
 	get := func(path string) (int, string) {
 		resp, err := http.Get(s.AdminURL() + path)

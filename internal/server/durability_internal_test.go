@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/conclave-video/conclave/internal/auth"
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/store/storetest"
-	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/protocol"
 	"github.com/conclave-video/conclave/token"
 )
@@ -30,25 +28,7 @@ func TestAcknowledgedRoomWritesSurviveAFullDisk(t *testing.T) {
 	cfg := config.DefaultDev()
 	cfg.Addr, cfg.RTCPort, cfg.AdminAddr, cfg.DataDir = "127.0.0.1:0", 0, "", disk.Dir
 
-	start := func() (*Server, func()) {
-		ctx, cancel := context.WithCancel(context.Background())
-		s, err := newServer(ctx, cfg, slog.New(slog.DiscardHandler), disk.Options)
-		if err != nil {
-			cancel()
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- s.Run(ctx) }()
-		<-s.ready
-		return s, func() {
-			cancel()
-			select {
-			case <-done:
-			case <-time.After(testkit.DefaultWait()):
-				t.Fatal("server did not stop")
-			}
-		}
-	}
+	start := func() (*Server, func()) { return runServer(t, cfg, nil, disk.Options) }
 	s, stop := start()
 	rec, priv, err := auth.NewAPIKey("durability", rand.Reader)
 	if err != nil {

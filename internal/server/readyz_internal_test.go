@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/conclave-video/conclave/internal/config"
 	"github.com/conclave-video/conclave/internal/store"
@@ -26,23 +24,7 @@ func TestReadyzReportsStoreThatCannotWrite(t *testing.T) {
 	cfg.RTCPort = 0
 	cfg.AdminAddr = "127.0.0.1:0"
 	cfg.DataDir = disk.Dir
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := newServer(ctx, cfg, slog.New(slog.DiscardHandler), disk.Options)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(testkit.DefaultWait()):
-			t.Error("server did not stop")
-		}
-	})
-	<-s.ready
+	s, _ := runServer(t, cfg, nil, disk.Options)
 
 	readyz := func() (int, string) {
 		resp, err := http.Get(s.AdminURL() + "/readyz")
@@ -67,7 +49,7 @@ func TestReadyzReportsStoreThatCannotWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	disk.Fill(s.Store())
-	err = s.Store().CreateRoom(bg, store.Room{Name: "created-while-full"})
+	err := s.Store().CreateRoom(bg, store.Room{Name: "created-while-full"})
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("CreateRoom on a full disk: %v, want ErrUnavailable", err)
 	}
