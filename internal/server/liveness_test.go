@@ -12,6 +12,7 @@ import (
 
 	"github.com/conclave-video/conclave/client"
 	"github.com/conclave-video/conclave/internal/config"
+	roompkg "github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/internal/testkit"
 	"github.com/conclave-video/conclave/token"
 )
@@ -248,4 +249,22 @@ func TestSilentConnectionDetectedWithinOneInterval(t *testing.T) {
 		t.Error("a client that answers pings but sends nothing was removed")
 	}
 	quiet.expectOpen()
+}
+
+// TestSlowJoinIsNotSilence: a join the server takes longer than
+// signal.ping_interval to decide (a room password hashed on a busy
+// machine) is answered, not closed as a silent connection. While the
+// server handles a message nobody reads the connection's pongs: that
+// silence is the server's, not the client's.
+func TestSlowJoinIsNotSilence(t *testing.T) {
+	const interval = 200 * time.Millisecond
+	e := newEnv(t, func(c *config.Config) { c.Signal.PingInterval = interval })
+	const name = "slow-join"
+	e.createE2EERoom(name)
+	// The admission of an E2EE join runs this hook: five intervals of it.
+	e.Srv.Rooms().SetTestTamperE2EE(func(roompkg.Identity, *roompkg.E2EEKeys) { time.Sleep(5 * interval) })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*testkit.DefaultWait())
+	defer cancel()
+	r := e.dialRaw(ctx, t)
+	r.joinE2EE(e.JoinToken(name, "slow"), name, "slow") // fails the test if the connection closes first
 }

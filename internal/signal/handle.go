@@ -42,6 +42,9 @@ const (
 // read differently (one replacing bad bytes, one refusing them) is never
 // acted on.
 func (s *session) readMessage(ctx context.Context, conn *websocket.Conn) ([]byte, error) {
+	if s.busy.Swap(false) {
+		s.markHeard() // listening again: silence counts from now
+	}
 	typ, r, err := conn.Reader(ctx)
 	if err != nil {
 		return nil, err
@@ -65,6 +68,7 @@ func (s *session) readMessage(ctx context.Context, conn *websocket.Conn) ([]byte
 		s.Close(reasonInvalidUTF8)
 		return nil, errBadFrame
 	}
+	s.busy.Store(true) // until the next readMessage: handling it
 	return b, nil
 }
 

@@ -305,6 +305,11 @@ type session struct {
 	// pong (nanoseconds since epoch): a client that talks needs no ping.
 	heard atomic.Int64
 	epoch time.Time
+	// busy: the reader is handling a message, not reading (readMessage).
+	// The connection's pongs are read only by a reader, so silence then is
+	// the server's, not the client's (a join hashing a room password on a
+	// loaded machine): it does not count.
+	busy atomic.Bool
 }
 
 func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
@@ -595,8 +600,13 @@ func (s *session) pingLoop(ctx context.Context, conn *websocket.Conn) {
 // something.
 func (s *session) markHeard() { s.heard.Store(int64(time.Since(s.epoch))) }
 
-// silence is how long the current connection has delivered nothing.
+// silence is how long the current connection has delivered nothing while
+// the server was listening: none while the reader is busy.
 func (s *session) silence() time.Duration {
+	if s.busy.Load() {
+		s.markHeard()
+		return 0
+	}
 	return time.Since(s.epoch) - time.Duration(s.heard.Load())
 }
 
