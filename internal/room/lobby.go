@@ -262,12 +262,18 @@ func (m *Manager) tryPassword(ctx context.Context, r *Room, hash, password, subj
 		return false, w, nil
 	}
 	if password != "" {
-		if m.cfg.Passwords == nil {
-			return false, 0, ErrNoPasswords
-		}
-		ok, _, err = m.cfg.Passwords.Verify(ctx, password, hash)
-		if err != nil {
-			return false, 0, wrapUnavailable(err)
+		mac := m.pwVerified.mac(roomKey, hash, password)
+		if ok = m.pwVerified.seen(mac, m.cfg.Now()); !ok {
+			if m.cfg.Passwords == nil {
+				return false, 0, ErrNoPasswords
+			}
+			ok, _, err = m.cfg.Passwords.Verify(ctx, password, hash)
+			if err != nil {
+				return false, 0, wrapUnavailable(err)
+			}
+			if ok {
+				m.pwVerified.add(mac, m.cfg.Now())
+			}
 		}
 	}
 	if ok {

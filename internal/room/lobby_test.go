@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/conclave-video/conclave/internal/room"
 	"github.com/conclave-video/conclave/protocol"
@@ -209,5 +211,60 @@ func TestLobbyAdmissionRefusals(t *testing.T) {
 		if left[id] != reason {
 			t.Errorf("the host saw %s leave the lobby with %q, want %q", id, left[id], reason)
 		}
+	}
+}
+
+// countingPasswords is fakePasswords counting its checks.
+type countingPasswords struct {
+	fakePasswords
+	checks atomic.Int64
+}
+
+func (c *countingPasswords) Verify(ctx context.Context, pw, encoded string) (bool, bool, error) {
+	c.checks.Add(1)
+	return c.fakePasswords.Verify(ctx, pw, encoded)
+}
+
+// TestRightPasswordHashedOnce: the right room password given at a
+// redemption and again at the join is hashed once (argon2id is slow);
+// wrong ones are hashed every time; once the remembered one is
+// 10 minutes old, or the room has another password, it is hashed again.
+func TestRightPasswordHashedOnce(t *testing.T) {
+	clk := newFakeClock()
+	cfg := clk.config()
+	pws := &countingPasswords{}
+	cfg.Passwords = pws
+	m := newManager(t, cfg)
+	const pw = "correct horse battery"
+	if _, err := m.Create(room.Spec{Name: "r", Owner: owner, Password: pw, EmptyTimeout: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	check := func(password string) error { return m.CheckRoomPassword(ctx, "r", owner, password, "192.0.2.1") }
+	for range 3 {
+		if err := check(pw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := pws.checks.Load(); n != 1 {
+		t.Fatalf("the right password hashed %d times in three checks, want once", n)
+	}
+	for range 2 {
+		if err := check("wrong one"); !errors.Is(err, room.ErrPasswordWrong) {
+			t.Fatalf("a wrong password: %v", err)
+		}
+	}
+	if n := pws.checks.Load(); n != 3 {
+		t.Fatalf("%d hashes after two wrong tries, want 3", n)
+	}
+	clk.Advance(10 * time.Minute)
+	if err := check(pw); err != nil || pws.checks.Load() != 4 {
+		t.Fatalf("after 10 minutes: %v, %d hashes (want the password hashed again)", err, pws.checks.Load())
+	}
+	if _, err := m.SetPassword("r", claims("r", "admin", token.Grants{RoomAdmin: true}), "another horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	if err := check(pw); !errors.Is(err, room.ErrPasswordWrong) || pws.checks.Load() != 5 {
+		t.Fatalf("the old password after a change: %v, %d hashes (want it hashed and refused)", err, pws.checks.Load())
 	}
 }

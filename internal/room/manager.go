@@ -176,7 +176,10 @@ type Manager struct {
 	// Wrong room passwords, throttled by address, by identity and by
 	// room (lobby.go); lobbyTotal counts the guests waiting in every room.
 	pwAddr, pwIdent, pwRoom *guard.Throttle
-	lobbyTotal              atomic.Int64
+	// pwVerified: room passwords argon2id found right just now
+	// (passwordcache.go).
+	pwVerified verifiedPasswords
+	lobbyTotal atomic.Int64
 
 	// joins limits the joins of each identity (joinlimit.go).
 	joins *guard.Keyed
