@@ -255,16 +255,54 @@ func TestSilentConnectionDetectedWithinOneInterval(t *testing.T) {
 // signal.ping_interval to decide (a room password hashed on a busy
 // machine) is answered, not closed as a silent connection. While the
 // server handles a message nobody reads the connection's pongs: that
-// silence is the server's, not the client's.
+// silence is the server's, not the client's. The join is held until the
+// server has found another client silent and removed it, which takes a
+// whole ping interval and a resume window, however busy the machine.
 func TestSlowJoinIsNotSilence(t *testing.T) {
-	const interval = 200 * time.Millisecond
-	e := newEnv(t, func(c *config.Config) { c.Signal.PingInterval = interval })
-	const name = "slow-join"
-	e.createE2EERoom(name)
-	// The admission of an E2EE join runs this hook: five intervals of it.
-	e.Srv.Rooms().SetTestTamperE2EE(func(roompkg.Identity, *roompkg.E2EEKeys) { time.Sleep(5 * interval) })
+	e := newEnv(t, func(c *config.Config) {
+		c.Signal.PingInterval = 200 * time.Millisecond
+		c.Signal.ResumeWindow = 200 * time.Millisecond
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*testkit.DefaultWait())
 	defer cancel()
+	u, err := url.Parse(e.Srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The witness: a client in another room whose network will vanish.
+	b := newBlackhole(t, u.Host)
+	witness, err := client.Connect(ctx, "https://"+b.addr(), mintToken(t, e.Key, "witness-room", "witness", token.Grants{Subscribe: true}),
+		client.WithTLSConfig(e.TLS), client.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatalf("witness: %v", err)
+	}
+	t.Cleanup(func() { _ = witness.Close() })
+
+	const name = "slow-join"
+	e.createE2EERoom(name)
+	witnessGone := make(chan struct{})
+	var held sync.Once
+	// The admission of an E2EE join runs this hook.
+	e.Srv.Rooms().SetTestTamperE2EE(func(roompkg.Identity, *roompkg.E2EEKeys) {
+		held.Do(func() {
+			b.freeze()
+			go func() {
+				defer close(witnessGone)
+				tick := time.NewTicker(10 * time.Millisecond)
+				defer tick.Stop()
+				for inRoom(e, "witness-room", "witness") && ctx.Err() == nil {
+					<-tick.C
+				}
+			}()
+			select {
+			case <-witnessGone:
+			case <-ctx.Done():
+			}
+		})
+	})
 	r := e.dialRaw(ctx, t)
 	r.joinE2EE(e.JoinToken(name, "slow"), name, "slow") // fails the test if the connection closes first
+	if inRoom(e, "witness-room", "witness") {
+		t.Fatal("the join was not held until the witness was found silent")
+	}
 }
