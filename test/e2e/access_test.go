@@ -307,25 +307,8 @@ func TestAccessGuest(t *testing.T) {
 	acct := e.newAccount("lee@example.org", "Lee Host", store.RoleMember)
 	steps := e.roomSteps()
 	steps["expired-invite"] = func(data json.RawMessage) (any, error) {
-		var req struct {
-			Room string `json:"room"`
-		}
-		if err := json.Unmarshal(data, &req); err != nil {
-			return nil, err
-		}
-		info, err := e.srv.Rooms().Get(roompkg.RoomName(req.Room))
-		if err != nil {
-			return nil, err
-		}
-		// Stored an hour ago for ten minutes, its link signed by the server.
-		past := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
-		const id = "MI_EXPIREDAAAAAAAAAAAAAAAAAAA"
-		if err := e.srv.Store().CreateMeetingInvite(context.Background(), store.MeetingInvite{ID: id, Room: req.Room,
-			Owner: string(info.Owner), CreatedBy: string(info.Owner), Role: "participant", MaxUses: 5, CreatedAt: past,
-			ExpiresAt: past.Add(10 * time.Minute)}, 100); err != nil {
-			return nil, err
-		}
-		tok, err := accounts.SignInvite(e.srv.ServerKey(), id, req.Room, past.Add(10*time.Minute))
+		// Stored an hour ago for ten minutes.
+		tok, err := e.storedInvite(data, "MI_EXPIREDAAAAAAAAAAAAAAAAAAA", 5, time.Now().Add(-time.Hour), 10*time.Minute)
 		if err != nil {
 			return nil, err
 		}
@@ -477,6 +460,29 @@ const rushRedeemers = 4
 // drainResult is what the Go side's redemptions of the rush invite got.
 type drainResult struct{ redeemed, limited int }
 
+// storedInvite stores a participant invite id of the room a step's data
+// names ({"room": …}), for maxUses, made at created and valid for ttl,
+// as its owner would, and returns its token signed by the server.
+func (e *env) storedInvite(data json.RawMessage, id string, maxUses int, created time.Time, ttl time.Duration) (string, error) {
+	var req struct {
+		Room string `json:"room"`
+	}
+	if err := json.Unmarshal(data, &req); err != nil {
+		return "", err
+	}
+	info, err := e.srv.Rooms().Get(roompkg.RoomName(req.Room))
+	if err != nil {
+		return "", err
+	}
+	created = created.UTC().Truncate(time.Second)
+	if err := e.srv.Store().CreateMeetingInvite(context.Background(), store.MeetingInvite{ID: id, Room: req.Room,
+		Owner: string(info.Owner), CreatedBy: string(info.Owner), Role: "participant", MaxUses: maxUses, CreatedAt: created,
+		ExpiresAt: created.Add(ttl)}, 100); err != nil {
+		return "", err
+	}
+	return accounts.SignInvite(e.srv.ServerKey(), id, req.Room, created.Add(ttl))
+}
+
 // inviteDrainSteps adds the steps of the invite rush to steps:
 // "drain-invite" makes an invite of the room with uses enough, redeems it
 // over HTTPS (as guests would) until the server answers 429
@@ -524,24 +530,7 @@ func (e *env) inviteDrainSteps(steps map[string]stepFunc) func() drainResult {
 		return r.StatusCode, out.Error.Code, nil
 	}
 	steps["drain-invite"] = func(data json.RawMessage) (any, error) {
-		var req struct {
-			Room string `json:"room"`
-		}
-		if err := json.Unmarshal(data, &req); err != nil {
-			return nil, err
-		}
-		info, err := e.srv.Rooms().Get(roompkg.RoomName(req.Room))
-		if err != nil {
-			return nil, err
-		}
-		now := time.Now().UTC().Truncate(time.Second)
-		const id = "MI_RUSHAAAAAAAAAAAAAAAAAAAAAA"
-		if err := e.srv.Store().CreateMeetingInvite(context.Background(), store.MeetingInvite{ID: id, Room: req.Room,
-			Owner: string(info.Owner), CreatedBy: string(info.Owner), Role: "participant", MaxUses: 5000, CreatedAt: now,
-			ExpiresAt: now.Add(time.Hour)}, 100); err != nil {
-			return nil, err
-		}
-		tok, err := accounts.SignInvite(e.srv.ServerKey(), id, req.Room, now.Add(time.Hour))
+		tok, err := e.storedInvite(data, "MI_RUSHAAAAAAAAAAAAAAAAAAAAAA", 5000, time.Now(), time.Hour)
 		if err != nil {
 			return nil, err
 		}
